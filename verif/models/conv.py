@@ -1,0 +1,197 @@
+"""Sparse convolution: forward, input gradient and weight gradient, as the UC unit computes them.
+
+All three visit only the non-zero weights of a :class:`SparseWeights`, one at a time, exactly as
+the hardware's address generator does; the pixel loop is vectorised.  Shapes:
+
+* ``x``  input feature map ``(C, H, W)``, optionally with leading batch axes ``(..., C, H, W)``
+* ``sw`` sparse kernel of dense shape ``(N, C, K, K)``
+* ``y``/``dy`` output map / its gradient ``(..., N, Ho, Wo)`` with
+  ``Ho = (H + 2*pad - dilation*(K-1) - 1) // stride + 1`` (same for Wo)
+
+Geometry: output pixel ``(yo, xo)`` of channel n reads input pixel
+``(yo*stride - pad + ky*dilation, xo*stride - pad + kx*dilation)`` of channel c for the weight at
+``(n, c, ky, kx)``; input pixels outside the map read as zero (zero padding).
+
+Integer mode (int16 data): exact int64 accumulation (the RTL's 48-bit accumulator never
+overflows inside the parameter limits; checked) then :func:`requant`.  Float mode: exact sums,
+``shift`` scales by ``2**-shift``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .numerics import (GRAD_W, check_acc_range, check_int16, is_float, requant, round_shift, sat)
+from .sparse import SparseWeights
+
+
+def conv_out_size(size: int, k: int, stride: int, pad: int, dilation: int) -> int:
+    """Output size along one axis; raises ValueError when the kernel does not fit."""
+    out = (size + 2 * pad - dilation * (k - 1) - 1) // stride + 1
+    if out < 1:
+        raise ValueError(f"kernel {k} (dilation {dilation}) does not fit a map of {size} with pad {pad}")
+    return out
+
+
+def _check_geometry(stride, pad, dilation):
+    if int(stride) < 1:
+        raise ValueError(f"stride must be >= 1, got {stride}")
+    if int(dilation) < 1:
+        raise ValueError(f"dilation must be >= 1, got {dilation}")
+    if int(pad) < 0:
+        raise ValueError(f"pad must be >= 0, got {pad}")
+
+
+def _mode_arrays(sw: SparseWeights, *arrays):
+    """Common dtype handling: int16 everywhere (-> int64 math) or floats (-> float64 math)."""
+    floats = [is_float(a) for a in arrays] + [is_float(sw.values)]
+    if any(floats) and not all(floats):
+        raise ValueError("mixing integer and float arrays: use int16 everywhere or floats everywhere")
+    dt = np.float64 if all(floats) else np.int64
+    vals = sw.values.astype(dt)
+    return dt, vals
+
+
+def _window(k_off: int, out: int, stride: int) -> slice:
+    """Rows (or columns) of the padded map that offset ``k_off`` reads for outputs 0..out-1."""
+    return slice(k_off, k_off + stride * (out - 1) + 1, stride)
+
+
+def _pad(x, pad: int, dt):
+    widths = [(0, 0)] * (x.ndim - 2) + [(pad, pad), (pad, pad)]
+    return np.pad(np.asarray(x, dtype=dt), widths)
+
+
+def conv_forward(x, sw: SparseWeights, bias=None, stride=1, pad=0, dilation=1, relu=False, shift=0):
+    """Sparse convolution forward pass: ``y = requant(bias + sum_i w_i * X[c_i, ...], shift)``.
+
+    Args:
+        x: ``(..., C, H, W)`` int16 (or float).
+        sw: sparse kernel ``(N, C, K, K)``.
+        bias: ``(N,)`` in accumulator scale (int32 range, frac bits of x plus frac bits of w), or None.
+        stride, pad, dilation: geometry (see module docstring).
+        relu: clamp negative outputs to zero (after requantization).
+        shift: requantization right shift 0..31 (round half up, saturate to int16).
+    Returns:
+        ``(..., N, Ho, Wo)`` int16 (float64 in float mode).
+    """
+    x = check_int16("x", x)
+    _check_geometry(stride, pad, dilation)
+    n_out, c_in, k, _ = sw.shape
+    if x.ndim < 3 or x.shape[-3] != c_in:
+        raise ValueError(f"x must have shape (..., {c_in}, H, W), got {x.shape}")
+    dt, vals = _mode_arrays(sw, x)
+    ho = conv_out_size(x.shape[-2], k, stride, pad, dilation)
+    wo = conv_out_size(x.shape[-1], k, stride, pad, dilation)
+    xp = _pad(x, pad, dt)
+    acc = np.zeros(x.shape[:-3] + (n_out, ho, wo), dtype=dt)
+    if bias is not None:
+        bias = np.asarray(bias)
+        if bias.shape != (n_out,):
+            raise ValueError(f"bias must have shape ({n_out},), got {bias.shape}")
+        acc += bias.astype(dt)[:, None, None]
+    for i in range(sw.nnz):
+        rows = _window(int(sw.fwd_ky[i]) * dilation, ho, stride)
+        cols = _window(int(sw.fwd_kx[i]) * dilation, wo, stride)
+        acc[..., sw.fwd_n[i], :, :] += vals[i] * xp[..., sw.fwd_c[i], rows, cols]
+    check_acc_range(acc)
+    return requant(acc, shift, relu)
+
+
+def conv_backward_data(dy, sw: SparseWeights, x_shape, stride=1, pad=0, dilation=1, shift=0):
+    """Input gradient through the backward list (transposed kernel, offsets negated).
+
+    ``dX[c, y, x] = requant(sum over backward entries (kx, ky, n, waddr) of channel c and all
+    (yo, xo) with yo*stride - pad + ky*dilation == y (same for x) of w[waddr] * dY[n, yo, xo])``.
+    No bias, no ReLU.  Input pixels that no output reads (stride gaps, dropped border) get 0.
+
+    Args:
+        dy: ``(..., N, Ho, Wo)`` int16 (or float).
+        sw: sparse kernel ``(N, C, K, K)``.
+        x_shape: ``(C, H, W)`` of the forward input.
+    Returns:
+        ``(..., C, H, W)`` int16 (float64 in float mode).
+    """
+    dy = check_int16("dy", dy)
+    _check_geometry(stride, pad, dilation)
+    n_out, c_in, k, _ = sw.shape
+    c, h, w = (int(v) for v in x_shape[-3:])
+    if c != c_in:
+        raise ValueError(f"x_shape has {c} channels, kernel expects {c_in}")
+    ho = conv_out_size(h, k, stride, pad, dilation)
+    wo = conv_out_size(w, k, stride, pad, dilation)
+    if dy.ndim < 3 or dy.shape[-3:] != (n_out, ho, wo):
+        raise ValueError(f"dy must have shape (..., {n_out}, {ho}, {wo}), got {dy.shape}")
+    dt, vals = _mode_arrays(sw, dy)
+    dy = np.asarray(dy, dtype=dt)
+    accp = np.zeros(dy.shape[:-3] + (c, h + 2 * pad, w + 2 * pad), dtype=dt)
+    for b in range(sw.nnz):
+        rows = _window(int(sw.bwd_ky[b]) * dilation, ho, stride)
+        cols = _window(int(sw.bwd_kx[b]) * dilation, wo, stride)
+        accp[..., sw.bwd_c[b], rows, cols] += vals[sw.bwd_waddr[b]] * dy[..., sw.bwd_n[b], :, :]
+    acc = accp[..., pad:pad + h, pad:pad + w]
+    check_acc_range(acc)
+    return requant(acc, shift)
+
+
+def conv_weight_grad(x, dy, sw: SparseWeights, stride=1, pad=0, dilation=1, shift=0):
+    """Weight gradient of one image, only at the non-zero weights, in forward-list order.
+
+    ``dW_i = sat32(round_shift(sum_{yo,xo} dY[n_i, yo, xo] * X[c_i, yo*s-pad+ky_i*d, xo*s-pad+kx_i*d], shift))``
+
+    Args:
+        x: ``(..., C, H, W)`` int16 (or float); dy: ``(..., N, Ho, Wo)``.
+    Returns:
+        ``(..., nnz)`` int32 (float64 in float mode); leading axes are kept (one gradient per
+        image), because the hardware rounds each image's gradient before accumulating it
+        (:func:`grad_accumulate`).
+    """
+    x = check_int16("x", x)
+    dy = check_int16("dy", dy)
+    _check_geometry(stride, pad, dilation)
+    n_out, c_in, k, _ = sw.shape
+    if x.ndim < 3 or x.shape[-3] != c_in:
+        raise ValueError(f"x must have shape (..., {c_in}, H, W), got {x.shape}")
+    ho = conv_out_size(x.shape[-2], k, stride, pad, dilation)
+    wo = conv_out_size(x.shape[-1], k, stride, pad, dilation)
+    if dy.shape[-3:] != (n_out, ho, wo) or dy.shape[:-3] != x.shape[:-3]:
+        raise ValueError(f"dy must have shape {x.shape[:-3] + (n_out, ho, wo)}, got {dy.shape}")
+    dt, _ = _mode_arrays(sw, x, dy)
+    xp = _pad(x, pad, dt)
+    dy = np.asarray(dy, dtype=dt)
+    acc = np.zeros(x.shape[:-3] + (sw.nnz,), dtype=dt)
+    for i in range(sw.nnz):
+        rows = _window(int(sw.fwd_ky[i]) * dilation, ho, stride)
+        cols = _window(int(sw.fwd_kx[i]) * dilation, wo, stride)
+        acc[..., i] = (dy[..., sw.fwd_n[i], :, :] * xp[..., sw.fwd_c[i], rows, cols]).sum(axis=(-2, -1))
+    check_acc_range(acc)
+    g = round_shift(acc, shift)
+    return g if is_float(g) else sat(g, GRAD_W).astype(np.int32)
+
+
+def bias_grad(dy, shift=0):
+    """Bias gradient of one image: ``db[n] = sat32(round_shift(sum_{yo,xo} dY[n], shift))``.
+
+    ``dy``: ``(..., N, Ho, Wo)``; returns ``(..., N)`` int32 (float64 in float mode).
+    """
+    dy = check_int16("dy", dy)
+    s = np.asarray(dy, dtype=np.float64 if is_float(dy) else np.int64).sum(axis=(-2, -1))
+    g = round_shift(s, shift)
+    return g if is_float(g) else sat(g, GRAD_W).astype(np.int32)
+
+
+def grad_accumulate(gmem, g):
+    """Gradient memory update: ``gmem = sat32(gmem + g)`` (int32 in, int32 out; floats add)."""
+    if is_float(g):
+        return np.asarray(gmem, dtype=np.float64) + g
+    return sat(np.asarray(gmem, dtype=np.int64) + np.asarray(g, dtype=np.int64), GRAD_W).astype(np.int32)
+
+
+def grad_accumulate_batch(g_batch, gmem=None):
+    """Accumulate per-image gradients ``(B, ...)`` in order, saturating after every image."""
+    g_batch = np.asarray(g_batch)
+    if gmem is None:
+        gmem = np.zeros(g_batch.shape[1:], dtype=np.float64 if is_float(g_batch) else np.int32)
+    for g in g_batch:
+        gmem = grad_accumulate(gmem, g)
+    return gmem

@@ -1,0 +1,310 @@
+"""Sparse weight format: pruning, encoding to forward/backward lists, packing to memory words.
+
+The format is specified in ``docs/sparse-format.md``.  In short:
+
+* The **weight memory** holds the non-zero values in forward-list order; a weight's address
+  there is its position in the forward list.
+* The **forward list** (CSR, grouped by output channel n) gives per n a ``(start, count)`` and per
+  non-zero the indirect address ``(kx, ky, c)``; inside a channel entries are sorted by
+  ``(c, ky, kx)``.
+* The **backward list** (grouped by input channel c) gives per c a ``(start, count)`` and per
+  non-zero ``(kx, ky, n, waddr)``, where ``waddr`` points into the same weight memory, so an
+  update of a weight is seen by both passes.  Inside a channel entries are sorted by ``(n, ky, kx)``.
+
+Point-wise, depth-wise, large-kernel and atrous convolutions all use this one format: they are
+only other patterns of non-zeros (depth-wise = block-diagonal in (n, c)) and other offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .numerics import is_float
+
+
+def clog2(x: int) -> int:
+    """Bits needed to hold the values 0..x-1 (at least 1), as Verilog's $clog2 with a floor of 1."""
+    return max(1, (int(x) - 1).bit_length())
+
+
+@dataclass(frozen=True)
+class SparseFormat:
+    """RTL parameters that fix the field widths of the packed lists (defaults = RTL defaults).
+
+    Attributes:
+        kmax: largest kernel size K (kx, ky < kmax).
+        cmax: largest number of input channels (c < cmax).
+        nmax: largest number of output channels (n < nmax).
+        wdepth: weight/index memory depth in entries (addresses < wdepth).
+    """
+
+    kmax: int = 11
+    cmax: int = 256
+    nmax: int = 256
+    wdepth: int = 1 << 16
+
+    @property
+    def k_w(self) -> int:
+        return clog2(self.kmax)
+
+    @property
+    def c_w(self) -> int:
+        return clog2(self.cmax)
+
+    @property
+    def n_w(self) -> int:
+        return clog2(self.nmax)
+
+    @property
+    def addr_w(self) -> int:
+        return clog2(self.wdepth)
+
+    @property
+    def cnt_w(self) -> int:
+        """A count may equal wdepth, so it needs one bit more than an address."""
+        return self.addr_w + 1
+
+    @property
+    def fwd_idx_w(self) -> int:
+        return 2 * self.k_w + self.c_w
+
+    @property
+    def bwd_idx_w(self) -> int:
+        return 2 * self.k_w + self.n_w + self.addr_w
+
+    @property
+    def ptr_w(self) -> int:
+        return self.addr_w + self.cnt_w
+
+
+@dataclass
+class PackedLists:
+    """Memory images of one layer's sparse weights (Python ints, one per memory word).
+
+    ``wgt[a]`` 16-bit value (two's complement, stored as unsigned) at weight address ``a``;
+    ``fwd_idx[a]`` index word of the same entry; ``fwd_ptr[n]``; ``bwd_idx[b]``; ``bwd_ptr[c]``.
+    Addresses inside the words are absolute (layer base already added).
+    """
+
+    fmt: SparseFormat
+    shape: tuple
+    w_base: int
+    wgt: list = field(default_factory=list)
+    fwd_idx: list = field(default_factory=list)
+    fwd_ptr: list = field(default_factory=list)
+    bwd_idx: list = field(default_factory=list)
+    bwd_ptr: list = field(default_factory=list)
+
+
+@dataclass
+class SparseWeights:
+    """Non-zero weights of a convolution kernel of shape ``(N, C, K, K)`` in both list orders.
+
+    Arrays of length nnz (forward order): ``values`` (int16, or float64 in float mode),
+    ``fwd_kx``, ``fwd_ky``, ``fwd_c``, ``fwd_n``.  Per output channel: ``fwd_start``, ``fwd_count``.
+    Arrays of length nnz (backward order): ``bwd_waddr`` (index into ``values``), ``bwd_kx``,
+    ``bwd_ky``, ``bwd_n``, ``bwd_c``.  Per input channel: ``bwd_start``, ``bwd_count``.
+    """
+
+    shape: tuple
+    values: np.ndarray
+    fwd_kx: np.ndarray
+    fwd_ky: np.ndarray
+    fwd_c: np.ndarray
+    fwd_n: np.ndarray
+    fwd_start: np.ndarray
+    fwd_count: np.ndarray
+    bwd_waddr: np.ndarray
+    bwd_kx: np.ndarray
+    bwd_ky: np.ndarray
+    bwd_n: np.ndarray
+    bwd_c: np.ndarray
+    bwd_start: np.ndarray
+    bwd_count: np.ndarray
+
+    @property
+    def nnz(self) -> int:
+        return int(self.values.size)
+
+    @property
+    def kernel(self) -> int:
+        return int(self.shape[2])
+
+    @property
+    def sparsity(self) -> float:
+        """Fraction of pruned (zero) weights, 0.0 for dense and 1.0 for all-zero."""
+        total = int(np.prod(self.shape))
+        return 1.0 - self.nnz / total if total else 0.0
+
+    def to_dense(self) -> np.ndarray:
+        """Decode back to a dense ``(N, C, K, K)`` kernel of the values' dtype."""
+        w = np.zeros(self.shape, dtype=self.values.dtype)
+        w[self.fwd_n, self.fwd_c, self.fwd_ky, self.fwd_kx] = self.values
+        return w
+
+    def with_values(self, values) -> "SparseWeights":
+        """Same lists, new weight values (as after an SGD update; the mask stays fixed)."""
+        values = np.asarray(values)
+        if values.shape != self.values.shape:
+            raise ValueError(f"values must have shape {self.values.shape}, got {values.shape}")
+        return replace(self, values=values.copy())
+
+    def pack(self, fmt: SparseFormat = SparseFormat(), w_base: int = 0, b_base: int = 0) -> PackedLists:
+        """Pack into memory words (see docs/sparse-format.md for the bit layout).
+
+        Args:
+            fmt: field widths (RTL parameters).
+            w_base: address of this layer's first entry in the weight / forward-index memory.
+            b_base: address of this layer's first entry in the backward-index memory.
+        Raises:
+            ValueError: float values, or a field that does not fit its width.
+        """
+        if is_float(self.values):
+            raise ValueError("only int16 weights can be packed (quantize first)")
+        n_out, c_in, k, _ = self.shape
+        _check_fits(fmt, self.shape, w_base + self.nnz, b_base + self.nnz)
+        kw, nw, aw = fmt.k_w, fmt.n_w, fmt.addr_w
+        p = PackedLists(fmt=fmt, shape=tuple(self.shape), w_base=w_base)
+        p.wgt = [int(v) & 0xFFFF for v in self.values]
+        p.fwd_idx = [int(kx) | (int(ky) << kw) | (int(c) << (2 * kw))
+                     for kx, ky, c in zip(self.fwd_kx, self.fwd_ky, self.fwd_c)]
+        p.fwd_ptr = [(w_base + int(s)) | (int(n) << aw) for s, n in zip(self.fwd_start, self.fwd_count)]
+        p.bwd_idx = [int(kx) | (int(ky) << kw) | (int(n) << (2 * kw)) | ((w_base + int(a)) << (2 * kw + nw))
+                     for kx, ky, n, a in zip(self.bwd_kx, self.bwd_ky, self.bwd_n, self.bwd_waddr)]
+        p.bwd_ptr = [(b_base + int(s)) | (int(n) << aw) for s, n in zip(self.bwd_start, self.bwd_count)]
+        return p
+
+    @classmethod
+    def unpack(cls, p: PackedLists, b_base: int = 0) -> "SparseWeights":
+        """Inverse of :meth:`pack`: rebuild the lists from memory words (validates every field)."""
+        fmt = p.fmt
+        kw, nw, aw = fmt.k_w, fmt.n_w, fmt.addr_w
+        kmask, cmask, nmask, amask = (1 << kw) - 1, (1 << fmt.c_w) - 1, (1 << nw) - 1, (1 << aw) - 1
+        vals = np.array([v - 0x10000 if v & 0x8000 else v for v in p.wgt], dtype=np.int16)
+        fwd = np.array([(i & kmask, (i >> kw) & kmask, (i >> 2 * kw) & cmask) for i in p.fwd_idx],
+                       dtype=np.int64).reshape(-1, 3)
+        dense = np.zeros(p.shape, dtype=np.int16)
+        n_out, c_in, k, _ = p.shape
+        for n, word in enumerate(p.fwd_ptr):
+            start, count = (word & amask) - p.w_base, word >> aw
+            for a in range(start, start + count):
+                kx, ky, c = fwd[a]
+                if kx >= k or ky >= k or c >= c_in:
+                    raise ValueError(f"forward index entry {a} ({kx},{ky},{c}) outside kernel {p.shape}")
+                dense[n, c, ky, kx] = vals[a]
+        sw = encode_sparse(dense)
+        # The backward list must describe the same weights, each exactly once.
+        seen = []
+        for c, word in enumerate(p.bwd_ptr):
+            start, count = (word & amask) - b_base, word >> aw
+            for b in range(start, start + count):
+                i = p.bwd_idx[b]
+                kx, ky = i & kmask, (i >> kw) & kmask
+                n, a = (i >> 2 * kw) & nmask, ((i >> (2 * kw + nw)) & amask) - p.w_base
+                if fwd[a][0] != kx or fwd[a][1] != ky or fwd[a][2] != c or dense[n, c, ky, kx] != vals[a]:
+                    raise ValueError(f"backward entry {b} does not match forward entry {a}")
+                seen.append(a)
+        if sorted(seen) != list(range(len(p.wgt))):
+            raise ValueError("backward list does not cover every forward entry exactly once")
+        return sw
+
+
+def _check_fits(fmt: SparseFormat, shape, w_end: int, b_end: int) -> None:
+    n_out, c_in, k, _ = shape
+    if k > fmt.kmax:
+        raise ValueError(f"kernel {k}x{k} too big for the index fields (kmax={fmt.kmax})")
+    if c_in > fmt.cmax:
+        raise ValueError(f"{c_in} input channels too many for the index fields (cmax={fmt.cmax})")
+    if n_out > fmt.nmax:
+        raise ValueError(f"{n_out} output channels too many for the index fields (nmax={fmt.nmax})")
+    if w_end > fmt.wdepth or b_end > fmt.wdepth:
+        raise ValueError(f"list end {max(w_end, b_end)} exceeds the weight memory depth {fmt.wdepth}")
+
+
+def _check_kernel(w) -> np.ndarray:
+    w = np.asarray(w)
+    if w.ndim != 4:
+        raise ValueError(f"kernel must have shape (N, C, K, K), got ndim={w.ndim}")
+    if w.shape[2] != w.shape[3]:
+        raise ValueError(f"kernel must be square, got {w.shape[2]}x{w.shape[3]}")
+    if w.shape[2] < 1:
+        raise ValueError("kernel size must be >= 1")
+    if not (is_float(w) or w.dtype == np.int16):
+        raise ValueError(f"kernel dtype must be int16 or floating, got {w.dtype}")
+    return w
+
+
+def prune(w, rho):
+    """Threshold pruning: weights with ``|w| < rho`` become 0.  Same shape and dtype as ``w``."""
+    w = np.asarray(w)
+    out = w.copy()
+    out[np.abs(w.astype(np.float64)) < rho] = 0
+    return out
+
+
+def prune_balanced(w, sparsity: float):
+    """Filter-wise balanced pruning: every output filter keeps the same number of weights.
+
+    Each filter ``w[n]`` of a ``(N, C, K, K)`` kernel keeps its ``round((1 - sparsity) * C*K*K)``
+    largest-magnitude weights (ties: the lower flat index ``(c, ky, kx)`` wins); the rest become 0.
+    Weights that are already zero stay zero, so a filter may end up with fewer non-zeros.
+    """
+    w = _check_kernel(w)
+    if not 0.0 <= sparsity <= 1.0:
+        raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
+    n_out = w.shape[0]
+    per = int(np.prod(w.shape[1:]))
+    keep = int(round((1.0 - sparsity) * per))
+    flat = w.reshape(n_out, per)
+    out = np.zeros_like(flat)
+    mag = np.abs(flat.astype(np.float64))
+    for n in range(n_out):
+        order = np.argsort(-mag[n], kind="stable")[:keep]
+        out[n, order] = flat[n, order]
+    return out.reshape(w.shape)
+
+
+def depthwise_dense(w_dw) -> np.ndarray:
+    """Depth-wise kernel ``(C, 1, K, K)`` -> block-diagonal dense kernel ``(C, C, K, K)``."""
+    w_dw = np.asarray(w_dw)
+    if w_dw.ndim != 4 or w_dw.shape[1] != 1:
+        raise ValueError(f"depth-wise kernel must have shape (C, 1, K, K), got {w_dw.shape}")
+    c = w_dw.shape[0]
+    out = np.zeros((c, c) + w_dw.shape[2:], dtype=w_dw.dtype)
+    out[np.arange(c), np.arange(c)] = w_dw[:, 0]
+    return out
+
+
+def encode_sparse(w, rho=None) -> SparseWeights:
+    """Encode a dense kernel into forward and backward lists.
+
+    Args:
+        w: dense kernel ``(N, C, K, K)``, int16 (integer mode) or floating (float mode).
+        rho: optional pruning threshold; ``|w| < rho`` is pruned before encoding.
+    Returns:
+        SparseWeights holding only the non-zero weights (values keep int16, floats become float64).
+    Raises:
+        ValueError: wrong rank, non-square kernel, or a dtype other than int16 / floating.
+    """
+    w = _check_kernel(w)
+    if rho is not None:
+        w = prune(w, rho)
+    n_out, c_in, k, _ = w.shape
+    # np.nonzero walks in C order: n, then c, ky, kx -- exactly the forward-list order.
+    fn, fc, fky, fkx = (a.astype(np.int64) for a in np.nonzero(w))
+    values = w[fn, fc, fky, fkx]
+    values = values.astype(np.float64) if is_float(w) else values.astype(np.int16)
+    fwd_count = np.bincount(fn, minlength=n_out).astype(np.int64)
+    fwd_start = np.concatenate([[0], np.cumsum(fwd_count)[:-1]]).astype(np.int64)
+    # Backward order: c, then n, ky, kx.
+    border = np.lexsort((fkx, fky, fn, fc))
+    bwd_count = np.bincount(fc, minlength=c_in).astype(np.int64)
+    bwd_start = np.concatenate([[0], np.cumsum(bwd_count)[:-1]]).astype(np.int64)
+    return SparseWeights(
+        shape=(n_out, c_in, k, k), values=values,
+        fwd_kx=fkx, fwd_ky=fky, fwd_c=fc, fwd_n=fn, fwd_start=fwd_start, fwd_count=fwd_count,
+        bwd_waddr=border.astype(np.int64), bwd_kx=fkx[border], bwd_ky=fky[border],
+        bwd_n=fn[border], bwd_c=fc[border], bwd_start=bwd_start, bwd_count=bwd_count,
+    )
