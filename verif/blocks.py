@@ -64,6 +64,23 @@ BLOCKS: dict[str, Block] = {
                 "wide": {"DATA_W": 72},
             },
         ),
+        Block(
+            name="uc_unit",
+            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/uc_unit/uc_unit.v",
+                     "verif/hdl/uc_unit_harness.v"),
+            toplevel="uc_unit_harness",
+            test_module="verif.tests.test_uc_unit",
+            paramsets={
+                # small memories: whole-memory snapshots (no-write checks) stay cheap
+                "l8": {"LANES": 8, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
+                       "FM_DEPTH": 256, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
+                "l1": {"LANES": 1, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
+                       "FM_DEPTH": 1024, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
+                # bench (bench/uc_unit.py): 64->64 3x3 on 16x16 maps and 7x7 kernels fit
+                "bench": {"LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 32, "WMAX": 32,
+                          "FM_DEPTH": 8192, "WDEPTH": 65536, "PDEPTH": 256, "BDEPTH": 256},
+            },
+        ),
     ]
 }
 

@@ -1,0 +1,143 @@
+"""cocotb module of the UC-unit bench (run by bench/uc_unit.py on Verilator; not a pytest file).
+
+For every layer variant of ``UC_BENCH_CFG`` (JSON: list of layer specs) it loads the harness
+memories once through the host port, runs FWD, BWD_DATA, WGRAD (gacc=0, bias gradient) and UPDATE
+back to back, reads every result back and compares it bit-exactly with the models (a bench that
+computes garbage is worthless), and records the unit's cycle counts.  Rows go to
+``UC_BENCH_OUT`` (JSON); any mismatch fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+import zlib
+
+import cocotb
+import numpy as np
+
+from verif.common.checks import dut_params
+from verif.models import depthwise_dense, encode_sparse
+from verif.uc_bfm import UcBfm, status_name
+from verif.uc_driver import (Mode, Sel, UcCommand, UcLayer, UcParams, place_stack, sparsify, to_s,
+                             words_to_map)
+
+
+def build_weights(rng, spec: dict, sparsity: float, pruning: str):
+    n, c, k = spec["out_channels"], spec["in_channels"], spec["kernel"]
+    if spec.get("depthwise"):
+        dw = rng.integers(-63, 64, size=(c, 1, k, k)).astype(np.int16)
+        dw[dw == 0] = 1
+        dw = sparsify(dw, sparsity, pruning) if sparsity else dw
+        return encode_sparse(depthwise_dense(dw))
+    w = rng.integers(-63, 64, size=(n, c, k, k)).astype(np.int16)
+    w[w == 0] = 1   # dense means dense
+    return encode_sparse(sparsify(w, sparsity, pruning) if sparsity else w)
+
+
+def first_mismatch(name: str, got: np.ndarray, exp: np.ndarray) -> str | None:
+    bad = np.argwhere(np.asarray(got) != np.asarray(exp))
+    if not bad.size:
+        return None
+    i = tuple(int(v) for v in bad[0])
+    return f"{name}{list(i)}: expected {exp[i]}, got {got[i]} ({len(bad)} wrong)"
+
+
+@cocotb.test()
+async def bench_layers(dut):
+    p = UcParams.from_hdl(dut_params(UcParams().to_hdl()))
+    cfg = json.loads(os.environ["UC_BENCH_CFG"])
+    out_path = os.environ["UC_BENCH_OUT"]
+    bfm = UcBfm(dut, p, checks=False)
+    await bfm.reset()
+    rows, errors = [], []
+    for spec in cfg["layers"]:
+        for sparsity, pruning in spec["variants"]:
+            t0 = time.time()
+            rng = np.random.default_rng(zlib.crc32(f"{spec['layer']}/{sparsity}/{pruning}".encode()))
+            sw = build_weights(rng, spec, sparsity, pruning)
+            c_in, n_out, k = spec["in_channels"], spec["out_channels"], spec["kernel"]
+            h = w = spec["size"]
+            base = UcCommand(cin=c_in, cout=n_out, h=h, w=w, k=k, stride=spec["stride"],
+                             dil=spec["dilation"], pad=spec["pad"], shift=10)
+            ho, wo = base.ho, base.wo
+            sizes = [p.map_words(c_in, h, w), p.map_words(n_out, ho, wo),
+                     p.map_words(n_out, ho, wo), p.map_words(c_in, h, w)]
+            xb, yb, dyb, dxb = place_stack(random.Random(1), sizes, p.fm_depth, gap=0)
+            x = rng.integers(-255, 256, size=(c_in, h, w)).astype(np.int16)
+            dy = rng.integers(-255, 256, size=(n_out, ho, wo)).astype(np.int16)
+            bias = rng.integers(-(1 << 12), 1 << 12, size=n_out).astype(np.int32)
+            common = dict(fptr_base=0, bptr_base=n_out, bias_base=0)
+            cmds = {
+                Mode.FWD: UcCommand(**{**base.__dict__, **common, "mode": Mode.FWD, "x_base": xb,
+                                       "y_base": yb, "relu": 1}),
+                Mode.BWD_DATA: UcCommand(**{**base.__dict__, **common, "mode": Mode.BWD_DATA,
+                                            "x_base": dxb, "y_base": dyb}),
+                Mode.WGRAD: UcCommand(**{**base.__dict__, **common, "mode": Mode.WGRAD, "x_base": xb,
+                                         "y_base": dyb, "gacc": 0, "bgrad": 1, "shift": 4}),
+                Mode.UPDATE: UcCommand(**{**base.__dict__, **common, "mode": Mode.UPDATE,
+                                          "lr_mult": 1000, "lr_shift": 24, "lr_mult_b": 1000,
+                                          "lr_shift_b": 16}),
+            }
+            lay = UcLayer(cmd=cmds[Mode.FWD], sw=sw, params=p, x=x, dy=dy, bias=bias, w_base=0,
+                          b_base=0)
+            img = lay.images()
+            img[Sel.STACK].update({a: v for a, v in UcLayer(cmd=cmds[Mode.WGRAD], sw=sw, params=p, x=x,
+                                                            dy=dy).images()[Sel.STACK].items()})
+            await bfm.load(img)
+            t_load = time.time() - t0
+            exp_f = cmds[Mode.FWD].expected(sw, x=x, bias=bias)
+            exp_b = cmds[Mode.BWD_DATA].expected(sw, dy=dy)
+            exp_w = cmds[Mode.WGRAD].expected(sw, x=x, dy=dy)
+            exp_u = cmds[Mode.UPDATE].expected(sw, bias=bias, grad=exp_w["grad"], bgrad=exp_w["bgrad"])
+            tag = f"{spec['layer']} sparsity={sparsity} {pruning}"
+            for mode, cmd in cmds.items():
+                ml = UcLayer(cmd=cmd, sw=sw, params=p)
+                rsp = await bfm.run_fast(ml, 4 * ml.est_cycles() + 5000)
+                if rsp.status != 0:
+                    errors.append(f"{tag} {mode.name}: status {status_name(rsp.status)} {rsp.note}")
+                    continue
+                # read back and check
+                if mode == Mode.FWD:
+                    words = await bfm.read(Sel.STACK, range(yb, yb + sizes[1]))
+                    got = words_to_map([words[a] for a in sorted(words)], (n_out, ho, wo), p.lanes)
+                    err = first_mismatch("Y", got, exp_f["y"])
+                elif mode == Mode.BWD_DATA:
+                    words = await bfm.read(Sel.STACK, range(dxb, dxb + sizes[3]))
+                    got = words_to_map([words[a] for a in sorted(words)], (c_in, h, w), p.lanes)
+                    err = first_mismatch("dX", got, exp_b["dx"])
+                elif mode == Mode.WGRAD:
+                    g = await bfm.read(Sel.GRAD, range(sw.nnz))
+                    bg = await bfm.read(Sel.BGRAD, range(n_out))
+                    err = (first_mismatch("GRAD", np.array([to_s(g[a], 32) for a in range(sw.nnz)]), exp_w["grad"])
+                           or first_mismatch("BGRAD", np.array([to_s(bg[i], 32) for i in range(n_out)]),
+                                             exp_w["bgrad"]))
+                else:
+                    wg = await bfm.read(Sel.WGT, range(sw.nnz))
+                    bs = await bfm.read(Sel.BIAS, range(n_out))
+                    g = await bfm.read(Sel.GRAD, range(sw.nnz))
+                    err = (first_mismatch("WGT", np.array([to_s(wg[a], 16) for a in range(sw.nnz)]), exp_u["wgt"])
+                           or first_mismatch("BIAS", np.array([to_s(bs[i], 32) for i in range(n_out)]), exp_u["bias"])
+                           or (None if not any(g.values()) else "GRAD not zeroed by UPDATE"))
+                if err:
+                    errors.append(f"{tag} {mode.name}: {err}")
+                full = UcLayer(cmd=cmd, sw=sw, params=p)
+                rows.append(dict(
+                    layer=spec["layer"], mode=mode.name, kernel=k, dilation=spec["dilation"],
+                    stride=spec["stride"], in_channels=c_in, out_channels=n_out, size=h,
+                    depthwise=bool(spec.get("depthwise")), sparsity=sparsity,
+                    actual_sparsity=round(sw.sparsity if not spec.get("depthwise")
+                                          else 1 - sw.nnz / (c_in * k * k), 4),
+                    pruning=pruning, nnz=sw.nnz, cycles=rsp.cycles,
+                    ideal_cycles=round(full.ideal_cycles(), 1), est_cycles=full.est_cycles(),
+                    correct=err is None))
+                cocotb.log.info("%-10s %-9s sp=%.2f %-9s nnz=%6d cycles=%8d ideal=%10.1f eff=%.3f %s",
+                                spec["layer"], mode.name, sparsity, pruning, sw.nnz, rsp.cycles,
+                                full.ideal_cycles(), full.ideal_cycles() / max(1, rsp.cycles),
+                                "ok" if err is None else "WRONG")
+            cocotb.log.info("%s: load %.1fs, total %.1fs", tag, t_load, time.time() - t0)
+    with open(out_path, "w") as f:
+        json.dump({"rows": rows, "errors": errors, "params": p.to_hdl()}, f, indent=1)
+    assert not errors, f"{len(errors)} wrong results; first: {errors[0]}"

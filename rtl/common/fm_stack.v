@@ -1,0 +1,146 @@
+/*
+ * Feature-map stack: 2*LANES single-pixel banks addressed so that LANES pixels of one map row
+ * at stride 1 or 2, from any start column, fall in distinct banks.
+ *
+ * Layout: flat pixel address A lives in bank A mod 2L, word A div 2L. A caller names a vector by
+ * the word address of its map row (row) and the signed start column (x); lane l is the pixel at
+ * column x + l*stride. Columns outside the row (negative ones included) read garbage: the caller
+ * masks them, and must mask them on writes too.
+ *
+ * Parameters:
+ *   LANES  pixels per vector (power of two)
+ *   DEPTH  words per bank
+ *   XW     width of the signed start column
+ *
+ * Latency: port A and port B reads 2 cycles (RAM, crossbar); host port reads 1 cycle.
+ * Port B and the host port share each bank's second RAM port; the host wins (use it while idle).
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module fm_stack #
+(
+    // pixels per vector (power of two)
+    parameter LANES = 8,
+    // words per bank
+    parameter DEPTH = 4096,
+    // width of the signed start column
+    parameter XW = 20
+)
+(
+    input  wire                      clk,
+
+    // port A: vector read
+    input  wire                      a_en,
+    input  wire [AW-1:0]             a_row,
+    input  wire signed [XW-1:0]      a_x,
+    input  wire                      a_s2,
+    output reg  [LANES*16-1:0]       a_rdata,
+
+    // port B: vector read or masked write
+    input  wire                      b_en,
+    input  wire                      b_we,
+    input  wire [AW-1:0]             b_row,
+    input  wire signed [XW-1:0]      b_x,
+    input  wire                      b_s2,
+    input  wire [LANES*16-1:0]       b_wdata,
+    input  wire [LANES-1:0]          b_wmask,
+    output reg  [LANES*16-1:0]       b_rdata,
+
+    // host port: one whole word (all banks) at a time
+    input  wire                      h_en,
+    input  wire                      h_we,
+    input  wire [AW-1:0]             h_addr,
+    input  wire [BANKS*16-1:0]       h_wdata,
+    output wire [BANKS*16-1:0]       h_rdata
+);
+
+localparam BANKS = 2 * LANES;
+localparam BW = $clog2(BANKS);
+localparam AW = $clog2(DEPTH);
+localparam LW = (LANES > 1) ? $clog2(LANES) : 1;
+
+// bank outputs, one cycle after the address
+wire [BANKS*16-1:0] a_q;
+wire [BANKS*16-1:0] b_q;
+
+// start column's bank and stride, kept for the crossbar one cycle later
+reg [BW-1:0] a_x_d;
+reg          a_s2_d;
+reg [BW-1:0] b_x_d;
+reg          b_s2_d;
+
+assign h_rdata = b_q;
+
+genvar b;
+generate
+for (b = 0; b < BANKS; b = b + 1) begin : g_bank
+    // lane whose pixel falls in this bank: offset o = (b - x) mod 2L; stride 1 -> lane o (if < L),
+    // stride 2 -> lane o/2 (if o is even)
+    wire [BW-1:0] a_off = b[BW-1:0] - a_x[BW-1:0];
+    wire [BW-1:0] b_off = b[BW-1:0] - b_x[BW-1:0];
+    // only the word part of the column is used: the bank part is b itself
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire signed [XW-1:0] a_col = a_x + $signed({{(XW-BW){1'b0}}, a_off});
+    wire signed [XW-1:0] b_col = b_x + $signed({{(XW-BW){1'b0}}, b_off});
+    wire [AW-1:0] a_addr = a_row + a_col[BW +: AW];
+    wire [AW-1:0] b_addr = h_en ? h_addr : b_row + b_col[BW +: AW];
+
+    wire [BW-1:0] b_lane_full = b_s2 ? (b_off >> 1) : b_off;
+    /* verilator lint_on UNUSEDSIGNAL */
+    // offsets below L (top bit clear) at stride 1, even offsets at stride 2
+    wire          b_lane_ok = b_s2 ? ~b_off[0] : ~b_off[BW-1];
+    wire [LW-1:0] b_lane = b_lane_full[LW-1:0];
+    wire          b_wr = h_en ? h_we : (b_en && b_we && b_lane_ok && b_wmask[b_lane]);
+    wire [15:0]   b_wd = h_en ? h_wdata[16*b +: 16] : b_wdata[16*b_lane +: 16];
+
+    reg [15:0] mem [0:DEPTH-1];
+    reg [15:0] a_q_reg;
+    reg [15:0] b_q_reg;
+
+    always @(posedge clk) begin
+        if (a_en) begin
+            a_q_reg <= mem[a_addr];
+        end
+        if (b_en || h_en) begin
+            if (b_wr) begin
+                mem[b_addr] <= b_wd;
+            end
+            b_q_reg <= mem[b_addr];
+        end
+    end
+
+    assign a_q[16*b +: 16] = a_q_reg;
+    assign b_q[16*b +: 16] = b_q_reg;
+end
+endgenerate
+
+// crossbar: lane l takes bank (x + l*stride) mod 2L
+always @(posedge clk) begin
+    a_x_d <= a_x[BW-1:0];
+    a_s2_d <= a_s2;
+    b_x_d <= b_x[BW-1:0];
+    b_s2_d <= b_s2;
+end
+
+genvar l;
+generate
+for (l = 0; l < LANES; l = l + 1) begin : g_lane
+    localparam integer STEP1I = l;
+    localparam integer STEP2I = 2 * l;
+    localparam [BW-1:0] STEP1 = STEP1I[BW-1:0];
+    localparam [BW-1:0] STEP2 = STEP2I[BW-1:0];
+    wire [BW-1:0] a_sel = a_x_d + (a_s2_d ? STEP2 : STEP1);
+    wire [BW-1:0] b_sel = b_x_d + (b_s2_d ? STEP2 : STEP1);
+    always @(posedge clk) begin
+        a_rdata[16*l +: 16] <= a_q[16*a_sel +: 16];
+        b_rdata[16*l +: 16] <= b_q[16*b_sel +: 16];
+    end
+end
+endgenerate
+
+endmodule
+
+`resetall
