@@ -81,6 +81,54 @@ BLOCKS: dict[str, Block] = {
                           "FM_DEPTH": 8192, "WDEPTH": 65536, "PDEPTH": 256, "BDEPTH": 256},
             },
         ),
+        Block(
+            name="mp_unit",
+            sources=("rtl/common/fm_stack.v", "rtl/mp_unit/mp_unit.v", "verif/hdl/mp_unit_harness.v"),
+            toplevel="mp_unit_harness",
+            test_module="verif.tests.test_mp_unit",
+            paramsets={
+                # small stacks: whole-stack read-backs after every command stay cheap
+                "l8": {"LANES": 8, "CMAX": 16, "HMAX": 32, "WMAX": 32, "FM_DEPTH": 256},
+                "l1": {"LANES": 1, "CMAX": 8, "HMAX": 16, "WMAX": 20, "FM_DEPTH": 512},
+            },
+        ),
+        Block(
+            name="gap_unit",
+            sources=("rtl/common/serial_div.v", "rtl/common/fm_stack.v", "rtl/gap_unit/gap_unit.v",
+                     "verif/hdl/gap_unit_harness.v"),
+            toplevel="gap_unit_harness",
+            test_module="verif.tests.test_gap_unit",
+            paramsets={
+                "l8": {"LANES": 8, "CMAX": 16, "HMAX": 32, "WMAX": 32, "FM_DEPTH": 256},
+                # HMAX * WMAX not a power of two
+                "l1": {"LANES": 1, "CMAX": 8, "HMAX": 16, "WMAX": 20, "FM_DEPTH": 512},
+            },
+        ),
+        Block(
+            name="lc_unit",
+            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/lc_unit/lc_unit.v",
+                     "verif/hdl/lc_unit_harness.v"),
+            toplevel="lc_unit_harness",
+            test_module="verif.tests.test_lc_unit",
+            paramsets={
+                # small memories: every word is read back after every command
+                "l8": {"LANES": 8, "CMAX": 32, "NMAX": 8, "FM_DEPTH": 64, "WDEPTH": 256,
+                       "BDEPTH": 16},
+                "l1": {"LANES": 1, "CMAX": 16, "NMAX": 12, "FM_DEPTH": 32, "WDEPTH": 256,
+                       "BDEPTH": 16},
+            },
+        ),
+        Block(
+            name="loss_unit",
+            sources=("rtl/common/serial_div.v", "rtl/common/fm_stack.v", "rtl/loss_unit/loss_luts.v",
+                     "rtl/loss_unit/loss_unit.v", "verif/hdl/loss_unit_harness.v"),
+            toplevel="loss_unit_harness",
+            test_module="verif.tests.test_loss_unit",
+            paramsets={
+                "l8": {"LANES": 8, "KMAX": 100, "FM_DEPTH": 256},
+                "l1": {"LANES": 1, "KMAX": 24, "FM_DEPTH": 64},
+            },
+        ),
     ]
 }
 

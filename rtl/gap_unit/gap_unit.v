@@ -1,0 +1,462 @@
+/*
+ * GAP unit: global average pooling forward (FWD: y[c] = mean of map c) and backward (BWD: the
+ * gradient dy[c] spread evenly over the H x W pixels of map c).
+ *
+ * Numerics (docs/numerics.md, model verif.models.layers.gap_forward/backward): P = H*W,
+ * R = 16 + ceil(log2 P), M = round_half_up(2^R / P); FWD y = sat16((sum * M + 2^(R-1)) >> R),
+ * BWD dx = sat16((dy * M + 2^(R-1)) >> R). The unit derives R (a priority encoder) and M (one
+ * serial division, rtl/common/serial_div.v) itself from H and W: the host passes only the shape.
+ *
+ * Maps live in the feature-map stack (docs/uc_unit.md); the vector y / dy is a map (C, 1, 1).
+ * Port A reads, port B writes.
+ *
+ * Parameters:
+ *   LANES     pixels per vector (power of two)
+ *   CMAX      largest channel count
+ *   HMAX      largest map height
+ *   WMAX      largest map width
+ *   FM_DEPTH  stack words per bank
+ *
+ * Latency: 4 check cycles, the division (R + 2 cycles), then FWD one vector read per cycle
+ * (C * H * ceil(W/LANES)) plus ~5 cycles of drain; BWD per channel 4 cycles (read dy, scale)
+ * plus H * ceil(W/LANES) vector writes. m_rsp_cycles counts accept to response.
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module gap_unit #
+(
+    // pixels per vector (power of two)
+    parameter LANES = 8,
+    // largest channel count
+    parameter CMAX = 256,
+    // largest map height
+    parameter HMAX = 256,
+    // largest map width
+    parameter WMAX = 256,
+    // stack words per bank
+    parameter FM_DEPTH = 4096
+)
+(
+    input  wire                     clk,
+    input  wire                     rst,
+
+    // command
+    input  wire                     s_cmd_valid,
+    output wire                     s_cmd_ready,
+    input  wire [2:0]               s_cmd_mode,
+    input  wire [15:0]              s_cmd_c,
+    input  wire [15:0]              s_cmd_h,
+    input  wire [15:0]              s_cmd_w,
+    input  wire [31:0]              s_cmd_x_base,
+    input  wire [31:0]              s_cmd_y_base,
+
+    // response
+    output wire                     m_rsp_valid,
+    input  wire                     m_rsp_ready,
+    output wire [3:0]               m_rsp_status,
+    output wire [31:0]              m_rsp_cycles,
+
+    // high from command accept until the response is taken (the stack belongs to the unit)
+    output wire                     busy,
+
+    // stack port A: vector read
+    output wire                     fma_en,
+    output wire [FM_AW-1:0]         fma_row,
+    output wire signed [XW-1:0]     fma_x,
+    output wire                     fma_s2,
+    input  wire [LANES*16-1:0]      fma_rdata,
+
+    // stack port B: masked vector write (never read by this unit)
+    output wire                     fmb_en,
+    output wire                     fmb_we,
+    output wire [FM_AW-1:0]         fmb_row,
+    output wire signed [XW-1:0]     fmb_x,
+    output wire                     fmb_s2,
+    output wire [LANES*16-1:0]      fmb_wdata,
+    output wire [LANES-1:0]         fmb_wmask,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [LANES*16-1:0]      fmb_rdata
+    /* verilator lint_on UNUSEDSIGNAL */
+);
+
+// ------------------------------------------------------------------------ derived widths
+localparam BANKS = 2 * LANES;
+localparam LOG_B = $clog2(BANKS);
+localparam FM_AW = $clog2(FM_DEPTH);
+localparam XW = 20;
+// pixels per map: P <= HMAX * WMAX, P_W bits
+localparam P_W = $clog2(HMAX * WMAX + 1);
+// largest R = 16 + P_W; the dividend 2^R + P/2 needs R + 1 bits
+localparam RMAX = 16 + P_W;
+localparam N_W = RMAX + 1;
+// channel sum: P pixels of 16 bits
+localparam SUM_W = 16 + P_W;
+// reciprocal M < 2^17 + 1
+localparam M_W = 18;
+// sum * M + rounding constant
+localparam PROD_W = SUM_W + M_W + 1;
+localparam R_W = $clog2(RMAX + 1);
+localparam [R_W-1:0] R16 = 16;
+
+localparam [31:0] CMAX_32 = CMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, FM_DEPTH_32 = FM_DEPTH;
+localparam [31:0] LANES_32 = LANES;
+
+localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1;
+
+localparam [3:0] ST_OK = 4'd0, ST_BAD_MODE = 4'd1, ST_BAD_SHAPE = 4'd2, ST_BAD_BUFFER = 4'd4;
+
+localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_DIV = 3'd2, S_FWD = 3'd3, S_BWD = 3'd4,
+                 S_DRAIN = 3'd5, S_RESP = 3'd6;
+
+// ------------------------------------------------------------------------------ control
+reg [2:0]  state_reg;
+reg [3:0]  status_reg;
+reg [31:0] cycles_reg;
+reg [2:0]  chk_step_reg;
+
+reg [2:0]  mode_reg;
+reg [15:0] c_reg, h_reg, w_reg;
+reg [31:0] x_base_reg, y_base_reg;
+
+reg [31:0] p_reg;                 // pixels per map
+reg [R_W-1:0] r_reg;              // R
+reg [M_W-1:0] m_reg;              // M
+reg [15:0] rw_reg;                // stack words per map row
+reg [31:0] plane_reg;
+reg [47:0] size_x_reg;
+
+wire is_fwd = (mode_reg == MODE_FWD);
+
+assign s_cmd_ready = (state_reg == S_IDLE);
+assign m_rsp_valid = (state_reg == S_RESP);
+assign m_rsp_status = status_reg;
+assign m_rsp_cycles = cycles_reg;
+assign busy = (state_reg != S_IDLE);
+
+function [15:0] row_words;
+    input [15:0] v;
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [31:0] t;
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+        t = {16'd0, v} + BANKS - 1;
+        row_words = t[LOG_B +: 16];
+    end
+endfunction
+
+// ceil(log2 p) = bit length of p - 1
+function [R_W-1:0] clog2_of;
+    input [31:0] p;
+    reg [31:0] v;
+    integer i;
+    begin
+        v = p - 32'd1;
+        clog2_of = {R_W{1'b0}};
+        for (i = 0; i < 32; i = i + 1) begin
+            if (v[i]) begin
+                clog2_of = i[R_W-1:0] + 1'b1;
+            end
+        end
+    end
+endfunction
+
+wire [47:0] x_end = {16'd0, x_base_reg} + size_x_reg;
+wire [47:0] y_end = {16'd0, y_base_reg} + {32'd0, c_reg};
+wire ovl_xy = !(x_end <= {16'd0, y_base_reg} || y_end <= {16'd0, x_base_reg});
+
+// ------------------------------------------------------------------------------ divider
+reg            div_start;
+wire           div_done;
+/* verilator lint_off UNUSEDSIGNAL */
+wire           div_busy;
+wire [N_W-1:0] div_q;
+wire [P_W-1:0] div_r;
+/* verilator lint_on UNUSEDSIGNAL */
+wire [N_W-1:0] div_n = ({{(N_W-1){1'b0}}, 1'b1} << r_reg) + {{(N_W-P_W){1'b0}}, p_reg[P_W:1]};
+
+serial_div #(.N_W(N_W), .D_W(P_W)) u_div (
+    .clk(clk), .rst(rst),
+    .start(div_start), .n(div_n), .d(p_reg[P_W-1:0]),
+    .busy(div_busy), .done(div_done), .q(div_q), .r(div_r)
+);
+
+// rounding constant 2^(R-1)
+wire signed [PROD_W-1:0] half = $signed({{(PROD_W-1){1'b0}}, 1'b1} << (r_reg - 1'b1));
+
+function [15:0] sat16;
+    input signed [PROD_W-1:0] v;
+    begin
+        if (v > 32767) begin
+            sat16 = 16'h7fff;
+        end else if (v < -32768) begin
+            sat16 = 16'h8000;
+        end else begin
+            sat16 = v[15:0];
+        end
+    end
+endfunction
+
+// ------------------------------------------------------------------ FWD item generator
+reg        g_valid;
+reg [15:0] g_c, g_y, g_x0;
+reg [FM_AW-1:0] g_row;
+wire [16:0] g_x0_next = {1'b0, g_x0} + LANES_32[16:0];
+wire g_last_x = (g_x0_next >= {1'b0, w_reg});
+wire g_last_y = (g_y + 1'b1 == h_reg);
+wire g_last_c = (g_c + 1'b1 == c_reg);
+
+// BWD sub-steps: 0 read dy, 1 wait, 2 scale, 3 write the map
+reg [1:0]  b_step;
+reg [15:0] b_c, b_y, b_x0;
+reg [FM_AW-1:0] b_row;
+reg [15:0] b_g;
+wire [16:0] b_x0_next = {1'b0, b_x0} + LANES_32[16:0];
+wire b_last_x = (b_x0_next >= {1'b0, w_reg});
+wire b_last_y = (b_y + 1'b1 == h_reg);
+wire b_last_c = (b_c + 1'b1 == c_reg);
+
+wire [FM_AW-1:0] y_row0 = y_base_reg[FM_AW-1:0];
+
+assign fma_en = (state_reg == S_FWD && g_valid) || (state_reg == S_BWD && b_step == 2'd0);
+assign fma_row = (state_reg == S_BWD) ? y_row0 + b_c[FM_AW-1:0] : g_row;
+assign fma_x = (state_reg == S_BWD) ? {XW{1'b0}} : {{(XW-16){1'b0}}, g_x0};
+assign fma_s2 = 1'b0;
+
+// ----------------------------------------------------------------------- FWD pipeline
+reg        p1_valid, p2_valid;
+reg        p1_first, p2_first, p1_last, p2_last;
+reg [15:0] p1_c, p2_c, p1_x0, p2_x0;
+reg signed [SUM_W-1:0] acc_reg;
+reg        q1_valid, q2_valid;
+// channel of a finished sum (only the bits of a stack row offset are used)
+/* verilator lint_off UNUSEDSIGNAL */
+reg [15:0] q1_c, q2_c;
+/* verilator lint_on UNUSEDSIGNAL */
+reg signed [SUM_W-1:0] q1_sum;
+reg signed [PROD_W-1:0] q2_prod;
+
+// masked lane sum of the vector arriving at p2
+reg signed [SUM_W-1:0] lane_sum;
+integer li;
+always @* begin
+    lane_sum = {SUM_W{1'b0}};
+    for (li = 0; li < LANES; li = li + 1) begin
+        if (({16'd0, p2_x0} + li) < {16'd0, w_reg}) begin
+            lane_sum = lane_sum + {{(SUM_W-16){fma_rdata[16*li+15]}}, fma_rdata[16*li +: 16]};
+        end
+    end
+end
+wire signed [SUM_W-1:0] acc_next = p2_first ? lane_sum : acc_reg + lane_sum;
+
+wire signed [PROD_W-1:0] m_s = $signed({{(PROD_W-M_W){1'b0}}, m_reg});
+wire signed [PROD_W-1:0] q1_prod = $signed({{(PROD_W-SUM_W){q1_sum[SUM_W-1]}}, q1_sum}) * m_s + half;
+wire signed [PROD_W-1:0] dy_s = $signed({{(PROD_W-16){fma_rdata[15]}}, fma_rdata[15:0]});
+wire signed [PROD_W-1:0] b_prod = dy_s * m_s + half;
+
+// ---------------------------------------------------------------------- port B writes
+reg              wr_en;
+reg [FM_AW-1:0]  wr_row;
+reg [15:0]       wr_x0;
+reg [LANES*16-1:0] wr_data;
+reg [LANES-1:0]  wr_mask;
+integer wl;
+always @* begin
+    wr_en = 1'b0;
+    wr_row = y_row0 + q2_c[FM_AW-1:0];
+    wr_x0 = 16'd0;
+    wr_data = {LANES{sat16(q2_prod >>> r_reg)}};
+    wr_mask = {{(LANES-1){1'b0}}, 1'b1};
+    if (state_reg == S_BWD) begin
+        wr_en = (b_step == 2'd3);
+        wr_row = b_row;
+        wr_x0 = b_x0;
+        wr_data = {LANES{b_g}};
+        for (wl = 0; wl < LANES; wl = wl + 1) begin
+            wr_mask[wl] = ({16'd0, b_x0} + wl) < {16'd0, w_reg};
+        end
+    end else begin
+        wr_en = q2_valid;
+    end
+end
+
+assign fmb_en = wr_en;
+assign fmb_we = wr_en;
+assign fmb_row = wr_row;
+assign fmb_x = {{(XW-16){1'b0}}, wr_x0};
+assign fmb_s2 = 1'b0;
+assign fmb_wdata = wr_data;
+assign fmb_wmask = wr_mask;
+
+wire pipe_busy = g_valid | p1_valid | p2_valid | q1_valid | q2_valid;
+
+always @(posedge clk) begin
+    div_start <= 1'b0;
+
+    // -------- FWD pipeline
+    p1_valid <= g_valid && state_reg == S_FWD;
+    p2_valid <= p1_valid;
+    p1_first <= (g_y == 16'd0) && (g_x0 == 16'd0);
+    p2_first <= p1_first;
+    p1_last <= g_last_y && g_last_x;
+    p2_last <= p1_last;
+    p1_c <= g_c; p2_c <= p1_c;
+    p1_x0 <= g_x0; p2_x0 <= p1_x0;
+    if (p2_valid) begin
+        acc_reg <= acc_next;
+    end
+    q1_valid <= p2_valid && p2_last;
+    q1_c <= p2_c;
+    q1_sum <= acc_next;
+    q2_valid <= q1_valid;
+    q2_c <= q1_c;
+    q2_prod <= q1_prod;
+
+    // -------- control
+    if (state_reg != S_IDLE && state_reg != S_RESP) begin
+        cycles_reg <= cycles_reg + 1'b1;
+    end
+
+    case (state_reg)
+    S_IDLE: begin
+        if (s_cmd_valid) begin
+            mode_reg <= s_cmd_mode;
+            c_reg <= s_cmd_c;
+            h_reg <= s_cmd_h;
+            w_reg <= s_cmd_w;
+            x_base_reg <= s_cmd_x_base;
+            y_base_reg <= s_cmd_y_base;
+            cycles_reg <= 32'd1;
+            status_reg <= ST_OK;
+            chk_step_reg <= 3'd0;
+            state_reg <= S_CHECK;
+        end
+    end
+    S_CHECK: begin
+        chk_step_reg <= chk_step_reg + 1'b1;
+        case (chk_step_reg)
+        3'd0: begin
+            p_reg <= {16'd0, h_reg} * {16'd0, w_reg};
+            rw_reg <= row_words(w_reg);
+            if (mode_reg > MODE_BWD) begin
+                status_reg <= ST_BAD_MODE;
+                state_reg <= S_RESP;
+            end else if (c_reg == 16'd0 || {16'd0, c_reg} > CMAX_32 ||
+                         h_reg == 16'd0 || {16'd0, h_reg} > HMAX_32 ||
+                         w_reg == 16'd0 || {16'd0, w_reg} > WMAX_32) begin
+                status_reg <= ST_BAD_SHAPE;
+                state_reg <= S_RESP;
+            end
+        end
+        3'd1: begin
+            r_reg <= R16 + clog2_of(p_reg);
+            plane_reg <= {16'd0, h_reg} * {16'd0, rw_reg};
+        end
+        3'd2: begin
+            size_x_reg <= {16'd0, plane_reg} * {32'd0, c_reg};
+        end
+        default: begin
+            if (x_end > {16'd0, FM_DEPTH_32} || y_end > {16'd0, FM_DEPTH_32} || ovl_xy) begin
+                status_reg <= ST_BAD_BUFFER;
+                state_reg <= S_RESP;
+            end else begin
+                div_start <= 1'b1;
+                state_reg <= S_DIV;
+            end
+        end
+        endcase
+    end
+    S_DIV: begin
+        if (div_done) begin
+            m_reg <= div_q[M_W-1:0];
+            g_valid <= is_fwd;
+            g_c <= 16'd0;
+            g_y <= 16'd0;
+            g_x0 <= 16'd0;
+            g_row <= x_base_reg[FM_AW-1:0];
+            b_step <= 2'd0;
+            b_c <= 16'd0;
+            b_y <= 16'd0;
+            b_x0 <= 16'd0;
+            b_row <= x_base_reg[FM_AW-1:0];
+            state_reg <= is_fwd ? S_FWD : S_BWD;
+        end
+    end
+    S_FWD: begin
+        // rows of all channels are contiguous: the row pointer just advances
+        if (!g_last_x) begin
+            g_x0 <= g_x0_next[15:0];
+        end else begin
+            g_x0 <= 16'd0;
+            g_row <= g_row + rw_reg[FM_AW-1:0];
+            if (!g_last_y) begin
+                g_y <= g_y + 1'b1;
+            end else begin
+                g_y <= 16'd0;
+                g_c <= g_c + 1'b1;
+                if (g_last_c) begin
+                    g_valid <= 1'b0;
+                    state_reg <= S_DRAIN;
+                end
+            end
+        end
+    end
+    S_BWD: begin
+        case (b_step)
+        2'd0: b_step <= 2'd1;
+        2'd1: b_step <= 2'd2;
+        2'd2: begin
+            // dy arrives two cycles after its read
+            b_g <= sat16(b_prod >>> r_reg);
+            b_step <= 2'd3;
+        end
+        default: begin
+            if (!b_last_x) begin
+                b_x0 <= b_x0_next[15:0];
+            end else begin
+                b_x0 <= 16'd0;
+                b_row <= b_row + rw_reg[FM_AW-1:0];
+                if (!b_last_y) begin
+                    b_y <= b_y + 1'b1;
+                end else begin
+                    b_y <= 16'd0;
+                    b_c <= b_c + 1'b1;
+                    b_step <= 2'd0;
+                    if (b_last_c) begin
+                        state_reg <= S_RESP;
+                    end
+                end
+            end
+        end
+        endcase
+    end
+    S_DRAIN: begin
+        if (!pipe_busy) begin
+            state_reg <= S_RESP;
+        end
+    end
+    default: begin
+        if (m_rsp_ready) begin
+            state_reg <= S_IDLE;
+        end
+    end
+    endcase
+
+    if (rst) begin
+        state_reg <= S_IDLE;
+        status_reg <= ST_OK;
+        cycles_reg <= 32'd0;
+        div_start <= 1'b0;
+        g_valid <= 1'b0;
+        p1_valid <= 1'b0;
+        p2_valid <= 1'b0;
+        q1_valid <= 1'b0;
+        q2_valid <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall

@@ -1,0 +1,473 @@
+/*
+ * MP unit: 2x2 stride-2 max pooling forward (MP_FWD, with the argmax of every window), its
+ * backward (MP_BWD: each gradient routed to its window's argmax, zeros elsewhere) and the ReLU
+ * backward (RELU_BWD: dX = dY where the forward output Y > 0, else 0).
+ *
+ * Maps live in the feature-map stack (layout of docs/uc_unit.md); the unit reads through port A
+ * (vector read) and writes through port B (masked vector write). Numerics and odd-size rules:
+ * docs/numerics.md (ties: the first maximum in raster order wins; Ho = H/2, Wo = W/2, an odd last
+ * row / column is not read in MP_FWD and gets zero gradient in MP_BWD). Commands and status
+ * codes: docs/units.md.
+ *
+ * Parameters:
+ *   LANES     pixels per vector (power of two)
+ *   CMAX      largest channel count
+ *   HMAX      largest map height
+ *   WMAX      largest map width
+ *   FM_DEPTH  stack words per bank
+ *
+ * Latency: 5 check cycles, then one stack read per cycle: MP_FWD 4 reads per output vector of
+ * LANES pooled pixels, MP_BWD 4 cycles per vector of LANES windows (2 reads, 4 writes),
+ * RELU_BWD 2 reads per vector; about 6 cycles of drain. m_rsp_cycles counts accept to response.
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module mp_unit #
+(
+    // pixels per vector (power of two)
+    parameter LANES = 8,
+    // largest channel count
+    parameter CMAX = 256,
+    // largest map height
+    parameter HMAX = 256,
+    // largest map width
+    parameter WMAX = 256,
+    // stack words per bank
+    parameter FM_DEPTH = 4096
+)
+(
+    input  wire                     clk,
+    input  wire                     rst,
+
+    // command
+    input  wire                     s_cmd_valid,
+    output wire                     s_cmd_ready,
+    input  wire [2:0]               s_cmd_mode,
+    input  wire [15:0]              s_cmd_c,
+    input  wire [15:0]              s_cmd_h,
+    input  wire [15:0]              s_cmd_w,
+    input  wire [31:0]              s_cmd_x_base,
+    input  wire [31:0]              s_cmd_y_base,
+    input  wire [31:0]              s_cmd_a_base,
+
+    // response
+    output wire                     m_rsp_valid,
+    input  wire                     m_rsp_ready,
+    output wire [3:0]               m_rsp_status,
+    output wire [31:0]              m_rsp_cycles,
+
+    // high from command accept until the response is taken (the stack belongs to the unit)
+    output wire                     busy,
+
+    // stack port A: vector read
+    output wire                     fma_en,
+    output wire [FM_AW-1:0]         fma_row,
+    output wire signed [XW-1:0]     fma_x,
+    output wire                     fma_s2,
+    input  wire [LANES*16-1:0]      fma_rdata,
+
+    // stack port B: masked vector write (never read by this unit)
+    output wire                     fmb_en,
+    output wire                     fmb_we,
+    output wire [FM_AW-1:0]         fmb_row,
+    output wire signed [XW-1:0]     fmb_x,
+    output wire                     fmb_s2,
+    output wire [LANES*16-1:0]      fmb_wdata,
+    output wire [LANES-1:0]         fmb_wmask,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [LANES*16-1:0]      fmb_rdata
+    /* verilator lint_on UNUSEDSIGNAL */
+);
+
+// ------------------------------------------------------------------------ derived widths
+localparam BANKS = 2 * LANES;
+localparam LOG_B = $clog2(BANKS);
+localparam FM_AW = $clog2(FM_DEPTH);
+// signed pixel columns (as uc_unit / fm_stack)
+localparam XW = 20;
+
+localparam [31:0] CMAX_32 = CMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, FM_DEPTH_32 = FM_DEPTH;
+localparam [31:0] LANES_32 = LANES;
+
+localparam [2:0] MODE_MP_FWD = 3'd0, MODE_MP_BWD = 3'd1, MODE_RELU_BWD = 3'd2;
+
+localparam [3:0] ST_OK = 4'd0, ST_BAD_MODE = 4'd1, ST_BAD_SHAPE = 4'd2, ST_BAD_BUFFER = 4'd4;
+
+localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_RUN = 3'd2, S_DRAIN = 3'd3, S_RESP = 3'd4;
+
+// ------------------------------------------------------------------------------ control
+reg [2:0]  state_reg;
+reg [3:0]  status_reg;
+reg [31:0] cycles_reg;
+reg [2:0]  chk_step_reg;
+
+// command, latched at accept
+reg [2:0]  mode_reg;
+reg [15:0] c_reg, h_reg, w_reg;
+reg [31:0] x_base_reg, y_base_reg, a_base_reg;
+
+// derived at check time
+reg [15:0] ho_reg, wo_reg;        // pooled size (MP) or H, W (ReLU): shape of the Y / A maps
+reg [15:0] rw_x_reg, rw_y_reg;    // stack words per row of the X-side / Y-side maps
+reg [31:0] plane_x_reg, plane_y_reg;
+reg [47:0] size_x_reg, size_y_reg;
+reg [15:0] ny_reg, nx_reg;        // loop rows, loop columns (lanes) per row
+reg [1:0]  last_ph_reg;           // phases per vector - 1
+
+wire is_fwd = (mode_reg == MODE_MP_FWD);
+wire is_bwd = (mode_reg == MODE_MP_BWD);
+wire is_relu = (mode_reg == MODE_RELU_BWD);
+
+assign s_cmd_ready = (state_reg == S_IDLE);
+assign m_rsp_valid = (state_reg == S_RESP);
+assign m_rsp_status = status_reg;
+assign m_rsp_cycles = cycles_reg;
+assign busy = (state_reg != S_IDLE);
+
+// ceil(v / 2L) and ceil(v / 2)
+function [15:0] row_words;
+    input [15:0] v;
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [31:0] t;
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+        t = {16'd0, v} + BANKS - 1;
+        row_words = t[LOG_B +: 16];
+    end
+endfunction
+
+// map regions [base, base + size)
+wire [47:0] x_end = {16'd0, x_base_reg} + size_x_reg;
+wire [47:0] y_end = {16'd0, y_base_reg} + size_y_reg;
+wire [47:0] a_end = {16'd0, a_base_reg} + size_y_reg;
+wire [47:0] x_b48 = {16'd0, x_base_reg};
+wire [47:0] y_b48 = {16'd0, y_base_reg};
+wire [47:0] a_b48 = {16'd0, a_base_reg};
+wire ovl_xy = !(x_end <= y_b48 || y_end <= x_b48);
+wire ovl_xa = !(x_end <= a_b48 || a_end <= x_b48);
+wire ovl_ya = !(y_end <= a_b48 || a_end <= y_b48);
+
+// ---------------------------------------------------------------------- item generator
+// One slot per cycle: (channel, loop row, vector start column, phase) plus the row pointers of
+// the three maps for that channel and loop row.
+reg        g_valid;
+reg [1:0]  g_ph;
+reg [15:0] g_c, g_y, g_x0;
+reg [FM_AW-1:0] g_row_x, g_row_y, g_row_a;    // X: row 2y (MP) or y (ReLU); Y, A: row y
+reg [FM_AW-1:0] g_cb_x, g_cb_y, g_cb_a;       // channel bases
+
+wire g_last_ph = (g_ph == last_ph_reg);
+wire [16:0] g_x0_next = {1'b0, g_x0} + LANES_32[16:0];
+wire g_last_x = (g_x0_next >= {1'b0, nx_reg});
+wire g_last_y = (g_y + 1'b1 == ny_reg);
+wire g_last_c = (g_c + 1'b1 == c_reg);
+wire g_yv = (g_y < ho_reg);                    // MP_BWD: a real window row (y < Ho)
+
+// port A reads
+reg              rd_en;
+reg [FM_AW-1:0]  rd_row;
+reg [XW-1:0]     rd_x;
+reg              rd_s2;
+always @* begin
+    rd_en = 1'b0;
+    rd_row = g_row_x;
+    rd_x = {{(XW-16){1'b0}}, g_x0};
+    rd_s2 = 1'b0;
+    if (g_valid) begin
+        if (is_fwd) begin
+            // phase k = 2*dy + dx: row 2y+dy, columns 2*(x0+l)+dx
+            rd_en = 1'b1;
+            rd_row = g_ph[1] ? g_row_x + rw_x_reg[FM_AW-1:0] : g_row_x;
+            rd_x = {{(XW-17){1'b0}}, g_x0, g_ph[0]};
+            rd_s2 = 1'b1;
+        end else if (is_bwd) begin
+            // phase 0: dY row, phase 1: argmax row (real window rows only)
+            rd_en = g_yv && !g_ph[1];
+            rd_row = g_ph[0] ? g_row_a : g_row_y;
+        end else begin
+            // phase 0: dY, phase 1: forward output Y
+            rd_en = 1'b1;
+            rd_row = g_ph[0] ? g_row_a : g_row_y;
+        end
+    end
+end
+
+assign fma_en = rd_en;
+assign fma_row = rd_row;
+assign fma_x = rd_x;
+assign fma_s2 = rd_s2;
+
+// ----------------------------------------------------------------------------- pipeline
+// slot copies: p1 (read in the RAM), p2 (read data valid), p3, p4
+reg        p1_valid, p2_valid, p3_valid, p4_valid;
+reg [1:0]  p1_ph, p2_ph, p3_ph, p4_ph;
+reg [15:0] p1_x0, p2_x0, p3_x0, p4_x0;
+reg [15:0] p1_y, p2_y, p3_y, p4_y;
+reg [FM_AW-1:0] p1_rx, p2_rx, p3_rx, p4_rx;
+reg [FM_AW-1:0] p1_ry, p2_ry, p3_ry;
+reg [FM_AW-1:0] p1_ra, p2_ra, p3_ra, p4_ra;
+
+// MP_FWD running maximum and argmax
+reg [LANES*16-1:0] best_reg;
+reg [LANES*2-1:0]  arg_reg;
+reg [LANES*2-1:0]  arg_hold;
+// MP_BWD: dY and argmax of the vector being written
+reg [LANES*16-1:0] dy_reg;
+reg [LANES*16-1:0] hold_dy;
+reg [LANES*2-1:0]  hold_arg;
+// RELU_BWD result
+reg [LANES*16-1:0] relu_reg;
+
+reg [LANES*16-1:0] best_next, relu_next;
+reg [LANES*2-1:0]  arg_next, arg_rd;
+integer li;
+always @* begin
+    best_next = best_reg;
+    arg_next = arg_reg;
+    relu_next = relu_reg;
+    for (li = 0; li < LANES; li = li + 1) begin
+        arg_rd[2*li +: 2] = fma_rdata[16*li +: 2];
+        if (p2_ph == 2'd0 || $signed(fma_rdata[16*li +: 16]) > $signed(best_reg[16*li +: 16])) begin
+            // strictly greater replaces: the first maximum in raster order wins
+            best_next[16*li +: 16] = fma_rdata[16*li +: 16];
+            arg_next[2*li +: 2] = p2_ph;
+        end
+        relu_next[16*li +: 16] = ($signed(fma_rdata[16*li +: 16]) > 0) ? dy_reg[16*li +: 16] : 16'd0;
+    end
+end
+
+// port B writes: MP_FWD Y at p3 and argmax at p4 of phase 3; MP_BWD one of the four window
+// positions at p4 of every phase; RELU_BWD dX at p3 of phase 1
+reg              wr_en;
+reg [FM_AW-1:0]  wr_row;
+reg [XW-1:0]     wr_x;
+reg              wr_s2;
+reg [LANES*16-1:0] wr_data;
+reg [LANES-1:0]  wr_mask;
+reg [31:0]       wcol;
+reg [16:0]       wrow2;
+integer wl;
+always @* begin
+    wr_en = 1'b0;
+    wr_row = p3_ry;
+    wr_x = {{(XW-16){1'b0}}, p3_x0};
+    wr_s2 = 1'b0;
+    wr_data = best_reg;
+    wr_mask = {LANES{1'b0}};
+    wcol = 32'd0;
+    wrow2 = 17'd0;
+    if (is_fwd) begin
+        if (p3_valid && p3_ph == 2'd3) begin
+            wr_en = 1'b1;
+            for (wl = 0; wl < LANES; wl = wl + 1) begin
+                wr_mask[wl] = ({16'd0, p3_x0} + wl) < {16'd0, wo_reg};
+            end
+        end else if (p4_valid && p4_ph == 2'd3) begin
+            wr_en = 1'b1;
+            wr_row = p4_ra;
+            wr_x = {{(XW-16){1'b0}}, p4_x0};
+            for (wl = 0; wl < LANES; wl = wl + 1) begin
+                wr_data[16*wl +: 16] = {14'd0, arg_hold[2*wl +: 2]};
+                wr_mask[wl] = ({16'd0, p4_x0} + wl) < {16'd0, wo_reg};
+            end
+        end
+    end else if (is_bwd) begin
+        wr_en = p4_valid;
+        wr_row = p4_ph[1] ? p4_rx + rw_x_reg[FM_AW-1:0] : p4_rx;
+        wr_x = {{(XW-17){1'b0}}, p4_x0, p4_ph[0]};
+        wr_s2 = 1'b1;
+        wrow2 = {p4_y, p4_ph[1]};
+        for (wl = 0; wl < LANES; wl = wl + 1) begin
+            wcol = {15'd0, p4_x0, p4_ph[0]} + 2 * wl;
+            wr_mask[wl] = (wcol < {16'd0, w_reg}) && (wrow2 < {1'b0, h_reg});
+            wr_data[16*wl +: 16] = (p4_y < ho_reg && ({16'd0, p4_x0} + wl) < {16'd0, wo_reg} &&
+                                    hold_arg[2*wl +: 2] == p4_ph) ? hold_dy[16*wl +: 16] : 16'd0;
+        end
+    end else begin
+        wr_en = p3_valid && p3_ph == 2'd1;
+        wr_row = p3_rx;
+        wr_data = relu_reg;
+        for (wl = 0; wl < LANES; wl = wl + 1) begin
+            wr_mask[wl] = ({16'd0, p3_x0} + wl) < {16'd0, w_reg};
+        end
+    end
+end
+
+assign fmb_en = wr_en;
+assign fmb_we = wr_en;
+assign fmb_row = wr_row;
+assign fmb_x = wr_x;
+assign fmb_s2 = wr_s2;
+assign fmb_wdata = wr_data;
+assign fmb_wmask = wr_mask;
+
+wire pipe_busy = g_valid | p1_valid | p2_valid | p3_valid | p4_valid;
+
+always @(posedge clk) begin
+    // -------- slot pipeline (no stalls)
+    p1_valid <= g_valid && state_reg == S_RUN;
+    p2_valid <= p1_valid;
+    p3_valid <= p2_valid;
+    p4_valid <= p3_valid;
+    p1_ph <= g_ph; p2_ph <= p1_ph; p3_ph <= p2_ph; p4_ph <= p3_ph;
+    p1_x0 <= g_x0; p2_x0 <= p1_x0; p3_x0 <= p2_x0; p4_x0 <= p3_x0;
+    p1_y <= g_y; p2_y <= p1_y; p3_y <= p2_y; p4_y <= p3_y;
+    p1_rx <= g_row_x; p2_rx <= p1_rx; p3_rx <= p2_rx; p4_rx <= p3_rx;
+    p1_ry <= g_row_y; p2_ry <= p1_ry; p3_ry <= p2_ry;
+    p1_ra <= g_row_a; p2_ra <= p1_ra; p3_ra <= p2_ra; p4_ra <= p3_ra;
+
+    // -------- data path
+    if (p2_valid && is_fwd) begin
+        best_reg <= best_next;
+        arg_reg <= arg_next;
+    end
+    if (p3_valid && p3_ph == 2'd3) begin
+        arg_hold <= arg_reg;
+    end
+    if (p2_valid && p2_ph == 2'd0) begin
+        dy_reg <= fma_rdata;
+    end
+    if (p2_valid && p2_ph == 2'd1) begin
+        hold_dy <= dy_reg;
+        hold_arg <= arg_rd;
+        relu_reg <= relu_next;
+    end
+
+    // -------- control
+    if (state_reg != S_IDLE && state_reg != S_RESP) begin
+        cycles_reg <= cycles_reg + 1'b1;
+    end
+
+    case (state_reg)
+    S_IDLE: begin
+        if (s_cmd_valid) begin
+            mode_reg <= s_cmd_mode;
+            c_reg <= s_cmd_c;
+            h_reg <= s_cmd_h;
+            w_reg <= s_cmd_w;
+            x_base_reg <= s_cmd_x_base;
+            y_base_reg <= s_cmd_y_base;
+            a_base_reg <= s_cmd_a_base;
+            cycles_reg <= 32'd1;
+            status_reg <= ST_OK;
+            chk_step_reg <= 3'd0;
+            state_reg <= S_CHECK;
+        end
+    end
+    S_CHECK: begin
+        chk_step_reg <= chk_step_reg + 1'b1;
+        case (chk_step_reg)
+        3'd0: begin
+            ho_reg <= is_relu ? h_reg : {1'b0, h_reg[15:1]};
+            wo_reg <= is_relu ? w_reg : {1'b0, w_reg[15:1]};
+            rw_x_reg <= row_words(w_reg);
+            if (mode_reg > MODE_RELU_BWD) begin
+                status_reg <= ST_BAD_MODE;
+                state_reg <= S_RESP;
+            end else if (c_reg == 16'd0 || {16'd0, c_reg} > CMAX_32 ||
+                         h_reg == 16'd0 || {16'd0, h_reg} > HMAX_32 ||
+                         w_reg == 16'd0 || {16'd0, w_reg} > WMAX_32 ||
+                         (!is_relu && (h_reg < 16'd2 || w_reg < 16'd2))) begin
+                status_reg <= ST_BAD_SHAPE;
+                state_reg <= S_RESP;
+            end
+        end
+        3'd1: begin
+            rw_y_reg <= row_words(wo_reg);
+            plane_x_reg <= {16'd0, h_reg} * {16'd0, rw_x_reg};
+            // loop rows / columns: pooled size (MP_FWD), windows incl. the odd edge (MP_BWD)
+            ny_reg <= is_bwd ? h_reg[15:1] + {15'd0, h_reg[0]} : ho_reg;
+            nx_reg <= is_bwd ? w_reg[15:1] + {15'd0, w_reg[0]} : wo_reg;
+            last_ph_reg <= is_relu ? 2'd1 : 2'd3;
+        end
+        3'd2: begin
+            plane_y_reg <= {16'd0, ho_reg} * {16'd0, rw_y_reg};
+            size_x_reg <= {16'd0, plane_x_reg} * {32'd0, c_reg};
+        end
+        3'd3: begin
+            size_y_reg <= {16'd0, plane_y_reg} * {32'd0, c_reg};
+        end
+        default: begin
+            if (x_end > {16'd0, FM_DEPTH_32} || y_end > {16'd0, FM_DEPTH_32} ||
+                a_end > {16'd0, FM_DEPTH_32} || ovl_xy || ovl_xa || (is_fwd && ovl_ya)) begin
+                status_reg <= ST_BAD_BUFFER;
+                state_reg <= S_RESP;
+            end else begin
+                g_valid <= 1'b1;
+                g_ph <= 2'd0;
+                g_c <= 16'd0;
+                g_y <= 16'd0;
+                g_x0 <= 16'd0;
+                g_row_x <= x_base_reg[FM_AW-1:0];
+                g_row_y <= y_base_reg[FM_AW-1:0];
+                g_row_a <= a_base_reg[FM_AW-1:0];
+                g_cb_x <= x_base_reg[FM_AW-1:0];
+                g_cb_y <= y_base_reg[FM_AW-1:0];
+                g_cb_a <= a_base_reg[FM_AW-1:0];
+                state_reg <= S_RUN;
+            end
+        end
+        endcase
+    end
+    S_RUN: begin
+        if (!g_last_ph) begin
+            g_ph <= g_ph + 1'b1;
+        end else begin
+            g_ph <= 2'd0;
+            if (!g_last_x) begin
+                g_x0 <= g_x0_next[15:0];
+            end else begin
+                g_x0 <= 16'd0;
+                if (!g_last_y) begin
+                    g_y <= g_y + 1'b1;
+                    g_row_x <= g_row_x + (is_relu ? rw_x_reg[FM_AW-1:0] : {rw_x_reg[FM_AW-2:0], 1'b0});
+                    g_row_y <= g_row_y + rw_y_reg[FM_AW-1:0];
+                    g_row_a <= g_row_a + rw_y_reg[FM_AW-1:0];
+                end else begin
+                    g_y <= 16'd0;
+                    g_c <= g_c + 1'b1;
+                    g_row_x <= g_cb_x + plane_x_reg[FM_AW-1:0];
+                    g_row_y <= g_cb_y + plane_y_reg[FM_AW-1:0];
+                    g_row_a <= g_cb_a + plane_y_reg[FM_AW-1:0];
+                    g_cb_x <= g_cb_x + plane_x_reg[FM_AW-1:0];
+                    g_cb_y <= g_cb_y + plane_y_reg[FM_AW-1:0];
+                    g_cb_a <= g_cb_a + plane_y_reg[FM_AW-1:0];
+                    if (g_last_c) begin
+                        g_valid <= 1'b0;
+                        state_reg <= S_DRAIN;
+                    end
+                end
+            end
+        end
+    end
+    S_DRAIN: begin
+        if (!pipe_busy) begin
+            state_reg <= S_RESP;
+        end
+    end
+    default: begin
+        // S_RESP
+        if (m_rsp_ready) begin
+            state_reg <= S_IDLE;
+        end
+    end
+    endcase
+
+    if (rst) begin
+        state_reg <= S_IDLE;
+        status_reg <= ST_OK;
+        cycles_reg <= 32'd0;
+        g_valid <= 1'b0;
+        p1_valid <= 1'b0;
+        p2_valid <= 1'b0;
+        p3_valid <= 1'b0;
+        p4_valid <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall

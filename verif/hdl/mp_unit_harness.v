@@ -1,0 +1,98 @@
+/*
+ * Test harness of the MP unit: the unit and its stack (fm_stack), plus a host port through which
+ * a testbench loads and reads the stack while the unit is idle.
+ *
+ * Parameters: as mp_unit (LANES, CMAX, HMAX, WMAX, FM_DEPTH).
+ *
+ * Host port: hst_sel 0 stack (the only memory); hst_rdata is the word at the address presented
+ * one cycle before. A stack word is 2*LANES pixels (bank b at bits [16b+15:16b]). Ignored while
+ * busy.
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module mp_unit_harness #
+(
+    // pixels per vector (power of two)
+    parameter LANES = 8,
+    // largest channel count
+    parameter CMAX = 256,
+    // largest map height
+    parameter HMAX = 256,
+    // largest map width
+    parameter WMAX = 256,
+    // stack words per bank
+    parameter FM_DEPTH = 4096
+)
+(
+    input  wire                     clk,
+    input  wire                     rst,
+
+    // command
+    input  wire                     s_cmd_valid,
+    output wire                     s_cmd_ready,
+    input  wire [2:0]               s_cmd_mode,
+    input  wire [15:0]              s_cmd_c,
+    input  wire [15:0]              s_cmd_h,
+    input  wire [15:0]              s_cmd_w,
+    input  wire [31:0]              s_cmd_x_base,
+    input  wire [31:0]              s_cmd_y_base,
+    input  wire [31:0]              s_cmd_a_base,
+
+    // response
+    output wire                     m_rsp_valid,
+    input  wire                     m_rsp_ready,
+    output wire [3:0]               m_rsp_status,
+    output wire [31:0]              m_rsp_cycles,
+    output wire                     busy,
+
+    // host port
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [2:0]               hst_sel,
+    input  wire [31:0]              hst_addr,
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire                     hst_we,
+    input  wire [BANKS*16-1:0]      hst_wdata,
+    output wire [BANKS*16-1:0]      hst_rdata
+);
+
+localparam BANKS = 2 * LANES;
+localparam FM_AW = $clog2(FM_DEPTH);
+localparam XW = 20;
+
+wire host = !busy;
+
+wire fma_en, fma_s2, fmb_en, fmb_we, fmb_s2;
+wire [FM_AW-1:0] fma_row, fmb_row;
+wire signed [XW-1:0] fma_x, fmb_x;
+wire [LANES*16-1:0] fma_rdata, fmb_rdata, fmb_wdata;
+wire [LANES-1:0] fmb_wmask;
+
+mp_unit #(
+    .LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)
+) u_mp (
+    .clk(clk), .rst(rst),
+    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_mode(s_cmd_mode),
+    .s_cmd_c(s_cmd_c), .s_cmd_h(s_cmd_h), .s_cmd_w(s_cmd_w),
+    .s_cmd_x_base(s_cmd_x_base), .s_cmd_y_base(s_cmd_y_base), .s_cmd_a_base(s_cmd_a_base),
+    .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
+    .m_rsp_cycles(m_rsp_cycles), .busy(busy),
+    .fma_en(fma_en), .fma_row(fma_row), .fma_x(fma_x), .fma_s2(fma_s2), .fma_rdata(fma_rdata),
+    .fmb_en(fmb_en), .fmb_we(fmb_we), .fmb_row(fmb_row), .fmb_x(fmb_x), .fmb_s2(fmb_s2),
+    .fmb_wdata(fmb_wdata), .fmb_wmask(fmb_wmask), .fmb_rdata(fmb_rdata)
+);
+
+fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack (
+    .clk(clk),
+    .a_en(fma_en), .a_row(fma_row), .a_x(fma_x), .a_s2(fma_s2), .a_rdata(fma_rdata),
+    .b_en(fmb_en), .b_we(fmb_we), .b_row(fmb_row), .b_x(fmb_x), .b_s2(fmb_s2),
+    .b_wdata(fmb_wdata), .b_wmask(fmb_wmask), .b_rdata(fmb_rdata),
+    .h_en(host), .h_we(host && hst_we), .h_addr(hst_addr[FM_AW-1:0]),
+    .h_wdata(hst_wdata), .h_rdata(hst_rdata)
+);
+
+endmodule
+
+`resetall

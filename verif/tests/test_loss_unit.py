@@ -1,0 +1,269 @@
+"""pyuvm testbench of the loss unit (softmax cross-entropy gradient, predicted class, loss in Q8)
+through verif/hdl/loss_unit_harness.v; contract: docs/units.md, model:
+verif.models.layers.softmax_xent_grad (EXP_LUT / LN_LUT, also the unit's ROMs), checked
+bit-exactly: the gradient vector, m_rsp_pred and m_rsp_loss.
+
+Environment: verif/common/unit_env.py (whole stack read back and compared after every command).
+
+Knobs: ``LOSS_CASES`` random commands per random test (default 30), ``COCOTB_RANDOM_SEED``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import cocotb
+import numpy as np
+import pytest
+from cocotb_coverage.coverage import CoverCross, CoverPoint
+
+from verif.common.checks import dut_params
+from verif.common.fm_layout import Region, place
+from verif.common.unit_env import (BAD_BUFFER, BAD_LABEL, BAD_SHAPE, OK, UnitItem, UnitSpec,
+                                   coverage_holes, run_items, status_name)
+from verif.models.layers import softmax_xent_grad
+
+LOSS_CASES = int(os.environ.get("LOSS_CASES", "30"))
+DEFAULTS = {"LANES": 8, "KMAX": 1024, "FM_DEPTH": 4096}
+FIELDS = ["k", "label", "in_frac", "grad_frac", "y_base", "g_base"]
+
+
+def P() -> dict:
+    return dut_params(DEFAULTS)
+
+
+# ================================================================================== coverage
+@CoverPoint("loss.classes", xf=lambda f: f["size"], bins=["1", "2", "mid", "max"])
+@CoverPoint("loss.data", xf=lambda f: f["data"], bins=["random", "small", "equal", "extreme", "peaked"])
+@CoverPoint("loss.in_frac", xf=lambda f: f["inf"], bins=["<4", "4", ">4"])
+@CoverPoint("loss.grad_frac", xf=lambda f: f["gf"], bins=["0", "mid", "15"])
+@CoverPoint("loss.tie_in_max", xf=lambda f: f["tie"], bins=[False, True])
+@CoverPoint("loss.label_is_pred", xf=lambda f: f["hit"], bins=[False, True])
+@CoverPoint("loss.table_clipped", xf=lambda f: f["clip"], bins=[False, True])
+@CoverPoint("loss.grad_saturated", xf=lambda f: f["gsat"], bins=[True])
+@CoverPoint("loss.stall", xf=lambda f: f["stall"], bins=[False, True])
+@CoverCross("loss.data_x_in_frac", items=["loss.data", "loss.in_frac"])
+def _sample_ok(f):
+    pass
+
+
+@CoverPoint("loss.status", xf=lambda s: s, bins=["OK", "BAD_SHAPE", "BAD_BUFFER", "BAD_LABEL"])
+def _sample_status(s):
+    pass
+
+
+@CoverPoint("loss.reset_mid_command", xf=lambda b: b, bins=[True])
+def _sample_reset(b):
+    pass
+
+
+def sample(res):
+    item, rsp = res.item, res.rsp
+    if item.reset_after is not None and rsp.status is None:
+        _sample_reset(True)
+        return
+    if rsp.status is None:
+        return
+    _sample_status(status_name(rsp.status))
+    if rsp.status == OK and not item.wrong:
+        _sample_ok({**item.tags, "stall": res.stall})
+
+
+def spec() -> UnitSpec:
+    p = P()
+    return UnitSpec("loss_unit", FIELDS, ["pred", "loss"], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, sample)
+
+
+# ================================================================================ stimulus
+def gen(rng, k, data):
+    if data == "small":     # ties likely
+        return rng.integers(-2, 3, size=k)
+    if data == "equal":
+        return np.full(k, rng.integers(-32768, 32768))
+    if data == "extreme":
+        return rng.choice(np.array([-32768, -32767, 0, 32766, 32767]), size=k)
+    if data == "peaked":    # one clear winner, the rest far below (table clipped)
+        y = rng.integers(-200, 200, size=k)
+        y[rng.integers(k)] = 30000
+        return y
+    return rng.integers(-32768, 32768, size=k) >> int(rng.integers(0, 12))
+
+
+def make_item(name, rnd: random.Random, k=None, data=None, label=None, in_frac=None, grad_frac=None,
+              kind="random") -> UnitItem:
+    p = P()
+    rng = np.random.default_rng(rnd.getrandbits(32))
+    k = k or rnd.randint(1, min(p["KMAX"], 20))
+    data = data or rnd.choice(["random", "random", "small", "equal", "extreme", "peaked"])
+    y = gen(rng, k, data).astype(np.int16)
+    label = rnd.randrange(k) if label is None else label
+    in_frac = rnd.randint(0, 15) if in_frac is None else in_frac
+    grad_frac = rnd.choice([0, 15, rnd.randint(0, 15)]) if grad_frac is None else grad_frac
+    grad, pred, loss = softmax_xent_grad(y, label, in_frac, grad_frac)
+    yb, gb = place(rnd, [k, k], p["FM_DEPTH"])
+    ry, rg = Region("Y", 0, yb, (k, 1, 1)), Region("dY", 0, gb, (k, 1, 1))
+    m = int(y.max())
+    d = m - y.astype(np.int64)
+    idx = (d + ((1 << (in_frac - 4)) >> 1)) >> (in_frac - 4) if in_frac >= 4 else d << (4 - in_frac)
+    p_raw = grad.astype(np.int64) + (np.arange(k) == label) * (1 << grad_frac)
+    tags = dict(size="1" if k == 1 else "2" if k == 2 else "max" if k == p["KMAX"] else "mid",
+                data=data, inf="<4" if in_frac < 4 else "4" if in_frac == 4 else ">4",
+                gf="0" if grad_frac == 0 else "15" if grad_frac == 15 else "mid",
+                tie=int((y == m).sum()) > 1, hit=pred == label, clip=bool((idx > 255).any()),
+                gsat=bool((p_raw > 32767).any()))
+    cmd = dict(k=k, label=label, in_frac=in_frac, grad_frac=grad_frac, y_base=yb, g_base=gb)
+    return UnitItem(name, cmd, [(ry, y.reshape(k, 1, 1))], [(rg, grad.astype(np.int16).reshape(k, 1, 1))],
+                    rsp=dict(pred=pred, loss=loss), kind=kind, budget=4 * (3 * k + 80) + 500, tags=tags,
+                    desc=f"K={k} label={label} in_frac={in_frac} grad_frac={grad_frac} data={data} "
+                         f"y@{yb} g@{gb} -> pred {pred} loss {loss}")
+
+
+def directed_items(rnd: random.Random) -> list[UnitItem]:
+    p = P()
+    km = p["KMAX"]
+    items = [
+        make_item("k1", rnd, 1, kind="k1"),
+        make_item("k2_tie", rnd, 2, data="equal", label=1, kind="tie"),
+        make_item("kmax", rnd, km, kind="kmax"),
+        make_item("kmax_equal", rnd, km, data="equal", kind="kmax"),
+        make_item("all_equal", rnd, 10, data="equal", label=9, kind="equal"),
+        make_item("ties_small", rnd, 12, data="small", kind="tie"),
+        make_item("extreme_gf15", rnd, 8, data="extreme", grad_frac=15, in_frac=15, kind="extreme"),
+        make_item("extreme_if0", rnd, 8, data="extreme", in_frac=0, kind="extreme"),
+        make_item("peaked_hit", rnd, 10, data="peaked", in_frac=8, grad_frac=12, kind="peaked"),
+        make_item("gf0", rnd, 6, grad_frac=0, kind="gf"),
+        make_item("if4", rnd, 6, in_frac=4, kind="if"),
+    ]
+    # a sure winner that is not the label, grad_frac 15: p = 2^15 saturates to 32767
+    y = np.full(5, -30000, dtype=np.int16)
+    y[2] = 30000
+    grad, pred, loss = softmax_xent_grad(y, 0, 8, 15)
+    it = make_item("grad_sat", rnd, 5, label=0, in_frac=8, grad_frac=15, kind="sat")
+    (ry, _), (rg, _) = it.inputs[0], it.outputs[0]
+    it.inputs, it.outputs = [(ry, y.reshape(5, 1, 1))], [(rg, grad.reshape(5, 1, 1))]
+    it.rsp = dict(pred=pred, loss=loss)
+    it.tags.update(gsat=True, hit=False, tie=False, clip=True, data="peaked")
+    items.append(it)
+    for data in ("random", "small", "equal", "extreme", "peaked"):
+        for inf in (2, 4, 11):
+            items.append(make_item(f"{data}_if{inf}", rnd, rnd.randint(2, 12), data=data, in_frac=inf,
+                                   kind="cross"))
+    return items
+
+
+def bad_items(rnd: random.Random) -> list[UnitItem]:
+    p = P()
+    fm, km = p["FM_DEPTH"], p["KMAX"]
+    items: list[UnitItem] = []
+
+    def bad(name, expect, **kw):
+        it = make_item(name, rnd, 6, kind="bad")
+        it.cmd.update(kw)
+        it.expect, it.outputs, it.rsp = expect, [], {}
+        it.desc += f" {kw}"
+        items.append(it)
+        items.append(make_item(f"after_{name}", rnd, kind="after_bad"))
+
+    bad("k0", BAD_SHAPE, k=0, label=0)
+    bad("k_above", BAD_SHAPE, k=km + 1, label=0)
+    bad("label_k", BAD_LABEL, label=6)
+    bad("label_ffff", BAD_LABEL, label=0xFFFF)
+    bad("y_beyond", BAD_BUFFER, y_base=fm - 5)
+    bad("g_beyond", BAD_BUFFER, g_base=fm - 1)
+    bad("overlap", BAD_BUFFER, y_base=3, g_base=8)
+    bad("same_base", BAD_BUFFER, y_base=12, g_base=12)
+    bad("base_huge", BAD_BUFFER, g_base=0xFFFFFFFE)
+    return items
+
+
+def _timeout(n: int):
+    return {"timeout_time": 2 + n, "timeout_unit": "ms"}
+
+
+# ====================================================================================== tests
+@cocotb.test(**_timeout(20 * LOSS_CASES))
+@cocotb.parametrize(stall=[False, True])
+async def random_commands(dut, stall):
+    """LOSS_CASES constrained-random logit vectors, labels and fraction widths against the model."""
+    rnd = random.Random(random.getrandbits(32))
+    await run_items(spec(), [make_item(f"rand{i}", rnd) for i in range(LOSS_CASES)], stall=stall)
+
+
+@cocotb.test(**_timeout(3000))
+@cocotb.parametrize(stall=[False, True])
+async def directed_edges(dut, stall):
+    """K = 1, 2 and KMAX, ties in the max (lowest index wins), all-equal logits, full-scale logits
+    (table clipped at 16), in_frac below / at / above 4, grad_frac 0 and 15, a saturating gradient."""
+    await run_items(spec(), directed_items(random.Random(random.getrandbits(32))), stall=stall)
+
+
+@cocotb.test(**_timeout(3000))
+async def bad_inputs(dut):
+    """Every bad-input class answers its status, writes no stack word, does not hang, and the
+    next good command works."""
+    await run_items(spec(), bad_items(random.Random(random.getrandbits(32))), stall=True)
+
+
+@cocotb.test(**_timeout(1000))
+async def reset_mid_command(dut):
+    """Reset while a command runs, then good commands work."""
+    rnd = random.Random(random.getrandbits(32))
+    items = []
+    for i in range(4):
+        it = make_item(f"killed{i}", rnd, min(P()["KMAX"], 16))
+        it.reset_after = rnd.randint(1, 90)
+        items += [it, make_item(f"after_reset{i}", rnd)]
+    await run_items(spec(), items)
+
+
+@cocotb.test(**_timeout(1000))
+async def checker_catches_wrong_expectation(dut):
+    """A deliberately wrong gradient, pred or loss expectation must be reported (element and seed)."""
+    rnd = random.Random(random.getrandbits(32))
+    a = make_item("wrong_grad", rnd, 4)
+    a.wrong = True
+    b = make_item("wrong_pred", rnd, 4)
+    b.rsp["pred"] += 1
+    c = make_item("wrong_loss", rnd, 4)
+    c.rsp["loss"] += 1
+    sb = await run_items(spec(), [a, b, c], raise_in_check=False)
+    assert len(sb.errors) == 3, f"wrong expectations went unnoticed: {sb.errors}"
+    assert "dY[c=0, y=0, x=0]" in sb.errors[0] and "seed" in sb.errors[0], sb.errors[0]
+    assert "m_rsp_pred" in sb.errors[1] and "m_rsp_loss" in sb.errors[2], sb.errors[1:]
+
+
+@cocotb.test()
+async def coverage_closed(dut):
+    """Every coverage bin was hit by the tests above (run the whole module)."""
+    holes = coverage_holes("loss", Path.cwd() / "loss_unit_coverage.yml")
+    for h in holes:
+        cocotb.log.warning("coverage hole: %s", h)
+    assert not holes, f"{len(holes)} coverage holes, first: {holes[0]}"
+
+
+# ================================================ pytest entry: both simulators, every set
+from verif.blocks import BLOCKS  # noqa: E402
+from verif.runner import run_block  # noqa: E402
+
+_BLOCK = BLOCKS.get("loss_unit")
+
+
+def test_luts_match_model():
+    """rtl/loss_unit/loss_luts.v is what scripts/gen_loss_luts.py makes from the model's tables."""
+    import importlib.util
+    from verif.blocks import ROOT
+    spec_ = importlib.util.spec_from_file_location("gen_loss_luts", ROOT / "scripts" / "gen_loss_luts.py")
+    mod = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(mod)
+    assert (ROOT / "rtl" / "loss_unit" / "loss_luts.v").read_text() == mod.generate(), \
+        "loss_luts.v is stale: run scripts/gen_loss_luts.py"
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets) if _BLOCK else [])
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_loss_unit(sim, paramset):
+    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
+    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"

@@ -1,0 +1,281 @@
+"""pyuvm testbench of the MP unit (max pool forward/backward, ReLU backward) through
+verif/hdl/mp_unit_harness.v; contract: docs/units.md, models: verif.models.layers
+(maxpool_forward, maxpool_backward, relu_backward), checked bit-exactly.
+
+The generic environment (verif/common/unit_env.py) loads the inputs through the host port, sends
+the command with random valid delays, takes the response under random back-pressure, reads back
+the *whole stack* and requires it to equal the stack before with exactly the expected outputs
+written (first wrong element named as ``Tensor[c, y, x]`` with the seed).
+
+Knobs: ``MP_CASES`` random commands per random test (default 30), ``COCOTB_RANDOM_SEED``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import cocotb
+import numpy as np
+import pytest
+from cocotb_coverage.coverage import CoverCross, CoverPoint
+
+from verif.common.checks import dut_params
+from verif.common.fm_layout import Region, map_words, place
+from verif.common.unit_env import (BAD_BUFFER, BAD_MODE, BAD_SHAPE, LAST, OK, UnitItem, UnitSpec,
+                                   coverage_holes, run_items, status_name)
+from verif.models.layers import maxpool_backward, maxpool_forward, relu_backward
+
+MP_CASES = int(os.environ.get("MP_CASES", "30"))
+DEFAULTS = {"LANES": 8, "CMAX": 256, "HMAX": 256, "WMAX": 256, "FM_DEPTH": 4096}
+MODES = {0: "MP_FWD", 1: "MP_BWD", 2: "RELU_BWD"}
+MP_FWD, MP_BWD, RELU_BWD = 0, 1, 2
+FIELDS = ["mode", "c", "h", "w", "x_base", "y_base", "a_base"]
+
+
+def P() -> dict:
+    return dut_params(DEFAULTS)
+
+
+# ================================================================================== coverage
+@CoverPoint("mp.mode", xf=lambda f: f["mode"], bins=list(MODES.values()))
+@CoverPoint("mp.odd_h", xf=lambda f: f["odd_h"], bins=[False, True])
+@CoverPoint("mp.odd_w", xf=lambda f: f["odd_w"], bins=[False, True])
+@CoverPoint("mp.size", xf=lambda f: f["size"], bins=["min", "mid", "max"])
+@CoverPoint("mp.data", xf=lambda f: f["data"], bins=["random", "small", "equal", "extreme"])
+# a row length that is not a multiple of the lanes (impossible with one lane)
+@CoverPoint("mp.ragged", xf=lambda f: f["ragged"], bins=[False, True] if P()["LANES"] > 1 else [False])
+@CoverPoint("mp.stall", xf=lambda f: f["stall"], bins=[False, True])
+@CoverCross("mp.mode_x_odd_h", items=["mp.mode", "mp.odd_h"])
+@CoverCross("mp.mode_x_odd_w", items=["mp.mode", "mp.odd_w"])
+@CoverCross("mp.mode_x_size", items=["mp.mode", "mp.size"])
+@CoverCross("mp.mode_x_data", items=["mp.mode", "mp.data"])
+@CoverPoint("mp.fwd_tie", xf=lambda f: f["tie"], bins=[True])
+@CoverPoint("mp.argmax_value", xf=lambda f: f["argvals"], bins=[True])
+@CoverPoint("mp.saturation_value", xf=lambda f: f["extreme"], bins=[True])
+def _sample_ok(f):
+    pass
+
+
+@CoverPoint("mp.status", xf=lambda s: s, bins=["OK", "BAD_MODE", "BAD_SHAPE", "BAD_BUFFER"])
+def _sample_status(s):
+    pass
+
+
+@CoverPoint("mp.reset_mid_command", xf=lambda b: b, bins=[True])
+def _sample_reset(b):
+    pass
+
+
+def sample(res):
+    item, rsp = res.item, res.rsp
+    if item.reset_after is not None and rsp.status is None:
+        _sample_reset(True)
+        return
+    if rsp.status is None:
+        return
+    _sample_status(status_name(rsp.status))
+    if rsp.status == OK and not item.wrong:
+        _sample_ok({**item.tags, "stall": res.stall})
+
+
+def spec() -> UnitSpec:
+    p = P()
+    return UnitSpec("mp_unit", FIELDS, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, sample)
+
+
+# ================================================================================ stimulus
+def gen_data(rng, shape, data: str):
+    if data == "small":      # many ties
+        return rng.integers(-2, 3, size=shape).astype(np.int16)
+    if data == "equal":
+        return np.full(shape, rng.integers(-32768, 32768), dtype=np.int16)
+    if data == "extreme":
+        return rng.choice(np.array([-32768, -32767, -1, 0, 1, 32766, 32767], dtype=np.int16), size=shape)
+    return rng.integers(-32768, 32768, size=shape).astype(np.int16)
+
+
+def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=None,
+              kind="random") -> UnitItem:
+    p = P()
+    L, fm = p["LANES"], p["FM_DEPTH"]
+    rng = np.random.default_rng(rnd.getrandbits(32))
+    mode = rnd.choice(list(MODES)) if mode is None else mode
+    lo = 1 if mode == RELU_BWD else 2
+    c0, h0, w0 = c, h, w
+    while True:   # random sizes that fit the stack
+        c = c0 or rnd.randint(1, min(p["CMAX"], 4))
+        h = h0 or rnd.randint(lo, min(p["HMAX"], 12))
+        w = w0 or rnd.randint(lo, min(p["WMAX"], 3 * L + 3))
+        ho, wo = (h, w) if mode == RELU_BWD else (h // 2, w // 2)
+        xs, ys = (c, h, w), (c, ho, wo)
+        nx, ny = map_words(xs, L), map_words(ys, L)
+        if nx + 2 * ny <= fm:
+            break
+    data = data or rnd.choice(["random", "random", "small", "equal", "extreme"])
+    xb, yb, ab = place(rnd, [nx, ny, ny], fm)
+    rx, ry, ra = (Region(n, 0, b, s) for n, b, s in
+                  (("dX" if mode else "X", xb, xs), ("dY" if mode else "Y", yb, ys),
+                   ("Yfwd" if mode == RELU_BWD else "ARG", ab, ys)))
+    tags = dict(mode=MODES[mode], odd_h=bool(h % 2), odd_w=bool(w % 2), data=data,
+                ragged=bool((wo if mode == MP_FWD else w) % L), tie=False, argvals=False,
+                extreme=False,
+                size="min" if (h, w) == (lo, lo) else "max" if (h, w) == (p["HMAX"], p["WMAX"]) else "mid")
+    if mode == MP_FWD:
+        x = gen_data(rng, xs, data)
+        y, arg = maxpool_forward(x)
+        win = np.stack([x[:, dy:2 * ho:2, dx:2 * wo:2] for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1))])
+        tags["tie"] = bool(((win == y[None]).sum(axis=0) > 1).any())
+        tags["argvals"] = set(np.unique(arg).tolist()) == {0, 1, 2, 3}
+        tags["extreme"] = bool(np.isin(x, [-32768, 32767]).any())
+        inputs, outputs = [(rx, x)], [(ry, y), (ra, arg.astype(np.int16))]
+    elif mode == MP_BWD:
+        dy = gen_data(rng, ys, data)
+        arg = rng.integers(0, 4, size=ys).astype(np.int16)
+        dx = maxpool_backward(dy, arg.astype(np.uint8), xs)
+        tags["argvals"] = set(np.unique(arg).tolist()) == {0, 1, 2, 3}
+        tags["extreme"] = bool(np.isin(dy, [-32768, 32767]).any())
+        inputs, outputs = [(ry, dy), (ra, arg)], [(rx, dx)]
+    else:
+        dy = gen_data(rng, xs, data)
+        yf = gen_data(rng, xs, rnd.choice(["random", "small", "extreme"]))
+        dx = relu_backward(dy, yf)
+        tags["extreme"] = bool(np.isin(dy, [-32768, 32767]).any())
+        inputs, outputs = [(ry, dy), (ra, yf)], [(rx, dx)]
+    cmd = dict(mode=mode, c=c, h=h, w=w, x_base=xb, y_base=yb, a_base=ab)
+    vec = -(-max(wo, 1) // L)
+    est = 4 * c * (h // 2 + 1) * (-(-((w + 1) // 2) // L) + 1) + 2 * c * h * vec + 50
+    return UnitItem(name, cmd, inputs, outputs, kind=kind, budget=4 * est + 500, tags=tags,
+                    desc=f"{MODES[mode]} C={c} H={h} W={w} data={data} x@{xb} y@{yb} a@{ab}")
+
+
+def directed_items(rnd: random.Random) -> list[UnitItem]:
+    p = P()
+    L, hm, wm = p["LANES"], p["HMAX"], p["WMAX"]
+    items = []
+    for m in MODES:
+        lo = 1 if m == RELU_BWD else 2
+        shapes = [("min", 1, lo, lo), ("odd3", 2, 3, 3), ("odd_h", 2, 5, 4), ("odd_w", 1, 4, 2 * L + 1),
+                  ("lanes_exact", 1, 2, 4 * L), ("largest", 1, hm, wm), ("cmax", p["CMAX"], 2, 3)]
+        for tag, c, h, w in shapes:
+            items.append(make_item(f"{MODES[m]}_{tag}", rnd, m, c, h, w, kind=tag))
+        for data in ("equal", "small", "extreme"):
+            items.append(make_item(f"{MODES[m]}_{data}", rnd, m, 2, rnd.choice([4, 5]), rnd.choice([6, 7]),
+                                   data=data, kind=data))
+    return items
+
+
+def bad_items(rnd: random.Random) -> list[UnitItem]:
+    """One item per bad-input class, each followed by a good command (which must work)."""
+    p = P()
+    fm = p["FM_DEPTH"]
+    items: list[UnitItem] = []
+
+    def bad(name, expect, umode=MP_FWD, **kw):
+        it = make_item(name, rnd, umode, 2, 4, 6, kind="bad")
+        it.cmd.update(kw)
+        it.expect, it.outputs = expect, []
+        it.desc += f" {kw}"
+        items.append(it)
+        items.append(make_item(f"after_{name}", rnd, kind="after_bad"))
+
+    for m in (3, 4, 7):
+        bad(f"mode{m}", BAD_MODE, MP_FWD, mode=m)
+    bad("c0", BAD_SHAPE, c=0)
+    bad("c_above", BAD_SHAPE, MP_BWD, c=p["CMAX"] + 1)
+    bad("h0", BAD_SHAPE, RELU_BWD, h=0)
+    bad("w0", BAD_SHAPE, MP_BWD, w=0)
+    bad("h_above", BAD_SHAPE, h=p["HMAX"] + 1)
+    bad("w_above", BAD_SHAPE, RELU_BWD, w=p["WMAX"] + 1)
+    bad("mp_h1", BAD_SHAPE, MP_FWD, h=1)
+    bad("mp_w1", BAD_SHAPE, MP_BWD, w=1)
+    bad("x_beyond", BAD_BUFFER, MP_FWD, x_base=fm - 1)
+    bad("y_beyond", BAD_BUFFER, MP_BWD, y_base=fm - 1)
+    bad("a_beyond", BAD_BUFFER, RELU_BWD, a_base=fm - 2)
+    bad("base_huge", BAD_BUFFER, MP_FWD, y_base=0xFFFFFFF0)
+    bad("x_y_overlap", BAD_BUFFER, MP_FWD, x_base=10, y_base=11)
+    bad("x_a_overlap", BAD_BUFFER, RELU_BWD, x_base=20, a_base=20)
+    bad("y_a_overlap_fwd", BAD_BUFFER, MP_FWD, y_base=40, a_base=40)
+    return items
+
+
+def _timeout(n: int):
+    return {"timeout_time": 2 + n, "timeout_unit": "ms"}
+
+
+# ====================================================================================== tests
+@cocotb.test(**_timeout(20 * MP_CASES))
+@cocotb.parametrize(stall=[False, True])
+async def random_commands(dut, stall):
+    """MP_CASES constrained-random commands of every mode against the models."""
+    rnd = random.Random(random.getrandbits(32))
+    await run_items(spec(), [make_item(f"rand{i}", rnd) for i in range(MP_CASES)], stall=stall)
+
+
+@cocotb.test(**_timeout(2000))
+@cocotb.parametrize(stall=[False, True])
+async def directed_edges(dut, stall):
+    """Each mode on the smallest map (2x2 / 1x1), odd H, odd W, W a multiple of 2L, the largest
+    map, CMAX channels, all-equal inputs (ties everywhere), small ranges (ties) and saturation
+    values."""
+    await run_items(spec(), directed_items(random.Random(random.getrandbits(32))), stall=stall)
+
+
+@cocotb.test(**_timeout(2000))
+async def bad_inputs(dut):
+    """Every bad-input class answers its status, writes no stack word, does not hang, and the
+    next good command works."""
+    await run_items(spec(), bad_items(random.Random(random.getrandbits(32))), stall=True)
+
+
+@cocotb.test(**_timeout(500))
+async def reset_mid_command(dut):
+    """Reset while a command runs (its response is lost, nothing stale comes out), then good
+    commands work."""
+    rnd = random.Random(random.getrandbits(32))
+    items = []
+    for i in range(3):
+        it = make_item(f"killed{i}", rnd, c=2, h=8, w=8)
+        it.reset_after = rnd.randint(1, 40)
+        items += [it, make_item(f"after_reset{i}", rnd)]
+    await run_items(spec(), items)
+
+
+@cocotb.test(**_timeout(500))
+async def checker_catches_wrong_expectation(dut):
+    """A deliberately wrong expectation (first output element flipped) must be reported, naming
+    the element (c, y, x) and the seed."""
+    rnd = random.Random(random.getrandbits(32))
+    items = [make_item(f"wrong_{MODES[m]}", rnd, m, 1, 4, 4) for m in MODES]
+    for it in items:
+        it.wrong = True
+    sb = await run_items(spec(), items, raise_in_check=False)
+    assert len(sb.errors) == len(MODES), f"wrong expectations went unnoticed: {sb.errors}"
+    for m, e in zip(MODES, sb.errors):
+        name = {MP_FWD: "Y", MP_BWD: "dX", RELU_BWD: "dX"}[m]
+        assert f"{name}[c=0, y=0, x=0]" in e and "seed" in e and "expected" in e, e
+
+
+@cocotb.test()
+async def coverage_closed(dut):
+    """Every coverage bin was hit by the tests above (run the whole module)."""
+    holes = coverage_holes("mp", Path.cwd() / "mp_unit_coverage.yml")
+    for h in holes:
+        cocotb.log.warning("coverage hole: %s", h)
+    assert not holes, f"{len(holes)} coverage holes, first: {holes[0]}"
+
+
+# ================================================ pytest entry: both simulators, every set
+from verif.blocks import BLOCKS  # noqa: E402
+from verif.runner import run_block  # noqa: E402
+
+_BLOCK = BLOCKS.get("mp_unit")
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets) if _BLOCK else [])
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_mp_unit(sim, paramset):
+    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
+    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
