@@ -82,6 +82,19 @@ BLOCKS: dict[str, Block] = {
             },
         ),
         Block(
+            name="accel_top",
+            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/uc_unit/uc_unit.v",
+                     "rtl/top/axil_regs.v", "rtl/top/dma.v", "rtl/top/accel_top.v"),
+            toplevel="accel_top",
+            test_module="verif.tests.test_accel_top",
+            paramsets={
+                # small memories: programs and read-backs stay short
+                "l8": {"LANES": 8, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
+                       "FM_DEPTH": 256, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32,
+                       "PROG_DEPTH": 64},
+            },
+        ),
+        Block(
             name="mp_unit",
             sources=("rtl/common/fm_stack.v", "rtl/mp_unit/mp_unit.v", "verif/hdl/mp_unit_harness.v"),
             toplevel="mp_unit_harness",

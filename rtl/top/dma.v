@@ -1,0 +1,225 @@
+/*
+ * DMA engine: an AXI4 master (32-bit data) that moves a run of 32-bit words between host memory
+ * and a word stream. INCR bursts of up to 16 beats that never cross a 4 KB boundary; one burst
+ * in flight. Any SLVERR/DECERR response sets the error flag of the transfer (the transfer still
+ * runs to its end, so the bus is left clean).
+ *
+ * Parameters:
+ *   ID_W  AXI ID width
+ *
+ * Abort (soft reset): the burst in flight runs to its end, no new burst starts, then done.
+ *
+ * Latency: a burst costs its beats plus the address handshake (and the B response for writes).
+ * Read data leave on m_rd_* with no back-pressure (the consumer must take one word a cycle).
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module dma #
+(
+    // AXI ID width
+    parameter ID_W = 4
+)
+(
+    input  wire            clk,
+    input  wire            rst,
+    // finish the burst in flight (writes send zeros) and stop: the AXI bus is left idle
+    input  wire            abort,
+
+    // command: dir 0 = host -> chip (read), 1 = chip -> host (write); addr byte-aligned to 4
+    input  wire            s_cmd_valid,
+    output wire            s_cmd_ready,
+    input  wire            s_cmd_dir,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [31:0]     s_cmd_addr,     // bits 1:0 ignored
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire [23:0]     s_cmd_len,      // words, >= 1
+    output wire            done,           // one-cycle pulse at the end of a transfer
+    output wire            err,            // with done: an error response was seen
+
+    // read words (host -> chip)
+    output wire            m_rd_valid,
+    output wire [31:0]     m_rd_data,
+    output wire            m_rd_err,       // this word came with an error response
+
+    // write words (chip -> host)
+    input  wire            s_wr_valid,
+    output wire            s_wr_ready,
+    input  wire [31:0]     s_wr_data,
+
+    // AXI4 master
+    output wire [ID_W-1:0] m_axi_awid,
+    output wire [31:0]     m_axi_awaddr,
+    output wire [7:0]      m_axi_awlen,
+    output wire [2:0]      m_axi_awsize,
+    output wire [1:0]      m_axi_awburst,
+    output wire            m_axi_awlock,
+    output wire [3:0]      m_axi_awcache,
+    output wire [2:0]      m_axi_awprot,
+    output wire            m_axi_awvalid,
+    input  wire            m_axi_awready,
+    output wire [31:0]     m_axi_wdata,
+    output wire [3:0]      m_axi_wstrb,
+    output wire            m_axi_wlast,
+    output wire            m_axi_wvalid,
+    input  wire            m_axi_wready,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [ID_W-1:0] m_axi_bid,
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire [1:0]      m_axi_bresp,
+    input  wire            m_axi_bvalid,
+    output wire            m_axi_bready,
+    output wire [ID_W-1:0] m_axi_arid,
+    output wire [31:0]     m_axi_araddr,
+    output wire [7:0]      m_axi_arlen,
+    output wire [2:0]      m_axi_arsize,
+    output wire [1:0]      m_axi_arburst,
+    output wire            m_axi_arlock,
+    output wire [3:0]      m_axi_arcache,
+    output wire [2:0]      m_axi_arprot,
+    output wire            m_axi_arvalid,
+    input  wire            m_axi_arready,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [ID_W-1:0] m_axi_rid,
+    input  wire            m_axi_rlast,
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire [31:0]     m_axi_rdata,
+    input  wire [1:0]      m_axi_rresp,
+    input  wire            m_axi_rvalid,
+    output wire            m_axi_rready
+);
+
+localparam [2:0] S_IDLE = 3'd0, S_AR = 3'd1, S_R = 3'd2, S_AW = 3'd3, S_W = 3'd4, S_B = 3'd5,
+                 S_DONE = 3'd6;
+
+reg [2:0]  state_reg, state_next;
+reg [31:0] addr_reg, addr_next;
+reg [23:0] left_reg, left_next;      // words not yet covered by an issued burst
+reg [4:0]  beats_reg, beats_next;    // beats left in the current burst
+reg        err_reg, err_next;
+
+// burst length: min(16, words left, words to the next 4 KB boundary)
+wire [10:0] to_4k = 11'd1024 - {1'b0, addr_reg[11:2]};
+wire [23:0] lim = (left_reg < 24'd16) ? left_reg : 24'd16;
+wire [4:0]  burst = ({13'd0, to_4k} < lim) ? to_4k[4:0] : lim[4:0];
+wire [7:0]  axlen = {3'd0, burst} - 8'd1;
+
+assign s_cmd_ready = (state_reg == S_IDLE);
+assign done = (state_reg == S_DONE);
+assign err = err_reg;
+
+assign m_axi_arid = {ID_W{1'b0}};
+assign m_axi_araddr = addr_reg;
+assign m_axi_arlen = axlen;
+assign m_axi_arsize = 3'd2;
+assign m_axi_arburst = 2'b01;
+assign m_axi_arlock = 1'b0;
+assign m_axi_arcache = 4'b0011;
+assign m_axi_arprot = 3'b000;
+assign m_axi_arvalid = (state_reg == S_AR);
+assign m_axi_rready = (state_reg == S_R);
+
+assign m_axi_awid = {ID_W{1'b0}};
+assign m_axi_awaddr = addr_reg;
+assign m_axi_awlen = axlen;
+assign m_axi_awsize = 3'd2;
+assign m_axi_awburst = 2'b01;
+assign m_axi_awlock = 1'b0;
+assign m_axi_awcache = 4'b0011;
+assign m_axi_awprot = 3'b000;
+assign m_axi_awvalid = (state_reg == S_AW);
+assign m_axi_wdata = s_wr_data;
+assign m_axi_wstrb = 4'hf;
+assign m_axi_wlast = (beats_reg == 5'd1);
+assign m_axi_wvalid = (state_reg == S_W) && (s_wr_valid || abort);
+assign s_wr_ready = (state_reg == S_W) && m_axi_wready;
+assign m_axi_bready = (state_reg == S_B);
+
+assign m_rd_valid = (state_reg == S_R) && m_axi_rvalid;
+assign m_rd_data = m_axi_rdata;
+assign m_rd_err = (m_axi_rresp != 2'b00);
+
+always @* begin
+    state_next = state_reg;
+    addr_next = addr_reg;
+    left_next = left_reg;
+    beats_next = beats_reg;
+    err_next = err_reg;
+
+    case (state_reg)
+    S_IDLE: begin
+        if (s_cmd_valid) begin
+            addr_next = {s_cmd_addr[31:2], 2'b00};
+            left_next = s_cmd_len;
+            err_next = 1'b0;
+            state_next = (s_cmd_len == 24'd0) ? S_DONE : (s_cmd_dir ? S_AW : S_AR);
+        end
+    end
+    S_AR: begin
+        if (abort) begin
+            state_next = S_DONE;
+        end else if (m_axi_arready) begin
+            beats_next = burst;
+            left_next = left_reg - {19'd0, burst};
+            addr_next = addr_reg + {25'd0, burst, 2'b00};
+            state_next = S_R;
+        end
+    end
+    S_R: begin
+        if (m_axi_rvalid) begin
+            err_next = err_reg || (m_axi_rresp != 2'b00);
+            beats_next = beats_reg - 5'd1;
+            if (beats_reg == 5'd1) begin
+                state_next = (left_reg == 24'd0 || abort) ? S_DONE : S_AR;
+            end
+        end
+    end
+    S_AW: begin
+        if (abort) begin
+            state_next = S_DONE;
+        end else if (m_axi_awready) begin
+            beats_next = burst;
+            left_next = left_reg - {19'd0, burst};
+            addr_next = addr_reg + {25'd0, burst, 2'b00};
+            state_next = S_W;
+        end
+    end
+    S_W: begin
+        if ((s_wr_valid || abort) && m_axi_wready) begin
+            beats_next = beats_reg - 5'd1;
+            if (beats_reg == 5'd1) begin
+                state_next = S_B;
+            end
+        end
+    end
+    S_B: begin
+        if (m_axi_bvalid) begin
+            err_next = err_reg || (m_axi_bresp != 2'b00);
+            state_next = (left_reg == 24'd0 || abort) ? S_DONE : S_AW;
+        end
+    end
+    default: begin
+        // S_DONE: one cycle
+        state_next = S_IDLE;
+    end
+    endcase
+end
+
+always @(posedge clk) begin
+    state_reg <= state_next;
+    addr_reg <= addr_next;
+    left_reg <= left_next;
+    beats_reg <= beats_next;
+    err_reg <= err_next;
+
+    if (rst) begin
+        state_reg <= S_IDLE;
+        err_reg <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall
