@@ -83,15 +83,19 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             name="accel_top",
-            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/uc_unit/uc_unit.v",
-                     "rtl/top/axil_regs.v", "rtl/top/dma.v", "rtl/top/accel_top.v"),
+            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/serial_div.v",
+                     "rtl/uc_unit/uc_unit.v", "rtl/mp_unit/mp_unit.v", "rtl/gap_unit/gap_unit.v",
+                     "rtl/lc_unit/lc_unit.v", "rtl/loss_unit/loss_luts.v",
+                     "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v",
+                     "rtl/top/accel_top.v"),
             toplevel="accel_top",
             test_module="verif.tests.test_accel_top",
             paramsets={
                 # small memories: programs and read-backs stay short
+                # the test CNN (1->8->16 channels, 8x8 digits) fits with room to spare
                 "l8": {"LANES": 8, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
-                       "FM_DEPTH": 256, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32,
-                       "PROG_DEPTH": 64},
+                       "FM_DEPTH": 1024, "WDEPTH": 1024, "PDEPTH": 64, "BDEPTH": 64,
+                       "PROG_DEPTH": 128, "CLASSES_MAX": 16},
             },
         ),
         Block(

@@ -24,6 +24,10 @@ class Op(IntEnum):
     LOOP = 0x03
     ENDLOOP = 0x04
     UC = 0x10
+    MP = 0x11
+    GAP = 0x12
+    LC = 0x13
+    LOSS = 0x14
 
 
 class Mem(IntEnum):
@@ -49,6 +53,10 @@ class Err(IntEnum):
     PROG = 0x05
     RUNAWAY = 0x06
     UC = 0x10        # | UC status
+    MP = 0x20        # | MP status
+    GAP = 0x30       # | GAP status
+    LC = 0x40        # | LC status
+    LOSS = 0x50      # | loss status
 
 
 # register offsets (docs/registers.md)
@@ -128,6 +136,29 @@ class Program:
             cmd.lr_mult | (cmd.lr_mult_b << 16),
         ]
         return self._add(Op.UC, cmd.mode, flags, words)
+
+    def mp(self, mode: int, c: int, h: int, w: int, x_base: int, y_base: int, a_base: int) -> int:
+        """MP unit: 0 MP_FWD, 1 MP_BWD, 2 RELU_BWD (docs/units.md)."""
+        return self._add(Op.MP, mode, 0, [c, h | (w << 16), 0, 0, x_base, y_base, a_base])
+
+    def gap(self, mode: int, c: int, h: int, w: int, x_base: int, y_base: int) -> int:
+        """GAP unit: 0 FWD, 1 BWD."""
+        return self._add(Op.GAP, mode, 0, [c, h | (w << 16), 0, 0, x_base, y_base])
+
+    def lc(self, mode: int, cin: int, cout: int, shift: int, x_base: int, y_base: int, w_base: int,
+           bias_base: int, relu: int = 0, bgrad: int = 0, gacc: int = 0, gacc_auto: bool = False,
+           lr=(0, 0, 0, 0)) -> int:
+        """LC unit: 0 FWD, 1 BWD_DATA, 2 WGRAD, 3 UPDATE; ``lr`` = (mult, shift, mult_b, shift_b)."""
+        flags = (relu & 1) | ((bgrad & 1) << 1) | ((gacc & 1) << 2) | (int(gacc_auto) << 3)
+        mult, lsh, mult_b, lsh_b = lr
+        return self._add(Op.LC, mode, flags, [cin | (cout << 16), 0, 0,
+                                              shift | (lsh << 8) | (lsh_b << 16),
+                                              x_base, y_base, w_base, 0, bias_base,
+                                              mult | (mult_b << 16)])
+
+    def loss(self, classes: int, in_frac: int, grad_frac: int, y_base: int, g_base: int) -> int:
+        """Loss unit on the logits at ``y_base``; the label is the last LOAD to LABEL."""
+        return self._add(Op.LOSS, 0, 0, [classes, 0, in_frac | (grad_frac << 8), 0, y_base, g_base])
 
     def raw(self, words) -> int:
         """A descriptor given word by word (tests of bad programs)."""

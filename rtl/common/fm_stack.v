@@ -100,6 +100,14 @@ for (b = 0; b < BANKS; b = b + 1) begin : g_bank
     reg [15:0] a_q_reg;
     reg [15:0] b_q_reg;
 
+    // block RAM powers up as zeros: so does the model (no X in a row's unwritten slack pixels)
+    integer i;
+    initial begin
+        for (i = 0; i < DEPTH; i = i + 1) begin
+            mem[i] = 16'd0;
+        end
+    end
+
     always @(posedge clk) begin
         if (a_en) begin
             a_q_reg <= mem[a_addr];

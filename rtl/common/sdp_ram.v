@@ -38,7 +38,14 @@ localparam AW = (DEPTH > 1) ? $clog2(DEPTH) : 1;
 
 reg [DATA_W-1:0] mem [0:DEPTH-1];
 
-initial rd_data = {DATA_W{1'b0}};
+// block RAM powers up as zeros
+integer i;
+initial begin
+    rd_data = {DATA_W{1'b0}};
+    for (i = 0; i < DEPTH; i = i + 1) begin
+        mem[i] = {DATA_W{1'b0}};
+    end
+end
 
 always @(posedge clk) begin
     if (wr_en) begin

@@ -39,6 +39,8 @@ module accel_top #
     parameter BDEPTH = 1024,
     // descriptors the program memory holds
     parameter PROG_DEPTH = 256,
+    // largest class count of the loss unit
+    parameter CLASSES_MAX = 1024,
     // AXI ID width
     parameter AXI_ID_W = 4
 )
@@ -135,14 +137,16 @@ localparam [31:0] FM_DEPTH_32 = FM_DEPTH, WDEPTH_32 = WDEPTH, PDEPTH_32 = PDEPTH
 
 // opcodes (docs/program.md)
 localparam [7:0] OP_END = 8'h00, OP_LOAD = 8'h01, OP_STORE = 8'h02, OP_LOOP = 8'h03,
-                 OP_ENDLOOP = 8'h04, OP_UC = 8'h10;
+                 OP_ENDLOOP = 8'h04, OP_UC = 8'h10, OP_MP = 8'h11, OP_GAP = 8'h12,
+                 OP_LC = 8'h13, OP_LOSS = 8'h14;
 // memory selectors of LOAD / STORE
 localparam [3:0] SEL_STACK = 4'd0, SEL_WGT = 4'd1, SEL_FIDX = 4'd2, SEL_BIDX = 4'd3,
                  SEL_PTR = 4'd4, SEL_GRAD = 4'd5, SEL_BIAS = 4'd6, SEL_BGRAD = 4'd7,
                  SEL_LABEL = 4'd15;
 // error codes
 localparam [7:0] E_NONE = 8'h00, E_OPCODE = 8'h01, E_AXI = 8'h02, E_DMA = 8'h03, E_LOOP = 8'h04,
-                 E_PROG = 8'h05, E_RUNAWAY = 8'h06, E_UC = 8'h10;
+                 E_PROG = 8'h05, E_RUNAWAY = 8'h06, E_UC = 8'h10, E_MP = 8'h20, E_GAP = 8'h30,
+                 E_LC = 8'h40, E_LOSS = 8'h50;
 
 localparam [3:0] S_IDLE = 4'd0, S_FETCH = 4'd1, S_RD0 = 4'd2, S_RD1 = 4'd3, S_EXEC = 4'd4,
                  S_LOAD = 4'd5, S_STORE_RD = 4'd6, S_STORE_LAT = 4'd7, S_STORE_W = 4'd8,
@@ -173,10 +177,9 @@ reg         done_pulse;
 reg         in_loop;
 reg [15:0]  loop_pc;
 reg [31:0]  loop_cnt, loop_iter;
-/* verilator lint_off UNUSEDSIGNAL */
-reg [31:0]  label_reg;       // the current image's label (for the loss unit)
-/* verilator lint_on UNUSEDSIGNAL */
-reg [31:0]  cnt_total, cnt_uc, cnt_dma;
+reg [15:0]  label_reg;       // the current image's label (for the loss unit)
+reg [31:0]  cnt_total, cnt_uc, cnt_pool, cnt_lc, cnt_dma;
+reg [31:0]  n_correct, loss_sum;
 
 // descriptor fields
 wire [7:0]  d_op = desc[7:0];
@@ -207,8 +210,8 @@ axil_regs u_regs (
     .s_axil_rready(s_axil_rready),
     .start(start), .soft_reset(soft_reset), .prog_addr(prog_addr), .prog_len(prog_len),
     .busy(state != S_IDLE), .done(done_pulse), .err_code(err_code), .err_pc(pc),
-    .cnt_total(cnt_total), .cnt_uc(cnt_uc), .cnt_pool(32'd0), .cnt_lc(32'd0),
-    .cnt_dma(cnt_dma), .n_correct(32'd0), .loss_sum(32'd0),
+    .cnt_total(cnt_total), .cnt_uc(cnt_uc), .cnt_pool(cnt_pool), .cnt_lc(cnt_lc),
+    .cnt_dma(cnt_dma), .n_correct(n_correct), .loss_sum(loss_sum),
     .irq(irq)
 );
 
@@ -263,8 +266,9 @@ reg  [31:0]      hp_addr;
 reg              hp_we;
 reg  [HST_W-1:0] hp_wdata;
 wire [HST_W-1:0] hp_rdata;
-wire             uc_busy;
-wire             host = !uc_busy;
+wire             uc_busy, mp_busy, gap_busy, lc_busy, loss_busy;
+wire             any_busy = uc_busy || mp_busy || gap_busy || lc_busy || loss_busy;
+wire             host = !any_busy;
 wire             hw = host && hp_we;
 
 // memory word width in 32-bit beats, by selector
@@ -304,13 +308,33 @@ wire        uc_cmd_ready;
 wire [31:0] uc_rsp_cycles;
 /* verilator lint_on UNUSEDSIGNAL */
 
-wire fma_en, fma_s2, fmb_en, fmb_we, fmb_s2;
-wire [FM_AW-1:0] fma_row, fmb_row;
-wire signed [XW-1:0] fma_x, fmb_x;
-wire [LANES*16-1:0] fma_rdata, fmb_rdata, fmb_wdata;
-wire [LANES-1:0] fmb_wmask;
+// stack ports of each unit (u = uc, mp, gap, lc, loss) and the muxed ones
+`define STACK_WIRES(u) \
+    wire u``_fma_en, u``_fma_s2, u``_fmb_en, u``_fmb_we, u``_fmb_s2; \
+    wire [FM_AW-1:0] u``_fma_row, u``_fmb_row; \
+    wire signed [XW-1:0] u``_fma_x, u``_fmb_x; \
+    wire [LANES*16-1:0] u``_fmb_wdata; \
+    wire [LANES-1:0] u``_fmb_wmask;
+`STACK_WIRES(uc)
+`STACK_WIRES(mp)
+`STACK_WIRES(gap)
+`STACK_WIRES(lc)
+`STACK_WIRES(loss)
+`undef STACK_WIRES
+wire [LANES*16-1:0] fma_rdata, fmb_rdata;
 wire [BANKS*16-1:0] fm_h_rdata;
 
+// the weight / gradient / bias memories serve the UC and the LC unit
+`define SHARED_MEM_WIRES(u) \
+    wire u``_wgt_rd_en, u``_wgt_wr_en, u``_grad_rd_en, u``_grad_wr_en; \
+    wire u``_bias_rd_en, u``_bias_wr_en, u``_bgrad_rd_en, u``_bgrad_wr_en; \
+    wire [WAW-1:0] u``_wgt_rd_addr, u``_wgt_wr_addr, u``_grad_rd_addr, u``_grad_wr_addr; \
+    wire [BAW-1:0] u``_bias_rd_addr, u``_bias_wr_addr, u``_bgrad_rd_addr, u``_bgrad_wr_addr; \
+    wire [15:0] u``_wgt_wr_data; \
+    wire [31:0] u``_grad_wr_data, u``_bias_wr_data, u``_bgrad_wr_data;
+`SHARED_MEM_WIRES(uc)
+`SHARED_MEM_WIRES(lc)
+`undef SHARED_MEM_WIRES
 wire wgt_rd_en, wgt_wr_en, fidx_rd_en, bidx_rd_en, ptr_rd_en, grad_rd_en, grad_wr_en;
 wire bias_rd_en, bias_wr_en, bgrad_rd_en, bgrad_wr_en;
 wire [WAW-1:0] wgt_rd_addr, wgt_wr_addr, fidx_rd_addr, bidx_rd_addr, grad_rd_addr, grad_wr_addr;
@@ -339,21 +363,130 @@ uc_unit #(
     .s_cmd_lr_shift_b(d_w4[21:16]),
     .m_rsp_valid(uc_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(uc_rsp_status),
     .m_rsp_cycles(uc_rsp_cycles), .busy(uc_busy),
-    .fma_en(fma_en), .fma_row(fma_row), .fma_x(fma_x), .fma_s2(fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(fmb_en), .fmb_we(fmb_we), .fmb_row(fmb_row), .fmb_x(fmb_x), .fmb_s2(fmb_s2),
-    .fmb_wdata(fmb_wdata), .fmb_wmask(fmb_wmask), .fmb_rdata(fmb_rdata),
-    .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
-    .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
+    .fma_en(uc_fma_en), .fma_row(uc_fma_row), .fma_x(uc_fma_x), .fma_s2(uc_fma_s2), .fma_rdata(fma_rdata),
+    .fmb_en(uc_fmb_en), .fmb_we(uc_fmb_we), .fmb_row(uc_fmb_row), .fmb_x(uc_fmb_x), .fmb_s2(uc_fmb_s2),
+    .fmb_wdata(uc_fmb_wdata), .fmb_wmask(uc_fmb_wmask), .fmb_rdata(fmb_rdata),
+    .wgt_rd_en(uc_wgt_rd_en), .wgt_rd_addr(uc_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
+    .wgt_wr_en(uc_wgt_wr_en), .wgt_wr_addr(uc_wgt_wr_addr), .wgt_wr_data(uc_wgt_wr_data),
     .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
     .bidx_rd_en(bidx_rd_en), .bidx_rd_addr(bidx_rd_addr), .bidx_rd_data(bidx_rd_data),
     .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data),
-    .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(grad_rd_data),
-    .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
-    .bias_rd_en(bias_rd_en), .bias_rd_addr(bias_rd_addr), .bias_rd_data(bias_rd_data),
-    .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
-    .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),
-    .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
+    .grad_rd_en(uc_grad_rd_en), .grad_rd_addr(uc_grad_rd_addr), .grad_rd_data(grad_rd_data),
+    .grad_wr_en(uc_grad_wr_en), .grad_wr_addr(uc_grad_wr_addr), .grad_wr_data(uc_grad_wr_data),
+    .bias_rd_en(uc_bias_rd_en), .bias_rd_addr(uc_bias_rd_addr), .bias_rd_data(bias_rd_data),
+    .bias_wr_en(uc_bias_wr_en), .bias_wr_addr(uc_bias_wr_addr), .bias_wr_data(uc_bias_wr_data),
+    .bgrad_rd_en(uc_bgrad_rd_en), .bgrad_rd_addr(uc_bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),
+    .bgrad_wr_en(uc_bgrad_wr_en), .bgrad_wr_addr(uc_bgrad_wr_addr), .bgrad_wr_data(uc_bgrad_wr_data)
 );
+
+
+// ------------------------------------------------------------------- MP, GAP, LC, loss
+reg         mp_cmd_valid, gap_cmd_valid, lc_cmd_valid, loss_cmd_valid;
+wire        mp_rsp_valid, gap_rsp_valid, lc_rsp_valid, loss_rsp_valid;
+wire [3:0]  mp_rsp_status, gap_rsp_status, lc_rsp_status, loss_rsp_status;
+wire [15:0] loss_rsp_pred, loss_rsp_loss;
+/* verilator lint_off UNUSEDSIGNAL */
+wire        mp_cmd_ready, gap_cmd_ready, lc_cmd_ready, loss_cmd_ready;
+wire [31:0] mp_rsp_cycles, gap_rsp_cycles, lc_rsp_cycles, loss_rsp_cycles;
+/* verilator lint_on UNUSEDSIGNAL */
+
+mp_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)) u_mp (
+    .clk(clk), .rst(rst_int),
+    .s_cmd_valid(mp_cmd_valid), .s_cmd_ready(mp_cmd_ready), .s_cmd_mode(d_sub[2:0]),
+    .s_cmd_c(d_w1[15:0]), .s_cmd_h(d_w2[15:0]), .s_cmd_w(d_w2[31:16]),
+    .s_cmd_x_base(d_w5), .s_cmd_y_base(d_w6), .s_cmd_a_base(d_w7),
+    .m_rsp_valid(mp_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(mp_rsp_status),
+    .m_rsp_cycles(mp_rsp_cycles), .busy(mp_busy),
+    .fma_en(mp_fma_en), .fma_row(mp_fma_row), .fma_x(mp_fma_x), .fma_s2(mp_fma_s2), .fma_rdata(fma_rdata),
+    .fmb_en(mp_fmb_en), .fmb_we(mp_fmb_we), .fmb_row(mp_fmb_row), .fmb_x(mp_fmb_x), .fmb_s2(mp_fmb_s2),
+    .fmb_wdata(mp_fmb_wdata), .fmb_wmask(mp_fmb_wmask), .fmb_rdata(fmb_rdata)
+);
+
+gap_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)) u_gap (
+    .clk(clk), .rst(rst_int),
+    .s_cmd_valid(gap_cmd_valid), .s_cmd_ready(gap_cmd_ready), .s_cmd_mode(d_sub[2:0]),
+    .s_cmd_c(d_w1[15:0]), .s_cmd_h(d_w2[15:0]), .s_cmd_w(d_w2[31:16]),
+    .s_cmd_x_base(d_w5), .s_cmd_y_base(d_w6),
+    .m_rsp_valid(gap_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(gap_rsp_status),
+    .m_rsp_cycles(gap_rsp_cycles), .busy(gap_busy),
+    .fma_en(gap_fma_en), .fma_row(gap_fma_row), .fma_x(gap_fma_x), .fma_s2(gap_fma_s2), .fma_rdata(fma_rdata),
+    .fmb_en(gap_fmb_en), .fmb_we(gap_fmb_we), .fmb_row(gap_fmb_row), .fmb_x(gap_fmb_x), .fmb_s2(gap_fmb_s2),
+    .fmb_wdata(gap_fmb_wdata), .fmb_wmask(gap_fmb_wmask), .fmb_rdata(fmb_rdata)
+);
+
+lc_unit #(.LANES(LANES), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
+          .BDEPTH(BDEPTH)) u_lc (
+    .clk(clk), .rst(rst_int),
+    .s_cmd_valid(lc_cmd_valid), .s_cmd_ready(lc_cmd_ready), .s_cmd_mode(d_sub[2:0]),
+    .s_cmd_cin(d_w1[15:0]), .s_cmd_cout(d_w1[31:16]), .s_cmd_shift(d_w4[7:0]),
+    .s_cmd_relu(d_flags[0]), .s_cmd_bgrad(d_flags[1]), .s_cmd_gacc(uc_gacc),
+    .s_cmd_x_base(d_w5), .s_cmd_y_base(d_w6), .s_cmd_w_base(d_w7), .s_cmd_bias_base(d_w9),
+    .s_cmd_lr_mult(d_w10[15:0]), .s_cmd_lr_shift(d_w4[13:8]), .s_cmd_lr_mult_b(d_w10[31:16]),
+    .s_cmd_lr_shift_b(d_w4[21:16]),
+    .m_rsp_valid(lc_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(lc_rsp_status),
+    .m_rsp_cycles(lc_rsp_cycles), .busy(lc_busy),
+    .fma_en(lc_fma_en), .fma_row(lc_fma_row), .fma_x(lc_fma_x), .fma_s2(lc_fma_s2), .fma_rdata(fma_rdata),
+    .fmb_en(lc_fmb_en), .fmb_we(lc_fmb_we), .fmb_row(lc_fmb_row), .fmb_x(lc_fmb_x), .fmb_s2(lc_fmb_s2),
+    .fmb_wdata(lc_fmb_wdata), .fmb_wmask(lc_fmb_wmask), .fmb_rdata(fmb_rdata),
+    .wgt_rd_en(lc_wgt_rd_en), .wgt_rd_addr(lc_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
+    .wgt_wr_en(lc_wgt_wr_en), .wgt_wr_addr(lc_wgt_wr_addr), .wgt_wr_data(lc_wgt_wr_data),
+    .grad_rd_en(lc_grad_rd_en), .grad_rd_addr(lc_grad_rd_addr), .grad_rd_data(grad_rd_data),
+    .grad_wr_en(lc_grad_wr_en), .grad_wr_addr(lc_grad_wr_addr), .grad_wr_data(lc_grad_wr_data),
+    .bias_rd_en(lc_bias_rd_en), .bias_rd_addr(lc_bias_rd_addr), .bias_rd_data(bias_rd_data),
+    .bias_wr_en(lc_bias_wr_en), .bias_wr_addr(lc_bias_wr_addr), .bias_wr_data(lc_bias_wr_data),
+    .bgrad_rd_en(lc_bgrad_rd_en), .bgrad_rd_addr(lc_bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),
+    .bgrad_wr_en(lc_bgrad_wr_en), .bgrad_wr_addr(lc_bgrad_wr_addr), .bgrad_wr_data(lc_bgrad_wr_data)
+);
+
+loss_unit #(.LANES(LANES), .KMAX(CLASSES_MAX), .FM_DEPTH(FM_DEPTH)) u_loss (
+    .clk(clk), .rst(rst_int),
+    .s_cmd_valid(loss_cmd_valid), .s_cmd_ready(loss_cmd_ready),
+    .s_cmd_k(d_w1[15:0]), .s_cmd_label(label_reg), .s_cmd_in_frac(d_w3[3:0]),
+    .s_cmd_grad_frac(d_w3[11:8]), .s_cmd_y_base(d_w5), .s_cmd_g_base(d_w6),
+    .m_rsp_valid(loss_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(loss_rsp_status),
+    .m_rsp_cycles(loss_rsp_cycles), .m_rsp_pred(loss_rsp_pred), .m_rsp_loss(loss_rsp_loss),
+    .busy(loss_busy),
+    .fma_en(loss_fma_en), .fma_row(loss_fma_row), .fma_x(loss_fma_x), .fma_s2(loss_fma_s2), .fma_rdata(fma_rdata),
+    .fmb_en(loss_fmb_en), .fmb_we(loss_fmb_we), .fmb_row(loss_fmb_row), .fmb_x(loss_fmb_x), .fmb_s2(loss_fmb_s2),
+    .fmb_wdata(loss_fmb_wdata), .fmb_wmask(loss_fmb_wmask), .fmb_rdata(fmb_rdata)
+);
+
+// one unit runs at a time: its busy selects its ports (the UC unit's otherwise)
+`define SEL5(sig) (mp_busy ? mp_``sig : gap_busy ? gap_``sig : lc_busy ? lc_``sig : loss_busy ? loss_``sig : uc_``sig)
+wire fma_en = `SEL5(fma_en);
+wire [FM_AW-1:0] fma_row = `SEL5(fma_row);
+wire signed [XW-1:0] fma_x = `SEL5(fma_x);
+wire fma_s2 = `SEL5(fma_s2);
+wire fmb_en = `SEL5(fmb_en);
+wire fmb_we = `SEL5(fmb_we);
+wire [FM_AW-1:0] fmb_row = `SEL5(fmb_row);
+wire signed [XW-1:0] fmb_x = `SEL5(fmb_x);
+wire fmb_s2 = `SEL5(fmb_s2);
+wire [LANES*16-1:0] fmb_wdata = `SEL5(fmb_wdata);
+wire [LANES-1:0] fmb_wmask = `SEL5(fmb_wmask);
+`undef SEL5
+`define SEL2(sig) (lc_busy ? lc_``sig : uc_``sig)
+assign wgt_rd_en = `SEL2(wgt_rd_en);
+assign wgt_rd_addr = `SEL2(wgt_rd_addr);
+assign wgt_wr_en = `SEL2(wgt_wr_en);
+assign wgt_wr_addr = `SEL2(wgt_wr_addr);
+assign wgt_wr_data = `SEL2(wgt_wr_data);
+assign grad_rd_en = `SEL2(grad_rd_en);
+assign grad_rd_addr = `SEL2(grad_rd_addr);
+assign grad_wr_en = `SEL2(grad_wr_en);
+assign grad_wr_addr = `SEL2(grad_wr_addr);
+assign grad_wr_data = `SEL2(grad_wr_data);
+assign bias_rd_en = `SEL2(bias_rd_en);
+assign bias_rd_addr = `SEL2(bias_rd_addr);
+assign bias_wr_en = `SEL2(bias_wr_en);
+assign bias_wr_addr = `SEL2(bias_wr_addr);
+assign bias_wr_data = `SEL2(bias_wr_data);
+assign bgrad_rd_en = `SEL2(bgrad_rd_en);
+assign bgrad_rd_addr = `SEL2(bgrad_rd_addr);
+assign bgrad_wr_en = `SEL2(bgrad_wr_en);
+assign bgrad_wr_addr = `SEL2(bgrad_wr_addr);
+assign bgrad_wr_data = `SEL2(bgrad_wr_data);
+`undef SEL2
 
 // ------------------------------------------------------------------------- memories
 fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack (
@@ -438,6 +571,13 @@ end
 assign hp_rdata = hp_rdata_mux;
 
 // ------------------------------------------------------------------------- sequencer
+// the response of whichever unit ran, and the error class it maps to
+wire        rsp_valid = uc_rsp_valid || mp_rsp_valid || gap_rsp_valid || lc_rsp_valid || loss_rsp_valid;
+wire [3:0]  rsp_status = uc_rsp_valid ? uc_rsp_status : mp_rsp_valid ? mp_rsp_status :
+                         gap_rsp_valid ? gap_rsp_status : lc_rsp_valid ? lc_rsp_status : loss_rsp_status;
+wire [7:0]  rsp_err = uc_rsp_valid ? E_UC : mp_rsp_valid ? E_MP : gap_rsp_valid ? E_GAP :
+                      lc_rsp_valid ? E_LC : E_LOSS;
+
 reg [5:0]   beats_per_word;
 reg [31:0]  words_left;      // LOAD / STORE: memory words still to move
 reg [PGAW:0] fetch_idx;
@@ -453,6 +593,10 @@ always @(posedge clk) begin
     done_pulse <= 1'b0;
     dma_cmd_valid <= 1'b0;
     uc_cmd_valid <= 1'b0;
+    mp_cmd_valid <= 1'b0;
+    gap_cmd_valid <= 1'b0;
+    lc_cmd_valid <= 1'b0;
+    loss_cmd_valid <= 1'b0;
     hp_we <= 1'b0;
 
     if (state != S_IDLE) begin
@@ -460,6 +604,12 @@ always @(posedge clk) begin
     end
     if (uc_busy) begin
         cnt_uc <= cnt_uc + 1'b1;
+    end
+    if (mp_busy || gap_busy) begin
+        cnt_pool <= cnt_pool + 1'b1;
+    end
+    if (lc_busy || loss_busy) begin
+        cnt_lc <= cnt_lc + 1'b1;
     end
     if (state == S_FETCH || state == S_LOAD || state == S_STORE_RD || state == S_STORE_LAT ||
         state == S_STORE_W || state == S_STORE_END) begin
@@ -475,7 +625,11 @@ always @(posedge clk) begin
             err_code <= E_NONE;
             cnt_total <= 32'd1;
             cnt_uc <= 32'd0;
+            cnt_pool <= 32'd0;
+            cnt_lc <= 32'd0;
             cnt_dma <= 32'd0;
+            n_correct <= 32'd0;
+            loss_sum <= 32'd0;
             if (prog_len == 16'd0 || {16'd0, prog_len} > PROG_DEPTH_32) begin
                 err_code <= E_PROG;
                 state <= S_END;
@@ -574,6 +728,22 @@ always @(posedge clk) begin
             uc_cmd_valid <= 1'b1;
             state <= S_UNIT;
         end
+        OP_MP: begin
+            mp_cmd_valid <= 1'b1;
+            state <= S_UNIT;
+        end
+        OP_GAP: begin
+            gap_cmd_valid <= 1'b1;
+            state <= S_UNIT;
+        end
+        OP_LC: begin
+            lc_cmd_valid <= 1'b1;
+            state <= S_UNIT;
+        end
+        OP_LOSS: begin
+            loss_cmd_valid <= 1'b1;
+            state <= S_UNIT;
+        end
         default: begin
             err_code <= E_OPCODE;
             state <= S_END;
@@ -589,7 +759,7 @@ always @(posedge clk) begin
                 word_err <= 1'b0;
                 if (hp_sel == SEL_LABEL) begin
                     if (!dma_rd_err) begin
-                        label_reg <= dma_rd_data;
+                        label_reg <= dma_rd_data[15:0];
                     end
                 end else begin
                     hp_we <= !(word_err || dma_rd_err);
@@ -652,11 +822,15 @@ always @(posedge clk) begin
         state <= S_UNIT_WAIT;
     end
     S_UNIT_WAIT: begin
-        if (uc_rsp_valid) begin
-            if (uc_rsp_status != 4'd0) begin
-                err_code <= E_UC | {4'd0, uc_rsp_status};
+        if (rsp_valid) begin
+            if (rsp_status != 4'd0) begin
+                err_code <= rsp_err | {4'd0, rsp_status};
                 state <= S_END;
             end else begin
+                if (loss_rsp_valid) begin
+                    n_correct <= n_correct + {31'd0, loss_rsp_pred == label_reg};
+                    loss_sum <= loss_sum + {16'd0, loss_rsp_loss};
+                end
                 pc <= pc + 1'b1;
                 state <= S_RD0;
             end
@@ -675,11 +849,19 @@ always @(posedge clk) begin
         done_pulse <= 1'b0;
         dma_cmd_valid <= 1'b0;
         uc_cmd_valid <= 1'b0;
+        mp_cmd_valid <= 1'b0;
+        gap_cmd_valid <= 1'b0;
+        lc_cmd_valid <= 1'b0;
+        loss_cmd_valid <= 1'b0;
         hp_we <= 1'b0;
         in_loop <= 1'b0;
         cnt_total <= 32'd0;
         cnt_uc <= 32'd0;
+        cnt_pool <= 32'd0;
+        cnt_lc <= 32'd0;
         cnt_dma <= 32'd0;
+        n_correct <= 32'd0;
+        loss_sum <= 32'd0;
     end
 end
 

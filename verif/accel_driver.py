@@ -1,0 +1,289 @@
+"""Host driver: run a :class:`verif.net.Net` on the accelerator top (rtl/top/accel_top.v).
+
+Given the network, its integer parameters (:func:`verif.net.quantize_params`), images and labels,
+the driver lays out the on-chip memories, writes the lists, weights, biases, images and labels
+into host memory, and builds one program (docs/program.md) that runs a whole mini-batch:
+per image forward, loss, backward with gradients summed on chip, then the SGD update. Debug
+STOREs copy every layer's output and input gradient of every image to host memory, so a test can
+compare the chip with :func:`verif.net.train_step_model` layer by layer.
+
+It needs no simulator itself: ``write(addr, bytes)`` / ``read(addr, n)`` reach host memory (the
+cocotbext-axi AXI RAM in a testbench) and :meth:`AccelRun.start` drives the registers through an
+AXI-Lite master.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from verif.models import conv_out_size
+from verif.net import (A_FRAC, G_FRAC, W_FRAC, Conv, Gap, Linear, MaxPool, Net, QParams,
+                       lr_factors)
+from verif.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
+from verif.uc_driver import Mode, UcCommand, UcParams, map_to_words, to_s, words_to_map
+
+MP_FWD, MP_BWD, RELU_BWD = 0, 1, 2
+GAP_FWD, GAP_BWD = 0, 1
+
+
+class Alloc:
+    """Bump allocator of one on-chip memory; raises when the network does not fit."""
+
+    def __init__(self, name: str, depth: int, start: int = 0):
+        self.name, self.depth, self.next = name, depth, start
+
+    def take(self, n: int) -> int:
+        if self.next + n > self.depth:
+            raise ValueError(f"{self.name}: {self.next + n} words needed, the memory has {self.depth}")
+        a = self.next
+        self.next += n
+        return a
+
+
+@dataclass
+class Layout:
+    """Where every tensor and list lives on chip."""
+
+    x0: int = 0
+    out: list = field(default_factory=list)      # stack base of each layer's output
+    dout: list = field(default_factory=list)     # stack base of the gradient w.r.t. each output
+    arg: dict = field(default_factory=dict)      # MaxPool layer -> argmax map base
+    drelu: dict = field(default_factory=dict)    # Conv+ReLU layer -> masked gradient base
+    w_base: dict = field(default_factory=dict)   # Conv / Linear layer -> WGT/GRAD base
+    b_base: dict = field(default_factory=dict)   # Conv -> BIDX base
+    fptr: dict = field(default_factory=dict)
+    bptr: dict = field(default_factory=dict)
+    bias: dict = field(default_factory=dict)     # Conv / Linear -> BIAS/BGRAD base
+    used: dict = field(default_factory=dict)     # memory -> words used
+
+
+def plan(net: Net, q: QParams, p: UcParams) -> Layout:
+    """Place every tensor in the stack and every list in its memory."""
+    st = Alloc("stack", p.fm_depth)
+    wg = Alloc("weight memory", p.wdepth)
+    bi = Alloc("backward-index memory", p.wdepth)
+    pt = Alloc("pointer memory", p.pdepth)
+    bb = Alloc("bias memory", p.bdepth)
+    lay = Layout()
+    words = lambda shape: p.map_words(*shape)  # noqa: E731
+    lay.x0 = st.take(words(net.in_shape))
+    for i, layer in enumerate(net.layers):
+        shape = net.shapes[i]
+        lay.out.append(st.take(words(shape)))
+        lay.dout.append(st.take(words(shape)))
+        if isinstance(layer, MaxPool):
+            lay.arg[i] = st.take(words(shape))
+        if isinstance(layer, Conv):
+            if layer.relu:
+                lay.drelu[i] = st.take(words(shape))
+            sw = q.convs[i]
+            lay.w_base[i] = wg.take(sw.nnz)
+            lay.b_base[i] = bi.take(sw.nnz)
+            lay.fptr[i] = pt.take(sw.shape[0])
+            lay.bptr[i] = pt.take(sw.shape[1])
+            lay.bias[i] = bb.take(sw.shape[0])
+        if isinstance(layer, Linear):
+            lay.w_base[i] = wg.take(q.lin_w[i].size)
+            lay.bias[i] = bb.take(q.lin_w[i].shape[0])
+    lay.used = {"stack": st.next, "weights": wg.next, "bwd index": bi.next, "pointers": pt.next,
+                "biases": bb.next}
+    return lay
+
+
+@dataclass
+class AccelRun:
+    """One program and the host addresses it uses."""
+
+    net: Net
+    q: QParams
+    p: UcParams
+    lay: Layout
+    prog: Program
+    batch: int
+    debug: dict = field(default_factory=dict)    # (kind, layer) -> (host addr, bytes per image, shape)
+    params_out: dict = field(default_factory=dict)   # (mem, layer) -> (host addr, count)
+
+    async def start(self, axil, write, heap: HostHeap) -> int:
+        """Put the program in host memory and start it; returns the program's address."""
+        addr = heap.alloc(len(self.prog) * 64)
+        write(addr, self.prog.to_bytes())
+        await axil.write(int(Reg.PROG_ADDR), addr.to_bytes(4, "little"))
+        await axil.write(int(Reg.PROG_LEN), len(self.prog).to_bytes(4, "little"))
+        await axil.write(int(Reg.CTRL), (1).to_bytes(4, "little"))
+        return addr
+
+    def read_tensor(self, read, kind: str, layer: int, image: int) -> np.ndarray:
+        addr, step, shape = self.debug[(kind, layer)]
+        sw = self.p.width(0)
+        data = read(addr + image * step, step)
+        return words_to_map(bytes_to_words(data, sw), shape, self.p.lanes)
+
+    def read_params(self, read) -> QParams:
+        """The updated weights and biases, from the final STOREs."""
+        out = self.q.copy()
+        for (mem, i), (addr, count) in self.params_out.items():
+            width = 16 if mem == Mem.WGT else 32
+            vals = [to_s(v, width) for v in bytes_to_words(read(addr, 4 * count), width)]
+            if mem == Mem.WGT and i in out.convs:
+                out.convs[i] = out.convs[i].with_values(np.array(vals, dtype=np.int16))
+            elif mem == Mem.WGT:
+                out.lin_w[i] = np.array(vals, dtype=np.int16).reshape(out.lin_w[i].shape)
+            else:
+                out.biases[i] = np.array(vals, dtype=np.int32)
+        return out
+
+
+def _put(write, heap: HostHeap, data: bytes) -> int:
+    addr = heap.alloc(len(data))
+    write(addr, data)
+    return addr
+
+
+def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap: HostHeap,
+                  lr: float = 0.05, train: bool = True, debug: bool = True) -> AccelRun:
+    """The whole mini-batch as one program (training step, or inference when ``train`` is False)."""
+    lay = plan(net, q, p)
+    prog = Program()
+    run = AccelRun(net, q, p, lay, prog, len(labels))
+    sw_bits = p.width(0)
+    fmt = p.fmt
+
+    # ---- parameters: loaded once, stay on chip
+    for i, layer in enumerate(net.layers):
+        if isinstance(layer, Conv):
+            pk = q.convs[i].pack(fmt, w_base=lay.w_base[i], b_base=lay.b_base[i])
+            # the packed pointers carry absolute addresses; tables go to their own bases
+            for mem, base, words, width in ((Mem.WGT, lay.w_base[i], pk.wgt, 16),
+                                            (Mem.FIDX, lay.w_base[i], pk.fwd_idx, fmt.fwd_idx_w),
+                                            (Mem.BIDX, lay.b_base[i], pk.bwd_idx, fmt.bwd_idx_w),
+                                            (Mem.PTR, lay.fptr[i], pk.fwd_ptr, fmt.ptr_w),
+                                            (Mem.PTR, lay.bptr[i], pk.bwd_ptr, fmt.ptr_w)):
+                if words:
+                    prog.load(mem, base, len(words), _put(write, heap, words_to_bytes(words, width)))
+        if isinstance(layer, Linear):
+            w = [int(v) & 0xFFFF for v in q.lin_w[i].ravel()]
+            prog.load(Mem.WGT, lay.w_base[i], len(w), _put(write, heap, words_to_bytes(w, 16)))
+        if i in q.biases:
+            b = [int(v) & 0xFFFFFFFF for v in q.biases[i]]
+            prog.load(Mem.BIAS, lay.bias[i], len(b), _put(write, heap, words_to_bytes(b, 32)))
+
+    # ---- images and labels, one after the other in host memory
+    img_words = [map_to_words(x, p.lanes) for x in images]
+    img_bytes = [words_to_bytes(w, sw_bits) for w in img_words]
+    img_addr = _put(write, heap, b"".join(img_bytes))
+    lab_addr = _put(write, heap, b"".join(int(l).to_bytes(4, "little") for l in labels))
+
+    def dbg(kind, i, base, shape):
+        if not debug:
+            return
+        nbytes = len(words_to_bytes([0] * p.map_words(*shape), sw_bits))
+        addr = heap.alloc(nbytes * len(labels))
+        run.debug[(kind, i)] = (addr, nbytes, shape)
+        prog.store(Mem.STACK, base, p.map_words(*shape), addr, nbytes)
+
+    prog.loop(len(labels))
+    prog.load(Mem.STACK, lay.x0, len(img_words[0]), img_addr, len(img_bytes[0]))
+    prog.load(Mem.LABEL, 0, 1, lab_addr, 4)
+
+    # ---- forward
+    n = len(net.layers)
+    for i, layer in enumerate(net.layers):
+        src = lay.x0 if i == 0 else lay.out[i - 1]
+        c, h, w = net.in_shape_of(i)
+        if isinstance(layer, Conv):
+            prog.uc(_conv_cmd(Mode.FWD, net, q, lay, i, x_base=src, y_base=lay.out[i]))
+        elif isinstance(layer, MaxPool):
+            prog.mp(MP_FWD, c, h, w, src, lay.out[i], lay.arg[i])
+        elif isinstance(layer, Gap):
+            prog.gap(GAP_FWD, c, h, w, src, lay.out[i])
+        elif isinstance(layer, Linear):
+            prog.lc(0, c, layer.cout, W_FRAC, src, lay.out[i], lay.w_base[i], lay.bias[i])
+        dbg("out", i, lay.out[i], net.shapes[i])
+    classes = net.shapes[-1][0]
+    prog.loss(classes, A_FRAC, G_FRAC, lay.out[n - 1], lay.dout[n - 1])
+
+    if train:
+        # ---- backward: dout[i] is the gradient w.r.t. layer i's output
+        for i in range(n - 1, -1, -1):
+            layer = net.layers[i]
+            src = lay.x0 if i == 0 else lay.out[i - 1]
+            dst = None if i == 0 else lay.dout[i - 1]
+            c, h, w = net.in_shape_of(i)
+            if isinstance(layer, Linear):
+                prog.lc(2, c, layer.cout, layer.wgrad_shift, src, lay.dout[i], lay.w_base[i], lay.bias[i],
+                        bgrad=1, gacc_auto=True)
+                if dst is not None:
+                    prog.lc(1, c, layer.cout, W_FRAC, dst, lay.dout[i], lay.w_base[i], lay.bias[i])
+            elif isinstance(layer, Gap):
+                prog.gap(GAP_BWD, c, h, w, dst, lay.dout[i])
+            elif isinstance(layer, MaxPool):
+                prog.mp(MP_BWD, c, h, w, dst, lay.dout[i], lay.arg[i])
+            elif isinstance(layer, Conv):
+                dy = lay.dout[i]
+                if layer.relu:
+                    co, ho, wo = net.shapes[i]
+                    prog.mp(RELU_BWD, co, ho, wo, lay.drelu[i], lay.dout[i], lay.out[i])
+                    dy = lay.drelu[i]
+                    dbg("drelu", i, dy, net.shapes[i])
+                prog.uc(_conv_cmd(Mode.WGRAD, net, q, lay, i, x_base=src, y_base=dy, bgrad=1),
+                        gacc_auto=True)
+                if dst is not None:
+                    prog.uc(_conv_cmd(Mode.BWD_DATA, net, q, lay, i, x_base=dst, y_base=dy))
+            if dst is not None:
+                dbg("din", i, dst, net.in_shape_of(i))
+        dbg("dlogits", n - 1, lay.dout[n - 1], net.shapes[-1])
+    prog.endloop()
+
+    if train:
+        # ---- SGD on the batch sums, then the new parameters back to the host
+        for i, layer in enumerate(net.layers):
+            if i not in q.biases:
+                continue
+            (mw, shw), (mb, shb) = lr_factors(layer, lr, len(labels))
+            if isinstance(layer, Conv):
+                cmd = _conv_cmd(Mode.UPDATE, net, q, lay, i, x_base=0, y_base=0)
+                cmd.lr_mult, cmd.lr_shift, cmd.lr_mult_b, cmd.lr_shift_b = mw, shw, mb, shb
+                prog.uc(cmd)
+                count = q.convs[i].nnz
+            else:
+                c = net.in_shape_of(i)[0]
+                prog.lc(3, c, layer.cout, 0, 0, 0, lay.w_base[i], lay.bias[i],
+                        lr=(mw, shw, mb, shb))
+                count = q.lin_w[i].size
+            if count:
+                addr = heap.alloc(4 * count)
+                prog.store(Mem.WGT, lay.w_base[i], count, addr)
+                run.params_out[(Mem.WGT, i)] = (addr, count)
+            nb = len(q.biases[i])
+            addr = heap.alloc(4 * nb)
+            prog.store(Mem.BIAS, lay.bias[i], nb, addr)
+            run.params_out[(Mem.BIAS, i)] = (addr, nb)
+    prog.end()
+    return run
+
+
+def _conv_cmd(mode, net: Net, q: QParams, lay: Layout, i: int, x_base: int, y_base: int,
+              bgrad: int = 0) -> UcCommand:
+    layer = net.layers[i]
+    c, h, w = net.in_shape_of(i)
+    sw = q.convs[i]
+    shift = layer.wgrad_shift if mode == Mode.WGRAD else W_FRAC
+    return UcCommand(mode=int(mode), cin=c, cout=sw.shape[0], h=h, w=w, k=layer.k,
+                     stride=layer.stride, dil=1, pad=layer.pad, shift=shift,
+                     relu=int(layer.relu and mode == Mode.FWD), bgrad=bgrad,
+                     x_base=x_base, y_base=y_base, fptr_base=lay.fptr[i], bptr_base=lay.bptr[i],
+                     bias_base=lay.bias[i])
+
+
+def check_fits(net: Net, p: UcParams) -> None:
+    """Raise ValueError naming the first limit the network breaks."""
+    for i, layer in enumerate(net.layers):
+        c, h, w = net.in_shape_of(i)
+        if isinstance(layer, Conv):
+            if layer.k > p.kmax or c > p.cmax or layer.cout > p.nmax:
+                raise ValueError(f"layer {i}: conv {c}->{layer.cout} k{layer.k} beyond the parameters")
+            conv_out_size(h, layer.k, layer.stride, layer.pad, 1)
+        if h > p.hmax or w > p.wmax:
+            raise ValueError(f"layer {i}: map {h}x{w} beyond HMAX/WMAX")
