@@ -205,6 +205,7 @@ async def loop_steps_host_address_and_gacc_auto(dut):
     layer = random_layer(rnd, tb.p, Constraints(mode=Mode.WGRAD, cmax=3, hmax=8, cycle_budget=2000,
                                                  saturate=False, background=False))
     layer.cmd.bgrad = 1
+    layer.cmd.gacc = 0      # gacc_auto decides: image 0 overwrites, the others add
     images = [(layer.x, layer.dy)] + [
         (np.random.default_rng(i).integers(-500, 500, layer.x.shape).astype(np.int16),
          np.random.default_rng(100 + i).integers(-500, 500, layer.dy.shape).astype(np.int16))
@@ -224,7 +225,6 @@ async def loop_steps_host_address_and_gacc_auto(dut):
     prog.uc(layer.cmd, gacc_auto=True)
     prog.endloop()
     prog.end()
-    layer.cmd.gacc = 0
     err, pc = await tb.run(prog)
     assert err == 0, f"error {err:#x} at {pc}"
     from verif.models import bias_grad, conv_weight_grad, grad_accumulate_batch
