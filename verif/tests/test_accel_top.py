@@ -260,6 +260,14 @@ async def bad_programs_stop_with_error_and_irq(dut):
     p = Program(); p.load(Mem.GRAD, 0, 1, 0x1000); cases.append(("runaway", p, Err.RUNAWAY, 1))
     from verif.uc_driver import UcCommand
     p = Program(); p.uc(UcCommand(mode=5)); p.end(); cases.append(("uc mode", p, Err.UC | 1, 0))
+    # a layer whose output map overlaps its input map, and one whose map runs past the stack
+    overlap = UcCommand(mode=0, cin=2, cout=2, h=4, w=4, k=3, pad=1, x_base=0, y_base=4)
+    p = Program(); p.uc(overlap); p.end(); cases.append(("uc overlap", p, Err.UC | 4, 0))
+    beyond = UcCommand(mode=0, cin=2, cout=2, h=4, w=4, k=3, pad=1, x_base=0, y_base=tb.p.fm_depth - 2)
+    p = Program(); p.uc(beyond); p.end(); cases.append(("uc beyond", p, Err.UC | 4, 0))
+    p = Program(); p.mp(0, 2, 4, 4, 0, 4, 100); p.end(); cases.append(("mp overlap", p, Err.MP | 4, 0))
+    p = Program(); p.load(Mem.LABEL, 0, 1, tb.put((12).to_bytes(4, "little"))); p.loss(10, 8, 12, 0, 100)
+    p.end(); cases.append(("loss label", p, Err.LOSS | 7, 1))
     p = Program(); p.load(Mem.WGT, 0, 1, HOST_SIZE + 0x1000); p.end(); cases.append(("axi", p, Err.AXI, 0))
     for name, prog, code, pc_exp in cases:
         await tb.wr(Reg.IRQ_STATUS, 3)
