@@ -1,0 +1,160 @@
+"""`make demo` (verif/demo.py) without a simulator: knobs, DATA files, float pre-training,
+pruning, and the per-command tag list the RTL side relies on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from verif import demo
+from verif.net import Conv, Gap, Linear, MaxPool, Net, accuracy_float, train_float  # noqa: F401
+
+
+# ---------------------------------------------------------------------------------- knobs
+def test_knob_defaults():
+    k = demo.read_knobs({})
+    assert (k.epochs, k.images, k.sparsity, k.pruning, k.sim, k.data) == (2, 256, 0.85, "threshold",
+                                                                          "verilator", "")
+
+
+@pytest.mark.parametrize("env, msg", [
+    ({"DEMO_EPOCHS": "two"}, "DEMO_EPOCHS='two': not an integer"),
+    ({"DEMO_EPOCHS": "0"}, "DEMO_EPOCHS=0: out of range"),
+    ({"DEMO_SPARSITY": "1.5"}, "DEMO_SPARSITY=1.5: out of range"),
+    ({"DEMO_SPARSITY": "x"}, "not a number"),
+    ({"DEMO_PRUNING": "random"}, "must be threshold or balanced"),
+    ({"SIM": "vcs"}, "SIM='vcs': must be one of verilator, icarus, none"),
+    ({"DEMO_IMAGES": "-3"}, "DEMO_IMAGES=-3: out of range"),
+])
+def test_bad_knobs_one_clear_line(env, msg):
+    with pytest.raises(demo.KnobError) as e:
+        demo.read_knobs(env)
+    assert msg in str(e.value) and "\n" not in str(e.value)
+
+
+def test_good_knobs():
+    k = demo.read_knobs({"DEMO_EPOCHS": "3", "DEMO_SPARSITY": "0.9", "DEMO_PRUNING": "balanced",
+                         "SIM": "icarus", "DEMO_IMAGES": "64"})
+    assert (k.epochs, k.sparsity, k.pruning, k.sim, k.images) == (3, 0.9, "balanced", "icarus", 64)
+
+
+# ------------------------------------------------------------------------------- DATA files
+def _npz(tmp_path, name="d.npz", **arrays):
+    p = tmp_path / name
+    np.savez(p, **arrays)
+    return str(p)
+
+
+def test_data_nhw_uint8_scaled_and_split(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (50, 12, 12), dtype=np.uint8)
+    y = np.arange(50) % 5
+    ds = demo.load_npz(_npz(tmp_path, x=x, y=y), 1)
+    assert ds.x_train.shape[1:] == (1, 12, 12) and ds.classes == 5
+    assert len(ds.y_train) + len(ds.y_test) == 50
+    assert 0.0 <= ds.x_train.min() and ds.x_train.max() <= 1.0
+
+
+def test_data_nhwc_is_transposed_and_net_fits(tmp_path):
+    x = np.random.default_rng(1).random((40, 32, 32, 3)) * 7 - 2    # not in [0, 1]: min-max scaled
+    ds = demo.load_npz(_npz(tmp_path, x=x, y=np.arange(40) % 10), 1)
+    assert ds.x_train.shape[1:] == (3, 32, 32)
+    assert ds.x_train.min() >= 0 and ds.x_train.max() <= 1
+    net = demo.make_net(ds.x_train.shape[1:], ds.classes)
+    from verif.accel_driver import check_fits, plan
+    from verif.net import quantize_params
+    from verif.uc_driver import UcParams
+    p = UcParams.from_hdl(demo.DEMO_PARAMS)
+    check_fits(net, p)
+    plan(net, quantize_params(net, net.init_float(np.random.default_rng(0)), 0.0), p)
+
+
+@pytest.mark.parametrize("arrays, msg", [
+    ({"x": np.zeros((30, 8, 8))}, "missing array(s) y"),
+    ({"x": np.zeros((30, 8)), "y": np.zeros(30, int)}, "x must be (N,H,W) or (N,C,H,W)"),
+    ({"x": np.zeros((30, 8, 8)), "y": np.zeros(29, int)}, "y must be (N,) = (30,)"),
+    ({"x": np.zeros((30, 8, 8)), "y": np.full(30, 0.5)}, "integer labels"),
+    ({"x": np.zeros((30, 8, 8)), "y": np.arange(30) - 1}, "labels must be 0..K-1"),
+    ({"x": np.zeros((30, 8, 8)), "y": np.arange(30)}, "30 classes"),
+    ({"x": np.zeros((30, 8, 8)), "y": np.zeros(30, int)}, "1 classes"),
+    ({"x": np.zeros((30, 64, 64)), "y": np.arange(30) % 2}, "images of 64x64"),
+    ({"x": np.zeros((10, 8, 8)), "y": np.arange(10) % 2}, "need at least 20"),
+    ({"x": np.full((30, 8, 8), np.nan), "y": np.arange(30) % 2}, "NaN"),
+    ({"x": np.array([["a"] * 8] * 30), "y": np.arange(30) % 2}, "x must be numeric"),
+])
+def test_bad_data_files(tmp_path, arrays, msg):
+    with pytest.raises(demo.KnobError) as e:
+        demo.load_npz(_npz(tmp_path, **arrays), 1)
+    assert msg in str(e.value) and "\n" not in str(e.value)
+
+
+def test_data_missing_and_unreadable(tmp_path):
+    with pytest.raises(demo.KnobError, match="no such file"):
+        demo.load_npz(str(tmp_path / "nope.npz"), 1)
+    bad = tmp_path / "bad.npz"
+    bad.write_text("not a zip")
+    with pytest.raises(demo.KnobError, match="not a readable .npz"):
+        demo.load_npz(str(bad), 1)
+
+
+# ------------------------------------------------------------------- pre-training and pruning
+def test_float_pretraining_learns_digits():
+    ds = demo.load_digits_data(1)
+    net = demo.make_net((1, 8, 8), 10)
+    p0 = net.init_float(np.random.default_rng(1))
+    before = accuracy_float(net, p0, ds.x_test, ds.y_test)
+    p1, losses = train_float(net, p0, ds.x_train, ds.y_train, 5, 32, 0.05, 0.9, np.random.default_rng(2))
+    after = accuracy_float(net, p1, ds.x_test, ds.y_test)
+    assert losses[-1] < losses[0] and after > 0.7 > before + 0.2, (before, after, losses)
+
+
+def test_float_gradients_match_finite_differences():
+    from verif.net import backward_float, forward_float, softmax_xent_float
+    rng = np.random.default_rng(3)
+    net = Net((2, 6, 6), [Conv(3), MaxPool(), Conv(4, stride=1), Gap(), Linear(3)])
+    p = net.init_float(rng)
+    x, y = rng.random((4, 2, 6, 6)), np.array([0, 1, 2, 1])
+
+    def loss():
+        return softmax_xent_float(forward_float(net, p, x)[0], y)[0]
+    logits, cache = forward_float(net, p, x)
+    g = backward_float(net, p, cache, softmax_xent_float(logits, y)[1])
+    for i in (0, 2, 4):
+        w = p[i][0]
+        for idx in [tuple(rng.integers(0, s) for s in w.shape) for _ in range(3)]:
+            old = w[idx]
+            w[idx] = old + 1e-6
+            lp = loss()
+            w[idx] = old - 1e-6
+            lm = loss()
+            w[idx] = old
+            assert abs((lp - lm) / 2e-6 - g[i][0][idx]) < 1e-5
+
+
+def test_masked_finetune_keeps_pruned_weights_zero_and_first_conv_dense():
+    ds = demo.load_digits_data(1)
+    net = demo.make_net((1, 8, 8), 10)
+    p = net.init_float(np.random.default_rng(0))
+    q, qdense = demo.prune_quantize(net, p, 0.85, "threshold")
+    assert q.convs[0].nnz == qdense.convs[0].nnz                        # first conv dense
+    assert abs(demo.sparsity_of(q)["pruned_convs"] - 0.85) < 0.01
+    from verif.net import dequantize_params, masks_of
+    masks = masks_of(q, net)
+    p2, _ = train_float(net, dequantize_params(net, q), ds.x_train[:64], ds.y_train[:64], 1, 32, 0.05, 0.0,
+                        masks=masks)
+    assert np.all(p2[2][0][masks[2] == 0] == 0)
+
+
+def test_command_tags_match_build_program():
+    from verif.accel_driver import build_program
+    from verif.demo_tb import command_tags
+    from verif.program import HostHeap, Op
+    from verif.uc_driver import UcParams
+    net = demo.make_net((1, 8, 8), 10)
+    q, _ = demo.prune_quantize(net, net.init_float(np.random.default_rng(0)), 0.85, "threshold")
+    mem = {}
+    run = build_program(net, q, UcParams.from_hdl(demo.DEMO_PARAMS), np.zeros((1, 1, 8, 8), np.int16), [3],
+                        lambda a, d: mem.update({a: d}), HostHeap(size=1 << 22), debug=False)
+    ops = [d[0] & 0xFF for d in run.prog.descs]
+    compute = [o for o in ops if o in (Op.UC, Op.MP, Op.GAP, Op.LC, Op.LOSS)]
+    assert len(compute) == len(command_tags(net))
