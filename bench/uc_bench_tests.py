@@ -130,7 +130,8 @@ async def bench_layers(dut):
                     depthwise=bool(spec.get("depthwise")), sparsity=sparsity,
                     actual_sparsity=round(sw.sparsity if not spec.get("depthwise")
                                           else 1 - sw.nnz / (c_in * k * k), 4),
-                    pruning=pruning, nnz=sw.nnz, cycles=rsp.cycles,
+                    pruning=pruning, nnz=sw.nnz, empty_filters=int(np.count_nonzero(sw.fwd_count == 0)),
+                    cycles=rsp.cycles,
                     ideal_cycles=round(full.ideal_cycles(), 1), est_cycles=full.est_cycles(),
                     correct=err is None))
                 cocotb.log.info("%-10s %-9s sp=%.2f %-9s nnz=%6d cycles=%8d ideal=%10.1f eff=%.3f %s",

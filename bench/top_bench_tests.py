@@ -1,0 +1,166 @@
+"""cocotb module of the top-level bench (run by bench/top.py; not a pytest file).
+
+Runs on ``accel_top`` and records the cycle counters (CNT_TOTAL, CNT_UC, CNT_POOL, CNT_LC,
+CNT_DMA) of:
+
+* ``dma``: single LOAD and STORE programs of 1 .. 4096 32-bit words (the DMA cost model);
+* ``demo_train`` / ``demo_infer``: a whole mini-batch training step (and inference) of the demo
+  CNN on digits, no debug STOREs (the program a user would run), checked against the models:
+  the updated weights (training) or the predictions (inference) must match bit for bit;
+* ``cifar_mini_train``: the same for a CIFAR-10-sized CNN (3x32x32, three convs, random images,
+  ``TOP_BENCH_CIFAR_BATCH`` images, default 2; 0 skips it).
+
+Every record also carries the simulator's wall time of that program, for the simulator-speed
+table.  Records go to ``TOP_BENCH_OUT`` (JSON).  Knob: ``TOP_BENCH_BATCH`` (default 8).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+
+import cocotb
+import numpy as np
+from cocotb.triggers import ClockCycles
+from cocotb.utils import get_sim_time
+
+from verif.program import HostHeap, Mem, Program, Reg
+from verif.tests.test_accel_top import HOST_SIZE, TB
+
+
+def demo_net(sparsity: float = 0.85):
+    """The demo's digits CNN: conv(1->16)-ReLU-MP-conv(16->32, pruned)-ReLU-GAP-LC(32->10).
+
+    The first conv (one input channel) stays dense, as in the demo and the top-level test."""
+    from verif.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
+    net = Net((1, 8, 8), [Conv(16), MaxPool(), Conv(32), Gap(), Linear(10)])
+    init = net.init_float(np.random.default_rng(7))
+    q = quantize_params(net, init, sparsity)
+    q.convs[0] = quantize_params(net, init, 0.0).convs[0]
+    return net, q
+
+
+def cifar_net(sparsity: float = 0.85):
+    """A CIFAR-10-sized CNN (3x32x32): conv 3->16 (dense), MP, conv 16->32, MP, conv 32->64 (8x8),
+    GAP, LC 64->10; the later convs pruned by threshold."""
+    from verif.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
+    net = Net((3, 32, 32), [Conv(16), MaxPool(), Conv(32), MaxPool(), Conv(64), Gap(), Linear(10)])
+    init = net.init_float(np.random.default_rng(5))
+    q = quantize_params(net, init, sparsity)
+    q.convs[0] = quantize_params(net, init, 0.0).convs[0]
+    return net, q
+
+
+NETS = {"demo": demo_net, "cifar_mini": cifar_net}
+
+
+def random_images(batch: int, shape, seed: int = 3):
+    from verif.models import quantize
+    from verif.net import A_FRAC
+    rng = np.random.default_rng(seed)
+    return quantize(rng.random((batch, *shape)), A_FRAC), rng.integers(0, 10, batch)
+
+
+def digits(batch: int, seed: int = 11):
+    from sklearn.datasets import load_digits
+    from verif.models import quantize
+    from verif.net import A_FRAC
+    d = load_digits()
+    idx = np.random.default_rng(seed).choice(len(d.target), batch, replace=False)
+    return quantize(d.images[idx][:, None] / 16.0, A_FRAC), d.target[idx]
+
+
+async def counters(tb: TB) -> dict:
+    return {name: await tb.rd(reg) for name, reg in (
+        ("total", Reg.CNT_TOTAL), ("uc", Reg.CNT_UC), ("pool", Reg.CNT_POOL), ("lc", Reg.CNT_LC),
+        ("dma", Reg.CNT_DMA))}
+
+
+def executed(prog: Program, batch: int) -> dict:
+    """Descriptors the sequencer runs (a loop body counts once per iteration), by opcode."""
+    out: dict[str, int] = {}
+    in_loop, count = False, 1
+    names = {0x00: "END", 0x01: "LOAD", 0x02: "STORE", 0x03: "LOOP", 0x04: "ENDLOOP", 0x10: "UC",
+             0x11: "MP", 0x12: "GAP", 0x13: "LC", 0x14: "LOSS"}
+    for d in prog.descs:
+        op = d[0] & 0xFF
+        if op == 0x03:
+            in_loop, count = True, d[1]
+        n = count if in_loop and op not in (0x03,) else 1
+        out[names.get(op, hex(op))] = out.get(names.get(op, hex(op)), 0) + n
+        if op == 0x04:
+            in_loop, count = False, 1
+    return out
+
+
+@cocotb.test()
+async def top_bench(dut):
+    tb = TB(dut)
+    # cocotbext-axi logs every AXI-Lite access at INFO: quiet, so the wall time is the simulator's
+    for name in ("s_axil", "m_axi"):
+        logging.getLogger(f"cocotb.{dut._name}.{name}").setLevel(logging.WARNING)
+    await tb.reset()
+    out_path = os.environ["TOP_BENCH_OUT"]
+    batch = int(os.environ.get("TOP_BENCH_BATCH", "8"))
+    recs = []
+
+    # ---- DMA: one LOAD / STORE of n 32-bit words (GRAD memory: 32-bit words)
+    for n in (1, 16, 256, 1024):
+        for op in ("load", "store"):
+            prog = Program()
+            host = tb.put(bytes(4 * n))
+            (prog.load if op == "load" else prog.store)(Mem.GRAD, 0, n, host)
+            prog.end()
+            t0 = time.time()
+            err, _ = await tb.run(prog)
+            assert err == 0, f"DMA {op} {n}: error {err:#x}"
+            recs.append({"kind": "dma", "op": op, "words": n, "descriptors": len(prog),
+                         "wall_s": time.time() - t0, **await counters(tb)})
+            tb.heap = HostHeap(base=0x1000, size=HOST_SIZE - 0x1000)
+
+    # ---- the demo CNN (digits) and a CIFAR-sized CNN: a training step and an inference each
+    from verif.accel_driver import build_program
+    from verif.net import infer_model, train_step_model
+    cifar_batch = int(os.environ.get("TOP_BENCH_CIFAR_BATCH", "2"))
+    runs = [("demo", batch, True), ("demo", batch, False)]
+    if cifar_batch:
+        runs += [("cifar_mini", cifar_batch, True)]
+    for net_name, nb, train in runs:
+        net, q = NETS[net_name]()
+        images, labels = digits(nb) if net_name == "demo" else random_images(nb, net.in_shape)
+        tb.heap = HostHeap(base=0x1000, size=HOST_SIZE - 0x1000)
+        run = build_program(net, q, tb.p, images, labels, tb.ram.write, tb.heap, lr=0.05, train=train,
+                            debug=False)
+        t0 = time.time()
+        sim0 = get_sim_time("ns")
+        await run.start(tb.axil, tb.ram.write, tb.heap)
+        for _ in range(100_000):
+            await ClockCycles(dut.clk, 256)
+            if (await tb.rd(Reg.STATUS)) & 0b10:
+                break
+        wall = time.time() - t0
+        sim_cycles = (get_sim_time("ns") - sim0) / 10
+        err = await tb.rd(Reg.ERR)
+        assert err & 0xFF == 0, f"program stopped with error {err & 0xFF:#x} at descriptor {err >> 16}"
+        if train:
+            model = train_step_model(net, q, images, labels, lr=0.05)
+            got = run.read_params(tb.ram.read)
+            for i, sw in model.params.convs.items():
+                assert np.array_equal(got.convs[i].values, sw.values), f"conv {i} weights differ"
+            for i, w in model.params.lin_w.items():
+                assert np.array_equal(got.lin_w[i], w), f"linear {i} weights differ"
+            for i, b in model.params.biases.items():
+                assert np.array_equal(got.biases[i], b), f"layer {i} biases differ"
+        correct = sum(int(p == l) for p, l in zip(infer_model(net, q, images), labels))
+        assert await tb.rd(Reg.N_CORRECT) == correct
+        c = await counters(tb)
+        recs.append({"kind": f"{net_name}_{'train' if train else 'infer'}", "net": net_name, "batch": nb,
+                     "sparsity": [round(float(sw.sparsity), 4) for sw in q.convs.values()],
+                     "descriptors": len(run.prog), "executed": executed(run.prog, nb),
+                     "wall_s": wall, "sim_cycles": sim_cycles, "checked": True, **c})
+        dut._log.info("%s: %s, %.1f s wall", recs[-1]["kind"], c, wall)
+
+    with open(out_path, "w") as f:
+        json.dump({"records": recs, "params": tb.p.to_hdl()}, f, indent=1)
