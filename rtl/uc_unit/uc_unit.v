@@ -527,23 +527,17 @@ always @* begin
         c6_dyb[16*bl +: 16] = p6_omask[bl] ? fmb_rdata[16*bl +: 16] : 16'd0;
     end
 end
-reg signed [15:0] c6_a, c6_b;
-reg signed [31:0] c6_xy, c6_wx;
+reg signed [15:0] c6_x, c6_m;
+reg signed [31:0] c6_p;
 integer pl;
 always @* begin
     for (pl = 0; pl < LANES; pl = pl + 1) begin
-        // keep every operand signed: a part-select (or an unsigned branch) would make it unsigned
-        c6_a = fma_rdata[16*pl +: 16];
-        c6_b = fmb_rdata[16*pl +: 16];
-        c6_xy = c6_a * c6_b;
-        c6_wx = p6_w * c6_a;
-        if (!p6_mask[pl]) begin
-            c6_prod[32*pl +: 32] = 32'd0;
-        end else if (is_wgrad) begin
-            c6_prod[32*pl +: 32] = c6_xy;
-        end else begin
-            c6_prod[32*pl +: 32] = c6_wx;
-        end
+        // one multiplier (one DSP) per lane: x * w in FWD / BWD_DATA, x * dY in WGRAD.
+        // Every operand stays signed: a part-select (or an unsigned branch) would make it unsigned.
+        c6_x = fma_rdata[16*pl +: 16];
+        c6_m = is_wgrad ? $signed(fmb_rdata[16*pl +: 16]) : p6_w;
+        c6_p = c6_x * c6_m;
+        c6_prod[32*pl +: 32] = p6_mask[pl] ? c6_p : 32'd0;
     end
 end
 
