@@ -19,6 +19,21 @@ Waiver patterns match a point's description: ``<file>:<line>:<what>`` for line/t
 (``rtl/common/requant.v:68:half[40]:0->1``), ``<cover point>: <bin>`` for functional bins; a
 pattern is a glob (``*``/``?``) or ``re:<regex>``.
 
+Bound waivers (kind ``bound``) state an invariant instead of a pattern: ``<file>:<signal name or re:regex> <
+<expression>`` says every value of the matching signals is below the expression of the run's
+parameters (``FM_DEPTH``, ``max(CMAX, NMAX)``, ``p("WMAX", 1)`` for a parameter with a default
+when a run's block has no such parameter, ...), so a bit ``b`` with ``2**b`` at or above the bound
+can never toggle in that run and is waived there.  It is checked, not trusted: such a bit that
+did toggle in any run is reported as a bound violation (an RTL bug or a wrong row) and fails
+``--strict``.
+
+Rows are design units, not test benches: each RTL file belongs to one unit (``rtl/<unit>/*.v``,
+``rtl/top/*`` -> ``accel_top``, each ``rtl/common/<m>.v`` its own unit, so the shared stack, RAM and
+divider get their own rows) and a unit's points are merged over every run that contains it: the
+UC unit's figure counts its own test bench and the top's programs, at module level (a bit of a
+signal is covered when any instance toggled it).  Test harness files (``verif/hdl``) are kept
+apart, in the "harness" column of the block they belong to.
+
 Figures are Verilator's coverage points: "line" counts line and branch points (--coverage-line),
 "toggle" counts each bit's 0->1 and 1->0 (--coverage-toggle).  Waivers are read from the
 "Waivers" table of docs/testplan.md (block, kind, pattern, reason): a waived point leaves the
@@ -45,6 +60,19 @@ from verif.blocks import BLOCKS, ROOT
 COV = ROOT / "build" / "coverage"
 TESTPLAN = ROOT / "docs" / "testplan.md"
 GOALS = {"line": 95.0, "toggle": 90.0, "func": 100.0}
+
+# design units in report order; a block's runs also exercise the units it instantiates
+UNITS = ("requant", "skid_buffer", "fm_stack", "sdp_ram", "serial_div", "uc_unit", "mp_unit",
+         "gap_unit", "lc_unit", "loss_unit", "accel_top")
+BLOCK_UNITS = {
+    "uc_unit": ("uc_unit", "fm_stack", "sdp_ram"),
+    "mp_unit": ("mp_unit", "fm_stack"),
+    "gap_unit": ("gap_unit", "fm_stack", "serial_div"),
+    "lc_unit": ("lc_unit", "fm_stack", "sdp_ram"),
+    "loss_unit": ("loss_unit", "fm_stack", "serial_div"),
+    "accel_top": ("accel_top", "uc_unit", "mp_unit", "gap_unit", "lc_unit", "loss_unit", "fm_stack",
+                  "sdp_ram", "serial_div"),
+}
 
 
 # ------------------------------------------------------------------------------- code coverage
@@ -82,6 +110,10 @@ class Point:
     what: str      # Verilator's comment: "if", "else", "block", "s_acc[3]:0->1", ...
     hier: str
     count: int = 0
+    bound_runs: int = 0     # runs in which a bound waiver says this bit is constant
+    runs: int = 0           # runs that contain the point
+    bound_by: "Waiver | None" = None
+    violated: list = field(default_factory=list)   # runs where a bound bit toggled
 
     @property
     def harness(self) -> bool:
@@ -92,13 +124,18 @@ class Point:
         return f"{self.file}:{self.line}:{self.what}"
 
 
+def _point_kind(fields: dict) -> str | None:
+    page = fields.get("page", "")
+    return ("toggle" if page.startswith("v_toggle") else
+            "line" if page.startswith(("v_line", "v_branch")) else None)
+
+
 def merge_points(dats: list[Path]) -> list[Point]:
+    """Points of the given runs merged per instance (key includes the hierarchy)."""
     points: dict[tuple, Point] = {}
     for d in dats:
         for fields, count in read_dat(d).values():
-            page = fields.get("page", "")
-            kind = ("toggle" if page.startswith("v_toggle") else
-                    "line" if page.startswith(("v_line", "v_branch")) else None)
+            kind = _point_kind(fields)
             if kind is None:
                 continue
             f = _rebase(fields.get("f", "?"))
@@ -112,6 +149,99 @@ def merge_points(dats: list[Path]) -> list[Point]:
     return list(points.values())
 
 
+def unit_of(path: str) -> str:
+    """Design unit owning an RTL file: rtl/common/<m>.v -> m, rtl/top/* -> accel_top, rtl/<u>/* -> u."""
+    parts = Path(path).parts
+    if len(parts) >= 3 and parts[0] == "rtl":
+        if parts[1] == "common":
+            return Path(parts[2]).stem
+        return "accel_top" if parts[1] == "top" else parts[1]
+    if len(parts) >= 3 and parts[:2] == ("verif", "hdl"):
+        return Path(parts[2]).stem.removesuffix("_harness")
+    return "?"
+
+
+def _run_params(dat: Path) -> tuple[str, dict]:
+    """(block, parameters) of a run's .dat (``dat/<block>/<paramset>-<sim>-<seed>.dat``)."""
+    block = dat.parent.name
+    paramset = dat.name.split("-")[0]
+    b = BLOCKS.get(block)
+    return block, dict(b.paramsets.get(paramset, {})) if b else {}
+
+
+# parameters a block passes under another name to an instance (instance name -> {inner: outer})
+INSTANCE_PARAMS = {"accel_top": {"u_loss": {"KMAX": "CLASSES_MAX"}}}
+
+
+def _instance_params(block: str, params: dict, hier: str) -> dict:
+    out = dict(params)
+    for inst, ren in INSTANCE_PARAMS.get(block, {}).items():
+        if f".{inst}" in f".{hier}":
+            out.update({inner: params[outer] for inner, outer in ren.items() if outer in params})
+    return out
+
+
+_TOGGLE_RE = re.compile(r"(.*?)(?:\[(\d+)\])?:([01])->([01])$")
+
+
+def merge_units(dats: list[Path], waivers: list["Waiver"]) -> dict[str, list[Point]]:
+    """Every run's points merged per design unit at module level (hierarchy dropped).
+
+    Bound waivers are evaluated per run with the run's parameters: a point is bound-waived when
+    every run that has it says so; a bound bit that toggled is recorded as a violation."""
+    points: dict[tuple, Point] = {}
+    bounds = [w for w in waivers if w.kind == "bound"]
+    for d in dats:
+        block, params = _run_params(d)
+        seen: set[tuple] = set()
+        for fields, count in read_dat(d).values():
+            kind = _point_kind(fields)
+            if kind is None:
+                continue
+            f = _rebase(fields.get("f", "?"))
+            what = fields.get("o", "")
+            k = (kind, f, fields.get("l", "0"), fields.get("n", ""), what)
+            p = points.get(k)
+            if p is None:
+                p = points[k] = Point(kind, f, int(fields.get("l", 0)), what, "")
+            p.count += count
+            if k not in seen:
+                seen.add(k)
+                p.runs += 1
+                if kind == "toggle" and bounds:
+                    w = _bound_waiver(bounds, f, what, _instance_params(block, params, fields.get("h", "")))
+                    if w is not None:
+                        p.bound_runs += 1
+                        p.bound_by = w
+                        if count:
+                            p.violated.append(f"{d.parent.name}/{d.name}")
+    by_unit: dict[str, list[Point]] = defaultdict(list)
+    for p in points.values():
+        by_unit[unit_of(p.file)].append(p)
+    return by_unit
+
+
+def _bound_waiver(bounds: list["Waiver"], file: str, what: str, params: dict) -> "Waiver | None":
+    m = _TOGGLE_RE.match(what)
+    if not m:
+        return None
+    sig, bit = m.group(1), int(m.group(2) or 0)
+    for w in bounds:
+        wf, rx, expr = w.bound_parts()
+        if not fnmatch.fnmatchcase(file, wf) or not re.fullmatch(rx, sig):
+            continue
+        try:
+            ns = {"__builtins__": {}, "max": max, "min": min,
+                  "p": lambda name, default: params.get(name, default)}
+            limit = int(eval(expr, ns, dict(params)))
+        except Exception:       # a parameter this run does not have: the row does not apply
+            continue
+        if (1 << bit) >= limit:
+            w.used += 1
+            return w
+    return None
+
+
 # ---------------------------------------------------------------------------------- waivers
 @dataclass
 class Waiver:
@@ -120,6 +250,13 @@ class Waiver:
     pattern: str
     reason: str
     used: int = 0
+
+    def bound_parts(self) -> tuple[str, str, str]:
+        """``<file glob>:<signal regex> < <expr>`` -> (file glob, regex, expr)."""
+        lhs, _, expr = self.pattern.rpartition(" < ")
+        file, _, rx = lhs.partition(":")
+        rx = rx.strip()
+        return file.strip(), rx[3:] if rx.startswith("re:") else re.escape(rx), expr.strip()
 
 
 def read_waivers(path: Path = TESTPLAN) -> list[Waiver]:
@@ -195,28 +332,37 @@ class BlockCov:
     holes: dict = field(default_factory=lambda: defaultdict(list))   # kind -> [desc]
     waived: dict = field(default_factory=lambda: defaultdict(list))  # kind -> [(desc, reason)]
     func: dict = field(default_factory=dict)
+    violations: list = field(default_factory=list)  # bound waivers contradicted by a toggle
 
     def pct(self, kind: str, src: str = "figures") -> float | None:
         hit, tot = getattr(self, src).get(kind, (0, 0))
         return round(100.0 * hit / tot, 2) if tot else None
 
     def goals_met(self) -> dict[str, bool | None]:
-        return {k: (None if self.pct(k) is None else self.pct(k) >= g) for k, g in GOALS.items()}
+        out = {k: (None if self.pct(k) is None else self.pct(k) >= g) for k, g in GOALS.items()}
+        if self.violations:
+            out["bounds"] = False
+        return out
 
 
 def _toggle_signal(what: str) -> str:
     return re.sub(r"(\[\d+\])?:[01]->[01]$", "", what)
 
 
-def analyse_block(name: str, dats: list[Path], funcs: list[Path], waivers: list[Waiver]) -> BlockCov:
-    bc = BlockCov(name, runs=len(dats), func_files=len(funcs))
+def analyse_unit(name: str, points: list[Point], runs: int, funcs: list[Path],
+                 waivers: list[Waiver]) -> BlockCov:
+    bc = BlockCov(name, runs=runs, func_files=len(funcs))
     counts = {("rtl", k): [0, 0] for k in ("line", "toggle")}
     counts.update({("harness", k): [0, 0] for k in ("line", "toggle")})
     toggle_holes: dict[str, int] = defaultdict(int)
-    for p in merge_points(dats):
+    for p in points:
         src = "harness" if p.harness else "rtl"
+        if p.violated:
+            bc.violations.append(f"{p.desc} toggled in {', '.join(p.violated[:3])}: "
+                                 f"above the bound of waiver `{p.bound_by.pattern}`")
         if src == "rtl" and p.count == 0:
-            w = _waived(waivers, name, p.kind, p.desc)
+            w = (p.bound_by if p.runs and p.bound_runs == p.runs else
+                 _waived(waivers, name, p.kind, p.desc))
             if w:
                 bc.waived[p.kind].append((p.desc, w.reason))
                 continue
@@ -226,7 +372,7 @@ def analyse_block(name: str, dats: list[Path], funcs: list[Path], waivers: list[
             c[0] += 1
         elif src == "rtl":
             if p.kind == "toggle":
-                toggle_holes[f"{p.file}:{p.line}:{p.hier}.{_toggle_signal(p.what)}"] += 1
+                toggle_holes[f"{p.file}:{p.line}:{_toggle_signal(p.what)}"] += 1
             else:
                 bc.holes["line"].append(f"{p.file}:{p.line} ({p.what})")
     for kind in ("line", "toggle"):
@@ -411,14 +557,21 @@ def main(argv: list[str] | None = None) -> int:
             dats[f.parent.name].append(f)
         for f in sorted(d.glob("func/*/*.yml")):
             funcs[f.parent.name].append(f)
-    names = list(BLOCKS) + sorted((set(dats) | set(funcs)) - set(BLOCKS))
     if not dats and not funcs:
         print("cov: no coverage data under build/coverage/runs/ "
               "(make regress, or make test, collects it)", file=sys.stderr)
         return 2
     waivers = read_waivers()
-    results = [analyse_block(n, dats.get(n, []), funcs.get(n, []), waivers) for n in names]
-    links = {} if a.no_html else lcov_reports({n: dats.get(n, []) for n in names})
+    all_dats = [d for ds in dats.values() for d in ds]
+    units = merge_units(all_dats, waivers)
+    unit_runs: dict[str, int] = defaultdict(int)
+    for d in all_dats:      # runs a unit appears in: its own block's runs and those of its parents
+        for u in BLOCK_UNITS.get(d.parent.name, (d.parent.name,)):
+            unit_runs[u] += 1
+    names = [u for u in UNITS if u in units or u in funcs] + sorted((set(units) | set(funcs)) - set(UNITS) - {"?"})
+    results = [analyse_unit(n, units.get(n, []), unit_runs.get(n, 0), funcs.get(n, []), waivers)
+               for n in names]
+    links = {} if a.no_html else lcov_reports({n: dats.get(n, []) for n in BLOCKS})
     rows = summary_rows(results)
     table = md_table(rows)
     runs = [d.name for d in run_dirs]
@@ -434,12 +587,16 @@ def main(argv: list[str] | None = None) -> int:
          "line_points": bc.figures.get("line"), "toggle_points": bc.figures.get("toggle"),
          "func_bins": bc.figures.get("func"), "harness_line_pct": bc.pct("line", "harness"),
          "harness_toggle_pct": bc.pct("toggle", "harness"), "goals_met": bc.goals_met(),
-         "holes": {k: v for k, v in bc.holes.items()}, "waived": {k: v for k, v in bc.waived.items()}}
+         "holes": {k: v for k, v in bc.holes.items()}, "waived": {k: v for k, v in bc.waived.items()},
+         "bound_violations": bc.violations}
         for bc in results],
         "unused_waivers": [w.__dict__ for w in waivers if not w.used]}
     (COV / "summary.json").write_text(json.dumps(summary, indent=1))
     md = ["# Coverage summary", "", f"Merged runs: {', '.join(runs)}", "", *table, ""]
     for bc in results:
+        if bc.violations:
+            md += [f"## {bc.block}: bound violations ({len(bc.violations)})", "",
+                   *[f"- {v}" for v in bc.violations[:100]], ""]
         for kind in ("line", "toggle", "func"):
             if bc.holes[kind]:
                 md += [f"## {bc.block}: {kind} holes ({len(bc.holes[kind])})", "",
@@ -455,6 +612,9 @@ def main(argv: list[str] | None = None) -> int:
             if hs:
                 more = f" (+{len(hs) - a.holes} more)" if len(hs) > a.holes else ""
                 print(f"  {bc.block} {kind} holes: " + "; ".join(hs[:a.holes]) + more)
+    for bc in results:
+        for v in bc.violations[:a.holes]:
+            print(f"  {bc.block} BOUND VIOLATED: {v}")
     for w in waivers:
         if not w.used:
             print(f"  waiver matched nothing (stale?): {w.block} {w.kind} {w.pattern}")
