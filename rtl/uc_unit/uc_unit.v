@@ -232,6 +232,17 @@ function signed [65:0] rshift66;
     end
 endfunction
 
+// x * d for d = dil in 0..7 (the check rejects dil outside 1..4 before any product is used):
+// shift-and-add, so no DSP is spent on it; exact modulo 2^16 like a 16-bit product
+function [15:0] mul_dil;
+    input [15:0] x;
+    input [2:0] d;
+    begin
+        mul_dil = (d[0] ? x : 16'd0) + (d[1] ? {x[14:0], 1'b0} : 16'd0) +
+                  (d[2] ? {x[13:0], 2'b00} : 16'd0);
+    end
+endfunction
+
 // ------------------------------------------------------------------------------ control
 reg [2:0]  state_reg;
 reg [3:0]  status_reg;
@@ -309,7 +320,8 @@ reg [WAW-1:0]   g_nstart_reg;
 reg [CNT_W-1:0] g_ncount_reg;
 reg [31:0]      g_nbias_reg;
 reg [15:0]      g_y_reg, g_xg_reg;
-reg [31:0]      g_orow_reg;         // stack word of the output row being produced
+reg [31:0]      g_orow_reg;         // stack word of the output row being produced (WGRAD: dY row)
+reg [31:0]      g_obase_reg;        // WGRAD: stack word of this filter's first dY row
 reg [31:0]      g_bias_reg;
 
 // item (pipeline stage 0)
@@ -360,7 +372,7 @@ reg [LANES-1:0] p1_omask;
 // P2: weight data arrives
 reg             p2_valid, p2_first, p2_last, p2_zero, p2_ones, p2_bsum, p2_par_ok;
 reg [WAW-1:0]   p2_a;
-reg [15:0]      p2_og, p2_y, p2_x0, p2_rch;
+reg [15:0]      p2_og, p2_x0, p2_rch;
 reg signed [XW-1:0] p2_ry, p2_rx;
 reg [31:0]      p2_orow, p2_bias;
 reg [LANES-1:0] p2_omask;
@@ -369,7 +381,7 @@ reg             p3_valid, p3_first, p3_last, p3_ones, p3_bsum, p3_row_ok;
 reg [WAW-1:0]   p3_a;
 reg [15:0]      p3_og, p3_x0;
 reg signed [XW-1:0] p3_rx;
-reg [31:0]      p3_r, p3_r2, p3_orow, p3_bias;
+reg [31:0]      p3_r, p3_orow, p3_bias;
 reg signed [15:0] p3_w;
 reg [LANES-1:0] p3_omask;
 // P4..P6: stack read in flight
@@ -465,14 +477,18 @@ assign bgrad_rd_en = is_update ? (i_valid && i_ones) : (o_valid && o_bsum);
 assign bgrad_rd_addr = is_update ? i_bias_addr[BAW-1:0] : o_bias_addr[BAW-1:0];
 
 // ------------------------------------------------------------------------ P1 decode
-reg [7:0] kxd, kyd;
+// dilated kernel offsets: dil_reg is 1..4 whenever an item is in the pipeline
+/* verilator lint_off UNUSEDSIGNAL */
+wire [15:0] kxd_full = mul_dil(is_bwd ? {{(16-K_W){1'b0}}, bi_kx} : {{(16-K_W){1'b0}}, fi_kx}, dil_reg[2:0]);
+wire [15:0] kyd_full = mul_dil(is_bwd ? {{(16-K_W){1'b0}}, bi_ky} : {{(16-K_W){1'b0}}, fi_ky}, dil_reg[2:0]);
+/* verilator lint_on UNUSEDSIGNAL */
+wire [7:0] kxd = kxd_full[7:0];
+wire [7:0] kyd = kyd_full[7:0];
 reg signed [XW-1:0] c1_ry, c1_rx;
 reg c1_par_ok;
 reg [15:0] c1_rch;
 reg signed [XW-1:0] yn, xn;
 always @* begin
-    kxd = (is_bwd ? {{(8-K_W){1'b0}}, bi_kx} : {{(8-K_W){1'b0}}, fi_kx}) * dil_reg;
-    kyd = (is_bwd ? {{(8-K_W){1'b0}}, bi_ky} : {{(8-K_W){1'b0}}, fi_ky}) * dil_reg;
     yn = 0;
     xn = 0;
     if (is_bwd) begin
@@ -515,7 +531,6 @@ end
 
 /* verilator lint_off UNUSEDSIGNAL */
 wire [31:0] c3_addr = rd_base + p3_r * {16'd0, rd_rw};
-wire [31:0] c3_addr2 = y_base_reg + p3_r2 * {16'd0, rw_y_reg};
 /* verilator lint_on UNUSEDSIGNAL */
 
 // ------------------------------------------------------------------- P6 products
@@ -623,17 +638,22 @@ assign bgrad_wr_data = u2_valid ? 32'd0 : q_bnew;
 
 // U1: UPDATE step = round_shift(g * lr, lr_shift), computed as the data arrives
 wire u1_ones = p1_ones;
-wire signed [65:0] u1_g = u1_ones ? {{34{bgrad_rd_data[31]}}, bgrad_rd_data}
-                                  : {{34{grad_rd_data[31]}}, grad_rd_data};
-wire signed [65:0] u1_prod = u1_g * $signed({50'd0, u1_ones ? lr_mult_b_reg : lr_mult_reg});
+// |g * lr| < 2^31 * 2^16: the product is exact in 49 bits (2 DSPs, not 4 for a 66-bit one);
+// muxed at 32 bits, so the sign extension stays visible to synthesis
+wire [31:0] u1_g = u1_ones ? bgrad_rd_data : grad_rd_data;
+wire [15:0] u1_lr = u1_ones ? lr_mult_b_reg : lr_mult_reg;
+wire signed [48:0] u1_prod49 = $signed({{17{u1_g[31]}}, u1_g}) * $signed({33'd0, u1_lr});
+wire signed [65:0] u1_prod = {{17{u1_prod49[48]}}, u1_prod49};
 wire signed [65:0] u1_step = rshift66(u1_prod, u1_ones ? lr_shift_b_reg : lr_shift_reg);
 wire signed [65:0] u1_w = u1_ones ? {{34{bias_rd_data[31]}}, bias_rd_data}
                                   : {{50{wgt_rd_data[15]}}, wgt_rd_data};
 
 // ------------------------------------------------------------------ check-time values
 wire [7:0] half_k = k_reg >> 1;
-wire [15:0] max_pad = {8'd0, dil_reg} * {8'd0, half_k};
-wire [15:0] span_minus1 = {8'd0, dil_reg} * ({8'd0, k_reg} - 16'd1);
+// dil_reg may still be illegal in check step 0, where these are used: then ST_BAD_GEOMETRY (or
+// ST_BAD_MODE) wins over every shape check and num_h/num_w are never read
+wire [15:0] max_pad = mul_dil({8'd0, half_k}, dil_reg[2:0]);
+wire [15:0] span_minus1 = mul_dil({8'd0, k_reg} - 16'd1, dil_reg[2:0]);
 wire [31:0] x_end = x_base_reg + size_x_reg[31:0];
 // ceil(W / 2L), ceil(Wo / 2L), ceil(W / L), ceil(Wo / L)
 localparam [31:0] BANKS_M1_32 = BANKS - 1;
@@ -648,6 +668,40 @@ wire [16:0] grp_wo_full = ({1'b0, wo_reg} + LANES_M1) >> LOG_L;
 /* verilator lint_on UNUSEDSIGNAL */
 wire [31:0] y_end = y_base_reg + size_y_reg[31:0];
 
+// Check steps 1-4 compute one product each (plane_x = h * rw_x, size_x = plane_x * c,
+// plane_y = ho * rw_y, size_y = plane_y * n) on one shared multiplier, with operands only as wide
+// as the values step 0 lets through: h <= HMAX; ho <= HMAX + 4 (pad <= dil * (k / 2) gives
+// 2 * pad - dil * (k - 1) <= dil <= 4); rw_x, rw_y <= ceil((WMAX + 4) / BANKS) likewise;
+// c <= CMAX, n <= NMAX. A plane is below 2^(CHK_H_W + CHK_RW_W) = 2^CHK_A_W, so every operand
+// fits and every product is exact: size_x / size_y are the true sizes (no wrap that could let an
+// oversized buffer pass). Each width is capped at its register's 16 bits (the full value).
+localparam CHK_H_W0 = $clog2(HMAX + 5);
+localparam CHK_RW_W0 = $clog2((WMAX + 4 + BANKS - 1) / BANKS + 1);
+localparam CHK_CN_W0 = $clog2(((CMAX > NMAX) ? CMAX : NMAX) + 1);
+localparam CHK_H_W = (CHK_H_W0 > 16) ? 16 : CHK_H_W0;
+localparam CHK_RW_W = (CHK_RW_W0 > 16) ? 16 : CHK_RW_W0;
+localparam CHK_CN_W = (CHK_CN_W0 > 16) ? 16 : CHK_CN_W0;
+localparam CHK_A_W = CHK_H_W + CHK_RW_W;
+localparam CHK_B_W = (CHK_RW_W > CHK_CN_W) ? CHK_RW_W : CHK_CN_W;
+localparam CHK_P_W = CHK_A_W + CHK_B_W;
+/* verilator lint_off UNUSEDSIGNAL */
+reg [31:0] chk_a_full;
+reg [15:0] chk_b_full;
+/* verilator lint_on UNUSEDSIGNAL */
+always @* begin
+    case (chk_step_reg)
+    3'd1: begin chk_a_full = {16'd0, h_reg}; chk_b_full = rw_x_reg; end
+    3'd2: begin chk_a_full = plane_x_reg; chk_b_full = c_reg; end
+    3'd3: begin chk_a_full = {16'd0, ho_reg}; chk_b_full = rw_y_reg; end
+    default: begin chk_a_full = plane_y_reg; chk_b_full = n_reg; end
+    endcase
+end
+wire [CHK_P_W-1:0] chk_prod = {{CHK_B_W{1'b0}}, chk_a_full[CHK_A_W-1:0]} *
+                              {{CHK_A_W{1'b0}}, chk_b_full[CHK_B_W-1:0]};
+/* verilator lint_off UNUSEDSIGNAL */
+wire [63:0] chk_prod64 = {{(64-CHK_P_W){1'b0}}, chk_prod};
+/* verilator lint_on UNUSEDSIGNAL */
+
 // ------------------------------------------------------------------------- sequential
 always @(posedge clk) begin
     // -------- pipeline data (no reset needed: valids gate everything)
@@ -656,7 +710,7 @@ always @(posedge clk) begin
     p1_bias <= i_bias; p1_omask <= i_omask;
 
     p2_first <= p1_first; p2_last <= p1_last; p2_zero <= p1_zero; p2_ones <= p1_ones; p2_bsum <= p1_bsum;
-    p2_a <= p1_a; p2_og <= p1_og; p2_y <= p1_y; p2_x0 <= p1_x0; p2_orow <= p1_orow;
+    p2_a <= p1_a; p2_og <= p1_og; p2_x0 <= p1_x0; p2_orow <= p1_orow;
     p2_bias <= p1_bias; p2_omask <= p1_omask;
     p2_ry <= c1_ry; p2_rx <= c1_rx; p2_rch <= c1_rch; p2_par_ok <= c1_par_ok;
 
@@ -666,12 +720,13 @@ always @(posedge clk) begin
     p3_w <= (p2_zero || p2_ones) ? 16'sd0 : $signed(wgt_rd_data);
     p3_row_ok <= !p2_zero && p2_par_ok && p2_ry >= 0 && p2_ry < $signed({4'd0, rd_rows});
     p3_r <= {16'd0, p2_rch} * {16'd0, rd_rows} + {{12{p2_ry[XW-1]}}, p2_ry};
-    p3_r2 <= {16'd0, p2_og} * {16'd0, ho_reg} + {16'd0, p2_y};
 
     p4_first <= p3_first; p4_last <= p3_last; p4_ones <= p3_ones; p4_bsum <= p3_bsum;
     p4_a <= p3_a; p4_og <= p3_og; p4_x0 <= p3_x0; p4_orow <= p3_orow; p4_bias <= p3_bias;
     p4_w <= p3_w; p4_omask <= p3_omask; p4_rx <= p3_rx;
-    p4_addr <= c3_addr[FM_AW-1:0]; p4_addr2 <= c3_addr2[FM_AW-1:0]; p4_mask <= c3_mask;
+    p4_addr <= c3_addr[FM_AW-1:0]; p4_mask <= c3_mask;
+    // WGRAD dY row y_base + (og * ho + y) * rw_y, kept by the generator (no multiplier)
+    p4_addr2 <= p3_orow[FM_AW-1:0];
 
     p5_first <= p4_first; p5_last <= p4_last; p5_ones <= p4_ones; p5_bsum <= p4_bsum;
     p5_a <= p4_a; p5_og <= p4_og; p5_x0 <= p4_x0; p5_orow <= p4_orow; p5_bias <= p4_bias;
@@ -767,18 +822,18 @@ always @(posedge clk) begin
             end
             ho_reg <= (s2 ? num_h_reg[16:1] : num_h_reg[15:0]) + 1'b1;
             wo_reg <= (s2 ? num_w_reg[16:1] : num_w_reg[15:0]) + 1'b1;
-            plane_x_reg <= {16'd0, h_reg} * {16'd0, rw_x_reg};
+            plane_x_reg <= chk_prod64[31:0];
         end
         3'd2: begin
             rw_y_reg <= rw_y_full[15:0];
             ngrp_reg <= is_bwd ? (s2 ? {rw_x_reg[14:0], 1'b0} : grp_w_full[15:0]) : grp_wo_full[15:0];
-            size_x_reg <= {2'd0, plane_x_reg} * {18'd0, c_reg};
+            size_x_reg <= chk_prod64[33:0];
         end
         3'd3: begin
-            plane_y_reg <= {16'd0, ho_reg} * {16'd0, rw_y_reg};
+            plane_y_reg <= chk_prod64[31:0];
         end
         3'd4: begin
-            size_y_reg <= {2'd0, plane_y_reg} * {18'd0, n_reg};
+            size_y_reg <= chk_prod64[33:0];
         end
         default: begin
             // buffer checks (none apply to UPDATE's maps)
@@ -832,6 +887,7 @@ always @(posedge clk) begin
                 g_phase_reg <= 2'd0;
                 g_og_reg <= 16'd0;
                 g_orow_reg <= is_bwd ? x_base_reg : y_base_reg;
+                g_obase_reg <= y_base_reg;
                 g_pref_pend_reg <= 1'b0;
                 g_pref_valid_reg <= 1'b0;
                 state_reg <= S_RUN;
@@ -889,6 +945,8 @@ always @(posedge clk) begin
                     state_reg <= S_DRAIN;
                 end else begin
                     g_og_reg <= g_og_reg + 1'b1;
+                    g_obase_reg <= g_obase_reg + plane_y_reg;
+                    g_orow_reg <= g_obase_reg + plane_y_reg;
                     g_phase_reg <= 2'd0;
                 end
             end else begin
@@ -930,9 +988,11 @@ always @(posedge clk) begin
                     g_xg_reg <= 16'd0;
                     if (!g_last_y) begin
                         g_y_reg <= g_y_reg + 1'b1;
+                        g_orow_reg <= g_orow_reg + {16'd0, rw_y_reg};
                     end else begin
                         g_y_reg <= 16'd0;
                         g_j_reg <= g_j_reg + 1'b1;
+                        g_orow_reg <= g_obase_reg;
                     end
                 end
             end else begin
@@ -964,6 +1024,11 @@ always @(posedge clk) begin
                     g_og_reg <= g_og_reg + 1'b1;
                     g_pref_pend_reg <= 1'b0;
                     g_pref_valid_reg <= 1'b0;
+                    if (is_wgrad) begin
+                        // next filter's dY plane (FWD / BWD_DATA rows just run on)
+                        g_obase_reg <= g_obase_reg + plane_y_reg;
+                        g_orow_reg <= g_obase_reg + plane_y_reg;
+                    end
                     if (g_pref_issue) begin
                         // the next pointer was asked for this very cycle: take it next cycle
                         g_phase_reg <= 2'd1;
