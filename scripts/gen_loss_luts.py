@@ -18,10 +18,13 @@ from verif.models.layers import EXP_LUT, LN_LUT  # noqa: E402
 OUT = ROOT / "rtl" / "loss_unit" / "loss_luts.v"
 
 
-def _case(out: str, addr: str, width: int, values) -> list[str]:
-    lines = [f"always @(posedge clk) begin", f"    case ({addr})"]
-    lines += [f"    8'd{i}: {out} <= {width}'d{int(v)};" for i, v in enumerate(values)]
-    lines += [f"    default: {out} <= {width}'d0;", "    endcase", "end", ""]
+def _rom(name: str, out: str, addr: str, width: int, values) -> list[str]:
+    # an initialised array read by a registered port: a block-RAM ROM for synthesis, and one
+    # initial block (not 256 case arms) for line coverage; every entry is checked by
+    # test_loss_unit.py::test_luts_match_model and read by the unit's random commands
+    lines = [f"reg [{width - 1}:0] {name} [0:{len(values) - 1}];", "", "initial begin"]
+    lines += [f"    {name}[{i}] = {width}'d{int(v)};" for i, v in enumerate(values)]
+    lines += ["end", "", "always @(posedge clk) begin", f"    {out} <= {name}[{addr}];", "end", ""]
     return lines
 
 
@@ -48,7 +51,8 @@ module loss_luts
     output reg  [15:0]  ln_data
 );
 """
-    body = _case("exp_data", "exp_addr", 17, EXP_LUT) + _case("ln_data", "ln_addr", 16, LN_LUT)
+    body = (_rom("exp_rom", "exp_data", "exp_addr", 17, EXP_LUT)
+            + _rom("ln_rom", "ln_data", "ln_addr", 16, LN_LUT))
     return head + "\n" + "\n".join(body) + "endmodule\n\n`resetall\n"
 
 

@@ -47,6 +47,19 @@ def status_name(s) -> str:
     return "none" if s is None else STATUS.get(s, f"status{s}")
 
 
+def high_bits(value: int, max_legal: int, width: int) -> int:
+    """``value`` with every bit above the bit length of ``max_legal`` (the largest legal value
+    of its command field) set, masked to the port ``width``: always above ``max_legal``, so
+    illegal, and it drives every upper bit of the field (toggle coverage of the bits a legal
+    command never reaches).  Equal to ``value`` when the field has no such bits."""
+    return (value | ~((1 << max(0, max_legal).bit_length()) - 1)) & ((1 << width) - 1)
+
+
+def cmd_width(field_: str) -> int:
+    """Width in bits of the harness port ``s_cmd_<field_>`` (the unit's command field)."""
+    return len(getattr(cocotb.top, f"s_cmd_{field_}"))
+
+
 @dataclass
 class UnitSpec:
     """What the environment needs to know about a unit harness."""

@@ -4,6 +4,16 @@ The host side is cocotbext-axi: an AXI-Lite master on the control registers and 
 host memory. Programs are built with :mod:`verif.program`; results are read back with STORE
 descriptors and checked bit-exactly against :mod:`verif.models` (through verif.uc_driver).
 Case counts: ``TOP_CASES`` (random single-layer programs per mode).
+
+* Host memory: the AXI RAM (``HOST_SIZE``) answers at ``[0, HOST_SIZE)`` and again at the alias
+  window ``HIGH_ALIAS + [0, HOST_SIZE)`` (high address bits set); anything else is SLVERR.
+* Stalls: ``TB(dut, stalls=True)`` / :meth:`TB.set_backpressure` put seeded random pause
+  generators (seed from COCOTB_RANDOM_SEED) on every AXI channel: the host RAM's AW/W/AR
+  (ready) and R/B (valid), the AXI-Lite master's AW/W/AR (valid) and B/R (ready).
+* Functional coverage (``accel_top.<point>``, :mod:`verif.common.top_cov`): sampled when a
+  program finishes from its executed descriptors, ERR class and stall mode; exported to
+  ``fcov-accel_top.yml`` at the end of every test; ``functional_coverage_closed`` (last) checks
+  that every bin was hit.
 """
 
 from __future__ import annotations
@@ -12,6 +22,8 @@ import json
 import os
 import random
 
+from collections.abc import Iterator
+
 import cocotb
 import numpy as np
 import pytest
@@ -19,12 +31,15 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 
+from verif.common import top_cov
 from verif.program import (DESC_BYTES, Err, HostHeap, Mem, Program, Reg, bytes_to_words,
                            words_to_bytes)
-from verif.uc_driver import Constraints, Mode, Sel, UcParams, random_layer, to_s
+from verif.uc_driver import Constraints, Mode, Sel, UcParams, random_layer, to_s, words_to_map
 
 TOP_CASES = int(os.environ.get("TOP_CASES", "3"))
 HOST_SIZE = 1 << 20
+HIGH_ALIAS = 0xFFF0_0000          # the host RAM again, at addresses with bits 31:20 set
+STALL_P = 0.35                    # probability that a stall run starts (runs of 1..4 cycles)
 
 
 def _params() -> UcParams:
@@ -35,27 +50,98 @@ def _seed() -> str:
     return os.environ.get("COCOTB_RANDOM_SEED", "?")
 
 
-class TB:
-    """Clock, reset, the AXI-Lite master, the host RAM and program helpers."""
+def _prog_depth() -> int:
+    return int(json.loads(os.environ.get("DUT_PARAMS", "{}")).get("PROG_DEPTH", 256))
 
-    def __init__(self, dut):
+
+def _stall_pattern(rnd: random.Random, p: float = STALL_P) -> Iterator[bool]:
+    """Endless pause pattern for a cocotbext-axi channel: runs of 1..4 cycles, each run a
+    stall with probability ``p``."""
+    while True:
+        stall = rnd.random() < p
+        for _ in range(rnd.randint(1, 4)):
+            yield stall
+
+
+def check_words(what: str, got: list[int], expected: list[int]) -> None:
+    """Word-by-word comparison; the first difference names ``what``, the word and the seed."""
+    assert len(got) == len(expected), f"{what}: {len(got)} words read, {len(expected)} expected"
+    for i, (g, e) in enumerate(zip(got, expected)):
+        assert g == e, f"{what} word {i}: got {g:#x} expected {e:#x} (seed {_seed()})"
+
+
+def check_tensor(what: str, got: np.ndarray, expected: np.ndarray) -> None:
+    """Tensor comparison; the first difference names ``what[c, y, x]``, both values and the seed."""
+    assert got.shape == expected.shape, f"{what}: shape {got.shape}, expected {expected.shape}"
+    bad = np.argwhere(got != expected)
+    if bad.size:
+        at = tuple(int(v) for v in bad[0])
+        names = ("c", "y", "x") if len(at) == 3 else [f"i{k}" for k in range(len(at))]
+        idx = ", ".join(f"{n}={v}" for n, v in zip(names, at))
+        raise AssertionError(f"{what}[{idx}]: got {got[at]} expected {expected[at]} "
+                             f"({len(bad)} elements differ) (seed {_seed()})")
+
+
+class TB:
+    """Clock, reset, the AXI-Lite master, the host RAM and program helpers.
+
+    ``stalls``: random valid/ready stalls on every AXI channel (:meth:`set_backpressure`).
+    """
+
+    def __init__(self, dut, stalls: bool = False):
         self.dut = dut
         self.p = _params()
         cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
         self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=HOST_SIZE)
         self.heap = HostHeap(base=0x1000, size=HOST_SIZE - 0x1000)
-        # host addresses at and above HOST_SIZE are unmapped: the RAM answers SLVERR there
+        # host addresses outside [0, HOST_SIZE) and the alias window are unmapped: SLVERR there
         for port, name in ((self.ram.read_if, "_read"), (self.ram.write_if, "_write")):
             setattr(port, name, self._unmapped_guard(getattr(port, name)))
+        # cocotb seeds `random` per test from COCOTB_RANDOM_SEED and the test's name: every test
+        # gets its own stall patterns, the same ones when it is rerun alone (TESTCASE=...)
+        self.stall_salt = random.getrandbits(32)
+        self.stalls = False
+        self.set_backpressure(stalls)
 
     @staticmethod
     def _unmapped_guard(access):
         async def guarded(address, *args):
+            if address >= HIGH_ALIAS:
+                address -= HIGH_ALIAS
             if address >= HOST_SIZE:
                 raise ValueError(f"unmapped host address {address:#x}")
             return await access(address, *args)
         return guarded
+
+    @staticmethod
+    def hi(addr: int) -> int:
+        """The alias of a host address with the high address bits set."""
+        return HIGH_ALIAS + addr
+
+    def channels(self) -> dict:
+        """Every AXI channel model, by name (the RAM's and the AXI-Lite master's)."""
+        w, r = self.ram.write_if, self.ram.read_if
+        lw, lr = self.axil.write_if, self.axil.read_if
+        return {"m_axi.aw": w.aw_channel, "m_axi.w": w.w_channel, "m_axi.b": w.b_channel,
+                "m_axi.ar": r.ar_channel, "m_axi.r": r.r_channel,
+                "s_axil.aw": lw.aw_channel, "s_axil.w": lw.w_channel, "s_axil.b": lw.b_channel,
+                "s_axil.ar": lr.ar_channel, "s_axil.r": lr.r_channel}
+
+    def set_backpressure(self, enable: bool) -> None:
+        """Random stalls on (one seeded pattern per channel) or off on every AXI channel."""
+        self.stalls = bool(enable)
+        for name, ch in self.channels().items():
+            if enable:
+                rnd = random.Random(f"{_seed()}-{self.stall_salt}-stall-{name}")
+                ch.set_pause_generator(_stall_pattern(rnd))
+            else:
+                ch.clear_pause_generator()
+                ch.pause = False
+
+    def program_done(self, descs, err: int, pc: int) -> None:
+        """Functional coverage of a finished program (its executed descriptors, ERR, stalls)."""
+        top_cov.sample_program(descs, err, pc, self.stalls)
 
     async def reset(self):
         self.dut.rst.value = 1
@@ -74,19 +160,25 @@ class TB:
         self.ram.write(addr, data)
         return addr
 
-    async def run(self, prog: Program, timeout_cycles: int = 2_000_000) -> tuple[int, int]:
-        """Load and start a program, wait for done; returns (err_code, err_pc)."""
-        addr = self.put(prog.to_bytes())
-        await self.wr(Reg.PROG_ADDR, addr)
-        await self.wr(Reg.PROG_LEN, len(prog))
-        await self.wr(Reg.CTRL, 1)
-        for _ in range(timeout_cycles // 64):
-            await ClockCycles(self.dut.clk, 64)
-            status = await self.rd(Reg.STATUS)
-            if status & 0b10:
+    async def wait_done(self, timeout_cycles: int = 2_000_000, poll: int = 64) -> tuple[int, int]:
+        """Poll STATUS until DONE; returns (err_code, err_pc)."""
+        for _ in range(timeout_cycles // poll):
+            await ClockCycles(self.dut.clk, poll)
+            if (await self.rd(Reg.STATUS)) & 0b10:
                 err = await self.rd(Reg.ERR)
                 return err & 0xFF, err >> 16
         raise AssertionError(f"program did not finish in {timeout_cycles} cycles (seed {_seed()})")
+
+    async def run(self, prog: Program, timeout_cycles: int = 2_000_000) -> tuple[int, int]:
+        """Load and start a program (fetched through the high alias), wait for done; samples
+        the functional coverage; returns (err_code, err_pc)."""
+        addr = self.put(prog.to_bytes())
+        await self.wr(Reg.PROG_ADDR, self.hi(addr))
+        await self.wr(Reg.PROG_LEN, len(prog))
+        await self.wr(Reg.CTRL, 1)
+        err, pc = await self.wait_done(timeout_cycles)
+        self.program_done(prog.descs, err, pc)
+        return err, pc
 
     def width(self, mem: Mem) -> int:
         return self.p.width(Sel(int(mem)))
@@ -120,7 +212,7 @@ async def store_and_read(tb: TB, mem: Mem, chip_addr: int, count: int) -> list[i
     nbytes = len(words_to_bytes([0] * count, width))
     host = tb.heap.alloc(nbytes)
     prog = Program()
-    prog.store(mem, chip_addr, count, host)
+    prog.store(mem, chip_addr, count, tb.hi(host))
     prog.end()
     err, pc = await tb.run(prog)
     assert err == 0, f"STORE program failed with error {err:#x} at {pc}"
@@ -128,14 +220,30 @@ async def store_and_read(tb: TB, mem: Mem, chip_addr: int, count: int) -> list[i
 
 
 # ------------------------------------------------------------------------------------ tests
+#: R/W registers and the bits they hold (docs/registers.md); the other bits read 0
+RW_MASKS = {Reg.PROG_ADDR: 0xFFFF_FFFF, Reg.PROG_LEN: 0xFFFF, Reg.IRQ_EN: 0x3}
+#: read-only registers that read 0 on an idle chip after reset
+RO_ZERO = (Reg.STATUS, Reg.ERR, Reg.CNT_TOTAL, Reg.CNT_UC, Reg.CNT_POOL, Reg.CNT_LC, Reg.CNT_DMA,
+           Reg.N_CORRECT, Reg.LOSS_SUM)
+
+
+def _patterns(rnd: random.Random) -> list[int]:
+    """Full 32-bit test patterns: all ones, zeros, walking ones, walking zeros, random."""
+    return ([0xFFFF_FFFF, 0] + [1 << b for b in range(32)] + [~(1 << b) & 0xFFFF_FFFF for b in range(32)]
+            + [rnd.getrandbits(32) for _ in range(8)] + [0xFFFF_FFFF, 0])
+
+
 @cocotb.test()
 async def registers_reset_values_and_rw(dut):
-    """ID and reset values; R/W registers hold what is written; unmapped offsets answer SLVERR."""
+    """ID and reset values; R/W registers hold exactly their defined bits of walking-ones,
+    walking-zeros, all-ones/zeros and random 32-bit patterns; writes to RO registers (and CTRL
+    without START/SOFT_RESET) change nothing; sub-word and protection-flag accesses decode by
+    word; unmapped offsets answer SLVERR."""
     tb = TB(dut)
     await tb.reset()
+    rnd = random.Random(f"{_seed()}-regs")
     assert await tb.rd(Reg.ID) == 0x53500001
-    for reg in (Reg.STATUS, Reg.ERR, Reg.PROG_ADDR, Reg.PROG_LEN, Reg.IRQ_EN, Reg.IRQ_STATUS,
-                Reg.CNT_TOTAL, Reg.N_CORRECT):
+    for reg in (*RO_ZERO, *RW_MASKS, Reg.IRQ_STATUS, Reg.CTRL):
         assert await tb.rd(reg) == 0, f"{reg.name} not 0 after reset"
     await tb.wr(Reg.PROG_ADDR, 0x12345678)
     await tb.wr(Reg.PROG_LEN, 0xABCD)
@@ -143,45 +251,99 @@ async def registers_reset_values_and_rw(dut):
     assert await tb.rd(Reg.PROG_ADDR) == 0x12345678
     assert await tb.rd(Reg.PROG_LEN) == 0xABCD
     assert await tb.rd(Reg.IRQ_EN) == 3
+    for reg, mask in RW_MASKS.items():
+        for v in _patterns(rnd):
+            await tb.wr(reg, v)
+            got = await tb.rd(reg)
+            assert got == v & mask, (f"{reg.name}: wrote {v:#010x}, read {got:#010x}, expected "
+                                     f"{v & mask:#010x} (seed {_seed()})")
+    # the R/W registers keep their value while the others are written
+    await tb.wr(Reg.PROG_ADDR, 0xA5C3_0F96)
+    await tb.wr(Reg.PROG_LEN, 0x5A3C)
+    await tb.wr(Reg.IRQ_EN, 0)
+    # read-only registers, IRQ_STATUS (write 1 to clear, nothing set) and CTRL with neither
+    # START nor SOFT_RESET ignore every pattern
+    for v in (0xFFFF_FFFF, 0xFFFF_FFFC, 0x5555_5554, 0xAAAA_AAA8, 0):
+        for reg in (Reg.ID, *RO_ZERO, Reg.IRQ_STATUS):
+            await tb.wr(reg, v)
+        await tb.wr(Reg.CTRL, v & ~0x3)
+    assert await tb.rd(Reg.ID) == 0x53500001
+    for reg in (*RO_ZERO, Reg.IRQ_STATUS, Reg.CTRL, Reg.IRQ_EN):
+        assert await tb.rd(reg) == 0, f"{reg.name} changed by a write to a read-only register"
+    assert await tb.rd(Reg.PROG_ADDR) == 0xA5C3_0F96
+    assert await tb.rd(Reg.PROG_LEN) == 0x5A3C
+    assert int(dut.irq.value) == 0
+    # sub-word accesses and every protection flag: the register decodes the word address only
+    for prot in (7, 0):
+        data = (await tb.axil.read(int(Reg.PROG_ADDR) + 3, 1, prot=prot)).data
+        assert data == bytes([0xA5]), f"byte 3 of PROG_ADDR read as {data!r}"
+        resp = await tb.axil.write(int(Reg.ID) + 3, b"\xff", prot=prot)  # RO: ignored, OKAY
+        assert int(resp.resp) == 0
+        resp = await tb.axil.write(int(Reg.ID) + 1, b"\xff\xff", prot=prot)
+        assert int(resp.resp) == 0
+    assert await tb.rd(Reg.ID) == 0x53500001
     resp = await tb.axil.read(0xFC, 4)
     assert int(resp.resp) == 2, "unmapped read must answer SLVERR"
     resp = await tb.axil.write(0xF0, b"\0\0\0\0")
     assert int(resp.resp) == 2, "unmapped write must answer SLVERR"
+    for off in (0x3C, 0x40, 0x80):
+        assert int((await tb.axil.read(off, 4)).resp) == 2, f"{off:#x}: unmapped read not SLVERR"
+        assert int((await tb.axil.write(off, b"\xff" * 4)).resp) == 2
+    assert await tb.rd(Reg.PROG_ADDR) == 0xA5C3_0F96, "an unmapped write changed PROG_ADDR"
+    top_cov.export()
 
 
 @cocotb.test()
 async def load_store_round_trip_every_memory(dut):
-    """LOAD then STORE each memory: the words come back unchanged (bit layout of wide words)."""
+    """LOAD (in a LOOP of 1, from a low host address for half the memories and from the high
+    alias for the others; GRAD from the top of the host RAM) then STORE (to the high alias) each
+    memory: the words come back unchanged (bit layout of wide words, every data bit of the AXI
+    bus both ways)."""
     tb = TB(dut)
     await tb.reset()
     rnd = random.Random(int(_seed()) if _seed().isdigit() else 1)
-    for mem in (Mem.STACK, Mem.WGT, Mem.FIDX, Mem.BIDX, Mem.PTR, Mem.GRAD, Mem.BIAS, Mem.BGRAD):
+    for k, mem in enumerate((Mem.STACK, Mem.WGT, Mem.FIDX, Mem.BIDX, Mem.PTR, Mem.GRAD, Mem.BIAS,
+                             Mem.BGRAD)):
         width = tb.width(mem)
-        words = [rnd.getrandbits(width) for _ in range(5)]
+        words = [rnd.getrandbits(width) for _ in range(3)] + [(1 << width) - 1, 0]
+        if mem == Mem.GRAD:         # from the top of the host RAM (address bits 19:17 set)
+            host = HOST_SIZE - 0x2000
+            tb.ram.write(host, words_to_bytes(words, width))
+        else:
+            host = tb.put(words_to_bytes(words, width))
         prog = Program()
-        prog.load(mem, 3, len(words), tb.put(words_to_bytes(words, width)))
+        prog.loop(1)
+        prog.load(mem, 3, len(words), tb.hi(host) if k % 2 else host)
+        prog.endloop()
         prog.end()
-        err, _ = await tb.run(prog)
-        assert err == 0
+        err, pc = await tb.run(prog)
+        assert err == 0, f"{mem.name}: LOAD failed with error {err:#x} at {pc} (seed {_seed()})"
         got = await store_and_read(tb, mem, 3, len(words))
-        assert got == words, f"{mem.name}: stored {words} read back {got} (seed {_seed()})"
+        check_words(f"{mem.name} round trip", got, words)
+    top_cov.export()
+
+
+async def run_uc_layer(tb: TB, layer) -> None:
+    """LOAD everything a UcLayer reads, its UC command, END; fails on a program error."""
+    prog = Program()
+    add_layer_loads(tb, prog, layer)
+    prog.uc(layer.cmd)
+    prog.end()
+    err, pc = await tb.run(prog)
+    assert err == 0, f"{layer.mode.name}: error {err:#x} at descriptor {pc} (seed {_seed()})"
 
 
 @cocotb.test()
-@cocotb.parametrize(mode=[Mode.FWD, Mode.BWD_DATA, Mode.WGRAD, Mode.UPDATE])
-async def uc_layer_program_matches_model(dut, mode):
-    """Random single-layer programs: LOAD everything, one UC command, STORE the output region."""
-    tb = TB(dut)
+@cocotb.parametrize(mode=[Mode.FWD, Mode.BWD_DATA, Mode.WGRAD, Mode.UPDATE], stalls=[False, True])
+async def uc_layer_program_matches_model(dut, mode, stalls):
+    """Random single-layer programs: LOAD everything, one UC command, STORE the output region;
+    with and without random valid/ready stalls on every AXI channel."""
+    tb = TB(dut, stalls=stalls)
     await tb.reset()
-    rnd = random.Random(f"{_seed()}-{int(mode)}")
+    rnd = random.Random(f"{_seed()}-{int(mode)}-{int(stalls)}")
     for case in range(TOP_CASES):
         layer = random_layer(rnd, tb.p, Constraints(mode=mode, cmax=4, hmax=10, cycle_budget=3000))
-        prog = Program()
-        add_layer_loads(tb, prog, layer)
-        prog.uc(layer.cmd)
-        prog.end()
-        err, pc = await tb.run(prog)
-        assert err == 0, f"case {case} {mode.name}: error {err:#x} at descriptor {pc} (seed {_seed()})"
+        await run_uc_layer(tb, layer)
         expected = layer.expected_images()
         for name in layer.writes():
             region = layer.regions()[name]
@@ -189,11 +351,10 @@ async def uc_layer_program_matches_model(dut, mode):
                 continue
             mem = Mem(int(region.sel))
             got = await store_and_read(tb, mem, region.base, region.nwords)
-            for i, g in enumerate(got):
-                e = expected[region.sel].get(region.base + i, 0)
-                assert g == e, (f"case {case} {mode.name} {region.name} word {i}: got {g:#x} "
-                                f"expected {e:#x} (seed {_seed()})")
+            check_words(f"case {case} {mode.name} {region.name}", got,
+                        [expected[region.sel].get(region.base + i, 0) for i in range(len(got))])
         tb.heap = HostHeap(base=0x1000, size=HOST_SIZE - 0x1000)
+    top_cov.export()
 
 
 @cocotb.test()
@@ -236,12 +397,15 @@ async def loop_steps_host_address_and_gacc_auto(dut):
     b = grad_accumulate_batch([bias_grad(d, c.shift) for _, d in images])
     gotb = await store_and_read(tb, Mem.BGRAD, c.bias_base, layer.sw.shape[0])
     assert [to_s(v, 32) for v in gotb] == [int(v) for v in b]
+    top_cov.export()
 
 
 @cocotb.test()
 async def bad_programs_stop_with_error_and_irq(dut):
-    """Unknown opcode, DMA out of range, bad loop, empty program, runaway, unit error, AXI error:
-    each stops with its code and raises the interrupt; a good program runs afterwards."""
+    """Unknown opcode (also at the last descriptor of a full program memory), DMA out of range,
+    bad loop, runaway, UC/MP/GAP/LC/loss unit errors, AXI read and write errors: each stops
+    with its code and pc and raises the interrupt, and nothing is written; then an empty
+    program and one longer than PROG_DEPTH stop with PROG."""
     tb = TB(dut)
     await tb.reset()
     await tb.wr(Reg.IRQ_EN, 3)
@@ -266,9 +430,32 @@ async def bad_programs_stop_with_error_and_irq(dut):
     beyond = UcCommand(mode=0, cin=2, cout=2, h=4, w=4, k=3, pad=1, x_base=0, y_base=tb.p.fm_depth - 2)
     p = Program(); p.uc(beyond); p.end(); cases.append(("uc beyond", p, Err.UC | 4, 0))
     p = Program(); p.mp(0, 2, 4, 4, 0, 4, 100); p.end(); cases.append(("mp overlap", p, Err.MP | 4, 0))
+    # GAP: the output vector overlaps the input map; its map runs past the stack
+    p = Program(); p.gap(0, 2, 4, 4, 0, 1); p.end(); cases.append(("gap overlap", p, Err.GAP | 4, 0))
+    p = Program(); p.gap(1, 2, 4, 4, tb.p.fm_depth - 2, 0); p.end()
+    cases.append(("gap beyond", p, Err.GAP | 4, 0))
+    # LC: FWD with x and y overlapping; WGRAD whose weights run past the weight memory
+    p = Program(); p.lc(0, 4, 4, 0, 0, 2, 0, 0); p.end(); cases.append(("lc overlap", p, Err.LC | 4, 0))
+    p = Program(); p.lc(2, 4, 4, 0, 0, 8, tb.p.wdepth - 8, 0); p.end()
+    cases.append(("lc beyond", p, Err.LC | 4, 0))
     p = Program(); p.load(Mem.LABEL, 0, 1, tb.put((12).to_bytes(4, "little"))); p.loss(10, 8, 12, 0, 100)
     p.end(); cases.append(("loss label", p, Err.LOSS | 7, 1))
     p = Program(); p.load(Mem.WGT, 0, 1, HOST_SIZE + 0x1000); p.end(); cases.append(("axi", p, Err.AXI, 0))
+    p = Program(); p.store(Mem.WGT, 0, 1, HOST_SIZE + 0x1000); p.end()
+    cases.append(("axi store", p, Err.AXI, 0))
+    p = Program(); p.store(Mem.LABEL, 0, 1, 0x1000); p.end(); cases.append(("store label", p, Err.DMA, 0))
+    # a full program memory (cheap LOOP 1 / ENDLOOP pairs) whose last descriptor is bad, and
+    # one without END: the error pc has its high bits set
+    depth = _prog_depth()
+    p = Program()
+    for _ in range(depth // 2 - 1):
+        p.loop(1); p.endloop()
+    p.load(Mem.GRAD, 0, 1, 0x1000); p.raw([0x7F])
+    cases.append(("opcode last", p, Err.OPCODE, depth - 1))
+    p = Program()
+    for _ in range(depth // 2):
+        p.loop(1); p.endloop()
+    cases.append(("runaway full", p, Err.RUNAWAY, depth))
     for name, prog, code, pc_exp in cases:
         await tb.wr(Reg.IRQ_STATUS, 3)
         err, pc = await tb.run(prog)
@@ -276,13 +463,19 @@ async def bad_programs_stop_with_error_and_irq(dut):
         assert pc == pc_exp, f"{name}: error pc {pc}, expected {pc_exp}"
         assert int(dut.irq.value) == 1, f"{name}: no interrupt"
         assert await tb.rd(Reg.IRQ_STATUS) == 3
+        top_cov.event("irq_raised")
     # nothing was written: the weight memory still holds the marker
     assert await store_and_read(tb, Mem.WGT, 0, 2) == marker
-    # empty program
-    await tb.wr(Reg.PROG_LEN, 0)
-    await tb.wr(Reg.CTRL, 1)
-    await ClockCycles(dut.clk, 10)
-    assert (await tb.rd(Reg.ERR)) & 0xFF == Err.PROG
+    # empty program, and one longer than the program memory
+    for length in (0, _prog_depth() + 1):
+        await tb.wr(Reg.IRQ_STATUS, 3)
+        await tb.wr(Reg.PROG_LEN, length)
+        await tb.wr(Reg.CTRL, 1)
+        err, pc = await tb.wait_done(1000, poll=8)
+        assert err == Err.PROG and pc == 0, f"PROG_LEN {length}: error {err:#x} at {pc}"
+        assert int(dut.irq.value) == 1, f"PROG_LEN {length}: no interrupt"
+        tb.program_done([], err, pc)
+    top_cov.export()
 
 
 @cocotb.test()
@@ -304,11 +497,13 @@ async def soft_reset_stops_a_running_program(dut):
     await tb.wr(Reg.CTRL, 2)
     await ClockCycles(dut.clk, 50)
     assert (await tb.rd(Reg.STATUS)) & 1 == 0, "still busy after soft reset"
+    top_cov.event("soft_reset_while_busy")
     ok = Program()
     ok.load(Mem.WGT, 0, 1, tb.put(words_to_bytes([7], 16)))
     ok.end()
     assert (await tb.run(ok))[0] == 0
     assert await store_and_read(tb, Mem.WGT, 0, 1) == [7]
+    top_cov.export()
 
 
 def _digits_batch(batch: int, seed: int):
@@ -332,40 +527,32 @@ def _test_net(sparsity: float = 0.85):
 
 
 @cocotb.test(timeout_time=20, timeout_unit="sec")
-@cocotb.parametrize(train=[True, False])
-async def minibatch_matches_model_layer_by_layer(dut, train):
+@cocotb.parametrize((("train", "stalls"), [(True, False), (False, False), (False, True)]))
+async def minibatch_matches_model_layer_by_layer(dut, train, stalls):
     """conv(1->8)-ReLU-MP-conv(8->16, 85%)-ReLU-GAP-LC(16->10)-loss on 4 digits: every layer's
     output and gradient of every image, the loss counters and every updated weight equal the
-    models' bit for bit (training); inference gives the same outputs and predictions."""
+    models' bit for bit (training); inference gives the same outputs and predictions, also
+    under random valid/ready stalls on every AXI channel (training with stalls is left out to
+    keep the run short: the UC-layer programs cover every UC mode with stalls)."""
     from verif.accel_driver import build_program
-    from verif.net import infer_model, train_step_model, forward_model
-    tb = TB(dut)
+    from verif.net import infer_model, train_step_model
+    tb = TB(dut, stalls=stalls)
     await tb.reset()
     net, q = _test_net()
     images, labels = _digits_batch(4, 11)
     run = build_program(net, q, tb.p, images, labels, tb.ram.write, tb.heap, lr=0.05, train=train)
     await run.start(tb.axil, tb.ram.write, tb.heap)
-    for _ in range(4000):
-        await ClockCycles(dut.clk, 100)
-        if (await tb.rd(Reg.STATUS)) & 0b10:
-            break
-    err = await tb.rd(Reg.ERR)
-    assert err & 0xFF == 0, f"program stopped with error {err & 0xFF:#x} at descriptor {err >> 16}"
+    code, pc = await tb.wait_done(1_000_000, poll=100)
+    tb.program_done(run.prog.descs, code, pc)
+    assert code == 0, f"program stopped with error {code:#x} at descriptor {pc} (seed {_seed()})"
     model = train_step_model(net, q, images, labels, lr=0.05)
     for b in range(len(labels)):
         for i in range(len(net.layers)):
-            got = run.read_tensor(tb.ram.read, "out", i, b)
-            exp = model.acts[b][i]
-            bad = np.argwhere(got != exp)
-            assert bad.size == 0, (f"image {b} layer {i} output differs first at (c,y,x)="
-                                   f"{tuple(bad[0])}: {got[tuple(bad[0])]} != {exp[tuple(bad[0])]} "
-                                   f"(seed {_seed()})")
+            check_tensor(f"image {b} layer {i} output", run.read_tensor(tb.ram.read, "out", i, b),
+                         model.acts[b][i])
             if train and ("din", i) in run.debug:
-                got = run.read_tensor(tb.ram.read, "din", i, b)
-                exp = model.grads[b][i]
-                bad = np.argwhere(got != exp)
-                assert bad.size == 0, (f"image {b} layer {i} input gradient differs first at "
-                                       f"(c,y,x)={tuple(bad[0])} (seed {_seed()})")
+                check_tensor(f"image {b} layer {i} input gradient",
+                             run.read_tensor(tb.ram.read, "din", i, b), model.grads[b][i])
     preds = model.preds
     correct = sum(int(p == l) for p, l in zip(preds, labels))
     assert await tb.rd(Reg.N_CORRECT) == correct
@@ -381,10 +568,65 @@ async def minibatch_matches_model_layer_by_layer(dut, train):
     else:
         assert preds == infer_model(net, q, images)
     cycles = await tb.rd(Reg.CNT_TOTAL)
-    dut._log.info("%s of %d images: %d cycles (UC %d, pool %d, LC/loss %d, DMA %d)",
-                  "training step" if train else "inference", len(labels), cycles,
+    dut._log.info("%s of %d images%s: %d cycles (UC %d, pool %d, LC/loss %d, DMA %d)",
+                  "training step" if train else "inference", len(labels),
+                  " with AXI stalls" if stalls else "", cycles,
                   await tb.rd(Reg.CNT_UC), await tb.rd(Reg.CNT_POOL), await tb.rd(Reg.CNT_LC),
                   await tb.rd(Reg.CNT_DMA))
+    top_cov.export()
+
+
+@cocotb.test()
+async def checker_catches_corrupted_result(dut):
+    """The top's comparisons can fail: a UC FWD layer run on the chip matches the model, then one
+    read-back word flipped (check_words) and one expected output element changed (check_tensor)
+    must each be reported, naming the element and the seed."""
+    tb = TB(dut)
+    await tb.reset()
+    rnd = random.Random(f"{_seed()}-checker")
+    layer = random_layer(rnd, tb.p, Constraints(mode=Mode.FWD, cmax=3, hmax=6, cycle_budget=1500))
+    await run_uc_layer(tb, layer)
+    region = layer.regions()["y"]
+    got = await store_and_read(tb, Mem.STACK, region.base, region.nwords)
+    exp_img = layer.expected_images()[region.sel]
+    expected = [exp_img.get(region.base + i, 0) for i in range(len(got))]
+    check_words("Y", got, expected)                         # the real result passes
+    got_map, exp_map = words_to_map(got, region.shape, tb.p.lanes), layer.expected()["y"]
+    check_tensor("Y", got_map, exp_map)
+
+    i = rnd.randrange(len(got))
+    bad = list(got)
+    bad[i] ^= 1 << rnd.randrange(tb.width(Mem.STACK))
+    try:
+        check_words("Y", bad, expected)
+    except AssertionError as e:
+        msg = str(e)
+    else:
+        raise AssertionError(f"a flipped read-back word {i} went unnoticed (seed {_seed()})")
+    assert f"Y word {i}:" in msg and f"seed {_seed()}" in msg and "expected" in msg, msg
+
+    at = tuple(rnd.randrange(n) for n in exp_map.shape)
+    wrong = exp_map.copy()
+    wrong[at] = wrong[at] + 1 if wrong[at] < 32767 else wrong[at] - 1
+    try:
+        check_tensor("Y", got_map, wrong)
+    except AssertionError as e:
+        msg = str(e)
+    else:
+        raise AssertionError(f"a wrong expected element {at} went unnoticed (seed {_seed()})")
+    assert f"Y[c={at[0]}, y={at[1]}, x={at[2]}]" in msg and f"seed {_seed()}" in msg, msg
+    dut._log.info("checker reports: %s", msg)
+    top_cov.export()
+
+
+@cocotb.test()
+async def functional_coverage_closed(dut):
+    """Every accel_top functional-coverage bin was hit by the tests above (run the whole module)."""
+    holes = top_cov.holes()
+    top_cov.export()
+    for h in holes:
+        cocotb.log.warning("coverage hole: %s", h)
+    assert not holes, f"{len(holes)} coverage holes, first: {holes[0]} (seed {_seed()})"
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------

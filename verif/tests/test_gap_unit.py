@@ -23,7 +23,7 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint
 from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, map_words, place
 from verif.common.unit_env import (BAD_BUFFER, BAD_MODE, BAD_SHAPE, OK, UnitItem, UnitSpec,
-                                   coverage_holes, run_items, status_name)
+                                   cmd_width, coverage_holes, high_bits, run_items, status_name)
 from verif.models.layers import gap_backward, gap_forward
 
 GAP_CASES = int(os.environ.get("GAP_CASES", "30"))
@@ -157,8 +157,14 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     fm = p["FM_DEPTH"]
     items: list[UnitItem] = []
 
-    def bad(name, expect, umode=FWD, **kw):
-        it = make_item(name, rnd, umode, 2, 3, 5, kind="bad")
+    def bad(name, expect, umode=FWD, hb=None, kind="bad", **kw):
+        it = make_item(name, rnd, umode, 2, 3, 5, kind=kind)
+        if hb is not None:      # (field, largest legal value): set every bit above its range
+            f, max_legal = hb
+            kw = {f: high_bits(it.cmd[f], max_legal, cmd_width(f))}
+            if kw[f] == it.cmd[f]:
+                return          # no bit above the legal range at these parameters
+            it.desc += f" high bits: {f}={kw[f]:#x} (legal {it.cmd[f]}, max legal {max_legal})"
         it.cmd.update(kw)
         it.expect, it.outputs = expect, []
         it.desc += f" {kw}"
@@ -178,6 +184,13 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     bad("base_huge", BAD_BUFFER, FWD, x_base=0xFFFFFFFF)
     bad("x_y_overlap", BAD_BUFFER, FWD, x_base=10, y_base=11)
     bad("y_x_overlap", BAD_BUFFER, BWD, x_base=21, y_base=20)
+    # high bits: every command field, all bits above its largest legal value set on a legal
+    # command of a random mode (both modes check every field); status in the RTL's check order
+    hb = {"mode": (BWD, BAD_MODE), "c": (p["CMAX"], BAD_SHAPE), "h": (p["HMAX"], BAD_SHAPE),
+          "w": (p["WMAX"], BAD_SHAPE), "x_base": (fm - 1, BAD_BUFFER), "y_base": (fm - 1, BAD_BUFFER)}
+    assert set(hb) == set(FIELDS), f"command fields without a high-bits case: {set(FIELDS) - set(hb)}"
+    for f, (max_legal, expect) in hb.items():
+        bad(f"high_bits_{f}", expect, rnd.choice([FWD, BWD]), hb=(f, max_legal), kind="high_bits")
     return items
 
 

@@ -23,7 +23,7 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint
 from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, place
 from verif.common.unit_env import (BAD_BUFFER, BAD_MODE, BAD_SHAPE, OK, UnitItem, UnitSpec,
-                                   coverage_holes, run_items, status_name)
+                                   cmd_width, coverage_holes, high_bits, run_items, status_name)
 from verif.models.conv import grad_accumulate
 from verif.models.layers import linear_backward, linear_forward, sgd_update
 
@@ -193,7 +193,8 @@ def make_item(name, rnd: random.Random, mode=None, k=None, m=None, data=None, ki
         bg = gen(rng, m, data, 32).astype(np.int32)
         lrs = over.get("lr_shift", rnd.choice([0, 63, rnd.randint(1, 62), rnd.randint(10, 30)]))
         lrm = over.get("lr_mult", rnd.choice([0, 1, 65535, rnd.randint(0, 65535)]))
-        lrsb, lrmb = rnd.randint(0, 63), rnd.randint(0, 65535)
+        lrsb = over.get("lr_shift_b", rnd.randint(0, 63))
+        lrmb = over.get("lr_mult_b", rnd.randint(0, 65535))
         w1 = sgd_update(w, g, lrm, lrs)
         b1 = sgd_update(b, bg, lrmb, lrsb, bits=32)
         step = (g.astype(object) * lrm + ((1 << lrs) >> 1)) >> lrs
@@ -244,8 +245,14 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     p = P()
     items: list[UnitItem] = []
 
-    def bad(name, expect, umode=FWD, **kw):
-        it = make_item(name, rnd, umode, 4, 3, kind="bad", bgrad=1)
+    def bad(name, expect, umode=FWD, hb=None, kind="bad", **kw):
+        it = make_item(name, rnd, umode, 4, 3, kind=kind, bgrad=1)
+        if hb is not None:      # (field, largest legal value): set every bit above its range
+            f, max_legal = hb
+            kw = {f: high_bits(it.cmd[f], max_legal, cmd_width(f))}
+            if kw[f] == it.cmd[f]:
+                return          # no bit above the legal range at these parameters
+            it.desc += f" high bits: {f}={kw[f]:#x} (legal {it.cmd[f]}, max legal {max_legal})"
         it.cmd.update(kw)
         it.expect, it.outputs = expect, []
         it.desc += f" {kw}"
@@ -271,6 +278,25 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     bad("bias_beyond_update", BAD_BUFFER, UPDATE, bias_base=p["BDEPTH"] - 1)
     bad("bgrad_beyond_wgrad", BAD_BUFFER, WGRAD, bias_base=p["BDEPTH"] - 1, bgrad=1)
     bad("base_huge", BAD_BUFFER, FWD, y_base=0xFFFFFFFF)
+    # high bits: every command field with illegal values, all bits above its largest legal value
+    # set on a legal command of a random mode that checks the field (shift and the stack bases
+    # not in UPDATE; the bias range in FWD, UPDATE and WGRAD with bgrad, which bad() sets);
+    # status in the RTL's check order.  The full-width fields (flags, learning rates) have no
+    # illegal value: one legal UPDATE drives the learning rates all ones.
+    every, stack = list(MODES), [FWD, BWD, WGRAD]
+    hb = {"mode": (UPDATE, BAD_MODE, every), "cin": (p["CMAX"], BAD_SHAPE, every),
+          "cout": (p["NMAX"], BAD_SHAPE, every), "shift": (31, BAD_SHAPE, stack),
+          "x_base": (p["FM_DEPTH"] - 1, BAD_BUFFER, stack),
+          "y_base": (p["FM_DEPTH"] - 1, BAD_BUFFER, stack),
+          "w_base": (p["WDEPTH"] - 1, BAD_BUFFER, every),
+          "bias_base": (p["BDEPTH"] - 1, BAD_BUFFER, [FWD, WGRAD, UPDATE])}
+    full_width = {"relu", "bgrad", "gacc", "lr_mult", "lr_shift", "lr_mult_b", "lr_shift_b"}
+    missing = set(FIELDS) - set(hb) - full_width
+    assert not missing, f"command fields without a high-bits case: {missing}"
+    items.append(make_item("full_width_lr", rnd, UPDATE, 4, 3, kind="full_width", lr_mult=0xFFFF,
+                           lr_shift=63, lr_mult_b=0xFFFF, lr_shift_b=63))
+    for f, (max_legal, expect, modes) in hb.items():
+        bad(f"high_bits_{f}", expect, rnd.choice(modes), hb=(f, max_legal), kind="high_bits")
     return items
 
 

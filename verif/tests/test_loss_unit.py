@@ -22,7 +22,7 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint
 from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, place
 from verif.common.unit_env import (BAD_BUFFER, BAD_LABEL, BAD_SHAPE, OK, UnitItem, UnitSpec,
-                                   coverage_holes, run_items, status_name)
+                                   cmd_width, coverage_holes, high_bits, run_items, status_name)
 from verif.models.layers import softmax_xent_grad
 
 LOSS_CASES = int(os.environ.get("LOSS_CASES", "30"))
@@ -158,8 +158,14 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     fm, km = p["FM_DEPTH"], p["KMAX"]
     items: list[UnitItem] = []
 
-    def bad(name, expect, **kw):
-        it = make_item(name, rnd, 6, kind="bad")
+    def bad(name, expect, hb=None, kind="bad", **kw):
+        it = make_item(name, rnd, 6, kind=kind)
+        if hb is not None:      # (field, largest legal value): set every bit above its range
+            f, max_legal = hb
+            kw = {f: high_bits(it.cmd[f], max_legal, cmd_width(f))}
+            if kw[f] == it.cmd[f]:
+                return          # no bit above the legal range at these parameters
+            it.desc += f" high bits: {f}={kw[f]:#x} (legal {it.cmd[f]}, max legal {max_legal})"
         it.cmd.update(kw)
         it.expect, it.outputs, it.rsp = expect, [], {}
         it.desc += f" {kw}"
@@ -175,6 +181,15 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     bad("overlap", BAD_BUFFER, y_base=3, g_base=8)
     bad("same_base", BAD_BUFFER, y_base=12, g_base=12)
     bad("base_huge", BAD_BUFFER, g_base=0xFFFFFFFE)
+    # high bits: every command field with illegal values, all bits above its largest legal value
+    # set on a legal command (K = 6); status in the RTL's check order (K, then label < K, then
+    # the vectors).  in_frac / grad_frac: every value 0..15 is legal (directed_edges drives 0 and 15).
+    hb = {"k": (km, BAD_SHAPE), "label": (km - 1, BAD_LABEL), "y_base": (fm - 1, BAD_BUFFER),
+          "g_base": (fm - 1, BAD_BUFFER)}
+    missing = set(FIELDS) - set(hb) - {"in_frac", "grad_frac"}
+    assert not missing, f"command fields without a high-bits case: {missing}"
+    for f, (max_legal, expect) in hb.items():
+        bad(f"high_bits_{f}", expect, hb=(f, max_legal), kind="high_bits")
     return items
 
 

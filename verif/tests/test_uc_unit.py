@@ -27,9 +27,10 @@ from pyuvm import (ConfigDB, uvm_analysis_port, uvm_component, uvm_driver, uvm_e
                    uvm_sequence, uvm_sequence_item, uvm_sequencer, uvm_subscriber, uvm_test)
 
 from verif.common.checks import dut_params, seed
+from verif.common.unit_env import high_bits
 from verif.uc_bfm import UcBfm, UcResponse, UcResult, compare, status_name
-from verif.uc_driver import (Constraints, Mode, Sel, Status, UcLayer, UcParams, random_layer,
-                             readback_plan, to_u)
+from verif.uc_driver import (CMD_FIELDS, Constraints, Mode, Sel, Status, UcLayer, UcParams,
+                             random_layer, readback_plan, to_u)
 
 UC_CASES = int(os.environ.get("UC_CASES", "16"))
 HDL_DEFAULTS = UcParams().to_hdl()
@@ -70,6 +71,7 @@ class UcItem(uvm_sequence_item):
         self.layer, self.cons = layer, cons
         self.expect, self.snapshot, self.corrupt = expect, snapshot, corrupt or {}
         self.reset_after, self.wrong, self.kind = reset_after, wrong, kind
+        self.note = ""      # printed with the item (e.g. the high-bits field and value)
         self.done = Event()
 
     def randomize(self):
@@ -86,6 +88,9 @@ class UcItem(uvm_sequence_item):
             est = self.layer.est_cycles()
         except (ValueError, ZeroDivisionError):
             est = 500
+        if self.kind == "high_bits":
+            # rejected in the check cycles: a huge field must not buy a huge hang budget
+            return min(4 * est + 2000, 2000)
         return 4 * est + 2000
 
     def __str__(self):
@@ -94,7 +99,8 @@ class UcItem(uvm_sequence_item):
         return (f"{self.get_name()} [{self.kind}] {L.cmd.mode_name()} C={c.cin} N={c.cout} "
                 f"H={c.h} W={c.w} K={c.k} s={c.stride} d={c.dil} p={c.pad} shift={c.shift} "
                 f"relu={c.relu} bgrad={c.bgrad} gacc={c.gacc} nnz={L.nnz} "
-                f"sparsity={t.get('sparsity', L.sw.sparsity):.2f} {t.get('pruning', '')}")
+                f"sparsity={t.get('sparsity', L.sw.sparsity):.2f} {t.get('pruning', '')}"
+                + (f" {self.note}" if self.note else ""))
 
 
 class ItemSeq(uvm_sequence):
@@ -461,6 +467,67 @@ def directed_items() -> list[UcItem]:
     return items
 
 
+#: command fields without an illegal value (every value of the port width is legal)
+FULL_WIDTH_FIELDS = ("relu", "bgrad", "gacc", "lr_mult", "lr_shift", "lr_mult_b", "lr_shift_b")
+
+
+def high_bits_table(p: UcParams) -> list[tuple[str, int, tuple, Status]]:
+    """``(field, largest legal value, modes that check the field, status)`` for every command
+    field with illegal values.  The status follows the RTL's check order (rtl/uc_unit/uc_unit.v,
+    check step 0: mode, then stride/dil, then the shape fields; the buffer checks last) with every
+    other field legal; a base is only checked in the modes that use its region (docs/uc_unit.md:
+    UPDATE uses no map, BWD_DATA only the backward pointer table, bias in FWD/UPDATE/WGRAD+bgrad)."""
+    every = tuple(Mode)
+    maps = (Mode.FWD, Mode.BWD_DATA, Mode.WGRAD)
+    return [
+        ("mode", max(Mode), every, Status.BAD_MODE),
+        ("stride", 2, every, Status.BAD_GEOMETRY),
+        ("dil", 4, every, Status.BAD_GEOMETRY),
+        ("cin", p.cmax, every, Status.BAD_SHAPE),
+        ("cout", p.nmax, every, Status.BAD_SHAPE),
+        ("h", p.hmax, every, Status.BAD_SHAPE),
+        ("w", p.wmax, every, Status.BAD_SHAPE),
+        ("k", p.kmax, every, Status.BAD_SHAPE),
+        ("pad", 4 * (p.kmax // 2), every, Status.BAD_SHAPE),      # dil * (K / 2) at its largest
+        ("shift", 31, every, Status.BAD_SHAPE),
+        ("x_base", p.fm_depth - 1, maps, Status.BAD_BUFFER),
+        ("y_base", p.fm_depth - 1, maps, Status.BAD_BUFFER),
+        ("fptr_base", p.pdepth - 1, (Mode.FWD, Mode.WGRAD, Mode.UPDATE), Status.BAD_BUFFER),
+        ("bptr_base", p.pdepth - 1, (Mode.BWD_DATA,), Status.BAD_BUFFER),
+        ("bias_base", p.bdepth - 1, (Mode.FWD, Mode.WGRAD, Mode.UPDATE), Status.BAD_BUFFER),
+    ]
+
+
+def high_bits_items(rnd: random.Random, base) -> list[UcItem]:
+    """The "high bits" family: for every command field with illegal values, a legal command
+    (``base(mode)``, in a random mode that checks the field) with every bit of that one field
+    above the largest legal value's bit length set.  Each must answer its status, write nothing
+    and not hang; the commands after it drive the bits low again.  First, one legal UPDATE with
+    the full-width fields (learning rates, flags) all ones, so their every bit is driven too."""
+    p = params()
+    table = high_bits_table(p)
+    covered = {f for f, *_ in table} | set(FULL_WIDTH_FIELDS)
+    assert covered == set(CMD_FIELDS), \
+        f"command fields without a high-bits case: {set(CMD_FIELDS) - covered}"
+    full = base(Mode.UPDATE).with_cmd(relu=1, bgrad=1, gacc=1, lr_mult=0xFFFF, lr_shift=63,
+                                      lr_mult_b=0xFFFF, lr_shift_b=63)
+    items = [UcItem("full_width_lr_flags", layer=full, kind="full_width")]
+    for fld, max_legal, modes, expect in table:
+        mode = rnd.choice(modes)
+        lay = base(mode)
+        if fld == "bias_base" and mode == Mode.WGRAD:
+            lay = lay.with_cmd(bgrad=1)           # WGRAD checks the bias range only with bgrad
+        old = getattr(lay.cmd, fld)
+        v = high_bits(old, max_legal, CMD_FIELDS[fld])
+        if v == old:
+            continue        # no bit above the legal range at these parameters
+        it = UcItem(f"high_bits_{fld}", layer=lay.with_cmd(**{fld: v}), expect=expect,
+                    snapshot=True, kind="high_bits")
+        it.note = f"high bits: {fld}={v:#x} (legal {old}, max legal {max_legal}) in {Mode(mode).name}"
+        items.append(it)
+    return items
+
+
 def bad_items(rnd: random.Random) -> list[UcItem]:
     """One item per bad-input class of the status table (each must answer its status, write
     nothing, and not hang)."""
@@ -519,6 +586,7 @@ def bad_items(rnd: random.Random) -> list[UcItem]:
     lay = base(Mode.FWD)
     add("buffer_bias_beyond", Status.BAD_BUFFER, lay.with_cmd(bias_base=p.bdepth - lay.cmd.cout + 1))
     add("buffer_x_base_huge", Status.BAD_BUFFER, base().with_cmd(x_base=0xFFFFFFF0))
+    items.extend(high_bits_items(rnd, base))
     # lists: a pointer (start + count) beyond the weight memory
     aw = fmt.addr_w
     for mode, tab in ((Mode.FWD, "fptr"), (Mode.BWD_DATA, "bptr"), (Mode.WGRAD, "fptr"), (Mode.UPDATE, "fptr")):
@@ -584,7 +652,8 @@ async def directed_kinds(dut, stall):
 
 @cocotb.test(**_timeout(60))
 async def bad_inputs(dut):
-    """Every bad-input class: status returned, no hang, not one memory word written."""
+    """Every bad-input class: status returned, no hang, not one memory word written; among them
+    the high-bits family (every bit of one command field above its legal range set)."""
     await run_items(bad_items(random.Random(random.getrandbits(32))), stall=True)
 
 
