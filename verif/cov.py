@@ -511,7 +511,7 @@ def write_html(results: list[BlockCov], rows: list[list[str]], links: dict[str, 
            "(waivers: docs/testplan.md).</p>",
            "<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in HEAD) + "<th>code report</th></tr>"]
     for r in rows:
-        link = links.get(r[0])
+        link = links.get(r[0]) or links.get("all")   # shared modules: the all-RTL report
         cls = "ok" if r[-1] == "met" else "bad"
         out.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r[:-1]) + f"<td class={cls}>{e(r[-1])}</td>"
                    + (f"<td><a href='{link}'>genhtml</a></td>" if link else "<td>-</td>") + "</tr>")

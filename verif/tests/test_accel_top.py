@@ -417,7 +417,15 @@ async def bad_programs_stop_with_error_and_irq(dut):
 
     cases = []
     p = Program(); p.raw([0x7F]); cases.append(("opcode", p, Err.OPCODE, 0))
+    # every descriptor bit set (opcode 0xFF): each field's high bits reach the sequencer once
+    p = Program(); p.raw([0xFFFFFFFF] * 16); cases.append(("all ones", p, Err.OPCODE, 0))
     p = Program(); p.load(Mem.WGT, tb.p.wdepth - 1, 2, 0x1000); p.end(); cases.append(("dma range", p, Err.DMA, 0))
+    # a count and a chip address at the top of the 32-bit range must not wrap into range
+    p = Program(); p.load(Mem.WGT, 0xFFFF_FFFF, 0xFFFF_FFFF, 0x1000); p.end()
+    cases.append(("dma range wrap", p, Err.DMA, 0))
+    # the largest loop count is accepted; the error after it stops the program in iteration 0
+    p = Program(); p.loop(0xFFFF_FFFF); p.raw([0x7E]); p.endloop(); p.end()
+    cases.append(("loop max count", p, Err.OPCODE, 1))
     p = Program(); p.load(9, 0, 1, 0x1000); p.end(); cases.append(("dma sel", p, Err.DMA, 0))
     p = Program(); p.endloop(); cases.append(("endloop", p, Err.LOOP, 0))
     p = Program(); p.loop(0); cases.append(("loop 0", p, Err.LOOP, 0))
@@ -440,6 +448,8 @@ async def bad_programs_stop_with_error_and_irq(dut):
     cases.append(("lc beyond", p, Err.LC | 4, 0))
     p = Program(); p.load(Mem.LABEL, 0, 1, tb.put((12).to_bytes(4, "little"))); p.loss(10, 8, 12, 0, 100)
     p.end(); cases.append(("loss label", p, Err.LOSS | 7, 1))
+    p = Program(); p.load(Mem.LABEL, 0, 1, tb.put((0xFFFF_FFFF).to_bytes(4, "little")))
+    p.loss(10, 8, 12, 0, 100); p.end(); cases.append(("loss label all ones", p, Err.LOSS | 7, 1))
     p = Program(); p.load(Mem.WGT, 0, 1, HOST_SIZE + 0x1000); p.end(); cases.append(("axi", p, Err.AXI, 0))
     p = Program(); p.store(Mem.WGT, 0, 1, HOST_SIZE + 0x1000); p.end()
     cases.append(("axi store", p, Err.AXI, 0))
