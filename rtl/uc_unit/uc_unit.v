@@ -355,7 +355,9 @@ integer gl;
 always @* begin
     for (gl = 0; gl < LANES; gl = gl + 1) begin
         if (is_bwd) begin
-            g_omask[gl] = ({16'd0, g_x0} + (s2 ? 32'd2 : 32'd1) * gl) < {16'd0, w_reg};
+            // stride as a choice of two constants, not a multiply: Yosys kept (s2 ? 2 : 1) * gl as one
+            // multiplier per lane in the flattened top
+            g_omask[gl] = ({16'd0, g_x0} + (s2 ? 32'd2 * gl : 32'd1 * gl)) < {16'd0, w_reg};
         end else begin
             g_omask[gl] = ({16'd0, g_x0} + gl) < {16'd0, wo_reg};
         end
