@@ -130,25 +130,6 @@ def _point_kind(fields: dict) -> str | None:
             "line" if page.startswith(("v_line", "v_branch")) else None)
 
 
-def merge_points(dats: list[Path]) -> list[Point]:
-    """Points of the given runs merged per instance (key includes the hierarchy)."""
-    points: dict[tuple, Point] = {}
-    for d in dats:
-        for fields, count in read_dat(d).values():
-            kind = _point_kind(fields)
-            if kind is None:
-                continue
-            f = _rebase(fields.get("f", "?"))
-            k = (kind, f, fields.get("l", "0"), fields.get("n", ""), fields.get("o", ""),
-                 fields.get("h", ""))
-            p = points.get(k)
-            if p is None:
-                p = points[k] = Point(kind, f, int(fields.get("l", 0)), fields.get("o", ""),
-                                      fields.get("h", ""))
-            p.count += count
-    return list(points.values())
-
-
 def unit_of(path: str) -> str:
     """Design unit owning an RTL file: rtl/common/<m>.v -> m, rtl/top/* -> accel_top, rtl/<u>/* -> u."""
     parts = Path(path).parts
