@@ -458,13 +458,35 @@ def kind_cons(kind: str, mode: int, rnd: random.Random) -> Constraints:
     return small_cons(**c)
 
 
+def geometry_items() -> list[UcItem]:
+    """One command per bin of the stride x dilation x padding cross (k = 3, or 5 when a middle
+    padding needs it), the mode rotating: the cross closes whatever the seed."""
+    items = []
+    modes = list(Mode)
+    i = 0
+    for stride in SAMPLE_BINS["stride"]:
+        for dil in SAMPLE_BINS["dil"]:
+            for pad_bin in SAMPLE_BINS["pad"]:
+                k = 5 if (pad_bin == "mid" and dil == 1) else 3
+                pmax = dil * (k // 2)
+                pad = {"0": 0, "mid": pmax // 2 if pmax > 1 else 1, "max": pmax}[pad_bin]
+                span = dil * (k - 1) + 1
+                mode = modes[i % len(modes)]
+                i += 1
+                cons = small_cons(mode=mode, k=k, stride=stride, dil=dil, pad=pad, cmax=2,
+                                  hmax=max(span - 2 * pad + 2, 6), wmax=None, cycle_budget=8000)
+                items.append(UcItem(f"geometry_s{stride}_d{dil}_p{pad_bin}_{mode.name}", cons=cons,
+                                    kind="geometry"))
+    return items
+
+
 def directed_items() -> list[UcItem]:
     items = []
     for kind in KINDS:
         for mode in Mode:
             cons = kind_cons(kind, mode, random)
             items.append(UcItem(f"{kind}_{mode.name}", cons=cons, kind=kind))
-    return items
+    return items + geometry_items()
 
 
 #: command fields without an illegal value (every value of the port width is legal)
@@ -646,7 +668,8 @@ async def random_commands(dut, stall):
 @cocotb.parametrize(stall=[False, True])
 async def directed_kinds(dut, stall):
     """Each mode on point-wise, depth-wise, KMAX, atrous, stride 2, padding edges, empty filters,
-    all-zero, dense and saturating layers."""
+    all-zero, dense and saturating layers; then one command per stride x dilation x padding
+    bin (geometry_items)."""
     await run_items(directed_items(), stall=stall)
 
 
