@@ -60,6 +60,18 @@ def cmd_width(field_: str) -> int:
     return len(getattr(cocotb.top, f"s_cmd_{field_}"))
 
 
+def high_bits_kw(item, field_: str, max_legal: int) -> dict | None:
+    """``{field_: value}`` with every bit of ``item``'s command field above ``max_legal``'s range
+    set (:func:`high_bits`), noted in the item's description; None when the field has no such
+    bit at these parameters (nothing to test)."""
+    legal = item.cmd[field_]
+    value = high_bits(legal, max_legal, cmd_width(field_))
+    if value == legal:
+        return None
+    item.desc += f" high bits: {field_}={value:#x} (legal {legal}, max legal {max_legal})"
+    return {field_: value}
+
+
 @dataclass
 class UnitSpec:
     """What the environment needs to know about a unit harness."""

@@ -24,7 +24,7 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint
 from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, map_words, place
 from verif.common.unit_env import (BAD_BUFFER, BAD_MODE, BAD_SHAPE, LAST, OK, UnitItem, UnitSpec,
-                                   cmd_width, coverage_holes, high_bits, run_items, status_name)
+                                   coverage_holes, high_bits_kw, run_items, status_name)
 from verif.models.layers import maxpool_backward, maxpool_forward, relu_backward
 
 MP_CASES = int(os.environ.get("MP_CASES", "30"))
@@ -175,11 +175,9 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     def bad(name, expect, umode=MP_FWD, hb=None, kind="bad", **kw):
         it = make_item(name, rnd, umode, 2, 4, 6, kind=kind)
         if hb is not None:      # (field, largest legal value): set every bit above its range
-            f, max_legal = hb
-            kw = {f: high_bits(it.cmd[f], max_legal, cmd_width(f))}
-            if kw[f] == it.cmd[f]:
+            kw = high_bits_kw(it, *hb)
+            if kw is None:
                 return          # no bit above the legal range at these parameters
-            it.desc += f" high bits: {f}={kw[f]:#x} (legal {it.cmd[f]}, max legal {max_legal})"
         it.cmd.update(kw)
         it.expect, it.outputs = expect, []
         it.desc += f" {kw}"
