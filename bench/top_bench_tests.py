@@ -27,7 +27,7 @@ from cocotb.triggers import ClockCycles
 from cocotb.utils import get_sim_time
 
 from verif.program import HostHeap, Mem, Program, Reg
-from verif.tests.test_accel_top import HOST_SIZE, TB
+from verif.common.top_tb import HOST_SIZE, TB
 
 
 def demo_net(sparsity: float = 0.85):

@@ -6,7 +6,7 @@ pytest entries in verif/tests) reads it from here, so a new block is one entry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 #: Repository root (this file is <root>/verif/blocks.py).
@@ -23,6 +23,9 @@ class Block:
     test_module: str
     #: Named parameter sets; the first one is the default.
     paramsets: dict[str, dict[str, int]] = field(default_factory=lambda: {"default": {}})
+    #: Another block whose build this one shares (same sources and parameters, another test
+    #: module): one simulator build serves both.
+    build_name: str | None = None
 
     @property
     def default_paramset(self) -> str:
@@ -86,7 +89,7 @@ BLOCKS: dict[str, Block] = {
             sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/serial_div.v",
                      "rtl/uc_unit/uc_unit.v", "rtl/mp_unit/mp_unit.v", "rtl/gap_unit/gap_unit.v",
                      "rtl/lc_unit/lc_unit.v", "rtl/loss_unit/loss_luts.v",
-                     "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v",
+                     "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v", "rtl/top/desc_check.v",
                      "rtl/top/accel_top.v"),
             toplevel="accel_top",
             test_module="verif.tests.test_accel_top",
@@ -148,6 +151,13 @@ BLOCKS: dict[str, Block] = {
         ),
     ]
 }
+
+
+# More test modules on the accelerator top, sharing its build
+BLOCKS["accel_top_faults"] = replace(BLOCKS["accel_top"], name="accel_top_faults", build_name="accel_top",
+                                     test_module="verif.tests.test_accel_top_faults")
+BLOCKS["accel_top_fuzz"] = replace(BLOCKS["accel_top"], name="accel_top_fuzz", build_name="accel_top",
+                                   test_module="verif.tests.test_accel_top_fuzz")
 
 
 def get_block(name: str) -> Block:

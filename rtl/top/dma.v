@@ -1,13 +1,19 @@
 /*
  * DMA engine: an AXI4 master (32-bit data) that moves a run of 32-bit words between host memory
  * and a word stream. INCR bursts of up to 16 beats that never cross a 4 KB boundary; one burst
- * in flight. Any SLVERR/DECERR response sets the error flag of the transfer (the transfer still
- * runs to its end, so the bus is left clean).
+ * in flight. Any SLVERR/DECERR response sets the error flag of the transfer. A read goes on to
+ * its end after an error beat (the consumer drops that word); a write stops after the burst
+ * whose B response was an error (no later burst is issued).
  *
  * Parameters:
  *   ID_W  AXI ID width
  *
- * Abort (soft reset): the burst in flight runs to its end, no new burst starts, then done.
+ * Abort (soft reset, watchdog): no new transfer is accepted and no new burst starts; an address
+ * already offered keeps VALID until its handshake and its burst then runs to its end by the
+ * protocol (all R beats taken; every W beat sent with the producer's data and the right WLAST;
+ * the B response taken), then done and idle. So an abort takes at most one burst: 16 beats plus
+ * the slave's address, data and response latencies. The producer must keep feeding s_wr_* until
+ * the burst ends (the sequencer does: it is reset only once the DMA is idle).
  *
  * Latency: a burst costs its beats plus the address handshake (and the B response for writes).
  * Read data leave on m_rd_* with no back-pressure (the consumer must take one word a cycle).
@@ -25,8 +31,9 @@ module dma #
 (
     input  wire            clk,
     input  wire            rst,
-    // finish the burst in flight (writes send zeros) and stop: the AXI bus is left idle
+    // finish the burst in flight by the protocol and stop: the AXI bus is left idle
     input  wire            abort,
+    output wire            idle,           // no transfer in progress (nothing outstanding on AXI)
 
     // command: dir 0 = host -> chip (read), 1 = chip -> host (write); addr byte-aligned to 4
     input  wire            s_cmd_valid,
@@ -106,7 +113,8 @@ wire [23:0] lim = (left_reg < 24'd16) ? left_reg : 24'd16;
 wire [4:0]  burst = ({13'd0, to_4k} < lim) ? to_4k[4:0] : lim[4:0];
 wire [7:0]  axlen = {3'd0, burst} - 8'd1;
 
-assign s_cmd_ready = (state_reg == S_IDLE);
+assign s_cmd_ready = (state_reg == S_IDLE) && !abort;
+assign idle = (state_reg == S_IDLE);
 assign done = (state_reg == S_DONE);
 assign err = err_reg;
 
@@ -132,8 +140,8 @@ assign m_axi_awprot = 3'b000;
 assign m_axi_awvalid = (state_reg == S_AW);
 assign m_axi_wdata = s_wr_data;
 assign m_axi_wstrb = 4'hf;
-assign m_axi_wlast = (beats_reg == 5'd1);
-assign m_axi_wvalid = (state_reg == S_W) && (s_wr_valid || abort);
+assign m_axi_wlast = (state_reg == S_W) && (beats_reg == 5'd1);
+assign m_axi_wvalid = (state_reg == S_W) && s_wr_valid;
 assign s_wr_ready = (state_reg == S_W) && m_axi_wready;
 assign m_axi_bready = (state_reg == S_B);
 
@@ -150,7 +158,7 @@ always @* begin
 
     case (state_reg)
     S_IDLE: begin
-        if (s_cmd_valid) begin
+        if (s_cmd_valid && !abort) begin
             addr_next = {s_cmd_addr[31:2], 2'b00};
             left_next = s_cmd_len;
             err_next = 1'b0;
@@ -158,9 +166,8 @@ always @* begin
         end
     end
     S_AR: begin
-        if (abort) begin
-            state_next = S_DONE;
-        end else if (m_axi_arready) begin
+        // ARVALID is up: it stays until the handshake, abort or not
+        if (m_axi_arready) begin
             beats_next = burst;
             left_next = left_reg - {19'd0, burst};
             addr_next = addr_reg + {25'd0, burst, 2'b00};
@@ -177,9 +184,7 @@ always @* begin
         end
     end
     S_AW: begin
-        if (abort) begin
-            state_next = S_DONE;
-        end else if (m_axi_awready) begin
+        if (m_axi_awready) begin
             beats_next = burst;
             left_next = left_reg - {19'd0, burst};
             addr_next = addr_reg + {25'd0, burst, 2'b00};
@@ -187,7 +192,7 @@ always @* begin
         end
     end
     S_W: begin
-        if ((s_wr_valid || abort) && m_axi_wready) begin
+        if (s_wr_valid && m_axi_wready) begin
             beats_next = beats_reg - 5'd1;
             if (beats_reg == 5'd1) begin
                 state_next = S_B;
@@ -197,7 +202,8 @@ always @* begin
     S_B: begin
         if (m_axi_bvalid) begin
             err_next = err_reg || (m_axi_bresp != 2'b00);
-            state_next = (left_reg == 24'd0 || abort) ? S_DONE : S_AW;
+            // a write error ends the transfer: no later burst is issued
+            state_next = (left_reg == 24'd0 || abort || m_axi_bresp != 2'b00) ? S_DONE : S_AW;
         end
     end
     default: begin
@@ -216,9 +222,32 @@ always @(posedge clk) begin
 
     if (rst) begin
         state_reg <= S_IDLE;
+        beats_reg <= 5'd0;
         err_reg <= 1'b0;
     end
 end
+
+`ifdef FORMAL_ASSERTS
+// AXI handshake rules (checked by Verilator with --assert; Icarus skips them): an address or
+// write beat once offered stays offered, unchanged, until it is taken, abort or not
+reg past_valid = 1'b0;
+reg ar_wait, aw_wait, w_wait;
+reg [31:0] ar_addr_q, aw_addr_q, w_data_q;
+always @(posedge clk) begin
+    past_valid <= !rst;
+    ar_wait <= m_axi_arvalid && !m_axi_arready;
+    aw_wait <= m_axi_awvalid && !m_axi_awready;
+    w_wait <= m_axi_wvalid && !m_axi_wready;
+    ar_addr_q <= m_axi_araddr;
+    aw_addr_q <= m_axi_awaddr;
+    w_data_q <= m_axi_wdata;
+    if (past_valid && !rst) begin
+        if (ar_wait) assert (m_axi_arvalid && m_axi_araddr == ar_addr_q);
+        if (aw_wait) assert (m_axi_awvalid && m_axi_awaddr == aw_addr_q);
+        if (w_wait) assert (m_axi_wvalid && m_axi_wdata == w_data_q);
+    end
+end
+`endif
 
 endmodule
 

@@ -18,210 +18,30 @@ Case counts: ``TOP_CASES`` (random single-layer programs per mode).
 
 from __future__ import annotations
 
-import json
 import os
 import random
-
-from collections.abc import Iterator
 
 import cocotb
 import numpy as np
 import pytest
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
-from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+from cocotb.triggers import ClockCycles
 
 from verif.common import top_cov
-from verif.program import (DESC_BYTES, Err, HostHeap, Mem, Program, Reg, bytes_to_words,
-                           words_to_bytes)
-from verif.uc_driver import Constraints, Mode, Sel, UcParams, random_layer, to_s, words_to_map
+from verif.common.top_tb import (HIGH_ALIAS, HOST_SIZE, TB, add_layer_loads, check_tensor,
+                                 check_words, prog_depth, seed_str, store_and_read)
+from verif.program import Err, HostHeap, Mem, Op, Program, Reg, words_to_bytes
+from verif.uc_driver import Constraints, Mode, random_layer, to_s, words_to_map
 
 TOP_CASES = int(os.environ.get("TOP_CASES", "3"))
-HOST_SIZE = 1 << 20
-HIGH_ALIAS = 0xFFF0_0000          # the host RAM again, at addresses with bits 31:20 set
-STALL_P = 0.35                    # probability that a stall run starts (runs of 1..4 cycles)
 
-
-def _params() -> UcParams:
-    return UcParams.from_hdl(json.loads(os.environ.get("DUT_PARAMS", "{}")))
-
-
-def _seed() -> str:
-    return os.environ.get("COCOTB_RANDOM_SEED", "?")
-
-
-def _prog_depth() -> int:
-    return int(json.loads(os.environ.get("DUT_PARAMS", "{}")).get("PROG_DEPTH", 256))
-
-
-def _stall_pattern(rnd: random.Random, p: float = STALL_P) -> Iterator[bool]:
-    """Endless pause pattern for a cocotbext-axi channel: runs of 1..4 cycles, each run a
-    stall with probability ``p``."""
-    while True:
-        stall = rnd.random() < p
-        for _ in range(rnd.randint(1, 4)):
-            yield stall
-
-
-def check_words(what: str, got: list[int], expected: list[int]) -> None:
-    """Word-by-word comparison; the first difference names ``what``, the word and the seed."""
-    assert len(got) == len(expected), f"{what}: {len(got)} words read, {len(expected)} expected"
-    for i, (g, e) in enumerate(zip(got, expected)):
-        assert g == e, f"{what} word {i}: got {g:#x} expected {e:#x} (seed {_seed()})"
-
-
-def check_tensor(what: str, got: np.ndarray, expected: np.ndarray) -> None:
-    """Tensor comparison; the first difference names ``what[c, y, x]``, both values and the seed."""
-    assert got.shape == expected.shape, f"{what}: shape {got.shape}, expected {expected.shape}"
-    bad = np.argwhere(got != expected)
-    if bad.size:
-        at = tuple(int(v) for v in bad[0])
-        names = ("c", "y", "x") if len(at) == 3 else [f"i{k}" for k in range(len(at))]
-        idx = ", ".join(f"{n}={v}" for n, v in zip(names, at))
-        raise AssertionError(f"{what}[{idx}]: got {got[at]} expected {expected[at]} "
-                             f"({len(bad)} elements differ) (seed {_seed()})")
-
-
-class TB:
-    """Clock, reset, the AXI-Lite master, the host RAM and program helpers.
-
-    ``stalls``: random valid/ready stalls on every AXI channel (:meth:`set_backpressure`).
-    """
-
-    def __init__(self, dut, stalls: bool = False):
-        self.dut = dut
-        self.p = _params()
-        cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
-        self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=HOST_SIZE)
-        self.heap = HostHeap(base=0x1000, size=HOST_SIZE - 0x1000)
-        # host addresses outside [0, HOST_SIZE) and the alias window are unmapped: SLVERR there
-        for port, name in ((self.ram.read_if, "_read"), (self.ram.write_if, "_write")):
-            setattr(port, name, self._unmapped_guard(getattr(port, name)))
-        # cocotb seeds `random` per test from COCOTB_RANDOM_SEED and the test's name: every test
-        # gets its own stall patterns, the same ones when it is rerun alone (TESTCASE=...)
-        self.stall_salt = random.getrandbits(32)
-        self.stalls = False
-        self.set_backpressure(stalls)
-
-    @staticmethod
-    def _unmapped_guard(access):
-        async def guarded(address, *args):
-            if address >= HIGH_ALIAS:
-                address -= HIGH_ALIAS
-            if address >= HOST_SIZE:
-                raise ValueError(f"unmapped host address {address:#x}")
-            return await access(address, *args)
-        return guarded
-
-    @staticmethod
-    def hi(addr: int) -> int:
-        """The alias of a host address with the high address bits set."""
-        return HIGH_ALIAS + addr
-
-    def channels(self) -> dict:
-        """Every AXI channel model, by name (the RAM's and the AXI-Lite master's)."""
-        w, r = self.ram.write_if, self.ram.read_if
-        lw, lr = self.axil.write_if, self.axil.read_if
-        return {"m_axi.aw": w.aw_channel, "m_axi.w": w.w_channel, "m_axi.b": w.b_channel,
-                "m_axi.ar": r.ar_channel, "m_axi.r": r.r_channel,
-                "s_axil.aw": lw.aw_channel, "s_axil.w": lw.w_channel, "s_axil.b": lw.b_channel,
-                "s_axil.ar": lr.ar_channel, "s_axil.r": lr.r_channel}
-
-    def set_backpressure(self, enable: bool) -> None:
-        """Random stalls on (one seeded pattern per channel) or off on every AXI channel."""
-        self.stalls = bool(enable)
-        for name, ch in self.channels().items():
-            if enable:
-                rnd = random.Random(f"{_seed()}-{self.stall_salt}-stall-{name}")
-                ch.set_pause_generator(_stall_pattern(rnd))
-            else:
-                ch.clear_pause_generator()
-                ch.pause = False
-
-    def program_done(self, descs, err: int, pc: int) -> None:
-        """Functional coverage of a finished program (its executed descriptors, ERR, stalls)."""
-        top_cov.sample_program(descs, err, pc, self.stalls)
-
-    async def reset(self):
-        self.dut.rst.value = 1
-        await ClockCycles(self.dut.clk, 4)
-        self.dut.rst.value = 0
-        await ClockCycles(self.dut.clk, 2)
-
-    async def rd(self, reg: Reg) -> int:
-        return int.from_bytes((await self.axil.read(int(reg), 4)).data, "little")
-
-    async def wr(self, reg: Reg, value: int) -> None:
-        await self.axil.write(int(reg), int(value).to_bytes(4, "little"))
-
-    def put(self, data: bytes) -> int:
-        addr = self.heap.alloc(len(data))
-        self.ram.write(addr, data)
-        return addr
-
-    async def wait_done(self, timeout_cycles: int = 2_000_000, poll: int = 64) -> tuple[int, int]:
-        """Poll STATUS until DONE; returns (err_code, err_pc)."""
-        for _ in range(timeout_cycles // poll):
-            await ClockCycles(self.dut.clk, poll)
-            if (await self.rd(Reg.STATUS)) & 0b10:
-                err = await self.rd(Reg.ERR)
-                return err & 0xFF, err >> 16
-        raise AssertionError(f"program did not finish in {timeout_cycles} cycles (seed {_seed()})")
-
-    async def run(self, prog: Program, timeout_cycles: int = 2_000_000) -> tuple[int, int]:
-        """Load and start a program (fetched through the high alias), wait for done; samples
-        the functional coverage; returns (err_code, err_pc)."""
-        addr = self.put(prog.to_bytes())
-        await self.wr(Reg.PROG_ADDR, self.hi(addr))
-        await self.wr(Reg.PROG_LEN, len(prog))
-        await self.wr(Reg.CTRL, 1)
-        err, pc = await self.wait_done(timeout_cycles)
-        self.program_done(prog.descs, err, pc)
-        return err, pc
-
-    def width(self, mem: Mem) -> int:
-        return self.p.width(Sel(int(mem)))
-
-
-def add_layer_loads(tb: TB, prog: Program, layer) -> None:
-    """LOAD descriptors for every memory word a UcLayer's command reads."""
-    img = layer.images()
-    for sel, words in img.items():
-        if not words:
-            continue
-        mem = Mem(int(sel))
-        # contiguous runs of addresses, one LOAD each
-        addrs = sorted(words)
-        run = [addrs[0]]
-        for a in addrs[1:] + [None]:
-            if a is not None and a == run[-1] + 1:
-                run.append(a)
-                continue
-            data = words_to_bytes([words[x] for x in run], tb.width(mem))
-            prog.load(mem, run[0], len(run), tb.put(data))
-            if a is not None:
-                run = [a]
-
-
-async def store_and_read(tb: TB, mem: Mem, chip_addr: int, count: int) -> list[int]:
-    """Run a one-STORE program and return the memory words."""
-    if count == 0:
-        return []
-    width = tb.width(mem)
-    nbytes = len(words_to_bytes([0] * count, width))
-    host = tb.heap.alloc(nbytes)
-    prog = Program()
-    prog.store(mem, chip_addr, count, tb.hi(host))
-    prog.end()
-    err, pc = await tb.run(prog)
-    assert err == 0, f"STORE program failed with error {err:#x} at {pc}"
-    return bytes_to_words(tb.ram.read(host, nbytes), width)
+_seed = seed_str
+_prog_depth = prog_depth
 
 
 # ------------------------------------------------------------------------------------ tests
 #: R/W registers and the bits they hold (docs/registers.md); the other bits read 0
-RW_MASKS = {Reg.PROG_ADDR: 0xFFFF_FFFF, Reg.PROG_LEN: 0xFFFF, Reg.IRQ_EN: 0x3}
+RW_MASKS = {Reg.PROG_ADDR: 0xFFFF_FFFF, Reg.PROG_LEN: 0xFFFF, Reg.IRQ_EN: 0x3,
+            Reg.WATCHDOG: 0xFFFF_FFFF}
 #: read-only registers that read 0 on an idle chip after reset
 RO_ZERO = (Reg.STATUS, Reg.ERR, Reg.CNT_TOTAL, Reg.CNT_UC, Reg.CNT_POOL, Reg.CNT_LC, Reg.CNT_DMA,
            Reg.N_CORRECT, Reg.LOSS_SUM)
@@ -286,7 +106,7 @@ async def registers_reset_values_and_rw(dut):
     assert int(resp.resp) == 2, "unmapped read must answer SLVERR"
     resp = await tb.axil.write(0xF0, b"\0\0\0\0")
     assert int(resp.resp) == 2, "unmapped write must answer SLVERR"
-    for off in (0x3C, 0x40, 0x80):
+    for off in (0x40, 0x44, 0x80):
         assert int((await tb.axil.read(off, 4)).resp) == 2, f"{off:#x}: unmapped read not SLVERR"
         assert int((await tb.axil.write(off, b"\xff" * 4)).resp) == 2
     assert await tb.rd(Reg.PROG_ADDR) == 0xA5C3_0F96, "an unmapped write changed PROG_ADDR"
@@ -421,7 +241,7 @@ async def bad_programs_stop_with_error_and_irq(dut):
     p = Program(); p.raw([0xFFFFFFFF] * 16); cases.append(("all ones", p, Err.OPCODE, 0))
     p = Program(); p.load(Mem.WGT, tb.p.wdepth - 1, 2, 0x1000); p.end(); cases.append(("dma range", p, Err.DMA, 0))
     # a count and a chip address at the top of the 32-bit range must not wrap into range
-    p = Program(); p.load(Mem.WGT, 0xFFFF_FFFF, 0xFFFF_FFFF, 0x1000); p.end()
+    p = Program(); p.raw([Op.LOAD | (Mem.WGT << 8), 0x1000, 0xFFFF_FFFF, 0xFFFF_FFFF]); p.end()
     cases.append(("dma range wrap", p, Err.DMA, 0))
     # the largest loop count is accepted; the error after it stops the program in iteration 0
     p = Program(); p.loop(0xFFFF_FFFF); p.raw([0x7E]); p.endloop(); p.end()
