@@ -141,9 +141,34 @@ def _put(write, heap: HostHeap, data: bytes) -> int:
     return addr
 
 
+def check_labels(net: Net, labels) -> list[int]:
+    """``labels`` (one per image) as a list of Python ints, each checked to be an integer in
+    0..classes-1 (classes = the output count of the net's last layer, its Linear classifier).
+
+    The chip's label field is 16 bits wide and its loss unit answers BAD_LABEL for a label >=
+    classes; the host refuses first: ValueError naming the image index and the value for a label
+    that is not an integer (a bool or a float such as 3.0 included) or is out of range.
+    """
+    classes = net.layers[-1].cout
+    out = []
+    for i, v in enumerate(labels):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+            raise ValueError(f"label of image {i}: {v!r} is not an integer (labels are 0..{classes - 1})")
+        if not 0 <= int(v) < classes:
+            raise ValueError(f"label of image {i}: {int(v)} ({int(v):#x}) out of range 0..{classes - 1} "
+                             f"(the net has {classes} classes)")
+        out.append(int(v))
+    return out
+
+
 def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap: HostHeap,
                   lr: float = 0.05, train: bool = True, debug: bool = True) -> AccelRun:
-    """The whole mini-batch as one program (training step, or inference when ``train`` is False)."""
+    """The whole mini-batch as one program (training step, or inference when ``train`` is False).
+
+    ``labels``: one per image, integers 0..classes-1; anything else raises ValueError (see
+    :func:`check_labels`) before anything is written to host memory.
+    """
+    labels = check_labels(net, labels)
     lay = plan(net, q, p)
     prog = Program()
     run = AccelRun(net, q, p, lay, prog, len(labels))
@@ -173,7 +198,7 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
     img_words = [map_to_words(x, p.lanes) for x in images]
     img_bytes = [words_to_bytes(w, sw_bits) for w in img_words]
     img_addr = _put(write, heap, b"".join(img_bytes))
-    lab_addr = _put(write, heap, b"".join(int(l).to_bytes(4, "little") for l in labels))
+    lab_addr = _put(write, heap, b"".join(l.to_bytes(4, "little") for l in labels))
 
     def dbg(kind, i, base, shape):
         if not debug:

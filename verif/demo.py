@@ -69,8 +69,13 @@ KNOBS = {
     "DEMO_LR": (0.05, float, 1e-4, 1.0, "fine-tuning learning rate (plain SGD on the chip)"),
     "DEMO_RTL_TEST": (64, int, 0, 4096, "test images also classified by an inference program on the RTL every epoch"),
     "SIM": ("verilator", str, None, None, "verilator | icarus | none (model only)"),
-    "DATA": ("", str, None, None, "<file.npz> with x (N,H,W) or (N,C,H,W) and y (N,) labels 0..K-1"),
+    "DATA": ("", str, None, None, "<file.npz> with x (N,H,W), (N,C,H,W) or (N,H,W,C) and y (N,) labels 0..K-1"),
+    "DATA_LAYOUT": ("", str, None, None, "nchw | nhwc: how to read a 4-D DATA x whose shape is valid both ways "
+                                         "(default: the only valid reading)"),
 }
+
+#: DATA_LAYOUT values -> the reading's name
+LAYOUTS = {"nchw": "NCHW", "nhwc": "NHWC"}
 
 
 def knob(name: str, env=None):
@@ -84,6 +89,8 @@ def knob(name: str, env=None):
             raise KnobError(f"DEMO_PRUNING={raw!r}: must be threshold or balanced")
         if name == "SIM" and raw not in SIMS:
             raise KnobError(f"SIM={raw!r}: must be one of {', '.join(SIMS)}")
+        if name == "DATA_LAYOUT" and raw not in LAYOUTS:
+            raise KnobError(f"DATA_LAYOUT={raw!r}: must be nchw or nhwc")
         return raw
     try:
         v = kind(raw)
@@ -106,12 +113,13 @@ class Knobs:
     rtl_test: int
     sim: str
     data: str
+    data_layout: str = ""     # "", "nchw" or "nhwc"
 
 
 def read_knobs(env=None) -> Knobs:
     return Knobs(*(knob(n, env) for n in ("DEMO_EPOCHS", "DEMO_IMAGES", "DEMO_SPARSITY", "DEMO_PRUNING",
                                           "DEMO_SEED", "DEMO_PRETRAIN_EPOCHS", "DEMO_LR", "DEMO_RTL_TEST",
-                                          "SIM", "DATA")))
+                                          "SIM", "DATA", "DATA_LAYOUT")))
 
 
 # ----------------------------------------------------------------------------------------- data
@@ -141,8 +149,61 @@ def load_digits_data(seed: int) -> Dataset:
     return _split(d.images[:, None] / 16.0, d.target.astype(np.int64), seed, "digits 8x8 (sklearn)")
 
 
-def load_npz(path: str, seed: int) -> Dataset:
-    """A user's ``x``/``y`` arrays -> Dataset; KnobError (one line) on anything wrong."""
+def _image_problem(c: int, h: int, w: int) -> str | None:
+    """Why ``c`` channels of ``h``x``w`` pixels are no image for the demo, or None when they are
+    one (1 <= c <= 4 channels, 4 <= h, w <= 32)."""
+    bad = []
+    if not 1 <= c <= 4:
+        bad.append(f"{c} channels")
+    if not (4 <= h <= 32 and 4 <= w <= 32):
+        bad.append(f"images of {h}x{w}")
+    return " and ".join(bad) or None
+
+
+def image_layout(shape: tuple, path: str, layout: str = "") -> str:
+    """The layout of a DATA file's ``x`` of ``shape``: "NHW" (3-D) or "NCHW" / "NHWC" (4-D).
+
+    A 4-D x is read both ways, NCHW (C, H, W = shape[1], shape[2], shape[3]) and NHWC (H, W, C =
+    shape[1], shape[2], shape[3]); a reading is valid when it gives 1..4 channels of 4x4 up to
+    32x32 pixels (:func:`_image_problem`). The only valid reading is taken; ``layout`` ("nchw" or
+    "nhwc", the DATA_LAYOUT knob; "" = decide from the shape) picks one when both are valid and
+    is ignored for a 3-D x. KnobError (one line, naming ``path``) when x is neither 3-D nor 4-D,
+    when no reading is valid (naming each reading's problem), when both are and ``layout`` is "",
+    or when ``layout`` names an invalid reading.
+    """
+    if len(shape) == 3:
+        prob = _image_problem(1, shape[1], shape[2])
+        if prob:
+            raise KnobError(f"DATA={path}: {prob}; the demo takes 4x4 up to 32x32 (crop or resize them)")
+        return "NHW"
+    if len(shape) != 4:
+        raise KnobError(f"DATA={path}: x must be (N,H,W), (N,C,H,W) or (N,H,W,C), got shape {shape}")
+    chw = {"NCHW": (shape[1], shape[2], shape[3]), "NHWC": (shape[3], shape[1], shape[2])}
+    prob = {name: _image_problem(*c_h_w) for name, c_h_w in chw.items()}
+    desc = {name: "x".join(map(str, c_h_w)) for name, c_h_w in chw.items()}
+    takes = "the demo takes 1 to 4 channels of 4x4 up to 32x32 pixels"
+    if layout:
+        name = LAYOUTS[layout]
+        if prob[name]:
+            other = next(n for n in chw if n != name)
+            hint = f"; as {other} it would be {desc[other]}" if not prob[other] else ""
+            raise KnobError(f"DATA={path}: DATA_LAYOUT={layout} reads x of shape {shape} as {name}: "
+                            f"{prob[name]} ({takes}){hint}")
+        return name
+    valid = [name for name in chw if not prob[name]]
+    if len(valid) == 1:
+        return valid[0]
+    if valid:
+        raise KnobError(f"DATA={path}: x of shape {shape} is valid as NCHW ({desc['NCHW']}) and as NHWC "
+                        f"({desc['NHWC']}); say which with DATA_LAYOUT=nchw or DATA_LAYOUT=nhwc")
+    raise KnobError(f"DATA={path}: x of shape {shape} fits no layout: as NCHW {prob['NCHW']}, as NHWC "
+                    f"{prob['NHWC']} ({takes}; crop or resize them)")
+
+
+def load_npz(path: str, seed: int, layout: str = "") -> Dataset:
+    """A user's ``x``/``y`` arrays -> Dataset (x float (N, C, H, W) in [0, 1]); KnobError (one
+    line) on anything wrong. ``layout``: the DATA_LAYOUT knob ("", "nchw" or "nhwc"), see
+    :func:`image_layout`. Prints one line saying how x was read."""
     p = Path(path)
     if not p.is_file():
         raise KnobError(f"DATA={path}: no such file")
@@ -161,13 +222,11 @@ def load_npz(path: str, seed: int) -> Dataset:
         raise KnobError(f"DATA={path}: cannot read x/y ({e})") from None
     if x.dtype.kind not in "uif" or x.dtype == np.bool_:
         raise KnobError(f"DATA={path}: x must be numeric, got dtype {x.dtype}")
-    if x.ndim == 3:
+    read_as = image_layout(x.shape, path, layout)
+    if read_as == "NHW":
         x = x[:, None]
-    elif x.ndim == 4:
-        if x.shape[1] > 4 and x.shape[3] <= 4:      # (N, H, W, C) as CIFAR/SVHN often come
-            x = x.transpose(0, 3, 1, 2)
-    else:
-        raise KnobError(f"DATA={path}: x must be (N,H,W) or (N,C,H,W), got shape {x.shape}")
+    elif read_as == "NHWC":                          # as CIFAR/SVHN often come
+        x = x.transpose(0, 3, 1, 2)
     n, c, h, w = x.shape
     if y.ndim != 1 or len(y) != n:
         raise KnobError(f"DATA={path}: y must be (N,) = ({n},), got shape {y.shape}")
@@ -181,10 +240,6 @@ def load_npz(path: str, seed: int) -> Dataset:
     k = int(y.max()) + 1
     if k < 2 or k > DEMO_PARAMS["CLASSES_MAX"]:
         raise KnobError(f"DATA={path}: {k} classes; the demo accelerator takes 2..{DEMO_PARAMS['CLASSES_MAX']}")
-    if c > 4:
-        raise KnobError(f"DATA={path}: {c} channels; at most 4 (x is (N,C,H,W) or (N,H,W,C))")
-    if min(h, w) < 4 or max(h, w) > 32:
-        raise KnobError(f"DATA={path}: images of {h}x{w}; the demo takes 4x4 up to 32x32 (crop or resize them)")
     xf = x.astype(np.float64)
     if not np.isfinite(xf).all():
         raise KnobError(f"DATA={path}: x holds NaN or infinite values")
@@ -195,6 +250,7 @@ def load_npz(path: str, seed: int) -> Dataset:
         if hi == lo:
             raise KnobError(f"DATA={path}: every pixel of x is {lo}")
         xf = (xf - lo) / (hi - lo)
+    print(f"demo: DATA={path}: {n} images {c}x{h}x{w} (read as {read_as})")
     return _split(xf, y, seed, f"{p.name} {c}x{h}x{w}")
 
 
@@ -378,7 +434,7 @@ def follow_progress(sim: SimRun, progress: Path, total: int, t0: float) -> None:
 # ------------------------------------------------------------------------------------- main
 def run(k: Knobs) -> int:
     t_start = time.monotonic()
-    ds = load_npz(k.data, k.seed) if k.data else load_digits_data(k.seed)
+    ds = load_npz(k.data, k.seed, k.data_layout) if k.data else load_digits_data(k.seed)
     net = make_net(ds.x_train.shape[1:], ds.classes)
     # does the network fit the accelerator? (before any work)
     from verif.accel_driver import check_fits, plan

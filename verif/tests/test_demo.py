@@ -25,6 +25,8 @@ def test_knob_defaults():
     ({"DEMO_PRUNING": "random"}, "must be threshold or balanced"),
     ({"SIM": "vcs"}, "SIM='vcs': must be one of verilator, icarus, none"),
     ({"DEMO_IMAGES": "-3"}, "DEMO_IMAGES=-3: out of range"),
+    ({"DATA_LAYOUT": "chw"}, "DATA_LAYOUT='chw': must be nchw or nhwc"),
+    ({"DATA_LAYOUT": "NHWC"}, "DATA_LAYOUT='NHWC': must be nchw or nhwc"),
 ])
 def test_bad_knobs_one_clear_line(env, msg):
     with pytest.raises(demo.KnobError) as e:
@@ -34,8 +36,10 @@ def test_bad_knobs_one_clear_line(env, msg):
 
 def test_good_knobs():
     k = demo.read_knobs({"DEMO_EPOCHS": "3", "DEMO_SPARSITY": "0.9", "DEMO_PRUNING": "balanced",
-                         "SIM": "icarus", "DEMO_IMAGES": "64"})
-    assert (k.epochs, k.sparsity, k.pruning, k.sim, k.images) == (3, 0.9, "balanced", "icarus", 64)
+                         "SIM": "icarus", "DEMO_IMAGES": "64", "DATA_LAYOUT": "nhwc"})
+    assert (k.epochs, k.sparsity, k.pruning, k.sim, k.images, k.data_layout) == (3, 0.9, "balanced", "icarus",
+                                                                                 64, "nhwc")
+    assert demo.read_knobs({}).data_layout == "" and demo.read_knobs({"DATA_LAYOUT": "nchw"}).data_layout == "nchw"
 
 
 # ------------------------------------------------------------------------------- DATA files
@@ -71,7 +75,7 @@ def test_data_nhwc_is_transposed_and_net_fits(tmp_path):
 
 @pytest.mark.parametrize("arrays, msg", [
     ({"x": np.zeros((30, 8, 8))}, "missing array(s) y"),
-    ({"x": np.zeros((30, 8)), "y": np.zeros(30, int)}, "x must be (N,H,W) or (N,C,H,W)"),
+    ({"x": np.zeros((30, 8)), "y": np.zeros(30, int)}, "x must be (N,H,W), (N,C,H,W) or (N,H,W,C)"),
     ({"x": np.zeros((30, 8, 8)), "y": np.zeros(29, int)}, "y must be (N,) = (30,)"),
     ({"x": np.zeros((30, 8, 8)), "y": np.full(30, 0.5)}, "integer labels"),
     ({"x": np.zeros((30, 8, 8)), "y": np.arange(30) - 1}, "labels must be 0..K-1"),
@@ -86,6 +90,107 @@ def test_bad_data_files(tmp_path, arrays, msg):
     with pytest.raises(demo.KnobError) as e:
         demo.load_npz(_npz(tmp_path, **arrays), 1)
     assert msg in str(e.value) and "\n" not in str(e.value)
+
+
+def _pattern(shape):
+    """uint8 images (N, *shape) whose pixel at index (a, b, d) of every image is 16a + 4b + d + 1
+    (distinct for a, b, d < 4): where a value lands tells which file axes became (c, y, x)."""
+    a, b, d = np.indices(shape)
+    return np.broadcast_to((16 * a + 4 * b + d + 1).astype(np.uint8), (20, *shape)).copy()
+
+
+def _all_images(ds):
+    return np.concatenate([ds.x_train, ds.x_test]) * 255
+
+
+def test_data_nhwc_4x4_rgb_uint8_read_as_nhwc(tmp_path, capsys):
+    # the issue's example: (20, 4, 4, 3) uint8 channels last was refused ("images of 4x3")
+    path = _npz(tmp_path, x=_pattern((4, 4, 3)), y=np.arange(20) % 2)
+    ds = demo.load_npz(path, 1)
+    x = _all_images(ds)
+    assert x.shape == (20, 3, 4, 4) and ds.classes == 2
+    c, yy, xx = np.indices((3, 4, 4))
+    np.testing.assert_allclose(x, np.broadcast_to(16 * yy + 4 * xx + c + 1, x.shape))   # file [y, x, c]
+    assert capsys.readouterr().out.strip() == f"demo: DATA={path}: 20 images 3x4x4 (read as NHWC)"
+    # the knob may say so too; the other reading (4 channels of 4x3) is refused
+    np.testing.assert_allclose(_all_images(demo.load_npz(path, 1, "nhwc")), x)
+    with pytest.raises(demo.KnobError) as e:
+        demo.load_npz(path, 1, "nchw")
+    assert str(e.value) == (f"DATA={path}: DATA_LAYOUT=nchw reads x of shape (20, 4, 4, 3) as NCHW: images of "
+                            "4x3 (the demo takes 1 to 4 channels of 4x4 up to 32x32 pixels); as NHWC it would "
+                            "be 3x4x4")
+
+
+def test_data_nchw_read_as_nchw(tmp_path, capsys):
+    path = _npz(tmp_path, x=_pattern((3, 4, 4)), y=np.arange(20) % 2)
+    x = _all_images(demo.load_npz(path, 1))
+    c, yy, xx = np.indices((3, 4, 4))
+    np.testing.assert_allclose(x, np.broadcast_to(16 * c + 4 * yy + xx + 1, x.shape))    # file [c, y, x]
+    assert "20 images 3x4x4 (read as NCHW)" in capsys.readouterr().out
+    with pytest.raises(demo.KnobError, match=r"DATA_LAYOUT=nhwc reads x of shape \(20, 3, 4, 4\) as NHWC: images "
+                                             r"of 3x4 \(.*\); as NCHW it would be 3x4x4$"):
+        demo.load_npz(path, 1, "nhwc")
+
+
+def test_data_ambiguous_shape_needs_data_layout(tmp_path, capsys):
+    path = _npz(tmp_path, x=_pattern((4, 4, 4)), y=np.arange(20) % 2)
+    with pytest.raises(demo.KnobError) as e:
+        demo.load_npz(path, 1)
+    assert str(e.value) == (f"DATA={path}: x of shape (20, 4, 4, 4) is valid as NCHW (4x4x4) and as NHWC "
+                            "(4x4x4); say which with DATA_LAYOUT=nchw or DATA_LAYOUT=nhwc")
+    c, yy, xx = np.indices((4, 4, 4))
+    nchw = _all_images(demo.load_npz(path, 1, "nchw"))
+    np.testing.assert_allclose(nchw, np.broadcast_to(16 * c + 4 * yy + xx + 1, nchw.shape))
+    nhwc = _all_images(demo.load_npz(path, 1, "nhwc"))
+    np.testing.assert_allclose(nhwc, np.broadcast_to(16 * yy + 4 * xx + c + 1, nhwc.shape))
+    assert not np.array_equal(nchw, nhwc)
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"demo: DATA={path}: 20 images 4x4x4 (read as NCHW)",
+                   f"demo: DATA={path}: 20 images 4x4x4 (read as NHWC)"]
+
+
+@pytest.mark.parametrize("shape, msg", [
+    ((20, 8, 8, 8), "x of shape (20, 8, 8, 8) fits no layout: as NCHW 8 channels, as NHWC 8 channels"),
+    ((20, 4, 2, 5), "x of shape (20, 4, 2, 5) fits no layout: as NCHW images of 2x5, as NHWC 5 channels and "
+                    "images of 4x2"),
+    ((20, 3, 40, 3), "fits no layout: as NCHW images of 40x3, as NHWC images of 3x40"),
+])
+def test_data_shape_valid_in_neither_layout(tmp_path, shape, msg):
+    path = _npz(tmp_path, x=np.zeros(shape, np.uint8), y=np.arange(20) % 2)
+    for layout in ("", "nchw", "nhwc"):
+        with pytest.raises(demo.KnobError) as e:
+            demo.load_npz(path, 1, layout)
+        assert str(e.value).startswith(f"DATA={path}: ") and "\n" not in str(e.value)
+        if not layout:
+            assert msg in str(e.value) and "crop or resize" in str(e.value)
+
+
+def test_data_layout_errors_through_main(tmp_path, monkeypatch, capsys):
+    """``make demo DATA=... [DATA_LAYOUT=...]``: one line on stderr, exit status 2; the knob reaches
+    the loader."""
+    path = _npz(tmp_path, x=_pattern((4, 4, 4)), y=np.arange(20) % 2)
+    # should the loader not refuse, stop before the demo trains or builds anything (exit status 1)
+    def not_refused(*_):
+        raise RuntimeError("the loader did not refuse the file")
+    monkeypatch.setattr(demo, "make_net", not_refused)
+    monkeypatch.setattr(demo, "OUT", tmp_path / "out")
+    monkeypatch.setenv("SIM", "none")
+    monkeypatch.setenv("DATA", path)
+    monkeypatch.delenv("DATA_LAYOUT", raising=False)
+    assert demo.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"demo: DATA={path}: x of shape (20, 4, 4, 4) is valid as NCHW") and err.count("\n") == 1
+    monkeypatch.setenv("DATA_LAYOUT", "hwc")
+    assert demo.main() == 2
+    assert capsys.readouterr().err == "demo: DATA_LAYOUT='hwc': must be nchw or nhwc\n"
+    seen = []
+
+    def fake_load(p, seed, layout=""):
+        seen.append((p, layout))
+        raise demo.KnobError(f"DATA={p}: stop here")
+    monkeypatch.setattr(demo, "load_npz", fake_load)
+    monkeypatch.setenv("DATA_LAYOUT", "nhwc")
+    assert demo.main() == 2 and seen == [(path, "nhwc")]
 
 
 def test_data_missing_and_unreadable(tmp_path):
