@@ -265,7 +265,7 @@ class ValidHoldWatch:
             for ch, fields in self.CHANNELS:
                 valid = int(getattr(self.dut, f"m_axi_{ch}valid").value)
                 ready = int(getattr(self.dut, f"m_axi_{ch}ready").value)
-                payload = tuple(int(getattr(self.dut, f"m_axi_{f}").value) for f in fields)
+                payload = tuple(str(getattr(self.dut, f"m_axi_{f}").value) for f in fields) if valid else ()
                 if ch in held:
                     if not valid:
                         self.errors.append(f"cycle {self.cycle}: {ch.upper()}VALID dropped before READY")

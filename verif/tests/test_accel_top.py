@@ -310,7 +310,8 @@ async def bad_programs_stop_with_error_and_irq(dut):
 
 @cocotb.test()
 async def soft_reset_stops_a_running_program(dut):
-    """CTRL.SOFT_RESET in the middle of a long program: idle again, and the next program works."""
+    """CTRL.SOFT_RESET in the middle of a long program: idle again, and the next program works;
+    the WATCHDOG register stops the same program by itself (ERR WATCHDOG)."""
     tb = TB(dut)
     await tb.reset()
     prog = Program()
@@ -333,6 +334,12 @@ async def soft_reset_stops_a_running_program(dut):
     ok.end()
     assert (await tb.run(ok))[0] == 0
     assert await store_and_read(tb, Mem.WGT, 0, 1) == [7]
+    # the watchdog stops the same long program by itself: ERR WATCHDOG, then the chip works
+    await tb.wr(Reg.WATCHDOG, 1500)
+    err, pc = await tb.run(prog, timeout_cycles=5000)
+    assert err == Err.WATCHDOG and pc in (1, 2), f"watchdog: error {err:#x} at {pc}"
+    await tb.wr(Reg.WATCHDOG, 0)
+    assert (await tb.run(ok))[0] == 0
     top_cov.export()
 
 
