@@ -625,7 +625,9 @@ wire [3:0]  d_sel = d_sub[3:0];
 wire [32:0] prog_end = {1'b0, prog_addr} + {11'd0, prog_len, 6'd0};
 wire        prog_bad = prog_len == 16'd0 || {16'd0, prog_len} > PROG_DEPTH_32 ||
                        prog_addr[1:0] != 2'b00 || prog_end > 33'h1_0000_0000;
-assign wd_fire = watchdog != 32'd0 && state != S_IDLE && !stop_pending && cnt_total >= watchdog;
+// not in S_END: that cycle already ends the run (one done per run, never a second)
+assign wd_fire = watchdog != 32'd0 && state != S_IDLE && state != S_END && !stop_pending &&
+                 cnt_total >= watchdog;
 wire [32:0] d_range_end = {1'b0, d_w3} + {1'b0, d_w2};
 wire        sel_known = (d_sel <= SEL_BGRAD) || (d_sel == SEL_LABEL);
 wire        dma_range_bad = !sel_known || d_w2 == 32'd0 || d_w2 > 32'h000f_ffff ||
@@ -889,9 +891,12 @@ always @(posedge clk) begin
         end
     end
     default: begin
-        // S_END
-        done_pulse <= 1'b1;
-        state <= S_IDLE;
+        // S_END; with a stop pending the stop ends the run instead (one done, or none after a
+        // soft reset), so the run never reports two ends
+        if (!stop_pending) begin
+            done_pulse <= 1'b1;
+            state <= S_IDLE;
+        end
     end
     endcase
 
