@@ -69,8 +69,8 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             name="uc_unit",
-            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/uc_unit/uc_unit.v",
-                     "verif/hdl/uc_unit_harness.v"),
+            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
+                     "rtl/uc_unit/uc_unit.v", "verif/hdl/uc_unit_harness.v"),
             toplevel="uc_unit_harness",
             test_module="verif.tests.test_uc_unit",
             paramsets={
@@ -129,8 +129,8 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             name="lc_unit",
-            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/lc_unit/lc_unit.v",
-                     "verif/hdl/lc_unit_harness.v"),
+            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
+                     "rtl/lc_unit/lc_unit.v", "verif/hdl/lc_unit_harness.v"),
             toplevel="lc_unit_harness",
             test_module="verif.tests.test_lc_unit",
             paramsets={
