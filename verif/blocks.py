@@ -68,6 +68,15 @@ BLOCKS: dict[str, Block] = {
             },
         ),
         Block(
+            name="stream_assert",
+            sources=("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
+                     "verif/hdl/stream_assert_harness.v"),
+            toplevel="stream_assert_harness",
+            test_module="verif.tests.test_stream_assert",
+            # the contract checkers: legal traffic passes, every violation stops the simulation
+            paramsets={"default": {"WIDTH": 8}},
+        ),
+        Block(
             name="uc_unit",
             sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
                      "rtl/uc_unit/uc_unit.v", "verif/hdl/uc_unit_harness.v"),

@@ -35,8 +35,8 @@ always @(posedge clk) begin
     if (rst) begin
         busy_reg <= 1'b0;
     end else begin
-        assert (!rsp_fire || busy_reg) else $error("cmd_rsp_assert %m: no_orphan: response without a command");
-        assert (!cmd_fire || !busy_reg || rsp_fire) else $error("cmd_rsp_assert %m: one_deep: command while one is in flight");
+        assert (!rsp_fire || busy_reg) else $error("cmd_rsp_assert: no_orphan: response without a command");
+        assert (!cmd_fire || !busy_reg || rsp_fire) else $error("cmd_rsp_assert: one_deep: command while one is in flight");
         if (cmd_fire) begin
             busy_reg <= 1'b1;
         end else if (rsp_fire) begin

@@ -13,7 +13,8 @@
  *
  * The assertions exist only when ACCEL_ASSERTS is defined (Verilator builds: +define+ACCEL_ASSERTS
  * --assert, verif/runner.py); otherwise the module is empty and costs nothing (Icarus, synthesis).
- * A failure prints "%Error: ... stream_assert <instance>: <rule>" and stops the simulation.
+ * A failure prints "%Error: ... Assertion failed in <instance>: stream_assert: <rule>: ..." and
+ * stops the simulation (Verilator).
  *
  * Parameters:
  *   WIDTH  payload width (bits compared by the stable rule)
@@ -53,11 +54,11 @@ always @(posedge clk) begin
         wait_reg <= 1'b0;
     end else begin
         if (wait_reg) begin
-            assert (valid) else $error("stream_assert %m: hold: valid dropped before ready");
-            assert (data == data_reg) else $error("stream_assert %m: stable: payload changed while not ready");
+            assert (valid) else $error("stream_assert: hold: valid dropped before ready");
+            assert (data == data_reg) else $error("stream_assert: stable: payload changed while not ready");
         end
         if (PULSE != 0) begin
-            assert (!valid || ready) else $error("stream_assert %m: pulse: valid raised while not ready");
+            assert (!valid || ready) else $error("stream_assert: pulse: valid raised while not ready");
         end
         wait_reg <= valid && !ready;
     end

@@ -362,13 +362,13 @@ wire lc_mem = lc_fma_en || lc_fmb_en || lc_wgt_rd_en || lc_wgt_wr_en || lc_grad_
 
 always @(posedge clk) begin
     if (!rst) begin
-        assert ($onehot0({uc_busy, mp_busy, gap_busy, lc_busy, loss_busy})) else $error("mem_subsys %m: one_unit: more than one unit busy");
-        assert (!uc_mem || uc_busy) else $error("mem_subsys %m: uc_ports: UC memory access while not busy");
-        assert (!(mp_fma_en || mp_fmb_en) || mp_busy) else $error("mem_subsys %m: mp_ports: MP stack access while not busy");
-        assert (!(gap_fma_en || gap_fmb_en) || gap_busy) else $error("mem_subsys %m: gap_ports: GAP stack access while not busy");
-        assert (!lc_mem || lc_busy) else $error("mem_subsys %m: lc_ports: LC memory access while not busy");
-        assert (!(loss_fma_en || loss_fmb_en) || loss_busy) else $error("mem_subsys %m: loss_ports: loss stack access while not busy");
-        assert (!hp_we || host) else $error("mem_subsys %m: host_we: host port write while a unit is busy");
+        assert ($onehot0({uc_busy, mp_busy, gap_busy, lc_busy, loss_busy})) else $error("mem_subsys: one_unit: more than one unit busy");
+        assert (!uc_mem || uc_busy) else $error("mem_subsys: uc_ports: UC memory access while not busy");
+        assert (!(mp_fma_en || mp_fmb_en) || mp_busy) else $error("mem_subsys: mp_ports: MP stack access while not busy");
+        assert (!(gap_fma_en || gap_fmb_en) || gap_busy) else $error("mem_subsys: gap_ports: GAP stack access while not busy");
+        assert (!lc_mem || lc_busy) else $error("mem_subsys: lc_ports: LC memory access while not busy");
+        assert (!(loss_fma_en || loss_fmb_en) || loss_busy) else $error("mem_subsys: loss_ports: loss stack access while not busy");
+        assert (!hp_we || host) else $error("mem_subsys: host_we: host port write while a unit is busy");
     end
 end
 // verilator coverage_on
