@@ -175,13 +175,11 @@ always @* begin
             end
         end
     end
-    M_STORE_END: begin
+    default: begin
+        // M_STORE_END
         if (dma_done) begin
             state_next = M_IDLE;
         end
-    end
-    default: begin
-        state_next = M_IDLE;
     end
     endcase
 
