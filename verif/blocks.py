@@ -68,9 +68,18 @@ BLOCKS: dict[str, Block] = {
             },
         ),
         Block(
+            name="stream_assert",
+            sources=("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
+                     "verif/hdl/stream_assert_harness.v"),
+            toplevel="stream_assert_harness",
+            test_module="verif.tests.test_stream_assert",
+            # the contract checkers: legal traffic passes, every violation stops the simulation
+            paramsets={"default": {"WIDTH": 8}},
+        ),
+        Block(
             name="uc_unit",
-            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/uc_unit/uc_unit.v",
-                     "verif/hdl/uc_unit_harness.v"),
+            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
+                     "rtl/uc_unit/uc_unit.v", "verif/hdl/uc_unit_harness.v"),
             toplevel="uc_unit_harness",
             test_module="verif.tests.test_uc_unit",
             paramsets={
@@ -86,10 +95,13 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             name="accel_top",
-            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/serial_div.v",
-                     "rtl/uc_unit/uc_unit.v", "rtl/mp_unit/mp_unit.v", "rtl/gap_unit/gap_unit.v",
-                     "rtl/lc_unit/lc_unit.v", "rtl/loss_unit/loss_luts.v",
-                     "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v", "rtl/top/desc_check.v",
+            sources=("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
+                     "rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
+                     "rtl/common/serial_div.v", "rtl/uc_unit/uc_unit.v", "rtl/mp_unit/mp_unit.v",
+                     "rtl/gap_unit/gap_unit.v", "rtl/lc_unit/lc_unit.v", "rtl/loss_unit/loss_luts.v",
+                     "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v",
+                     "rtl/top/desc_check.v", "rtl/top/xfer_check.v", "rtl/top/ldst_mover.v",
+                     "rtl/top/run_ctrl.v", "rtl/top/sequencer.v", "rtl/top/mem_subsys.v",
                      "rtl/top/accel_top.v"),
             toplevel="accel_top",
             test_module="verif.tests.test_accel_top",
@@ -126,8 +138,8 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             name="lc_unit",
-            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/lc_unit/lc_unit.v",
-                     "verif/hdl/lc_unit_harness.v"),
+            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
+                     "rtl/lc_unit/lc_unit.v", "verif/hdl/lc_unit_harness.v"),
             toplevel="lc_unit_harness",
             test_module="verif.tests.test_lc_unit",
             paramsets={

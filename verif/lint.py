@@ -1,7 +1,8 @@
 """Lint every registered block for every parameter set; exit 1 on any warning.
 
-Verilator ``--lint-only -Wall`` (the style/width checker) plus ``iverilog -g2005`` (the
-code must stay plain Verilog-2005).
+Verilator ``--lint-only -Wall`` (the style/width checker), once as Icarus and synthesis see the
+code and once with the contract assertions (``+define+ACCEL_ASSERTS --assert``, as the Verilator
+simulation builds them), plus ``iverilog -g2005`` (the code must stay plain Verilog-2005).
 """
 
 from __future__ import annotations
@@ -31,15 +32,17 @@ def main() -> int:
             for pname, params in block.paramsets.items():
                 gargs = [f"-G{k}={v}" for k, v in params.items()]
                 pargs = [f"-P{block.toplevel}.{k}={v}" for k, v in params.items()]
+                vlint = ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", block.toplevel,
+                         *gargs, *block.sources]
                 checks = {
-                    "verilator": ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", block.toplevel,
-                                  *gargs, *block.sources],
+                    "verilator": vlint,
+                    "verilator+asserts": [*vlint[:2], "+define+ACCEL_ASSERTS", "--assert", *vlint[2:]],
                     "iverilog": ["iverilog", "-g2005", "-Wall", "-o", f"{tmp}/lint.vvp",
                                  "-s", block.toplevel, *pargs, *block.sources],
                 }
                 for tool, cmd in checks.items():
                     ok, out = _run(cmd)
-                    print(f"{'ok  ' if ok else 'FAIL'} {tool:9s} {block.name} [{pname}]")
+                    print(f"{'ok  ' if ok else 'FAIL'} {tool:17s} {block.name} [{pname}]")
                     if not ok:
                         failed += 1
                         print(out)

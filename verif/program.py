@@ -1,6 +1,6 @@
 """Accelerator programs: descriptor encoding and host-memory images (docs/program.md).
 
-A program is a list of 16-word (64-byte) descriptors the sequencer of ``rtl/top/accel_top.v``
+A program is a list of 16-word (64-byte) descriptors the sequencer (``rtl/top/sequencer.v``)
 runs without host help. This module encodes them and lays out the host memory they refer to;
 it needs no simulator.
 """

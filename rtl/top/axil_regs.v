@@ -245,6 +245,14 @@ always @(posedge clk) begin
     end
 end
 
+// AXI-Lite handshake rules of the slave's responses (assertions in ACCEL_ASSERTS builds): a read
+// or write response once offered stays offered, unchanged, until the master takes it
+stream_assert #(.WIDTH(34)) u_r_assert (
+    .clk(clk), .rst(rst), .valid(s_axil_rvalid), .ready(s_axil_rready),
+    .data({s_axil_rdata, s_axil_rresp}));
+stream_assert #(.WIDTH(2)) u_b_assert (
+    .clk(clk), .rst(rst), .valid(s_axil_bvalid), .ready(s_axil_bready), .data(s_axil_bresp));
+
 endmodule
 
 `resetall

@@ -227,27 +227,20 @@ always @(posedge clk) begin
     end
 end
 
-`ifdef FORMAL_ASSERTS
-// AXI handshake rules (checked by Verilator with --assert; Icarus skips them): an address or
-// write beat once offered stays offered, unchanged, until it is taken, abort or not
-reg past_valid = 1'b0;
-reg ar_wait, aw_wait, w_wait;
-reg [31:0] ar_addr_q, aw_addr_q, w_data_q;
-always @(posedge clk) begin
-    past_valid <= !rst;
-    ar_wait <= m_axi_arvalid && !m_axi_arready;
-    aw_wait <= m_axi_awvalid && !m_axi_awready;
-    w_wait <= m_axi_wvalid && !m_axi_wready;
-    ar_addr_q <= m_axi_araddr;
-    aw_addr_q <= m_axi_awaddr;
-    w_data_q <= m_axi_wdata;
-    if (past_valid && !rst) begin
-        if (ar_wait) assert (m_axi_arvalid && m_axi_araddr == ar_addr_q);
-        if (aw_wait) assert (m_axi_awvalid && m_axi_awaddr == aw_addr_q);
-        if (w_wait) assert (m_axi_wvalid && m_axi_wdata == w_data_q);
-    end
-end
-`endif
+// AXI handshake rules (assertions in ACCEL_ASSERTS builds: Verilator --assert; Icarus and
+// synthesis see empty checkers): an address or write beat once offered stays offered, unchanged,
+// until it is taken, abort or not
+stream_assert #(.WIDTH(ID_W + 32 + 8 + 3 + 2 + 1 + 4 + 3)) u_ar_assert (
+    .clk(clk), .rst(rst), .valid(m_axi_arvalid), .ready(m_axi_arready),
+    .data({m_axi_arid, m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst, m_axi_arlock,
+           m_axi_arcache, m_axi_arprot}));
+stream_assert #(.WIDTH(ID_W + 32 + 8 + 3 + 2 + 1 + 4 + 3)) u_aw_assert (
+    .clk(clk), .rst(rst), .valid(m_axi_awvalid), .ready(m_axi_awready),
+    .data({m_axi_awid, m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst, m_axi_awlock,
+           m_axi_awcache, m_axi_awprot}));
+stream_assert #(.WIDTH(32 + 4 + 1)) u_w_assert (
+    .clk(clk), .rst(rst), .valid(m_axi_wvalid), .ready(m_axi_wready),
+    .data({m_axi_wdata, m_axi_wstrb, m_axi_wlast}));
 
 endmodule
 

@@ -1,6 +1,7 @@
 /*
- * Test harness of the UC unit: the unit, its stack (fm_stack) and every memory it uses, plus a
- * host port through which a testbench loads and reads the memories while the unit is idle.
+ * Test harness of the UC unit: the unit and the accelerator's memories (mem_core: the stack and
+ * every RAM the unit uses, as in the top's mem_subsys), whose host port a testbench uses to load
+ * and read the memories while the unit is idle.
  *
  * Parameters: as uc_unit (LANES, KMAX, CMAX, NMAX, HMAX, WMAX, FM_DEPTH, WDEPTH, PDEPTH, BDEPTH).
  *
@@ -75,14 +76,10 @@ module uc_unit_harness #
 
     // host port
     input  wire [2:0]               hst_sel,
-    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [31:0]              hst_addr,
-    /* verilator lint_on UNUSEDSIGNAL */
     input  wire                     hst_we,
-    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [HST_W-1:0]         hst_wdata,
-    /* verilator lint_on UNUSEDSIGNAL */
-    output reg  [HST_W-1:0]         hst_rdata
+    output wire [HST_W-1:0]         hst_rdata
 );
 
 localparam BANKS = 2 * LANES;
@@ -99,16 +96,12 @@ localparam BIDX_W = 2 * K_W + N_W + WAW;
 localparam PTR_W = 2 * WAW + 1;
 localparam XW = 20;
 
-wire host = !busy;
-wire hw = host && hst_we;
-
 // unit <-> memories
 wire fma_en, fma_s2, fmb_en, fmb_we, fmb_s2;
 wire [FM_AW-1:0] fma_row, fmb_row;
 wire signed [XW-1:0] fma_x, fmb_x;
 wire [LANES*16-1:0] fma_rdata, fmb_rdata, fmb_wdata;
 wire [LANES-1:0] fmb_wmask;
-wire [BANKS*16-1:0] fm_h_rdata;
 
 wire wgt_rd_en, wgt_wr_en, fidx_rd_en, bidx_rd_en, ptr_rd_en, grad_rd_en, grad_wr_en;
 wire bias_rd_en, bias_wr_en, bgrad_rd_en, bgrad_wr_en;
@@ -153,55 +146,29 @@ uc_unit #(
     .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
 );
 
-fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack (
+// the host port owns the memories while the unit is idle (selectors as the top's LOAD / STORE)
+mem_core #(
+    .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
+    .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
+) u_mem (
     .clk(clk),
-    .a_en(fma_en), .a_row(fma_row), .a_x(fma_x), .a_s2(fma_s2), .a_rdata(fma_rdata),
-    .b_en(fmb_en), .b_we(fmb_we), .b_row(fmb_row), .b_x(fmb_x), .b_s2(fmb_s2),
-    .b_wdata(fmb_wdata), .b_wmask(fmb_wmask), .b_rdata(fmb_rdata),
-    .h_en(host), .h_we(hw && hst_sel == 3'd0), .h_addr(hst_addr[FM_AW-1:0]),
-    .h_wdata(hst_wdata[BANKS*16-1:0]), .h_rdata(fm_h_rdata)
+    .host(!busy), .hp_sel({1'b0, hst_sel}), .hp_addr(hst_addr), .hp_we(hst_we),
+    .hp_wdata(hst_wdata), .hp_rdata(hst_rdata),
+    .fma_en(fma_en), .fma_row(fma_row), .fma_x(fma_x), .fma_s2(fma_s2), .fma_rdata(fma_rdata),
+    .fmb_en(fmb_en), .fmb_we(fmb_we), .fmb_row(fmb_row), .fmb_x(fmb_x), .fmb_s2(fmb_s2),
+    .fmb_wdata(fmb_wdata), .fmb_wmask(fmb_wmask), .fmb_rdata(fmb_rdata),
+    .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
+    .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
+    .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
+    .bidx_rd_en(bidx_rd_en), .bidx_rd_addr(bidx_rd_addr), .bidx_rd_data(bidx_rd_data),
+    .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data),
+    .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(grad_rd_data),
+    .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
+    .bias_rd_en(bias_rd_en), .bias_rd_addr(bias_rd_addr), .bias_rd_data(bias_rd_data),
+    .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
+    .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),
+    .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
 );
-
-// the host takes each memory's ports while the unit is idle
-`define HARNESS_RAM(NAME, SEL, DW, DEPTH_P, AWID, RD_EN, RD_ADDR, RD_DATA, WR_EN, WR_ADDR, WR_DATA) \
-    sdp_ram #(.DATA_W(DW), .DEPTH(DEPTH_P)) u_``NAME ( \
-        .clk(clk), \
-        .wr_en(host ? (hw && hst_sel == SEL) : WR_EN), \
-        .wr_addr(host ? hst_addr[AWID-1:0] : WR_ADDR), \
-        .wr_data(host ? hst_wdata[DW-1:0] : WR_DATA), \
-        .rd_en(host ? 1'b1 : RD_EN), \
-        .rd_addr(host ? hst_addr[AWID-1:0] : RD_ADDR), \
-        .rd_data(RD_DATA));
-
-`HARNESS_RAM(wgt, 3'd1, 16, WDEPTH, WAW, wgt_rd_en, wgt_rd_addr, wgt_rd_data, wgt_wr_en, wgt_wr_addr, wgt_wr_data)
-`HARNESS_RAM(fidx, 3'd2, FIDX_W, WDEPTH, WAW, fidx_rd_en, fidx_rd_addr, fidx_rd_data, 1'b0, {WAW{1'b0}}, {FIDX_W{1'b0}})
-`HARNESS_RAM(bidx, 3'd3, BIDX_W, WDEPTH, WAW, bidx_rd_en, bidx_rd_addr, bidx_rd_data, 1'b0, {WAW{1'b0}}, {BIDX_W{1'b0}})
-`HARNESS_RAM(ptr, 3'd4, PTR_W, PDEPTH, PAW, ptr_rd_en, ptr_rd_addr, ptr_rd_data, 1'b0, {PAW{1'b0}}, {PTR_W{1'b0}})
-`HARNESS_RAM(grad, 3'd5, 32, WDEPTH, WAW, grad_rd_en, grad_rd_addr, grad_rd_data, grad_wr_en, grad_wr_addr, grad_wr_data)
-`HARNESS_RAM(bias, 3'd6, 32, BDEPTH, BAW, bias_rd_en, bias_rd_addr, bias_rd_data, bias_wr_en, bias_wr_addr, bias_wr_data)
-`HARNESS_RAM(bgrad, 3'd7, 32, BDEPTH, BAW, bgrad_rd_en, bgrad_rd_addr, bgrad_rd_data, bgrad_wr_en, bgrad_wr_addr, bgrad_wr_data)
-
-`undef HARNESS_RAM
-
-// read data of the previous cycle's selection
-reg [2:0] sel_d;
-always @(posedge clk) begin
-    sel_d <= hst_sel;
-end
-
-always @* begin
-    hst_rdata = {HST_W{1'b0}};
-    case (sel_d)
-    3'd0: hst_rdata[BANKS*16-1:0] = fm_h_rdata;
-    3'd1: hst_rdata[15:0] = wgt_rd_data;
-    3'd2: hst_rdata[FIDX_W-1:0] = fidx_rd_data;
-    3'd3: hst_rdata[BIDX_W-1:0] = bidx_rd_data;
-    3'd4: hst_rdata[PTR_W-1:0] = ptr_rd_data;
-    3'd5: hst_rdata[31:0] = grad_rd_data;
-    3'd6: hst_rdata[31:0] = bias_rd_data;
-    default: hst_rdata[31:0] = bgrad_rd_data;
-    endcase
-end
 
 endmodule
 

@@ -1,0 +1,224 @@
+/*
+ * On-chip memories of the accelerator and their host port: the feature-map stack (fm_stack) and
+ * the weight (WGT), index (FIDX, BIDX), pointer (PTR), gradient (GRAD), bias (BIAS) and
+ * bias-gradient (BGRAD) memories (sdp_ram). Used by the top's mem_subsys (behind the unit port
+ * muxes) and by the UC and LC unit test harnesses (verif/hdl), so every test runs the same
+ * memories with the same host port.
+ *
+ * Each memory has a unit port (the fma_* / fmb_* stack ports and the *_rd_* / *_wr_* RAM ports,
+ * as uc_unit and lc_unit name them) and the host port. While `host` is high (no unit busy) the
+ * host port owns every memory's write port and read address (FIDX, BIDX and PTR are written
+ * only by the host); the unit ports are then ignored except the stack's port A.
+ *
+ * Host port: hp_sel 0 STACK, 1 WGT, 2 FIDX, 3 BIDX, 4 PTR, 5 GRAD, 6 BIAS, 7 BGRAD (the LOAD /
+ * STORE selectors of docs/program.md); a write goes to the selected memory at hp_addr; hp_rdata
+ * is the word at the (hp_sel, hp_addr) presented one cycle before, in the low bits (0 for other
+ * selectors). A stack word is 2*LANES pixels, bank b at bits [16b+15:16b].
+ *
+ * Parameters: as uc_unit (LANES, KMAX, CMAX, NMAX: word widths; FM_DEPTH, WDEPTH, PDEPTH,
+ * BDEPTH: depths), each commented below.
+ *
+ * Latency: unit RAM ports and host reads 1 cycle; stack ports A and B 2 cycles (fm_stack).
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module mem_core #
+(
+    // stack vector lanes (power of two): 2*LANES banks
+    parameter LANES = 8,
+    // largest kernel size (index word widths)
+    parameter KMAX = 11,
+    // largest input channel count (FIDX word width)
+    parameter CMAX = 256,
+    // largest output channel count (BIDX word width)
+    parameter NMAX = 256,
+    // stack words per bank
+    parameter FM_DEPTH = 4096,
+    // weight / index / gradient memory depth
+    parameter WDEPTH = 65536,
+    // pointer memory depth
+    parameter PDEPTH = 1024,
+    // bias memory depth
+    parameter BDEPTH = 1024
+)
+(
+    input  wire                     clk,
+
+    // host port
+    input  wire                     host,           // no unit busy: the host port owns the memories
+    input  wire [3:0]               hp_sel,
+    input  wire                     hp_we,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [31:0]              hp_addr,        // low bits: the selected memory's address
+    input  wire [HST_W-1:0]         hp_wdata,       // low bits: the selected memory's word
+    /* verilator lint_on UNUSEDSIGNAL */
+    output reg  [HST_W-1:0]         hp_rdata,
+
+    // stack ports A (read) and B (read / masked write)
+    input  wire                     fma_en,
+    input  wire [FM_AW-1:0]         fma_row,
+    input  wire signed [XW-1:0]     fma_x,
+    input  wire                     fma_s2,
+    output wire [LANES*16-1:0]      fma_rdata,
+    input  wire                     fmb_en,
+    input  wire                     fmb_we,
+    input  wire [FM_AW-1:0]         fmb_row,
+    input  wire signed [XW-1:0]     fmb_x,
+    input  wire                     fmb_s2,
+    input  wire [LANES*16-1:0]      fmb_wdata,
+    input  wire [LANES-1:0]         fmb_wmask,
+    output wire [LANES*16-1:0]      fmb_rdata,
+
+    // RAM unit ports
+    input  wire                     wgt_rd_en,
+    input  wire [WAW-1:0]           wgt_rd_addr,
+    output wire [15:0]              wgt_rd_data,
+    input  wire                     wgt_wr_en,
+    input  wire [WAW-1:0]           wgt_wr_addr,
+    input  wire [15:0]              wgt_wr_data,
+    input  wire                     fidx_rd_en,
+    input  wire [WAW-1:0]           fidx_rd_addr,
+    output wire [FIDX_W-1:0]        fidx_rd_data,
+    input  wire                     bidx_rd_en,
+    input  wire [WAW-1:0]           bidx_rd_addr,
+    output wire [BIDX_W-1:0]        bidx_rd_data,
+    input  wire                     ptr_rd_en,
+    input  wire [PAW-1:0]           ptr_rd_addr,
+    output wire [PTR_W-1:0]         ptr_rd_data,
+    input  wire                     grad_rd_en,
+    input  wire [WAW-1:0]           grad_rd_addr,
+    output wire [31:0]              grad_rd_data,
+    input  wire                     grad_wr_en,
+    input  wire [WAW-1:0]           grad_wr_addr,
+    input  wire [31:0]              grad_wr_data,
+    input  wire                     bias_rd_en,
+    input  wire [BAW-1:0]           bias_rd_addr,
+    output wire [31:0]              bias_rd_data,
+    input  wire                     bias_wr_en,
+    input  wire [BAW-1:0]           bias_wr_addr,
+    input  wire [31:0]              bias_wr_data,
+    input  wire                     bgrad_rd_en,
+    input  wire [BAW-1:0]           bgrad_rd_addr,
+    output wire [31:0]              bgrad_rd_data,
+    input  wire                     bgrad_wr_en,
+    input  wire [BAW-1:0]           bgrad_wr_addr,
+    input  wire [31:0]              bgrad_wr_data
+);
+
+localparam BANKS = 2 * LANES;
+localparam HST_W = (BANKS * 16 > 64) ? BANKS * 16 : 64;
+localparam FM_AW = $clog2(FM_DEPTH);
+localparam WAW = $clog2(WDEPTH);
+localparam PAW = $clog2(PDEPTH);
+localparam BAW = $clog2(BDEPTH);
+localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
+localparam C_W = (CMAX > 1) ? $clog2(CMAX) : 1;
+localparam N_W = (NMAX > 1) ? $clog2(NMAX) : 1;
+localparam FIDX_W = 2 * K_W + C_W;
+localparam BIDX_W = 2 * K_W + N_W + WAW;
+localparam PTR_W = 2 * WAW + 1;
+localparam XW = 20;
+
+// host port selectors (docs/program.md, LOAD / STORE memories)
+localparam [3:0] SEL_STACK = 4'd0, SEL_WGT = 4'd1, SEL_FIDX = 4'd2, SEL_BIDX = 4'd3,
+                 SEL_PTR = 4'd4, SEL_GRAD = 4'd5, SEL_BIAS = 4'd6, SEL_BGRAD = 4'd7;
+
+wire [BANKS*16-1:0] fm_h_rdata;
+wire                hw = host && hp_we;
+
+fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack (
+    .clk(clk),
+    .a_en(fma_en), .a_row(fma_row), .a_x(fma_x), .a_s2(fma_s2), .a_rdata(fma_rdata),
+    .b_en(fmb_en), .b_we(fmb_we), .b_row(fmb_row), .b_x(fmb_x), .b_s2(fmb_s2),
+    .b_wdata(fmb_wdata), .b_wmask(fmb_wmask), .b_rdata(fmb_rdata),
+    .h_en(host), .h_we(hw && hp_sel == SEL_STACK), .h_addr(hp_addr[FM_AW-1:0]),
+    .h_wdata(hp_wdata[BANKS*16-1:0]), .h_rdata(fm_h_rdata)
+);
+
+// RAMs the units write: the host port takes both ports while no unit is busy
+sdp_ram #(.DATA_W(16), .DEPTH(WDEPTH)) u_wgt (
+    .clk(clk),
+    .wr_en(host ? (hw && hp_sel == SEL_WGT) : wgt_wr_en),
+    .wr_addr(host ? hp_addr[WAW-1:0] : wgt_wr_addr),
+    .wr_data(host ? hp_wdata[15:0] : wgt_wr_data),
+    .rd_en(host ? 1'b1 : wgt_rd_en), .rd_addr(host ? hp_addr[WAW-1:0] : wgt_rd_addr),
+    .rd_data(wgt_rd_data)
+);
+
+sdp_ram #(.DATA_W(32), .DEPTH(WDEPTH)) u_grad (
+    .clk(clk),
+    .wr_en(host ? (hw && hp_sel == SEL_GRAD) : grad_wr_en),
+    .wr_addr(host ? hp_addr[WAW-1:0] : grad_wr_addr),
+    .wr_data(host ? hp_wdata[31:0] : grad_wr_data),
+    .rd_en(host ? 1'b1 : grad_rd_en), .rd_addr(host ? hp_addr[WAW-1:0] : grad_rd_addr),
+    .rd_data(grad_rd_data)
+);
+
+sdp_ram #(.DATA_W(32), .DEPTH(BDEPTH)) u_bias (
+    .clk(clk),
+    .wr_en(host ? (hw && hp_sel == SEL_BIAS) : bias_wr_en),
+    .wr_addr(host ? hp_addr[BAW-1:0] : bias_wr_addr),
+    .wr_data(host ? hp_wdata[31:0] : bias_wr_data),
+    .rd_en(host ? 1'b1 : bias_rd_en), .rd_addr(host ? hp_addr[BAW-1:0] : bias_rd_addr),
+    .rd_data(bias_rd_data)
+);
+
+sdp_ram #(.DATA_W(32), .DEPTH(BDEPTH)) u_bgrad (
+    .clk(clk),
+    .wr_en(host ? (hw && hp_sel == SEL_BGRAD) : bgrad_wr_en),
+    .wr_addr(host ? hp_addr[BAW-1:0] : bgrad_wr_addr),
+    .wr_data(host ? hp_wdata[31:0] : bgrad_wr_data),
+    .rd_en(host ? 1'b1 : bgrad_rd_en), .rd_addr(host ? hp_addr[BAW-1:0] : bgrad_rd_addr),
+    .rd_data(bgrad_rd_data)
+);
+
+// RAMs only the host writes (the UC unit's sparse lists)
+sdp_ram #(.DATA_W(FIDX_W), .DEPTH(WDEPTH)) u_fidx (
+    .clk(clk),
+    .wr_en(hw && hp_sel == SEL_FIDX), .wr_addr(hp_addr[WAW-1:0]), .wr_data(hp_wdata[FIDX_W-1:0]),
+    .rd_en(host ? 1'b1 : fidx_rd_en), .rd_addr(host ? hp_addr[WAW-1:0] : fidx_rd_addr),
+    .rd_data(fidx_rd_data)
+);
+
+sdp_ram #(.DATA_W(BIDX_W), .DEPTH(WDEPTH)) u_bidx (
+    .clk(clk),
+    .wr_en(hw && hp_sel == SEL_BIDX), .wr_addr(hp_addr[WAW-1:0]), .wr_data(hp_wdata[BIDX_W-1:0]),
+    .rd_en(host ? 1'b1 : bidx_rd_en), .rd_addr(host ? hp_addr[WAW-1:0] : bidx_rd_addr),
+    .rd_data(bidx_rd_data)
+);
+
+sdp_ram #(.DATA_W(PTR_W), .DEPTH(PDEPTH)) u_ptr (
+    .clk(clk),
+    .wr_en(hw && hp_sel == SEL_PTR), .wr_addr(hp_addr[PAW-1:0]), .wr_data(hp_wdata[PTR_W-1:0]),
+    .rd_en(host ? 1'b1 : ptr_rd_en), .rd_addr(host ? hp_addr[PAW-1:0] : ptr_rd_addr),
+    .rd_data(ptr_rd_data)
+);
+
+// host read-back: the memory selected one cycle before
+reg [3:0] hp_sel_d;
+
+always @(posedge clk) begin
+    hp_sel_d <= hp_sel;
+end
+
+always @* begin
+    hp_rdata = {HST_W{1'b0}};
+    case (hp_sel_d)
+    SEL_STACK: hp_rdata[BANKS*16-1:0] = fm_h_rdata;
+    SEL_WGT: hp_rdata[15:0] = wgt_rd_data;
+    SEL_FIDX: hp_rdata[FIDX_W-1:0] = fidx_rd_data;
+    SEL_BIDX: hp_rdata[BIDX_W-1:0] = bidx_rd_data;
+    SEL_PTR: hp_rdata[PTR_W-1:0] = ptr_rd_data;
+    SEL_GRAD: hp_rdata[31:0] = grad_rd_data;
+    SEL_BIAS: hp_rdata[31:0] = bias_rd_data;
+    SEL_BGRAD: hp_rdata[31:0] = bgrad_rd_data;
+    default: hp_rdata = {HST_W{1'b0}};
+    endcase
+end
+
+endmodule
+
+`resetall

@@ -1,0 +1,511 @@
+/*
+ * Descriptor sequencer of the accelerator: fetches a program of 64-byte descriptors
+ * (docs/program.md) from host memory into its program memory with one DMA transfer, then runs
+ * it from index 0 without host help: LOAD / STORE through the DMA and the memories' host port,
+ * one level of LOOP / ENDLOOP, unit commands (one unit at a time, as a one-cycle pulse to an idle
+ * unit), END; the error code and pc of a failing descriptor (docs/registers.md). Its parts:
+ * the program memory (sdp_ram); xfer_check (the checks of a LOAD / STORE and of the program
+ * fetch); ldst_mover (the words of a LOAD / STORE between the DMA and the memories' host port);
+ * run_ctrl (the run's counters CNT_*, N_CORRECT, LOSS_SUM, and the stop: a soft reset or the
+ * watchdog aborts the DMA, which finishes its AXI burst by the protocol; once the DMA is idle,
+ * core_rst resets the sequencer, the DMA and the units for one cycle).
+ *
+ * Parameters: the top's LANES, KMAX, NMAX (memory word widths), FM_DEPTH, WDEPTH, PDEPTH, BDEPTH
+ * (LOAD / STORE range checks) and PROG_DEPTH, each commented below.
+ *
+ * Latency: a descriptor costs its unit's cycles (or its DMA transfer) plus 4 cycles of read
+ * (S_RD0, S_RD1), decode (S_EXEC) and dispatch; a STORE word costs 2 cycles plus its beats.
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module sequencer #
+(
+    // MAC lanes (a stack word is 2*LANES 16-bit pixels)
+    parameter LANES = 8,
+    // largest kernel size (index word widths)
+    parameter KMAX = 11,
+    // largest output channel count (index word widths)
+    parameter NMAX = 256,
+    // stack words per bank
+    parameter FM_DEPTH = 4096,
+    // weight / index / gradient memory depth
+    parameter WDEPTH = 65536,
+    // pointer memory depth
+    parameter PDEPTH = 1024,
+    // bias memory depth
+    parameter BDEPTH = 1024,
+    // descriptors the program memory holds
+    parameter PROG_DEPTH = 256
+)
+(
+    input  wire             clk,
+    input  wire             rst,
+
+    // control and status registers (axil_regs)
+    input  wire             start,          // pulse: run the program
+    input  wire             soft_reset,     // pulse: stop and reset
+    input  wire [31:0]      prog_addr,
+    input  wire [15:0]      prog_len,
+    input  wire [31:0]      watchdog,       // cycle limit of a run (0 = off)
+    output wire             busy,
+    output wire             done,           // pulse: the run ended (END, error or watchdog)
+    output wire [7:0]       err_code,
+    output wire [15:0]      err_pc,
+    output wire [31:0]      cnt_total,
+    output wire [31:0]      cnt_uc,
+    output wire [31:0]      cnt_pool,
+    output wire [31:0]      cnt_lc,
+    output wire [31:0]      cnt_dma,
+    output wire [31:0]      n_correct,
+    output wire [31:0]      loss_sum,
+
+    // stop: abort the DMA, then reset everything but the registers once it is idle
+    output wire             stop_pending,
+    input  wire             dma_idle,
+    output wire             core_rst,       // rst, or the end of a stop (one cycle)
+
+    // DMA: one transfer at a time, commanded with a one-cycle pulse while the DMA is idle
+    output wire             m_dma_cmd_valid,
+    output wire             m_dma_cmd_dir,  // 0 host -> chip, 1 chip -> host
+    output wire [31:0]      m_dma_cmd_addr,
+    output wire [23:0]      m_dma_cmd_len,
+    input  wire             dma_done,
+    input  wire             dma_err,
+    input  wire             s_dma_rd_valid,
+    input  wire [31:0]      s_dma_rd_data,
+    input  wire             s_dma_rd_err,
+    output wire             m_dma_wr_valid,
+    input  wire             m_dma_wr_ready,
+    output wire [31:0]      m_dma_wr_data,
+
+    // reserved-bit check of the descriptor read from the program memory (desc_check)
+    output wire [511:0]     rd_desc,
+    input  wire             rd_desc_bad,
+    input  wire [7:0]       rd_desc_err,
+
+    // the descriptor being run: the units' command fields are slices of it
+    output wire [511:0]     desc,
+    output wire             cmd_gacc,       // UC / LC gacc: flag gacc, or gacc_auto after iteration 0
+    output wire [15:0]      label,          // the last LOAD LABEL (16'hffff: out of range)
+
+    // unit commands (one-cycle pulses to an idle unit) and responses (always taken)
+    output wire             uc_cmd_valid,
+    output wire             mp_cmd_valid,
+    output wire             gap_cmd_valid,
+    output wire             lc_cmd_valid,
+    output wire             loss_cmd_valid,
+    input  wire             uc_rsp_valid,
+    input  wire             mp_rsp_valid,
+    input  wire             gap_rsp_valid,
+    input  wire             lc_rsp_valid,
+    input  wire             loss_rsp_valid,
+    input  wire [3:0]       uc_rsp_status,
+    input  wire [3:0]       mp_rsp_status,
+    input  wire [3:0]       gap_rsp_status,
+    input  wire [3:0]       lc_rsp_status,
+    input  wire [3:0]       loss_rsp_status,
+    input  wire [15:0]      loss_rsp_pred,
+    input  wire [15:0]      loss_rsp_loss,
+    input  wire             uc_busy,
+    input  wire             mp_busy,
+    input  wire             gap_busy,
+    input  wire             lc_busy,
+    input  wire             loss_busy,
+
+    // memories' host port (mem_subsys): owned by the sequencer while no unit is busy
+    output wire [3:0]       hp_sel,
+    output wire [31:0]      hp_addr,
+    output wire             hp_we,
+    output wire [HST_W-1:0] hp_wdata,
+    input  wire [HST_W-1:0] hp_rdata
+);
+
+localparam BANKS = 2 * LANES;
+localparam HST_W = (BANKS * 16 > 64) ? BANKS * 16 : 64;
+localparam PGAW = (PROG_DEPTH > 1) ? $clog2(PROG_DEPTH) : 1;
+
+// opcodes (docs/program.md)
+localparam [7:0] OP_END = 8'h00, OP_LOAD = 8'h01, OP_STORE = 8'h02, OP_LOOP = 8'h03,
+                 OP_ENDLOOP = 8'h04, OP_UC = 8'h10, OP_MP = 8'h11, OP_GAP = 8'h12,
+                 OP_LC = 8'h13, OP_LOSS = 8'h14;
+// error codes (docs/registers.md)
+localparam [7:0] E_NONE = 8'h00, E_OPCODE = 8'h01, E_AXI = 8'h02, E_DMA = 8'h03,
+                 E_LOOP = 8'h04, E_PROG = 8'h05, E_RUNAWAY = 8'h06, E_WATCHDOG = 8'h07,
+                 E_UC = 8'h10, E_MP = 8'h20, E_GAP = 8'h30, E_LC = 8'h40, E_LOSS = 8'h50;
+// unit command bits (unit_cmd_*)
+localparam U_UC = 0, U_MP = 1, U_GAP = 2, U_LC = 3, U_LOSS = 4;
+
+// states
+localparam [3:0] S_IDLE = 4'd0,         // wait for start
+                 S_FETCH = 4'd1,        // program -> program memory (DMA read)
+                 S_RD0 = 4'd2,          // pc on the program memory's read port; runaway check
+                 S_RD1 = 4'd3,          // descriptor and its reserved-bit check -> desc
+                 S_EXEC = 4'd4,         // decode and dispatch
+                 S_XFER = 4'd5,         // LOAD / STORE: ldst_mover and the DMA at work
+                 S_UNIT = 4'd6,         // the command pulse is on the unit's port
+                 S_UNIT_WAIT = 4'd7,    // wait for the unit's response
+                 S_END = 4'd8;          // done pulse, back to idle
+
+reg [3:0]      state_reg, state_next;
+reg [15:0]     pc_reg, pc_next;
+reg [511:0]    desc_reg, desc_next;             // fetch: assembled descriptor; run: current one
+reg            desc_bad_reg, desc_bad_next;     // desc has a reserved bit set ...
+reg [7:0]      desc_err_reg, desc_err_next;     // ... and this is its error code
+reg [7:0]      err_code_reg, err_code_next;
+reg            done_reg, done_next;
+reg [15:0]     prog_len_run_reg, prog_len_run_next;     // PROG_LEN latched at START
+reg [3:0]      fetch_beat_reg, fetch_beat_next;         // beat of the descriptor being fetched
+reg [PGAW:0]   fetch_idx_reg, fetch_idx_next;           // descriptors fetched
+reg            prog_we_reg, prog_we_next;               // write desc to the program memory ...
+reg [PGAW-1:0] prog_waddr_reg, prog_waddr_next;         // ... at this index
+reg            in_loop_reg, in_loop_next;
+reg [15:0]     loop_pc_reg, loop_pc_next;
+reg [31:0]     loop_cnt_reg, loop_cnt_next;
+reg [31:0]     loop_iter_reg, loop_iter_next;
+reg            dma_cmd_valid_reg, dma_cmd_valid_next;
+reg            dma_cmd_dir_reg, dma_cmd_dir_next;
+reg [31:0]     dma_cmd_addr_reg, dma_cmd_addr_next;
+reg [23:0]     dma_cmd_len_reg, dma_cmd_len_next;
+reg [4:0]      unit_cmd_reg, unit_cmd_next;     // command pulse per unit (U_*)
+reg            xfer_start;                      // combinational: start ldst_mover
+
+// descriptor fields the sequencer itself uses
+wire [7:0]  d_op = desc_reg[7:0];
+wire [3:0]  d_sel = desc_reg[11:8];
+wire [31:0] d_w1 = desc_reg[63:32];
+wire [31:0] d_w2 = desc_reg[95:64];
+wire [31:0] d_w3 = desc_reg[127:96];
+wire [31:0] d_w4 = desc_reg[159:128];
+
+// the response of whichever unit ran, and the error class it maps to
+wire        rsp_valid = uc_rsp_valid || mp_rsp_valid || gap_rsp_valid || lc_rsp_valid ||
+                        loss_rsp_valid;
+wire [3:0]  rsp_status = uc_rsp_valid ? uc_rsp_status : mp_rsp_valid ? mp_rsp_status :
+                         gap_rsp_valid ? gap_rsp_status : lc_rsp_valid ? lc_rsp_status :
+                         loss_rsp_status;
+wire [7:0]  rsp_err = uc_rsp_valid ? E_UC : mp_rsp_valid ? E_MP : gap_rsp_valid ? E_GAP :
+                      lc_rsp_valid ? E_LC : E_LOSS;
+
+// program memory: written one cycle after a descriptor's 16th beat, read at pc
+sdp_ram #(.DATA_W(512), .DEPTH(PROG_DEPTH)) u_prog_mem (
+    .clk(clk),
+    .wr_en(prog_we_reg), .wr_addr(prog_waddr_reg), .wr_data(desc_reg),
+    .rd_en(1'b1), .rd_addr(pc_reg[PGAW-1:0]), .rd_data(rd_desc)
+);
+
+// checks of a LOAD / STORE (ERR DMA) and of the program fetch (ERR PROG)
+wire [5:0]  beats;
+wire [31:0] host_first;
+wire        xfer_bad, prog_bad;
+
+xfer_check #(
+    .LANES(LANES), .KMAX(KMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
+    .PDEPTH(PDEPTH), .BDEPTH(BDEPTH), .PROG_DEPTH(PROG_DEPTH)
+) u_xfer_check (
+    .store(d_op == OP_STORE), .sel(d_sel), .host_addr(d_w1), .count(d_w2), .chip_addr(d_w3),
+    .host_step(d_w4), .in_loop(in_loop_reg), .loop_iter(loop_iter_reg),
+    .beats(beats), .host_first(host_first), .xfer_bad(xfer_bad),
+    .prog_addr(prog_addr), .prog_len(prog_len), .prog_bad(prog_bad)
+);
+
+// the words of a LOAD / STORE (reset with the run: core_rst)
+wire xfer_finish;
+
+ldst_mover #(.HST_W(HST_W)) u_mover (
+    .clk(clk), .rst(core_rst),
+    .start(xfer_start), .start_store(d_op == OP_STORE), .start_sel(d_sel), .start_count(d_w2),
+    .start_addr(d_w3), .start_beats(beats), .finish(xfer_finish),
+    .dma_done(dma_done), .dma_err(dma_err),
+    .s_dma_rd_valid(s_dma_rd_valid), .s_dma_rd_data(s_dma_rd_data),
+    .s_dma_rd_err(s_dma_rd_err),
+    .m_dma_wr_valid(m_dma_wr_valid), .m_dma_wr_ready(m_dma_wr_ready), .m_dma_wr_data(m_dma_wr_data),
+    .hp_sel(hp_sel), .hp_addr(hp_addr), .hp_we(hp_we), .hp_wdata(hp_wdata), .hp_rdata(hp_rdata),
+    .label(label)
+);
+
+// counters of the run and the stop (soft reset, watchdog)
+wire stop_wd, stop_now;
+
+run_ctrl u_run_ctrl (
+    .clk(clk), .rst(rst),
+    .run_start(state_reg == S_IDLE && start), .running(state_reg != S_IDLE),
+    .ending(state_reg == S_END),
+    .dma_active(state_reg == S_FETCH || state_reg == S_XFER),
+    .loss_take(state_reg == S_UNIT_WAIT && rsp_valid && rsp_status == 4'd0 && loss_rsp_valid),
+    .loss_hit(loss_rsp_pred == label), .loss_val(loss_rsp_loss),
+    .uc_busy(uc_busy), .mp_busy(mp_busy), .gap_busy(gap_busy), .lc_busy(lc_busy),
+    .loss_busy(loss_busy),
+    .soft_reset(soft_reset), .watchdog(watchdog), .dma_idle(dma_idle),
+    .stop_pending(stop_pending), .stop_wd(stop_wd), .stop_now(stop_now),
+    .cnt_total(cnt_total), .cnt_uc(cnt_uc), .cnt_pool(cnt_pool), .cnt_lc(cnt_lc),
+    .cnt_dma(cnt_dma), .n_correct(n_correct), .loss_sum(loss_sum)
+);
+
+assign busy = state_reg != S_IDLE || stop_pending;
+assign done = done_reg;
+assign err_code = err_code_reg;
+assign err_pc = pc_reg;
+assign core_rst = rst || stop_now;
+assign m_dma_cmd_valid = dma_cmd_valid_reg;
+assign m_dma_cmd_dir = dma_cmd_dir_reg;
+assign m_dma_cmd_addr = dma_cmd_addr_reg;
+assign m_dma_cmd_len = dma_cmd_len_reg;
+assign desc = desc_reg;
+assign cmd_gacc = desc_reg[18] || (desc_reg[19] && loop_iter_reg != 32'd0);
+assign uc_cmd_valid = unit_cmd_reg[U_UC];
+assign mp_cmd_valid = unit_cmd_reg[U_MP];
+assign gap_cmd_valid = unit_cmd_reg[U_GAP];
+assign lc_cmd_valid = unit_cmd_reg[U_LC];
+assign loss_cmd_valid = unit_cmd_reg[U_LOSS];
+
+always @* begin
+    state_next = state_reg;
+    pc_next = pc_reg;
+    desc_next = desc_reg;
+    desc_bad_next = desc_bad_reg;
+    desc_err_next = desc_err_reg;
+    err_code_next = err_code_reg;
+    done_next = 1'b0;
+    prog_len_run_next = prog_len_run_reg;
+    fetch_beat_next = fetch_beat_reg;
+    fetch_idx_next = fetch_idx_reg;
+    prog_we_next = (state_reg == S_FETCH) && s_dma_rd_valid && fetch_beat_reg == 4'd15;
+    prog_waddr_next = fetch_idx_reg[PGAW-1:0];
+    in_loop_next = in_loop_reg;
+    loop_pc_next = loop_pc_reg;
+    loop_cnt_next = loop_cnt_reg;
+    loop_iter_next = loop_iter_reg;
+    dma_cmd_valid_next = 1'b0;
+    dma_cmd_dir_next = dma_cmd_dir_reg;
+    dma_cmd_addr_next = dma_cmd_addr_reg;
+    dma_cmd_len_next = dma_cmd_len_reg;
+    unit_cmd_next = 5'd0;
+    xfer_start = 1'b0;
+
+    case (state_reg)
+    S_IDLE: begin
+        if (start) begin
+            pc_next = 16'd0;
+            in_loop_next = 1'b0;
+            loop_iter_next = 32'd0;
+            err_code_next = E_NONE;
+            prog_len_run_next = prog_len;
+            if (prog_bad) begin
+                err_code_next = E_PROG;
+                state_next = S_END;
+            end else begin
+                dma_cmd_valid_next = 1'b1;
+                dma_cmd_dir_next = 1'b0;
+                dma_cmd_addr_next = prog_addr;
+                dma_cmd_len_next = {4'd0, prog_len, 4'd0};
+                fetch_idx_next = {(PGAW+1){1'b0}};
+                fetch_beat_next = 4'd0;
+                state_next = S_FETCH;
+            end
+        end
+    end
+    S_FETCH: begin
+        if (s_dma_rd_valid) begin
+            desc_next[32*fetch_beat_reg +: 32] = s_dma_rd_data;
+            fetch_beat_next = fetch_beat_reg + 1'b1;
+            if (fetch_beat_reg == 4'd15) begin
+                fetch_idx_next = fetch_idx_reg + 1'b1;
+            end
+        end
+        if (dma_done) begin
+            if (dma_err) begin
+                err_code_next = E_AXI;
+                state_next = S_END;
+            end else begin
+                state_next = S_RD0;
+            end
+        end
+    end
+    S_RD0: begin
+        if (pc_reg >= prog_len_run_reg) begin
+            err_code_next = E_RUNAWAY;
+            state_next = S_END;
+        end else begin
+            state_next = S_RD1;
+        end
+    end
+    S_RD1: begin
+        desc_next = rd_desc;
+        desc_bad_next = rd_desc_bad;
+        desc_err_next = rd_desc_err;
+        state_next = S_EXEC;
+    end
+    S_EXEC: begin
+        // a pending stop dispatches nothing more
+        if (stop_pending) begin
+            state_next = S_EXEC;
+        end else if (desc_bad_reg) begin
+            err_code_next = desc_err_reg;
+            state_next = S_END;
+        end else begin
+            case (d_op)
+            OP_END: begin
+                state_next = S_END;
+            end
+            OP_LOOP: begin
+                if (in_loop_reg || d_w1 == 32'd0) begin
+                    err_code_next = E_LOOP;
+                    state_next = S_END;
+                end else begin
+                    in_loop_next = 1'b1;
+                    loop_pc_next = pc_reg + 1'b1;
+                    loop_cnt_next = d_w1;
+                    loop_iter_next = 32'd0;
+                    pc_next = pc_reg + 1'b1;
+                    state_next = S_RD0;
+                end
+            end
+            OP_ENDLOOP: begin
+                if (!in_loop_reg) begin
+                    err_code_next = E_LOOP;
+                    state_next = S_END;
+                end else if (loop_iter_reg + 1'b1 < loop_cnt_reg) begin
+                    loop_iter_next = loop_iter_reg + 1'b1;
+                    pc_next = loop_pc_reg;
+                    state_next = S_RD0;
+                end else begin
+                    in_loop_next = 1'b0;
+                    loop_iter_next = 32'd0;
+                    pc_next = pc_reg + 1'b1;
+                    state_next = S_RD0;
+                end
+            end
+            OP_LOAD, OP_STORE: begin
+                if (xfer_bad) begin
+                    err_code_next = E_DMA;
+                    state_next = S_END;
+                end else begin
+                    xfer_start = 1'b1;
+                    dma_cmd_valid_next = 1'b1;
+                    dma_cmd_dir_next = (d_op == OP_STORE);
+                    dma_cmd_addr_next = host_first;
+                    dma_cmd_len_next = d_w2[23:0] * {18'd0, beats};
+                    state_next = S_XFER;
+                end
+            end
+            OP_UC: begin
+                unit_cmd_next[U_UC] = 1'b1;
+                state_next = S_UNIT;
+            end
+            OP_MP: begin
+                unit_cmd_next[U_MP] = 1'b1;
+                state_next = S_UNIT;
+            end
+            OP_GAP: begin
+                unit_cmd_next[U_GAP] = 1'b1;
+                state_next = S_UNIT;
+            end
+            OP_LC: begin
+                unit_cmd_next[U_LC] = 1'b1;
+                state_next = S_UNIT;
+            end
+            OP_LOSS: begin
+                unit_cmd_next[U_LOSS] = 1'b1;
+                state_next = S_UNIT;
+            end
+            default: begin
+                err_code_next = E_OPCODE;
+                state_next = S_END;
+            end
+            endcase
+        end
+    end
+    S_XFER: begin
+        // ldst_mover ends the transfer with the DMA's done, or early with a write error
+        if (xfer_finish) begin
+            if (dma_err) begin
+                err_code_next = E_AXI;
+                state_next = S_END;
+            end else begin
+                pc_next = pc_reg + 1'b1;
+                state_next = S_RD0;
+            end
+        end
+    end
+    S_UNIT: begin
+        // the unit takes the command in the cycle its valid is high (it is idle)
+        state_next = S_UNIT_WAIT;
+    end
+    S_UNIT_WAIT: begin
+        // run_ctrl counts a loss unit's answer (N_CORRECT, LOSS_SUM)
+        if (rsp_valid) begin
+            if (rsp_status != 4'd0) begin
+                err_code_next = rsp_err | {4'd0, rsp_status};
+                state_next = S_END;
+            end else begin
+                pc_next = pc_reg + 1'b1;
+                state_next = S_RD0;
+            end
+        end
+    end
+    default: begin
+        // S_END; with a stop pending the stop ends the run instead (one done, or none after a
+        // soft reset), so a run never reports two ends
+        if (!stop_pending) begin
+            done_next = 1'b1;
+            state_next = S_IDLE;
+        end
+    end
+    endcase
+
+    // the end of a stop resets the run's control state; a watchdog stop ends the run with an
+    // error (done, irq), a soft reset quietly (rst: the clocked block)
+    if (stop_now) begin
+        state_next = S_IDLE;
+        err_code_next = stop_wd ? E_WATCHDOG : E_NONE;
+        done_next = stop_wd;
+        prog_len_run_next = 16'd0;
+        in_loop_next = 1'b0;
+        desc_bad_next = 1'b0;
+        dma_cmd_valid_next = 1'b0;
+        unit_cmd_next = 5'd0;
+    end
+end
+
+always @(posedge clk) begin
+    state_reg <= state_next;
+    pc_reg <= pc_next;
+    desc_reg <= desc_next;
+    desc_bad_reg <= desc_bad_next;
+    desc_err_reg <= desc_err_next;
+    err_code_reg <= err_code_next;
+    done_reg <= done_next;
+    prog_len_run_reg <= prog_len_run_next;
+    fetch_beat_reg <= fetch_beat_next;
+    fetch_idx_reg <= fetch_idx_next;
+    prog_we_reg <= prog_we_next;
+    prog_waddr_reg <= prog_waddr_next;
+    in_loop_reg <= in_loop_next;
+    loop_pc_reg <= loop_pc_next;
+    loop_cnt_reg <= loop_cnt_next;
+    loop_iter_reg <= loop_iter_next;
+    dma_cmd_valid_reg <= dma_cmd_valid_next;
+    dma_cmd_dir_reg <= dma_cmd_dir_next;
+    dma_cmd_addr_reg <= dma_cmd_addr_next;
+    dma_cmd_len_reg <= dma_cmd_len_next;
+    unit_cmd_reg <= unit_cmd_next;
+
+    // control state only
+    if (rst) begin
+        state_reg <= S_IDLE;
+        err_code_reg <= E_NONE;
+        done_reg <= 1'b0;
+        prog_len_run_reg <= 16'd0;
+        in_loop_reg <= 1'b0;
+        desc_bad_reg <= 1'b0;
+        dma_cmd_valid_reg <= 1'b0;
+        unit_cmd_reg <= 5'd0;
+    end
+end
+
+endmodule
+
+`resetall

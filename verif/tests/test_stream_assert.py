@@ -1,0 +1,185 @@
+"""cocotb tests for the RTL's contract checkers (rtl/common/stream_assert.v, cmd_rsp_assert.v)
+through verif/hdl/stream_assert_harness.v: legal traffic raises no report, and each kind of
+violation makes the simulator report the failing assertion and stop.
+
+A failing Verilator assertion stops the simulation, so cocotb scores the running test with
+``SimFailure`` (and every later test of the same run too). Each violation test therefore expects
+``SimFailure`` and runs in a simulation of its own: the pytest entry at the bottom runs
+``legal_traffic`` once and every violation test alone, and checks the simulator's log for the
+assertion's message (``Assertion failed in ...u_<checker>: <module>: <rule>``). On Icarus
+(ACCEL_ASSERTS undefined: the checkers are empty) the violation tests are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import cocotb
+import pytest
+from cocotb.clock import Clock
+from cocotb.regression import SimFailure
+from cocotb.triggers import ClockCycles, RisingEdge
+
+N_CYCLES = int(os.environ.get("N_CASES", "3000"))
+#: violation test -> (checker instance, message) the simulator must report
+VIOLATIONS = {
+    "hold_violation_fires": ("u_stream", "stream_assert: hold: valid dropped before ready"),
+    "stable_violation_fires": ("u_stream", "stream_assert: stable: payload changed while not ready"),
+    "pulse_violation_fires": ("u_pulse", "stream_assert: pulse: valid raised while not ready"),
+    "orphan_response_fires": ("u_txn", "cmd_rsp_assert: no_orphan: response without a command"),
+    "second_command_fires": ("u_txn", "cmd_rsp_assert: one_deep: command while one is in flight"),
+}
+
+
+class TB:
+    def __init__(self, dut):
+        self.dut = dut
+        for n in ("s_valid", "s_ready", "s_data", "p_valid", "p_ready", "p_data", "cmd_fire",
+                  "rsp_fire"):
+            getattr(dut, n).value = 0
+        dut.rst.value = 1
+        Clock(dut.clk, 10, unit="ns").start()
+
+    async def reset(self) -> None:
+        await ClockCycles(self.dut.clk, 2)
+        self.dut.rst.value = 0
+        await RisingEdge(self.dut.clk)
+
+    def require_asserts(self) -> None:
+        if not int(self.dut.asserts_on.value):
+            pytest.skip("no assertions in this build (ACCEL_ASSERTS undefined: Icarus)")
+
+    async def cycle(self, **values) -> None:
+        """Drive these inputs for one clock cycle (from just after a rising edge to the next)."""
+        for k, v in values.items():
+            getattr(self.dut, k).value = v
+        await RisingEdge(self.dut.clk)
+
+
+@cocotb.test()
+async def legal_traffic(dut):
+    """Random traffic that keeps every rule (offers held and stable while not ready, pulses only
+    with ready, one command in flight, resets that cut offers): no assertion fires."""
+    tb = TB(dut)
+    await tb.reset()
+    rnd = random.Random(cocotb.RANDOM_SEED)
+    w = len(dut.s_data.value)
+    s_wait, s_data, busy = False, 0, False
+    counts = {"held": 0, "pulses": 0, "txns": 0, "resets": 0}
+    for _ in range(N_CYCLES):
+        rst = rnd.random() < 0.01
+        ready = rnd.random() < 0.5
+        if s_wait and not rst:
+            valid = 1                       # an offer not taken stays, unchanged
+            counts["held"] += 1
+        else:
+            valid = int(rnd.random() < 0.6)
+            s_data = rnd.getrandbits(w)
+        p_ready = rnd.random() < 0.5
+        p_valid = int(p_ready and rnd.random() < 0.5)
+        counts["pulses"] += p_valid
+        cmd = rsp = 0
+        if not rst:
+            if busy:
+                rsp = int(rnd.random() < 0.3)
+                cmd = int(rsp and rnd.random() < 0.3)   # a new command as the response is taken
+            else:
+                cmd = int(rnd.random() < 0.3)
+            counts["txns"] += rsp
+            busy = bool(cmd) or (busy and not rsp)
+        else:
+            busy = False                    # a reset cuts the command in flight
+            counts["resets"] += 1
+        await tb.cycle(rst=int(rst), s_valid=valid, s_ready=int(ready), s_data=s_data,
+                       p_valid=p_valid, p_ready=int(p_ready), p_data=rnd.getrandbits(w),
+                       cmd_fire=cmd, rsp_fire=rsp)
+        s_wait = bool(valid and not ready) and not rst
+    # end the pending offer by a reset (withdrawing it would break the rule)
+    await tb.cycle(rst=1, s_valid=0, p_valid=0, cmd_fire=0, rsp_fire=0)
+    await ClockCycles(dut.clk, 2)
+    dut._log.info("legal traffic: %s", counts)
+    assert all(counts.values()), f"some situation never happened: {counts}"
+
+
+@cocotb.test(expect_error=SimFailure)
+async def hold_violation_fires(dut):
+    """An offer (valid, not ready) withdrawn before it is taken: `hold` must fire."""
+    tb = TB(dut)
+    await tb.reset()
+    tb.require_asserts()
+    await tb.cycle(s_valid=1, s_ready=0, s_data=0x5A)
+    await tb.cycle(s_valid=0, s_ready=0)
+    await ClockCycles(dut.clk, 5)
+
+
+@cocotb.test(expect_error=SimFailure)
+async def stable_violation_fires(dut):
+    """An offer whose payload changes while not ready: `stable` must fire."""
+    tb = TB(dut)
+    await tb.reset()
+    tb.require_asserts()
+    await tb.cycle(s_valid=1, s_ready=0, s_data=0x5A)
+    await tb.cycle(s_valid=1, s_ready=0, s_data=0xA5)
+    await ClockCycles(dut.clk, 5)
+
+
+@cocotb.test(expect_error=SimFailure)
+async def pulse_violation_fires(dut):
+    """A command pulse while the receiver is not ready: `pulse` must fire."""
+    tb = TB(dut)
+    await tb.reset()
+    tb.require_asserts()
+    await tb.cycle(p_valid=1, p_ready=1)
+    await tb.cycle(p_valid=1, p_ready=0)
+    await ClockCycles(dut.clk, 5)
+
+
+@cocotb.test(expect_error=SimFailure)
+async def orphan_response_fires(dut):
+    """A response with no command in flight: `no_orphan` must fire."""
+    tb = TB(dut)
+    await tb.reset()
+    tb.require_asserts()
+    await tb.cycle(cmd_fire=1)
+    await tb.cycle(cmd_fire=0, rsp_fire=1)
+    await tb.cycle(rsp_fire=1)
+    await ClockCycles(dut.clk, 5)
+
+
+@cocotb.test(expect_error=SimFailure)
+async def second_command_fires(dut):
+    """A second command before the first one's response: `one_deep` must fire."""
+    tb = TB(dut)
+    await tb.reset()
+    tb.require_asserts()
+    await tb.cycle(cmd_fire=1)
+    await tb.cycle(cmd_fire=0)
+    await tb.cycle(cmd_fire=1)
+    await ClockCycles(dut.clk, 5)
+
+
+# ---- pytest entry: legal traffic on both simulators; each violation alone on Verilator --------
+from verif.blocks import BLOCKS  # noqa: E402
+from verif.runner import run_block  # noqa: E402
+
+_BLOCK = BLOCKS["stream_assert"]
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets))
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_stream_assert(sim, paramset, capfd):
+    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset, testcase="legal_traffic")
+    assert n_fail == 0 and n_pass == 1, f"legal traffic: {n_fail} failed, {n_pass} passed"
+    assert "Assertion failed" not in capfd.readouterr().out, "an assertion fired on legal traffic"
+    if sim != "verilator":
+        return
+    for test, (inst, msg) in VIOLATIONS.items():
+        n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset, testcase=test)
+        out = capfd.readouterr().out
+        # the test passes only by the simulator stopping (expect_error=SimFailure) ...
+        assert n_fail == 0 and n_pass == 1, f"{test}: {n_fail} failed, {n_pass} passed"
+        # ... and the stop must be this checker's assertion
+        assert f"Assertion failed in stream_assert_harness.{inst}: {msg}" in out, \
+            f"{test}: the simulator did not report {inst}: {msg!r}"
