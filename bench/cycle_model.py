@@ -4,7 +4,7 @@
                                      build/bench/top_verilator.json when present)
 
 Per-unit formulas are the docs' (docs/uc_unit.md "Pipeline and cycle count", docs/units.md
-"Cycles"); the UC formula is the one of ``verif.uc_driver.UcLayer.est_cycles`` (checked equal
+"Cycles"); the UC formula is the one of ``verif.common.uc_stimulus.UcLayer.est_cycles`` (checked equal
 here on sampled layers).  Calibration:
 
 * UC: per mode, a least-squares fit of ``measured - formula = a*N + b*C + c`` on every layer the
@@ -153,7 +153,7 @@ def counts(layer, sparsity, rule, rng):
 
 
 def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1):
-    """verif.uc_driver.UcLayer.est_cycles, from the per-filter / per-channel non-zero counts."""
+    """verif.common.uc_stimulus.UcLayer.est_cycles, from the per-filter / per-channel non-zero counts."""
     k, s, p = layer["k"], layer["s"], layer["p"]
     ho, wo = out_size(h, k, s, p), out_size(w, k, s, p)
     n, c = len(fwd), len(bwd)
@@ -367,8 +367,10 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False):
 
 
 def check_formula_against_driver():
-    """uc_formula must equal verif.uc_driver.UcLayer.est_cycles (a few sampled layers)."""
-    from verif.uc_driver import Mode, UcCommand, UcLayer, UcParams, make_weights
+    """uc_formula must equal verif.common.uc_stimulus.UcLayer.est_cycles (a few sampled layers)."""
+    from sparsetrain.uc import Mode, UcCommand, UcParams
+    from verif.common.uc_stimulus import UcLayer
+    from verif.common.uc_random import make_weights
     p = UcParams(lanes=8)
     rng = np.random.default_rng(3)
     for (c, n, hw, k, s, dw) in [(8, 12, 9, 3, 1, False), (6, 10, 11, 5, 2, False), (8, 8, 7, 3, 2, True),
@@ -390,7 +392,7 @@ def top_check(cal: Calib, top: dict, lanes: int) -> list[dict]:
     """The model's prediction of the simulated demo training step / inference vs the counters."""
     out = []
     from bench.top_bench_tests import NETS
-    from verif.uc_driver import UcParams
+    from sparsetrain.uc import UcParams
     for rec in top["records"]:
         if rec["kind"] == "dma":
             continue

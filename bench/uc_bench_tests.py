@@ -18,11 +18,12 @@ import zlib
 import cocotb
 import numpy as np
 
+from sparsetrain.uc import Mode, Sel, UcCommand, UcParams, to_s, words_to_map
 from verif.common.checks import dut_params
-from verif.models import depthwise_dense, encode_sparse
+from verif.common.uc_random import place_stack
+from verif.common.uc_stimulus import UcLayer
+from verif.models import depthwise_dense, encode_sparse, prune, uc_expected
 from verif.uc_bfm import UcBfm, status_name
-from verif.uc_driver import (Mode, Sel, UcCommand, UcLayer, UcParams, place_stack, sparsify, to_s,
-                             words_to_map)
 
 
 def build_weights(rng, spec: dict, sparsity: float, pruning: str):
@@ -30,11 +31,11 @@ def build_weights(rng, spec: dict, sparsity: float, pruning: str):
     if spec.get("depthwise"):
         dw = rng.integers(-63, 64, size=(c, 1, k, k)).astype(np.int16)
         dw[dw == 0] = 1
-        dw = sparsify(dw, sparsity, pruning) if sparsity else dw
+        dw = prune(dw, sparsity, pruning) if sparsity else dw
         return encode_sparse(depthwise_dense(dw))
     w = rng.integers(-63, 64, size=(n, c, k, k)).astype(np.int16)
     w[w == 0] = 1   # dense means dense
-    return encode_sparse(sparsify(w, sparsity, pruning) if sparsity else w)
+    return encode_sparse(prune(w, sparsity, pruning) if sparsity else w)
 
 
 def first_mismatch(name: str, got: np.ndarray, exp: np.ndarray) -> str | None:
@@ -88,10 +89,10 @@ async def bench_layers(dut):
                                                             dy=dy).images()[Sel.STACK].items()})
             await bfm.load(img)
             t_load = time.time() - t0
-            exp_f = cmds[Mode.FWD].expected(sw, x=x, bias=bias)
-            exp_b = cmds[Mode.BWD_DATA].expected(sw, dy=dy)
-            exp_w = cmds[Mode.WGRAD].expected(sw, x=x, dy=dy)
-            exp_u = cmds[Mode.UPDATE].expected(sw, bias=bias, grad=exp_w["grad"], bgrad=exp_w["bgrad"])
+            exp_f = uc_expected(cmds[Mode.FWD], sw, x=x, bias=bias)
+            exp_b = uc_expected(cmds[Mode.BWD_DATA], sw, dy=dy)
+            exp_w = uc_expected(cmds[Mode.WGRAD], sw, x=x, dy=dy)
+            exp_u = uc_expected(cmds[Mode.UPDATE], sw, bias=bias, grad=exp_w["grad"], bgrad=exp_w["bgrad"])
             tag = f"{spec['layer']} sparsity={sparsity} {pruning}"
             for mode, cmd in cmds.items():
                 ml = UcLayer(cmd=cmd, sw=sw, params=p)

@@ -9,7 +9,7 @@
 4. Fine-tune only the kept weights on the accelerator top (rtl/top/accel_top.v) under Verilator
    (or Icarus): one program per mini-batch of 32, DEMO_IMAGES training images per epoch,
    DEMO_EPOCHS epochs. The same fine-tuning runs on the bit-exact NumPy model
-   (verif.net.train_step_model); after every epoch the weights of both must be identical.
+   (verif.models.network.train_step_model); after every epoch the weights of both must be identical.
 5. Report: accuracy (dense float, pruned before fine-tuning, after fine-tuning), cycles per
    training image, projected training time at 200 MHz, the same fine-tuning's wall time in
    float NumPy on this CPU; per-layer cycles dense against sparse (every command of a training
@@ -39,8 +39,9 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-from verif.net import (A_FRAC, Conv, Gap, Linear, MaxPool, Net, accuracy_float, infer_model,
-                       masks_of, quantize_params, train_float, train_step_model)
+from sparsetrain.net import A_FRAC, Conv, Gap, Linear, MaxPool, Net, masks_of, quantize_params
+from sparsetrain.float_train import accuracy_float, train_float
+from verif.models.network import infer_model, train_step_model
 
 CLOCK_HZ = 200e6
 DECK_EPOCHS = 100
@@ -437,8 +438,8 @@ def run(k: Knobs) -> int:
     ds = load_npz(k.data, k.seed, k.data_layout) if k.data else load_digits_data(k.seed)
     net = make_net(ds.x_train.shape[1:], ds.classes)
     # does the network fit the accelerator? (before any work)
-    from verif.accel_driver import check_fits, plan
-    from verif.uc_driver import UcParams
+    from sparsetrain.driver import check_fits, plan
+    from sparsetrain.uc import UcParams
     p = UcParams.from_hdl(DEMO_PARAMS)
     rng = np.random.default_rng(k.seed)
     init = net.init_float(rng)
@@ -620,7 +621,7 @@ def run(k: Knobs) -> int:
 
 
 def _float_of(net, q):
-    from verif.net import dequantize_params
+    from sparsetrain.net import dequantize_params
     return dequantize_params(net, q)
 
 

@@ -23,8 +23,9 @@ from cocotb.queue import Queue
 import cocotb.utils
 from cocotb.triggers import ClockCycles, Event, ReadOnly, RisingEdge, SimTimeoutError, with_timeout
 
+from sparsetrain.uc import CMD_FIELDS, Mode, Sel, Status, UcParams, to_s
 from verif.common.stream import never, random_pause
-from verif.uc_driver import CMD_FIELDS, Mode, Sel, Status, UcLayer, UcParams, describe_addr, to_s
+from verif.common.uc_stimulus import UcLayer, describe_addr
 
 
 @dataclass

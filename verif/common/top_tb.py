@@ -30,8 +30,8 @@ from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 
 from verif.common import top_cov
-from verif.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
-from verif.uc_driver import Sel, UcParams
+from sparsetrain.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
+from sparsetrain.uc import Sel, UcParams
 
 HOST_SIZE = 1 << 20
 HIGH_ALIAS = 0xFFF0_0000          # the host RAM again, at addresses with bits 31:20 set

@@ -3,7 +3,7 @@
 * soft reset in the middle of AXI transactions (the AXI rules hold, the next program is exact),
   a runaway program stopped by soft reset and by the WATCHDOG register;
 * every descriptor field's high and reserved bits (one at a time, against the field table
-  ``verif.program.FIELDS``), label words with bits 31:16 set;
+  ``sparsetrain.program.FIELDS``), label words with bits 31:16 set;
 * host addresses: unaligned, past 2^32 (also through a loop's step), program address;
 * bus details: PROG_LEN / PROG_ADDR latched at START, an error beat in a LOAD, IRQ set against
   clear in the same cycle, AXI-Lite byte strobes, a STORE after a write error, defined values
@@ -22,8 +22,8 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from verif.common.top_tb import (HIGH_ALIAS, TB, ValidHoldWatch, axil_write_strb, seed_str,
                                  store_and_read)
-from verif.program import (DESC_WORDS, FIELDS, RSV_ERR, Err, Mem, Op, Program, Reg, encode,
-                           reserved_error, used_mask, used_words, words_to_bytes)
+from sparsetrain.program import (DESC_WORDS, FIELDS, RSV_ERR, Err, Mem, Op, Program, Reg, encode,
+                                 reserved_error, used_mask, used_words, words_to_bytes)
 
 PROG_A, PROG_B = 0x8000, 0x9000
 

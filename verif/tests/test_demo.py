@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from verif import demo
-from verif.net import Conv, Gap, Linear, MaxPool, Net, accuracy_float, train_float  # noqa: F401
+from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net  # noqa: F401
+from sparsetrain.float_train import accuracy_float, train_float  # noqa: F401
 
 
 # ---------------------------------------------------------------------------------- knobs
@@ -65,9 +66,9 @@ def test_data_nhwc_is_transposed_and_net_fits(tmp_path):
     assert ds.x_train.shape[1:] == (3, 32, 32)
     assert ds.x_train.min() >= 0 and ds.x_train.max() <= 1
     net = demo.make_net(ds.x_train.shape[1:], ds.classes)
-    from verif.accel_driver import check_fits, plan
-    from verif.net import quantize_params
-    from verif.uc_driver import UcParams
+    from sparsetrain.driver import check_fits, plan
+    from sparsetrain.net import quantize_params
+    from sparsetrain.uc import UcParams
     p = UcParams.from_hdl(demo.DEMO_PARAMS)
     check_fits(net, p)
     plan(net, quantize_params(net, net.init_float(np.random.default_rng(0)), 0.0), p)
@@ -214,7 +215,7 @@ def test_float_pretraining_learns_digits():
 
 
 def test_float_gradients_match_finite_differences():
-    from verif.net import backward_float, forward_float, softmax_xent_float
+    from sparsetrain.float_train import backward_float, forward_float, softmax_xent_float
     rng = np.random.default_rng(3)
     net = Net((2, 6, 6), [Conv(3), MaxPool(), Conv(4, stride=1), Gap(), Linear(3)])
     p = net.init_float(rng)
@@ -243,7 +244,7 @@ def test_masked_finetune_keeps_pruned_weights_zero_and_first_conv_dense():
     q, qdense = demo.prune_quantize(net, p, 0.85, "threshold")
     assert q.convs[0].nnz == qdense.convs[0].nnz                        # first conv dense
     assert abs(demo.sparsity_of(q)["pruned_convs"] - 0.85) < 0.01
-    from verif.net import dequantize_params, masks_of
+    from sparsetrain.net import dequantize_params, masks_of
     masks = masks_of(q, net)
     p2, _ = train_float(net, dequantize_params(net, q), ds.x_train[:64], ds.y_train[:64], 1, 32, 0.05, 0.0,
                         masks=masks)
@@ -251,10 +252,10 @@ def test_masked_finetune_keeps_pruned_weights_zero_and_first_conv_dense():
 
 
 def test_command_tags_match_build_program():
-    from verif.accel_driver import build_program
+    from sparsetrain.driver import build_program
     from verif.demo_tb import command_tags
-    from verif.program import HostHeap, Op
-    from verif.uc_driver import UcParams
+    from sparsetrain.program import HostHeap, Op
+    from sparsetrain.uc import UcParams
     net = demo.make_net((1, 8, 8), 10)
     q, _ = demo.prune_quantize(net, net.init_float(np.random.default_rng(0)), 0.85, "threshold")
     mem = {}

@@ -1,6 +1,6 @@
 """cocotb tests for rtl/common/requant.v, plus the pytest entry that runs them on both simulators.
 
-Reference: verif.models.numerics.requant (bit-exact).  m_sat reference: the rounded value left the
+Reference: sparsetrain.numerics.requant (bit-exact).  m_sat reference: the rounded value left the
 OUT_W range, except a negative overflow with relu on (that is an exact 0, not a clip).
 """
 
@@ -18,7 +18,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 from verif.common import fcov
 from verif.common.checks import Scoreboard, dut_params, to_signed, to_unsigned
 from verif.common.stream import StreamMonitor, StreamSink, StreamSource, random_pause
-from verif.models import numerics
+from sparsetrain import numerics
 
 N_CASES = int(os.environ.get("N_CASES", "500"))
 # generous: worst case ~3 cycles per word with idles and back-pressure

@@ -26,11 +26,12 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
 from pyuvm import (ConfigDB, uvm_analysis_port, uvm_component, uvm_driver, uvm_env, uvm_root,
                    uvm_sequence, uvm_sequence_item, uvm_sequencer, uvm_subscriber, uvm_test)
 
+from sparsetrain.uc import CMD_FIELDS, Mode, Sel, Status, UcParams, to_u
 from verif.common.checks import dut_params, seed
 from verif.common.unit_env import high_bits
+from verif.common.uc_random import Constraints, random_layer
+from verif.common.uc_stimulus import UcLayer, readback_plan
 from verif.uc_bfm import UcBfm, UcResponse, UcResult, compare, status_name
-from verif.uc_driver import (CMD_FIELDS, Constraints, Mode, Sel, Status, UcLayer, UcParams,
-                             random_layer, readback_plan, to_u)
 
 UC_CASES = int(os.environ.get("UC_CASES", "16"))
 HDL_DEFAULTS = UcParams().to_hdl()
@@ -713,8 +714,10 @@ async def checker_catches_wrong_expectation(dut):
 async def back_to_back_chain(dut, stall):
     """FWD -> BWD_DATA -> WGRAD(gacc=0) -> WGRAD(gacc=1) -> UPDATE -> FWD back to back, memories
     loaded once, compared at the end against the models chained."""
-    from verif.uc_driver import UcCommand, UcLayer, make_weights, place_stack, map_to_words
-    from verif.models import conv_forward
+    from sparsetrain.uc import UcCommand, map_to_words
+    from verif.common.uc_random import make_weights, place_stack
+    from verif.common.uc_stimulus import UcLayer
+    from verif.models import conv_forward, uc_expected
     p = params()
     rnd = random.Random(random.getrandbits(32))
     rng = np.random.default_rng(rnd.getrandbits(32))
@@ -743,11 +746,11 @@ async def back_to_back_chain(dut, stall):
         UcCommand(**{**cmd0.__dict__, **base, "mode": Mode.FWD, "y_base": y2b, "relu": 1}),
     ]
     # chained models
-    y = cmds[0].expected(sw, x=x, bias=bias)["y"]
-    dx = cmds[1].expected(sw, dy=y)["dx"]
-    g1 = cmds[2].expected(sw, x=x, dy=y)
-    g2 = cmds[3].expected(sw, x=x, dy=y, grad=g1["grad"], bgrad=g1["bgrad"])
-    up = cmds[4].expected(sw, bias=bias, grad=g2["grad"], bgrad=g2["bgrad"])
+    y = uc_expected(cmds[0], sw, x=x, bias=bias)["y"]
+    dx = uc_expected(cmds[1], sw, dy=y)["dx"]
+    g1 = uc_expected(cmds[2], sw, x=x, dy=y)
+    g2 = uc_expected(cmds[3], sw, x=x, dy=y, grad=g1["grad"], bgrad=g1["bgrad"])
+    up = uc_expected(cmds[4], sw, bias=bias, grad=g2["grad"], bgrad=g2["bgrad"])
     sw2 = sw.with_values(up["wgt"])
     y2 = conv_forward(x, sw2, up["bias"], stride=stride, pad=pad, relu=True, shift=8)
     # load once
@@ -776,7 +779,7 @@ async def back_to_back_chain(dut, stall):
     for sel in (Sel.BIAS, Sel.BGRAD):
         got[sel] = await bfm.read(sel, range(2, 2 + n))
     errs = []
-    from verif.uc_driver import words_to_map, to_s
+    from sparsetrain.uc import words_to_map, to_s
     for name, base_, ref in (("X", xb, x), ("Y", yb, y), ("dX", dxb, dx), ("Y after update", y2b, y2)):
         m = words_to_map([got[Sel.STACK][base_ + i] for i in range(p.map_words(*ref.shape))], ref.shape, p.lanes)
         bad = np.argwhere(m != ref)
