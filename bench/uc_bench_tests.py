@@ -20,10 +20,10 @@ import numpy as np
 
 from sparsetrain.uc import Mode, Sel, UcCommand, UcParams, to_s, words_to_map
 from verif.common.checks import dut_params
+from verif.common.uc_bfm import UcBfm, status_name
 from verif.common.uc_random import place_stack
 from verif.common.uc_stimulus import UcLayer
 from verif.models import depthwise_dense, encode_sparse, prune, uc_expected
-from verif.uc_bfm import UcBfm, status_name
 
 
 def build_weights(rng, spec: dict, sparsity: float, pruning: str):

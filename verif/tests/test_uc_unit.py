@@ -1,7 +1,7 @@
 """pyuvm testbench of the UC unit through verif/hdl/uc_unit_harness.v (contract: docs/uc_unit.md).
 
 Structure (as pyuvm's TinyALU example): the sequence item is one command with everything it reads
-(:class:`UcItem`, constrained-random ``randomize()``); :class:`verif.uc_bfm.UcBfm` owns the pins;
+(:class:`UcItem`, constrained-random ``randomize()``); :class:`verif.common.uc_bfm.UcBfm` owns the pins;
 the Driver loads the memories through the harness host port and offers the command (random valid
 delays); the Monitor waits for the response (random ready back-pressure), reads the output
 buffers back and publishes a :class:`UcResult`; the Scoreboard compares every element with
@@ -28,10 +28,10 @@ from pyuvm import (ConfigDB, uvm_analysis_port, uvm_component, uvm_driver, uvm_e
 
 from sparsetrain.uc import CMD_FIELDS, Mode, Sel, Status, UcParams, to_u
 from verif.common.checks import dut_params, seed
+from verif.common.uc_bfm import UcBfm, UcResponse, UcResult, compare, status_name
 from verif.common.unit_env import high_bits
 from verif.common.uc_random import Constraints, random_layer
 from verif.common.uc_stimulus import UcLayer, readback_plan
-from verif.uc_bfm import UcBfm, UcResponse, UcResult, compare, status_name
 
 UC_CASES = int(os.environ.get("UC_CASES", "16"))
 HDL_DEFAULTS = UcParams().to_hdl()
