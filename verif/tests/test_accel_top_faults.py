@@ -404,8 +404,8 @@ async def defined_values_after_reset(dut):
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from flow.blocks import BLOCKS  # noqa: E402
+from flow.runner import run_block  # noqa: E402
 
 _BLOCK = BLOCKS["accel_top_faults"]
 

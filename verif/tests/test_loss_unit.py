@@ -257,8 +257,8 @@ async def coverage_closed(dut):
 
 
 # ================================================ pytest entry: both simulators, every set
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from flow.blocks import BLOCKS  # noqa: E402
+from flow.runner import run_block  # noqa: E402
 
 _BLOCK = BLOCKS.get("loss_unit")
 
@@ -266,7 +266,7 @@ _BLOCK = BLOCKS.get("loss_unit")
 def test_luts_match_model():
     """rtl/loss_unit/loss_luts.v is what scripts/gen_loss_luts.py makes from the model's tables."""
     import importlib.util
-    from verif.blocks import ROOT
+    from flow.blocks import ROOT
     spec_ = importlib.util.spec_from_file_location("gen_loss_luts", ROOT / "scripts" / "gen_loss_luts.py")
     mod = importlib.util.module_from_spec(spec_)
     spec_.loader.exec_module(mod)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from verif.blocks import ROOT
+from flow.blocks import ROOT
 from sparsetrain.program import (DESC_WORDS, FIELDS, RSV_ERR, Err, Mem, Op, Program, docs_with_fields, encode,
                                  reserved_error, used_mask, verilog_desc_check)
 

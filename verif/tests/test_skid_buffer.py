@@ -128,8 +128,8 @@ async def monitor_catches_stream_rule_violation(dut):
 
 
 # ---- pytest entry -------------------------------------------------------------------------------
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from flow.blocks import BLOCKS  # noqa: E402
+from flow.runner import run_block  # noqa: E402
 
 _BLOCK = BLOCKS["skid_buffer"]
 

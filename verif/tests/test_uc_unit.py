@@ -800,8 +800,8 @@ async def back_to_back_chain(dut, stall):
 
 
 # ==================================================== pytest entry: both simulators, both sets
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from flow.blocks import BLOCKS  # noqa: E402
+from flow.runner import run_block  # noqa: E402
 
 _BLOCK = BLOCKS.get("uc_unit")
 
