@@ -116,7 +116,7 @@ cov: $(STAMP) sysdeps
 	exit $$rc
 
 demo: $(STAMP) sysdeps
-	SIM=$(SIM) $(PY) -m verif.demo
+	SIM=$(SIM) $(PY) -m demo
 
 bench: $(STAMP) sysdeps
 	$(PY) -m bench.run_all

