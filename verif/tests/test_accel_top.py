@@ -29,8 +29,9 @@ from cocotb.triggers import ClockCycles
 from sparsetrain.program import Err, HostHeap, Mem, Op, Program, Reg, words_to_bytes
 from sparsetrain.uc import Mode, to_s, words_to_map
 from verif.common import top_cov
+from verif.common.top_stimulus import digits_batch, small_cnn
 from verif.common.top_tb import (HIGH_ALIAS, HOST_SIZE, TB, add_layer_loads, check_tensor,
-                                 check_words, prog_depth, seed_str, store_and_read)
+                                 check_words, prog_depth, run_uc_layer, seed_str, store_and_read)
 from verif.common.uc_random import Constraints, random_layer
 
 TOP_CASES = int(os.environ.get("TOP_CASES", "3"))
@@ -142,16 +143,6 @@ async def load_store_round_trip_every_memory(dut):
         got = await store_and_read(tb, mem, 3, len(words))
         check_words(f"{mem.name} round trip", got, words)
     top_cov.export()
-
-
-async def run_uc_layer(tb: TB, layer) -> None:
-    """LOAD everything a UcLayer reads, its UC command, END; fails on a program error."""
-    prog = Program()
-    add_layer_loads(tb, prog, layer)
-    prog.uc(layer.cmd)
-    prog.end()
-    err, pc = await tb.run(prog)
-    assert err == 0, f"{layer.mode.name}: error {err:#x} at descriptor {pc} (seed {_seed()})"
 
 
 @cocotb.test()
@@ -344,26 +335,6 @@ async def soft_reset_stops_a_running_program(dut):
     top_cov.export()
 
 
-def _digits_batch(batch: int, seed: int):
-    from sklearn.datasets import load_digits
-    from verif.models import quantize
-    from sparsetrain.net import A_FRAC
-    d = load_digits()
-    rng = np.random.default_rng(seed)
-    idx = rng.choice(len(d.target), batch, replace=False)
-    return quantize(d.images[idx][:, None] / 16.0, A_FRAC), d.target[idx]
-
-
-def _test_net(sparsity: float = 0.85):
-    from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
-    net = Net((1, 8, 8), [Conv(8), MaxPool(), Conv(16), Gap(), Linear(10)])
-    q = quantize_params(net, net.init_float(np.random.default_rng(7)), sparsity)
-    # the first conv stays dense (1 input channel): prune only the second, as in the issue
-    q0 = quantize_params(net, net.init_float(np.random.default_rng(7)), 0.0)
-    q.convs[0] = q0.convs[0]
-    return net, q
-
-
 @cocotb.test(timeout_time=20, timeout_unit="sec")
 @cocotb.parametrize((("train", "stalls"), [(True, False), (False, False), (False, True)]))
 async def minibatch_matches_model_layer_by_layer(dut, train, stalls):
@@ -376,8 +347,8 @@ async def minibatch_matches_model_layer_by_layer(dut, train, stalls):
     from verif.models.network import infer_model, train_step_model
     tb = TB(dut, stalls=stalls)
     await tb.reset()
-    net, q = _test_net()
-    images, labels = _digits_batch(4, 11)
+    net, q = small_cnn()
+    images, labels = digits_batch(4, 11)
     run = build_program(net, q, tb.p, images, labels, tb.ram.write, tb.heap, lr=0.05, train=train)
     await run.start(tb.axil, tb.ram.write, tb.heap)
     code, pc = await tb.wait_done(1_000_000, poll=100)
