@@ -1,4 +1,5 @@
-"""`make demo`'s report: per-layer cycles, build/demo/results.{md,json} and the two plots."""
+"""`make demo`'s report: the network's and layers' names, per-layer cycles,
+build/demo/results.{md,json} and the two plots."""
 
 from __future__ import annotations
 
@@ -7,10 +8,39 @@ from pathlib import Path
 
 import numpy as np
 
-from demo.network import layer_names
-from sparsetrain.net import Net
+from sparsetrain.net import Conv, Gap, MaxPool, Net
 
 OUT = Path("build/demo")
+
+
+def net_name(net: Net) -> str:
+    parts = []
+    for i, l in enumerate(net.layers):
+        if isinstance(l, Conv):
+            parts.append(f"conv{l.k}x{l.k}({net.in_shape_of(i)[0]}->{l.cout})")
+        elif isinstance(l, MaxPool):
+            parts.append("MP")
+        elif isinstance(l, Gap):
+            parts.append("GAP")
+        else:
+            parts.append(f"FC({net.in_shape_of(i)[0]}->{l.cout})")
+    return "-".join(parts)
+
+
+def layer_names(net: Net) -> list[str]:
+    names, nc, npool = [], 0, 0
+    for i, l in enumerate(net.layers):
+        if isinstance(l, Conv):
+            nc += 1
+            names.append(f"conv{nc} {net.in_shape_of(i)[0]}->{l.cout}")
+        elif isinstance(l, MaxPool):
+            npool += 1
+            names.append(f"maxpool{npool}")
+        elif isinstance(l, Gap):
+            names.append("GAP")
+        else:
+            names.append(f"FC {net.in_shape_of(i)[0]}->{l.cout} + loss")
+    return names
 
 
 def per_layer(net: Net, cycles: dict, batch: int) -> dict:

@@ -16,9 +16,10 @@
    step timed alone on the RTL). build/demo/results.{md,json}, accuracy_loss.png,
    cycles_per_layer.png.
 
-Knobs (environment): demo/knobs.py and the README. Modules: knobs, data, network, report, this
-run (the flow above, the simulator in a background thread) and tb (the cocotb side). Exit status: 0 when the RTL and the model
-agree, 1 when they do not, 2 on a bad knob or data file.
+Knobs (environment): demo/knobs.py and the README. Exit status: 0 when the RTL and the model
+agree, 1 when they do not, 2 on a bad knob or data file. The package: knobs, data, report, this
+module (the flow above, the network, the simulator in a background thread) and tb (the cocotb
+side).
 """
 
 from __future__ import annotations
@@ -32,19 +33,70 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
+# single-threaded BLAS: the float training's small matrices run 10x faster than with threads
+# fighting over 2 shared cores (set before NumPy loads)
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
+import numpy as np  # noqa: E402
 
 from demo.data import load_digits_data, load_npz
 from demo.knobs import DEMO_PARAMS, KnobError, Knobs, read_knobs
-from demo.network import (accuracy_int, float_params, make_net, net_name, prune_quantize, same_params,
-                          quantize_images, sparsity_of)
-from demo.report import OUT, per_layer, plots, write_results
+from demo.report import OUT, net_name, per_layer, plots, write_results
 from sparsetrain.float_train import accuracy_float, train_float
-from sparsetrain.net import masks_of, quantize_params
+from sparsetrain.net import (A_FRAC, Conv, Gap, Linear, MaxPool, Net, dequantize_params, masks_of,
+                             quantize_params)
+from sparsetrain.numerics import quantize
 from verif.models.network import infer_model, train_step_model
 
 CLOCK_HZ = 200e6
 DECK_EPOCHS = 100
+
+
+# ------------------------------------------------------------------------------------ network
+def make_net(in_shape, classes: int) -> Net:
+    """conv3x3(16)-ReLU-MP-conv3x3(32)-ReLU[-MP-conv3x3(32)-ReLU for maps >= 16]-GAP-linear."""
+    layers = [Conv(16), MaxPool(), Conv(32)]
+    if min(in_shape[1:]) >= 16:
+        layers += [MaxPool(), Conv(32)]
+    return Net(tuple(in_shape), layers + [Gap(), Linear(classes)])
+
+
+def prune_quantize(net: Net, params: list, sparsity: float, rule: str):
+    """Prune every conv except the first (which stays dense), quantize everything."""
+    q = quantize_params(net, params, sparsity, rule)
+    dense = quantize_params(net, params, 0.0)
+    first = min(dense.convs)
+    q.convs[first] = dense.convs[first]
+    return q, dense
+
+
+def sparsity_of(q) -> dict:
+    pruned = [i for i in sorted(q.convs) if i != min(q.convs)]
+    nnz = sum(q.convs[i].nnz for i in pruned)
+    tot = sum(int(np.prod(q.convs[i].shape)) for i in pruned)
+    all_nnz = sum(sw.nnz for sw in q.convs.values()) + sum(int(np.count_nonzero(w)) for w in q.lin_w.values())
+    all_tot = sum(int(np.prod(sw.shape)) for sw in q.convs.values()) + sum(w.size for w in q.lin_w.values())
+    return {"pruned_convs": 1 - nnz / tot if tot else 0.0, "all_weights": 1 - all_nnz / all_tot}
+
+
+def quantize_images(x):
+    return quantize(x, A_FRAC)
+
+
+def accuracy_int(net, q, xq, y) -> float:
+    return float(np.mean(np.array(infer_model(net, q, xq)) == y)) if len(y) else 0.0
+
+
+def same_params(a, b) -> bool:
+    return (all(np.array_equal(a.convs[i].values, b.convs[i].values) for i in a.convs)
+            and all(np.array_equal(a.lin_w[i], b.lin_w[i]) for i in a.lin_w)
+            and all(np.array_equal(a.biases[i], b.biases[i]) for i in a.biases))
+
+
+def float_params(net: Net, q) -> list:
+    """Integer parameters back to float (the float NumPy fine-tuning's start)."""
+    return dequantize_params(net, q)
 
 
 # ----------------------------------------------------------------------------------- simulator

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from demo import data, knobs, network, run
+from demo import data, knobs, run
 from sparsetrain.float_train import accuracy_float, train_float  # noqa: F401
 from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net  # noqa: F401
 
@@ -65,7 +65,7 @@ def test_data_nhwc_is_transposed_and_net_fits(tmp_path):
     ds = data.load_npz(_npz(tmp_path, x=x, y=np.arange(40) % 10), 1)
     assert ds.x_train.shape[1:] == (3, 32, 32)
     assert ds.x_train.min() >= 0 and ds.x_train.max() <= 1
-    net = network.make_net(ds.x_train.shape[1:], ds.classes)
+    net = run.make_net(ds.x_train.shape[1:], ds.classes)
     from sparsetrain.driver import check_fits, plan
     from sparsetrain.net import quantize_params
     from sparsetrain.uc import UcParams
@@ -206,7 +206,7 @@ def test_data_missing_and_unreadable(tmp_path):
 # ------------------------------------------------------------------- pre-training and pruning
 def test_float_pretraining_learns_digits():
     ds = data.load_digits_data(1)
-    net = network.make_net((1, 8, 8), 10)
+    net = run.make_net((1, 8, 8), 10)
     p0 = net.init_float(np.random.default_rng(1))
     before = accuracy_float(net, p0, ds.x_test, ds.y_test)
     p1, losses = train_float(net, p0, ds.x_train, ds.y_train, 5, 32, 0.05, 0.9, np.random.default_rng(2))
@@ -239,11 +239,11 @@ def test_float_gradients_match_finite_differences():
 
 def test_masked_finetune_keeps_pruned_weights_zero_and_first_conv_dense():
     ds = data.load_digits_data(1)
-    net = network.make_net((1, 8, 8), 10)
+    net = run.make_net((1, 8, 8), 10)
     p = net.init_float(np.random.default_rng(0))
-    q, qdense = network.prune_quantize(net, p, 0.85, "threshold")
+    q, qdense = run.prune_quantize(net, p, 0.85, "threshold")
     assert q.convs[0].nnz == qdense.convs[0].nnz                        # first conv dense
-    assert abs(network.sparsity_of(q)["pruned_convs"] - 0.85) < 0.01
+    assert abs(run.sparsity_of(q)["pruned_convs"] - 0.85) < 0.01
     from sparsetrain.net import dequantize_params, masks_of
     masks = masks_of(q, net)
     p2, _ = train_float(net, dequantize_params(net, q), ds.x_train[:64], ds.y_train[:64], 1, 32, 0.05, 0.0,
@@ -256,8 +256,8 @@ def test_command_tags_match_build_program():
     from demo.tb import command_tags
     from sparsetrain.program import HostHeap, Op
     from sparsetrain.uc import UcParams
-    net = network.make_net((1, 8, 8), 10)
-    q, _ = network.prune_quantize(net, net.init_float(np.random.default_rng(0)), 0.85, "threshold")
+    net = run.make_net((1, 8, 8), 10)
+    q, _ = run.prune_quantize(net, net.init_float(np.random.default_rng(0)), 0.85, "threshold")
     mem = {}
     prog_run = build_program(net, q, UcParams.from_hdl(knobs.DEMO_PARAMS), np.zeros((1, 1, 8, 8), np.int16), [3],
                         lambda a, d: mem.update({a: d}), HostHeap(size=1 << 22), debug=False)
