@@ -212,16 +212,10 @@ def _rtl_seed(request, rtl_seed_index):
     env = {"COCOTB_RANDOM_SEED": str(seed)}
     if cfg.getoption("seeds") > 1:
         env["RTL_RUN_TAG"] = f"seed{idx}"
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    mp = request.getfixturevalue("monkeypatch")     # restores the environment afterwards
+    for k, v in env.items():
+        mp.setenv(k, v)
+    yield
 
 
 @pytest.hookimpl(hookwrapper=True)
