@@ -20,7 +20,8 @@ import numpy as np
 
 from sparsetrain.uc import Mode, Sel, UcCommand, UcParams, to_s, words_to_map
 from verif.common.checks import dut_params
-from verif.common.uc_bfm import UcBfm, status_name
+from verif.common.units.common import status_name
+from verif.common.units.uc import load_images, make_uc_bfm
 from verif.common.uc_random import place_stack
 from verif.common.uc_stimulus import UcLayer
 from verif.models import depthwise_dense, encode_sparse, prune, uc_expected
@@ -51,7 +52,7 @@ async def bench_layers(dut):
     p = UcParams.from_hdl(dut_params(UcParams().to_hdl()))
     cfg = json.loads(os.environ["UC_BENCH_CFG"])
     out_path = os.environ["UC_BENCH_OUT"]
-    bfm = UcBfm(dut, p, checks=False)
+    bfm = make_uc_bfm(dut, p, checks=False)
     await bfm.reset()
     rows, errors = [], []
     for spec in cfg["layers"]:
@@ -87,7 +88,7 @@ async def bench_layers(dut):
             img = lay.images()
             img[Sel.STACK].update({a: v for a, v in UcLayer(cmd=cmds[Mode.WGRAD], sw=sw, params=p, x=x,
                                                             dy=dy).images()[Sel.STACK].items()})
-            await bfm.load(img)
+            await load_images(bfm, img)
             t_load = time.time() - t0
             exp_f = uc_expected(cmds[Mode.FWD], sw, x=x, bias=bias)
             exp_b = uc_expected(cmds[Mode.BWD_DATA], sw, dy=dy)
@@ -96,7 +97,7 @@ async def bench_layers(dut):
             tag = f"{spec['layer']} sparsity={sparsity} {pruning}"
             for mode, cmd in cmds.items():
                 ml = UcLayer(cmd=cmd, sw=sw, params=p)
-                rsp = await bfm.run_fast(ml, 4 * ml.est_cycles() + 5000)
+                rsp = await bfm.run_fast(ml.cmd.ports(), 4 * ml.est_cycles() + 5000)
                 if rsp.status != 0:
                     errors.append(f"{tag} {mode.name}: status {status_name(rsp.status)} {rsp.note}")
                     continue

@@ -2,7 +2,8 @@
 verif/hdl/gap_unit_harness.v; contract: docs/units.md, models: verif.models.layers.gap_forward,
 gap_backward (M/R reciprocal of gap_params, derived by the unit), checked bit-exactly.
 
-Same environment as the MP unit (verif/common/unit_env.py): inputs loaded through the host port,
+Same environment as every unit (verif/common/unit_env.py, verif/common/units/table.py):
+inputs loaded through the host port,
 random valid delays / ready back-pressure, the whole stack read back and compared after every
 command (first wrong element named with the seed).
 
@@ -22,8 +23,9 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint
 
 from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, map_words, place
-from verif.common.unit_env import (BAD_BUFFER, BAD_MODE, BAD_SHAPE, OK, UnitItem, UnitSpec,
-                                   coverage_holes, high_bits_kw, run_items, status_name)
+from verif.common.unit_env import run_items
+from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, OK, coverage_holes
+from verif.common.units.table import TableUnit, UnitItem, high_bits_kw
 from verif.models.layers import gap_backward, gap_forward
 
 GAP_CASES = int(os.environ.get("GAP_CASES", "30"))
@@ -64,21 +66,10 @@ def _sample_reset(b):
     pass
 
 
-def sample(res):
-    item, rsp = res.item, res.rsp
-    if item.reset_after is not None and rsp.status is None:
-        _sample_reset(True)
-        return
-    if rsp.status is None:
-        return
-    _sample_status(status_name(rsp.status))
-    if rsp.status == OK and not item.wrong:
-        _sample_ok({**item.tags, "stall": res.stall})
-
-
-def spec() -> UnitSpec:
+def spec() -> TableUnit:
     p = P()
-    return UnitSpec("gap_unit", FIELDS, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, sample)
+    return TableUnit("gap_unit", FIELDS, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "gap",
+                     _sample_ok, _sample_status, _sample_reset)
 
 
 # ================================================================================ stimulus

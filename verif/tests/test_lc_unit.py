@@ -2,7 +2,8 @@
 through verif/hdl/lc_unit_harness.v; contract: docs/units.md, models: verif.models.layers
 (linear_forward, linear_backward, sgd_update) and conv.grad_accumulate, checked bit-exactly.
 
-Environment: verif/common/unit_env.py (host-port loads, random valid delays / ready
+Environment: verif/common/unit_env.py, verif/common/units/table.py (host-port loads, random
+valid delays / ready
 back-pressure, every word of every memory read back and compared after every command, first wrong
 element named with the seed).
 
@@ -22,8 +23,9 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint
 
 from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, place
-from verif.common.unit_env import (BAD_BUFFER, BAD_MODE, BAD_SHAPE, OK, UnitItem, UnitSpec,
-                                   coverage_holes, high_bits_kw, run_items, status_name)
+from verif.common.unit_env import run_items
+from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, OK, coverage_holes
+from verif.common.units.table import TableUnit, UnitItem, high_bits_kw
 from verif.models.conv import grad_accumulate
 from verif.models.layers import linear_backward, linear_forward, sgd_update
 
@@ -67,24 +69,13 @@ def _sample_reset(b):
     pass
 
 
-def sample(res):
-    item, rsp = res.item, res.rsp
-    if item.reset_after is not None and rsp.status is None:
-        _sample_reset(True)
-        return
-    if rsp.status is None:
-        return
-    _sample_status(status_name(rsp.status))
-    if rsp.status == OK and not item.wrong and item.tags:
-        _sample_ok({**item.tags, "stall": res.stall})
-
-
-def spec() -> UnitSpec:
+def spec() -> TableUnit:
     p = P()
     depths = {STACK: p["FM_DEPTH"], WGT: p["WDEPTH"], GRAD: p["WDEPTH"], BIAS: p["BDEPTH"],
               BGRAD: p["BDEPTH"]}
     widths = {STACK: 16, WGT: 16, GRAD: 32, BIAS: 32, BGRAD: 32}
-    return UnitSpec("lc_unit", FIELDS, [], p["LANES"], depths, widths, sample)
+    return TableUnit("lc_unit", FIELDS, [], p["LANES"], depths, widths, "lc",
+                     _sample_ok, _sample_status, _sample_reset)
 
 
 # ================================================================================ stimulus

@@ -3,7 +3,8 @@ through verif/hdl/loss_unit_harness.v; contract: docs/units.md, model:
 verif.models.layers.softmax_xent_grad (EXP_LUT / LN_LUT, also the unit's ROMs), checked
 bit-exactly: the gradient vector, m_rsp_pred and m_rsp_loss.
 
-Environment: verif/common/unit_env.py (whole stack read back and compared after every command).
+Environment: verif/common/unit_env.py, verif/common/units/table.py (whole stack read back
+and compared after every command).
 
 Knobs: ``LOSS_CASES`` random commands per random test (default 30), ``COCOTB_RANDOM_SEED``.
 """
@@ -21,8 +22,9 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint
 
 from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, place
-from verif.common.unit_env import (BAD_BUFFER, BAD_LABEL, BAD_SHAPE, OK, UnitItem, UnitSpec,
-                                   coverage_holes, high_bits_kw, run_items, status_name)
+from verif.common.unit_env import run_items
+from verif.common.units.common import BAD_BUFFER, BAD_LABEL, BAD_SHAPE, OK, coverage_holes
+from verif.common.units.table import TableUnit, UnitItem, high_bits_kw
 from verif.models.layers import softmax_xent_grad
 
 LOSS_CASES = int(os.environ.get("LOSS_CASES", "30"))
@@ -59,21 +61,10 @@ def _sample_reset(b):
     pass
 
 
-def sample(res):
-    item, rsp = res.item, res.rsp
-    if item.reset_after is not None and rsp.status is None:
-        _sample_reset(True)
-        return
-    if rsp.status is None:
-        return
-    _sample_status(status_name(rsp.status))
-    if rsp.status == OK and not item.wrong:
-        _sample_ok({**item.tags, "stall": res.stall})
-
-
-def spec() -> UnitSpec:
+def spec() -> TableUnit:
     p = P()
-    return UnitSpec("loss_unit", FIELDS, ["pred", "loss"], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, sample)
+    return TableUnit("loss_unit", FIELDS, ["pred", "loss"], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "loss",
+                     _sample_ok, _sample_status, _sample_reset)
 
 
 # ================================================================================ stimulus

@@ -2,7 +2,8 @@
 verif/hdl/mp_unit_harness.v; contract: docs/units.md, models: verif.models.layers
 (maxpool_forward, maxpool_backward, relu_backward), checked bit-exactly.
 
-The generic environment (verif/common/unit_env.py) loads the inputs through the host port, sends
+The environment every unit shares (verif/common/unit_env.py, verif/common/units/table.py) loads
+the inputs through the host port, sends
 the command with random valid delays, takes the response under random back-pressure, reads back
 the *whole stack* and requires it to equal the stack before with exactly the expected outputs
 written (first wrong element named as ``Tensor[c, y, x]`` with the seed).
@@ -23,8 +24,9 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint
 
 from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, map_words, place
-from verif.common.unit_env import (BAD_BUFFER, BAD_MODE, BAD_SHAPE, LAST, OK, UnitItem, UnitSpec,
-                                   coverage_holes, high_bits_kw, run_items, status_name)
+from verif.common.unit_env import run_items
+from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, OK, coverage_holes
+from verif.common.units.table import TableUnit, UnitItem, high_bits_kw
 from verif.models.layers import maxpool_backward, maxpool_forward, relu_backward
 
 MP_CASES = int(os.environ.get("MP_CASES", "30"))
@@ -68,21 +70,10 @@ def _sample_reset(b):
     pass
 
 
-def sample(res):
-    item, rsp = res.item, res.rsp
-    if item.reset_after is not None and rsp.status is None:
-        _sample_reset(True)
-        return
-    if rsp.status is None:
-        return
-    _sample_status(status_name(rsp.status))
-    if rsp.status == OK and not item.wrong:
-        _sample_ok({**item.tags, "stall": res.stall})
-
-
-def spec() -> UnitSpec:
+def spec() -> TableUnit:
     p = P()
-    return UnitSpec("mp_unit", FIELDS, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, sample)
+    return TableUnit("mp_unit", FIELDS, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "mp",
+                     _sample_ok, _sample_status, _sample_reset)
 
 
 # ================================================================================ stimulus
