@@ -13,60 +13,19 @@ from __future__ import annotations
 
 import os
 import random
-from pathlib import Path
 
 import cocotb
 import numpy as np
 import pytest
-from cocotb_coverage.coverage import CoverCross, CoverPoint
 
-from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, place
 from verif.common.unit_env import run_items
-from verif.common.units.common import BAD_BUFFER, BAD_LABEL, BAD_SHAPE, OK, coverage_holes
-from verif.common.units.table import TableUnit, UnitItem, high_bits_kw
+from verif.common.units.common import BAD_BUFFER, BAD_LABEL, BAD_SHAPE, assert_coverage_closed
+from verif.common.units.table import UnitItem, bad_item
+from verif.common.units.loss import FIELDS, P, spec
 from verif.models.layers import softmax_xent_grad
 
 LOSS_CASES = int(os.environ.get("LOSS_CASES", "30"))
-DEFAULTS = {"LANES": 8, "KMAX": 1024, "FM_DEPTH": 4096}
-FIELDS = ["k", "label", "in_frac", "grad_frac", "y_base", "g_base"]
-
-
-def P() -> dict:
-    return dut_params(DEFAULTS)
-
-
-# ================================================================================== coverage
-@CoverPoint("loss.classes", xf=lambda f: f["size"], bins=["1", "2", "mid", "max"])
-@CoverPoint("loss.data", xf=lambda f: f["data"], bins=["random", "small", "equal", "extreme", "peaked"])
-@CoverPoint("loss.in_frac", xf=lambda f: f["inf"], bins=["<4", "4", ">4"])
-@CoverPoint("loss.grad_frac", xf=lambda f: f["gf"], bins=["0", "mid", "15"])
-@CoverPoint("loss.tie_in_max", xf=lambda f: f["tie"], bins=[False, True])
-@CoverPoint("loss.label_is_pred", xf=lambda f: f["hit"], bins=[False, True])
-@CoverPoint("loss.table_clipped", xf=lambda f: f["clip"], bins=[False, True])
-@CoverPoint("loss.grad_saturated", xf=lambda f: f["gsat"], bins=[True])
-@CoverPoint("loss.stall", xf=lambda f: f["stall"], bins=[False, True])
-@CoverCross("loss.data_x_in_frac", items=["loss.data", "loss.in_frac"])
-def _sample_ok(f):
-    pass
-
-
-@CoverPoint("loss.status", xf=lambda s: s, bins=["OK", "BAD_SHAPE", "BAD_BUFFER", "BAD_LABEL"])
-def _sample_status(s):
-    pass
-
-
-@CoverPoint("loss.reset_mid_command", xf=lambda b: b, bins=[True])
-def _sample_reset(b):
-    pass
-
-
-def spec() -> TableUnit:
-    p = P()
-    return TableUnit("loss_unit", FIELDS, ["pred", "loss"], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "loss",
-                     _sample_ok, _sample_status, _sample_reset)
-
-
 # ================================================================================ stimulus
 def gen(rng, k, data):
     if data == "small":     # ties likely
@@ -150,16 +109,9 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     items: list[UnitItem] = []
 
     def bad(name, expect, hb=None, kind="bad", **kw):
-        it = make_item(name, rnd, 6, kind=kind)
-        if hb is not None:      # (field, largest legal value): set every bit above its range
-            kw = high_bits_kw(it, *hb)
-            if kw is None:
-                return          # no bit above the legal range at these parameters
-        it.cmd.update(kw)
-        it.expect, it.outputs, it.rsp = expect, [], {}
-        it.desc += f" {kw}"
-        items.append(it)
-        items.append(make_item(f"after_{name}", rnd, kind="after_bad"))
+        it = bad_item(make_item(name, rnd, 6, kind=kind), expect, hb, **kw)
+        if it is not None:
+            items.extend([it, make_item(f"after_{name}", rnd, kind="after_bad")])
 
     bad("k0", BAD_SHAPE, k=0, label=0)
     bad("k_above", BAD_SHAPE, k=km + 1, label=0)
@@ -241,10 +193,7 @@ async def checker_catches_wrong_expectation(dut):
 @cocotb.test()
 async def coverage_closed(dut):
     """Every coverage bin was hit by the tests above (run the whole module)."""
-    holes = coverage_holes("loss", Path.cwd() / "loss_unit_coverage.yml")
-    for h in holes:
-        cocotb.log.warning("coverage hole: %s", h)
-    assert not holes, f"{len(holes)} coverage holes, first: {holes[0]}"
+    assert_coverage_closed("loss", "loss_unit")
 
 
 # ================================================ pytest entry: both simulators, every set

@@ -9,9 +9,10 @@ harness host port, how to check a result against the models, and what to sample 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import cocotb
-from cocotb_coverage.coverage import coverage_db
+from cocotb_coverage.coverage import CoverPoint, coverage_db
 from pyuvm import uvm_sequence_item
 
 from verif.common.unit_bfm import Response, UnitBfm
@@ -62,6 +63,23 @@ def coverage_holes(prefix: str, path=None) -> list[str]:
         if miss:
             holes.append(f"{name}: {len(miss)}/{len(cp.detailed_coverage)} bins empty, e.g. {miss[:4]}")
     return holes
+
+
+def status_points(prefix: str, statuses: list[str]):
+    """``(sample_status, sample_reset)``: the cover points ``<prefix>.status`` (one bin per
+    status the unit can answer) and ``<prefix>.reset_mid_command`` every unit has."""
+    sample_status = CoverPoint(f"{prefix}.status", xf=lambda s: s, bins=list(statuses))(lambda s: None)
+    sample_reset = CoverPoint(f"{prefix}.reset_mid_command", xf=lambda b: b, bins=[True])(lambda b: None)
+    return sample_status, sample_reset
+
+
+def assert_coverage_closed(prefix: str, block: str) -> None:
+    """Export ``<block>_coverage.yml`` (``make cov`` merges it by that name) and fail on any
+    empty bin under ``prefix`` (the ``coverage_closed`` test of a unit, run last)."""
+    holes = coverage_holes(prefix, Path.cwd() / f"{block}_coverage.yml")
+    for h in holes:
+        cocotb.log.warning("coverage hole: %s", h)
+    assert not holes, f"{len(holes)} coverage holes, first: {holes[0]}"
 
 
 class CmdItem(uvm_sequence_item):

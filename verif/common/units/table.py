@@ -56,6 +56,21 @@ def high_bits_kw(item: UnitItem, field_: str, max_legal: int) -> dict | None:
     return {field_: value}
 
 
+def bad_item(it: UnitItem, expect: int, hb: tuple | None = None, **kw) -> UnitItem | None:
+    """``it`` made a bad-input item: the command fields ``kw`` set (or, with ``hb = (field,
+    largest legal value)``, every bit of that field above its range, :func:`high_bits_kw`),
+    ``expect`` the status, no output (nothing may be written).  None when the field has no bit
+    above its legal range at these parameters (nothing to test)."""
+    if hb is not None:
+        kw = high_bits_kw(it, *hb)
+        if kw is None:
+            return None
+    it.cmd.update(kw)
+    it.expect, it.outputs, it.rsp = expect, [], {}
+    it.desc += f" {kw}"
+    return it
+
+
 def _flip_first(arr):
     a = arr.copy().reshape(-1)
     a[0] = a[0] ^ 1

@@ -10,7 +10,7 @@ import numpy as np
 from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
 
 from sparsetrain.uc import Mode, Status
-from verif.common.units.common import coverage_holes
+from verif.common.units.common import coverage_holes, status_points
 
 
 def _spbin(sp: float) -> str:
@@ -60,14 +60,7 @@ def _sample_ok(f):
     pass
 
 
-@CoverPoint("uc.status", xf=lambda s: s, bins=[s.name for s in Status])
-def sample_status(s):
-    pass
-
-
-@CoverPoint("uc.reset_mid_command", xf=lambda b: b, bins=[True])
-def sample_reset(b):
-    pass
+sample_status, sample_reset = status_points("uc", [s.name for s in Status])
 
 
 def saturated(layer, exp: dict) -> bool:
