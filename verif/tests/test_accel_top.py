@@ -23,7 +23,6 @@ import random
 
 import cocotb
 import numpy as np
-import pytest
 from cocotb.triggers import ClockCycles
 
 from sparsetrain.program import Err, HostHeap, Mem, Op, Program, Reg, words_to_bytes
@@ -439,15 +438,6 @@ async def functional_coverage_closed(dut):
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------
-from flow.blocks import BLOCKS  # noqa: E402
-from flow.runner import run_block  # noqa: E402
+from verif.common.block_entry import block_test  # noqa: E402
 
-_BLOCK = BLOCKS["accel_top"]
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets))
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_accel_top(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+test_accel_top = block_test("accel_top")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import random
 
 import cocotb
-import pytest
 from cocotb.triggers import ClockCycles, RisingEdge
 
 from verif.common.top_tb import (HIGH_ALIAS, TB, ValidHoldWatch, axil_write_strb, seed_str,
@@ -404,15 +403,6 @@ async def defined_values_after_reset(dut):
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------
-from flow.blocks import BLOCKS  # noqa: E402
-from flow.runner import run_block  # noqa: E402
+from verif.common.block_entry import block_test  # noqa: E402
 
-_BLOCK = BLOCKS["accel_top_faults"]
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets))
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_accel_top_faults(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+test_accel_top_faults = block_test("accel_top_faults")

@@ -17,7 +17,6 @@ import random
 
 import cocotb
 import numpy as np
-import pytest
 
 from verif.common.fm_layout import Region, place
 from verif.common.unit_env import run_items
@@ -348,15 +347,6 @@ async def coverage_closed(dut):
 
 
 # ================================================ pytest entry: both simulators, every set
-from flow.blocks import BLOCKS  # noqa: E402
-from flow.runner import run_block  # noqa: E402
+from verif.common.block_entry import block_test  # noqa: E402
 
-_BLOCK = BLOCKS.get("lc_unit")
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets) if _BLOCK else [])
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_lc_unit(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+test_lc_unit = block_test("lc_unit")

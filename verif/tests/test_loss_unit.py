@@ -16,7 +16,6 @@ import random
 
 import cocotb
 import numpy as np
-import pytest
 
 from verif.common.fm_layout import Region, place
 from verif.common.unit_env import run_items
@@ -197,12 +196,6 @@ async def coverage_closed(dut):
 
 
 # ================================================ pytest entry: both simulators, every set
-from flow.blocks import BLOCKS  # noqa: E402
-from flow.runner import run_block  # noqa: E402
-
-_BLOCK = BLOCKS.get("loss_unit")
-
-
 def test_luts_match_model():
     """rtl/loss_unit/loss_luts.v is what scripts/gen_loss_luts.py makes from the model's tables."""
     import importlib.util
@@ -214,9 +207,6 @@ def test_luts_match_model():
         "loss_luts.v is stale: run scripts/gen_loss_luts.py"
 
 
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets) if _BLOCK else [])
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_loss_unit(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+from verif.common.block_entry import block_test  # noqa: E402
+
+test_loss_unit = block_test("loss_unit")

@@ -18,7 +18,6 @@ import random
 
 import cocotb
 import numpy as np
-import pytest
 from cocotb.triggers import RisingEdge
 
 from sparsetrain.uc import Mode, Sel, UcCommand, to_s, words_to_map
@@ -174,15 +173,6 @@ async def back_to_back_chain(dut, stall):
 
 
 # ==================================================== pytest entry: both simulators, both sets
-from flow.blocks import BLOCKS  # noqa: E402
-from flow.runner import run_block  # noqa: E402
+from verif.common.block_entry import block_test  # noqa: E402
 
-_BLOCK = BLOCKS.get("uc_unit")
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", [p for p in _BLOCK.paramsets if p != "bench"] if _BLOCK else [])
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_uc_unit(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+test_uc_unit = block_test("uc_unit", skip_sets=("bench",))
