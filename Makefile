@@ -78,7 +78,7 @@ help:
 	@echo "  make venv     create .venv (every target does this on demand)"
 	@echo "  make sysdeps  check/install Debian iverilog, verilator, lcov"
 	@echo "  make clean    remove build/;  make distclean also removes .venv"
-	@echo "blocks: see verif/blocks.py (python -m verif.sim --help)"
+	@echo "blocks: see flow/blocks.py (python -m flow.sim --help)"
 
 sysdeps:
 	@scripts/ensure-sysdeps.sh
@@ -91,18 +91,18 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 sim: $(STAMP) sysdeps
-	$(PY) -m verif.sim $(SIM_ARGS)
+	$(PY) -m flow.sim $(SIM_ARGS)
 
 lint: $(STAMP) sysdeps
-	$(PY) -m verif.lint
+	$(PY) -m flow.lint
 
 # CI (.ci/run): everything runs even when a step fails; the exit status says whether any did.
 test: $(STAMP) sysdeps
 	@rc=0; \
-	$(PY) -m verif.lint || rc=1; \
+	$(PY) -m flow.lint || rc=1; \
 	$(PY) -m pytest -n $(JOBS) verif/tests --rtl-coverage --regress-out build/regress \
 		$(if $(SEED),--base-seed $(SEED)) || rc=1; \
-	$(PY) -m verif.cov $(COV_ARGS) || rc=1; \
+	$(PY) -m flow.cov $(COV_ARGS) || rc=1; \
 	exit $$rc
 
 regress: $(STAMP) sysdeps
@@ -112,11 +112,11 @@ regress: $(STAMP) sysdeps
 cov: $(STAMP) sysdeps
 	@rc=0; \
 	$(if $(call yes,$(MERGE_ONLY)),,$(MAKE) --no-print-directory regress SIM=$(or $(REGRESS_SIM),verilator) COV=1 || rc=1;) \
-	$(PY) -m verif.cov $(COV_ARGS) || rc=1; \
+	$(PY) -m flow.cov $(COV_ARGS) || rc=1; \
 	exit $$rc
 
 demo: $(STAMP) sysdeps
-	SIM=$(SIM) $(PY) -m verif.demo
+	SIM=$(SIM) $(PY) -m demo
 
 bench: $(STAMP) sysdeps
 	$(PY) -m bench.run_all

@@ -1,3 +1,3 @@
 """Repository-wide pytest setup: the regression plugin (seeds, --sim, --shard, coverage, summary)."""
 
-pytest_plugins = ["verif.regress"]
+pytest_plugins = ["flow.regress"]

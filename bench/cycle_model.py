@@ -4,7 +4,7 @@
                                      build/bench/top_verilator.json when present)
 
 Per-unit formulas are the docs' (docs/uc_unit.md "Pipeline and cycle count", docs/units.md
-"Cycles"); the UC formula is the one of ``verif.uc_driver.UcLayer.est_cycles`` (checked equal
+"Cycles"); the UC formula is the one of ``verif.common.uc_stimulus.UcLayer.est_cycles`` (checked equal
 here on sampled layers).  Calibration:
 
 * UC: per mode, a least-squares fit of ``measured - formula = a*N + b*C + c`` on every layer the
@@ -14,7 +14,7 @@ here on sampled layers).  Calibration:
   besides the unit's busy time.  The whole model is then checked on the demo CNN's simulated
   training step and inference (UC / pool / LC+loss / DMA / total).
 
-Networks (CIFAR-10, 3x32x32 inputs, 10 classes; shapes in ``NETWORKS``): VGG16, AlexNet and
+Networks (CIFAR-10, 3x32x32 inputs, 10 classes; shapes in ``bench.cycle_formulas.NETWORKS``): VGG16, AlexNet and
 MobileNetV1 as commonly adapted to 32x32, plus the demo CNN (1x8x8 digits).  The top's classifier
 is GAP + one linear layer (the LC unit takes a vector); the FC-4096 layers of the ImageNet
 AlexNet / VGG16 are left out (see docs/performance.md for their cost on the one-MAC LC unit).
@@ -32,7 +32,6 @@ Writes build/bench/cycle_model.json and .md.  Knob: LANES (default 8; the table 
 from __future__ import annotations
 
 import json
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.cycle_formulas import (FIRST_DENSE, NETWORKS, SHAPE_NOTES, conv, counts, lc_cycles,  # noqa: E402
+                                  loss_cycles, out_size, pool_cycles, stack_words32, uc_formula)
+
 OUT_DIR = ROOT / "build" / "bench"
-PIPE_DEPTH = 8
 BATCH = 32
 CLOCK_HZ = 200e6
 EPOCHS = 100
@@ -55,152 +56,6 @@ DECK = {"AlexNet": {"dataset": "CIFAR-10", "sparsity": 0.943, "gpu_s": 2697, "fp
         "VGG16": {"dataset": "CIFAR-10", "sparsity": 0.925, "gpu_s": 4458, "fpga_s": 1098},
         "MobileNetV1": {"dataset": "Linnaeus5 (not CIFAR-10)", "sparsity": 0.901, "gpu_s": 4902,
                         "fpga_s": 1223}}
-
-
-# ------------------------------------------------------------------------------ networks
-def conv(c, n, k=3, s=1, p=None, dw=False, relu=True):
-    return {"t": "conv", "c": c, "n": n, "k": k, "s": s, "p": k // 2 if p is None else p, "dw": dw,
-            "relu": relu}
-
-
-MP, GAP = {"t": "mp"}, {"t": "gap"}
-
-
-def lin(k, m):
-    return {"t": "lin", "k": k, "m": m}
-
-
-def _vgg16():
-    cfg = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
-    out, c = [], 3
-    for v in cfg:
-        if v == "M":
-            out.append(MP)
-        else:
-            out.append(conv(c, v))
-            c = v
-    return out + [GAP, lin(512, 10)]
-
-
-def _alexnet():
-    return [conv(3, 64, 5, 2, 2), MP, conv(64, 192, 5), MP, conv(192, 384), conv(384, 256),
-            conv(256, 256), MP, GAP, lin(256, 10)]
-
-
-def _mobilenet():
-    out = [conv(3, 32)]
-    c = 32
-    for n, s in [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5 + \
-            [(1024, 2), (1024, 1)]:
-        out.append(conv(c, c, 3, s, 1, dw=True))
-        out.append(conv(c, n, 1, 1, 0))
-        c = n
-    return out + [GAP, lin(1024, 10)]
-
-
-NETWORKS = {
-    "demo": ((1, 8, 8), [conv(1, 16), MP, conv(16, 32), GAP, lin(32, 10)]),
-    "VGG16": ((3, 32, 32), _vgg16()),
-    "AlexNet": ((3, 32, 32), _alexnet()),
-    "MobileNetV1": ((3, 32, 32), _mobilenet()),
-    # simulated whole on the top (bench/top_bench_tests.py::cifar_net)
-    "cifar_mini": ((3, 32, 32), [conv(3, 16), MP, conv(16, 32), MP, conv(32, 64), GAP, lin(64, 10)]),
-}
-#: networks whose first conv stays dense (as the demo and the top bench build them)
-FIRST_DENSE = ("demo", "cifar_mini")
-SHAPE_NOTES = {
-    "VGG16": "13 conv3x3 (64,64,M,128,128,M,256x3,M,512x3,M,512x3,M), pad 1, ReLU; GAP (1x1); linear 512->10",
-    "AlexNet": "conv5x5/2 3->64 (16x16), MP, conv5x5 64->192 (8x8), MP, conv3x3 192->384, 384->256, "
-               "256->256 (4x4), MP (2x2), GAP, linear 256->10",
-    "MobileNetV1": "conv3x3 3->32 (32x32); 13 x [dw3x3 (stride 1,2,1,2,1,2,1,1,1,1,1,2,1), pw1x1] to "
-                   "64,128,128,256,256,512x6,1024,1024 channels (maps 32,16,8,4,2); GAP; linear 1024->10",
-    "demo": "digits 1x8x8: conv3x3 1->16 (dense), MP, conv3x3 16->32 (pruned), GAP, linear 32->10",
-    "cifar_mini": "3x32x32: conv3x3 3->16 (dense), MP, conv3x3 16->32, MP, conv3x3 32->64 (8x8), GAP, linear 64->10",
-}
-
-
-# ------------------------------------------------------------------------------ unit formulas
-def cdiv(a, b):
-    return -(-a // b)
-
-
-def out_size(h, k, s, p):
-    return (h + 2 * p - k) // s + 1
-
-
-def counts(layer, sparsity, rule, rng):
-    """Non-zeros per filter (fwd) and per input channel (bwd) of a pruned conv layer."""
-    c, n, kk = layer["c"], layer["n"], layer["k"] ** 2
-    if layer["dw"]:
-        if sparsity <= 0:
-            f = np.full(n, kk)
-        elif rule == "balanced":
-            f = np.full(n, max(1, round((1 - sparsity) * kk)))
-        else:
-            f = rng.binomial(kk, 1 - sparsity, n)
-        return f, f.copy()
-    if sparsity <= 0:
-        return np.full(n, c * kk), np.full(c, n * kk)
-    if rule == "balanced":
-        keep = max(1, round((1 - sparsity) * c * kk))
-        f = np.full(n, keep)
-        # the kept weights of each filter spread over the input channels
-        b = rng.multinomial(int(f.sum()), np.full(c, 1 / c))
-        return f, b
-    f = rng.binomial(c * kk, 1 - sparsity, n)
-    b = rng.multinomial(int(f.sum()), np.full(c, 1 / c))
-    return f, b
-
-
-def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1):
-    """verif.uc_driver.UcLayer.est_cycles, from the per-filter / per-channel non-zero counts."""
-    k, s, p = layer["k"], layer["s"], layer["p"]
-    ho, wo = out_size(h, k, s, p), out_size(w, k, s, p)
-    n, c = len(fwd), len(bwd)
-    nnz = int(fwd.sum())
-    if mode == "FWD":
-        items = ho * cdiv(wo, lanes) * int(np.maximum(1, fwd).sum())
-        pre = n + nnz
-    elif mode == "BWD_DATA":
-        vecs = cdiv(w, lanes) if s == 1 else 2 * cdiv(w, 2 * lanes)
-        items = h * vecs * int(np.maximum(1, bwd).sum())
-        pre = c + nnz
-    elif mode == "WGRAD":
-        empty = int(np.count_nonzero(fwd == 0))
-        items = (nnz + empty * bgrad) * ho * cdiv(wo, lanes)
-        pre = n + nnz
-    else:
-        items = nnz + n
-        pre = n
-    return pre + items + PIPE_DEPTH
-
-
-def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
-    n_w = 17 + math.ceil(math.log2(hw_max + 1))
-    if mode == "MP_FWD":
-        return 4 * c * (h // 2) * cdiv(w // 2, lanes) + 11
-    if mode == "MP_BWD":
-        return 4 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + 11
-    if mode == "RELU_BWD":
-        return 2 * c * h * cdiv(w, lanes) + 11
-    if mode == "GAP_FWD":
-        return c * h * cdiv(w, lanes) + n_w + 12
-    if mode == "GAP_BWD":
-        return c * (3 + h * cdiv(w, lanes)) + n_w + 7
-    raise ValueError(mode)
-
-
-def lc_cycles(mode, k, m):
-    return {"FWD": m * k + 7, "BWD_DATA": m * k + 7, "WGRAD": m * k + 6, "UPDATE": m * k + m + 6}[mode]
-
-
-def loss_cycles(classes):
-    return 3 * classes + 49
-
-
-def stack_words32(c, h, w, lanes):
-    """32-bit host words of a (C, H, W) map in the stack layout (rows of ceil(W/2L) words of 32L bits)."""
-    return c * h * cdiv(w, 2 * lanes) * lanes
 
 
 # ------------------------------------------------------------------------------ calibration
@@ -367,8 +222,10 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False):
 
 
 def check_formula_against_driver():
-    """uc_formula must equal verif.uc_driver.UcLayer.est_cycles (a few sampled layers)."""
-    from verif.uc_driver import Mode, UcCommand, UcLayer, UcParams, make_weights
+    """uc_formula must equal verif.common.uc_stimulus.UcLayer.est_cycles (a few sampled layers)."""
+    from sparsetrain.uc import Mode, UcCommand, UcParams
+    from verif.common.uc_stimulus import UcLayer
+    from verif.common.uc_random import make_weights
     p = UcParams(lanes=8)
     rng = np.random.default_rng(3)
     for (c, n, hw, k, s, dw) in [(8, 12, 9, 3, 1, False), (6, 10, 11, 5, 2, False), (8, 8, 7, 3, 2, True),
@@ -390,7 +247,7 @@ def top_check(cal: Calib, top: dict, lanes: int) -> list[dict]:
     """The model's prediction of the simulated demo training step / inference vs the counters."""
     out = []
     from bench.top_bench_tests import NETS
-    from verif.uc_driver import UcParams
+    from sparsetrain.uc import UcParams
     for rec in top["records"]:
         if rec["kind"] == "dma":
             continue

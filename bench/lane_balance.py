@@ -3,11 +3,11 @@
     python -m bench.lane_balance      (part of make bench; model only, no simulator)
 
 1. Pre-trains the demo CNN (digits 1x8x8: conv 1->16, MP, conv 16->32, GAP, linear 32->10) in
-   float NumPy (``verif.net.train_float``), dense.
+   float NumPy (``sparsetrain.float_train.train_float``), dense.
 2. For each pruning rule (threshold at the layer's magnitude quantile, balanced = every filter
    keeps the same number of weights) and sparsity: prune + quantize (the first conv stays dense, as
    in the demo), test accuracy of the integer model, then ``LB_EPOCHS`` epochs of fine-tuning of
-   the kept weights on the bit-exact integer model (``verif.net.train_step_model``, batch 32, the
+   the kept weights on the bit-exact integer model (``verif.models.network.train_step_model``, batch 32, the
    accelerator's arithmetic), test accuracy again.
 3. Lane efficiency of both rules on the *trained* kernels: this design's lanes (neighbouring
    output pixels of one weight, docs/uc_unit.md) do not depend on the per-filter counts; the
@@ -47,12 +47,12 @@ def channel_lane_efficiency(counts: np.ndarray, lanes: int) -> float:
 def main() -> int:
     from sklearn.datasets import load_digits
     from verif.models import quantize
-    from verif.net import (A_FRAC, Conv, Gap, Linear, MaxPool, Net, infer_model, quantize_params,
-                           train_step_model)
+    from sparsetrain.net import A_FRAC, Conv, Gap, Linear, MaxPool, Net, quantize_params
+    from verif.models.network import infer_model, train_step_model
     try:
-        from verif.net import train_float
+        from sparsetrain.float_train import train_float
     except ImportError:
-        print("lane_balance: verif.net.train_float (float pre-training) not available", file=sys.stderr)
+        print("lane_balance: sparsetrain.float_train.train_float (float pre-training) not available", file=sys.stderr)
         return 1
     quick = os.environ.get("QUICK", "") not in ("", "0")
     epochs = int(os.environ.get("LB_EPOCHS", "1"))

@@ -42,7 +42,7 @@ PARAMS = {"KMAX": 7, "CMAX": 512, "NMAX": 512, "HMAX": 32, "WMAX": 32, "FM_DEPTH
           "WDEPTH": 16384, "PDEPTH": 1024, "BDEPTH": 1024, "PROG_DEPTH": 256, "CLASSES_MAX": 16}
 
 BLOCKS = {
-    # block: top module (sources: verif/blocks.py, harness left out)
+    # block: top module (sources: flow/blocks.py, harness left out)
     "uc_unit": "uc_unit",
     "mp_unit": "mp_unit",
     "gap_unit": "gap_unit",
@@ -131,7 +131,7 @@ def parse_stat(text: str) -> dict:
 
 def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     sys.path.insert(0, str(ROOT))
-    from verif.blocks import BLOCKS as REG
+    from flow.blocks import BLOCKS as REG
     top = BLOCKS[block]
     # the block's RTL sources from the registry (its test harness left out)
     files = [synth_copy(ROOT / s) for s in REG[block].sources if s.startswith("rtl/")]

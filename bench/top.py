@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from verif.blocks import BLOCKS  # noqa: E402
+from flow.blocks import BLOCKS  # noqa: E402
 
 OUT_DIR = ROOT / "build" / "bench"
 #: The demo's sizes (64-channel convs, maps up to 32x32) with moderate memories (the stack holds
@@ -34,7 +34,7 @@ PARAMS = {"LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 32, "WMAX": 32,
 
 
 def run(sim: str, batch: int) -> dict:
-    from verif.runner import RUNS, run_block
+    from flow.runner import RUNS, run_block
     base = BLOCKS["accel_top"]
     block = dataclasses.replace(base, name="accel_top_bench", test_module="bench.top_bench_tests",
                                 paramsets={"bench": PARAMS})

@@ -26,7 +26,7 @@ import numpy as np
 from cocotb.triggers import ClockCycles
 from cocotb.utils import get_sim_time
 
-from verif.program import HostHeap, Mem, Program, Reg
+from sparsetrain.program import HostHeap, Mem, Program, Reg
 from verif.common.top_tb import HOST_SIZE, TB
 
 
@@ -34,7 +34,7 @@ def demo_net(sparsity: float = 0.85):
     """The demo's digits CNN: conv(1->16)-ReLU-MP-conv(16->32, pruned)-ReLU-GAP-LC(32->10).
 
     The first conv (one input channel) stays dense, as in the demo and the top-level test."""
-    from verif.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
+    from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
     net = Net((1, 8, 8), [Conv(16), MaxPool(), Conv(32), Gap(), Linear(10)])
     init = net.init_float(np.random.default_rng(7))
     q = quantize_params(net, init, sparsity)
@@ -45,7 +45,7 @@ def demo_net(sparsity: float = 0.85):
 def cifar_net(sparsity: float = 0.85):
     """A CIFAR-10-sized CNN (3x32x32): conv 3->16 (dense), MP, conv 16->32, MP, conv 32->64 (8x8),
     GAP, LC 64->10; the later convs pruned by threshold."""
-    from verif.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
+    from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
     net = Net((3, 32, 32), [Conv(16), MaxPool(), Conv(32), MaxPool(), Conv(64), Gap(), Linear(10)])
     init = net.init_float(np.random.default_rng(5))
     q = quantize_params(net, init, sparsity)
@@ -58,7 +58,7 @@ NETS = {"demo": demo_net, "cifar_mini": cifar_net}
 
 def random_images(batch: int, shape, seed: int = 3):
     from verif.models import quantize
-    from verif.net import A_FRAC
+    from sparsetrain.net import A_FRAC
     rng = np.random.default_rng(seed)
     return quantize(rng.random((batch, *shape)), A_FRAC), rng.integers(0, 10, batch)
 
@@ -66,7 +66,7 @@ def random_images(batch: int, shape, seed: int = 3):
 def digits(batch: int, seed: int = 11):
     from sklearn.datasets import load_digits
     from verif.models import quantize
-    from verif.net import A_FRAC
+    from sparsetrain.net import A_FRAC
     d = load_digits()
     idx = np.random.default_rng(seed).choice(len(d.target), batch, replace=False)
     return quantize(d.images[idx][:, None] / 16.0, A_FRAC), d.target[idx]
@@ -121,8 +121,8 @@ async def top_bench(dut):
             tb.heap = HostHeap(base=0x1000, size=HOST_SIZE - 0x1000)
 
     # ---- the demo CNN (digits) and a CIFAR-sized CNN: a training step and an inference each
-    from verif.accel_driver import build_program
-    from verif.net import infer_model, train_step_model
+    from sparsetrain.driver import build_program
+    from verif.models.network import infer_model, train_step_model
     cifar_batch = int(os.environ.get("TOP_BENCH_CIFAR_BATCH", "2"))
     runs = [("demo", batch, True), ("demo", batch, False)]
     if cifar_batch:

@@ -18,11 +18,13 @@ import zlib
 import cocotb
 import numpy as np
 
+from sparsetrain.uc import Mode, Sel, UcCommand, UcParams, to_s, words_to_map
 from verif.common.checks import dut_params
-from verif.models import depthwise_dense, encode_sparse
-from verif.uc_bfm import UcBfm, status_name
-from verif.uc_driver import (Mode, Sel, UcCommand, UcLayer, UcParams, place_stack, sparsify, to_s,
-                             words_to_map)
+from verif.common.units.common import status_name
+from verif.common.units.uc import load_images, make_uc_bfm
+from verif.common.uc_random import place_stack
+from verif.common.uc_stimulus import UcLayer
+from verif.models import depthwise_dense, encode_sparse, prune, uc_expected
 
 
 def build_weights(rng, spec: dict, sparsity: float, pruning: str):
@@ -30,11 +32,11 @@ def build_weights(rng, spec: dict, sparsity: float, pruning: str):
     if spec.get("depthwise"):
         dw = rng.integers(-63, 64, size=(c, 1, k, k)).astype(np.int16)
         dw[dw == 0] = 1
-        dw = sparsify(dw, sparsity, pruning) if sparsity else dw
+        dw = prune(dw, sparsity, pruning) if sparsity else dw
         return encode_sparse(depthwise_dense(dw))
     w = rng.integers(-63, 64, size=(n, c, k, k)).astype(np.int16)
     w[w == 0] = 1   # dense means dense
-    return encode_sparse(sparsify(w, sparsity, pruning) if sparsity else w)
+    return encode_sparse(prune(w, sparsity, pruning) if sparsity else w)
 
 
 def first_mismatch(name: str, got: np.ndarray, exp: np.ndarray) -> str | None:
@@ -50,7 +52,7 @@ async def bench_layers(dut):
     p = UcParams.from_hdl(dut_params(UcParams().to_hdl()))
     cfg = json.loads(os.environ["UC_BENCH_CFG"])
     out_path = os.environ["UC_BENCH_OUT"]
-    bfm = UcBfm(dut, p, checks=False)
+    bfm = make_uc_bfm(dut, p, checks=False)
     await bfm.reset()
     rows, errors = [], []
     for spec in cfg["layers"]:
@@ -86,16 +88,16 @@ async def bench_layers(dut):
             img = lay.images()
             img[Sel.STACK].update({a: v for a, v in UcLayer(cmd=cmds[Mode.WGRAD], sw=sw, params=p, x=x,
                                                             dy=dy).images()[Sel.STACK].items()})
-            await bfm.load(img)
+            await load_images(bfm, img)
             t_load = time.time() - t0
-            exp_f = cmds[Mode.FWD].expected(sw, x=x, bias=bias)
-            exp_b = cmds[Mode.BWD_DATA].expected(sw, dy=dy)
-            exp_w = cmds[Mode.WGRAD].expected(sw, x=x, dy=dy)
-            exp_u = cmds[Mode.UPDATE].expected(sw, bias=bias, grad=exp_w["grad"], bgrad=exp_w["bgrad"])
+            exp_f = uc_expected(cmds[Mode.FWD], sw, x=x, bias=bias)
+            exp_b = uc_expected(cmds[Mode.BWD_DATA], sw, dy=dy)
+            exp_w = uc_expected(cmds[Mode.WGRAD], sw, x=x, dy=dy)
+            exp_u = uc_expected(cmds[Mode.UPDATE], sw, bias=bias, grad=exp_w["grad"], bgrad=exp_w["bgrad"])
             tag = f"{spec['layer']} sparsity={sparsity} {pruning}"
             for mode, cmd in cmds.items():
                 ml = UcLayer(cmd=cmd, sw=sw, params=p)
-                rsp = await bfm.run_fast(ml, 4 * ml.est_cycles() + 5000)
+                rsp = await bfm.run_fast(ml.cmd.ports(), 4 * ml.est_cycles() + 5000)
                 if rsp.status != 0:
                     errors.append(f"{tag} {mode.name}: status {status_name(rsp.status)} {rsp.note}")
                     continue

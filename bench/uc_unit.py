@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:          # also works as `python bench/uc_unit.py`
     sys.path.insert(0, str(ROOT))
 
-from verif.blocks import BLOCKS  # noqa: E402
+from flow.blocks import BLOCKS  # noqa: E402
 
 OUT_DIR = ROOT / "build" / "bench"
 
@@ -93,7 +93,7 @@ def markdown(rows: list[dict], params: dict, quick: bool, seconds: float) -> str
 
 
 def main() -> int:
-    from verif.runner import run_block
+    from flow.runner import run_block
 
     quick = os.environ.get("QUICK", "") not in ("", "0")
     seed = int(os.environ.get("SEED", "1"))

@@ -5,7 +5,7 @@
  *   y = sat_OUT_W(acc)                             shift = 0
  *   relu: negative y -> 0
  *
- * Bit-exact with verif/models/numerics.py:requant(). The rounding add is done
+ * Bit-exact with sparsetrain/numerics.py:requant(). The rounding add is done
  * in ACC_W+1 bits so it cannot wrap for any acc.
  *
  * m_sat is 1 when the output was clipped (information lost): the rounded value

@@ -15,7 +15,7 @@ def seed() -> str:
 
 
 def dut_params(defaults: dict[str, int]) -> dict[str, int]:
-    """Parameters the DUT was built with (verif.runner passes them in DUT_PARAMS)."""
+    """Parameters the DUT was built with (flow.runner passes them in DUT_PARAMS)."""
     return {**defaults, **json.loads(os.environ.get("DUT_PARAMS", "{}"))}
 
 

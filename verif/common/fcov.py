@@ -4,8 +4,8 @@ A testbench declares its cover points with cocotb-coverage (``CoverPoint``/``Cov
 sampling function) or with :func:`flags` below, samples them, and calls :func:`export` at the
 end of each cocotb test.  :func:`export` writes the whole ``coverage_db`` of this simulation
 (cumulative over its cocotb tests) to ``fcov-<name>.yml`` in the test directory; the runner
-(``verif.runner.collect_coverage``) copies every ``*.yml`` there to ``build/coverage/func/<block>/``
-and ``make cov`` (``verif.cov``) merges them per block: bins hit, holes, percentage.
+(``flow.runner.collect_coverage``) copies every ``*.yml`` there to ``build/coverage/func/<block>/``
+and ``make cov`` (``flow.cov``) merges them per block: bins hit, holes, percentage.
 
 Name the cover points ``<block>.<point>`` so a block's items form one tree.
 """

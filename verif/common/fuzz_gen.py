@@ -16,7 +16,7 @@ import bisect
 import random
 
 from verif.common.top_tb import HIGH_ALIAS, HOST_SIZE
-from verif.program import DESC_WORDS, FIELDS, Mem, Op, encode, used_mask
+from sparsetrain.program import DESC_WORDS, FIELDS, Mem, Op, encode, used_mask
 
 PROG_LO = 0x60000
 DATA_LO = 0x80000

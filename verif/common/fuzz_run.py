@@ -35,7 +35,7 @@ from cocotb.triggers import ClockCycles, Lock
 from verif.common.fuzz_gen import FaultMap, ram_words, ram_write
 from verif.common.top_tb import prog_depth, seed_str
 from verif.models.sequencer import SeqParams, sequencer_outcome
-from verif.program import Err, Reg
+from sparsetrain.program import Err, Reg
 
 RW_REGS = (Reg.PROG_ADDR, Reg.PROG_LEN, Reg.IRQ_EN, Reg.WATCHDOG)
 RO_REGS = (Reg.ID, Reg.STATUS, Reg.ERR, Reg.CNT_TOTAL, Reg.CNT_UC, Reg.CNT_POOL, Reg.CNT_LC,
@@ -470,7 +470,7 @@ TRAIN_PROG = 0x7C000
 async def known_good(c: Campaign) -> bool:
     """LOAD 8 WGT words of a fresh pattern, STORE them to a fresh buffer, END: must end with
     (0, 2), give the pattern bit-exact and write nothing beside it (canaries around it)."""
-    from verif.program import Mem, Op, encode, words_to_bytes
+    from sparsetrain.program import Mem, Op, encode, words_to_bytes
     tb, rnd = c.tb, c.rnd
     pattern = [rnd.getrandbits(16) for _ in range(8)]
     dst = KG_DST + 0x80 * rnd.randrange(16)
@@ -495,7 +495,7 @@ async def known_good(c: Campaign) -> bool:
 def test_net():
     """conv(1->8)-MP-conv(8->16, 85 % pruned)-GAP-LC(16->10), as the top's minibatch test."""
     import numpy as np
-    from verif.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
+    from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
     net = Net((1, 8, 8), [Conv(8), MaxPool(), Conv(16), Gap(), Linear(10)])
     q = quantize_params(net, net.init_float(np.random.default_rng(7)), 0.85)
     q.convs[0] = quantize_params(net, net.init_float(np.random.default_rng(7)), 0.0).convs[0]
@@ -507,7 +507,7 @@ def digits(n: int, seed: int):
     import, which costs seconds under cocotb's assertion rewriting), and labels 0..9."""
     import numpy as np
     from verif.models import quantize
-    from verif.net import A_FRAC
+    from sparsetrain.net import A_FRAC
     rng = np.random.default_rng(seed)
     return (quantize(rng.integers(0, 17, (n, 1, 8, 8)) / 16.0, A_FRAC),
             [int(v) for v in rng.integers(0, 10, n)])
@@ -516,9 +516,9 @@ def digits(n: int, seed: int):
 def training_program(c: Campaign, seed: int):
     """A 1-image training step (verif.accel_driver.build_program) with its data written to host
     memory below PROG_LO; returns (net, q, images, labels, AccelRun)."""
-    from verif.accel_driver import build_program
+    from sparsetrain.driver import build_program
     from verif.common.fuzz_gen import PROG_LO
-    from verif.program import HostHeap
+    from sparsetrain.program import HostHeap
     net, q = test_net()
     images, labels = digits(1, seed)
     heap = HostHeap(base=0x1000, size=PROG_LO - 0x1000)
@@ -530,7 +530,7 @@ async def training_step_bit_exact(c: Campaign, seed: int, stalls: bool = False) 
     """Run a known-good 1-image training step; its updated weights and biases must equal
     verif.net.train_step_model's bit for bit. Returns its cycle count."""
     import numpy as np
-    from verif.net import train_step_model
+    from verif.models.network import train_step_model
     net, q, images, labels, run = training_program(c, seed)
     r = await c.run(run.prog.descs, TRAIN_PROG, stalls=stalls, unit_budget=400_000,
                     wd_cap=2_000_000, what="known-good training step")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from cocotb_coverage.coverage import CoverPoint
 
 from verif.common import fcov
-from verif.program import Err, Mem, Op
+from sparsetrain.program import Err, Mem, Op
 
 PREFIX = "accel_top"
 

@@ -29,9 +29,9 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 
+from sparsetrain.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
+from sparsetrain.uc import Sel, UcParams
 from verif.common import top_cov
-from verif.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
-from verif.uc_driver import Sel, UcParams
 
 HOST_SIZE = 1 << 20
 HIGH_ALIAS = 0xFFF0_0000          # the host RAM again, at addresses with bits 31:20 set
@@ -206,6 +206,16 @@ def add_layer_loads(tb: TB, prog: Program, layer) -> None:
             prog.load(mem, run[0], len(run), tb.put(data))
             if a is not None:
                 run = [a]
+
+
+async def run_uc_layer(tb: TB, layer) -> None:
+    """LOAD everything a UcLayer reads, its UC command, END; fails on a program error."""
+    prog = Program()
+    add_layer_loads(tb, prog, layer)
+    prog.uc(layer.cmd)
+    prog.end()
+    err, pc = await tb.run(prog)
+    assert err == 0, f"{layer.mode.name}: error {err:#x} at descriptor {pc} (seed {seed_str()})"
 
 
 async def store_and_read(tb: TB, mem: Mem, chip_addr: int, count: int) -> list[int]:

@@ -21,16 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .numerics import (GRAD_W, check_acc_range, check_int16, is_float, requant, round_shift, sat)
-from .sparse import SparseWeights
-
-
-def conv_out_size(size: int, k: int, stride: int, pad: int, dilation: int) -> int:
-    """Output size along one axis; raises ValueError when the kernel does not fit."""
-    out = (size + 2 * pad - dilation * (k - 1) - 1) // stride + 1
-    if out < 1:
-        raise ValueError(f"kernel {k} (dilation {dilation}) does not fit a map of {size} with pad {pad}")
-    return out
+from sparsetrain.geometry import conv_out_size
+from sparsetrain.numerics import (GRAD_W, check_acc_range, check_int16, is_float, requant, round_shift,
+                                  sat)
+from sparsetrain.sparse import SparseWeights
 
 
 def _check_geometry(stride, pad, dilation):

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from .numerics import (BIAS_W, DATA_W, GRAD_W, check_acc_range, check_int16, is_float, requant,
-                       round_shift, sat, sat16)
+from sparsetrain.numerics import (BIAS_W, DATA_W, GRAD_W, check_acc_range, check_int16, is_float,
+                                  requant, round_shift, sat, sat16)
 
 
 # --------------------------------------------------------------------------------------- ReLU

@@ -42,7 +42,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from verif.program import FIELDS, Err, Mem, Op, beats_of, reserved_error
+from sparsetrain.program import FIELDS, Err, Mem, Op, beats_of, reserved_error
 
 #: ``pc`` wildcard in :attr:`Outcome.accept` (WATCHDOG past the step limit)
 ANY_PC = -1
@@ -67,7 +67,7 @@ class SeqParams:
     @classmethod
     def from_uc(cls, p, prog_depth: int) -> "SeqParams":
         """From a :class:`verif.uc_driver.UcParams` (as ``verif.common.top_tb.TB.p``)."""
-        from verif.uc_driver import Sel
+        from sparsetrain.uc import Sel
         depth = {int(s): p.depth(Sel(s)) for s in range(8)}
         width = {int(s): p.width(Sel(s)) for s in range(8)}
         depth[int(Mem.LABEL)], width[int(Mem.LABEL)] = 1, 32

@@ -1,8 +1,8 @@
 """Accelerator top: registers, programs through the sequencer and DMA, bad programs, soft reset.
 
 The host side is cocotbext-axi: an AXI-Lite master on the control registers and an AXI RAM as
-host memory. Programs are built with :mod:`verif.program`; results are read back with STORE
-descriptors and checked bit-exactly against :mod:`verif.models` (through verif.uc_driver).
+host memory. Programs are built with :mod:`sparsetrain.program`; results are read back with STORE
+descriptors and checked bit-exactly against :mod:`verif.models` (through verif.common.uc_stimulus).
 Case counts: ``TOP_CASES`` (random single-layer programs per mode).
 
 * Host memory: the AXI RAM (``HOST_SIZE``) answers at ``[0, HOST_SIZE)`` and again at the alias
@@ -23,14 +23,15 @@ import random
 
 import cocotb
 import numpy as np
-import pytest
 from cocotb.triggers import ClockCycles
 
+from sparsetrain.program import Err, HostHeap, Mem, Op, Program, Reg, words_to_bytes
+from sparsetrain.uc import Mode, to_s, words_to_map
 from verif.common import top_cov
+from verif.common.top_stimulus import digits_batch, small_cnn
 from verif.common.top_tb import (HIGH_ALIAS, HOST_SIZE, TB, add_layer_loads, check_tensor,
-                                 check_words, prog_depth, seed_str, store_and_read)
-from verif.program import Err, HostHeap, Mem, Op, Program, Reg, words_to_bytes
-from verif.uc_driver import Constraints, Mode, random_layer, to_s, words_to_map
+                                 check_words, prog_depth, run_uc_layer, seed_str, store_and_read)
+from verif.common.uc_random import Constraints, random_layer
 
 TOP_CASES = int(os.environ.get("TOP_CASES", "3"))
 
@@ -143,16 +144,6 @@ async def load_store_round_trip_every_memory(dut):
     top_cov.export()
 
 
-async def run_uc_layer(tb: TB, layer) -> None:
-    """LOAD everything a UcLayer reads, its UC command, END; fails on a program error."""
-    prog = Program()
-    add_layer_loads(tb, prog, layer)
-    prog.uc(layer.cmd)
-    prog.end()
-    err, pc = await tb.run(prog)
-    assert err == 0, f"{layer.mode.name}: error {err:#x} at descriptor {pc} (seed {_seed()})"
-
-
 @cocotb.test()
 @cocotb.parametrize(mode=[Mode.FWD, Mode.BWD_DATA, Mode.WGRAD, Mode.UPDATE], stalls=[False, True])
 async def uc_layer_program_matches_model(dut, mode, stalls):
@@ -191,7 +182,7 @@ async def loop_steps_host_address_and_gacc_auto(dut):
         (np.random.default_rng(i).integers(-500, 500, layer.x.shape).astype(np.int16),
          np.random.default_rng(100 + i).integers(-500, 500, layer.dy.shape).astype(np.int16))
         for i in range(2)]
-    from verif.uc_driver import map_to_words
+    from sparsetrain.uc import map_to_words
     sw = tb.width(Mem.STACK)
     xb = [words_to_bytes(map_to_words(x, tb.p.lanes), sw) for x, _ in images]
     yb = [words_to_bytes(map_to_words(d, tb.p.lanes), sw) for _, d in images]
@@ -250,7 +241,7 @@ async def bad_programs_stop_with_error_and_irq(dut):
     p = Program(); p.endloop(); cases.append(("endloop", p, Err.LOOP, 0))
     p = Program(); p.loop(0); cases.append(("loop 0", p, Err.LOOP, 0))
     p = Program(); p.load(Mem.GRAD, 0, 1, 0x1000); cases.append(("runaway", p, Err.RUNAWAY, 1))
-    from verif.uc_driver import UcCommand
+    from sparsetrain.uc import UcCommand
     p = Program(); p.uc(UcCommand(mode=5)); p.end(); cases.append(("uc mode", p, Err.UC | 1, 0))
     # a layer whose output map overlaps its input map, and one whose map runs past the stack
     overlap = UcCommand(mode=0, cin=2, cout=2, h=4, w=4, k=3, pad=1, x_base=0, y_base=4)
@@ -343,26 +334,6 @@ async def soft_reset_stops_a_running_program(dut):
     top_cov.export()
 
 
-def _digits_batch(batch: int, seed: int):
-    from sklearn.datasets import load_digits
-    from verif.models import quantize
-    from verif.net import A_FRAC
-    d = load_digits()
-    rng = np.random.default_rng(seed)
-    idx = rng.choice(len(d.target), batch, replace=False)
-    return quantize(d.images[idx][:, None] / 16.0, A_FRAC), d.target[idx]
-
-
-def _test_net(sparsity: float = 0.85):
-    from verif.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
-    net = Net((1, 8, 8), [Conv(8), MaxPool(), Conv(16), Gap(), Linear(10)])
-    q = quantize_params(net, net.init_float(np.random.default_rng(7)), sparsity)
-    # the first conv stays dense (1 input channel): prune only the second, as in the issue
-    q0 = quantize_params(net, net.init_float(np.random.default_rng(7)), 0.0)
-    q.convs[0] = q0.convs[0]
-    return net, q
-
-
 @cocotb.test(timeout_time=20, timeout_unit="sec")
 @cocotb.parametrize((("train", "stalls"), [(True, False), (False, False), (False, True)]))
 async def minibatch_matches_model_layer_by_layer(dut, train, stalls):
@@ -371,12 +342,12 @@ async def minibatch_matches_model_layer_by_layer(dut, train, stalls):
     models' bit for bit (training); inference gives the same outputs and predictions, also
     under random valid/ready stalls on every AXI channel (training with stalls is left out to
     keep the run short: the UC-layer programs cover every UC mode with stalls)."""
-    from verif.accel_driver import build_program
-    from verif.net import infer_model, train_step_model
+    from sparsetrain.driver import build_program
+    from verif.models.network import infer_model, train_step_model
     tb = TB(dut, stalls=stalls)
     await tb.reset()
-    net, q = _test_net()
-    images, labels = _digits_batch(4, 11)
+    net, q = small_cnn()
+    images, labels = digits_batch(4, 11)
     run = build_program(net, q, tb.p, images, labels, tb.ram.write, tb.heap, lr=0.05, train=train)
     await run.start(tb.axil, tb.ram.write, tb.heap)
     code, pc = await tb.wait_done(1_000_000, poll=100)
@@ -467,15 +438,6 @@ async def functional_coverage_closed(dut):
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from verif.common.block_entry import block_test  # noqa: E402
 
-_BLOCK = BLOCKS["accel_top"]
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets))
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_accel_top(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+test_accel_top = block_test("accel_top")

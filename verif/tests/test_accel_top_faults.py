@@ -3,7 +3,7 @@
 * soft reset in the middle of AXI transactions (the AXI rules hold, the next program is exact),
   a runaway program stopped by soft reset and by the WATCHDOG register;
 * every descriptor field's high and reserved bits (one at a time, against the field table
-  ``verif.program.FIELDS``), label words with bits 31:16 set;
+  ``sparsetrain.program.FIELDS``), label words with bits 31:16 set;
 * host addresses: unaligned, past 2^32 (also through a loop's step), program address;
 * bus details: PROG_LEN / PROG_ADDR latched at START, an error beat in a LOAD, IRQ set against
   clear in the same cycle, AXI-Lite byte strobes, a STORE after a write error, defined values
@@ -17,13 +17,12 @@ from __future__ import annotations
 import random
 
 import cocotb
-import pytest
 from cocotb.triggers import ClockCycles, RisingEdge
 
 from verif.common.top_tb import (HIGH_ALIAS, TB, ValidHoldWatch, axil_write_strb, seed_str,
                                  store_and_read)
-from verif.program import (DESC_WORDS, FIELDS, RSV_ERR, Err, Mem, Op, Program, Reg, encode,
-                           reserved_error, used_mask, used_words, words_to_bytes)
+from sparsetrain.program import (DESC_WORDS, FIELDS, RSV_ERR, Err, Mem, Op, Program, Reg, encode,
+                                 reserved_error, used_mask, used_words, words_to_bytes)
 
 PROG_A, PROG_B = 0x8000, 0x9000
 
@@ -404,15 +403,6 @@ async def defined_values_after_reset(dut):
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from verif.common.block_entry import block_test  # noqa: E402
 
-_BLOCK = BLOCKS["accel_top_faults"]
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets))
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_accel_top_faults(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+test_accel_top_faults = block_test("accel_top_faults")

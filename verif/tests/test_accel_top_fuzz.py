@@ -39,7 +39,7 @@ from verif.common.fuzz_run import (TRAIN_PROG, Campaign, Stats, known_good, trai
                                    training_step_bit_exact)
 from verif.common.top_tb import TB, prog_depth, seed_str
 from verif.models.sequencer import Ranges
-from verif.program import Err, Mem, Op, encode, words_to_bytes
+from sparsetrain.program import Err, Mem, Op, encode, words_to_bytes
 
 SIM = (getattr(cocotb, "SIM_NAME", None) or "").lower()   # "" when pytest imports the module
 ICARUS = "icarus" in SIM
@@ -251,8 +251,8 @@ async def soft_reset_sweep(dut):
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from flow.blocks import BLOCKS  # noqa: E402
+from flow.runner import run_block  # noqa: E402
 
 _BLOCK = BLOCKS["accel_top_fuzz"]
 

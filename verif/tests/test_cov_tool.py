@@ -1,4 +1,4 @@
-"""``make cov``'s merging and waivers (verif/cov.py), on small synthetic Verilator .dat files.
+"""``make cov``'s merging and waivers (flow/cov.py, flow/cov_merge.py), on small synthetic Verilator .dat files.
 
 No simulator: the files are written here in Verilator's coverage.dat format, so the rules that
 decide the reported figures (module-level merge, unit ownership, bound waivers and their
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from verif import cov
+from flow import cov_merge
+from flow.blocks import BLOCKS
 
 
 def _point(file: str, line: int, what: str, hier: str, count: int, kind: str = "toggle") -> str:
@@ -42,23 +43,23 @@ UC = "rtl/uc_unit/uc_unit.v"
 
 
 def test_unit_of_maps_files_to_design_units():
-    assert cov.unit_of("rtl/uc_unit/uc_unit.v") == "uc_unit"
-    assert cov.unit_of("rtl/common/fm_stack.v") == "fm_stack"
-    assert cov.unit_of("rtl/top/dma.v") == "accel_top"
-    assert cov.unit_of("verif/hdl/mp_unit_harness.v") == "mp_unit"
+    assert cov_merge.unit_of("rtl/uc_unit/uc_unit.v") == "uc_unit"
+    assert cov_merge.unit_of("rtl/common/fm_stack.v") == "fm_stack"
+    assert cov_merge.unit_of("rtl/top/dma.v") == "accel_top"
+    assert cov_merge.unit_of("verif/hdl/mp_unit_harness.v") == "mp_unit"
 
 
 def test_instances_merge_at_module_level(tmp_path):
     """A bit toggled by one instance (the top's) covers the unit's point of another run."""
     a = _dat(tmp_path, "uc_unit", "l8", _bits(UC, 10, "sig", "uc_unit_harness.u_uc", [(1, 1), (0, 0)]))
     b = _dat(tmp_path, "accel_top", "l8", _bits(UC, 10, "sig", "accel_top.u_uc", [(0, 0), (1, 1)]))
-    units = cov.merge_units([a, b], [])
-    bc = cov.analyse_unit("uc_unit", units["uc_unit"], 2, [], [])
+    units = cov_merge.merge_units([a, b], [])
+    bc = cov_merge.analyse_unit("uc_unit", units["uc_unit"], 2, [], [])
     assert bc.figures["toggle"] == (4, 4)
 
 
-def _bound(pattern: str) -> cov.Waiver:
-    return cov.Waiver("uc_unit", "bound", pattern, "test")
+def _bound(pattern: str) -> cov_merge.Waiver:
+    return cov_merge.Waiver("uc_unit", "bound", pattern, "test")
 
 
 def test_bound_waiver_waives_bits_at_or_above_the_bound(tmp_path):
@@ -66,8 +67,8 @@ def test_bound_waiver_waives_bits_at_or_above_the_bound(tmp_path):
     pts = _bits(UC, 10, "p1_og", "h.u", [(1, 1), (1, 1), (0, 0), (0, 0)])
     a = _dat(tmp_path, "uc_unit", "l8", pts)
     w = _bound(f"{UC}:re:p\\d_og < NMAX // 4")
-    units = cov.merge_units([a], [w])
-    bc = cov.analyse_unit("uc_unit", units["uc_unit"], 1, [], [w])
+    units = cov_merge.merge_units([a], [w])
+    bc = cov_merge.analyse_unit("uc_unit", units["uc_unit"], 1, [], [w])
     assert bc.figures["toggle"] == (4, 4)
     assert len(bc.waived["toggle"]) == 4 and not bc.violations
 
@@ -77,7 +78,7 @@ def test_bound_waiver_keeps_holes_below_the_bound(tmp_path):
     pts = _bits(UC, 10, "p1_og", "h.u", [(1, 1), (0, 0), (0, 0)])
     a = _dat(tmp_path, "uc_unit", "l8", pts)
     w = _bound(f"{UC}:p1_og < 4")
-    bc = cov.analyse_unit("uc_unit", cov.merge_units([a], [w])["uc_unit"], 1, [], [w])
+    bc = cov_merge.analyse_unit("uc_unit", cov_merge.merge_units([a], [w])["uc_unit"], 1, [], [w])
     assert bc.figures["toggle"] == (2, 4)
     assert any("p1_og" in h for h in bc.holes["toggle"])
 
@@ -87,21 +88,21 @@ def test_bound_violation_is_reported_and_misses_the_goals(tmp_path):
     pts = _bits(UC, 10, "p1_og", "h.u", [(1, 1), (1, 1), (1, 0)])
     a = _dat(tmp_path, "uc_unit", "l8", pts)
     w = _bound(f"{UC}:p1_og < 4")
-    bc = cov.analyse_unit("uc_unit", cov.merge_units([a], [w])["uc_unit"], 1, [], [w])
+    bc = cov_merge.analyse_unit("uc_unit", cov_merge.merge_units([a], [w])["uc_unit"], 1, [], [w])
     assert bc.violations and "p1_og[2]" in bc.violations[0]
     assert bc.goals_met()["bounds"] is False
 
 
 def test_bound_is_evaluated_with_each_runs_parameters(tmp_path):
     """Bit 4 is bound in a run with FM_DEPTH 16 but not in one with FM_DEPTH 256: not waived."""
-    small = cov.BLOCKS["uc_unit"].paramsets
+    small = BLOCKS["uc_unit"].paramsets
     assert small["l8"]["FM_DEPTH"] != small["l1"]["FM_DEPTH"]
     bits = [(1, 1)] * 4 + [(0, 0)]
     a = _dat(tmp_path, "uc_unit", "l8", _bits(UC, 10, "o_orow", "h.u", bits))
     b = _dat(tmp_path / "b", "uc_unit", "l1", _bits(UC, 10, "o_orow", "h.u", bits))
     # bound 16 in l8 only (FM_DEPTH of l8 is 256, of l1 1024): 16 if FM_DEPTH == 256 else 1024
     w = _bound(f"{UC}:o_orow < (16 if FM_DEPTH == {small['l8']['FM_DEPTH']} else FM_DEPTH)")
-    bc = cov.analyse_unit("uc_unit", cov.merge_units([a, b], [w])["uc_unit"], 2, [], [w])
+    bc = cov_merge.analyse_unit("uc_unit", cov_merge.merge_units([a, b], [w])["uc_unit"], 2, [], [w])
     assert bc.figures["toggle"] == (8, 10), "bit 4 must stay a hole: the l1 run could toggle it"
 
 
@@ -110,4 +111,4 @@ def test_bound_is_evaluated_with_each_runs_parameters(tmp_path):
     ("rtl/x.v:g_c < CMAX", ("rtl/x.v", "g_c", "CMAX")),
 ])
 def test_bound_pattern_parts(pattern, expected):
-    assert cov.Waiver("b", "bound", pattern, "").bound_parts() == expected
+    assert cov_merge.Waiver("b", "bound", pattern, "").bound_parts() == expected

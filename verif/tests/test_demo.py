@@ -1,4 +1,4 @@
-"""`make demo` (verif/demo.py) without a simulator: knobs, DATA files, float pre-training,
+"""`make demo` (the demo package, demo/) without a simulator: knobs, DATA files, float pre-training,
 pruning, and the per-command tag list the RTL side relies on."""
 
 from __future__ import annotations
@@ -6,13 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verif import demo
-from verif.net import Conv, Gap, Linear, MaxPool, Net, accuracy_float, train_float  # noqa: F401
+from demo import data, knobs, run
+from sparsetrain.float_train import accuracy_float, train_float  # noqa: F401
+from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net  # noqa: F401
 
 
 # ---------------------------------------------------------------------------------- knobs
 def test_knob_defaults():
-    k = demo.read_knobs({})
+    k = knobs.read_knobs({})
     assert (k.epochs, k.images, k.sparsity, k.pruning, k.sim, k.data) == (2, 256, 0.85, "threshold",
                                                                           "verilator", "")
 
@@ -29,17 +30,17 @@ def test_knob_defaults():
     ({"DATA_LAYOUT": "NHWC"}, "DATA_LAYOUT='NHWC': must be nchw or nhwc"),
 ])
 def test_bad_knobs_one_clear_line(env, msg):
-    with pytest.raises(demo.KnobError) as e:
-        demo.read_knobs(env)
+    with pytest.raises(knobs.KnobError) as e:
+        knobs.read_knobs(env)
     assert msg in str(e.value) and "\n" not in str(e.value)
 
 
 def test_good_knobs():
-    k = demo.read_knobs({"DEMO_EPOCHS": "3", "DEMO_SPARSITY": "0.9", "DEMO_PRUNING": "balanced",
+    k = knobs.read_knobs({"DEMO_EPOCHS": "3", "DEMO_SPARSITY": "0.9", "DEMO_PRUNING": "balanced",
                          "SIM": "icarus", "DEMO_IMAGES": "64", "DATA_LAYOUT": "nhwc"})
     assert (k.epochs, k.sparsity, k.pruning, k.sim, k.images, k.data_layout) == (3, 0.9, "balanced", "icarus",
                                                                                  64, "nhwc")
-    assert demo.read_knobs({}).data_layout == "" and demo.read_knobs({"DATA_LAYOUT": "nchw"}).data_layout == "nchw"
+    assert knobs.read_knobs({}).data_layout == "" and knobs.read_knobs({"DATA_LAYOUT": "nchw"}).data_layout == "nchw"
 
 
 # ------------------------------------------------------------------------------- DATA files
@@ -53,7 +54,7 @@ def test_data_nhw_uint8_scaled_and_split(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (50, 12, 12), dtype=np.uint8)
     y = np.arange(50) % 5
-    ds = demo.load_npz(_npz(tmp_path, x=x, y=y), 1)
+    ds = data.load_npz(_npz(tmp_path, x=x, y=y), 1)
     assert ds.x_train.shape[1:] == (1, 12, 12) and ds.classes == 5
     assert len(ds.y_train) + len(ds.y_test) == 50
     assert 0.0 <= ds.x_train.min() and ds.x_train.max() <= 1.0
@@ -61,14 +62,14 @@ def test_data_nhw_uint8_scaled_and_split(tmp_path):
 
 def test_data_nhwc_is_transposed_and_net_fits(tmp_path):
     x = np.random.default_rng(1).random((40, 32, 32, 3)) * 7 - 2    # not in [0, 1]: min-max scaled
-    ds = demo.load_npz(_npz(tmp_path, x=x, y=np.arange(40) % 10), 1)
+    ds = data.load_npz(_npz(tmp_path, x=x, y=np.arange(40) % 10), 1)
     assert ds.x_train.shape[1:] == (3, 32, 32)
     assert ds.x_train.min() >= 0 and ds.x_train.max() <= 1
-    net = demo.make_net(ds.x_train.shape[1:], ds.classes)
-    from verif.accel_driver import check_fits, plan
-    from verif.net import quantize_params
-    from verif.uc_driver import UcParams
-    p = UcParams.from_hdl(demo.DEMO_PARAMS)
+    net = run.make_net(ds.x_train.shape[1:], ds.classes)
+    from sparsetrain.driver import check_fits, plan
+    from sparsetrain.net import quantize_params
+    from sparsetrain.uc import UcParams
+    p = UcParams.from_hdl(knobs.DEMO_PARAMS)
     check_fits(net, p)
     plan(net, quantize_params(net, net.init_float(np.random.default_rng(0)), 0.0), p)
 
@@ -87,8 +88,8 @@ def test_data_nhwc_is_transposed_and_net_fits(tmp_path):
     ({"x": np.array([["a"] * 8] * 30), "y": np.arange(30) % 2}, "x must be numeric"),
 ])
 def test_bad_data_files(tmp_path, arrays, msg):
-    with pytest.raises(demo.KnobError) as e:
-        demo.load_npz(_npz(tmp_path, **arrays), 1)
+    with pytest.raises(knobs.KnobError) as e:
+        data.load_npz(_npz(tmp_path, **arrays), 1)
     assert msg in str(e.value) and "\n" not in str(e.value)
 
 
@@ -106,16 +107,16 @@ def _all_images(ds):
 def test_data_nhwc_4x4_rgb_uint8_read_as_nhwc(tmp_path, capsys):
     # the issue's example: (20, 4, 4, 3) uint8 channels last was refused ("images of 4x3")
     path = _npz(tmp_path, x=_pattern((4, 4, 3)), y=np.arange(20) % 2)
-    ds = demo.load_npz(path, 1)
+    ds = data.load_npz(path, 1)
     x = _all_images(ds)
     assert x.shape == (20, 3, 4, 4) and ds.classes == 2
     c, yy, xx = np.indices((3, 4, 4))
     np.testing.assert_allclose(x, np.broadcast_to(16 * yy + 4 * xx + c + 1, x.shape))   # file [y, x, c]
     assert capsys.readouterr().out.strip() == f"demo: DATA={path}: 20 images 3x4x4 (read as NHWC)"
     # the knob may say so too; the other reading (4 channels of 4x3) is refused
-    np.testing.assert_allclose(_all_images(demo.load_npz(path, 1, "nhwc")), x)
-    with pytest.raises(demo.KnobError) as e:
-        demo.load_npz(path, 1, "nchw")
+    np.testing.assert_allclose(_all_images(data.load_npz(path, 1, "nhwc")), x)
+    with pytest.raises(knobs.KnobError) as e:
+        data.load_npz(path, 1, "nchw")
     assert str(e.value) == (f"DATA={path}: DATA_LAYOUT=nchw reads x of shape (20, 4, 4, 3) as NCHW: images of "
                             "4x3 (the demo takes 1 to 4 channels of 4x4 up to 32x32 pixels); as NHWC it would "
                             "be 3x4x4")
@@ -123,25 +124,25 @@ def test_data_nhwc_4x4_rgb_uint8_read_as_nhwc(tmp_path, capsys):
 
 def test_data_nchw_read_as_nchw(tmp_path, capsys):
     path = _npz(tmp_path, x=_pattern((3, 4, 4)), y=np.arange(20) % 2)
-    x = _all_images(demo.load_npz(path, 1))
+    x = _all_images(data.load_npz(path, 1))
     c, yy, xx = np.indices((3, 4, 4))
     np.testing.assert_allclose(x, np.broadcast_to(16 * c + 4 * yy + xx + 1, x.shape))    # file [c, y, x]
     assert "20 images 3x4x4 (read as NCHW)" in capsys.readouterr().out
-    with pytest.raises(demo.KnobError, match=r"DATA_LAYOUT=nhwc reads x of shape \(20, 3, 4, 4\) as NHWC: images "
+    with pytest.raises(knobs.KnobError, match=r"DATA_LAYOUT=nhwc reads x of shape \(20, 3, 4, 4\) as NHWC: images "
                                              r"of 3x4 \(.*\); as NCHW it would be 3x4x4$"):
-        demo.load_npz(path, 1, "nhwc")
+        data.load_npz(path, 1, "nhwc")
 
 
 def test_data_ambiguous_shape_needs_data_layout(tmp_path, capsys):
     path = _npz(tmp_path, x=_pattern((4, 4, 4)), y=np.arange(20) % 2)
-    with pytest.raises(demo.KnobError) as e:
-        demo.load_npz(path, 1)
+    with pytest.raises(knobs.KnobError) as e:
+        data.load_npz(path, 1)
     assert str(e.value) == (f"DATA={path}: x of shape (20, 4, 4, 4) is valid as NCHW (4x4x4) and as NHWC "
                             "(4x4x4); say which with DATA_LAYOUT=nchw or DATA_LAYOUT=nhwc")
     c, yy, xx = np.indices((4, 4, 4))
-    nchw = _all_images(demo.load_npz(path, 1, "nchw"))
+    nchw = _all_images(data.load_npz(path, 1, "nchw"))
     np.testing.assert_allclose(nchw, np.broadcast_to(16 * c + 4 * yy + xx + 1, nchw.shape))
-    nhwc = _all_images(demo.load_npz(path, 1, "nhwc"))
+    nhwc = _all_images(data.load_npz(path, 1, "nhwc"))
     np.testing.assert_allclose(nhwc, np.broadcast_to(16 * yy + 4 * xx + c + 1, nhwc.shape))
     assert not np.array_equal(nchw, nhwc)
     out = capsys.readouterr().out.splitlines()
@@ -158,8 +159,8 @@ def test_data_ambiguous_shape_needs_data_layout(tmp_path, capsys):
 def test_data_shape_valid_in_neither_layout(tmp_path, shape, msg):
     path = _npz(tmp_path, x=np.zeros(shape, np.uint8), y=np.arange(20) % 2)
     for layout in ("", "nchw", "nhwc"):
-        with pytest.raises(demo.KnobError) as e:
-            demo.load_npz(path, 1, layout)
+        with pytest.raises(knobs.KnobError) as e:
+            data.load_npz(path, 1, layout)
         assert str(e.value).startswith(f"DATA={path}: ") and "\n" not in str(e.value)
         if not layout:
             assert msg in str(e.value) and "crop or resize" in str(e.value)
@@ -172,40 +173,40 @@ def test_data_layout_errors_through_main(tmp_path, monkeypatch, capsys):
     # should the loader not refuse, stop before the demo trains or builds anything (exit status 1)
     def not_refused(*_):
         raise RuntimeError("the loader did not refuse the file")
-    monkeypatch.setattr(demo, "make_net", not_refused)
-    monkeypatch.setattr(demo, "OUT", tmp_path / "out")
+    monkeypatch.setattr(run, "make_net", not_refused)
+    monkeypatch.setattr(run, "OUT", tmp_path / "out")
     monkeypatch.setenv("SIM", "none")
     monkeypatch.setenv("DATA", path)
     monkeypatch.delenv("DATA_LAYOUT", raising=False)
-    assert demo.main() == 2
+    assert run.main() == 2
     err = capsys.readouterr().err
     assert err.startswith(f"demo: DATA={path}: x of shape (20, 4, 4, 4) is valid as NCHW") and err.count("\n") == 1
     monkeypatch.setenv("DATA_LAYOUT", "hwc")
-    assert demo.main() == 2
+    assert run.main() == 2
     assert capsys.readouterr().err == "demo: DATA_LAYOUT='hwc': must be nchw or nhwc\n"
     seen = []
 
     def fake_load(p, seed, layout=""):
         seen.append((p, layout))
-        raise demo.KnobError(f"DATA={p}: stop here")
-    monkeypatch.setattr(demo, "load_npz", fake_load)
+        raise knobs.KnobError(f"DATA={p}: stop here")
+    monkeypatch.setattr(run, "load_npz", fake_load)
     monkeypatch.setenv("DATA_LAYOUT", "nhwc")
-    assert demo.main() == 2 and seen == [(path, "nhwc")]
+    assert run.main() == 2 and seen == [(path, "nhwc")]
 
 
 def test_data_missing_and_unreadable(tmp_path):
-    with pytest.raises(demo.KnobError, match="no such file"):
-        demo.load_npz(str(tmp_path / "nope.npz"), 1)
+    with pytest.raises(knobs.KnobError, match="no such file"):
+        data.load_npz(str(tmp_path / "nope.npz"), 1)
     bad = tmp_path / "bad.npz"
     bad.write_text("not a zip")
-    with pytest.raises(demo.KnobError, match="not a readable .npz"):
-        demo.load_npz(str(bad), 1)
+    with pytest.raises(knobs.KnobError, match="not a readable .npz"):
+        data.load_npz(str(bad), 1)
 
 
 # ------------------------------------------------------------------- pre-training and pruning
 def test_float_pretraining_learns_digits():
-    ds = demo.load_digits_data(1)
-    net = demo.make_net((1, 8, 8), 10)
+    ds = data.load_digits_data(1)
+    net = run.make_net((1, 8, 8), 10)
     p0 = net.init_float(np.random.default_rng(1))
     before = accuracy_float(net, p0, ds.x_test, ds.y_test)
     p1, losses = train_float(net, p0, ds.x_train, ds.y_train, 5, 32, 0.05, 0.9, np.random.default_rng(2))
@@ -214,7 +215,7 @@ def test_float_pretraining_learns_digits():
 
 
 def test_float_gradients_match_finite_differences():
-    from verif.net import backward_float, forward_float, softmax_xent_float
+    from sparsetrain.float_train import backward_float, forward_float, softmax_xent_float
     rng = np.random.default_rng(3)
     net = Net((2, 6, 6), [Conv(3), MaxPool(), Conv(4, stride=1), Gap(), Linear(3)])
     p = net.init_float(rng)
@@ -237,13 +238,13 @@ def test_float_gradients_match_finite_differences():
 
 
 def test_masked_finetune_keeps_pruned_weights_zero_and_first_conv_dense():
-    ds = demo.load_digits_data(1)
-    net = demo.make_net((1, 8, 8), 10)
+    ds = data.load_digits_data(1)
+    net = run.make_net((1, 8, 8), 10)
     p = net.init_float(np.random.default_rng(0))
-    q, qdense = demo.prune_quantize(net, p, 0.85, "threshold")
+    q, qdense = run.prune_quantize(net, p, 0.85, "threshold")
     assert q.convs[0].nnz == qdense.convs[0].nnz                        # first conv dense
-    assert abs(demo.sparsity_of(q)["pruned_convs"] - 0.85) < 0.01
-    from verif.net import dequantize_params, masks_of
+    assert abs(run.sparsity_of(q)["pruned_convs"] - 0.85) < 0.01
+    from sparsetrain.net import dequantize_params, masks_of
     masks = masks_of(q, net)
     p2, _ = train_float(net, dequantize_params(net, q), ds.x_train[:64], ds.y_train[:64], 1, 32, 0.05, 0.0,
                         masks=masks)
@@ -251,15 +252,15 @@ def test_masked_finetune_keeps_pruned_weights_zero_and_first_conv_dense():
 
 
 def test_command_tags_match_build_program():
-    from verif.accel_driver import build_program
-    from verif.demo_tb import command_tags
-    from verif.program import HostHeap, Op
-    from verif.uc_driver import UcParams
-    net = demo.make_net((1, 8, 8), 10)
-    q, _ = demo.prune_quantize(net, net.init_float(np.random.default_rng(0)), 0.85, "threshold")
+    from sparsetrain.driver import build_program
+    from demo.tb import command_tags
+    from sparsetrain.program import HostHeap, Op
+    from sparsetrain.uc import UcParams
+    net = run.make_net((1, 8, 8), 10)
+    q, _ = run.prune_quantize(net, net.init_float(np.random.default_rng(0)), 0.85, "threshold")
     mem = {}
-    run = build_program(net, q, UcParams.from_hdl(demo.DEMO_PARAMS), np.zeros((1, 1, 8, 8), np.int16), [3],
+    prog_run = build_program(net, q, UcParams.from_hdl(knobs.DEMO_PARAMS), np.zeros((1, 1, 8, 8), np.int16), [3],
                         lambda a, d: mem.update({a: d}), HostHeap(size=1 << 22), debug=False)
-    ops = [d[0] & 0xFF for d in run.prog.descs]
+    ops = [d[0] & 0xFF for d in prog_run.prog.descs]
     compute = [o for o in ops if o in (Op.UC, Op.MP, Op.GAP, Op.LC, Op.LOSS)]
     assert len(compute) == len(command_tags(net))

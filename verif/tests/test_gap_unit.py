@@ -2,7 +2,8 @@
 verif/hdl/gap_unit_harness.v; contract: docs/units.md, models: verif.models.layers.gap_forward,
 gap_backward (M/R reciprocal of gap_params, derived by the unit), checked bit-exactly.
 
-Same environment as the MP unit (verif/common/unit_env.py): inputs loaded through the host port,
+Same environment as every unit (verif/common/unit_env.py, verif/common/units/table.py):
+inputs loaded through the host port,
 random valid delays / ready back-pressure, the whole stack read back and compared after every
 command (first wrong element named with the seed).
 
@@ -13,74 +14,18 @@ from __future__ import annotations
 
 import os
 import random
-from pathlib import Path
 
 import cocotb
 import numpy as np
-import pytest
-from cocotb_coverage.coverage import CoverCross, CoverPoint
 
-from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, map_words, place
-from verif.common.unit_env import (BAD_BUFFER, BAD_MODE, BAD_SHAPE, OK, UnitItem, UnitSpec,
-                                   coverage_holes, high_bits_kw, run_items, status_name)
+from verif.common.unit_env import run_items
+from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, assert_coverage_closed
+from verif.common.units.table import UnitItem, bad_item
+from verif.common.units.gap import MODES, FWD, BWD, FIELDS, P, spec
 from verif.models.layers import gap_backward, gap_forward
 
 GAP_CASES = int(os.environ.get("GAP_CASES", "30"))
-DEFAULTS = {"LANES": 8, "CMAX": 256, "HMAX": 256, "WMAX": 256, "FM_DEPTH": 4096}
-MODES = {0: "FWD", 1: "BWD"}
-FWD, BWD = 0, 1
-FIELDS = ["mode", "c", "h", "w", "x_base", "y_base"]
-
-
-def P() -> dict:
-    return dut_params(DEFAULTS)
-
-
-# ================================================================================== coverage
-@CoverPoint("gap.mode", xf=lambda f: f["mode"], bins=list(MODES.values()))
-@CoverPoint("gap.pixels_pow2", xf=lambda f: f["pow2"], bins=[False, True])
-@CoverPoint("gap.size", xf=lambda f: f["size"], bins=["1x1", "mid", "max"])
-@CoverPoint("gap.odd_h", xf=lambda f: f["odd_h"], bins=[False, True])
-@CoverPoint("gap.odd_w", xf=lambda f: f["odd_w"], bins=[False, True])
-@CoverPoint("gap.data", xf=lambda f: f["data"], bins=["random", "small", "equal", "extreme"])
-@CoverPoint("gap.ragged", xf=lambda f: f["ragged"], bins=[False, True] if P()["LANES"] > 1 else [False])
-@CoverPoint("gap.stall", xf=lambda f: f["stall"], bins=[False, True])
-@CoverCross("gap.mode_x_pow2", items=["gap.mode", "gap.pixels_pow2"])
-@CoverCross("gap.mode_x_size", items=["gap.mode", "gap.size"])
-@CoverCross("gap.mode_x_data", items=["gap.mode", "gap.data"])
-@CoverPoint("gap.full_scale_result", xf=lambda f: f["fullscale"], bins=[True])
-def _sample_ok(f):
-    pass
-
-
-@CoverPoint("gap.status", xf=lambda s: s, bins=["OK", "BAD_MODE", "BAD_SHAPE", "BAD_BUFFER"])
-def _sample_status(s):
-    pass
-
-
-@CoverPoint("gap.reset_mid_command", xf=lambda b: b, bins=[True])
-def _sample_reset(b):
-    pass
-
-
-def sample(res):
-    item, rsp = res.item, res.rsp
-    if item.reset_after is not None and rsp.status is None:
-        _sample_reset(True)
-        return
-    if rsp.status is None:
-        return
-    _sample_status(status_name(rsp.status))
-    if rsp.status == OK and not item.wrong:
-        _sample_ok({**item.tags, "stall": res.stall})
-
-
-def spec() -> UnitSpec:
-    p = P()
-    return UnitSpec("gap_unit", FIELDS, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, sample)
-
-
 # ================================================================================ stimulus
 def gen_data(rng, shape, data: str):
     if data == "small":
@@ -158,16 +103,9 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     items: list[UnitItem] = []
 
     def bad(name, expect, umode=FWD, hb=None, kind="bad", **kw):
-        it = make_item(name, rnd, umode, 2, 3, 5, kind=kind)
-        if hb is not None:      # (field, largest legal value): set every bit above its range
-            kw = high_bits_kw(it, *hb)
-            if kw is None:
-                return          # no bit above the legal range at these parameters
-        it.cmd.update(kw)
-        it.expect, it.outputs = expect, []
-        it.desc += f" {kw}"
-        items.append(it)
-        items.append(make_item(f"after_{name}", rnd, kind="after_bad"))
+        it = bad_item(make_item(name, rnd, umode, 2, 3, 5, kind=kind), expect, hb, **kw)
+        if it is not None:
+            items.extend([it, make_item(f"after_{name}", rnd, kind="after_bad")])
 
     for m in (2, 5, 7):
         bad(f"mode{m}", BAD_MODE, FWD, mode=m)
@@ -250,22 +188,10 @@ async def checker_catches_wrong_expectation(dut):
 @cocotb.test()
 async def coverage_closed(dut):
     """Every coverage bin was hit by the tests above (run the whole module)."""
-    holes = coverage_holes("gap", Path.cwd() / "gap_unit_coverage.yml")
-    for h in holes:
-        cocotb.log.warning("coverage hole: %s", h)
-    assert not holes, f"{len(holes)} coverage holes, first: {holes[0]}"
+    assert_coverage_closed("gap", "gap_unit")
 
 
 # ================================================ pytest entry: both simulators, every set
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from verif.common.block_entry import block_test  # noqa: E402
 
-_BLOCK = BLOCKS.get("gap_unit")
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets) if _BLOCK else [])
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_gap_unit(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+test_gap_unit = block_test("gap_unit")

@@ -2,7 +2,8 @@
 through verif/hdl/lc_unit_harness.v; contract: docs/units.md, models: verif.models.layers
 (linear_forward, linear_backward, sgd_update) and conv.grad_accumulate, checked bit-exactly.
 
-Environment: verif/common/unit_env.py (host-port loads, random valid delays / ready
+Environment: verif/common/unit_env.py, verif/common/units/table.py (host-port loads, random
+valid delays / ready
 back-pressure, every word of every memory read back and compared after every command, first wrong
 element named with the seed).
 
@@ -13,80 +14,20 @@ from __future__ import annotations
 
 import os
 import random
-from pathlib import Path
 
 import cocotb
 import numpy as np
-import pytest
-from cocotb_coverage.coverage import CoverCross, CoverPoint
 
-from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, place
-from verif.common.unit_env import (BAD_BUFFER, BAD_MODE, BAD_SHAPE, OK, UnitItem, UnitSpec,
-                                   coverage_holes, high_bits_kw, run_items, status_name)
+from verif.common.unit_env import run_items
+from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, assert_coverage_closed
+from verif.common.units.table import UnitItem, bad_item
+from verif.common.units.lc import (BGRAD, BIAS, BWD, FIELDS, FWD, GRAD, MODES, STACK, UPDATE, WGRAD,
+                                   WGT, P, spec)
 from verif.models.conv import grad_accumulate
 from verif.models.layers import linear_backward, linear_forward, sgd_update
 
 LC_CASES = int(os.environ.get("LC_CASES", "24"))
-DEFAULTS = {"LANES": 8, "CMAX": 256, "NMAX": 256, "FM_DEPTH": 4096, "WDEPTH": 65536, "BDEPTH": 1024}
-MODES = {0: "FWD", 1: "BWD_DATA", 2: "WGRAD", 3: "UPDATE"}
-FWD, BWD, WGRAD, UPDATE = 0, 1, 2, 3
-STACK, WGT, GRAD, BIAS, BGRAD = 0, 1, 2, 3, 4
-FIELDS = ["mode", "cin", "cout", "shift", "relu", "bgrad", "gacc", "x_base", "y_base", "w_base",
-          "bias_base", "lr_mult", "lr_shift", "lr_mult_b", "lr_shift_b"]
-
-
-def P() -> dict:
-    return dut_params(DEFAULTS)
-
-
-# ================================================================================== coverage
-@CoverPoint("lc.mode", xf=lambda f: f["mode"], bins=list(MODES.values()))
-@CoverPoint("lc.size", xf=lambda f: f["size"], bins=["1x1", "mid", "max"])
-@CoverPoint("lc.data", xf=lambda f: f["data"], bins=["random", "small", "equal", "extreme"])
-@CoverPoint("lc.shift", xf=lambda f: f["shift"], bins=["0", "mid", "31"])
-@CoverPoint("lc.saturated", xf=lambda f: f["sat"], bins=[False, True])
-@CoverPoint("lc.stall", xf=lambda f: f["stall"], bins=[False, True])
-@CoverCross("lc.mode_x_size", items=["lc.mode", "lc.size"])
-@CoverCross("lc.mode_x_data", items=["lc.mode", "lc.data"])
-@CoverCross("lc.mode_x_saturated", items=["lc.mode", "lc.saturated"])
-@CoverPoint("lc.fwd_relu", xf=lambda f: f["relu"], bins=[False, True])
-@CoverPoint("lc.wgrad_gacc_bgrad", xf=lambda f: f["wgflags"], bins=[(0, 0), (0, 1), (1, 0), (1, 1)])
-@CoverPoint("lc.update_lr_shift", xf=lambda f: f["lrs"], bins=["0", "mid", "63"])
-def _sample_ok(f):
-    pass
-
-
-@CoverPoint("lc.status", xf=lambda s: s, bins=["OK", "BAD_MODE", "BAD_SHAPE", "BAD_BUFFER"])
-def _sample_status(s):
-    pass
-
-
-@CoverPoint("lc.reset_mid_command", xf=lambda b: b, bins=[True])
-def _sample_reset(b):
-    pass
-
-
-def sample(res):
-    item, rsp = res.item, res.rsp
-    if item.reset_after is not None and rsp.status is None:
-        _sample_reset(True)
-        return
-    if rsp.status is None:
-        return
-    _sample_status(status_name(rsp.status))
-    if rsp.status == OK and not item.wrong and item.tags:
-        _sample_ok({**item.tags, "stall": res.stall})
-
-
-def spec() -> UnitSpec:
-    p = P()
-    depths = {STACK: p["FM_DEPTH"], WGT: p["WDEPTH"], GRAD: p["WDEPTH"], BIAS: p["BDEPTH"],
-              BGRAD: p["BDEPTH"]}
-    widths = {STACK: 16, WGT: 16, GRAD: 32, BIAS: 32, BGRAD: 32}
-    return UnitSpec("lc_unit", FIELDS, [], p["LANES"], depths, widths, sample)
-
-
 # ================================================================================ stimulus
 def gen(rng, shape, data: str, bits: int = 16):
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
@@ -246,16 +187,9 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     items: list[UnitItem] = []
 
     def bad(name, expect, umode=FWD, hb=None, kind="bad", **kw):
-        it = make_item(name, rnd, umode, 4, 3, kind=kind, bgrad=1)
-        if hb is not None:      # (field, largest legal value): set every bit above its range
-            kw = high_bits_kw(it, *hb)
-            if kw is None:
-                return          # no bit above the legal range at these parameters
-        it.cmd.update(kw)
-        it.expect, it.outputs = expect, []
-        it.desc += f" {kw}"
-        items.append(it)
-        items.append(make_item(f"after_{name}", rnd, kind="after_bad"))
+        it = bad_item(make_item(name, rnd, umode, 4, 3, kind=kind, bgrad=1), expect, hb, **kw)
+        if it is not None:
+            items.extend([it, make_item(f"after_{name}", rnd, kind="after_bad")])
 
     for m in (4, 5, 7):
         bad(f"mode{m}", BAD_MODE, FWD, mode=m)
@@ -409,22 +343,10 @@ async def checker_catches_wrong_expectation(dut):
 @cocotb.test()
 async def coverage_closed(dut):
     """Every coverage bin was hit by the tests above (run the whole module)."""
-    holes = coverage_holes("lc", Path.cwd() / "lc_unit_coverage.yml")
-    for h in holes:
-        cocotb.log.warning("coverage hole: %s", h)
-    assert not holes, f"{len(holes)} coverage holes, first: {holes[0]}"
+    assert_coverage_closed("lc", "lc_unit")
 
 
 # ================================================ pytest entry: both simulators, every set
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from verif.common.block_entry import block_test  # noqa: E402
 
-_BLOCK = BLOCKS.get("lc_unit")
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets) if _BLOCK else [])
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_lc_unit(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+test_lc_unit = block_test("lc_unit")

@@ -3,7 +3,8 @@ through verif/hdl/loss_unit_harness.v; contract: docs/units.md, model:
 verif.models.layers.softmax_xent_grad (EXP_LUT / LN_LUT, also the unit's ROMs), checked
 bit-exactly: the gradient vector, m_rsp_pred and m_rsp_loss.
 
-Environment: verif/common/unit_env.py (whole stack read back and compared after every command).
+Environment: verif/common/unit_env.py, verif/common/units/table.py (whole stack read back
+and compared after every command).
 
 Knobs: ``LOSS_CASES`` random commands per random test (default 30), ``COCOTB_RANDOM_SEED``.
 """
@@ -12,70 +13,18 @@ from __future__ import annotations
 
 import os
 import random
-from pathlib import Path
 
 import cocotb
 import numpy as np
-import pytest
-from cocotb_coverage.coverage import CoverCross, CoverPoint
 
-from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, place
-from verif.common.unit_env import (BAD_BUFFER, BAD_LABEL, BAD_SHAPE, OK, UnitItem, UnitSpec,
-                                   coverage_holes, high_bits_kw, run_items, status_name)
+from verif.common.unit_env import run_items
+from verif.common.units.common import BAD_BUFFER, BAD_LABEL, BAD_SHAPE, assert_coverage_closed
+from verif.common.units.table import UnitItem, bad_item
+from verif.common.units.loss import FIELDS, P, spec
 from verif.models.layers import softmax_xent_grad
 
 LOSS_CASES = int(os.environ.get("LOSS_CASES", "30"))
-DEFAULTS = {"LANES": 8, "KMAX": 1024, "FM_DEPTH": 4096}
-FIELDS = ["k", "label", "in_frac", "grad_frac", "y_base", "g_base"]
-
-
-def P() -> dict:
-    return dut_params(DEFAULTS)
-
-
-# ================================================================================== coverage
-@CoverPoint("loss.classes", xf=lambda f: f["size"], bins=["1", "2", "mid", "max"])
-@CoverPoint("loss.data", xf=lambda f: f["data"], bins=["random", "small", "equal", "extreme", "peaked"])
-@CoverPoint("loss.in_frac", xf=lambda f: f["inf"], bins=["<4", "4", ">4"])
-@CoverPoint("loss.grad_frac", xf=lambda f: f["gf"], bins=["0", "mid", "15"])
-@CoverPoint("loss.tie_in_max", xf=lambda f: f["tie"], bins=[False, True])
-@CoverPoint("loss.label_is_pred", xf=lambda f: f["hit"], bins=[False, True])
-@CoverPoint("loss.table_clipped", xf=lambda f: f["clip"], bins=[False, True])
-@CoverPoint("loss.grad_saturated", xf=lambda f: f["gsat"], bins=[True])
-@CoverPoint("loss.stall", xf=lambda f: f["stall"], bins=[False, True])
-@CoverCross("loss.data_x_in_frac", items=["loss.data", "loss.in_frac"])
-def _sample_ok(f):
-    pass
-
-
-@CoverPoint("loss.status", xf=lambda s: s, bins=["OK", "BAD_SHAPE", "BAD_BUFFER", "BAD_LABEL"])
-def _sample_status(s):
-    pass
-
-
-@CoverPoint("loss.reset_mid_command", xf=lambda b: b, bins=[True])
-def _sample_reset(b):
-    pass
-
-
-def sample(res):
-    item, rsp = res.item, res.rsp
-    if item.reset_after is not None and rsp.status is None:
-        _sample_reset(True)
-        return
-    if rsp.status is None:
-        return
-    _sample_status(status_name(rsp.status))
-    if rsp.status == OK and not item.wrong:
-        _sample_ok({**item.tags, "stall": res.stall})
-
-
-def spec() -> UnitSpec:
-    p = P()
-    return UnitSpec("loss_unit", FIELDS, ["pred", "loss"], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, sample)
-
-
 # ================================================================================ stimulus
 def gen(rng, k, data):
     if data == "small":     # ties likely
@@ -159,16 +108,9 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     items: list[UnitItem] = []
 
     def bad(name, expect, hb=None, kind="bad", **kw):
-        it = make_item(name, rnd, 6, kind=kind)
-        if hb is not None:      # (field, largest legal value): set every bit above its range
-            kw = high_bits_kw(it, *hb)
-            if kw is None:
-                return          # no bit above the legal range at these parameters
-        it.cmd.update(kw)
-        it.expect, it.outputs, it.rsp = expect, [], {}
-        it.desc += f" {kw}"
-        items.append(it)
-        items.append(make_item(f"after_{name}", rnd, kind="after_bad"))
+        it = bad_item(make_item(name, rnd, 6, kind=kind), expect, hb, **kw)
+        if it is not None:
+            items.extend([it, make_item(f"after_{name}", rnd, kind="after_bad")])
 
     bad("k0", BAD_SHAPE, k=0, label=0)
     bad("k_above", BAD_SHAPE, k=km + 1, label=0)
@@ -250,23 +192,14 @@ async def checker_catches_wrong_expectation(dut):
 @cocotb.test()
 async def coverage_closed(dut):
     """Every coverage bin was hit by the tests above (run the whole module)."""
-    holes = coverage_holes("loss", Path.cwd() / "loss_unit_coverage.yml")
-    for h in holes:
-        cocotb.log.warning("coverage hole: %s", h)
-    assert not holes, f"{len(holes)} coverage holes, first: {holes[0]}"
+    assert_coverage_closed("loss", "loss_unit")
 
 
 # ================================================ pytest entry: both simulators, every set
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
-
-_BLOCK = BLOCKS.get("loss_unit")
-
-
 def test_luts_match_model():
     """rtl/loss_unit/loss_luts.v is what scripts/gen_loss_luts.py makes from the model's tables."""
     import importlib.util
-    from verif.blocks import ROOT
+    from flow.blocks import ROOT
     spec_ = importlib.util.spec_from_file_location("gen_loss_luts", ROOT / "scripts" / "gen_loss_luts.py")
     mod = importlib.util.module_from_spec(spec_)
     spec_.loader.exec_module(mod)
@@ -274,9 +207,6 @@ def test_luts_match_model():
         "loss_luts.v is stale: run scripts/gen_loss_luts.py"
 
 
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets) if _BLOCK else [])
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_loss_unit(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+from verif.common.block_entry import block_test  # noqa: E402
+
+test_loss_unit = block_test("loss_unit")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import zlib
-from fractions import Fraction
-from math import floor
 
 import numpy as np
 import pytest
@@ -19,21 +17,14 @@ from scipy.signal import correlate2d
 
 from verif.models import (conv_backward_data, conv_forward, conv_out_size, conv_weight_grad,
                           bias_grad, depthwise_dense, encode_sparse, grad_accumulate_batch,
-                          prune_balanced)
+                          prune)
+from verif.models.reference import ref_requant
 
 N_CASES = int(os.environ.get("MODEL_CASES", "24"))
 SEED = int(os.environ.get("MODEL_SEED", "20261125"))
 
 
 # ------------------------------------------------------------------ independent references
-def ref_requant(acc: int, shift: int, relu=False, bits=16) -> int:
-    """Round half up with exact rationals, then clamp: independent of the model's bit tricks."""
-    v = floor(Fraction(int(acc), 1 << shift) + Fraction(1, 2)) if shift else int(acc)
-    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-    v = min(max(v, lo), hi)
-    return max(v, 0) if relu else v
-
-
 def dilate_kernel(k2d: np.ndarray, d: int) -> np.ndarray:
     k = k2d.shape[0]
     out = np.zeros(((k - 1) * d + 1,) * 2, dtype=k2d.dtype)
@@ -115,7 +106,7 @@ def case_id(p):
 
 def make_operands(rng, p, amp=2000):
     w = rng.integers(-amp, amp + 1, (p["n"], p["c"], p["k"], p["k"])).astype(np.int16)
-    w = prune_balanced(w, p["sparsity"]) if rng.random() < 0.5 else \
+    w = prune(w, p["sparsity"], "balanced") if rng.random() < 0.5 else \
         np.where(rng.random(w.shape) < p["sparsity"], 0, w).astype(np.int16)
     x = rng.integers(-amp, amp + 1, (p["c"], p["h"], p["w"])).astype(np.int16)
     return w, x

@@ -11,7 +11,7 @@ import pytest
 from verif.models import (gap_backward, gap_forward, gap_params, linear_backward, linear_forward,
                           maxpool_backward, maxpool_forward, quantize, dequantize, relu_backward,
                           relu_forward, requant, sgd_update, softmax_xent_grad)
-from verif.tests.test_models_conv import ref_requant
+from verif.models.reference import ref_requant
 
 MAP_SHAPES = [(1, 2, 2), (3, 5, 7), (4, 8, 8), (2, 9, 4), (1, 1, 32)]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from verif.models.sequencer import ANY_PC, Ranges, SeqParams, burst_end, sequencer_outcome
-from verif.program import Err, Mem, Op, Program, encode
-from verif.uc_driver import UcCommand, UcParams
+from sparsetrain.program import Err, Mem, Op, Program, encode
+from sparsetrain.uc import UcCommand, UcParams
 
 P = SeqParams.from_uc(UcParams(lanes=8, kmax=7, cmax=16, nmax=16, hmax=32, wmax=32, fm_depth=1024,
                                wdepth=1024, pdepth=64, bdepth=64), prog_depth=128)

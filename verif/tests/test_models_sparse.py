@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verif.models import (PackedLists, SparseFormat, SparseWeights, depthwise_dense, encode_sparse,
-                          prune, prune_balanced)
+from verif.models import PackedLists, SparseFormat, SparseWeights, depthwise_dense, encode_sparse, prune
 
 SHAPES = [(1, 1, 1, 1), (4, 3, 3, 3), (8, 1, 11, 11), (3, 16, 1, 1), (16, 8, 5, 5), (2, 2, 7, 7)]
 
@@ -20,7 +19,7 @@ def sid(s):
 def test_encode_decode_and_pack_round_trip(shape, sparsity):
     rng = np.random.default_rng([sum(shape), int(sparsity * 100)])
     w = rng.integers(-32768, 32768, shape).astype(np.int16)
-    w = prune_balanced(w, sparsity)
+    w = prune(w, sparsity, "balanced")
     sw = encode_sparse(w)
     assert np.array_equal(sw.to_dense(), w)
     assert sw.nnz == np.count_nonzero(w)
@@ -73,20 +72,40 @@ def test_float_kernel_and_threshold():
     w = np.array([[[[0.1, -0.5], [0.3, -0.05]]]])
     sw = encode_sparse(w, rho=0.2)
     assert sw.values.dtype == np.float64 and list(sw.values) == [-0.5, 0.3]
-    assert np.array_equal(sw.to_dense(), prune(w, 0.2))
+    assert np.array_equal(sw.to_dense(), prune(w, 0.5))     # rho = 0.3, the 0.5 quantile
     with pytest.raises(ValueError, match="int16"):
         sw.pack()
 
 
 def test_prune_threshold_rule_is_strict_less_than():
+    # |w| sorted 0 1 1 2 2 3 3: the 0.5 quantile is 2 (position ceil(0.5 * 6) = 3); 2 is kept
     w = np.array([-3, -2, -1, 0, 1, 2, 3], dtype=np.int16).reshape(1, 1, 1, 7)
-    assert list(prune(w, 2).ravel()) == [-3, -2, 0, 0, 0, 2, 3]
+    assert list(prune(w, 0.5).ravel()) == [-3, -2, 0, 0, 0, 2, 3]
+    assert list(prune(w, 0.0).ravel()) == list(w.ravel()) and not prune(w, 1.0).any()
+    with pytest.raises(ValueError, match="rule"):
+        prune(w, 0.5, "random")
+
+
+@pytest.mark.parametrize("shape", [(32, 16, 3, 3), (16, 1, 3, 3), (64, 32, 3, 3), (3, 5, 7, 7), (1, 1, 3, 3)])
+@pytest.mark.parametrize("sparsity", [0.3, 0.5, 0.85, 0.9, 0.95, 0.99])
+def test_prune_threshold_float_same_as_linear_quantile(shape, sparsity):
+    """The threshold rule's rho is numpy's "higher" quantile; on float kernels that prunes exactly
+    what the linear-interpolated quantile (the host's rule before the two were one) pruned."""
+    w = np.random.default_rng([*shape, int(sparsity * 100)]).standard_normal(shape)
+    rho = float(np.quantile(np.abs(w), sparsity))
+    assert np.array_equal(prune(w, sparsity), np.where(np.abs(w) < rho, 0.0, w))
+
+
+def test_prune_balanced_count_rounds_half_to_even():
+    # keep = round((1 - 0.5) * 5) = round(2.5) = 2 and round((1 - 0.5) * 7) = round(3.5) = 4
+    assert np.count_nonzero(prune(np.arange(1, 6, dtype=np.int16).reshape(1, 5, 1, 1), 0.5, "balanced")) == 2
+    assert np.count_nonzero(prune(np.arange(1, 8, dtype=np.int16).reshape(1, 7, 1, 1), 0.5, "balanced")) == 4
 
 
 def test_prune_balanced_equal_counts_and_largest_kept_8x4x3x3():
     rng = np.random.default_rng(5)
     w = rng.standard_normal((8, 4, 3, 3))
-    out = prune_balanced(w, 0.85)
+    out = prune(w, 0.85, "balanced")
     keep = round(0.15 * 36)
     for n in range(8):
         assert np.count_nonzero(out[n]) == keep
@@ -97,7 +116,7 @@ def test_prune_balanced_equal_counts_and_largest_kept_8x4x3x3():
 
 def test_prune_balanced_ties_keep_lower_index():
     w = np.ones((1, 1, 2, 2), dtype=np.int16)
-    assert list(prune_balanced(w, 0.5).ravel()) == [1, 1, 0, 0]
+    assert list(prune(w, 0.5, "balanced").ravel()) == [1, 1, 0, 0]
 
 
 def test_depthwise_dense_block_diagonal():
@@ -126,7 +145,7 @@ def test_encoder_rejects_bad_input_naming_the_problem():
     with pytest.raises(ValueError, match="values must have shape"):
         encode_sparse(np.ones((1, 1, 2, 2), np.int16)).with_values(np.ones(3, np.int16))
     with pytest.raises(ValueError, match="sparsity"):
-        prune_balanced(np.ones((1, 1, 2, 2)), 1.5)
+        prune(np.ones((1, 1, 2, 2)), 1.5)
 
 
 def test_unpack_detects_corrupt_words():

@@ -2,7 +2,8 @@
 verif/hdl/mp_unit_harness.v; contract: docs/units.md, models: verif.models.layers
 (maxpool_forward, maxpool_backward, relu_backward), checked bit-exactly.
 
-The generic environment (verif/common/unit_env.py) loads the inputs through the host port, sends
+The environment every unit shares (verif/common/unit_env.py, verif/common/units/table.py) loads
+the inputs through the host port, sends
 the command with random valid delays, takes the response under random back-pressure, reads back
 the *whole stack* and requires it to equal the stack before with exactly the expected outputs
 written (first wrong element named as ``Tensor[c, y, x]`` with the seed).
@@ -14,77 +15,18 @@ from __future__ import annotations
 
 import os
 import random
-from pathlib import Path
 
 import cocotb
 import numpy as np
-import pytest
-from cocotb_coverage.coverage import CoverCross, CoverPoint
 
-from verif.common.checks import dut_params
 from verif.common.fm_layout import Region, map_words, place
-from verif.common.unit_env import (BAD_BUFFER, BAD_MODE, BAD_SHAPE, LAST, OK, UnitItem, UnitSpec,
-                                   coverage_holes, high_bits_kw, run_items, status_name)
+from verif.common.unit_env import run_items
+from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, assert_coverage_closed
+from verif.common.units.table import UnitItem, bad_item
+from verif.common.units.mp import MODES, MP_FWD, MP_BWD, RELU_BWD, FIELDS, P, spec
 from verif.models.layers import maxpool_backward, maxpool_forward, relu_backward
 
 MP_CASES = int(os.environ.get("MP_CASES", "30"))
-DEFAULTS = {"LANES": 8, "CMAX": 256, "HMAX": 256, "WMAX": 256, "FM_DEPTH": 4096}
-MODES = {0: "MP_FWD", 1: "MP_BWD", 2: "RELU_BWD"}
-MP_FWD, MP_BWD, RELU_BWD = 0, 1, 2
-FIELDS = ["mode", "c", "h", "w", "x_base", "y_base", "a_base"]
-
-
-def P() -> dict:
-    return dut_params(DEFAULTS)
-
-
-# ================================================================================== coverage
-@CoverPoint("mp.mode", xf=lambda f: f["mode"], bins=list(MODES.values()))
-@CoverPoint("mp.odd_h", xf=lambda f: f["odd_h"], bins=[False, True])
-@CoverPoint("mp.odd_w", xf=lambda f: f["odd_w"], bins=[False, True])
-@CoverPoint("mp.size", xf=lambda f: f["size"], bins=["min", "mid", "max"])
-@CoverPoint("mp.data", xf=lambda f: f["data"], bins=["random", "small", "equal", "extreme"])
-# a row length that is not a multiple of the lanes (impossible with one lane)
-@CoverPoint("mp.ragged", xf=lambda f: f["ragged"], bins=[False, True] if P()["LANES"] > 1 else [False])
-@CoverPoint("mp.stall", xf=lambda f: f["stall"], bins=[False, True])
-@CoverCross("mp.mode_x_odd_h", items=["mp.mode", "mp.odd_h"])
-@CoverCross("mp.mode_x_odd_w", items=["mp.mode", "mp.odd_w"])
-@CoverCross("mp.mode_x_size", items=["mp.mode", "mp.size"])
-@CoverCross("mp.mode_x_data", items=["mp.mode", "mp.data"])
-@CoverPoint("mp.fwd_tie", xf=lambda f: f["tie"], bins=[True])
-@CoverPoint("mp.argmax_value", xf=lambda f: f["argvals"], bins=[True])
-@CoverPoint("mp.saturation_value", xf=lambda f: f["extreme"], bins=[True])
-def _sample_ok(f):
-    pass
-
-
-@CoverPoint("mp.status", xf=lambda s: s, bins=["OK", "BAD_MODE", "BAD_SHAPE", "BAD_BUFFER"])
-def _sample_status(s):
-    pass
-
-
-@CoverPoint("mp.reset_mid_command", xf=lambda b: b, bins=[True])
-def _sample_reset(b):
-    pass
-
-
-def sample(res):
-    item, rsp = res.item, res.rsp
-    if item.reset_after is not None and rsp.status is None:
-        _sample_reset(True)
-        return
-    if rsp.status is None:
-        return
-    _sample_status(status_name(rsp.status))
-    if rsp.status == OK and not item.wrong:
-        _sample_ok({**item.tags, "stall": res.stall})
-
-
-def spec() -> UnitSpec:
-    p = P()
-    return UnitSpec("mp_unit", FIELDS, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, sample)
-
-
 # ================================================================================ stimulus
 def gen_data(rng, shape, data: str):
     if data == "small":      # many ties
@@ -173,16 +115,9 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     items: list[UnitItem] = []
 
     def bad(name, expect, umode=MP_FWD, hb=None, kind="bad", **kw):
-        it = make_item(name, rnd, umode, 2, 4, 6, kind=kind)
-        if hb is not None:      # (field, largest legal value): set every bit above its range
-            kw = high_bits_kw(it, *hb)
-            if kw is None:
-                return          # no bit above the legal range at these parameters
-        it.cmd.update(kw)
-        it.expect, it.outputs = expect, []
-        it.desc += f" {kw}"
-        items.append(it)
-        items.append(make_item(f"after_{name}", rnd, kind="after_bad"))
+        it = bad_item(make_item(name, rnd, umode, 2, 4, 6, kind=kind), expect, hb, **kw)
+        if it is not None:
+            items.extend([it, make_item(f"after_{name}", rnd, kind="after_bad")])
 
     for m in (3, 4, 7):
         bad(f"mode{m}", BAD_MODE, MP_FWD, mode=m)
@@ -272,22 +207,10 @@ async def checker_catches_wrong_expectation(dut):
 @cocotb.test()
 async def coverage_closed(dut):
     """Every coverage bin was hit by the tests above (run the whole module)."""
-    holes = coverage_holes("mp", Path.cwd() / "mp_unit_coverage.yml")
-    for h in holes:
-        cocotb.log.warning("coverage hole: %s", h)
-    assert not holes, f"{len(holes)} coverage holes, first: {holes[0]}"
+    assert_coverage_closed("mp", "mp_unit")
 
 
 # ================================================ pytest entry: both simulators, every set
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from verif.common.block_entry import block_test  # noqa: E402
 
-_BLOCK = BLOCKS.get("mp_unit")
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets) if _BLOCK else [])
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_mp_unit(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+test_mp_unit = block_test("mp_unit")

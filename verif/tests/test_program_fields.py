@@ -1,4 +1,4 @@
-"""The descriptor field table (verif.program.FIELDS) and what is generated from it: the RTL check
+"""The descriptor field table (sparsetrain.program.FIELDS) and what is generated from it: the RTL check
 rtl/top/desc_check.v and the table in docs/program.md must be current; the encoder refuses
 values that do not fit; reserved_error follows the table."""
 
@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import pytest
 
-from verif.blocks import ROOT
-from verif.program import (DESC_WORDS, FIELDS, RSV_ERR, Err, Mem, Op, Program, docs_with_fields,
-                           encode, reserved_error, used_mask, verilog_desc_check)
+from flow.blocks import ROOT
+from sparsetrain.program import (DESC_WORDS, FIELDS, RSV_ERR, Err, Mem, Op, Program, docs_with_fields, encode,
+                                 reserved_error, used_mask, verilog_desc_check)
 
 
 def test_desc_check_v_is_generated_from_the_table():
     got = (ROOT / "rtl" / "top" / "desc_check.v").read_text()
-    assert got == verilog_desc_check(), "rtl/top/desc_check.v is stale: python -m verif.program --verilog"
+    assert got == verilog_desc_check(), "rtl/top/desc_check.v is stale: python -m sparsetrain.program --verilog"
 
 
 def test_docs_field_table_is_current():
     text = (ROOT / "docs" / "program.md").read_text()
-    assert text == docs_with_fields(text), "docs/program.md field table is stale: python -m verif.program --docs"
+    assert text == docs_with_fields(text), "docs/program.md field table is stale: python -m sparsetrain.program --docs"
 
 
 def test_fields_do_not_overlap_and_fit_their_word():

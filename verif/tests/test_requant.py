@@ -1,6 +1,6 @@
 """cocotb tests for rtl/common/requant.v, plus the pytest entry that runs them on both simulators.
 
-Reference: verif.models.numerics.requant (bit-exact).  m_sat reference: the rounded value left the
+Reference: sparsetrain.numerics.requant (bit-exact).  m_sat reference: the rounded value left the
 OUT_W range, except a negative overflow with relu on (that is an exact 0, not a clip).
 """
 
@@ -11,14 +11,13 @@ import random
 
 import cocotb
 import numpy as np
-import pytest
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
 from verif.common import fcov
 from verif.common.checks import Scoreboard, dut_params, to_signed, to_unsigned
 from verif.common.stream import StreamMonitor, StreamSink, StreamSource, random_pause
-from verif.models import numerics
+from sparsetrain import numerics
 
 N_CASES = int(os.environ.get("N_CASES", "500"))
 # generous: worst case ~3 cycles per word with idles and back-pressure
@@ -214,15 +213,6 @@ async def checker_catches_wrong_model(dut):
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from verif.common.block_entry import block_test  # noqa: E402
 
-_BLOCK = BLOCKS["requant"]
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets))
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_requant(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+test_requant = block_test("requant")

@@ -7,7 +7,6 @@ import os
 import random
 
 import cocotb
-import pytest
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
@@ -128,15 +127,6 @@ async def monitor_catches_stream_rule_violation(dut):
 
 
 # ---- pytest entry -------------------------------------------------------------------------------
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from verif.common.block_entry import block_test  # noqa: E402
 
-_BLOCK = BLOCKS["skid_buffer"]
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("paramset", list(_BLOCK.paramsets))
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_skid_buffer(sim, paramset):
-    n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)
-    assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+test_skid_buffer = block_test("skid_buffer")

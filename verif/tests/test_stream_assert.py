@@ -160,8 +160,8 @@ async def second_command_fires(dut):
 
 
 # ---- pytest entry: legal traffic on both simulators; each violation alone on Verilator --------
-from verif.blocks import BLOCKS  # noqa: E402
-from verif.runner import run_block  # noqa: E402
+from flow.blocks import BLOCKS  # noqa: E402
+from flow.runner import run_block  # noqa: E402
 
 _BLOCK = BLOCKS["stream_assert"]
 

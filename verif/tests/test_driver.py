@@ -1,4 +1,4 @@
-"""verif/accel_driver.py without a simulator: the host refuses labels the chip would not take.
+"""sparsetrain/driver.py without a simulator: the host refuses labels the chip would not take.
 
 A label must be an integer in 0..classes-1 (classes = the last Linear layer's outputs); the
 chip's label field is 16 bits wide and its loss unit answers BAD_LABEL for label >= classes, but
@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verif.accel_driver import build_program, check_labels
-from verif.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
-from verif.program import HostHeap
-from verif.uc_driver import UcParams
+from sparsetrain.driver import build_program, check_labels
+from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
+from sparsetrain.program import HostHeap
+from sparsetrain.uc import UcParams
 
 PARAMS = UcParams.from_hdl({"LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 64, "WMAX": 64,
                             "FM_DEPTH": 8192, "WDEPTH": 16384, "PDEPTH": 256, "BDEPTH": 256,

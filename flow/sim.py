@@ -1,4 +1,4 @@
-"""CLI: python -m verif.sim --block B --sim S [--waves] [--seed N] [--params P] [--testcase T]"""
+"""CLI: python -m flow.sim --block B --sim S [--waves] [--seed N] [--params P] [--testcase T]"""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import logging
 import sys
 
-from verif.blocks import BLOCKS, get_block
-from verif.runner import SIMS, run_block
+from flow.blocks import BLOCKS, get_block
+from flow.runner import SIMS, run_block
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m verif.sim", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m flow.sim", description=__doc__)
     ap.add_argument("--block", required=True, help=f"one of: {', '.join(BLOCKS)}")
     ap.add_argument("--sim", default="verilator", choices=SIMS)
     ap.add_argument("--params", default=None, help="parameter set name (default: the block's first)")

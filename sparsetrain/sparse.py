@@ -1,5 +1,9 @@
 """Sparse weight format: pruning, encoding to forward/backward lists, packing to memory words.
 
+The one pruning function of the project is :func:`prune` (threshold and balanced rules); the host
+uses it to prune a network (:func:`sparsetrain.net.quantize_params`), the testbench to draw random
+kernels; :mod:`verif.models` re-exports it.
+
 The format is specified in ``docs/sparse-format.md``.  In short:
 
 * The **weight memory** holds the non-zero values in forward-list order; a weight's address
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .numerics import is_float
+from sparsetrain.numerics import is_float
 
 
 def clog2(x: int) -> int:
@@ -236,24 +240,49 @@ def _check_kernel(w) -> np.ndarray:
     return w
 
 
-def prune(w, rho):
-    """Threshold pruning: weights with ``|w| < rho`` become 0.  Same shape and dtype as ``w``."""
+RULES = ("threshold", "balanced")
+
+
+def prune(w, sparsity: float, rule: str = "threshold"):
+    """Prune a kernel ``(N, C, K, K)`` (int16 or float) to about ``sparsity``; same shape and dtype
+    (the threshold rule takes an array of any shape).
+
+    ``sparsity`` is the fraction of weights to zero, in [0, 1] (0: a copy, 1: all zero).
+
+    * ``threshold``: magnitude threshold over the whole kernel, ``|w| < rho`` becomes 0, with
+      ``rho`` the ``sparsity`` quantile of ``|w|`` taken as the magnitude at sorted position
+      ``ceil(sparsity * (size - 1))`` (numpy's ``method="higher"``: rho is one of the weights'
+      magnitudes). Weights equal to rho are kept, so ties may keep a few more than asked.
+    * ``balanced``: filter-wise (SENTEI-style), every output filter ``w[n]`` keeps its
+      ``round((1 - sparsity) * C*K*K)`` largest-magnitude weights, the count rounded half to
+      even (Python's ``round``: 2.5 -> 2, 3.5 -> 4; the rule every recorded result uses); ties in
+      magnitude: the lower flat index ``(c, ky, kx)`` wins. Weights that are already zero stay
+      zero, so a filter may end up with fewer non-zeros.
+    """
+    if not 0.0 <= sparsity <= 1.0:
+        raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
+    if rule == "balanced":
+        return _prune_balanced(_check_kernel(w), sparsity)
+    w = np.asarray(w)
+    if rule != "threshold":
+        raise ValueError(f"pruning rule must be one of {', '.join(RULES)}, got {rule!r}")
+    if sparsity == 0:
+        return w.copy()
+    if sparsity == 1:
+        return np.zeros_like(w)
+    rho = float(np.quantile(np.abs(w.astype(np.float64)), sparsity, method="higher"))
+    return _prune_below(w, rho)
+
+
+def _prune_below(w, rho):
+    """The threshold itself: weights with ``|w| < rho`` become 0.  Same shape and dtype as ``w``."""
     w = np.asarray(w)
     out = w.copy()
     out[np.abs(w.astype(np.float64)) < rho] = 0
     return out
 
 
-def prune_balanced(w, sparsity: float):
-    """Filter-wise balanced pruning: every output filter keeps the same number of weights.
-
-    Each filter ``w[n]`` of a ``(N, C, K, K)`` kernel keeps its ``round((1 - sparsity) * C*K*K)``
-    largest-magnitude weights (ties: the lower flat index ``(c, ky, kx)`` wins); the rest become 0.
-    Weights that are already zero stay zero, so a filter may end up with fewer non-zeros.
-    """
-    w = _check_kernel(w)
-    if not 0.0 <= sparsity <= 1.0:
-        raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
+def _prune_balanced(w, sparsity: float):
     n_out = w.shape[0]
     per = int(np.prod(w.shape[1:]))
     keep = int(round((1.0 - sparsity) * per))
@@ -290,7 +319,7 @@ def encode_sparse(w, rho=None) -> SparseWeights:
     """
     w = _check_kernel(w)
     if rho is not None:
-        w = prune(w, rho)
+        w = _prune_below(w, rho)
     n_out, c_in, k, _ = w.shape
     # np.nonzero walks in C order: n, then c, ky, kx -- exactly the forward-list order.
     fn, fc, fky, fkx = (a.astype(np.int64) for a in np.nonzero(w))

@@ -6,14 +6,14 @@ Options (the Makefile's ``make regress`` / ``make test`` pass them):
 ``--sim icarus|verilator``  only the simulation tests of that simulator (model tests always run)
 ``--seeds N``               every simulation test N times, each with its own seed
 ``--base-seed S``           seeds derive from S and the test (default: random, printed)
-``--shard i/N``             only the i-th of N slices, balanced by ``verif/durations.json``
+``--shard i/N``             only the i-th of N slices, balanced by ``flow/durations.json``
 ``--rtl-coverage``          Verilator line+toggle coverage; coverage.dat and functional coverage
                             exports collected under build/coverage/ (``make cov`` merges them)
-``--update-durations``      write the measured durations back to ``verif/durations.json``
+``--update-durations``      write the measured durations back to ``flow/durations.json``
 ``--regress-out DIR``       write the summary (and measured durations) files there
 
 A simulation test is one marked ``sim`` (the per-block entries that call
-``verif.runner.run_block``); the plugin hands it its seed and knobs through the environment
+``flow.runner.run_block``); the plugin hands it its seed and knobs through the environment
 (``COCOTB_RANDOM_SEED``, ``RTL_COVERAGE``, ``RTL_COV_DIR``, ``RTL_RUN_TAG``), so the entries need
 no change.  Every simulation test's seed and rerun command is printed at the end, and the
 summary goes to ``build/regress/summary-<sim>-<shard>.{md,json}`` (``--regress-out``).
@@ -32,9 +32,9 @@ from pathlib import Path
 
 import pytest
 
-from verif.blocks import BLOCKS, ROOT
+from flow.blocks import BLOCKS, ROOT
 
-DURATIONS = ROOT / "verif" / "durations.json"
+DURATIONS = ROOT / "flow" / "durations.json"
 COV_DIR = ROOT / "build" / "coverage"
 SEED_PARAM = "rtl_seed_index"
 #: estimated seconds of a test with no recorded duration (2-core machine, coverage on)
@@ -54,7 +54,7 @@ def pytest_addoption(parser):
     g.addoption("--rtl-coverage", action="store_true",
                 help="Verilator line+toggle coverage; collect coverage files under build/coverage")
     g.addoption("--update-durations", action="store_true",
-                help="write measured test durations to verif/durations.json")
+                help="write measured test durations to flow/durations.json")
     g.addoption("--regress-out", default=None, metavar="DIR",
                 help="write summary-<tag>.{md,json} and durations-<tag>.json there "
                      "(make regress/test: build/regress)")
@@ -147,7 +147,7 @@ def _params(item) -> dict:
 
 
 def duration_key(item) -> str:
-    """Test id without the seed index: the key of verif/durations.json."""
+    """Test id without the seed index: the key of flow/durations.json."""
     idx = _params(item).get(SEED_PARAM)
     nodeid = item.nodeid
     if idx is not None:
@@ -212,22 +212,16 @@ def _rtl_seed(request, rtl_seed_index):
     env = {"COCOTB_RANDOM_SEED": str(seed)}
     if cfg.getoption("seeds") > 1:
         env["RTL_RUN_TAG"] = f"seed{idx}"
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    mp = request.getfixturevalue("monkeypatch")     # restores the environment afterwards
+    for k, v in env.items():
+        mp.setenv(k, v)
+    yield
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     """Attach the run_block records (seed, rerun command, cocotb counts) to the test report."""
-    from verif import runner
+    from flow import runner
     start = len(runner.RUNS)
     try:
         yield

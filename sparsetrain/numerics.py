@@ -1,6 +1,8 @@
-"""Fixed-point numerics shared by every model and every RTL block.
+"""Fixed-point numerics of the chip, shared by the host software, every model and every RTL block.
 
-The rules are written down in ``docs/numerics.md``; this module is their executable form.
+The rules are written down in ``docs/numerics.md``; this module is their executable form. The
+host needs :func:`quantize` (float parameters and images to the chip's words); the golden models
+(:mod:`verif.models`) compute with all of it.
 
 Integer mode (the hardware's): arrays of integer dtype.  All arithmetic is done in ``int64``
 (wide enough for the 48-bit accumulator plus rounding constants) and results are saturated,

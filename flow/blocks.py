@@ -1,6 +1,6 @@
 """Registry of RTL blocks: sources, toplevel, cocotb test module and parameter sets.
 
-Everything that builds, lints or simulates a block (verif.runner, verif.lint, verif.sim and the
+Everything that builds, lints or simulates a block (flow.runner, flow.lint, flow.sim and the
 pytest entries in verif/tests) reads it from here, so a new block is one entry.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-#: Repository root (this file is <root>/verif/blocks.py).
+#: Repository root (this file is <root>/flow/blocks.py).
 ROOT = Path(__file__).resolve().parent.parent
 
 

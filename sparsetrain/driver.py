@@ -1,11 +1,12 @@
-"""Host driver: run a :class:`verif.net.Net` on the accelerator top (rtl/top/accel_top.v).
+"""Host driver (the chip's device driver, no testbench): run a :class:`sparsetrain.net.Net` on
+the accelerator top (rtl/top/accel_top.v).
 
-Given the network, its integer parameters (:func:`verif.net.quantize_params`), images and labels,
-the driver lays out the on-chip memories, writes the lists, weights, biases, images and labels
-into host memory, and builds one program (docs/program.md) that runs a whole mini-batch:
+Given the network, its integer parameters (:func:`sparsetrain.net.quantize_params`), images and
+labels, the memory planner (:func:`plan`) lays out the on-chip memories, and the driver writes
+the lists, weights, biases, images and labels into host memory and builds one program (docs/program.md) that runs a whole mini-batch:
 per image forward, loss, backward with gradients summed on chip, then the SGD update. Debug
 STOREs copy every layer's output and input gradient of every image to host memory, so a test can
-compare the chip with :func:`verif.net.train_step_model` layer by layer.
+compare the chip with :func:`verif.models.network.train_step_model` (the testbench) layer by layer.
 
 It needs no simulator itself: ``write(addr, bytes)`` / ``read(addr, n)`` reach host memory (the
 cocotbext-axi AXI RAM in a testbench) and :meth:`AccelRun.start` drives the registers through an
@@ -18,11 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from verif.models import conv_out_size
-from verif.net import (A_FRAC, G_FRAC, W_FRAC, Conv, Gap, Linear, MaxPool, Net, QParams,
-                       lr_factors)
-from verif.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
-from verif.uc_driver import Mode, UcCommand, UcParams, map_to_words, to_s, words_to_map
+from sparsetrain.geometry import conv_out_size
+from sparsetrain.net import A_FRAC, G_FRAC, W_FRAC, Conv, Gap, Linear, MaxPool, Net, QParams, lr_factors
+from sparsetrain.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
+from sparsetrain.uc import Mode, UcCommand, UcParams, map_to_words, to_s, words_to_map
 
 MP_FWD, MP_BWD, RELU_BWD = 0, 1, 2
 GAP_FWD, GAP_BWD = 0, 1

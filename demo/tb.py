@@ -1,17 +1,17 @@
-"""cocotb side of `make demo` (verif/demo.py): fine-tune a pruned CNN on the accelerator top.
+"""cocotb side of `make demo` (demo/run.py): fine-tune a pruned CNN on the accelerator top.
 
-Not part of the regression: verif/demo.py builds ``accel_top`` (parameter set ``demo``) into
+Not part of the regression: demo/run.py builds ``accel_top`` (parameter set ``demo``) into
 build/demo/sim-<sim>/ and runs the one test below with ``DEMO_JOB`` pointing at a pickle:
 
 * ``net``, ``q`` (initial integer parameters), ``x`` (int16 training images), ``y``, ``order``
   (image indices of every epoch), ``batch``, ``lr``;
 * ``test_x``/``test_y``: a test subset classified by an inference program after every epoch;
 * ``cycle_nets``: ``{name: (net, q)}`` whose layer commands are timed one by one;
-* ``progress``: a file that gets one JSON line per mini-batch (verif/demo.py draws the bar);
+* ``progress``: a file that gets one JSON line per mini-batch (demo/run.py draws the bar);
 * ``out``: where the results go (a pickle): the parameters after every epoch, per-batch
   counters, RTL test predictions, per-command cycles.
 
-Every mini-batch is one program (verif.accel_driver.build_program, no debug STOREs): it LOADs the
+Every mini-batch is one program (sparsetrain.driver.build_program, no debug STOREs): it LOADs the
 current parameters, trains on the batch and STOREs the updated parameters, which the next
 batch's program loads again.
 """
@@ -30,10 +30,10 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 
-from verif.accel_driver import build_program
-from verif.net import Conv, Gap, Linear, MaxPool
-from verif.program import HostHeap, Op, Program, Reg
-from verif.uc_driver import UcParams
+from sparsetrain.driver import build_program
+from sparsetrain.net import Conv, Gap, Linear, MaxPool
+from sparsetrain.program import HostHeap, Op, Program, Reg
+from sparsetrain.uc import UcParams
 
 HOST_SIZE = 1 << 23
 
@@ -83,7 +83,7 @@ class DemoTB:
 
 def command_tags(net) -> list[tuple[int, str]]:
     """(layer, phase) of every compute descriptor of a one-image training program, in the order
-    verif.accel_driver.build_program emits them (phase: fwd, loss, bwd, wgrad, update)."""
+    sparsetrain.driver.build_program emits them (phase: fwd, loss, bwd, wgrad, update)."""
     n = len(net.layers)
     tags = [(i, "fwd") for i in range(n)] + [(n - 1, "loss")]
     for i in range(n - 1, -1, -1):

@@ -1,4 +1,6 @@
-"""Unit tests of verif/uc_driver.py (no simulator): stack layout, list images, commands, expectations."""
+"""The UC unit's host interface (sparsetrain/uc.py) and its testbench stimulus
+(verif/common/uc_stimulus.py, uc_random.py), no simulator: stack layout, list images, commands,
+expectations."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ import random
 import numpy as np
 import pytest
 
+from sparsetrain.uc import (CMD_FIELDS, Mode, Sel, UcCommand, UcParams, map_to_words, pixel_flat_addr,
+                            words_to_map)
+from verif.common.uc_random import Constraints, make_weights, place_stack, random_layer
+from verif.common.uc_stimulus import UcLayer, describe_addr, readback_plan
 from verif.models import (PackedLists, SparseWeights, bias_grad, conv_backward_data, conv_forward,
                           conv_weight_grad, encode_sparse, sgd_update)
-from verif.uc_driver import (CMD_FIELDS, Constraints, Mode, Sel, UcCommand, UcLayer, UcParams,
-                             describe_addr, make_weights, map_to_words, pixel_flat_addr,
-                             place_stack, random_layer, readback_plan, words_to_map)
 
 SMALL = UcParams(lanes=8, kmax=7, cmax=16, nmax=16, hmax=32, wmax=32, fm_depth=256, wdepth=1024,
                  pdepth=64, bdepth=64)

@@ -1,0 +1,183 @@
+"""A small CNN description, its quantization and pruning, and the learning-rate fields.
+
+The same :class:`Net` drives the bit-exact models (:mod:`verif.models.network`) and, through
+:mod:`sparsetrain.driver`, the accelerator; both must agree bit for bit. Float pre-training of a
+:class:`Net`: :mod:`sparsetrain.float_train`.
+
+Fixed-point scheme (docs/numerics.md): activations Q8 (``A_FRAC``), weights Q12 (``W_FRAC``),
+biases in accumulator scale Q20, loss gradients Q12 (``G_FRAC``), conv weight gradients
+``Q(A+G-wgrad_shift)`` in 32 bits, summed over the mini-batch in the gradient memories.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sparsetrain.geometry import conv_out_size
+from sparsetrain.numerics import quantize
+from sparsetrain.sparse import encode_sparse, prune
+
+A_FRAC = 8
+W_FRAC = 12
+G_FRAC = 12
+
+
+@dataclass
+class Conv:
+    cout: int
+    k: int = 3
+    stride: int = 1
+    pad: int = 1
+    relu: bool = True
+    wgrad_shift: int = 4          # conv weight gradient kept in Q(A+G-wgrad_shift)
+
+
+@dataclass
+class MaxPool:
+    pass
+
+
+@dataclass
+class Gap:
+    pass
+
+
+@dataclass
+class Linear:
+    cout: int
+    wgrad_shift: int = 4
+
+
+def lr_to_fixed(factor: float) -> tuple[int, int]:
+    """A positive real step factor -> (LR_MULT, LR_SHIFT) with LR_MULT in [2^15, 2^16) if possible."""
+    if factor <= 0:
+        return 0, 0
+    shift = max(0, min(63, 15 - math.floor(math.log2(factor))))
+    mult = int(round(factor * (1 << shift)))
+    while mult >= 1 << 16 and shift > 0:
+        shift -= 1
+        mult = int(round(factor * (1 << shift)))
+    return min(mult, 0xFFFF), shift
+
+
+@dataclass
+class Net:
+    """Layers after an input of shape ``(C, H, W)``; the last layer is a Linear classifier."""
+
+    in_shape: tuple
+    layers: list
+    shapes: list = field(default_factory=list)      # output shape of every layer
+
+    def __post_init__(self):
+        c, h, w = self.in_shape
+        self.shapes = []
+        for layer in self.layers:
+            if isinstance(layer, Conv):
+                h = conv_out_size(h, layer.k, layer.stride, layer.pad, 1)
+                w = conv_out_size(w, layer.k, layer.stride, layer.pad, 1)
+                c = layer.cout
+            elif isinstance(layer, MaxPool):
+                h, w = h // 2, w // 2
+            elif isinstance(layer, Gap):
+                h = w = 1
+            elif isinstance(layer, Linear):
+                if (h, w) != (1, 1):
+                    raise ValueError("a Linear layer needs a (C, 1, 1) input: put Gap before it")
+                c = layer.cout
+            else:
+                raise ValueError(f"unknown layer {layer!r}")
+            self.shapes.append((c, h, w))
+        if not isinstance(self.layers[-1], Linear):
+            raise ValueError("the last layer must be the Linear classifier")
+
+    def in_shape_of(self, i: int) -> tuple:
+        return self.in_shape if i == 0 else self.shapes[i - 1]
+
+    def init_float(self, rng: np.random.Generator) -> list:
+        """He-initialised float parameters: ``[(w, b) or None]`` per layer."""
+        params = []
+        for i, layer in enumerate(self.layers):
+            cin = self.in_shape_of(i)[0]
+            if isinstance(layer, Conv):
+                fan = cin * layer.k * layer.k
+                params.append((rng.standard_normal((layer.cout, cin, layer.k, layer.k)) * math.sqrt(2 / fan),
+                               np.zeros(layer.cout)))
+            elif isinstance(layer, Linear):
+                params.append((rng.standard_normal((layer.cout, cin)) * math.sqrt(1 / cin), np.zeros(layer.cout)))
+            else:
+                params.append(None)
+        return params
+
+
+@dataclass
+class QParams:
+    """Integer parameters: sparse conv kernels, dense linear weights, int32 biases."""
+
+    convs: dict          # layer index -> SparseWeights (int16 values)
+    lin_w: dict          # layer index -> (M, K) int16
+    biases: dict         # layer index -> (N,) int32, accumulator scale Q(A+W)
+
+    def copy(self) -> "QParams":
+        return QParams({i: sw.with_values(sw.values) for i, sw in self.convs.items()},
+                       {i: w.copy() for i, w in self.lin_w.items()},
+                       {i: b.copy() for i, b in self.biases.items()})
+
+
+def quantize_params(net: Net, params: list, sparsity: float = 0.85, rule: str = "threshold") -> QParams:
+    """Prune every conv kernel (:func:`sparsetrain.sparse.prune`, ``rule`` threshold or balanced) and
+    quantize: conv kernels to sparse lists, linear weights dense, biases 32-bit."""
+    convs, lin_w, biases = {}, {}, {}
+    for i, (layer, p) in enumerate(zip(net.layers, params)):
+        if p is None:
+            continue
+        w, b = p
+        if isinstance(layer, Conv):
+            convs[i] = encode_sparse(quantize(prune(w, sparsity, rule), W_FRAC))
+        else:
+            lin_w[i] = quantize(w, W_FRAC)
+        biases[i] = quantize(b, A_FRAC + W_FRAC, bits=32).astype(np.int32)
+    return QParams(convs, lin_w, biases)
+
+
+def lr_factors(layer, lr: float, batch: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(LR_MULT, LR_SHIFT) for the weights and for the biases of a layer (docs/numerics.md)."""
+    s = layer.wgrad_shift
+    # weights Q12, gradient Q(A+G-s): step = lr/B * g * 2^(W - (A+G-s))
+    fw = lr / batch * 2.0 ** (W_FRAC - (A_FRAC + G_FRAC - s))
+    if isinstance(layer, Conv):
+        # bias Q(A+W), bias gradient Q(G-s)
+        fb = lr / batch * 2.0 ** (A_FRAC + W_FRAC - (G_FRAC - s))
+    else:
+        # linear bias gradient is dy itself, Q(G)
+        fb = lr / batch * 2.0 ** (A_FRAC + W_FRAC - G_FRAC)
+    return lr_to_fixed(fw), lr_to_fixed(fb)
+
+
+def masks_of(q: QParams, net: Net) -> list:
+    """Float masks (1 = kept weight) of the pruned conv kernels; None for the other layers."""
+    out = []
+    for i in range(len(net.layers)):
+        if i in q.convs:
+            sw = q.convs[i]
+            m = np.zeros(sw.shape)
+            m[sw.fwd_n, sw.fwd_c, sw.fwd_ky, sw.fwd_kx] = 1.0
+            out.append(m)
+        else:
+            out.append(None)
+    return out
+
+
+def dequantize_params(net: Net, q: QParams) -> list:
+    """Integer parameters back to float ``[(w, b) or None]`` (the inverse of :func:`quantize_params`)."""
+    out = []
+    for i in range(len(net.layers)):
+        if i in q.convs:
+            out.append((q.convs[i].to_dense().astype(np.float64) / 2 ** W_FRAC, q.biases[i] / 2 ** (A_FRAC + W_FRAC)))
+        elif i in q.lin_w:
+            out.append((q.lin_w[i].astype(np.float64) / 2 ** W_FRAC, q.biases[i] / 2 ** (A_FRAC + W_FRAC)))
+        else:
+            out.append(None)
+    return out

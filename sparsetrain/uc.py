@@ -1,0 +1,229 @@
+"""The UC unit's host interface (docs/uc_unit.md): RTL parameters, command, memory words.
+
+What a host needs to talk to the UC unit, directly or through the top's descriptors:
+
+* its parameters (:class:`UcParams`: memory depths, word widths, the sparse-list field widths),
+* the mode, status and memory-select codes (:class:`Mode`, :class:`Status`, :class:`Sel`),
+* one command (:class:`UcCommand`, field names = the ``s_cmd_*`` ports without prefix),
+* the layout of feature maps in the banked stack (:func:`map_to_words`, :func:`words_to_map`,
+  :func:`pixel_flat_addr`).
+
+What a command computes is modelled in :mod:`verif.models.uc`; the testbench's stimulus (a
+command with its memory images, constrained-random layers) is in :mod:`verif.common.uc_stimulus`
+and :mod:`verif.common.uc_random`.
+
+Memory words are Python ints (unsigned, the memory's width); signed data is two's complement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from sparsetrain.geometry import conv_out_size
+from sparsetrain.sparse import SparseFormat
+
+class Mode(IntEnum):
+    FWD = 0
+    BWD_DATA = 1
+    WGRAD = 2
+    UPDATE = 3
+
+
+class Status(IntEnum):
+    OK = 0
+    BAD_MODE = 1
+    BAD_SHAPE = 2
+    BAD_GEOMETRY = 3
+    BAD_BUFFER = 4
+    BAD_LIST = 5
+    BAD_INDEX = 6
+
+
+class Sel(IntEnum):
+    """``hst_sel`` of the harness host port."""
+    STACK = 0
+    WGT = 1
+    FIDX = 2
+    BIDX = 3
+    PTR = 4
+    GRAD = 5
+    BIAS = 6
+    BGRAD = 7
+
+
+#: Command fields and their port widths (``s_cmd_<name>``), in the order of docs/uc_unit.md.
+CMD_FIELDS: dict[str, int] = {
+    "mode": 3, "cin": 16, "cout": 16, "h": 16, "w": 16, "k": 8,
+    "stride": 8, "dil": 8, "pad": 8, "shift": 8, "relu": 1, "bgrad": 1, "gacc": 1,
+    "x_base": 32, "y_base": 32, "fptr_base": 32, "bptr_base": 32, "bias_base": 32,
+    "lr_mult": 16, "lr_shift": 6, "lr_mult_b": 16, "lr_shift_b": 6,
+}
+
+# ------------------------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class UcParams:
+    """RTL parameters of uc_unit / the harness (defaults = docs/uc_unit.md)."""
+
+    lanes: int = 8
+    kmax: int = 11
+    cmax: int = 256
+    nmax: int = 256
+    hmax: int = 256
+    wmax: int = 256
+    fm_depth: int = 4096
+    wdepth: int = 65536
+    pdepth: int = 1024
+    bdepth: int = 1024
+
+    _HDL = {"LANES": "lanes", "KMAX": "kmax", "CMAX": "cmax", "NMAX": "nmax", "HMAX": "hmax",
+            "WMAX": "wmax", "FM_DEPTH": "fm_depth", "WDEPTH": "wdepth", "PDEPTH": "pdepth",
+            "BDEPTH": "bdepth"}
+
+    @classmethod
+    def from_hdl(cls, params: dict) -> "UcParams":
+        """From HDL parameter names (``LANES``, ``FM_DEPTH``, ...); unknown names are ignored."""
+        kw = {cls._HDL[k]: int(v) for k, v in params.items() if k in cls._HDL}
+        return cls(**kw)
+
+    def to_hdl(self) -> dict[str, int]:
+        return {k: getattr(self, v) for k, v in self._HDL.items()}
+
+    @property
+    def fmt(self) -> SparseFormat:
+        return SparseFormat(kmax=self.kmax, cmax=self.cmax, nmax=self.nmax, wdepth=self.wdepth)
+
+    @property
+    def banks(self) -> int:
+        return 2 * self.lanes
+
+    def row_words(self, w: int) -> int:
+        """Stack words per map row: ``RW = ceil(W / 2L)``."""
+        return -(-int(w) // self.banks)
+
+    def map_words(self, c: int, h: int, w: int) -> int:
+        return int(c) * int(h) * self.row_words(w)
+
+    def depth(self, sel: Sel) -> int:
+        return {Sel.STACK: self.fm_depth, Sel.PTR: self.pdepth, Sel.BIAS: self.bdepth,
+                Sel.BGRAD: self.bdepth}.get(Sel(sel), self.wdepth)
+
+    def width(self, sel: Sel) -> int:
+        f = self.fmt
+        return {Sel.STACK: 16 * self.banks, Sel.WGT: 16, Sel.FIDX: f.fwd_idx_w, Sel.BIDX: f.bwd_idx_w,
+                Sel.PTR: f.ptr_w, Sel.GRAD: 32, Sel.BIAS: 32, Sel.BGRAD: 32}[Sel(sel)]
+
+
+# ------------------------------------------------------------------------------ stack maps
+def map_to_words(x, lanes: int) -> list[int]:
+    """Map ``(C, H, W)`` int16 -> stack words (``C*H*RW`` ints, bank ``b`` at bits ``16b+15:16b``).
+
+    Word ``i`` goes to word address ``base + i``; pixels ``x >= W`` of a row's last word are 0.
+    """
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"map must be (C, H, W), got {x.shape}")
+    c, h, w = x.shape
+    banks = 2 * lanes
+    rw = -(-w // banks)
+    p = np.zeros((c, h, rw * banks), dtype="<i2")
+    p[:, :, :w] = x
+    raw = p.reshape(c * h * rw, banks)
+    return [int.from_bytes(row.tobytes(), "little") for row in raw]
+
+
+def words_to_map(words, shape, lanes: int) -> np.ndarray:
+    """Inverse of :func:`map_to_words`: stack words (from the map's base) -> ``(C, H, W)`` int16."""
+    c, h, w = (int(v) for v in shape)
+    banks = 2 * lanes
+    rw = -(-w // banks)
+    n = c * h * rw
+    words = list(words)
+    if len(words) < n:
+        raise ValueError(f"need {n} words for a {shape} map, got {len(words)}")
+    nbytes = 2 * banks
+    buf = b"".join(int(v).to_bytes(nbytes, "little") for v in words[:n])
+    p = np.frombuffer(buf, dtype="<i2").reshape(c, h, rw * banks)
+    return p[:, :, :w].astype(np.int16)
+
+
+def pixel_flat_addr(base: int, shape, c: int, y: int, x: int, lanes: int) -> int:
+    """Flat pixel address ``(B + (c*H + y)*RW) * 2L + x`` (bank = addr % 2L, word = addr // 2L)."""
+    _, h, w = shape
+    banks = 2 * lanes
+    return (base + (c * h + y) * (-(-w // banks))) * banks + x
+
+
+def stack_images(base: int, x, lanes: int) -> dict[int, int]:
+    """``{word address: word}`` of a map placed at ``base``."""
+    return {base + i: v for i, v in enumerate(map_to_words(x, lanes))}
+
+
+def to_u(v: int, bits: int) -> int:
+    return int(v) & ((1 << bits) - 1)
+
+
+def to_s(v: int, bits: int) -> int:
+    v = int(v) & ((1 << bits) - 1)
+    return v - (1 << bits) if v >> (bits - 1) else v
+
+
+# --------------------------------------------------------------------------------- command
+@dataclass
+class UcCommand:
+    """One UC command; field names are the ``s_cmd_*`` ports without the prefix."""
+
+    mode: int = Mode.FWD
+    cin: int = 1
+    cout: int = 1
+    h: int = 1
+    w: int = 1
+    k: int = 1
+    stride: int = 1
+    dil: int = 1
+    pad: int = 0
+    shift: int = 0
+    relu: int = 0
+    bgrad: int = 0
+    gacc: int = 0
+    x_base: int = 0
+    y_base: int = 0
+    fptr_base: int = 0
+    bptr_base: int = 0
+    bias_base: int = 0
+    lr_mult: int = 0
+    lr_shift: int = 0
+    lr_mult_b: int = 0
+    lr_shift_b: int = 0
+
+    def ports(self) -> dict[str, int]:
+        """``{field: unsigned value}`` masked to the port widths."""
+        return {f: to_u(getattr(self, f), wd) for f, wd in CMD_FIELDS.items()}
+
+    @property
+    def ho(self) -> int:
+        if self.stride < 1 or self.dil < 1:
+            raise ValueError("stride and dilation must be >= 1")
+        return conv_out_size(self.h, self.k, self.stride, self.pad, self.dil)
+
+    @property
+    def wo(self) -> int:
+        if self.stride < 1 or self.dil < 1:
+            raise ValueError("stride and dilation must be >= 1")
+        return conv_out_size(self.w, self.k, self.stride, self.pad, self.dil)
+
+    @property
+    def x_shape(self) -> tuple[int, int, int]:
+        return (self.cin, self.h, self.w)
+
+    @property
+    def y_shape(self) -> tuple[int, int, int]:
+        return (self.cout, self.ho, self.wo)
+
+    def mode_name(self) -> str:
+        try:
+            return Mode(self.mode).name
+        except ValueError:
+            return f"mode{self.mode}"

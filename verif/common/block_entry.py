@@ -1,0 +1,28 @@
+"""The pytest entry of a block's test module: its cocotb tests on both simulators and every
+parameter set, through :func:`flow.runner.run_block`.  At the bottom of the test module:
+``test_<block> = block_test("<block>")`` (pytest collects it under that name)."""
+
+from __future__ import annotations
+
+import pytest
+
+from flow.blocks import BLOCKS
+from flow.runner import run_block
+
+
+def block_test(name: str, skip_sets: tuple[str, ...] = ()):
+    """The test ``test_<name>[<sim>-<paramset>]`` (marked ``sim``) for block ``name``;
+    ``skip_sets``: parameter sets that are not for the regression (e.g. the bench's)."""
+    block = BLOCKS.get(name)
+    sets = [p for p in block.paramsets if p not in skip_sets] if block else []
+
+    @pytest.mark.sim
+    @pytest.mark.parametrize("paramset", sets)
+    @pytest.mark.parametrize("sim", ["icarus", "verilator"])
+    def test(sim, paramset):
+        n_pass, n_fail = run_block(block, sim, paramset=paramset)
+        assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
+
+    test.__name__ = test.__qualname__ = f"test_{name}"
+    test.__doc__ = f"The {name} cocotb tests on Icarus and Verilator, every parameter set."
+    return test
