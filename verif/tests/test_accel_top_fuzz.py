@@ -10,7 +10,7 @@ a. ``random_descriptor_programs``: random programs (verif.common.fuzz_gen.Progra
    program runs (any WSTRB, unmapped and unaligned offsets, read-only registers, PROG_ADDR /
    PROG_LEN / IRQ_EN, CTRL.START while busy);
 b. ``mutated_training_programs``: bit flips, swaps, duplicated and truncated descriptors of a
-   1-image training step (verif.accel_driver.build_program);
+   1-image training step (sparsetrain.driver.build_program);
 c. ``soft_reset_sweep``: CTRL.SOFT_RESET at every cycle of ``LOAD WGT 40; STORE WGT 40; END``
    (every 4th on Icarus) and at random cycles of training steps, each followed by a known-good
    program.
@@ -18,7 +18,7 @@ c. ``soft_reset_sweep``: CTRL.SOFT_RESET at every cycle of ``LOAD WGT 40; STORE 
 Every run is checked by verif.common.fuzz_run.Campaign.run (AXI protocol monitor, no hang,
 bursts inside the ranges the sequencer model allows, nothing moves after done, ERR / pc among
 the model's outcomes, STATUS / IRQ_STATUS / irq pin); every part ends with a known-good training
-step that must be bit-exact against verif.net.train_step_model. Counts go to the log and to
+step that must be bit-exact against verif.models.network.train_step_model. Counts go to the log and to
 ``fuzz-summary.json`` (failing programs to ``fuzz-failures.json``) in the test directory.
 """
 
