@@ -5,7 +5,7 @@ map the campaign uses. No simulator needed.
 Host memory (the testbench's AXI RAM, ``verif.common.top_tb``): ``HOST_SIZE`` bytes at 0 and
 again at ``HIGH_ALIAS``; every other address answers SLVERR. The campaign splits it:
 
-* ``[0x1000, PROG_LO)``: training-step data (``verif.accel_driver.build_program``'s heap);
+* ``[0x1000, PROG_LO)``: training-step data (``sparsetrain.driver.build_program``'s heap);
 * ``[PROG_LO, DATA_LO)``: program images;
 * ``[DATA_LO, HOST_SIZE)``: what random LOADs and STOREs point at.
 """

@@ -514,7 +514,7 @@ def digits(n: int, seed: int):
 
 
 def training_program(c: Campaign, seed: int):
-    """A 1-image training step (verif.accel_driver.build_program) with its data written to host
+    """A 1-image training step (sparsetrain.driver.build_program) with its data written to host
     memory below PROG_LO; returns (net, q, images, labels, AccelRun)."""
     from sparsetrain.driver import build_program
     from verif.common.fuzz_gen import PROG_LO
@@ -528,7 +528,7 @@ def training_program(c: Campaign, seed: int):
 
 async def training_step_bit_exact(c: Campaign, seed: int, stalls: bool = False) -> int:
     """Run a known-good 1-image training step; its updated weights and biases must equal
-    verif.net.train_step_model's bit for bit. Returns its cycle count."""
+    verif.models.network.train_step_model's bit for bit. Returns its cycle count."""
     import numpy as np
     from verif.models.network import train_step_model
     net, q, images, labels, run = training_program(c, seed)

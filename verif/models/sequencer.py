@@ -24,7 +24,7 @@ Sources of every rule (docs/program.md unless said otherwise):
   PROG_ADDR + 64 * PROG_LEN past 2^32 -> ERR PROG at pc 0 with no AXI traffic
   (docs/registers.md PROG_ADDR / PROG_LEN, error PROG).
 * The program is fetched in one DMA read of 16 * PROG_LEN words; any error beat -> ERR AXI, pc 0.
-* Per pc: pc >= PROG_LEN -> RUNAWAY at pc; a reserved bit (:func:`verif.program.reserved_error`)
+* Per pc: pc >= PROG_LEN -> RUNAWAY at pc; a reserved bit (:func:`sparsetrain.program.reserved_error`)
   -> that code, checked before anything else; END -> done, ERR 0, pc = END's index; LOOP inside
   a loop or with count 0 -> LOOP; ENDLOOP outside a loop -> LOOP (one level, no nesting).
 * LOAD / STORE: memory selector 0..7 or 15, count 1..2^20-1, chip address + count <= depth of
@@ -66,7 +66,7 @@ class SeqParams:
 
     @classmethod
     def from_uc(cls, p, prog_depth: int) -> "SeqParams":
-        """From a :class:`verif.uc_driver.UcParams` (as ``verif.common.top_tb.TB.p``)."""
+        """From a :class:`sparsetrain.uc.UcParams` (as ``verif.common.top_tb.TB.p``)."""
         from sparsetrain.uc import Sel
         depth = {int(s): p.depth(Sel(s)) for s in range(8)}
         width = {int(s): p.width(Sel(s)) for s in range(8)}
