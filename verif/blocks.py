@@ -12,6 +12,11 @@ from pathlib import Path
 #: Repository root (this file is <root>/verif/blocks.py).
 ROOT = Path(__file__).resolve().parent.parent
 
+#: Include directories of every RTL build, relative to the root: rtl/common holds accel_defs.vh
+#: (status codes, widths, fixed-point functions), included inside the units' module bodies.
+#: Every flow that compiles RTL passes them: verif.runner, verif.lint, verif.demo, bench/synth.py.
+INCLUDE_DIRS: tuple[str, ...] = ("rtl/common",)
+
 
 @dataclass(frozen=True)
 class Block:
@@ -40,6 +45,14 @@ class Block:
 
     def source_paths(self) -> list[Path]:
         return [ROOT / s for s in self.sources]
+
+    def include_paths(self) -> list[Path]:
+        """Absolute include directories of the block's build (INCLUDE_DIRS)."""
+        return [ROOT / d for d in INCLUDE_DIRS]
+
+    def header_paths(self) -> list[Path]:
+        """The headers (``*.vh``) in the include directories: inputs of the build beside its sources."""
+        return sorted(p for d in self.include_paths() for p in d.glob("*.vh"))
 
 
 BLOCKS: dict[str, Block] = {

