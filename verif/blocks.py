@@ -17,6 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Every flow that compiles RTL passes them: verif.runner, verif.lint, verif.demo, bench/synth.py.
 INCLUDE_DIRS: tuple[str, ...] = ("rtl/common",)
 
+#: The UC unit's modules, in compile order (dependencies first): verif.blocks is their one list.
+UC_SOURCES: tuple[str, ...] = ("rtl/common/pipe_delay.v", "rtl/uc_unit/uc_ctrl.v",
+                               "rtl/uc_unit/uc_scan.v", "rtl/uc_unit/uc_gen.v",
+                               "rtl/uc_unit/uc_mac.v", "rtl/uc_unit/uc_wb.v",
+                               "rtl/uc_unit/uc_unit.v")
+
 
 @dataclass(frozen=True)
 class Block:
@@ -82,7 +88,7 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             name="uc_unit",
-            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/uc_unit/uc_unit.v",
+            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", *UC_SOURCES,
                      "verif/hdl/uc_unit_harness.v"),
             toplevel="uc_unit_harness",
             test_module="verif.tests.test_uc_unit",
@@ -100,7 +106,7 @@ BLOCKS: dict[str, Block] = {
         Block(
             name="accel_top",
             sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/serial_div.v",
-                     "rtl/uc_unit/uc_unit.v", "rtl/mp_unit/mp_unit.v", "rtl/gap_unit/gap_unit.v",
+                     *UC_SOURCES, "rtl/mp_unit/mp_unit.v", "rtl/gap_unit/gap_unit.v",
                      "rtl/lc_unit/lc_unit.v", "rtl/loss_unit/loss_luts.v",
                      "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v", "rtl/top/desc_check.v",
                      "rtl/top/accel_top.v"),

@@ -62,16 +62,16 @@ TESTPLAN = ROOT / "docs" / "testplan.md"
 GOALS = {"line": 95.0, "toggle": 90.0, "func": 100.0}
 
 # design units in report order; a block's runs also exercise the units it instantiates
-UNITS = ("requant", "skid_buffer", "fm_stack", "sdp_ram", "serial_div", "uc_unit", "mp_unit",
+UNITS = ("requant", "skid_buffer", "fm_stack", "sdp_ram", "serial_div", "pipe_delay", "uc_unit", "mp_unit",
          "gap_unit", "lc_unit", "loss_unit", "accel_top")
 BLOCK_UNITS = {
-    "uc_unit": ("uc_unit", "fm_stack", "sdp_ram"),
+    "uc_unit": ("uc_unit", "pipe_delay", "fm_stack", "sdp_ram"),
     "mp_unit": ("mp_unit", "fm_stack"),
     "gap_unit": ("gap_unit", "fm_stack", "serial_div"),
     "lc_unit": ("lc_unit", "fm_stack", "sdp_ram"),
     "loss_unit": ("loss_unit", "fm_stack", "serial_div"),
     "accel_top": ("accel_top", "uc_unit", "mp_unit", "gap_unit", "lc_unit", "loss_unit", "fm_stack",
-                  "sdp_ram", "serial_div"),
+                  "sdp_ram", "serial_div", "pipe_delay"),
 }
 
 
