@@ -30,7 +30,7 @@ class Block:
     #: RTL sources, relative to the repository root, in compile order.
     sources: tuple[str, ...]
     toplevel: str
-    #: Python module holding the cocotb tests, e.g. "verif.tests.test_requant".
+    #: Python module holding the cocotb tests, e.g. "verif.tests.test_mp_unit".
     test_module: str
     #: Named parameter sets; the first one is the default.
     paramsets: dict[str, dict[str, int]] = field(default_factory=lambda: {"default": {}})
@@ -64,28 +64,6 @@ class Block:
 BLOCKS: dict[str, Block] = {
     b.name: b
     for b in [
-        Block(
-            name="requant",
-            sources=("rtl/common/requant.v",),
-            toplevel="requant",
-            test_module="verif.tests.test_requant",
-            paramsets={
-                "default": {"ACC_W": 48, "OUT_W": 16, "SHIFT_W": 5},
-                # gradient words (numerics.GRAD_W)
-                "grad32": {"ACC_W": 48, "OUT_W": 32, "SHIFT_W": 5},
-            },
-        ),
-        Block(
-            name="skid_buffer",
-            sources=("rtl/common/skid_buffer.v",),
-            toplevel="skid_buffer",
-            test_module="verif.tests.test_skid_buffer",
-            paramsets={
-                "default": {"DATA_W": 16},
-                # wider than 64 bits: exercises >64-bit signals through the GPI
-                "wide": {"DATA_W": 72},
-            },
-        ),
         Block(
             name="uc_unit",
             sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", *UC_SOURCES,
