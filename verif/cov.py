@@ -28,8 +28,8 @@ did toggle in any run is reported as a bound violation (an RTL bug or a wrong ro
 ``--strict``.
 
 Rows are design units, not test benches: each RTL file belongs to one unit (``rtl/<unit>/*.v``,
-``rtl/top/*`` -> ``accel_top``, each ``rtl/common/<m>.v`` its own unit, so the shared stack, RAM and
-divider get their own rows) and a unit's points are merged over every run that contains it: the
+``rtl/top/*`` -> ``accel_top``, each ``rtl/common/<m>.v`` or ``<m>.vh`` its own unit, so the shared
+stack, RAM, divider, delay line and the include's functions get their own rows) and a unit's points are merged over every run that contains it: the
 UC unit's figure counts its own test bench and the top's programs, at module level (a bit of a
 signal is covered when any instance toggled it).  Test harness files (``verif/hdl``) are kept
 apart, in the "harness" column of the block they belong to.
@@ -62,16 +62,16 @@ TESTPLAN = ROOT / "docs" / "testplan.md"
 GOALS = {"line": 95.0, "toggle": 90.0, "func": 100.0}
 
 # design units in report order; a block's runs also exercise the units it instantiates
-UNITS = ("fm_stack", "sdp_ram", "serial_div", "pipe_delay", "uc_unit", "mp_unit",
+UNITS = ("fm_stack", "sdp_ram", "serial_div", "pipe_delay", "accel_defs", "uc_unit", "mp_unit",
          "gap_unit", "lc_unit", "loss_unit", "accel_top")
 BLOCK_UNITS = {
-    "uc_unit": ("uc_unit", "pipe_delay", "fm_stack", "sdp_ram"),
-    "mp_unit": ("mp_unit", "fm_stack"),
-    "gap_unit": ("gap_unit", "fm_stack", "serial_div"),
-    "lc_unit": ("lc_unit", "fm_stack", "sdp_ram"),
-    "loss_unit": ("loss_unit", "fm_stack", "serial_div"),
+    "uc_unit": ("uc_unit", "pipe_delay", "accel_defs", "fm_stack", "sdp_ram"),
+    "mp_unit": ("mp_unit", "accel_defs", "fm_stack"),
+    "gap_unit": ("gap_unit", "accel_defs", "fm_stack", "serial_div"),
+    "lc_unit": ("lc_unit", "accel_defs", "fm_stack", "sdp_ram"),
+    "loss_unit": ("loss_unit", "accel_defs", "fm_stack", "serial_div"),
     "accel_top": ("accel_top", "uc_unit", "mp_unit", "gap_unit", "lc_unit", "loss_unit", "fm_stack",
-                  "sdp_ram", "serial_div", "pipe_delay"),
+                  "sdp_ram", "serial_div", "pipe_delay", "accel_defs"),
 }
 
 
@@ -131,7 +131,10 @@ def _point_kind(fields: dict) -> str | None:
 
 
 def unit_of(path: str) -> str:
-    """Design unit owning an RTL file: rtl/common/<m>.v -> m, rtl/top/* -> accel_top, rtl/<u>/* -> u."""
+    """Design unit owning an RTL file: rtl/common/<m>.v -> m, rtl/top/* -> accel_top, rtl/<u>/* -> u.
+
+    An include (rtl/common/accel_defs.vh) is a unit too: Verilator puts the points of its
+    functions in the header, whichever module includes it."""
     parts = Path(path).parts
     if len(parts) >= 3 and parts[0] == "rtl":
         if parts[1] == "common":

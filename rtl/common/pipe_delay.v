@@ -6,8 +6,8 @@
  * Stage k (k = 0 .. DEPTH-1) holds the word that entered k + 1 cycles ago:
  *   tap_data[k*WIDTH +: WIDTH], tap_valid[k]; m_data / m_valid are the last stage.
  * Data shift every cycle (no enable, no reset: the valid bits qualify them); with VALID = 1 the
- * valid bits shift alongside and are cleared by rst. With VALID = 0 there is no valid flip-flop
- * and tap_valid / m_valid are 0.
+ * valid bits shift alongside and are cleared by rst. With VALID = 0 the valid bits are constant
+ * 0 (synthesis removes them) and s_valid is ignored.
  *
  * Parameters:
  *   WIDTH  bus width

@@ -151,10 +151,8 @@ localparam [2:0] CHK_FIELDS = 3'd0,     // field checks; output size numerators
                  CHK_PLANE_X = 3'd1,    // plane_x = h * rw_x; output size
                  CHK_SIZE_X = 3'd2,     // size_x = plane_x * c
                  CHK_PLANE_Y = 3'd3,    // plane_y = ho * rw_y
-                 CHK_SIZE_Y = 3'd4;     // size_y = plane_y * n
-/* verilator lint_off UNUSEDPARAM */
-localparam [2:0] CHK_BUFFERS = 3'd5;    // buffer checks, then the pre-scan (the case's default)
-/* verilator lint_on UNUSEDPARAM */
+                 CHK_SIZE_Y = 3'd4,     // size_y = plane_y * n
+                 CHK_BUFFERS = 3'd5;    // buffer checks, then the pre-scan (the case's default)
 
 // ------------------------------------------------------------------------------ registers
 reg [2:0]  state_reg, state_next;
@@ -182,8 +180,6 @@ reg [31:0] plane_x_reg, plane_x_next, plane_y_reg, plane_y_next;
 reg [33:0] size_x_reg, size_x_next, size_y_reg, size_y_next;
 reg [15:0] ngrp_reg, ngrp_next;
 
-// combinational: the S_CHECK -> S_SCAN and S_SCAN -> S_RUN transitions
-reg scan_start_int, run_start_int;
 
 assign s_cmd_ready = (state_reg == S_IDLE);
 assign m_rsp_valid = (state_reg == S_RESP);
@@ -225,9 +221,7 @@ assign lr_shift_b = lr_shift_b_reg;
 assign k = k_reg;
 assign c = c_reg;
 assign n = n_reg;
-assign scan_start = scan_start_int;
 assign scanning = (state_reg == S_SCAN);
-assign run_start = run_start_int;
 assign running = (state_reg == S_RUN);
 
 // ------------------------------------------------------------------------ check values
@@ -239,6 +233,20 @@ wire [15:0] max_pad = mul_dil({8'd0, half_k}, dil_reg[2:0]);
 wire [15:0] span_minus1 = mul_dil({8'd0, k_reg} - 16'd1, dil_reg[2:0]);
 wire [31:0] x_end = x_base_reg + size_x_reg[31:0];
 wire [31:0] y_end = y_base_reg + size_y_reg[31:0];
+// CHK_BUFFERS: a map region beyond the stack (none apply to UPDATE's maps), FWD / BWD_DATA maps
+// read and written overlapping, the pointer table or the bias range beyond its memory
+wire buf_bad = (!is_update && ({2'd0, x_base_reg} + size_x_reg > {2'd0, FM_DEPTH_32} ||
+                               {2'd0, y_base_reg} + size_y_reg > {2'd0, FM_DEPTH_32})) ||
+               ((is_fwd || is_bwd) && !(x_end <= y_base_reg || y_end <= x_base_reg)) ||
+               ({2'd0, ptr_base_full} + {18'd0, n_ptrs} > {2'd0, PDEPTH_32}) ||
+               ((is_fwd || is_update || (is_wgrad && bgrad_reg)) &&
+                {2'd0, bias_base_reg} + {18'd0, n_reg} > {2'd0, BDEPTH_32});
+
+// the last check step passes: the pre-scan starts at this edge; it passes: the generator starts.
+// Outside the next-state block, so that no combinational path runs through another module's
+// block and back (uc_scan and uc_gen read them in theirs)
+assign scan_start = (state_reg == S_CHECK) && (chk_step_reg >= CHK_BUFFERS) && !buf_bad;
+assign run_start = scanning && scan_pass;
 // ceil(W / 2L), ceil(Wo / 2L), ceil(W / L), ceil(Wo / L)
 localparam [31:0] BANKS_M1_32 = BANKS - 1;
 localparam [31:0] LANES_M1_32 = LANES - 1;
@@ -303,8 +311,6 @@ always @* begin
     plane_x_next = plane_x_reg; plane_y_next = plane_y_reg;
     size_x_next = size_x_reg; size_y_next = size_y_reg;
     ngrp_next = ngrp_reg;
-    scan_start_int = 1'b0;
-    run_start_int = 1'b0;
 
     if (state_reg != S_IDLE && state_reg != S_RESP) begin
         cycles_next = cycles_reg + 1'b1;
@@ -375,23 +381,11 @@ always @* begin
             size_y_next = chk_prod64[33:0];
         end
         default: begin
-            // CHK_BUFFERS (none apply to UPDATE's maps)
-            if (!is_update && ({2'd0, x_base_reg} + size_x_reg > {2'd0, FM_DEPTH_32} ||
-                               {2'd0, y_base_reg} + size_y_reg > {2'd0, FM_DEPTH_32})) begin
-                status_next = ST_BAD_BUFFER;
-                state_next = S_RESP;
-            end else if ((is_fwd || is_bwd) && !(x_end <= y_base_reg || y_end <= x_base_reg)) begin
-                status_next = ST_BAD_BUFFER;
-                state_next = S_RESP;
-            end else if ({2'd0, ptr_base_full} + {18'd0, n_ptrs} > {2'd0, PDEPTH_32}) begin
-                status_next = ST_BAD_BUFFER;
-                state_next = S_RESP;
-            end else if ((is_fwd || is_update || (is_wgrad && bgrad_reg)) &&
-                         {2'd0, bias_base_reg} + {18'd0, n_reg} > {2'd0, BDEPTH_32}) begin
+            // CHK_BUFFERS
+            if (buf_bad) begin
                 status_next = ST_BAD_BUFFER;
                 state_next = S_RESP;
             end else begin
-                scan_start_int = 1'b1;
                 state_next = S_SCAN;
             end
         end
@@ -405,7 +399,6 @@ always @* begin
             status_next = ST_BAD_INDEX;
             state_next = S_RESP;
         end else if (scan_pass) begin
-            run_start_int = 1'b1;
             state_next = S_RUN;
         end
     end

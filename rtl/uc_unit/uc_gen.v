@@ -129,6 +129,7 @@ reg [31:0]      i_bias_reg, i_bias_next;
 reg [LANES-1:0] i_omask_reg, i_omask_next;
 
 reg             done_int;
+reg             load_ch;                    // load the channel ld_* at this edge
 reg [LANES-1:0] omask;
 
 assign i_valid = i_valid_reg;
@@ -164,6 +165,13 @@ wire pref_issue = running && phase_reg == G_EMIT && first_reg && !last_og;
 wire [WAW-1:0]   nstart = pref_valid_reg ? nstart_reg : ptr_start;
 wire [CNT_W-1:0] ncount = pref_valid_reg ? ncount_reg : ptr_count;
 wire [31:0]      nbias = pref_valid_reg ? nbias_reg : bias_rd_data;
+// the channel to load: the pointer just read (G_LOAD) or the prefetched one (from G_EMIT, so
+// channels follow without a bubble)
+wire [WAW-1:0]   ld_start = (phase_reg == G_LOAD) ? ptr_start : nstart;
+wire [CNT_W-1:0] ld_count = (phase_reg == G_LOAD) ? ptr_count : ncount;
+wire [31:0]      ld_bias = (phase_reg == G_LOAD) ? bias_rd_data : nbias;
+// WGRAD without the bias gradient: an empty filter produces nothing (skipped)
+wire ld_empty = is_wgrad && !bgrad && ld_count == 0;
 // first output column of the lane vector (BWD_DATA stride 2: every other pixel, by parity)
 wire [15:0] x0 = (is_bwd && s2) ? (((xg_reg >> 1) << (LOG_L + 1)) | {15'd0, xg_reg[0]})
                                 : (xg_reg << LOG_L);
@@ -210,6 +218,7 @@ always @* begin
     i_bias_next = i_bias_reg;
     i_omask_next = i_omask_reg;
     done_int = 1'b0;
+    load_ch = 1'b0;
 
     // lanes inside the output row
     for (l = 0; l < LANES; l = l + 1) begin
@@ -245,15 +254,8 @@ always @* begin
         case (phase_reg)
         G_FETCH: phase_next = G_LOAD;
         G_LOAD: begin
-            start_next = ptr_start;
-            count_next = ptr_count;
-            bias_next = is_fwd ? bias_rd_data : 32'd0;
-            j_next = {CNT_W{1'b0}};
-            y_next = 16'd0;
-            xg_next = 16'd0;
-            bitem_next = is_wgrad && bgrad && ptr_count == 0;
-            first_next = 1'b1;
-            if ((is_wgrad && !bgrad) && ptr_count == 0) begin
+            load_ch = 1'b1;
+            if (ld_empty) begin
                 // nothing to produce for this filter
                 if (last_og) begin
                     done_int = 1'b1;
@@ -347,24 +349,27 @@ always @* begin
                     if (pref_issue) begin
                         // the next pointer was asked for this very cycle: take it next cycle
                         phase_next = G_LOAD;
-                    end else if (is_wgrad && !bgrad && ncount == 0) begin
+                    end else if (ld_empty) begin
                         // an empty filter produces nothing: G_FETCH / G_LOAD skip it
                         phase_next = G_FETCH;
                     end else begin
                         // go straight on with the prefetched pointer: no bubble between filters
-                        start_next = nstart;
-                        count_next = ncount;
-                        bias_next = is_fwd ? nbias : 32'd0;
-                        j_next = {CNT_W{1'b0}};
-                        y_next = 16'd0;
-                        xg_next = 16'd0;
-                        bitem_next = is_wgrad && bgrad && ncount == 0;
-                        first_next = 1'b1;
+                        load_ch = 1'b1;
                     end
                 end
             end
         end
         endcase
+        if (load_ch) begin
+            start_next = ld_start;
+            count_next = ld_count;
+            bias_next = is_fwd ? ld_bias : 32'd0;
+            j_next = {CNT_W{1'b0}};
+            y_next = 16'd0;
+            xg_next = 16'd0;
+            bitem_next = is_wgrad && bgrad && ld_count == 0;
+            first_next = 1'b1;
+        end
     end
 end
 
