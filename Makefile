@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.stamp
 
 # make sim knobs
-BLOCK    ?= requant
+BLOCK    ?= uc_unit
 SIM      ?= verilator
 SEED     ?=
 PARAMS   ?=
@@ -28,7 +28,7 @@ COV        ?= 1
 MERGE_ONLY ?=
 COV_STRICT ?=
 UPDATE_DURATIONS ?=
-# extra pytest arguments for make regress, e.g. PYTEST_ARGS='-k "requant or skid"'
+# extra pytest arguments for make regress, e.g. PYTEST_ARGS='-k "mp_unit or gap_unit"'
 PYTEST_ARGS ?=
 # SIM filters the regression only when given (SIM's default above is for make sim)
 REGRESS_SIM = $(if $(filter command line environment environment override,$(origin SIM)),$(SIM))

@@ -99,9 +99,12 @@ def module_params(files: list[Path], top: str) -> set[str]:
     return set()
 
 
-def script(files: list[Path], top: str, params: dict) -> str:
+def script(files: list[Path], top: str, params: dict, includes: list[Path]) -> str:
     chp = " ".join(f"-chparam {k} {v}" for k, v in params.items())
-    reads = "\n".join(f"read_verilog {f}" for f in files)
+    # the include directories of the original tree (rtl/common/accel_defs.vh): a source that
+    # synth_copy rewrote lives under LOG_DIR/src, away from them
+    incs = "".join(f" -I{d}" for d in includes)
+    reads = "\n".join(f"read_verilog{incs} {f}" for f in files)
     return (f"{reads}\nhierarchy -check -top {top} {chp}\n"
             f"synth_xilinx -family xcup -top {top} -flatten -noiopad -noclkbuf\n"
             f"tee -o {{stat}} stat\n")
@@ -144,7 +147,7 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     tag = f"{block}_L{lanes}"
     stat_path = LOG_DIR / f"{tag}.stat.txt"
     ys = LOG_DIR / f"{tag}.ys"
-    ys.write_text(script(files, top, params).replace("{stat}", str(stat_path)))
+    ys.write_text(script(files, top, params, REG[block].include_paths()).replace("{stat}", str(stat_path)))
     if stat_path.exists():
         stat_path.unlink()
     row = {"block": block, "lanes": lanes, "params": params}

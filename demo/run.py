@@ -130,9 +130,15 @@ class SimRun:
             try:
                 from flow.runner import TIMESCALE
                 self.dir.mkdir(parents=True, exist_ok=True)
-                self._runner().build(sources=self.block.source_paths(), hdl_toplevel=self.block.toplevel,
+                # Icarus rebuilds only when a *source* is newer than its image: an edited header
+                # (rtl/common/accel_defs.vh) must force it (Verilator tracks headers itself)
+                vvp = self.dir / "sim.vvp"
+                stale = (self.sim == "icarus" and vvp.is_file() and
+                         any(h.stat().st_mtime > vvp.stat().st_mtime for h in self.block.header_paths()))
+                self._runner().build(sources=self.block.source_paths(), includes=self.block.include_paths(),
+                                     hdl_toplevel=self.block.toplevel,
                                      parameters=DEMO_PARAMS, build_dir=self.dir, timescale=TIMESCALE,
-                                     log_file=self.dir / "build.log")
+                                     always=stale, log_file=self.dir / "build.log")
             except BaseException as e:  # noqa: BLE001 -- reported by wait()
                 self.error = e
         self.thread = threading.Thread(target=build, daemon=True)

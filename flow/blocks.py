@@ -12,6 +12,17 @@ from pathlib import Path
 #: Repository root (this file is <root>/flow/blocks.py).
 ROOT = Path(__file__).resolve().parent.parent
 
+#: Include directories of every RTL build, relative to the root: rtl/common holds accel_defs.vh
+#: (status codes, widths, fixed-point functions), included inside the units' module bodies.
+#: Every flow that compiles RTL passes them: flow.runner, flow.lint, demo, bench/synth.py.
+INCLUDE_DIRS: tuple[str, ...] = ("rtl/common",)
+
+#: The UC unit's modules, in compile order (dependencies first): flow.blocks is their one list.
+UC_SOURCES: tuple[str, ...] = ("rtl/common/pipe_delay.v", "rtl/uc_unit/uc_ctrl.v",
+                               "rtl/uc_unit/uc_scan.v", "rtl/uc_unit/uc_gen.v",
+                               "rtl/uc_unit/uc_mac.v", "rtl/uc_unit/uc_wb.v",
+                               "rtl/uc_unit/uc_unit.v")
+
 
 @dataclass(frozen=True)
 class Block:
@@ -19,7 +30,7 @@ class Block:
     #: RTL sources, relative to the repository root, in compile order.
     sources: tuple[str, ...]
     toplevel: str
-    #: Python module holding the cocotb tests, e.g. "verif.tests.test_requant".
+    #: Python module holding the cocotb tests, e.g. "verif.tests.test_mp_unit".
     test_module: str
     #: Named parameter sets; the first one is the default.
     paramsets: dict[str, dict[str, int]] = field(default_factory=lambda: {"default": {}})
@@ -41,32 +52,18 @@ class Block:
     def source_paths(self) -> list[Path]:
         return [ROOT / s for s in self.sources]
 
+    def include_paths(self) -> list[Path]:
+        """Absolute include directories of the block's build (INCLUDE_DIRS)."""
+        return [ROOT / d for d in INCLUDE_DIRS]
+
+    def header_paths(self) -> list[Path]:
+        """The headers (``*.vh``) in the include directories: inputs of the build beside its sources."""
+        return sorted(p for d in self.include_paths() for p in d.glob("*.vh"))
+
 
 BLOCKS: dict[str, Block] = {
     b.name: b
     for b in [
-        Block(
-            name="requant",
-            sources=("rtl/common/requant.v",),
-            toplevel="requant",
-            test_module="verif.tests.test_requant",
-            paramsets={
-                "default": {"ACC_W": 48, "OUT_W": 16, "SHIFT_W": 5},
-                # gradient words (numerics.GRAD_W)
-                "grad32": {"ACC_W": 48, "OUT_W": 32, "SHIFT_W": 5},
-            },
-        ),
-        Block(
-            name="skid_buffer",
-            sources=("rtl/common/skid_buffer.v",),
-            toplevel="skid_buffer",
-            test_module="verif.tests.test_skid_buffer",
-            paramsets={
-                "default": {"DATA_W": 16},
-                # wider than 64 bits: exercises >64-bit signals through the GPI
-                "wide": {"DATA_W": 72},
-            },
-        ),
         Block(
             name="stream_assert",
             sources=("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
@@ -79,7 +76,7 @@ BLOCKS: dict[str, Block] = {
         Block(
             name="uc_unit",
             sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
-                     "rtl/uc_unit/uc_unit.v", "verif/hdl/uc_unit_harness.v"),
+                     *UC_SOURCES, "verif/hdl/uc_unit_harness.v"),
             toplevel="uc_unit_harness",
             test_module="verif.tests.test_uc_unit",
             paramsets={
@@ -97,7 +94,7 @@ BLOCKS: dict[str, Block] = {
             name="accel_top",
             sources=("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
                      "rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
-                     "rtl/common/serial_div.v", "rtl/uc_unit/uc_unit.v", "rtl/mp_unit/mp_unit.v",
+                     "rtl/common/serial_div.v", *UC_SOURCES, "rtl/mp_unit/mp_unit.v",
                      "rtl/gap_unit/gap_unit.v", "rtl/lc_unit/lc_unit.v", "rtl/loss_unit/loss_luts.v",
                      "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v",
                      "rtl/top/desc_check.v", "rtl/top/xfer_check.v", "rtl/top/ldst_mover.v",

@@ -16,7 +16,7 @@ Outputs under build/coverage/:
     summary.{json,md}, index.html   per block: line %, toggle %, functional %, holes, goals
 
 Waiver patterns match a point's description: ``<file>:<line>:<what>`` for line/toggle points
-(``rtl/common/requant.v:68:half[40]:0->1``), ``<cover point>: <bin>`` for functional bins; a
+(``rtl/common/fm_stack.v:72:b_x_d[3]:0->1``), ``<cover point>: <bin>`` for functional bins; a
 pattern is a glob (``*``/``?``) or ``re:<regex>``.
 
 Bound waivers (kind ``bound``) state an invariant instead of a pattern: ``<file>:<signal name or re:regex> <
@@ -28,8 +28,8 @@ did toggle in any run is reported as a bound violation (an RTL bug or a wrong ro
 ``--strict``.
 
 Rows are design units, not test benches: each RTL file belongs to one unit (``rtl/<unit>/*.v``,
-``rtl/top/*`` -> ``accel_top``, each ``rtl/common/<m>.v`` its own unit, so the shared stack, RAM and
-divider get their own rows) and a unit's points are merged over every run that contains it: the
+``rtl/top/*`` -> ``accel_top``, each ``rtl/common/<m>.v`` or ``<m>.vh`` its own unit, so the shared
+stack, RAM, divider, delay line and the include's functions get their own rows) and a unit's points are merged over every run that contains it: the
 UC unit's figure counts its own test bench and the top's programs, at module level (a bit of a
 signal is covered when any instance toggled it).  Test harness files (``verif/hdl``) are kept
 apart, in the "harness" column of the block they belong to.
@@ -58,16 +58,16 @@ from flow.cov_merge import GOALS, BlockCov, rebase, analyse_unit, merge_units, r
 COV = ROOT / "build" / "coverage"
 
 # design units in report order; a block's runs also exercise the units it instantiates
-UNITS = ("requant", "skid_buffer", "fm_stack", "sdp_ram", "mem_core", "serial_div", "uc_unit",
+UNITS = ("fm_stack", "sdp_ram", "mem_core", "serial_div", "pipe_delay", "accel_defs", "uc_unit",
          "mp_unit", "gap_unit", "lc_unit", "loss_unit", "accel_top")
 BLOCK_UNITS = {
-    "uc_unit": ("uc_unit", "fm_stack", "sdp_ram", "mem_core"),
-    "mp_unit": ("mp_unit", "fm_stack"),
-    "gap_unit": ("gap_unit", "fm_stack", "serial_div"),
-    "lc_unit": ("lc_unit", "fm_stack", "sdp_ram", "mem_core"),
-    "loss_unit": ("loss_unit", "fm_stack", "serial_div"),
+    "uc_unit": ("uc_unit", "pipe_delay", "accel_defs", "fm_stack", "sdp_ram", "mem_core"),
+    "mp_unit": ("mp_unit", "accel_defs", "fm_stack"),
+    "gap_unit": ("gap_unit", "accel_defs", "fm_stack", "serial_div"),
+    "lc_unit": ("lc_unit", "accel_defs", "fm_stack", "sdp_ram", "mem_core"),
+    "loss_unit": ("loss_unit", "accel_defs", "fm_stack", "serial_div"),
     "accel_top": ("accel_top", "uc_unit", "mp_unit", "gap_unit", "lc_unit", "loss_unit", "fm_stack",
-                  "sdp_ram", "mem_core", "serial_div"),
+                  "sdp_ram", "mem_core", "serial_div", "pipe_delay", "accel_defs"),
     # the contract checkers are not design logic: no coverage points (verilator coverage_off)
     "stream_assert": (),
 }

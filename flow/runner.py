@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import importlib.util
 import json
 import os
@@ -166,14 +167,18 @@ def run_block(
     # One build at a time per build dir (several seeds of a block may run at once under xdist).
     # Verilator re-verilates only when its inputs or flags change.  Icarus only recompiles when
     # sources are newer, not when waves change: rebuild when the recorded configuration differs.
+    # Headers are not sources to the runner: Icarus would not see an edited accel_defs.vh, so
+    # their contents are part of the recorded configuration (Verilator tracks them itself).
     stamp = bdir / "build-config.json"
-    config = json.dumps({"params": params, "build_args": build_args, "waves": waves},
-                        sort_keys=True)
+    headers = {p.name: hashlib.sha1(p.read_bytes()).hexdigest() for p in block.header_paths()}
+    config = json.dumps({"params": params, "build_args": build_args, "waves": waves,
+                         "headers": headers}, sort_keys=True)
     with open(bdir / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         stale = not stamp.is_file() or stamp.read_text() != config
         runner.build(
             sources=block.source_paths(),
+            includes=block.include_paths(),
             hdl_toplevel=block.toplevel,
             parameters=params,
             build_args=build_args,

@@ -86,7 +86,6 @@ module gap_unit #
 localparam BANKS = 2 * LANES;
 localparam LOG_B = $clog2(BANKS);
 localparam FM_AW = $clog2(FM_DEPTH);
-localparam XW = 20;
 // pixels per map: P <= HMAX * WMAX, P_W bits
 localparam P_W = $clog2(HMAX * WMAX + 1);
 // largest R = 16 + P_W; the dividend 2^R + P/2 needs R + 1 bits
@@ -106,7 +105,8 @@ localparam [31:0] LANES_32 = LANES;
 
 localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1;
 
-localparam [3:0] ST_OK = 4'd0, ST_BAD_MODE = 4'd1, ST_BAD_SHAPE = 4'd2, ST_BAD_BUFFER = 4'd4;
+// status codes, XW and the fixed-point helpers (sat16)
+`include "accel_defs.vh"
 
 localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_DIV = 3'd2, S_FWD = 3'd3, S_BWD = 3'd4,
                  S_DRAIN = 3'd5, S_RESP = 3'd6;
@@ -186,19 +186,6 @@ serial_div #(.N_W(N_W), .D_W(P_W)) u_div (
 // rounding constant 2^(R-1)
 wire signed [PROD_W-1:0] half = $signed({{(PROD_W-1){1'b0}}, 1'b1} << (r_reg - 1'b1));
 
-function [15:0] sat16;
-    input signed [PROD_W-1:0] v;
-    begin
-        if (v > 32767) begin
-            sat16 = 16'h7fff;
-        end else if (v < -32768) begin
-            sat16 = 16'h8000;
-        end else begin
-            sat16 = v[15:0];
-        end
-    end
-endfunction
-
 // ------------------------------------------------------------------ FWD item generator
 reg        g_valid;
 reg [15:0] g_c, g_y, g_x0;
@@ -255,6 +242,11 @@ wire signed [PROD_W-1:0] m_s = $signed({{(PROD_W-M_W){1'b0}}, m_reg});
 wire signed [PROD_W-1:0] q1_prod = $signed({{(PROD_W-SUM_W){q1_sum[SUM_W-1]}}, q1_sum}) * m_s + half;
 wire signed [PROD_W-1:0] dy_s = $signed({{(PROD_W-16){fma_rdata[15]}}, fma_rdata[15:0]});
 wire signed [PROD_W-1:0] b_prod = dy_s * m_s + half;
+// the quotients (x * M + 2^(R-1)) >> R, sign-extended to sat16's 66 bits
+wire signed [PROD_W-1:0] q2_quot = q2_prod >>> r_reg;
+wire signed [PROD_W-1:0] b_quot = b_prod >>> r_reg;
+wire signed [65:0] q2_quot66 = {{(66-PROD_W){q2_quot[PROD_W-1]}}, q2_quot};
+wire signed [65:0] b_quot66 = {{(66-PROD_W){b_quot[PROD_W-1]}}, b_quot};
 
 // ---------------------------------------------------------------------- port B writes
 reg              wr_en;
@@ -267,7 +259,7 @@ always @* begin
     wr_en = 1'b0;
     wr_row = y_row0 + q2_c[FM_AW-1:0];
     wr_x0 = 16'd0;
-    wr_data = {LANES{sat16(q2_prod >>> r_reg)}};
+    wr_data = {LANES{sat16(q2_quot66)}};
     wr_mask = {{(LANES-1){1'b0}}, 1'b1};
     if (state_reg == S_BWD) begin
         wr_en = (b_step == 2'd3);
@@ -409,7 +401,7 @@ always @(posedge clk) begin
         2'd1: b_step <= 2'd2;
         2'd2: begin
             // dy arrives two cycles after its read
-            b_g <= sat16(b_prod >>> r_reg);
+            b_g <= sat16(b_quot66);
             b_step <= 2'd3;
         end
         default: begin
@@ -457,6 +449,7 @@ always @(posedge clk) begin
     end
 end
 
+`undef ACCEL_DEFS_VH
 endmodule
 
 `resetall

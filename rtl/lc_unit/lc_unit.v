@@ -130,8 +130,6 @@ module lc_unit #
 localparam FM_AW = $clog2(FM_DEPTH);
 localparam WAW = $clog2(WDEPTH);
 localparam BAW = $clog2(BDEPTH);
-localparam XW = 20;
-localparam ACC_W = 48;
 
 localparam [31:0] CMAX_32 = CMAX, NMAX_32 = NMAX;
 localparam [31:0] FM_DEPTH_32 = FM_DEPTH, WDEPTH_32 = WDEPTH, BDEPTH_32 = BDEPTH;
@@ -140,74 +138,10 @@ localparam [47:0] FM_DEPTH_48 = {16'd0, FM_DEPTH_32}, WDEPTH_48 = {16'd0, WDEPTH
 
 localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1, MODE_WGRAD = 3'd2, MODE_UPDATE = 3'd3;
 
-localparam [3:0] ST_OK = 4'd0, ST_BAD_MODE = 4'd1, ST_BAD_SHAPE = 4'd2, ST_BAD_BUFFER = 4'd4;
-
 localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_RUN = 3'd2, S_DRAIN = 3'd3, S_RESP = 3'd4;
 
-// ------------------------------------------------------------------------- numeric helpers
-// requantize to 16 bits: round half up, saturate, optional ReLU
-function [15:0] requant16;
-    input signed [ACC_W-1:0] a;
-    input [4:0] sh;
-    input relu;
-    reg signed [ACC_W:0] t;
-    begin
-        t = {a[ACC_W-1], a};
-        if (sh != 5'd0) begin
-            t = (t + $signed({{ACC_W{1'b0}}, 1'b1} << (sh - 5'd1))) >>> sh;
-        end
-        if (t > 32767) begin
-            requant16 = 16'h7fff;
-        end else if (t < -32768) begin
-            requant16 = 16'h8000;
-        end else begin
-            requant16 = t[15:0];
-        end
-        if (relu && requant16[15]) begin
-            requant16 = 16'd0;
-        end
-    end
-endfunction
-
-// saturate a wide signed value to 32 / 16 bits
-function [31:0] sat32;
-    input signed [65:0] v;
-    begin
-        if (v > 66'sd2147483647) begin
-            sat32 = 32'h7fffffff;
-        end else if (v < -66'sd2147483648) begin
-            sat32 = 32'h80000000;
-        end else begin
-            sat32 = v[31:0];
-        end
-    end
-endfunction
-
-function [15:0] sat16;
-    input signed [65:0] v;
-    begin
-        if (v > 66'sd32767) begin
-            sat16 = 16'h7fff;
-        end else if (v < -66'sd32768) begin
-            sat16 = 16'h8000;
-        end else begin
-            sat16 = v[15:0];
-        end
-    end
-endfunction
-
-// round_shift(a, sh) for sh 0..63 on a 66-bit signed value
-function signed [65:0] rshift66;
-    input signed [65:0] a;
-    input [5:0] sh;
-    begin
-        if (sh == 6'd0) begin
-            rshift66 = a;
-        end else begin
-            rshift66 = (a + $signed({{65{1'b0}}, 1'b1} << (sh - 6'd1))) >>> sh;
-        end
-    end
-endfunction
+// status codes, XW, ACC_W and the fixed-point helpers (requant16, sat32, sat16, rshift66)
+`include "accel_defs.vh"
 
 // ------------------------------------------------------------------------------ control
 reg [2:0]  state_reg;
@@ -494,6 +428,7 @@ always @(posedge clk) begin
     end
 end
 
+`undef ACCEL_DEFS_VH
 endmodule
 
 `resetall

@@ -84,7 +84,6 @@ module loss_unit #
 
 // ------------------------------------------------------------------------ derived widths
 localparam FM_AW = $clog2(FM_DEPTH);
-localparam XW = 20;
 localparam K_W = $clog2(KMAX + 1);
 // S = sum of K values <= 2^16
 localparam S_W = 17 + K_W;
@@ -97,7 +96,8 @@ localparam [31:0] KMAX_32 = KMAX;
 localparam [31:0] FM_DEPTH_32 = FM_DEPTH;
 localparam [47:0] FM_DEPTH_48 = {16'd0, FM_DEPTH_32};
 
-localparam [3:0] ST_OK = 4'd0, ST_BAD_SHAPE = 4'd2, ST_BAD_BUFFER = 4'd4, ST_BAD_LABEL = 4'd7;
+// status codes and XW
+`include "accel_defs.vh"
 
 localparam [3:0] S_IDLE = 4'd0, S_CHECK = 4'd1, S_PASS = 4'd2, S_WAIT = 4'd3, S_DIV = 4'd4,
                  S_RESP = 4'd5;
@@ -368,6 +368,7 @@ always @(posedge clk) begin
     end
 end
 
+`undef ACCEL_DEFS_VH
 endmodule
 
 `resetall

@@ -86,15 +86,14 @@ module mp_unit #
 localparam BANKS = 2 * LANES;
 localparam LOG_B = $clog2(BANKS);
 localparam FM_AW = $clog2(FM_DEPTH);
-// signed pixel columns (as uc_unit / fm_stack)
-localparam XW = 20;
 
 localparam [31:0] CMAX_32 = CMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, FM_DEPTH_32 = FM_DEPTH;
 localparam [31:0] LANES_32 = LANES;
 
 localparam [2:0] MODE_MP_FWD = 3'd0, MODE_MP_BWD = 3'd1, MODE_RELU_BWD = 3'd2;
 
-localparam [3:0] ST_OK = 4'd0, ST_BAD_MODE = 4'd1, ST_BAD_SHAPE = 4'd2, ST_BAD_BUFFER = 4'd4;
+// status codes and XW (signed pixel columns, as fm_stack)
+`include "accel_defs.vh"
 
 localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_RUN = 3'd2, S_DRAIN = 3'd3, S_RESP = 3'd4;
 
@@ -468,6 +467,7 @@ always @(posedge clk) begin
     end
 end
 
+`undef ACCEL_DEFS_VH
 endmodule
 
 `resetall

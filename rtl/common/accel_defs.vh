@@ -1,0 +1,121 @@
+/*
+ * accel_defs.vh: definitions shared by the compute units (uc_unit and its modules, mp_unit,
+ * gap_unit, lc_unit, loss_unit): unit status codes, the signed pixel-coordinate width, the
+ * accumulator width and the fixed-point helpers of docs/numerics.md.
+ *
+ * Include it inside each module body, after the port list:
+ *
+ *     `include "accel_defs.vh"
+ *     ...
+ *     `undef ACCEL_DEFS_VH
+ *     endmodule
+ *
+ * Verilog-2005 has no packages, so the localparams and functions below become the including
+ * module's own (function arguments are named f_* so that they hide no signal of the module). The ifndef guard keeps a second include in the same module body from declaring
+ * them twice. A macro lives for the whole compilation unit (Verilator, Icarus and Yosys read every
+ * file of a build as one), so each including module ends its body with `undef ACCEL_DEFS_VH;
+ * without it the next module would find the guard set, get none of these definitions and fail
+ * to compile (a loud error, never a silent one).
+ *
+ * Build flows pass this directory as an include path (verif/blocks.py INCLUDE_DIRS).
+ */
+
+`ifndef ACCEL_DEFS_VH
+`define ACCEL_DEFS_VH
+
+/* verilator lint_off UNUSEDPARAM */
+// signed pixel coordinates on the stack ports: maps up to 2^16 wide plus padding
+localparam XW = 20;
+// MAC accumulator width (signed)
+localparam ACC_W = 48;
+
+// unit status codes (m_rsp_status; docs/uc_unit.md, docs/units.md)
+localparam [3:0] ST_OK           = 4'd0,
+                 ST_BAD_MODE     = 4'd1,
+                 ST_BAD_SHAPE    = 4'd2,
+                 ST_BAD_GEOMETRY = 4'd3,
+                 ST_BAD_BUFFER   = 4'd4,
+                 ST_BAD_LIST     = 4'd5,
+                 ST_BAD_INDEX    = 4'd6,
+                 ST_BAD_LABEL    = 4'd7;
+/* verilator lint_on UNUSEDPARAM */
+
+// requantize an accumulator to 16 bits: round half up, saturate, optional ReLU
+// (numerics.requant: sat16(round_shift(a, sh)), then max(., 0) with relu)
+function [15:0] requant16;
+    input signed [ACC_W-1:0] f_a;
+    input [4:0] f_sh;
+    input f_relu;
+    reg signed [ACC_W:0] f_t;
+    begin
+        f_t = {f_a[ACC_W-1], f_a};
+        if (f_sh != 5'd0) begin
+            // signed operands throughout, so >>> is arithmetic
+            f_t = (f_t + $signed({{ACC_W{1'b0}}, 1'b1} << (f_sh - 5'd1))) >>> f_sh;
+        end
+        if (f_t > 32767) begin
+            requant16 = 16'h7fff;
+        end else if (f_t < -32768) begin
+            requant16 = 16'h8000;
+        end else begin
+            requant16 = f_t[15:0];
+        end
+        if (f_relu && requant16[15]) begin
+            requant16 = 16'd0;
+        end
+    end
+endfunction
+
+// saturate a wide signed value to 32 bits
+function [31:0] sat32;
+    input signed [65:0] f_v;
+    begin
+        if (f_v > 66'sd2147483647) begin
+            sat32 = 32'h7fffffff;
+        end else if (f_v < -66'sd2147483648) begin
+            sat32 = 32'h80000000;
+        end else begin
+            sat32 = f_v[31:0];
+        end
+    end
+endfunction
+
+// saturate a wide signed value to 16 bits (narrower callers sign-extend to 66 bits)
+function [15:0] sat16;
+    input signed [65:0] f_v;
+    begin
+        if (f_v > 66'sd32767) begin
+            sat16 = 16'h7fff;
+        end else if (f_v < -66'sd32768) begin
+            sat16 = 16'h8000;
+        end else begin
+            sat16 = f_v[15:0];
+        end
+    end
+endfunction
+
+// round_shift(a, sh) for sh 0..63 on a 66-bit signed value: round half up
+function signed [65:0] rshift66;
+    input signed [65:0] f_a;
+    input [5:0] f_sh;
+    begin
+        if (f_sh == 6'd0) begin
+            rshift66 = f_a;
+        end else begin
+            rshift66 = (f_a + $signed({{65{1'b0}}, 1'b1} << (f_sh - 6'd1))) >>> f_sh;
+        end
+    end
+endfunction
+
+// x * d for a small factor d in 0..7 (a dilation): shift-and-add, so no DSP is spent on it;
+// exact modulo 2^16 like a 16-bit product
+function [15:0] mul_dil;
+    input [15:0] f_x;
+    input [2:0] f_d;
+    begin
+        mul_dil = (f_d[0] ? f_x : 16'd0) + (f_d[1] ? {f_x[14:0], 1'b0} : 16'd0) +
+                  (f_d[2] ? {f_x[13:0], 2'b00} : 16'd0);
+    end
+endfunction
+
+`endif

@@ -1,0 +1,457 @@
+/*
+ * UC unit control and checks: command latch, the check steps, the state of a command and its
+ * response (status, cycle count). Part of uc_unit (docs/uc_unit.md).
+ *
+ * A command is latched at accept and checked in six cycles (fields, then four products on one
+ * shared multiplier, then the buffers); uc_scan then pre-scans the lists (S_SCAN) before the item
+ * generator uc_gen runs (S_RUN) and the pipeline drains (S_DRAIN). A bad command answers with its
+ * status and no memory written. The unit is busy from accept until the response is taken.
+ *
+ * Parameters:
+ *   LANES     MAC lanes (power of two)
+ *   KMAX      largest kernel size
+ *   CMAX      largest input channel count
+ *   NMAX      largest output channel count
+ *   HMAX      largest map height
+ *   WMAX      largest map width
+ *   FM_DEPTH  stack words per bank
+ *   PDEPTH    pointer memory depth
+ *   BDEPTH    bias / bias-gradient memory depth
+ *
+ * Latency: 1 cycle accept, 6 check cycles, pre-scan (two cycles a pointer plus one an index
+ * entry; UPDATE one a pointer), then the run (uc_gen) and the drain of the pipeline; the
+ * response waits for m_rsp_ready. m_rsp_cycles counts from accept to response.
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module uc_ctrl #
+(
+    // MAC lanes (power of two)
+    parameter LANES = 8,
+    // largest kernel size
+    parameter KMAX = 11,
+    // largest input channel count
+    parameter CMAX = 256,
+    // largest output channel count
+    parameter NMAX = 256,
+    // largest map height
+    parameter HMAX = 256,
+    // largest map width
+    parameter WMAX = 256,
+    // stack words per bank
+    parameter FM_DEPTH = 4096,
+    // pointer memory depth
+    parameter PDEPTH = 1024,
+    // bias / bias-gradient memory depth
+    parameter BDEPTH = 1024
+)
+(
+    input  wire                 clk,
+    input  wire                 rst,
+
+    // command and response (ports of uc_unit)
+    input  wire                 s_cmd_valid,
+    output wire                 s_cmd_ready,
+    input  wire [2:0]           s_cmd_mode,
+    input  wire [15:0]          s_cmd_cin,
+    input  wire [15:0]          s_cmd_cout,
+    input  wire [15:0]          s_cmd_h,
+    input  wire [15:0]          s_cmd_w,
+    input  wire [7:0]           s_cmd_k,
+    input  wire [7:0]           s_cmd_stride,
+    input  wire [7:0]           s_cmd_dil,
+    input  wire [7:0]           s_cmd_pad,
+    input  wire [7:0]           s_cmd_shift,
+    input  wire                 s_cmd_relu,
+    input  wire                 s_cmd_bgrad,
+    input  wire                 s_cmd_gacc,
+    input  wire [31:0]          s_cmd_x_base,
+    input  wire [31:0]          s_cmd_y_base,
+    input  wire [31:0]          s_cmd_fptr_base,
+    input  wire [31:0]          s_cmd_bptr_base,
+    input  wire [31:0]          s_cmd_bias_base,
+    input  wire [15:0]          s_cmd_lr_mult,
+    input  wire [5:0]           s_cmd_lr_shift,
+    input  wire [15:0]          s_cmd_lr_mult_b,
+    input  wire [5:0]           s_cmd_lr_shift_b,
+    output wire                 m_rsp_valid,
+    input  wire                 m_rsp_ready,
+    output wire [3:0]           m_rsp_status,
+    output wire [31:0]          m_rsp_cycles,
+    output wire                 busy,
+
+    // the latched command and the values derived by the checks
+    output wire                 is_fwd,
+    output wire                 is_bwd,
+    output wire                 is_wgrad,
+    output wire                 is_update,
+    output wire                 s2,             // stride 2
+    output wire [15:0]          h,
+    output wire [15:0]          w,
+    output wire [15:0]          ho,             // output map size
+    output wire [15:0]          wo,
+    output wire [15:0]          rw_x,           // stack words per row of X-side / Y-side maps
+    output wire [15:0]          rw_y,
+    output wire [31:0]          plane_y,        // stack words per Y-side channel
+    output wire [15:0]          ngrp,           // lane vectors per output row
+    output wire [15:0]          n_ptrs,         // pointers of the list: N, or C in BWD_DATA
+    output wire [PAW-1:0]       ptr_base,       // pointer table of the list (checked: fits PAW)
+    output wire [2:0]           dil,
+    output wire [7:0]           pad,
+    output wire [4:0]           shift,
+    output wire                 relu,
+    output wire                 bgrad,
+    output wire                 gacc,
+    output wire [31:0]          x_base,
+    output wire [31:0]          y_base,
+    output wire [31:0]          bias_base,
+    output wire [15:0]          lr_mult,
+    output wire [5:0]           lr_shift,
+    output wire [15:0]          lr_mult_b,
+    output wire [5:0]           lr_shift_b,
+
+    output wire [7:0]           k,
+    output wire [15:0]          c,
+    output wire [15:0]          n,
+
+    // phase of the command: pre-scan (uc_scan), run (uc_gen), drain
+    output wire                 scan_start,     // the checks pass now: the scan starts at this edge
+    output wire                 scanning,
+    input  wire                 scan_pass,
+    input  wire                 scan_bad_list,
+    input  wire                 scan_bad_index,
+    output wire                 run_start,      // the scan passes now: the generator starts at this edge
+    output wire                 running,
+    input  wire                 gen_done,       // the generator's last item leaves now
+    input  wire                 pipe_busy       // an item is still in the pipeline
+);
+
+// ------------------------------------------------------------------------ derived widths
+localparam BANKS = 2 * LANES;
+localparam LOG_L = $clog2(LANES);
+localparam PAW = $clog2(PDEPTH);
+
+// limits as 32-bit vectors, for width-exact comparisons
+localparam [31:0] CMAX_32 = CMAX, NMAX_32 = NMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, KMAX_32 = KMAX;
+localparam [31:0] FM_DEPTH_32 = FM_DEPTH, PDEPTH_32 = PDEPTH, BDEPTH_32 = BDEPTH;
+
+`include "accel_defs.vh"
+
+localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1, MODE_WGRAD = 3'd2, MODE_UPDATE = 3'd3;
+
+// command states
+localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_SCAN = 3'd2, S_RUN = 3'd3, S_DRAIN = 3'd4,
+                 S_RESP = 3'd5;
+
+// check steps: field checks, then one product each on the shared multiplier, then the buffers
+localparam [2:0] CHK_FIELDS = 3'd0,     // field checks; output size numerators
+                 CHK_PLANE_X = 3'd1,    // plane_x = h * rw_x; output size
+                 CHK_SIZE_X = 3'd2,     // size_x = plane_x * c
+                 CHK_PLANE_Y = 3'd3,    // plane_y = ho * rw_y
+                 CHK_SIZE_Y = 3'd4,     // size_y = plane_y * n
+                 CHK_BUFFERS = 3'd5;    // buffer checks, then the pre-scan (the case's default)
+
+// ------------------------------------------------------------------------------ registers
+reg [2:0]  state_reg, state_next;
+reg [3:0]  status_reg, status_next;
+reg [31:0] cycles_reg, cycles_next;
+reg [2:0]  chk_step_reg, chk_step_next;
+
+// command, latched at accept
+reg [2:0]  mode_reg, mode_next;
+reg [15:0] c_reg, c_next, n_reg, n_next, h_reg, h_next, w_reg, w_next;
+reg [7:0]  k_reg, k_next, stride_reg, stride_next, dil_reg, dil_next;
+reg [7:0]  pad_reg, pad_next, shift_reg, shift_next;
+reg        relu_reg, relu_next, bgrad_reg, bgrad_next, gacc_reg, gacc_next;
+reg [31:0] x_base_reg, x_base_next, y_base_reg, y_base_next;
+reg [31:0] fptr_base_reg, fptr_base_next, bptr_base_reg, bptr_base_next;
+reg [31:0] bias_base_reg, bias_base_next;
+reg [15:0] lr_mult_reg, lr_mult_next, lr_mult_b_reg, lr_mult_b_next;
+reg [5:0]  lr_shift_reg, lr_shift_next, lr_shift_b_reg, lr_shift_b_next;
+
+// derived by the checks
+reg signed [XW-1:0] num_h_reg, num_h_next, num_w_reg, num_w_next;
+reg [15:0] ho_reg, ho_next, wo_reg, wo_next;
+reg [15:0] rw_x_reg, rw_x_next, rw_y_reg, rw_y_next;
+reg [31:0] plane_x_reg, plane_x_next, plane_y_reg, plane_y_next;
+reg [33:0] size_x_reg, size_x_next, size_y_reg, size_y_next;
+reg [15:0] ngrp_reg, ngrp_next;
+
+
+assign s_cmd_ready = (state_reg == S_IDLE);
+assign m_rsp_valid = (state_reg == S_RESP);
+assign m_rsp_status = status_reg;
+assign m_rsp_cycles = cycles_reg;
+assign busy = (state_reg != S_IDLE);
+
+assign is_fwd = (mode_reg == MODE_FWD);
+assign is_bwd = (mode_reg == MODE_BWD);
+assign is_wgrad = (mode_reg == MODE_WGRAD);
+assign is_update = (mode_reg == MODE_UPDATE);
+assign s2 = (stride_reg == 8'd2);
+assign h = h_reg;
+assign w = w_reg;
+assign ho = ho_reg;
+assign wo = wo_reg;
+assign rw_x = rw_x_reg;
+assign rw_y = rw_y_reg;
+assign plane_y = plane_y_reg;
+assign ngrp = ngrp_reg;
+assign n_ptrs = is_bwd ? c_reg : n_reg;
+// the whole 32-bit base is checked against PDEPTH; the memory address is its low bits
+wire [31:0] ptr_base_full = is_bwd ? bptr_base_reg : fptr_base_reg;
+assign ptr_base = ptr_base_full[PAW-1:0];
+assign dil = dil_reg[2:0];
+assign pad = pad_reg;
+assign shift = shift_reg[4:0];
+assign relu = relu_reg;
+assign bgrad = bgrad_reg;
+assign gacc = gacc_reg;
+assign x_base = x_base_reg;
+assign y_base = y_base_reg;
+assign bias_base = bias_base_reg;
+assign lr_mult = lr_mult_reg;
+assign lr_shift = lr_shift_reg;
+assign lr_mult_b = lr_mult_b_reg;
+assign lr_shift_b = lr_shift_b_reg;
+
+assign k = k_reg;
+assign c = c_reg;
+assign n = n_reg;
+assign scanning = (state_reg == S_SCAN);
+assign running = (state_reg == S_RUN);
+
+// ------------------------------------------------------------------------ check values
+
+wire [7:0] half_k = k_reg >> 1;
+// dil_reg may still be illegal in CHK_FIELDS, where these are used: then ST_BAD_GEOMETRY (or
+// ST_BAD_MODE) wins over every shape check and num_h/num_w are never read
+wire [15:0] max_pad = mul_dil({8'd0, half_k}, dil_reg[2:0]);
+wire [15:0] span_minus1 = mul_dil({8'd0, k_reg} - 16'd1, dil_reg[2:0]);
+wire [31:0] x_end = x_base_reg + size_x_reg[31:0];
+wire [31:0] y_end = y_base_reg + size_y_reg[31:0];
+// CHK_BUFFERS: a map region beyond the stack (none apply to UPDATE's maps), FWD / BWD_DATA maps
+// read and written overlapping, the pointer table or the bias range beyond its memory
+wire buf_bad = (!is_update && ({2'd0, x_base_reg} + size_x_reg > {2'd0, FM_DEPTH_32} ||
+                               {2'd0, y_base_reg} + size_y_reg > {2'd0, FM_DEPTH_32})) ||
+               ((is_fwd || is_bwd) && !(x_end <= y_base_reg || y_end <= x_base_reg)) ||
+               ({2'd0, ptr_base_full} + {18'd0, n_ptrs} > {2'd0, PDEPTH_32}) ||
+               ((is_fwd || is_update || (is_wgrad && bgrad_reg)) &&
+                {2'd0, bias_base_reg} + {18'd0, n_reg} > {2'd0, BDEPTH_32});
+
+// the last check step passes: the pre-scan starts at this edge; it passes: the generator starts.
+// Outside the next-state block, so that no combinational path runs through another module's
+// block and back (uc_scan and uc_gen read them in theirs)
+assign scan_start = (state_reg == S_CHECK) && (chk_step_reg >= CHK_BUFFERS) && !buf_bad;
+assign run_start = scanning && scan_pass;
+// ceil(W / 2L), ceil(Wo / 2L), ceil(W / L), ceil(Wo / L)
+localparam [31:0] BANKS_M1_32 = BANKS - 1;
+localparam [31:0] LANES_M1_32 = LANES - 1;
+localparam [16:0] BANKS_M1 = BANKS_M1_32[16:0];
+localparam [16:0] LANES_M1 = LANES_M1_32[16:0];
+/* verilator lint_off UNUSEDSIGNAL */
+wire [16:0] rw_x_full = ({1'b0, w_reg} + BANKS_M1) >> $clog2(BANKS);
+wire [16:0] rw_y_full = ({1'b0, wo_reg} + BANKS_M1) >> $clog2(BANKS);
+wire [16:0] grp_w_full = ({1'b0, w_reg} + LANES_M1) >> LOG_L;
+wire [16:0] grp_wo_full = ({1'b0, wo_reg} + LANES_M1) >> LOG_L;
+/* verilator lint_on UNUSEDSIGNAL */
+
+// Check steps CHK_PLANE_X .. CHK_SIZE_Y compute one product each (plane_x = h * rw_x, size_x =
+// plane_x * c, plane_y = ho * rw_y, size_y = plane_y * n) on one shared multiplier, with operands
+// only as wide as the values CHK_FIELDS lets through: h <= HMAX; ho <= HMAX + 4 (pad <= dil *
+// (k / 2) gives 2 * pad - dil * (k - 1) <= dil <= 4); rw_x, rw_y <= ceil((WMAX + 4) / BANKS)
+// likewise; c <= CMAX, n <= NMAX. A plane is below 2^(CHK_H_W + CHK_RW_W) = 2^CHK_A_W, so every
+// operand fits and every product is exact: size_x / size_y are the true sizes (no wrap that
+// could let an oversized buffer pass). Each width is capped at its register's 16 bits.
+localparam CHK_H_W0 = $clog2(HMAX + 5);
+localparam CHK_RW_W0 = $clog2((WMAX + 4 + BANKS - 1) / BANKS + 1);
+localparam CHK_CN_W0 = $clog2(((CMAX > NMAX) ? CMAX : NMAX) + 1);
+localparam CHK_H_W = (CHK_H_W0 > 16) ? 16 : CHK_H_W0;
+localparam CHK_RW_W = (CHK_RW_W0 > 16) ? 16 : CHK_RW_W0;
+localparam CHK_CN_W = (CHK_CN_W0 > 16) ? 16 : CHK_CN_W0;
+localparam CHK_A_W = CHK_H_W + CHK_RW_W;
+localparam CHK_B_W = (CHK_RW_W > CHK_CN_W) ? CHK_RW_W : CHK_CN_W;
+localparam CHK_P_W = CHK_A_W + CHK_B_W;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [31:0] chk_a_full = (chk_step_reg == CHK_PLANE_X) ? {16'd0, h_reg} :
+                         (chk_step_reg == CHK_SIZE_X) ? plane_x_reg :
+                         (chk_step_reg == CHK_PLANE_Y) ? {16'd0, ho_reg} : plane_y_reg;
+wire [15:0] chk_b_full = (chk_step_reg == CHK_PLANE_X) ? rw_x_reg :
+                         (chk_step_reg == CHK_SIZE_X) ? c_reg :
+                         (chk_step_reg == CHK_PLANE_Y) ? rw_y_reg : n_reg;
+/* verilator lint_on UNUSEDSIGNAL */
+wire [CHK_P_W-1:0] chk_prod = {{CHK_B_W{1'b0}}, chk_a_full[CHK_A_W-1:0]} *
+                              {{CHK_A_W{1'b0}}, chk_b_full[CHK_B_W-1:0]};
+/* verilator lint_off UNUSEDSIGNAL */
+wire [63:0] chk_prod64 = {{(64-CHK_P_W){1'b0}}, chk_prod};
+/* verilator lint_on UNUSEDSIGNAL */
+
+// ------------------------------------------------------------------------ next state
+always @* begin
+    state_next = state_reg;
+    status_next = status_reg;
+    cycles_next = cycles_reg;
+    chk_step_next = chk_step_reg;
+    mode_next = mode_reg;
+    c_next = c_reg; n_next = n_reg; h_next = h_reg; w_next = w_reg;
+    k_next = k_reg; stride_next = stride_reg; dil_next = dil_reg;
+    pad_next = pad_reg; shift_next = shift_reg;
+    relu_next = relu_reg; bgrad_next = bgrad_reg; gacc_next = gacc_reg;
+    x_base_next = x_base_reg; y_base_next = y_base_reg;
+    fptr_base_next = fptr_base_reg; bptr_base_next = bptr_base_reg;
+    bias_base_next = bias_base_reg;
+    lr_mult_next = lr_mult_reg; lr_mult_b_next = lr_mult_b_reg;
+    lr_shift_next = lr_shift_reg; lr_shift_b_next = lr_shift_b_reg;
+    num_h_next = num_h_reg; num_w_next = num_w_reg;
+    ho_next = ho_reg; wo_next = wo_reg;
+    rw_x_next = rw_x_reg; rw_y_next = rw_y_reg;
+    plane_x_next = plane_x_reg; plane_y_next = plane_y_reg;
+    size_x_next = size_x_reg; size_y_next = size_y_reg;
+    ngrp_next = ngrp_reg;
+
+    if (state_reg != S_IDLE && state_reg != S_RESP) begin
+        cycles_next = cycles_reg + 1'b1;
+    end
+
+    case (state_reg)
+    S_IDLE: begin
+        if (s_cmd_valid) begin
+            mode_next = s_cmd_mode;
+            c_next = s_cmd_cin; n_next = s_cmd_cout; h_next = s_cmd_h; w_next = s_cmd_w;
+            k_next = s_cmd_k; stride_next = s_cmd_stride; dil_next = s_cmd_dil;
+            pad_next = s_cmd_pad; shift_next = s_cmd_shift;
+            relu_next = s_cmd_relu; bgrad_next = s_cmd_bgrad; gacc_next = s_cmd_gacc;
+            x_base_next = s_cmd_x_base; y_base_next = s_cmd_y_base;
+            fptr_base_next = s_cmd_fptr_base; bptr_base_next = s_cmd_bptr_base;
+            bias_base_next = s_cmd_bias_base;
+            lr_mult_next = s_cmd_lr_mult; lr_mult_b_next = s_cmd_lr_mult_b;
+            lr_shift_next = s_cmd_lr_shift; lr_shift_b_next = s_cmd_lr_shift_b;
+            cycles_next = 32'd1;
+            status_next = ST_OK;
+            chk_step_next = CHK_FIELDS;
+            state_next = S_CHECK;
+        end
+    end
+    S_CHECK: begin
+        chk_step_next = chk_step_reg + 1'b1;
+        case (chk_step_reg)
+        CHK_FIELDS: begin
+            num_h_next = $signed({4'd0, h_reg}) + $signed({11'd0, pad_reg, 1'b0}) -
+                         $signed({4'd0, span_minus1}) - 1;
+            num_w_next = $signed({4'd0, w_reg}) + $signed({11'd0, pad_reg, 1'b0}) -
+                         $signed({4'd0, span_minus1}) - 1;
+            rw_x_next = rw_x_full[15:0];
+            if (mode_reg > MODE_UPDATE) begin
+                status_next = ST_BAD_MODE;
+                state_next = S_RESP;
+            end else if ((stride_reg != 8'd1 && stride_reg != 8'd2) ||
+                         dil_reg < 8'd1 || dil_reg > 8'd4) begin
+                status_next = ST_BAD_GEOMETRY;
+                state_next = S_RESP;
+            end else if (c_reg == 0 || {16'd0, c_reg} > CMAX_32 || n_reg == 0 ||
+                         {16'd0, n_reg} > NMAX_32 || h_reg == 0 || {16'd0, h_reg} > HMAX_32 ||
+                         w_reg == 0 || {16'd0, w_reg} > WMAX_32 || k_reg == 0 ||
+                         {24'd0, k_reg} > KMAX_32 || {8'd0, pad_reg} > max_pad ||
+                         shift_reg > 8'd31) begin
+                status_next = ST_BAD_SHAPE;
+                state_next = S_RESP;
+            end
+        end
+        CHK_PLANE_X: begin
+            if (num_h_reg < 0 || num_w_reg < 0) begin
+                status_next = ST_BAD_SHAPE;
+                state_next = S_RESP;
+            end
+            ho_next = (s2 ? num_h_reg[16:1] : num_h_reg[15:0]) + 1'b1;
+            wo_next = (s2 ? num_w_reg[16:1] : num_w_reg[15:0]) + 1'b1;
+            plane_x_next = chk_prod64[31:0];
+        end
+        CHK_SIZE_X: begin
+            rw_y_next = rw_y_full[15:0];
+            ngrp_next = is_bwd ? (s2 ? {rw_x_reg[14:0], 1'b0} : grp_w_full[15:0]) : grp_wo_full[15:0];
+            size_x_next = chk_prod64[33:0];
+        end
+        CHK_PLANE_Y: begin
+            plane_y_next = chk_prod64[31:0];
+        end
+        CHK_SIZE_Y: begin
+            size_y_next = chk_prod64[33:0];
+        end
+        default: begin
+            // CHK_BUFFERS
+            if (buf_bad) begin
+                status_next = ST_BAD_BUFFER;
+                state_next = S_RESP;
+            end else begin
+                state_next = S_SCAN;
+            end
+        end
+        endcase
+    end
+    S_SCAN: begin
+        if (scan_bad_list) begin
+            status_next = ST_BAD_LIST;
+            state_next = S_RESP;
+        end else if (scan_bad_index) begin
+            status_next = ST_BAD_INDEX;
+            state_next = S_RESP;
+        end else if (scan_pass) begin
+            state_next = S_RUN;
+        end
+    end
+    S_RUN: begin
+        if (gen_done) begin
+            state_next = S_DRAIN;
+        end
+    end
+    S_DRAIN: begin
+        if (!pipe_busy) begin
+            state_next = S_RESP;
+        end
+    end
+    default: begin
+        // S_RESP
+        if (m_rsp_ready) begin
+            state_next = S_IDLE;
+        end
+    end
+    endcase
+end
+
+// ------------------------------------------------------------------------------ registers
+always @(posedge clk) begin
+    state_reg <= state_next;
+    status_reg <= status_next;
+    cycles_reg <= cycles_next;
+    chk_step_reg <= chk_step_next;
+    mode_reg <= mode_next;
+    c_reg <= c_next; n_reg <= n_next; h_reg <= h_next; w_reg <= w_next;
+    k_reg <= k_next; stride_reg <= stride_next; dil_reg <= dil_next;
+    pad_reg <= pad_next; shift_reg <= shift_next;
+    relu_reg <= relu_next; bgrad_reg <= bgrad_next; gacc_reg <= gacc_next;
+    x_base_reg <= x_base_next; y_base_reg <= y_base_next;
+    fptr_base_reg <= fptr_base_next; bptr_base_reg <= bptr_base_next;
+    bias_base_reg <= bias_base_next;
+    lr_mult_reg <= lr_mult_next; lr_mult_b_reg <= lr_mult_b_next;
+    lr_shift_reg <= lr_shift_next; lr_shift_b_reg <= lr_shift_b_next;
+    num_h_reg <= num_h_next; num_w_reg <= num_w_next;
+    ho_reg <= ho_next; wo_reg <= wo_next;
+    rw_x_reg <= rw_x_next; rw_y_reg <= rw_y_next;
+    plane_x_reg <= plane_x_next; plane_y_reg <= plane_y_next;
+    size_x_reg <= size_x_next; size_y_reg <= size_y_next;
+    ngrp_reg <= ngrp_next;
+
+    if (rst) begin
+        state_reg <= S_IDLE;
+        status_reg <= ST_OK;
+        cycles_reg <= 32'd0;
+    end
+end
+
+`undef ACCEL_DEFS_VH
+endmodule
+
+`resetall

@@ -1,0 +1,416 @@
+/*
+ * UC unit item generator: walks the layer's pointer table and lists and emits one pipeline item
+ * a cycle (stage I of uc_unit's pipeline, docs/uc_unit.md "Pipeline and cycle count").
+ *
+ * The outer loop runs over the list's channels (n in FWD, WGRAD, UPDATE; c in BWD_DATA). For a
+ * channel it reads the pointer (and in FWD the bias: G_FETCH), loads it (G_LOAD), then emits its
+ * items (G_EMIT):
+ *   FWD / BWD_DATA  for every output row and lane vector, every non-zero of the channel
+ *   WGRAD           for every non-zero, every output row and lane vector (a pseudo item for an
+ *                   empty filter when the bias gradient is on)
+ *   UPDATE          every weight of the channel, then the channel's bias
+ * While a channel's first item leaves, the next channel's pointer (and bias) is read, so channels
+ * follow without a bubble.
+ *
+ * Parameters:
+ *   LANES  MAC lanes (power of two)
+ *   FM_AW  stack word address width
+ *   WAW    weight / index / gradient memory address width
+ *   PAW    pointer memory address width
+ *   BAW    bias memory address width
+ *
+ * Latency: run_start loads the first channel's pointer read (G_FETCH), one cycle later its data
+ * (G_LOAD), then one item a cycle; done is high while the last item of the command is emitted.
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module uc_gen #
+(
+    // MAC lanes (power of two)
+    parameter LANES = 8,
+    // stack word address width
+    parameter FM_AW = 12,
+    // weight / index / gradient memory address width
+    parameter WAW = 16,
+    // pointer memory address width
+    parameter PAW = 10,
+    // bias memory address width
+    parameter BAW = 10
+)
+(
+    input  wire                 clk,
+    input  wire                 rst,
+
+    // command (uc_ctrl)
+    input  wire                 run_start,      // load the first channel at this edge
+    input  wire                 running,
+    output wire                 done,           // the command's last item leaves now
+    input  wire                 is_fwd,
+    input  wire                 is_bwd,
+    input  wire                 is_wgrad,
+    input  wire                 is_update,
+    input  wire                 s2,
+    input  wire                 bgrad,
+    input  wire [15:0]          h,
+    input  wire [15:0]          w,
+    input  wire [15:0]          ho,
+    input  wire [15:0]          wo,
+    input  wire [15:0]          rw_x,
+    input  wire [15:0]          rw_y,
+    input  wire [31:0]          plane_y,
+    input  wire [15:0]          ngrp,
+    input  wire [15:0]          n_ptrs,
+    input  wire [PAW-1:0]       ptr_base,       // pointer table of the list (low bits)
+    input  wire [31:0]          x_base,
+    input  wire [31:0]          y_base,
+    input  wire [31:0]          bias_base,
+
+    // pointer memory (and in FWD the bias memory): this channel's or, prefetched, the next one's
+    output wire                 ptr_rd_en,
+    output wire [PAW-1:0]       ptr_rd_addr,
+    input  wire [PTR_W-1:0]     ptr_rd_data,
+    output wire                 bias_rd_en,
+    output wire [BAW-1:0]       bias_rd_addr,
+    input  wire [31:0]          bias_rd_data,
+
+    // item (pipeline stage I)
+    output wire                 i_valid,
+    output wire                 i_first,        // first item of an output vector / weight pass
+    output wire                 i_last,         // last item of it: the result is complete
+    output wire                 i_zero,         // FWD / BWD_DATA: empty channel, bias only
+    output wire                 i_ones,         // WGRAD: pseudo entry; UPDATE: the bias item
+    output wire                 i_bsum,         // WGRAD: also sum dY for the bias gradient
+    output wire [WAW-1:0]       i_a,            // list entry (weight / index address)
+    output wire [15:0]          i_og,           // outer-loop channel
+    output wire [15:0]          i_y,            // output row
+    output wire [15:0]          i_x0,           // first output column of the lane vector
+    output wire [FM_AW-1:0]     i_orow,         // stack word of the output row (WGRAD: dY row)
+    output wire [31:0]          i_bias,         // FWD: the channel's bias
+    output wire [LANES-1:0]     i_omask         // lanes inside the output row
+);
+
+localparam LOG_L = $clog2(LANES);
+localparam CNT_W = WAW + 1;
+localparam PTR_W = WAW + CNT_W;
+
+// per-channel phases
+localparam [1:0] G_FETCH = 2'd0,    // pointer (and bias) read issued
+                 G_LOAD = 2'd1,     // pointer data arrives: load the channel
+                 G_EMIT = 2'd2;     // one item a cycle
+
+// ------------------------------------------------------------------------------ registers
+reg [1:0]       phase_reg, phase_next;
+reg [15:0]      og_reg, og_next;            // outer loop: n (FWD, WGRAD, UPDATE) or c (BWD_DATA)
+reg [WAW-1:0]   start_reg, start_next;
+reg [CNT_W-1:0] count_reg, count_next;
+reg [CNT_W-1:0] j_reg, j_next;
+reg             bitem_reg, bitem_next;      // WGRAD: a bias pseudo entry (empty filter) is next
+reg             first_reg, first_next;      // the next item is the first of this channel
+reg             pref_pend_reg, pref_pend_next;   // next channel's pointer (and bias) read in flight
+reg             pref_valid_reg, pref_valid_next; // next channel's pointer (and bias) held below
+reg [WAW-1:0]   nstart_reg, nstart_next;
+reg [CNT_W-1:0] ncount_reg, ncount_next;
+reg [31:0]      nbias_reg, nbias_next;
+reg [15:0]      y_reg, y_next, xg_reg, xg_next;
+reg [31:0]      orow_reg, orow_next;        // stack word of the output row (WGRAD: dY row)
+reg [31:0]      obase_reg, obase_next;      // WGRAD: stack word of this filter's first dY row
+reg [31:0]      bias_reg, bias_next;
+
+reg             i_valid_reg, i_valid_next;
+reg             i_first_reg, i_first_next, i_last_reg, i_last_next, i_zero_reg, i_zero_next;
+reg             i_ones_reg, i_ones_next, i_bsum_reg, i_bsum_next;
+reg [WAW-1:0]   i_a_reg, i_a_next;
+reg [15:0]      i_og_reg, i_og_next, i_y_reg, i_y_next, i_x0_reg, i_x0_next;
+reg [FM_AW-1:0] i_orow_reg, i_orow_next;
+reg [31:0]      i_bias_reg, i_bias_next;
+reg [LANES-1:0] i_omask_reg, i_omask_next;
+
+reg             done_int;
+reg             load_ch;                    // load the channel ld_* at this edge
+reg [LANES-1:0] omask;
+
+assign i_valid = i_valid_reg;
+assign i_first = i_first_reg;
+assign i_last = i_last_reg;
+assign i_zero = i_zero_reg;
+assign i_ones = i_ones_reg;
+assign i_bsum = i_bsum_reg;
+assign i_a = i_a_reg;
+assign i_og = i_og_reg;
+assign i_y = i_y_reg;
+assign i_x0 = i_x0_reg;
+assign i_orow = i_orow_reg;
+assign i_bias = i_bias_reg;
+assign i_omask = i_omask_reg;
+assign done = done_int;
+
+wire [WAW-1:0]   ptr_start = ptr_rd_data[WAW-1:0];
+wire [CNT_W-1:0] ptr_count = ptr_rd_data[PTR_W-1:WAW];
+
+wire [15:0] ny = is_bwd ? h : ho;
+wire last_j = (count_reg == {CNT_W{1'b0}}) || (j_reg == count_reg - 1'b1);
+wire last_xg = (xg_reg == ngrp - 1'b1);
+wire last_y = (y_reg == ny - 1'b1);
+wire last_og = (og_reg == n_ptrs - 1'b1);
+// the item leaving now is the last one of this channel
+wire end_og = is_update ? (j_reg == count_reg) :
+              is_wgrad ? (last_xg && last_y && (bitem_reg || last_j)) :
+              (last_j && last_xg && last_y);
+// prefetch the next channel's pointer (and bias) while this channel's first item goes out
+wire pref_issue = running && phase_reg == G_EMIT && first_reg && !last_og;
+// next channel's pointer and bias: held, or arriving this cycle
+wire [WAW-1:0]   nstart = pref_valid_reg ? nstart_reg : ptr_start;
+wire [CNT_W-1:0] ncount = pref_valid_reg ? ncount_reg : ptr_count;
+wire [31:0]      nbias = pref_valid_reg ? nbias_reg : bias_rd_data;
+// the channel to load: the pointer just read (G_LOAD) or the prefetched one (from G_EMIT, so
+// channels follow without a bubble)
+wire [WAW-1:0]   ld_start = (phase_reg == G_LOAD) ? ptr_start : nstart;
+wire [CNT_W-1:0] ld_count = (phase_reg == G_LOAD) ? ptr_count : ncount;
+wire [31:0]      ld_bias = (phase_reg == G_LOAD) ? bias_rd_data : nbias;
+// WGRAD without the bias gradient: an empty filter produces nothing (skipped)
+wire ld_empty = is_wgrad && !bgrad && ld_count == 0;
+// first output column of the lane vector (BWD_DATA stride 2: every other pixel, by parity)
+wire [15:0] x0 = (is_bwd && s2) ? (((xg_reg >> 1) << (LOG_L + 1)) | {15'd0, xg_reg[0]})
+                                : (xg_reg << LOG_L);
+
+assign ptr_rd_en = (running && phase_reg == G_FETCH) || pref_issue;
+assign ptr_rd_addr = pref_issue ? (ptr_base + og_reg[PAW-1:0] + 1'b1) : (ptr_base + og_reg[PAW-1:0]);
+/* verilator lint_off UNUSEDSIGNAL */
+wire [31:0] bias_addr = bias_base + {16'd0, og_reg};
+/* verilator lint_on UNUSEDSIGNAL */
+assign bias_rd_en = is_fwd && ((running && phase_reg == G_FETCH) || pref_issue);
+assign bias_rd_addr = pref_issue ? bias_addr[BAW-1:0] + 1'b1 : bias_addr[BAW-1:0];
+
+// ------------------------------------------------------------------------ next state
+integer l;
+always @* begin
+    phase_next = phase_reg;
+    og_next = og_reg;
+    start_next = start_reg;
+    count_next = count_reg;
+    j_next = j_reg;
+    bitem_next = bitem_reg;
+    first_next = first_reg;
+    pref_pend_next = pref_pend_reg;
+    pref_valid_next = pref_valid_reg;
+    nstart_next = nstart_reg;
+    ncount_next = ncount_reg;
+    nbias_next = nbias_reg;
+    y_next = y_reg;
+    xg_next = xg_reg;
+    orow_next = orow_reg;
+    obase_next = obase_reg;
+    bias_next = bias_reg;
+    i_valid_next = 1'b0;
+    i_first_next = i_first_reg;
+    i_last_next = i_last_reg;
+    i_zero_next = i_zero_reg;
+    i_ones_next = i_ones_reg;
+    i_bsum_next = i_bsum_reg;
+    i_a_next = i_a_reg;
+    i_og_next = i_og_reg;
+    i_y_next = i_y_reg;
+    i_x0_next = i_x0_reg;
+    i_orow_next = i_orow_reg;
+    i_bias_next = i_bias_reg;
+    i_omask_next = i_omask_reg;
+    done_int = 1'b0;
+    load_ch = 1'b0;
+
+    // lanes inside the output row
+    for (l = 0; l < LANES; l = l + 1) begin
+        if (is_bwd) begin
+            // stride as a choice of two constants, not a multiply: Yosys kept (s2 ? 2 : 1) * l as
+            // one multiplier per lane in the flattened top
+            omask[l] = ({16'd0, x0} + (s2 ? 32'd2 * l : 32'd1 * l)) < {16'd0, w};
+        end else begin
+            omask[l] = ({16'd0, x0} + l) < {16'd0, wo};
+        end
+    end
+
+    if (run_start) begin
+        phase_next = G_FETCH;
+        og_next = 16'd0;
+        pref_pend_next = 1'b0;
+        pref_valid_next = 1'b0;
+        if (!is_update) begin
+            orow_next = is_bwd ? x_base : y_base;
+            obase_next = y_base;
+        end
+    end
+
+    if (running) begin
+        // prefetched pointer (and bias) of the next channel arrives one cycle after its read
+        if (pref_pend_reg) begin
+            pref_pend_next = 1'b0;
+            pref_valid_next = 1'b1;
+            nstart_next = ptr_start;
+            ncount_next = ptr_count;
+            nbias_next = bias_rd_data;
+        end
+        case (phase_reg)
+        G_FETCH: phase_next = G_LOAD;
+        G_LOAD: begin
+            load_ch = 1'b1;
+            if (ld_empty) begin
+                // nothing to produce for this filter
+                if (last_og) begin
+                    done_int = 1'b1;
+                end else begin
+                    og_next = og_reg + 1'b1;
+                    obase_next = obase_reg + plane_y;
+                    orow_next = obase_reg + plane_y;
+                    phase_next = G_FETCH;
+                end
+            end else begin
+                phase_next = G_EMIT;
+            end
+        end
+        default: begin
+            // G_EMIT
+            first_next = 1'b0;
+            if (pref_issue) begin
+                pref_pend_next = 1'b1;
+            end
+            i_valid_next = 1'b1;
+            i_a_next = start_reg + j_reg[WAW-1:0];
+            i_og_next = og_reg;
+            i_y_next = y_reg;
+            i_x0_next = x0;
+            i_orow_next = orow_reg[FM_AW-1:0];
+            i_omask_next = omask;
+            i_bias_next = bias_reg;
+            i_zero_next = 1'b0;
+            i_ones_next = 1'b0;
+            i_bsum_next = 1'b0;
+            if (is_update) begin
+                // weights j = 0..count-1, then this channel's bias
+                i_ones_next = (j_reg == count_reg);
+                i_first_next = 1'b1;
+                i_last_next = 1'b1;
+                j_next = j_reg + 1'b1;
+            end else if (is_wgrad) begin
+                // one weight over every output pixel vector; the first weight of a filter (or a
+                // pseudo entry for an empty one) also sums dY for the bias gradient
+                i_ones_next = bitem_reg;
+                i_bsum_next = bgrad && (bitem_reg || j_reg == 0);
+                i_first_next = (y_reg == 0) && (xg_reg == 0);
+                i_last_next = last_y && last_xg;
+                if (!last_xg) begin
+                    xg_next = xg_reg + 1'b1;
+                end else begin
+                    xg_next = 16'd0;
+                    if (!last_y) begin
+                        y_next = y_reg + 1'b1;
+                        orow_next = orow_reg + {16'd0, rw_y};
+                    end else begin
+                        y_next = 16'd0;
+                        j_next = j_reg + 1'b1;
+                        orow_next = obase_reg;
+                    end
+                end
+            end else begin
+                // FWD / BWD_DATA: every non-zero of the channel for one output vector
+                i_zero_next = (count_reg == 0);
+                i_first_next = (j_reg == 0);
+                i_last_next = last_j;
+                if (!last_j) begin
+                    j_next = j_reg + 1'b1;
+                end else begin
+                    j_next = {CNT_W{1'b0}};
+                    if (!last_xg) begin
+                        xg_next = xg_reg + 1'b1;
+                    end else begin
+                        xg_next = 16'd0;
+                        orow_next = orow_reg + {16'd0, is_bwd ? rw_x : rw_y};
+                        if (!last_y) begin
+                            y_next = y_reg + 1'b1;
+                        end else begin
+                            y_next = 16'd0;
+                        end
+                    end
+                end
+            end
+            if (end_og) begin
+                if (last_og) begin
+                    done_int = 1'b1;
+                end else begin
+                    og_next = og_reg + 1'b1;
+                    pref_pend_next = 1'b0;
+                    pref_valid_next = 1'b0;
+                    if (is_wgrad) begin
+                        // next filter's dY plane (FWD / BWD_DATA rows just run on)
+                        obase_next = obase_reg + plane_y;
+                        orow_next = obase_reg + plane_y;
+                    end
+                    if (pref_issue) begin
+                        // the next pointer was asked for this very cycle: take it next cycle
+                        phase_next = G_LOAD;
+                    end else if (ld_empty) begin
+                        // an empty filter produces nothing: G_FETCH / G_LOAD skip it
+                        phase_next = G_FETCH;
+                    end else begin
+                        // go straight on with the prefetched pointer: no bubble between filters
+                        load_ch = 1'b1;
+                    end
+                end
+            end
+        end
+        endcase
+        if (load_ch) begin
+            start_next = ld_start;
+            count_next = ld_count;
+            bias_next = is_fwd ? ld_bias : 32'd0;
+            j_next = {CNT_W{1'b0}};
+            y_next = 16'd0;
+            xg_next = 16'd0;
+            bitem_next = is_wgrad && bgrad && ld_count == 0;
+            first_next = 1'b1;
+        end
+    end
+end
+
+// ------------------------------------------------------------------------------ registers
+always @(posedge clk) begin
+    phase_reg <= phase_next;
+    og_reg <= og_next;
+    start_reg <= start_next;
+    count_reg <= count_next;
+    j_reg <= j_next;
+    bitem_reg <= bitem_next;
+    first_reg <= first_next;
+    pref_pend_reg <= pref_pend_next;
+    pref_valid_reg <= pref_valid_next;
+    nstart_reg <= nstart_next;
+    ncount_reg <= ncount_next;
+    nbias_reg <= nbias_next;
+    y_reg <= y_next;
+    xg_reg <= xg_next;
+    orow_reg <= orow_next;
+    obase_reg <= obase_next;
+    bias_reg <= bias_next;
+    i_valid_reg <= i_valid_next;
+    i_first_reg <= i_first_next;
+    i_last_reg <= i_last_next;
+    i_zero_reg <= i_zero_next;
+    i_ones_reg <= i_ones_next;
+    i_bsum_reg <= i_bsum_next;
+    i_a_reg <= i_a_next;
+    i_og_reg <= i_og_next;
+    i_y_reg <= i_y_next;
+    i_x0_reg <= i_x0_next;
+    i_orow_reg <= i_orow_next;
+    i_bias_reg <= i_bias_next;
+    i_omask_reg <= i_omask_next;
+
+    if (rst) begin
+        i_valid_reg <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall

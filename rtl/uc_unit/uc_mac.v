@@ -1,0 +1,402 @@
+/*
+ * UC unit MAC lanes and accumulators: pipeline stages P1..P7 of uc_unit (docs/uc_unit.md) for
+ * FWD, BWD_DATA and WGRAD. An item (stage I, from uc_gen) becomes LANES products of one weight
+ * and LANES stack pixels, accumulated per lane (FWD / BWD_DATA) or summed into one weight
+ * gradient (WGRAD); a finished result leaves as stage P8 (o_*) for uc_wb.
+ *
+ *   P1  index entry arrives: kernel offsets, input row / column, parity (BWD_DATA stride 2);
+ *       weight read
+ *   P2  weight arrives: row inside the map, row index = channel * rows + row (one multiply-add)
+ *   P3  lane masks, stack address = base + row index * row words (one multiply-add)
+ *   P4  stack read (port A; port B reads dY in WGRAD), 2 cycles: P5, P6
+ *   P6  stack data: one product a lane (one DSP a lane)
+ *   P7  accumulate (first / last flags: consecutive results follow with no bubble); WGRAD sums
+ *       the lane products (and dY for the bias gradient) into one accumulator
+ *
+ * The fields an item carries unchanged through P1..P7 (flags, list address, channel, row,
+ * column, output row, bias, output lane mask) travel as one sideband bus through pipe_delay
+ * u_sb; the weight and lane mask wait for the stack read in pipe_delay u_op. UPDATE items
+ * do not enter (uc_wb handles them); only their P1 fields are used.
+ *
+ * Parameters:
+ *   LANES  MAC lanes (power of two)
+ *   KMAX   largest kernel size
+ *   FM_AW  stack word address width
+ *   WAW    weight / index / gradient memory address width
+ *
+ * Latency: 8 cycles from item (I) to result (P8); one item a cycle, no stall.
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module uc_mac #
+(
+    // MAC lanes (power of two)
+    parameter LANES = 8,
+    // largest kernel size
+    parameter KMAX = 11,
+    // stack word address width
+    parameter FM_AW = 12,
+    // weight / index / gradient memory address width
+    parameter WAW = 16
+)
+(
+    input  wire                     clk,
+    input  wire                     rst,
+
+    // command (uc_ctrl)
+    input  wire                     is_bwd,
+    input  wire                     is_wgrad,
+    input  wire                     is_update,
+    input  wire                     s2,
+    input  wire [2:0]               dil,
+    input  wire [7:0]               pad,
+    input  wire [15:0]              h,
+    input  wire [15:0]              w,
+    input  wire [15:0]              ho,
+    input  wire [15:0]              wo,
+    input  wire [15:0]              rw_x,
+    input  wire [15:0]              rw_y,
+    input  wire [31:0]              x_base,
+    input  wire [31:0]              y_base,
+    output wire                     busy,           // an item is in P1..P8
+
+    // item (stage I, uc_gen)
+    input  wire                     i_valid,
+    input  wire                     i_first,
+    input  wire                     i_last,
+    input  wire                     i_zero,
+    input  wire                     i_ones,
+    input  wire                     i_bsum,
+    input  wire [WAW-1:0]           i_a,
+    input  wire [15:0]              i_og,
+    input  wire [15:0]              i_y,
+    input  wire [15:0]              i_x0,
+    input  wire [FM_AW-1:0]         i_orow,
+    input  wire [31:0]              i_bias,
+    input  wire [LANES-1:0]         i_omask,
+
+    // P1: the item's index entry (read at stage I), fields of the mode's list
+    input  wire [K_W-1:0]           idx_kx,
+    input  wire [K_W-1:0]           idx_ky,
+    input  wire [15:0]              idx_ch,         // c (forward list) or n (backward list)
+    input  wire [WAW-1:0]           idx_waddr,      // backward list: weight address
+    // P1 fields, also of UPDATE items (uc_wb's U1 stage)
+    output wire                     p1_ones,
+    output wire [WAW-1:0]           p1_a,
+    output wire [15:0]              p1_og,
+
+    // weight memory read (P1 -> P2)
+    output wire                     wgt_rd_en,
+    output wire [WAW-1:0]           wgt_rd_addr,
+    input  wire [15:0]              wgt_rd_data,
+
+    // stack port A: vector read (P4 -> P6)
+    output wire                     fma_en,
+    output wire [FM_AW-1:0]         fma_row,
+    output wire signed [XW-1:0]     fma_x,
+    output wire                     fma_s2,
+    input  wire [LANES*16-1:0]      fma_rdata,
+    // stack port B read (WGRAD dY, P4 -> P6); uc_wb writes through it in FWD / BWD_DATA
+    output wire                     fmb_rd_en,
+    output wire [FM_AW-1:0]         fmb_rd_row,
+    output wire [15:0]              fmb_rd_x,
+    input  wire [LANES*16-1:0]      fmb_rdata,
+
+    // result (stage P8): finished vector (FWD / BWD_DATA) or weight gradient (WGRAD)
+    output wire                     o_valid,
+    output wire                     o_ones,
+    output wire                     o_bsum,
+    output wire signed [ACC_W-1:0]  o_bacc,         // WGRAD: bias-gradient sum
+    output wire [WAW-1:0]           o_a,
+    output wire [15:0]              o_og,
+    output wire [15:0]              o_x0,
+    output wire [FM_AW-1:0]         o_orow,
+    output wire [LANES-1:0]         o_omask,
+    output wire [LANES*ACC_W-1:0]   o_acc
+);
+
+localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
+
+`include "accel_defs.vh"
+
+// ------------------------------------------------------------------------ sideband bus
+// fields an item carries unchanged from I to P7, LSB first
+localparam SB_OMASK = 0;
+localparam SB_BIAS = SB_OMASK + LANES;
+localparam SB_OROW = SB_BIAS + 32;
+localparam SB_X0 = SB_OROW + FM_AW;
+localparam SB_Y = SB_X0 + 16;
+localparam SB_OG = SB_Y + 16;
+localparam SB_A = SB_OG + 16;
+localparam SB_BSUM = SB_A + WAW;
+localparam SB_ONES = SB_BSUM + 1;
+localparam SB_ZERO = SB_ONES + 1;
+localparam SB_LAST = SB_ZERO + 1;
+localparam SB_FIRST = SB_LAST + 1;
+localparam SB_W = SB_FIRST + 1;
+localparam SB_DEPTH = 7;
+
+wire [SB_W-1:0] sb_in = {i_first, i_last, i_zero, i_ones, i_bsum, i_a, i_og, i_y, i_x0, i_orow,
+                         i_bias, i_omask};
+// not every field is used at every stage
+/* verilator lint_off UNUSEDSIGNAL */
+wire [SB_DEPTH*SB_W-1:0] sb;        // stage Pk at [(k-1)*SB_W +: SB_W]
+wire [SB_DEPTH-1:0] sb_valid;       // valid of stage Pk at [k-1]
+wire [SB_W-1:0] p7_sb;              // the last stage
+/* verilator lint_on UNUSEDSIGNAL */
+wire p7_valid;
+
+pipe_delay #(.WIDTH(SB_W), .DEPTH(SB_DEPTH), .VALID(1)) u_sb (
+    .clk(clk), .rst(rst),
+    .s_data(sb_in), .s_valid(i_valid && !is_update),
+    .m_data(p7_sb), .m_valid(p7_valid),
+    .tap_data(sb), .tap_valid(sb_valid)
+);
+
+// the fields each stage uses
+localparam T1 = 0 * SB_W, T2 = 1 * SB_W, T3 = 2 * SB_W, T4 = 3 * SB_W, T6 = 5 * SB_W;
+wire             p1_valid = sb_valid[0];
+wire             p1_zero = sb[T1 + SB_ZERO];
+wire [15:0]      p1_y = sb[T1 + SB_Y +: 16];
+wire [15:0]      p1_x0 = sb[T1 + SB_X0 +: 16];
+wire             p2_zero = sb[T2 + SB_ZERO];
+wire             p2_ones = sb[T2 + SB_ONES];
+wire             p3_ones = sb[T3 + SB_ONES];
+wire [LANES-1:0] p3_omask = sb[T3 + SB_OMASK +: LANES];
+wire             p4_valid = sb_valid[3];
+wire [FM_AW-1:0] p4_orow = sb[T4 + SB_OROW +: FM_AW];
+wire [15:0]      p4_x0 = sb[T4 + SB_X0 +: 16];
+wire [LANES-1:0] p6_omask = sb[T6 + SB_OMASK +: LANES];
+wire             p7_first = p7_sb[SB_FIRST];
+wire             p7_last = p7_sb[SB_LAST];
+wire             p7_ones = p7_sb[SB_ONES];
+wire             p7_bsum = p7_sb[SB_BSUM];
+wire [WAW-1:0]   p7_a = p7_sb[SB_A +: WAW];
+wire [15:0]      p7_og = p7_sb[SB_OG +: 16];
+wire [15:0]      p7_x0 = p7_sb[SB_X0 +: 16];
+wire [FM_AW-1:0] p7_orow = p7_sb[SB_OROW +: FM_AW];
+wire [31:0]      p7_bias = p7_sb[SB_BIAS +: 32];
+wire [LANES-1:0] p7_omask = p7_sb[SB_OMASK +: LANES];
+
+assign p1_ones = sb[T1 + SB_ONES];
+assign p1_a = sb[T1 + SB_A +: WAW];
+assign p1_og = sb[T1 + SB_OG +: 16];
+
+// ------------------------------------------------------------------------------ registers
+// P2: input row / column, read channel
+reg signed [XW-1:0] p2_ry_reg, p2_ry_next, p2_rx_reg, p2_rx_next;
+reg [15:0]      p2_rch_reg, p2_rch_next;
+reg             p2_par_ok_reg, p2_par_ok_next;
+// P3: weight, row inside the map, row index
+reg signed [15:0] p3_w_reg, p3_w_next;
+reg             p3_row_ok_reg, p3_row_ok_next;
+reg [31:0]      p3_r_reg, p3_r_next;
+reg signed [XW-1:0] p3_rx_reg, p3_rx_next;
+// P4: stack address and lane mask
+reg [FM_AW-1:0] p4_addr_reg, p4_addr_next;
+reg [LANES-1:0] p4_mask_reg, p4_mask_next;
+reg signed [15:0] p4_w_reg, p4_w_next;
+reg signed [XW-1:0] p4_rx_reg, p4_rx_next;
+// P7: products, and WGRAD's dY lanes for the bias-gradient sum
+reg [LANES*32-1:0] p7_prod_reg, p7_prod_next;
+reg [LANES*16-1:0] p7_dyb_reg, p7_dyb_next;
+// accumulators
+reg [LANES*ACC_W-1:0] acc_reg, acc_next;
+reg signed [ACC_W-1:0] acc_b_reg, acc_b_next;   // WGRAD: bias-gradient sum
+// P8: result
+reg             o_valid_reg, o_valid_next;
+reg             o_ones_reg, o_ones_next, o_bsum_reg, o_bsum_next;
+reg signed [ACC_W-1:0] o_bacc_reg, o_bacc_next;
+reg [WAW-1:0]   o_a_reg, o_a_next;
+reg [15:0]      o_og_reg, o_og_next, o_x0_reg, o_x0_next;
+reg [FM_AW-1:0] o_orow_reg, o_orow_next;
+reg [LANES-1:0] o_omask_reg, o_omask_next;
+reg [LANES*ACC_W-1:0] o_acc_reg, o_acc_next;
+
+// P4 -> P6: weight and lane mask wait for the stack data
+wire [15:0]       op_w;
+wire [LANES-1:0]  op_mask;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [2*(16+LANES)-1:0] op_taps;
+wire [1:0]        op_valid_taps;
+wire              op_valid;
+/* verilator lint_on UNUSEDSIGNAL */
+pipe_delay #(.WIDTH(16 + LANES), .DEPTH(2), .VALID(0)) u_op (
+    .clk(clk), .rst(rst),
+    .s_data({p4_w_reg, p4_mask_reg}), .s_valid(1'b0),
+    .m_data({op_w, op_mask}), .m_valid(op_valid),
+    .tap_data(op_taps), .tap_valid(op_valid_taps)
+);
+wire signed [15:0] p6_w = op_w;
+wire [LANES-1:0]   p6_mask = op_mask;
+
+assign busy = (|sb_valid) || o_valid_reg;
+
+assign o_valid = o_valid_reg;
+assign o_ones = o_ones_reg;
+assign o_bsum = o_bsum_reg;
+assign o_bacc = o_bacc_reg;
+assign o_a = o_a_reg;
+assign o_og = o_og_reg;
+assign o_x0 = o_x0_reg;
+assign o_orow = o_orow_reg;
+assign o_omask = o_omask_reg;
+assign o_acc = o_acc_reg;
+
+// ------------------------------------------------------------------------ memory reads
+// the map read and its size: X in FWD / WGRAD, dY in BWD_DATA
+wire [15:0] rd_rows = is_bwd ? ho : h;
+wire [15:0] rd_w = is_bwd ? wo : w;
+wire [15:0] rd_rw = is_bwd ? rw_y : rw_x;
+wire [31:0] rd_base = is_bwd ? y_base : x_base;
+wire        rd_s2 = s2 && !is_bwd;
+
+assign wgt_rd_en = p1_valid && !p1_zero && !p1_ones;
+assign wgt_rd_addr = is_bwd ? idx_waddr : p1_a;
+
+assign fma_en = p4_valid && !is_update;
+assign fma_row = p4_addr_reg;
+assign fma_x = p4_rx_reg;
+assign fma_s2 = rd_s2;
+assign fmb_rd_en = p4_valid;
+assign fmb_rd_row = p4_orow;
+assign fmb_rd_x = p4_x0;
+
+// ------------------------------------------------------------------------ next state
+// P1: dilated kernel offsets (dil is 1..4 whenever an item is in the pipeline)
+/* verilator lint_off UNUSEDSIGNAL */
+wire [15:0] kxd_full = mul_dil({{(16-K_W){1'b0}}, idx_kx}, dil);
+wire [15:0] kyd_full = mul_dil({{(16-K_W){1'b0}}, idx_ky}, dil);
+/* verilator lint_on UNUSEDSIGNAL */
+wire [7:0] kxd = kxd_full[7:0];
+wire [7:0] kyd = kyd_full[7:0];
+// P3: stack word of the row read
+/* verilator lint_off UNUSEDSIGNAL */
+wire [31:0] p3_addr = rd_base + p3_r_reg * {16'd0, rd_rw};
+/* verilator lint_on UNUSEDSIGNAL */
+
+reg signed [XW-1:0] yn, xn, xl;
+reg signed [15:0] px, pm;
+reg signed [31:0] pp;
+reg signed [ACC_W-1:0] lane_sum, dy_sum;
+integer l;
+always @* begin
+    // P1 -> P2: input row / column of the item; BWD_DATA pixel y reads dY row (y + pad - ky*d) / s
+    // when that is whole
+    yn = 0;
+    xn = 0;
+    if (is_bwd) begin
+        yn = $signed({4'd0, p1_y}) + $signed({12'd0, pad}) - $signed({12'd0, kyd});
+        xn = $signed({4'd0, p1_x0}) + $signed({12'd0, pad}) - $signed({12'd0, kxd});
+        p2_par_ok_next = !s2 || (!yn[0] && !xn[0]);
+        p2_ry_next = s2 ? (yn >>> 1) : yn;
+        p2_rx_next = s2 ? (xn >>> 1) : xn;
+    end else begin
+        p2_par_ok_next = 1'b1;
+        p2_ry_next = $signed({4'd0, s2 ? {p1_y[14:0], 1'b0} : p1_y}) - $signed({12'd0, pad}) +
+                     $signed({12'd0, kyd});
+        p2_rx_next = $signed({4'd0, s2 ? {p1_x0[14:0], 1'b0} : p1_x0}) - $signed({12'd0, pad}) +
+                     $signed({12'd0, kxd});
+    end
+    p2_rch_next = idx_ch;
+
+    // P2 -> P3: weight; row inside the map; row index channel * rows + row
+    p3_w_next = (p2_zero || p2_ones) ? 16'sd0 : $signed(wgt_rd_data);
+    p3_row_ok_next = !p2_zero && p2_par_ok_reg && p2_ry_reg >= 0 &&
+                     p2_ry_reg < $signed({4'd0, rd_rows});
+    p3_r_next = {16'd0, p2_rch_reg} * {16'd0, rd_rows} + {{12{p2_ry_reg[XW-1]}}, p2_ry_reg};
+    p3_rx_next = p2_rx_reg;
+
+    // P3 -> P4: lanes inside the map and the output row; stack address
+    for (l = 0; l < LANES; l = l + 1) begin
+        /* verilator lint_off WIDTH */
+        xl = p3_rx_reg + (rd_s2 ? 2 * l : l);
+        /* verilator lint_on WIDTH */
+        p4_mask_next[l] = p3_omask[l] && !p3_ones && p3_row_ok_reg && xl >= 0 &&
+                          xl < $signed({4'd0, rd_w});
+    end
+    p4_addr_next = p3_addr[FM_AW-1:0];
+    p4_w_next = p3_w_reg;
+    p4_rx_next = p3_rx_reg;
+
+    // P6 -> P7: one multiplier (one DSP) a lane: x * w in FWD / BWD_DATA, x * dY in WGRAD.
+    // Every operand stays signed: a part-select (or an unsigned branch) would make it unsigned.
+    for (l = 0; l < LANES; l = l + 1) begin
+        p7_dyb_next[16*l +: 16] = p6_omask[l] ? fmb_rdata[16*l +: 16] : 16'd0;
+        px = fma_rdata[16*l +: 16];
+        pm = is_wgrad ? $signed(fmb_rdata[16*l +: 16]) : p6_w;
+        pp = px * pm;
+        p7_prod_next[32*l +: 32] = p6_mask[l] ? pp : 32'd0;
+    end
+
+    // P7 -> P8: accumulate; WGRAD sums the lanes into lane 0 (and dY into the bias gradient)
+    lane_sum = 0;
+    dy_sum = 0;
+    for (l = 0; l < LANES; l = l + 1) begin
+        lane_sum = lane_sum + {{(ACC_W-32){p7_prod_reg[32*l+31]}}, p7_prod_reg[32*l +: 32]};
+        dy_sum = dy_sum + {{(ACC_W-16){p7_dyb_reg[16*l+15]}}, p7_dyb_reg[16*l +: 16]};
+    end
+    o_bacc_next = (p7_first ? {ACC_W{1'b0}} : acc_b_reg) + dy_sum;
+    o_acc_next = acc_reg;
+    if (is_wgrad) begin
+        o_acc_next[ACC_W-1:0] = (p7_first ? {ACC_W{1'b0}} : acc_reg[ACC_W-1:0]) + lane_sum;
+    end else begin
+        for (l = 0; l < LANES; l = l + 1) begin
+            o_acc_next[ACC_W*l +: ACC_W] =
+                (p7_first ? {{(ACC_W-32){p7_bias[31]}}, p7_bias} : acc_reg[ACC_W*l +: ACC_W]) +
+                {{(ACC_W-32){p7_prod_reg[32*l+31]}}, p7_prod_reg[32*l +: 32]};
+        end
+    end
+    acc_next = p7_valid ? o_acc_next : acc_reg;
+    acc_b_next = p7_valid ? o_bacc_next : acc_b_reg;
+    o_valid_next = p7_valid && p7_last;
+    o_ones_next = p7_ones;
+    o_bsum_next = p7_bsum;
+    o_a_next = p7_a;
+    o_og_next = p7_og;
+    o_x0_next = p7_x0;
+    o_orow_next = p7_orow;
+    o_omask_next = p7_omask;
+end
+
+// ------------------------------------------------------------------------------ registers
+always @(posedge clk) begin
+    p2_ry_reg <= p2_ry_next;
+    p2_rx_reg <= p2_rx_next;
+    p2_rch_reg <= p2_rch_next;
+    p2_par_ok_reg <= p2_par_ok_next;
+    p3_w_reg <= p3_w_next;
+    p3_row_ok_reg <= p3_row_ok_next;
+    p3_r_reg <= p3_r_next;
+    p3_rx_reg <= p3_rx_next;
+    p4_addr_reg <= p4_addr_next;
+    p4_mask_reg <= p4_mask_next;
+    p4_w_reg <= p4_w_next;
+    p4_rx_reg <= p4_rx_next;
+    p7_prod_reg <= p7_prod_next;
+    p7_dyb_reg <= p7_dyb_next;
+    acc_reg <= acc_next;
+    acc_b_reg <= acc_b_next;
+    o_valid_reg <= o_valid_next;
+    o_ones_reg <= o_ones_next;
+    o_bsum_reg <= o_bsum_next;
+    o_bacc_reg <= o_bacc_next;
+    o_a_reg <= o_a_next;
+    o_og_reg <= o_og_next;
+    o_x0_reg <= o_x0_next;
+    o_orow_reg <= o_orow_next;
+    o_omask_reg <= o_omask_next;
+    o_acc_reg <= o_acc_next;
+
+    if (rst) begin
+        o_valid_reg <= 1'b0;
+    end
+end
+
+`undef ACCEL_DEFS_VH
+endmodule
+
+`resetall

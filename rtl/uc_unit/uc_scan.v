@@ -1,0 +1,171 @@
+/*
+ * UC unit pre-scan: before a command computes anything, read its pointer table and every index
+ * entry of its list and check them, so a bad list is reported before any memory is written
+ * (docs/uc_unit.md "Pipeline and cycle count"). Part of uc_unit; uc_ctrl runs it in S_SCAN.
+ *
+ * For each pointer: read it (SCAN_PTR_RD), check start + count <= WDEPTH (SCAN_PTR_CHK), then read
+ * its index entries one a cycle (SCAN_IDX), each checked when its data arrive: kx, ky < K;
+ * c < C (forward list) or n < N and the weight address < WDEPTH (backward list). UPDATE reads no
+ * index entry: it checks one pointer a cycle.
+ *
+ * Parameters:
+ *   KMAX    largest kernel size
+ *   WDEPTH  weight / index / gradient memory depth
+ *   PDEPTH  pointer memory depth
+ *
+ * Latency: two cycles a pointer plus one an index entry (UPDATE: one a pointer); pass, bad_list
+ * and bad_index are combinational, valid while scanning.
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module uc_scan #
+(
+    // largest kernel size
+    parameter KMAX = 11,
+    // weight / index / gradient memory depth
+    parameter WDEPTH = 65536,
+    // pointer memory depth
+    parameter PDEPTH = 1024
+)
+(
+    input  wire                 clk,
+
+    // command (uc_ctrl)
+    input  wire                 start,          // the checks pass now: scan from this edge
+    input  wire                 scanning,
+    input  wire                 is_bwd,
+    input  wire                 is_update,
+    input  wire [7:0]           k,
+    input  wire [15:0]          c,
+    input  wire [15:0]          n,
+    input  wire [15:0]          n_ptrs,         // pointers of the list: N, or C in BWD_DATA
+    input  wire [PAW-1:0]       ptr_base,       // pointer table of the list (low bits)
+    output wire                 pass,           // every entry checked: the run may start
+    output wire                 bad_list,       // a list beyond the weight memory
+    output wire                 bad_index,      // an index entry outside the layer
+
+    // pointer memory
+    output wire                 ptr_rd_en,
+    output wire [PAW-1:0]       ptr_rd_addr,
+    input  wire [PTR_W-1:0]     ptr_rd_data,
+    // index memory (forward or backward list); the entry read the cycle before, decoded
+    output wire                 idx_rd_en,
+    output wire [WAW-1:0]       idx_rd_addr,
+    input  wire [K_W-1:0]       idx_kx,
+    input  wire [K_W-1:0]       idx_ky,
+    input  wire [15:0]          idx_ch,         // c (forward list) or n (backward list)
+    input  wire [WAW-1:0]       idx_waddr       // backward list: weight address
+);
+
+localparam WAW = $clog2(WDEPTH);
+localparam PAW = $clog2(PDEPTH);
+localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
+localparam CNT_W = WAW + 1;
+localparam PTR_W = WAW + CNT_W;
+localparam [31:0] WDEPTH_32 = WDEPTH;
+
+// phases of one pointer
+localparam [1:0] SCAN_PTR_RD = 2'd0,    // pointer read issued
+                 SCAN_PTR_CHK = 2'd1,   // pointer data arrives: check it
+                 SCAN_IDX = 2'd2;       // one index entry a cycle
+
+reg [1:0]       phase_reg, phase_next;
+reg [15:0]      p_reg, p_next;          // pointer
+reg [CNT_W-1:0] a_reg, a_next, end_reg, end_next;   // index entry, end of the list
+reg             chk_reg, chk_next;      // an index (UPDATE: pointer) read is in flight: check it
+reg             pass_int, bad_list_int, bad_index_int;
+
+assign pass = pass_int;
+assign bad_list = bad_list_int;
+assign bad_index = bad_index_int;
+
+// UPDATE reads one pointer a cycle; the other modes read a pointer, then walk its entries
+assign ptr_rd_en = (scanning && phase_reg == SCAN_PTR_RD) ||
+                   (scanning && is_update && p_reg != n_ptrs);
+assign ptr_rd_addr = ptr_base + p_reg[PAW-1:0];
+assign idx_rd_en = scanning && phase_reg == SCAN_IDX;
+assign idx_rd_addr = a_reg[WAW-1:0];
+
+wire [WAW-1:0]   ptr_start = ptr_rd_data[WAW-1:0];
+wire [CNT_W-1:0] ptr_count = ptr_rd_data[PTR_W-1:WAW];
+wire [CNT_W:0]   ptr_end = {1'b0, ptr_start} + {1'b0, ptr_count};
+wire             ptr_bad = {{(31-CNT_W){1'b0}}, ptr_end} > WDEPTH_32;
+wire idx_bad = {{(8-K_W){1'b0}}, idx_kx} >= k || {{(8-K_W){1'b0}}, idx_ky} >= k ||
+               {1'b0, idx_ch} >= {1'b0, is_bwd ? n : c} ||
+               (is_bwd && {{(32-WAW){1'b0}}, idx_waddr} >= WDEPTH_32);
+
+always @* begin
+    phase_next = phase_reg;
+    p_next = p_reg;
+    a_next = a_reg;
+    end_next = end_reg;
+    chk_next = chk_reg;
+    pass_int = 1'b0;
+    bad_list_int = 1'b0;
+    bad_index_int = 1'b0;
+
+    if (start) begin
+        phase_next = SCAN_PTR_RD;
+        p_next = 16'd0;
+        chk_next = 1'b0;
+    end
+
+    if (scanning) begin
+        chk_next = 1'b0;
+        if (is_update) begin
+            if (chk_reg && ptr_bad) begin
+                bad_list_int = 1'b1;
+            end else if (p_reg == n_ptrs) begin
+                pass_int = !chk_reg;
+            end else begin
+                p_next = p_reg + 1'b1;
+                chk_next = 1'b1;
+            end
+        end else if (chk_reg && idx_bad) begin
+            bad_index_int = 1'b1;
+        end else if (p_reg == n_ptrs) begin
+            pass_int = !chk_reg;
+        end else begin
+            case (phase_reg)
+            SCAN_PTR_RD: phase_next = SCAN_PTR_CHK;
+            SCAN_PTR_CHK: begin
+                if (ptr_bad) begin
+                    bad_list_int = 1'b1;
+                end else if (ptr_count == 0) begin
+                    p_next = p_reg + 1'b1;
+                    phase_next = SCAN_PTR_RD;
+                end else begin
+                    a_next = {1'b0, ptr_start};
+                    end_next = ptr_end[CNT_W-1:0];
+                    phase_next = SCAN_IDX;
+                end
+            end
+            default: begin
+                // SCAN_IDX
+                chk_next = 1'b1;
+                a_next = a_reg + 1'b1;
+                if (a_reg + 1'b1 == end_reg) begin
+                    p_next = p_reg + 1'b1;
+                    phase_next = SCAN_PTR_RD;
+                end
+            end
+            endcase
+        end
+    end
+end
+
+// no reset: start initialises the scan, and nothing is read outside S_SCAN
+always @(posedge clk) begin
+    phase_reg <= phase_next;
+    p_reg <= p_next;
+    a_reg <= a_next;
+    end_reg <= end_next;
+    chk_reg <= chk_next;
+end
+
+endmodule
+
+`resetall
