@@ -131,6 +131,8 @@ def lcov_reports(per_block: dict[str, list[Path]]) -> dict[str, str]:
         info = COV / "info" / f"{name}.info"
         _split_info(raw, info, COV / "info" / f"{name}.harness.info")
         raw.unlink()
+        if "SF:" not in info.read_text():
+            continue        # no RTL points (e.g. the contract checkers' block): nothing to show
         infos.append(info)
         if gh and _genhtml(gh, f"sparsetrain {name} (Verilator line+toggle)", COV / "html" / name, [info]):
             links[name] = f"html/{name}/index.html"
