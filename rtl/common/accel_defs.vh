@@ -1,7 +1,9 @@
 /*
  * accel_defs.vh: definitions shared by the compute units (uc_unit and its modules, mp_unit,
  * gap_unit, lc_unit, loss_unit): unit status codes, the signed pixel-coordinate width, the
- * accumulator width and the fixed-point helpers of docs/numerics.md.
+ * stack port request buses, the accumulator width and the fixed-point helpers of
+ * docs/numerics.md. The memories and the top (mem_core, mem_subsys, accel_top) and the unit
+ * harnesses (verif/hdl) include it for XW and the request bus widths.
  *
  * Include it inside each module body, after the port list:
  *
@@ -28,6 +30,20 @@
 localparam XW = 20;
 // MAC accumulator width (signed)
 localparam ACC_W = 48;
+
+/*
+ * Stack port request buses, MSB first: a unit drives them (m_fma_req, m_fmb_req), mem_subsys
+ * muxes them, mem_core and fm_stack take them; the read data (fma_rdata, fmb_rdata, LANES*16
+ * bits each) travel apart.
+ *   FMA_REQ = {fma_en, fma_s2, fma_row[FM_AW-1:0], fma_x[XW-1:0]}
+ *   FMB_REQ = {fmb_en, fmb_we, fmb_s2, fmb_row[FM_AW-1:0], fmb_x[XW-1:0],
+ *              fmb_wdata[LANES*16-1:0], fmb_wmask[LANES-1:0]}
+ * en: access this cycle; we: write (port B); s2: stride 2; row: stack word of the map row;
+ * x: signed start column; wdata, wmask: lane pixels and lane write enables (fm_stack.v).
+ * The widths use the including module's FM_AW (stack word address width) and LANES.
+ */
+localparam FMA_REQ_W = 2 + FM_AW + XW;
+localparam FMB_REQ_W = 3 + FM_AW + XW + LANES * 16 + LANES;
 
 // unit status codes (m_rsp_status; docs/uc_unit.md, docs/units.md)
 localparam [3:0] ST_OK           = 4'd0,

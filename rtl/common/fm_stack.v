@@ -32,21 +32,17 @@ module fm_stack #
 (
     input  wire                      clk,
 
-    // port A: vector read
-    input  wire                      a_en,
-    input  wire [AW-1:0]             a_row,
-    input  wire signed [XW-1:0]      a_x,
-    input  wire                      a_s2,
+    // port A: vector read, a_req = {a_en, a_s2, a_row, a_x} (FMA_REQ of accel_defs.vh)
+    /* verilator coverage_off */
+    input  wire [A_REQ_W-1:0]        a_req,
+    /* verilator coverage_on */
     output reg  [LANES*16-1:0]       a_rdata,
 
-    // port B: vector read or masked write
-    input  wire                      b_en,
-    input  wire                      b_we,
-    input  wire [AW-1:0]             b_row,
-    input  wire signed [XW-1:0]      b_x,
-    input  wire                      b_s2,
-    input  wire [LANES*16-1:0]       b_wdata,
-    input  wire [LANES-1:0]          b_wmask,
+    // port B: vector read or masked write,
+    // b_req = {b_en, b_we, b_s2, b_row, b_x, b_wdata, b_wmask} (FMB_REQ of accel_defs.vh)
+    /* verilator coverage_off */
+    input  wire [B_REQ_W-1:0]        b_req,
+    /* verilator coverage_on */
     output reg  [LANES*16-1:0]       b_rdata,
 
     // host port: one whole word (all banks) at a time
@@ -61,6 +57,25 @@ localparam BANKS = 2 * LANES;
 localparam BW = $clog2(BANKS);
 localparam AW = $clog2(DEPTH);
 localparam LW = (LANES > 1) ? $clog2(LANES) : 1;
+localparam A_REQ_W = 2 + AW + XW;
+localparam B_REQ_W = 3 + AW + XW + LANES * 16 + LANES;
+
+// request fields: s2 stride 2, row the word address of the map row, x the signed start column
+wire                 a_en, a_s2, b_en, b_we, b_s2;
+wire [AW-1:0]        a_row, b_row;
+wire signed [XW-1:0] a_x, b_x;
+wire [LANES*16-1:0]  b_wdata;
+wire [LANES-1:0]     b_wmask;
+assign {a_en, a_s2, a_row, a_x} = a_req;
+assign {b_en, b_we, b_s2, b_row, b_x, b_wdata, b_wmask} = b_req;
+
+// port B write data and lane enables padded to 2^LW lanes, so that a lane select stays inside
+// them when LANES = 1 (LW = 1); a pad lane is never written (b_lane_ok)
+localparam LP = 1 << LW;
+/* verilator coverage_off */
+wire [LP*16-1:0] b_wdata_lp = {{((LP-LANES)*16){1'b0}}, b_wdata};
+wire [LP-1:0]    b_wmask_lp = {{(LP-LANES){1'b0}}, b_wmask};
+/* verilator coverage_on */
 
 // bank outputs, one cycle after the address
 wire [BANKS*16-1:0] a_q;
@@ -93,8 +108,8 @@ for (b = 0; b < BANKS; b = b + 1) begin : g_bank
     // offsets below L (top bit clear) at stride 1, even offsets at stride 2
     wire          b_lane_ok = b_s2 ? ~b_off[0] : ~b_off[BW-1];
     wire [LW-1:0] b_lane = b_lane_full[LW-1:0];
-    wire          b_wr = h_en ? h_we : (b_en && b_we && b_lane_ok && b_wmask[b_lane]);
-    wire [15:0]   b_wd = h_en ? h_wdata[16*b +: 16] : b_wdata[16*b_lane +: 16];
+    wire          b_wr = h_en ? h_we : (b_en && b_we && b_lane_ok && b_wmask_lp[b_lane]);
+    wire [15:0]   b_wd = h_en ? h_wdata[16*b +: 16] : b_wdata_lp[16*b_lane +: 16];
 
     reg [15:0] mem [0:DEPTH-1];
     reg [15:0] a_q_reg;

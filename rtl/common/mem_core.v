@@ -5,8 +5,9 @@
  * muxes) and by the UC and LC unit test harnesses (verif/hdl), so every test runs the same
  * memories with the same host port.
  *
- * Each memory has a unit port (the fma_* / fmb_* stack ports and the *_rd_* / *_wr_* RAM ports,
- * as uc_unit and lc_unit name them) and the host port. While `host` is high (no unit busy) the
+ * Each memory has a unit port (the stack's fma_req / fmb_req request buses, laid out in
+ * accel_defs.vh, with fma_rdata / fmb_rdata, and the *_rd_* / *_wr_* RAM ports, as uc_unit and
+ * lc_unit name them) and the host port. While `host` is high (no unit busy) the
  * host port owns every memory's write port and read address (FIDX, BIDX and PTR are written
  * only by the host); the unit ports are then ignored except the stack's port A.
  *
@@ -57,19 +58,13 @@ module mem_core #
     /* verilator lint_on UNUSEDSIGNAL */
     output reg  [HST_W-1:0]         hp_rdata,
 
-    // stack ports A (read) and B (read / masked write)
-    input  wire                     fma_en,
-    input  wire [FM_AW-1:0]         fma_row,
-    input  wire signed [XW-1:0]     fma_x,
-    input  wire                     fma_s2,
+    // stack ports A (read) and B (read / masked write): request buses (FMA_REQ, FMB_REQ of
+    // accel_defs.vh, unpacked in fm_stack) and read data
+    /* verilator coverage_off */
+    input  wire [FMA_REQ_W-1:0]     fma_req,
+    input  wire [FMB_REQ_W-1:0]     fmb_req,
+    /* verilator coverage_on */
     output wire [LANES*16-1:0]      fma_rdata,
-    input  wire                     fmb_en,
-    input  wire                     fmb_we,
-    input  wire [FM_AW-1:0]         fmb_row,
-    input  wire signed [XW-1:0]     fmb_x,
-    input  wire                     fmb_s2,
-    input  wire [LANES*16-1:0]      fmb_wdata,
-    input  wire [LANES-1:0]         fmb_wmask,
     output wire [LANES*16-1:0]      fmb_rdata,
 
     // RAM unit ports
@@ -108,19 +103,11 @@ module mem_core #
     input  wire [31:0]              bgrad_wr_data
 );
 
-localparam BANKS = 2 * LANES;
-localparam HST_W = (BANKS * 16 > 64) ? BANKS * 16 : 64;
-localparam FM_AW = $clog2(FM_DEPTH);
-localparam WAW = $clog2(WDEPTH);
-localparam PAW = $clog2(PDEPTH);
-localparam BAW = $clog2(BDEPTH);
-localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
-localparam C_W = (CMAX > 1) ? $clog2(CMAX) : 1;
-localparam N_W = (NMAX > 1) ? $clog2(NMAX) : 1;
-localparam FIDX_W = 2 * K_W + C_W;
-localparam BIDX_W = 2 * K_W + N_W + WAW;
-localparam PTR_W = 2 * WAW + 1;
-localparam XW = 20;
+// memory word and address widths
+`include "mem_defs.vh"
+
+// XW and the stack request widths
+`include "accel_defs.vh"
 
 // host port selectors (docs/program.md, LOAD / STORE memories)
 localparam [3:0] SEL_STACK = 4'd0, SEL_WGT = 4'd1, SEL_FIDX = 4'd2, SEL_BIDX = 4'd3,
@@ -131,9 +118,7 @@ wire                hw = host && hp_we;
 
 fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack (
     .clk(clk),
-    .a_en(fma_en), .a_row(fma_row), .a_x(fma_x), .a_s2(fma_s2), .a_rdata(fma_rdata),
-    .b_en(fmb_en), .b_we(fmb_we), .b_row(fmb_row), .b_x(fmb_x), .b_s2(fmb_s2),
-    .b_wdata(fmb_wdata), .b_wmask(fmb_wmask), .b_rdata(fmb_rdata),
+    .a_req(fma_req), .a_rdata(fma_rdata), .b_req(fmb_req), .b_rdata(fmb_rdata),
     .h_en(host), .h_we(hw && hp_sel == SEL_STACK), .h_addr(hp_addr[FM_AW-1:0]),
     .h_wdata(hp_wdata[BANKS*16-1:0]), .h_rdata(fm_h_rdata)
 );
@@ -219,6 +204,8 @@ always @* begin
     endcase
 end
 
+`undef ACCEL_DEFS_VH
+`undef MEM_DEFS_VH
 endmodule
 
 `resetall

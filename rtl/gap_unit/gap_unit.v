@@ -63,20 +63,15 @@ module gap_unit #
     output wire                     busy,
 
     // stack port A: vector read
-    output wire                     fma_en,
-    output wire [FM_AW-1:0]         fma_row,
-    output wire signed [XW-1:0]     fma_x,
-    output wire                     fma_s2,
+    /* verilator coverage_off */
+    output wire [FMA_REQ_W-1:0]     m_fma_req,      // FMA_REQ (accel_defs.vh)
+    /* verilator coverage_on */
     input  wire [LANES*16-1:0]      fma_rdata,
 
     // stack port B: masked vector write (never read by this unit)
-    output wire                     fmb_en,
-    output wire                     fmb_we,
-    output wire [FM_AW-1:0]         fmb_row,
-    output wire signed [XW-1:0]     fmb_x,
-    output wire                     fmb_s2,
-    output wire [LANES*16-1:0]      fmb_wdata,
-    output wire [LANES-1:0]         fmb_wmask,
+    /* verilator coverage_off */
+    output wire [FMB_REQ_W-1:0]     m_fmb_req,      // FMB_REQ (accel_defs.vh)
+    /* verilator coverage_on */
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [LANES*16-1:0]      fmb_rdata
     /* verilator lint_on UNUSEDSIGNAL */
@@ -207,10 +202,10 @@ wire b_last_c = (b_c + 1'b1 == c_reg);
 
 wire [FM_AW-1:0] y_row0 = y_base_reg[FM_AW-1:0];
 
-assign fma_en = (state_reg == S_FWD && g_valid) || (state_reg == S_BWD && b_step == 2'd0);
-assign fma_row = (state_reg == S_BWD) ? y_row0 + b_c[FM_AW-1:0] : g_row;
-assign fma_x = (state_reg == S_BWD) ? {XW{1'b0}} : {{(XW-16){1'b0}}, g_x0};
-assign fma_s2 = 1'b0;
+wire fma_en = (state_reg == S_FWD && g_valid) || (state_reg == S_BWD && b_step == 2'd0);
+wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + b_c[FM_AW-1:0] : g_row;
+wire [15:0] fma_x0 = (state_reg == S_BWD) ? 16'd0 : g_x0;
+assign m_fma_req = {fma_en, 1'b0, fma_row, {(XW-16){1'b0}}, fma_x0};   // stride 1
 
 // ----------------------------------------------------------------------- FWD pipeline
 reg        p1_valid, p2_valid;
@@ -274,13 +269,7 @@ always @* begin
     end
 end
 
-assign fmb_en = wr_en;
-assign fmb_we = wr_en;
-assign fmb_row = wr_row;
-assign fmb_x = {{(XW-16){1'b0}}, wr_x0};
-assign fmb_s2 = 1'b0;
-assign fmb_wdata = wr_data;
-assign fmb_wmask = wr_mask;
+assign m_fmb_req = {wr_en, wr_en, 1'b0, wr_row, {(XW-16){1'b0}}, wr_x0, wr_data, wr_mask};
 
 wire pipe_busy = g_valid | p1_valid | p2_valid | q1_valid | q2_valid;
 

@@ -75,22 +75,17 @@ module lc_unit #
     output wire                     busy,
 
     // stack port A: vector read (x in FWD / WGRAD, dy in BWD_DATA)
-    output wire                     fma_en,
-    output wire [FM_AW-1:0]         fma_row,
-    output wire signed [XW-1:0]     fma_x,
-    output wire                     fma_s2,
+    /* verilator coverage_off */
+    output wire [FMA_REQ_W-1:0]     m_fma_req,      // FMA_REQ (accel_defs.vh)
+    /* verilator coverage_on */
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [LANES*16-1:0]      fma_rdata,
     /* verilator lint_on UNUSEDSIGNAL */
 
     // stack port B: vector read (dy in WGRAD) or masked write (y in FWD, dx in BWD_DATA)
-    output wire                     fmb_en,
-    output wire                     fmb_we,
-    output wire [FM_AW-1:0]         fmb_row,
-    output wire signed [XW-1:0]     fmb_x,
-    output wire                     fmb_s2,
-    output wire [LANES*16-1:0]      fmb_wdata,
-    output wire [LANES-1:0]         fmb_wmask,
+    /* verilator coverage_off */
+    output wire [FMB_REQ_W-1:0]     m_fmb_req,      // FMB_REQ (accel_defs.vh)
+    /* verilator coverage_on */
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [LANES*16-1:0]      fmb_rdata,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -202,10 +197,9 @@ wire [BAW-1:0] b_addr0 = bias_base_reg[BAW-1:0];
 
 wire issue = g_valid && state_reg == S_RUN;
 
-assign fma_en = issue && !is_update;
-assign fma_row = is_bwd ? y_row0 + g_m[FM_AW-1:0] : x_row0 + g_k[FM_AW-1:0];
-assign fma_x = {XW{1'b0}};
-assign fma_s2 = 1'b0;
+// whole stack words: column 0, stride 1
+wire [FM_AW-1:0] fma_row = is_bwd ? y_row0 + g_m[FM_AW-1:0] : x_row0 + g_k[FM_AW-1:0];
+assign m_fma_req = {issue && !is_update, 1'b0, fma_row, {XW{1'b0}}};
 
 assign wgt_rd_en = issue && (is_fwd || is_bwd || (is_update && !g_isb));
 assign wgt_rd_addr = g_wa;
@@ -272,13 +266,12 @@ assign bias_wr_addr = b_addr0 + p2_m[BAW-1:0];
 assign bias_wr_data = up_b;
 
 // port B: WGRAD reads dy[m] with the item; FWD / BWD_DATA write the result of an output
-assign fmb_en = (issue && is_wgrad) || o_valid;
-assign fmb_we = o_valid;
-assign fmb_row = o_valid ? o_row : y_row0 + g_m[FM_AW-1:0];
-assign fmb_x = {XW{1'b0}};
-assign fmb_s2 = 1'b0;
-assign fmb_wdata = {{(LANES*16-16){1'b0}}, o_val};
-assign fmb_wmask = {{(LANES-1){1'b0}}, 1'b1};
+// reads dY (WGRAD) or writes lane 0 of a whole word: column 0, stride 1
+wire [FM_AW-1:0] fmb_row = o_valid ? o_row : y_row0 + g_m[FM_AW-1:0];
+wire [LANES*16-1:0] fmb_wdata = {{(LANES*16-16){1'b0}}, o_val};
+wire [LANES-1:0] fmb_wmask = {{(LANES-1){1'b0}}, 1'b1};
+assign m_fmb_req = {(issue && is_wgrad) || o_valid, o_valid, 1'b0, fmb_row, {XW{1'b0}}, fmb_wdata,
+                    fmb_wmask};
 
 wire pipe_busy = g_valid | p1_valid | p2_valid | o_valid;
 

@@ -61,22 +61,17 @@ module loss_unit #
     output wire                     busy,
 
     // stack port A: vector read (logits)
-    output wire                     fma_en,
-    output wire [FM_AW-1:0]         fma_row,
-    output wire signed [XW-1:0]     fma_x,
-    output wire                     fma_s2,
+    /* verilator coverage_off */
+    output wire [FMA_REQ_W-1:0]     m_fma_req,      // FMA_REQ (accel_defs.vh)
+    /* verilator coverage_on */
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [LANES*16-1:0]      fma_rdata,
     /* verilator lint_on UNUSEDSIGNAL */
 
     // stack port B: masked vector write (gradient; never read by this unit)
-    output wire                     fmb_en,
-    output wire                     fmb_we,
-    output wire [FM_AW-1:0]         fmb_row,
-    output wire signed [XW-1:0]     fmb_x,
-    output wire                     fmb_s2,
-    output wire [LANES*16-1:0]      fmb_wdata,
-    output wire [LANES-1:0]         fmb_wmask,
+    /* verilator coverage_off */
+    output wire [FMB_REQ_W-1:0]     m_fmb_req,      // FMB_REQ (accel_defs.vh)
+    /* verilator coverage_on */
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [LANES*16-1:0]      fmb_rdata
     /* verilator lint_on UNUSEDSIGNAL */
@@ -143,10 +138,9 @@ reg        g_valid;
 reg [15:0] g_i;
 wire g_last = (g_i + 1'b1 == k_reg);
 
-assign fma_en = g_valid;
-assign fma_row = y_base_reg[FM_AW-1:0] + g_i[FM_AW-1:0];
-assign fma_x = {XW{1'b0}};
-assign fma_s2 = 1'b0;
+// whole stack words: column 0, stride 1
+wire [FM_AW-1:0] fma_row = y_base_reg[FM_AW-1:0] + g_i[FM_AW-1:0];
+assign m_fma_req = {g_valid, 1'b0, fma_row, {XW{1'b0}}};
 
 // ----------------------------------------------------------------------------- pipeline
 // p1: read in the RAM; p2: logit valid, table index; p3: table value; p4: gradient written
@@ -197,13 +191,10 @@ wire signed [35:0] g_wide = $signed({2'b00, p_i}) -
                             ((p3_i == label_reg) ? ($signed(36'd1) <<< grad_frac_reg) : 36'sd0);
 wire [15:0] g_sat = (g_wide > 36'sd32767) ? 16'h7fff : g_wide[15:0];
 
-assign fmb_en = p4_valid;
-assign fmb_we = p4_valid;
-assign fmb_row = p4_row;
-assign fmb_x = {XW{1'b0}};
-assign fmb_s2 = 1'b0;
-assign fmb_wdata = {{(LANES*16-16){1'b0}}, p4_grad};
-assign fmb_wmask = {{(LANES-1){1'b0}}, 1'b1};
+// lane 0 of a whole word: column 0, stride 1
+wire [LANES*16-1:0] fmb_wdata = {{(LANES*16-16){1'b0}}, p4_grad};
+wire [LANES-1:0] fmb_wmask = {{(LANES-1){1'b0}}, 1'b1};
+assign m_fmb_req = {p4_valid, p4_valid, 1'b0, p4_row, {XW{1'b0}}, fmb_wdata, fmb_wmask};
 
 wire pipe_busy = g_valid | p1_valid | p2_valid | p3_valid | p4_valid;
 

@@ -63,20 +63,15 @@ module mp_unit #
     output wire                     busy,
 
     // stack port A: vector read
-    output wire                     fma_en,
-    output wire [FM_AW-1:0]         fma_row,
-    output wire signed [XW-1:0]     fma_x,
-    output wire                     fma_s2,
+    /* verilator coverage_off */
+    output wire [FMA_REQ_W-1:0]     m_fma_req,      // FMA_REQ (accel_defs.vh)
+    /* verilator coverage_on */
     input  wire [LANES*16-1:0]      fma_rdata,
 
     // stack port B: masked vector write (never read by this unit)
-    output wire                     fmb_en,
-    output wire                     fmb_we,
-    output wire [FM_AW-1:0]         fmb_row,
-    output wire signed [XW-1:0]     fmb_x,
-    output wire                     fmb_s2,
-    output wire [LANES*16-1:0]      fmb_wdata,
-    output wire [LANES-1:0]         fmb_wmask,
+    /* verilator coverage_off */
+    output wire [FMB_REQ_W-1:0]     m_fmb_req,      // FMB_REQ (accel_defs.vh)
+    /* verilator coverage_on */
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [LANES*16-1:0]      fmb_rdata
     /* verilator lint_on UNUSEDSIGNAL */
@@ -194,10 +189,7 @@ always @* begin
     end
 end
 
-assign fma_en = rd_en;
-assign fma_row = rd_row;
-assign fma_x = rd_x;
-assign fma_s2 = rd_s2;
+assign m_fma_req = {rd_en, rd_s2, rd_row, rd_x};
 
 // ----------------------------------------------------------------------------- pipeline
 // slot copies: p1 (read in the RAM), p2 (read data valid), p3, p4
@@ -295,13 +287,7 @@ always @* begin
     end
 end
 
-assign fmb_en = wr_en;
-assign fmb_we = wr_en;
-assign fmb_row = wr_row;
-assign fmb_x = wr_x;
-assign fmb_s2 = wr_s2;
-assign fmb_wdata = wr_data;
-assign fmb_wmask = wr_mask;
+assign m_fmb_req = {wr_en, wr_en, wr_s2, wr_row, wr_x, wr_data, wr_mask};
 
 wire pipe_busy = g_valid | p1_valid | p2_valid | p3_valid | p4_valid;
 

@@ -119,19 +119,11 @@ module accel_top #
     output wire                irq
 );
 
-localparam BANKS = 2 * LANES;
-localparam HST_W = (BANKS * 16 > 64) ? BANKS * 16 : 64;
-localparam FM_AW = $clog2(FM_DEPTH);
-localparam WAW = $clog2(WDEPTH);
-localparam PAW = $clog2(PDEPTH);
-localparam BAW = $clog2(BDEPTH);
-localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
-localparam C_W = (CMAX > 1) ? $clog2(CMAX) : 1;
-localparam N_W = (NMAX > 1) ? $clog2(NMAX) : 1;
-localparam FIDX_W = 2 * K_W + C_W;
-localparam BIDX_W = 2 * K_W + N_W + WAW;
-localparam PTR_W = 2 * WAW + 1;
-localparam XW = 20;
+// memory word and address widths
+`include "mem_defs.vh"
+
+// the stack request widths
+`include "accel_defs.vh"
 
 // ------------------------------------------------------------------ registers, sequencer
 wire        start, soft_reset;
@@ -195,32 +187,12 @@ wire [31:0] uc_rsp_cycles, mp_rsp_cycles, gap_rsp_cycles, lc_rsp_cycles, loss_rs
 wire [15:0] loss_rsp_pred, loss_rsp_loss;
 wire        uc_busy, mp_busy, gap_busy, lc_busy, loss_busy;
 
-// units: stack ports (muxed in mem_subsys) and shared read data
-wire                 uc_fma_en, uc_fma_s2, uc_fmb_en, uc_fmb_we, uc_fmb_s2;
-wire [FM_AW-1:0]     uc_fma_row, uc_fmb_row;
-wire signed [XW-1:0] uc_fma_x, uc_fmb_x;
-wire [LANES*16-1:0]  uc_fmb_wdata;
-wire [LANES-1:0]     uc_fmb_wmask;
-wire                 mp_fma_en, mp_fma_s2, mp_fmb_en, mp_fmb_we, mp_fmb_s2;
-wire [FM_AW-1:0]     mp_fma_row, mp_fmb_row;
-wire signed [XW-1:0] mp_fma_x, mp_fmb_x;
-wire [LANES*16-1:0]  mp_fmb_wdata;
-wire [LANES-1:0]     mp_fmb_wmask;
-wire                 gap_fma_en, gap_fma_s2, gap_fmb_en, gap_fmb_we, gap_fmb_s2;
-wire [FM_AW-1:0]     gap_fma_row, gap_fmb_row;
-wire signed [XW-1:0] gap_fma_x, gap_fmb_x;
-wire [LANES*16-1:0]  gap_fmb_wdata;
-wire [LANES-1:0]     gap_fmb_wmask;
-wire                 lc_fma_en, lc_fma_s2, lc_fmb_en, lc_fmb_we, lc_fmb_s2;
-wire [FM_AW-1:0]     lc_fma_row, lc_fmb_row;
-wire signed [XW-1:0] lc_fma_x, lc_fmb_x;
-wire [LANES*16-1:0]  lc_fmb_wdata;
-wire [LANES-1:0]     lc_fmb_wmask;
-wire                 loss_fma_en, loss_fma_s2, loss_fmb_en, loss_fmb_we, loss_fmb_s2;
-wire [FM_AW-1:0]     loss_fma_row, loss_fmb_row;
-wire signed [XW-1:0] loss_fma_x, loss_fmb_x;
-wire [LANES*16-1:0]  loss_fmb_wdata;
-wire [LANES-1:0]     loss_fmb_wmask;
+// units: stack request buses (FMA_REQ, FMB_REQ of accel_defs.vh; muxed in mem_subsys) and
+// shared read data
+/* verilator coverage_off */
+wire [FMA_REQ_W-1:0] uc_fma_req, mp_fma_req, gap_fma_req, lc_fma_req, loss_fma_req;
+wire [FMB_REQ_W-1:0] uc_fmb_req, mp_fmb_req, gap_fmb_req, lc_fmb_req, loss_fmb_req;
+/* verilator coverage_on */
 wire [LANES*16-1:0]  fma_rdata, fmb_rdata;
 
 // UC and LC: weight, gradient and bias RAM ports (muxed in mem_subsys); UC: index and pointers
@@ -324,38 +296,20 @@ mem_subsys #(
     .uc_busy(uc_busy), .mp_busy(mp_busy), .gap_busy(gap_busy), .lc_busy(lc_busy),
     .loss_busy(loss_busy),
     .hp_sel(hp_sel), .hp_addr(hp_addr), .hp_we(hp_we), .hp_wdata(hp_wdata), .hp_rdata(hp_rdata),
-    .uc_fma_en(uc_fma_en), .uc_fma_row(uc_fma_row), .uc_fma_x(uc_fma_x), .uc_fma_s2(uc_fma_s2),
-    .uc_fmb_en(uc_fmb_en), .uc_fmb_we(uc_fmb_we), .uc_fmb_row(uc_fmb_row), .uc_fmb_x(uc_fmb_x),
-    .uc_fmb_s2(uc_fmb_s2), .uc_fmb_wdata(uc_fmb_wdata), .uc_fmb_wmask(uc_fmb_wmask),
-    .mp_fma_en(mp_fma_en), .mp_fma_row(mp_fma_row), .mp_fma_x(mp_fma_x), .mp_fma_s2(mp_fma_s2),
-    .mp_fmb_en(mp_fmb_en), .mp_fmb_we(mp_fmb_we), .mp_fmb_row(mp_fmb_row), .mp_fmb_x(mp_fmb_x),
-    .mp_fmb_s2(mp_fmb_s2), .mp_fmb_wdata(mp_fmb_wdata), .mp_fmb_wmask(mp_fmb_wmask),
-    .gap_fma_en(gap_fma_en), .gap_fma_row(gap_fma_row), .gap_fma_x(gap_fma_x), .gap_fma_s2(gap_fma_s2),
-    .gap_fmb_en(gap_fmb_en), .gap_fmb_we(gap_fmb_we), .gap_fmb_row(gap_fmb_row), .gap_fmb_x(gap_fmb_x),
-    .gap_fmb_s2(gap_fmb_s2), .gap_fmb_wdata(gap_fmb_wdata), .gap_fmb_wmask(gap_fmb_wmask),
-    .lc_fma_en(lc_fma_en), .lc_fma_row(lc_fma_row), .lc_fma_x(lc_fma_x), .lc_fma_s2(lc_fma_s2),
-    .lc_fmb_en(lc_fmb_en), .lc_fmb_we(lc_fmb_we), .lc_fmb_row(lc_fmb_row), .lc_fmb_x(lc_fmb_x),
-    .lc_fmb_s2(lc_fmb_s2), .lc_fmb_wdata(lc_fmb_wdata), .lc_fmb_wmask(lc_fmb_wmask),
-    .loss_fma_en(loss_fma_en), .loss_fma_row(loss_fma_row), .loss_fma_x(loss_fma_x), .loss_fma_s2(loss_fma_s2),
-    .loss_fmb_en(loss_fmb_en), .loss_fmb_we(loss_fmb_we), .loss_fmb_row(loss_fmb_row), .loss_fmb_x(loss_fmb_x),
-    .loss_fmb_s2(loss_fmb_s2), .loss_fmb_wdata(loss_fmb_wdata), .loss_fmb_wmask(loss_fmb_wmask),
+    .uc_fma_req(uc_fma_req), .uc_fmb_req(uc_fmb_req), .mp_fma_req(mp_fma_req),
+    .mp_fmb_req(mp_fmb_req), .gap_fma_req(gap_fma_req), .gap_fmb_req(gap_fmb_req),
+    .lc_fma_req(lc_fma_req), .lc_fmb_req(lc_fmb_req), .loss_fma_req(loss_fma_req),
+    .loss_fmb_req(loss_fmb_req),
     .fma_rdata(fma_rdata), .fmb_rdata(fmb_rdata),
-    .uc_wgt_rd_en(uc_wgt_rd_en), .uc_wgt_rd_addr(uc_wgt_rd_addr), .uc_wgt_wr_en(uc_wgt_wr_en),
-    .uc_wgt_wr_addr(uc_wgt_wr_addr), .uc_wgt_wr_data(uc_wgt_wr_data),
-    .uc_grad_rd_en(uc_grad_rd_en), .uc_grad_rd_addr(uc_grad_rd_addr), .uc_grad_wr_en(uc_grad_wr_en),
-    .uc_grad_wr_addr(uc_grad_wr_addr), .uc_grad_wr_data(uc_grad_wr_data),
-    .uc_bias_rd_en(uc_bias_rd_en), .uc_bias_rd_addr(uc_bias_rd_addr), .uc_bias_wr_en(uc_bias_wr_en),
-    .uc_bias_wr_addr(uc_bias_wr_addr), .uc_bias_wr_data(uc_bias_wr_data),
-    .uc_bgrad_rd_en(uc_bgrad_rd_en), .uc_bgrad_rd_addr(uc_bgrad_rd_addr), .uc_bgrad_wr_en(uc_bgrad_wr_en),
-    .uc_bgrad_wr_addr(uc_bgrad_wr_addr), .uc_bgrad_wr_data(uc_bgrad_wr_data),
-    .lc_wgt_rd_en(lc_wgt_rd_en), .lc_wgt_rd_addr(lc_wgt_rd_addr), .lc_wgt_wr_en(lc_wgt_wr_en),
-    .lc_wgt_wr_addr(lc_wgt_wr_addr), .lc_wgt_wr_data(lc_wgt_wr_data),
-    .lc_grad_rd_en(lc_grad_rd_en), .lc_grad_rd_addr(lc_grad_rd_addr), .lc_grad_wr_en(lc_grad_wr_en),
-    .lc_grad_wr_addr(lc_grad_wr_addr), .lc_grad_wr_data(lc_grad_wr_data),
-    .lc_bias_rd_en(lc_bias_rd_en), .lc_bias_rd_addr(lc_bias_rd_addr), .lc_bias_wr_en(lc_bias_wr_en),
-    .lc_bias_wr_addr(lc_bias_wr_addr), .lc_bias_wr_data(lc_bias_wr_data),
-    .lc_bgrad_rd_en(lc_bgrad_rd_en), .lc_bgrad_rd_addr(lc_bgrad_rd_addr), .lc_bgrad_wr_en(lc_bgrad_wr_en),
-    .lc_bgrad_wr_addr(lc_bgrad_wr_addr), .lc_bgrad_wr_data(lc_bgrad_wr_data),
+    // RAM_REQ layout: mem_subsys.v
+    .uc_ram_req({uc_wgt_rd_en, uc_wgt_wr_en, uc_grad_rd_en, uc_grad_wr_en, uc_bias_rd_en,
+        uc_bias_wr_en, uc_bgrad_rd_en, uc_bgrad_wr_en, uc_wgt_rd_addr, uc_wgt_wr_addr,
+        uc_wgt_wr_data, uc_grad_rd_addr, uc_grad_wr_addr, uc_grad_wr_data, uc_bias_rd_addr,
+        uc_bias_wr_addr, uc_bias_wr_data, uc_bgrad_rd_addr, uc_bgrad_wr_addr, uc_bgrad_wr_data}),
+    .lc_ram_req({lc_wgt_rd_en, lc_wgt_wr_en, lc_grad_rd_en, lc_grad_wr_en, lc_bias_rd_en,
+        lc_bias_wr_en, lc_bgrad_rd_en, lc_bgrad_wr_en, lc_wgt_rd_addr, lc_wgt_wr_addr,
+        lc_wgt_wr_data, lc_grad_rd_addr, lc_grad_wr_addr, lc_grad_wr_data, lc_bias_rd_addr,
+        lc_bias_wr_addr, lc_bias_wr_data, lc_bgrad_rd_addr, lc_bgrad_wr_addr, lc_bgrad_wr_data}),
     .wgt_rd_data(wgt_rd_data), .grad_rd_data(grad_rd_data), .bias_rd_data(bias_rd_data),
     .bgrad_rd_data(bgrad_rd_data),
     .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
@@ -379,9 +333,7 @@ uc_unit #(
     .s_cmd_lr_shift_b(d_w4[21:16]),
     .m_rsp_valid(uc_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(uc_rsp_status),
     .m_rsp_cycles(uc_rsp_cycles), .busy(uc_busy),
-    .fma_en(uc_fma_en), .fma_row(uc_fma_row), .fma_x(uc_fma_x), .fma_s2(uc_fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(uc_fmb_en), .fmb_we(uc_fmb_we), .fmb_row(uc_fmb_row), .fmb_x(uc_fmb_x), .fmb_s2(uc_fmb_s2),
-    .fmb_wdata(uc_fmb_wdata), .fmb_wmask(uc_fmb_wmask), .fmb_rdata(fmb_rdata),
+    .m_fma_req(uc_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(uc_fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(uc_wgt_rd_en), .wgt_rd_addr(uc_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(uc_wgt_wr_en), .wgt_wr_addr(uc_wgt_wr_addr), .wgt_wr_data(uc_wgt_wr_data),
     .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
@@ -402,9 +354,7 @@ mp_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEP
     .s_cmd_x_base(d_w5), .s_cmd_y_base(d_w6), .s_cmd_a_base(d_w7),
     .m_rsp_valid(mp_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(mp_rsp_status),
     .m_rsp_cycles(mp_rsp_cycles), .busy(mp_busy),
-    .fma_en(mp_fma_en), .fma_row(mp_fma_row), .fma_x(mp_fma_x), .fma_s2(mp_fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(mp_fmb_en), .fmb_we(mp_fmb_we), .fmb_row(mp_fmb_row), .fmb_x(mp_fmb_x), .fmb_s2(mp_fmb_s2),
-    .fmb_wdata(mp_fmb_wdata), .fmb_wmask(mp_fmb_wmask), .fmb_rdata(fmb_rdata)
+    .m_fma_req(mp_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(mp_fmb_req), .fmb_rdata(fmb_rdata)
 );
 
 gap_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)) u_gap (
@@ -414,9 +364,7 @@ gap_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DE
     .s_cmd_x_base(d_w5), .s_cmd_y_base(d_w6),
     .m_rsp_valid(gap_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(gap_rsp_status),
     .m_rsp_cycles(gap_rsp_cycles), .busy(gap_busy),
-    .fma_en(gap_fma_en), .fma_row(gap_fma_row), .fma_x(gap_fma_x), .fma_s2(gap_fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(gap_fmb_en), .fmb_we(gap_fmb_we), .fmb_row(gap_fmb_row), .fmb_x(gap_fmb_x), .fmb_s2(gap_fmb_s2),
-    .fmb_wdata(gap_fmb_wdata), .fmb_wmask(gap_fmb_wmask), .fmb_rdata(fmb_rdata)
+    .m_fma_req(gap_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(gap_fmb_req), .fmb_rdata(fmb_rdata)
 );
 
 lc_unit #(.LANES(LANES), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
@@ -430,9 +378,7 @@ lc_unit #(.LANES(LANES), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(
     .s_cmd_lr_shift_b(d_w4[21:16]),
     .m_rsp_valid(lc_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(lc_rsp_status),
     .m_rsp_cycles(lc_rsp_cycles), .busy(lc_busy),
-    .fma_en(lc_fma_en), .fma_row(lc_fma_row), .fma_x(lc_fma_x), .fma_s2(lc_fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(lc_fmb_en), .fmb_we(lc_fmb_we), .fmb_row(lc_fmb_row), .fmb_x(lc_fmb_x), .fmb_s2(lc_fmb_s2),
-    .fmb_wdata(lc_fmb_wdata), .fmb_wmask(lc_fmb_wmask), .fmb_rdata(fmb_rdata),
+    .m_fma_req(lc_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(lc_fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(lc_wgt_rd_en), .wgt_rd_addr(lc_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(lc_wgt_wr_en), .wgt_wr_addr(lc_wgt_wr_addr), .wgt_wr_data(lc_wgt_wr_data),
     .grad_rd_en(lc_grad_rd_en), .grad_rd_addr(lc_grad_rd_addr), .grad_rd_data(grad_rd_data),
@@ -451,9 +397,7 @@ loss_unit #(.LANES(LANES), .KMAX(CLASSES_MAX), .FM_DEPTH(FM_DEPTH)) u_loss (
     .m_rsp_valid(loss_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(loss_rsp_status),
     .m_rsp_cycles(loss_rsp_cycles), .m_rsp_pred(loss_rsp_pred), .m_rsp_loss(loss_rsp_loss),
     .busy(loss_busy),
-    .fma_en(loss_fma_en), .fma_row(loss_fma_row), .fma_x(loss_fma_x), .fma_s2(loss_fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(loss_fmb_en), .fmb_we(loss_fmb_we), .fmb_row(loss_fmb_row), .fmb_x(loss_fmb_x), .fmb_s2(loss_fmb_s2),
-    .fmb_wdata(loss_fmb_wdata), .fmb_wmask(loss_fmb_wmask), .fmb_rdata(fmb_rdata)
+    .m_fma_req(loss_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(loss_fmb_req), .fmb_rdata(fmb_rdata)
 );
 
 // ---------------------------------------------------------------- contracts (assertions)
@@ -506,6 +450,8 @@ stream_assert #(.WIDTH(32)) u_dma_wr_assert (
     .clk(clk), .rst(core_rst || dma_done), .valid(dma_wr_valid), .ready(dma_wr_ready),
     .data(dma_wr_data));
 
+`undef ACCEL_DEFS_VH
+`undef MEM_DEFS_VH
 endmodule
 
 `resetall

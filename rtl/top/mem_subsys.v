@@ -5,7 +5,11 @@
  * the busy one of MP, GAP, LC and loss (the UC unit's otherwise), the weight, gradient and bias
  * RAMs to the LC unit while it is busy (the UC unit's otherwise); the index and pointer RAMs
  * serve the UC unit alone. While no unit is busy the host port (the sequencer's LOAD / STORE)
- * owns the memories (mem_core).
+ * owns the memories (mem_core). A unit's ports arrive as request buses: its stack ports as
+ * FMA_REQ / FMB_REQ (accel_defs.vh), muxed as arrays indexed by the busy unit; the UC and LC
+ * units' weight, gradient and bias RAM ports as RAM_REQ (below). Request buses are pure wiring:
+ * they are left out of coverage (their fields are covered where the units compute them and in
+ * fm_stack, which unpacks them).
  *
  * Contracts (immediate assertions when ACCEL_ASSERTS is defined, as rtl/common/stream_assert.v):
  * at most one unit busy; a unit drives its memory enables only while it is busy (the muxes
@@ -59,116 +63,28 @@ module mem_subsys #
     input  wire [HST_W-1:0]         hp_wdata,
     output wire [HST_W-1:0]         hp_rdata,
 
-    // uc unit: stack ports
-    input  wire                     uc_fma_en,
-    input  wire [FM_AW-1:0]         uc_fma_row,
-    input  wire signed [XW-1:0]     uc_fma_x,
-    input  wire                     uc_fma_s2,
-    input  wire                     uc_fmb_en,
-    input  wire                     uc_fmb_we,
-    input  wire [FM_AW-1:0]         uc_fmb_row,
-    input  wire signed [XW-1:0]     uc_fmb_x,
-    input  wire                     uc_fmb_s2,
-    input  wire [LANES*16-1:0]      uc_fmb_wdata,
-    input  wire [LANES-1:0]         uc_fmb_wmask,
-
-    // mp unit: stack ports
-    input  wire                     mp_fma_en,
-    input  wire [FM_AW-1:0]         mp_fma_row,
-    input  wire signed [XW-1:0]     mp_fma_x,
-    input  wire                     mp_fma_s2,
-    input  wire                     mp_fmb_en,
-    input  wire                     mp_fmb_we,
-    input  wire [FM_AW-1:0]         mp_fmb_row,
-    input  wire signed [XW-1:0]     mp_fmb_x,
-    input  wire                     mp_fmb_s2,
-    input  wire [LANES*16-1:0]      mp_fmb_wdata,
-    input  wire [LANES-1:0]         mp_fmb_wmask,
-
-    // gap unit: stack ports
-    input  wire                     gap_fma_en,
-    input  wire [FM_AW-1:0]         gap_fma_row,
-    input  wire signed [XW-1:0]     gap_fma_x,
-    input  wire                     gap_fma_s2,
-    input  wire                     gap_fmb_en,
-    input  wire                     gap_fmb_we,
-    input  wire [FM_AW-1:0]         gap_fmb_row,
-    input  wire signed [XW-1:0]     gap_fmb_x,
-    input  wire                     gap_fmb_s2,
-    input  wire [LANES*16-1:0]      gap_fmb_wdata,
-    input  wire [LANES-1:0]         gap_fmb_wmask,
-
-    // lc unit: stack ports
-    input  wire                     lc_fma_en,
-    input  wire [FM_AW-1:0]         lc_fma_row,
-    input  wire signed [XW-1:0]     lc_fma_x,
-    input  wire                     lc_fma_s2,
-    input  wire                     lc_fmb_en,
-    input  wire                     lc_fmb_we,
-    input  wire [FM_AW-1:0]         lc_fmb_row,
-    input  wire signed [XW-1:0]     lc_fmb_x,
-    input  wire                     lc_fmb_s2,
-    input  wire [LANES*16-1:0]      lc_fmb_wdata,
-    input  wire [LANES-1:0]         lc_fmb_wmask,
-
-    // loss unit: stack ports
-    input  wire                     loss_fma_en,
-    input  wire [FM_AW-1:0]         loss_fma_row,
-    input  wire signed [XW-1:0]     loss_fma_x,
-    input  wire                     loss_fma_s2,
-    input  wire                     loss_fmb_en,
-    input  wire                     loss_fmb_we,
-    input  wire [FM_AW-1:0]         loss_fmb_row,
-    input  wire signed [XW-1:0]     loss_fmb_x,
-    input  wire                     loss_fmb_s2,
-    input  wire [LANES*16-1:0]      loss_fmb_wdata,
-    input  wire [LANES-1:0]         loss_fmb_wmask,
+    // unit stack ports: request buses (FMA_REQ, FMB_REQ of accel_defs.vh), shared read data
+    /* verilator coverage_off */
+    input  wire [FMA_REQ_W-1:0]     uc_fma_req,
+    input  wire [FMB_REQ_W-1:0]     uc_fmb_req,
+    input  wire [FMA_REQ_W-1:0]     mp_fma_req,
+    input  wire [FMB_REQ_W-1:0]     mp_fmb_req,
+    input  wire [FMA_REQ_W-1:0]     gap_fma_req,
+    input  wire [FMB_REQ_W-1:0]     gap_fmb_req,
+    input  wire [FMA_REQ_W-1:0]     lc_fma_req,
+    input  wire [FMB_REQ_W-1:0]     lc_fmb_req,
+    input  wire [FMA_REQ_W-1:0]     loss_fma_req,
+    input  wire [FMB_REQ_W-1:0]     loss_fmb_req,
+    /* verilator coverage_on */
     output wire [LANES*16-1:0]      fma_rdata,
     output wire [LANES*16-1:0]      fmb_rdata,
 
-    // uc unit: weight, gradient, bias and bias-gradient RAM ports
-    input  wire                     uc_wgt_rd_en,
-    input  wire [WAW-1:0]           uc_wgt_rd_addr,
-    input  wire                     uc_wgt_wr_en,
-    input  wire [WAW-1:0]           uc_wgt_wr_addr,
-    input  wire [15:0]              uc_wgt_wr_data,
-    input  wire                     uc_grad_rd_en,
-    input  wire [WAW-1:0]           uc_grad_rd_addr,
-    input  wire                     uc_grad_wr_en,
-    input  wire [WAW-1:0]           uc_grad_wr_addr,
-    input  wire [31:0]              uc_grad_wr_data,
-    input  wire                     uc_bias_rd_en,
-    input  wire [BAW-1:0]           uc_bias_rd_addr,
-    input  wire                     uc_bias_wr_en,
-    input  wire [BAW-1:0]           uc_bias_wr_addr,
-    input  wire [31:0]              uc_bias_wr_data,
-    input  wire                     uc_bgrad_rd_en,
-    input  wire [BAW-1:0]           uc_bgrad_rd_addr,
-    input  wire                     uc_bgrad_wr_en,
-    input  wire [BAW-1:0]           uc_bgrad_wr_addr,
-    input  wire [31:0]              uc_bgrad_wr_data,
-
-    // lc unit: weight, gradient, bias and bias-gradient RAM ports
-    input  wire                     lc_wgt_rd_en,
-    input  wire [WAW-1:0]           lc_wgt_rd_addr,
-    input  wire                     lc_wgt_wr_en,
-    input  wire [WAW-1:0]           lc_wgt_wr_addr,
-    input  wire [15:0]              lc_wgt_wr_data,
-    input  wire                     lc_grad_rd_en,
-    input  wire [WAW-1:0]           lc_grad_rd_addr,
-    input  wire                     lc_grad_wr_en,
-    input  wire [WAW-1:0]           lc_grad_wr_addr,
-    input  wire [31:0]              lc_grad_wr_data,
-    input  wire                     lc_bias_rd_en,
-    input  wire [BAW-1:0]           lc_bias_rd_addr,
-    input  wire                     lc_bias_wr_en,
-    input  wire [BAW-1:0]           lc_bias_wr_addr,
-    input  wire [31:0]              lc_bias_wr_data,
-    input  wire                     lc_bgrad_rd_en,
-    input  wire [BAW-1:0]           lc_bgrad_rd_addr,
-    input  wire                     lc_bgrad_wr_en,
-    input  wire [BAW-1:0]           lc_bgrad_wr_addr,
-    input  wire [31:0]              lc_bgrad_wr_data,
+    // weight, gradient, bias and bias-gradient RAM ports of the UC and LC units (layout RAM_REQ
+    // below), and the shared read data
+    /* verilator coverage_off */
+    input  wire [RAM_REQ_W-1:0]     uc_ram_req,
+    input  wire [RAM_REQ_W-1:0]     lc_ram_req,
+    /* verilator coverage_on */
     output wire [15:0]              wgt_rd_data,
     output wire [31:0]              grad_rd_data,
     output wire [31:0]              bias_rd_data,
@@ -186,146 +102,56 @@ module mem_subsys #
     output wire [PTR_W-1:0]         ptr_rd_data
 );
 
-localparam BANKS = 2 * LANES;
-localparam HST_W = (BANKS * 16 > 64) ? BANKS * 16 : 64;
-localparam FM_AW = $clog2(FM_DEPTH);
-localparam WAW = $clog2(WDEPTH);
-localparam PAW = $clog2(PDEPTH);
-localparam BAW = $clog2(BDEPTH);
-localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
-localparam C_W = (CMAX > 1) ? $clog2(CMAX) : 1;
-localparam N_W = (NMAX > 1) ? $clog2(NMAX) : 1;
-localparam FIDX_W = 2 * K_W + C_W;
-localparam BIDX_W = 2 * K_W + N_W + WAW;
-localparam PTR_W = 2 * WAW + 1;
-localparam XW = 20;
+// memory word and address widths
+`include "mem_defs.vh"
+
+// the stack request widths
+`include "accel_defs.vh"
+localparam RAM_REQ_W = 8 + 4 * WAW + 16 + 32 + 4 * BAW + 2 * 32;
 
 wire host = !(uc_busy || mp_busy || gap_busy || lc_busy || loss_busy);
 
-// stack ports of the unit that runs (the UC unit's when none of the others is busy)
-reg                     fma_en, fma_s2, fmb_en, fmb_we, fmb_s2;
-reg [FM_AW-1:0]         fma_row, fmb_row;
-reg signed [XW-1:0]     fma_x, fmb_x;
-reg [LANES*16-1:0]      fmb_wdata;
-reg [LANES-1:0]         fmb_wmask;
+/*
+ * The weight, gradient, bias and bias-gradient RAM ports of a unit as one bus, MSB first
+ * (enables first):
+ *   RAM_REQ = {wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en,
+ *              bias_rd_en, bias_wr_en, bgrad_rd_en, bgrad_wr_en,
+ *              wgt_rd_addr, wgt_wr_addr, wgt_wr_data, grad_rd_addr, grad_wr_addr, grad_wr_data,
+ *              bias_rd_addr, bias_wr_addr, bias_wr_data, bgrad_rd_addr, bgrad_wr_addr,
+ *              bgrad_wr_data}
+ */
 
-always @* begin
-    if (mp_busy) begin
-        fma_en = mp_fma_en;
-        fma_row = mp_fma_row;
-        fma_x = mp_fma_x;
-        fma_s2 = mp_fma_s2;
-        fmb_en = mp_fmb_en;
-        fmb_we = mp_fmb_we;
-        fmb_row = mp_fmb_row;
-        fmb_x = mp_fmb_x;
-        fmb_s2 = mp_fmb_s2;
-        fmb_wdata = mp_fmb_wdata;
-        fmb_wmask = mp_fmb_wmask;
-    end else if (gap_busy) begin
-        fma_en = gap_fma_en;
-        fma_row = gap_fma_row;
-        fma_x = gap_fma_x;
-        fma_s2 = gap_fma_s2;
-        fmb_en = gap_fmb_en;
-        fmb_we = gap_fmb_we;
-        fmb_row = gap_fmb_row;
-        fmb_x = gap_fmb_x;
-        fmb_s2 = gap_fmb_s2;
-        fmb_wdata = gap_fmb_wdata;
-        fmb_wmask = gap_fmb_wmask;
-    end else if (lc_busy) begin
-        fma_en = lc_fma_en;
-        fma_row = lc_fma_row;
-        fma_x = lc_fma_x;
-        fma_s2 = lc_fma_s2;
-        fmb_en = lc_fmb_en;
-        fmb_we = lc_fmb_we;
-        fmb_row = lc_fmb_row;
-        fmb_x = lc_fmb_x;
-        fmb_s2 = lc_fmb_s2;
-        fmb_wdata = lc_fmb_wdata;
-        fmb_wmask = lc_fmb_wmask;
-    end else if (loss_busy) begin
-        fma_en = loss_fma_en;
-        fma_row = loss_fma_row;
-        fma_x = loss_fma_x;
-        fma_s2 = loss_fma_s2;
-        fmb_en = loss_fmb_en;
-        fmb_we = loss_fmb_we;
-        fmb_row = loss_fmb_row;
-        fmb_x = loss_fmb_x;
-        fmb_s2 = loss_fmb_s2;
-        fmb_wdata = loss_fmb_wdata;
-        fmb_wmask = loss_fmb_wmask;
-    end else begin
-        fma_en = uc_fma_en;
-        fma_row = uc_fma_row;
-        fma_x = uc_fma_x;
-        fma_s2 = uc_fma_s2;
-        fmb_en = uc_fmb_en;
-        fmb_we = uc_fmb_we;
-        fmb_row = uc_fmb_row;
-        fmb_x = uc_fmb_x;
-        fmb_s2 = uc_fmb_s2;
-        fmb_wdata = uc_fmb_wdata;
-        fmb_wmask = uc_fmb_wmask;
-    end
-end
+// stack ports of the unit that runs (the UC unit's when none of the others is busy)
+localparam [2:0] U_UC = 3'd0, U_MP = 3'd1, U_GAP = 3'd2, U_LC = 3'd3, U_LOSS = 3'd4;
+wire [2:0] fm_unit = mp_busy ? U_MP : gap_busy ? U_GAP : lc_busy ? U_LC :
+                     loss_busy ? U_LOSS : U_UC;
+
+/* verilator coverage_off */
+wire [FMA_REQ_W-1:0] unit_fma_req [0:4];
+wire [FMB_REQ_W-1:0] unit_fmb_req [0:4];
+/* verilator coverage_on */
+assign unit_fma_req[U_UC] = uc_fma_req;
+assign unit_fma_req[U_MP] = mp_fma_req;
+assign unit_fma_req[U_GAP] = gap_fma_req;
+assign unit_fma_req[U_LC] = lc_fma_req;
+assign unit_fma_req[U_LOSS] = loss_fma_req;
+assign unit_fmb_req[U_UC] = uc_fmb_req;
+assign unit_fmb_req[U_MP] = mp_fmb_req;
+assign unit_fmb_req[U_GAP] = gap_fmb_req;
+assign unit_fmb_req[U_LC] = lc_fmb_req;
+assign unit_fmb_req[U_LOSS] = loss_fmb_req;
 
 // weight, gradient and bias RAM ports of the LC unit while it is busy, else the UC unit's
-reg             wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en;
-reg             bias_rd_en, bias_wr_en, bgrad_rd_en, bgrad_wr_en;
-reg [WAW-1:0]   wgt_rd_addr, wgt_wr_addr, grad_rd_addr, grad_wr_addr;
-reg [BAW-1:0]   bias_rd_addr, bias_wr_addr, bgrad_rd_addr, bgrad_wr_addr;
-reg [15:0]      wgt_wr_data;
-reg [31:0]      grad_wr_data, bias_wr_data, bgrad_wr_data;
-
-always @* begin
-    if (lc_busy) begin
-        wgt_rd_en = lc_wgt_rd_en;
-        wgt_rd_addr = lc_wgt_rd_addr;
-        wgt_wr_en = lc_wgt_wr_en;
-        wgt_wr_addr = lc_wgt_wr_addr;
-        wgt_wr_data = lc_wgt_wr_data;
-        grad_rd_en = lc_grad_rd_en;
-        grad_rd_addr = lc_grad_rd_addr;
-        grad_wr_en = lc_grad_wr_en;
-        grad_wr_addr = lc_grad_wr_addr;
-        grad_wr_data = lc_grad_wr_data;
-        bias_rd_en = lc_bias_rd_en;
-        bias_rd_addr = lc_bias_rd_addr;
-        bias_wr_en = lc_bias_wr_en;
-        bias_wr_addr = lc_bias_wr_addr;
-        bias_wr_data = lc_bias_wr_data;
-        bgrad_rd_en = lc_bgrad_rd_en;
-        bgrad_rd_addr = lc_bgrad_rd_addr;
-        bgrad_wr_en = lc_bgrad_wr_en;
-        bgrad_wr_addr = lc_bgrad_wr_addr;
-        bgrad_wr_data = lc_bgrad_wr_data;
-    end else begin
-        wgt_rd_en = uc_wgt_rd_en;
-        wgt_rd_addr = uc_wgt_rd_addr;
-        wgt_wr_en = uc_wgt_wr_en;
-        wgt_wr_addr = uc_wgt_wr_addr;
-        wgt_wr_data = uc_wgt_wr_data;
-        grad_rd_en = uc_grad_rd_en;
-        grad_rd_addr = uc_grad_rd_addr;
-        grad_wr_en = uc_grad_wr_en;
-        grad_wr_addr = uc_grad_wr_addr;
-        grad_wr_data = uc_grad_wr_data;
-        bias_rd_en = uc_bias_rd_en;
-        bias_rd_addr = uc_bias_rd_addr;
-        bias_wr_en = uc_bias_wr_en;
-        bias_wr_addr = uc_bias_wr_addr;
-        bias_wr_data = uc_bias_wr_data;
-        bgrad_rd_en = uc_bgrad_rd_en;
-        bgrad_rd_addr = uc_bgrad_rd_addr;
-        bgrad_wr_en = uc_bgrad_wr_en;
-        bgrad_wr_addr = uc_bgrad_wr_addr;
-        bgrad_wr_data = uc_bgrad_wr_data;
-    end
-end
+wire            wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en;
+wire            bias_rd_en, bias_wr_en, bgrad_rd_en, bgrad_wr_en;
+wire [WAW-1:0]  wgt_rd_addr, wgt_wr_addr, grad_rd_addr, grad_wr_addr;
+wire [BAW-1:0]  bias_rd_addr, bias_wr_addr, bgrad_rd_addr, bgrad_wr_addr;
+wire [15:0]     wgt_wr_data;
+wire [31:0]     grad_wr_data, bias_wr_data, bgrad_wr_data;
+assign {wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en, bias_rd_en, bias_wr_en, bgrad_rd_en,
+        bgrad_wr_en, wgt_rd_addr, wgt_wr_addr, wgt_wr_data, grad_rd_addr, grad_wr_addr,
+        grad_wr_data, bias_rd_addr, bias_wr_addr, bias_wr_data, bgrad_rd_addr, bgrad_wr_addr,
+        bgrad_wr_data} = lc_busy ? lc_ram_req : uc_ram_req;
 
 mem_core #(
     .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
@@ -334,9 +160,8 @@ mem_core #(
     .clk(clk),
     .host(host), .hp_sel(hp_sel), .hp_addr(hp_addr), .hp_we(hp_we), .hp_wdata(hp_wdata),
     .hp_rdata(hp_rdata),
-    .fma_en(fma_en), .fma_row(fma_row), .fma_x(fma_x), .fma_s2(fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(fmb_en), .fmb_we(fmb_we), .fmb_row(fmb_row), .fmb_x(fmb_x), .fmb_s2(fmb_s2),
-    .fmb_wdata(fmb_wdata), .fmb_wmask(fmb_wmask), .fmb_rdata(fmb_rdata),
+    .fma_req(unit_fma_req[fm_unit]), .fma_rdata(fma_rdata),
+    .fmb_req(unit_fmb_req[fm_unit]), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
     .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
@@ -353,21 +178,23 @@ mem_core #(
 `ifdef ACCEL_ASSERTS
 // verilator coverage_off
 // the muxes select by busy: one unit at a time, and a unit's memory ports only while it runs
-wire uc_mem = uc_fma_en || uc_fmb_en || uc_wgt_rd_en || uc_wgt_wr_en || uc_grad_rd_en ||
-              uc_grad_wr_en || uc_bias_rd_en || uc_bias_wr_en || uc_bgrad_rd_en ||
-              uc_bgrad_wr_en || fidx_rd_en || bidx_rd_en || ptr_rd_en;
-wire lc_mem = lc_fma_en || lc_fmb_en || lc_wgt_rd_en || lc_wgt_wr_en || lc_grad_rd_en ||
-              lc_grad_wr_en || lc_bias_rd_en || lc_bias_wr_en || lc_bgrad_rd_en ||
-              lc_bgrad_wr_en;
+// a unit's stack enables (the MSBs of FMA_REQ and FMB_REQ) and RAM enables (the 8 MSBs of RAM_REQ)
+wire uc_fm = uc_fma_req[FMA_REQ_W-1] || uc_fmb_req[FMB_REQ_W-1];
+wire mp_fm = mp_fma_req[FMA_REQ_W-1] || mp_fmb_req[FMB_REQ_W-1];
+wire gap_fm = gap_fma_req[FMA_REQ_W-1] || gap_fmb_req[FMB_REQ_W-1];
+wire lc_fm = lc_fma_req[FMA_REQ_W-1] || lc_fmb_req[FMB_REQ_W-1];
+wire loss_fm = loss_fma_req[FMA_REQ_W-1] || loss_fmb_req[FMB_REQ_W-1];
+wire uc_mem = uc_fm || |uc_ram_req[RAM_REQ_W-1 -: 8] || fidx_rd_en || bidx_rd_en || ptr_rd_en;
+wire lc_mem = lc_fm || |lc_ram_req[RAM_REQ_W-1 -: 8];
 
 always @(posedge clk) begin
     if (!rst) begin
         assert ($onehot0({uc_busy, mp_busy, gap_busy, lc_busy, loss_busy})) else $error("mem_subsys: one_unit: more than one unit busy");
         assert (!uc_mem || uc_busy) else $error("mem_subsys: uc_ports: UC memory access while not busy");
-        assert (!(mp_fma_en || mp_fmb_en) || mp_busy) else $error("mem_subsys: mp_ports: MP stack access while not busy");
-        assert (!(gap_fma_en || gap_fmb_en) || gap_busy) else $error("mem_subsys: gap_ports: GAP stack access while not busy");
+        assert (!mp_fm || mp_busy) else $error("mem_subsys: mp_ports: MP stack access while not busy");
+        assert (!gap_fm || gap_busy) else $error("mem_subsys: gap_ports: GAP stack access while not busy");
         assert (!lc_mem || lc_busy) else $error("mem_subsys: lc_ports: LC memory access while not busy");
-        assert (!(loss_fma_en || loss_fmb_en) || loss_busy) else $error("mem_subsys: loss_ports: loss stack access while not busy");
+        assert (!loss_fm || loss_busy) else $error("mem_subsys: loss_ports: loss stack access while not busy");
         assert (!hp_we || host) else $error("mem_subsys: host_we: host port write while a unit is busy");
     end
 end
@@ -376,6 +203,8 @@ end
 wire unused = &{1'b0, rst};
 `endif
 
+`undef ACCEL_DEFS_VH
+`undef MEM_DEFS_VH
 endmodule
 
 `resetall

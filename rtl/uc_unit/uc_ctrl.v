@@ -133,6 +133,9 @@ module uc_ctrl #
 localparam BANKS = 2 * LANES;
 localparam LOG_L = $clog2(LANES);
 localparam PAW = $clog2(PDEPTH);
+/* verilator lint_off UNUSEDPARAM */
+localparam FM_AW = $clog2(FM_DEPTH);    // stack word address width (accel_defs.vh's FM*_REQ_W)
+/* verilator lint_on UNUSEDPARAM */
 
 // limits as 32-bit vectors, for width-exact comparisons
 localparam [31:0] CMAX_32 = CMAX, NMAX_32 = NMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, KMAX_32 = KMAX;

@@ -98,20 +98,15 @@ module uc_unit #
     output wire                     busy,
 
     // stack port A: vector read
-    output wire                     fma_en,
-    output wire [FM_AW-1:0]         fma_row,
-    output wire signed [XW-1:0]     fma_x,
-    output wire                     fma_s2,
+    /* verilator coverage_off */
+    output wire [FMA_REQ_W-1:0]     m_fma_req,      // FMA_REQ (accel_defs.vh)
+    /* verilator coverage_on */
     input  wire [LANES*16-1:0]      fma_rdata,
 
     // stack port B: vector read (WGRAD dY) or masked write (FWD Y, BWD_DATA dX)
-    output wire                     fmb_en,
-    output wire                     fmb_we,
-    output wire [FM_AW-1:0]         fmb_row,
-    output wire signed [XW-1:0]     fmb_x,
-    output wire                     fmb_s2,
-    output wire [LANES*16-1:0]      fmb_wdata,
-    output wire [LANES-1:0]         fmb_wmask,
+    /* verilator coverage_off */
+    output wire [FMB_REQ_W-1:0]     m_fmb_req,      // FMB_REQ (accel_defs.vh)
+    /* verilator coverage_on */
     input  wire [LANES*16-1:0]      fmb_rdata,
 
     // weight memory
@@ -212,6 +207,9 @@ wire [WAW-1:0]   mac_wgt_rd_addr;
 wire             mac_fmb_rd_en;
 wire [FM_AW-1:0] mac_fmb_rd_row;
 wire [15:0]      mac_fmb_rd_x;
+wire             fma_en, fma_s2;        // stack port A (m_fma_req): the MAC's vector reads
+wire [FM_AW-1:0] fma_row;
+wire signed [XW-1:0] fma_x;
 wire             o_valid, o_ones, o_bsum;
 wire signed [ACC_W-1:0] o_bacc;
 wire [WAW-1:0]   o_a;
@@ -225,6 +223,9 @@ wire             wb_busy;
 wire             wb_fmb_wr_en;
 wire [FM_AW-1:0] wb_fmb_wr_row;
 wire [15:0]      wb_fmb_wr_x;
+wire             fmb_we;                // stack port B write data (m_fmb_req)
+wire [LANES*16-1:0] fmb_wdata;
+wire [LANES-1:0] fmb_wmask;
 wire             upd_wgt_rd_en, upd_bias_rd_en;
 wire [WAW-1:0]   upd_wgt_rd_addr;
 wire [BAW-1:0]   upd_bias_rd_addr;
@@ -257,10 +258,12 @@ assign wgt_rd_addr = is_update ? upd_wgt_rd_addr : mac_wgt_rd_addr;
 assign bias_rd_en = is_update ? upd_bias_rd_en : gen_bias_en;
 assign bias_rd_addr = is_update ? upd_bias_rd_addr : gen_bias_addr;
 // stack port B: dY read in WGRAD, else the result write
-assign fmb_en = is_wgrad ? mac_fmb_rd_en : wb_fmb_wr_en;
-assign fmb_row = is_wgrad ? mac_fmb_rd_row : wb_fmb_wr_row;
-assign fmb_x = $signed({{(XW-16){1'b0}}, is_wgrad ? mac_fmb_rd_x : wb_fmb_wr_x});
-assign fmb_s2 = is_bwd && s2;
+wire fmb_en = is_wgrad ? mac_fmb_rd_en : wb_fmb_wr_en;
+wire [FM_AW-1:0] fmb_row = is_wgrad ? mac_fmb_rd_row : wb_fmb_wr_row;
+wire signed [XW-1:0] fmb_x = $signed({{(XW-16){1'b0}}, is_wgrad ? mac_fmb_rd_x : wb_fmb_wr_x});
+wire fmb_s2 = is_bwd && s2;
+assign m_fma_req = {fma_en, fma_s2, fma_row, fma_x};
+assign m_fmb_req = {fmb_en, fmb_we, fmb_s2, fmb_row, fmb_x, fmb_wdata, fmb_wmask};
 
 // ------------------------------------------------------------------------------ modules
 uc_ctrl #(

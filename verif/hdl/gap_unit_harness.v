@@ -59,15 +59,18 @@ module gap_unit_harness #
 
 localparam BANKS = 2 * LANES;
 localparam FM_AW = $clog2(FM_DEPTH);
-localparam XW = 20;
+
+// XW and the stack request widths
+`include "accel_defs.vh"
 
 wire host = !busy;
 
-wire fma_en, fma_s2, fmb_en, fmb_we, fmb_s2;
-wire [FM_AW-1:0] fma_row, fmb_row;
-wire signed [XW-1:0] fma_x, fmb_x;
-wire [LANES*16-1:0] fma_rdata, fmb_rdata, fmb_wdata;
-wire [LANES-1:0] fmb_wmask;
+// stack ports: request buses (FMA_REQ, FMB_REQ of accel_defs.vh) and read data
+/* verilator coverage_off */
+wire [FMA_REQ_W-1:0] fma_req;
+wire [FMB_REQ_W-1:0] fmb_req;
+/* verilator coverage_on */
+wire [LANES*16-1:0] fma_rdata, fmb_rdata;
 
 gap_unit #(
     .LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)
@@ -78,20 +81,17 @@ gap_unit #(
     .s_cmd_x_base(s_cmd_x_base), .s_cmd_y_base(s_cmd_y_base),
     .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
     .m_rsp_cycles(m_rsp_cycles), .busy(busy),
-    .fma_en(fma_en), .fma_row(fma_row), .fma_x(fma_x), .fma_s2(fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(fmb_en), .fmb_we(fmb_we), .fmb_row(fmb_row), .fmb_x(fmb_x), .fmb_s2(fmb_s2),
-    .fmb_wdata(fmb_wdata), .fmb_wmask(fmb_wmask), .fmb_rdata(fmb_rdata)
+    .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata)
 );
 
 fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack (
     .clk(clk),
-    .a_en(fma_en), .a_row(fma_row), .a_x(fma_x), .a_s2(fma_s2), .a_rdata(fma_rdata),
-    .b_en(fmb_en), .b_we(fmb_we), .b_row(fmb_row), .b_x(fmb_x), .b_s2(fmb_s2),
-    .b_wdata(fmb_wdata), .b_wmask(fmb_wmask), .b_rdata(fmb_rdata),
+    .a_req(fma_req), .a_rdata(fma_rdata), .b_req(fmb_req), .b_rdata(fmb_rdata),
     .h_en(host), .h_we(host && hst_we), .h_addr(hst_addr[FM_AW-1:0]),
     .h_wdata(hst_wdata), .h_rdata(hst_rdata)
 );
 
+`undef ACCEL_DEFS_VH
 endmodule
 
 `resetall

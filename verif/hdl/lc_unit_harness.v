@@ -74,15 +74,18 @@ localparam HST_W = (BANKS * 16 > 32) ? BANKS * 16 : 32;
 localparam FM_AW = $clog2(FM_DEPTH);
 localparam WAW = $clog2(WDEPTH);
 localparam BAW = $clog2(BDEPTH);
-localparam XW = 20;
+
+// XW and the stack request widths
+`include "accel_defs.vh"
 // mem_core's host port word (at least 64 bits)
 localparam CORE_W = (BANKS * 16 > 64) ? BANKS * 16 : 64;
 
-wire fma_en, fma_s2, fmb_en, fmb_we, fmb_s2;
-wire [FM_AW-1:0] fma_row, fmb_row;
-wire signed [XW-1:0] fma_x, fmb_x;
-wire [LANES*16-1:0] fma_rdata, fmb_rdata, fmb_wdata;
-wire [LANES-1:0] fmb_wmask;
+// stack ports: request buses (FMA_REQ, FMB_REQ of accel_defs.vh) and read data
+/* verilator coverage_off */
+wire [FMA_REQ_W-1:0] fma_req;
+wire [FMB_REQ_W-1:0] fmb_req;
+/* verilator coverage_on */
+wire [LANES*16-1:0] fma_rdata, fmb_rdata;
 
 wire wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en, bias_rd_en, bias_wr_en, bgrad_rd_en, bgrad_wr_en;
 wire [WAW-1:0] wgt_rd_addr, wgt_wr_addr, grad_rd_addr, grad_wr_addr;
@@ -103,9 +106,7 @@ lc_unit #(
     .s_cmd_lr_shift_b(s_cmd_lr_shift_b),
     .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
     .m_rsp_cycles(m_rsp_cycles), .busy(busy),
-    .fma_en(fma_en), .fma_row(fma_row), .fma_x(fma_x), .fma_s2(fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(fmb_en), .fmb_we(fmb_we), .fmb_row(fmb_row), .fmb_x(fmb_x), .fmb_s2(fmb_s2),
-    .fmb_wdata(fmb_wdata), .fmb_wmask(fmb_wmask), .fmb_rdata(fmb_rdata),
+    .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
     .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(grad_rd_data),
@@ -145,9 +146,7 @@ mem_core #(
     .clk(clk),
     .host(!busy), .hp_sel(core_sel), .hp_addr(hst_addr), .hp_we(hst_we),
     .hp_wdata({{(CORE_W-HST_W){1'b0}}, hst_wdata}), .hp_rdata(core_rdata),
-    .fma_en(fma_en), .fma_row(fma_row), .fma_x(fma_x), .fma_s2(fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(fmb_en), .fmb_we(fmb_we), .fmb_row(fmb_row), .fmb_x(fmb_x), .fmb_s2(fmb_s2),
-    .fmb_wdata(fmb_wdata), .fmb_wmask(fmb_wmask), .fmb_rdata(fmb_rdata),
+    .fma_req(fma_req), .fma_rdata(fma_rdata), .fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
     .fidx_rd_en(1'b0), .fidx_rd_addr({WAW{1'b0}}), .fidx_rd_data(fidx_rd_data),
@@ -163,6 +162,7 @@ mem_core #(
 
 assign hst_rdata = core_rdata[HST_W-1:0];
 
+`undef ACCEL_DEFS_VH
 endmodule
 
 `resetall

@@ -82,26 +82,19 @@ module uc_unit_harness #
     output wire [HST_W-1:0]         hst_rdata
 );
 
-localparam BANKS = 2 * LANES;
-localparam HST_W = (BANKS * 16 > 64) ? BANKS * 16 : 64;
-localparam FM_AW = $clog2(FM_DEPTH);
-localparam WAW = $clog2(WDEPTH);
-localparam PAW = $clog2(PDEPTH);
-localparam BAW = $clog2(BDEPTH);
-localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
-localparam C_W = (CMAX > 1) ? $clog2(CMAX) : 1;
-localparam N_W = (NMAX > 1) ? $clog2(NMAX) : 1;
-localparam FIDX_W = 2 * K_W + C_W;
-localparam BIDX_W = 2 * K_W + N_W + WAW;
-localparam PTR_W = 2 * WAW + 1;
-localparam XW = 20;
+// memory word and address widths
+`include "mem_defs.vh"
+
+// XW and the stack request widths
+`include "accel_defs.vh"
 
 // unit <-> memories
-wire fma_en, fma_s2, fmb_en, fmb_we, fmb_s2;
-wire [FM_AW-1:0] fma_row, fmb_row;
-wire signed [XW-1:0] fma_x, fmb_x;
-wire [LANES*16-1:0] fma_rdata, fmb_rdata, fmb_wdata;
-wire [LANES-1:0] fmb_wmask;
+// stack ports: request buses (FMA_REQ, FMB_REQ of accel_defs.vh) and read data
+/* verilator coverage_off */
+wire [FMA_REQ_W-1:0] fma_req;
+wire [FMB_REQ_W-1:0] fmb_req;
+/* verilator coverage_on */
+wire [LANES*16-1:0] fma_rdata, fmb_rdata;
 
 wire wgt_rd_en, wgt_wr_en, fidx_rd_en, bidx_rd_en, ptr_rd_en, grad_rd_en, grad_wr_en;
 wire bias_rd_en, bias_wr_en, bgrad_rd_en, bgrad_wr_en;
@@ -130,9 +123,7 @@ uc_unit #(
     .s_cmd_lr_shift_b(s_cmd_lr_shift_b),
     .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
     .m_rsp_cycles(m_rsp_cycles), .busy(busy),
-    .fma_en(fma_en), .fma_row(fma_row), .fma_x(fma_x), .fma_s2(fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(fmb_en), .fmb_we(fmb_we), .fmb_row(fmb_row), .fmb_x(fmb_x), .fmb_s2(fmb_s2),
-    .fmb_wdata(fmb_wdata), .fmb_wmask(fmb_wmask), .fmb_rdata(fmb_rdata),
+    .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
     .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
@@ -154,9 +145,7 @@ mem_core #(
     .clk(clk),
     .host(!busy), .hp_sel({1'b0, hst_sel}), .hp_addr(hst_addr), .hp_we(hst_we),
     .hp_wdata(hst_wdata), .hp_rdata(hst_rdata),
-    .fma_en(fma_en), .fma_row(fma_row), .fma_x(fma_x), .fma_s2(fma_s2), .fma_rdata(fma_rdata),
-    .fmb_en(fmb_en), .fmb_we(fmb_we), .fmb_row(fmb_row), .fmb_x(fmb_x), .fmb_s2(fmb_s2),
-    .fmb_wdata(fmb_wdata), .fmb_wmask(fmb_wmask), .fmb_rdata(fmb_rdata),
+    .fma_req(fma_req), .fma_rdata(fma_rdata), .fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
     .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
@@ -170,6 +159,8 @@ mem_core #(
     .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
 );
 
+`undef ACCEL_DEFS_VH
+`undef MEM_DEFS_VH
 endmodule
 
 `resetall
