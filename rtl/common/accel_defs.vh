@@ -19,7 +19,7 @@
  * without it the next module would find the guard set, get none of these definitions and fail
  * to compile (a loud error, never a silent one).
  *
- * Build flows pass this directory as an include path (verif/blocks.py INCLUDE_DIRS).
+ * Build flows pass this directory as an include path (flow/blocks.py INCLUDE_DIRS).
  */
 
 `ifndef ACCEL_DEFS_VH

@@ -12,7 +12,7 @@
  * A reset (rst) ends an offer: valid may drop in or after a reset cycle, as AXI allows.
  *
  * The assertions exist only when ACCEL_ASSERTS is defined (Verilator builds: +define+ACCEL_ASSERTS
- * --assert, verif/runner.py); otherwise the module is empty and costs nothing (Icarus, synthesis).
+ * --assert, flow/runner.py); otherwise the module is empty and costs nothing (Icarus, synthesis).
  * A failure prints "%Error: ... Assertion failed in <instance>: stream_assert: <rule>: ..." and
  * stops the simulation (Verilator).
  *
