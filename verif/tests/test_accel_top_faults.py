@@ -528,19 +528,35 @@ async def registers_match_the_rdl(dut):
         pulses = ctrl.mask("WO")
         for v in (0xFFFF_FFFF & ~pulses, 0x5555_5555 & ~pulses, rnd.getrandbits(32) & ~pulses):
             await wr(ctrl, v, rnd.randrange(16))
-        for f in ctrl.fields:           # a pulse bit without the strobe of its byte
-            await wr(ctrl, 0xFFFF_FFFF, 0xF & ~(1 << (f.lsb // 8)))
+        for f in ctrl.fields:           # one pulse bit, without the strobe of its byte
+            for strb in (0, 0xF & ~(1 << (f.lsb // 8))):
+                await wr(ctrl, f.mask, strb)
         await ClockCycles(dut.clk, 20)
         await check_all(f"after {ctrl.name} writes without a pulse")
     ctrl = rdl.REGS["CTRL"]
-    await wr(ctrl, rdl.CTRL_START_MASK)
+    status = rdl.REGS["STATUS"]
+    start_f, soft_f = (next(f for f in ctrl.fields if f.name == n) for n in ("START", "SOFT_RESET"))
+    await wr(ctrl, start_f.mask)
     err, _ = await tb.wait_done(2000, poll=4)
     assert err == 0
     assert await rd(ctrl) == 0, "CTRL reads back after START"
-    await wr(ctrl, rdl.CTRL_SOFT_RESET_MASK)
-    await ClockCycles(dut.clk, 10)
+    # SOFT_RESET: stops a running program (quietly), not without its byte's strobe
+    loop = Program()
+    loop.loop(0xFFFF_FFFF); loop.load(Mem.WGT, 0, 4, tb.put(bytes(16))); loop.endloop(); loop.end()
+    await wr(rdl.REGS["PROG_ADDR"], tb.put(loop.to_bytes()))
+    await wr(rdl.REGS["PROG_LEN"], len(loop))
+    await wr(ctrl, start_f.mask)
+    await ClockCycles(dut.clk, 100)
+    for strb in (0, 0xF & ~(1 << (soft_f.lsb // 8))):
+        await wr(ctrl, soft_f.mask, strb)
+    await ClockCycles(dut.clk, 100)
+    assert await rd(status) == rdl.STATUS_BUSY_MASK, "SOFT_RESET without its byte's strobe stopped the run"
+    await wr(ctrl, soft_f.mask)
+    await ClockCycles(dut.clk, 100)
+    assert await rd(status) == 0, "SOFT_RESET did not stop the run quietly"
     assert await rd(ctrl) == 0, "CTRL reads back after SOFT_RESET"
-    assert not (await rd(rdl.REGS["STATUS"])) & rdl.STATUS_BUSY_MASK, "busy after a soft reset when idle"
+    for name in ("PROG_ADDR", "PROG_LEN"):
+        await wr(rdl.REGS[name], model[name])
 
     # 6. W1C fields: set by a run (DONE by any, ERROR by a failing one), cleared by a 1 alone
     w1c = rdl.REGS["IRQ_STATUS"]
