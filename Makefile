@@ -51,7 +51,7 @@ SIM_ARGS = --block $(BLOCK) --sim $(SIM) \
 	$(if $(filter 1 yes true,$(WAVES)),--waves) $(if $(TESTCASE),--testcase $(TESTCASE)) \
 	$(if $(filter 1 yes true,$(COVERAGE)),--coverage)
 
-.PHONY: help sysdeps venv sim lint test regress cov demo bench synth clean distclean
+.PHONY: help sysdeps venv sim lint test regress cov demo bench synth regs clean distclean
 
 help:
 	@echo "targets:"
@@ -75,6 +75,8 @@ help:
 	@echo "                calibrated cycle model of VGG16/AlexNet/MobileNetV1, lane balance, summary"
 	@echo "  make synth [QUICK=1] [SYNTH_BLOCKS=..] [SYNTH_LANES=..]   Yosys synth_xilinx -family xcup"
 	@echo "                per block and the top, LANES=1,8,32 -> build/bench/synth.md/json"
+	@echo "  make regs     regenerate the register map's docs/registers_map.md, sw/accel_regs.h and"
+	@echo "                sparsetrain/regs.py from rtl/top/regs.rdl (SystemRDL, PeakRDL)"
 	@echo "  make venv     create .venv (every target does this on demand)"
 	@echo "  make sysdeps  check/install Debian iverilog, verilator, lcov"
 	@echo "  make clean    remove build/;  make distclean also removes .venv"
@@ -85,7 +87,7 @@ sysdeps:
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e '.[regs]'
 	@touch $@
 
 venv: $(STAMP)
@@ -114,6 +116,10 @@ cov: $(STAMP) sysdeps
 	$(if $(call yes,$(MERGE_ONLY)),,$(MAKE) --no-print-directory regress SIM=$(or $(REGRESS_SIM),verilator) COV=1 || rc=1;) \
 	$(PY) -m flow.cov $(COV_ARGS) || rc=1; \
 	exit $$rc
+
+# the register map: one SystemRDL source, everything else generated (make test fails when stale)
+regs: $(STAMP)
+	$(PY) -m flow.regs
 
 demo: $(STAMP) sysdeps
 	SIM=$(SIM) $(PY) -m demo

@@ -11,6 +11,8 @@ import struct
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+# register offsets: generated from rtl/top/regs.rdl (sparsetrain/regs.py, `make regs`)
+from sparsetrain.regs import Reg  # noqa: F401  (re-exported: sparsetrain.program.Reg)
 from sparsetrain.uc import UcCommand
 
 DESC_WORDS = 16
@@ -188,26 +190,6 @@ def encode(op: int, **values) -> list[int]:
                              f"({f.width} bits, docs/program.md)")
         words[f.word] |= iv << f.lsb
     return words
-
-
-# register offsets (docs/registers.md)
-class Reg(IntEnum):
-    ID = 0x00
-    CTRL = 0x04
-    STATUS = 0x08
-    ERR = 0x0C
-    PROG_ADDR = 0x10
-    PROG_LEN = 0x14
-    IRQ_EN = 0x18
-    IRQ_STATUS = 0x1C
-    CNT_TOTAL = 0x20
-    CNT_UC = 0x24
-    CNT_POOL = 0x28
-    CNT_LC = 0x2C
-    CNT_DMA = 0x30
-    N_CORRECT = 0x34
-    LOSS_SUM = 0x38
-    WATCHDOG = 0x3C
 
 
 def beats_of(width_bits: int) -> int:
