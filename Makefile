@@ -85,7 +85,7 @@ sysdeps:
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e '.[onnx]'
 	@touch $@
 
 venv: $(STAMP)
