@@ -92,3 +92,27 @@ def describe(r: dict) -> str:
         s += (f"; the {r['n'] - r['agree']} others have a top-2 logit margin < {MARGIN:.4f} (Q8 requantization)"
               if not r["beyond_margin"] else f"; {r['beyond_margin']} differ beyond the Q8 margin {MARGIN:.4f}")
     return s
+
+
+def write_example(path: str, seed: int = 1, epochs: int = 10, sparsity: float = 0.85) -> str:
+    """An example user model: the demo CNN pre-trained on the digits in float (``epochs``), its
+    second conv pruned to ``sparsity`` (threshold rule), saved as ONNX at ``path``."""
+    from demo.data import load_digits_data
+    from demo.run import make_net
+    from sparsetrain.float_train import accuracy_float, train_float
+    from sparsetrain.onnx_io import export_onnx
+    from sparsetrain.sparse import prune
+    ds = load_digits_data(seed)
+    net = make_net(ds.x_train.shape[1:], ds.classes)
+    p, _ = train_float(net, net.init_float(np.random.default_rng(seed)), ds.x_train, ds.y_train, epochs, 32,
+                       0.05, 0.9, np.random.default_rng(seed + 1))
+    first = min(i for i, layer in enumerate(net.layers) if isinstance(layer, Conv))
+    p = [pp if pp is None or i == first or not isinstance(net.layers[i], Conv) else (prune(pp[0], sparsity), pp[1])
+         for i, pp in enumerate(p)]
+    export_onnx(net, p, path)
+    return f"{path}: {len(net.layers)} layers, float test accuracy {accuracy_float(net, p, ds.x_test, ds.y_test):.1%}"
+
+
+if __name__ == "__main__":     # python -m demo.onnx_model example.onnx: a pruned digits CNN to try MODEL= with
+    import sys
+    print(write_example(sys.argv[1] if len(sys.argv) > 1 else "build/demo/example.onnx"))

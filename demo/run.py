@@ -16,6 +16,10 @@
    step timed alone on the RTL). build/demo/results.{md,json}, accuracy_loss.png,
    cycles_per_layer.png.
 
+MODEL=<file.onnx> (demo/onnx_model.py): the imported network replaces the built-in one in
+step 2 (no pre-training; its zeros are the mask, DEMO_SPARSITY prunes further only when given);
+after step 4 the fine-tuned network goes to build/demo/finetuned.onnx, checked with onnxruntime.
+
 Knobs (environment): demo/knobs.py and the README. Exit status: 0 when the RTL and the model
 agree, 1 when they do not, 2 on a bad knob or data file. The package: knobs, data, report, this
 module (the flow above, the network, the simulator in a background thread) and tb (the cocotb

@@ -341,3 +341,15 @@ def test_demo_model_errors(tmp_path, monkeypatch, capsys, case):
     assert err.startswith(f"demo: MODEL={path}: ") and err.count("\n") == 1, err
     assert {"missing": "no such file", "garbage": "not an ONNX model", "classes": "10",
             "unsupported": "'relu0' (Sigmoid): unsupported op"}[case] in err, err
+
+
+def test_example_onnx_writer(tmp_path):
+    """python -m demo.onnx_model: the example MODEL file imports, second conv 85% zeros, first dense."""
+    pytest.importorskip("onnx")
+    from demo.onnx_model import write_example
+    from sparsetrain.onnx_io import import_onnx
+    path = tmp_path / "ex.onnx"
+    assert "float test accuracy" in write_example(str(path), epochs=2)
+    net, p = import_onnx(path)
+    assert net == run.make_net((1, 8, 8), 10)
+    assert abs((p[2][0] == 0).mean() - 0.85) < 0.01 and not (p[0][0] == 0).any()
