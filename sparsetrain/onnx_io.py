@@ -135,8 +135,9 @@ def import_onnx(path_or_model, sparsity: float | None = None, rule: str = "thres
     onnx, numpy_helper = _onnx()
     model = _load(path_or_model)
     g = model.graph
-    inits = {t.name: numpy_helper.to_array(t).astype(np.float64) if t.data_type in (1, 10, 11)
-             else numpy_helper.to_array(t) for t in g.initializer}
+    def arr(t):         # float tensors as float64 (exact), integer ones (Reshape targets) as they are
+        return numpy_helper.to_array(t).astype(np.float64) if t.data_type in (1, 10, 11) else numpy_helper.to_array(t)
+    inits = {t.name: arr(t) for t in g.initializer}
     x_name, in_shape = _input_shape(g, inits)
     layers, params = [], []
     cur, shape, flat = x_name, in_shape, False
@@ -154,7 +155,7 @@ def import_onnx(path_or_model, sparsity: float | None = None, rule: str = "thres
         if op == "Constant":
             if "value" not in a:
                 _fail(node, "only a tensor 'value' Constant is supported")
-            inits[node.output[0]] = numpy_helper.to_array(a["value"])
+            inits[node.output[0]] = arr(node.attribute[[x.name for x in node.attribute].index("value")].t)
             i += 1
             continue
         if node.domain not in ("", "ai.onnx"):

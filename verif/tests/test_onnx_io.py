@@ -332,3 +332,15 @@ def test_quantized_round_trip_check_can_fail():
     deq[-1] = (deq[-1][0] * -1, deq[-1][1])
     pred_bad = run_ort(export_onnx(net, deq), quantize(x, A_FRAC) / 2 ** A_FRAC).argmax(1)
     assert (pred_bad != pred_int).mean() > 0.05
+
+
+def test_constant_nodes_as_weights():
+    """Weights given by Constant nodes (some exporters) import like initializers."""
+    g = G((1, 6, 6)).conv(3).relu().gap().flatten().gemm(2)
+    m = g.model()
+    w = m.graph.initializer[0]
+    const = helper.make_node("Constant", [], [w.name], name="wconst", value=w)
+    m.graph.node.insert(0, const)
+    del m.graph.initializer[0]
+    net, params = check_against_ort(m)
+    assert params[0][0].dtype == np.float64 and params[0][0].shape == (3, 1, 3, 3)
