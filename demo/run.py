@@ -379,7 +379,7 @@ def run(k: Knobs) -> int:
     res = {
         "network": net_name(net), "data_set": ds.name,
         "train_images": len(ds.y_train), "test_images": len(ds.y_test),
-        "pruning": k.pruning, "sparse_ratio_pruned_convs": round(sp["pruned_convs"], 4),
+        "pruning": k.pruning if not k.model or k.sparsity_given else "the model's zeros (MODEL)", "sparse_ratio_pruned_convs": round(sp["pruned_convs"], 4),
         "sparse_ratio_all_weights": round(sp["all_weights"], 4),
         "pretrain_epochs": pe, "pretrain_seconds": round(t_pre, 1),
         "acc_dense_float": acc_dense, "acc_dense_quantized": acc_qdense, "acc_pruned_before_ft": acc_pruned,
