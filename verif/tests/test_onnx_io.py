@@ -344,3 +344,24 @@ def test_constant_nodes_as_weights():
     del m.graph.initializer[0]
     net, params = check_against_ort(m)
     assert params[0][0].dtype == np.float64 and params[0][0].shape == (3, 1, 3, 3)
+
+
+def test_onnx_chip_onnx_zero_lr_round_trip():
+    """ONNX -> chip integers -> a training step with learning rate 0 on the bit-exact model ->
+    ONNX gives the same float network within the documented quantization: weights within half a
+    Q12 step (2^-13), biases within half a Q20 step, exact zeros kept (and nothing else zero
+    except weights below 2^-13, which Q12 rounds to 0)."""
+    from verif.models.network import train_step_model
+    m = G((1, 8, 8)).conv(6, zeros=0.5).bn().relu().pool().conv(8, zeros=0.8).relu().gap().flatten().gemm(10).model()
+    net, p_in = import_onnx(m)
+    q = quantize_params(net, p_in, 0.0)
+    x = RNG.random((4, 1, 8, 8))
+    q_after = train_step_model(net, q, quantize(x, A_FRAC), np.arange(4), 0.0).params
+    net2, p_out = import_onnx(export_onnx(net, dequantize_params(net, q_after)))
+    assert net2 == net
+    for a, b in zip(p_in, p_out):
+        if a is None:
+            continue
+        assert np.abs(a[0] - b[0]).max() <= 2.0 ** -13 and np.abs(a[1] - b[1]).max() <= 2.0 ** -21
+        assert np.all(b[0][a[0] == 0] == 0)
+        assert np.all((b[0] == 0) <= ((a[0] == 0) | (np.abs(a[0]) <= 2.0 ** -13)))
