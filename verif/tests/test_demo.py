@@ -267,10 +267,10 @@ def test_command_tags_match_build_program():
 
 
 # ------------------------------------------------------------------- MODEL=<file.onnx>
-def _tiny_onnx(path, classes=10, shape=(1, 8, 8)):
+def _tiny_onnx(path, classes=10, shape=(1, 8, 8), k=3):
     """A small pruned CNN as an ONNX file (export_onnx of a random net, 60% zeros in conv2)."""
     from sparsetrain.onnx_io import export_onnx
-    net = Net(shape, [Conv(4), MaxPool(), Conv(8), Gap(), Linear(classes)])
+    net = Net(shape, [Conv(4), MaxPool(), Conv(8, k=k, pad=k // 2), Gap(), Linear(classes)])
     rng = np.random.default_rng(4)
     p = net.init_float(rng)
     p[2] = (p[2][0] * (rng.random(p[2][0].shape) > 0.6), p[2][1])
@@ -317,7 +317,7 @@ def test_demo_model_end_to_end_sim_none(tmp_path, monkeypatch, capsys):
     assert abs(res["sparse_ratio_pruned_convs"] - 0.6) < 0.05      # no further pruning by default
 
 
-@pytest.mark.parametrize("case", ["missing", "garbage", "classes", "unsupported"])
+@pytest.mark.parametrize("case", ["missing", "garbage", "classes", "shape", "too_big", "unsupported"])
 def test_demo_model_errors(tmp_path, monkeypatch, capsys, case):
     pytest.importorskip("onnx")
     path = tmp_path / "m.onnx"
@@ -325,6 +325,10 @@ def test_demo_model_errors(tmp_path, monkeypatch, capsys, case):
         path.write_bytes(b"\x00junk")
     elif case == "classes":
         _tiny_onnx(path, classes=3)
+    elif case == "shape":
+        _tiny_onnx(path, shape=(3, 8, 8))
+    elif case == "too_big":
+        _tiny_onnx(path, k=9)                          # KMAX of the demo's parameter set is 7
     elif case == "unsupported":
         import onnx
         _tiny_onnx(path)
@@ -339,7 +343,8 @@ def test_demo_model_errors(tmp_path, monkeypatch, capsys, case):
     assert run.main() == 2
     err = capsys.readouterr().err
     assert err.startswith(f"demo: MODEL={path}: ") and err.count("\n") == 1, err
-    assert {"missing": "no such file", "garbage": "not an ONNX model", "classes": "10",
+    assert {"missing": "no such file", "garbage": "not an ONNX model", "classes": "the model has 3 classes, the data 10",
+            "shape": "the model takes 3x8x8 images, the data has 1x8x8", "too_big": "does not fit the accelerator",
             "unsupported": "'relu0' (Sigmoid): unsupported op"}[case] in err, err
 
 
