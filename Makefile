@@ -87,7 +87,7 @@ sysdeps:
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[regs]'
+	$(PY) -m pip install -q -e '.[regs,onnx]'
 	@touch $@
 
 venv: $(STAMP)

@@ -32,6 +32,8 @@ KNOBS = {
     "DATA": ("", str, None, None, "<file.npz> with x (N,H,W), (N,C,H,W) or (N,H,W,C) and y (N,) labels 0..K-1"),
     "DATA_LAYOUT": ("", str, None, None, "nchw | nhwc: how to read a 4-D DATA x whose shape is valid both ways "
                                          "(default: the only valid reading)"),
+    "MODEL": ("", str, None, None, "<file.onnx>: your CNN replaces the built-in one (no pre-training; "
+                                   "its zeros are the mask); the fine-tuned model goes to build/demo/finetuned.onnx"),
 }
 
 #: DATA_LAYOUT values -> the reading's name
@@ -74,9 +76,13 @@ class Knobs:
     sim: str
     data: str
     data_layout: str = ""     # "", "nchw" or "nhwc"
+    model: str = ""           # MODEL=<file.onnx>
+    sparsity_given: bool = False   # DEMO_SPARSITY set (MODEL: prune further only then)
 
 
 def read_knobs(env=None) -> Knobs:
+    env = os.environ if env is None else env
     return Knobs(*(knob(n, env) for n in ("DEMO_EPOCHS", "DEMO_IMAGES", "DEMO_SPARSITY", "DEMO_PRUNING",
                                           "DEMO_SEED", "DEMO_PRETRAIN_EPOCHS", "DEMO_LR", "DEMO_RTL_TEST",
-                                          "SIM", "DATA", "DATA_LAYOUT")))
+                                          "SIM", "DATA", "DATA_LAYOUT", "MODEL")),
+                 sparsity_given=env.get("DEMO_SPARSITY", "").strip() != "")

@@ -92,6 +92,11 @@ def write_results(res: dict) -> None:
                 lines.append(f"| {n} | {d:,} | {s:,} | {d / s:.2f}x |" if s else f"| {n} | {d:,} | {s:,} | - |")
             td, ts = sum(cl["dense"].values()), sum(cl["sparse"].values())
             lines.append(f"| total (compute) | {td:,} | {ts:,} | {td / ts:.2f}x |")
+    ox = res.get("onnx_export")
+    if ox:
+        lines += ["", f"- model: {res['model']} (imported ONNX; its zeros are the mask); fine-tuned model: {ox['path']}, "
+                      f"onnxruntime = integer model on {ox['agree']}/{ox['n']} test images"
+                      + (f" ({ox['beyond_margin']} beyond the Q8 margin)" if ox["beyond_margin"] else "")]
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
 
 

@@ -16,6 +16,10 @@
    step timed alone on the RTL). build/demo/results.{md,json}, accuracy_loss.png,
    cycles_per_layer.png.
 
+MODEL=<file.onnx> (demo/onnx_model.py): the imported network replaces the built-in one in
+step 2 (no pre-training; its zeros are the mask, DEMO_SPARSITY prunes further only when given);
+after step 4 the fine-tuned network goes to build/demo/finetuned.onnx, checked with onnxruntime.
+
 Knobs (environment): demo/knobs.py and the README. Exit status: 0 when the RTL and the model
 agree, 1 when they do not, 2 on a bad knob or data file. The package: knobs, data, report, this
 module (the flow above, the network, the simulator in a background thread) and tb (the cocotb
@@ -215,22 +219,27 @@ def follow_progress(sim: SimRun, progress: Path, total: int, t0: float) -> None:
 def run(k: Knobs) -> int:
     t_start = time.monotonic()
     ds = load_npz(k.data, k.seed, k.data_layout) if k.data else load_digits_data(k.seed)
-    net = make_net(ds.x_train.shape[1:], ds.classes)
+    imported = None
+    if k.model:       # the user's ONNX CNN replaces the built-in one (demo/onnx_model.py)
+        from demo.onnx_model import describe, export_and_check, load_model, prune_quantize_model
+        net, imported = load_model(k.model, ds.x_train.shape[1:], ds.classes)
+    else:
+        net = make_net(ds.x_train.shape[1:], ds.classes)
     # does the network fit the accelerator? (before any work)
     from sparsetrain.driver import check_fits, plan
     from sparsetrain.uc import UcParams
     p = UcParams.from_hdl(DEMO_PARAMS)
     rng = np.random.default_rng(k.seed)
-    init = net.init_float(rng)
+    init = imported or net.init_float(rng)
     try:
         check_fits(net, p)
         plan(net, quantize_params(net, init, 0.0), p)
     except ValueError as e:
-        raise KnobError(f"{ds.name}: the network {net_name(net)} does not fit the accelerator ({e})") from None
+        raise KnobError(f"{f'MODEL={k.model}' if k.model else ds.name}: the network {net_name(net)} does not fit the accelerator ({e})") from None
 
     OUT.mkdir(parents=True, exist_ok=True)
     for f in ("results.md", "results.json", "accuracy_loss.png", "cycles_per_layer.png", "progress.jsonl",
-              "rtl.pkl"):
+              "rtl.pkl", "finetuned.onnx"):
         (OUT / f).unlink(missing_ok=True)
     sim = None
     if k.sim != "none":
@@ -243,28 +252,33 @@ def run(k: Knobs) -> int:
         print(f"building accel_top for {k.sim} in the background ({sim.dir}/build.log)")
 
     print(f"data: {ds.name}: {len(ds.y_train)} train / {len(ds.y_test)} test images, {ds.classes} classes")
-    print(f"network: {net_name(net)}")
+    print(f"network: {net_name(net)}" + (f" (imported from {k.model})" if k.model else ""))
 
     # ---- 1. dense float pre-training
-    pe = k.pretrain_epochs
+    pe = 0 if k.model else k.pretrain_epochs
     if pe is None:
         work = len(ds.y_train) * int(np.prod(ds.x_train.shape[1:]))
         pe = int(max(2, min(40, round(40 * 1437 * 64 / work))))
     t0 = time.monotonic()
-    dense, _ = train_float(net, init, ds.x_train, ds.y_train, pe, 32, 0.05, 0.9, np.random.default_rng(k.seed + 1))
+    dense = imported or train_float(net, init, ds.x_train, ds.y_train, pe, 32, 0.05, 0.9,
+                                    np.random.default_rng(k.seed + 1))[0]
     t_pre = time.monotonic() - t0
     acc_dense = accuracy_float(net, dense, ds.x_test, ds.y_test)
-    print(f"pre-training: {pe} epochs dense in float NumPy, {t_pre:.1f} s: test accuracy {acc_dense:.2%}")
+    print(f"imported model (no pre-training): float test accuracy {acc_dense:.2%}" if k.model else
+          f"pre-training: {pe} epochs dense in float NumPy, {t_pre:.1f} s: test accuracy {acc_dense:.2%}")
 
-    # ---- 2. prune + quantize
-    q0, qdense = prune_quantize(net, dense, k.sparsity, k.pruning)
+    # ---- 2. prune + quantize (MODEL: its zeros are the mask; DEMO_SPARSITY prunes further if given)
+    q0, qdense = (prune_quantize_model(net, dense, k.sparsity if k.sparsity_given else None, k.pruning) if k.model
+                  else prune_quantize(net, dense, k.sparsity, k.pruning))
     sp = sparsity_of(q0)
     xq_test = quantize_images(ds.x_test)
     acc_qdense = accuracy_int(net, qdense, xq_test, ds.y_test)
     acc_pruned = accuracy_int(net, q0, xq_test, ds.y_test)
-    print(f"pruned ({k.pruning}) to {sp['pruned_convs']:.1%} of the pruned convs' weights "
-          f"({sp['all_weights']:.1%} of all weights; the first conv stays dense), quantized: "
-          f"test accuracy {acc_pruned:.2%} (quantized dense: {acc_qdense:.2%})")
+    how = (f"the model's zeros{f' + {k.pruning}' if k.sparsity_given else ''}: " if k.model else
+           f"pruned ({k.pruning}) to ")
+    print(f"{how}{sp['pruned_convs']:.1%} of the convs' weights after the first are zero "
+          f"({sp['all_weights']:.1%} of all weights; {'the first conv keeps its mask' if k.model else 'the first conv stays dense'}), "
+          f"quantized: test accuracy {acc_pruned:.2%} (quantized dense: {acc_qdense:.2%})")
 
     # ---- 3. the fine-tuning job: the same batches for the RTL, the model and float NumPy
     frng = np.random.default_rng(k.seed + 2)
@@ -357,10 +371,15 @@ def run(k: Knobs) -> int:
         rows.append(row)
 
     acc_final = model_epochs[-1]["test_acc"]
+    onnx_out = None
+    if k.model:     # the fine-tuned network (the model's = the RTL's when they agree) back to ONNX
+        onnx_out = export_and_check(net, model_epochs[-1]["q"], xq_test, infer_model(net, model_epochs[-1]["q"], xq_test),
+                                    OUT / "finetuned.onnx")
+        print(describe(onnx_out))
     res = {
         "network": net_name(net), "data_set": ds.name,
         "train_images": len(ds.y_train), "test_images": len(ds.y_test),
-        "pruning": k.pruning, "sparse_ratio_pruned_convs": round(sp["pruned_convs"], 4),
+        "pruning": k.pruning if not k.model or k.sparsity_given else "the model's zeros (MODEL)", "sparse_ratio_pruned_convs": round(sp["pruned_convs"], 4),
         "sparse_ratio_all_weights": round(sp["all_weights"], 4),
         "pretrain_epochs": pe, "pretrain_seconds": round(t_pre, 1),
         "acc_dense_float": acc_dense, "acc_dense_quantized": acc_qdense, "acc_pruned_before_ft": acc_pruned,
@@ -368,6 +387,7 @@ def run(k: Knobs) -> int:
         "ft_epochs": k.epochs, "ft_images_per_epoch": n_ft, "batch": batch, "lr": k.lr,
         "float_numpy_ft_seconds": round(t_float, 4), "sim": k.sim, "epochs": rows,
         "clock_mhz": CLOCK_HZ / 1e6, "rtl_matches_model": ok if rtl else None,
+        "model": k.model or None, "onnx_export": onnx_out,
     }
     if rtl:
         bs = rtl["batches"]
@@ -388,6 +408,9 @@ def run(k: Knobs) -> int:
     print()
     print((OUT / "results.md").read_text())
     print(f"written: {OUT}/results.md, results.json, accuracy_loss.png" + (", cycles_per_layer.png" if rtl else ""))
+    if onnx_out and onnx_out["beyond_margin"]:
+        print(f"FAIL: onnxruntime and the integer model disagree beyond the Q8 margin ({describe(onnx_out)})")
+        return 1
     if rtl is None:
         print("SIM=none: the model only; no RTL numbers")
         return 0

@@ -264,3 +264,97 @@ def test_command_tags_match_build_program():
     ops = [d[0] & 0xFF for d in prog_run.prog.descs]
     compute = [o for o in ops if o in (Op.UC, Op.MP, Op.GAP, Op.LC, Op.LOSS)]
     assert len(compute) == len(command_tags(net))
+
+
+# ------------------------------------------------------------------- MODEL=<file.onnx>
+def _tiny_onnx(path, classes=10, shape=(1, 8, 8), k=3):
+    """A small pruned CNN as an ONNX file (export_onnx of a random net, 60% zeros in conv2)."""
+    from sparsetrain.onnx_io import export_onnx
+    net = Net(shape, [Conv(4), MaxPool(), Conv(8, k=k, pad=k // 2), Gap(), Linear(classes)])
+    rng = np.random.default_rng(4)
+    p = net.init_float(rng)
+    p[2] = (p[2][0] * (rng.random(p[2][0].shape) > 0.6), p[2][1])
+    export_onnx(net, p, path)
+    return net
+
+
+def test_demo_model_end_to_end_sim_none(tmp_path, monkeypatch, capsys):
+    """make demo MODEL=tiny.onnx SIM=none: import, fine-tune on the model, finetuned.onnx written,
+    onnxruntime's test-split predictions checked against the integer model's."""
+    pytest.importorskip("onnxruntime")
+    from demo import report
+    from sparsetrain.onnx_io import import_onnx
+    path = tmp_path / "tiny.onnx"
+    net = _tiny_onnx(path)
+    out = tmp_path / "out"
+    monkeypatch.setattr(run, "OUT", out)
+    monkeypatch.setattr(report, "OUT", out)
+    for n in ("DATA", "DATA_LAYOUT", "DEMO_SPARSITY", "DEMO_PRETRAIN_EPOCHS"):
+        monkeypatch.delenv(n, raising=False)
+    monkeypatch.setenv("SIM", "none")
+    monkeypatch.setenv("MODEL", str(path))
+    monkeypatch.setenv("DEMO_IMAGES", "64")
+    monkeypatch.setenv("DEMO_EPOCHS", "1")
+    calls = []
+
+    def counting_train_float(*a, **kw):
+        calls.append(kw)
+        return train_float(*a, **kw)
+    monkeypatch.setattr(run, "train_float", counting_train_float)
+    assert run.main() == 0
+    assert len(calls) == 1 and "masks" in calls[0]        # only the float fine-tuning: no pre-training
+    text = capsys.readouterr().out
+    assert "imported from" in text and "ONNX export:" in text
+    import json
+    res = json.loads((out / "results.json").read_text())
+    ox = res["onnx_export"]
+    assert ox["n"] == res["test_images"] == 360 and ox["beyond_margin"] == 0 and ox["agree"] >= 0.95 * ox["n"]
+    net2, p2 = import_onnx(out / "finetuned.onnx")
+    _, p_in = import_onnx(path)
+    assert net2 == net
+    assert np.all(p2[2][0][p_in[2][0] == 0] == 0)                 # the model's zeros stayed the mask
+    assert not np.array_equal(p2[4][0], np.float32(p_in[4][0]))   # and it was fine-tuned
+    assert abs(res["sparse_ratio_pruned_convs"] - 0.6) < 0.05      # no further pruning by default
+
+
+@pytest.mark.parametrize("case", ["missing", "garbage", "classes", "shape", "too_big", "unsupported"])
+def test_demo_model_errors(tmp_path, monkeypatch, capsys, case):
+    pytest.importorskip("onnx")
+    path = tmp_path / "m.onnx"
+    if case == "garbage":
+        path.write_bytes(b"\x00junk")
+    elif case == "classes":
+        _tiny_onnx(path, classes=3)
+    elif case == "shape":
+        _tiny_onnx(path, shape=(3, 8, 8))
+    elif case == "too_big":
+        _tiny_onnx(path, k=9)                          # KMAX of the demo's parameter set is 7
+    elif case == "unsupported":
+        import onnx
+        _tiny_onnx(path)
+        m = onnx.load(str(path))
+        m.graph.node[1].op_type = "Sigmoid"            # the Relu after conv0
+        onnx.save(m, str(path))
+    monkeypatch.setattr(run, "OUT", tmp_path / "out")
+    for n in ("DATA", "DATA_LAYOUT"):
+        monkeypatch.delenv(n, raising=False)
+    monkeypatch.setenv("SIM", "none")
+    monkeypatch.setenv("MODEL", str(path))
+    assert run.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"demo: MODEL={path}: ") and err.count("\n") == 1, err
+    assert {"missing": "no such file", "garbage": "not an ONNX model", "classes": "the model has 3 classes, the data 10",
+            "shape": "the model takes 3x8x8 images, the data has 1x8x8", "too_big": "does not fit the accelerator",
+            "unsupported": "'relu0' (Sigmoid): unsupported op"}[case] in err, err
+
+
+def test_example_onnx_writer(tmp_path):
+    """python -m demo.onnx_model: the example MODEL file imports, second conv 85% zeros, first dense."""
+    pytest.importorskip("onnx")
+    from demo.onnx_model import write_example
+    from sparsetrain.onnx_io import import_onnx
+    path = tmp_path / "ex.onnx"
+    assert "float test accuracy" in write_example(str(path), epochs=2)
+    net, p = import_onnx(path)
+    assert net == run.make_net((1, 8, 8), 10)
+    assert abs((p[2][0] == 0).mean() - 0.85) < 0.01 and not (p[0][0] == 0).any()
