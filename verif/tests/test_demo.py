@@ -358,3 +358,33 @@ def test_example_onnx_writer(tmp_path):
     net, p = import_onnx(path)
     assert net == run.make_net((1, 8, 8), 10)
     assert abs((p[2][0] == 0).mean() - 0.85) < 0.01 and not (p[0][0] == 0).any()
+
+
+@pytest.mark.sim
+@pytest.mark.verilator
+def test_demo_model_on_the_rtl(tmp_path, monkeypatch, capsys):
+    """make demo MODEL=example.onnx on the RTL, small (1 epoch x 32 images, 16 test images also
+    classified by an inference program): a user's pruned ONNX CNN is imported, fine-tuned on
+    accel_top under Verilator bit for bit like the model, and comes back as ONNX whose
+    onnxruntime predictions agree with the integer model's on the test split."""
+    pytest.importorskip("onnxruntime")
+    import json
+    from demo import onnx_model, report
+    path = tmp_path / "example.onnx"
+    onnx_model.write_example(str(path), epochs=3)
+    out = tmp_path / "out"
+    monkeypatch.setattr(run, "OUT", out)
+    monkeypatch.setattr(report, "OUT", out)
+    for n in ("DATA", "DATA_LAYOUT", "DEMO_SPARSITY", "DEMO_PRETRAIN_EPOCHS"):
+        monkeypatch.delenv(n, raising=False)
+    monkeypatch.setenv("SIM", "verilator")
+    monkeypatch.setenv("MODEL", str(path))
+    monkeypatch.setenv("DEMO_IMAGES", "32")
+    monkeypatch.setenv("DEMO_EPOCHS", "1")
+    monkeypatch.setenv("DEMO_RTL_TEST", "16")
+    assert run.main() == 0, capsys.readouterr().out[-2000:]
+    res = json.loads((out / "results.json").read_text())
+    assert res["rtl_matches_model"] is True
+    ox = res["onnx_export"]
+    assert ox["n"] == res["test_images"] and ox["beyond_margin"] == 0
+    assert (out / "finetuned.onnx").is_file()
