@@ -167,6 +167,8 @@ BLOCKS["accel_top_faults"] = replace(BLOCKS["accel_top"], name="accel_top_faults
                                      test_module="verif.tests.test_accel_top_faults")
 BLOCKS["accel_top_fuzz"] = replace(BLOCKS["accel_top"], name="accel_top_fuzz", build_name="accel_top",
                                    test_module="verif.tests.test_accel_top_fuzz")
+BLOCKS["accel_top_regs"] = replace(BLOCKS["accel_top"], name="accel_top_regs", build_name="accel_top",
+                                   test_module="verif.tests.test_accel_top_regs")
 
 
 def get_block(name: str) -> Block:
