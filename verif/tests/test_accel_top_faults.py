@@ -19,7 +19,8 @@ import random
 import cocotb
 from cocotb.triggers import ClockCycles, RisingEdge
 
-from verif.common.top_tb import (HIGH_ALIAS, TB, ValidHoldWatch, axil_write_strb, seed_str,
+from verif.common.axi_monitor import AxiMonitor
+from verif.common.top_tb import (TB, axil_write_strb, seed_str,
                                  store_and_read)
 from sparsetrain.program import (DESC_WORDS, FIELDS, RSV_ERR, Err, Mem, Op, Program, Reg, encode,
                                  reserved_error, used_mask, used_words, words_to_bytes)
@@ -56,7 +57,7 @@ async def soft_reset_mid_axi_keeps_the_protocol(dut):
     no AXI VALID dropped or changed before READY."""
     tb = TB(dut)
     await tb.reset()
-    watch = ValidHoldWatch(dut)
+    watch = AxiMonitor(dut)
     rnd = random.Random(f"{seed_str()}-softreset")
     old = [0x100 + i for i in range(40)]
     new = [0x2000 + i for i in range(40)]
@@ -89,7 +90,7 @@ async def soft_reset_mid_axi_keeps_the_protocol(dut):
         changed = [k for k in range(0x10000) if after[k] != snap[k]
                    and not (0x6000 <= k < 0x60A0 or 0x7000 <= k < 0x7020 or k >= PROG_A)]
         assert not changed, f"delay {d}: host byte {changed[0]:#x} written outside A's and B's buffers"
-    watch.check()
+    watch.assert_clean(seed_str(), "soft resets")
 
 
 @cocotb.test()

@@ -12,14 +12,11 @@ from cocotb.triggers import ClockCycles
 
 from sparsetrain import regs as rdl
 from sparsetrain.program import Err, Mem, Program
+from verif.common.fuzz_run import bytemask
 from verif.common.top_tb import TB, axil_write_strb, seed_str
 
 
 # ---- the register map's description (rtl/top/regs.rdl, generated sparsetrain.regs) walked on the RTL
-
-
-def _bytemask(strb: int) -> int:
-    return sum(0xFF << (8 * i) for i in range(4) if strb >> i & 1)
 
 
 def _kind(reg: rdl.Register) -> str:
@@ -110,7 +107,7 @@ async def registers_match_the_rdl(dut):
             old, new = rnd.getrandbits(32), rnd.getrandbits(32)
             await wr(r, old)
             await wr(r, new, strb)
-            bm = _bytemask(strb)
+            bm = bytemask(strb)
             expected = ((old & ~bm) | (new & bm)) & m
             got = await rd(r)
             assert got == expected, (f"RW {r.name} WSTRB {strb:04b}: wrote {new:#010x} over "
