@@ -78,6 +78,7 @@ class Constraints:
     pruning: str | None = None
     depthwise: bool | None = None
     empty_filters: int | None = None
+    min_nnz: int = 0  # at least this many non-zero weights (a checker self-test needs one)
     saturate: bool | None = None
     cycle_budget: int = 6000
     background: bool = True
@@ -134,6 +135,8 @@ def _random_layer_once(rnd: _random.Random, p: UcParams, cons: Constraints) -> U
     sw = make_weights(rng, n, ci, k, sp, pruning, bits=wbits, depthwise=depthwise, empty_filters=empty)
     if sw.nnz * 1 > p.wdepth:
         raise ValueError("too many weights")
+    if sw.nnz < cons.min_nnz:
+        raise ValueError("too few weights")
     # requantization shift: about the accumulator's magnitude minus 12 bits, or ~0 to saturate
     terms = max(1, sw.nnz // max(1, n)) if mode != Mode.WGRAD else ho * wo
     mag = wbits + xbits + int(np.log2(terms) / 2)

@@ -79,7 +79,8 @@ async def reset_mid_command(dut, stall):
 @cocotb.test(**_timeout(4))
 async def checker_catches_wrong_expectation(dut):
     """The scoreboard, fed a deliberately wrong expectation, reports the first wrong element."""
-    items = [UcItem(f"wrong_{m.name}", cons=small_cons(mode=m, sparsity=0.3, empty_filters=0), wrong=True)
+    items = [UcItem(f"wrong_{m.name}", cons=small_cons(mode=m, sparsity=0.3, empty_filters=0, min_nnz=1),
+                    wrong=True)
              for m in Mode]
     sb = await run_items(UcUnit(), items, raise_in_check=False)
     assert len(sb.errors) == 4, f"wrong expectations went unnoticed: {sb.errors}"
