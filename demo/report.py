@@ -17,7 +17,8 @@ def net_name(net: Net) -> str:
     parts = []
     for i, l in enumerate(net.layers):
         if isinstance(l, Conv):
-            parts.append(f"conv{l.k}x{l.k}({net.in_shape_of(i)[0]}->{l.cout})")
+            kind = f"{'dw' if l.depthwise else ''}conv{l.k}x{l.k}{f'd{l.dilation}' if l.dilation != 1 else ''}"
+            parts.append(f"{kind}({net.in_shape_of(i)[0]}->{l.cout})")
         elif isinstance(l, MaxPool):
             parts.append("MP")
         elif isinstance(l, Gap):

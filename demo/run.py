@@ -75,12 +75,16 @@ def prune_quantize(net: Net, params: list, sparsity: float, rule: str):
     return q, dense
 
 
-def sparsity_of(q) -> dict:
+def sparsity_of(q, net: Net | None = None) -> dict:
+    """Zero fraction of the convs after the first and of all weights; with ``net`` a depth-wise
+    conv counts its ``C*K*K`` weights (not the block-diagonal kernel's ``C*C*K*K`` slots)."""
+    def slots(i):
+        return net.weight_slots(i) if net is not None else int(np.prod(q.convs[i].shape))
     pruned = [i for i in sorted(q.convs) if i != min(q.convs)]
     nnz = sum(q.convs[i].nnz for i in pruned)
-    tot = sum(int(np.prod(q.convs[i].shape)) for i in pruned)
+    tot = sum(slots(i) for i in pruned)
     all_nnz = sum(sw.nnz for sw in q.convs.values()) + sum(int(np.count_nonzero(w)) for w in q.lin_w.values())
-    all_tot = sum(int(np.prod(sw.shape)) for sw in q.convs.values()) + sum(w.size for w in q.lin_w.values())
+    all_tot = sum(slots(i) for i in q.convs) + sum(w.size for w in q.lin_w.values())
     return {"pruned_convs": 1 - nnz / tot if tot else 0.0, "all_weights": 1 - all_nnz / all_tot}
 
 
@@ -270,7 +274,7 @@ def run(k: Knobs) -> int:
     # ---- 2. prune + quantize (MODEL: its zeros are the mask; DEMO_SPARSITY prunes further if given)
     q0, qdense = (prune_quantize_model(net, dense, k.sparsity if k.sparsity_given else None, k.pruning) if k.model
                   else prune_quantize(net, dense, k.sparsity, k.pruning))
-    sp = sparsity_of(q0)
+    sp = sparsity_of(q0, net)
     xq_test = quantize_images(ds.x_test)
     acc_qdense = accuracy_int(net, qdense, xq_test, ds.y_test)
     acc_pruned = accuracy_int(net, q0, xq_test, ds.y_test)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sparsetrain.geometry import conv_out_size
-from sparsetrain.net import A_FRAC, G_FRAC, W_FRAC, Conv, Gap, Linear, MaxPool, Net, QParams, lr_factors
+from sparsetrain.net import A_FRAC, DIL_MAX, G_FRAC, W_FRAC, Conv, Gap, Linear, MaxPool, Net, QParams, lr_factors
 from sparsetrain.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
 from sparsetrain.uc import Mode, UcCommand, UcParams, map_to_words, to_s, words_to_map
 
@@ -60,7 +60,14 @@ class Layout:
 
 
 def plan(net: Net, q: QParams, p: UcParams) -> Layout:
-    """Place every tensor in the stack and every list in its memory."""
+    """Place every tensor in the stack and every list in its memory.
+
+    A conv takes ``nnz`` words of the weight (and gradient) memory and of the backward-index
+    memory, ``N + C`` pointers and ``N`` biases; a depth-wise conv's list is the block-diagonal
+    kernel's (:func:`sparsetrain.sparse.depthwise_dense`), so it takes its diagonal blocks'
+    ``nnz <= C*K*K`` words, and still ``C`` forward and ``C`` backward pointers (one entry per
+    channel, no more).
+    """
     st = Alloc("stack", p.fm_depth)
     wg = Alloc("weight memory", p.wdepth)
     bi = Alloc("backward-index memory", p.wdepth)
@@ -296,19 +303,27 @@ def _conv_cmd(mode, net: Net, q: QParams, lay: Layout, i: int, x_base: int, y_ba
     sw = q.convs[i]
     shift = layer.wgrad_shift if mode == Mode.WGRAD else W_FRAC
     return UcCommand(mode=int(mode), cin=c, cout=sw.shape[0], h=h, w=w, k=layer.k,
-                     stride=layer.stride, dil=1, pad=layer.pad, shift=shift,
+                     stride=layer.stride, dil=layer.dilation, pad=layer.pad, shift=shift,
                      relu=int(layer.relu and mode == Mode.FWD), bgrad=bgrad,
                      x_base=x_base, y_base=y_base, fptr_base=lay.fptr[i], bptr_base=lay.bptr[i],
                      bias_base=lay.bias[i])
 
 
 def check_fits(net: Net, p: UcParams) -> None:
-    """Raise ValueError naming the first limit the network breaks."""
+    """Raise ValueError naming the first limit the network breaks (UC command checks of
+    docs/uc_unit.md: K, C, N against KMAX, CMAX, NMAX; stride 1..2, dilation 1..4; pad at most
+    ``dilation * (K // 2)``; map sizes against HMAX, WMAX)."""
     for i, layer in enumerate(net.layers):
         c, h, w = net.in_shape_of(i)
         if isinstance(layer, Conv):
             if layer.k > p.kmax or c > p.cmax or layer.cout > p.nmax:
                 raise ValueError(f"layer {i}: conv {c}->{layer.cout} k{layer.k} beyond the parameters")
-            conv_out_size(h, layer.k, layer.stride, layer.pad, 1)
+            if not (1 <= layer.stride <= 2 and 1 <= layer.dilation <= DIL_MAX):
+                raise ValueError(f"layer {i}: conv stride {layer.stride} dilation {layer.dilation}: the UC unit "
+                                 f"takes stride 1..2, dilation 1..{DIL_MAX}")
+            if layer.pad > layer.dilation * (layer.k // 2):
+                raise ValueError(f"layer {i}: conv pad {layer.pad} above dilation*(k//2) = "
+                                 f"{layer.dilation * (layer.k // 2)} (the UC unit's limit)")
+            conv_out_size(h, layer.k, layer.stride, layer.pad, layer.dilation)
         if h > p.hmax or w > p.wmax:
             raise ValueError(f"layer {i}: map {h}x{w} beyond HMAX/WMAX")

@@ -1,6 +1,11 @@
 """Float NumPy training of a :class:`sparsetrain.net.Net` (the dense pre-training before pruning,
 and the float reference of a fine-tuning): batched forward/backward, softmax cross-entropy, SGD
 with momentum, masks that keep pruned weights at zero.
+
+Convolutions follow the Conv's stride, pad and dilation (tap ``(ky, kx)`` at input offset
+``(ky*dilation, kx*dilation)``, as ONNX Conv ``dilations``); a depth-wise conv's weights are the
+block-diagonal ``(C, C, K, K)`` kernel (:meth:`sparsetrain.net.Net.structure_mask`): anything off
+the diagonal blocks is ignored, gets no gradient and is zeroed by :func:`train_float`.
 """
 
 from __future__ import annotations
@@ -10,23 +15,27 @@ import numpy as np
 from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net
 
 
-def _conv_cols(x, k: int, stride: int, pad: int):
-    """``(B, C, H, W)`` -> im2col matrix ``(B*Ho*Wo, C*k*k)`` and ``(Ho, Wo)``."""
+def _conv_cols(x, k: int, stride: int, pad: int, dil: int = 1):
+    """``(B, C, H, W)`` -> im2col matrix ``(B*Ho*Wo, C*k*k)`` and ``(Ho, Wo)``; tap ``(ky, kx)``
+    of output ``(yo, xo)`` reads padded input ``(yo*stride + ky*dil, xo*stride + kx*dil)``."""
     b, c, h, w = x.shape
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    ho = (h + 2 * pad - k) // stride + 1
-    wo = (w + 2 * pad - k) // stride + 1
-    win = np.lib.stride_tricks.sliding_window_view(xp, (k, k), axis=(2, 3))[:, :, ::stride, ::stride][:, :, :ho, :wo]
+    span = dil * (k - 1) + 1
+    ho = (h + 2 * pad - span) // stride + 1
+    wo = (w + 2 * pad - span) // stride + 1
+    win = np.lib.stride_tricks.sliding_window_view(xp, (span, span), axis=(2, 3))[:, :, ::stride, ::stride][:, :, :ho, :wo]
+    win = win[..., ::dil, ::dil]
     return win.transpose(0, 2, 3, 1, 4, 5).reshape(b * ho * wo, c * k * k), (ho, wo)
 
 
-def _conv_col2im(dcols, x_shape, k: int, stride: int, pad: int, ho: int, wo: int):
+def _conv_col2im(dcols, x_shape, k: int, stride: int, pad: int, ho: int, wo: int, dil: int = 1):
     b, c, h, w = x_shape
     d = dcols.reshape(b, ho, wo, c, k, k)
     dxp = np.zeros((b, c, h + 2 * pad, w + 2 * pad))
     for ky in range(k):
         for kx in range(k):
-            dxp[:, :, ky:ky + stride * (ho - 1) + 1:stride, kx:kx + stride * (wo - 1) + 1:stride] += \
+            y0, x0 = ky * dil, kx * dil
+            dxp[:, :, y0:y0 + stride * (ho - 1) + 1:stride, x0:x0 + stride * (wo - 1) + 1:stride] += \
                 d[:, :, :, :, ky, kx].transpose(0, 3, 1, 2)
     return dxp[:, :, pad:pad + h, pad:pad + w]
 
@@ -35,10 +44,13 @@ def forward_float(net: Net, params: list, x):
     """Batched float forward ``(B, C, H, W)`` -> (logits ``(B, K)``, cache for :func:`backward_float`)."""
     cache = []
     a = np.asarray(x, dtype=np.float64)
-    for layer, p in zip(net.layers, params):
+    for i, (layer, p) in enumerate(zip(net.layers, params)):
         if isinstance(layer, Conv):
-            cols, (ho, wo) = _conv_cols(a, layer.k, layer.stride, layer.pad)
+            cols, (ho, wo) = _conv_cols(a, layer.k, layer.stride, layer.pad, layer.dilation)
             w, bias = p
+            m = net.structure_mask(i)
+            if m is not None:       # depth-wise: only the diagonal blocks are weights
+                w = w * m
             y = (cols @ w.reshape(w.shape[0], -1).T + bias).reshape(a.shape[0], ho, wo, -1).transpose(0, 3, 1, 2)
             if layer.relu:
                 y = np.maximum(y, 0)
@@ -90,9 +102,14 @@ def backward_float(net: Net, params: list, cache, dlogits) -> list:
                 dy = dy * (y > 0)
             ho, wo = y.shape[2], y.shape[3]
             dyf = dy.transpose(0, 2, 3, 1).reshape(-1, w.shape[0])
-            grads[i] = ((dyf.T @ cols).reshape(w.shape), dyf.sum(0))
+            dw = (dyf.T @ cols).reshape(w.shape)
+            m = net.structure_mask(i)
+            if m is not None:       # depth-wise: no gradient off the diagonal blocks (no weights there)
+                dw, w = dw * m, w * m
+            grads[i] = (dw, dyf.sum(0))
             if i > 0:
-                dy = _conv_col2im(dyf @ w.reshape(w.shape[0], -1), x_shape, layer.k, layer.stride, layer.pad, ho, wo)
+                dy = _conv_col2im(dyf @ w.reshape(w.shape[0], -1), x_shape, layer.k, layer.stride, layer.pad, ho, wo,
+                                  layer.dilation)
     return grads
 
 
@@ -126,6 +143,10 @@ def train_float(net: Net, params: list, x, y, epochs: int, batch: int = 32, lr: 
 def _train_float(net, params, x, y, epochs, batch, lr, momentum, rng, masks, order):
     rng = rng or np.random.default_rng(0)
     params = [None if p is None else (p[0].copy(), p[1].copy()) for p in params]
+    for i in range(len(net.layers)):      # depth-wise convs: nothing off the diagonal blocks
+        m = net.structure_mask(i) if isinstance(net.layers[i], Conv) else None
+        if m is not None:
+            params[i] = (params[i][0] * m, params[i][1])
     if masks is not None:
         params = [p if m is None else (p[0] * m, p[1]) for p, m in zip(params, masks)]
     vel = [None if p is None else (np.zeros_like(p[0]), np.zeros_like(p[1])) for p in params]

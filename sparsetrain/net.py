@@ -18,21 +18,57 @@ import numpy as np
 
 from sparsetrain.geometry import conv_out_size
 from sparsetrain.numerics import quantize
-from sparsetrain.sparse import encode_sparse, prune
+from sparsetrain.sparse import depthwise_dense, encode_sparse, prune
 
 A_FRAC = 8
 W_FRAC = 12
 G_FRAC = 12
 
+#: Largest dilation: the UC unit's command field (``s_cmd_dil``) takes 1..4 (docs/uc_unit.md).
+DIL_MAX = 4
+
 
 @dataclass
 class Conv:
+    """A convolution layer (+ optional ReLU) as the UC unit runs it.
+
+    ``cout``: output channels N; ``k``: square kernel K; ``stride`` 1 or 2; ``pad``: zero padding
+    on every side, >= 0 (the chip takes ``0 .. dilation * (k // 2)``: checked by
+    :func:`sparsetrain.driver.check_fits`); ``dilation``: 1..4
+    (:data:`DIL_MAX`, the UC command's ``dil`` field; the kernel spans ``dilation*(k-1)+1``
+    pixels); ``groups``: 1 (a full convolution) or the input channel count C with ``cout == C``
+    (depth-wise: output channel ``n`` sees only input channel ``n``; checked by :class:`Net`,
+    which knows C). A depth-wise kernel is kept everywhere as the block-diagonal dense
+    ``(C, C, K, K)`` kernel (:func:`sparsetrain.sparse.depthwise_dense`), so the chip stores it as
+    an ordinary sparse list holding only the diagonal blocks' non-zeros.
+    Raises ValueError (one line) for a value outside these ranges.
+    """
+
     cout: int
     k: int = 3
     stride: int = 1
     pad: int = 1
     relu: bool = True
     wgrad_shift: int = 4          # conv weight gradient kept in Q(A+G-wgrad_shift)
+    dilation: int = 1
+    groups: int = 1
+
+    def __post_init__(self):
+        def whole(name, v, lo, hi=None):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (hi is not None and v > hi):
+                rng = f"{lo}..{hi}" if hi is not None else f">= {lo}"
+                raise ValueError(f"Conv {name}={v!r}: must be an integer {rng}")
+        whole("cout", self.cout, 1)
+        whole("k", self.k, 1)
+        whole("stride", self.stride, 1, 2)
+        whole("dilation", self.dilation, 1, DIL_MAX)
+        whole("groups", self.groups, 1)
+        whole("pad", self.pad, 0)
+
+    @property
+    def depthwise(self) -> bool:
+        """True for a depth-wise conv (``groups`` = C = N > 1)."""
+        return self.groups > 1
 
 
 @dataclass
@@ -76,8 +112,11 @@ class Net:
         self.shapes = []
         for layer in self.layers:
             if isinstance(layer, Conv):
-                h = conv_out_size(h, layer.k, layer.stride, layer.pad, 1)
-                w = conv_out_size(w, layer.k, layer.stride, layer.pad, 1)
+                if layer.groups not in (1, c) or (layer.depthwise and layer.cout != c):
+                    raise ValueError(f"layer {len(self.shapes)}: Conv groups={layer.groups} with {c} input and "
+                                     f"{layer.cout} output channels: groups must be 1 or C == N (depth-wise)")
+                h = conv_out_size(h, layer.k, layer.stride, layer.pad, layer.dilation)
+                w = conv_out_size(w, layer.k, layer.stride, layer.pad, layer.dilation)
                 c = layer.cout
             elif isinstance(layer, MaxPool):
                 h, w = h // 2, w // 2
@@ -101,7 +140,11 @@ class Net:
         params = []
         for i, layer in enumerate(self.layers):
             cin = self.in_shape_of(i)[0]
-            if isinstance(layer, Conv):
+            if isinstance(layer, Conv) and layer.depthwise:
+                fan = layer.k * layer.k
+                params.append((depthwise_dense(rng.standard_normal((cin, 1, layer.k, layer.k)) * math.sqrt(2 / fan)),
+                               np.zeros(layer.cout)))
+            elif isinstance(layer, Conv):
                 fan = cin * layer.k * layer.k
                 params.append((rng.standard_normal((layer.cout, cin, layer.k, layer.k)) * math.sqrt(2 / fan),
                                np.zeros(layer.cout)))
@@ -110,6 +153,36 @@ class Net:
             else:
                 params.append(None)
         return params
+
+    def structure_mask(self, i: int):
+        """``(N, C, K, K)`` float mask of the weights layer ``i`` (a Conv) has: all ones, or for a
+        depth-wise conv ones on the diagonal blocks only; None for a full conv (no structure)."""
+        layer = self.layers[i]
+        if not (isinstance(layer, Conv) and layer.depthwise):
+            return None
+        c = self.in_shape_of(i)[0]
+        return depthwise_dense(np.ones((c, 1, layer.k, layer.k)))
+
+    def weight_slots(self, i: int) -> int:
+        """How many weights conv layer ``i`` has (``N*C*K*K``; depth-wise ``C*K*K``)."""
+        layer = self.layers[i]
+        cin = 1 if layer.depthwise else self.in_shape_of(i)[0]
+        return layer.cout * cin * layer.k * layer.k
+
+
+def prune_conv(net: Net, i: int, w, sparsity: float, rule: str = "threshold"):
+    """:func:`sparsetrain.sparse.prune` of conv layer ``i``'s kernel ``w`` ``(N, C, K, K)``.
+
+    A depth-wise kernel is pruned on its own weights only (the diagonal blocks, ``(C, 1, K, K)``:
+    the structural zeros off the diagonal do not count towards ``sparsity``, and with the
+    ``balanced`` rule every filter keeps ``round((1 - sparsity) * K*K)``) and comes back
+    block-diagonal, anything off the diagonal dropped.
+    """
+    if not net.layers[i].depthwise:
+        return prune(w, sparsity, rule)
+    w = np.asarray(w)
+    c = w.shape[0]
+    return depthwise_dense(prune(w[np.arange(c), np.arange(c)][:, None], sparsity, rule))
 
 
 @dataclass
@@ -127,15 +200,16 @@ class QParams:
 
 
 def quantize_params(net: Net, params: list, sparsity: float = 0.85, rule: str = "threshold") -> QParams:
-    """Prune every conv kernel (:func:`sparsetrain.sparse.prune`, ``rule`` threshold or balanced) and
-    quantize: conv kernels to sparse lists, linear weights dense, biases 32-bit."""
+    """Prune every conv kernel (:func:`prune_conv`, ``rule`` threshold or balanced) and
+    quantize: conv kernels to sparse lists (depth-wise: the diagonal blocks' non-zeros only),
+    linear weights dense, biases 32-bit."""
     convs, lin_w, biases = {}, {}, {}
     for i, (layer, p) in enumerate(zip(net.layers, params)):
         if p is None:
             continue
         w, b = p
         if isinstance(layer, Conv):
-            convs[i] = encode_sparse(quantize(prune(w, sparsity, rule), W_FRAC))
+            convs[i] = encode_sparse(quantize(prune_conv(net, i, w, sparsity, rule), W_FRAC))
         else:
             lin_w[i] = quantize(w, W_FRAC)
         biases[i] = quantize(b, A_FRAC + W_FRAC, bits=32).astype(np.int32)

@@ -1,7 +1,8 @@
 """ONNX in, ONNX out: a user's (pruned) CNN as a :class:`sparsetrain.net.Net` and back.
 
 :func:`import_onnx` reads a chain-shaped ONNX graph into a ``Net`` and float parameters in
-sparsetrain's layout (``[(w, b) or None]`` per layer, float64; conv ``w`` ``(N, C, K, K)``,
+sparsetrain's layout (``[(w, b) or None]`` per layer, float64; conv ``w`` ``(N, C, K, K)``
+(depth-wise: block-diagonal ``(C, C, K, K)``),
 linear ``w`` ``(M, K)``, ``b`` ``(N,)``). :func:`export_onnx` writes a ``Net`` and float
 parameters (e.g. ``dequantize_params`` of the chip's integers) as an opset-13 ONNX model.
 
@@ -11,7 +12,8 @@ Supported nodes (everything else raises :class:`OnnxImportError`, nothing is hal
 ONNX op                becomes
 =====================  ==============================================================
 Conv                   ``Conv`` (square kernel 1..11, strides 1 or 2 equal on both
-                       axes, symmetric equal pads, dilations 1, group 1, bias optional)
+                       axes, symmetric equal pads, dilations 1..4 equal on both axes,
+                       group 1 or depth-wise group = C = N, bias optional)
 BatchNormalization     folded into the Conv it follows (inference form only)
 Relu                   the preceding Conv's ``relu=True`` (a Relu elsewhere is refused)
 MaxPool                ``MaxPool`` (2x2, stride 2, no pads, floor mode)
@@ -20,8 +22,12 @@ Flatten / Reshape      nothing: allowed on a ``(C, 1, 1)`` map, before the class
 Gemm / MatMul(+Add)    ``Linear``: the classifier, the last layer
 =====================  ==============================================================
 
-The :class:`Net` has no dilation and no groups, so dilated and depth-wise (or grouped)
-convolutions are refused by name. Zeros already in the weights are the pruning mask: they stay
+Dilation ``d`` becomes ``Conv.dilation`` (1..4: the UC command's ``dil`` field; larger is
+refused). A depth-wise Conv (``group`` = C, weight ``(C, 1, K, K)``, N = C) becomes
+``Conv(groups=C)`` with the block-diagonal ``(C, C, K, K)`` kernel
+(:func:`sparsetrain.sparse.depthwise_dense`); export writes the ``(C, 1, K, K)`` weight and
+``group`` back. Other groups (grouped convs, a depth-wise channel multiplier N = m*C, m > 1)
+are refused by name. Zeros already in the weights are the pruning mask: they stay
 exact zeros (BN folding multiplies them, ``0 * s == 0``). Requires the ``onnx`` package (the
 ``onnx`` extra); it is imported lazily so that the rest of ``sparsetrain`` needs only NumPy.
 """
@@ -30,8 +36,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net
-from sparsetrain.sparse import prune
+from sparsetrain.geometry import conv_out_size
+from sparsetrain.net import DIL_MAX, Conv, Gap, Linear, MaxPool, Net, prune_conv
+from sparsetrain.sparse import depthwise_compact, depthwise_dense
 
 OPSET = 13
 KMAX_ONNX = 11
@@ -84,25 +91,32 @@ def _input_shape(graph, inits) -> tuple[str, tuple]:
     return ins[0].name, tuple(dims[1:])
 
 
-def _conv(node, a, w, b, shape) -> tuple[Conv, tuple]:
-    """Check a Conv node's attributes against what :class:`Conv` can express."""
+def _conv(node, a, w, b, shape) -> tuple[Conv, tuple, np.ndarray]:
+    """Check a Conv node's attributes against what :class:`Conv` can express; returns the layer,
+    its output shape and the weight in sparsetrain's layout (depth-wise: block-diagonal)."""
     c, h, wd = shape
     if w is None or w.ndim != 4:
         _fail(node, "weight must be a 4-D initializer (N, C/group, kH, kW)")
-    group = int(a.get("group", 1))
+    group = a.get("group", 1)
     if group != 1:
-        kind = "depth-wise" if group == c and w.shape[1] == 1 else "grouped"
-        _fail(node, f"{kind} convolution (group={group}) is not supported: sparsetrain.net.Conv has group 1 only")
-    if w.shape[1] != c:
+        if group == c and w.shape[1] == 1 and w.shape[0] == c:
+            pass                                                 # depth-wise: groups == C == N
+        elif group == c and w.shape[1] == 1:
+            _fail(node, f"depth-wise convolution (group={group}) with {w.shape[0]} output channels: "
+                        f"only a multiplier of 1 (N == C == {c}) is supported")
+        else:
+            _fail(node, f"grouped convolution (group={group}) is not supported: group must be 1 or the "
+                        f"input channel count {c} (depth-wise)")
+    elif w.shape[1] != c:
         _fail(node, f"weight has {w.shape[1]} input channels, the input has {c}")
     kh, kw = w.shape[2:]
-    if kh != kw or a.get("kernel_shape", [kh, kw]) != [kh, kw]:
+    if kh != kw or list(a.get("kernel_shape", [kh, kw])) != [kh, kw]:
         _fail(node, f"kernel {kh}x{kw}: only square kernels are supported")
     if not 1 <= kh <= KMAX_ONNX:
         _fail(node, f"kernel {kh}x{kw}: must be 1..{KMAX_ONNX}")
     dil = list(a.get("dilations", [1, 1]))
-    if dil != [1, 1]:
-        _fail(node, f"dilations {dil}: sparsetrain.net.Conv has no dilation (only 1 is supported)")
+    if len(dil) != 2 or dil[0] != dil[1] or not 1 <= dil[0] <= DIL_MAX:
+        _fail(node, f"dilations {dil}: must be equal on both axes and 1..{DIL_MAX} (the UC unit's dilation field)")
     st = list(a.get("strides", [1, 1]))
     if st[0] != st[1] or st[0] not in (1, 2):
         _fail(node, f"strides {st}: must be [1, 1] or [2, 2]")
@@ -113,21 +127,22 @@ def _conv(node, a, w, b, shape) -> tuple[Conv, tuple]:
         _fail(node, f"pads {pads}: must be equal on all four sides")
     if b is not None and b.shape != (w.shape[0],):
         _fail(node, f"bias shape {b.shape}: must be ({w.shape[0]},)")
-    layer = Conv(int(w.shape[0]), k=int(kh), stride=int(st[0]), pad=int(pads[0]), relu=False)
+    layer = Conv(int(w.shape[0]), k=int(kh), stride=int(st[0]), pad=int(pads[0]), relu=False,
+                 dilation=int(dil[0]), groups=int(group))
     try:
-        from sparsetrain.geometry import conv_out_size
-        ho = conv_out_size(h, layer.k, layer.stride, layer.pad, 1)
-        wo = conv_out_size(wd, layer.k, layer.stride, layer.pad, 1)
+        ho = conv_out_size(h, layer.k, layer.stride, layer.pad, layer.dilation)
+        wo = conv_out_size(wd, layer.k, layer.stride, layer.pad, layer.dilation)
     except ValueError as e:
         _fail(node, f"shape: {e}")
-    return layer, (layer.cout, ho, wo)
+    return layer, (layer.cout, ho, wo), (depthwise_dense(w) if layer.depthwise else w.copy())
 
 
 def import_onnx(path_or_model, sparsity: float | None = None, rule: str = "threshold") -> tuple[Net, list]:
     """Read an ONNX CNN into ``(Net, params)``.
 
     ``path_or_model``: a file name or an ``onnx.ModelProto``. ``sparsity``: if given, every conv
-    kernel is pruned further with :func:`sparsetrain.sparse.prune` (``rule``); zeros in the
+    kernel is pruned further with :func:`sparsetrain.net.prune_conv` (``rule``; a depth-wise
+    kernel on its diagonal blocks only); zeros in the
     model's weights always stay zeros. ``params``: ``[(w, b) or None]`` per layer, float64 (ONNX
     float32 values converted exactly). Raises :class:`OnnxImportError` (a ``ValueError``) with
     one line naming the node, its op type and why, for any node or shape the Net cannot express.
@@ -170,9 +185,9 @@ def import_onnx(path_or_model, sparsity: float | None = None, rule: str = "thres
             b = inits.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
             if len(node.input) > 2 and node.input[2] and b is None:
                 _fail(node, "bias must be an initializer")
-            layer, shape = _conv(node, a, w, b, shape)
+            layer, shape, w = _conv(node, a, w, b, shape)
             layers.append(layer)
-            params.append((w.copy(), np.zeros(layer.cout) if b is None else b.copy()))
+            params.append((w, np.zeros(layer.cout) if b is None else b.copy()))
         elif op == "BatchNormalization":
             if not layers or not isinstance(layers[-1], Conv) or layers[-1].relu or prev_op != "Conv":
                 _fail(node, "unsupported: BatchNormalization must directly follow a Conv (it is folded into it)")
@@ -279,8 +294,8 @@ def import_onnx(path_or_model, sparsity: float | None = None, rule: str = "thres
     except ValueError as e:
         raise OnnxImportError(f"graph: {e}") from None
     if sparsity is not None:
-        params = [p if not isinstance(layer, Conv) else (prune(p[0], sparsity, rule), p[1])
-                  for layer, p in zip(layers, params)]
+        params = [p if not isinstance(layer, Conv) else (prune_conv(net, i, p[0], sparsity, rule), p[1])
+                  for i, (layer, p) in enumerate(zip(layers, params))]
     return net, params
 
 
@@ -288,10 +303,12 @@ def export_onnx(net: Net, params: list, path=None, input_shape=None, name: str =
     """Write ``net`` with float ``params`` as an ONNX model (opset 13, float32) and return it.
 
     ``input_shape``: ``(C, H, W)`` (default ``net.in_shape``); the batch dimension is symbolic
-    ``N``. Conv -> ``Conv`` [+ ``Relu``], MaxPool -> ``MaxPool`` 2x2/2, Gap ->
+    ``N``. Conv -> ``Conv`` [+ ``Relu``] (``dilations`` when not 1; a depth-wise Conv with
+    ``group`` = C and its ``(C, 1, K, K)`` weight), MaxPool -> ``MaxPool`` 2x2/2, Gap ->
     ``GlobalAveragePool``, the classifier -> ``Flatten`` + ``Gemm`` (``transB=1``). Pruned
     weights stay exact zeros. The model passes ``onnx.checker.check_model``. ``path``: also
-    saved there when given. Raises ValueError if ``input_shape`` is not ``net.in_shape``.
+    saved there when given. Raises ValueError if ``input_shape`` is not ``net.in_shape`` or a
+    depth-wise kernel has non-zero weights off its diagonal blocks.
     """
     onnx, numpy_helper = _onnx()
     from onnx import TensorProto, helper
@@ -309,9 +326,14 @@ def export_onnx(net: Net, params: list, path=None, input_shape=None, name: str =
         out = f"l{i}"
         if isinstance(layer, Conv):
             pd = layer.pad
-            nodes.append(helper.make_node("Conv", [cur, t(f"conv{i}.w", p[0]), t(f"conv{i}.b", p[1])],
+            w = depthwise_compact(p[0]) if layer.depthwise else p[0]
+            extra = {"dilations": [layer.dilation] * 2} if layer.dilation != 1 else {}
+            if layer.depthwise:
+                extra["group"] = layer.groups
+            nodes.append(helper.make_node("Conv", [cur, t(f"conv{i}.w", w), t(f"conv{i}.b", p[1])],
                                           [out + ("c" if layer.relu else "")], name=f"conv{i}",
-                                          kernel_shape=[layer.k] * 2, strides=[layer.stride] * 2, pads=[pd] * 4))
+                                          kernel_shape=[layer.k] * 2, strides=[layer.stride] * 2, pads=[pd] * 4,
+                                          **extra))
             if layer.relu:
                 nodes.append(helper.make_node("Relu", [out + "c"], [out], name=f"relu{i}"))
         elif isinstance(layer, MaxPool):

@@ -306,6 +306,20 @@ def depthwise_dense(w_dw) -> np.ndarray:
     return out
 
 
+def depthwise_compact(w) -> np.ndarray:
+    """Inverse of :func:`depthwise_dense`: block-diagonal ``(C, C, K, K)`` -> ``(C, 1, K, K)`` (the
+    ONNX ``group = C`` weight layout). Raises ValueError if the kernel is not square in C or has a
+    non-zero weight off the diagonal blocks."""
+    w = np.asarray(w)
+    if w.ndim != 4 or w.shape[0] != w.shape[1]:
+        raise ValueError(f"a depth-wise dense kernel must have shape (C, C, K, K), got {w.shape}")
+    c = w.shape[0]
+    diag = w[np.arange(c), np.arange(c)][:, None].copy()
+    if np.count_nonzero(w) != np.count_nonzero(diag):
+        raise ValueError("depth-wise kernel has non-zero weights off its diagonal blocks")
+    return diag
+
+
 def encode_sparse(w, rho=None) -> SparseWeights:
     """Encode a dense kernel into forward and backward lists.
 

@@ -2,7 +2,9 @@
 
 :func:`train_step_model` runs one mini-batch of a :class:`sparsetrain.net.Net` in the order the
 accelerator runs it (the program of :func:`sparsetrain.driver.build_program`); the chip must
-produce the same tensors, losses and updated parameters bit for bit.
+produce the same tensors, losses and updated parameters bit for bit. A Conv's dilation goes to
+the conv models as is; a depth-wise Conv needs nothing of its own: its ``q.convs`` list is the
+block-diagonal kernel's (only the diagonal blocks' weights are stored, trained and updated).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def forward_model(net: Net, q: QParams, x) -> tuple[list, list]:
     a = x
     for i, layer in enumerate(net.layers):
         if isinstance(layer, Conv):
-            a = conv_forward(a, q.convs[i], q.biases[i], layer.stride, layer.pad, 1, layer.relu, W_FRAC)
+            a = conv_forward(a, q.convs[i], q.biases[i], layer.stride, layer.pad, layer.dilation, layer.relu, W_FRAC)
         elif isinstance(layer, MaxPool):
             a, args[i] = maxpool_forward(a)
         elif isinstance(layer, Gap):
@@ -82,11 +84,11 @@ def train_step_model(net: Net, q: QParams, images, labels, lr: float) -> StepRes
                 if layer.relu:
                     dy = relu_backward(dy, acts[i])
                 sw = q.convs[i]
-                gmem[i] = grad_accumulate(gmem[i], conv_weight_grad(a_in, dy, sw, layer.stride, layer.pad, 1,
+                gmem[i] = grad_accumulate(gmem[i], conv_weight_grad(a_in, dy, sw, layer.stride, layer.pad, layer.dilation,
                                                                      layer.wgrad_shift))
                 bmem[i] = grad_accumulate(bmem[i], bias_grad(dy, layer.wgrad_shift))
                 if i > 0:
-                    dy = conv_backward_data(dy, sw, a_in.shape, layer.stride, layer.pad, 1, W_FRAC)
+                    dy = conv_backward_data(dy, sw, a_in.shape, layer.stride, layer.pad, layer.dilation, W_FRAC)
             img_grads[i] = dy
         res.grads.append(img_grads)
     res.params = sgd_params(net, q, gmem, bmem, lr, len(labels))
