@@ -317,7 +317,20 @@ def test_demo_model_end_to_end_sim_none(tmp_path, monkeypatch, capsys):
     assert abs(res["sparse_ratio_pruned_convs"] - 0.6) < 0.05      # no further pruning by default
 
 
-@pytest.mark.parametrize("case", ["missing", "garbage", "classes", "shape", "too_big", "unsupported"])
+def _set_conv_attr(path, node: str, **attrs):
+    """Rewrite attributes of the Conv node ``node`` of the ONNX file at ``path``."""
+    import onnx
+    from onnx import helper
+    m = onnx.load(str(path))
+    n = next(x for x in m.graph.node if x.name == node)
+    keep = [a for a in n.attribute if a.name not in attrs]
+    del n.attribute[:]
+    n.attribute.extend(keep + [helper.make_attribute(k, v) for k, v in attrs.items()])
+    onnx.save(m, str(path))
+
+
+@pytest.mark.parametrize("case", ["missing", "garbage", "classes", "shape", "too_big", "unsupported",
+                                  "dilation5", "grouped", "pad_beyond_dilation"])
 def test_demo_model_errors(tmp_path, monkeypatch, capsys, case):
     pytest.importorskip("onnx")
     path = tmp_path / "m.onnx"
@@ -329,6 +342,15 @@ def test_demo_model_errors(tmp_path, monkeypatch, capsys, case):
         _tiny_onnx(path, shape=(3, 8, 8))
     elif case == "too_big":
         _tiny_onnx(path, k=9)                          # KMAX of the demo's parameter set is 7
+    elif case == "dilation5":                          # the UC command's dil field takes 1..4
+        _tiny_onnx(path)
+        _set_conv_attr(path, "conv2", dilations=[5, 5])
+    elif case == "grouped":                            # group 2 of 4 input channels: neither 1 nor depth-wise
+        _tiny_onnx(path)
+        _set_conv_attr(path, "conv2", group=2)
+    elif case == "pad_beyond_dilation":                # imports, but the UC unit takes pad <= dil*(k//2)
+        _tiny_onnx(path)
+        _set_conv_attr(path, "conv2", pads=[3] * 4, dilations=[2, 2])
     elif case == "unsupported":
         import onnx
         _tiny_onnx(path)
@@ -345,7 +367,10 @@ def test_demo_model_errors(tmp_path, monkeypatch, capsys, case):
     assert err.startswith(f"demo: MODEL={path}: ") and err.count("\n") == 1, err
     assert {"missing": "no such file", "garbage": "not an ONNX model", "classes": "the model has 3 classes, the data 10",
             "shape": "the model takes 3x8x8 images, the data has 1x8x8", "too_big": "does not fit the accelerator",
-            "unsupported": "'relu0' (Sigmoid): unsupported op"}[case] in err, err
+            "unsupported": "'relu0' (Sigmoid): unsupported op",
+            "dilation5": "'conv2' (Conv): dilations [5, 5]: must be equal on both axes and 1..4",
+            "grouped": "'conv2' (Conv): grouped convolution (group=2) is not supported",
+            "pad_beyond_dilation": "layer 2: conv pad 3 above dilation*(k//2) = 2 (the UC unit's limit)"}[case] in err, err
 
 
 def test_example_onnx_writer(tmp_path):
@@ -388,3 +413,58 @@ def test_demo_model_on_the_rtl(tmp_path, monkeypatch, capsys):
     ox = res["onnx_export"]
     assert ox["n"] == res["test_images"] and ox["beyond_margin"] == 0
     assert (out / "finetuned.onnx").is_file()
+
+
+def _dilated_depthwise_onnx(path, epochs: int = 8, seed: int = 1):
+    """A user's model with a dilated and a depth-wise conv, pre-trained on the digits in float
+    (``epochs``) and pruned (the last conv to 60% zeros), as an ONNX file:
+    conv3x3(4)-ReLU, depth-wise conv3x3 dilation 2 (group 4)-ReLU, MP, conv3x3 dilation 2 (8)-ReLU,
+    GAP, Gemm(10)."""
+    from demo.data import load_digits_data
+    from sparsetrain.net import prune_conv
+    from sparsetrain.onnx_io import export_onnx
+    ds = load_digits_data(seed)
+    net = Net((1, 8, 8), [Conv(4), Conv(4, k=3, pad=2, dilation=2, groups=4), MaxPool(),
+                          Conv(8, k=3, pad=2, dilation=2), Gap(), Linear(10)])
+    p, _ = train_float(net, net.init_float(np.random.default_rng(seed)), ds.x_train, ds.y_train, epochs, 32,
+                       0.05, 0.9, np.random.default_rng(seed + 1))
+    p[3] = (prune_conv(net, 3, p[3][0], 0.6), p[3][1])
+    export_onnx(net, p, path)
+    return net
+
+
+@pytest.mark.sim
+@pytest.mark.verilator
+def test_demo_model_dilated_depthwise_on_the_rtl(tmp_path, monkeypatch, capsys):
+    """make demo MODEL=<a CNN with a depth-wise dilated conv and a dilated conv> on the RTL,
+    small (1 epoch x 32 images, 16 test images also classified by an inference program): the UC
+    commands run with dil 2 and the block-diagonal depth-wise list, bit for bit like the model
+    (weights, counters, accuracy), and the fine-tuned ONNX (group, dilations written back) agrees
+    with the integer model in onnxruntime up to the Q8 margin."""
+    pytest.importorskip("onnxruntime")
+    import json
+    from demo import report
+    from sparsetrain.onnx_io import import_onnx
+    path = tmp_path / "dwdil.onnx"
+    net = _dilated_depthwise_onnx(path)
+    out = tmp_path / "out"
+    monkeypatch.setattr(run, "OUT", out)
+    monkeypatch.setattr(report, "OUT", out)
+    for n in ("DATA", "DATA_LAYOUT", "DEMO_SPARSITY", "DEMO_PRETRAIN_EPOCHS"):
+        monkeypatch.delenv(n, raising=False)
+    monkeypatch.setenv("SIM", "verilator")
+    monkeypatch.setenv("MODEL", str(path))
+    monkeypatch.setenv("DEMO_IMAGES", "32")
+    monkeypatch.setenv("DEMO_EPOCHS", "1")
+    monkeypatch.setenv("DEMO_RTL_TEST", "16")
+    assert run.main() == 0, capsys.readouterr().out[-2000:]
+    res = json.loads((out / "results.json").read_text())
+    assert res["rtl_matches_model"] is True
+    assert "dwconv3x3d2(4->4)" in res["network"] and "conv3x3d2(4->8)" in res["network"]
+    ox = res["onnx_export"]
+    assert ox["n"] == res["test_images"] and ox["beyond_margin"] == 0
+    net2, p2 = import_onnx(out / "finetuned.onnx")
+    assert net2 == net                                     # group and dilations written back
+    _, p_in = import_onnx(path)
+    assert np.all(p2[3][0][p_in[3][0] == 0] == 0)          # the mask kept
+    assert not np.array_equal(p2[1][0], np.float32(p_in[1][0]))   # the depth-wise conv was fine-tuned

@@ -132,6 +132,39 @@ def test_conv_pads_no_relu_no_bias(pad):
     assert net.layers[0].pad == pad and not net.layers[0].relu and not params[0][1].any()
 
 
+@pytest.mark.parametrize("dil", [1, 2, 3, 4])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv_dilations(dil, stride):
+    """ONNX Conv ``dilations`` [d, d] (d 1..4, pads up to d*(k//2)) -> Conv.dilation; forward_float
+    = onnxruntime."""
+    m = G((2, 13, 13)).conv(3, k=3, dilations=[dil, dil], strides=[stride] * 2, pads=[dil] * 4).relu() \
+        .gap().flatten().gemm(3).model()
+    net, _ = check_against_ort(m)
+    assert net.layers[0] == Conv(3, k=3, stride=stride, pad=dil, relu=True, dilation=dil)
+
+
+@pytest.mark.parametrize("k, dil", [(3, 1), (3, 2), (5, 2), (1, 1)])
+def test_conv_depthwise(k, dil):
+    """ONNX Conv ``group`` = C with a (C, 1, K, K) weight -> Conv(groups=C) with the block-diagonal
+    (C, C, K, K) kernel; with BatchNormalization folded; forward_float = onnxruntime."""
+    m = G((3, 9, 9)).conv(5).relu().conv(5, k=k, cin=1, group=5, dilations=[dil] * 2, pads=[dil * (k // 2)] * 4,
+                                         zeros=0.3).bn().relu().gap().flatten().gemm(3).model()
+    net, params = check_against_ort(m)
+    layer = net.layers[1]
+    assert layer.depthwise and layer.groups == 5 and layer.dilation == dil and layer.relu
+    w_onnx = numpy_helper.to_array(m.graph.initializer[2])               # (5, 1, k, k)
+    w = params[1][0]
+    assert w.shape == (5, 5, k, k) and not w[net.structure_mask(1) == 0].any()
+    assert np.array_equal(w[np.arange(5), np.arange(5)] == 0, w_onnx[:, 0] == 0)    # zeros kept through BN
+
+
+def test_depthwise_sparsity_prunes_the_diagonal_only():
+    m = G((6, 8, 8)).conv(6, k=5, cin=1, group=6, pads=[2] * 4).relu().gap().flatten().gemm(2).model()
+    net, p = import_onnx(m, sparsity=0.6)
+    z = p[0][0][net.structure_mask(0) != 0] == 0
+    assert 0.55 <= z.mean() <= 0.65, z.mean()
+
+
 def test_full_chain_maxpool_bn_gemm_variants():
     g = G((3, 10, 10)).conv(8).bn().relu().pool().conv(8, zeros=0.6).relu().gap()
     check_against_ort(g.flatten().gemm(5).model())
@@ -179,9 +212,15 @@ def _add(g):
 
 REFUSED = {
     # case: (builder, node name substring, op, reason substring)
-    "dilation": (lambda: base().conv(3, dilations=[2, 2], name="c").relu().gap().flatten().gemm(2), "Conv", "dilation"),
-    "depthwise": (lambda: base().conv(2, cin=1, group=2).relu().gap().flatten().gemm(2), "Conv", "depth-wise"),
+    "dilation5": (lambda: G((2, 12, 12)).conv(3, dilations=[5, 5], pads=[5] * 4, name="c").relu().gap().flatten()
+                  .gemm(2), "Conv", "dilations [5, 5]: must be equal on both axes and 1..4"),
+    "dilation_unequal": (lambda: base().conv(3, dilations=[1, 2], pads=[1] * 4).gap().flatten().gemm(2), "Conv",
+                         "dilations [1, 2]"),
+    "depthwise_multiplier": (lambda: base().conv(4, cin=1, group=2).relu().gap().flatten().gemm(2), "Conv",
+                             "depth-wise convolution (group=2) with 4 output channels"),
     "grouped": (lambda: G((4, 8, 8)).conv(4, cin=2, group=2).gap().flatten().gemm(2), "Conv", "grouped"),
+    "grouped_n": (lambda: G((6, 8, 8)).conv(3, cin=2, group=3).gap().flatten().gemm(2), "Conv",
+                  "grouped convolution (group=3) is not supported: group must be 1 or the input channel count 6"),
     "kernel12": (lambda: G((1, 14, 14)).conv(2, k=12, pads=[0] * 4).gap().flatten().gemm(2), "Conv", "1..11"),
     "stride3": (lambda: base().conv(2, strides=[3, 3]).gap().flatten().gemm(2), "Conv", "strides"),
     "asym_pads": (lambda: base().conv(2, pads=[1, 1, 0, 0]).gap().flatten().gemm(2), "Conv", "pads"),
@@ -268,6 +307,56 @@ def test_float_round_trip_and_forward(tmp_path):
     np.testing.assert_allclose(run_ort(m, x), forward_float(net, params, x)[0], atol=1e-5, rtol=0)
 
 
+def dw_dil_net_params(seed=3):
+    """A CNN with a dilated conv and a depth-wise (dilated) conv, float32-exact parameters."""
+    net = Net((2, 10, 10), [Conv(6), Conv(6, pad=2, dilation=2, groups=6), MaxPool(), Conv(8, pad=3, dilation=3),
+                            Conv(8, k=5, pad=2, stride=2, groups=8, relu=False), Gap(), Linear(4)])
+    rng = np.random.default_rng(seed)
+    p = net.init_float(rng)
+    return net, [None if q is None else (f32(q[0]), f32(rng.standard_normal(q[1].shape) * 0.1)) for q in p]
+
+
+def test_float_round_trip_dilated_depthwise(tmp_path):
+    """Export writes ``dilations`` and ``group`` (with the (C, 1, K, K) weight) back: export ->
+    import gives the same Net and identical weights; onnxruntime = forward_float."""
+    net, params = dw_dil_net_params()
+    params[3] = (params[3][0] * (RNG.random(params[3][0].shape) > 0.7), params[3][1])
+    path = tmp_path / "dw.onnx"
+    m = export_onnx(net, params, path)
+    convs = [n for n in onnx.load(str(path)).graph.node if n.op_type == "Conv"]
+    attrs = [{a.name: helper.get_attribute_value(a) for a in n.attribute} for n in convs]
+    assert [a.get("dilations", [1, 1]) for a in attrs] == [[1, 1], [2, 2], [3, 3], [1, 1]]
+    assert [a.get("group", 1) for a in attrs] == [1, 6, 1, 8]
+    assert numpy_helper.to_array(m.graph.initializer[2]).shape == (6, 1, 3, 3)
+    net2, params2 = import_onnx(path)
+    assert net2 == net
+    assert all(a is None or (np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]))
+               for a, b in zip(params, params2))
+    x = RNG.random((8, 2, 10, 10))
+    np.testing.assert_allclose(run_ort(m, x), forward_float(net, params, x)[0], atol=1e-5, rtol=0)
+    bad = [p if p is None else (p[0].copy(), p[1]) for p in params]
+    bad[1][0][0, 1, 0, 0] = 1.0                       # a weight off the depth-wise diagonal cannot be written
+    with pytest.raises(ValueError, match="off its diagonal blocks"):
+        export_onnx(net, bad)
+
+
+def test_quantized_round_trip_dilated_depthwise():
+    """ONNX -> chip integers (block-diagonal depth-wise lists, dilated convs) -> ONNX -> the same
+    integers; onnxruntime = the integer model within LOGIT_TOL, predictions within the margin."""
+    net, params = dw_dil_net_params(9)
+    x = RNG.random((100, 2, 10, 10))
+    q, q2, pred_int, logits = quantized_round_trip(net, params, x)
+    assert all(np.array_equal(q.convs[i].to_dense(), q2.convs[i].to_dense()) for i in q.convs)
+    assert all(np.array_equal(q.biases[i], q2.biases[i]) for i in q.biases)
+    assert np.array_equal(q.convs[1].fwd_n, q.convs[1].fwd_c)       # depth-wise list: diagonal only
+    from verif.models.network import forward_model
+    logits_int = np.array([forward_model(net, q, xx)[0][-1][:, 0, 0] for xx in quantize(x, A_FRAC)]) / 2 ** A_FRAC
+    assert np.abs(logits_int - logits).max() <= LOGIT_TOL
+    top2 = np.sort(logits, 1)[:, -2:]
+    diff = logits.argmax(1) != pred_int
+    assert not (diff & (top2[:, 1] - top2[:, 0] >= 2 * LOGIT_TOL)).any()
+
+
 def test_float_round_trip_of_pretrained_digits():
     """The project's float pre-training (a few epochs) -> export -> import: same Net, weights."""
     from demo.data import load_digits_data
@@ -346,13 +435,22 @@ def test_constant_nodes_as_weights():
     assert params[0][0].dtype == np.float64 and params[0][0].shape == (3, 1, 3, 3)
 
 
-def test_onnx_chip_onnx_zero_lr_round_trip():
+def _zero_lr_graph(kind):
+    if kind == "plain":
+        return G((1, 8, 8)).conv(6, zeros=0.5).bn().relu().pool().conv(8, zeros=0.8).relu().gap().flatten().gemm(10)
+    return (G((1, 8, 8)).conv(6, zeros=0.3).relu()
+            .conv(6, cin=1, group=6, dilations=[2, 2], pads=[2] * 4, zeros=0.3).bn().relu().pool()
+            .conv(8, dilations=[2, 2], pads=[1] * 4, zeros=0.8).relu().gap().flatten().gemm(10))
+
+
+@pytest.mark.parametrize("kind", ["plain", "dilated_depthwise"])
+def test_onnx_chip_onnx_zero_lr_round_trip(kind):
     """ONNX -> chip integers -> a training step with learning rate 0 on the bit-exact model ->
     ONNX gives the same float network within the documented quantization: weights within half a
     Q12 step (2^-13), biases within half a Q20 step, exact zeros kept (and nothing else zero
     except weights below 2^-13, which Q12 rounds to 0)."""
     from verif.models.network import train_step_model
-    m = G((1, 8, 8)).conv(6, zeros=0.5).bn().relu().pool().conv(8, zeros=0.8).relu().gap().flatten().gemm(10).model()
+    m = _zero_lr_graph(kind).model()
     net, p_in = import_onnx(m)
     q = quantize_params(net, p_in, 0.0)
     x = RNG.random((4, 1, 8, 8))
