@@ -385,9 +385,31 @@ def test_example_onnx_writer(tmp_path):
     assert abs((p[2][0] == 0).mean() - 0.85) < 0.01 and not (p[0][0] == 0).any()
 
 
+@pytest.fixture
+def shared_sim_build(tmp_path_factory, monkeypatch):
+    """The demo's accel_top build shared by the RTL tests of this module: one Verilator build of
+    the session (under xdist: of all workers, in the session's temporary root) instead of one a
+    test; a file lock keeps two workers from building or simulating in it at the same time.
+    Verilator skips an identical rebuild, so only the first test pays for the build."""
+    import fcntl
+    root = tmp_path_factory.getbasetemp()
+    if root.name.startswith("popen-gw"):
+        root = root.parent
+
+    class SharedSimRun(run.SimRun):
+        def __init__(self, sim):
+            super().__init__(sim)
+            self.dir = (root / f"demo-sim-{sim}").resolve()
+    monkeypatch.setattr(run, "SimRun", SharedSimRun)
+    with open(root / "demo-sim.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+        fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.mark.sim
 @pytest.mark.verilator
-def test_demo_model_on_the_rtl(tmp_path, monkeypatch, capsys):
+def test_demo_model_on_the_rtl(tmp_path, monkeypatch, capsys, shared_sim_build):
     """make demo MODEL=example.onnx on the RTL, small (1 epoch x 32 images, 16 test images also
     classified by an inference program): a user's pruned ONNX CNN is imported, fine-tuned on
     accel_top under Verilator bit for bit like the model, and comes back as ONNX whose
@@ -435,7 +457,7 @@ def _dilated_depthwise_onnx(path, epochs: int = 8, seed: int = 1):
 
 @pytest.mark.sim
 @pytest.mark.verilator
-def test_demo_model_dilated_depthwise_on_the_rtl(tmp_path, monkeypatch, capsys):
+def test_demo_model_dilated_depthwise_on_the_rtl(tmp_path, monkeypatch, capsys, shared_sim_build):
     """make demo MODEL=<a CNN with a depth-wise dilated conv and a dilated conv> on the RTL,
     small (1 epoch x 32 images, 16 test images also classified by an inference program): the UC
     commands run with dil 2 and the block-diagonal depth-wise list, bit for bit like the model
