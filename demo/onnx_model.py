@@ -115,6 +115,38 @@ def write_example(path: str, seed: int = 1, epochs: int = 10, sparsity: float = 
     return f"{path}: {len(net.layers)} layers, float test accuracy {accuracy_float(net, p, ds.x_test, ds.y_test):.1%}"
 
 
-if __name__ == "__main__":     # python -m demo.onnx_model example.onnx: a pruned digits CNN to try MODEL= with
+def dilated_depthwise_net(in_shape=(1, 8, 8), classes: int = 10) -> Net:
+    """conv3x3(4)-ReLU, depth-wise conv3x3 dilation 2 (group 4)-ReLU, MP, conv3x3 dilation 2
+    (8)-ReLU, GAP, FC: a small CNN with a dilated and a depth-wise conv."""
+    from sparsetrain.net import Gap, Linear, MaxPool
+    return Net(tuple(in_shape), [Conv(4), Conv(4, k=3, pad=2, dilation=2, groups=4), MaxPool(),
+                                 Conv(8, k=3, pad=2, dilation=2), Gap(), Linear(classes)])
+
+
+def write_example_dilated_depthwise(path: str, seed: int = 1, epochs: int = 8, sparsity: float = 0.6) -> str:
+    """An example user model with a dilated and a depth-wise conv (:func:`dilated_depthwise_net`),
+    pre-trained on the digits in float (``epochs``), its last conv pruned to ``sparsity``
+    (threshold rule), saved as ONNX (``dilations``, ``group``) at ``path``."""
+    from demo.data import load_digits_data
+    from sparsetrain.float_train import accuracy_float, train_float
+    from sparsetrain.net import prune_conv
+    from sparsetrain.onnx_io import export_onnx
+    ds = load_digits_data(seed)
+    net = dilated_depthwise_net(ds.x_train.shape[1:], ds.classes)
+    p, _ = train_float(net, net.init_float(np.random.default_rng(seed)), ds.x_train, ds.y_train, epochs, 32,
+                       0.05, 0.9, np.random.default_rng(seed + 1))
+    p[3] = (prune_conv(net, 3, p[3][0], sparsity), p[3][1])
+    export_onnx(net, p, path)
+    return f"{path}: {len(net.layers)} layers, float test accuracy {accuracy_float(net, p, ds.x_test, ds.y_test):.1%}"
+
+
+if __name__ == "__main__":
+    # python -m demo.onnx_model [example.onnx [dilated_depthwise]]: a pruned digits CNN to try MODEL= with
     import sys
-    print(write_example(sys.argv[1] if len(sys.argv) > 1 else "build/demo/example.onnx"))
+    out = sys.argv[1] if len(sys.argv) > 1 else "build/demo/example.onnx"
+    if len(sys.argv) > 2 and sys.argv[2] == "dilated_depthwise":
+        print(write_example_dilated_depthwise(out))
+    elif len(sys.argv) > 2:
+        sys.exit(f"demo.onnx_model: unknown example {sys.argv[2]!r} (the default, or dilated_depthwise)")
+    else:
+        print(write_example(out))

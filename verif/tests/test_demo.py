@@ -385,6 +385,37 @@ def test_example_onnx_writer(tmp_path):
     assert abs((p[2][0] == 0).mean() - 0.85) < 0.01 and not (p[0][0] == 0).any()
 
 
+def test_demo_model_dilated_depthwise_sim_none(tmp_path, monkeypatch):
+    """The dilated + depth-wise example (python -m demo.onnx_model <file> dilated_depthwise) through
+    make demo MODEL=... SIM=none: imported (dilation 2, group 4 as the block-diagonal kernel), the
+    model's zeros the mask, fine-tuned on the bit-exact model, written back and checked in
+    onnxruntime (360 test images, nothing beyond the Q8 margin)."""
+    pytest.importorskip("onnxruntime")
+    import json
+    from demo import report
+    from sparsetrain.onnx_io import import_onnx
+    path = tmp_path / "dwdil.onnx"
+    net = _dilated_depthwise_onnx(path)
+    net_in, p_in = import_onnx(path)
+    assert net_in == net and not p_in[1][0][net.structure_mask(1) == 0].any()
+    assert abs((p_in[3][0] == 0).mean() - 0.6) < 0.01
+    out = tmp_path / "out"
+    monkeypatch.setattr(run, "OUT", out)
+    monkeypatch.setattr(report, "OUT", out)
+    for n in ("DATA", "DATA_LAYOUT", "DEMO_SPARSITY", "DEMO_PRETRAIN_EPOCHS"):
+        monkeypatch.delenv(n, raising=False)
+    monkeypatch.setenv("SIM", "none")
+    monkeypatch.setenv("MODEL", str(path))
+    monkeypatch.setenv("DEMO_IMAGES", "32")
+    monkeypatch.setenv("DEMO_EPOCHS", "1")
+    assert run.main() == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["onnx_export"]["beyond_margin"] == 0 and res["onnx_export"]["n"] == 360
+    assert abs(res["sparse_ratio_pruned_convs"] - (1 - (4 * 9 * 1 + 8 * 4 * 9 * 0.4) / (4 * 9 + 8 * 4 * 9))) < 0.02
+    net2, p2 = import_onnx(out / "finetuned.onnx")
+    assert net2 == net and np.all(p2[3][0][p_in[3][0] == 0] == 0)
+
+
 @pytest.fixture
 def shared_sim_build(tmp_path_factory, monkeypatch):
     """The demo's accel_top build shared by the RTL tests of this module: one Verilator build of
@@ -437,22 +468,12 @@ def test_demo_model_on_the_rtl(tmp_path, monkeypatch, capsys, shared_sim_build):
     assert (out / "finetuned.onnx").is_file()
 
 
-def _dilated_depthwise_onnx(path, epochs: int = 8, seed: int = 1):
-    """A user's model with a dilated and a depth-wise conv, pre-trained on the digits in float
-    (``epochs``) and pruned (the last conv to 60% zeros), as an ONNX file:
-    conv3x3(4)-ReLU, depth-wise conv3x3 dilation 2 (group 4)-ReLU, MP, conv3x3 dilation 2 (8)-ReLU,
-    GAP, Gemm(10)."""
-    from demo.data import load_digits_data
-    from sparsetrain.net import prune_conv
-    from sparsetrain.onnx_io import export_onnx
-    ds = load_digits_data(seed)
-    net = Net((1, 8, 8), [Conv(4), Conv(4, k=3, pad=2, dilation=2, groups=4), MaxPool(),
-                          Conv(8, k=3, pad=2, dilation=2), Gap(), Linear(10)])
-    p, _ = train_float(net, net.init_float(np.random.default_rng(seed)), ds.x_train, ds.y_train, epochs, 32,
-                       0.05, 0.9, np.random.default_rng(seed + 1))
-    p[3] = (prune_conv(net, 3, p[3][0], 0.6), p[3][1])
-    export_onnx(net, p, path)
-    return net
+def _dilated_depthwise_onnx(path):
+    """demo.onnx_model's second example: conv3x3(4)-ReLU, depth-wise conv3x3 dilation 2 (group
+    4)-ReLU, MP, conv3x3 dilation 2 (8)-ReLU (60% zeros), GAP, Gemm(10), 8 float epochs."""
+    from demo.onnx_model import dilated_depthwise_net, write_example_dilated_depthwise
+    assert "float test accuracy" in write_example_dilated_depthwise(str(path))
+    return dilated_depthwise_net()
 
 
 @pytest.mark.sim
