@@ -60,9 +60,11 @@ def prune_quantize_model(net: Net, params: list, sparsity: float | None, rule: s
         q.convs.update({i: sw for i, sw in qp.convs.items() if i != first})
     # the dense reference of the cycle table: every weight kept (a zero becomes one LSB)
     # (a depth-wise conv: only its diagonal blocks, the weights it has)
-    dense = [p if p is None or not isinstance(layer, Conv) else
-             (np.where(p[0] == 0, 2.0 ** -W_FRAC, p[0]) * (1 if net.structure_mask(i) is None else net.structure_mask(i)),
-              p[1]) for i, (layer, p) in enumerate(zip(net.layers, params))]
+    def all_kept(i, w):
+        m = net.structure_mask(i)
+        return np.where(w == 0, 2.0 ** -W_FRAC, w) * (1 if m is None else m)
+    dense = [p if p is None or not isinstance(layer, Conv) else (all_kept(i, p[0]), p[1])
+             for i, (layer, p) in enumerate(zip(net.layers, params))]
     return q, quantize_params(net, dense, 0.0)
 
 

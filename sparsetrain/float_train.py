@@ -23,8 +23,8 @@ def _conv_cols(x, k: int, stride: int, pad: int, dil: int = 1):
     span = dil * (k - 1) + 1
     ho = (h + 2 * pad - span) // stride + 1
     wo = (w + 2 * pad - span) // stride + 1
-    win = np.lib.stride_tricks.sliding_window_view(xp, (span, span), axis=(2, 3))[:, :, ::stride, ::stride][:, :, :ho, :wo]
-    win = win[..., ::dil, ::dil]
+    win = np.lib.stride_tricks.sliding_window_view(xp, (span, span), axis=(2, 3))
+    win = win[:, :, ::stride, ::stride][:, :, :ho, :wo][..., ::dil, ::dil]
     return win.transpose(0, 2, 3, 1, 4, 5).reshape(b * ho * wo, c * k * k), (ho, wo)
 
 

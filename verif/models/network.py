@@ -84,8 +84,8 @@ def train_step_model(net: Net, q: QParams, images, labels, lr: float) -> StepRes
                 if layer.relu:
                     dy = relu_backward(dy, acts[i])
                 sw = q.convs[i]
-                gmem[i] = grad_accumulate(gmem[i], conv_weight_grad(a_in, dy, sw, layer.stride, layer.pad, layer.dilation,
-                                                                     layer.wgrad_shift))
+                gmem[i] = grad_accumulate(gmem[i], conv_weight_grad(a_in, dy, sw, layer.stride, layer.pad,
+                                                                     layer.dilation, layer.wgrad_shift))
                 bmem[i] = grad_accumulate(bmem[i], bias_grad(dy, layer.wgrad_shift))
                 if i > 0:
                     dy = conv_backward_data(dy, sw, a_in.shape, layer.stride, layer.pad, layer.dilation, W_FRAC)

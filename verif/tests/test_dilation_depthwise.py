@@ -77,7 +77,8 @@ def test_init_float_depthwise_is_block_diagonal():
     for i in (1, 4):
         w = p[i][0]
         assert w.shape == (net.shapes[i][0],) * 2 + (net.layers[i].k,) * 2
-        assert np.array_equal(depthwise_dense(depthwise_compact(w)), w) and np.count_nonzero(w) == w.shape[0] * w.shape[2] ** 2
+        assert np.array_equal(depthwise_dense(depthwise_compact(w)), w)
+        assert np.count_nonzero(w) == w.shape[0] * w.shape[2] ** 2
         assert np.array_equal(net.structure_mask(i) != 0, w != 0)
     assert net.structure_mask(0) is None and net.weight_slots(1) == 4 * 9 and net.weight_slots(3) == 8 * 4 * 9
 
