@@ -102,12 +102,20 @@ async def bench_layers(dut):
                 # cold: a list write (pointer 0 rewritten with its own value) drops the unit's
                 # checked-list records; warm: the same command again, its scan skipped (FWD,
                 # BWD_DATA, WGRAD with gacc=0 are idempotent; the second UPDATE steps by a zero
-                # gradient, so the expected memories are the first one's)
+                # gradient, so the expected memories are the first one's; it runs after a FWD,
+                # whose scan makes the record UPDATE uses)
                 runs += [(mode, cmd, False), (mode, cmd, True)]
             for mode, cmd, checked in runs:
                 ml = UcLayer(cmd=cmd, sw=sw, params=p)
                 if not checked:
                     await bfm.write(Sel.PTR, {0: img[Sel.PTR][0]})
+                elif mode == Mode.UPDATE:
+                    # UPDATE makes no record of its own (it checks pointers only): as in a
+                    # training step, the forward list's record comes from the layer's FWD (its
+                    # Y is not read again; X and the lists are unchanged)
+                    r0 = await bfm.run_fast(cmds[Mode.FWD].ports(), 4 * ml.est_cycles() + 5000 + 4 * lay.est_cycles())
+                    if r0.status != 0:
+                        errors.append(f"{tag} FWD before the checked UPDATE: status {status_name(r0.status)}")
                 rsp = await bfm.run_fast(ml.cmd.ports(), 4 * ml.est_cycles() + 5000)
                 if rsp.status != 0:
                     errors.append(f"{tag} {mode.name}: status {status_name(rsp.status)} {rsp.note}")
