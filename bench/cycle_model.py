@@ -350,8 +350,9 @@ def markdown(res: dict) -> str:
     L = res["lanes"]
     o = [f"# Cycle model (LANES={L}, {CLOCK_HZ / 1e6:.0f} MHz, batch {BATCH}, calibrated: {res['calib']['source']})", ""]
     o += ["## Calibration against the RTL", "",
-          "UC unit, per mode: measured = formula + a*N + b*C + e*(empty filters) + c (least squares over "
-          "every row of the UC bench: 9 layers x dense/85/92.5/95 % x threshold/balanced).", "",
+          "UC unit, per mode and list state (scanned; '/checked': the list passed a scan since the last "
+          "list write, the pre-scan skipped): measured = formula + a*N + b*C + e*(empty filters) + c "
+          "(least squares over every row of the UC bench: 9 layers x dense/85/92.5/95 % x threshold/balanced).", "",
           "| mode | rows | a (per N) | b (per C) | e (per empty filter) | c | formula error max / mean | calibrated error max / mean | max abs error (cycles) | leave-one-layer-out max error |",
           "|---|---|---|---|---|---|---|---|---|---|"]
     for m, e in res["calib"]["uc_err"].items():
