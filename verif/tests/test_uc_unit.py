@@ -344,6 +344,60 @@ async def checked_list_corrupted_rechecked(dut):
     assert not bfm.errors, bfm.errors[:1]
 
 
+@cocotb.test(**_timeout(40))
+async def checked_list_records_fifo(dut):
+    """More distinct lists than records (uc_unit LISTS = 64): 70 FWD commands whose identities
+    differ (pointer-table base 0..27 over copies of one pointer table, C 2..4), each scanned; then
+    the oldest ones were replaced first in, first out: the first list is scanned again (and
+    replaces the seventh), the last, the eighth and then the seventh are served from the record /
+    scanned as the order says. Cycle counts tell which: a checked command takes exactly
+    ``UcLayer.scan_cycles()`` fewer."""
+    from verif.common.units import uc_cov
+    lists = 64
+    p = params()
+    rnd = random.Random(random.getrandbits(32))
+    rng = np.random.default_rng(rnd.getrandbits(32))
+    bfm = make_uc_bfm(dut, p)
+    await bfm.reset()
+    sw = make_weights(rng, 2, 2, 1, 0.0)
+    x = rng.integers(-300, 300, size=(4, 2, 2)).astype(np.int16)
+    keys = [(base, cin) for base in range(0, 28) for cin in (2, 3, 4)][:lists + 6]
+
+    def layer(key):
+        base, cin = key
+        cmd = UcCommand(mode=int(Mode.FWD), cin=cin, cout=2, h=2, w=2, k=1, stride=1, dil=1, pad=0, shift=4,
+                        x_base=0, y_base=p.map_words(4, 2, 2), fptr_base=base, bptr_base=30, bias_base=0)
+        return UcLayer(cmd=cmd, sw=sw, params=p, x=x[:cin], w_base=0, b_base=0)
+
+    img = layer(keys[0]).images()
+    await load_images(bfm, img)
+    # copies of the two-pointer table over the whole range: a table at any base is a valid list
+    ptrs = [img[Sel.PTR][0], img[Sel.PTR][1]]
+    await bfm.write(Sel.PTR, {a: ptrs[a % 2] for a in range(p.pdepth)})
+    first = {}
+    for key in keys:
+        r = await _run_cmd(bfm, layer(key))
+        assert status_name(r.status) == "OK", f"{key}: {status_name(r.status)} (seed {seed()})"
+        first[key] = r.cycles
+
+    async def again(i, checked):
+        lay = layer(keys[i])
+        r = await _run_cmd(bfm, lay)
+        want = first[keys[i]] - (lay.scan_cycles() if checked else 0)
+        assert status_name(r.status) == "OK" and r.cycles == want, (
+            f"list {i} {keys[i]} again: {r.cycles} cycles, expected {want} "
+            f"({'served from its record' if checked else 'scanned: its record was replaced'}; seed {seed()})")
+        uc_cov.sample_list_check("skipped" if checked else "rescanned_after_replacement")
+
+    n = len(keys)                       # records now: lists n-64 .. n-1
+    await again(0, False)               # replaced: scanned, and recorded over list n-64
+    await again(n - 1, True)
+    await again(n - lists + 1, True)
+    await again(n - lists, False)       # its record went to list 0
+    uc_cov.report(cocotb.log)
+    assert not bfm.errors, bfm.errors[:1]
+
+
 # ==================================================== pytest entry: both simulators, both sets
 from verif.common.block_entry import block_test  # noqa: E402
 
