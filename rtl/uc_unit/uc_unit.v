@@ -172,7 +172,8 @@ localparam CNT_W = WAW + 1;
 localparam FIDX_W = 2 * K_W + C_W;
 localparam BIDX_W = 2 * K_W + N_W + WAW;
 localparam PTR_W = WAW + CNT_W;
-// list identity for uc_lcache: kind, pointer-table base, C, N, K (each as wide as its legal range)
+// list identity for uc_lcache: kind, pointer-table base, C, N, K (each as wide as its legal range;
+// KMAX <= 255 as s_cmd_k has 8 bits, so KB_W <= 8)
 localparam KB_W = $clog2(KMAX + 1);
 localparam CB_W = $clog2(CMAX + 1);
 localparam NB_W = $clog2(NMAX + 1);
@@ -263,10 +264,7 @@ assign pipe_busy = i_valid || mac_busy || wb_busy;
 // Wider field values are refused by the checks before the record is looked at, so the legal
 // widths identify the command exactly. UPDATE checks only the pointers: it uses the record of a
 // full forward scan but does not make one.
-/* verilator lint_off UNUSEDSIGNAL */
-wire [15:0] key_k16 = {8'd0, k};
-/* verilator lint_on UNUSEDSIGNAL */
-wire [KEY_W-1:0] list_key = {is_bwd, ptr_base, c[CB_W-1:0], n[NB_W-1:0], key_k16[KB_W-1:0]};
+wire [KEY_W-1:0] list_key = {is_bwd, ptr_base, c[CB_W-1:0], n[NB_W-1:0], k[KB_W-1:0]};
 
 // ------------------------------------------------------------------------ memory ports
 // pointer and index reads: the pre-scan, then the generator and the items
