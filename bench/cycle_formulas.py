@@ -104,8 +104,9 @@ def counts(layer, sparsity, rule, rng):
     return f, b
 
 
-def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1):
-    """verif.common.uc_stimulus.UcLayer.est_cycles, from the per-filter / per-channel non-zero counts."""
+def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
+    """verif.common.uc_stimulus.UcLayer.est_cycles, from the per-filter / per-channel non-zero counts;
+    ``checked``: the list passed a scan since the last list write (no prescan term)."""
     k, s, p = layer["k"], layer["s"], layer["p"]
     ho, wo = out_size(h, k, s, p), out_size(w, k, s, p)
     n, c = len(fwd), len(bwd)
@@ -124,7 +125,7 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1):
     else:
         items = nnz + n
         pre = n
-    return pre + items + PIPE_DEPTH
+    return (0 if checked else pre) + items + PIPE_DEPTH
 
 
 def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):

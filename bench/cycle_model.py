@@ -7,8 +7,10 @@ Per-unit formulas are the docs' (docs/uc_unit.md "Pipeline and cycle count", doc
 "Cycles"); the UC formula is the one of ``verif.common.uc_stimulus.UcLayer.est_cycles`` (checked equal
 here on sampled layers).  Calibration:
 
-* UC: per mode, a least-squares fit of ``measured - formula = a*N + b*C + c`` on every layer the
-  UC bench simulated (bench/uc_unit.py); the formula's error before and after is reported.
+* UC: per mode and list state (pre-scanned, or checked: the scan skipped), a least-squares fit of
+  ``measured - formula = a*N + b*C + e*empty + c`` on every layer the UC bench simulated
+  (bench/uc_unit.py); the formula's error before and after is reported.  In a training run the
+  lists are loaded once, so only the first image's FWD and BWD_DATA scan them.
 * DMA and sequencer: from the top-level bench (bench/top.py): a LOAD/STORE of ``n`` 32-bit words
   costs ``o + beta*n`` cycles; every executed descriptor costs ``seq`` cycles of sequencer time
   besides the unit's busy time.  The whole model is then checked on the demo CNN's simulated
@@ -68,13 +70,33 @@ class Calib:
     seq: float = 0.0
     source: str = "defaults"
 
-    def uc_cycles(self, mode, layer, h, w, fwd, bwd, lanes):
-        a, b, e, c = self.uc.get(mode, (0.0, 0.0, 0.0, 0.0))
+    def uc_cycles(self, mode, layer, h, w, fwd, bwd, lanes, checked=False):
+        """One UC command; ``checked``: its list passed a scan since the last list write (the
+        unit skips the pre-scan, docs/uc_unit.md "Checked lists")."""
+        a, b, e, c = self.uc.get(uc_key(mode, checked), (0.0, 0.0, 0.0, 0.0))
         empty = int(np.count_nonzero(np.asarray(fwd) == 0))
-        return uc_formula(mode, layer, h, w, fwd, bwd, lanes) + a * len(fwd) + b * len(bwd) + e * empty + c
+        return (uc_formula(mode, layer, h, w, fwd, bwd, lanes, checked=checked)
+                + a * len(fwd) + b * len(bwd) + e * empty + c)
 
     def dma(self, words32):
         return self.dma_o + self.dma_beta * words32
+
+
+#: checked-list records of the UC unit (uc_unit parameter LISTS): a network whose lists (one
+#: forward list per conv, one backward list per conv but the first) fit them is pre-scanned only
+#: on its first image; every later command skips the scan
+UC_LISTS = 64
+
+
+def uc_key(mode: str, checked: bool) -> str:
+    """Calibration key of a UC command: the mode, '/checked' when its pre-scan is skipped."""
+    return f"{mode}/checked" if checked else mode
+
+
+def uc_lists(layers) -> int:
+    """Distinct lists a network's training uses (forward per conv, backward per conv but the first)."""
+    convs = sum(1 for L in layers if L["t"] == "conv")
+    return 2 * convs - 1 if convs else 0
 
 
 def empty_filters(r: dict) -> int:
@@ -91,10 +113,12 @@ def empty_filters(r: dict) -> int:
 
 
 def calibrate_uc(rows):
-    """Per mode: measured - formula = a*N + b*C + e*(empty filters) + c, least squares."""
+    """Per mode and list state (scanned / checked): measured - formula = a*N + b*C +
+    e*(empty filters) + c, least squares."""
     out, err = {}, {}
-    for mode in ("FWD", "BWD_DATA", "WGRAD", "UPDATE"):
-        rs = [r for r in rows if r["mode"] == mode]
+    for key in [uc_key(m, ck) for ck in (False, True) for m in ("FWD", "BWD_DATA", "WGRAD", "UPDATE")]:
+        mode, checked = key.split("/")[0], key.endswith("/checked")
+        rs = [r for r in rows if r["mode"] == mode and bool(r.get("checked", False)) == checked]
         if not rs:
             continue
         A = np.array([[r["out_channels"], r["in_channels"], empty_filters(r), 1.0] for r in rs])
@@ -113,8 +137,8 @@ def calibrate_uc(rows):
                 continue
             cf, *_ = np.linalg.lstsq(A[~m], y[~m], rcond=None)
             loo[m] = np.abs(np.array([r["est_cycles"] for r in rs])[m] + A[m] @ cf - meas[m]) / meas[m]
-        out[mode] = tuple(round(float(v), 3) for v in coef)
-        err[mode] = {"rows": len(rs), "formula_max_pct": round(100 * float(raw.max()), 2),
+        out[key] = tuple(round(float(v), 3) for v in coef)
+        err[key] = {"rows": len(rs), "formula_max_pct": round(100 * float(raw.max()), 2),
                      "formula_mean_pct": round(100 * float(raw.mean()), 2),
                      "calibrated_max_pct": round(100 * float(cal.max()), 3),
                      "calibrated_mean_pct": round(100 * float(cal.mean()), 3),
@@ -145,6 +169,8 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False):
     c, h, w = in_shape
     rows, descs_img, descs_batch = [], 0, 0
     shapes = []
+    # steady state: the lists were pre-scanned on the first image (loaded once per run)
+    ck = uc_lists(layers) <= UC_LISTS
     for i, L in enumerate(layers):
         shapes.append((c, h, w))
         r = {"layer": i, "type": L["t"], "in": [c, h, w], "FWD": 0, "BWD_DATA": 0, "WGRAD": 0,
@@ -158,15 +184,19 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False):
             r.update(name=f"{'dw' if L['dw'] else 'conv'}{L['k']}x{L['k']}/{L['s']} {L['c']}->{L['n']}",
                      out=[L["n"], ho, wo], nnz=nnz, params=dense, min_filter_nnz=int(f.min()),
                      max_filter_nnz=int(f.max()), mean_filter_nnz=round(float(f.mean()), 2))
-            r["FWD"] = cal.uc_cycles("FWD", L, h, w, f, b, lanes)
-            r["WGRAD"] = cal.uc_cycles("WGRAD", L, h, w, f, b, lanes)
+            r["FWD"] = cal.uc_cycles("FWD", L, h, w, f, b, lanes, ck)
+            r["WGRAD"] = cal.uc_cycles("WGRAD", L, h, w, f, b, lanes, ck)
             if L["relu"]:
                 r["BWD_DATA"] += pool_cycles("RELU_BWD", L["n"], ho, wo, lanes)
                 descs_img += 1
             if i > 0:
-                r["BWD_DATA"] += cal.uc_cycles("BWD_DATA", L, h, w, f, b, lanes)
+                r["BWD_DATA"] += cal.uc_cycles("BWD_DATA", L, h, w, f, b, lanes, ck)
                 descs_img += 1
-            r["UPDATE"] = cal.uc_cycles("UPDATE", L, h, w, f, b, lanes) / BATCH
+            r["UPDATE"] = cal.uc_cycles("UPDATE", L, h, w, f, b, lanes, ck) / BATCH
+            r["scan_saved"] = (sum(cal.uc_cycles(m, L, h, w, f, b, lanes) - cal.uc_cycles(m, L, h, w, f, b, lanes, True)
+                                   for m in ("FWD", "WGRAD") + (("BWD_DATA",) if i > 0 else ()))
+                               + (cal.uc_cycles("UPDATE", L, h, w, f, b, lanes)
+                                  - cal.uc_cycles("UPDATE", L, h, w, f, b, lanes, True)) / BATCH)
             passes = 3 if i > 0 else 2
             r["macs_nnz"] = passes * nnz * ho * wo
             r["macs_dense"] = passes * dense * ho * wo
@@ -211,7 +241,11 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False):
     for r in rows:
         r["cycles"] = r["FWD"] + r["BWD_DATA"] + r["WGRAD"] + r["UPDATE"]
         r["efficiency"] = round(r["macs_nnz"] / lanes / r["cycles"], 4) if r["cycles"] and r["macs_nnz"] else None
+    scan_saved = sum(r.get("scan_saved", 0.0) for r in rows) if ck else 0.0
     return {"network": name, "sparsity": sparsity, "rule": rule, "lanes": lanes,
+            "lists": uc_lists(layers), "lists_checked": ck,
+            "cycles_if_scanned": round(total + scan_saved),
+            "efficiency_if_scanned": round(macs / lanes / (total + scan_saved), 4),
             "conv_sparsity": round(1 - nnz / params, 4) if params else 0.0,
             "cycles_per_image": round(total), "phases": {k: round(v) for k, v in phases.items()},
             "dma": round(dma), "sequencer": round(seq), "dma_share": round(dma / total, 5),
@@ -237,10 +271,11 @@ def check_formula_against_driver():
                 continue
             cmd = UcCommand(mode=int(mode), cin=c, cout=n, h=hw, w=hw, k=k, stride=s, dil=1, pad=k // 2,
                             bgrad=1 if mode == Mode.WGRAD else 0)
-            want = UcLayer(cmd=cmd, sw=sw, params=p).est_cycles()
-            got = uc_formula(mode.name, L, hw, hw, np.asarray(sw.fwd_count), np.asarray(sw.bwd_count), 8,
-                             bgrad=1 if mode == Mode.WGRAD else 0)
-            assert got == want, f"formula {mode.name} {c}->{n} k{k}/{s}: {got} != driver {want}"
+            for checked in (False, True):
+                want = UcLayer(cmd=cmd, sw=sw, params=p).est_cycles(checked)
+                got = uc_formula(mode.name, L, hw, hw, np.asarray(sw.fwd_count), np.asarray(sw.bwd_count), 8,
+                                 bgrad=1 if mode == Mode.WGRAD else 0, checked=checked)
+                assert got == want, f"formula {mode.name} {c}->{n} k{k}/{s} checked={checked}: {got} != driver {want}"
 
 
 def top_check(cal: Calib, top: dict, lanes: int) -> list[dict]:
@@ -265,13 +300,18 @@ def top_check(cal: Calib, top: dict, lanes: int) -> list[dict]:
                 sw = q.convs[i]
                 f, b = np.asarray(sw.fwd_count), np.asarray(sw.bwd_count)
                 ho, wo = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
-                uc += B * cal.uc_cycles("FWD", L, h, w, f, b, lanes)
+                # the lists are loaded once: the first image's FWD and BWD_DATA scan them, every
+                # later command (WGRAD and UPDATE included) skips the scan
+                def cmd_cycles(mode, times):
+                    return (cal.uc_cycles(mode, L, h, w, f, b, lanes)
+                            + (times - 1) * cal.uc_cycles(mode, L, h, w, f, b, lanes, True))
+                uc += cmd_cycles("FWD", B)
                 if train:
-                    uc += B * cal.uc_cycles("WGRAD", L, h, w, f, b, lanes)
+                    uc += B * cal.uc_cycles("WGRAD", L, h, w, f, b, lanes, True)
                     if i > 0:
-                        uc += B * cal.uc_cycles("BWD_DATA", L, h, w, f, b, lanes)
+                        uc += cmd_cycles("BWD_DATA", B)
                     pool += B * pool_cycles("RELU_BWD", L["n"], ho, wo, lanes)
-                    uc += cal.uc_cycles("UPDATE", L, h, w, f, b, lanes)
+                    uc += cal.uc_cycles("UPDATE", L, h, w, f, b, lanes, True)
                 c, h, w = L["n"], ho, wo
             elif L["t"] == "mp":
                 pool += B * pool_cycles("MP_FWD", c, h, w, lanes)
@@ -310,8 +350,9 @@ def markdown(res: dict) -> str:
     L = res["lanes"]
     o = [f"# Cycle model (LANES={L}, {CLOCK_HZ / 1e6:.0f} MHz, batch {BATCH}, calibrated: {res['calib']['source']})", ""]
     o += ["## Calibration against the RTL", "",
-          "UC unit, per mode: measured = formula + a*N + b*C + e*(empty filters) + c (least squares over "
-          "every row of the UC bench: 9 layers x dense/85/92.5/95 % x threshold/balanced).", "",
+          "UC unit, per mode and list state (scanned; '/checked': the list passed a scan since the last "
+          "list write, the pre-scan skipped): measured = formula + a*N + b*C + e*(empty filters) + c "
+          "(least squares over every row of the UC bench: 9 layers x dense/85/92.5/95 % x threshold/balanced).", "",
           "| mode | rows | a (per N) | b (per C) | e (per empty filter) | c | formula error max / mean | calibrated error max / mean | max abs error (cycles) | leave-one-layer-out max error |",
           "|---|---|---|---|---|---|---|---|---|---|"]
     for m, e in res["calib"]["uc_err"].items():
@@ -333,8 +374,11 @@ def markdown(res: dict) -> str:
                      f"{t['sequencer_per_descriptor']} | {fmt(t['total_measured'])} |")
         o.append("")
     o += ["## Whole networks, per training image (threshold pruning)", "",
-          "| network | sparsity | cycles/image | FWD | BWD_DATA | WGRAD | UPDATE/32 | DMA | sequencer | DMA share | efficiency | speed-up vs dense | 100 epochs (s) | deck FPGA s | deck GPU s |",
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+          "Steady state: the lists are pre-scanned on the first image only (the UC unit keeps "
+          f"{UC_LISTS} checked-list records); 'every list scanned' = the same image with a pre-scan in "
+          "every UC command (the unit before the records).", "",
+          "| network | sparsity | cycles/image | FWD | BWD_DATA | WGRAD | UPDATE/32 | DMA | sequencer | DMA share | efficiency | cycles/image, every list scanned | efficiency, every list scanned | speed-up vs dense | 100 epochs (s) | deck FPGA s | deck GPU s |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in NETWORKS:
         dense = None
         for r in res["networks"]:
@@ -346,6 +390,7 @@ def markdown(res: dict) -> str:
             o.append(f"| {name} | {r['sparsity']:.3f} | {fmt(r['cycles_per_image'])} | {fmt(ph['FWD'])} | "
                      f"{fmt(ph['BWD_DATA'])} | {fmt(ph['WGRAD'])} | {fmt(ph['UPDATE'])} | {fmt(r['dma'])} | "
                      f"{fmt(r['sequencer'])} | {100 * r['dma_share']:.3f}% | {r['efficiency']:.3f} | "
+                     f"{fmt(r['cycles_if_scanned'])} | {r['efficiency_if_scanned']:.3f} | "
                      f"{dense / r['cycles_per_image']:.2f} | {fmt(r['epoch100_s'])} | "
                      f"{d['fpga_s'] if d else ''} | {d['gpu_s'] if d else ''} |")
     o += ["", "Deck: " + "; ".join(f"{k} {v['dataset']} at {100 * v['sparsity']:.1f}% sparsity: FPGA {v['fpga_s']} s, "

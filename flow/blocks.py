@@ -19,7 +19,8 @@ INCLUDE_DIRS: tuple[str, ...] = ("rtl/common",)
 
 #: The UC unit's modules, in compile order (dependencies first): flow.blocks is their one list.
 UC_SOURCES: tuple[str, ...] = ("rtl/common/pipe_delay.v", "rtl/uc_unit/uc_ctrl.v",
-                               "rtl/uc_unit/uc_scan.v", "rtl/uc_unit/uc_gen.v",
+                               "rtl/uc_unit/uc_scan.v", "rtl/uc_unit/uc_lcache.v",
+                               "rtl/uc_unit/uc_gen.v",
                                "rtl/uc_unit/uc_mac.v", "rtl/uc_unit/uc_wb.v",
                                "rtl/uc_unit/uc_unit.v")
 

@@ -14,7 +14,8 @@
  * Host port: hp_sel 0 STACK, 1 WGT, 2 FIDX, 3 BIDX, 4 PTR, 5 GRAD, 6 BIAS, 7 BGRAD (the LOAD /
  * STORE selectors of docs/program.md); a write goes to the selected memory at hp_addr; hp_rdata
  * is the word at the (hp_sel, hp_addr) presented one cycle before, in the low bits (0 for other
- * selectors). A stack word is 2*LANES pixels, bank b at bits [16b+15:16b].
+ * selectors). A stack word is 2*LANES pixels, bank b at bits [16b+15:16b]. list_wr is high while
+ * a FIDX, BIDX or PTR word is written (the UC unit's checked-list records are then dropped).
  *
  * Parameters: as uc_unit (LANES, KMAX, CMAX, NMAX: word widths; FM_DEPTH, WDEPTH, PDEPTH,
  * BDEPTH: depths), each commented below.
@@ -57,6 +58,7 @@ module mem_core #
     input  wire [HST_W-1:0]         hp_wdata,       // low bits: the selected memory's word
     /* verilator lint_on UNUSEDSIGNAL */
     output reg  [HST_W-1:0]         hp_rdata,
+    output wire                     list_wr,        // a FIDX, BIDX or PTR word is written now
 
     // stack ports A (read) and B (read / masked write): request buses (FMA_REQ, FMB_REQ of
     // accel_defs.vh, unpacked in fm_stack) and read data
@@ -115,6 +117,10 @@ localparam [3:0] SEL_STACK = 4'd0, SEL_WGT = 4'd1, SEL_FIDX = 4'd2, SEL_BIDX = 4
 
 wire [BANKS*16-1:0] fm_h_rdata;
 wire                hw = host && hp_we;
+
+// the write enables of the list memories (only the host writes them): the UC unit forgets which
+// lists it has checked (uc_lcache)
+assign list_wr = hw && (hp_sel == SEL_FIDX || hp_sel == SEL_BIDX || hp_sel == SEL_PTR);
 
 fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack (
     .clk(clk),

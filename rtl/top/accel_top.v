@@ -216,6 +216,7 @@ wire [31:0]        grad_rd_data, bias_rd_data, bgrad_rd_data;
 wire [FIDX_W-1:0]  fidx_rd_data;
 wire [BIDX_W-1:0]  bidx_rd_data;
 wire [PTR_W-1:0]   ptr_rd_data;
+wire               list_wr;         // a LOAD writes FIDX, BIDX or PTR: the UC unit rechecks its lists
 
 // ------------------------------------------------------------------------- control path
 axil_regs u_regs (
@@ -296,6 +297,7 @@ mem_subsys #(
     .uc_busy(uc_busy), .mp_busy(mp_busy), .gap_busy(gap_busy), .lc_busy(lc_busy),
     .loss_busy(loss_busy),
     .hp_sel(hp_sel), .hp_addr(hp_addr), .hp_we(hp_we), .hp_wdata(hp_wdata), .hp_rdata(hp_rdata),
+    .list_wr(list_wr),
     .uc_fma_req(uc_fma_req), .uc_fmb_req(uc_fmb_req), .mp_fma_req(mp_fma_req),
     .mp_fmb_req(mp_fmb_req), .gap_fma_req(gap_fma_req), .gap_fmb_req(gap_fmb_req),
     .lc_fma_req(lc_fma_req), .lc_fmb_req(lc_fmb_req), .loss_fma_req(loss_fma_req),
@@ -332,7 +334,7 @@ uc_unit #(
     .s_cmd_lr_mult(d_w10[15:0]), .s_cmd_lr_shift(d_w4[13:8]), .s_cmd_lr_mult_b(d_w10[31:16]),
     .s_cmd_lr_shift_b(d_w4[21:16]),
     .m_rsp_valid(uc_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(uc_rsp_status),
-    .m_rsp_cycles(uc_rsp_cycles), .busy(uc_busy),
+    .m_rsp_cycles(uc_rsp_cycles), .busy(uc_busy), .list_wr(list_wr),
     .m_fma_req(uc_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(uc_fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(uc_wgt_rd_en), .wgt_rd_addr(uc_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(uc_wgt_wr_en), .wgt_wr_addr(uc_wgt_wr_addr), .wgt_wr_data(uc_wgt_wr_data),

@@ -62,6 +62,7 @@ module mem_subsys #
     input  wire                     hp_we,
     input  wire [HST_W-1:0]         hp_wdata,
     output wire [HST_W-1:0]         hp_rdata,
+    output wire                     list_wr,        // a FIDX, BIDX or PTR word is written now (uc_unit)
 
     // unit stack ports: request buses (FMA_REQ, FMB_REQ of accel_defs.vh), shared read data
     /* verilator coverage_off */
@@ -159,7 +160,7 @@ mem_core #(
 ) u_mem (
     .clk(clk),
     .host(host), .hp_sel(hp_sel), .hp_addr(hp_addr), .hp_we(hp_we), .hp_wdata(hp_wdata),
-    .hp_rdata(hp_rdata),
+    .hp_rdata(hp_rdata), .list_wr(list_wr),
     .fma_req(unit_fma_req[fm_unit]), .fma_rdata(fma_rdata),
     .fmb_req(unit_fmb_req[fm_unit]), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),

@@ -4,7 +4,9 @@
  *
  * A command is latched at accept and checked in six cycles (fields, then four products on one
  * shared multiplier, then the buffers); uc_scan then pre-scans the lists (S_SCAN) before the item
- * generator uc_gen runs (S_RUN) and the pipeline drains (S_DRAIN). A bad command answers with its
+ * generator uc_gen runs (S_RUN) and the pipeline drains (S_DRAIN). A list that passed a scan since
+ * the last write to the list memories (scan_skip, from uc_lcache) is not scanned again: the run
+ * starts right after the checks. A bad command answers with its
  * status and no memory written. The unit is busy from accept until the response is taken.
  *
  * Parameters:
@@ -19,8 +21,8 @@
  *   BDEPTH    bias / bias-gradient memory depth
  *
  * Latency: 1 cycle accept, 6 check cycles, pre-scan (two cycles a pointer plus one an index
- * entry; UPDATE one a pointer), then the run (uc_gen) and the drain of the pipeline; the
- * response waits for m_rsp_ready. m_rsp_cycles counts from accept to response.
+ * entry; UPDATE one a pointer; none when scan_skip), then the run (uc_gen) and the drain of the
+ * pipeline; the response waits for m_rsp_ready. m_rsp_cycles counts from accept to response.
  */
 
 `resetall
@@ -118,12 +120,13 @@ module uc_ctrl #
     output wire [15:0]          n,
 
     // phase of the command: pre-scan (uc_scan), run (uc_gen), drain
+    input  wire                 scan_skip,      // the list passed a scan since the last list write
     output wire                 scan_start,     // the checks pass now: the scan starts at this edge
     output wire                 scanning,
     input  wire                 scan_pass,
     input  wire                 scan_bad_list,
     input  wire                 scan_bad_index,
-    output wire                 run_start,      // the scan passes now: the generator starts at this edge
+    output wire                 run_start,      // the scan passes (or is skipped) now: the generator starts at this edge
     output wire                 running,
     input  wire                 gen_done,       // the generator's last item leaves now
     input  wire                 pipe_busy       // an item is still in the pipeline
@@ -245,11 +248,13 @@ wire buf_bad = (!is_update && ({2'd0, x_base_reg} + size_x_reg > {2'd0, FM_DEPTH
                ((is_fwd || is_update || (is_wgrad && bgrad_reg)) &&
                 {2'd0, bias_base_reg} + {18'd0, n_reg} > {2'd0, BDEPTH_32});
 
-// the last check step passes: the pre-scan starts at this edge; it passes: the generator starts.
-// Outside the next-state block, so that no combinational path runs through another module's
-// block and back (uc_scan and uc_gen read them in theirs)
-assign scan_start = (state_reg == S_CHECK) && (chk_step_reg >= CHK_BUFFERS) && !buf_bad;
-assign run_start = scanning && scan_pass;
+// the last check step passes: the pre-scan starts at this edge, or, when the list passed a scan
+// since the last list write (scan_skip, uc_lcache), the generator starts at once; the scan
+// passes: the generator starts. Outside the next-state block, so that no combinational path runs
+// through another module's block and back (uc_scan and uc_gen read them in theirs)
+wire checks_pass = (state_reg == S_CHECK) && (chk_step_reg >= CHK_BUFFERS) && !buf_bad;
+assign scan_start = checks_pass && !scan_skip;
+assign run_start = (scanning && scan_pass) || (checks_pass && scan_skip);
 // ceil(W / 2L), ceil(Wo / 2L), ceil(W / L), ceil(Wo / L)
 localparam [31:0] BANKS_M1_32 = BANKS - 1;
 localparam [31:0] LANES_M1_32 = LANES - 1;
@@ -388,6 +393,8 @@ always @* begin
             if (buf_bad) begin
                 status_next = ST_BAD_BUFFER;
                 state_next = S_RESP;
+            end else if (scan_skip) begin
+                state_next = S_RUN;
             end else begin
                 state_next = S_SCAN;
             end

@@ -9,6 +9,7 @@
  * Structure (this module wires them and shares the memory ports between them):
  *   uc_ctrl  command latch, check steps, command state, response
  *   uc_scan  pre-scan of the pointer table and index entries
+ *   uc_lcache  the lists that passed a scan since the last list write (their scan is skipped)
  *   uc_gen   item generator (pipeline stage I)
  *   uc_mac   MAC lanes and accumulators (P1..P7; the item sideband rides in a pipe_delay)
  *   uc_wb    requantization and stack write (P8), WGRAD gradient write (P9), UPDATE (U1, U2)
@@ -24,8 +25,10 @@
  *   WDEPTH    weight / index / gradient memory depth
  *   PDEPTH    pointer memory depth
  *   BDEPTH    bias / bias-gradient memory depth
+ *   LISTS     checked-list records (uc_lcache)
  *
- * Latency: a command is checked (4 cycles), its lists pre-scanned (pointers + non-zeros cycles),
+ * Latency: a command is checked (6 cycles), its lists pre-scanned (pointers + non-zeros cycles;
+ * none when the list passed a scan since the last write to the PTR / FIDX / BIDX memories),
  * then one item enters the pipeline per cycle; the last result is written about 10 cycles after
  * the last item. The response carries the status and the cycle count from accept to response.
  * Memories are external with 1-cycle reads; the stack (fm_stack) has 2-cycle reads.
@@ -56,7 +59,9 @@ module uc_unit #
     // pointer memory depth
     parameter PDEPTH = 1024,
     // bias / bias-gradient memory depth
-    parameter BDEPTH = 1024
+    parameter BDEPTH = 1024,
+    // checked-list records: lists whose pre-scan result is kept until a list memory is written
+    parameter LISTS = 64
 )
 (
     input  wire                     clk,
@@ -96,6 +101,10 @@ module uc_unit #
 
     // high from command accept until the response is taken (memories belong to the unit)
     output wire                     busy,
+
+    // a PTR, FIDX or BIDX memory word is written now (the memories' write enable): every list
+    // must be scanned again
+    input  wire                     list_wr,
 
     // stack port A: vector read
     /* verilator coverage_off */
@@ -163,6 +172,12 @@ localparam CNT_W = WAW + 1;
 localparam FIDX_W = 2 * K_W + C_W;
 localparam BIDX_W = 2 * K_W + N_W + WAW;
 localparam PTR_W = WAW + CNT_W;
+// list identity for uc_lcache: kind, pointer-table base, C, N, K (each as wide as its legal range;
+// KMAX <= 255 as s_cmd_k has 8 bits, so KB_W <= 8)
+localparam KB_W = $clog2(KMAX + 1);
+localparam CB_W = $clog2(CMAX + 1);
+localparam NB_W = $clog2(NMAX + 1);
+localparam KEY_W = 1 + PAW + CB_W + NB_W + KB_W;
 
 `include "accel_defs.vh"
 
@@ -183,7 +198,7 @@ wire        scan_start, scanning, run_start, running, gen_done, pipe_busy;
 
 // pre-scan (uc_scan)
 wire            scan_pass, scan_bad_list, scan_bad_index;
-wire            scan_ptr_en, scan_idx_en;
+wire            scan_ptr_en, scan_idx_en, scan_skip;
 wire [PAW-1:0]  scan_ptr_addr;
 wire [WAW-1:0]  scan_idx_addr;
 
@@ -244,6 +259,13 @@ wire [WAW-1:0] idx_waddr = bidx_rd_data[2*K_W+N_W +: WAW];
 
 assign pipe_busy = i_valid || mac_busy || wb_busy;
 
+// The list a command's pre-scan checks: the forward list (FWD, WGRAD, UPDATE) or the backward
+// list (BWD_DATA) at its pointer-table base, with the fields the scan compares against (C, N, K).
+// Wider field values are refused by the checks before the record is looked at, so the legal
+// widths identify the command exactly. UPDATE checks only the pointers: it uses the record of a
+// full forward scan but does not make one.
+wire [KEY_W-1:0] list_key = {is_bwd, ptr_base, c[CB_W-1:0], n[NB_W-1:0], k[KB_W-1:0]};
+
 // ------------------------------------------------------------------------ memory ports
 // pointer and index reads: the pre-scan, then the generator and the items
 assign ptr_rd_en = scan_ptr_en || gen_ptr_en;
@@ -288,7 +310,7 @@ uc_ctrl #(
     .bgrad(bgrad), .gacc(gacc), .x_base(x_base), .y_base(y_base), .bias_base(bias_base),
     .lr_mult(lr_mult), .lr_shift(lr_shift), .lr_mult_b(lr_mult_b), .lr_shift_b(lr_shift_b),
     .k(k), .c(c), .n(n),
-    .scan_start(scan_start), .scanning(scanning), .scan_pass(scan_pass),
+    .scan_skip(scan_skip), .scan_start(scan_start), .scanning(scanning), .scan_pass(scan_pass),
     .scan_bad_list(scan_bad_list), .scan_bad_index(scan_bad_index),
     .run_start(run_start), .running(running), .gen_done(gen_done), .pipe_busy(pipe_busy)
 );
@@ -303,6 +325,14 @@ uc_scan #(
     .ptr_rd_en(scan_ptr_en), .ptr_rd_addr(scan_ptr_addr), .ptr_rd_data(ptr_rd_data),
     .idx_rd_en(scan_idx_en), .idx_rd_addr(scan_idx_addr),
     .idx_kx(idx_kx), .idx_ky(idx_ky), .idx_ch(idx_ch), .idx_waddr(idx_waddr)
+);
+
+uc_lcache #(
+    .LISTS(LISTS), .KEY_W(KEY_W)
+) u_lcache (
+    .clk(clk), .rst(rst),
+    .list_wr(list_wr), .key(list_key), .hit(scan_skip),
+    .scan_start(scan_start), .scan_ok(run_start && scanning && !is_update)
 );
 
 uc_gen #(

@@ -210,8 +210,27 @@ class UcLayer:
             return float(self.nnz + self.sw.shape[0])
         return self.nnz * self.cmd.ho * self.cmd.wo / self.params.lanes
 
-    def est_cycles(self) -> int:
-        """The docs' cycle formula (prescan + items + pipeline depth), for budgets and reports."""
+    def scan_cycles(self) -> int:
+        """Cycles of the command's pre-scan (rtl/uc_unit/uc_scan.v), exactly: two a pointer, one an
+        index entry, one to pass and one more when the last list is not empty (its last entry's
+        check is still in flight); UPDATE: one a pointer plus two.  A command whose list passed a
+        scan since the last write to the list memories skips it (uc_lcache, docs/uc_unit.md
+        "Checked lists") and takes exactly this many cycles fewer."""
+        if self.mode == Mode.UPDATE:
+            return self.sw.shape[0] + 2
+        counts = self.sw.bwd_count if self.mode == Mode.BWD_DATA else self.sw.fwd_count
+        return 2 * len(counts) + self.nnz + 1 + (1 if int(counts[-1]) > 0 else 0)
+
+    def list_key(self) -> tuple:
+        """The list identity the unit's checked-list record keeps (uc_unit's ``list_key``):
+        (backward list?, pointer-table base, C, N, K); UPDATE looks up the forward list's."""
+        c = self.cmd
+        bwd = self.mode == Mode.BWD_DATA
+        return (bwd, c.bptr_base if bwd else c.fptr_base, c.cin, c.cout, c.k)
+
+    def est_cycles(self, checked: bool = False) -> int:
+        """The docs' cycle formula (prescan + items + pipeline depth), for budgets and reports;
+        ``checked``: the list passed a scan since the last list write, no prescan term."""
         c, L = self.cmd, self.params.lanes
         n, ci = self.sw.shape[0], self.sw.shape[1]
         vec = lambda w: -(-w // L)  # noqa: E731
@@ -231,7 +250,7 @@ class UcLayer:
         else:
             items = self.nnz + n
             pre = n          # UPDATE checks pointer ranges only
-        return pre + items + PIPE_DEPTH
+        return (0 if checked else pre) + items + PIPE_DEPTH
 
 
 def readback_plan(layer: UcLayer, guard: int = 2) -> dict[Sel, list[int]]:

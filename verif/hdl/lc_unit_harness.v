@@ -137,6 +137,7 @@ wire [CORE_W-1:0] core_rdata;
 wire [2:0] fidx_rd_data;        // the UC unit's index and pointer RAMs (KMAX = CMAX = NMAX = 2):
 wire [WAW+2:0] bidx_rd_data;    // unused here
 wire [2*WAW:0] ptr_rd_data;
+wire list_wr;
 /* verilator lint_on UNUSEDSIGNAL */
 
 mem_core #(
@@ -146,6 +147,7 @@ mem_core #(
     .clk(clk),
     .host(!busy), .hp_sel(core_sel), .hp_addr(hst_addr), .hp_we(hst_we),
     .hp_wdata({{(CORE_W-HST_W){1'b0}}, hst_wdata}), .hp_rdata(core_rdata),
+    .list_wr(list_wr),
     .fma_req(fma_req), .fma_rdata(fma_rdata), .fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),

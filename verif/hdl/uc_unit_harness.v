@@ -106,6 +106,7 @@ wire [FIDX_W-1:0] fidx_rd_data;
 wire [BIDX_W-1:0] bidx_rd_data;
 wire [PTR_W-1:0] ptr_rd_data;
 wire [31:0] grad_rd_data, grad_wr_data, bias_rd_data, bias_wr_data, bgrad_rd_data, bgrad_wr_data;
+wire list_wr;       // a host write to FIDX, BIDX or PTR: the unit's checked-list records are dropped
 
 uc_unit #(
     .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .HMAX(HMAX), .WMAX(WMAX),
@@ -122,7 +123,7 @@ uc_unit #(
     .s_cmd_lr_shift(s_cmd_lr_shift), .s_cmd_lr_mult_b(s_cmd_lr_mult_b),
     .s_cmd_lr_shift_b(s_cmd_lr_shift_b),
     .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
-    .m_rsp_cycles(m_rsp_cycles), .busy(busy),
+    .m_rsp_cycles(m_rsp_cycles), .busy(busy), .list_wr(list_wr),
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
@@ -144,7 +145,7 @@ mem_core #(
 ) u_mem (
     .clk(clk),
     .host(!busy), .hp_sel({1'b0, hst_sel}), .hp_addr(hst_addr), .hp_we(hst_we),
-    .hp_wdata(hst_wdata), .hp_rdata(hst_rdata),
+    .hp_wdata(hst_wdata), .hp_rdata(hst_rdata), .list_wr(list_wr),
     .fma_req(fma_req), .fma_rdata(fma_rdata), .fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),

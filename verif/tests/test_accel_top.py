@@ -428,6 +428,51 @@ async def checker_catches_corrupted_result(dut):
 
 
 @cocotb.test()
+async def checked_lists_skip_scan_until_reloaded(dut):
+    """Lists LOADed once: of two identical UC commands the second skips the pre-scan (CNT_UC of
+    the two-command program = twice the one-command program's less ``UcLayer.scan_cycles()``);
+    a LOAD of one corrupted index word (kx >= K) before a third makes it scan again and stop with
+    UC BAD_INDEX, its output region still the good commands' (FWD and BWD_DATA)."""
+    tb = TB(dut)
+    await tb.reset()
+    rnd = random.Random(f"{_seed()}-checked")
+    for mode in (Mode.FWD, Mode.BWD_DATA):
+        layer = random_layer(rnd, tb.p, Constraints(mode=mode, cmax=4, hmax=8, k=3, min_nnz=1, cycle_budget=2000))
+        cycles = []
+        for n_cmds in (1, 2):
+            prog = Program()
+            add_layer_loads(tb, prog, layer)
+            for _ in range(n_cmds):
+                prog.uc(layer.cmd)
+            prog.end()
+            err, pc = await tb.run(prog)
+            assert err == 0, f"{mode.name}: error {err:#x} at {pc} (seed {_seed()})"
+            cycles.append(await tb.rd(Reg.CNT_UC))
+        assert cycles[1] == 2 * cycles[0] - layer.scan_cycles(), (
+            f"{mode.name}: UC busy {cycles[0]} for one command, {cycles[1]} for two; the second should "
+            f"skip the {layer.scan_cycles()}-cycle scan (seed {_seed()})")
+        # corrupt one index entry through a LOAD: the record is dropped, the scan refuses it
+        sel, base = (Mem.BIDX, layer.b_base) if mode == Mode.BWD_DATA else (Mem.FIDX, layer.w_base)
+        a = base + rnd.randrange(layer.nnz)
+        word = layer.images()[int(sel)][a] | ((1 << tb.p.fmt.k_w) - 1)
+        prog = Program()
+        prog.uc(layer.cmd)
+        prog.load(sel, a, 1, tb.put(words_to_bytes([word], tb.width(sel))))
+        prog.uc(layer.cmd)
+        prog.end()
+        err, pc = await tb.run(prog)
+        assert err == Err.UC | 6, f"{mode.name} after a corrupting LOAD: error {err:#x} at {pc} (seed {_seed()})"
+        region = layer.regions()[layer.writes()[0]]
+        expected = layer.expected_images()
+        got = await store_and_read(tb, Mem(int(region.sel)), region.base, region.nwords)
+        check_words(f"{mode.name} {region.name} after the refused command", got,
+                    [expected[region.sel].get(region.base + i, 0) for i in range(len(got))])
+        dut._log.info("%s: UC busy one command %d, two %d (scan %d); corrupted list refused",
+                      mode.name, cycles[0], cycles[1], layer.scan_cycles())
+    top_cov.export()
+
+
+@cocotb.test()
 async def functional_coverage_closed(dut):
     """Every accel_top functional-coverage bin was hit by the tests above (run the whole module)."""
     holes = top_cov.holes()

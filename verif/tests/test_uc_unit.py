@@ -13,6 +13,7 @@ Knobs: ``UC_CASES`` random commands per random test (default 16), ``COCOTB_RANDO
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 
@@ -22,7 +23,7 @@ from cocotb.triggers import RisingEdge
 
 from sparsetrain.uc import Mode, Sel, UcCommand, to_s, words_to_map
 from verif.common.checks import seed
-from verif.common.uc_random import make_weights, place_stack
+from verif.common.uc_random import make_weights, place_stack, random_layer
 from verif.common.uc_stimulus import UcLayer
 from verif.common.unit_env import run_items
 from verif.common.units.common import status_name
@@ -170,6 +171,233 @@ async def back_to_back_chain(dut, stall):
     if any(got[Sel.GRAD].values()) or any(got[Sel.BGRAD].values()):
         errs.append("GRAD/BGRAD not zero after UPDATE")
     assert not errs, f"chain (C={c} N={n} K={k} H={h} s={stride} nnz={sw.nnz}, seed {seed()}): " + "; ".join(errs)
+    assert not bfm.errors, bfm.errors[:1]
+
+
+# ====================================================== checked lists (uc_lcache): skip, re-check
+LIST_SELS = (Sel.FIDX, Sel.BIDX, Sel.PTR)
+
+
+async def _run_cmd(bfm, lay: UcLayer):
+    """Send the layer's command, return its response (fails on a hang)."""
+    await bfm.send(lay.cmd.ports())
+    rsp = await bfm.wait_response(4 * lay.est_cycles() + 2000)
+    assert rsp is not None, f"no response to {lay.cmd.mode_name()} (seed {seed()})"
+    return rsp
+
+
+async def _load(bfm, img, lists: bool):
+    """Load the images; ``lists=False``: every memory but FIDX, BIDX and PTR (no list write)."""
+    await load_images(bfm, {s: v for s, v in img.items() if lists or s not in LIST_SELS})
+
+
+async def _check_results(bfm, lay: UcLayer, what: str):
+    from verif.common.uc_stimulus import readback_plan
+    from verif.common.units.uc import compare
+    got = {sel: await bfm.read(sel, addrs) for sel, addrs in readback_plan(lay).items()}
+    errs = compare(lay, got, lay.expected_images(lay.images()))
+    assert not errs, f"{what} {lay.cmd.mode_name()} (seed {seed()}): " + "; ".join(errs[:3])
+
+
+async def _snapshot(bfm, p):
+    return {sel: await bfm.read(sel, range(p.depth(sel))) for sel in Sel}
+
+
+def _bad_index_word(lay: UcLayer, p, word: int) -> int:
+    """``word`` (an index entry) with kx = 2^K_W - 1 >= K (the layers here have K = 3)."""
+    kw = p.fmt.k_w
+    return word | ((1 << kw) - 1)
+
+
+@cocotb.test(**_timeout(40))
+async def checked_list_skips_scan(dut):
+    """Each mode twice on the same lists, only the data memories reloaded in between: the second
+    command skips the pre-scan (exactly ``UcLayer.scan_cycles()`` fewer cycles) and both are
+    bit-exact against the models; after one list word is rewritten with its own value the third
+    is scanned again (the cold cycle count). UPDATE makes no record (it checks only pointers):
+    alone it is scanned each time; WGRAD and UPDATE skip the scan on the record of the FWD scan
+    of the same forward list."""
+    from verif.common.units import uc_cov
+    p = params()
+    rnd = random.Random(random.getrandbits(32))
+    bfm = make_uc_bfm(dut, p)
+    await bfm.reset()
+    for rep in range(2):
+        for mode in Mode:
+            lay = random_layer(rnd, p, small_cons(mode=mode, cycle_budget=3000))
+            img = lay.images()
+            await _load(bfm, img, lists=True)
+            cold = await _run_cmd(bfm, lay)
+            assert status_name(cold.status) == "OK", f"cold {mode.name}: {status_name(cold.status)}"
+            await _check_results(bfm, lay, "cold")
+            uc_cov.sample_list_check("scanned")
+            await _load(bfm, img, lists=False)
+            warm = await _run_cmd(bfm, lay)
+            assert status_name(warm.status) == "OK", f"warm {mode.name}: {status_name(warm.status)}"
+            await _check_results(bfm, lay, "warm (scan skipped)")
+            # UPDATE checks only pointers and makes no record: alone, it is scanned every time
+            # (it skips the scan on the record of its layer's FWD or WGRAD, below)
+            saved = 0 if mode == Mode.UPDATE else lay.scan_cycles()
+            assert cold.cycles - warm.cycles == saved, (
+                f"{mode.name} C={lay.cmd.cin} N={lay.cmd.cout} nnz={lay.nnz}: cold {cold.cycles}, "
+                f"warm {warm.cycles} cycles; the scan is {lay.scan_cycles()}, expected {saved} saved "
+                f"(seed {seed()})")
+            if saved:
+                uc_cov.sample_list_check("skipped")
+            # a list write (even of the word already there) forgets the record
+            sel, base = (Sel.PTR, lay.cmd.bptr_base if mode == Mode.BWD_DATA else lay.cmd.fptr_base)
+            await _load(bfm, img, lists=False)
+            await bfm.write(sel, {base: img[sel][base]})
+            again = await _run_cmd(bfm, lay)
+            assert status_name(again.status) == "OK" and again.cycles == cold.cycles, (
+                f"{mode.name} after a PTR write: {status_name(again.status)}, {again.cycles} cycles, "
+                f"cold was {cold.cycles} (seed {seed()})")
+            await _check_results(bfm, lay, "re-checked")
+            uc_cov.sample_list_check("rechecked_after_write")
+            cocotb.log.info("checked list %s C=%d N=%d K=%d nnz=%d: cold %d, warm %d (scan %d), after a write %d",
+                            mode.name, lay.cmd.cin, lay.cmd.cout, lay.cmd.k, lay.nnz, cold.cycles, warm.cycles,
+                            lay.scan_cycles(), again.cycles)
+        # the other commands of a layer on the record of its FWD scan
+        lay = random_layer(rnd, p, small_cons(mode=Mode.FWD, cycle_budget=2500))
+        img = lay.images()
+        await _load(bfm, img, lists=True)
+        assert status_name((await _run_cmd(bfm, lay)).status) == "OK"
+        for mode in (Mode.WGRAD, Mode.UPDATE):
+            rng = np.random.default_rng(rnd.getrandbits(32))
+            dy = rng.integers(-300, 300, size=(lay.cmd.cout, lay.cmd.ho, lay.cmd.wo)).astype(np.int16)
+            ml = dataclasses.replace(lay.with_cmd(mode=int(mode), gacc=0, bgrad=1), dy=dy)
+            await _load(bfm, ml.images(), lists=False)
+            r = await _run_cmd(bfm, ml)
+            assert status_name(r.status) == "OK"
+            await _check_results(bfm, ml, "after FWD's scan")
+            # cold reference: the same command after a list write
+            await _load(bfm, ml.images(), lists=False)
+            await bfm.write(Sel.PTR, {lay.cmd.fptr_base: img[Sel.PTR][lay.cmd.fptr_base]})
+            r2 = await _run_cmd(bfm, ml)
+            assert r2.cycles - r.cycles == ml.scan_cycles(), (
+                f"{mode.name} after FWD: {r.cycles} cycles, cold {r2.cycles}, scan {ml.scan_cycles()} (seed {seed()})")
+            await _load(bfm, img, lists=False)
+            assert status_name((await _run_cmd(bfm, lay)).status) == "OK"     # FWD again: record back
+    uc_cov.report(cocotb.log)
+    assert not bfm.errors, bfm.errors[:1]
+
+
+@cocotb.test(**_timeout(60))
+async def checked_list_corrupted_rechecked(dut):
+    """A list that passed its scan, then corrupted through the host port (an index entry with
+    kx >= K, or a pointer beyond the weight memory): the same command is scanned again and
+    refused (BAD_INDEX / BAD_LIST) with not one memory word written. UPDATE, which checks only
+    pointers, still runs on a corrupted index entry. A command whose shape fields differ from the
+    recorded one (C one less) is scanned, not served from the record."""
+    from verif.common.units import uc_cov
+    p = params()
+    rnd = random.Random(random.getrandbits(32))
+    bfm = make_uc_bfm(dut, p)
+    await bfm.reset()
+    for rep in range(2):
+        for mode in Mode:
+            for what in ("index", "pointer"):
+                lay = random_layer(rnd, p, small_cons(mode=mode, k=3, min_nnz=1, cycle_budget=2500))
+                img = lay.images()
+                await _load(bfm, img, lists=True)
+                for _ in range(2):        # scanned, then served from the record
+                    r = await _run_cmd(bfm, lay)
+                    assert status_name(r.status) == "OK", f"{mode.name}: {status_name(r.status)} (seed {seed()})"
+                    await _load(bfm, img, lists=False)
+                bwd = mode == Mode.BWD_DATA
+                if what == "index":
+                    sel, base = (Sel.BIDX, lay.b_base) if bwd else (Sel.FIDX, lay.w_base)
+                    a = base + rnd.randrange(lay.nnz)
+                    bad = {sel: {a: _bad_index_word(lay, p, img[sel][a])}}
+                    expect = "OK" if mode == Mode.UPDATE else "BAD_INDEX"
+                else:
+                    base, cnt = (lay.cmd.bptr_base, lay.cmd.cin) if bwd else (lay.cmd.fptr_base, lay.cmd.cout)
+                    a = base + rnd.randrange(cnt)
+                    aw = p.fmt.addr_w
+                    bad = {Sel.PTR: {a: (p.wdepth - 1) | (2 << aw)}}
+                    expect = "BAD_LIST"
+                for sel, words in bad.items():
+                    await bfm.write(sel, words)
+                before = await _snapshot(bfm, p)
+                r = await _run_cmd(bfm, lay)
+                assert status_name(r.status) == expect, (
+                    f"{mode.name}, {what} corrupted after its scan: {status_name(r.status)}, expected {expect} "
+                    f"(seed {seed()})")
+                if expect != "OK":
+                    after = await _snapshot(bfm, p)
+                    diff = [f"{Sel(s).name}[{a_}]" for s in Sel for a_ in after[s] if after[s][a_] != before[s][a_]]
+                    assert not diff, f"{mode.name} refused ({expect}) but wrote {diff[:4]} (seed {seed()})"
+                    uc_cov.sample_list_check("refused_after_write")
+                cocotb.log.info("%s, %s corrupted after a passed scan: %s", mode.name, what, status_name(r.status))
+        # the record is per shape: C one less makes an entry with c = C-1 illegal
+        lay = random_layer(rnd, p, small_cons(mode=Mode.FWD, min_nnz=1, depthwise=False, cycle_budget=2500))
+        if lay.cmd.cin > 1:
+            img = lay.images()
+            await _load(bfm, img, lists=True)
+            assert status_name((await _run_cmd(bfm, lay)).status) == "OK"
+            narrow = lay.with_cmd(cin=lay.cmd.cin - 1)
+            expect = "BAD_INDEX" if int(np.max(lay.sw.fwd_c)) == lay.cmd.cin - 1 else "OK"
+            r = await _run_cmd(bfm, narrow)
+            assert status_name(r.status) == expect, (
+                f"FWD with C-1 after C was checked: {status_name(r.status)}, expected {expect} (seed {seed()})")
+    uc_cov.report(cocotb.log)
+    assert not bfm.errors, bfm.errors[:1]
+
+
+@cocotb.test(**_timeout(40))
+async def checked_list_records_fifo(dut):
+    """More distinct lists than records (uc_unit LISTS = 64): 70 FWD commands whose identities
+    differ (pointer-table base 0..27 over copies of one pointer table, C 2..4), each scanned; then
+    the oldest ones were replaced first in, first out: the first list is scanned again (and
+    replaces the seventh), the last, the eighth and then the seventh are served from the record /
+    scanned as the order says; one list write then drops the full table. Cycle counts tell
+    which: a checked command takes exactly ``UcLayer.scan_cycles()`` fewer."""
+    from verif.common.units import uc_cov
+    lists = 64
+    p = params()
+    rnd = random.Random(random.getrandbits(32))
+    rng = np.random.default_rng(rnd.getrandbits(32))
+    bfm = make_uc_bfm(dut, p)
+    await bfm.reset()
+    sw = make_weights(rng, 2, 2, 1, 0.0)
+    x = rng.integers(-300, 300, size=(4, 2, 2)).astype(np.int16)
+    keys = [(base, cin) for base in range(0, 28) for cin in (2, 3, 4)][:lists + 6]
+
+    def layer(key):
+        base, cin = key
+        cmd = UcCommand(mode=int(Mode.FWD), cin=cin, cout=2, h=2, w=2, k=1, stride=1, dil=1, pad=0, shift=4,
+                        x_base=0, y_base=p.map_words(4, 2, 2), fptr_base=base, bptr_base=30, bias_base=0)
+        return UcLayer(cmd=cmd, sw=sw, params=p, x=x[:cin], w_base=0, b_base=0)
+
+    img = layer(keys[0]).images()
+    await load_images(bfm, img)
+    # copies of the two-pointer table over the whole range: a table at any base is a valid list
+    ptrs = [img[Sel.PTR][0], img[Sel.PTR][1]]
+    await bfm.write(Sel.PTR, {a: ptrs[a % 2] for a in range(p.pdepth)})
+    first = {}
+    for key in keys:
+        r = await _run_cmd(bfm, layer(key))
+        assert status_name(r.status) == "OK", f"{key}: {status_name(r.status)} (seed {seed()})"
+        first[key] = r.cycles
+
+    async def again(i, checked):
+        lay = layer(keys[i])
+        r = await _run_cmd(bfm, lay)
+        want = first[keys[i]] - (lay.scan_cycles() if checked else 0)
+        assert status_name(r.status) == "OK" and r.cycles == want, (
+            f"list {i} {keys[i]} again: {r.cycles} cycles, expected {want} "
+            f"({'served from its record' if checked else 'scanned: its record was replaced'}; seed {seed()})")
+        uc_cov.sample_list_check("skipped" if checked else "rescanned_after_replacement")
+
+    n = len(keys)                       # records now: lists n-64 .. n-1
+    await again(0, False)               # replaced: scanned, and recorded over list n-64
+    await again(n - 1, True)
+    await again(n - lists + 1, True)
+    await again(n - lists, False)       # its record went to list 0
+    # a full table is dropped by one list write (the word already there): scanned again
+    await bfm.write(Sel.PTR, {0: ptrs[0]})
+    await again(n - 1, False)
+    uc_cov.report(cocotb.log)
     assert not bfm.errors, bfm.errors[:1]
 
 

@@ -62,6 +62,13 @@ def _sample_ok(f):
 
 sample_status, sample_reset = status_points("uc", [s.name for s in Status])
 
+#: the checked-list record (rtl/uc_unit/uc_lcache.v): a list scanned, its scan skipped on a
+#: later command, scanned again after a list-memory write, refused after being corrupted, scanned
+#: again after its record was replaced (more lists than records)
+LIST_CHECK_BINS = ["scanned", "skipped", "rechecked_after_write", "refused_after_write",
+                   "rescanned_after_replacement"]
+sample_list_check = CoverPoint("uc.list_check", xf=lambda k: k, bins=LIST_CHECK_BINS)(lambda k: None)
+
 
 def saturated(layer, exp: dict) -> bool:
     """Did any output hit a saturation limit?"""
