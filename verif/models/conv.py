@@ -1,7 +1,12 @@
 """Sparse convolution: forward, input gradient and weight gradient, as the UC unit computes them.
 
-All three visit only the non-zero weights of a :class:`SparseWeights`, one at a time, exactly as
-the hardware's address generator does; the pixel loop is vectorised.  Shapes:
+All three take the non-zero weights of a :class:`SparseWeights` from its forward or backward list,
+as the hardware's address generator does. Float mode visits them one at a time (the pixel loop
+vectorised); integer mode puts the list's entries into a dense matrix (zeros elsewhere) and does
+the sums as one matrix product per kernel offset group (im2col), in float64 when every partial sum
+is an integer below 2**53 (:func:`_imatmul`: then the sum is exact in any order and equals the
+int64 sum), in int64 otherwise. Integer results are identical either way (the sums are exact);
+test_models_conv checks both against per-weight loops. Shapes:
 
 * ``x``  input feature map ``(C, H, W)``, optionally with leading batch axes ``(..., C, H, W)``
 * ``sw`` sparse kernel of dense shape ``(N, C, K, K)``
@@ -51,6 +56,52 @@ def _window(k_off: int, out: int, stride: int) -> slice:
     return slice(k_off, k_off + stride * (out - 1) + 1, stride)
 
 
+def _imatmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Exact integer ``a @ b`` (int64 in, int64 out; numpy matmul broadcasting).
+
+    float64 (BLAS) when ``inner * max|a| * max|b| < 2**53``: every product and partial sum is then
+    an integer float64 represents exactly, so the result is exact whatever the summation order;
+    else numpy's int64 matmul."""
+    inner = a.shape[-1]
+    amax = int(np.abs(a).max()) if a.size else 0
+    bmax = int(np.abs(b).max()) if b.size else 0
+    if inner * amax * bmax < (1 << 53):
+        return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.int64)
+    return np.matmul(a, b)
+
+
+def _offsets(k: int) -> list[tuple[int, int]]:
+    """Kernel offsets (ky, kx) in row-major order: the column order of the im2col matrices."""
+    return [(ky, kx) for ky in range(k) for kx in range(k)]
+
+
+def _im2col(xp, k: int, ho: int, wo: int, stride: int, dilation: int) -> np.ndarray:
+    """``(..., C, Hp, Wp)`` padded map -> ``(..., C*K*K, Ho*Wo)``: row ``(c*K + ky)*K + kx`` holds
+    the input pixels offset (ky, kx) reads for every output pixel."""
+    cols = np.stack([xp[..., _window(ky * dilation, ho, stride), _window(kx * dilation, wo, stride)]
+                     for ky, kx in _offsets(k)], axis=-3)          # (..., C, K*K, Ho, Wo)
+    return cols.reshape(cols.shape[:-4] + (cols.shape[-4] * k * k, ho * wo))
+
+
+def _fwd_matrix(sw: SparseWeights, vals) -> np.ndarray:
+    """Dense ``(N, C*K*K)`` int64 matrix of the forward list's entries (zeros elsewhere)."""
+    n_out, c_in, k, _ = sw.shape
+    m = np.zeros((n_out, c_in * k * k), dtype=np.int64)
+    col = (sw.fwd_c.astype(np.int64) * k + sw.fwd_ky) * k + sw.fwd_kx
+    np.add.at(m, (sw.fwd_n.astype(np.int64), col), vals)
+    return m
+
+
+def _bwd_matrix(sw: SparseWeights, vals) -> np.ndarray:
+    """Dense ``(C*K*K, N)`` int64 matrix of the backward list's entries: row (c, ky, kx) of entry b
+    is (bwd_c, bwd_ky, bwd_kx), column bwd_n, value ``vals[bwd_waddr]``."""
+    n_out, c_in, k, _ = sw.shape
+    m = np.zeros((c_in * k * k, n_out), dtype=np.int64)
+    row = (sw.bwd_c.astype(np.int64) * k + sw.bwd_ky) * k + sw.bwd_kx
+    np.add.at(m, (row, sw.bwd_n.astype(np.int64)), vals[sw.bwd_waddr])
+    return m
+
+
 def _pad(x, pad: int, dt):
     widths = [(0, 0)] * (x.ndim - 2) + [(pad, pad), (pad, pad)]
     return np.pad(np.asarray(x, dtype=dt), widths)
@@ -84,6 +135,11 @@ def conv_forward(x, sw: SparseWeights, bias=None, stride=1, pad=0, dilation=1, r
         if bias.shape != (n_out,):
             raise ValueError(f"bias must have shape ({n_out},), got {bias.shape}")
         acc += bias.astype(dt)[:, None, None]
+    if dt is np.int64:
+        cols = _im2col(xp, k, ho, wo, stride, dilation)
+        acc += _imatmul(_fwd_matrix(sw, vals), cols).reshape(acc.shape)
+        check_acc_range(acc)
+        return requant(acc, shift, relu)
     for i in range(sw.nnz):
         rows = _window(int(sw.fwd_ky[i]) * dilation, ho, stride)
         cols = _window(int(sw.fwd_kx[i]) * dilation, wo, stride)
@@ -119,6 +175,15 @@ def conv_backward_data(dy, sw: SparseWeights, x_shape, stride=1, pad=0, dilation
     dt, vals = _mode_arrays(sw, dy)
     dy = np.asarray(dy, dtype=dt)
     accp = np.zeros(dy.shape[:-3] + (c, h + 2 * pad, w + 2 * pad), dtype=dt)
+    if dt is np.int64:
+        # (C*K*K, N) @ (..., N, Ho*Wo): every (c, ky, kx) contribution, then added at its offset
+        d = _imatmul(_bwd_matrix(sw, vals), dy.reshape(dy.shape[:-2] + (ho * wo,)))
+        d = d.reshape(dy.shape[:-3] + (c, k * k, ho, wo))
+        for j, (ky, kx) in enumerate(_offsets(k)):
+            accp[..., _window(ky * dilation, ho, stride), _window(kx * dilation, wo, stride)] += d[..., j, :, :]
+        acc = accp[..., pad:pad + h, pad:pad + w]
+        check_acc_range(acc)
+        return requant(acc, shift)
     for b in range(sw.nnz):
         rows = _window(int(sw.bwd_ky[b]) * dilation, ho, stride)
         cols = _window(int(sw.bwd_kx[b]) * dilation, wo, stride)
@@ -154,6 +219,15 @@ def conv_weight_grad(x, dy, sw: SparseWeights, stride=1, pad=0, dilation=1, shif
     xp = _pad(x, pad, dt)
     dy = np.asarray(dy, dtype=dt)
     acc = np.zeros(x.shape[:-3] + (sw.nnz,), dtype=dt)
+    if dt is np.int64 and sw.nnz:
+        # (..., N, Ho*Wo) @ (..., Ho*Wo, C*K*K): the dense gradient, read at the list's entries
+        cols = _im2col(xp, k, ho, wo, stride, dilation)
+        g = _imatmul(dy.reshape(dy.shape[:-2] + (ho * wo,)), np.swapaxes(cols, -1, -2))
+        col = (sw.fwd_c.astype(np.int64) * k + sw.fwd_ky) * k + sw.fwd_kx
+        acc = g[..., sw.fwd_n.astype(np.int64), col]
+        check_acc_range(acc)
+        gr = round_shift(acc, shift)
+        return sat(gr, GRAD_W).astype(np.int32)
     for i in range(sw.nnz):
         rows = _window(int(sw.fwd_ky[i]) * dilation, ho, stride)
         cols = _window(int(sw.fwd_kx[i]) * dilation, wo, stride)

@@ -14,8 +14,8 @@ from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net  # noqa: F401
 # ---------------------------------------------------------------------------------- knobs
 def test_knob_defaults():
     k = knobs.read_knobs({})
-    assert (k.epochs, k.images, k.sparsity, k.pruning, k.sim, k.data) == (2, 256, 0.85, "threshold",
-                                                                          "verilator", "")
+    assert (k.epochs, k.images, k.sparsity, k.pruning, k.sim, k.data) == (2, None, 0.85, "threshold",
+                                                                           "verilator", "")
 
 
 @pytest.mark.parametrize("env, msg", [

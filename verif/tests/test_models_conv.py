@@ -309,3 +309,16 @@ def test_conv_rejects_bad_input_with_named_problem():
         conv_backward_data(np.zeros((2, 5, 5), np.int16), sw, x.shape, 1, 1)
     with pytest.raises(ValueError, match="bias"):
         conv_forward(x, sw, bias=np.zeros(3))
+
+
+def test_imatmul_exact_on_both_paths():
+    """The integer path's matrix product is exact whether it runs in float64 (small operands) or
+    falls back to int64 (operands whose sums could pass 2**53): both equal Python's integer sums."""
+    from verif.models.conv import _imatmul
+    rng = np.random.default_rng(5)
+    for hi in (1 << 15, 1 << 28):          # 17 * 2**30 < 2**53 (float64); 17 * 2**56 is not (int64)
+        a = rng.integers(-hi, hi, (3, 17), dtype=np.int64)
+        b = rng.integers(-hi, hi, (17, 4), dtype=np.int64)
+        want = [[sum(int(a[i, t]) * int(b[t, j]) for t in range(17)) for j in range(4)] for i in range(3)]
+        got = _imatmul(a, b)
+        assert got.dtype == np.int64 and got.tolist() == want
