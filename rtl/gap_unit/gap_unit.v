@@ -249,7 +249,15 @@ reg [FM_AW-1:0]  wr_row;
 reg [15:0]       wr_x0;
 reg [LANES*16-1:0] wr_data;
 reg [LANES-1:0]  wr_mask;
-integer wl;
+// BWD lane mask (a generate loop: a combinational block's loop variable is a latch to synthesis
+// when a branch leaves it unassigned)
+wire [LANES-1:0] b_mask;
+genvar gl;
+generate
+    for (gl = 0; gl < LANES; gl = gl + 1) begin : g_wlane
+        assign b_mask[gl] = ({16'd0, b_x0} + gl) < {16'd0, w_reg};
+    end
+endgenerate
 always @* begin
     wr_en = 1'b0;
     wr_row = y_row0 + q2_c[FM_AW-1:0];
@@ -261,9 +269,7 @@ always @* begin
         wr_row = b_row;
         wr_x0 = b_x0;
         wr_data = {LANES{b_g}};
-        for (wl = 0; wl < LANES; wl = wl + 1) begin
-            wr_mask[wl] = ({16'd0, b_x0} + wl) < {16'd0, w_reg};
-        end
+        wr_mask = b_mask;
     end else begin
         wr_en = q2_valid;
     end

@@ -238,9 +238,27 @@ reg [XW-1:0]     wr_x;
 reg              wr_s2;
 reg [LANES*16-1:0] wr_data;
 reg [LANES-1:0]  wr_mask;
-reg [31:0]       wcol;
-reg [16:0]       wrow2;
-integer wl;
+wire [16:0]      wrow2 = {p4_y, p4_ph[1]};
+
+// per-lane write masks and data (a generate loop: a combinational block's loop variable is a
+// latch to synthesis when a branch leaves it unassigned)
+wire [LANES-1:0]    mask_p3_wo, mask_p4_wo, mask_p3_w, mask_bwd;
+wire [LANES*16-1:0] arg_wdata, bwd_wdata;
+genvar gl;
+generate
+    for (gl = 0; gl < LANES; gl = gl + 1) begin : g_wlane
+        // MP_BWD column of the lane: 2 * (x0 + lane) + phase column
+        wire [31:0] wcol = {15'd0, p4_x0, p4_ph[0]} + 2 * gl;
+        assign mask_p3_wo[gl] = ({16'd0, p3_x0} + gl) < {16'd0, wo_reg};
+        assign mask_p4_wo[gl] = ({16'd0, p4_x0} + gl) < {16'd0, wo_reg};
+        assign mask_p3_w[gl] = ({16'd0, p3_x0} + gl) < {16'd0, w_reg};
+        assign mask_bwd[gl] = (wcol < {16'd0, w_reg}) && (wrow2 < {1'b0, h_reg});
+        assign arg_wdata[16*gl +: 16] = {14'd0, arg_hold[2*gl +: 2]};
+        assign bwd_wdata[16*gl +: 16] = (p4_y < ho_reg && mask_p4_wo[gl] &&
+                                         hold_arg[2*gl +: 2] == p4_ph) ? hold_dy[16*gl +: 16] : 16'd0;
+    end
+endgenerate
+
 always @* begin
     wr_en = 1'b0;
     wr_row = p3_ry;
@@ -248,42 +266,29 @@ always @* begin
     wr_s2 = 1'b0;
     wr_data = best_reg;
     wr_mask = {LANES{1'b0}};
-    wcol = 32'd0;
-    wrow2 = 17'd0;
     if (is_fwd) begin
         if (p3_valid && p3_ph == 2'd3) begin
             wr_en = 1'b1;
-            for (wl = 0; wl < LANES; wl = wl + 1) begin
-                wr_mask[wl] = ({16'd0, p3_x0} + wl) < {16'd0, wo_reg};
-            end
+            wr_mask = mask_p3_wo;
         end else if (p4_valid && p4_ph == 2'd3) begin
             wr_en = 1'b1;
             wr_row = p4_ra;
             wr_x = {{(XW-16){1'b0}}, p4_x0};
-            for (wl = 0; wl < LANES; wl = wl + 1) begin
-                wr_data[16*wl +: 16] = {14'd0, arg_hold[2*wl +: 2]};
-                wr_mask[wl] = ({16'd0, p4_x0} + wl) < {16'd0, wo_reg};
-            end
+            wr_data = arg_wdata;
+            wr_mask = mask_p4_wo;
         end
     end else if (is_bwd) begin
         wr_en = p4_valid;
         wr_row = p4_ph[1] ? p4_rx + rw_x_reg[FM_AW-1:0] : p4_rx;
         wr_x = {{(XW-17){1'b0}}, p4_x0, p4_ph[0]};
         wr_s2 = 1'b1;
-        wrow2 = {p4_y, p4_ph[1]};
-        for (wl = 0; wl < LANES; wl = wl + 1) begin
-            wcol = {15'd0, p4_x0, p4_ph[0]} + 2 * wl;
-            wr_mask[wl] = (wcol < {16'd0, w_reg}) && (wrow2 < {1'b0, h_reg});
-            wr_data[16*wl +: 16] = (p4_y < ho_reg && ({16'd0, p4_x0} + wl) < {16'd0, wo_reg} &&
-                                    hold_arg[2*wl +: 2] == p4_ph) ? hold_dy[16*wl +: 16] : 16'd0;
-        end
+        wr_mask = mask_bwd;
+        wr_data = bwd_wdata;
     end else begin
         wr_en = p3_valid && p3_ph == 2'd1;
         wr_row = p3_rx;
         wr_data = relu_reg;
-        for (wl = 0; wl < LANES; wl = wl + 1) begin
-            wr_mask[wl] = ({16'd0, p3_x0} + wl) < {16'd0, w_reg};
-        end
+        wr_mask = mask_p3_w;
     end
 end
 
