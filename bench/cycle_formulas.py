@@ -143,7 +143,9 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
 
 
 def lc_cycles(mode, k, m):
-    return {"FWD": m * k + 7, "BWD_DATA": m * k + 7, "WGRAD": m * k + 6, "UPDATE": m * k + m + 6}[mode]
+    # lc_unit's 9-stage item pipeline (one multiply or one wide add a stage, issue 16) drains 7
+    # cycles later than the 2-stage one it replaced (FWD / BWD_DATA m*k+7, WGRAD m*k+6)
+    return {"FWD": m * k + 14, "BWD_DATA": m * k + 14, "WGRAD": m * k + 13, "UPDATE": m * k + m + 13}[mode]
 
 
 def loss_cycles(classes):
