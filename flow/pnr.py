@@ -125,37 +125,48 @@ def nextpnr(np: list[str], name: str, seed: int, freq: float) -> dict:
     return row
 
 
-def _net_rtl(name: str) -> str | None:
-    """An RTL-looking net name (Yosys's generated $abc$/$auto$ names dropped)."""
-    if not name or name.startswith("$") or "$abc$" in name or "$auto$" in name:
-        return None
-    return re.sub(r"_(TRELLIS_FF|LUT4|CCU2C)_Q.*$", "", name)
+_GENERATED = re.compile(r"\$|CCU2C|LUT4|TRELLIS|PFUMX|L6MUX|MULT18|DP16KD|_DO[AB]\d|_DI[AB]\d")
 
 
 def critical_path(rep: dict) -> dict:
-    """The clk -> clk critical path of a nextpnr report: start, end, logic levels, delay, nets."""
+    """The clk -> clk critical path of a nextpnr report: start and end cells, logic levels (cells
+    entered through a data input; hops along a carry chain, FCI -> FCO, counted apart), delay,
+    the RTL nets on it (Yosys's generated names dropped, bit indices folded) and the RTL source
+    lines of its nets (the ``src`` attributes nextpnr reports, technology library left out)."""
     paths = [p for p in rep.get("critical_paths", []) if p.get("from") == p.get("to")] or \
         rep.get("critical_paths", [])
     if not paths:
         return {}
     path = paths[0]["path"]
     logic = [s for s in path if s.get("type") == "logic"]
-    total = sum(float(s.get("delay", 0.0)) for s in path)
+    carry = [s for s in logic if s.get("from", {}).get("port") == "FCI"]
     nets: list[str] = []
+    srcs: list[str] = []
     for s in path:
-        n = _net_rtl(s.get("net", ""))
-        if n and n not in nets:
-            nets.append(n)
+        n = s.get("net", "")
+        if n and not _GENERATED.search(n):
+            n = re.sub(r"\[\d+\]$", "", n)
+            if n not in nets:
+                nets.append(n)
+        for src in s.get("sources", []):
+            if "/share/" in src:
+                continue
+            m = re.match(r".*?((?:rtl|bench|verif)/[^:]+):(\d+)", src)
+            src = f"{m.group(1)}:{m.group(2)}" if m else src
+            if src not in srcs:
+                srcs.append(src)
     first, last = path[0], path[-1]
     return {
         "from_cell": first.get("from", {}).get("cell"),
         "to_cell": last.get("to", {}).get("cell"),
-        "logic_levels": len(logic),
-        "delay_ns": round(total, 2),
+        "logic_levels": len(logic) - len(carry),
+        "carry_hops": len(carry),
+        "delay_ns": round(sum(float(s.get("delay", 0.0)) for s in path), 2),
         "logic_ns": round(sum(float(s.get("delay", 0.0)) for s in path
                               if s.get("type") in ("logic", "clk-to-q", "setup")), 2),
         "routing_ns": round(sum(float(s.get("delay", 0.0)) for s in path if s.get("type") == "routing"), 2),
         "nets": nets,
+        "sources": srcs,
     }
 
 
@@ -166,13 +177,13 @@ def markdown(res: dict) -> str:
            f"Yosys {res['yosys']} `synth_ecp5`, nextpnr-ecp5 {res['nextpnr']}; no pin constraints; "
            f"targets {FREQ_TOP} MHz (top) and {FREQ_MAC} MHz (MAC) steer the placer only.", "",
            "Top parameters: " + ", ".join(f"{k}={v}" for k, v in PARAMS.items()) + ".", "",
-           "| design | seed | Fmax (MHz) | critical path (ns) | logic levels | nextpnr s |",
+           "| design | seed | Fmax (MHz) | critical path (ns) | logic levels (+ carry hops) | nextpnr s |",
            "|---|---|---|---|---|---|"]
     for name, d in (("accel_top", top), ("mac16", mac)):
         for r in d["runs"]:
             cp = r.get("critical_path", {})
             out.append(f"| {name} | {r['seed']} | {r.get('fmax_mhz', '-')} | {cp.get('delay_ns', '-')} | "
-                       f"{cp.get('logic_levels', '-')} | {r['seconds']} |")
+                       f"{cp.get('logic_levels', '-')} (+ {cp.get('carry_hops', '-')}) | {r['seconds']} |")
     out += ["", f"Top Fmax over seeds: min {top.get('fmax_min')} / median {top.get('fmax_median')} / "
             f"max {top.get('fmax_max')} MHz; lone MAC: min {mac.get('fmax_min')} / median "
             f"{mac.get('fmax_median')} / max {mac.get('fmax_max')} MHz; top / MAC (medians) = "
@@ -187,9 +198,10 @@ def markdown(res: dict) -> str:
         best = max(ok, key=lambda r: r["fmax_mhz"])
         cp = best["critical_path"]
         out += [f"Critical path (seed {best['seed']}): {cp.get('from_cell')} -> {cp.get('to_cell')}, "
-                f"{cp.get('logic_levels')} logic levels, {cp.get('delay_ns')} ns "
-                f"(cells {cp.get('logic_ns')} ns, routing {cp.get('routing_ns')} ns). Nets on it:", ""]
-        out += [f"- `{n}`" for n in cp.get("nets", [])]
+                f"{cp.get('logic_levels')} logic levels (+ {cp.get('carry_hops')} carry-chain hops), "
+                f"{cp.get('delay_ns')} ns (cells {cp.get('logic_ns')} ns, routing {cp.get('routing_ns')} ns).", "",
+                "RTL nets on it: " + ", ".join(f"`{n}`" for n in cp.get("nets", [])), "",
+                "RTL source lines of its nets: " + ", ".join(cp.get("sources", []))]
     out += ["", f"Run time: yosys top {top['synth']['seconds']} s, MAC {mac['synth']['seconds']} s; "
             f"whole run {res['seconds']} s."]
     return "\n".join(out) + "\n"
