@@ -136,9 +136,11 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
     if mode == "RELU_BWD":
         return 2 * c * h * cdiv(w, lanes) + 11
     if mode == "GAP_FWD":
-        return c * h * cdiv(w, lanes) + n_w + 12
+        # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages
+        return c * h * cdiv(w, lanes) + n_w + 16 + (lanes.bit_length() - 1)
     if mode == "GAP_BWD":
-        return c * (3 + h * cdiv(w, lanes)) + n_w + 7
+        # 6 cycles a channel (was 3): x M, + 2^(R-1), >> R and sat16 each a step
+        return c * (6 + h * cdiv(w, lanes)) + n_w + 7
     raise ValueError(mode)
 
 
