@@ -124,7 +124,9 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1):
     else:
         items = nnz + n
         pre = n
-    return pre + items + PIPE_DEPTH
+    # issue 16: FWD / BWD_DATA requantize over 3 registered stages before the stack write, UPDATE
+    # runs product, rounding add, shift, difference and saturation a stage each (5 more cycles)
+    return pre + items + PIPE_DEPTH + {"FWD": 3, "BWD_DATA": 3, "UPDATE": 5}.get(mode, 0)
 
 
 def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
