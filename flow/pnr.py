@@ -21,7 +21,8 @@ MULT18X18D, DP16KD, I/O; and Yosys's cell counts), the critical path of the best
 end, logic levels, total delay, the RTL nets on it) from nextpnr's ``--report`` JSON, and run
 times. Logs, netlists and reports: ``build/pnr/``.
 
-QUICK=1: one seed (``--seeds 1``); otherwise seeds 1, 2, 3. One tool at a time (2 cores shared).
+QUICK=1: one seed (``--seeds 1``); otherwise seeds 1, 2, 3. One tool at a time unless ``--jobs``
+(PNR_JOBS) runs that many seeds at once (each nextpnr is single-threaded; 2 cores are shared).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.synth import module_params, synth_copy
@@ -122,6 +124,7 @@ def nextpnr(np: list[str], name: str, seed: int, freq: float) -> dict:
                           if k in ("TRELLIS_COMB", "TRELLIS_FF", "MULT18X18D", "ALU54B", "DP16KD",
                                    "TRELLIS_IO", "TRELLIS_RAMW", "DCCA")}
     row["critical_path"] = critical_path(rep)
+    row["worst_endpoints"] = worst_endpoints(rep)
     return row
 
 
@@ -170,6 +173,25 @@ def critical_path(rep: dict) -> dict:
     }
 
 
+_CELL_SUFFIX = re.compile(r"(_TRELLIS_FF_Q.*|_LUT4.*|_CCU2C.*|_MULT18X18D.*|_PFUMX.*|\.mem\..*|_DP16KD.*)$")
+
+
+def worst_endpoints(rep: dict, n: int = 15) -> list[dict]:
+    """The n worst register / RAM inputs of clk by latest arrival (nextpnr's detailed net
+    timings), one per RTL register (bit and cell suffixes folded): the paths behind the critical
+    one, so that one run shows what limits the clock next."""
+    best: dict[str, tuple[float, str]] = {}
+    for net in rep.get("detailed_net_timings", []):
+        for e in net.get("endpoints", []):
+            d = e.get("delay", [0.0, 0.0])
+            arr = float(d[1] if isinstance(d, list) else d)
+            reg = _CELL_SUFFIX.sub("", e.get("cell", ""))
+            if reg not in best or arr > best[reg][0]:
+                best[reg] = (arr, e.get("port", ""))
+    rows = sorted(best.items(), key=lambda kv: -kv[1][0])[:n]
+    return [{"register": k, "arrival_ns": round(v[0], 2), "port": v[1]} for k, v in rows]
+
+
 def markdown(res: dict) -> str:
     top, mac = res["top"], res["mac"]
     ok = [r for r in top["runs"] if r["status"] == "ok"]
@@ -201,7 +223,10 @@ def markdown(res: dict) -> str:
                 f"{cp.get('logic_levels')} logic levels (+ {cp.get('carry_hops')} carry-chain hops), "
                 f"{cp.get('delay_ns')} ns (cells {cp.get('logic_ns')} ns, routing {cp.get('routing_ns')} ns).", "",
                 "RTL nets on it: " + ", ".join(f"`{n}`" for n in cp.get("nets", [])), "",
-                "RTL source lines of its nets: " + ", ".join(cp.get("sources", []))]
+                "RTL source lines of its nets: " + ", ".join(cp.get("sources", [])), "",
+                "Worst endpoints (latest arrival, one per register; what limits the clock next):", "",
+                "| register | arrival (ns) | port |", "|---|---|---|"]
+        out += [f"| `{e['register']}` | {e['arrival_ns']} | {e['port']} |" for e in best.get("worst_endpoints", [])]
     out += ["", f"Run time: yosys top {top['synth']['seconds']} s, MAC {mac['synth']['seconds']} s; "
             f"whole run {res['seconds']} s."]
     return "\n".join(out) + "\n"
@@ -217,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="one placer seed")
     ap.add_argument("--seeds", default=None, help="comma list of placer seeds (default 1,2,3)")
+    ap.add_argument("--jobs", type=int, default=1, help="placer seeds run in parallel (default 1)")
     ap.add_argument("--skip-synth", action="store_true", help="reuse build/pnr/*.json netlists")
     args = ap.parse_args(argv)
     seeds = [int(s) for s in (args.seeds or ("1" if args.quick else "1,2,3")).split(",")]
@@ -247,19 +273,26 @@ def main(argv: list[str] | None = None) -> int:
         r = nextpnr(np, "mac16", s, FREQ_MAC)
         mac["runs"].append(r)
         print(f"pnr: mac16 seed {s}: {r.get('fmax_mhz')} MHz ({r['seconds']} s)", flush=True)
-        r = nextpnr(np, "accel_top", s, FREQ_TOP)
+    summarize(mac)
+
+    def done(r: dict) -> None:
         top["runs"].append(r)
+        top["runs"].sort(key=lambda x: x["seed"])
         cp = r.get("critical_path", {})
-        print(f"pnr: accel_top seed {s}: {r.get('fmax_mhz')} MHz ({r['seconds']} s) {r['status']}; "
+        print(f"pnr: accel_top seed {r['seed']}: {r.get('fmax_mhz')} MHz ({r['seconds']} s) {r['status']}; "
               f"critical path {cp.get('from_cell')} -> {cp.get('to_cell')}, {cp.get('logic_levels')} levels",
               flush=True)
         summarize(top)
-        summarize(mac)
         if top.get("fmax_median") and mac.get("fmax_median"):
             res["ratio"] = round(top["fmax_median"] / mac["fmax_median"], 3)
         res["seconds"] = round(time.time() - t0, 1)
         (OUT_DIR / "pnr.json").write_text(json.dumps(res, indent=1))
         (OUT_DIR / "pnr.md").write_text(markdown(res))
+
+    # the seeds one after another, or --jobs at a time (each nextpnr is single-threaded)
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
+        for r in ex.map(lambda s: nextpnr(np, "accel_top", s, FREQ_TOP), seeds):
+            done(r)
     print((OUT_DIR / "pnr.md").read_text())
     return 0 if all(r["status"] == "ok" for r in top["runs"] + mac["runs"]) else 1
 
