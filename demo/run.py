@@ -13,7 +13,7 @@
    cocotbext-axi's AxiRam. The same fine-tuning runs on the bit-exact NumPy model
    (verif.models.network.train_step_model); after every epoch the weights of both must be identical.
 5. Report: accuracy (dense float, pruned before fine-tuning, after fine-tuning), cycles per
-   training image, projected training time at 200 MHz, the same fine-tuning's wall time in
+   training image, projected training time at an assumed 200 MHz, the same fine-tuning's wall time in
    float NumPy on this CPU; per-layer cycles dense against sparse (every command of a training
    step timed alone on the RTL). build/demo/results.{md,json}, accuracy_loss.png,
    cycles_per_layer.png.
@@ -55,6 +55,8 @@ from sparsetrain.net import (A_FRAC, Conv, Gap, Linear, MaxPool, Net, dequantize
 from sparsetrain.numerics import quantize
 from verif.models.network import infer_model, train_step_model
 
+#: An assumed clock for the projected times, not a timing-closed one (the whole top on an ECP5
+#: LFE5UM-85F closes far lower: docs/performance.md section 7, make pnr).
 CLOCK_HZ = 200e6
 DECK_EPOCHS = 100
 

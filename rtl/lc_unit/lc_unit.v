@@ -20,7 +20,8 @@
  *   BDEPTH    bias / bias-gradient memory depth
  *
  * Latency: 2 check cycles, then one item per cycle (M*K, plus M bias items in UPDATE) and about
- * 4 cycles of drain. m_rsp_cycles counts accept to response.
+ * 11 cycles of drain (the 9-stage item pipeline: one multiply, or one wide add, shift or
+ * compare, a stage). m_rsp_cycles counts accept to response.
  */
 
 `resetall
@@ -211,14 +212,23 @@ assign bgrad_rd_en = issue && ((is_wgrad && bgrad_reg && g_k == 16'd0) || (is_up
 assign bgrad_rd_addr = b_addr0 + g_m[BAW-1:0];
 
 // ----------------------------------------------------------------------------- pipeline
-reg        p1_valid, p2_valid;
-reg        p1_first, p2_first, p1_last, p2_last, p1_isb, p2_isb, p1_bg, p2_bg;
-// (only the bits of a row / bias address offset are used at p2)
+// I (issue) -> P1 (memory read data registered) -> P2 (stack data arrives) -> P3 operands
+// registered -> P4 product -> P5 accumulate / rounding add -> P6 shift (WGRAD / UPDATE) or the
+// requantization's rounding add (FWD / BWD_DATA, at an output's last item) -> P7 saturate /
+// subtract or the requantization shift -> P8 sums, or the FWD / BWD_DATA result written (o_*)
+// -> P9 saturations -> W: WGRAD / UPDATE memory writes. One multiply, or one wide add, shift
+// or compare, a stage. Every address is read and written once a command, and a command's
+// response waits for the pipeline to drain, so the depth changes no result.
+localparam NP = 9;                // stages P1..P9 (valid bit k-1 = stage Pk)
+reg [NP:1] pv;                    // stage valid
+// an item's flags and addresses a stage (bit / field k-1 = stage Pk; not every stage reads them)
 /* verilator lint_off UNUSEDSIGNAL */
-reg [15:0] p1_m, p2_m, p1_k, p2_k;
+reg [NP:1] pfirst, plast, pisb, pbg;
+reg [NP*FM_AW-1:0] prow;          // FWD / BWD_DATA result row (y_row0 + m, x_row0 + k)
+reg [NP*BAW-1:0]   pba;           // bias / bias-gradient address
+reg [NP*WAW-1:0]   pwa;           // weight / gradient address
 /* verilator lint_on UNUSEDSIGNAL */
-reg [WAW-1:0] p1_wa, p2_wa;
-// memory data of the p2 item (registered at p1)
+// memory data of the P2 item (registered at P1)
 reg signed [15:0] w_d;
 reg signed [31:0] g_d, b_d, bg_d;
 reg signed [ACC_W-1:0] acc_reg;
@@ -226,44 +236,64 @@ reg        o_valid;
 reg [FM_AW-1:0] o_row;
 reg [15:0] o_val;
 
-// stack data of the p2 item
+// rounding constants 2^(sh-1) (0 for sh = 0) of the command's shifts, set at S_CHECK
+reg signed [65:0] rnd_sh_reg, rnd_lr_reg, rnd_lrb_reg;
+function signed [65:0] rnd66;
+    input [5:0] f_sh;
+    begin
+        rnd66 = (f_sh == 6'd0) ? 66'sd0 : $signed({{65{1'b0}}, 1'b1} << (f_sh - 6'd1));
+    end
+endfunction
+
+// stack data of the P2 item
 wire signed [15:0] sa = fma_rdata[15:0];
 wire signed [15:0] sb = fmb_rdata[15:0];
 
-// FWD / BWD_DATA MAC
-wire signed [31:0] mac_prod = w_d * sa;
-wire signed [ACC_W-1:0] acc_init = is_fwd ? {{(ACC_W-32){b_d[31]}}, b_d} : {ACC_W{1'b0}};
-wire signed [ACC_W-1:0] acc_next = (p2_first ? acc_init : acc_reg) +
-                                   {{(ACC_W-32){mac_prod[31]}}, mac_prod};
+// P3: operands. 16x16 product: w * x (FWD / BWD_DATA) or dy * x (WGRAD); 32x16 product:
+// g * lr (UPDATE weight item) or bg * lr_b (UPDATE bias item); the value a result is subtracted
+// from (UPDATE: w or b) or FWD's bias; WGRAD's gradient and bias-gradient sum (dy + bg, gacc)
+reg signed [15:0] x3, y3;
+reg signed [31:0] ug3, base3;
+reg [15:0]        ulr3;
+reg signed [65:0] db3;
+// P4: products
+reg signed [31:0] pr4;
+reg signed [65:0] up4;
+reg signed [31:0] base4, g4;
+reg signed [65:0] db4;
+// P5: accumulator (acc_reg) / rounding add; P6: shift or requantization add; P7: ...
+reg signed [65:0] r5, s6, d7, gs8;
+reg signed [31:0] g5, g6, g7, base5, base6;
+reg signed [65:0] db5, db6, db7, db8;
+reg [31:0]        dw7, uo8, wo9, db9;
+reg signed [ACC_W:0] fr6, fs7;
 
-// WGRAD: dW = sat32(round_shift(dy * x, shift)); gradient memories add (gacc) or overwrite
-wire signed [31:0] wg_prod = sb * sa;
-wire [31:0] wg_dw = sat32(rshift66({{34{wg_prod[31]}}, wg_prod}, {1'b0, shift_reg[4:0]}));
-wire signed [65:0] wg_dw66 = {{34{wg_dw[31]}}, wg_dw};
-wire [31:0] wg_g = gacc_reg ? sat32({{34{g_d[31]}}, g_d} + wg_dw66) : wg_dw;
-wire [31:0] wg_db = gacc_reg ? sat32({{34{bg_d[31]}}, bg_d} + {{50{sb[15]}}, sb}) : {{16{sb[15]}}, sb};
+wire st_acc = is_fwd || is_bwd;
 
-// UPDATE: w - round_shift(g * lr, lr_shift), saturated
-wire signed [65:0] up_prod = {{34{g_d[31]}}, g_d} * $signed({50'd0, lr_mult_reg});
-wire signed [65:0] up_prod_b = {{34{bg_d[31]}}, bg_d} * $signed({50'd0, lr_mult_b_reg});
-wire [15:0] up_w = sat16({{50{w_d[15]}}, w_d} - rshift66(up_prod, lr_shift_reg));
-wire [31:0] up_b = sat32({{34{b_d[31]}}, b_d} - rshift66(up_prod_b, lr_shift_b_reg));
+// FWD / BWD_DATA accumulate at P4 -> P5
+wire signed [ACC_W-1:0] acc_init = is_fwd ? {{(ACC_W-32){base4[31]}}, base4} : {ACC_W{1'b0}};
+wire signed [ACC_W-1:0] acc_next = (pfirst[4] ? acc_init : acc_reg) + {{(ACC_W-32){pr4[31]}}, pr4};
 
-wire p2_wg = p2_valid && is_wgrad;
-wire p2_up = p2_valid && is_update;
+// shift of the P5 -> P6 stage: WGRAD dW shift; UPDATE lr_shift (weights) or lr_shift_b (bias)
+wire [5:0] sh5 = is_wgrad ? {1'b0, shift_reg[4:0]} : (pisb[5] ? lr_shift_b_reg : lr_shift_reg);
+// requantization of an output (FWD / BWD_DATA): sat16(round_shift(acc, shift)), ReLU in FWD
+wire [15:0] fq7 = sat16({{(65-ACC_W){fs7[ACC_W]}}, fs7});
 
-assign grad_wr_en = p2_wg || (p2_up && !p2_isb);
-assign grad_wr_addr = p2_wa;
-assign grad_wr_data = is_wgrad ? wg_g : 32'd0;
-assign bgrad_wr_en = (p2_wg && p2_bg) || (p2_up && p2_isb);
-assign bgrad_wr_addr = b_addr0 + p2_m[BAW-1:0];
-assign bgrad_wr_data = is_wgrad ? wg_db : 32'd0;
-assign wgt_wr_en = p2_up && !p2_isb;
-assign wgt_wr_addr = p2_wa;
-assign wgt_wr_data = up_w;
-assign bias_wr_en = p2_up && p2_isb;
-assign bias_wr_addr = b_addr0 + p2_m[BAW-1:0];
-assign bias_wr_data = up_b;
+wire pw_wg = pv[NP] && is_wgrad;
+wire pw_up = pv[NP] && is_update;
+
+assign grad_wr_en = pw_wg || (pw_up && !pisb[NP]);
+assign grad_wr_addr = pwa[(NP-1)*WAW +: WAW];
+assign grad_wr_data = is_wgrad ? wo9 : 32'd0;
+assign bgrad_wr_en = (pw_wg && pbg[NP]) || (pw_up && pisb[NP]);
+assign bgrad_wr_addr = pba[(NP-1)*BAW +: BAW];
+assign bgrad_wr_data = is_wgrad ? db9 : 32'd0;
+assign wgt_wr_en = pw_up && !pisb[NP];
+assign wgt_wr_addr = pwa[(NP-1)*WAW +: WAW];
+assign wgt_wr_data = wo9[15:0];
+assign bias_wr_en = pw_up && pisb[NP];
+assign bias_wr_addr = pba[(NP-1)*BAW +: BAW];
+assign bias_wr_data = wo9;
 
 // port B: WGRAD reads dy[m] with the item; FWD / BWD_DATA write the result of an output
 // reads dY (WGRAD) or writes lane 0 of a whole word: column 0, stride 1
@@ -273,29 +303,67 @@ wire [LANES-1:0] fmb_wmask = {{(LANES-1){1'b0}}, 1'b1};
 assign m_fmb_req = {(issue && is_wgrad) || o_valid, o_valid, 1'b0, fmb_row, {XW{1'b0}}, fmb_wdata,
                     fmb_wmask};
 
-wire pipe_busy = g_valid | p1_valid | p2_valid | o_valid;
+wire pipe_busy = g_valid | (|pv) | o_valid;
 
 always @(posedge clk) begin
     // -------- pipeline
-    p1_valid <= issue;
-    p2_valid <= p1_valid;
-    p1_first <= g_first; p2_first <= p1_first;
-    p1_last <= g_last; p2_last <= p1_last;
-    p1_isb <= g_isb; p2_isb <= p1_isb;
-    p1_bg <= bgrad_reg && g_k == 16'd0; p2_bg <= p1_bg;
-    p1_m <= g_m; p2_m <= p1_m;
-    p1_k <= g_k; p2_k <= p1_k;
-    p1_wa <= g_wa; p2_wa <= p1_wa;
+    pv <= {pv[NP-1:1], issue};
+    pfirst <= {pfirst[NP-1:1], g_first};
+    plast <= {plast[NP-1:1], g_last};
+    pisb <= {pisb[NP-1:1], g_isb};
+    pbg <= {pbg[NP-1:1], bgrad_reg && g_k == 16'd0};
+    prow <= {prow[(NP-1)*FM_AW-1:0], is_fwd ? y_row0 + g_m[FM_AW-1:0] : x_row0 + g_k[FM_AW-1:0]};
+    pba <= {pba[(NP-1)*BAW-1:0], b_addr0 + g_m[BAW-1:0]};
+    pwa <= {pwa[(NP-1)*WAW-1:0], g_wa};
+    // P1 -> P2: memory read data
     w_d <= wgt_rd_data;
     g_d <= grad_rd_data;
     b_d <= bias_rd_data;
     bg_d <= bgrad_rd_data;
-    if (p2_valid && (is_fwd || is_bwd)) begin
+    // P2 -> P3: operands
+    x3 <= sa;
+    y3 <= is_wgrad ? sb : w_d;
+    ug3 <= pisb[2] ? bg_d : g_d;
+    ulr3 <= pisb[2] ? lr_mult_b_reg : lr_mult_reg;
+    base3 <= (pisb[2] || is_fwd) ? b_d : {{16{w_d[15]}}, w_d};
+    db3 <= gacc_reg ? {{34{bg_d[31]}}, bg_d} + {{50{sb[15]}}, sb} : {{50{sb[15]}}, sb};
+    // P3 -> P4: products
+    pr4 <= x3 * y3;
+    up4 <= {{34{ug3[31]}}, ug3} * $signed({50'd0, ulr3});
+    base4 <= base3;
+    g4 <= ug3;
+    db4 <= db3;
+    // P4 -> P5: accumulate (FWD / BWD_DATA) or the rounding add (WGRAD / UPDATE)
+    if (pv[4] && st_acc) begin
         acc_reg <= acc_next;
     end
-    o_valid <= p2_valid && p2_last && (is_fwd || is_bwd);
-    o_row <= is_fwd ? y_row0 + p2_m[FM_AW-1:0] : x_row0 + p2_k[FM_AW-1:0];
-    o_val <= requant16(acc_next, shift_reg[4:0], relu_reg && is_fwd);
+    r5 <= (is_wgrad ? {{34{pr4[31]}}, pr4} : up4) +
+          (is_wgrad ? rnd_sh_reg : (pisb[4] ? rnd_lrb_reg : rnd_lr_reg));
+    g5 <= g4;
+    base5 <= base4;
+    db5 <= db4;
+    // P5 -> P6: the shift; FWD / BWD_DATA: the requantization's rounding add on a finished sum
+    s6 <= r5 >>> sh5;
+    fr6 <= {acc_reg[ACC_W-1], acc_reg} + rnd_sh_reg[ACC_W:0];
+    g6 <= g5;
+    base6 <= base5;
+    db6 <= db5;
+    // P6 -> P7: WGRAD dW saturated, UPDATE the difference; the requantization shift
+    dw7 <= sat32(s6);
+    d7 <= {{34{base6[31]}}, base6} - s6;
+    fs7 <= fr6 >>> shift_reg[4:0];
+    g7 <= g6;
+    db7 <= db6;
+    // P7 -> P8: the FWD / BWD_DATA result; WGRAD gradient sum (gacc); UPDATE saturated
+    o_valid <= pv[7] && plast[7] && st_acc;
+    o_row <= prow[6*FM_AW +: FM_AW];
+    o_val <= (relu_reg && is_fwd && fq7[15]) ? 16'd0 : fq7;
+    gs8 <= gacc_reg ? {{34{g7[31]}}, g7} + {{34{dw7[31]}}, dw7} : {{34{dw7[31]}}, dw7};
+    uo8 <= pisb[7] ? sat32(d7) : {16'd0, sat16(d7)};
+    db8 <= db7;
+    // P8 -> P9: write data
+    wo9 <= is_wgrad ? sat32(gs8) : uo8;
+    db9 <= sat32(db8);
 
     // -------- control
     if (state_reg != S_IDLE && state_reg != S_RESP) begin
@@ -331,6 +399,9 @@ always @(posedge clk) begin
         case (chk_step_reg)
         3'd0: begin
             wsize_reg <= {32'd0, m_reg} * {32'd0, k_reg};
+            rnd_sh_reg <= rnd66({1'b0, shift_reg[4:0]});
+            rnd_lr_reg <= rnd66(lr_shift_reg);
+            rnd_lrb_reg <= rnd66(lr_shift_b_reg);
             if (mode_reg > MODE_UPDATE) begin
                 status_reg <= ST_BAD_MODE;
                 state_reg <= S_RESP;
@@ -415,8 +486,7 @@ always @(posedge clk) begin
         status_reg <= ST_OK;
         cycles_reg <= 32'd0;
         g_valid <= 1'b0;
-        p1_valid <= 1'b0;
-        p2_valid <= 1'b0;
+        pv <= {NP{1'b0}};
         o_valid <= 1'b0;
     end
 end

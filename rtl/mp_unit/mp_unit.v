@@ -80,6 +80,7 @@ module mp_unit #
 // ------------------------------------------------------------------------ derived widths
 localparam BANKS = 2 * LANES;
 localparam LOG_B = $clog2(BANKS);
+localparam LOG_L = LOG_B - 1;
 localparam FM_AW = $clog2(FM_DEPTH);
 
 localparam [31:0] CMAX_32 = CMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, FM_DEPTH_32 = FM_DEPTH;
@@ -153,11 +154,17 @@ reg [15:0] g_c, g_y, g_x0;
 reg [FM_AW-1:0] g_row_x, g_row_y, g_row_a;    // X: row 2y (MP) or y (ReLU); Y, A: row y
 reg [FM_AW-1:0] g_cb_x, g_cb_y, g_cb_a;       // channel bases
 
+// loop ends as down-counters of the steps left and registered "last" flags (no add-and-compare
+// in front of the generator's enables): x steps ceil(nx / LANES), rows ny, channels C
+reg [15:0] xl_reg, yl_reg, cl_reg;      // steps left after the current one
+reg        lx_reg, ly_reg, lc_reg;      // the current step is the last
+reg [15:0] xl0_reg, yl0_reg;            // a row's / a channel's steps left at its start
+reg        lx0_reg, ly0_reg;
 wire g_last_ph = (g_ph == last_ph_reg);
-wire [16:0] g_x0_next = {1'b0, g_x0} + LANES_32[16:0];
-wire g_last_x = (g_x0_next >= {1'b0, nx_reg});
-wire g_last_y = (g_y + 1'b1 == ny_reg);
-wire g_last_c = (g_c + 1'b1 == c_reg);
+wire [15:0] g_x0_next = g_x0 + LANES_32[15:0];
+wire g_last_x = lx_reg;
+wire g_last_y = ly_reg;
+wire g_last_c = lc_reg;
 wire g_yv = (g_y < ho_reg);                    // MP_BWD: a real window row (y < Ho)
 
 // port A reads
@@ -238,9 +245,27 @@ reg [XW-1:0]     wr_x;
 reg              wr_s2;
 reg [LANES*16-1:0] wr_data;
 reg [LANES-1:0]  wr_mask;
-reg [31:0]       wcol;
-reg [16:0]       wrow2;
-integer wl;
+wire [16:0]      wrow2 = {p4_y, p4_ph[1]};
+
+// per-lane write masks and data (a generate loop: a combinational block's loop variable is a
+// latch to synthesis when a branch leaves it unassigned)
+wire [LANES-1:0]    mask_p3_wo, mask_p4_wo, mask_p3_w, mask_bwd;
+wire [LANES*16-1:0] arg_wdata, bwd_wdata;
+genvar gl;
+generate
+    for (gl = 0; gl < LANES; gl = gl + 1) begin : g_wlane
+        // MP_BWD column of the lane: 2 * (x0 + lane) + phase column
+        wire [31:0] wcol = {15'd0, p4_x0, p4_ph[0]} + 2 * gl;
+        assign mask_p3_wo[gl] = ({16'd0, p3_x0} + gl) < {16'd0, wo_reg};
+        assign mask_p4_wo[gl] = ({16'd0, p4_x0} + gl) < {16'd0, wo_reg};
+        assign mask_p3_w[gl] = ({16'd0, p3_x0} + gl) < {16'd0, w_reg};
+        assign mask_bwd[gl] = (wcol < {16'd0, w_reg}) && (wrow2 < {1'b0, h_reg});
+        assign arg_wdata[16*gl +: 16] = {14'd0, arg_hold[2*gl +: 2]};
+        assign bwd_wdata[16*gl +: 16] = (p4_y < ho_reg && mask_p4_wo[gl] &&
+                                         hold_arg[2*gl +: 2] == p4_ph) ? hold_dy[16*gl +: 16] : 16'd0;
+    end
+endgenerate
+
 always @* begin
     wr_en = 1'b0;
     wr_row = p3_ry;
@@ -248,42 +273,29 @@ always @* begin
     wr_s2 = 1'b0;
     wr_data = best_reg;
     wr_mask = {LANES{1'b0}};
-    wcol = 32'd0;
-    wrow2 = 17'd0;
     if (is_fwd) begin
         if (p3_valid && p3_ph == 2'd3) begin
             wr_en = 1'b1;
-            for (wl = 0; wl < LANES; wl = wl + 1) begin
-                wr_mask[wl] = ({16'd0, p3_x0} + wl) < {16'd0, wo_reg};
-            end
+            wr_mask = mask_p3_wo;
         end else if (p4_valid && p4_ph == 2'd3) begin
             wr_en = 1'b1;
             wr_row = p4_ra;
             wr_x = {{(XW-16){1'b0}}, p4_x0};
-            for (wl = 0; wl < LANES; wl = wl + 1) begin
-                wr_data[16*wl +: 16] = {14'd0, arg_hold[2*wl +: 2]};
-                wr_mask[wl] = ({16'd0, p4_x0} + wl) < {16'd0, wo_reg};
-            end
+            wr_data = arg_wdata;
+            wr_mask = mask_p4_wo;
         end
     end else if (is_bwd) begin
         wr_en = p4_valid;
         wr_row = p4_ph[1] ? p4_rx + rw_x_reg[FM_AW-1:0] : p4_rx;
         wr_x = {{(XW-17){1'b0}}, p4_x0, p4_ph[0]};
         wr_s2 = 1'b1;
-        wrow2 = {p4_y, p4_ph[1]};
-        for (wl = 0; wl < LANES; wl = wl + 1) begin
-            wcol = {15'd0, p4_x0, p4_ph[0]} + 2 * wl;
-            wr_mask[wl] = (wcol < {16'd0, w_reg}) && (wrow2 < {1'b0, h_reg});
-            wr_data[16*wl +: 16] = (p4_y < ho_reg && ({16'd0, p4_x0} + wl) < {16'd0, wo_reg} &&
-                                    hold_arg[2*wl +: 2] == p4_ph) ? hold_dy[16*wl +: 16] : 16'd0;
-        end
+        wr_mask = mask_bwd;
+        wr_data = bwd_wdata;
     end else begin
         wr_en = p3_valid && p3_ph == 2'd1;
         wr_row = p3_rx;
         wr_data = relu_reg;
-        for (wl = 0; wl < LANES; wl = wl + 1) begin
-            wr_mask[wl] = ({16'd0, p3_x0} + wl) < {16'd0, w_reg};
-        end
+        wr_mask = mask_p3_w;
     end
 end
 
@@ -371,9 +383,13 @@ always @(posedge clk) begin
         3'd2: begin
             plane_y_reg <= {16'd0, ho_reg} * {16'd0, rw_y_reg};
             size_x_reg <= {16'd0, plane_x_reg} * {32'd0, c_reg};
+            xl0_reg <= (nx_reg - 16'd1) >> LOG_L;
+            yl0_reg <= ny_reg - 16'd1;
         end
         3'd3: begin
             size_y_reg <= {16'd0, plane_y_reg} * {32'd0, c_reg};
+            lx0_reg <= (xl0_reg == 16'd0);
+            ly0_reg <= (yl0_reg == 16'd0);
         end
         default: begin
             if (x_end > {16'd0, FM_DEPTH_32} || y_end > {16'd0, FM_DEPTH_32} ||
@@ -386,6 +402,12 @@ always @(posedge clk) begin
                 g_c <= 16'd0;
                 g_y <= 16'd0;
                 g_x0 <= 16'd0;
+                xl_reg <= xl0_reg;
+                lx_reg <= lx0_reg;
+                yl_reg <= yl0_reg;
+                ly_reg <= ly0_reg;
+                cl_reg <= c_reg - 16'd1;
+                lc_reg <= (c_reg == 16'd1);
                 g_row_x <= x_base_reg[FM_AW-1:0];
                 g_row_y <= y_base_reg[FM_AW-1:0];
                 g_row_a <= a_base_reg[FM_AW-1:0];
@@ -404,16 +426,26 @@ always @(posedge clk) begin
             g_ph <= 2'd0;
             if (!g_last_x) begin
                 g_x0 <= g_x0_next[15:0];
+                xl_reg <= xl_reg - 16'd1;
+                lx_reg <= (xl_reg == 16'd1);
             end else begin
                 g_x0 <= 16'd0;
+                xl_reg <= xl0_reg;
+                lx_reg <= lx0_reg;
                 if (!g_last_y) begin
                     g_y <= g_y + 1'b1;
+                    yl_reg <= yl_reg - 16'd1;
+                    ly_reg <= (yl_reg == 16'd1);
                     g_row_x <= g_row_x + (is_relu ? rw_x_reg[FM_AW-1:0] : {rw_x_reg[FM_AW-2:0], 1'b0});
                     g_row_y <= g_row_y + rw_y_reg[FM_AW-1:0];
                     g_row_a <= g_row_a + rw_y_reg[FM_AW-1:0];
                 end else begin
                     g_y <= 16'd0;
+                    yl_reg <= yl0_reg;
+                    ly_reg <= ly0_reg;
                     g_c <= g_c + 1'b1;
+                    cl_reg <= cl_reg - 16'd1;
+                    lc_reg <= (cl_reg == 16'd1);
                     g_row_x <= g_cb_x + plane_x_reg[FM_AW-1:0];
                     g_row_y <= g_cb_y + plane_y_reg[FM_AW-1:0];
                     g_row_a <= g_cb_a + plane_y_reg[FM_AW-1:0];

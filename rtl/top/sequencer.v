@@ -14,7 +14,8 @@
  * (LOAD / STORE range checks) and PROG_DEPTH, each commented below.
  *
  * Latency: a descriptor costs its unit's cycles (or its DMA transfer) plus 4 cycles of read
- * (S_RD0, S_RD1), decode (S_EXEC) and dispatch; a STORE word costs 2 cycles plus its beats.
+ * (S_RD0, S_RD1), decode (S_EXEC) and dispatch; a LOAD / STORE 6 more (S_XCHK: xfer_check's
+ * pipelined checks); a STORE word costs 2 cycles plus its beats.
  */
 
 `resetall
@@ -147,7 +148,11 @@ localparam [3:0] S_IDLE = 4'd0,         // wait for start
                  S_XFER = 4'd5,         // LOAD / STORE: ldst_mover and the DMA at work
                  S_UNIT = 4'd6,         // the command pulse is on the unit's port
                  S_UNIT_WAIT = 4'd7,    // wait for the unit's response
-                 S_END = 4'd8;          // done pulse, back to idle
+                 S_END = 4'd8,          // done pulse, back to idle
+                 S_XCHK = 4'd9;         // LOAD / STORE: xfer_check's registered checks settle
+
+// xfer_check's latency (its registered stages) on a stable descriptor
+localparam [2:0] XCHK_LAT = 3'd6;
 
 reg [3:0]      state_reg, state_next;
 reg [15:0]     pc_reg, pc_next;
@@ -171,6 +176,7 @@ reg [31:0]     dma_cmd_addr_reg, dma_cmd_addr_next;
 reg [23:0]     dma_cmd_len_reg, dma_cmd_len_next;
 reg [4:0]      unit_cmd_reg, unit_cmd_next;     // command pulse per unit (U_*)
 reg            xfer_start;                      // combinational: start ldst_mover
+reg [2:0]      xchk_reg, xchk_next;             // S_XCHK cycles
 
 // descriptor fields the sequencer itself uses
 wire [7:0]  d_op = desc_reg[7:0];
@@ -205,6 +211,7 @@ xfer_check #(
     .LANES(LANES), .KMAX(KMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
     .PDEPTH(PDEPTH), .BDEPTH(BDEPTH), .PROG_DEPTH(PROG_DEPTH)
 ) u_xfer_check (
+    .clk(clk),
     .store(d_op == OP_STORE), .sel(d_sel), .host_addr(d_w1), .count(d_w2), .chip_addr(d_w3),
     .host_step(d_w4), .in_loop(in_loop_reg), .loop_iter(loop_iter_reg),
     .beats(beats), .host_first(host_first), .xfer_bad(xfer_bad),
@@ -284,6 +291,7 @@ always @* begin
     dma_cmd_len_next = dma_cmd_len_reg;
     unit_cmd_next = 5'd0;
     xfer_start = 1'b0;
+    xchk_next = xchk_reg;
 
     case (state_reg)
     S_IDLE: begin
@@ -379,17 +387,10 @@ always @* begin
                 end
             end
             OP_LOAD, OP_STORE: begin
-                if (xfer_bad) begin
-                    err_code_next = E_DMA;
-                    state_next = S_END;
-                end else begin
-                    xfer_start = 1'b1;
-                    dma_cmd_valid_next = 1'b1;
-                    dma_cmd_dir_next = (d_op == OP_STORE);
-                    dma_cmd_addr_next = host_first;
-                    dma_cmd_len_next = d_w2[23:0] * {18'd0, beats};
-                    state_next = S_XFER;
-                end
+                // the checks and the host address take xfer_check's XCHK_LAT cycles
+                xchk_next = 3'd0;
+                dma_cmd_len_next = d_w2[23:0] * {18'd0, beats};
+                state_next = S_XCHK;
             end
             OP_UC: begin
                 unit_cmd_next[U_UC] = 1'b1;
@@ -416,6 +417,23 @@ always @* begin
                 state_next = S_END;
             end
             endcase
+        end
+    end
+    S_XCHK: begin
+        // a pending stop dispatches nothing more (as in S_EXEC)
+        if (xchk_reg != XCHK_LAT - 3'd1) begin
+            xchk_next = xchk_reg + 3'd1;
+        end else if (!stop_pending) begin
+            if (xfer_bad) begin
+                err_code_next = E_DMA;
+                state_next = S_END;
+            end else begin
+                xfer_start = 1'b1;
+                dma_cmd_valid_next = 1'b1;
+                dma_cmd_dir_next = (d_op == OP_STORE);
+                dma_cmd_addr_next = host_first;
+                state_next = S_XFER;
+            end
         end
     end
     S_XFER: begin
@@ -492,6 +510,7 @@ always @(posedge clk) begin
     dma_cmd_addr_reg <= dma_cmd_addr_next;
     dma_cmd_len_reg <= dma_cmd_len_next;
     unit_cmd_reg <= unit_cmd_next;
+    xchk_reg <= xchk_next;
 
     // control state only
     if (rst) begin

@@ -11,7 +11,15 @@
  * Parameters: the top's LANES, KMAX, NMAX (word widths), FM_DEPTH, WDEPTH, PDEPTH, BDEPTH (memory
  * depths) and PROG_DEPTH, each commented below.
  *
- * Latency: combinational.
+ * Latency: beats and prog_bad combinational; host_first and xfer_bad registered, valid
+ * XCHK_LAT = 6 cycles after the LOAD / STORE inputs settle (they must stay stable meanwhile: the
+ * sequencer waits in S_XCHK). One multiply, or one wide add or compare, a stage:
+ *   1  the four 16x16 partial products of iteration * step; words * beats; chip + count
+ *   2  the middle partial products summed; the range compare
+ *   3  the step offset (64-bit add)
+ *   4  the first byte: host address + offset (64-bit add)
+ *   5  one past the last byte: first + 4 * words (64-bit add)
+ *   6  the 2^32 compare, alignment: xfer_bad
  */
 
 `resetall
@@ -38,6 +46,8 @@ module xfer_check #
     parameter PROG_DEPTH = 256
 )
 (
+    input  wire        clk,
+
     // LOAD / STORE descriptor
     input  wire        store,           // 1 STORE, 0 LOAD
     input  wire [3:0]  sel,             // memory selector (w0 [11:8])
@@ -99,20 +109,73 @@ end
 
 // host address: 64 bits, so a transfer whose last byte passes 2^32 (also through a loop's step)
 // is refused, as is an address not 4-byte aligned
-wire [63:0] host_off = in_loop ? {32'd0, loop_iter} * {32'd0, host_step} : 64'd0;
-wire [63:0] host_first64 = {32'd0, host_addr} + host_off;
-wire [25:0] host_words = {6'd0, count[19:0]} * {20'd0, beats_sel};
-wire [63:0] host_end = host_first64 + {36'd0, host_words, 2'b00};    // one past the last byte
-wire        host_bad = host_first64[1:0] != 2'b00 || host_end > 64'h1_0000_0000;
-// memory range
-wire [32:0] range_end = {1'b0, chip_addr} + {1'b0, count};
+wire [31:0] iter_g = in_loop ? loop_iter : 32'd0;
 wire        sel_known = (sel <= SEL_BGRAD) || (sel == SEL_LABEL);
-wire        range_bad = !sel_known || count == 32'd0 || count > 32'h000f_ffff ||
-                        range_end > {1'b0, depth_sel};
+// stage 1
+reg [31:0] pp0_reg, pp1_reg, pp2_reg, pp3_reg;      // iteration x step, 16x16 partial products
+reg [25:0] words1_reg;                              // host words (count x beats)
+reg [32:0] range_end1_reg;                          // chip address + count
+reg [31:0] depth1_reg;
+reg        pre_bad1_reg;                            // unknown selector, count 0 or >= 2^20, STORE LABEL
+// stage 2
+reg [32:0] mid2_reg;
+reg [63:0] lohi2_reg;
+reg [31:0] host2_reg;
+reg [25:0] words2_reg;
+reg        bad2_reg;
+// stage 3
+reg [63:0] off3_reg;
+reg [31:0] host3_reg;
+reg [25:0] words3_reg;
+reg        bad3_reg;
+// stage 4
+reg [63:0] first4_reg;
+reg [25:0] words4_reg;
+reg        bad4_reg;
+// stage 5
+reg [63:0] end5_reg;                                // one past the last byte
+reg [31:0] first5_reg;
+reg        bad5_reg;
+// stage 6
+reg [31:0] first6_reg;
+reg        bad6_reg;
+
+always @(posedge clk) begin
+    pp0_reg <= iter_g[15:0] * host_step[15:0];
+    pp1_reg <= iter_g[15:0] * host_step[31:16];
+    pp2_reg <= iter_g[31:16] * host_step[15:0];
+    pp3_reg <= iter_g[31:16] * host_step[31:16];
+    words1_reg <= {6'd0, count[19:0]} * {20'd0, beats_sel};
+    range_end1_reg <= {1'b0, chip_addr} + {1'b0, count};
+    depth1_reg <= depth_sel;
+    pre_bad1_reg <= !sel_known || count == 32'd0 || count > 32'h000f_ffff || (sel == SEL_LABEL && store);
+
+    mid2_reg <= {1'b0, pp1_reg} + {1'b0, pp2_reg};
+    lohi2_reg <= {pp3_reg, pp0_reg};
+    host2_reg <= host_addr;
+    words2_reg <= words1_reg;
+    bad2_reg <= pre_bad1_reg || range_end1_reg > {1'b0, depth1_reg};
+
+    off3_reg <= lohi2_reg + {15'd0, mid2_reg, 16'd0};
+    host3_reg <= host2_reg;
+    words3_reg <= words2_reg;
+    bad3_reg <= bad2_reg;
+
+    first4_reg <= {32'd0, host3_reg} + off3_reg;
+    words4_reg <= words3_reg;
+    bad4_reg <= bad3_reg;
+
+    end5_reg <= first4_reg + {36'd0, words4_reg, 2'b00};
+    first5_reg <= first4_reg[31:0];
+    bad5_reg <= bad4_reg || first4_reg[1:0] != 2'b00;
+
+    first6_reg <= first5_reg;
+    bad6_reg <= bad5_reg || end5_reg > 64'h1_0000_0000;
+end
 
 assign beats = beats_sel;
-assign host_first = host_first64[31:0];
-assign xfer_bad = range_bad || host_bad || (sel == SEL_LABEL && store);
+assign host_first = first6_reg;
+assign xfer_bad = bad6_reg;
 
 // the program: PROG_ADDR aligned and PROG_ADDR + 64 * PROG_LEN within 2^32
 wire [32:0] prog_end = {1'b0, prog_addr} + {11'd0, prog_len, 6'd0};

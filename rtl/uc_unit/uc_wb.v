@@ -2,12 +2,14 @@
  * UC unit write-back and update: the end of uc_unit's pipeline (docs/uc_unit.md).
  *
  *   P8  FWD / BWD_DATA: requantize the LANES accumulators (round half up, saturate, ReLU in FWD)
- *       and write them as one masked stack vector (port B). WGRAD: the weight gradient
+ *       over three stages (R1: + 2^(shift-1), R2: >> shift, R3: saturate and ReLU) and write
+ *       them as one masked stack vector (port B) at R3. WGRAD: the weight gradient
  *       sat32(round_shift(acc, shift)) (and the bias gradient); read the gradient memories
  *   P9  WGRAD: add into the gradient memories (gacc) or overwrite them
  *   UPDATE, one weight (or a channel's bias) an item: read w, g at stage I; U1 (= P1): the data
- *       arrive, step = round_shift(g * lr, lr_shift) (one multiply); U2: w <- sat(w - step),
- *       g <- 0
+ *       arrive and are registered; U2: g * lr (one multiply); U3: + 2^(lr_shift-1); U4:
+ *       >> lr_shift (step = round_shift(g * lr, lr_shift)); U5: w - step; U6: saturated;
+ *       U7: w <- sat(w - step), g <- 0
  *
  * Parameters:
  *   LANES  MAC lanes (power of two)
@@ -15,8 +17,8 @@
  *   WAW    weight / index / gradient memory address width
  *   BAW    bias memory address width
  *
- * Latency: P8 writes the stack the cycle a result arrives; WGRAD writes the gradients one cycle
- * later (P9); UPDATE writes two cycles after its item (U2). No stall.
+ * Latency: P8 writes the stack three cycles after a result arrives (R3); WGRAD writes the gradients one cycle
+ * later (P9); UPDATE writes seven cycles after its item (U7). No stall.
  */
 
 `resetall
@@ -116,27 +118,50 @@ module uc_wb #
 // ------------------------------------------------------------------------------ registers
 // U1 (= P1): UPDATE data arrive
 reg             u1_valid_reg, u1_valid_next;
-// U2: UPDATE write back
+// U2 .. U7: UPDATE product, rounding add, shift, difference, saturation, write back (an
+// item's flags and addresses at stage Uk, k = 3 .. 7, in bit / field k-3)
 reg             u2_valid_reg, u2_valid_next, u2_ones_reg, u2_ones_next;
 reg [WAW-1:0]   u2_a_reg, u2_a_next;
 reg [15:0]      u2_og_reg, u2_og_next;
-reg signed [65:0] u2_w_reg, u2_w_next, u2_step_reg, u2_step_next;
+reg signed [65:0] u2_w_reg, u2_w_next;
+reg [31:0]      u2_g_reg;
+reg [15:0]      u2_lr_reg;
+reg [5:0]       u2_sh_reg;
+/* verilator lint_off UNUSEDSIGNAL */
+reg [4:0]       uv_reg, uo_reg;                 // valid, ones at U3 .. U7
+reg [5*WAW-1:0] ua_reg;
+reg [5*16-1:0]  uog_reg;
+reg [5*6-1:0]   ush_reg;
+/* verilator lint_on UNUSEDSIGNAL */
+reg signed [48:0] u3_prod_reg;
+reg signed [65:0] u3_w_reg, u4_w_reg, u5_w_reg;
+reg signed [65:0] u4_rnd_reg, u5_step_reg, u6_new_reg;
+reg [31:0]      u7_out_reg;
+// rounding constants 2^(sh-1) of lr_shift and lr_shift_b (static during a command)
+reg signed [65:0] rnd_w_reg, rnd_b_reg;
 // P9: WGRAD gradient read-modify-write
 reg             q_valid_reg, q_valid_next, q_ones_reg, q_ones_next, q_bsum_reg, q_bsum_next;
 reg [WAW-1:0]   q_a_reg, q_a_next;
 reg [15:0]      q_og_reg, q_og_next;
 reg [31:0]      q_g_reg, q_g_next, q_bg_reg, q_bg_next;
 
-reg [LANES*16-1:0] y;           // P8: the requantized vector
+// P8 -> R1 -> R2 -> R3: FWD / BWD_DATA requantization, then the stack write
+reg [LANES*(ACC_W+1)-1:0] r1_t, r2_t;   // per lane: + 2^(shift-1), then >> shift
+reg [LANES*16-1:0] y;                   // R3: the requantized vector
+reg [2:0]       rv_reg;                 // valid at R1 .. R3
+reg [3*FM_AW-1:0] rrow_reg;
+reg [3*16-1:0]  rx_reg;
+reg [3*LANES-1:0] rmask_reg;
+reg signed [ACC_W:0] rnd_s_reg;         // 2^(shift-1), 0 for shift 0
 
-assign busy = u1_valid_reg || u2_valid_reg || q_valid_reg;
+assign busy = u1_valid_reg || u2_valid_reg || (|uv_reg) || q_valid_reg || (|rv_reg);
 
 // ------------------------------------------------------------------------ memory addresses
 /* verilator lint_off UNUSEDSIGNAL */
 wire [31:0] i_bias_addr = bias_base + {16'd0, i_og};
 wire [31:0] o_bias_addr = bias_base + {16'd0, o_og};
 wire [31:0] q_bias_addr = bias_base + {16'd0, q_og_reg};
-wire [31:0] u2_bias_addr = bias_base + {16'd0, u2_og_reg};
+wire [31:0] u7_bias_addr = bias_base + {16'd0, uog_reg[16*4 +: 16]};
 /* verilator lint_on UNUSEDSIGNAL */
 
 assign upd_wgt_rd_en = i_valid && !i_ones;
@@ -149,12 +174,12 @@ assign bgrad_rd_en = is_update ? (i_valid && i_ones) : (o_valid && o_bsum);
 assign bgrad_rd_addr = is_update ? i_bias_addr[BAW-1:0] : o_bias_addr[BAW-1:0];
 
 // ------------------------------------------------------------------------ P8: stack write
-assign fmb_wr_en = o_valid && (is_fwd || is_bwd);
-assign fmb_we = !is_wgrad && o_valid;
-assign fmb_wr_row = o_orow;
-assign fmb_wr_x = o_x0;
+assign fmb_wr_en = rv_reg[2] && (is_fwd || is_bwd);
+assign fmb_we = !is_wgrad && rv_reg[2];
+assign fmb_wr_row = rrow_reg[2*FM_AW +: FM_AW];
+assign fmb_wr_x = rx_reg[2*16 +: 16];
 assign fmb_wdata = y;
-assign fmb_wmask = o_omask;
+assign fmb_wmask = rmask_reg[2*LANES +: LANES];
 
 // ------------------------------------------------------------------------ write data
 // P9: WGRAD add into (gacc) or overwrite the gradient memories
@@ -163,37 +188,58 @@ wire [31:0] q_new = gacc ? sat32({{34{grad_rd_data[31]}}, grad_rd_data} + {{34{q
 wire [31:0] q_bnew = gacc ? sat32({{34{bgrad_rd_data[31]}}, bgrad_rd_data} +
                                   {{34{q_bg_reg[31]}}, q_bg_reg})
                           : q_bg_reg;
-// U2: w - step, saturated to the weight (16 bits) or bias (32 bits) word
-wire signed [65:0] u2_new = u2_w_reg - u2_step_reg;
+// U7: the saturated w - step written to the weight (16 bits) or bias (32 bits) word
+wire u7_valid = uv_reg[4];
+wire u7_ones = uo_reg[4];
+wire [WAW-1:0] u7_a = ua_reg[WAW*4 +: WAW];
 
-assign wgt_wr_en = u2_valid_reg && !u2_ones_reg;
-assign wgt_wr_addr = u2_a_reg;
-assign wgt_wr_data = sat16(u2_new);
-assign grad_wr_en = (u2_valid_reg && !u2_ones_reg) || (q_valid_reg && !q_ones_reg);
-assign grad_wr_addr = u2_valid_reg ? u2_a_reg : q_a_reg;
-assign grad_wr_data = u2_valid_reg ? 32'd0 : q_new;
-assign bias_wr_en = u2_valid_reg && u2_ones_reg;
-assign bias_wr_addr = u2_bias_addr[BAW-1:0];
-assign bias_wr_data = sat32(u2_new);
-assign bgrad_wr_en = (u2_valid_reg && u2_ones_reg) || (q_valid_reg && q_bsum_reg);
-assign bgrad_wr_addr = u2_valid_reg ? u2_bias_addr[BAW-1:0] : q_bias_addr[BAW-1:0];
-assign bgrad_wr_data = u2_valid_reg ? 32'd0 : q_bnew;
+assign wgt_wr_en = u7_valid && !u7_ones;
+assign wgt_wr_addr = u7_a;
+assign wgt_wr_data = u7_out_reg[15:0];
+assign grad_wr_en = (u7_valid && !u7_ones) || (q_valid_reg && !q_ones_reg);
+assign grad_wr_addr = u7_valid ? u7_a : q_a_reg;
+assign grad_wr_data = u7_valid ? 32'd0 : q_new;
+assign bias_wr_en = u7_valid && u7_ones;
+assign bias_wr_addr = u7_bias_addr[BAW-1:0];
+assign bias_wr_data = u7_out_reg;
+assign bgrad_wr_en = (u7_valid && u7_ones) || (q_valid_reg && q_bsum_reg);
+assign bgrad_wr_addr = u7_valid ? u7_bias_addr[BAW-1:0] : q_bias_addr[BAW-1:0];
+assign bgrad_wr_data = u7_valid ? 32'd0 : q_bnew;
+
+// sat16 and the optional ReLU of requant16 on a rounded, shifted accumulator
+function [15:0] sat_relu16;
+    input [ACC_W:0] f_t;
+    input f_relu;
+    reg [15:0] f_y;
+    begin
+        f_y = sat16({{(65-ACC_W){f_t[ACC_W]}}, f_t});
+        sat_relu16 = (f_relu && f_y[15]) ? 16'd0 : f_y;
+    end
+endfunction
+
+integer l;
+
+function signed [65:0] rnd66;
+    input [5:0] f_sh;
+    begin
+        rnd66 = (f_sh == 6'd0) ? 66'sd0 : $signed({{65{1'b0}}, 1'b1} << (f_sh - 6'd1));
+    end
+endfunction
+/* verilator lint_off UNUSEDSIGNAL */
+wire signed [65:0] rnd_s66 = rnd66({1'b0, shift});
+/* verilator lint_on UNUSEDSIGNAL */
 
 // ------------------------------------------------------------------------ next state
-// U1: |g * lr| < 2^31 * 2^16: the product is exact in 49 bits (2 DSPs, not 4 for a 66-bit
-// one); muxed at 32 bits, so the sign extension stays visible to synthesis
+// U1: the gradient, rate and shift of a weight or bias item registered; U2: |g * lr| < 2^31 *
+// 2^16: the product is exact in 49 bits (2 DSPs, not 4 for a 66-bit one); muxed at 32 bits, so
+// the sign extension stays visible to synthesis
 wire [31:0] u1_g = p1_ones ? bgrad_rd_data : grad_rd_data;
 wire [15:0] u1_lr = p1_ones ? lr_mult_b : lr_mult;
-wire signed [48:0] u1_prod = $signed({{17{u1_g[31]}}, u1_g}) * $signed({33'd0, u1_lr});
+wire signed [48:0] u2_prod = $signed({{17{u2_g_reg[31]}}, u2_g_reg}) * $signed({33'd0, u2_lr_reg});
 // P8: WGRAD's gradient is lane 0's accumulator
 wire signed [65:0] acc0 = {{(66-ACC_W){o_acc[ACC_W-1]}}, o_acc[ACC_W-1:0]};
 
-integer l;
 always @* begin
-    // P8: requantize every lane (ReLU in FWD)
-    for (l = 0; l < LANES; l = l + 1) begin
-        y[16*l +: 16] = requant16(o_acc[ACC_W*l +: ACC_W], shift, relu && is_fwd);
-    end
     q_valid_next = o_valid && is_wgrad;
     q_ones_next = o_ones;
     q_bsum_next = o_bsum;
@@ -208,7 +254,6 @@ always @* begin
     u2_ones_next = p1_ones;
     u2_a_next = p1_a;
     u2_og_next = p1_og;
-    u2_step_next = rshift66({{17{u1_prod[48]}}, u1_prod}, p1_ones ? lr_shift_b : lr_shift);
     u2_w_next = p1_ones ? {{34{bias_rd_data[31]}}, bias_rd_data} : {{50{wgt_rd_data[15]}}, wgt_rd_data};
 end
 
@@ -220,7 +265,37 @@ always @(posedge clk) begin
     u2_a_reg <= u2_a_next;
     u2_og_reg <= u2_og_next;
     u2_w_reg <= u2_w_next;
-    u2_step_reg <= u2_step_next;
+    u2_g_reg <= u1_g;
+    u2_lr_reg <= u1_lr;
+    u2_sh_reg <= p1_ones ? lr_shift_b : lr_shift;
+    // U2 .. U7
+    uv_reg <= {uv_reg[3:0], u2_valid_reg};
+    uo_reg <= {uo_reg[3:0], u2_ones_reg};
+    ua_reg <= {ua_reg[4*WAW-1:0], u2_a_reg};
+    uog_reg <= {uog_reg[4*16-1:0], u2_og_reg};
+    ush_reg <= {ush_reg[4*6-1:0], u2_sh_reg};
+    u3_prod_reg <= u2_prod;
+    u3_w_reg <= u2_w_reg;
+    u4_rnd_reg <= {{17{u3_prod_reg[48]}}, u3_prod_reg} + (uo_reg[0] ? rnd_b_reg : rnd_w_reg);
+    u4_w_reg <= u3_w_reg;
+    u5_step_reg <= u4_rnd_reg >>> ush_reg[6*1 +: 6];
+    u5_w_reg <= u4_w_reg;
+    u6_new_reg <= u5_w_reg - u5_step_reg;
+    u7_out_reg <= uo_reg[3] ? sat32(u6_new_reg) : {16'd0, sat16(u6_new_reg)};
+    rnd_w_reg <= rnd66(lr_shift);
+    // P8 -> R1 -> R2 -> R3: requantize every lane (numerics.requant: sat16(round_shift(a,
+    // shift)), ReLU in FWD), one add, shift or saturation a stage
+    rv_reg <= {rv_reg[1:0], o_valid && (is_fwd || is_bwd)};
+    rrow_reg <= {rrow_reg[2*FM_AW-1:0], o_orow};
+    rx_reg <= {rx_reg[2*16-1:0], o_x0};
+    rmask_reg <= {rmask_reg[2*LANES-1:0], o_omask};
+    rnd_s_reg <= rnd_s66[ACC_W:0];
+    for (l = 0; l < LANES; l = l + 1) begin
+        r1_t[(ACC_W+1)*l +: ACC_W+1] <= {o_acc[ACC_W*l+ACC_W-1], o_acc[ACC_W*l +: ACC_W]} + rnd_s_reg;
+        r2_t[(ACC_W+1)*l +: ACC_W+1] <= $signed(r1_t[(ACC_W+1)*l +: ACC_W+1]) >>> shift;
+        y[16*l +: 16] <= sat_relu16(r2_t[(ACC_W+1)*l +: ACC_W+1], relu && is_fwd);
+    end
+    rnd_b_reg <= rnd66(lr_shift_b);
     q_valid_reg <= q_valid_next;
     q_ones_reg <= q_ones_next;
     q_bsum_reg <= q_bsum_next;
@@ -232,6 +307,8 @@ always @(posedge clk) begin
     if (rst) begin
         u1_valid_reg <= 1'b0;
         u2_valid_reg <= 1'b0;
+        uv_reg <= 5'd0;
+        rv_reg <= 3'd0;
         q_valid_reg <= 1'b0;
     end
 end
