@@ -389,7 +389,6 @@ always @* begin
             OP_LOAD, OP_STORE: begin
                 // the checks and the host address take xfer_check's XCHK_LAT cycles
                 xchk_next = 3'd0;
-                dma_cmd_len_next = d_w2[23:0] * {18'd0, beats};
                 state_next = S_XCHK;
             end
             OP_UC: begin
@@ -432,6 +431,8 @@ always @* begin
                 dma_cmd_valid_next = 1'b1;
                 dma_cmd_dir_next = (d_op == OP_STORE);
                 dma_cmd_addr_next = host_first;
+                // the length only once checked: the DMA's command never holds an unchecked count
+                dma_cmd_len_next = d_w2[23:0] * {18'd0, beats};
                 state_next = S_XFER;
             end
         end
