@@ -175,7 +175,8 @@ def logic_depth(netlist: dict, top: str) -> dict:
     any register (combinational).  The worst path maximises (lut, carry, muxf, dsp) in that order.
     Returns {"lut", "carry", "muxf", "dsp", "start", "end", "path" (net names along it),
     "port_lut" (worst path from/to a port, same count), "loops" (cells left on combinational
-    loops, normally 0)}.  Unknown cell types (no port directions) raise ValueError.
+    loops, normally 0), "endpoints" (sequential cells), "endpoints_over_4" / "endpoints_over_6"
+    (of them, those with a reg-to-reg input path of more than 4 / 6 LUT levels)}.  Unknown cell types (no port directions) raise ValueError.
     """
     mod = netlist["modules"][top]
     netname: dict = {}
@@ -272,13 +273,19 @@ def logic_depth(netlist: dict, top: str) -> dict:
                 ready.append(f)
     # endpoints: inputs of sequential cells (and, for the port figure, output ports)
     best = None
+    over = {4: 0, 6: 0}   # endpoint cells whose worst reg-to-reg input exceeds 4 / 6 LUT levels
     for c, k in kind.items():
         if k != "seq":
             continue
+        worst_c = 0
         for b in ins[c]:
             a = at(b, arr_r, False)
+            if a is not None:
+                worst_c = max(worst_c, a[0][0])
             if a is not None and (best is None or a[0] > best[0][0]):
                 best = (a, b, c)
+        for n in over:
+            over[n] += worst_c > n
     best_port = (0, 0, 0, 0)
     ends = [b for c, k in kind.items() if k == "seq" for b in ins[c]] + list(port_out)
     for b in ends:
@@ -286,7 +293,9 @@ def logic_depth(netlist: dict, top: str) -> dict:
         if a is not None and a[0] > best_port:
             best_port = a[0]
     out = {"lut": 0, "carry": 0, "muxf": 0, "dsp": 0, "start": None, "end": None, "path": [],
-           "port_lut": best_port[0], "port_carry": best_port[1], "loops": len(comb) - done}
+           "port_lut": best_port[0], "port_carry": best_port[1], "loops": len(comb) - done,
+           "endpoints_over_4": over[4], "endpoints_over_6": over[6],
+           "endpoints": sum(k == "seq" for k in kind.values())}
     if best is None:
         return out
     (score, _), end_bit, end_cell = best
@@ -384,16 +393,18 @@ def markdown(rows: list[dict], yosys_version: str) -> str:
             "path counted separately; 'ports' = the worst path that starts or ends at a block port "
             "(memory read data, commands), not reg-to-reg.", "",
             "| block | LANES | LUTs | FFs | DSP48E2 | reg-to-reg LUT levels | CARRY on it | MUXF on it | "
-            "comb. DSP on it | start | end | ports: LUT levels |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "comb. DSP on it | endpoints > 4 / > 6 levels (of all) | start | end | ports: LUT levels |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         d = r.get("depth")
         if r["status"] != "ok" or not d or "error" in d:
             why = r["status"] if r["status"] != "ok" else (d or {}).get("error", "not measured")
-            out.append(f"| {r['block']} | {r['lanes']} | | | | {why} | | | | | | |")
+            out.append(f"| {r['block']} | {r['lanes']} | | | | {why} | | | | | | | |")
             continue
         out.append(f"| {r['block']} | {r['lanes']} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
-                   f"**{d['lut']}** | {d['carry']} | {d['muxf']} | {d['dsp']} | `{d['start']}` | "
+                   f"**{d['lut']}** | {d['carry']} | {d['muxf']} | {d['dsp']} | "
+                   + (f"{d['endpoints_over_4']:,} / {d['endpoints_over_6']:,} ({d['endpoints']:,})"
+                      if "endpoints" in d else "-") + f" | `{d['start']}` | "
                    f"`{d['end']}` | {d['port_lut']} |")
     out += ["", "The deck's VU9P design (Total row) beside the device capacity:", "",
             "| | LUTs | FFs | BRAMs (RAMB18) | URAM | DSPs |", "|---|---|---|---|---|---|",

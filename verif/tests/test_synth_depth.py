@@ -58,7 +58,24 @@ def test_ff_cuts_the_path_and_ports_are_not_reg_to_reg():
     assert d["start"] == "r1 (FDRE)" and d["end"] == "r2 (FDRE)"
     assert d["path"] == ["r1", "n11", "n12"]
     assert d["port_lut"] == 4          # the input port's chain: measured, but not reg-to-reg
+    assert (d["endpoints"], d["endpoints_over_4"], d["endpoints_over_6"]) == (3, 0, 0)
     assert d["loops"] == 0
+
+
+def test_endpoints_over_4_and_6_levels():
+    # f0 -> chains of 3, 5 and 7 LUTs -> f3, f5, f7: worst 7; one endpoint over 6, two over 4
+    cells = {"f0": _ff(3, 10)}
+    nxt = 100
+    for n in (3, 5, 7):
+        prev = 10
+        for k in range(n):
+            cells[f"c{n}_{k}"] = _lut([prev], nxt)
+            prev, nxt = nxt, nxt + 1
+        cells[f"f{n}"] = _ff(prev, 200 + n)
+    ports = {"clk": {"direction": "input", "bits": [2]}, "i": {"direction": "input", "bits": [3]}}
+    d = logic_depth(_netlist(cells, ports, {"r0": 10, "r7": 207}), "m")
+    assert d["lut"] == 7 and d["start"] == "r0 (FDRE)" and d["end"] == "r7 (FDRE)"
+    assert (d["endpoints"], d["endpoints_over_4"], d["endpoints_over_6"]) == (4, 2, 1)
 
 
 @pytest.mark.parametrize("mreg,expect", [("0", (2, 1)), ("1", (1, 0))])
@@ -143,6 +160,7 @@ def test_instantiated_chain_of_three_luts(tmp_path):
     assert d["lut"] == 3, d
     assert d["start"] == "q (FDRE)" and d["end"] == "y (FDRE)"
     assert d["path"] == ["q", "l1", "l2", "l3"]
+    assert d["endpoints"] == 9 and d["endpoints_over_4"] == 0
 
 
 @needs_yosys
