@@ -7,10 +7,10 @@ not cut at the Xilinx FD* primitives, so the count is our own).  Checked here:
 * hand-built netlists (no Yosys): an FDRE cuts the path, ports start no reg-to-reg path, a DSP48E2
   without registers is logic and one with a register is a boundary;
 * with Yosys (skipped when it is missing): instantiated LUT6 / LUT2 / FDRE primitives with a
-  known 3-level chain beside a 2 + 2 chain split by a register (6 levels if the register were not
-  cut); and inferred logic run through the same script as ``make synth``: a 6-input XOR (1 level),
-  a 36-input XOR (2 levels), a 16-bit add (1 LUT + 4 CARRY4), a port-to-register XOR (no
-  reg-to-reg path).  A few seconds.
+  known 3-level chain beside a 2 + 2 chain split by a register (7 levels through both registers
+  if they were not cut); and inferred logic run through the same script as ``make synth``: a
+  6-input XOR (1 level), a 36-input XOR (2 levels), a 16-bit add (1 LUT + 4 CARRY4), a
+  port-to-register XOR (no reg-to-reg path).  About 20 s.
 """
 
 from __future__ import annotations
@@ -156,7 +156,8 @@ def test_instantiated_chain_of_three_luts(tmp_path):
                f"read_verilog {src}\nsynth_xilinx -family xcup -top prims -flatten -noiopad -noclkbuf\n"
                f"write_json {out}\n", out)
     d = logic_depth(net, "prims")
-    # 3 (u1-u3); the v1-v0 / v2-v3 chains are 2 + 2 split by `mid` (4 + 2 = 6 if it were not cut)
+    # 3 (u1-u3); v1-v0 and v2-v3 are 2 + 2 split by `mid` (3 + 2 + 2 = 7 through `dst` and `mid`
+    # if the FDREs were not cut)
     assert d["lut"] == 3, d
     assert d["start"] == "q (FDRE)" and d["end"] == "y (FDRE)"
     assert d["path"] == ["q", "l1", "l2", "l3"]
