@@ -176,7 +176,8 @@ def logic_depth(netlist: dict, top: str) -> dict:
     Returns {"lut", "carry", "muxf", "dsp", "start", "end", "path" (net names along it),
     "port_lut" (worst path from/to a port, same count), "loops" (cells left on combinational
     loops, normally 0), "endpoints" (sequential cells), "endpoints_over_4" / "endpoints_over_6"
-    (of them, those with a reg-to-reg input path of more than 4 / 6 LUT levels)}.  Unknown cell types (no port directions) raise ValueError.
+    (of them, those with a reg-to-reg input path of more than 4 / 6 LUT levels)}.
+    Unknown cell types (no port directions) raise ValueError.
     """
     mod = netlist["modules"][top]
     netname: dict = {}
