@@ -348,6 +348,11 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, timeout=timeout)
         row["seconds"] = round(time.time() - t0, 1)
+        if proc.returncode < 0:
+            # e.g. SIGKILL from the kernel's OOM killer (accel_top at LANES=64: over 23 GB)
+            row["status"] = f"killed (signal {-proc.returncode}; out of memory?)"
+            row["error"] = proc.stdout[-2000:]
+            return row
         if proc.returncode != 0 or not stat_path.exists():
             row["status"] = "error"
             row["error"] = proc.stdout[-2000:]
