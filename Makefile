@@ -74,7 +74,7 @@ help:
 	@echo "                layer table, demo CNN on the top (Verilator + Icarus: cycles, simulator speed),"
 	@echo "                calibrated cycle model of VGG16/AlexNet/MobileNetV1, lane balance, summary"
 	@echo "  make synth [QUICK=1] [SYNTH_BLOCKS=..] [SYNTH_LANES=..]   Yosys synth_xilinx -family xcup"
-	@echo "                per block and the top, LANES=1,8,32 -> build/bench/synth.md/json"
+	@echo "                per block and the top, LANES=1,8,32,64 + logic depth -> build/bench/synth.md/json"
 	@echo "  make pnr [QUICK=1] [PNR_SEEDS=1,2,3] [PNR_JOBS=1]   Yosys synth_ecp5 + nextpnr-ecp5 of accel_top and of"
 	@echo "                a lone 16x16 MAC on an ECP5 LFE5UM-85F (CABGA756, grade 6), placer seeds 1,2,3"
 	@echo "                (QUICK=1: seed 1): Fmax, utilisation, critical path -> build/pnr/"

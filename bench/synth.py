@@ -2,12 +2,15 @@
 
     python -m bench.synth            (or: make synth;  QUICK=1: LANES=8 only, no accel_top)
 
-For LANES = 1, 8, 32 it synthesises ``uc_unit`` (its memories are ports: the stack, weight, index,
+For LANES = 1, 8, 32, 64 it synthesises ``uc_unit`` (its memories are ports: the stack, weight, index,
 pointer, gradient and bias memories live outside it), ``mp_unit``, ``gap_unit``, ``lc_unit``,
 ``loss_unit`` (same: the stack and the LC memories are ports) and ``accel_top`` (everything,
 memories included), flattened, with ``-noiopad -noclkbuf`` (a block is not a chip), and parses
 ``stat``: LUTs (LUT1..LUT6), FFs (FD*), DSP48E2, RAMB18E2/RAMB36E2, URAM288, LUTRAM (RAM*M*),
-SRLs and CARRY cells.  Every run is time-boxed (``SYNTH_TIMEOUT`` seconds, default 900); a run that
+SRLs and CARRY cells, and the logic depth of the worst register-to-register path: LUT levels
+(and the CARRY / MUXF cells on it) between FD* / RAMB* / URAM / SRL / registered-DSP boundaries,
+counted on the ``write_json`` netlist by ``logic_depth`` (Yosys ``ltp -noff`` does not cut at the
+Xilinx FD* primitives).  Every run is time-boxed (``SYNTH_TIMEOUT`` seconds, default 900); a run that
 times out is reported as such.  One yosys at a time.
 
 Parameters (``SYNTH_PARAMS``): CIFAR-10 sized limits with moderate memory depths, see ``PARAMS``.
@@ -107,7 +110,8 @@ def script(files: list[Path], top: str, params: dict, includes: list[Path]) -> s
     reads = "\n".join(f"read_verilog{incs} {f}" for f in files)
     return (f"{reads}\nhierarchy -check -top {top} {chp}\n"
             f"synth_xilinx -family xcup -top {top} -flatten -noiopad -noclkbuf\n"
-            f"tee -o {{stat}} stat\n")
+            f"tee -o {{stat}} stat\n"
+            f"write_json {{json}}\n")
 
 
 def parse_stat(text: str) -> dict:
@@ -132,6 +136,190 @@ def parse_stat(text: str) -> dict:
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# Logic depth of the worst register-to-register path (LUT levels), from the JSON netlist.
+#
+# Yosys ``ltp -noff`` is no use here: after synth_xilinx the flip-flops are Xilinx primitives
+# (FDRE/FDSE/FDCE/FDPE), not $dff cells, and ``-noff`` only skips Yosys's internal FF types, so
+# ltp walks straight through every FD* (checked on a hand-written design: clk -> FDRE -> 3 LUTs
+# -> FDRE -> ... gave one path of length 10).  So the depth is counted here, on ``write_json``.
+
+#: cells whose outputs start and whose inputs end a path (registers, block RAMs, SRLs)
+SEQ_CELL = re.compile(r"FD[A-Z]*|RAMB\d+E\d|URAM288.*|SRL.*|FIFO.*|BUFG.*")
+#: combinational cells and what they count as
+LUT_CELL = re.compile(r"LUT[1-6](_2)?|RAM\d+[MSX].*|INV")   # a LUT level (LUTRAM read: a LUT)
+CARRY_CELL = re.compile(r"CARRY\d")
+MUXF_CELL = re.compile(r"MUXF\d")
+#: DSP48E2 pipeline registers: with any of them set the DSP cuts the path, else it is logic
+DSP_REGS = ("AREG", "BREG", "MREG", "PREG", "ADREG", "DREG", "CREG")
+
+
+def _pval(v) -> int:
+    """A JSON parameter value (binary string or int) as an int."""
+    if isinstance(v, int):
+        return v
+    try:
+        return int(str(v), 2)
+    except ValueError:
+        return 0
+
+
+def logic_depth(netlist: dict, top: str) -> dict:
+    """Worst register-to-register path of a mapped ``synth_xilinx`` netlist, in LUT levels.
+
+    netlist: Yosys ``write_json`` output (a dict), flattened; top: the module to measure.
+    A path starts at an output of a sequential cell (FD*, RAMB*, URAM288, SRL*, a DSP48E2 with any
+    pipeline register) and ends at an input of one; module ports start/end no reg-to-reg path
+    (they are measured separately as ``port_*``).  Along it: ``lut`` = LUT1..LUT6 (and LUTRAM /
+    INV) cells, ``carry`` = CARRY4/CARRY8 cells, ``muxf`` = MUXF7/8/9, ``dsp`` = DSP48E2 without
+    any register (combinational).  The worst path maximises (lut, carry, muxf, dsp) in that order.
+    Returns {"lut", "carry", "muxf", "dsp", "start", "end", "path" (net names along it),
+    "port_lut" (worst path from/to a port, same count), "loops" (cells left on combinational
+    loops, normally 0), "endpoints" (sequential cells), "endpoints_over_4" / "endpoints_over_6"
+    (of them, those with a reg-to-reg input path of more than 4 / 6 LUT levels)}.
+    Unknown cell types (no port directions) raise ValueError.
+    """
+    mod = netlist["modules"][top]
+    netname: dict = {}
+    for name, nn in mod.get("netnames", {}).items():
+        for b in nn["bits"]:
+            if not isinstance(b, int):
+                continue
+            old = netname.get(b)
+            # prefer a user name (hide_name 0) over a generated one, then the shorter
+            if old is None or (nn.get("hide_name", 0), len(name)) < (old[1], len(old[0])):
+                netname[b] = (name, nn.get("hide_name", 0))
+    name_of = lambda b: netname.get(b, (f"bit{b}", 1))[0]  # noqa: E731
+    # per cell: kind and its input / output bits
+    kind: dict[str, str] = {}
+    ins: dict[str, list] = {}
+    outs: dict[str, list] = {}
+    driver: dict[int, str] = {}
+    for cname, c in mod["cells"].items():
+        t = c["type"]
+        dirs = c.get("port_directions")
+        if not dirs:
+            raise ValueError(f"cell {cname} of type {t} has no port directions")
+        if SEQ_CELL.fullmatch(t):
+            k = "seq"
+        elif t == "DSP48E2":
+            k = "seq" if any(_pval(c["parameters"].get(r, 0)) for r in DSP_REGS) else "dsp"
+        elif LUT_CELL.fullmatch(t):
+            k = "lut"
+        elif CARRY_CELL.fullmatch(t):
+            k = "carry"
+        elif MUXF_CELL.fullmatch(t):
+            k = "muxf"
+        elif t in ("GND", "VCC"):
+            k = "const"
+        else:
+            k = "other"   # counted as a cut-free pass-through of zero cost
+        kind[cname] = k
+        ins[cname] = [b for p, bits in c["connections"].items() if dirs.get(p) == "input"
+                      for b in bits if isinstance(b, int)]
+        outs[cname] = [b for p, bits in c["connections"].items() if dirs.get(p) == "output"
+                       for b in bits if isinstance(b, int)]
+        for b in outs[cname]:
+            driver[b] = cname
+    port_in = {b for p in mod["ports"].values() if p["direction"] == "input"
+               for b in p["bits"] if isinstance(b, int)}
+    port_out = {b for p in mod["ports"].values() if p["direction"] != "input"
+                for b in p["bits"] if isinstance(b, int)}
+    cost = {"lut": (1, 0, 0, 0), "carry": (0, 1, 0, 0), "muxf": (0, 0, 1, 0),
+            "dsp": (0, 0, 0, 1), "other": (0, 0, 0, 0)}
+    NEG = None
+    # arrival per combinational cell output: two values, from registers only (r2r) and from
+    # registers or input ports (any); each (score tuple, previous bit) -- a topological sweep
+    comb = [c for c, k in kind.items() if k in cost]
+    indeg = {c: 0 for c in comb}
+    fanout: dict[str, list] = {}
+    for c in comb:
+        for b in ins[c]:
+            d = driver.get(b)
+            if d is not None and d in indeg:
+                indeg[c] += 1
+                fanout.setdefault(d, []).append(c)
+    arr_r: dict[int, tuple] = {}   # bit -> (score, from_bit)
+    arr_a: dict[int, tuple] = {}
+
+    def at(b: int, table: dict, any_src: bool):
+        d = driver.get(b)
+        if d is None:
+            return ((0, 0, 0, 0), None) if (any_src and b in port_in) else NEG
+        k = kind[d]
+        if k == "seq":
+            return ((0, 0, 0, 0), None)
+        if k == "const":
+            return NEG
+        return table.get(b, NEG)
+
+    ready = [c for c in comb if indeg[c] == 0]
+    done = 0
+    while ready:
+        c = ready.pop()
+        done += 1
+        for table, any_src in ((arr_r, False), (arr_a, True)):
+            best = NEG
+            for b in ins[c]:
+                a = at(b, table, any_src)
+                if a is not None and (best is None or a[0] > best[0]):
+                    best = (a[0], b)
+            if best is not None:
+                sc = tuple(x + y for x, y in zip(best[0], cost[kind[c]]))
+                for ob in outs[c]:
+                    table[ob] = (sc, best[1])
+        for f in fanout.get(c, ()):
+            indeg[f] -= 1
+            if indeg[f] == 0:
+                ready.append(f)
+    # endpoints: inputs of sequential cells (and, for the port figure, output ports)
+    best = None
+    over = {4: 0, 6: 0}   # endpoint cells whose worst reg-to-reg input exceeds 4 / 6 LUT levels
+    for c, k in kind.items():
+        if k != "seq":
+            continue
+        worst_c = 0
+        for b in ins[c]:
+            a = at(b, arr_r, False)
+            if a is not None:
+                worst_c = max(worst_c, a[0][0])
+            if a is not None and (best is None or a[0] > best[0][0]):
+                best = (a, b, c)
+        for n in over:
+            over[n] += worst_c > n
+    best_port = (0, 0, 0, 0)
+    ends = [b for c, k in kind.items() if k == "seq" for b in ins[c]] + list(port_out)
+    for b in ends:
+        a = at(b, arr_a, True)
+        if a is not None and a[0] > best_port:
+            best_port = a[0]
+    out = {"lut": 0, "carry": 0, "muxf": 0, "dsp": 0, "start": None, "end": None, "path": [],
+           "port_lut": best_port[0], "port_carry": best_port[1], "loops": len(comb) - done,
+           "endpoints_over_4": over[4], "endpoints_over_6": over[6],
+           "endpoints": sum(k == "seq" for k in kind.values())}
+    if best is None:
+        return out
+    (score, _), end_bit, end_cell = best
+    path = [end_bit]
+    b = end_bit
+    while True:
+        a = arr_r.get(b)
+        if a is None or a[1] is None:
+            break
+        b = a[1]
+        path.append(b)
+    path.reverse()
+    start_cell = driver.get(path[0])
+    end_type = mod["cells"][end_cell]["type"]
+    # a register by its Q net's name; a RAM / DSP by its cell name
+    end_name = name_of(outs[end_cell][0]) if end_type.startswith("FD") and outs[end_cell] else end_cell
+    out.update(lut=score[0], carry=score[1], muxf=score[2], dsp=score[3],
+               start=f"{name_of(path[0])} ({mod['cells'][start_cell]['type'] if start_cell else 'port'})",
+               end=f"{end_name} ({end_type})",
+               path=[name_of(x) for x in path])
+    return out
+
+
 def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     sys.path.insert(0, str(ROOT))
     from flow.blocks import BLOCKS as REG
@@ -147,9 +335,12 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     tag = f"{block}_L{lanes}"
     stat_path = LOG_DIR / f"{tag}.stat.txt"
     ys = LOG_DIR / f"{tag}.ys"
-    ys.write_text(script(files, top, params, REG[block].include_paths()).replace("{stat}", str(stat_path)))
-    if stat_path.exists():
-        stat_path.unlink()
+    json_path = LOG_DIR / f"{tag}.json"
+    ys.write_text(script(files, top, params, REG[block].include_paths())
+                  .replace("{stat}", str(stat_path)).replace("{json}", str(json_path)))
+    for f in (stat_path, json_path):
+        if f.exists():
+            f.unlink()
     row = {"block": block, "lanes": lanes, "params": params}
     t0 = time.time()
     try:
@@ -157,6 +348,11 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, timeout=timeout)
         row["seconds"] = round(time.time() - t0, 1)
+        if proc.returncode < 0:
+            # e.g. SIGKILL from the kernel's OOM killer (accel_top at LANES=64: over 23 GB)
+            row["status"] = f"killed (signal {-proc.returncode}; out of memory?)"
+            row["error"] = proc.stdout[-2000:]
+            return row
         if proc.returncode != 0 or not stat_path.exists():
             row["status"] = "error"
             row["error"] = proc.stdout[-2000:]
@@ -168,6 +364,16 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     row["status"] = "ok"
     row.update(parse_stat(stat_path.read_text()))
     row["DSP_per_lane"] = round(row["DSP"] / lanes, 2)
+    t1 = time.time()
+    try:
+        dep = logic_depth(json.loads(json_path.read_text()), top)
+        row["depth"] = {k: v for k, v in dep.items() if k != "path"}
+        # the path's nets, for the log (the report keeps start and end)
+        (LOG_DIR / f"{tag}.path.txt").write_text("\n".join(dep["path"]) + "\n")
+    except (OSError, ValueError, KeyError) as e:
+        row["depth"] = {"error": str(e)[:300]}
+    row["depth_seconds"] = round(time.time() - t1, 1)
+    json_path.unlink(missing_ok=True)   # large; the path is in the .path.txt
     return row
 
 
@@ -187,6 +393,25 @@ def markdown(rows: list[dict], yosys_version: str) -> str:
         out.append(f"| {r['block']} | {r['lanes']} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
                    f"{r['DSP_per_lane']} | {r['RAMB36']} | {r['RAMB18']} | {r['RAMB18_equiv']} | "
                    f"{r['URAM']} | {r['LUTRAM']} | {r['SRL']} | {r['seconds']} | ok |")
+    out += ["", "Logic depth of the worst register-to-register path (counted on the `write_json` netlist "
+            "after synth_xilinx, bench/synth.py `logic_depth`): LUT levels (LUT1..LUT6) between "
+            "FD* / RAMB* / URAM / SRL / registered-DSP48E2 boundaries; CARRY4 and MUXF cells on that "
+            "path counted separately; 'ports' = the worst path that starts or ends at a block port "
+            "(memory read data, commands), not reg-to-reg.", "",
+            "| block | LANES | LUTs | FFs | DSP48E2 | reg-to-reg LUT levels | CARRY on it | MUXF on it | "
+            "comb. DSP on it | endpoints > 4 / > 6 levels (of all) | start | end | ports: LUT levels |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        d = r.get("depth")
+        if r["status"] != "ok" or not d or "error" in d:
+            why = r["status"] if r["status"] != "ok" else (d or {}).get("error", "not measured")
+            out.append(f"| {r['block']} | {r['lanes']} | | | | {why} | | | | | | | |")
+            continue
+        out.append(f"| {r['block']} | {r['lanes']} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
+                   f"**{d['lut']}** | {d['carry']} | {d['muxf']} | {d['dsp']} | "
+                   + (f"{d['endpoints_over_4']:,} / {d['endpoints_over_6']:,} ({d['endpoints']:,})"
+                      if "endpoints" in d else "-") + f" | `{d['start']}` | "
+                   f"`{d['end']}` | {d['port_lut']} |")
     out += ["", "The deck's VU9P design (Total row) beside the device capacity:", "",
             "| | LUTs | FFs | BRAMs (RAMB18) | URAM | DSPs |", "|---|---|---|---|---|---|",
             "| deck, VU9P total | " + " | ".join(f"{DECK_VU9P[k]:,}" for k in ("LUT", "FF", "BRAM", "URAM", "DSP")) + " |",
@@ -206,7 +431,7 @@ def main() -> int:
     blocks = [b for b in os.environ.get("SYNTH_BLOCKS", "").split(",") if b] or \
         [b for b in BLOCKS if not (quick and b == "accel_top")]
     lanes = [int(x) for x in os.environ.get("SYNTH_LANES", "").split(",") if x] or \
-        ([8] if quick else [1, 8, 32])
+        ([8] if quick else [1, 8, 32, 64])
     timeout = int(os.environ.get("SYNTH_TIMEOUT", "900"))
     for b in blocks:
         if b not in BLOCKS:
@@ -234,7 +459,7 @@ def main() -> int:
         rows.append(row)
         msg = (f"  {row['status']} in {row['seconds']} s" + (
             f": LUT {row['LUT']} FF {row['FF']} DSP {row['DSP']} RAMB36 {row['RAMB36']} "
-            f"RAMB18 {row['RAMB18']}" if row["status"] == "ok" else ""))
+            f"RAMB18 {row['RAMB18']} depth {row.get('depth')}" if row["status"] == "ok" else ""))
         print(msg, flush=True)
         rows_sorted = sorted(kept + rows, key=lambda r: (list(BLOCKS).index(r["block"]), r["lanes"]))
         (OUT_DIR / "synth.json").write_text(json.dumps(
