@@ -23,23 +23,33 @@ def _tiny_onnx(path, classes=10, shape=(1, 8, 8), k=3):
     return net
 
 
-def test_demo_model_end_to_end_sim_none(tmp_path, monkeypatch, capsys):
-    """make demo MODEL=tiny.onnx SIM=none: import, fine-tune on the model, finetuned.onnx written,
-    onnxruntime's test-split predictions checked against the integer model's."""
-    pytest.importorskip("onnxruntime")
+def _demo_env(monkeypatch, tmp_path, model, sim: str, images: int, rtl_test: int | None = None):
+    """The environment of ``make demo MODEL=<model> SIM=<sim>`` for one epoch of ``images``
+    training images (``rtl_test``: test images also classified on the RTL), the user's DATA and
+    pruning knobs cleared, outputs under ``tmp_path/out`` (returned)."""
     from demo import report
-    from sparsetrain.onnx_io import import_onnx
-    path = tmp_path / "tiny.onnx"
-    net = _tiny_onnx(path)
     out = tmp_path / "out"
     monkeypatch.setattr(run, "OUT", out)
     monkeypatch.setattr(report, "OUT", out)
     for n in ("DATA", "DATA_LAYOUT", "DEMO_SPARSITY", "DEMO_PRETRAIN_EPOCHS"):
         monkeypatch.delenv(n, raising=False)
-    monkeypatch.setenv("SIM", "none")
-    monkeypatch.setenv("MODEL", str(path))
-    monkeypatch.setenv("DEMO_IMAGES", "64")
+    monkeypatch.setenv("SIM", sim)
+    monkeypatch.setenv("MODEL", str(model))
+    monkeypatch.setenv("DEMO_IMAGES", str(images))
     monkeypatch.setenv("DEMO_EPOCHS", "1")
+    if rtl_test is not None:
+        monkeypatch.setenv("DEMO_RTL_TEST", str(rtl_test))
+    return out
+
+
+def test_demo_model_end_to_end_sim_none(tmp_path, monkeypatch, capsys):
+    """make demo MODEL=tiny.onnx SIM=none: import, fine-tune on the model, finetuned.onnx written,
+    onnxruntime's test-split predictions checked against the integer model's."""
+    pytest.importorskip("onnxruntime")
+    from sparsetrain.onnx_io import import_onnx
+    path = tmp_path / "tiny.onnx"
+    net = _tiny_onnx(path)
+    out = _demo_env(monkeypatch, tmp_path, path, sim="none", images=64)
     calls = []
 
     def counting_train_float(*a, **kw):
@@ -137,22 +147,13 @@ def test_demo_model_dilated_depthwise_sim_none(tmp_path, monkeypatch):
     onnxruntime (360 test images, nothing beyond the Q8 margin)."""
     pytest.importorskip("onnxruntime")
     import json
-    from demo import report
     from sparsetrain.onnx_io import import_onnx
     path = tmp_path / "dwdil.onnx"
     net = _dilated_depthwise_onnx(path)
     net_in, p_in = import_onnx(path)
     assert net_in == net and not p_in[1][0][net.structure_mask(1) == 0].any()
     assert abs((p_in[3][0] == 0).mean() - 0.6) < 0.01
-    out = tmp_path / "out"
-    monkeypatch.setattr(run, "OUT", out)
-    monkeypatch.setattr(report, "OUT", out)
-    for n in ("DATA", "DATA_LAYOUT", "DEMO_SPARSITY", "DEMO_PRETRAIN_EPOCHS"):
-        monkeypatch.delenv(n, raising=False)
-    monkeypatch.setenv("SIM", "none")
-    monkeypatch.setenv("MODEL", str(path))
-    monkeypatch.setenv("DEMO_IMAGES", "32")
-    monkeypatch.setenv("DEMO_EPOCHS", "1")
+    out = _demo_env(monkeypatch, tmp_path, path, sim="none", images=32)
     assert run.main() == 0
     res = json.loads((out / "results.json").read_text())
     assert res["onnx_export"]["beyond_margin"] == 0 and res["onnx_export"]["n"] == 360
@@ -192,19 +193,10 @@ def test_demo_model_on_the_rtl(tmp_path, monkeypatch, capsys, shared_sim_build):
     onnxruntime predictions agree with the integer model's on the test split."""
     pytest.importorskip("onnxruntime")
     import json
-    from demo import onnx_model, report
+    from demo import onnx_model
     path = tmp_path / "example.onnx"
     onnx_model.write_example(str(path), epochs=3)
-    out = tmp_path / "out"
-    monkeypatch.setattr(run, "OUT", out)
-    monkeypatch.setattr(report, "OUT", out)
-    for n in ("DATA", "DATA_LAYOUT", "DEMO_SPARSITY", "DEMO_PRETRAIN_EPOCHS"):
-        monkeypatch.delenv(n, raising=False)
-    monkeypatch.setenv("SIM", "verilator")
-    monkeypatch.setenv("MODEL", str(path))
-    monkeypatch.setenv("DEMO_IMAGES", "32")
-    monkeypatch.setenv("DEMO_EPOCHS", "1")
-    monkeypatch.setenv("DEMO_RTL_TEST", "16")
+    out = _demo_env(monkeypatch, tmp_path, path, sim="verilator", images=32, rtl_test=16)
     assert run.main() == 0, capsys.readouterr().out[-2000:]
     res = json.loads((out / "results.json").read_text())
     assert res["rtl_matches_model"] is True
@@ -231,20 +223,10 @@ def test_demo_model_dilated_depthwise_on_the_rtl(tmp_path, monkeypatch, capsys, 
     with the integer model in onnxruntime up to the Q8 margin."""
     pytest.importorskip("onnxruntime")
     import json
-    from demo import report
     from sparsetrain.onnx_io import import_onnx
     path = tmp_path / "dwdil.onnx"
     net = _dilated_depthwise_onnx(path)
-    out = tmp_path / "out"
-    monkeypatch.setattr(run, "OUT", out)
-    monkeypatch.setattr(report, "OUT", out)
-    for n in ("DATA", "DATA_LAYOUT", "DEMO_SPARSITY", "DEMO_PRETRAIN_EPOCHS"):
-        monkeypatch.delenv(n, raising=False)
-    monkeypatch.setenv("SIM", "verilator")
-    monkeypatch.setenv("MODEL", str(path))
-    monkeypatch.setenv("DEMO_IMAGES", "32")
-    monkeypatch.setenv("DEMO_EPOCHS", "1")
-    monkeypatch.setenv("DEMO_RTL_TEST", "16")
+    out = _demo_env(monkeypatch, tmp_path, path, sim="verilator", images=32, rtl_test=16)
     assert run.main() == 0, capsys.readouterr().out[-2000:]
     res = json.loads((out / "results.json").read_text())
     assert res["rtl_matches_model"] is True
