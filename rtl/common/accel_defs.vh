@@ -56,32 +56,6 @@ localparam [3:0] ST_OK           = 4'd0,
                  ST_BAD_LABEL    = 4'd7;
 /* verilator lint_on UNUSEDPARAM */
 
-// requantize an accumulator to 16 bits: round half up, saturate, optional ReLU
-// (numerics.requant: sat16(round_shift(a, sh)), then max(., 0) with relu)
-function [15:0] requant16;
-    input signed [ACC_W-1:0] f_a;
-    input [4:0] f_sh;
-    input f_relu;
-    reg signed [ACC_W:0] f_t;
-    begin
-        f_t = {f_a[ACC_W-1], f_a};
-        if (f_sh != 5'd0) begin
-            // signed operands throughout, so >>> is arithmetic
-            f_t = (f_t + $signed({{ACC_W{1'b0}}, 1'b1} << (f_sh - 5'd1))) >>> f_sh;
-        end
-        if (f_t > 32767) begin
-            requant16 = 16'h7fff;
-        end else if (f_t < -32768) begin
-            requant16 = 16'h8000;
-        end else begin
-            requant16 = f_t[15:0];
-        end
-        if (f_relu && requant16[15]) begin
-            requant16 = 16'd0;
-        end
-    end
-endfunction
-
 // saturate a wide signed value to 32 bits
 function [31:0] sat32;
     input signed [65:0] f_v;

@@ -136,7 +136,7 @@ localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1, MODE_WGRAD = 3'd2, MODE_UPDAT
 
 localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_RUN = 3'd2, S_DRAIN = 3'd3, S_RESP = 3'd4;
 
-// status codes, XW, ACC_W and the fixed-point helpers (requant16, sat32, sat16, rshift66)
+// status codes, XW, ACC_W and the fixed-point helpers (sat32, sat16, rshift66)
 `include "accel_defs.vh"
 
 // ------------------------------------------------------------------------------ control

@@ -79,6 +79,8 @@ class Constraints:
     depthwise: bool | None = None
     empty_filters: int | None = None
     min_nnz: int = 0  # at least this many non-zero weights (a checker self-test needs one)
+    largest_map: bool = False  # H and W at their largest (hmax, wmax): with an even K and the
+    #                            largest padding the output outgrows the map by dil (Wo <= W + 4)
     saturate: bool | None = None
     cycle_budget: int = 6000
     background: bool = True
@@ -116,12 +118,13 @@ def _random_layer_once(rnd: _random.Random, p: UcParams, cons: Constraints) -> U
     hmax = min(cons.hmax, p.hmax, p.wmax)
     if hmin > hmax:
         raise ValueError("kernel too large")
-    h = rnd.randint(hmin, hmax)
+    h = hmax if cons.largest_map else rnd.randint(hmin, hmax)
     wmax = min(cons.wmax or cons.hmax, p.wmax)
     if hmin > wmax:
         raise ValueError("kernel too wide")
-    w = rnd.choice([rnd.randint(hmin, wmax), min(wmax, max(hmin, p.lanes)),
-                    min(wmax, max(hmin, 2 * p.lanes + 1)), rnd.randint(hmin, wmax)])
+    w = wmax if cons.largest_map else rnd.choice([
+        rnd.randint(hmin, wmax), min(wmax, max(hmin, p.lanes)),
+        min(wmax, max(hmin, 2 * p.lanes + 1)), rnd.randint(hmin, wmax)])
     cmd = UcCommand(mode=mode, cin=ci, cout=n, h=h, w=w, k=k, stride=stride, dil=dil, pad=pad)
     ho, wo = cmd.ho, cmd.wo  # raises ValueError when it does not fit
     sp = cons.sparsity if cons.sparsity is not None else rnd.choice(

@@ -14,7 +14,7 @@ from verif.common.units.uc import UcItem, params, small_cons
 from verif.common.units.uc_cov import SAMPLE_BINS
 
 KINDS = ["pointwise", "depthwise", "kmax", "atrous", "stride2", "pad_edges", "empty_filters",
-         "all_zero", "dense", "saturation"]
+         "all_zero", "dense", "saturation", "output_beyond_wmax"]
 
 
 def kind_cons(kind: str, mode: int, rnd: random.Random) -> Constraints:
@@ -42,6 +42,12 @@ def kind_cons(kind: str, mode: int, rnd: random.Random) -> Constraints:
         c.update(sparsity=0.0, depthwise=False)
     elif kind == "saturation":
         c.update(saturate=True)
+    elif kind == "output_beyond_wmax":
+        # W = WMAX, even K, the largest padding: Wo = W + dil = WMAX + 4 (and Ho = H + 4), so
+        # output columns (and BWD_DATA / WGRAD dY columns) run past WMAX: the stack, the
+        # generator and the checks must take them (docs/uc_unit.md, shape limits)
+        c.update(k=2, dil=4, pad=4, stride=1, cmax=1, depthwise=False, sparsity=0.0, largest_map=True,
+                 wmax=p.wmax, hmax=p.hmax if p.lanes > 1 else min(p.hmax, 24), cycle_budget=8000)
     return small_cons(**c)
 
 
