@@ -13,7 +13,7 @@ from cocotb.triggers import ClockCycles
 
 from sparsetrain import regs as rdl
 from sparsetrain.program import Err, Mem, Program, Reg
-from verif.common.fuzz_run import bytemask
+from verif.common.fuzz_probes import bytemask
 from verif.common.top_tb import TB, axil_write_strb, seed_str
 
 
