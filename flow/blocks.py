@@ -103,8 +103,8 @@ BLOCKS: dict[str, Block] = {
             sources=("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
                      "rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
                      "rtl/common/serial_div.v", *UC_SOURCES, "rtl/mp_unit/mp_unit.v",
-                     "rtl/gap_unit/gap_unit.v", "rtl/lc_unit/lc_unit.v", "rtl/loss_unit/loss_luts.v",
-                     "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v",
+                     "rtl/gap_unit/gap_fwd_path.v", "rtl/gap_unit/gap_unit.v", "rtl/lc_unit/lc_unit.v",
+                     "rtl/loss_unit/loss_luts.v", "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v",
                      "rtl/top/desc_check.v", "rtl/top/xfer_check.v", "rtl/top/ldst_mover.v",
                      "rtl/top/run_ctrl.v", "rtl/top/seq_prog.v", "rtl/top/seq_loop.v",
                      "rtl/top/seq_units.v", "rtl/top/sequencer.v", "rtl/top/mem_subsys.v",
@@ -132,8 +132,8 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             name="gap_unit",
-            sources=("rtl/common/serial_div.v", "rtl/common/fm_stack.v", "rtl/gap_unit/gap_unit.v",
-                     "verif/hdl/gap_unit_harness.v"),
+            sources=("rtl/common/serial_div.v", "rtl/common/fm_stack.v", "rtl/gap_unit/gap_fwd_path.v",
+                     "rtl/gap_unit/gap_unit.v", "verif/hdl/gap_unit_harness.v"),
             toplevel="gap_unit_harness",
             test_module="verif.tests.test_gap_unit",
             paramsets={
