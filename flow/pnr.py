@@ -38,8 +38,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.synth import module_params, synth_copy
 from flow.blocks import BLOCKS, INCLUDE_DIRS, ROOT
+from flow.yosys import module_params, synth_copy
 
 OUT_DIR = ROOT / "build" / "pnr"
 

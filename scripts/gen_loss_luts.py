@@ -16,14 +16,20 @@ sys.path.insert(0, str(ROOT))
 from verif.models.layers import EXP_LUT, LN_LUT  # noqa: E402
 
 OUT = ROOT / "rtl" / "loss_unit" / "loss_luts.v"
+#: table entries per line of the generated initial blocks
+PER_LINE = 4
 
 
 def _rom(name: str, out: str, addr: str, width: int, values) -> list[str]:
     # an initialised array read by a registered port: a block-RAM ROM for synthesis, and one
     # initial block (not 256 case arms) for line coverage; every entry is checked by
-    # test_loss_unit.py::test_luts_match_model and read by the unit's random commands
+    # test_loss_unit.py::test_luts_match_model and read by the unit's random commands. Written
+    # PER_LINE entries a line, as a table. (Not a $readmemh file: Icarus and Verilator look for
+    # it in the simulator's working directory -- each flow's own build or run directory -- so
+    # every flow would have to pass its absolute path.)
+    ent = [f"{name}[{i}] = {width}'d{int(v)};" for i, v in enumerate(values)]
     lines = [f"reg [{width - 1}:0] {name} [0:{len(values) - 1}];", "", "initial begin"]
-    lines += [f"    {name}[{i}] = {width}'d{int(v)};" for i, v in enumerate(values)]
+    lines += ["    " + " ".join(ent[i:i + PER_LINE]) for i in range(0, len(ent), PER_LINE)]
     lines += ["end", "", "always @(posedge clk) begin", f"    {out} <= {name}[{addr}];", "end", ""]
     return lines
 

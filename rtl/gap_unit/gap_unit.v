@@ -19,8 +19,9 @@
  *
  * Latency: 4 check cycles, the division (R + 2 cycles), then FWD one vector read per cycle
  * (C * H * ceil(W/LANES)) plus ~9 + log2(LANES) cycles of drain (the lane adder tree and the
- * scaling, one multiply, add or shift a stage); BWD per channel 6 cycles (read dy, x M, round,
- * shift, saturate) plus H * ceil(W/LANES) vector writes. m_rsp_cycles counts accept to response.
+ * scaling, one multiply, add or shift a stage: gap_fwd_path.v); BWD per channel 6 cycles (read
+ * dy, x M, round, shift, saturate) plus H * ceil(W/LANES) vector writes. m_rsp_cycles counts
+ * accept to response.
  */
 
 `resetall
@@ -208,55 +209,32 @@ wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + b_c[FM_AW-1:0] : g_ro
 wire [15:0] fma_x0 = (state_reg == S_BWD) ? 16'd0 : g_x0;
 assign m_fma_req = {fma_en, 1'b0, fma_row, {(XW-16){1'b0}}, fma_x0};   // stride 1
 
-// ----------------------------------------------------------------------- FWD pipeline
-// P1, P2: the vector read; P2 -> T: the masked lanes registered as the leaves of an adder tree,
-// log2(LANES) registered levels (one add a stage) to its root; A: the root accumulated per
-// channel; Q1: a finished sum; QM: x M; Q2: + 2^(R-1); Q3: >> R; Q4: sat16, written.
-localparam LOG_L = (LANES > 1) ? $clog2(LANES) : 0;
-localparam TD = 1 + LOG_L;        // P2 -> root of the tree
-reg        p1_valid, p2_valid;
-reg        p1_first, p2_first, p1_last, p2_last;
-reg [15:0] p1_c, p2_c;
-reg [LANES-1:0] p1_mask, p2_mask; // lanes inside the row
-integer tn;
-reg signed [SUM_W-1:0] acc_reg;
-// tree node n (1 .. 2*LANES-1) at [SUM_W*n +: SUM_W]: leaves LANES .. 2*LANES-1, root 1
-/* verilator lint_off UNUSEDSIGNAL */
-reg [2*LANES*SUM_W-1:0] tree;
-// flags of the item in tree stage k (bit / field k-1), from P2 to the root
-reg [TD-1:0] t_valid, t_first, t_last;
-reg [16*TD-1:0] t_c;
-// (the last stage's bits only leave through a_*)
-wire [TD:0] t_valid_in = {t_valid, p2_valid};
-wire [TD:0] t_first_in = {t_first, p2_first};
-wire [TD:0] t_last_in = {t_last, p2_last};
-wire [16*TD+15:0] t_c_in = {t_c, p2_c};
-/* verilator lint_on UNUSEDSIGNAL */
-wire        a_valid = t_valid[TD-1];
-wire        a_first = t_first[TD-1];
-wire        a_last = t_last[TD-1];
-wire [15:0] a_c = t_c[16*(TD-1) +: 16];
-wire signed [SUM_W-1:0] root = tree[SUM_W +: SUM_W];
-reg        q1_valid, qm_valid, q2_valid, q3_valid, q4_valid;
-// channel of a finished sum (only the bits of a stack row offset are used)
-/* verilator lint_off UNUSEDSIGNAL */
-reg [15:0] q1_c, qm_c, q2_c, q3_c;
-/* verilator lint_on UNUSEDSIGNAL */
-reg signed [SUM_W-1:0] q1_sum;
-reg signed [PROD_W-1:0] qm_prod, q2_prod, q3_quot;
-reg [FM_AW-1:0] q4_row;
-reg [15:0] q4_y;
 // rounding constant 2^(R-1), registered (R is fixed long before the first item)
 reg signed [PROD_W-1:0] half_reg;
-
-wire signed [SUM_W-1:0] acc_next = a_first ? root : acc_reg + root;
-
 wire signed [PROD_W-1:0] m_s = $signed({{(PROD_W-M_W){1'b0}}, m_reg});
+
+// ---------------------------------------------------------------------- FWD datapath
+// the vector read, the lane adder tree, the per-channel sum and its scaling (gap_fwd_path.v)
+wire              q4_valid;
+wire [FM_AW-1:0]  q4_row;
+wire [15:0]       q4_y;
+wire              fwd_busy;
+wire [LANES-1:0]  g_mask;       // the FWD lanes of an item inside its row
+
+gap_fwd_path #(
+    .LANES(LANES), .FM_AW(FM_AW), .SUM_W(SUM_W), .PROD_W(PROD_W), .R_W(R_W)
+) u_fwd (
+    .clk(clk), .rst(rst),
+    .i_valid(g_valid && state_reg == S_FWD), .i_first((g_y == 16'd0) && (g_x0 == 16'd0)),
+    .i_last(g_last_y && g_last_x), .i_c(g_c), .i_mask(g_mask), .fma_rdata(fma_rdata),
+    .m_s(m_s), .half(half_reg), .r(r_reg), .y_row0(y_row0),
+    .o_valid(q4_valid), .o_row(q4_row), .o_y(q4_y), .busy(fwd_busy)
+);
+
 // BWD: dy * M, + 2^(R-1), >> R, sat16 over b_step 2 .. 5
 reg signed [PROD_W-1:0] b_prod, b_rnd, b_quot;
 wire signed [PROD_W-1:0] dy_s = $signed({{(PROD_W-16){fma_rdata[15]}}, fma_rdata[15:0]});
-// the quotients (x * M + 2^(R-1)) >> R, sign-extended to sat16's 66 bits
-wire signed [65:0] q3_quot66 = {{(66-PROD_W){q3_quot[PROD_W-1]}}, q3_quot};
+// the quotient (dy * M + 2^(R-1)) >> R, sign-extended to sat16's 66 bits
 wire signed [65:0] b_quot66 = {{(66-PROD_W){b_quot[PROD_W-1]}}, b_quot};
 
 // ---------------------------------------------------------------------- port B writes
@@ -268,7 +246,7 @@ reg [LANES-1:0]  wr_mask;
 // BWD lane mask (a generate loop: a combinational block's loop variable is a latch to synthesis
 // when a branch leaves it unassigned)
 // and the FWD lanes of an item inside its row (registered into the pipeline at P1)
-wire [LANES-1:0] b_mask, g_mask;
+wire [LANES-1:0] b_mask;
 genvar gl;
 generate
     for (gl = 0; gl < LANES; gl = gl + 1) begin : g_wlane
@@ -295,52 +273,12 @@ end
 
 assign m_fmb_req = {wr_en, wr_en, 1'b0, wr_row, {(XW-16){1'b0}}, wr_x0, wr_data, wr_mask};
 
-wire pipe_busy = g_valid | p1_valid | p2_valid | (|t_valid) | q1_valid | qm_valid | q2_valid |
-                 q3_valid | q4_valid;
+wire pipe_busy = g_valid | fwd_busy;
 
 always @(posedge clk) begin
     div_start <= 1'b0;
 
-    // -------- FWD pipeline
-    p1_valid <= g_valid && state_reg == S_FWD;
-    p2_valid <= p1_valid;
-    p1_first <= (g_y == 16'd0) && (g_x0 == 16'd0);
-    p2_first <= p1_first;
-    p1_last <= g_last_y && g_last_x;
-    p2_last <= p1_last;
-    p1_c <= g_c; p2_c <= p1_c;
-    p1_mask <= g_mask;
-    p2_mask <= p1_mask;
-    // the tree: leaves from the P2 vector, then one registered level of sums a cycle
-    for (tn = 0; tn < LANES; tn = tn + 1) begin
-        tree[SUM_W*(LANES+tn) +: SUM_W] <= p2_mask[tn] ?
-            {{(SUM_W-16){fma_rdata[16*tn+15]}}, fma_rdata[16*tn +: 16]} : {SUM_W{1'b0}};
-    end
-    for (tn = 1; tn < LANES; tn = tn + 1) begin
-        tree[SUM_W*tn +: SUM_W] <= tree[SUM_W*(2*tn) +: SUM_W] + tree[SUM_W*(2*tn+1) +: SUM_W];
-    end
-    t_valid <= t_valid_in[TD-1:0];
-    t_first <= t_first_in[TD-1:0];
-    t_last <= t_last_in[TD-1:0];
-    t_c <= t_c_in[16*TD-1:0];
-    if (a_valid) begin
-        acc_reg <= acc_next;
-    end
-    q1_valid <= a_valid && a_last;
-    q1_c <= a_c;
-    q1_sum <= acc_next;
-    qm_valid <= q1_valid;
-    qm_c <= q1_c;
-    qm_prod <= $signed({{(PROD_W-SUM_W){q1_sum[SUM_W-1]}}, q1_sum}) * m_s;
-    q2_valid <= qm_valid;
-    q2_c <= qm_c;
-    q2_prod <= qm_prod + half_reg;
-    q3_valid <= q2_valid;
-    q3_c <= q2_c;
-    q3_quot <= q2_prod >>> r_reg;
-    q4_valid <= q3_valid;
-    q4_row <= y_row0 + q3_c[FM_AW-1:0];
-    q4_y <= sat16(q3_quot66);
+    // rounding constant (the FWD datapath's and BWD's)
     half_reg <= half;
 
     // -------- control
@@ -491,14 +429,6 @@ always @(posedge clk) begin
         cycles_reg <= 32'd0;
         div_start <= 1'b0;
         g_valid <= 1'b0;
-        p1_valid <= 1'b0;
-        p2_valid <= 1'b0;
-        t_valid <= {TD{1'b0}};
-        q1_valid <= 1'b0;
-        qm_valid <= 1'b0;
-        q2_valid <= 1'b0;
-        q3_valid <= 1'b0;
-        q4_valid <= 1'b0;
     end
 end
 

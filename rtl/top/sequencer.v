@@ -4,11 +4,12 @@
  * it from index 0 without host help: LOAD / STORE through the DMA and the memories' host port,
  * one level of LOOP / ENDLOOP, unit commands (one unit at a time, as a one-cycle pulse to an idle
  * unit), END; the error code and pc of a failing descriptor (docs/registers.md). Its parts:
- * the program memory (sdp_ram); xfer_check (the checks of a LOAD / STORE and of the program
- * fetch); ldst_mover (the words of a LOAD / STORE between the DMA and the memories' host port);
- * run_ctrl (the run's counters CNT_*, N_CORRECT, LOSS_SUM, and the stop: a soft reset or the
- * watchdog aborts the DMA, which finishes its AXI burst by the protocol; once the DMA is idle,
- * core_rst resets the sequencer, the DMA and the units for one cycle).
+ * seq_prog (the program memory and its fill); seq_loop (the loop state); seq_units (the unit
+ * opcodes, command pulses and responses); xfer_check (the checks of a LOAD / STORE and of the
+ * program fetch); ldst_mover (the words of a LOAD / STORE between the DMA and the memories'
+ * host port); run_ctrl (the run's counters CNT_*, N_CORRECT, LOSS_SUM, and the stop: a soft
+ * reset or the watchdog aborts the DMA, which finishes its AXI burst by the protocol; once the
+ * DMA is idle, core_rst resets the sequencer, the DMA and the units for one cycle).
  *
  * Parameters: the top's LANES, KMAX, NMAX (memory word widths), FM_DEPTH, WDEPTH, PDEPTH, BDEPTH
  * (LOAD / STORE range checks) and PROG_DEPTH, each commented below.
@@ -126,18 +127,13 @@ module sequencer #
 
 localparam BANKS = 2 * LANES;
 localparam HST_W = (BANKS * 16 > 64) ? BANKS * 16 : 64;
-localparam PGAW = (PROG_DEPTH > 1) ? $clog2(PROG_DEPTH) : 1;
 
-// opcodes (docs/program.md)
+// the sequencer's own opcodes (docs/program.md; the unit opcodes: seq_units)
 localparam [7:0] OP_END = 8'h00, OP_LOAD = 8'h01, OP_STORE = 8'h02, OP_LOOP = 8'h03,
-                 OP_ENDLOOP = 8'h04, OP_UC = 8'h10, OP_MP = 8'h11, OP_GAP = 8'h12,
-                 OP_LC = 8'h13, OP_LOSS = 8'h14;
-// error codes (docs/registers.md)
+                 OP_ENDLOOP = 8'h04;
+// error codes (docs/registers.md; the unit error classes: seq_units)
 localparam [7:0] E_NONE = 8'h00, E_OPCODE = 8'h01, E_AXI = 8'h02, E_DMA = 8'h03,
-                 E_LOOP = 8'h04, E_PROG = 8'h05, E_RUNAWAY = 8'h06, E_WATCHDOG = 8'h07,
-                 E_UC = 8'h10, E_MP = 8'h20, E_GAP = 8'h30, E_LC = 8'h40, E_LOSS = 8'h50;
-// unit command bits (unit_cmd_*)
-localparam U_UC = 0, U_MP = 1, U_GAP = 2, U_LC = 3, U_LOSS = 4;
+                 E_LOOP = 8'h04, E_PROG = 8'h05, E_RUNAWAY = 8'h06, E_WATCHDOG = 8'h07;
 
 // states
 localparam [3:0] S_IDLE = 4'd0,         // wait for start
@@ -161,21 +157,14 @@ reg            desc_bad_reg, desc_bad_next;     // desc has a reserved bit set .
 reg [7:0]      desc_err_reg, desc_err_next;     // ... and this is its error code
 reg [7:0]      err_code_reg, err_code_next;
 reg            done_reg, done_next;
-reg [15:0]     prog_len_run_reg, prog_len_run_next;     // PROG_LEN latched at START
-reg [3:0]      fetch_beat_reg, fetch_beat_next;         // beat of the descriptor being fetched
-reg [PGAW:0]   fetch_idx_reg, fetch_idx_next;           // descriptors fetched
-reg            prog_we_reg, prog_we_next;               // write desc to the program memory ...
-reg [PGAW-1:0] prog_waddr_reg, prog_waddr_next;         // ... at this index
-reg            in_loop_reg, in_loop_next;
-reg [15:0]     loop_pc_reg, loop_pc_next;
-reg [31:0]     loop_cnt_reg, loop_cnt_next;
-reg [31:0]     loop_iter_reg, loop_iter_next;
 reg            dma_cmd_valid_reg, dma_cmd_valid_next;
 reg            dma_cmd_dir_reg, dma_cmd_dir_next;
 reg [31:0]     dma_cmd_addr_reg, dma_cmd_addr_next;
 reg [23:0]     dma_cmd_len_reg, dma_cmd_len_next;
-reg [4:0]      unit_cmd_reg, unit_cmd_next;     // command pulse per unit (U_*)
-reg            xfer_start;                      // combinational: start ldst_mover
+reg            xfer_start;                      // combinational: start ldst_mover ...
+reg            fetch_start;                     // ... start the program fetch (seq_prog) ...
+reg            loop_enter, loop_step;           // ... LOOP, ENDLOOP in a loop (seq_loop) ...
+reg            unit_issue;                      // ... a unit command (seq_units)
 reg [2:0]      xchk_reg, xchk_next;             // S_XCHK cycles
 
 // descriptor fields the sequencer itself uses
@@ -186,20 +175,50 @@ wire [31:0] d_w2 = desc_reg[95:64];
 wire [31:0] d_w3 = desc_reg[127:96];
 wire [31:0] d_w4 = desc_reg[159:128];
 
-// the response of whichever unit ran, and the error class it maps to
-wire        rsp_valid = uc_rsp_valid || mp_rsp_valid || gap_rsp_valid || lc_rsp_valid ||
-                        loss_rsp_valid;
-wire [3:0]  rsp_status = uc_rsp_valid ? uc_rsp_status : mp_rsp_valid ? mp_rsp_status :
-                         gap_rsp_valid ? gap_rsp_status : lc_rsp_valid ? lc_rsp_status :
-                         loss_rsp_status;
-wire [7:0]  rsp_err = uc_rsp_valid ? E_UC : mp_rsp_valid ? E_MP : gap_rsp_valid ? E_GAP :
-                      lc_rsp_valid ? E_LC : E_LOSS;
+wire run_start = state_reg == S_IDLE && start;
+wire stop_wd, stop_now;
 
-// program memory: written one cycle after a descriptor's 16th beat, read at pc
-sdp_ram #(.DATA_W(512), .DEPTH(PROG_DEPTH)) u_prog_mem (
-    .clk(clk),
-    .wr_en(prog_we_reg), .wr_addr(prog_waddr_reg), .wr_data(desc_reg),
-    .rd_en(1'b1), .rd_addr(pc_reg[PGAW-1:0]), .rd_data(rd_desc)
+// unit commands: the pulse to the descriptor's unit; the response of whichever unit ran, and
+// the error class it maps to
+wire       unit_op, rsp_valid;
+wire [3:0] rsp_status;
+wire [7:0] rsp_err;
+
+seq_units u_units (
+    .clk(clk), .rst(rst),
+    .op(d_op), .unit_op(unit_op), .issue(unit_issue), .stop(stop_now),
+    .uc_cmd_valid(uc_cmd_valid), .mp_cmd_valid(mp_cmd_valid), .gap_cmd_valid(gap_cmd_valid),
+    .lc_cmd_valid(lc_cmd_valid), .loss_cmd_valid(loss_cmd_valid),
+    .uc_rsp_valid(uc_rsp_valid), .mp_rsp_valid(mp_rsp_valid), .gap_rsp_valid(gap_rsp_valid),
+    .lc_rsp_valid(lc_rsp_valid), .loss_rsp_valid(loss_rsp_valid),
+    .uc_rsp_status(uc_rsp_status), .mp_rsp_status(mp_rsp_status),
+    .gap_rsp_status(gap_rsp_status), .lc_rsp_status(lc_rsp_status),
+    .loss_rsp_status(loss_rsp_status),
+    .rsp_valid(rsp_valid), .rsp_status(rsp_status), .rsp_err(rsp_err)
+);
+
+// program memory: filled by the fetch (desc assembles each descriptor), read at pc
+wire [3:0] fetch_beat;
+wire       past_end;
+
+seq_prog #(.PROG_DEPTH(PROG_DEPTH)) u_prog (
+    .clk(clk), .rst(rst),
+    .run_start(run_start), .prog_len(prog_len), .fetch_start(fetch_start),
+    .beat_valid(state_reg == S_FETCH && s_dma_rd_valid), .fetch_beat(fetch_beat),
+    .wr_desc(desc_reg), .stop(stop_now),
+    .pc(pc_reg), .rd_desc(rd_desc), .past_end(past_end)
+);
+
+// loop state (one level)
+wire        in_loop, loop_again;
+wire [15:0] loop_pc;
+wire [31:0] loop_iter;
+
+seq_loop u_loop (
+    .clk(clk), .rst(rst),
+    .run_start(run_start), .enter(loop_enter), .enter_pc(pc_reg + 1'b1), .enter_count(d_w1),
+    .step(loop_step), .stop(stop_now),
+    .in_loop(in_loop), .loop_pc(loop_pc), .loop_iter(loop_iter), .again(loop_again)
 );
 
 // checks of a LOAD / STORE (ERR DMA) and of the program fetch (ERR PROG)
@@ -213,7 +232,7 @@ xfer_check #(
 ) u_xfer_check (
     .clk(clk),
     .store(d_op == OP_STORE), .sel(d_sel), .host_addr(d_w1), .count(d_w2), .chip_addr(d_w3),
-    .host_step(d_w4), .in_loop(in_loop_reg), .loop_iter(loop_iter_reg),
+    .host_step(d_w4), .in_loop(in_loop), .loop_iter(loop_iter),
     .beats(beats), .host_first(host_first), .xfer_bad(xfer_bad),
     .prog_addr(prog_addr), .prog_len(prog_len), .prog_bad(prog_bad)
 );
@@ -234,11 +253,9 @@ ldst_mover #(.HST_W(HST_W)) u_mover (
 );
 
 // counters of the run and the stop (soft reset, watchdog)
-wire stop_wd, stop_now;
-
 run_ctrl u_run_ctrl (
     .clk(clk), .rst(rst),
-    .run_start(state_reg == S_IDLE && start), .running(state_reg != S_IDLE),
+    .run_start(run_start), .running(state_reg != S_IDLE),
     .ending(state_reg == S_END),
     .dma_active(state_reg == S_FETCH || state_reg == S_XFER),
     .loss_take(state_reg == S_UNIT_WAIT && rsp_valid && rsp_status == 4'd0 && loss_rsp_valid),
@@ -261,12 +278,7 @@ assign m_dma_cmd_dir = dma_cmd_dir_reg;
 assign m_dma_cmd_addr = dma_cmd_addr_reg;
 assign m_dma_cmd_len = dma_cmd_len_reg;
 assign desc = desc_reg;
-assign cmd_gacc = desc_reg[18] || (desc_reg[19] && loop_iter_reg != 32'd0);
-assign uc_cmd_valid = unit_cmd_reg[U_UC];
-assign mp_cmd_valid = unit_cmd_reg[U_MP];
-assign gap_cmd_valid = unit_cmd_reg[U_GAP];
-assign lc_cmd_valid = unit_cmd_reg[U_LC];
-assign loss_cmd_valid = unit_cmd_reg[U_LOSS];
+assign cmd_gacc = desc_reg[18] || (desc_reg[19] && loop_iter != 32'd0);
 
 always @* begin
     state_next = state_reg;
@@ -276,31 +288,23 @@ always @* begin
     desc_err_next = desc_err_reg;
     err_code_next = err_code_reg;
     done_next = 1'b0;
-    prog_len_run_next = prog_len_run_reg;
-    fetch_beat_next = fetch_beat_reg;
-    fetch_idx_next = fetch_idx_reg;
-    prog_we_next = (state_reg == S_FETCH) && s_dma_rd_valid && fetch_beat_reg == 4'd15;
-    prog_waddr_next = fetch_idx_reg[PGAW-1:0];
-    in_loop_next = in_loop_reg;
-    loop_pc_next = loop_pc_reg;
-    loop_cnt_next = loop_cnt_reg;
-    loop_iter_next = loop_iter_reg;
     dma_cmd_valid_next = 1'b0;
     dma_cmd_dir_next = dma_cmd_dir_reg;
     dma_cmd_addr_next = dma_cmd_addr_reg;
     dma_cmd_len_next = dma_cmd_len_reg;
-    unit_cmd_next = 5'd0;
+    unit_issue = 1'b0;
     xfer_start = 1'b0;
+    fetch_start = 1'b0;
+    loop_enter = 1'b0;
+    loop_step = 1'b0;
     xchk_next = xchk_reg;
 
     case (state_reg)
     S_IDLE: begin
         if (start) begin
+            // seq_prog latches PROG_LEN, seq_loop leaves any loop (run_start)
             pc_next = 16'd0;
-            in_loop_next = 1'b0;
-            loop_iter_next = 32'd0;
             err_code_next = E_NONE;
-            prog_len_run_next = prog_len;
             if (prog_bad) begin
                 err_code_next = E_PROG;
                 state_next = S_END;
@@ -309,19 +313,15 @@ always @* begin
                 dma_cmd_dir_next = 1'b0;
                 dma_cmd_addr_next = prog_addr;
                 dma_cmd_len_next = {4'd0, prog_len, 4'd0};
-                fetch_idx_next = {(PGAW+1){1'b0}};
-                fetch_beat_next = 4'd0;
+                fetch_start = 1'b1;
                 state_next = S_FETCH;
             end
         end
     end
     S_FETCH: begin
+        // seq_prog counts the beats and writes each assembled descriptor
         if (s_dma_rd_valid) begin
-            desc_next[32*fetch_beat_reg +: 32] = s_dma_rd_data;
-            fetch_beat_next = fetch_beat_reg + 1'b1;
-            if (fetch_beat_reg == 4'd15) begin
-                fetch_idx_next = fetch_idx_reg + 1'b1;
-            end
+            desc_next[32*fetch_beat +: 32] = s_dma_rd_data;
         end
         if (dma_done) begin
             if (dma_err) begin
@@ -333,7 +333,7 @@ always @* begin
         end
     end
     S_RD0: begin
-        if (pc_reg >= prog_len_run_reg) begin
+        if (past_end) begin
             err_code_next = E_RUNAWAY;
             state_next = S_END;
         end else begin
@@ -359,30 +359,23 @@ always @* begin
                 state_next = S_END;
             end
             OP_LOOP: begin
-                if (in_loop_reg || d_w1 == 32'd0) begin
+                if (in_loop || d_w1 == 32'd0) begin
                     err_code_next = E_LOOP;
                     state_next = S_END;
                 end else begin
-                    in_loop_next = 1'b1;
-                    loop_pc_next = pc_reg + 1'b1;
-                    loop_cnt_next = d_w1;
-                    loop_iter_next = 32'd0;
+                    loop_enter = 1'b1;
                     pc_next = pc_reg + 1'b1;
                     state_next = S_RD0;
                 end
             end
             OP_ENDLOOP: begin
-                if (!in_loop_reg) begin
+                if (!in_loop) begin
                     err_code_next = E_LOOP;
                     state_next = S_END;
-                end else if (loop_iter_reg + 1'b1 < loop_cnt_reg) begin
-                    loop_iter_next = loop_iter_reg + 1'b1;
-                    pc_next = loop_pc_reg;
-                    state_next = S_RD0;
                 end else begin
-                    in_loop_next = 1'b0;
-                    loop_iter_next = 32'd0;
-                    pc_next = pc_reg + 1'b1;
+                    // seq_loop counts the iteration, or leaves the loop after the last
+                    loop_step = 1'b1;
+                    pc_next = loop_again ? loop_pc : pc_reg + 1'b1;
                     state_next = S_RD0;
                 end
             end
@@ -391,29 +384,15 @@ always @* begin
                 xchk_next = 3'd0;
                 state_next = S_XCHK;
             end
-            OP_UC: begin
-                unit_cmd_next[U_UC] = 1'b1;
-                state_next = S_UNIT;
-            end
-            OP_MP: begin
-                unit_cmd_next[U_MP] = 1'b1;
-                state_next = S_UNIT;
-            end
-            OP_GAP: begin
-                unit_cmd_next[U_GAP] = 1'b1;
-                state_next = S_UNIT;
-            end
-            OP_LC: begin
-                unit_cmd_next[U_LC] = 1'b1;
-                state_next = S_UNIT;
-            end
-            OP_LOSS: begin
-                unit_cmd_next[U_LOSS] = 1'b1;
-                state_next = S_UNIT;
-            end
             default: begin
-                err_code_next = E_OPCODE;
-                state_next = S_END;
+                // a unit command: seq_units pulses the unit's command valid
+                if (unit_op) begin
+                    unit_issue = 1'b1;
+                    state_next = S_UNIT;
+                end else begin
+                    err_code_next = E_OPCODE;
+                    state_next = S_END;
+                end
             end
             endcase
         end
@@ -481,11 +460,8 @@ always @* begin
         state_next = S_IDLE;
         err_code_next = stop_wd ? E_WATCHDOG : E_NONE;
         done_next = stop_wd;
-        prog_len_run_next = 16'd0;
-        in_loop_next = 1'b0;
         desc_bad_next = 1'b0;
         dma_cmd_valid_next = 1'b0;
-        unit_cmd_next = 5'd0;
     end
 end
 
@@ -497,20 +473,10 @@ always @(posedge clk) begin
     desc_err_reg <= desc_err_next;
     err_code_reg <= err_code_next;
     done_reg <= done_next;
-    prog_len_run_reg <= prog_len_run_next;
-    fetch_beat_reg <= fetch_beat_next;
-    fetch_idx_reg <= fetch_idx_next;
-    prog_we_reg <= prog_we_next;
-    prog_waddr_reg <= prog_waddr_next;
-    in_loop_reg <= in_loop_next;
-    loop_pc_reg <= loop_pc_next;
-    loop_cnt_reg <= loop_cnt_next;
-    loop_iter_reg <= loop_iter_next;
     dma_cmd_valid_reg <= dma_cmd_valid_next;
     dma_cmd_dir_reg <= dma_cmd_dir_next;
     dma_cmd_addr_reg <= dma_cmd_addr_next;
     dma_cmd_len_reg <= dma_cmd_len_next;
-    unit_cmd_reg <= unit_cmd_next;
     xchk_reg <= xchk_next;
 
     // control state only
@@ -518,11 +484,8 @@ always @(posedge clk) begin
         state_reg <= S_IDLE;
         err_code_reg <= E_NONE;
         done_reg <= 1'b0;
-        prog_len_run_reg <= 16'd0;
-        in_loop_reg <= 1'b0;
         desc_bad_reg <= 1'b0;
         dma_cmd_valid_reg <= 1'b0;
-        unit_cmd_reg <= 5'd0;
     end
 end
 

@@ -29,6 +29,7 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
 from sparsetrain.program import HostHeap, Program, Reg
 from sparsetrain.uc import UcParams
+from verif.common.host_port import HostPort
 
 #: Toplevel name of the HDL-memory harness (make_tb picks HdlTB for it).
 HDLMEM_TOPLEVEL = "accel_top_hdlmem"
@@ -93,7 +94,7 @@ class HdlMem:
         return bytes(out[address - lo:address - lo + length])
 
 
-class HdlTB:
+class HdlTB(HostPort):
     """Clock (GPI), reset, AXI-Lite master, backdoor host memory, program runs to ``irq``.
 
     ``stalls``: the harness's random AXI stall gate on (seed ``stall_seed``), applied at reset.
@@ -139,17 +140,6 @@ class HdlTB:
         self.dut.rst.value = 0
         await ClockCycles(self.clk, 2)
         await self.wr(Reg.IRQ_EN, 0b01)          # irq on DONE (every end, error or not)
-
-    async def rd(self, reg: Reg) -> int:
-        return int.from_bytes((await self.axil.read(int(reg), 4)).data, "little")
-
-    async def wr(self, reg: Reg, value: int) -> None:
-        await self.axil.write(int(reg), int(value).to_bytes(4, "little"))
-
-    def put(self, data: bytes) -> int:
-        addr = self.heap.alloc(len(data))
-        self.ram.write(addr, data)
-        return addr
 
     async def start(self, prog_addr: int, prog_len: int) -> None:
         """Clear IRQ_STATUS, set PROG_ADDR / PROG_LEN, start."""

@@ -32,6 +32,7 @@ from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 from sparsetrain.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
 from sparsetrain.uc import Sel, UcParams
 from verif.common import top_cov
+from verif.common.host_port import HostPort
 
 HOST_SIZE = 1 << 20
 HIGH_ALIAS = 0xFFF0_0000          # the host RAM again, at addresses with bits 31:20 set
@@ -78,7 +79,7 @@ def check_tensor(what: str, got: np.ndarray, expected: np.ndarray) -> None:
                              f"({len(bad)} elements differ) (seed {seed_str()})")
 
 
-class TB:
+class TB(HostPort):
     """Clock, reset, the AXI-Lite master, the host RAM and program helpers.
 
     ``stalls``: random valid/ready stalls on every AXI channel (:meth:`set_backpressure`).
@@ -152,17 +153,6 @@ class TB:
         await ClockCycles(self.dut.clk, 4)
         self.dut.rst.value = 0
         await ClockCycles(self.dut.clk, 2)
-
-    async def rd(self, reg: Reg) -> int:
-        return int.from_bytes((await self.axil.read(int(reg), 4)).data, "little")
-
-    async def wr(self, reg: Reg, value: int) -> None:
-        await self.axil.write(int(reg), int(value).to_bytes(4, "little"))
-
-    def put(self, data: bytes) -> int:
-        addr = self.heap.alloc(len(data))
-        self.ram.write(addr, data)
-        return addr
 
     async def wait_done(self, timeout_cycles: int = 2_000_000, poll: int = 64) -> tuple[int, int]:
         """Poll STATUS until DONE; returns (err_code, err_pc)."""

@@ -36,7 +36,8 @@ from verif.common.axi_monitor import AxiChecker, AxiMonitor, self_test_traces
 from verif.common.fuzz_gen import (HIGH_ALIAS, HOST_SIZE, PROG_LO, TOP, ProgramGen, mutate,
                                    pick_beats)
 from verif.common.fuzz_known import TRAIN_PROG, known_good, training_program, training_step_bit_exact
-from verif.common.fuzz_run import Campaign, Stats
+from verif.common.fuzz_probes import Stats
+from verif.common.fuzz_run import Campaign
 from verif.common.top_tb import TB, prog_depth, seed_str
 from verif.models.sequencer import Ranges
 from sparsetrain.program import Err, Mem, Op, encode, words_to_bytes

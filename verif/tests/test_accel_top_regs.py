@@ -1,4 +1,5 @@
-"""Accelerator top: the register map's one description (rtl/top/regs.rdl, generated into
+"""Accelerator top's registers: the ID, reset values and R/W bits of the hand-listed registers
+(docs/registers.md), and the register map's one description (rtl/top/regs.rdl, generated into
 sparsetrain.regs) walked on the hand-written RTL (rtl/top/axil_regs.v) - reset values, RW/RO/WO
 and W1C fields, byte strobes, unmapped offsets - on both simulators (shares accel_top's build).
 """
@@ -11,9 +12,83 @@ import cocotb
 from cocotb.triggers import ClockCycles
 
 from sparsetrain import regs as rdl
-from sparsetrain.program import Err, Mem, Program
-from verif.common.fuzz_run import bytemask
+from sparsetrain.program import Err, Mem, Program, Reg
+from verif.common.fuzz_probes import bytemask
 from verif.common.top_tb import TB, axil_write_strb, seed_str
+
+
+# ---- the ID, reset values and the R/W registers' bits, hand-listed (docs/registers.md)
+#: R/W registers and the bits they hold (docs/registers.md); the other bits read 0
+RW_MASKS = {Reg.PROG_ADDR: 0xFFFF_FFFF, Reg.PROG_LEN: 0xFFFF, Reg.IRQ_EN: 0x3,
+            Reg.WATCHDOG: 0xFFFF_FFFF}
+#: read-only registers that read 0 on an idle chip after reset
+RO_ZERO = (Reg.STATUS, Reg.ERR, Reg.CNT_TOTAL, Reg.CNT_UC, Reg.CNT_POOL, Reg.CNT_LC, Reg.CNT_DMA,
+           Reg.N_CORRECT, Reg.LOSS_SUM)
+
+
+def _patterns(rnd: random.Random) -> list[int]:
+    """Full 32-bit test patterns: all ones, zeros, walking ones, walking zeros, random."""
+    return ([0xFFFF_FFFF, 0] + [1 << b for b in range(32)] + [~(1 << b) & 0xFFFF_FFFF for b in range(32)]
+            + [rnd.getrandbits(32) for _ in range(8)] + [0xFFFF_FFFF, 0])
+
+
+@cocotb.test()
+async def registers_reset_values_and_rw(dut):
+    """ID and reset values; R/W registers hold exactly their defined bits of walking-ones,
+    walking-zeros, all-ones/zeros and random 32-bit patterns; writes to RO registers (and CTRL
+    without START/SOFT_RESET) change nothing; sub-word and protection-flag accesses decode by
+    word; unmapped offsets answer SLVERR."""
+    tb = TB(dut)
+    await tb.reset()
+    rnd = random.Random(f"{seed_str()}-regs")
+    assert await tb.rd(Reg.ID) == 0x53500001
+    for reg in (*RO_ZERO, *RW_MASKS, Reg.IRQ_STATUS, Reg.CTRL):
+        assert await tb.rd(reg) == 0, f"{reg.name} not 0 after reset"
+    await tb.wr(Reg.PROG_ADDR, 0x12345678)
+    await tb.wr(Reg.PROG_LEN, 0xABCD)
+    await tb.wr(Reg.IRQ_EN, 3)
+    assert await tb.rd(Reg.PROG_ADDR) == 0x12345678
+    assert await tb.rd(Reg.PROG_LEN) == 0xABCD
+    assert await tb.rd(Reg.IRQ_EN) == 3
+    for reg, mask in RW_MASKS.items():
+        for v in _patterns(rnd):
+            await tb.wr(reg, v)
+            got = await tb.rd(reg)
+            assert got == v & mask, (f"{reg.name}: wrote {v:#010x}, read {got:#010x}, expected "
+                                     f"{v & mask:#010x} (seed {seed_str()})")
+    # the R/W registers keep their value while the others are written
+    await tb.wr(Reg.PROG_ADDR, 0xA5C3_0F96)
+    await tb.wr(Reg.PROG_LEN, 0x5A3C)
+    await tb.wr(Reg.IRQ_EN, 0)
+    # read-only registers, IRQ_STATUS (write 1 to clear, nothing set) and CTRL with neither
+    # START nor SOFT_RESET ignore every pattern
+    for v in (0xFFFF_FFFF, 0xFFFF_FFFC, 0x5555_5554, 0xAAAA_AAA8, 0):
+        for reg in (Reg.ID, *RO_ZERO, Reg.IRQ_STATUS):
+            await tb.wr(reg, v)
+        await tb.wr(Reg.CTRL, v & ~0x3)
+    assert await tb.rd(Reg.ID) == 0x53500001
+    for reg in (*RO_ZERO, Reg.IRQ_STATUS, Reg.CTRL, Reg.IRQ_EN):
+        assert await tb.rd(reg) == 0, f"{reg.name} changed by a write to a read-only register"
+    assert await tb.rd(Reg.PROG_ADDR) == 0xA5C3_0F96
+    assert await tb.rd(Reg.PROG_LEN) == 0x5A3C
+    assert int(dut.irq.value) == 0
+    # sub-word accesses and every protection flag: the register decodes the word address only
+    for prot in (7, 0):
+        data = (await tb.axil.read(int(Reg.PROG_ADDR) + 3, 1, prot=prot)).data
+        assert data == bytes([0xA5]), f"byte 3 of PROG_ADDR read as {data!r}"
+        resp = await tb.axil.write(int(Reg.ID) + 3, b"\xff", prot=prot)  # RO: ignored, OKAY
+        assert int(resp.resp) == 0
+        resp = await tb.axil.write(int(Reg.ID) + 1, b"\xff\xff", prot=prot)
+        assert int(resp.resp) == 0
+    assert await tb.rd(Reg.ID) == 0x53500001
+    resp = await tb.axil.read(0xFC, 4)
+    assert int(resp.resp) == 2, "unmapped read must answer SLVERR"
+    resp = await tb.axil.write(0xF0, b"\0\0\0\0")
+    assert int(resp.resp) == 2, "unmapped write must answer SLVERR"
+    for off in (0x40, 0x44, 0x80):
+        assert int((await tb.axil.read(off, 4)).resp) == 2, f"{off:#x}: unmapped read not SLVERR"
+        assert int((await tb.axil.write(off, b"\xff" * 4)).resp) == 2
+    assert await tb.rd(Reg.PROG_ADDR) == 0xA5C3_0F96, "an unmapped write changed PROG_ADDR"
 
 
 # ---- the register map's description (rtl/top/regs.rdl, generated sparsetrain.regs) walked on the RTL

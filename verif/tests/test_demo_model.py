@@ -174,8 +174,8 @@ def shared_sim_build(tmp_path_factory, monkeypatch):
         root = root.parent
 
     class SharedSimRun(run.SimRun):
-        def __init__(self, sim):
-            super().__init__(sim)
+        def __init__(self, sim, out):
+            super().__init__(sim, out)
             self.dir = (root / f"demo-sim-{sim}").resolve()
     monkeypatch.setattr(run, "SimRun", SharedSimRun)
     with open(root / "demo-sim.lock", "w") as lock:

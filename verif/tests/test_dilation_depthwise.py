@@ -5,7 +5,8 @@ bit-exact network model (verif.models.network), pruning/quantization and the dri
 Independent references: the float forward against plain loops over the definition (ONNX Conv
 with ``dilations`` and ``group``), its gradients against finite differences, the integer model
 against the float reference within the Q8/Q12 quantization, the driver's descriptors decoded
-from their bits. onnxruntime as a third reference: verif/tests/test_onnx_io.py.
+from their bits. onnxruntime as a third reference: verif/tests/test_onnx_io.py,
+test_onnx_round_trip.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``make synth``'s logic-depth measurement (bench/synth.py ``logic_depth``) on designs of known depth.
+"""``make synth``'s logic-depth measurement (bench/logic_depth.py ``logic_depth``) on designs of known depth.
 
 The worst register-to-register path of a ``synth_xilinx -family xcup`` netlist is counted in
 LUT levels between FD* / RAMB* / URAM / SRL / registered-DSP boundaries (Yosys ``ltp -noff`` does
@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.synth import find_yosys, logic_depth, script
+from bench.logic_depth import logic_depth
+from bench.synth import script
+from flow.yosys import find_yosys
 
 
 # ------------------------------------------------------------------ hand-built netlists (no Yosys)
