@@ -34,6 +34,8 @@ module gap_fwd_path #
     parameter LANES = 8,
     // stack word address width
     parameter FM_AW = 12,
+    // largest channel count (the channel index rides along the pipeline in C_W bits)
+    parameter CMAX = 256,
     // channel sum width (16 + bits of the pixel count)
     parameter SUM_W = 31,
     // sum * M + rounding constant width
@@ -49,7 +51,7 @@ module gap_fwd_path #
     input  wire                     i_valid,
     input  wire                     i_first,        // first item of a channel
     input  wire                     i_last,         // last item of a channel
-    input  wire [15:0]              i_c,            // channel
+    input  wire [((CMAX > 1) ? $clog2(CMAX) : 1)-1:0] i_c,  // channel, < CMAX (C_W bits)
     input  wire [LANES-1:0]         i_mask,         // lanes inside the row
     input  wire [LANES*16-1:0]      fma_rdata,      // port A's read data (2 cycles after the read)
 
@@ -71,10 +73,11 @@ module gap_fwd_path #
 
 localparam LOG_L = (LANES > 1) ? $clog2(LANES) : 0;
 localparam TD = 1 + LOG_L;        // P2 -> root of the tree
+localparam C_W = (CMAX > 1) ? $clog2(CMAX) : 1;
 
 reg        p1_valid, p2_valid;
 reg        p1_first, p2_first, p1_last, p2_last;
-reg [15:0] p1_c, p2_c;
+reg [C_W-1:0] p1_c, p2_c;
 reg [LANES-1:0] p1_mask, p2_mask; // lanes inside the row
 integer tn;
 reg signed [SUM_W-1:0] acc_reg;
@@ -83,22 +86,23 @@ reg signed [SUM_W-1:0] acc_reg;
 reg [2*LANES*SUM_W-1:0] tree;
 // flags of the item in tree stage k (bit / field k-1), from P2 to the root
 reg [TD-1:0] t_valid, t_first, t_last;
-reg [16*TD-1:0] t_c;
+reg [C_W*TD-1:0] t_c;
 // (the last stage's bits only leave through a_*)
 wire [TD:0] t_valid_in = {t_valid, p2_valid};
 wire [TD:0] t_first_in = {t_first, p2_first};
 wire [TD:0] t_last_in = {t_last, p2_last};
-wire [16*TD+15:0] t_c_in = {t_c, p2_c};
+wire [C_W*TD+C_W-1:0] t_c_in = {t_c, p2_c};
 /* verilator lint_on UNUSEDSIGNAL */
 wire        a_valid = t_valid[TD-1];
 wire        a_first = t_first[TD-1];
 wire        a_last = t_last[TD-1];
-wire [15:0] a_c = t_c[16*(TD-1) +: 16];
+wire [C_W-1:0] a_c = t_c[C_W*(TD-1) +: C_W];
 wire signed [SUM_W-1:0] root = tree[SUM_W +: SUM_W];
 reg        q1_valid, qm_valid, q2_valid, q3_valid, q4_valid;
-// channel of a finished sum (only the bits of a stack row offset are used)
+// channel of a finished sum, zero-extended to a stack row offset (only its FM_AW bits are used)
+reg [C_W-1:0] q1_c, qm_c, q2_c, q3_c;
 /* verilator lint_off UNUSEDSIGNAL */
-reg [15:0] q1_c, qm_c, q2_c, q3_c;
+wire [FM_AW+C_W-1:0] q3_c_ext = {{FM_AW{1'b0}}, q3_c};
 /* verilator lint_on UNUSEDSIGNAL */
 reg signed [SUM_W-1:0] q1_sum;
 reg signed [PROD_W-1:0] qm_prod, q2_prod, q3_quot;
@@ -136,7 +140,7 @@ always @(posedge clk) begin
     t_valid <= t_valid_in[TD-1:0];
     t_first <= t_first_in[TD-1:0];
     t_last <= t_last_in[TD-1:0];
-    t_c <= t_c_in[16*TD-1:0];
+    t_c <= t_c_in[C_W*TD-1:0];
     if (a_valid) begin
         acc_reg <= acc_next;
     end
@@ -153,7 +157,7 @@ always @(posedge clk) begin
     q3_c <= q2_c;
     q3_quot <= q2_prod >>> r;
     q4_valid <= q3_valid;
-    q4_row <= y_row0 + q3_c[FM_AW-1:0];
+    q4_row <= y_row0 + q3_c_ext[FM_AW-1:0];
     q4_y <= sat16(q3_quot66);
 
     // control state only

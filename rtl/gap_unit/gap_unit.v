@@ -214,6 +214,7 @@ reg signed [PROD_W-1:0] half_reg;
 wire signed [PROD_W-1:0] m_s = $signed({{(PROD_W-M_W){1'b0}}, m_reg});
 
 // ---------------------------------------------------------------------- FWD datapath
+localparam GC_W = (CMAX > 1) ? $clog2(CMAX) : 1;  // a channel index (< CMAX) in the FWD datapath
 // the vector read, the lane adder tree, the per-channel sum and its scaling (gap_fwd_path.v)
 wire              q4_valid;
 wire [FM_AW-1:0]  q4_row;
@@ -222,11 +223,11 @@ wire              fwd_busy;
 wire [LANES-1:0]  g_mask;       // the FWD lanes of an item inside its row
 
 gap_fwd_path #(
-    .LANES(LANES), .FM_AW(FM_AW), .SUM_W(SUM_W), .PROD_W(PROD_W), .R_W(R_W)
+    .LANES(LANES), .FM_AW(FM_AW), .CMAX(CMAX), .SUM_W(SUM_W), .PROD_W(PROD_W), .R_W(R_W)
 ) u_fwd (
     .clk(clk), .rst(rst),
     .i_valid(g_valid && state_reg == S_FWD), .i_first((g_y == 16'd0) && (g_x0 == 16'd0)),
-    .i_last(g_last_y && g_last_x), .i_c(g_c), .i_mask(g_mask), .fma_rdata(fma_rdata),
+    .i_last(g_last_y && g_last_x), .i_c(g_c[GC_W-1:0]), .i_mask(g_mask), .fma_rdata(fma_rdata),
     .m_s(m_s), .half(half_reg), .r(r_reg), .y_row0(y_row0),
     .o_valid(q4_valid), .o_row(q4_row), .o_y(q4_y), .busy(fwd_busy)
 );
