@@ -196,7 +196,7 @@ class UcCommand:
     lr_shift_b: int = 0
 
     def ports(self) -> dict[str, int]:
-        """``{field: unsigned value}`` masked to the port widths."""
+        """``{field: unsigned value}`` masked to the field widths (packed into ``s_cmd_data`` by the BFM)."""
         return {f: to_u(getattr(self, f), wd) for f, wd in CMD_FIELDS.items()}
 
     @property

@@ -2,11 +2,12 @@
 
 A unit's command stream is ``s_cmd_valid``, ``s_cmd_ready`` and ``s_cmd_data``; ``s_cmd_data``
 packs the unit's command fields, the first field of its table at bit 0, each next field right
-above the one before (no gaps).  The widths are the fields' port widths of docs/uc_unit.md and
+above the one before (no gaps).  The widths are those of the field tables in docs/uc_unit.md and
 docs/units.md (the units check the bits above a field's legal range, so they are part of the
 interface).  ``rtl/common/unit_cmd.vh`` is generated from :data:`UNIT_CMDS`
 (``python -m sparsetrain.unit_cmds --verilog``; a test checks the committed file is current):
-``<UNIT>_CMD_W`` and, per field, ``<UNIT>_CMD_<FIELD>_LSB`` / ``_W``.  The testbench packs and
+``<UNIT>_CMD_W`` and, per field, ``<UNIT>_CMD_<FIELD>_LSB`` / ``_W`` (rtl/common/accel_defs.vh
+includes it).  The testbench packs and
 unpacks the bus with :meth:`CmdLayout.pack` / :meth:`CmdLayout.unpack`.
 """
 
@@ -95,12 +96,9 @@ def verilog_unit_cmd() -> str:
         " * do not edit: a test compares this file with the table).",
         " *",
         " * A unit takes its command fields from s_cmd_data[<UNIT>_CMD_W-1:0]: field F at",
-        " * s_cmd_data[<UNIT>_CMD_F_LSB +: <UNIT>_CMD_F_W]. Include it inside the module body, after the",
-        " * port list, and end the body with `undef UNIT_CMD_VH (as accel_defs.vh).",
+        " * s_cmd_data[<UNIT>_CMD_F_LSB +: <UNIT>_CMD_F_W] (UC_CMD_W_W is the width of the UC field w).",
+        " * accel_defs.vh includes it (inside its guard): a module that includes accel_defs.vh has these.",
         " */",
-        "",
-        "`ifndef UNIT_CMD_VH",
-        "`define UNIT_CMD_VH",
         "",
         "/* verilator lint_off UNUSEDPARAM */",
     ]
@@ -110,7 +108,7 @@ def verilog_unit_cmd() -> str:
         for f in lay.fields.values():
             n = f"{u}_CMD_{f.name.upper()}"
             lines.append(f"localparam {n}_LSB = {f.lsb}, {n}_W = {f.width};")
-    lines += ["/* verilator lint_on UNUSEDPARAM */", "", "`endif", ""]
+    lines += ["/* verilator lint_on UNUSEDPARAM */", ""]
     return "\n".join(lines)
 
 

@@ -4,12 +4,9 @@
  * do not edit: a test compares this file with the table).
  *
  * A unit takes its command fields from s_cmd_data[<UNIT>_CMD_W-1:0]: field F at
- * s_cmd_data[<UNIT>_CMD_F_LSB +: <UNIT>_CMD_F_W]. Include it inside the module body, after the
- * port list, and end the body with `undef UNIT_CMD_VH (as accel_defs.vh).
+ * s_cmd_data[<UNIT>_CMD_F_LSB +: <UNIT>_CMD_F_W] (UC_CMD_W_W is the width of the UC field w).
+ * accel_defs.vh includes it (inside its guard): a module that includes accel_defs.vh has these.
  */
-
-`ifndef UNIT_CMD_VH
-`define UNIT_CMD_VH
 
 /* verilator lint_off UNUSEDPARAM */
 
@@ -84,5 +81,3 @@ localparam LOSS_CMD_GRAD_FRAC_LSB = 36, LOSS_CMD_GRAD_FRAC_W = 4;
 localparam LOSS_CMD_Y_BASE_LSB = 40, LOSS_CMD_Y_BASE_W = 32;
 localparam LOSS_CMD_G_BASE_LSB = 72, LOSS_CMD_G_BASE_W = 32;
 /* verilator lint_on UNUSEDPARAM */
-
-`endif
