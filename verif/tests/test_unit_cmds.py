@@ -22,7 +22,7 @@ NOT_IN_DESCRIPTOR = {("loss", "label")}
 
 def test_unit_cmd_vh_is_generated_from_the_table():
     got = (ROOT / "rtl" / "common" / "unit_cmd.vh").read_text()
-    assert got == verilog_unit_cmd(), "rtl/common/unit_cmd.vh is stale: python -m sparsetrain.unit_cmds --verilog"
+    assert got == verilog_unit_cmd(), "rtl/common/unit_cmd.vh is stale: python -m sparsetrain.program --verilog"
 
 
 @pytest.mark.parametrize("unit", sorted(UNIT_CMDS))
