@@ -4,7 +4,7 @@ What a host needs to talk to the UC unit, directly or through the top's descript
 
 * its parameters (:class:`UcParams`: memory depths, word widths, the sparse-list field widths),
 * the mode, status and memory-select codes (:class:`Mode`, :class:`Status`, :class:`Sel`),
-* one command (:class:`UcCommand`, field names = the ``s_cmd_*`` ports without prefix),
+* one command (:class:`UcCommand`, field names = the fields of the unit's ``s_cmd_data``, :data:`CMD_FIELDS`),
 * the layout of feature maps in the banked stack (:func:`map_to_words`, :func:`words_to_map`,
   :func:`pixel_flat_addr`).
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from sparsetrain.geometry import conv_out_size
 from sparsetrain.sparse import SparseFormat
+from sparsetrain.unit_cmds import UNIT_CMDS
 
 class Mode(IntEnum):
     FWD = 0
@@ -54,13 +55,9 @@ class Sel(IntEnum):
     BGRAD = 7
 
 
-#: Command fields and their port widths (``s_cmd_<name>``), in the order of docs/uc_unit.md.
-CMD_FIELDS: dict[str, int] = {
-    "mode": 3, "cin": 16, "cout": 16, "h": 16, "w": 16, "k": 8,
-    "stride": 8, "dil": 8, "pad": 8, "shift": 8, "relu": 1, "bgrad": 1, "gacc": 1,
-    "x_base": 32, "y_base": 32, "fptr_base": 32, "bptr_base": 32, "bias_base": 32,
-    "lr_mult": 16, "lr_shift": 6, "lr_mult_b": 16, "lr_shift_b": 6,
-}
+#: Command fields and their widths in ``s_cmd_data``, in the order of docs/uc_unit.md (the
+#: table of every unit: sparsetrain.unit_cmds.UNIT_CMDS).
+CMD_FIELDS: dict[str, int] = UNIT_CMDS["uc"].widths
 
 # ------------------------------------------------------------------------------- parameters
 @dataclass(frozen=True)
@@ -173,7 +170,7 @@ def to_s(v: int, bits: int) -> int:
 # --------------------------------------------------------------------------------- command
 @dataclass
 class UcCommand:
-    """One UC command; field names are the ``s_cmd_*`` ports without the prefix."""
+    """One UC command; field names are the command fields (:data:`CMD_FIELDS`)."""
 
     mode: int = Mode.FWD
     cin: int = 1
@@ -199,7 +196,7 @@ class UcCommand:
     lr_shift_b: int = 0
 
     def ports(self) -> dict[str, int]:
-        """``{field: unsigned value}`` masked to the port widths."""
+        """``{field: unsigned value}`` masked to the field widths (packed into ``s_cmd_data`` by the BFM)."""
         return {f: to_u(getattr(self, f), wd) for f, wd in CMD_FIELDS.items()}
 
     @property

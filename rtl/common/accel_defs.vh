@@ -1,9 +1,10 @@
 /*
  * accel_defs.vh: definitions shared by the compute units (uc_unit and its modules, mp_unit,
  * gap_unit, lc_unit, loss_unit): unit status codes, the signed pixel-coordinate width, the
- * stack port request buses, the accumulator width and the fixed-point helpers of
+ * stack port request buses, the units' command bus layouts (unit_cmd.vh), the accumulator
+ * width and the fixed-point helpers of
  * docs/numerics.md. The memories and the top (mem_core, mem_subsys, accel_top) and the unit
- * harnesses (verif/hdl) include it for XW and the request bus widths.
+ * harnesses (verif/hdl) include it for XW, the request bus widths and the command bus widths.
  *
  * Include it inside each module body, after the port list:
  *
@@ -55,6 +56,10 @@ localparam [3:0] ST_OK           = 4'd0,
                  ST_BAD_INDEX    = 4'd6,
                  ST_BAD_LABEL    = 4'd7;
 /* verilator lint_on UNUSEDPARAM */
+
+// the units' command buses: <UNIT>_CMD_W and the field offsets in s_cmd_data (generated from
+// sparsetrain/unit_cmds.py)
+`include "unit_cmd.vh"
 
 // saturate a wide signed value to 32 bits
 function [31:0] sat32;

@@ -48,12 +48,7 @@ module gap_unit #
     // command
     input  wire                     s_cmd_valid,
     output wire                     s_cmd_ready,
-    input  wire [2:0]               s_cmd_mode,
-    input  wire [15:0]              s_cmd_c,
-    input  wire [15:0]              s_cmd_h,
-    input  wire [15:0]              s_cmd_w,
-    input  wire [31:0]              s_cmd_x_base,
-    input  wire [31:0]              s_cmd_y_base,
+    input  wire [GAP_CMD_W-1:0]     s_cmd_data,     // fields: GAP_CMD_* (unit_cmd.vh)
 
     // response
     output wire                     m_rsp_valid,
@@ -290,12 +285,12 @@ always @(posedge clk) begin
     case (state_reg)
     S_IDLE: begin
         if (s_cmd_valid) begin
-            mode_reg <= s_cmd_mode;
-            c_reg <= s_cmd_c;
-            h_reg <= s_cmd_h;
-            w_reg <= s_cmd_w;
-            x_base_reg <= s_cmd_x_base;
-            y_base_reg <= s_cmd_y_base;
+            mode_reg <= s_cmd_data[GAP_CMD_MODE_LSB +: GAP_CMD_MODE_W];
+            c_reg <= s_cmd_data[GAP_CMD_C_LSB +: GAP_CMD_C_W];
+            h_reg <= s_cmd_data[GAP_CMD_H_LSB +: GAP_CMD_H_W];
+            w_reg <= s_cmd_data[GAP_CMD_W_LSB +: GAP_CMD_W_W];
+            x_base_reg <= s_cmd_data[GAP_CMD_X_BASE_LSB +: GAP_CMD_X_BASE_W];
+            y_base_reg <= s_cmd_data[GAP_CMD_Y_BASE_LSB +: GAP_CMD_Y_BASE_W];
             cycles_reg <= 32'd1;
             status_reg <= ST_OK;
             chk_step_reg <= 3'd0;

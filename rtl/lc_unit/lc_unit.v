@@ -50,21 +50,7 @@ module lc_unit #
     // command
     input  wire                     s_cmd_valid,
     output wire                     s_cmd_ready,
-    input  wire [2:0]               s_cmd_mode,
-    input  wire [15:0]              s_cmd_cin,
-    input  wire [15:0]              s_cmd_cout,
-    input  wire [7:0]               s_cmd_shift,
-    input  wire                     s_cmd_relu,
-    input  wire                     s_cmd_bgrad,
-    input  wire                     s_cmd_gacc,
-    input  wire [31:0]              s_cmd_x_base,
-    input  wire [31:0]              s_cmd_y_base,
-    input  wire [31:0]              s_cmd_w_base,
-    input  wire [31:0]              s_cmd_bias_base,
-    input  wire [15:0]              s_cmd_lr_mult,
-    input  wire [5:0]               s_cmd_lr_shift,
-    input  wire [15:0]              s_cmd_lr_mult_b,
-    input  wire [5:0]               s_cmd_lr_shift_b,
+    input  wire [LC_CMD_W-1:0]      s_cmd_data,     // fields: LC_CMD_* (unit_cmd.vh)
 
     // response
     output wire                     m_rsp_valid,
@@ -373,21 +359,21 @@ always @(posedge clk) begin
     case (state_reg)
     S_IDLE: begin
         if (s_cmd_valid) begin
-            mode_reg <= s_cmd_mode;
-            k_reg <= s_cmd_cin;
-            m_reg <= s_cmd_cout;
-            shift_reg <= s_cmd_shift;
-            relu_reg <= s_cmd_relu;
-            bgrad_reg <= s_cmd_bgrad;
-            gacc_reg <= s_cmd_gacc;
-            x_base_reg <= s_cmd_x_base;
-            y_base_reg <= s_cmd_y_base;
-            w_base_reg <= s_cmd_w_base;
-            bias_base_reg <= s_cmd_bias_base;
-            lr_mult_reg <= s_cmd_lr_mult;
-            lr_shift_reg <= s_cmd_lr_shift;
-            lr_mult_b_reg <= s_cmd_lr_mult_b;
-            lr_shift_b_reg <= s_cmd_lr_shift_b;
+            mode_reg <= s_cmd_data[LC_CMD_MODE_LSB +: LC_CMD_MODE_W];
+            k_reg <= s_cmd_data[LC_CMD_CIN_LSB +: LC_CMD_CIN_W];
+            m_reg <= s_cmd_data[LC_CMD_COUT_LSB +: LC_CMD_COUT_W];
+            shift_reg <= s_cmd_data[LC_CMD_SHIFT_LSB +: LC_CMD_SHIFT_W];
+            relu_reg <= s_cmd_data[LC_CMD_RELU_LSB +: LC_CMD_RELU_W];
+            bgrad_reg <= s_cmd_data[LC_CMD_BGRAD_LSB +: LC_CMD_BGRAD_W];
+            gacc_reg <= s_cmd_data[LC_CMD_GACC_LSB +: LC_CMD_GACC_W];
+            x_base_reg <= s_cmd_data[LC_CMD_X_BASE_LSB +: LC_CMD_X_BASE_W];
+            y_base_reg <= s_cmd_data[LC_CMD_Y_BASE_LSB +: LC_CMD_Y_BASE_W];
+            w_base_reg <= s_cmd_data[LC_CMD_W_BASE_LSB +: LC_CMD_W_BASE_W];
+            bias_base_reg <= s_cmd_data[LC_CMD_BIAS_BASE_LSB +: LC_CMD_BIAS_BASE_W];
+            lr_mult_reg <= s_cmd_data[LC_CMD_LR_MULT_LSB +: LC_CMD_LR_MULT_W];
+            lr_shift_reg <= s_cmd_data[LC_CMD_LR_SHIFT_LSB +: LC_CMD_LR_SHIFT_W];
+            lr_mult_b_reg <= s_cmd_data[LC_CMD_LR_MULT_B_LSB +: LC_CMD_LR_MULT_B_W];
+            lr_shift_b_reg <= s_cmd_data[LC_CMD_LR_SHIFT_B_LSB +: LC_CMD_LR_SHIFT_B_W];
             cycles_reg <= 32'd1;
             status_reg <= ST_OK;
             chk_step_reg <= 3'd0;

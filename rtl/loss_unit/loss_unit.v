@@ -42,12 +42,7 @@ module loss_unit #
     // command
     input  wire                     s_cmd_valid,
     output wire                     s_cmd_ready,
-    input  wire [15:0]              s_cmd_k,
-    input  wire [15:0]              s_cmd_label,
-    input  wire [3:0]               s_cmd_in_frac,
-    input  wire [3:0]               s_cmd_grad_frac,
-    input  wire [31:0]              s_cmd_y_base,
-    input  wire [31:0]              s_cmd_g_base,
+    input  wire [LOSS_CMD_W-1:0]    s_cmd_data,     // fields: LOSS_CMD_* (unit_cmd.vh)
 
     // response
     output wire                     m_rsp_valid,
@@ -268,12 +263,12 @@ always @(posedge clk) begin
     case (state_reg)
     S_IDLE: begin
         if (s_cmd_valid) begin
-            k_reg <= s_cmd_k;
-            label_reg <= s_cmd_label;
-            in_frac_reg <= s_cmd_in_frac;
-            grad_frac_reg <= s_cmd_grad_frac;
-            y_base_reg <= s_cmd_y_base;
-            g_base_reg <= s_cmd_g_base;
+            k_reg <= s_cmd_data[LOSS_CMD_K_LSB +: LOSS_CMD_K_W];
+            label_reg <= s_cmd_data[LOSS_CMD_LABEL_LSB +: LOSS_CMD_LABEL_W];
+            in_frac_reg <= s_cmd_data[LOSS_CMD_IN_FRAC_LSB +: LOSS_CMD_IN_FRAC_W];
+            grad_frac_reg <= s_cmd_data[LOSS_CMD_GRAD_FRAC_LSB +: LOSS_CMD_GRAD_FRAC_W];
+            y_base_reg <= s_cmd_data[LOSS_CMD_Y_BASE_LSB +: LOSS_CMD_Y_BASE_W];
+            g_base_reg <= s_cmd_data[LOSS_CMD_G_BASE_LSB +: LOSS_CMD_G_BASE_W];
             cycles_reg <= 32'd1;
             status_reg <= ST_OK;
             chk_step_reg <= 2'd0;

@@ -45,13 +45,7 @@ module mp_unit #
     // command
     input  wire                     s_cmd_valid,
     output wire                     s_cmd_ready,
-    input  wire [2:0]               s_cmd_mode,
-    input  wire [15:0]              s_cmd_c,
-    input  wire [15:0]              s_cmd_h,
-    input  wire [15:0]              s_cmd_w,
-    input  wire [31:0]              s_cmd_x_base,
-    input  wire [31:0]              s_cmd_y_base,
-    input  wire [31:0]              s_cmd_a_base,
+    input  wire [MP_CMD_W-1:0]      s_cmd_data,     // fields: MP_CMD_* (unit_cmd.vh)
 
     // response
     output wire                     m_rsp_valid,
@@ -346,13 +340,13 @@ always @(posedge clk) begin
     case (state_reg)
     S_IDLE: begin
         if (s_cmd_valid) begin
-            mode_reg <= s_cmd_mode;
-            c_reg <= s_cmd_c;
-            h_reg <= s_cmd_h;
-            w_reg <= s_cmd_w;
-            x_base_reg <= s_cmd_x_base;
-            y_base_reg <= s_cmd_y_base;
-            a_base_reg <= s_cmd_a_base;
+            mode_reg <= s_cmd_data[MP_CMD_MODE_LSB +: MP_CMD_MODE_W];
+            c_reg <= s_cmd_data[MP_CMD_C_LSB +: MP_CMD_C_W];
+            h_reg <= s_cmd_data[MP_CMD_H_LSB +: MP_CMD_H_W];
+            w_reg <= s_cmd_data[MP_CMD_W_LSB +: MP_CMD_W_W];
+            x_base_reg <= s_cmd_data[MP_CMD_X_BASE_LSB +: MP_CMD_X_BASE_W];
+            y_base_reg <= s_cmd_data[MP_CMD_Y_BASE_LSB +: MP_CMD_Y_BASE_W];
+            a_base_reg <= s_cmd_data[MP_CMD_A_BASE_LSB +: MP_CMD_A_BASE_W];
             cycles_reg <= 32'd1;
             status_reg <= ST_OK;
             chk_step_reg <= 3'd0;

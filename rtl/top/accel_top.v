@@ -161,6 +161,24 @@ wire [31:0] d_w9 = desc[319:288];
 wire [31:0] d_w10 = desc[351:320];
 /* verilator lint_on UNUSEDSIGNAL */
 
+// each unit's s_cmd_data from the descriptor fields, MSB first (layout: rtl/common/unit_cmd.vh,
+// generated from sparsetrain/unit_cmds.py; the first field of a unit's table sits at bit 0):
+// UC: lr_shift_b, lr_mult_b, lr_shift, lr_mult, bias/bptr/fptr/y/x_base, gacc, bgrad, relu,
+//     shift, {pad, dil, stride, k}, {w, h}, {cout, cin}, mode
+wire [UC_CMD_W-1:0]   uc_cmd_data = {d_w4[21:16], d_w10[31:16], d_w4[13:8], d_w10[15:0], d_w9, d_w8,
+                                     d_w7, d_w6, d_w5, cmd_gacc, d_bgrad, d_relu, d_w4[7:0], d_w3,
+                                     d_w2, d_w1, d_mode};
+// MP: a_base, y_base, x_base, {w, h}, c, mode
+wire [MP_CMD_W-1:0]   mp_cmd_data = {d_w7, d_w6, d_w5, d_w2, d_w1[15:0], d_mode};
+// GAP: y_base, x_base, {w, h}, c, mode
+wire [GAP_CMD_W-1:0]  gap_cmd_data = {d_w6, d_w5, d_w2, d_w1[15:0], d_mode};
+// LC: lr_shift_b, lr_mult_b, lr_shift, lr_mult, bias_base, w_base, y_base, x_base, gacc, bgrad,
+//     relu, shift, {cout, cin}, mode
+wire [LC_CMD_W-1:0]   lc_cmd_data = {d_w4[21:16], d_w10[31:16], d_w4[13:8], d_w10[15:0], d_w9, d_w7,
+                                     d_w6, d_w5, cmd_gacc, d_bgrad, d_relu, d_w4[7:0], d_w1, d_mode};
+// loss: g_base, y_base, grad_frac, in_frac, label, k (the descriptor's classes)
+wire [LOSS_CMD_W-1:0] loss_cmd_data = {d_w6, d_w5, d_w3[11:8], d_w3[3:0], label, d_w1[15:0]};
+
 // DMA
 wire        dma_idle, dma_cmd_valid, dma_cmd_dir, dma_done, dma_err;
 wire [31:0] dma_cmd_addr;
@@ -325,14 +343,7 @@ uc_unit #(
     .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH), .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
 ) u_uc (
     .clk(clk), .rst(core_rst),
-    .s_cmd_valid(uc_cmd_valid), .s_cmd_ready(uc_cmd_ready), .s_cmd_mode(d_mode),
-    .s_cmd_cin(d_w1[15:0]), .s_cmd_cout(d_w1[31:16]), .s_cmd_h(d_w2[15:0]), .s_cmd_w(d_w2[31:16]),
-    .s_cmd_k(d_w3[7:0]), .s_cmd_stride(d_w3[15:8]), .s_cmd_dil(d_w3[23:16]), .s_cmd_pad(d_w3[31:24]),
-    .s_cmd_shift(d_w4[7:0]), .s_cmd_relu(d_relu), .s_cmd_bgrad(d_bgrad),
-    .s_cmd_gacc(cmd_gacc), .s_cmd_x_base(d_w5), .s_cmd_y_base(d_w6),
-    .s_cmd_fptr_base(d_w7), .s_cmd_bptr_base(d_w8), .s_cmd_bias_base(d_w9),
-    .s_cmd_lr_mult(d_w10[15:0]), .s_cmd_lr_shift(d_w4[13:8]), .s_cmd_lr_mult_b(d_w10[31:16]),
-    .s_cmd_lr_shift_b(d_w4[21:16]),
+    .s_cmd_valid(uc_cmd_valid), .s_cmd_ready(uc_cmd_ready), .s_cmd_data(uc_cmd_data),
     .m_rsp_valid(uc_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(uc_rsp_status),
     .m_rsp_cycles(uc_rsp_cycles), .busy(uc_busy), .list_wr(list_wr),
     .m_fma_req(uc_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(uc_fmb_req), .fmb_rdata(fmb_rdata),
@@ -351,9 +362,7 @@ uc_unit #(
 
 mp_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)) u_mp (
     .clk(clk), .rst(core_rst),
-    .s_cmd_valid(mp_cmd_valid), .s_cmd_ready(mp_cmd_ready), .s_cmd_mode(d_mode),
-    .s_cmd_c(d_w1[15:0]), .s_cmd_h(d_w2[15:0]), .s_cmd_w(d_w2[31:16]),
-    .s_cmd_x_base(d_w5), .s_cmd_y_base(d_w6), .s_cmd_a_base(d_w7),
+    .s_cmd_valid(mp_cmd_valid), .s_cmd_ready(mp_cmd_ready), .s_cmd_data(mp_cmd_data),
     .m_rsp_valid(mp_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(mp_rsp_status),
     .m_rsp_cycles(mp_rsp_cycles), .busy(mp_busy),
     .m_fma_req(mp_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(mp_fmb_req), .fmb_rdata(fmb_rdata)
@@ -361,9 +370,7 @@ mp_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEP
 
 gap_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)) u_gap (
     .clk(clk), .rst(core_rst),
-    .s_cmd_valid(gap_cmd_valid), .s_cmd_ready(gap_cmd_ready), .s_cmd_mode(d_mode),
-    .s_cmd_c(d_w1[15:0]), .s_cmd_h(d_w2[15:0]), .s_cmd_w(d_w2[31:16]),
-    .s_cmd_x_base(d_w5), .s_cmd_y_base(d_w6),
+    .s_cmd_valid(gap_cmd_valid), .s_cmd_ready(gap_cmd_ready), .s_cmd_data(gap_cmd_data),
     .m_rsp_valid(gap_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(gap_rsp_status),
     .m_rsp_cycles(gap_rsp_cycles), .busy(gap_busy),
     .m_fma_req(gap_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(gap_fmb_req), .fmb_rdata(fmb_rdata)
@@ -372,12 +379,7 @@ gap_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DE
 lc_unit #(.LANES(LANES), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
           .BDEPTH(BDEPTH)) u_lc (
     .clk(clk), .rst(core_rst),
-    .s_cmd_valid(lc_cmd_valid), .s_cmd_ready(lc_cmd_ready), .s_cmd_mode(d_mode),
-    .s_cmd_cin(d_w1[15:0]), .s_cmd_cout(d_w1[31:16]), .s_cmd_shift(d_w4[7:0]),
-    .s_cmd_relu(d_relu), .s_cmd_bgrad(d_bgrad), .s_cmd_gacc(cmd_gacc),
-    .s_cmd_x_base(d_w5), .s_cmd_y_base(d_w6), .s_cmd_w_base(d_w7), .s_cmd_bias_base(d_w9),
-    .s_cmd_lr_mult(d_w10[15:0]), .s_cmd_lr_shift(d_w4[13:8]), .s_cmd_lr_mult_b(d_w10[31:16]),
-    .s_cmd_lr_shift_b(d_w4[21:16]),
+    .s_cmd_valid(lc_cmd_valid), .s_cmd_ready(lc_cmd_ready), .s_cmd_data(lc_cmd_data),
     .m_rsp_valid(lc_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(lc_rsp_status),
     .m_rsp_cycles(lc_rsp_cycles), .busy(lc_busy),
     .m_fma_req(lc_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(lc_fmb_req), .fmb_rdata(fmb_rdata),
@@ -393,9 +395,7 @@ lc_unit #(.LANES(LANES), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(
 
 loss_unit #(.LANES(LANES), .KMAX(CLASSES_MAX), .FM_DEPTH(FM_DEPTH)) u_loss (
     .clk(clk), .rst(core_rst),
-    .s_cmd_valid(loss_cmd_valid), .s_cmd_ready(loss_cmd_ready),
-    .s_cmd_k(d_w1[15:0]), .s_cmd_label(label), .s_cmd_in_frac(d_w3[3:0]),
-    .s_cmd_grad_frac(d_w3[11:8]), .s_cmd_y_base(d_w5), .s_cmd_g_base(d_w6),
+    .s_cmd_valid(loss_cmd_valid), .s_cmd_ready(loss_cmd_ready), .s_cmd_data(loss_cmd_data),
     .m_rsp_valid(loss_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(loss_rsp_status),
     .m_rsp_cycles(loss_rsp_cycles), .m_rsp_pred(loss_rsp_pred), .m_rsp_loss(loss_rsp_loss),
     .busy(loss_busy),
@@ -405,39 +405,38 @@ loss_unit #(.LANES(LANES), .KMAX(CLASSES_MAX), .FM_DEPTH(FM_DEPTH)) u_loss (
 // ---------------------------------------------------------------- contracts (assertions)
 // a command only while the unit is ready (one-cycle pulse to an idle unit); the response
 // stream rule (m_rsp_ready is tied to 1); one response per command. Payload: the command's
-// fields (slices of the descriptor) and the response.
-wire [368:0] cmd_fields = {cmd_gacc, label, desc[351:0]};
+// bus and the response.
 
-stream_assert #(.WIDTH(369), .PULSE(1)) u_uc_cmd_assert (
-    .clk(clk), .rst(core_rst), .valid(uc_cmd_valid), .ready(uc_cmd_ready), .data(cmd_fields));
+stream_assert #(.WIDTH(UC_CMD_W), .PULSE(1)) u_uc_cmd_assert (
+    .clk(clk), .rst(core_rst), .valid(uc_cmd_valid), .ready(uc_cmd_ready), .data(uc_cmd_data));
 stream_assert #(.WIDTH(36)) u_uc_rsp_assert (
     .clk(clk), .rst(core_rst), .valid(uc_rsp_valid), .ready(1'b1), .data({uc_rsp_status, uc_rsp_cycles}));
 cmd_rsp_assert u_uc_txn_assert (
     .clk(clk), .rst(core_rst), .cmd_fire(uc_cmd_valid && uc_cmd_ready), .rsp_fire(uc_rsp_valid));
 
-stream_assert #(.WIDTH(369), .PULSE(1)) u_mp_cmd_assert (
-    .clk(clk), .rst(core_rst), .valid(mp_cmd_valid), .ready(mp_cmd_ready), .data(cmd_fields));
+stream_assert #(.WIDTH(MP_CMD_W), .PULSE(1)) u_mp_cmd_assert (
+    .clk(clk), .rst(core_rst), .valid(mp_cmd_valid), .ready(mp_cmd_ready), .data(mp_cmd_data));
 stream_assert #(.WIDTH(36)) u_mp_rsp_assert (
     .clk(clk), .rst(core_rst), .valid(mp_rsp_valid), .ready(1'b1), .data({mp_rsp_status, mp_rsp_cycles}));
 cmd_rsp_assert u_mp_txn_assert (
     .clk(clk), .rst(core_rst), .cmd_fire(mp_cmd_valid && mp_cmd_ready), .rsp_fire(mp_rsp_valid));
 
-stream_assert #(.WIDTH(369), .PULSE(1)) u_gap_cmd_assert (
-    .clk(clk), .rst(core_rst), .valid(gap_cmd_valid), .ready(gap_cmd_ready), .data(cmd_fields));
+stream_assert #(.WIDTH(GAP_CMD_W), .PULSE(1)) u_gap_cmd_assert (
+    .clk(clk), .rst(core_rst), .valid(gap_cmd_valid), .ready(gap_cmd_ready), .data(gap_cmd_data));
 stream_assert #(.WIDTH(36)) u_gap_rsp_assert (
     .clk(clk), .rst(core_rst), .valid(gap_rsp_valid), .ready(1'b1), .data({gap_rsp_status, gap_rsp_cycles}));
 cmd_rsp_assert u_gap_txn_assert (
     .clk(clk), .rst(core_rst), .cmd_fire(gap_cmd_valid && gap_cmd_ready), .rsp_fire(gap_rsp_valid));
 
-stream_assert #(.WIDTH(369), .PULSE(1)) u_lc_cmd_assert (
-    .clk(clk), .rst(core_rst), .valid(lc_cmd_valid), .ready(lc_cmd_ready), .data(cmd_fields));
+stream_assert #(.WIDTH(LC_CMD_W), .PULSE(1)) u_lc_cmd_assert (
+    .clk(clk), .rst(core_rst), .valid(lc_cmd_valid), .ready(lc_cmd_ready), .data(lc_cmd_data));
 stream_assert #(.WIDTH(36)) u_lc_rsp_assert (
     .clk(clk), .rst(core_rst), .valid(lc_rsp_valid), .ready(1'b1), .data({lc_rsp_status, lc_rsp_cycles}));
 cmd_rsp_assert u_lc_txn_assert (
     .clk(clk), .rst(core_rst), .cmd_fire(lc_cmd_valid && lc_cmd_ready), .rsp_fire(lc_rsp_valid));
 
-stream_assert #(.WIDTH(369), .PULSE(1)) u_loss_cmd_assert (
-    .clk(clk), .rst(core_rst), .valid(loss_cmd_valid), .ready(loss_cmd_ready), .data(cmd_fields));
+stream_assert #(.WIDTH(LOSS_CMD_W), .PULSE(1)) u_loss_cmd_assert (
+    .clk(clk), .rst(core_rst), .valid(loss_cmd_valid), .ready(loss_cmd_ready), .data(loss_cmd_data));
 stream_assert #(.WIDTH(68)) u_loss_rsp_assert (
     .clk(clk), .rst(core_rst), .valid(loss_rsp_valid), .ready(1'b1), .data({loss_rsp_status, loss_rsp_cycles, loss_rsp_pred, loss_rsp_loss}));
 cmd_rsp_assert u_loss_txn_assert (

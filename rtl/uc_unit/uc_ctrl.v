@@ -57,28 +57,7 @@ module uc_ctrl #
     // command and response (ports of uc_unit)
     input  wire                 s_cmd_valid,
     output wire                 s_cmd_ready,
-    input  wire [2:0]           s_cmd_mode,
-    input  wire [15:0]          s_cmd_cin,
-    input  wire [15:0]          s_cmd_cout,
-    input  wire [15:0]          s_cmd_h,
-    input  wire [15:0]          s_cmd_w,
-    input  wire [7:0]           s_cmd_k,
-    input  wire [7:0]           s_cmd_stride,
-    input  wire [7:0]           s_cmd_dil,
-    input  wire [7:0]           s_cmd_pad,
-    input  wire [7:0]           s_cmd_shift,
-    input  wire                 s_cmd_relu,
-    input  wire                 s_cmd_bgrad,
-    input  wire                 s_cmd_gacc,
-    input  wire [31:0]          s_cmd_x_base,
-    input  wire [31:0]          s_cmd_y_base,
-    input  wire [31:0]          s_cmd_fptr_base,
-    input  wire [31:0]          s_cmd_bptr_base,
-    input  wire [31:0]          s_cmd_bias_base,
-    input  wire [15:0]          s_cmd_lr_mult,
-    input  wire [5:0]           s_cmd_lr_shift,
-    input  wire [15:0]          s_cmd_lr_mult_b,
-    input  wire [5:0]           s_cmd_lr_shift_b,
+    input  wire [UC_CMD_W-1:0]  s_cmd_data,     // fields: UC_CMD_* (unit_cmd.vh)
     output wire                 m_rsp_valid,
     input  wire                 m_rsp_ready,
     output wire [3:0]           m_rsp_status,
@@ -327,16 +306,28 @@ always @* begin
     case (state_reg)
     S_IDLE: begin
         if (s_cmd_valid) begin
-            mode_next = s_cmd_mode;
-            c_next = s_cmd_cin; n_next = s_cmd_cout; h_next = s_cmd_h; w_next = s_cmd_w;
-            k_next = s_cmd_k; stride_next = s_cmd_stride; dil_next = s_cmd_dil;
-            pad_next = s_cmd_pad; shift_next = s_cmd_shift;
-            relu_next = s_cmd_relu; bgrad_next = s_cmd_bgrad; gacc_next = s_cmd_gacc;
-            x_base_next = s_cmd_x_base; y_base_next = s_cmd_y_base;
-            fptr_base_next = s_cmd_fptr_base; bptr_base_next = s_cmd_bptr_base;
-            bias_base_next = s_cmd_bias_base;
-            lr_mult_next = s_cmd_lr_mult; lr_mult_b_next = s_cmd_lr_mult_b;
-            lr_shift_next = s_cmd_lr_shift; lr_shift_b_next = s_cmd_lr_shift_b;
+            mode_next = s_cmd_data[UC_CMD_MODE_LSB +: UC_CMD_MODE_W];
+            c_next = s_cmd_data[UC_CMD_CIN_LSB +: UC_CMD_CIN_W];
+            n_next = s_cmd_data[UC_CMD_COUT_LSB +: UC_CMD_COUT_W];
+            h_next = s_cmd_data[UC_CMD_H_LSB +: UC_CMD_H_W];
+            w_next = s_cmd_data[UC_CMD_W_LSB +: UC_CMD_W_W];
+            k_next = s_cmd_data[UC_CMD_K_LSB +: UC_CMD_K_W];
+            stride_next = s_cmd_data[UC_CMD_STRIDE_LSB +: UC_CMD_STRIDE_W];
+            dil_next = s_cmd_data[UC_CMD_DIL_LSB +: UC_CMD_DIL_W];
+            pad_next = s_cmd_data[UC_CMD_PAD_LSB +: UC_CMD_PAD_W];
+            shift_next = s_cmd_data[UC_CMD_SHIFT_LSB +: UC_CMD_SHIFT_W];
+            relu_next = s_cmd_data[UC_CMD_RELU_LSB +: UC_CMD_RELU_W];
+            bgrad_next = s_cmd_data[UC_CMD_BGRAD_LSB +: UC_CMD_BGRAD_W];
+            gacc_next = s_cmd_data[UC_CMD_GACC_LSB +: UC_CMD_GACC_W];
+            x_base_next = s_cmd_data[UC_CMD_X_BASE_LSB +: UC_CMD_X_BASE_W];
+            y_base_next = s_cmd_data[UC_CMD_Y_BASE_LSB +: UC_CMD_Y_BASE_W];
+            fptr_base_next = s_cmd_data[UC_CMD_FPTR_BASE_LSB +: UC_CMD_FPTR_BASE_W];
+            bptr_base_next = s_cmd_data[UC_CMD_BPTR_BASE_LSB +: UC_CMD_BPTR_BASE_W];
+            bias_base_next = s_cmd_data[UC_CMD_BIAS_BASE_LSB +: UC_CMD_BIAS_BASE_W];
+            lr_mult_next = s_cmd_data[UC_CMD_LR_MULT_LSB +: UC_CMD_LR_MULT_W];
+            lr_mult_b_next = s_cmd_data[UC_CMD_LR_MULT_B_LSB +: UC_CMD_LR_MULT_B_W];
+            lr_shift_next = s_cmd_data[UC_CMD_LR_SHIFT_LSB +: UC_CMD_LR_SHIFT_W];
+            lr_shift_b_next = s_cmd_data[UC_CMD_LR_SHIFT_B_LSB +: UC_CMD_LR_SHIFT_B_W];
             cycles_next = 32'd1;
             status_next = ST_OK;
             chk_step_next = CHK_FIELDS;

@@ -70,28 +70,7 @@ module uc_unit #
     // command
     input  wire                     s_cmd_valid,
     output wire                     s_cmd_ready,
-    input  wire [2:0]               s_cmd_mode,
-    input  wire [15:0]              s_cmd_cin,
-    input  wire [15:0]              s_cmd_cout,
-    input  wire [15:0]              s_cmd_h,
-    input  wire [15:0]              s_cmd_w,
-    input  wire [7:0]               s_cmd_k,
-    input  wire [7:0]               s_cmd_stride,
-    input  wire [7:0]               s_cmd_dil,
-    input  wire [7:0]               s_cmd_pad,
-    input  wire [7:0]               s_cmd_shift,
-    input  wire                     s_cmd_relu,
-    input  wire                     s_cmd_bgrad,
-    input  wire                     s_cmd_gacc,
-    input  wire [31:0]              s_cmd_x_base,
-    input  wire [31:0]              s_cmd_y_base,
-    input  wire [31:0]              s_cmd_fptr_base,
-    input  wire [31:0]              s_cmd_bptr_base,
-    input  wire [31:0]              s_cmd_bias_base,
-    input  wire [15:0]              s_cmd_lr_mult,
-    input  wire [5:0]               s_cmd_lr_shift,
-    input  wire [15:0]              s_cmd_lr_mult_b,
-    input  wire [5:0]               s_cmd_lr_shift_b,
+    input  wire [UC_CMD_W-1:0]      s_cmd_data,     // fields: UC_CMD_* (unit_cmd.vh)
 
     // response
     output wire                     m_rsp_valid,
@@ -173,7 +152,7 @@ localparam FIDX_W = 2 * K_W + C_W;
 localparam BIDX_W = 2 * K_W + N_W + WAW;
 localparam PTR_W = WAW + CNT_W;
 // list identity for uc_lcache: kind, pointer-table base, C, N, K (each as wide as its legal range;
-// KMAX <= 255 as s_cmd_k has 8 bits, so KB_W <= 8)
+// KMAX <= 255 as the command field k has 8 bits, so KB_W <= 8)
 localparam KB_W = $clog2(KMAX + 1);
 localparam CB_W = $clog2(CMAX + 1);
 localparam NB_W = $clog2(NMAX + 1);
@@ -293,15 +272,7 @@ uc_ctrl #(
     .FM_DEPTH(FM_DEPTH), .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
 ) u_ctrl (
     .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_mode(s_cmd_mode),
-    .s_cmd_cin(s_cmd_cin), .s_cmd_cout(s_cmd_cout), .s_cmd_h(s_cmd_h), .s_cmd_w(s_cmd_w),
-    .s_cmd_k(s_cmd_k), .s_cmd_stride(s_cmd_stride), .s_cmd_dil(s_cmd_dil), .s_cmd_pad(s_cmd_pad),
-    .s_cmd_shift(s_cmd_shift), .s_cmd_relu(s_cmd_relu), .s_cmd_bgrad(s_cmd_bgrad),
-    .s_cmd_gacc(s_cmd_gacc), .s_cmd_x_base(s_cmd_x_base), .s_cmd_y_base(s_cmd_y_base),
-    .s_cmd_fptr_base(s_cmd_fptr_base), .s_cmd_bptr_base(s_cmd_bptr_base),
-    .s_cmd_bias_base(s_cmd_bias_base), .s_cmd_lr_mult(s_cmd_lr_mult),
-    .s_cmd_lr_shift(s_cmd_lr_shift), .s_cmd_lr_mult_b(s_cmd_lr_mult_b),
-    .s_cmd_lr_shift_b(s_cmd_lr_shift_b),
+    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
     .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
     .m_rsp_cycles(m_rsp_cycles), .busy(busy),
     .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),

@@ -1,14 +1,15 @@
 """Pin-level bus functional model of a unit harness (verif/hdl/<unit>_harness.v).
 
-Every unit harness has the same shape: ``s_cmd_valid/ready`` plus ``s_cmd_<field>`` ports,
+Every unit harness has the same shape: ``s_cmd_valid/ready`` plus ``s_cmd_data`` (the unit's
+command fields packed by its :class:`~sparsetrain.unit_cmds.CmdLayout`, rtl/common/unit_cmd.vh),
 ``m_rsp_valid/ready`` plus ``m_rsp_status``, ``m_rsp_cycles`` and ``m_rsp_<field>`` ports, and a
 host port (``hst_sel``, ``hst_addr``, ``hst_we``, ``hst_wdata``, ``hst_rdata`` one cycle after
 the address) that reaches every memory while the unit is idle.  :class:`UnitBfm` owns those pins:
 
 * clock and reset (driven by the driver or the test, never by a monitor);
 * the host port: :meth:`write`, :meth:`read` (pipelined, one word a cycle);
-* the command stream: :meth:`send` offers a command word (after a random valid delay when
-  ``idle``) and returns when it is accepted;
+* the command stream: :meth:`send` offers a command (``{field: value}``, packed into
+  ``s_cmd_data``; after a random valid delay when ``idle``) and returns when it is accepted;
 * the response stream: ``m_rsp_ready`` with random back-pressure; :meth:`wait_response` gives the
   driver the response of its command (or None: hang / lost to a reset);
 * observation for the passive monitors: every accepted command and every response transfer is
@@ -33,6 +34,7 @@ from cocotb.clock import Clock
 from cocotb.queue import Queue
 from cocotb.triggers import ClockCycles, Event, ReadOnly, RisingEdge, SimTimeoutError, with_timeout
 
+from sparsetrain.unit_cmds import CmdLayout
 from verif.common.stream import never, random_pause
 
 
@@ -63,13 +65,14 @@ class UnitBfm:
     """Owns the harness pins (see the module docstring).  ``depths``: host-port select ->
     words (writes beyond a memory are dropped: the port would wrap them onto real words)."""
 
-    def __init__(self, dut, cmd_fields, rsp_fields=(), depths: dict | None = None,
+    def __init__(self, dut, cmd: CmdLayout, rsp_fields=(), depths: dict | None = None,
                  idle: float = 0.0, backpressure: float = 0.0, sleep_idle: bool = False,
                  checks: bool = True, period_ns: int = 10):
         self.dut, self.clk = dut, dut.clk
         self.depths = dict(depths or {})
         self.period_ns = period_ns
-        self.cmd_h = {f: getattr(dut, f"s_cmd_{f}") for f in cmd_fields}
+        self.cmd = cmd
+        self.cmd_h = dut.s_cmd_data
         self.rsp_h = {f: getattr(dut, f"m_rsp_{f}") for f in ["status", "cycles", *rsp_fields]}
         self.cycle = 0
         self.resets = 0
@@ -93,8 +96,7 @@ class UnitBfm:
         for n in ("hst_we", "hst_sel", "hst_addr", "hst_wdata", "s_cmd_valid"):
             getattr(dut, n).value = 0
         dut.m_rsp_ready.value = 1
-        for h in self.cmd_h.values():
-            h.value = 0
+        self.cmd_h.value = 0
         if checks:
             cocotb.start_soon(self._pins())
 
@@ -105,6 +107,9 @@ class UnitBfm:
 
     def _word(self, handles: dict) -> dict:
         return {n: int(h.value.resolve("zeros")) for n, h in handles.items()}
+
+    def _cmd_word(self) -> dict:
+        return self.cmd.unpack(int(self.cmd_h.value.resolve("zeros")))
 
     async def _pins(self) -> None:
         d = self.dut
@@ -124,8 +129,7 @@ class UnitBfm:
                 offered = cmd_stalled = rsp_stalled = None
             if offered is None and self._q and not self._in_reset and not next(self._idle):
                 offered = self._q.pop(0)
-                for n, v in offered[0].items():
-                    self.cmd_h[n].value = v
+                self.cmd_h.value = self.cmd.pack(offered[0])
             d.s_cmd_valid.value = int(offered is not None)
             d.m_rsp_ready.value = int(not next(self._bp))
             await ReadOnly()
@@ -138,12 +142,12 @@ class UnitBfm:
             cv, cr, rv, rr = int(d.s_cmd_valid.value), int(cr), int(rv), int(d.m_rsp_ready.value)
             # command stream (the testbench's side of the rule)
             if cv and cmd_stalled is not None:
-                word = self._word(self.cmd_h)
+                word = self._cmd_word()
                 if word != cmd_stalled:
                     self._fail(f"s_cmd fields changed while stalled: {cmd_stalled} -> {word}")
             elif not cv and cmd_stalled is not None:
                 self._fail("s_cmd_valid dropped while stalled")
-            cmd_stalled = self._word(self.cmd_h) if cv and not cr else None
+            cmd_stalled = self._cmd_word() if cv and not cr else None
             if cv and cr:
                 accepted = True
                 self._outstanding += 1
@@ -261,8 +265,7 @@ class UnitBfm:
     async def run_fast(self, ports: dict, max_cycles: int) -> Response:
         """Bench path (``checks=False``): send, wait for m_rsp_valid without per-cycle Python."""
         d = self.dut
-        for name, v in ports.items():
-            self.cmd_h[name].value = v
+        self.cmd_h.value = self.cmd.pack(ports)
         await RisingEdge(self.clk)
         d.s_cmd_valid.value = 1
         while True:

@@ -38,21 +38,7 @@ module lc_unit_harness #
     // command
     input  wire                     s_cmd_valid,
     output wire                     s_cmd_ready,
-    input  wire [2:0]               s_cmd_mode,
-    input  wire [15:0]              s_cmd_cin,
-    input  wire [15:0]              s_cmd_cout,
-    input  wire [7:0]               s_cmd_shift,
-    input  wire                     s_cmd_relu,
-    input  wire                     s_cmd_bgrad,
-    input  wire                     s_cmd_gacc,
-    input  wire [31:0]              s_cmd_x_base,
-    input  wire [31:0]              s_cmd_y_base,
-    input  wire [31:0]              s_cmd_w_base,
-    input  wire [31:0]              s_cmd_bias_base,
-    input  wire [15:0]              s_cmd_lr_mult,
-    input  wire [5:0]               s_cmd_lr_shift,
-    input  wire [15:0]              s_cmd_lr_mult_b,
-    input  wire [5:0]               s_cmd_lr_shift_b,
+    input  wire [LC_CMD_W-1:0]      s_cmd_data,     // fields: LC_CMD_* (unit_cmd.vh)
 
     // response
     output wire                     m_rsp_valid,
@@ -97,13 +83,7 @@ lc_unit #(
     .LANES(LANES), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH), .BDEPTH(BDEPTH)
 ) u_lc (
     .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_mode(s_cmd_mode),
-    .s_cmd_cin(s_cmd_cin), .s_cmd_cout(s_cmd_cout), .s_cmd_shift(s_cmd_shift),
-    .s_cmd_relu(s_cmd_relu), .s_cmd_bgrad(s_cmd_bgrad), .s_cmd_gacc(s_cmd_gacc),
-    .s_cmd_x_base(s_cmd_x_base), .s_cmd_y_base(s_cmd_y_base), .s_cmd_w_base(s_cmd_w_base),
-    .s_cmd_bias_base(s_cmd_bias_base), .s_cmd_lr_mult(s_cmd_lr_mult),
-    .s_cmd_lr_shift(s_cmd_lr_shift), .s_cmd_lr_mult_b(s_cmd_lr_mult_b),
-    .s_cmd_lr_shift_b(s_cmd_lr_shift_b),
+    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
     .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
     .m_rsp_cycles(m_rsp_cycles), .busy(busy),
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),

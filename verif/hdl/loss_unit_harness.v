@@ -29,12 +29,7 @@ module loss_unit_harness #
     // command
     input  wire                     s_cmd_valid,
     output wire                     s_cmd_ready,
-    input  wire [15:0]              s_cmd_k,
-    input  wire [15:0]              s_cmd_label,
-    input  wire [3:0]               s_cmd_in_frac,
-    input  wire [3:0]               s_cmd_grad_frac,
-    input  wire [31:0]              s_cmd_y_base,
-    input  wire [31:0]              s_cmd_g_base,
+    input  wire [LOSS_CMD_W-1:0]    s_cmd_data,     // fields: LOSS_CMD_* (unit_cmd.vh)
 
     // response
     output wire                     m_rsp_valid,
@@ -74,9 +69,7 @@ loss_unit #(
     .LANES(LANES), .KMAX(KMAX), .FM_DEPTH(FM_DEPTH)
 ) u_loss (
     .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready),
-    .s_cmd_k(s_cmd_k), .s_cmd_label(s_cmd_label), .s_cmd_in_frac(s_cmd_in_frac),
-    .s_cmd_grad_frac(s_cmd_grad_frac), .s_cmd_y_base(s_cmd_y_base), .s_cmd_g_base(s_cmd_g_base),
+    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
     .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
     .m_rsp_cycles(m_rsp_cycles), .m_rsp_pred(m_rsp_pred), .m_rsp_loss(m_rsp_loss), .busy(busy),
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata)

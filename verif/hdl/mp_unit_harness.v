@@ -33,13 +33,7 @@ module mp_unit_harness #
     // command
     input  wire                     s_cmd_valid,
     output wire                     s_cmd_ready,
-    input  wire [2:0]               s_cmd_mode,
-    input  wire [15:0]              s_cmd_c,
-    input  wire [15:0]              s_cmd_h,
-    input  wire [15:0]              s_cmd_w,
-    input  wire [31:0]              s_cmd_x_base,
-    input  wire [31:0]              s_cmd_y_base,
-    input  wire [31:0]              s_cmd_a_base,
+    input  wire [MP_CMD_W-1:0]      s_cmd_data,     // fields: MP_CMD_* (unit_cmd.vh)
 
     // response
     output wire                     m_rsp_valid,
@@ -77,9 +71,7 @@ mp_unit #(
     .LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)
 ) u_mp (
     .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_mode(s_cmd_mode),
-    .s_cmd_c(s_cmd_c), .s_cmd_h(s_cmd_h), .s_cmd_w(s_cmd_w),
-    .s_cmd_x_base(s_cmd_x_base), .s_cmd_y_base(s_cmd_y_base), .s_cmd_a_base(s_cmd_a_base),
+    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
     .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
     .m_rsp_cycles(m_rsp_cycles), .busy(busy),
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata)

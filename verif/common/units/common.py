@@ -15,6 +15,7 @@ import cocotb
 from cocotb_coverage.coverage import CoverPoint, coverage_db
 from pyuvm import uvm_sequence_item
 
+from sparsetrain.unit_cmds import UNIT_CMDS, CmdLayout
 from verif.common.unit_bfm import Response, UnitBfm
 
 #: status codes shared by every unit (docs/units.md, docs/uc_unit.md)
@@ -36,8 +37,9 @@ def high_bits(value: int, max_legal: int, width: int) -> int:
 
 
 def cmd_width(field_: str) -> int:
-    """Width in bits of the harness port ``s_cmd_<field_>`` (the unit's command field)."""
-    return len(getattr(cocotb.top, f"s_cmd_{field_}"))
+    """Width in bits of the command field ``field_`` of the unit under test (the toplevel
+    ``<unit>_unit_harness``; its layout in ``sparsetrain.unit_cmds.UNIT_CMDS``)."""
+    return UNIT_CMDS[cocotb.top._name.removesuffix("_unit_harness")].widths[field_]
 
 
 def cycles_error(rsp: Response) -> list[str]:
@@ -104,7 +106,7 @@ class Unit:
     """Hooks of one unit harness (subclass per unit).  One instance per environment run."""
     name = "unit"                 # block name (log lines)
     prefix = "unit"               # cover-point prefix
-    cmd_fields: list[str] = []
+    cmd: CmdLayout                # command fields packed in s_cmd_data (sparsetrain.unit_cmds)
     rsp_fields: list[str] = []    # beyond status and cycles
     sleep_idle = False            # BFM pin process sleeps while nothing is in flight
     send_log = logging.DEBUG      # level of the driver's "send <item>" line
@@ -115,7 +117,7 @@ class Unit:
         return {}
 
     def make_bfm(self, dut, idle: float, backpressure: float) -> UnitBfm:
-        return UnitBfm(dut, self.cmd_fields, self.rsp_fields, self.depths(), idle, backpressure,
+        return UnitBfm(dut, self.cmd, self.rsp_fields, self.depths(), idle, backpressure,
                        sleep_idle=self.sleep_idle)
 
     def describe(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cocotb_coverage.coverage import CoverCross, CoverPoint
 
+from sparsetrain.unit_cmds import UNIT_CMDS
 from verif.common.checks import dut_params
 from verif.common.units.common import status_points
 from verif.common.units.table import TableUnit
@@ -13,7 +14,9 @@ from verif.common.units.table import TableUnit
 DEFAULTS = {"LANES": 8, "CMAX": 256, "HMAX": 256, "WMAX": 256, "FM_DEPTH": 4096}
 MODES = {0: "FWD", 1: "BWD"}
 FWD, BWD = 0, 1
-FIELDS = ["mode", "c", "h", "w", "x_base", "y_base"]
+#: command fields, packed in s_cmd_data (sparsetrain.unit_cmds, rtl/common/unit_cmd.vh)
+CMD = UNIT_CMDS["gap"]
+FIELDS = list(CMD)
 
 
 def P() -> dict:
@@ -42,5 +45,5 @@ _sample_status, _sample_reset = status_points("gap", ["OK", "BAD_MODE", "BAD_SHA
 
 def spec() -> TableUnit:
     p = P()
-    return TableUnit("gap_unit", FIELDS, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "gap",
+    return TableUnit("gap_unit", CMD, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "gap",
                      _sample_ok, _sample_status, _sample_reset)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cocotb_coverage.coverage import CoverCross, CoverPoint
 
+from sparsetrain.unit_cmds import UNIT_CMDS
 from verif.common.checks import dut_params
 from verif.common.units.common import status_points
 from verif.common.units.table import TableUnit
@@ -14,8 +15,9 @@ DEFAULTS = {"LANES": 8, "CMAX": 256, "NMAX": 256, "FM_DEPTH": 4096, "WDEPTH": 65
 MODES = {0: "FWD", 1: "BWD_DATA", 2: "WGRAD", 3: "UPDATE"}
 FWD, BWD, WGRAD, UPDATE = 0, 1, 2, 3
 STACK, WGT, GRAD, BIAS, BGRAD = 0, 1, 2, 3, 4
-FIELDS = ["mode", "cin", "cout", "shift", "relu", "bgrad", "gacc", "x_base", "y_base", "w_base",
-          "bias_base", "lr_mult", "lr_shift", "lr_mult_b", "lr_shift_b"]
+#: command fields, packed in s_cmd_data (sparsetrain.unit_cmds, rtl/common/unit_cmd.vh)
+CMD = UNIT_CMDS["lc"]
+FIELDS = list(CMD)
 
 
 def P() -> dict:
@@ -47,5 +49,5 @@ def spec() -> TableUnit:
     depths = {STACK: p["FM_DEPTH"], WGT: p["WDEPTH"], GRAD: p["WDEPTH"], BIAS: p["BDEPTH"],
               BGRAD: p["BDEPTH"]}
     widths = {STACK: 16, WGT: 16, GRAD: 32, BIAS: 32, BGRAD: 32}
-    return TableUnit("lc_unit", FIELDS, [], p["LANES"], depths, widths, "lc",
+    return TableUnit("lc_unit", CMD, [], p["LANES"], depths, widths, "lc",
                      _sample_ok, _sample_status, _sample_reset)

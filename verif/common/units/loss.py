@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from cocotb_coverage.coverage import CoverCross, CoverPoint
 
+from sparsetrain.unit_cmds import UNIT_CMDS
 from verif.common.checks import dut_params
 from verif.common.units.common import status_points
 from verif.common.units.table import TableUnit
 
 DEFAULTS = {"LANES": 8, "KMAX": 1024, "FM_DEPTH": 4096}
-FIELDS = ["k", "label", "in_frac", "grad_frac", "y_base", "g_base"]
+#: command fields, packed in s_cmd_data (sparsetrain.unit_cmds, rtl/common/unit_cmd.vh)
+CMD = UNIT_CMDS["loss"]
+FIELDS = list(CMD)
 
 
 def P() -> dict:
@@ -38,5 +41,5 @@ _sample_status, _sample_reset = status_points("loss", ["OK", "BAD_SHAPE", "BAD_B
 
 def spec() -> TableUnit:
     p = P()
-    return TableUnit("loss_unit", FIELDS, ["pred", "loss"], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "loss",
+    return TableUnit("loss_unit", CMD, ["pred", "loss"], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "loss",
                      _sample_ok, _sample_status, _sample_reset)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cocotb_coverage.coverage import CoverCross, CoverPoint
 
+from sparsetrain.unit_cmds import UNIT_CMDS
 from verif.common.checks import dut_params
 from verif.common.units.common import status_points
 from verif.common.units.table import TableUnit
@@ -13,7 +14,9 @@ from verif.common.units.table import TableUnit
 DEFAULTS = {"LANES": 8, "CMAX": 256, "HMAX": 256, "WMAX": 256, "FM_DEPTH": 4096}
 MODES = {0: "MP_FWD", 1: "MP_BWD", 2: "RELU_BWD"}
 MP_FWD, MP_BWD, RELU_BWD = 0, 1, 2
-FIELDS = ["mode", "c", "h", "w", "x_base", "y_base", "a_base"]
+#: command fields, packed in s_cmd_data (sparsetrain.unit_cmds, rtl/common/unit_cmd.vh)
+CMD = UNIT_CMDS["mp"]
+FIELDS = list(CMD)
 
 
 def P() -> dict:
@@ -45,5 +48,5 @@ _sample_status, _sample_reset = status_points("mp", ["OK", "BAD_MODE", "BAD_SHAP
 
 def spec() -> TableUnit:
     p = P()
-    return TableUnit("mp_unit", FIELDS, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "mp",
+    return TableUnit("mp_unit", CMD, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "mp",
                      _sample_ok, _sample_status, _sample_reset)

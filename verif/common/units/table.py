@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 
+from sparsetrain.unit_cmds import CmdLayout
 from verif.common.fm_layout import Memories, Region
 from verif.common.units.common import OK, CmdItem, Unit, cmd_width, cycles_error, high_bits, status_name
 
@@ -82,11 +83,11 @@ class TableUnit(Unit):
     ``sample(res)``: the unit's coverage sampler for OK results, called with the tags and the
     stall flag (``sample_ok``); ``sample_status`` / ``sample_reset``: its other samplers."""
 
-    def __init__(self, name: str, cmd_fields: list[str], rsp_fields: list[str], lanes: int,
+    def __init__(self, name: str, cmd: CmdLayout, rsp_fields: list[str], lanes: int,
                  depths: dict[int, int], widths: dict[int, int], prefix: str,
                  sample_ok=None, sample_status=None, sample_reset=None):
         self.name, self.prefix = name, prefix
-        self.cmd_fields, self.rsp_fields = cmd_fields, rsp_fields
+        self.cmd, self.rsp_fields = cmd, rsp_fields
         self.lanes, self._depths, self.widths = lanes, dict(depths), dict(widths)
         self._ok, self._status, self._reset = sample_ok, sample_status, sample_reset
         self.mem = Memories(lanes, depths, widths)

@@ -20,7 +20,8 @@ import pickle
 import random
 from pathlib import Path
 
-from sparsetrain.uc import CMD_FIELDS, Mode, Sel, Status, UcParams, to_s
+from sparsetrain.uc import Mode, Sel, Status, UcParams, to_s
+from sparsetrain.unit_cmds import UNIT_CMDS
 from verif.common.checks import dut_params
 from verif.common.uc_random import Constraints, random_layer
 from verif.common.uc_stimulus import UcLayer, describe_addr, readback_plan
@@ -47,7 +48,7 @@ def small_cons(**kw) -> Constraints:
 
 def make_uc_bfm(dut, p: UcParams, **kw) -> UnitBfm:
     """The BFM with the UC harness's pin map (``kw``: idle, backpressure, checks)."""
-    return UnitBfm(dut, list(CMD_FIELDS), (), {int(s): p.depth(s) for s in Sel}, sleep_idle=True, **kw)
+    return UnitBfm(dut, UNIT_CMDS["uc"], (), {int(s): p.depth(s) for s in Sel}, sleep_idle=True, **kw)
 
 
 async def load_images(bfm: UnitBfm, images: dict[Sel, dict[int, int]]) -> None:
@@ -107,7 +108,7 @@ class UcItem(CmdItem):
 
 class UcUnit(Unit):
     name, prefix = "uc_unit", "uc"
-    cmd_fields = list(CMD_FIELDS)
+    cmd = UNIT_CMDS["uc"]
     sleep_idle = True
     send_log = logging.INFO
     sample_wrong = True

@@ -82,7 +82,7 @@ def directed_items() -> list[UcItem]:
     return items + geometry_items()
 
 
-#: command fields without an illegal value (every value of the port width is legal)
+#: command fields without an illegal value (every value of the field width is legal)
 FULL_WIDTH_FIELDS = ("relu", "bgrad", "gacc", "lr_mult", "lr_shift", "lr_mult_b", "lr_shift_b")
 
 
