@@ -93,6 +93,9 @@ BLOCKS: dict[str, Block] = {
                        "FM_DEPTH": 256, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
                 "l1": {"LANES": 1, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
                        "FM_DEPTH": 1024, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
+                # 64 lanes (issue 14's size): a 128-pixel stack word holds a whole row
+                "l64": {"LANES": 64, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
+                        "FM_DEPTH": 256, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
                 # bench (bench/uc_unit.py): 64->64 3x3 on 16x16 maps and 7x7 kernels fit
                 "bench": {"LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 32, "WMAX": 32,
                           "FM_DEPTH": 8192, "WDEPTH": 65536, "PDEPTH": 256, "BDEPTH": 256},

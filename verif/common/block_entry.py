@@ -10,15 +10,18 @@ from flow.blocks import BLOCKS
 from flow.runner import run_block
 
 
-def block_test(name: str, skip_sets: tuple[str, ...] = ()):
+def block_test(name: str, skip_sets: tuple[str, ...] = (),
+               skip_runs: tuple[tuple[str, str], ...] = ()):
     """The test ``test_<name>[<sim>-<paramset>]`` (marked ``sim``) for block ``name``;
-    ``skip_sets``: parameter sets that are not for the regression (e.g. the bench's)."""
+    ``skip_sets``: parameter sets that are not for the regression (e.g. the bench's);
+    ``skip_runs``: ``(sim, paramset)`` pairs left out of it (e.g. a set too large for Icarus,
+    which still runs by hand with ``make sim``)."""
     block = BLOCKS.get(name)
     sets = [p for p in block.paramsets if p not in skip_sets] if block else []
+    runs = [(s, p) for p in sets for s in ("icarus", "verilator") if (s, p) not in skip_runs]
 
     @pytest.mark.sim
-    @pytest.mark.parametrize("paramset", sets)
-    @pytest.mark.parametrize("sim", ["icarus", "verilator"])
+    @pytest.mark.parametrize("sim,paramset", runs, ids=[f"{s}-{p}" for s, p in runs])
     def test(sim, paramset):
         n_pass, n_fail = run_block(block, sim, paramset=paramset)
         assert n_fail == 0 and n_pass > 0, f"{n_fail} failed, {n_pass} passed"
