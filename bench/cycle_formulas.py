@@ -126,8 +126,11 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
         items = nnz + n
         pre = n
     # issue 16: FWD / BWD_DATA requantize over 3 registered stages before the stack write, UPDATE
-    # runs product, rounding add, shift, difference and saturation a stage each (5 more cycles)
-    return (0 if checked else pre) + items + PIPE_DEPTH + {"FWD": 3, "BWD_DATA": 3, "UPDATE": 5}.get(mode, 0)
+    # runs product, rounding add, shift, difference and saturation a stage each (5 more cycles),
+    # WGRAD's gradient takes the requantization's rounding add and shift stages before its
+    # saturation and the gradient read-modify-write (2 more cycles)
+    return (0 if checked else pre) + items + PIPE_DEPTH + {"FWD": 3, "BWD_DATA": 3, "WGRAD": 2,
+                                                           "UPDATE": 5}.get(mode, 0)
 
 
 def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
