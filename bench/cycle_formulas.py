@@ -135,12 +135,14 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
 
 def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
     n_w = 17 + math.ceil(math.log2(hw_max + 1))
+    # the MP unit's modes (MP_FWD, MP_BWD, RELU_BWD): + 2 since issue 16 (its buffer check's
+    # region ends, then its compares, registered)
     if mode == "MP_FWD":
-        return 4 * c * (h // 2) * cdiv(w // 2, lanes) + 11
+        return 4 * c * (h // 2) * cdiv(w // 2, lanes) + 13
     if mode == "MP_BWD":
-        return 4 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + 11
+        return 4 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + 13
     if mode == "RELU_BWD":
-        return 2 * c * h * cdiv(w, lanes) + 11
+        return 2 * c * h * cdiv(w, lanes) + 13
     if mode == "GAP_FWD":
         # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages
         return c * h * cdiv(w, lanes) + n_w + 16 + (lanes.bit_length() - 1)
