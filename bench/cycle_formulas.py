@@ -104,6 +104,10 @@ def counts(layer, sparsity, rule, rng):
     return f, b
 
 
+#: cycles a UC command takes beyond ``UcLayer.est_cycles`` (issue 16's added pipeline stages)
+UC_PIPE_EXTRA = {"FWD": 3, "BWD_DATA": 3, "WGRAD": 2, "UPDATE": 5}
+
+
 def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
     """verif.common.uc_stimulus.UcLayer.est_cycles, from the per-filter / per-channel non-zero counts;
     ``checked``: the list passed a scan since the last list write (no prescan term)."""
@@ -129,8 +133,7 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
     # runs product, rounding add, shift, difference and saturation a stage each (5 more cycles),
     # WGRAD's gradient takes the requantization's rounding add and shift stages before its
     # saturation and the gradient read-modify-write (2 more cycles)
-    return (0 if checked else pre) + items + PIPE_DEPTH + {"FWD": 3, "BWD_DATA": 3, "WGRAD": 2,
-                                                           "UPDATE": 5}.get(mode, 0)
+    return (0 if checked else pre) + items + PIPE_DEPTH + UC_PIPE_EXTRA.get(mode, 0)
 
 
 def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
