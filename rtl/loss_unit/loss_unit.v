@@ -20,7 +20,7 @@
  *
  * Latency: 3 check cycles, three passes over the logits (max, sum, gradient) of K cycles plus
  * the pipeline's drain (2 cycles for the max, 4 for the sum, 8 for the gradient: one wide add,
- * shift, compare or multiply a stage) and the division (34 cycles): 3K + 55 cycles.
+ * shift, compare or multiply a stage) and the division (34 cycles): 3K + 57 cycles.
  */
 
 `resetall
@@ -147,6 +147,12 @@ wire [47:0] y_b = {16'd0, y_base_reg};
 wire [47:0] g_b = {16'd0, g_base_reg};
 wire [47:0] y_e = y_b + {32'd0, k_reg};
 wire [47:0] g_e = g_b + {32'd0, k_reg};
+
+// the command check over three cycles (chk_step 0: region ends and the shape / label compares
+// registered; 1: the range and overlap compares into one flag; 2: the decision)
+reg [47:0] y_e_reg, g_e_reg;
+reg        bad_shape_reg, bad_label_reg, bad_buf_reg;
+wire bad_buf = y_e_reg > FM_DEPTH_48 || g_e_reg > FM_DEPTH_48 || !(y_e_reg <= g_b || g_e_reg <= y_b);
 
 // ---------------------------------------------------------------------- item generator
 reg        g_valid;
@@ -319,6 +325,11 @@ always @(posedge clk) begin
     end
     S_CHECK: begin
         chk_step_reg <= chk_step_reg + 1'b1;
+        y_e_reg <= y_e;
+        g_e_reg <= g_e;
+        bad_shape_reg <= (k_reg == 16'd0 || {16'd0, k_reg} > KMAX_32);
+        bad_label_reg <= (label_reg >= k_reg);
+        bad_buf_reg <= bad_buf;
         idx_sh_reg <= c_idx_sh;
         idx_right_reg <= (in_frac_reg >= 4'd4);
         idx_rnd_reg <= c_idx_rnd;
@@ -326,21 +337,23 @@ always @(posedge clk) begin
         p_sh_reg <= 4'd15 - grad_frac_reg;
         p_rnd_reg <= 34'd1 << (5'd31 - {1'b0, grad_frac_reg});
         lab_term_reg <= 36'd1 << grad_frac_reg;
-        if (k_reg == 16'd0 || {16'd0, k_reg} > KMAX_32) begin
-            status_reg <= ST_BAD_SHAPE;
-            state_reg <= S_RESP;
-        end else if (label_reg >= k_reg) begin
-            status_reg <= ST_BAD_LABEL;
-            state_reg <= S_RESP;
-        end else if (y_e > FM_DEPTH_48 || g_e > FM_DEPTH_48 || !(y_e <= g_b || g_e <= y_b)) begin
-            status_reg <= ST_BAD_BUFFER;
-            state_reg <= S_RESP;
-        end else begin
-            pass_reg <= PS_MAX;
-            s_reg <= {S_W{1'b0}};
-            g_valid <= 1'b1;
-            g_i <= 16'd0;
-            state_reg <= S_PASS;
+        if (chk_step_reg == 2'd2) begin
+            if (bad_shape_reg) begin
+                status_reg <= ST_BAD_SHAPE;
+                state_reg <= S_RESP;
+            end else if (bad_label_reg) begin
+                status_reg <= ST_BAD_LABEL;
+                state_reg <= S_RESP;
+            end else if (bad_buf_reg) begin
+                status_reg <= ST_BAD_BUFFER;
+                state_reg <= S_RESP;
+            end else begin
+                pass_reg <= PS_MAX;
+                s_reg <= {S_W{1'b0}};
+                g_valid <= 1'b1;
+                g_i <= 16'd0;
+                state_reg <= S_PASS;
+            end
         end
     end
     S_PASS: begin
