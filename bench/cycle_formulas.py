@@ -104,8 +104,10 @@ def counts(layer, sparsity, rule, rng):
     return f, b
 
 
-#: cycles a UC command takes beyond ``UcLayer.est_cycles`` (issue 16's added pipeline stages)
-UC_PIPE_EXTRA = {"FWD": 3, "BWD_DATA": 3, "WGRAD": 2, "UPDATE": 5}
+#: cycles a UC command takes beyond ``UcLayer.est_cycles`` (issue 16's added pipeline stages:
+#: FWD / BWD_DATA requantization 3, WGRAD gradient rounding 2, UPDATE step 5, and in every mode
+#: the buffer check's region ends and compares registered, 2)
+UC_PIPE_EXTRA = {"FWD": 5, "BWD_DATA": 5, "WGRAD": 4, "UPDATE": 7}
 
 
 def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
@@ -132,7 +134,8 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
     # issue 16: FWD / BWD_DATA requantize over 3 registered stages before the stack write, UPDATE
     # runs product, rounding add, shift, difference and saturation a stage each (5 more cycles),
     # WGRAD's gradient takes the requantization's rounding add and shift stages before its
-    # saturation and the gradient read-modify-write (2 more cycles)
+    # saturation and the gradient read-modify-write (2 more cycles); every mode's buffer check
+    # takes 2 more steps (region ends, then the compares, registered)
     return (0 if checked else pre) + items + PIPE_DEPTH + UC_PIPE_EXTRA.get(mode, 0)
 
 
