@@ -104,6 +104,12 @@ def counts(layer, sparsity, rule, rng):
     return f, b
 
 
+#: cycles a UC command takes beyond ``UcLayer.est_cycles`` (issue 16's added pipeline stages:
+#: FWD / BWD_DATA requantization 3, WGRAD gradient rounding 2, UPDATE step 5, and in every mode
+#: the buffer check's region ends and compares registered, 2)
+UC_PIPE_EXTRA = {"FWD": 5, "BWD_DATA": 5, "WGRAD": 4, "UPDATE": 7}
+
+
 def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
     """verif.common.uc_stimulus.UcLayer.est_cycles, from the per-filter / per-channel non-zero counts;
     ``checked``: the list passed a scan since the last list write (no prescan term)."""
@@ -126,18 +132,23 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
         items = nnz + n
         pre = n
     # issue 16: FWD / BWD_DATA requantize over 3 registered stages before the stack write, UPDATE
-    # runs product, rounding add, shift, difference and saturation a stage each (5 more cycles)
-    return (0 if checked else pre) + items + PIPE_DEPTH + {"FWD": 3, "BWD_DATA": 3, "UPDATE": 5}.get(mode, 0)
+    # runs product, rounding add, shift, difference and saturation a stage each (5 more cycles),
+    # WGRAD's gradient takes the requantization's rounding add and shift stages before its
+    # saturation and the gradient read-modify-write (2 more cycles); every mode's buffer check
+    # takes 2 more steps (region ends, then the compares, registered)
+    return (0 if checked else pre) + items + PIPE_DEPTH + UC_PIPE_EXTRA.get(mode, 0)
 
 
 def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
     n_w = 17 + math.ceil(math.log2(hw_max + 1))
+    # the MP unit's modes (MP_FWD, MP_BWD, RELU_BWD): + 2 since issue 16 (its buffer check's
+    # region ends, then its compares, registered)
     if mode == "MP_FWD":
-        return 4 * c * (h // 2) * cdiv(w // 2, lanes) + 11
+        return 4 * c * (h // 2) * cdiv(w // 2, lanes) + 13
     if mode == "MP_BWD":
-        return 4 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + 11
+        return 4 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + 13
     if mode == "RELU_BWD":
-        return 2 * c * h * cdiv(w, lanes) + 11
+        return 2 * c * h * cdiv(w, lanes) + 13
     if mode == "GAP_FWD":
         # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages
         return c * h * cdiv(w, lanes) + n_w + 16 + (lanes.bit_length() - 1)
@@ -154,7 +165,11 @@ def lc_cycles(mode, k, m):
 
 
 def loss_cycles(classes):
-    return 3 * classes + 49
+    # + 8 since issue 16: the command check over 3 registered steps (+2), the table index's
+    # rounding add and shift a stage each (+1 on the sum and the gradient pass), the gradient's
+    # product, rounding add, shift, label subtraction and saturation a stage each (+4 more on
+    # the gradient pass)
+    return 3 * classes + 57
 
 
 def stack_words32(c, h, w, lanes):

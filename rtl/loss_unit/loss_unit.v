@@ -19,7 +19,8 @@
  *   FM_DEPTH  stack words per bank
  *
  * Latency: 3 check cycles, three passes over the logits (max, sum, gradient) of K cycles plus
- * ~4 cycles of pipeline each, and the division (34 cycles): about 3K + 50 cycles.
+ * the pipeline's drain (2 cycles for the max, 4 for the sum, 8 for the gradient: one wide add,
+ * shift, compare or multiply a stage) and the division (34 cycles): 3K + 57 cycles.
  */
 
 `resetall
@@ -115,6 +116,20 @@ reg [MSB_W-1:0] msb_reg;
 reg [7:0]  frac8_reg;
 reg [15:0] loss_reg;
 
+// per-command constants of the table index and the gradient (set in S_CHECK)
+reg [3:0]  idx_sh_reg;      // |in_frac - 4|
+reg        idx_right_reg;   // in_frac >= 4: round and shift right, else shift left
+reg [20:0] idx_rnd_reg;     // rounding term of the right shift (0 for a left shift or none)
+reg [20:0] idx_thr_reg;     // the shifted index is > 255 exactly when the unshifted one is >= this
+reg [3:0]  p_sh_reg;        // p_i = p_round >> (32 - gf) = p_round[33:17] >> (15 - gf)
+reg [33:0] p_rnd_reg;       // 2^(31 - gf)
+reg [35:0] lab_term_reg;    // 2^gf
+reg signed [21:0] max_rnd_reg;  // max + idx_rnd (free-running: max is steady after its pass)
+
+// loss of the command, computed during the division (free-running stages, valid long before
+// its end): msb * ln2, + LN_LUT, + idx_label / 16, + 128 - 16 ln2, then >>> 8 and saturation
+reg [31:0] loss_a_reg, loss_b_reg, loss_c_reg, loss_d_reg;
+
 assign s_cmd_ready = (state_reg == S_IDLE);
 assign m_rsp_valid = (state_reg == S_RESP);
 assign m_rsp_status = status_reg;
@@ -128,6 +143,12 @@ wire [47:0] g_b = {16'd0, g_base_reg};
 wire [47:0] y_e = y_b + {32'd0, k_reg};
 wire [47:0] g_e = g_b + {32'd0, k_reg};
 
+// the command check over three cycles (chk_step 0: region ends and the shape / label compares
+// registered; 1: the range and overlap compares into one flag; 2: the decision)
+reg [47:0] y_e_reg, g_e_reg;
+reg        bad_shape_reg, bad_label_reg, bad_buf_reg;
+wire bad_buf = y_e_reg > FM_DEPTH_48 || g_e_reg > FM_DEPTH_48 || !(y_e_reg <= g_b || g_e_reg <= y_b);
+
 // ---------------------------------------------------------------------- item generator
 reg        g_valid;
 reg [15:0] g_i;
@@ -138,37 +159,28 @@ wire [FM_AW-1:0] fma_row = y_base_reg[FM_AW-1:0] + g_i[FM_AW-1:0];
 assign m_fma_req = {g_valid, 1'b0, fma_row, {XW{1'b0}}};
 
 // ----------------------------------------------------------------------------- pipeline
-// p1: read in the RAM; p2: logit valid, table index; p3: table value; p4: gradient written
-reg        p1_valid, p2_valid, p3_valid, p4_valid;
-reg [15:0] p1_i, p2_i, p3_i;
-reg [FM_AW-1:0] p4_row;
+// p1: read in the RAM; p2: logit valid; d1: max - y + rounding term; p3: table value (index
+// shifted and saturated into the table's address in d1); gradient pass only: q1 product,
+// q2 rounding add, q3 shift, q4 label subtraction; p4: saturated gradient written
+reg        p1_valid, p2_valid, d1_valid, p3_valid, q1_valid, q2_valid, q3_valid, q4_valid, p4_valid;
+reg [15:0] p1_i, p2_i, d1_i;
+/* verilator lint_off UNUSEDSIGNAL */
+reg [15:0] p3_i;             // its low FM_AW bits address the gradient
+/* verilator lint_on UNUSEDSIGNAL */
+reg        d1_lab, p3_lab, q1_lab, q2_lab, q3_lab;   // the element is the label's
+reg [FM_AW-1:0] q1_row, q2_row, q3_row, q4_row, p4_row;
 reg [15:0] p4_grad;
 
 wire signed [15:0] logit = fma_rdata[15:0];
 
-// table index of max - y in steps of 1/16
-reg [7:0] idx;
-reg [16:0] dmax;
-reg [20:0] t21;
-reg [3:0]  sh;
-always @* begin
-    // max >= y, so the 17-bit difference of the sign-extended values is 0..65535
-    dmax = {max_reg[15], max_reg} - {logit[15], logit};
-    t21 = 21'd0;
-    sh = 4'd0;
-    if (in_frac_reg >= 4'd4) begin
-        sh = in_frac_reg - 4'd4;
-        if (sh == 4'd0) begin
-            t21 = {4'd0, dmax};
-        end else begin
-            t21 = ({4'd0, dmax} + (21'd1 << (sh - 4'd1))) >> sh;
-        end
-    end else begin
-        sh = 4'd4 - in_frac_reg;
-        t21 = {4'd0, dmax} << sh;
-    end
-    idx = (t21 > 21'd255) ? 8'd255 : t21[7:0];
-end
+// table index of max - y in steps of 1/16: t = max - y + rounding term (p2 -> d1); then the
+// shift and the saturation at 255 (compared before the shift, against a per-command threshold)
+reg [20:0] t_reg;
+/* verilator lint_off UNUSEDSIGNAL */
+wire signed [21:0] t_wide = max_rnd_reg - {{6{logit[15]}}, logit};   // 0..66559
+wire [20:0] t_sh = idx_right_reg ? (t_reg >> idx_sh_reg) : (t_reg << idx_sh_reg);
+/* verilator lint_on UNUSEDSIGNAL */
+wire [7:0] idx = (t_reg >= idx_thr_reg) ? 8'd255 : t_sh[7:0];
 
 wire [16:0] exp_q;
 wire [15:0] ln_q;
@@ -177,21 +189,27 @@ loss_luts u_luts (
     .clk(clk), .exp_addr(idx), .exp_data(exp_q), .ln_addr(frac8_reg), .ln_data(ln_q)
 );
 
-// gradient of the element at p3
+// gradient of the element at p3: pe = e r (q1), + 2^(31-gf) (q2), >> (32-gf) (q3),
+// - [label] 2^gf (q4), sat16 (p4)
+reg [33:0] pe_reg;
+/* verilator lint_off UNUSEDSIGNAL */
+reg [33:0] p_round_reg;     // bits 16:0 are shifted out
+/* verilator lint_on UNUSEDSIGNAL */
+reg [33:0] p_i_reg;
+reg signed [35:0] g_wide_reg;
 wire [33:0] pe = {17'd0, exp_q} * {17'd0, r_reg};
-wire [5:0]  psh = 6'd32 - {2'd0, grad_frac_reg};
-wire [33:0] p_round = pe + (34'd1 << (psh - 6'd1));
-wire [33:0] p_i = p_round >> psh;
-wire signed [35:0] g_wide = $signed({2'b00, p_i}) -
-                            ((p3_i == label_reg) ? ($signed(36'd1) <<< grad_frac_reg) : 36'sd0);
-wire [15:0] g_sat = (g_wide > 36'sd32767) ? 16'h7fff : g_wide[15:0];
+// psh = 32 - gf is 17..32: shift the top 17 bits by 15 - gf (equal to p_round >> psh)
+wire [16:0] p_i_17 = p_round_reg[33:17] >> p_sh_reg;
+wire signed [35:0] g_wide = $signed({2'b00, p_i_reg}) - (q3_lab ? $signed(lab_term_reg) : 36'sd0);
+wire [15:0] g_sat = (g_wide_reg > 36'sd32767) ? 16'h7fff : g_wide_reg[15:0];
 
 // lane 0 of a whole word: column 0, stride 1
 wire [LANES*16-1:0] fmb_wdata = {{(LANES*16-16){1'b0}}, p4_grad};
 wire [LANES-1:0] fmb_wmask = {{(LANES-1){1'b0}}, 1'b1};
 assign m_fmb_req = {p4_valid, p4_valid, 1'b0, p4_row, {XW{1'b0}}, fmb_wdata, fmb_wmask};
 
-wire pipe_busy = g_valid | p1_valid | p2_valid | p3_valid | p4_valid;
+wire pipe_busy = g_valid | p1_valid | p2_valid | d1_valid | p3_valid | q1_valid | q2_valid |
+                 q3_valid | q4_valid | p4_valid;
 
 // ------------------------------------------------------------------------------ divider
 reg            div_start;
@@ -224,13 +242,18 @@ endfunction
 
 wire [MSB_W-1:0] s_msb = msb_of(s_reg);
 /* verilator lint_off UNUSEDSIGNAL */
-wire [S_W-1:0] s_top = s_reg >> (s_msb - 8);
+wire [S_W-1:0] s_top = s_reg >> (msb_reg - 8);
 /* verilator lint_on UNUSEDSIGNAL */
-wire signed [31:0] loss_q16 = $signed({{(32-MSB_W){1'b0}}, msb_reg} * LN2_Q16) +
-                              $signed({16'd0, ln_q}) - $signed(32'd16 * LN2_Q16) +
-                              $signed({12'd0, idx_label_reg, 12'd0});
-wire signed [31:0] loss_r = (loss_q16 + 32'sd128) >>> 8;
+// loss_q16 + 128 = msb ln2 + LN_LUT + idx_label 2^12 + (128 - 16 ln2), modulo 2^32
+localparam [31:0] LOSS_OFS = 32'd128 - 32'd16 * LN2_Q16;
+wire signed [31:0] loss_r = $signed(loss_d_reg) >>> 8;
 wire [15:0] loss_sat = (loss_r < 0) ? 16'd0 : (loss_r > 32'sd65535) ? 16'hffff : loss_r[15:0];
+
+// per-command constants from the fraction fields
+wire [3:0]  c_idx_sh = (in_frac_reg >= 4'd4) ? (in_frac_reg - 4'd4) : (4'd4 - in_frac_reg);
+wire [20:0] c_idx_rnd = (in_frac_reg > 4'd4) ? (21'd1 << (in_frac_reg - 4'd5)) : 21'd0;
+wire [20:0] c_idx_thr = (in_frac_reg >= 4'd4) ? (21'd256 << (in_frac_reg - 4'd4)) :
+                                               (21'd256 >> (4'd4 - in_frac_reg));
 
 always @(posedge clk) begin
     div_start <= 1'b0;
@@ -238,17 +261,37 @@ always @(posedge clk) begin
     // -------- pipeline
     p1_valid <= g_valid;
     p2_valid <= p1_valid;
-    p3_valid <= p2_valid && pass_reg != PS_MAX;
-    p4_valid <= p3_valid && pass_reg == PS_GRAD;
-    p1_i <= g_i; p2_i <= p1_i; p3_i <= p2_i;
-    p4_row <= g_base_reg[FM_AW-1:0] + p3_i[FM_AW-1:0];
+    d1_valid <= p2_valid && pass_reg != PS_MAX;
+    p3_valid <= d1_valid;
+    q1_valid <= p3_valid && pass_reg == PS_GRAD;
+    q2_valid <= q1_valid;
+    q3_valid <= q2_valid;
+    q4_valid <= q3_valid;
+    p4_valid <= q4_valid;
+    p1_i <= g_i; p2_i <= p1_i; d1_i <= p2_i; p3_i <= d1_i;
+    d1_lab <= (p2_i == label_reg);
+    p3_lab <= d1_lab; q1_lab <= p3_lab; q2_lab <= q1_lab; q3_lab <= q2_lab;
+    t_reg <= t_wide[20:0];
+    max_rnd_reg <= {{6{max_reg[15]}}, max_reg} + $signed({1'b0, idx_rnd_reg});
+    q1_row <= g_base_reg[FM_AW-1:0] + p3_i[FM_AW-1:0];
+    q2_row <= q1_row; q3_row <= q2_row; q4_row <= q3_row; p4_row <= q4_row;
+    pe_reg <= pe;
+    p_round_reg <= pe_reg + p_rnd_reg;
+    p_i_reg <= {17'd0, p_i_17};
+    g_wide_reg <= g_wide;
     p4_grad <= g_sat;
+    // the loss (free-running; steady from a few cycles into S_DIV)
+    frac8_reg <= s_top[7:0];
+    loss_a_reg <= {{(32-MSB_W){1'b0}}, msb_reg} * LN2_Q16;
+    loss_b_reg <= loss_a_reg + {16'd0, ln_q};
+    loss_c_reg <= loss_b_reg + {12'd0, idx_label_reg, 12'd0};
+    loss_d_reg <= loss_c_reg + LOSS_OFS;
     if (p2_valid && pass_reg == PS_MAX && (p2_i == 16'd0 || logit > max_reg)) begin
         // strictly greater replaces: the lowest index of the maximum wins
         max_reg <= logit;
         pred_reg <= p2_i;
     end
-    if (p2_valid && pass_reg == PS_SUM && p2_i == label_reg) begin
+    if (d1_valid && pass_reg == PS_SUM && d1_lab) begin
         idx_label_reg <= idx;
     end
     if (p3_valid && pass_reg == PS_SUM) begin
@@ -277,21 +320,35 @@ always @(posedge clk) begin
     end
     S_CHECK: begin
         chk_step_reg <= chk_step_reg + 1'b1;
-        if (k_reg == 16'd0 || {16'd0, k_reg} > KMAX_32) begin
-            status_reg <= ST_BAD_SHAPE;
-            state_reg <= S_RESP;
-        end else if (label_reg >= k_reg) begin
-            status_reg <= ST_BAD_LABEL;
-            state_reg <= S_RESP;
-        end else if (y_e > FM_DEPTH_48 || g_e > FM_DEPTH_48 || !(y_e <= g_b || g_e <= y_b)) begin
-            status_reg <= ST_BAD_BUFFER;
-            state_reg <= S_RESP;
-        end else begin
-            pass_reg <= PS_MAX;
-            s_reg <= {S_W{1'b0}};
-            g_valid <= 1'b1;
-            g_i <= 16'd0;
-            state_reg <= S_PASS;
+        y_e_reg <= y_e;
+        g_e_reg <= g_e;
+        bad_shape_reg <= (k_reg == 16'd0 || {16'd0, k_reg} > KMAX_32);
+        bad_label_reg <= (label_reg >= k_reg);
+        bad_buf_reg <= bad_buf;
+        idx_sh_reg <= c_idx_sh;
+        idx_right_reg <= (in_frac_reg >= 4'd4);
+        idx_rnd_reg <= c_idx_rnd;
+        idx_thr_reg <= c_idx_thr;
+        p_sh_reg <= 4'd15 - grad_frac_reg;
+        p_rnd_reg <= 34'd1 << (5'd31 - {1'b0, grad_frac_reg});
+        lab_term_reg <= 36'd1 << grad_frac_reg;
+        if (chk_step_reg == 2'd2) begin
+            if (bad_shape_reg) begin
+                status_reg <= ST_BAD_SHAPE;
+                state_reg <= S_RESP;
+            end else if (bad_label_reg) begin
+                status_reg <= ST_BAD_LABEL;
+                state_reg <= S_RESP;
+            end else if (bad_buf_reg) begin
+                status_reg <= ST_BAD_BUFFER;
+                state_reg <= S_RESP;
+            end else begin
+                pass_reg <= PS_MAX;
+                s_reg <= {S_W{1'b0}};
+                g_valid <= 1'b1;
+                g_i <= 16'd0;
+                state_reg <= S_PASS;
+            end
         end
     end
     S_PASS: begin
@@ -314,7 +371,6 @@ always @(posedge clk) begin
             PS_SUM: begin
                 div_start <= 1'b1;
                 msb_reg <= s_msb;
-                frac8_reg <= s_top[7:0];
                 state_reg <= S_DIV;
             end
             default: begin
@@ -347,7 +403,12 @@ always @(posedge clk) begin
         g_valid <= 1'b0;
         p1_valid <= 1'b0;
         p2_valid <= 1'b0;
+        d1_valid <= 1'b0;
         p3_valid <= 1'b0;
+        q1_valid <= 1'b0;
+        q2_valid <= 1'b0;
+        q3_valid <= 1'b0;
+        q4_valid <= 1'b0;
         p4_valid <= 1'b0;
         pred_reg <= 16'd0;
         loss_reg <= 16'd0;

@@ -16,7 +16,7 @@
  *   WMAX      largest map width
  *   FM_DEPTH  stack words per bank
  *
- * Latency: 5 check cycles, then one stack read per cycle: MP_FWD 4 reads per output vector of
+ * Latency: 7 check cycles (the buffer check: region ends, then compares, then the decision), then one stack read per cycle: MP_FWD 4 reads per output vector of
  * LANES pooled pixels, MP_BWD 4 cycles per vector of LANES windows (2 reads, 4 writes),
  * RELU_BWD 2 reads per vector; about 6 cycles of drain. m_rsp_cycles counts accept to response.
  */
@@ -105,6 +105,8 @@ reg [31:0] plane_x_reg, plane_y_reg;
 reg [47:0] size_x_reg, size_y_reg;
 reg [15:0] ny_reg, nx_reg;        // loop rows, loop columns (lanes) per row
 reg [1:0]  last_ph_reg;           // phases per vector - 1
+reg [47:0] x_end_reg, y_end_reg, a_end_reg;   // region ends (check step 4)
+reg        bad_buf_reg;           // a region beyond the stack or overlapping (check step 5)
 
 wire is_fwd = (mode_reg == MODE_MP_FWD);
 wire is_bwd = (mode_reg == MODE_MP_BWD);
@@ -135,9 +137,11 @@ wire [47:0] a_end = {16'd0, a_base_reg} + size_y_reg;
 wire [47:0] x_b48 = {16'd0, x_base_reg};
 wire [47:0] y_b48 = {16'd0, y_base_reg};
 wire [47:0] a_b48 = {16'd0, a_base_reg};
-wire ovl_xy = !(x_end <= y_b48 || y_end <= x_b48);
-wire ovl_xa = !(x_end <= a_b48 || a_end <= x_b48);
-wire ovl_ya = !(y_end <= a_b48 || a_end <= y_b48);
+wire ovl_xy = !(x_end_reg <= y_b48 || y_end_reg <= x_b48);
+wire ovl_xa = !(x_end_reg <= a_b48 || a_end_reg <= x_b48);
+wire ovl_ya = !(y_end_reg <= a_b48 || a_end_reg <= y_b48);
+wire bad_buf = x_end_reg > {16'd0, FM_DEPTH_32} || y_end_reg > {16'd0, FM_DEPTH_32} ||
+               a_end_reg > {16'd0, FM_DEPTH_32} || ovl_xy || ovl_xa || (is_fwd && ovl_ya);
 
 // ---------------------------------------------------------------------- item generator
 // One slot per cycle: (channel, loop row, vector start column, phase) plus the row pointers of
@@ -390,9 +394,16 @@ always @(posedge clk) begin
             lx0_reg <= (xl0_reg == 16'd0);
             ly0_reg <= (yl0_reg == 16'd0);
         end
+        3'd4: begin
+            x_end_reg <= x_end;
+            y_end_reg <= y_end;
+            a_end_reg <= a_end;
+        end
+        3'd5: begin
+            bad_buf_reg <= bad_buf;
+        end
         default: begin
-            if (x_end > {16'd0, FM_DEPTH_32} || y_end > {16'd0, FM_DEPTH_32} ||
-                a_end > {16'd0, FM_DEPTH_32} || ovl_xy || ovl_xa || (is_fwd && ovl_ya)) begin
+            if (bad_buf_reg) begin
                 status_reg <= ST_BAD_BUFFER;
                 state_reg <= S_RESP;
             end else begin

@@ -2,8 +2,8 @@
  * UC unit control and checks: command latch, the check steps, the state of a command and its
  * response (status, cycle count). Part of uc_unit (docs/uc_unit.md).
  *
- * A command is latched at accept and checked in six cycles (fields, then four products on one
- * shared multiplier, then the buffers); uc_scan then pre-scans the lists (S_SCAN) before the item
+ * A command is latched at accept and checked in eight cycles (fields, then four products on one
+ * shared multiplier, then the buffers: region ends, compares, decision); uc_scan then pre-scans the lists (S_SCAN) before the item
  * generator uc_gen runs (S_RUN) and the pipeline drains (S_DRAIN). A list that passed a scan since
  * the last write to the list memories (scan_skip, from uc_lcache) is not scanned again: the run
  * starts right after the checks. A bad command answers with its
@@ -20,7 +20,7 @@
  *   PDEPTH    pointer memory depth
  *   BDEPTH    bias / bias-gradient memory depth
  *
- * Latency: 1 cycle accept, 6 check cycles, pre-scan (two cycles a pointer plus one an index
+ * Latency: 1 cycle accept, 8 check cycles, pre-scan (two cycles a pointer plus one an index
  * entry; UPDATE one a pointer; none when scan_skip), then the run (uc_gen) and the drain of the
  * pipeline; the response waits for m_rsp_ready. m_rsp_cycles counts from accept to response.
  */
@@ -137,7 +137,9 @@ localparam [2:0] CHK_FIELDS = 3'd0,     // field checks; output size numerators
                  CHK_SIZE_X = 3'd2,     // size_x = plane_x * c
                  CHK_PLANE_Y = 3'd3,    // plane_y = ho * rw_y
                  CHK_SIZE_Y = 3'd4,     // size_y = plane_y * n
-                 CHK_BUFFERS = 3'd5;    // buffer checks, then the pre-scan (the case's default)
+                 CHK_BUF_END = 3'd5,    // region ends (one wide add each)
+                 CHK_BUF_CMP = 3'd6,    // their compares into one flag
+                 CHK_BUFFERS = 3'd7;    // the flag decides: the pre-scan or the run (the default)
 
 // ------------------------------------------------------------------------------ registers
 reg [2:0]  state_reg, state_next;
@@ -164,6 +166,10 @@ reg [15:0] rw_x_reg, rw_x_next, rw_y_reg, rw_y_next;
 reg [31:0] plane_x_reg, plane_x_next, plane_y_reg, plane_y_next;
 reg [33:0] size_x_reg, size_x_next, size_y_reg, size_y_next;
 reg [15:0] ngrp_reg, ngrp_next;
+// buffer check: region ends (CHK_BUF_END), the compares (CHK_BUF_CMP)
+reg [33:0] x_end_reg, x_end_next, y_end_reg, y_end_next;
+reg [33:0] p_end_reg, p_end_next, b_end_reg, b_end_next;
+reg        buf_bad_reg, buf_bad_next;
 
 
 assign s_cmd_ready = (state_reg == S_IDLE);
@@ -216,22 +222,19 @@ wire [7:0] half_k = k_reg >> 1;
 // ST_BAD_MODE) wins over every shape check and num_h/num_w are never read
 wire [15:0] max_pad = mul_dil({8'd0, half_k}, dil_reg[2:0]);
 wire [15:0] span_minus1 = mul_dil({8'd0, k_reg} - 16'd1, dil_reg[2:0]);
-wire [31:0] x_end = x_base_reg + size_x_reg[31:0];
-wire [31:0] y_end = y_base_reg + size_y_reg[31:0];
-// CHK_BUFFERS: a map region beyond the stack (none apply to UPDATE's maps), FWD / BWD_DATA maps
-// read and written overlapping, the pointer table or the bias range beyond its memory
-wire buf_bad = (!is_update && ({2'd0, x_base_reg} + size_x_reg > {2'd0, FM_DEPTH_32} ||
-                               {2'd0, y_base_reg} + size_y_reg > {2'd0, FM_DEPTH_32})) ||
-               ((is_fwd || is_bwd) && !(x_end <= y_base_reg || y_end <= x_base_reg)) ||
-               ({2'd0, ptr_base_full} + {18'd0, n_ptrs} > {2'd0, PDEPTH_32}) ||
-               ((is_fwd || is_update || (is_wgrad && bgrad_reg)) &&
-                {2'd0, bias_base_reg} + {18'd0, n_reg} > {2'd0, BDEPTH_32});
+// CHK_BUF_CMP: a map region beyond the stack (none apply to UPDATE's maps), FWD / BWD_DATA maps
+// read and written overlapping (32-bit ends, as the bases), the pointer table or the bias range
+// beyond its memory; the ends were registered in CHK_BUF_END
+wire buf_bad = (!is_update && (x_end_reg > {2'd0, FM_DEPTH_32} || y_end_reg > {2'd0, FM_DEPTH_32})) ||
+               ((is_fwd || is_bwd) && !(x_end_reg[31:0] <= y_base_reg || y_end_reg[31:0] <= x_base_reg)) ||
+               (p_end_reg > {2'd0, PDEPTH_32}) ||
+               ((is_fwd || is_update || (is_wgrad && bgrad_reg)) && b_end_reg > {2'd0, BDEPTH_32});
 
 // the last check step passes: the pre-scan starts at this edge, or, when the list passed a scan
 // since the last list write (scan_skip, uc_lcache), the generator starts at once; the scan
 // passes: the generator starts. Outside the next-state block, so that no combinational path runs
 // through another module's block and back (uc_scan and uc_gen read them in theirs)
-wire checks_pass = (state_reg == S_CHECK) && (chk_step_reg >= CHK_BUFFERS) && !buf_bad;
+wire checks_pass = (state_reg == S_CHECK) && (chk_step_reg == CHK_BUFFERS) && !buf_bad_reg;
 assign scan_start = checks_pass && !scan_skip;
 assign run_start = (scanning && scan_pass) || (checks_pass && scan_skip);
 // ceil(W / 2L), ceil(Wo / 2L), ceil(W / L), ceil(Wo / L)
@@ -298,6 +301,9 @@ always @* begin
     plane_x_next = plane_x_reg; plane_y_next = plane_y_reg;
     size_x_next = size_x_reg; size_y_next = size_y_reg;
     ngrp_next = ngrp_reg;
+    x_end_next = x_end_reg; y_end_next = y_end_reg;
+    p_end_next = p_end_reg; b_end_next = b_end_reg;
+    buf_bad_next = buf_bad_reg;
 
     if (state_reg != S_IDLE && state_reg != S_RESP) begin
         cycles_next = cycles_reg + 1'b1;
@@ -379,9 +385,18 @@ always @* begin
         CHK_SIZE_Y: begin
             size_y_next = chk_prod64[33:0];
         end
+        CHK_BUF_END: begin
+            x_end_next = {2'd0, x_base_reg} + size_x_reg;
+            y_end_next = {2'd0, y_base_reg} + size_y_reg;
+            p_end_next = {2'd0, ptr_base_full} + {18'd0, n_ptrs};
+            b_end_next = {2'd0, bias_base_reg} + {18'd0, n_reg};
+        end
+        CHK_BUF_CMP: begin
+            buf_bad_next = buf_bad;
+        end
         default: begin
             // CHK_BUFFERS
-            if (buf_bad) begin
+            if (buf_bad_reg) begin
                 status_next = ST_BAD_BUFFER;
                 state_next = S_RESP;
             end else if (scan_skip) begin
@@ -444,6 +459,9 @@ always @(posedge clk) begin
     plane_x_reg <= plane_x_next; plane_y_reg <= plane_y_next;
     size_x_reg <= size_x_next; size_y_reg <= size_y_next;
     ngrp_reg <= ngrp_next;
+    x_end_reg <= x_end_next; y_end_reg <= y_end_next;
+    p_end_reg <= p_end_next; b_end_reg <= b_end_next;
+    buf_bad_reg <= buf_bad_next;
 
     if (rst) begin
         state_reg <= S_IDLE;

@@ -4,8 +4,9 @@
  *   P8  FWD / BWD_DATA: requantize the LANES accumulators (round half up, saturate, ReLU in FWD)
  *       over three stages (R1: + 2^(shift-1), R2: >> shift, R3: saturate and ReLU) and write
  *       them as one masked stack vector (port B) at R3. WGRAD: the weight gradient
- *       sat32(round_shift(acc, shift)) (and the bias gradient); read the gradient memories
- *   P9  WGRAD: add into the gradient memories (gacc) or overwrite them
+ *       sat32(round_shift(acc, shift)) (and the bias gradient) over the same stages (R1: lane
+ *       0's + 2^(shift-1), R2: >> shift and the gradient memories read, R3: sat32)
+ *   P9  (= R3) WGRAD: add into the gradient memories (gacc) or overwrite them
  *   UPDATE, one weight (or a channel's bias) an item: read w, g at stage I; U1 (= P1): the data
  *       arrive and are registered; U2: g * lr (one multiply); U3: + 2^(lr_shift-1); U4:
  *       >> lr_shift (step = round_shift(g * lr, lr_shift)); U5: w - step; U6: saturated;
@@ -17,8 +18,8 @@
  *   WAW    weight / index / gradient memory address width
  *   BAW    bias memory address width
  *
- * Latency: P8 writes the stack three cycles after a result arrives (R3); WGRAD writes the gradients one cycle
- * later (P9); UPDATE writes seven cycles after its item (U7). No stall.
+ * Latency: P8 writes the stack three cycles after a result arrives (R3); WGRAD writes the gradients
+ * three cycles after it (P9 = R3); UPDATE writes seven cycles after its item (U7). No stall.
  */
 
 `resetall
@@ -139,6 +140,12 @@ reg signed [65:0] u4_rnd_reg, u5_step_reg, u6_new_reg;
 reg [31:0]      u7_out_reg;
 // rounding constants 2^(sh-1) of lr_shift and lr_shift_b (static during a command)
 reg signed [65:0] rnd_w_reg, rnd_b_reg;
+// R1, R2: a result's fields on the way to P9 (bit / field 0 at R1, 1 at R2), the bias sum's
+// rounding add and shift
+reg [1:0]       wv_reg, wones_reg, wbsum_reg;
+reg [2*WAW-1:0] wa_reg;
+reg [2*16-1:0]  wog_reg;
+reg signed [ACC_W:0] b1_t_reg, b2_t_reg;
 // P9: WGRAD gradient read-modify-write
 reg             q_valid_reg, q_valid_next, q_ones_reg, q_ones_next, q_bsum_reg, q_bsum_next;
 reg [WAW-1:0]   q_a_reg, q_a_next;
@@ -154,12 +161,12 @@ reg [3*16-1:0]  rx_reg;
 reg [3*LANES-1:0] rmask_reg;
 reg signed [ACC_W:0] rnd_s_reg;         // 2^(shift-1), 0 for shift 0
 
-assign busy = u1_valid_reg || u2_valid_reg || (|uv_reg) || q_valid_reg || (|rv_reg);
+assign busy = u1_valid_reg || u2_valid_reg || (|uv_reg) || (|wv_reg) || q_valid_reg || (|rv_reg);
 
 // ------------------------------------------------------------------------ memory addresses
 /* verilator lint_off UNUSEDSIGNAL */
 wire [31:0] i_bias_addr = bias_base + {16'd0, i_og};
-wire [31:0] o_bias_addr = bias_base + {16'd0, o_og};
+wire [31:0] w2_bias_addr = bias_base + {16'd0, wog_reg[16 +: 16]};
 wire [31:0] q_bias_addr = bias_base + {16'd0, q_og_reg};
 wire [31:0] u7_bias_addr = bias_base + {16'd0, uog_reg[16*4 +: 16]};
 /* verilator lint_on UNUSEDSIGNAL */
@@ -168,10 +175,11 @@ assign upd_wgt_rd_en = i_valid && !i_ones;
 assign upd_wgt_rd_addr = i_a;
 assign upd_bias_rd_en = i_valid && i_ones;
 assign upd_bias_rd_addr = i_bias_addr[BAW-1:0];
-assign grad_rd_en = is_update ? (i_valid && !i_ones) : (o_valid && !o_ones);
-assign grad_rd_addr = is_update ? i_a : o_a;
-assign bgrad_rd_en = is_update ? (i_valid && i_ones) : (o_valid && o_bsum);
-assign bgrad_rd_addr = is_update ? i_bias_addr[BAW-1:0] : o_bias_addr[BAW-1:0];
+// WGRAD reads at R2, so that the data meet the gradient at P9 (= R3)
+assign grad_rd_en = is_update ? (i_valid && !i_ones) : (wv_reg[1] && !wones_reg[1]);
+assign grad_rd_addr = is_update ? i_a : wa_reg[WAW +: WAW];
+assign bgrad_rd_en = is_update ? (i_valid && i_ones) : (wv_reg[1] && wbsum_reg[1]);
+assign bgrad_rd_addr = is_update ? i_bias_addr[BAW-1:0] : w2_bias_addr[BAW-1:0];
 
 // ------------------------------------------------------------------------ P8: stack write
 assign fmb_wr_en = rv_reg[2] && (is_fwd || is_bwd);
@@ -236,17 +244,19 @@ wire signed [65:0] rnd_s66 = rnd66({1'b0, shift});
 wire [31:0] u1_g = p1_ones ? bgrad_rd_data : grad_rd_data;
 wire [15:0] u1_lr = p1_ones ? lr_mult_b : lr_mult;
 wire signed [48:0] u2_prod = $signed({{17{u2_g_reg[31]}}, u2_g_reg}) * $signed({33'd0, u2_lr_reg});
-// P8: WGRAD's gradient is lane 0's accumulator
-wire signed [65:0] acc0 = {{(66-ACC_W){o_acc[ACC_W-1]}}, o_acc[ACC_W-1:0]};
+// R2: WGRAD's gradient is lane 0's rounded, shifted accumulator (r2_t, shared with the
+// requantization: acc + 2^(shift-1) does not overflow ACC_W+1 bits, so it equals rshift66)
+wire signed [65:0] g2 = {{(65-ACC_W){r2_t[ACC_W]}}, r2_t[ACC_W:0]};
+wire signed [65:0] bg2 = {{(65-ACC_W){b2_t_reg[ACC_W]}}, b2_t_reg};
 
 always @* begin
-    q_valid_next = o_valid && is_wgrad;
-    q_ones_next = o_ones;
-    q_bsum_next = o_bsum;
-    q_a_next = o_a;
-    q_og_next = o_og;
-    q_g_next = sat32(rshift66(acc0, {1'b0, shift}));
-    q_bg_next = sat32(rshift66({{(66-ACC_W){o_bacc[ACC_W-1]}}, o_bacc}, {1'b0, shift}));
+    q_valid_next = wv_reg[1] && is_wgrad;
+    q_ones_next = wones_reg[1];
+    q_bsum_next = wbsum_reg[1];
+    q_a_next = wa_reg[WAW +: WAW];
+    q_og_next = wog_reg[16 +: 16];
+    q_g_next = sat32(g2);
+    q_bg_next = sat32(bg2);
 
     // U1 -> U2: step = round_shift(g * lr, lr_shift); the weight (or bias) read with it
     u1_valid_next = i_valid && is_update;
@@ -296,6 +306,14 @@ always @(posedge clk) begin
         y[16*l +: 16] <= sat_relu16(r2_t[(ACC_W+1)*l +: ACC_W+1], relu && is_fwd);
     end
     rnd_b_reg <= rnd66(lr_shift_b);
+    // R1, R2: a result's fields and its bias sum's rounding add and shift (WGRAD)
+    wv_reg <= {wv_reg[0], o_valid};
+    wones_reg <= {wones_reg[0], o_ones};
+    wbsum_reg <= {wbsum_reg[0], o_bsum};
+    wa_reg <= {wa_reg[WAW-1:0], o_a};
+    wog_reg <= {wog_reg[15:0], o_og};
+    b1_t_reg <= {o_bacc[ACC_W-1], o_bacc} + rnd_s_reg;
+    b2_t_reg <= b1_t_reg >>> shift;
     q_valid_reg <= q_valid_next;
     q_ones_reg <= q_ones_next;
     q_bsum_reg <= q_bsum_next;
@@ -308,6 +326,7 @@ always @(posedge clk) begin
         u1_valid_reg <= 1'b0;
         u2_valid_reg <= 1'b0;
         uv_reg <= 5'd0;
+        wv_reg <= 2'd0;
         rv_reg <= 3'd0;
         q_valid_reg <= 1'b0;
     end
