@@ -5,7 +5,8 @@
 Three runs of the same programs (SIMS, default all three): ``verilator`` and ``icarus`` (the host
 memory is cocotbext-axi's AxiRam in Python, on every clock edge), ``verilator-hdlmem`` (the
 harness accel_top_hdlmem: the host memory is an AXI RAM in the HDL, no Python per cycle; built
-with flow.blocks.HDLMEM_SPEED_ARGS). The two Verilator paths must give the same cycle counters
+with flow.blocks.HDLMEM_SPEED_ARGS and a trained profile, flow/pgo.py; HDLMEM_PGO=0 without).
+The two Verilator paths must give the same cycle counters
 for every program; ``build/bench/top_speed.{json,md}`` puts their simulated cycles per second side
 by side with the ratio.
 
@@ -56,20 +57,23 @@ def hdlmem_speed_args() -> tuple[str, ...]:
 
 
 def bench_block(path: str):
-    """The bench's build of accel_top (AxiRam) or of the HDL-memory harness (1 MB host memory).
-    A harness build with other speed options than the default gets a build directory of its own."""
+    """The bench's build of accel_top (AxiRam) or of the HDL-memory harness (1 MB host memory,
+    profile-guided unless HDLMEM_PGO=0: flow/pgo.py). A harness build with other speed options
+    than the default gets a build directory of its own."""
     if path == "hdlmem":
         import hashlib
         from flow.blocks import HDLMEM_SPEED_ARGS
+        from flow.pgo import enabled
         base = BLOCKS["accel_top_hdlmem"]
         extra = hdlmem_speed_args()
         name = "accel_top_hdlmem_bench"
         asserts = os.environ.get("RTL_ASSERTS", "1")
-        if extra != HDLMEM_SPEED_ARGS or asserts != "1":
-            name += "_" + hashlib.sha1(" ".join([*extra, asserts]).encode()).hexdigest()[:8]
+        pgo = enabled()
+        if extra != HDLMEM_SPEED_ARGS or asserts != "1" or not pgo:
+            name += "_" + hashlib.sha1(" ".join([*extra, asserts, str(pgo)]).encode()).hexdigest()[:8]
         return dataclasses.replace(base, name=name, test_module="bench.top_bench_tests",
                                    paramsets={"bench": {**PARAMS, "HOST_ADDR_W": 20}},
-                                   verilator_args=base.verilator_args + extra)
+                                   verilator_args=base.verilator_args + extra, pgo=pgo)
     return dataclasses.replace(BLOCKS["accel_top"], name="accel_top_bench", test_module="bench.top_bench_tests",
                                paramsets={"bench": PARAMS})
 
