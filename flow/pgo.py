@@ -12,7 +12,8 @@ regenerates only when sources or options change) or the build directory has no p
 a second ``make bench`` / ``make demo`` pays nothing. Measured: about 10 % more simulated
 cycles per CPU-second than the same build without it (docs/performance.md).
 
-``HDLMEM_PGO=0`` in the environment turns it off (the plain -O3 build).
+``HDLMEM_PGO=0`` in the environment turns it off (the plain -O3 build); the regression's demo
+tests (verif/tests/test_demo_model.py) set it, so ``make test`` builds nothing more.
 """
 
 from __future__ import annotations
