@@ -73,6 +73,8 @@ help:
 	@echo "  make bench [QUICK=1]   performance numbers -> build/bench/ (docs/performance.md): UC-unit"
 	@echo "                layer table, demo CNN on the top (Verilator + Icarus: cycles, simulator speed),"
 	@echo "                calibrated cycle model of VGG16/AlexNet/MobileNetV1, lane balance, summary"
+	@echo "                (make bench / make demo build the HDL-memory harness profile-guided, flow/pgo.py;"
+	@echo "                HDLMEM_PGO=0: without)"
 	@echo "  make synth [QUICK=1] [SYNTH_BLOCKS=..] [SYNTH_LANES=..]   Yosys synth_xilinx -family xcup"
 	@echo "                per block and the top, LANES=1,8,32,64 + logic depth -> build/bench/synth.md/json"
 	@echo "  make pnr [QUICK=1] [PNR_SEEDS=1,2,3] [PNR_JOBS=1]   Yosys synth_ecp5 + nextpnr-ecp5 of accel_top and of"

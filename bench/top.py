@@ -5,7 +5,8 @@
 Three runs of the same programs (SIMS, default all three): ``verilator`` and ``icarus`` (the host
 memory is cocotbext-axi's AxiRam in Python, on every clock edge), ``verilator-hdlmem`` (the
 harness accel_top_hdlmem: the host memory is an AXI RAM in the HDL, no Python per cycle; built
-with flow.blocks.HDLMEM_SPEED_ARGS). The two Verilator paths must give the same cycle counters
+with flow.blocks.HDLMEM_SPEED_ARGS and a trained profile, flow/pgo.py; HDLMEM_PGO=0 without).
+The two Verilator paths must give the same cycle counters
 for every program; ``build/bench/top_speed.{json,md}`` puts their simulated cycles per second side
 by side with the ratio.
 
@@ -56,20 +57,23 @@ def hdlmem_speed_args() -> tuple[str, ...]:
 
 
 def bench_block(path: str):
-    """The bench's build of accel_top (AxiRam) or of the HDL-memory harness (1 MB host memory).
-    A harness build with other speed options than the default gets a build directory of its own."""
+    """The bench's build of accel_top (AxiRam) or of the HDL-memory harness (1 MB host memory,
+    profile-guided unless HDLMEM_PGO=0: flow/pgo.py). A harness build with other speed options
+    than the default gets a build directory of its own."""
     if path == "hdlmem":
         import hashlib
         from flow.blocks import HDLMEM_SPEED_ARGS
+        from flow.pgo import enabled
         base = BLOCKS["accel_top_hdlmem"]
         extra = hdlmem_speed_args()
         name = "accel_top_hdlmem_bench"
         asserts = os.environ.get("RTL_ASSERTS", "1")
-        if extra != HDLMEM_SPEED_ARGS or asserts != "1":
-            name += "_" + hashlib.sha1(" ".join([*extra, asserts]).encode()).hexdigest()[:8]
+        pgo = enabled()
+        if extra != HDLMEM_SPEED_ARGS or asserts != "1" or not pgo:
+            name += "_" + hashlib.sha1(" ".join([*extra, asserts, str(pgo)]).encode()).hexdigest()[:8]
         return dataclasses.replace(base, name=name, test_module="bench.top_bench_tests",
                                    paramsets={"bench": {**PARAMS, "HOST_ADDR_W": 20}},
-                                   verilator_args=base.verilator_args + extra)
+                                   verilator_args=base.verilator_args + extra, pgo=pgo)
     return dataclasses.replace(BLOCKS["accel_top"], name="accel_top_bench", test_module="bench.top_bench_tests",
                                paramsets={"bench": PARAMS})
 
@@ -91,6 +95,8 @@ def run(label: str, batch: int) -> dict:
     run_s = sum(r["wall_s"] for r in recs)
     for r in recs:
         r["cycles_per_s"] = round(r["total"] / r["wall_s"], 1) if r["wall_s"] else None
+        if r.get("cpu_s"):
+            r["cycles_per_cpu_s"] = round(r["total"] / r["cpu_s"], 1)
     out = {"sim": label, "simulator": sim, "host_memory": path, "ok": True, "params": PARAMS, "batch": batch,
            "verilator_args": list(block.verilator_args) if sim == "verilator" else [],
            "records": recs,
@@ -115,21 +121,39 @@ def speed_table(py: dict, hdl: dict) -> tuple[list[dict], bool]:
         same &= eq
         rows.append({"program": r["kind"], "batch": r["batch"], "cycles": r["total"], "counters_equal": eq,
                      "axiram_cycles_per_s": r["cycles_per_s"], "hdlmem_cycles_per_s": h["cycles_per_s"],
-                     "ratio": round(h["cycles_per_s"] / r["cycles_per_s"], 1)})
+                     "ratio": round(h["cycles_per_s"] / r["cycles_per_s"], 1),
+                     "axiram_cycles_per_cpu_s": r.get("cycles_per_cpu_s"),
+                     "hdlmem_cycles_per_cpu_s": h.get("cycles_per_cpu_s"),
+                     "ratio_cpu": (round(h["cycles_per_cpu_s"] / r["cycles_per_cpu_s"], 1)
+                                   if r.get("cycles_per_cpu_s") and h.get("cycles_per_cpu_s") else None)})
     for r, h in zip((x for x in py["records"] if x["kind"] == "dma"), (x for x in hdl["records"] if x["kind"] == "dma")):
         same &= all(r[k] == h[k] for k in ("total", "dma"))
     return rows, same
 
 
+def load_average() -> str:
+    """The machine's load averages (1, 5, 15 min), for the record of a speed figure."""
+    try:
+        return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def write_speed(rows: list[dict], same: bool) -> None:
     md = ["# Simulated cycles per second: the same programs, host memory in Python (cocotbext-axi AxiRam) "
           "and in the HDL (accel_top_hdlmem), Verilator", "",
-          "| program | batch | simulated cycles (both) | counters equal | AxiRam cycles/s | HDL RAM cycles/s | ratio |",
-          "|---|---|---|---|---|---|---|"]
+          "Wall time, and CPU time of the simulator process (cocotb's Python included; less disturbed by a "
+          "busy machine). Load (1/5/15 min) at the end of the run: " + load_average(), "",
+          "| program | batch | simulated cycles (both) | counters equal | AxiRam cycles/s | HDL RAM cycles/s | ratio "
+          "| AxiRam cycles/CPU-s | HDL RAM cycles/CPU-s | ratio (CPU) |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         md.append(f"| {r['program']} | {r['batch']} | {r['cycles']:,} | {'yes' if r['counters_equal'] else 'NO'} | "
-                  f"{r['axiram_cycles_per_s']:,.0f} | {r['hdlmem_cycles_per_s']:,.0f} | {r['ratio']}x |")
-    (OUT_DIR / "top_speed.json").write_text(json.dumps({"rows": rows, "all_counters_equal": same}, indent=1))
+                  f"{r['axiram_cycles_per_s']:,.0f} | {r['hdlmem_cycles_per_s']:,.0f} | {r['ratio']}x | "
+                  f"{r['axiram_cycles_per_cpu_s'] or 0:,.0f} | {r['hdlmem_cycles_per_cpu_s'] or 0:,.0f} | "
+                  f"{r['ratio_cpu']}x |")
+    (OUT_DIR / "top_speed.json").write_text(json.dumps({"rows": rows, "all_counters_equal": same,
+                                                        "load": load_average()}, indent=1))
     (OUT_DIR / "top_speed.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
 
@@ -155,7 +179,8 @@ def main() -> int:
             if rec["kind"] != "dma":
                 print(f"{sim}: {rec['kind']} batch {rec['batch']}: {rec['total']} cycles "
                       f"(UC {rec['uc']}, pool {rec['pool']}, LC/loss {rec['lc']}, DMA {rec['dma']}), "
-                      f"{rec['wall_s']:.1f} s wall = {rec['cycles_per_s']:.0f} cycles/s")
+                      f"{rec['wall_s']:.1f} s wall = {rec['cycles_per_s']:.0f} cycles/s, "
+                      f"{rec.get('cycles_per_cpu_s') or 0:.0f} cycles/CPU-s")
         print(f"{sim}: whole run {r['seconds_total']} s (build + start-up {r['seconds_build_and_startup']} s)")
     if done.get("verilator", {}).get("ok") and done.get("verilator-hdlmem", {}).get("ok"):
         rows, same = speed_table(done["verilator"], done["verilator-hdlmem"])

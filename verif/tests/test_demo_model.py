@@ -167,8 +167,11 @@ def shared_sim_build(tmp_path_factory, monkeypatch):
     """The demo's accel_top build shared by the RTL tests of this module: one Verilator build of
     the session (under xdist: of all workers, in the session's temporary root) instead of one a
     test; a file lock keeps two workers from building or simulating in it at the same time.
-    Verilator skips an identical rebuild, so only the first test pays for the build."""
+    Verilator skips an identical rebuild, so only the first test pays for the build. Built
+    without profile-guided compilation (HDLMEM_PGO=0, flow/pgo.py): its instrumented build and
+    training run would only make the regression longer."""
     import fcntl
+    monkeypatch.setenv("HDLMEM_PGO", "0")
     root = tmp_path_factory.getbasetemp()
     if root.name.startswith("popen-gw"):
         root = root.parent
