@@ -59,60 +59,20 @@ def _py_str(s: str | None) -> str:
     return repr(" ".join((s or "").split()))
 
 
-#: The generic half of sparsetrain/regs.py: the types and what is built from the tables
-#: (``Reg``, ``REGS`` and the ``<REG>_<FIELD>_MASK`` / ``_SHIFT`` constants).
-_PY_CODE = '''
-
-class Field(NamedTuple):
-    name: str
-    lsb: int
-    width: int
-    access: str          # RO, WO, RW or W1C
-    reset: int
-    singlepulse: bool    # a write of 1 is a one-cycle pulse (reads 0)
-    desc: str
-
-    @property
-    def mask(self) -> int:
-        return ((1 << self.width) - 1) << self.lsb
-
-
-class Register(NamedTuple):
-    name: str
-    offset: int
-    fields: tuple[Field, ...]
-    desc: str
-
-    @property
-    def reset(self) -> int:
-        return sum(f.reset << f.lsb for f in self.fields)
-
-    def mask(self, *access: str) -> int:
-        """Bits of the fields with one of these access types (all fields when none)."""
-        return sum(f.mask for f in self.fields if not access or f.access in access)
-
-
-#: Every register of the map, in address order.
-REGS: dict[str, Register] = {
-    name: Register(name, offset, tuple(Field(*f[1:]) for f in _FIELDS if f[0] == name), desc)
-    for name, offset, desc in _REGISTERS
-}
-
-#: Byte offsets of the registers.
-Reg = IntEnum("Reg", [(name, r.offset) for name, r in REGS.items()], module=__name__)
-
-# field masks and positions: <REG>_<FIELD>_MASK, <REG>_<FIELD>_SHIFT
-for _r in REGS.values():
-    for _f in _r.fields:
-        globals()[f"{_r.name}_{_f.name}_MASK"] = _f.mask
-        globals()[f"{_r.name}_{_f.name}_SHIFT"] = _f.lsb
-del _r, _f
+#: The end of sparsetrain/regs.py: the tables made into ``REGS``, ``Reg`` and the field
+#: constants by the hand-written generic half, sparsetrain/regmap.py.
+_PY_BUILD = '''
+#: Every register of the map (address order), the byte offsets, and the field masks and
+#: positions <REG>_<FIELD>_MASK / _SHIFT (sparsetrain.regmap.build).
+REGS: dict[str, Register]
+REGS, Reg, _constants = build(_REGISTERS, _FIELDS, __name__)
+globals().update(_constants)
 '''
 
 
 def python_module(top) -> str:
-    """sparsetrain/regs.py's text: the register and field tables, then generic code
-    (:data:`_PY_CODE`) that builds the offsets, field masks/shifts and the description."""
+    """sparsetrain/regs.py's text: the register and field tables and the call of
+    ``sparsetrain.regmap.build`` that makes the offsets, field masks/shifts and description."""
     regs = list(top.registers())
     out = [
         f'"""Register map of the accelerator, GENERATED from {RDL} by `python -m flow.regs`:',
@@ -123,13 +83,13 @@ def python_module(top) -> str:
         '* ``REGS``: every register with its reset value and fields (name, lsb, width, access',
         '  RO / WO / RW / W1C, reset, singlepulse), walked by the register test of the top.',
         '',
-        'All three are built from two tables, ``_REGISTERS`` and ``_FIELDS``.',
+        'All three are built from two tables, ``_REGISTERS`` and ``_FIELDS``, by',
+        '``sparsetrain.regmap.build`` (where ``Field`` and ``Register`` are defined).',
         '"""',
         '',
         'from __future__ import annotations',
         '',
-        'from enum import IntEnum',
-        'from typing import NamedTuple',
+        'from sparsetrain.regmap import Field, Register, build  # noqa: F401  (Field, Register: API)',
         '',
         f'#: Bytes of the address map (registers at 0 .. {top.size - 4:#04x}).',
         f'MAP_SIZE = {top.size:#04x}',
@@ -153,7 +113,7 @@ def python_module(top) -> str:
             out.append(f'    ({r.inst_name!r}, {f.inst_name!r}, {f.lsb}, {f.width}, {_access(f)!r}, {reset:#x}, '
                        f'{bool(f.get_property("singlepulse"))}, {_py_str(f.get_property("desc"))}),')
     out.append(')')
-    return "\n".join(out) + "\n" + _PY_CODE
+    return "\n".join(out) + "\n" + _PY_BUILD
 
 
 def generate(out_root: Path, rdl: Path | None = None) -> list[Path]:

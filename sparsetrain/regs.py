@@ -6,13 +6,13 @@ do not edit (edit the SystemRDL file and run `make regs`).
 * ``REGS``: every register with its reset value and fields (name, lsb, width, access
   RO / WO / RW / W1C, reset, singlepulse), walked by the register test of the top.
 
-All three are built from two tables, ``_REGISTERS`` and ``_FIELDS``.
+All three are built from two tables, ``_REGISTERS`` and ``_FIELDS``, by
+``sparsetrain.regmap.build`` (where ``Field`` and ``Register`` are defined).
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
-from typing import NamedTuple
+from sparsetrain.regmap import Field, Register, build  # noqa: F401  (Field, Register: API)
 
 #: Bytes of the address map (registers at 0 .. 0x3c).
 MAP_SIZE = 0x40
@@ -65,48 +65,8 @@ _FIELDS: tuple[tuple[str, str, int, int, str, int, bool, str], ...] = (
     ('WATCHDOG', 'LIMIT', 0, 32, 'RW', 0x0, False, 'Cycle limit of a run (counted as CNT_TOTAL); 0 = off. A run that reaches it is stopped as by SOFT_RESET and ends with ERR WATCHDOG, DONE, ERROR and the interrupt.'),
 )
 
-
-class Field(NamedTuple):
-    name: str
-    lsb: int
-    width: int
-    access: str          # RO, WO, RW or W1C
-    reset: int
-    singlepulse: bool    # a write of 1 is a one-cycle pulse (reads 0)
-    desc: str
-
-    @property
-    def mask(self) -> int:
-        return ((1 << self.width) - 1) << self.lsb
-
-
-class Register(NamedTuple):
-    name: str
-    offset: int
-    fields: tuple[Field, ...]
-    desc: str
-
-    @property
-    def reset(self) -> int:
-        return sum(f.reset << f.lsb for f in self.fields)
-
-    def mask(self, *access: str) -> int:
-        """Bits of the fields with one of these access types (all fields when none)."""
-        return sum(f.mask for f in self.fields if not access or f.access in access)
-
-
-#: Every register of the map, in address order.
-REGS: dict[str, Register] = {
-    name: Register(name, offset, tuple(Field(*f[1:]) for f in _FIELDS if f[0] == name), desc)
-    for name, offset, desc in _REGISTERS
-}
-
-#: Byte offsets of the registers.
-Reg = IntEnum("Reg", [(name, r.offset) for name, r in REGS.items()], module=__name__)
-
-# field masks and positions: <REG>_<FIELD>_MASK, <REG>_<FIELD>_SHIFT
-for _r in REGS.values():
-    for _f in _r.fields:
-        globals()[f"{_r.name}_{_f.name}_MASK"] = _f.mask
-        globals()[f"{_r.name}_{_f.name}_SHIFT"] = _f.lsb
-del _r, _f
+#: Every register of the map (address order), the byte offsets, and the field masks and
+#: positions <REG>_<FIELD>_MASK / _SHIFT (sparsetrain.regmap.build).
+REGS: dict[str, Register]
+REGS, Reg, _constants = build(_REGISTERS, _FIELDS, __name__)
+globals().update(_constants)
