@@ -18,18 +18,7 @@
 
 module lc_unit_harness #
 (
-    // pixels per stack vector (power of two)
-    parameter LANES = 8,
-    // largest input count K
-    parameter CMAX = 256,
-    // largest output count M
-    parameter NMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // weight / gradient memory depth
-    parameter WDEPTH = 65536,
-    // bias / bias-gradient memory depth
-    parameter BDEPTH = 1024
+`include "lc_params.vh"
 )
 (
     input  wire                     clk,

@@ -15,12 +15,7 @@
 
 module loss_unit_harness #
 (
-    // pixels per vector (power of two)
-    parameter LANES = 8,
-    // largest class count
-    parameter KMAX = 1024,
-    // stack words per bank
-    parameter FM_DEPTH = 4096
+`include "loss_params.vh"
 )
 (
     input  wire                     clk,
