@@ -13,9 +13,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Include directories of every RTL build, relative to the root: rtl/common holds accel_defs.vh
-#: (status codes, widths, fixed-point functions), included inside the units' module bodies.
+#: (status codes, widths, fixed-point functions), included inside the units' module bodies, and
+#: the port groups and parameter lists the units share (unit_*_ports.vh, *_params.vh); verif/hdl
+#: the pieces the test harnesses share (stack nets, the single-stack harnesses' host port).
 #: Every flow that compiles RTL passes them: flow.runner, flow.lint, demo, bench/synth.py.
-INCLUDE_DIRS: tuple[str, ...] = ("rtl/common",)
+INCLUDE_DIRS: tuple[str, ...] = ("rtl/common", "verif/hdl")
 
 #: The UC unit's modules, in compile order (dependencies first): flow.blocks is their one list.
 UC_SOURCES: tuple[str, ...] = ("rtl/common/pipe_delay.v", "rtl/uc_unit/uc_ctrl.v",

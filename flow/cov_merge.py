@@ -74,6 +74,34 @@ def _point_kind(fields: dict) -> str | None:
             "line" if page.startswith(("v_line", "v_branch")) else None)
 
 
+#: Headers that declare ports or nets inside the module that includes them (the port groups every
+#: unit shares, rtl/common; the harnesses' shared nets and host port, verif/hdl): Verilator files
+#: their points under the header, so they are filed under the including module's source (named
+#: by the point's page, ``v_toggle/<module>``) and each unit or harness keeps its own rows and
+#: waivers. Other headers (accel_defs.vh's functions) keep their own row.
+DECL_HEADERS = ("unit_rsp_ports.vh", "unit_stack_ports.vh", "unit_ram_ports.vh", "unit_stack_wires.vh",
+                "stack_host_ports.vh", "stack_host.vh")
+
+_MODULE_FILES: dict[str, str] = {}
+
+
+def _module_file(module: str) -> str | None:
+    """The repository file (rtl/**/*.v, verif/hdl/*.v) that declares ``module``."""
+    if not _MODULE_FILES:
+        for f in [*sorted((ROOT / "rtl").rglob("*.v")), *sorted((ROOT / "verif" / "hdl").glob("*.v"))]:
+            for m in re.finditer(r"^\s*module\s+(\w+)", f.read_text(), re.M):
+                _MODULE_FILES.setdefault(m.group(1), str(f.relative_to(ROOT)))
+    return _MODULE_FILES.get(module)
+
+
+def owner_file(file: str, page: str) -> str:
+    """``file`` of a point, or for a point of a :data:`DECL_HEADERS` header the file of the
+    module that includes it (``page`` ``v_toggle/<module>``; ``file`` when that is unknown)."""
+    if Path(file).name in DECL_HEADERS and "/" in page:
+        return _module_file(page.split("/", 1)[1]) or file
+    return file
+
+
 def unit_of(path: str) -> str:
     """Design unit owning an RTL file: rtl/common/<m>.v -> m, rtl/top/* -> accel_top, rtl/<u>/* -> u."""
     parts = Path(path).parts
@@ -125,7 +153,7 @@ def merge_units(dats: list[Path], waivers: list["Waiver"]) -> dict[str, list[Poi
             kind = _point_kind(fields)
             if kind is None:
                 continue
-            f = rebase(fields.get("f", "?"))
+            f = owner_file(rebase(fields.get("f", "?")), fields.get("page", ""))
             what = fields.get("o", "")
             k = (kind, f, fields.get("l", "0"), fields.get("n", ""), what)
             p = points.get(k)

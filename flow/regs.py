@@ -59,8 +59,20 @@ def _py_str(s: str | None) -> str:
     return repr(" ".join((s or "").split()))
 
 
+#: The end of sparsetrain/regs.py: the tables made into ``REGS``, ``Reg`` and the field
+#: constants by the hand-written generic half, sparsetrain/regmap.py.
+_PY_BUILD = '''
+#: Every register of the map (address order), the byte offsets, and the field masks and
+#: positions <REG>_<FIELD>_MASK / _SHIFT (sparsetrain.regmap.build).
+REGS: dict[str, Register]
+REGS, Reg, _constants = build(_REGISTERS, _FIELDS, __name__)
+globals().update(_constants)
+'''
+
+
 def python_module(top) -> str:
-    """sparsetrain/regs.py's text: offsets, field masks/shifts and the description."""
+    """sparsetrain/regs.py's text: the register and field tables and the call of
+    ``sparsetrain.regmap.build`` that makes the offsets, field masks/shifts and description."""
     regs = list(top.registers())
     out = [
         f'"""Register map of the accelerator, GENERATED from {RDL} by `python -m flow.regs`:',
@@ -70,70 +82,38 @@ def python_module(top) -> str:
         '* ``<REG>_<FIELD>_MASK`` / ``_SHIFT``: field masks and positions;',
         '* ``REGS``: every register with its reset value and fields (name, lsb, width, access',
         '  RO / WO / RW / W1C, reset, singlepulse), walked by the register test of the top.',
+        '',
+        'All three are built from two tables, ``_REGISTERS`` and ``_FIELDS``, by',
+        '``sparsetrain.regmap.build`` (where ``Field`` and ``Register`` are defined).',
         '"""',
         '',
         'from __future__ import annotations',
         '',
-        'from enum import IntEnum',
-        'from typing import NamedTuple',
+        'from sparsetrain.regmap import Field, Register, build  # noqa: F401  (Field, Register: API)',
         '',
         f'#: Bytes of the address map (registers at 0 .. {top.size - 4:#04x}).',
         f'MAP_SIZE = {top.size:#04x}',
         'REG_WIDTH = 32',
         '',
-        '',
-        'class Reg(IntEnum):',
+        '#: name, byte offset, description',
+        '_REGISTERS: tuple[tuple[str, int, str], ...] = (',
     ]
     for r in regs:
-        out.append(f'    {r.inst_name} = 0x{r.address_offset:02X}')
-    out += ['', '', '# field masks and positions']
-    for r in regs:
-        for f in r.fields():
-            mask = ((1 << f.width) - 1) << f.lsb
-            out.append(f'{r.inst_name}_{f.inst_name}_MASK = 0x{mask:08X}')
-            out.append(f'{r.inst_name}_{f.inst_name}_SHIFT = {f.lsb}')
+        out.append(f'    ({r.inst_name!r}, 0x{r.address_offset:02X}, '
+                   f'{_py_str(r.get_property("desc") or r.get_property("name"))}),')
     out += [
-        '', '',
-        'class Field(NamedTuple):',
-        '    name: str',
-        '    lsb: int',
-        '    width: int',
-        '    access: str          # RO, WO, RW or W1C',
-        '    reset: int',
-        '    singlepulse: bool    # a write of 1 is a one-cycle pulse (reads 0)',
-        '    desc: str',
+        ')',
         '',
-        '    @property',
-        '    def mask(self) -> int:',
-        '        return ((1 << self.width) - 1) << self.lsb',
-        '',
-        '',
-        'class Register(NamedTuple):',
-        '    name: str',
-        '    offset: int',
-        '    fields: tuple[Field, ...]',
-        '    desc: str',
-        '',
-        '    @property',
-        '    def reset(self) -> int:',
-        '        return sum(f.reset << f.lsb for f in self.fields)',
-        '',
-        '    def mask(self, *access: str) -> int:',
-        '        """Bits of the fields with one of these access types (all fields when none)."""',
-        '        return sum(f.mask for f in self.fields if not access or f.access in access)',
-        '',
-        '',
-        'REGS: dict[str, Register] = {',
+        '#: register, field, lsb, width, access, reset, singlepulse, description',
+        '_FIELDS: tuple[tuple[str, str, int, int, str, int, bool, str], ...] = (',
     ]
     for r in regs:
-        out.append(f'    {r.inst_name!r}: Register({r.inst_name!r}, 0x{r.address_offset:02X}, (')
         for f in r.fields():
             reset = f.get_property("reset") or 0
-            out.append(f'        Field({f.inst_name!r}, {f.lsb}, {f.width}, {_access(f)!r}, {reset:#x}, '
+            out.append(f'    ({r.inst_name!r}, {f.inst_name!r}, {f.lsb}, {f.width}, {_access(f)!r}, {reset:#x}, '
                        f'{bool(f.get_property("singlepulse"))}, {_py_str(f.get_property("desc"))}),')
-        out.append(f'    ), {_py_str(r.get_property("desc") or r.get_property("name"))}),')
-    out += ['}', '']
-    return "\n".join(out)
+    out.append(')')
+    return "\n".join(out) + "\n" + _PY_BUILD
 
 
 def generate(out_root: Path, rdl: Path | None = None) -> list[Path]:

@@ -45,12 +45,26 @@ def synth_copy(src: Path, dst_dir: Path) -> Path:
     return dst
 
 
+def _with_includes(text: str) -> str:
+    """``text`` with each `` `include "f" `` replaced by the file f of the include directories
+    (flow.blocks.INCLUDE_DIRS; left as it is when none holds it)."""
+    from flow.blocks import INCLUDE_DIRS, ROOT
+
+    def body(m: re.Match) -> str:
+        for d in INCLUDE_DIRS:
+            if (ROOT / d / m.group(1)).is_file():
+                return (ROOT / d / m.group(1)).read_text()
+        return m.group(0)
+    return re.sub(r'`include\s+"([^"]+)"', body, text)
+
+
 def module_params(files: list[Path], top: str) -> set[str]:
-    """The parameter names of module ``top`` (its ``#(...)`` header), from the first of ``files``
-    that declares it; empty when none does."""
+    """The parameter names of module ``top`` (its ``#(...)`` header, with the parameter lists it
+    includes, e.g. map_unit_params.vh), from the first of ``files`` that declares it; empty when
+    none does."""
     for f in files:
         text = f.read_text()
         m = re.search(rf"\bmodule\s+{top}\b(.*?)\)\s*\(", text, re.S)
         if m:
-            return set(re.findall(r"parameter\s+(\w+)\s*=", m.group(1)))
+            return set(re.findall(r"parameter\s+(\w+)\s*=", _with_includes(m.group(1))))
     return set()

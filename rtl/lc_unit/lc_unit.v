@@ -30,18 +30,7 @@
 
 module lc_unit #
 (
-    // pixels per stack vector (power of two)
-    parameter LANES = 8,
-    // largest input count K
-    parameter CMAX = 256,
-    // largest output count M
-    parameter NMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // weight / gradient memory depth
-    parameter WDEPTH = 65536,
-    // bias / bias-gradient memory depth
-    parameter BDEPTH = 1024
+`include "lc_params.vh"
 )
 (
     input  wire                     clk,
@@ -52,60 +41,18 @@ module lc_unit #
     output wire                     s_cmd_ready,
     input  wire [LC_CMD_W-1:0]      s_cmd_data,     // fields: LC_CMD_* (unit_cmd.vh)
 
+    // stack ports: A vector read (x in FWD / WGRAD, dy in BWD_DATA); B vector read (dy in WGRAD)
+    // or masked write (y in FWD, dx in BWD_DATA)
+`include "unit_stack_ports.vh"
+
     // response
-    output wire                     m_rsp_valid,
-    input  wire                     m_rsp_ready,
-    output wire [3:0]               m_rsp_status,
-    output wire [31:0]              m_rsp_cycles,
+`include "unit_rsp_ports.vh"
 
     // high from command accept until the response is taken (memories belong to the unit)
     output wire                     busy,
 
-    // stack port A: vector read (x in FWD / WGRAD, dy in BWD_DATA)
-    /* verilator coverage_off */
-    output wire [FMA_REQ_W-1:0]     m_fma_req,      // FMA_REQ (accel_defs.vh)
-    /* verilator coverage_on */
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [LANES*16-1:0]      fma_rdata,
-    /* verilator lint_on UNUSEDSIGNAL */
-
-    // stack port B: vector read (dy in WGRAD) or masked write (y in FWD, dx in BWD_DATA)
-    /* verilator coverage_off */
-    output wire [FMB_REQ_W-1:0]     m_fmb_req,      // FMB_REQ (accel_defs.vh)
-    /* verilator coverage_on */
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [LANES*16-1:0]      fmb_rdata,
-    /* verilator lint_on UNUSEDSIGNAL */
-
-    // weight memory
-    output wire                     wgt_rd_en,
-    output wire [WAW-1:0]           wgt_rd_addr,
-    input  wire [15:0]              wgt_rd_data,
-    output wire                     wgt_wr_en,
-    output wire [WAW-1:0]           wgt_wr_addr,
-    output wire [15:0]              wgt_wr_data,
-
-    // weight-gradient memory
-    output wire                     grad_rd_en,
-    output wire [WAW-1:0]           grad_rd_addr,
-    input  wire [31:0]              grad_rd_data,
-    output wire                     grad_wr_en,
-    output wire [WAW-1:0]           grad_wr_addr,
-    output wire [31:0]              grad_wr_data,
-
-    // bias and bias-gradient memories
-    output wire                     bias_rd_en,
-    output wire [BAW-1:0]           bias_rd_addr,
-    input  wire [31:0]              bias_rd_data,
-    output wire                     bias_wr_en,
-    output wire [BAW-1:0]           bias_wr_addr,
-    output wire [31:0]              bias_wr_data,
-    output wire                     bgrad_rd_en,
-    output wire [BAW-1:0]           bgrad_rd_addr,
-    input  wire [31:0]              bgrad_rd_data,
-    output wire                     bgrad_wr_en,
-    output wire [BAW-1:0]           bgrad_wr_addr,
-    output wire [31:0]              bgrad_wr_data
+    // weight, weight-gradient, bias and bias-gradient memories
+`include "unit_ram_ports.vh"
 );
 
 // ------------------------------------------------------------------------ derived widths

@@ -29,12 +29,7 @@
 
 module loss_unit #
 (
-    // pixels per stack vector (power of two)
-    parameter LANES = 8,
-    // largest class count
-    parameter KMAX = 1024,
-    // stack words per bank
-    parameter FM_DEPTH = 4096
+`include "loss_params.vh"
 )
 (
     input  wire                     clk,
@@ -45,32 +40,16 @@ module loss_unit #
     output wire                     s_cmd_ready,
     input  wire [LOSS_CMD_W-1:0]    s_cmd_data,     // fields: LOSS_CMD_* (unit_cmd.vh)
 
+    // stack ports: A vector read (logits); B masked vector write (gradient; never read here)
+`include "unit_stack_ports.vh"
+
     // response
-    output wire                     m_rsp_valid,
-    input  wire                     m_rsp_ready,
-    output wire [3:0]               m_rsp_status,
-    output wire [31:0]              m_rsp_cycles,
+`include "unit_rsp_ports.vh"
     output wire [15:0]              m_rsp_pred,
     output wire [15:0]              m_rsp_loss,
 
     // high from command accept until the response is taken (the stack belongs to the unit)
-    output wire                     busy,
-
-    // stack port A: vector read (logits)
-    /* verilator coverage_off */
-    output wire [FMA_REQ_W-1:0]     m_fma_req,      // FMA_REQ (accel_defs.vh)
-    /* verilator coverage_on */
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [LANES*16-1:0]      fma_rdata,
-    /* verilator lint_on UNUSEDSIGNAL */
-
-    // stack port B: masked vector write (gradient; never read by this unit)
-    /* verilator coverage_off */
-    output wire [FMB_REQ_W-1:0]     m_fmb_req,      // FMB_REQ (accel_defs.vh)
-    /* verilator coverage_on */
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [LANES*16-1:0]      fmb_rdata
-    /* verilator lint_on UNUSEDSIGNAL */
+    output wire                     busy
 );
 
 // ------------------------------------------------------------------------ derived widths

@@ -27,16 +27,7 @@
 
 module mp_unit #
 (
-    // pixels per vector (power of two)
-    parameter LANES = 8,
-    // largest channel count
-    parameter CMAX = 256,
-    // largest map height
-    parameter HMAX = 256,
-    // largest map width
-    parameter WMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096
+`include "map_unit_params.vh"
 )
 (
     input  wire                     clk,
@@ -47,28 +38,14 @@ module mp_unit #
     output wire                     s_cmd_ready,
     input  wire [MP_CMD_W-1:0]      s_cmd_data,     // fields: MP_CMD_* (unit_cmd.vh)
 
+    // stack ports: A vector read; B masked vector write (never read by this unit)
+`include "unit_stack_ports.vh"
+
     // response
-    output wire                     m_rsp_valid,
-    input  wire                     m_rsp_ready,
-    output wire [3:0]               m_rsp_status,
-    output wire [31:0]              m_rsp_cycles,
+`include "unit_rsp_ports.vh"
 
     // high from command accept until the response is taken (the stack belongs to the unit)
-    output wire                     busy,
-
-    // stack port A: vector read
-    /* verilator coverage_off */
-    output wire [FMA_REQ_W-1:0]     m_fma_req,      // FMA_REQ (accel_defs.vh)
-    /* verilator coverage_on */
-    input  wire [LANES*16-1:0]      fma_rdata,
-
-    // stack port B: masked vector write (never read by this unit)
-    /* verilator coverage_off */
-    output wire [FMB_REQ_W-1:0]     m_fmb_req,      // FMB_REQ (accel_defs.vh)
-    /* verilator coverage_on */
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [LANES*16-1:0]      fmb_rdata
-    /* verilator lint_on UNUSEDSIGNAL */
+    output wire                     busy
 );
 
 // ------------------------------------------------------------------------ derived widths

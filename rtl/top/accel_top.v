@@ -26,32 +26,13 @@
 
 module accel_top #
 (
-    // MAC lanes (power of two)
-    parameter LANES = 8,
-    // largest kernel size
-    parameter KMAX = 11,
-    // largest input channel count
-    parameter CMAX = 256,
-    // largest output channel count
-    parameter NMAX = 256,
-    // largest map height
-    parameter HMAX = 256,
-    // largest map width
-    parameter WMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // weight / index / gradient memory depth
-    parameter WDEPTH = 65536,
-    // pointer memory depth
-    parameter PDEPTH = 1024,
-    // bias memory depth
-    parameter BDEPTH = 1024,
     // descriptors the program memory holds
     parameter PROG_DEPTH = 256,
     // largest class count of the loss unit
     parameter CLASSES_MAX = 1024,
     // AXI ID width
-    parameter AXI_ID_W = 4
+    parameter AXI_ID_W = 4,
+`include "uc_params.vh"
 )
 (
     input  wire                clk,

@@ -58,10 +58,7 @@ module uc_ctrl #
     input  wire                 s_cmd_valid,
     output wire                 s_cmd_ready,
     input  wire [UC_CMD_W-1:0]  s_cmd_data,     // fields: UC_CMD_* (unit_cmd.vh)
-    output wire                 m_rsp_valid,
-    input  wire                 m_rsp_ready,
-    output wire [3:0]           m_rsp_status,
-    output wire [31:0]          m_rsp_cycles,
+`include "unit_rsp_ports.vh"
     output wire                 busy,
 
     // the latched command and the values derived by the checks

@@ -40,28 +40,9 @@
 
 module uc_unit #
 (
-    // MAC lanes (power of two)
-    parameter LANES = 8,
-    // largest kernel size
-    parameter KMAX = 11,
-    // largest input channel count
-    parameter CMAX = 256,
-    // largest output channel count
-    parameter NMAX = 256,
-    // largest map height
-    parameter HMAX = 256,
-    // largest map width
-    parameter WMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // weight / index / gradient memory depth
-    parameter WDEPTH = 65536,
-    // pointer memory depth
-    parameter PDEPTH = 1024,
-    // bias / bias-gradient memory depth
-    parameter BDEPTH = 1024,
     // checked-list records: lists whose pre-scan result is kept until a list memory is written
-    parameter LISTS = 64
+    parameter LISTS = 64,
+`include "uc_params.vh"
 )
 (
     input  wire                     clk,
@@ -72,11 +53,11 @@ module uc_unit #
     output wire                     s_cmd_ready,
     input  wire [UC_CMD_W-1:0]      s_cmd_data,     // fields: UC_CMD_* (unit_cmd.vh)
 
+    // stack ports: A vector read; B vector read (WGRAD dY) or masked write (FWD Y, BWD_DATA dX)
+`include "unit_stack_ports.vh"
+
     // response
-    output wire                     m_rsp_valid,
-    input  wire                     m_rsp_ready,
-    output wire [3:0]               m_rsp_status,
-    output wire [31:0]              m_rsp_cycles,
+`include "unit_rsp_ports.vh"
 
     // high from command accept until the response is taken (memories belong to the unit)
     output wire                     busy,
@@ -84,26 +65,6 @@ module uc_unit #
     // a PTR, FIDX or BIDX memory word is written now (the memories' write enable): every list
     // must be scanned again
     input  wire                     list_wr,
-
-    // stack port A: vector read
-    /* verilator coverage_off */
-    output wire [FMA_REQ_W-1:0]     m_fma_req,      // FMA_REQ (accel_defs.vh)
-    /* verilator coverage_on */
-    input  wire [LANES*16-1:0]      fma_rdata,
-
-    // stack port B: vector read (WGRAD dY) or masked write (FWD Y, BWD_DATA dX)
-    /* verilator coverage_off */
-    output wire [FMB_REQ_W-1:0]     m_fmb_req,      // FMB_REQ (accel_defs.vh)
-    /* verilator coverage_on */
-    input  wire [LANES*16-1:0]      fmb_rdata,
-
-    // weight memory
-    output wire                     wgt_rd_en,
-    output wire [WAW-1:0]           wgt_rd_addr,
-    input  wire [15:0]              wgt_rd_data,
-    output wire                     wgt_wr_en,
-    output wire [WAW-1:0]           wgt_wr_addr,
-    output wire [15:0]              wgt_wr_data,
 
     // forward and backward index memories, pointer memory
     output wire                     fidx_rd_en,
@@ -116,27 +77,8 @@ module uc_unit #
     output wire [PAW-1:0]           ptr_rd_addr,
     input  wire [PTR_W-1:0]         ptr_rd_data,
 
-    // weight-gradient memory
-    output wire                     grad_rd_en,
-    output wire [WAW-1:0]           grad_rd_addr,
-    input  wire [31:0]              grad_rd_data,
-    output wire                     grad_wr_en,
-    output wire [WAW-1:0]           grad_wr_addr,
-    output wire [31:0]              grad_wr_data,
-
-    // bias and bias-gradient memories
-    output wire                     bias_rd_en,
-    output wire [BAW-1:0]           bias_rd_addr,
-    input  wire [31:0]              bias_rd_data,
-    output wire                     bias_wr_en,
-    output wire [BAW-1:0]           bias_wr_addr,
-    output wire [31:0]              bias_wr_data,
-    output wire                     bgrad_rd_en,
-    output wire [BAW-1:0]           bgrad_rd_addr,
-    input  wire [31:0]              bgrad_rd_data,
-    output wire                     bgrad_wr_en,
-    output wire [BAW-1:0]           bgrad_wr_addr,
-    output wire [31:0]              bgrad_wr_data
+    // weight, weight-gradient, bias and bias-gradient memories
+`include "unit_ram_ports.vh"
 );
 
 // ------------------------------------------------------------------------ derived widths

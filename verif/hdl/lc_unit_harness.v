@@ -18,18 +18,7 @@
 
 module lc_unit_harness #
 (
-    // pixels per stack vector (power of two)
-    parameter LANES = 8,
-    // largest input count K
-    parameter CMAX = 256,
-    // largest output count M
-    parameter NMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // weight / gradient memory depth
-    parameter WDEPTH = 65536,
-    // bias / bias-gradient memory depth
-    parameter BDEPTH = 1024
+`include "lc_params.vh"
 )
 (
     input  wire                     clk,
@@ -41,10 +30,7 @@ module lc_unit_harness #
     input  wire [LC_CMD_W-1:0]      s_cmd_data,     // fields: LC_CMD_* (unit_cmd.vh)
 
     // response
-    output wire                     m_rsp_valid,
-    input  wire                     m_rsp_ready,
-    output wire [3:0]               m_rsp_status,
-    output wire [31:0]              m_rsp_cycles,
+`include "unit_rsp_ports.vh"
     output wire                     busy,
 
     // host port
@@ -66,12 +52,8 @@ localparam BAW = $clog2(BDEPTH);
 // mem_core's host port word (at least 64 bits)
 localparam CORE_W = (BANKS * 16 > 64) ? BANKS * 16 : 64;
 
-// stack ports: request buses (FMA_REQ, FMB_REQ of accel_defs.vh) and read data
-/* verilator coverage_off */
-wire [FMA_REQ_W-1:0] fma_req;
-wire [FMB_REQ_W-1:0] fmb_req;
-/* verilator coverage_on */
-wire [LANES*16-1:0] fma_rdata, fmb_rdata;
+// stack ports: request buses and read data
+`include "unit_stack_wires.vh"
 
 wire wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en, bias_rd_en, bias_wr_en, bgrad_rd_en, bgrad_wr_en;
 wire [WAW-1:0] wgt_rd_addr, wgt_wr_addr, grad_rd_addr, grad_wr_addr;
@@ -87,14 +69,8 @@ lc_unit #(
     .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
     .m_rsp_cycles(m_rsp_cycles), .busy(busy),
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
-    .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
-    .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
-    .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(grad_rd_data),
-    .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
-    .bias_rd_en(bias_rd_en), .bias_rd_addr(bias_rd_addr), .bias_rd_data(bias_rd_data),
-    .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
-    .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),
-    .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
+    // weight, weight-gradient, bias and bias-gradient memories
+`include "unit_ram_conns.vh"
 );
 
 // the host port owns the memories while the unit is idle; this harness's selectors mapped to
@@ -129,17 +105,11 @@ mem_core #(
     .hp_wdata({{(CORE_W-HST_W){1'b0}}, hst_wdata}), .hp_rdata(core_rdata),
     .list_wr(list_wr),
     .fma_req(fma_req), .fma_rdata(fma_rdata), .fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
-    .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
-    .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
     .fidx_rd_en(1'b0), .fidx_rd_addr({WAW{1'b0}}), .fidx_rd_data(fidx_rd_data),
     .bidx_rd_en(1'b0), .bidx_rd_addr({WAW{1'b0}}), .bidx_rd_data(bidx_rd_data),
     .ptr_rd_en(1'b0), .ptr_rd_addr(1'b0), .ptr_rd_data(ptr_rd_data),
-    .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(grad_rd_data),
-    .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
-    .bias_rd_en(bias_rd_en), .bias_rd_addr(bias_rd_addr), .bias_rd_data(bias_rd_data),
-    .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
-    .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),
-    .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
+    // weight, weight-gradient, bias and bias-gradient memories
+`include "unit_ram_conns.vh"
 );
 
 assign hst_rdata = core_rdata[HST_W-1:0];

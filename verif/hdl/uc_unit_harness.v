@@ -16,26 +16,7 @@
 
 module uc_unit_harness #
 (
-    // MAC lanes (power of two)
-    parameter LANES = 8,
-    // largest kernel size
-    parameter KMAX = 11,
-    // largest input channel count
-    parameter CMAX = 256,
-    // largest output channel count
-    parameter NMAX = 256,
-    // largest map height
-    parameter HMAX = 256,
-    // largest map width
-    parameter WMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // weight / index / gradient memory depth
-    parameter WDEPTH = 65536,
-    // pointer memory depth
-    parameter PDEPTH = 1024,
-    // bias memory depth
-    parameter BDEPTH = 1024
+`include "uc_params.vh"
 )
 (
     input  wire                     clk,
@@ -47,10 +28,7 @@ module uc_unit_harness #
     input  wire [UC_CMD_W-1:0]      s_cmd_data,     // fields: UC_CMD_* (unit_cmd.vh)
 
     // response
-    output wire                     m_rsp_valid,
-    input  wire                     m_rsp_ready,
-    output wire [3:0]               m_rsp_status,
-    output wire [31:0]              m_rsp_cycles,
+`include "unit_rsp_ports.vh"
     output wire                     busy,
 
     // host port
@@ -68,12 +46,8 @@ module uc_unit_harness #
 `include "accel_defs.vh"
 
 // unit <-> memories
-// stack ports: request buses (FMA_REQ, FMB_REQ of accel_defs.vh) and read data
-/* verilator coverage_off */
-wire [FMA_REQ_W-1:0] fma_req;
-wire [FMB_REQ_W-1:0] fmb_req;
-/* verilator coverage_on */
-wire [LANES*16-1:0] fma_rdata, fmb_rdata;
+// stack ports: request buses and read data
+`include "unit_stack_wires.vh"
 
 wire wgt_rd_en, wgt_wr_en, fidx_rd_en, bidx_rd_en, ptr_rd_en, grad_rd_en, grad_wr_en;
 wire bias_rd_en, bias_wr_en, bgrad_rd_en, bgrad_wr_en;
@@ -96,17 +70,11 @@ uc_unit #(
     .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
     .m_rsp_cycles(m_rsp_cycles), .busy(busy), .list_wr(list_wr),
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
-    .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
-    .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
     .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
     .bidx_rd_en(bidx_rd_en), .bidx_rd_addr(bidx_rd_addr), .bidx_rd_data(bidx_rd_data),
     .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data),
-    .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(grad_rd_data),
-    .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
-    .bias_rd_en(bias_rd_en), .bias_rd_addr(bias_rd_addr), .bias_rd_data(bias_rd_data),
-    .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
-    .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),
-    .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
+    // weight, weight-gradient, bias and bias-gradient memories
+`include "unit_ram_conns.vh"
 );
 
 // the host port owns the memories while the unit is idle (selectors as the top's LOAD / STORE)
@@ -118,17 +86,11 @@ mem_core #(
     .host(!busy), .hp_sel({1'b0, hst_sel}), .hp_addr(hst_addr), .hp_we(hst_we),
     .hp_wdata(hst_wdata), .hp_rdata(hst_rdata), .list_wr(list_wr),
     .fma_req(fma_req), .fma_rdata(fma_rdata), .fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
-    .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
-    .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
     .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
     .bidx_rd_en(bidx_rd_en), .bidx_rd_addr(bidx_rd_addr), .bidx_rd_data(bidx_rd_data),
     .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data),
-    .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(grad_rd_data),
-    .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
-    .bias_rd_en(bias_rd_en), .bias_rd_addr(bias_rd_addr), .bias_rd_data(bias_rd_data),
-    .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
-    .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),
-    .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
+    // weight, weight-gradient, bias and bias-gradient memories
+`include "unit_ram_conns.vh"
 );
 
 `undef ACCEL_DEFS_VH

@@ -15,8 +15,9 @@ from flow import cov_merge
 from flow.blocks import BLOCKS
 
 
-def _point(file: str, line: int, what: str, hier: str, count: int, kind: str = "toggle") -> str:
-    page = "v_toggle/m" if kind == "toggle" else "v_line/m"
+def _point(file: str, line: int, what: str, hier: str, count: int, kind: str = "toggle",
+           module: str = "m") -> str:
+    page = f"v_toggle/{module}" if kind == "toggle" else f"v_line/{module}"
     fields = {"f": file, "l": str(line), "n": "1", "page": page, "o": what, "h": hier}
     key = "\x01".join(f"{k}\x02{v}" for k, v in fields.items())
     return f"C '{key}' {count}"
@@ -47,6 +48,22 @@ def test_unit_of_maps_files_to_design_units():
     assert cov_merge.unit_of("rtl/common/fm_stack.v") == "fm_stack"
     assert cov_merge.unit_of("rtl/top/dma.v") == "accel_top"
     assert cov_merge.unit_of("verif/hdl/mp_unit_harness.v") == "mp_unit"
+
+
+def test_shared_port_headers_belong_to_the_including_module(tmp_path):
+    """A port declared in a shared header (rtl/common/unit_rsp_ports.vh) counts in the row of the
+    unit that includes it, under that unit's file (its waivers apply); accel_defs.vh keeps its own."""
+    hdr = "rtl/common/unit_rsp_ports.vh"
+    a = _dat(tmp_path, "mp_unit", "l8", [
+        _point(hdr, 16, "m_rsp_status[3]:0->1", "mp_unit_harness.u_mp", 0, module="mp_unit"),
+        _point(hdr, 16, "m_rsp_status[3]:0->1", "gap_unit_harness.u_gap", 1, module="gap_unit"),
+        _point("rtl/common/accel_defs.vh", 5, "sat16", "mp_unit_harness.u_mp", 1, kind="line",
+               module="mp_unit")])
+    units = cov_merge.merge_units([a], [])
+    assert [(p.file, p.count) for p in units["mp_unit"]] == [("rtl/mp_unit/mp_unit.v", 0)]
+    assert [(p.file, p.count) for p in units["gap_unit"]] == [("rtl/gap_unit/gap_unit.v", 1)]
+    assert [p.file for p in units["accel_defs"]] == ["rtl/common/accel_defs.vh"]
+    assert "unit_rsp_ports" not in units
 
 
 def test_instances_merge_at_module_level(tmp_path):

@@ -19,9 +19,10 @@ import cocotb
 import numpy as np
 
 from verif.common.fm_layout import Region, map_words, place
+from verif.common.unit_cases import BadItems, reset_items, seeded_rnd, timeout, wrong_expectations_caught
 from verif.common.unit_env import run_items
 from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, assert_coverage_closed
-from verif.common.units.table import UnitItem, bad_item
+from verif.common.units.table import UnitItem
 from verif.common.units.gap import MODES, FWD, BWD, FIELDS, P, spec
 from verif.models.layers import gap_backward, gap_forward
 
@@ -100,12 +101,9 @@ def directed_items(rnd: random.Random) -> list[UnitItem]:
 def bad_items(rnd: random.Random) -> list[UnitItem]:
     p = P()
     fm = p["FM_DEPTH"]
-    items: list[UnitItem] = []
-
-    def bad(name, expect, umode=FWD, hb=None, kind="bad", **kw):
-        it = bad_item(make_item(name, rnd, umode, 2, 3, 5, kind=kind), expect, hb, **kw)
-        if it is not None:
-            items.extend([it, make_item(f"after_{name}", rnd, kind="after_bad")])
+    items = BadItems(rnd, make_item,
+                     lambda name, kind, umode=FWD: make_item(name, rnd, umode, 2, 3, 5, kind=kind))
+    bad = items.add
 
     for m in (2, 5, 7):
         bad(f"mode{m}", BAD_MODE, FWD, mode=m)
@@ -124,65 +122,50 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     # command of a random mode (both modes check every field); status in the RTL's check order
     hb = {"mode": (BWD, BAD_MODE), "c": (p["CMAX"], BAD_SHAPE), "h": (p["HMAX"], BAD_SHAPE),
           "w": (p["WMAX"], BAD_SHAPE), "x_base": (fm - 1, BAD_BUFFER), "y_base": (fm - 1, BAD_BUFFER)}
-    assert set(hb) == set(FIELDS), f"command fields without a high-bits case: {set(FIELDS) - set(hb)}"
-    for f, (max_legal, expect) in hb.items():
-        bad(f"high_bits_{f}", expect, rnd.choice([FWD, BWD]), hb=(f, max_legal), kind="high_bits")
+    items.high_bits(hb, FIELDS, modes=[FWD, BWD])
     return items
 
 
-def _timeout(n: int):
-    return {"timeout_time": 2 + n, "timeout_unit": "ms"}
-
-
 # ====================================================================================== tests
-@cocotb.test(**_timeout(20 * GAP_CASES))
+@cocotb.test(**timeout(20 * GAP_CASES))
 @cocotb.parametrize(stall=[False, True])
 async def random_commands(dut, stall):
     """GAP_CASES constrained-random commands of both modes against the models."""
-    rnd = random.Random(random.getrandbits(32))
+    rnd = seeded_rnd()
     await run_items(spec(), [make_item(f"rand{i}", rnd) for i in range(GAP_CASES)], stall=stall)
 
 
-@cocotb.test(**_timeout(2000))
+@cocotb.test(**timeout(2000))
 @cocotb.parametrize(stall=[False, True])
 async def directed_edges(dut, stall):
     """Both modes on 1x1 maps, power-of-two and odd pixel counts, single rows / columns, W a
     multiple of 2L, the largest map (also with full-scale data), CMAX channels, all-equal,
     small-range and full-scale inputs."""
-    await run_items(spec(), directed_items(random.Random(random.getrandbits(32))), stall=stall)
+    await run_items(spec(), directed_items(seeded_rnd()), stall=stall)
 
 
-@cocotb.test(**_timeout(2000))
+@cocotb.test(**timeout(2000))
 async def bad_inputs(dut):
     """Every bad-input class answers its status, writes no stack word, does not hang, and the
     next good command works."""
-    await run_items(spec(), bad_items(random.Random(random.getrandbits(32))), stall=True)
+    await run_items(spec(), bad_items(seeded_rnd()), stall=True)
 
 
-@cocotb.test(**_timeout(500))
+@cocotb.test(**timeout(500))
 async def reset_mid_command(dut):
     """Reset while a command runs, then good commands work."""
-    rnd = random.Random(random.getrandbits(32))
-    items = []
-    for i in range(4):
-        it = make_item(f"killed{i}", rnd, i % 2, c=3, h=8, w=8)
-        it.reset_after = rnd.randint(1, 60)
-        items += [it, make_item(f"after_reset{i}", rnd)]
-    await run_items(spec(), items)
+    rnd = seeded_rnd()
+    killed = lambda i: make_item(f"killed{i}", rnd, i % 2, c=3, h=8, w=8)  # noqa: E731
+    await run_items(spec(), reset_items(rnd, make_item, killed, 4, 60))
 
 
-@cocotb.test(**_timeout(500))
+@cocotb.test(**timeout(500))
 async def checker_catches_wrong_expectation(dut):
     """A deliberately wrong expectation must be reported, naming the element and the seed."""
-    rnd = random.Random(random.getrandbits(32))
+    rnd = seeded_rnd()
     items = [make_item(f"wrong_{MODES[m]}", rnd, m, 1, 4, 4) for m in MODES]
-    for it in items:
-        it.wrong = True
-    sb = await run_items(spec(), items, raise_in_check=False)
-    assert len(sb.errors) == len(MODES), f"wrong expectations went unnoticed: {sb.errors}"
-    for m, e in zip(MODES, sb.errors):
-        name = {FWD: "Y", BWD: "dX"}[m]
-        assert f"{name}[c=0, y=0, x=0]" in e and "seed" in e and "expected" in e, e
+    names = {FWD: "Y", BWD: "dX"}
+    await wrong_expectations_caught(spec(), items, [f"{names[m]}[c=0, y=0, x=0]" for m in MODES])
 
 
 @cocotb.test()

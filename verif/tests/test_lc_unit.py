@@ -19,9 +19,10 @@ import cocotb
 import numpy as np
 
 from verif.common.fm_layout import Region, place
+from verif.common.unit_cases import BadItems, reset_items, seeded_rnd, timeout, wrong_expectations_caught
 from verif.common.unit_env import run_items
 from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, assert_coverage_closed
-from verif.common.units.table import UnitItem, bad_item
+from verif.common.units.table import UnitItem
 from verif.common.units.lc import (BGRAD, BIAS, BWD, FIELDS, FWD, GRAD, MODES, STACK, UPDATE, WGRAD,
                                    WGT, P, spec)
 from verif.models.conv import grad_accumulate
@@ -184,12 +185,9 @@ def directed_items(rnd: random.Random) -> list[UnitItem]:
 
 def bad_items(rnd: random.Random) -> list[UnitItem]:
     p = P()
-    items: list[UnitItem] = []
-
-    def bad(name, expect, umode=FWD, hb=None, kind="bad", **kw):
-        it = bad_item(make_item(name, rnd, umode, 4, 3, kind=kind, bgrad=1), expect, hb, **kw)
-        if it is not None:
-            items.extend([it, make_item(f"after_{name}", rnd, kind="after_bad")])
+    items = BadItems(rnd, make_item,
+                     lambda name, kind, umode=FWD: make_item(name, rnd, umode, 4, 3, kind=kind, bgrad=1))
+    bad = items.add
 
     for m in (4, 5, 7):
         bad(f"mode{m}", BAD_MODE, FWD, mode=m)
@@ -223,12 +221,9 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
           "w_base": (p["WDEPTH"] - 1, BAD_BUFFER, every),
           "bias_base": (p["BDEPTH"] - 1, BAD_BUFFER, [FWD, WGRAD, UPDATE])}
     full_width = {"relu", "bgrad", "gacc", "lr_mult", "lr_shift", "lr_mult_b", "lr_shift_b"}
-    missing = set(FIELDS) - set(hb) - full_width
-    assert not missing, f"command fields without a high-bits case: {missing}"
     items.append(make_item("full_width_lr", rnd, UPDATE, 4, 3, kind="full_width", lr_mult=0xFFFF,
                            lr_shift=63, lr_mult_b=0xFFFF, lr_shift_b=63))
-    for f, (max_legal, expect, modes) in hb.items():
-        bad(f"high_bits_{f}", expect, rnd.choice(modes), hb=(f, max_legal), kind="high_bits")
+    items.high_bits(hb, FIELDS, exempt=full_width)
     return items
 
 
@@ -278,7 +273,7 @@ def chain_items(rnd: random.Random, batch: int = 3) -> list[UnitItem]:
 
 
 def _timeout(n: int):
-    return {"timeout_time": 5 + n, "timeout_unit": "ms"}
+    return timeout(n, base=5)
 
 
 # ====================================================================================== tests
@@ -286,7 +281,7 @@ def _timeout(n: int):
 @cocotb.parametrize(stall=[False, True])
 async def random_commands(dut, stall):
     """LC_CASES constrained-random commands of every mode against the models."""
-    rnd = random.Random(random.getrandbits(32))
+    rnd = seeded_rnd()
     await run_items(spec(), [make_item(f"rand{i}", rnd) for i in range(LC_CASES)], stall=stall)
 
 
@@ -296,48 +291,39 @@ async def directed_edges(dut, stall):
     """Every mode on K = M = 1, K = 1, M = 1, K = CMAX x M = NMAX, all-equal, small-range and
     full-scale data; saturation of y / dx / gradients / SGD, shift 0 and 31, ReLU on/off, all
     four gacc x bgrad combinations, lr_shift 0 and 63."""
-    await run_items(spec(), directed_items(random.Random(random.getrandbits(32))), stall=stall)
+    await run_items(spec(), directed_items(seeded_rnd()), stall=stall)
 
 
 @cocotb.test(**_timeout(3000))
 @cocotb.parametrize(stall=[False, True])
 async def minibatch_chain(dut, stall):
     """FWD / BWD_DATA / WGRAD over a mini-batch (gradients accumulated), UPDATE, FWD again."""
-    await run_items(spec(), chain_items(random.Random(random.getrandbits(32))), stall=stall)
+    await run_items(spec(), chain_items(seeded_rnd()), stall=stall)
 
 
 @cocotb.test(**_timeout(3000))
 async def bad_inputs(dut):
     """Every bad-input class answers its status, writes no word of any memory, does not hang,
     and the next good command works."""
-    await run_items(spec(), bad_items(random.Random(random.getrandbits(32))), stall=True)
+    await run_items(spec(), bad_items(seeded_rnd()), stall=True)
 
 
 @cocotb.test(**_timeout(1000))
 async def reset_mid_command(dut):
     """Reset while a command runs, then good commands work."""
-    rnd = random.Random(random.getrandbits(32))
-    items = []
-    for i, mode in enumerate(MODES):
-        it = make_item(f"killed{i}", rnd, mode, 10, 6)
-        it.reset_after = rnd.randint(1, 50)
-        items += [it, make_item(f"after_reset{i}", rnd)]
-    await run_items(spec(), items)
+    rnd = seeded_rnd()
+    killed = lambda i: make_item(f"killed{i}", rnd, list(MODES)[i], 10, 6)  # noqa: E731
+    await run_items(spec(), reset_items(rnd, make_item, killed, len(MODES), 50))
 
 
 @cocotb.test(**_timeout(1000))
 async def checker_catches_wrong_expectation(dut):
     """A deliberately wrong expectation must be reported, naming the element and the seed."""
-    rnd = random.Random(random.getrandbits(32))
+    rnd = seeded_rnd()
     items = [make_item(f"wrong_{MODES[m]}", rnd, m, 3, 2, gacc=0, bgrad=1) for m in MODES]
-    for it in items:
-        it.wrong = True
-    sb = await run_items(spec(), items, raise_in_check=False)
-    assert len(sb.errors) == len(MODES), f"wrong expectations went unnoticed: {sb.errors}"
     names = {FWD: "Y[c=0, y=0, x=0]", BWD: "dX[c=0, y=0, x=0]", WGRAD: "GRAD[m=0, k=0]",
              UPDATE: "W[m=0, k=0]"}
-    for m, e in zip(MODES, sb.errors):
-        assert names[m] in e and "seed" in e and "expected" in e, e
+    await wrong_expectations_caught(spec(), items, [names[m] for m in MODES])
 
 
 @cocotb.test()

@@ -18,9 +18,10 @@ import cocotb
 import numpy as np
 
 from verif.common.fm_layout import Region, place
+from verif.common.unit_cases import BadItems, reset_items, seeded_rnd, timeout
 from verif.common.unit_env import run_items
 from verif.common.units.common import BAD_BUFFER, BAD_LABEL, BAD_SHAPE, assert_coverage_closed
-from verif.common.units.table import UnitItem, bad_item
+from verif.common.units.table import UnitItem
 from verif.common.units.loss import FIELDS, P, spec
 from verif.models.layers import softmax_xent_grad
 
@@ -105,12 +106,8 @@ def directed_items(rnd: random.Random) -> list[UnitItem]:
 def bad_items(rnd: random.Random) -> list[UnitItem]:
     p = P()
     fm, km = p["FM_DEPTH"], p["KMAX"]
-    items: list[UnitItem] = []
-
-    def bad(name, expect, hb=None, kind="bad", **kw):
-        it = bad_item(make_item(name, rnd, 6, kind=kind), expect, hb, **kw)
-        if it is not None:
-            items.extend([it, make_item(f"after_{name}", rnd, kind="after_bad")])
+    items = BadItems(rnd, make_item, lambda name, kind: make_item(name, rnd, 6, kind=kind))
+    bad = items.add
 
     bad("k0", BAD_SHAPE, k=0, label=0)
     bad("k_above", BAD_SHAPE, k=km + 1, label=0)
@@ -126,57 +123,46 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     # the vectors).  in_frac / grad_frac: every value 0..15 is legal (directed_edges drives 0 and 15).
     hb = {"k": (km, BAD_SHAPE), "label": (km - 1, BAD_LABEL), "y_base": (fm - 1, BAD_BUFFER),
           "g_base": (fm - 1, BAD_BUFFER)}
-    missing = set(FIELDS) - set(hb) - {"in_frac", "grad_frac"}
-    assert not missing, f"command fields without a high-bits case: {missing}"
-    for f, (max_legal, expect) in hb.items():
-        bad(f"high_bits_{f}", expect, hb=(f, max_legal), kind="high_bits")
+    items.high_bits(hb, FIELDS, exempt={"in_frac", "grad_frac"})
     return items
 
 
-def _timeout(n: int):
-    return {"timeout_time": 2 + n, "timeout_unit": "ms"}
-
-
 # ====================================================================================== tests
-@cocotb.test(**_timeout(20 * LOSS_CASES))
+@cocotb.test(**timeout(20 * LOSS_CASES))
 @cocotb.parametrize(stall=[False, True])
 async def random_commands(dut, stall):
     """LOSS_CASES constrained-random logit vectors, labels and fraction widths against the model."""
-    rnd = random.Random(random.getrandbits(32))
+    rnd = seeded_rnd()
     await run_items(spec(), [make_item(f"rand{i}", rnd) for i in range(LOSS_CASES)], stall=stall)
 
 
-@cocotb.test(**_timeout(3000))
+@cocotb.test(**timeout(3000))
 @cocotb.parametrize(stall=[False, True])
 async def directed_edges(dut, stall):
     """K = 1, 2 and KMAX, ties in the max (lowest index wins), all-equal logits, full-scale logits
     (table clipped at 16), in_frac below / at / above 4, grad_frac 0 and 15, a saturating gradient."""
-    await run_items(spec(), directed_items(random.Random(random.getrandbits(32))), stall=stall)
+    await run_items(spec(), directed_items(seeded_rnd()), stall=stall)
 
 
-@cocotb.test(**_timeout(3000))
+@cocotb.test(**timeout(3000))
 async def bad_inputs(dut):
     """Every bad-input class answers its status, writes no stack word, does not hang, and the
     next good command works."""
-    await run_items(spec(), bad_items(random.Random(random.getrandbits(32))), stall=True)
+    await run_items(spec(), bad_items(seeded_rnd()), stall=True)
 
 
-@cocotb.test(**_timeout(1000))
+@cocotb.test(**timeout(1000))
 async def reset_mid_command(dut):
     """Reset while a command runs, then good commands work."""
-    rnd = random.Random(random.getrandbits(32))
-    items = []
-    for i in range(4):
-        it = make_item(f"killed{i}", rnd, min(P()["KMAX"], 16))
-        it.reset_after = rnd.randint(1, 90)
-        items += [it, make_item(f"after_reset{i}", rnd)]
-    await run_items(spec(), items)
+    rnd = seeded_rnd()
+    killed = lambda i: make_item(f"killed{i}", rnd, min(P()["KMAX"], 16))  # noqa: E731
+    await run_items(spec(), reset_items(rnd, make_item, killed, 4, 90))
 
 
-@cocotb.test(**_timeout(1000))
+@cocotb.test(**timeout(1000))
 async def checker_catches_wrong_expectation(dut):
     """A deliberately wrong gradient, pred or loss expectation must be reported (element and seed)."""
-    rnd = random.Random(random.getrandbits(32))
+    rnd = seeded_rnd()
     a = make_item("wrong_grad", rnd, 4)
     a.wrong = True
     b = make_item("wrong_pred", rnd, 4)

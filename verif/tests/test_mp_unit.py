@@ -20,9 +20,10 @@ import cocotb
 import numpy as np
 
 from verif.common.fm_layout import Region, map_words, place
+from verif.common.unit_cases import BadItems, reset_items, seeded_rnd, timeout, wrong_expectations_caught
 from verif.common.unit_env import run_items
 from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, assert_coverage_closed
-from verif.common.units.table import UnitItem, bad_item
+from verif.common.units.table import UnitItem
 from verif.common.units.mp import MODES, MP_FWD, MP_BWD, RELU_BWD, FIELDS, P, spec
 from verif.models.layers import maxpool_backward, maxpool_forward, relu_backward
 
@@ -112,12 +113,9 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     """One item per bad-input class, each followed by a good command (which must work)."""
     p = P()
     fm = p["FM_DEPTH"]
-    items: list[UnitItem] = []
-
-    def bad(name, expect, umode=MP_FWD, hb=None, kind="bad", **kw):
-        it = bad_item(make_item(name, rnd, umode, 2, 4, 6, kind=kind), expect, hb, **kw)
-        if it is not None:
-            items.extend([it, make_item(f"after_{name}", rnd, kind="after_bad")])
+    items = BadItems(rnd, make_item,
+                     lambda name, kind, umode=MP_FWD: make_item(name, rnd, umode, 2, 4, 6, kind=kind))
+    bad = items.add
 
     for m in (3, 4, 7):
         bad(f"mode{m}", BAD_MODE, MP_FWD, mode=m)
@@ -141,67 +139,52 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     hb = {"mode": (RELU_BWD, BAD_MODE), "c": (p["CMAX"], BAD_SHAPE), "h": (p["HMAX"], BAD_SHAPE),
           "w": (p["WMAX"], BAD_SHAPE), "x_base": (fm - 1, BAD_BUFFER), "y_base": (fm - 1, BAD_BUFFER),
           "a_base": (fm - 1, BAD_BUFFER)}
-    assert set(hb) == set(FIELDS), f"command fields without a high-bits case: {set(FIELDS) - set(hb)}"
-    for f, (max_legal, expect) in hb.items():
-        bad(f"high_bits_{f}", expect, rnd.choice(list(MODES)), hb=(f, max_legal), kind="high_bits")
+    items.high_bits(hb, FIELDS, modes=list(MODES))
     return items
 
 
-def _timeout(n: int):
-    return {"timeout_time": 2 + n, "timeout_unit": "ms"}
-
-
 # ====================================================================================== tests
-@cocotb.test(**_timeout(20 * MP_CASES))
+@cocotb.test(**timeout(20 * MP_CASES))
 @cocotb.parametrize(stall=[False, True])
 async def random_commands(dut, stall):
     """MP_CASES constrained-random commands of every mode against the models."""
-    rnd = random.Random(random.getrandbits(32))
+    rnd = seeded_rnd()
     await run_items(spec(), [make_item(f"rand{i}", rnd) for i in range(MP_CASES)], stall=stall)
 
 
-@cocotb.test(**_timeout(2000))
+@cocotb.test(**timeout(2000))
 @cocotb.parametrize(stall=[False, True])
 async def directed_edges(dut, stall):
     """Each mode on the smallest map (2x2 / 1x1), odd H, odd W, W a multiple of 2L, the largest
     map, CMAX channels, all-equal inputs (ties everywhere), small ranges (ties) and saturation
     values."""
-    await run_items(spec(), directed_items(random.Random(random.getrandbits(32))), stall=stall)
+    await run_items(spec(), directed_items(seeded_rnd()), stall=stall)
 
 
-@cocotb.test(**_timeout(2000))
+@cocotb.test(**timeout(2000))
 async def bad_inputs(dut):
     """Every bad-input class answers its status, writes no stack word, does not hang, and the
     next good command works."""
-    await run_items(spec(), bad_items(random.Random(random.getrandbits(32))), stall=True)
+    await run_items(spec(), bad_items(seeded_rnd()), stall=True)
 
 
-@cocotb.test(**_timeout(500))
+@cocotb.test(**timeout(500))
 async def reset_mid_command(dut):
     """Reset while a command runs (its response is lost, nothing stale comes out), then good
     commands work."""
-    rnd = random.Random(random.getrandbits(32))
-    items = []
-    for i in range(3):
-        it = make_item(f"killed{i}", rnd, c=2, h=8, w=8)
-        it.reset_after = rnd.randint(1, 40)
-        items += [it, make_item(f"after_reset{i}", rnd)]
-    await run_items(spec(), items)
+    rnd = seeded_rnd()
+    killed = lambda i: make_item(f"killed{i}", rnd, c=2, h=8, w=8)  # noqa: E731
+    await run_items(spec(), reset_items(rnd, make_item, killed, 3, 40))
 
 
-@cocotb.test(**_timeout(500))
+@cocotb.test(**timeout(500))
 async def checker_catches_wrong_expectation(dut):
     """A deliberately wrong expectation (first output element flipped) must be reported, naming
     the element (c, y, x) and the seed."""
-    rnd = random.Random(random.getrandbits(32))
+    rnd = seeded_rnd()
     items = [make_item(f"wrong_{MODES[m]}", rnd, m, 1, 4, 4) for m in MODES]
-    for it in items:
-        it.wrong = True
-    sb = await run_items(spec(), items, raise_in_check=False)
-    assert len(sb.errors) == len(MODES), f"wrong expectations went unnoticed: {sb.errors}"
-    for m, e in zip(MODES, sb.errors):
-        name = {MP_FWD: "Y", MP_BWD: "dX", RELU_BWD: "dX"}[m]
-        assert f"{name}[c=0, y=0, x=0]" in e and "seed" in e and "expected" in e, e
+    names = {MP_FWD: "Y", MP_BWD: "dX", RELU_BWD: "dX"}
+    await wrong_expectations_caught(spec(), items, [f"{names[m]}[c=0, y=0, x=0]" for m in MODES])
 
 
 @cocotb.test()
