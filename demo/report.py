@@ -65,7 +65,8 @@ def write_results(res: dict) -> None:
     (OUT / "results.json").write_text(json.dumps(res, indent=2, default=float) + "\n")
     has = "cycles_per_train_image" in res
     head = ["CNN", "data set", "sparse ratio %", "acc dense float", "acc pruned", "acc fine-tuned (RTL)",
-            "cycles / train image", f"RTL time @{res['clock_mhz']:.0f} MHz (assumed)", "float NumPy time (this CPU)"]
+            "cycles / train image", f"RTL time @{res['clock_mhz']:.1f} MHz (ECP5, measured)",
+            "float NumPy time (this CPU)"]
     row = [res["network"], res["data_set"], f"{100 * res['sparse_ratio_pruned_convs']:.1f}",
            f"{res['acc_dense_float']:.1%}", f"{res['acc_pruned_before_ft']:.1%}",
            f"{res['acc_after_ft']:.1%}" if has else f"{res['acc_after_ft']:.1%} (model)",
@@ -76,8 +77,11 @@ def write_results(res: dict) -> None:
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head), "| " + " | ".join(row) + " |", ""]
     if has:
         lines += [f"- projected, the deck's 100 epochs over all {res['train_images']} training images: "
-                  f"{fmt_s(res['projected_100_epochs_full_train_seconds'])} at {res['clock_mhz']:.0f} MHz "
-                  f"(assumed clock, not timing-closed: docs/performance.md section 7)",
+                  f"{fmt_s(res['projected_100_epochs_full_train_seconds'])} at {res['clock_mhz']:.2f} MHz "
+                  f"({res['clock_basis']}: docs/performance.md section 7); "
+                  f"{fmt_s(res['projected_100_epochs_full_train_seconds_ultrascale_assumed'])} at "
+                  f"{res['clock_mhz_ultrascale_assumed']:.0f} MHz on UltraScale+ (assumed, not timing-closed: "
+                  f"section 7a)",
                   f"- cycles per training image by unit (busy): UC {res['cycles_breakdown_per_image']['cnt_uc']:,}, "
                   f"MP/GAP {res['cycles_breakdown_per_image']['cnt_pool']:,}, LC/loss "
                   f"{res['cycles_breakdown_per_image']['cnt_lc']:,}, DMA {res['cycles_breakdown_per_image']['cnt_dma']:,}",

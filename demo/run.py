@@ -13,7 +13,7 @@
    cocotbext-axi's AxiRam. The same fine-tuning runs on the bit-exact NumPy model
    (verif.models.network.train_step_model); after every epoch the weights of both must be identical.
 5. Report: accuracy (dense float, pruned before fine-tuning, after fine-tuning), cycles per
-   training image, projected training time at an assumed 200 MHz, the same fine-tuning's wall time in
+   training image, projected training time at the measured ECP5 clock (and, apart, an assumed UltraScale+ 200 MHz), the same fine-tuning's wall time in
    float NumPy on this CPU; per-layer cycles dense against sparse (every command of a training
    step timed alone on the RTL). build/demo/results.{md,json}, accuracy_loss.png,
    cycles_per_layer.png.
@@ -48,15 +48,13 @@ from demo.data import load_digits_data, load_npz
 from demo.knobs import DEMO_PARAMS, KnobError, Knobs, read_knobs
 from demo.report import OUT, net_name, per_layer, plots, write_results
 from demo.sim import SimRun, follow_progress
+from sparsetrain import clocks
 from sparsetrain.float_train import accuracy_float, train_float
 from sparsetrain.net import (A_FRAC, Conv, Gap, Linear, MaxPool, Net, dequantize_params, masks_of,
                              quantize_params)
 from sparsetrain.numerics import quantize
 from verif.models.network import infer_model, train_step_model
 
-#: An assumed clock for the projected times, not a timing-closed one (the whole top on an ECP5
-#: LFE5UM-85F closes far lower: docs/performance.md section 7, make pnr).
-CLOCK_HZ = 200e6
 DECK_EPOCHS = 100
 
 
@@ -281,7 +279,8 @@ def run(k: Knobs) -> int:
         "acc_after_ft": acc_final, "acc_after_ft_float_numpy": acc_ft_float,
         "ft_epochs": k.epochs, "ft_images_per_epoch": n_ft, "batch": batch, "lr": k.lr,
         "float_numpy_ft_seconds": round(t_float, 4), "sim": k.sim, "epochs": rows,
-        "clock_mhz": CLOCK_HZ / 1e6, "rtl_matches_model": ok if rtl else None,
+        "clock_mhz": clocks.ECP5_MHZ, "clock_basis": clocks.ECP5_BASIS,
+        "clock_mhz_ultrascale_assumed": clocks.ULTRASCALE_MHZ, "rtl_matches_model": ok if rtl else None,
         "model": k.model or None, "onnx_export": onnx_out,
     }
     if rtl:
@@ -291,8 +290,11 @@ def run(k: Knobs) -> int:
             "cycles_per_train_image": round(cpi),
             "cycles_breakdown_per_image": {k_: round(sum(b[k_] for b in bs) / sum(b["images"] for b in bs))
                                            for k_ in ("cnt_uc", "cnt_pool", "cnt_lc", "cnt_dma")},
-            "projected_ft_seconds": cpi * n_ft * k.epochs / CLOCK_HZ,
-            "projected_100_epochs_full_train_seconds": cpi * len(ds.y_train) * DECK_EPOCHS / CLOCK_HZ,
+            "projected_ft_seconds": clocks.seconds(cpi * n_ft * k.epochs, clocks.ECP5_MHZ),
+            "projected_100_epochs_full_train_seconds": clocks.seconds(cpi * len(ds.y_train) * DECK_EPOCHS,
+                                                                      clocks.ECP5_MHZ),
+            "projected_100_epochs_full_train_seconds_ultrascale_assumed": clocks.seconds(
+                cpi * len(ds.y_train) * DECK_EPOCHS, clocks.ULTRASCALE_MHZ),
             "rtl_sim_seconds": round(t_sim, 1),
             "rtl_test_subset": n_rtl_test,
             "cycles_per_layer": per_layer(net, rtl["cycles"], batch),
