@@ -98,7 +98,8 @@ def owner_file(file: str, page: str) -> str:
     """``file`` of a point, or for a point of a :data:`DECL_HEADERS` header the file of the
     module that includes it (``page`` ``v_toggle/<module>``; ``file`` when that is unknown)."""
     if Path(file).name in DECL_HEADERS and "/" in page:
-        return _module_file(page.split("/", 1)[1]) or file
+        # a parameterised instance's page names the module with a suffix: uc_ctrl__pi3
+        return _module_file(page.split("/", 1)[1].split("__")[0]) or file
     return file
 
 

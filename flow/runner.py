@@ -132,6 +132,8 @@ def run_block(
     params = block.params(paramset)
     bdir = build_dir(block, sim, paramset)
     coverage = coverage or os.environ.get("RTL_COVERAGE", "") in ("1", "yes", "true")
+    if paramset in block.no_cov_sets:
+        coverage = False
     tag = os.environ.get("RTL_RUN_TAG", "")
     tdir = bdir / f"run-{tag}" if tag else bdir
     if block.build_name:
