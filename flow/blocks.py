@@ -110,7 +110,7 @@ BLOCKS: dict[str, Block] = {
             name="accel_top",
             sources=("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
                      "rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
-                     "rtl/common/serial_div.v", *UC_SOURCES, "rtl/mp_unit/mp_unit.v",
+                     "rtl/common/serial_div.v", "rtl/common/unit_ctl.v", *UC_SOURCES, "rtl/mp_unit/mp_unit.v",
                      "rtl/gap_unit/gap_fwd_path.v", "rtl/gap_unit/gap_unit.v", "rtl/lc_unit/lc_unit.v",
                      "rtl/loss_unit/loss_luts.v", "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v",
                      "rtl/top/desc_check.v", "rtl/top/xfer_check.v", "rtl/top/ldst_mover.v",
@@ -166,7 +166,8 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             name="loss_unit",
-            sources=("rtl/common/serial_div.v", "rtl/common/fm_stack.v", "rtl/loss_unit/loss_luts.v",
+            sources=("rtl/common/serial_div.v", "rtl/common/fm_stack.v", "rtl/common/unit_ctl.v",
+                     "rtl/loss_unit/loss_luts.v",
                      "rtl/loss_unit/loss_unit.v", "verif/hdl/loss_unit_harness.v"),
             toplevel="loss_unit_harness",
             test_module="verif.tests.test_loss_unit",
