@@ -129,7 +129,8 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             name="mp_unit",
-            sources=("rtl/common/fm_stack.v", "rtl/mp_unit/mp_unit.v", "verif/hdl/mp_unit_harness.v"),
+            sources=("rtl/common/fm_stack.v", "rtl/common/unit_ctl.v", "rtl/mp_unit/mp_unit.v",
+                     "verif/hdl/mp_unit_harness.v"),
             toplevel="mp_unit_harness",
             test_module="verif.tests.test_mp_unit",
             paramsets={

@@ -62,7 +62,7 @@ UNITS = ("fm_stack", "sdp_ram", "mem_core", "serial_div", "pipe_delay", "unit_ct
          "mp_unit", "gap_unit", "lc_unit", "loss_unit", "accel_top")
 BLOCK_UNITS = {
     "uc_unit": ("uc_unit", "pipe_delay", "accel_defs", "fm_stack", "sdp_ram", "mem_core"),
-    "mp_unit": ("mp_unit", "accel_defs", "fm_stack"),
+    "mp_unit": ("mp_unit", "unit_ctl", "accel_defs", "fm_stack"),
     "gap_unit": ("gap_unit", "accel_defs", "fm_stack", "serial_div"),
     "lc_unit": ("lc_unit", "accel_defs", "fm_stack", "sdp_ram", "mem_core"),
     "loss_unit": ("loss_unit", "unit_ctl", "accel_defs", "fm_stack", "serial_div"),
