@@ -154,7 +154,7 @@ BLOCKS: dict[str, Block] = {
         Block(
             name="lc_unit",
             sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
-                     "rtl/lc_unit/lc_unit.v", "verif/hdl/lc_unit_harness.v"),
+                     "rtl/common/unit_ctl.v", "rtl/lc_unit/lc_unit.v", "verif/hdl/lc_unit_harness.v"),
             toplevel="lc_unit_harness",
             test_module="verif.tests.test_lc_unit",
             paramsets={
