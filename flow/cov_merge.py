@@ -79,8 +79,8 @@ def _point_kind(fields: dict) -> str | None:
 #: their points under the header, so they are filed under the including module's source (named
 #: by the point's page, ``v_toggle/<module>``) and each unit or harness keeps its own rows and
 #: waivers. Other headers (accel_defs.vh's functions) keep their own row.
-DECL_HEADERS = ("unit_rsp_ports.vh", "unit_stack_ports.vh", "unit_ram_ports.vh", "unit_stack_wires.vh",
-                "stack_host_ports.vh", "stack_host.vh")
+DECL_HEADERS = ("unit_rsp_ports.vh", "unit_stack_ports.vh", "unit_ram_ports.vh", "unit_ctl_inst.vh",
+                "unit_stack_wires.vh", "stack_host_ports.vh", "stack_host.vh")
 
 _MODULE_FILES: dict[str, str] = {}
 

@@ -80,9 +80,9 @@ reg [2:0]  state_reg;
 reg [1:0]  chk_step_reg;
 reg [1:0]  pass_reg;
 
-// the command (held by the shell)
-wire [LOSS_CMD_W-1:0] cmd;
-wire cmd_start;
+// the command/response shell (unit_ctl): cmd holds the command, done / done_status end it
+localparam UNIT_CMD_W = LOSS_CMD_W;
+`include "unit_ctl_inst.vh"
 wire [15:0] cmd_k = cmd[LOSS_CMD_K_LSB +: LOSS_CMD_K_W];
 wire [15:0] cmd_label = cmd[LOSS_CMD_LABEL_LSB +: LOSS_CMD_LABEL_W];
 wire [3:0]  cmd_in_frac = cmd[LOSS_CMD_IN_FRAC_LSB +: LOSS_CMD_IN_FRAC_W];
@@ -236,19 +236,11 @@ wire [20:0] c_idx_thr = (cmd_in_frac >= 4'd4) ? (21'd256 << (cmd_in_frac - 4'd4)
 // ------------------------------------------------------------------ command / response
 // done: a rejected command at the check's decision, or the gradient pass drained
 wire done_bad = bad_shape_reg || bad_label_reg || bad_buf_reg;
-wire done = (state_reg == S_CHECK && chk_step_reg == 2'd2 && done_bad) ||
-            (state_reg == S_WAIT && !pipe_busy && !div_start && pass_reg != PS_MAX &&
-             pass_reg != PS_SUM);
-wire [3:0] done_status = bad_shape_reg ? ST_BAD_SHAPE : bad_label_reg ? ST_BAD_LABEL :
-                         bad_buf_reg ? ST_BAD_BUFFER : ST_OK;
-
-unit_ctl #(.CMD_W(LOSS_CMD_W)) u_ctl (
-    .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
-    .cmd(cmd), .start(cmd_start), .done(done), .done_status(done_status),
-    .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
-    .m_rsp_cycles(m_rsp_cycles), .busy(busy)
-);
+assign done = (state_reg == S_CHECK && chk_step_reg == 2'd2 && done_bad) ||
+              (state_reg == S_WAIT && !pipe_busy && !div_start && pass_reg != PS_MAX &&
+               pass_reg != PS_SUM);
+assign done_status = bad_shape_reg ? ST_BAD_SHAPE : bad_label_reg ? ST_BAD_LABEL :
+                     bad_buf_reg ? ST_BAD_BUFFER : ST_OK;
 
 always @(posedge clk) begin
     div_start <= 1'b0;

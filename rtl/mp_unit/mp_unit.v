@@ -69,9 +69,9 @@ localparam [1:0] S_IDLE = 2'd0, S_CHECK = 2'd1, S_RUN = 2'd2, S_DRAIN = 2'd3;
 reg [1:0]  state_reg;
 reg [2:0]  chk_step_reg;
 
-// the command (held by the shell)
-wire [MP_CMD_W-1:0] cmd;
-wire cmd_start;
+// the command/response shell (unit_ctl): cmd holds the command, done / done_status end it
+localparam UNIT_CMD_W = MP_CMD_W;
+`include "unit_ctl_inst.vh"
 wire [2:0]  cmd_mode = cmd[MP_CMD_MODE_LSB +: MP_CMD_MODE_W];
 wire [15:0] cmd_c = cmd[MP_CMD_C_LSB +: MP_CMD_C_W];
 wire [15:0] cmd_h = cmd[MP_CMD_H_LSB +: MP_CMD_H_W];
@@ -289,19 +289,11 @@ wire bad_shape = cmd_c == 16'd0 || {16'd0, cmd_c} > CMAX_32 ||
                  cmd_h == 16'd0 || {16'd0, cmd_h} > HMAX_32 ||
                  cmd_w == 16'd0 || {16'd0, cmd_w} > WMAX_32 ||
                  (!is_relu && (cmd_h < 16'd2 || cmd_w < 16'd2));
-wire done = (state_reg == S_CHECK && chk_step_reg == 3'd0 && (bad_mode || bad_shape)) ||
-            (state_reg == S_CHECK && chk_step_reg == 3'd6 && bad_buf_reg) ||
-            (state_reg == S_DRAIN && !pipe_busy);
-wire [3:0] done_status = (state_reg == S_DRAIN) ? ST_OK : (chk_step_reg != 3'd0) ? ST_BAD_BUFFER :
-                         bad_mode ? ST_BAD_MODE : ST_BAD_SHAPE;
-
-unit_ctl #(.CMD_W(MP_CMD_W)) u_ctl (
-    .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
-    .cmd(cmd), .start(cmd_start), .done(done), .done_status(done_status),
-    .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
-    .m_rsp_cycles(m_rsp_cycles), .busy(busy)
-);
+assign done = (state_reg == S_CHECK && chk_step_reg == 3'd0 && (bad_mode || bad_shape)) ||
+              (state_reg == S_CHECK && chk_step_reg == 3'd6 && bad_buf_reg) ||
+              (state_reg == S_DRAIN && !pipe_busy);
+assign done_status = (state_reg == S_DRAIN) ? ST_OK : (chk_step_reg != 3'd0) ? ST_BAD_BUFFER :
+                     bad_mode ? ST_BAD_MODE : ST_BAD_SHAPE;
 
 always @(posedge clk) begin
     // -------- slot pipeline (no stalls)
