@@ -96,9 +96,11 @@ def _module_file(module: str) -> str | None:
 
 def owner_file(file: str, page: str) -> str:
     """``file`` of a point, or for a point of a :data:`DECL_HEADERS` header the file of the
-    module that includes it (``page`` ``v_toggle/<module>``; ``file`` when that is unknown)."""
+    module that includes it (``page`` ``v_toggle/<module>``, or ``v_toggle/<module>__<params>``
+    for a module Verilator specialised by its parameters; ``file`` when that is unknown)."""
     if Path(file).name in DECL_HEADERS and "/" in page:
-        return _module_file(page.split("/", 1)[1]) or file
+        module = page.split("/", 1)[1]
+        return _module_file(module) or _module_file(module.split("__", 1)[0]) or file
     return file
 
 
