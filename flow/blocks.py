@@ -116,7 +116,7 @@ BLOCKS: dict[str, Block] = {
             name="accel_top",
             sources=("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
                      "rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
-                     "rtl/common/serial_div.v", *UC_SOURCES, "rtl/mp_unit/mp_unit.v",
+                     "rtl/common/serial_div.v", "rtl/common/unit_ctl.v", *UC_SOURCES, "rtl/mp_unit/mp_unit.v",
                      "rtl/gap_unit/gap_fwd_path.v", "rtl/gap_unit/gap_unit.v", "rtl/lc_unit/lc_unit.v",
                      "rtl/loss_unit/loss_luts.v", "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v",
                      "rtl/top/desc_check.v", "rtl/top/xfer_check.v", "rtl/top/ldst_mover.v",
@@ -135,7 +135,8 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             name="mp_unit",
-            sources=("rtl/common/fm_stack.v", "rtl/mp_unit/mp_unit.v", "verif/hdl/mp_unit_harness.v"),
+            sources=("rtl/common/fm_stack.v", "rtl/common/unit_ctl.v", "rtl/mp_unit/mp_unit.v",
+                     "verif/hdl/mp_unit_harness.v"),
             toplevel="mp_unit_harness",
             test_module="verif.tests.test_mp_unit",
             paramsets={
@@ -159,7 +160,7 @@ BLOCKS: dict[str, Block] = {
         Block(
             name="lc_unit",
             sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
-                     "rtl/lc_unit/lc_unit.v", "verif/hdl/lc_unit_harness.v"),
+                     "rtl/common/unit_ctl.v", "rtl/lc_unit/lc_unit.v", "verif/hdl/lc_unit_harness.v"),
             toplevel="lc_unit_harness",
             test_module="verif.tests.test_lc_unit",
             paramsets={
@@ -172,7 +173,8 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             name="loss_unit",
-            sources=("rtl/common/serial_div.v", "rtl/common/fm_stack.v", "rtl/loss_unit/loss_luts.v",
+            sources=("rtl/common/serial_div.v", "rtl/common/fm_stack.v", "rtl/common/unit_ctl.v",
+                     "rtl/loss_unit/loss_luts.v",
                      "rtl/loss_unit/loss_unit.v", "verif/hdl/loss_unit_harness.v"),
             toplevel="loss_unit_harness",
             test_module="verif.tests.test_loss_unit",

@@ -58,16 +58,16 @@ from flow.cov_merge import GOALS, BlockCov, rebase, analyse_unit, merge_units, r
 COV = ROOT / "build" / "coverage"
 
 # design units in report order; a block's runs also exercise the units it instantiates
-UNITS = ("fm_stack", "sdp_ram", "mem_core", "serial_div", "pipe_delay", "accel_defs", "uc_unit",
+UNITS = ("fm_stack", "sdp_ram", "mem_core", "serial_div", "pipe_delay", "unit_ctl", "accel_defs", "uc_unit",
          "mp_unit", "gap_unit", "lc_unit", "loss_unit", "accel_top")
 BLOCK_UNITS = {
     "uc_unit": ("uc_unit", "pipe_delay", "accel_defs", "fm_stack", "sdp_ram", "mem_core"),
-    "mp_unit": ("mp_unit", "accel_defs", "fm_stack"),
+    "mp_unit": ("mp_unit", "unit_ctl", "accel_defs", "fm_stack"),
     "gap_unit": ("gap_unit", "accel_defs", "fm_stack", "serial_div"),
-    "lc_unit": ("lc_unit", "accel_defs", "fm_stack", "sdp_ram", "mem_core"),
-    "loss_unit": ("loss_unit", "accel_defs", "fm_stack", "serial_div"),
+    "lc_unit": ("lc_unit", "unit_ctl", "accel_defs", "fm_stack", "sdp_ram", "mem_core"),
+    "loss_unit": ("loss_unit", "unit_ctl", "accel_defs", "fm_stack", "serial_div"),
     "accel_top": ("accel_top", "uc_unit", "mp_unit", "gap_unit", "lc_unit", "loss_unit", "fm_stack",
-                  "sdp_ram", "mem_core", "serial_div", "pipe_delay", "accel_defs"),
+                  "sdp_ram", "mem_core", "serial_div", "pipe_delay", "unit_ctl", "accel_defs"),
     # the contract checkers are not design logic: no coverage points (verilator coverage_off)
     "stream_assert": (),
 }

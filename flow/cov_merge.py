@@ -79,8 +79,8 @@ def _point_kind(fields: dict) -> str | None:
 #: their points under the header, so they are filed under the including module's source (named
 #: by the point's page, ``v_toggle/<module>``) and each unit or harness keeps its own rows and
 #: waivers. Other headers (accel_defs.vh's functions) keep their own row.
-DECL_HEADERS = ("unit_rsp_ports.vh", "unit_stack_ports.vh", "unit_ram_ports.vh", "unit_stack_wires.vh",
-                "stack_host_ports.vh", "stack_host.vh")
+DECL_HEADERS = ("unit_rsp_ports.vh", "unit_stack_ports.vh", "unit_ram_ports.vh", "unit_ctl_inst.vh",
+                "unit_stack_wires.vh", "stack_host_ports.vh", "stack_host.vh")
 
 _MODULE_FILES: dict[str, str] = {}
 
@@ -96,10 +96,11 @@ def _module_file(module: str) -> str | None:
 
 def owner_file(file: str, page: str) -> str:
     """``file`` of a point, or for a point of a :data:`DECL_HEADERS` header the file of the
-    module that includes it (``page`` ``v_toggle/<module>``; ``file`` when that is unknown)."""
+    module that includes it (``page`` ``v_toggle/<module>``, or ``v_toggle/<module>__<params>``
+    for a module Verilator specialised by its parameters; ``file`` when that is unknown)."""
     if Path(file).name in DECL_HEADERS and "/" in page:
-        # a parameterised instance's page names the module with a suffix: uc_ctrl__pi3
-        return _module_file(page.split("/", 1)[1].split("__")[0]) or file
+        module = page.split("/", 1)[1]
+        return _module_file(module) or _module_file(module.split("__", 1)[0]) or file
     return file
 
 

@@ -67,46 +67,50 @@ localparam [47:0] FM_DEPTH_48 = {16'd0, FM_DEPTH_32}, WDEPTH_48 = {16'd0, WDEPTH
 
 localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1, MODE_WGRAD = 3'd2, MODE_UPDATE = 3'd3;
 
-localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_RUN = 3'd2, S_DRAIN = 3'd3, S_RESP = 3'd4;
+// the unit's own states (unit_ctl holds the command and the response)
+localparam [1:0] S_IDLE = 2'd0, S_CHECK = 2'd1, S_RUN = 2'd2, S_DRAIN = 2'd3;
 
 // status codes, XW, ACC_W and the fixed-point helpers (sat32, sat16, rshift66)
 `include "accel_defs.vh"
 
 // ------------------------------------------------------------------------------ control
-reg [2:0]  state_reg;
-reg [3:0]  status_reg;
-reg [31:0] cycles_reg;
+reg [1:0]  state_reg;
 reg [2:0]  chk_step_reg;
 
-reg [2:0]  mode_reg;
-reg [15:0] k_reg, m_reg;
-reg [7:0]  shift_reg;
-reg        relu_reg, bgrad_reg, gacc_reg;
-reg [31:0] x_base_reg, y_base_reg, w_base_reg, bias_base_reg;
-reg [15:0] lr_mult_reg, lr_mult_b_reg;
-reg [5:0]  lr_shift_reg, lr_shift_b_reg;
+// the command/response shell (unit_ctl): cmd holds the command, done / done_status end it
+localparam UNIT_CMD_W = LC_CMD_W;
+`include "unit_ctl_inst.vh"
+wire [2:0]  cmd_mode = cmd[LC_CMD_MODE_LSB +: LC_CMD_MODE_W];
+wire [15:0] cmd_k = cmd[LC_CMD_CIN_LSB +: LC_CMD_CIN_W];
+wire [15:0] cmd_m = cmd[LC_CMD_COUT_LSB +: LC_CMD_COUT_W];
+wire [7:0]  cmd_shift = cmd[LC_CMD_SHIFT_LSB +: LC_CMD_SHIFT_W];
+wire        cmd_relu = cmd[LC_CMD_RELU_LSB];
+wire        cmd_bgrad = cmd[LC_CMD_BGRAD_LSB];
+wire        cmd_gacc = cmd[LC_CMD_GACC_LSB];
+wire [31:0] cmd_x_base = cmd[LC_CMD_X_BASE_LSB +: LC_CMD_X_BASE_W];
+wire [31:0] cmd_y_base = cmd[LC_CMD_Y_BASE_LSB +: LC_CMD_Y_BASE_W];
+wire [31:0] cmd_w_base = cmd[LC_CMD_W_BASE_LSB +: LC_CMD_W_BASE_W];
+wire [31:0] cmd_bias_base = cmd[LC_CMD_BIAS_BASE_LSB +: LC_CMD_BIAS_BASE_W];
+wire [15:0] cmd_lr_mult = cmd[LC_CMD_LR_MULT_LSB +: LC_CMD_LR_MULT_W];
+wire [5:0]  cmd_lr_shift = cmd[LC_CMD_LR_SHIFT_LSB +: LC_CMD_LR_SHIFT_W];
+wire [15:0] cmd_lr_mult_b = cmd[LC_CMD_LR_MULT_B_LSB +: LC_CMD_LR_MULT_B_W];
+wire [5:0]  cmd_lr_shift_b = cmd[LC_CMD_LR_SHIFT_B_LSB +: LC_CMD_LR_SHIFT_B_W];
 reg [47:0] wsize_reg;             // M * K
 
-wire is_fwd = (mode_reg == MODE_FWD);
-wire is_bwd = (mode_reg == MODE_BWD);
-wire is_wgrad = (mode_reg == MODE_WGRAD);
-wire is_update = (mode_reg == MODE_UPDATE);
-
-assign s_cmd_ready = (state_reg == S_IDLE);
-assign m_rsp_valid = (state_reg == S_RESP);
-assign m_rsp_status = status_reg;
-assign m_rsp_cycles = cycles_reg;
-assign busy = (state_reg != S_IDLE);
+wire is_fwd = (cmd_mode == MODE_FWD);
+wire is_bwd = (cmd_mode == MODE_BWD);
+wire is_wgrad = (cmd_mode == MODE_WGRAD);
+wire is_update = (cmd_mode == MODE_UPDATE);
 
 // buffer regions
-wire [47:0] x_b = {16'd0, x_base_reg};
-wire [47:0] y_b = {16'd0, y_base_reg};
-wire [47:0] x_e = x_b + {32'd0, k_reg};
-wire [47:0] y_e = y_b + {32'd0, m_reg};
-wire [47:0] w_e = {16'd0, w_base_reg} + wsize_reg;
-wire [47:0] b_e = {16'd0, bias_base_reg} + {32'd0, m_reg};
+wire [47:0] x_b = {16'd0, cmd_x_base};
+wire [47:0] y_b = {16'd0, cmd_y_base};
+wire [47:0] x_e = x_b + {32'd0, cmd_k};
+wire [47:0] y_e = y_b + {32'd0, cmd_m};
+wire [47:0] w_e = {16'd0, cmd_w_base} + wsize_reg;
+wire [47:0] b_e = {16'd0, cmd_bias_base} + {32'd0, cmd_m};
 wire uses_stack = !is_update;
-wire uses_bias = is_fwd || is_update || (is_wgrad && bgrad_reg);
+wire uses_bias = is_fwd || is_update || (is_wgrad && cmd_bgrad);
 wire bad_buf = (uses_stack && (x_e > FM_DEPTH_48 || y_e > FM_DEPTH_48)) ||
                ((is_fwd || is_bwd) && !(x_e <= y_b || y_e <= x_b)) ||
                (w_e > WDEPTH_48) ||
@@ -120,14 +124,14 @@ reg        g_isb;                 // UPDATE bias item
 reg [15:0] g_m, g_k;
 reg [WAW-1:0] g_wa, g_wcol;       // weight address; BWD_DATA: address of (0, k)
 
-wire g_last_k = (g_k + 1'b1 == k_reg);
-wire g_last_m = (g_m + 1'b1 == m_reg);
+wire g_last_k = (g_k + 1'b1 == cmd_k);
+wire g_last_m = (g_m + 1'b1 == cmd_m);
 wire g_first = is_bwd ? (g_m == 16'd0) : (g_k == 16'd0);
 wire g_last = is_bwd ? g_last_m : g_last_k;
 
-wire [FM_AW-1:0] x_row0 = x_base_reg[FM_AW-1:0];
-wire [FM_AW-1:0] y_row0 = y_base_reg[FM_AW-1:0];
-wire [BAW-1:0] b_addr0 = bias_base_reg[BAW-1:0];
+wire [FM_AW-1:0] x_row0 = cmd_x_base[FM_AW-1:0];
+wire [FM_AW-1:0] y_row0 = cmd_y_base[FM_AW-1:0];
+wire [BAW-1:0] b_addr0 = cmd_bias_base[BAW-1:0];
 
 wire issue = g_valid && state_reg == S_RUN;
 
@@ -141,7 +145,7 @@ assign grad_rd_en = issue && (is_wgrad || (is_update && !g_isb));
 assign grad_rd_addr = g_wa;
 assign bias_rd_en = issue && ((is_fwd && g_k == 16'd0) || (is_update && g_isb));
 assign bias_rd_addr = b_addr0 + g_m[BAW-1:0];
-assign bgrad_rd_en = issue && ((is_wgrad && bgrad_reg && g_k == 16'd0) || (is_update && g_isb));
+assign bgrad_rd_en = issue && ((is_wgrad && cmd_bgrad && g_k == 16'd0) || (is_update && g_isb));
 assign bgrad_rd_addr = b_addr0 + g_m[BAW-1:0];
 
 // ----------------------------------------------------------------------------- pipeline
@@ -208,7 +212,7 @@ wire signed [ACC_W-1:0] acc_init = is_fwd ? {{(ACC_W-32){base4[31]}}, base4} : {
 wire signed [ACC_W-1:0] acc_next = (pfirst[4] ? acc_init : acc_reg) + {{(ACC_W-32){pr4[31]}}, pr4};
 
 // shift of the P5 -> P6 stage: WGRAD dW shift; UPDATE lr_shift (weights) or lr_shift_b (bias)
-wire [5:0] sh5 = is_wgrad ? {1'b0, shift_reg[4:0]} : (pisb[5] ? lr_shift_b_reg : lr_shift_reg);
+wire [5:0] sh5 = is_wgrad ? {1'b0, cmd_shift[4:0]} : (pisb[5] ? cmd_lr_shift_b : cmd_lr_shift);
 // requantization of an output (FWD / BWD_DATA): sat16(round_shift(acc, shift)), ReLU in FWD
 wire [15:0] fq7 = sat16({{(65-ACC_W){fs7[ACC_W]}}, fs7});
 
@@ -238,13 +242,25 @@ assign m_fmb_req = {(issue && is_wgrad) || o_valid, o_valid, 1'b0, fmb_row, {XW{
 
 wire pipe_busy = g_valid | (|pv) | o_valid;
 
+// ------------------------------------------------------------------ command / response
+// done: a rejected command at check step 0 (mode, shape) or 1 (buffers), or the pipeline drained
+wire bad_mode = (cmd_mode > MODE_UPDATE);
+wire bad_shape = cmd_k == 16'd0 || {16'd0, cmd_k} > CMAX_32 ||
+                 cmd_m == 16'd0 || {16'd0, cmd_m} > NMAX_32 ||
+                 (!is_update && cmd_shift > 8'd31);
+assign done = (state_reg == S_CHECK && chk_step_reg == 3'd0 && (bad_mode || bad_shape)) ||
+              (state_reg == S_CHECK && chk_step_reg != 3'd0 && bad_buf) ||
+              (state_reg == S_DRAIN && !pipe_busy);
+assign done_status = (state_reg == S_DRAIN) ? ST_OK : (chk_step_reg != 3'd0) ? ST_BAD_BUFFER :
+                     bad_mode ? ST_BAD_MODE : ST_BAD_SHAPE;
+
 always @(posedge clk) begin
     // -------- pipeline
     pv <= {pv[NP-1:1], issue};
     pfirst <= {pfirst[NP-1:1], g_first};
     plast <= {plast[NP-1:1], g_last};
     pisb <= {pisb[NP-1:1], g_isb};
-    pbg <= {pbg[NP-1:1], bgrad_reg && g_k == 16'd0};
+    pbg <= {pbg[NP-1:1], cmd_bgrad && g_k == 16'd0};
     prow <= {prow[(NP-1)*FM_AW-1:0], is_fwd ? y_row0 + g_m[FM_AW-1:0] : x_row0 + g_k[FM_AW-1:0]};
     pba <= {pba[(NP-1)*BAW-1:0], b_addr0 + g_m[BAW-1:0]};
     pwa <= {pwa[(NP-1)*WAW-1:0], g_wa};
@@ -257,9 +273,9 @@ always @(posedge clk) begin
     x3 <= sa;
     y3 <= is_wgrad ? sb : w_d;
     ug3 <= pisb[2] ? bg_d : g_d;
-    ulr3 <= pisb[2] ? lr_mult_b_reg : lr_mult_reg;
+    ulr3 <= pisb[2] ? cmd_lr_mult_b : cmd_lr_mult;
     base3 <= (pisb[2] || is_fwd) ? b_d : {{16{w_d[15]}}, w_d};
-    db3 <= gacc_reg ? {{34{bg_d[31]}}, bg_d} + {{50{sb[15]}}, sb} : {{50{sb[15]}}, sb};
+    db3 <= cmd_gacc ? {{34{bg_d[31]}}, bg_d} + {{50{sb[15]}}, sb} : {{50{sb[15]}}, sb};
     // P3 -> P4: products
     pr4 <= x3 * y3;
     up4 <= {{34{ug3[31]}}, ug3} * $signed({50'd0, ulr3});
@@ -284,78 +300,44 @@ always @(posedge clk) begin
     // P6 -> P7: WGRAD dW saturated, UPDATE the difference; the requantization shift
     dw7 <= sat32(s6);
     d7 <= {{34{base6[31]}}, base6} - s6;
-    fs7 <= fr6 >>> shift_reg[4:0];
+    fs7 <= fr6 >>> cmd_shift[4:0];
     g7 <= g6;
     db7 <= db6;
     // P7 -> P8: the FWD / BWD_DATA result; WGRAD gradient sum (gacc); UPDATE saturated
     o_valid <= pv[7] && plast[7] && st_acc;
     o_row <= prow[6*FM_AW +: FM_AW];
-    o_val <= (relu_reg && is_fwd && fq7[15]) ? 16'd0 : fq7;
-    gs8 <= gacc_reg ? {{34{g7[31]}}, g7} + {{34{dw7[31]}}, dw7} : {{34{dw7[31]}}, dw7};
+    o_val <= (cmd_relu && is_fwd && fq7[15]) ? 16'd0 : fq7;
+    gs8 <= cmd_gacc ? {{34{g7[31]}}, g7} + {{34{dw7[31]}}, dw7} : {{34{dw7[31]}}, dw7};
     uo8 <= pisb[7] ? sat32(d7) : {16'd0, sat16(d7)};
     db8 <= db7;
     // P8 -> P9: write data
     wo9 <= is_wgrad ? sat32(gs8) : uo8;
     db9 <= sat32(db8);
 
-    // -------- control
-    if (state_reg != S_IDLE && state_reg != S_RESP) begin
-        cycles_reg <= cycles_reg + 1'b1;
-    end
-
+    // -------- control (the command, its cycles and the response: unit_ctl)
     case (state_reg)
-    S_IDLE: begin
-        if (s_cmd_valid) begin
-            mode_reg <= s_cmd_data[LC_CMD_MODE_LSB +: LC_CMD_MODE_W];
-            k_reg <= s_cmd_data[LC_CMD_CIN_LSB +: LC_CMD_CIN_W];
-            m_reg <= s_cmd_data[LC_CMD_COUT_LSB +: LC_CMD_COUT_W];
-            shift_reg <= s_cmd_data[LC_CMD_SHIFT_LSB +: LC_CMD_SHIFT_W];
-            relu_reg <= s_cmd_data[LC_CMD_RELU_LSB +: LC_CMD_RELU_W];
-            bgrad_reg <= s_cmd_data[LC_CMD_BGRAD_LSB +: LC_CMD_BGRAD_W];
-            gacc_reg <= s_cmd_data[LC_CMD_GACC_LSB +: LC_CMD_GACC_W];
-            x_base_reg <= s_cmd_data[LC_CMD_X_BASE_LSB +: LC_CMD_X_BASE_W];
-            y_base_reg <= s_cmd_data[LC_CMD_Y_BASE_LSB +: LC_CMD_Y_BASE_W];
-            w_base_reg <= s_cmd_data[LC_CMD_W_BASE_LSB +: LC_CMD_W_BASE_W];
-            bias_base_reg <= s_cmd_data[LC_CMD_BIAS_BASE_LSB +: LC_CMD_BIAS_BASE_W];
-            lr_mult_reg <= s_cmd_data[LC_CMD_LR_MULT_LSB +: LC_CMD_LR_MULT_W];
-            lr_shift_reg <= s_cmd_data[LC_CMD_LR_SHIFT_LSB +: LC_CMD_LR_SHIFT_W];
-            lr_mult_b_reg <= s_cmd_data[LC_CMD_LR_MULT_B_LSB +: LC_CMD_LR_MULT_B_W];
-            lr_shift_b_reg <= s_cmd_data[LC_CMD_LR_SHIFT_B_LSB +: LC_CMD_LR_SHIFT_B_W];
-            cycles_reg <= 32'd1;
-            status_reg <= ST_OK;
-            chk_step_reg <= 3'd0;
-            state_reg <= S_CHECK;
-        end
-    end
     S_CHECK: begin
         chk_step_reg <= chk_step_reg + 1'b1;
         case (chk_step_reg)
         3'd0: begin
-            wsize_reg <= {32'd0, m_reg} * {32'd0, k_reg};
-            rnd_sh_reg <= rnd66({1'b0, shift_reg[4:0]});
-            rnd_lr_reg <= rnd66(lr_shift_reg);
-            rnd_lrb_reg <= rnd66(lr_shift_b_reg);
-            if (mode_reg > MODE_UPDATE) begin
-                status_reg <= ST_BAD_MODE;
-                state_reg <= S_RESP;
-            end else if (k_reg == 16'd0 || {16'd0, k_reg} > CMAX_32 ||
-                         m_reg == 16'd0 || {16'd0, m_reg} > NMAX_32 ||
-                         (!is_update && shift_reg > 8'd31)) begin
-                status_reg <= ST_BAD_SHAPE;
-                state_reg <= S_RESP;
+            wsize_reg <= {32'd0, cmd_m} * {32'd0, cmd_k};
+            rnd_sh_reg <= rnd66({1'b0, cmd_shift[4:0]});
+            rnd_lr_reg <= rnd66(cmd_lr_shift);
+            rnd_lrb_reg <= rnd66(cmd_lr_shift_b);
+            if (bad_mode || bad_shape) begin
+                state_reg <= S_IDLE;    // done: the status answers
             end
         end
         default: begin
             if (bad_buf) begin
-                status_reg <= ST_BAD_BUFFER;
-                state_reg <= S_RESP;
+                state_reg <= S_IDLE;    // done: the status answers
             end else begin
                 g_valid <= 1'b1;
                 g_isb <= 1'b0;
                 g_m <= 16'd0;
                 g_k <= 16'd0;
-                g_wa <= w_base_reg[WAW-1:0];
-                g_wcol <= w_base_reg[WAW-1:0];
+                g_wa <= cmd_w_base[WAW-1:0];
+                g_wcol <= cmd_w_base[WAW-1:0];
                 state_reg <= S_RUN;
             end
         end
@@ -365,7 +347,7 @@ always @(posedge clk) begin
         if (is_bwd) begin
             if (!g_last_m) begin
                 g_m <= g_m + 1'b1;
-                g_wa <= g_wa + k_reg[WAW-1:0];
+                g_wa <= g_wa + cmd_k[WAW-1:0];
             end else begin
                 g_m <= 16'd0;
                 g_k <= g_k + 1'b1;
@@ -404,20 +386,20 @@ always @(posedge clk) begin
     end
     S_DRAIN: begin
         if (!pipe_busy) begin
-            state_reg <= S_RESP;
+            state_reg <= S_IDLE;        // done
         end
     end
     default: begin
-        if (m_rsp_ready) begin
-            state_reg <= S_IDLE;
+        // S_IDLE
+        if (cmd_start) begin
+            chk_step_reg <= 3'd0;
+            state_reg <= S_CHECK;
         end
     end
     endcase
 
     if (rst) begin
         state_reg <= S_IDLE;
-        status_reg <= ST_OK;
-        cycles_reg <= 32'd0;
         g_valid <= 1'b0;
         pv <= {NP{1'b0}};
         o_valid <= 1'b0;

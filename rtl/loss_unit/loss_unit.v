@@ -69,22 +69,26 @@ localparam [47:0] FM_DEPTH_48 = {16'd0, FM_DEPTH_32};
 // status codes and XW
 `include "accel_defs.vh"
 
-localparam [3:0] S_IDLE = 4'd0, S_CHECK = 4'd1, S_PASS = 4'd2, S_WAIT = 4'd3, S_DIV = 4'd4,
-                 S_RESP = 4'd5;
+// the unit's own states (unit_ctl holds the command and the response)
+localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_PASS = 3'd2, S_WAIT = 3'd3, S_DIV = 3'd4;
 
 // passes over the logits
 localparam [1:0] PS_MAX = 2'd0, PS_SUM = 2'd1, PS_GRAD = 2'd2;
 
 // ------------------------------------------------------------------------------ control
-reg [3:0]  state_reg;
-reg [3:0]  status_reg;
-reg [31:0] cycles_reg;
+reg [2:0]  state_reg;
 reg [1:0]  chk_step_reg;
 reg [1:0]  pass_reg;
 
-reg [15:0] k_reg, label_reg;
-reg [3:0]  in_frac_reg, grad_frac_reg;
-reg [31:0] y_base_reg, g_base_reg;
+// the command/response shell (unit_ctl): cmd holds the command, done / done_status end it
+localparam UNIT_CMD_W = LOSS_CMD_W;
+`include "unit_ctl_inst.vh"
+wire [15:0] cmd_k = cmd[LOSS_CMD_K_LSB +: LOSS_CMD_K_W];
+wire [15:0] cmd_label = cmd[LOSS_CMD_LABEL_LSB +: LOSS_CMD_LABEL_W];
+wire [3:0]  cmd_in_frac = cmd[LOSS_CMD_IN_FRAC_LSB +: LOSS_CMD_IN_FRAC_W];
+wire [3:0]  cmd_grad_frac = cmd[LOSS_CMD_GRAD_FRAC_LSB +: LOSS_CMD_GRAD_FRAC_W];
+wire [31:0] cmd_y_base = cmd[LOSS_CMD_Y_BASE_LSB +: LOSS_CMD_Y_BASE_W];
+wire [31:0] cmd_g_base = cmd[LOSS_CMD_G_BASE_LSB +: LOSS_CMD_G_BASE_W];
 
 reg signed [15:0] max_reg;
 reg [15:0] pred_reg;
@@ -109,18 +113,13 @@ reg signed [21:0] max_rnd_reg;  // max + idx_rnd (free-running: max is steady af
 // its end): msb * ln2, + LN_LUT, + idx_label / 16, + 128 - 16 ln2, then >>> 8 and saturation
 reg [31:0] loss_a_reg, loss_b_reg, loss_c_reg, loss_d_reg;
 
-assign s_cmd_ready = (state_reg == S_IDLE);
-assign m_rsp_valid = (state_reg == S_RESP);
-assign m_rsp_status = status_reg;
-assign m_rsp_cycles = cycles_reg;
 assign m_rsp_pred = pred_reg;
 assign m_rsp_loss = loss_reg;
-assign busy = (state_reg != S_IDLE);
 
-wire [47:0] y_b = {16'd0, y_base_reg};
-wire [47:0] g_b = {16'd0, g_base_reg};
-wire [47:0] y_e = y_b + {32'd0, k_reg};
-wire [47:0] g_e = g_b + {32'd0, k_reg};
+wire [47:0] y_b = {16'd0, cmd_y_base};
+wire [47:0] g_b = {16'd0, cmd_g_base};
+wire [47:0] y_e = y_b + {32'd0, cmd_k};
+wire [47:0] g_e = g_b + {32'd0, cmd_k};
 
 // the command check over three cycles (chk_step 0: region ends and the shape / label compares
 // registered; 1: the range and overlap compares into one flag; 2: the decision)
@@ -131,10 +130,10 @@ wire bad_buf = y_e_reg > FM_DEPTH_48 || g_e_reg > FM_DEPTH_48 || !(y_e_reg <= g_
 // ---------------------------------------------------------------------- item generator
 reg        g_valid;
 reg [15:0] g_i;
-wire g_last = (g_i + 1'b1 == k_reg);
+wire g_last = (g_i + 1'b1 == cmd_k);
 
 // whole stack words: column 0, stride 1
-wire [FM_AW-1:0] fma_row = y_base_reg[FM_AW-1:0] + g_i[FM_AW-1:0];
+wire [FM_AW-1:0] fma_row = cmd_y_base[FM_AW-1:0] + g_i[FM_AW-1:0];
 assign m_fma_req = {g_valid, 1'b0, fma_row, {XW{1'b0}}};
 
 // ----------------------------------------------------------------------------- pipeline
@@ -229,10 +228,19 @@ wire signed [31:0] loss_r = $signed(loss_d_reg) >>> 8;
 wire [15:0] loss_sat = (loss_r < 0) ? 16'd0 : (loss_r > 32'sd65535) ? 16'hffff : loss_r[15:0];
 
 // per-command constants from the fraction fields
-wire [3:0]  c_idx_sh = (in_frac_reg >= 4'd4) ? (in_frac_reg - 4'd4) : (4'd4 - in_frac_reg);
-wire [20:0] c_idx_rnd = (in_frac_reg > 4'd4) ? (21'd1 << (in_frac_reg - 4'd5)) : 21'd0;
-wire [20:0] c_idx_thr = (in_frac_reg >= 4'd4) ? (21'd256 << (in_frac_reg - 4'd4)) :
-                                               (21'd256 >> (4'd4 - in_frac_reg));
+wire [3:0]  c_idx_sh = (cmd_in_frac >= 4'd4) ? (cmd_in_frac - 4'd4) : (4'd4 - cmd_in_frac);
+wire [20:0] c_idx_rnd = (cmd_in_frac > 4'd4) ? (21'd1 << (cmd_in_frac - 4'd5)) : 21'd0;
+wire [20:0] c_idx_thr = (cmd_in_frac >= 4'd4) ? (21'd256 << (cmd_in_frac - 4'd4)) :
+                                               (21'd256 >> (4'd4 - cmd_in_frac));
+
+// ------------------------------------------------------------------ command / response
+// done: a rejected command at the check's decision, or the gradient pass drained
+wire done_bad = bad_shape_reg || bad_label_reg || bad_buf_reg;
+assign done = (state_reg == S_CHECK && chk_step_reg == 2'd2 && done_bad) ||
+              (state_reg == S_WAIT && !pipe_busy && !div_start && pass_reg != PS_MAX &&
+               pass_reg != PS_SUM);
+assign done_status = bad_shape_reg ? ST_BAD_SHAPE : bad_label_reg ? ST_BAD_LABEL :
+                     bad_buf_reg ? ST_BAD_BUFFER : ST_OK;
 
 always @(posedge clk) begin
     div_start <= 1'b0;
@@ -248,11 +256,11 @@ always @(posedge clk) begin
     q4_valid <= q3_valid;
     p4_valid <= q4_valid;
     p1_i <= g_i; p2_i <= p1_i; d1_i <= p2_i; p3_i <= d1_i;
-    d1_lab <= (p2_i == label_reg);
+    d1_lab <= (p2_i == cmd_label);
     p3_lab <= d1_lab; q1_lab <= p3_lab; q2_lab <= q1_lab; q3_lab <= q2_lab;
     t_reg <= t_wide[20:0];
     max_rnd_reg <= {{6{max_reg[15]}}, max_reg} + $signed({1'b0, idx_rnd_reg});
-    q1_row <= g_base_reg[FM_AW-1:0] + p3_i[FM_AW-1:0];
+    q1_row <= cmd_g_base[FM_AW-1:0] + p3_i[FM_AW-1:0];
     q2_row <= q1_row; q3_row <= q2_row; q4_row <= q3_row; p4_row <= q4_row;
     pe_reg <= pe;
     p_round_reg <= pe_reg + p_rnd_reg;
@@ -277,50 +285,25 @@ always @(posedge clk) begin
         s_reg <= s_reg + {{(S_W-17){1'b0}}, exp_q};
     end
 
-    // -------- control
-    if (state_reg != S_IDLE && state_reg != S_RESP) begin
-        cycles_reg <= cycles_reg + 1'b1;
-    end
-
+    // -------- control (the command, its cycles and the response: unit_ctl)
     case (state_reg)
-    S_IDLE: begin
-        if (s_cmd_valid) begin
-            k_reg <= s_cmd_data[LOSS_CMD_K_LSB +: LOSS_CMD_K_W];
-            label_reg <= s_cmd_data[LOSS_CMD_LABEL_LSB +: LOSS_CMD_LABEL_W];
-            in_frac_reg <= s_cmd_data[LOSS_CMD_IN_FRAC_LSB +: LOSS_CMD_IN_FRAC_W];
-            grad_frac_reg <= s_cmd_data[LOSS_CMD_GRAD_FRAC_LSB +: LOSS_CMD_GRAD_FRAC_W];
-            y_base_reg <= s_cmd_data[LOSS_CMD_Y_BASE_LSB +: LOSS_CMD_Y_BASE_W];
-            g_base_reg <= s_cmd_data[LOSS_CMD_G_BASE_LSB +: LOSS_CMD_G_BASE_W];
-            cycles_reg <= 32'd1;
-            status_reg <= ST_OK;
-            chk_step_reg <= 2'd0;
-            state_reg <= S_CHECK;
-        end
-    end
     S_CHECK: begin
         chk_step_reg <= chk_step_reg + 1'b1;
         y_e_reg <= y_e;
         g_e_reg <= g_e;
-        bad_shape_reg <= (k_reg == 16'd0 || {16'd0, k_reg} > KMAX_32);
-        bad_label_reg <= (label_reg >= k_reg);
+        bad_shape_reg <= (cmd_k == 16'd0 || {16'd0, cmd_k} > KMAX_32);
+        bad_label_reg <= (cmd_label >= cmd_k);
         bad_buf_reg <= bad_buf;
         idx_sh_reg <= c_idx_sh;
-        idx_right_reg <= (in_frac_reg >= 4'd4);
+        idx_right_reg <= (cmd_in_frac >= 4'd4);
         idx_rnd_reg <= c_idx_rnd;
         idx_thr_reg <= c_idx_thr;
-        p_sh_reg <= 4'd15 - grad_frac_reg;
-        p_rnd_reg <= 34'd1 << (5'd31 - {1'b0, grad_frac_reg});
-        lab_term_reg <= 36'd1 << grad_frac_reg;
+        p_sh_reg <= 4'd15 - cmd_grad_frac;
+        p_rnd_reg <= 34'd1 << (5'd31 - {1'b0, cmd_grad_frac});
+        lab_term_reg <= 36'd1 << cmd_grad_frac;
         if (chk_step_reg == 2'd2) begin
-            if (bad_shape_reg) begin
-                status_reg <= ST_BAD_SHAPE;
-                state_reg <= S_RESP;
-            end else if (bad_label_reg) begin
-                status_reg <= ST_BAD_LABEL;
-                state_reg <= S_RESP;
-            end else if (bad_buf_reg) begin
-                status_reg <= ST_BAD_BUFFER;
-                state_reg <= S_RESP;
+            if (bad_shape_reg || bad_label_reg || bad_buf_reg) begin
+                state_reg <= S_IDLE;    // done: the status answers
             end else begin
                 pass_reg <= PS_MAX;
                 s_reg <= {S_W{1'b0}};
@@ -353,7 +336,7 @@ always @(posedge clk) begin
                 state_reg <= S_DIV;
             end
             default: begin
-                state_reg <= S_RESP;
+                state_reg <= S_IDLE;    // done
             end
             endcase
         end
@@ -367,17 +350,16 @@ always @(posedge clk) begin
             state_reg <= S_PASS;
         end
     end
-    default: begin
-        if (m_rsp_ready) begin
-            state_reg <= S_IDLE;
+    default: begin      // S_IDLE
+        if (cmd_start) begin
+            chk_step_reg <= 2'd0;
+            state_reg <= S_CHECK;
         end
     end
     endcase
 
     if (rst) begin
         state_reg <= S_IDLE;
-        status_reg <= ST_OK;
-        cycles_reg <= 32'd0;
         div_start <= 1'b0;
         g_valid <= 1'b0;
         p1_valid <= 1'b0;

@@ -62,18 +62,23 @@ localparam [2:0] MODE_MP_FWD = 3'd0, MODE_MP_BWD = 3'd1, MODE_RELU_BWD = 3'd2;
 // status codes and XW (signed pixel columns, as fm_stack)
 `include "accel_defs.vh"
 
-localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_RUN = 3'd2, S_DRAIN = 3'd3, S_RESP = 3'd4;
+// the unit's own states (unit_ctl holds the command and the response)
+localparam [1:0] S_IDLE = 2'd0, S_CHECK = 2'd1, S_RUN = 2'd2, S_DRAIN = 2'd3;
 
 // ------------------------------------------------------------------------------ control
-reg [2:0]  state_reg;
-reg [3:0]  status_reg;
-reg [31:0] cycles_reg;
+reg [1:0]  state_reg;
 reg [2:0]  chk_step_reg;
 
-// command, latched at accept
-reg [2:0]  mode_reg;
-reg [15:0] c_reg, h_reg, w_reg;
-reg [31:0] x_base_reg, y_base_reg, a_base_reg;
+// the command/response shell (unit_ctl): cmd holds the command, done / done_status end it
+localparam UNIT_CMD_W = MP_CMD_W;
+`include "unit_ctl_inst.vh"
+wire [2:0]  cmd_mode = cmd[MP_CMD_MODE_LSB +: MP_CMD_MODE_W];
+wire [15:0] cmd_c = cmd[MP_CMD_C_LSB +: MP_CMD_C_W];
+wire [15:0] cmd_h = cmd[MP_CMD_H_LSB +: MP_CMD_H_W];
+wire [15:0] cmd_w = cmd[MP_CMD_W_LSB +: MP_CMD_W_W];
+wire [31:0] cmd_x_base = cmd[MP_CMD_X_BASE_LSB +: MP_CMD_X_BASE_W];
+wire [31:0] cmd_y_base = cmd[MP_CMD_Y_BASE_LSB +: MP_CMD_Y_BASE_W];
+wire [31:0] cmd_a_base = cmd[MP_CMD_A_BASE_LSB +: MP_CMD_A_BASE_W];
 
 // derived at check time
 reg [15:0] ho_reg, wo_reg;        // pooled size (MP) or H, W (ReLU): shape of the Y / A maps
@@ -85,15 +90,9 @@ reg [1:0]  last_ph_reg;           // phases per vector - 1
 reg [47:0] x_end_reg, y_end_reg, a_end_reg;   // region ends (check step 4)
 reg        bad_buf_reg;           // a region beyond the stack or overlapping (check step 5)
 
-wire is_fwd = (mode_reg == MODE_MP_FWD);
-wire is_bwd = (mode_reg == MODE_MP_BWD);
-wire is_relu = (mode_reg == MODE_RELU_BWD);
-
-assign s_cmd_ready = (state_reg == S_IDLE);
-assign m_rsp_valid = (state_reg == S_RESP);
-assign m_rsp_status = status_reg;
-assign m_rsp_cycles = cycles_reg;
-assign busy = (state_reg != S_IDLE);
+wire is_fwd = (cmd_mode == MODE_MP_FWD);
+wire is_bwd = (cmd_mode == MODE_MP_BWD);
+wire is_relu = (cmd_mode == MODE_RELU_BWD);
 
 // ceil(v / 2L) and ceil(v / 2)
 function [15:0] row_words;
@@ -108,12 +107,12 @@ function [15:0] row_words;
 endfunction
 
 // map regions [base, base + size)
-wire [47:0] x_end = {16'd0, x_base_reg} + size_x_reg;
-wire [47:0] y_end = {16'd0, y_base_reg} + size_y_reg;
-wire [47:0] a_end = {16'd0, a_base_reg} + size_y_reg;
-wire [47:0] x_b48 = {16'd0, x_base_reg};
-wire [47:0] y_b48 = {16'd0, y_base_reg};
-wire [47:0] a_b48 = {16'd0, a_base_reg};
+wire [47:0] x_end = {16'd0, cmd_x_base} + size_x_reg;
+wire [47:0] y_end = {16'd0, cmd_y_base} + size_y_reg;
+wire [47:0] a_end = {16'd0, cmd_a_base} + size_y_reg;
+wire [47:0] x_b48 = {16'd0, cmd_x_base};
+wire [47:0] y_b48 = {16'd0, cmd_y_base};
+wire [47:0] a_b48 = {16'd0, cmd_a_base};
 wire ovl_xy = !(x_end_reg <= y_b48 || y_end_reg <= x_b48);
 wire ovl_xa = !(x_end_reg <= a_b48 || a_end_reg <= x_b48);
 wire ovl_ya = !(y_end_reg <= a_b48 || a_end_reg <= y_b48);
@@ -238,8 +237,8 @@ generate
         wire [31:0] wcol = {15'd0, p4_x0, p4_ph[0]} + 2 * gl;
         assign mask_p3_wo[gl] = ({16'd0, p3_x0} + gl) < {16'd0, wo_reg};
         assign mask_p4_wo[gl] = ({16'd0, p4_x0} + gl) < {16'd0, wo_reg};
-        assign mask_p3_w[gl] = ({16'd0, p3_x0} + gl) < {16'd0, w_reg};
-        assign mask_bwd[gl] = (wcol < {16'd0, w_reg}) && (wrow2 < {1'b0, h_reg});
+        assign mask_p3_w[gl] = ({16'd0, p3_x0} + gl) < {16'd0, cmd_w};
+        assign mask_bwd[gl] = (wcol < {16'd0, cmd_w}) && (wrow2 < {1'b0, cmd_h});
         assign arg_wdata[16*gl +: 16] = {14'd0, arg_hold[2*gl +: 2]};
         assign bwd_wdata[16*gl +: 16] = (p4_y < ho_reg && mask_p4_wo[gl] &&
                                          hold_arg[2*gl +: 2] == p4_ph) ? hold_dy[16*gl +: 16] : 16'd0;
@@ -283,6 +282,19 @@ assign m_fmb_req = {wr_en, wr_en, wr_s2, wr_row, wr_x, wr_data, wr_mask};
 
 wire pipe_busy = g_valid | p1_valid | p2_valid | p3_valid | p4_valid;
 
+// ------------------------------------------------------------------ command / response
+// done: a rejected command at check step 0 (mode, shape) or 6 (buffers), or the pipeline drained
+wire bad_mode = (cmd_mode > MODE_RELU_BWD);
+wire bad_shape = cmd_c == 16'd0 || {16'd0, cmd_c} > CMAX_32 ||
+                 cmd_h == 16'd0 || {16'd0, cmd_h} > HMAX_32 ||
+                 cmd_w == 16'd0 || {16'd0, cmd_w} > WMAX_32 ||
+                 (!is_relu && (cmd_h < 16'd2 || cmd_w < 16'd2));
+assign done = (state_reg == S_CHECK && chk_step_reg == 3'd0 && (bad_mode || bad_shape)) ||
+              (state_reg == S_CHECK && chk_step_reg == 3'd6 && bad_buf_reg) ||
+              (state_reg == S_DRAIN && !pipe_busy);
+assign done_status = (state_reg == S_DRAIN) ? ST_OK : (chk_step_reg != 3'd0) ? ST_BAD_BUFFER :
+                     bad_mode ? ST_BAD_MODE : ST_BAD_SHAPE;
+
 always @(posedge clk) begin
     // -------- slot pipeline (no stalls)
     p1_valid <= g_valid && state_reg == S_RUN;
@@ -313,61 +325,35 @@ always @(posedge clk) begin
         relu_reg <= relu_next;
     end
 
-    // -------- control
-    if (state_reg != S_IDLE && state_reg != S_RESP) begin
-        cycles_reg <= cycles_reg + 1'b1;
-    end
-
+    // -------- control (the command, its cycles and the response: unit_ctl)
     case (state_reg)
-    S_IDLE: begin
-        if (s_cmd_valid) begin
-            mode_reg <= s_cmd_data[MP_CMD_MODE_LSB +: MP_CMD_MODE_W];
-            c_reg <= s_cmd_data[MP_CMD_C_LSB +: MP_CMD_C_W];
-            h_reg <= s_cmd_data[MP_CMD_H_LSB +: MP_CMD_H_W];
-            w_reg <= s_cmd_data[MP_CMD_W_LSB +: MP_CMD_W_W];
-            x_base_reg <= s_cmd_data[MP_CMD_X_BASE_LSB +: MP_CMD_X_BASE_W];
-            y_base_reg <= s_cmd_data[MP_CMD_Y_BASE_LSB +: MP_CMD_Y_BASE_W];
-            a_base_reg <= s_cmd_data[MP_CMD_A_BASE_LSB +: MP_CMD_A_BASE_W];
-            cycles_reg <= 32'd1;
-            status_reg <= ST_OK;
-            chk_step_reg <= 3'd0;
-            state_reg <= S_CHECK;
-        end
-    end
     S_CHECK: begin
         chk_step_reg <= chk_step_reg + 1'b1;
         case (chk_step_reg)
         3'd0: begin
-            ho_reg <= is_relu ? h_reg : {1'b0, h_reg[15:1]};
-            wo_reg <= is_relu ? w_reg : {1'b0, w_reg[15:1]};
-            rw_x_reg <= row_words(w_reg);
-            if (mode_reg > MODE_RELU_BWD) begin
-                status_reg <= ST_BAD_MODE;
-                state_reg <= S_RESP;
-            end else if (c_reg == 16'd0 || {16'd0, c_reg} > CMAX_32 ||
-                         h_reg == 16'd0 || {16'd0, h_reg} > HMAX_32 ||
-                         w_reg == 16'd0 || {16'd0, w_reg} > WMAX_32 ||
-                         (!is_relu && (h_reg < 16'd2 || w_reg < 16'd2))) begin
-                status_reg <= ST_BAD_SHAPE;
-                state_reg <= S_RESP;
+            ho_reg <= is_relu ? cmd_h : {1'b0, cmd_h[15:1]};
+            wo_reg <= is_relu ? cmd_w : {1'b0, cmd_w[15:1]};
+            rw_x_reg <= row_words(cmd_w);
+            if (bad_mode || bad_shape) begin
+                state_reg <= S_IDLE;    // done: the status answers
             end
         end
         3'd1: begin
             rw_y_reg <= row_words(wo_reg);
-            plane_x_reg <= {16'd0, h_reg} * {16'd0, rw_x_reg};
+            plane_x_reg <= {16'd0, cmd_h} * {16'd0, rw_x_reg};
             // loop rows / columns: pooled size (MP_FWD), windows incl. the odd edge (MP_BWD)
-            ny_reg <= is_bwd ? h_reg[15:1] + {15'd0, h_reg[0]} : ho_reg;
-            nx_reg <= is_bwd ? w_reg[15:1] + {15'd0, w_reg[0]} : wo_reg;
+            ny_reg <= is_bwd ? cmd_h[15:1] + {15'd0, cmd_h[0]} : ho_reg;
+            nx_reg <= is_bwd ? cmd_w[15:1] + {15'd0, cmd_w[0]} : wo_reg;
             last_ph_reg <= is_relu ? 2'd1 : 2'd3;
         end
         3'd2: begin
             plane_y_reg <= {16'd0, ho_reg} * {16'd0, rw_y_reg};
-            size_x_reg <= {16'd0, plane_x_reg} * {32'd0, c_reg};
+            size_x_reg <= {16'd0, plane_x_reg} * {32'd0, cmd_c};
             xl0_reg <= (nx_reg - 16'd1) >> LOG_L;
             yl0_reg <= ny_reg - 16'd1;
         end
         3'd3: begin
-            size_y_reg <= {16'd0, plane_y_reg} * {32'd0, c_reg};
+            size_y_reg <= {16'd0, plane_y_reg} * {32'd0, cmd_c};
             lx0_reg <= (xl0_reg == 16'd0);
             ly0_reg <= (yl0_reg == 16'd0);
         end
@@ -381,8 +367,7 @@ always @(posedge clk) begin
         end
         default: begin
             if (bad_buf_reg) begin
-                status_reg <= ST_BAD_BUFFER;
-                state_reg <= S_RESP;
+                state_reg <= S_IDLE;    // done: the status answers
             end else begin
                 g_valid <= 1'b1;
                 g_ph <= 2'd0;
@@ -393,14 +378,14 @@ always @(posedge clk) begin
                 lx_reg <= lx0_reg;
                 yl_reg <= yl0_reg;
                 ly_reg <= ly0_reg;
-                cl_reg <= c_reg - 16'd1;
-                lc_reg <= (c_reg == 16'd1);
-                g_row_x <= x_base_reg[FM_AW-1:0];
-                g_row_y <= y_base_reg[FM_AW-1:0];
-                g_row_a <= a_base_reg[FM_AW-1:0];
-                g_cb_x <= x_base_reg[FM_AW-1:0];
-                g_cb_y <= y_base_reg[FM_AW-1:0];
-                g_cb_a <= a_base_reg[FM_AW-1:0];
+                cl_reg <= cmd_c - 16'd1;
+                lc_reg <= (cmd_c == 16'd1);
+                g_row_x <= cmd_x_base[FM_AW-1:0];
+                g_row_y <= cmd_y_base[FM_AW-1:0];
+                g_row_a <= cmd_a_base[FM_AW-1:0];
+                g_cb_x <= cmd_x_base[FM_AW-1:0];
+                g_cb_y <= cmd_y_base[FM_AW-1:0];
+                g_cb_a <= cmd_a_base[FM_AW-1:0];
                 state_reg <= S_RUN;
             end
         end
@@ -449,21 +434,20 @@ always @(posedge clk) begin
     end
     S_DRAIN: begin
         if (!pipe_busy) begin
-            state_reg <= S_RESP;
+            state_reg <= S_IDLE;        // done
         end
     end
     default: begin
-        // S_RESP
-        if (m_rsp_ready) begin
-            state_reg <= S_IDLE;
+        // S_IDLE
+        if (cmd_start) begin
+            chk_step_reg <= 3'd0;
+            state_reg <= S_CHECK;
         end
     end
     endcase
 
     if (rst) begin
         state_reg <= S_IDLE;
-        status_reg <= ST_OK;
-        cycles_reg <= 32'd0;
         g_valid <= 1'b0;
         p1_valid <= 1'b0;
         p2_valid <= 1'b0;
