@@ -89,19 +89,6 @@ function [15:0] sat16;
     end
 endfunction
 
-// round_shift(a, sh) for sh 0..63 on a 66-bit signed value: round half up
-function signed [65:0] rshift66;
-    input signed [65:0] f_a;
-    input [5:0] f_sh;
-    begin
-        if (f_sh == 6'd0) begin
-            rshift66 = f_a;
-        end else begin
-            rshift66 = (f_a + $signed({{65{1'b0}}, 1'b1} << (f_sh - 6'd1))) >>> f_sh;
-        end
-    end
-endfunction
-
 // x * d for a small factor d in 0..7 (a dilation): shift-and-add, so no DSP is spent on it;
 // exact modulo 2^16 like a 16-bit product
 function [15:0] mul_dil;

@@ -70,7 +70,7 @@ localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1, MODE_WGRAD = 3'd2, MODE_UPDAT
 // the unit's own states (unit_ctl holds the command and the response)
 localparam [1:0] S_IDLE = 2'd0, S_CHECK = 2'd1, S_RUN = 2'd2, S_DRAIN = 2'd3;
 
-// status codes, XW, ACC_W and the fixed-point helpers (sat32, sat16, rshift66)
+// status codes, XW, ACC_W and the fixed-point helpers (sat32, sat16)
 `include "accel_defs.vh"
 
 // ------------------------------------------------------------------------------ control

@@ -214,7 +214,7 @@ assign bgrad_wr_en = (u7_valid && u7_ones) || (q_valid_reg && q_bsum_reg);
 assign bgrad_wr_addr = u7_valid ? u7_bias_addr[BAW-1:0] : q_bias_addr[BAW-1:0];
 assign bgrad_wr_data = u7_valid ? 32'd0 : q_bnew;
 
-// sat16 and the optional ReLU of requant16 on a rounded, shifted accumulator
+// sat16 and the optional ReLU (numerics.requant) on a rounded, shifted accumulator
 function [15:0] sat_relu16;
     input [ACC_W:0] f_t;
     input f_relu;
@@ -245,7 +245,7 @@ wire [31:0] u1_g = p1_ones ? bgrad_rd_data : grad_rd_data;
 wire [15:0] u1_lr = p1_ones ? lr_mult_b : lr_mult;
 wire signed [48:0] u2_prod = $signed({{17{u2_g_reg[31]}}, u2_g_reg}) * $signed({33'd0, u2_lr_reg});
 // R2: WGRAD's gradient is lane 0's rounded, shifted accumulator (r2_t, shared with the
-// requantization: acc + 2^(shift-1) does not overflow ACC_W+1 bits, so it equals rshift66)
+// requantization: acc + 2^(shift-1) does not overflow ACC_W+1 bits, so it equals numerics.round_shift)
 wire signed [65:0] g2 = {{(65-ACC_W){r2_t[ACC_W]}}, r2_t[ACC_W:0]};
 wire signed [65:0] bg2 = {{(65-ACC_W){b2_t_reg[ACC_W]}}, b2_t_reg};
 
