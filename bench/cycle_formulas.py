@@ -157,11 +157,13 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
     if mode == "RELU_BWD":
         return 2 * c * h * cdiv(w, lanes) + 13
     if mode == "GAP_FWD":
-        # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages
-        return c * h * cdiv(w, lanes) + n_w + 16 + (lanes.bit_length() - 1)
+        # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages;
+        # + 2 since its third round (both GAP modes): the buffer check's region ends, then their
+        # compares, registered
+        return c * h * cdiv(w, lanes) + n_w + 18 + (lanes.bit_length() - 1)
     if mode == "GAP_BWD":
         # 6 cycles a channel (was 3): x M, + 2^(R-1), >> R and sat16 each a step
-        return c * (6 + h * cdiv(w, lanes)) + n_w + 7
+        return c * (6 + h * cdiv(w, lanes)) + n_w + 9
     raise ValueError(mode)
 
 
