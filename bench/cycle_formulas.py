@@ -108,6 +108,10 @@ def counts(layer, sparsity, rule, rng):
 #: FWD / BWD_DATA requantization 3, WGRAD gradient rounding 2, UPDATE step 5, and in every mode
 #: the buffer check's region ends and compares registered, 2)
 UC_PIPE_EXTRA = {"FWD": 5, "BWD_DATA": 5, "WGRAD": 4, "UPDATE": 7}
+#: cycles a pre-scanned (not checked) FWD / BWD_DATA / WGRAD command takes beyond that when its last
+#: pointer's list is not empty (issue 16: uc_scan registers an index entry's compares, so the last
+#: entry's verdict comes a cycle later; UPDATE reads no index entry)
+UC_SCAN_EXTRA = 1
 
 
 def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
@@ -136,6 +140,9 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
     # WGRAD's gradient takes the requantization's rounding add and shift stages before its
     # saturation and the gradient read-modify-write (2 more cycles); every mode's buffer check
     # takes 2 more steps (region ends, then the compares, registered)
+    if mode != "UPDATE" and not checked:
+        last = bwd[-1] if mode == "BWD_DATA" else fwd[-1]
+        pre += UC_SCAN_EXTRA if int(last) > 0 else 0
     return (0 if checked else pre) + items + PIPE_DEPTH + UC_PIPE_EXTRA.get(mode, 0)
 
 
@@ -150,11 +157,13 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
     if mode == "RELU_BWD":
         return 2 * c * h * cdiv(w, lanes) + 13
     if mode == "GAP_FWD":
-        # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages
-        return c * h * cdiv(w, lanes) + n_w + 16 + (lanes.bit_length() - 1)
+        # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages;
+        # + 2 since its third round (both GAP modes): the buffer check's region ends, then their
+        # compares, registered
+        return c * h * cdiv(w, lanes) + n_w + 18 + (lanes.bit_length() - 1)
     if mode == "GAP_BWD":
         # 6 cycles a channel (was 3): x M, + 2^(R-1), >> R and sat16 each a step
-        return c * (6 + h * cdiv(w, lanes)) + n_w + 7
+        return c * (6 + h * cdiv(w, lanes)) + n_w + 9
     raise ValueError(mode)
 
 

@@ -17,11 +17,11 @@
  *   WMAX      largest map width
  *   FM_DEPTH  stack words per bank
  *
- * Latency: 4 check cycles, the division (R + 2 cycles), then FWD one vector read per cycle
- * (C * H * ceil(W/LANES)) plus ~9 + log2(LANES) cycles of drain (the lane adder tree and the
- * scaling, one multiply, add or shift a stage: gap_fwd_path.v); BWD per channel 6 cycles (read
- * dy, x M, round, shift, saturate) plus H * ceil(W/LANES) vector writes. m_rsp_cycles counts
- * accept to response.
+ * Latency: 6 check cycles (shape compares and P; shape decision and rows; size; region ends; their
+ * compares; decision), the division (R + 2 cycles), then FWD one vector read per cycle (C * H *
+ * ceil(W/LANES)) plus ~9 + log2(LANES) cycles of drain (the lane adder tree and the scaling, one
+ * multiply, add or shift a stage: gap_fwd_path.v); BWD per channel 6 cycles (read dy, x M, round,
+ * shift, saturate) plus H * ceil(W/LANES) vector writes. m_rsp_cycles counts accept to response.
  */
 
 `resetall
@@ -96,6 +96,10 @@ reg [M_W-1:0] m_reg;              // M
 reg [15:0] rw_reg;                // stack words per map row
 reg [31:0] plane_reg;
 reg [47:0] size_x_reg;
+reg [47:0] x_end_reg, y_end_reg;   // check step 3: region ends (x_base + size, y_base + C)
+reg        bad_buf_reg;            // check step 4: a region beyond the stack or X, y overlapping
+reg        bad_mode_reg;           // check step 0: mode above MODE_BWD
+reg [5:0]  bad_shape_reg;          // check step 0: C, H, W zero or above its limit (a flag each)
 
 wire is_fwd = (mode_reg == MODE_FWD);
 
@@ -134,7 +138,7 @@ endfunction
 
 wire [47:0] x_end = {16'd0, x_base_reg} + size_x_reg;
 wire [47:0] y_end = {16'd0, y_base_reg} + {32'd0, c_reg};
-wire ovl_xy = !(x_end <= {16'd0, y_base_reg} || y_end <= {16'd0, x_base_reg});
+wire ovl_xy = !(x_end_reg <= {16'd0, y_base_reg} || y_end_reg <= {16'd0, x_base_reg});
 
 // ------------------------------------------------------------------------------ divider
 reg            div_start;
@@ -280,25 +284,37 @@ always @(posedge clk) begin
         3'd0: begin
             p_reg <= {16'd0, h_reg} * {16'd0, w_reg};
             rw_reg <= row_words(w_reg);
-            if (mode_reg > MODE_BWD) begin
+            bad_mode_reg <= mode_reg > MODE_BWD;
+            bad_shape_reg <= {c_reg == 16'd0, {16'd0, c_reg} > CMAX_32,
+                              h_reg == 16'd0, {16'd0, h_reg} > HMAX_32,
+                              w_reg == 16'd0, {16'd0, w_reg} > WMAX_32};
+        end
+        3'd1: begin
+            // the registered mode / shape compares decide here (a bad command's response comes a
+            // cycle later than before issue 16's third round; a good one's timing is unchanged)
+            if (bad_mode_reg) begin
                 status_reg <= ST_BAD_MODE;
                 state_reg <= S_RESP;
-            end else if (c_reg == 16'd0 || {16'd0, c_reg} > CMAX_32 ||
-                         h_reg == 16'd0 || {16'd0, h_reg} > HMAX_32 ||
-                         w_reg == 16'd0 || {16'd0, w_reg} > WMAX_32) begin
+            end else if (|bad_shape_reg) begin
                 status_reg <= ST_BAD_SHAPE;
                 state_reg <= S_RESP;
             end
-        end
-        3'd1: begin
             r_reg <= R16 + clog2_of(p_reg);
             plane_reg <= {16'd0, h_reg} * {16'd0, rw_reg};
         end
         3'd2: begin
             size_x_reg <= {16'd0, plane_reg} * {32'd0, c_reg};
         end
+        3'd3: begin
+            x_end_reg <= x_end;
+            y_end_reg <= y_end;
+        end
+        3'd4: begin
+            bad_buf_reg <= x_end_reg > {16'd0, FM_DEPTH_32} || y_end_reg > {16'd0, FM_DEPTH_32} ||
+                           ovl_xy;
+        end
         default: begin
-            if (x_end > {16'd0, FM_DEPTH_32} || y_end > {16'd0, FM_DEPTH_32} || ovl_xy) begin
+            if (bad_buf_reg) begin
                 status_reg <= ST_BAD_BUFFER;
                 state_reg <= S_RESP;
             end else begin

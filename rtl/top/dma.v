@@ -15,7 +15,9 @@
  * the slave's address, data and response latencies. The producer must keep feeding s_wr_* until
  * the burst ends (the sequencer does: it is reset only once the DMA is idle).
  *
- * Latency: a burst costs its beats plus the address handshake (and the B response for writes).
+ * Latency: a burst costs its beats plus the address handshake (and the B response for writes)
+ * plus 2 cycles of burst sizing before its address (issue 16: words to the 4 KB boundary and
+ * min(16, words left) registered, then their minimum registered).
  * Read data leave on m_rd_* with no back-pressure (the consumer must take one word a cycle).
  */
 
@@ -98,20 +100,29 @@ module dma #
     output wire            m_axi_rready
 );
 
-localparam [2:0] S_IDLE = 3'd0, S_AR = 3'd1, S_R = 3'd2, S_AW = 3'd3, S_W = 3'd4, S_B = 3'd5,
-                 S_DONE = 3'd6;
+localparam [3:0] S_IDLE = 4'd0, S_AR = 4'd1, S_R = 4'd2, S_AW = 4'd3, S_W = 4'd4, S_B = 4'd5,
+                 S_DONE = 4'd6,
+                 S_LEN = 4'd7,      // burst sizing 1: words to the 4 KB boundary, min(16, left)
+                 S_LEN2 = 4'd8;     // burst sizing 2: the smaller of the two
+localparam [23:0] MAX_BURST = 24'd16;   // beats of the longest burst
 
-reg [2:0]  state_reg, state_next;
+reg [3:0]  state_reg, state_next;
 reg [31:0] addr_reg, addr_next;
 reg [23:0] left_reg, left_next;      // words not yet covered by an issued burst
 reg [4:0]  beats_reg, beats_next;    // beats left in the current burst
 reg        err_reg, err_next;
+reg        dir_reg, dir_next;        // 1: write (AW / W / B), 0: read
+reg [10:0] to4k_reg, to4k_next;      // words to the next 4 KB boundary (S_LEN)
+reg [4:0]  lim_reg, lim_next;        // min(16, words left) (S_LEN)
+reg [4:0]  burst_reg, burst_next;    // the burst's beats (S_LEN2)
 
 // burst length: min(16, words left, words to the next 4 KB boundary)
 wire [10:0] to_4k = 11'd1024 - {1'b0, addr_reg[11:2]};
-wire [23:0] lim = (left_reg < 24'd16) ? left_reg : 24'd16;
-wire [4:0]  burst = ({13'd0, to_4k} < lim) ? to_4k[4:0] : lim[4:0];
-wire [7:0]  axlen = {3'd0, burst} - 8'd1;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [23:0] lim = (left_reg < MAX_BURST) ? left_reg : MAX_BURST;   // <= 16: bits 23:5 are 0
+/* verilator lint_on UNUSEDSIGNAL */
+wire [4:0]  burst = (to4k_reg < {6'd0, lim_reg}) ? to4k_reg[4:0] : lim_reg;
+wire [7:0]  axlen = {3'd0, burst_reg} - 8'd1;
 
 assign s_cmd_ready = (state_reg == S_IDLE) && !abort;
 assign idle = (state_reg == S_IDLE);
@@ -155,6 +166,10 @@ always @* begin
     left_next = left_reg;
     beats_next = beats_reg;
     err_next = err_reg;
+    dir_next = dir_reg;
+    to4k_next = to4k_reg;
+    lim_next = lim_reg;
+    burst_next = burst_reg;
 
     case (state_reg)
     S_IDLE: begin
@@ -162,15 +177,25 @@ always @* begin
             addr_next = {s_cmd_addr[31:2], 2'b00};
             left_next = s_cmd_len;
             err_next = 1'b0;
-            state_next = (s_cmd_len == 24'd0) ? S_DONE : (s_cmd_dir ? S_AW : S_AR);
+            dir_next = s_cmd_dir;
+            state_next = (s_cmd_len == 24'd0) ? S_DONE : S_LEN;
         end
+    end
+    S_LEN: begin
+        to4k_next = to_4k;
+        lim_next = lim[4:0];
+        state_next = S_LEN2;
+    end
+    S_LEN2: begin
+        burst_next = burst;
+        state_next = dir_reg ? S_AW : S_AR;
     end
     S_AR: begin
         // ARVALID is up: it stays until the handshake, abort or not
         if (m_axi_arready) begin
-            beats_next = burst;
-            left_next = left_reg - {19'd0, burst};
-            addr_next = addr_reg + {25'd0, burst, 2'b00};
+            beats_next = burst_reg;
+            left_next = left_reg - {19'd0, burst_reg};
+            addr_next = addr_reg + {25'd0, burst_reg, 2'b00};
             state_next = S_R;
         end
     end
@@ -179,15 +204,15 @@ always @* begin
             err_next = err_reg || (m_axi_rresp != 2'b00);
             beats_next = beats_reg - 5'd1;
             if (beats_reg == 5'd1) begin
-                state_next = (left_reg == 24'd0 || abort) ? S_DONE : S_AR;
+                state_next = (left_reg == 24'd0 || abort) ? S_DONE : S_LEN;
             end
         end
     end
     S_AW: begin
         if (m_axi_awready) begin
-            beats_next = burst;
-            left_next = left_reg - {19'd0, burst};
-            addr_next = addr_reg + {25'd0, burst, 2'b00};
+            beats_next = burst_reg;
+            left_next = left_reg - {19'd0, burst_reg};
+            addr_next = addr_reg + {25'd0, burst_reg, 2'b00};
             state_next = S_W;
         end
     end
@@ -203,7 +228,7 @@ always @* begin
         if (m_axi_bvalid) begin
             err_next = err_reg || (m_axi_bresp != 2'b00);
             // a write error ends the transfer: no later burst is issued
-            state_next = (left_reg == 24'd0 || abort || m_axi_bresp != 2'b00) ? S_DONE : S_AW;
+            state_next = (left_reg == 24'd0 || abort || m_axi_bresp != 2'b00) ? S_DONE : S_LEN;
         end
     end
     default: begin
@@ -219,6 +244,10 @@ always @(posedge clk) begin
     left_reg <= left_next;
     beats_reg <= beats_next;
     err_reg <= err_next;
+    dir_reg <= dir_next;
+    to4k_reg <= to4k_next;
+    lim_reg <= lim_next;
+    burst_reg <= burst_next;
 
     if (rst) begin
         state_reg <= S_IDLE;

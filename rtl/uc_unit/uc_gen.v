@@ -118,6 +118,11 @@ reg [15:0]      y_reg, y_next, xg_reg, xg_next;
 reg [31:0]      orow_reg, orow_next;        // stack word of the output row (WGRAD: dY row)
 reg [31:0]      obase_reg, obase_next;      // WGRAD: stack word of this filter's first dY row
 reg [31:0]      bias_reg, bias_next;
+// the loops' last indices, registered from the command (stable from its checks on, long before the
+// run): a loop end is one compare of a counter with a register
+reg [15:0]      ny_m1_reg, ny_m1_next;      // rows - 1 (H in BWD_DATA, else Ho)
+reg [15:0]      ngrp_m1_reg, ngrp_m1_next;  // lane vectors a row - 1
+reg [15:0]      nptrs_m1_reg, nptrs_m1_next;    // pointers - 1
 
 reg             i_valid_reg, i_valid_next;
 reg             i_first_reg, i_first_next, i_last_reg, i_last_next, i_zero_reg, i_zero_next;
@@ -152,9 +157,9 @@ wire [CNT_W-1:0] ptr_count = ptr_rd_data[PTR_W-1:WAW];
 
 wire [15:0] ny = is_bwd ? h : ho;
 wire last_j = (count_reg == {CNT_W{1'b0}}) || (j_reg == count_reg - 1'b1);
-wire last_xg = (xg_reg == ngrp - 1'b1);
-wire last_y = (y_reg == ny - 1'b1);
-wire last_og = (og_reg == n_ptrs - 1'b1);
+wire last_xg = (xg_reg == ngrp_m1_reg);
+wire last_y = (y_reg == ny_m1_reg);
+wire last_og = (og_reg == nptrs_m1_reg);
 // the item leaving now is the last one of this channel
 wire end_og = is_update ? (j_reg == count_reg) :
               is_wgrad ? (last_xg && last_y && (bitem_reg || last_j)) :
@@ -198,6 +203,9 @@ always @* begin
     pref_valid_next = pref_valid_reg;
     nstart_next = nstart_reg;
     ncount_next = ncount_reg;
+    ny_m1_next = ny - 1'b1;
+    ngrp_m1_next = ngrp - 1'b1;
+    nptrs_m1_next = n_ptrs - 1'b1;
     nbias_next = nbias_reg;
     y_next = y_reg;
     xg_next = xg_reg;
@@ -392,6 +400,9 @@ always @(posedge clk) begin
     orow_reg <= orow_next;
     obase_reg <= obase_next;
     bias_reg <= bias_next;
+    ny_m1_reg <= ny_m1_next;
+    ngrp_m1_reg <= ngrp_m1_next;
+    nptrs_m1_reg <= nptrs_m1_next;
     i_valid_reg <= i_valid_next;
     i_first_reg <= i_first_next;
     i_last_reg <= i_last_next;

@@ -198,6 +198,11 @@ reg signed [XW-1:0] p3_rx_reg, p3_rx_next;
 // P4: stack address and lane mask
 reg [FM_AW-1:0] p4_addr_reg, p4_addr_next;
 reg [LANES-1:0] p4_mask_reg, p4_mask_next;
+// per-command lane bounds, registered from the command (stable from the command's checks on, long
+// before its first item reaches P3): lane l is inside the map when -off(l) <= column < w - off(l),
+// off(l) = l (2 l when the read is stride-2), so P3 compares the column with registers only
+reg             lane_s2_reg, lane_s2_next;              // the read is stride-2 (rd_s2)
+reg [XW*LANES-1:0] lane_hi_reg, lane_hi_next;           // w - off(l), signed, a lane each
 reg signed [15:0] p4_w_reg, p4_w_next;
 reg signed [XW-1:0] p4_rx_reg, p4_rx_next;
 // P7: products, and WGRAD's dY lanes for the bias-gradient sum
@@ -278,7 +283,7 @@ wire [7:0] kyd = kyd_full[7:0];
 wire [31:0] p3_addr = rd_base + p3_r_reg * {16'd0, rd_rw};
 /* verilator lint_on UNUSEDSIGNAL */
 
-reg signed [XW-1:0] yn, xn, xl;
+reg signed [XW-1:0] yn, xn, xl, xh;
 reg signed [15:0] px, pm;
 reg signed [31:0] pp;
 reg signed [ACC_W-1:0] lane_sum, dy_sum;
@@ -310,13 +315,23 @@ always @* begin
     p3_r_next = {16'd0, p2_rch_reg} * {16'd0, rd_rows} + {{12{p2_ry_reg[XW-1]}}, p2_ry_reg};
     p3_rx_next = p2_rx_reg;
 
-    // P3 -> P4: lanes inside the map and the output row; stack address
+    // the command's lane bounds (one subtraction a lane)
+    lane_s2_next = rd_s2;
     for (l = 0; l < LANES; l = l + 1) begin
         /* verilator lint_off WIDTH */
-        xl = p3_rx_reg + (rd_s2 ? 2 * l : l);
+        lane_hi_next[XW*l +: XW] = $signed({4'd0, rd_w}) - (rd_s2 ? 2 * l : l);
         /* verilator lint_on WIDTH */
-        p4_mask_next[l] = p3_omask[l] && !p3_ones && p3_row_ok_reg && xl >= 0 &&
-                          xl < $signed({4'd0, rd_w});
+    end
+
+    // P3 -> P4: lanes inside the map (column + off(l) in 0 .. w-1: the column against the
+    // registered bounds) and the output row; stack address
+    for (l = 0; l < LANES; l = l + 1) begin
+        /* verilator lint_off WIDTH */
+        xl = lane_s2_reg ? -2 * l : -l;
+        /* verilator lint_on WIDTH */
+        xh = lane_hi_reg[XW*l +: XW];
+        p4_mask_next[l] = p3_omask[l] && !p3_ones && p3_row_ok_reg && p3_rx_reg >= xl &&
+                          p3_rx_reg < xh;
     end
     p4_addr_next = p3_addr[FM_AW-1:0];
     p4_w_next = p3_w_reg;
@@ -374,6 +389,8 @@ always @(posedge clk) begin
     p3_rx_reg <= p3_rx_next;
     p4_addr_reg <= p4_addr_next;
     p4_mask_reg <= p4_mask_next;
+    lane_s2_reg <= lane_s2_next;
+    lane_hi_reg <= lane_hi_next;
     p4_w_reg <= p4_w_next;
     p4_rx_reg <= p4_rx_next;
     p7_prod_reg <= p7_prod_next;

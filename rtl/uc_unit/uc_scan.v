@@ -4,17 +4,21 @@
  * (docs/uc_unit.md "Pipeline and cycle count"). Part of uc_unit; uc_ctrl runs it in S_SCAN.
  *
  * For each pointer: read it (SCAN_PTR_RD), check start + count <= WDEPTH (SCAN_PTR_CHK), then read
- * its index entries one a cycle (SCAN_IDX), each checked when its data arrive: kx, ky < K;
- * c < C (forward list) or n < N and the weight address < WDEPTH (backward list). UPDATE reads no
- * index entry: it checks one pointer a cycle.
+ * its index entries one a cycle (SCAN_IDX), each compared when its data arrive: kx, ky < K;
+ * c < C (forward list) or n < N and the weight address < WDEPTH (backward list); the compares'
+ * result is registered (idx_bad_reg) and decides the cycle after (issue 16: the index memory's
+ * read data no longer reach uc_ctrl's status in the same cycle). UPDATE reads no index entry: it
+ * checks one pointer a cycle.
  *
  * Parameters:
  *   KMAX    largest kernel size
  *   WDEPTH  weight / index / gradient memory depth
  *   PDEPTH  pointer memory depth
  *
- * Latency: two cycles a pointer plus one an index entry (UPDATE: one a pointer); pass, bad_list
- * and bad_index are combinational, valid while scanning.
+ * Latency: two cycles a pointer plus one an index entry (UPDATE: one a pointer); an index entry's
+ * verdict two cycles after its read (read data, registered compare), so a list whose last pointer
+ * has entries passes two cycles after its last read; pass, bad_list and bad_index are
+ * combinational, valid while scanning (bad_index from registers only).
  */
 
 `resetall
@@ -76,6 +80,8 @@ reg [1:0]       phase_reg, phase_next;
 reg [15:0]      p_reg, p_next;          // pointer
 reg [CNT_W-1:0] a_reg, a_next, end_reg, end_next;   // index entry, end of the list
 reg             chk_reg, chk_next;      // an index (UPDATE: pointer) read is in flight: check it
+reg             chk2_reg, chk2_next;    // an index entry's registered compare is valid: decide it
+reg             idx_bad_reg, idx_bad_next;  // that entry's compare (kx, ky, channel, address)
 reg             pass_int, bad_list_int, bad_index_int;
 
 assign pass = pass_int;
@@ -103,6 +109,8 @@ always @* begin
     a_next = a_reg;
     end_next = end_reg;
     chk_next = chk_reg;
+    chk2_next = chk2_reg;
+    idx_bad_next = idx_bad;
     pass_int = 1'b0;
     bad_list_int = 1'b0;
     bad_index_int = 1'b0;
@@ -111,10 +119,13 @@ always @* begin
         phase_next = SCAN_PTR_RD;
         p_next = 16'd0;
         chk_next = 1'b0;
+        chk2_next = 1'b0;
     end
 
     if (scanning) begin
         chk_next = 1'b0;
+        // the entry read two cycles ago: its compare was registered last cycle
+        chk2_next = chk_reg && !is_update;
         if (is_update) begin
             if (chk_reg && ptr_bad) begin
                 bad_list_int = 1'b1;
@@ -124,10 +135,10 @@ always @* begin
                 p_next = p_reg + 1'b1;
                 chk_next = 1'b1;
             end
-        end else if (chk_reg && idx_bad) begin
+        end else if (chk2_reg && idx_bad_reg) begin
             bad_index_int = 1'b1;
         end else if (p_reg == n_ptrs) begin
-            pass_int = !chk_reg;
+            pass_int = !chk_reg && !chk2_reg;
         end else begin
             case (phase_reg)
             SCAN_PTR_RD: phase_next = SCAN_PTR_CHK;
@@ -164,6 +175,8 @@ always @(posedge clk) begin
     a_reg <= a_next;
     end_reg <= end_next;
     chk_reg <= chk_next;
+    chk2_reg <= chk2_next;
+    idx_bad_reg <= idx_bad_next;
 end
 
 endmodule
