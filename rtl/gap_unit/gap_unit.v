@@ -298,9 +298,11 @@ always @(posedge clk) begin
             end else if (|bad_shape_reg) begin
                 status_reg <= ST_BAD_SHAPE;
                 state_reg <= S_RESP;
+            end else begin
+                // checked H and W only: the plane (and so the buffer sizes) stays bounded
+                plane_reg <= {16'd0, h_reg} * {16'd0, rw_reg};
             end
             r_reg <= R16 + clog2_of(p_reg);
-            plane_reg <= {16'd0, h_reg} * {16'd0, rw_reg};
         end
         3'd2: begin
             size_x_reg <= {16'd0, plane_reg} * {32'd0, c_reg};
