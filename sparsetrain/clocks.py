@@ -11,8 +11,9 @@ Units: MHz.  A projection in seconds is ``cycles / (mhz * 1e6)``.
 
 from __future__ import annotations
 
-#: measured Fmax of the whole top on ECP5 LFE5UM-85F grade 6 (make pnr QUICK=1, seed 1), MHz
-ECP5_MHZ = 50.23
+#: measured Fmax of the whole top on ECP5 LFE5UM-85F grade 6 (make pnr QUICK=1, seed 1, RTL of
+#: c7272f1: docs/performance.md section 7, step 7), MHz
+ECP5_MHZ = 51.95
 ECP5_BASIS = "ECP5 LFE5UM-85F grade 6, make pnr (measured)"
 #: assumed clock on the deck's UltraScale+ (not timing-closed), MHz
 ULTRASCALE_MHZ = 200.0
