@@ -61,6 +61,15 @@ localparam [3:0] ST_OK           = 4'd0,
 // sparsetrain/unit_cmds.py)
 `include "unit_cmd.vh"
 
+// the rounding constant 2^(sh-1) of a right shift by sh (0 for sh = 0: no rounding), as a
+// 66-bit signed value (numerics.round_shift: round half up)
+function signed [65:0] rnd66;
+    input [5:0] f_sh;
+    begin
+        rnd66 = (f_sh == 6'd0) ? 66'sd0 : $signed({{65{1'b0}}, 1'b1} << (f_sh - 6'd1));
+    end
+endfunction
+
 // saturate a wide signed value to 32 bits
 function [31:0] sat32;
     input signed [65:0] f_v;

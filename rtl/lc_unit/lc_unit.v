@@ -70,7 +70,7 @@ localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1, MODE_WGRAD = 3'd2, MODE_UPDAT
 // the unit's own states (unit_ctl holds the command and the response)
 localparam [1:0] S_IDLE = 2'd0, S_CHECK = 2'd1, S_RUN = 2'd2, S_DRAIN = 2'd3;
 
-// status codes, XW, ACC_W and the fixed-point helpers (sat32, sat16)
+// status codes, XW, ACC_W and the fixed-point helpers (sat32, sat16, rnd66)
 `include "accel_defs.vh"
 
 // ------------------------------------------------------------------------------ control
@@ -175,12 +175,6 @@ reg [15:0] o_val;
 
 // rounding constants 2^(sh-1) (0 for sh = 0) of the command's shifts, set at S_CHECK
 reg signed [65:0] rnd_sh_reg, rnd_lr_reg, rnd_lrb_reg;
-function signed [65:0] rnd66;
-    input [5:0] f_sh;
-    begin
-        rnd66 = (f_sh == 6'd0) ? 66'sd0 : $signed({{65{1'b0}}, 1'b1} << (f_sh - 6'd1));
-    end
-endfunction
 
 // stack data of the P2 item
 wire signed [15:0] sa = fma_rdata[15:0];

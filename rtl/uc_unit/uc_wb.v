@@ -227,12 +227,6 @@ endfunction
 
 integer l;
 
-function signed [65:0] rnd66;
-    input [5:0] f_sh;
-    begin
-        rnd66 = (f_sh == 6'd0) ? 66'sd0 : $signed({{65{1'b0}}, 1'b1} << (f_sh - 6'd1));
-    end
-endfunction
 /* verilator lint_off UNUSEDSIGNAL */
 wire signed [65:0] rnd_s66 = rnd66({1'b0, shift});
 /* verilator lint_on UNUSEDSIGNAL */
