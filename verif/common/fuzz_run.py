@@ -52,7 +52,8 @@ class RunResult:
 class Campaign:
     """One seed's campaign on a :class:`verif.common.top_tb.TB` with an AxiMonitor."""
 
-    WD_CAP = 20_000       # cycle limit of a run whose length the model cannot bound
+    WD_CAP = 20_000       # cycle limit of a run whose length the model cannot bound (docs/testplan.md
+    #                       derives the loop-iteration coverage bounds from it: keep them together)
 
     def __init__(self, tb, mon, stats: Stats, seed: int, label: str, max_failures: int = 10):
         self.tb, self.mon, self.stats, self.seed, self.label = tb, mon, stats, seed, label
