@@ -20,9 +20,15 @@ from bench.cycle_formulas import (NETWORKS, UC_PIPE_EXTRA, UC_SCAN_EXTRA, conv, 
 
 
 # ------------------------------------------------------------------------------ calibration
+def ptrs(mode: str, c: int, stride: int) -> int:
+    """The calibration's per-channel term: input channels C, or in BWD_DATA the backward pointers
+    (C; 4C at stride 2, the list split by parity)."""
+    return c * (4 if mode == "BWD_DATA" and stride == 2 else 1)
+
+
 @dataclass
 class Calib:
-    uc: dict            # mode -> (a, b, e, c): residual = a*N + b*C + e*empty + c
+    uc: dict            # mode -> (a, b, e, c): residual = a*N + b*P + e*empty + c (P: pointers, ptrs())
     uc_err: dict        # mode -> error stats
     dma_o: float = 20.0
     dma_beta: float = 1.0
@@ -35,7 +41,8 @@ class Calib:
         a, b, e, c = self.uc.get(uc_key(mode, checked), (0.0, 0.0, 0.0, 0.0))
         empty = int(np.count_nonzero(np.asarray(fwd) == 0))
         return (uc_formula(mode, layer, h, w, fwd, bwd, lanes, checked=checked)
-                + a * len(fwd) + b * len(bwd) + e * empty + c)
+                + a * len(fwd) + b * ptrs(mode, layer["c"], layer["s"]) + e * empty + c)
+
 
     def dma(self, words32):
         return self.dma_o + self.dma_beta * words32
@@ -72,15 +79,16 @@ def empty_filters(r: dict) -> int:
 
 
 def calibrate_uc(rows):
-    """Per mode and list state (scanned / checked): measured - formula = a*N + b*C +
-    e*(empty filters) + c, least squares."""
+    """Per mode and list state (scanned / checked): measured - formula = a*N + b*P +
+    e*(empty filters) + c (P: :func:`ptrs`), least squares."""
     out, err = {}, {}
     for key in [uc_key(m, ck) for ck in (False, True) for m in ("FWD", "BWD_DATA", "WGRAD", "UPDATE")]:
         mode, checked = key.split("/")[0], key.endswith("/checked")
         rs = [r for r in rows if r["mode"] == mode and bool(r.get("checked", False)) == checked]
         if not rs:
             continue
-        A = np.array([[r["out_channels"], r["in_channels"], empty_filters(r), 1.0] for r in rs])
+        A = np.array([[r["out_channels"], ptrs(mode, r["in_channels"], r["stride"]), empty_filters(r), 1.0]
+                      for r in rs])
         y = np.array([r["cycles"] - r["est_cycles"] for r in rs], dtype=float)
         coef, *_ = np.linalg.lstsq(A, y, rcond=None)
         meas = np.array([r["cycles"] for r in rs], dtype=float)
@@ -140,10 +148,11 @@ def check_formula_against_driver():
                             bgrad=1 if mode == Mode.WGRAD else 0)
             for checked in (False, True):
                 want = UcLayer(cmd=cmd, sw=sw, params=p).est_cycles(checked)
-                got = uc_formula(mode.name, L, hw, hw, np.asarray(sw.fwd_count), np.asarray(sw.bwd_count), 8,
+                bwd = sw.bwd_lists(1 if s == 2 else None)[2]
+                got = uc_formula(mode.name, L, hw, hw, np.asarray(sw.fwd_count), bwd, 8,
                                  bgrad=1 if mode == Mode.WGRAD else 0, checked=checked)
                 got -= UC_PIPE_EXTRA.get(mode.name, 0)   # the stages est_cycles leaves out
-                last = sw.bwd_count[-1] if mode == Mode.BWD_DATA else sw.fwd_count[-1]
+                last = bwd[-1] if mode == Mode.BWD_DATA else sw.fwd_count[-1]
                 if mode != Mode.UPDATE and not checked and int(last) > 0:
                     got -= UC_SCAN_EXTRA                  # and the registered index check
                 assert got == want, f"formula {mode.name} {c}->{n} k{k}/{s} checked={checked}: {got} != driver {want}"
@@ -169,7 +178,8 @@ def top_check(cal: Calib, top: dict, lanes: int) -> list[dict]:
         for i, L in enumerate(layers):
             if L["t"] == "conv":
                 sw = q.convs[i]
-                f, b = np.asarray(sw.fwd_count), np.asarray(sw.bwd_count)
+                f = np.asarray(sw.fwd_count)
+                b = sw.bwd_lists(L.get("d", 1) if L["s"] == 2 else None)[2]
                 ho, wo = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
                 # the lists are loaded once: the first image's FWD and BWD_DATA scan them, every
                 # later command (WGRAD and UPDATE included) skips the scan

@@ -80,8 +80,29 @@ def out_size(h, k, s, p):
     return (h + 2 * p - k) // s + 1
 
 
+def parity_split(layer, bwd):
+    """A stride-2 layer's backward counts per (input channel, parity class): ``bwd`` per channel
+    (length C) -> length 4C, pointer ``4c + q`` (docs/sparse-format.md), each channel's entries
+    spread over the classes in proportion to their kernel positions (a draw seeded by the counts,
+    so the caller's random stream is not disturbed). Stride 1: ``bwd`` as it is."""
+    if layer["s"] != 2:
+        return bwd
+    k, d = layer["k"], layer.get("d", 1)
+    odd = k // 2 if d % 2 else 0                 # kernel rows (columns) whose offset ky*d is odd
+    sizes = np.array([(k - odd) ** 2, (k - odd) * odd, odd * (k - odd), odd * odd], dtype=float)
+    rng = np.random.default_rng([int(np.sum(bwd)), len(bwd), k, d])
+    return np.concatenate([rng.multinomial(int(b), sizes / sizes.sum()) for b in bwd])
+
+
 def counts(layer, sparsity, rule, rng):
-    """Non-zeros per filter (fwd) and per input channel (bwd) of a pruned conv layer."""
+    """Non-zeros per filter (fwd, length N) and behind each backward pointer (bwd: per input channel,
+    length C; stride 2: per channel and parity class, length 4C, :func:`parity_split`) of a pruned
+    conv layer."""
+    f, b = _counts(layer, sparsity, rule, rng)
+    return f, parity_split(layer, b)
+
+
+def _counts(layer, sparsity, rule, rng):
     c, n, kk = layer["c"], layer["n"], layer["k"] ** 2
     if layer["dw"]:
         if sparsity <= 0:
@@ -115,8 +136,10 @@ UC_SCAN_EXTRA = 1
 
 
 def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
-    """verif.common.uc_stimulus.UcLayer.est_cycles, from the per-filter / per-channel non-zero counts;
-    ``checked``: the list passed a scan since the last list write (no prescan term)."""
+    """verif.common.uc_stimulus.UcLayer.est_cycles, from the non-zero counts per filter (``fwd``) and
+    behind each backward pointer (``bwd``: per input channel; stride 2: per channel and parity
+    class, 4C, as :func:`counts` gives them); ``checked``: the list passed a scan since the last
+    list write (no prescan term)."""
     k, s, p = layer["k"], layer["s"], layer["p"]
     ho, wo = out_size(h, k, s, p), out_size(w, k, s, p)
     n, c = len(fwd), len(bwd)
@@ -125,8 +148,12 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
         items = ho * cdiv(wo, lanes) * int(np.maximum(1, fwd).sum())
         pre = n + nnz
     elif mode == "BWD_DATA":
-        vecs = cdiv(w, lanes) if s == 1 else 2 * cdiv(w, 2 * lanes)
-        items = h * vecs * int(np.maximum(1, bwd).sum())
+        if s == 1:
+            items = h * cdiv(w, lanes) * int(np.maximum(1, bwd).sum())
+        else:
+            # list 4c+q runs over the rows and vectors of its parity class only
+            rows = [len(range((q >> 1) ^ (p & 1), h, 2)) for q in range(4)]
+            items = sum(rows[g % 4] * cdiv(w, 2 * lanes) * max(1, int(b)) for g, b in enumerate(bwd))
         pre = c + nnz
     elif mode == "WGRAD":
         empty = int(np.count_nonzero(fwd == 0))

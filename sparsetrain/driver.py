@@ -89,7 +89,7 @@ def plan(net: Net, q: QParams, p: UcParams) -> Layout:
             lay.w_base[i] = wg.take(sw.nnz)
             lay.b_base[i] = bi.take(sw.nnz)
             lay.fptr[i] = pt.take(sw.shape[0])
-            lay.bptr[i] = pt.take(sw.shape[1])
+            lay.bptr[i] = pt.take(sw.shape[1] * (1 if layer.bwd_split is None else 4))
             lay.bias[i] = bb.take(sw.shape[0])
         if isinstance(layer, Linear):
             lay.w_base[i] = wg.take(q.lin_w[i].size)
@@ -185,7 +185,7 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
     # ---- parameters: loaded once, stay on chip
     for i, layer in enumerate(net.layers):
         if isinstance(layer, Conv):
-            pk = q.convs[i].pack(fmt, w_base=lay.w_base[i], b_base=lay.b_base[i])
+            pk = q.convs[i].pack(fmt, w_base=lay.w_base[i], b_base=lay.b_base[i], split_dil=layer.bwd_split)
             # the packed pointers carry absolute addresses; tables go to their own bases
             for mem, base, words, width in ((Mem.WGT, lay.w_base[i], pk.wgt, 16),
                                             (Mem.FIDX, lay.w_base[i], pk.fwd_idx, fmt.fwd_idx_w),

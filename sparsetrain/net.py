@@ -70,6 +70,13 @@ class Conv:
         """True for a depth-wise conv (``groups`` = C = N > 1)."""
         return self.groups > 1
 
+    @property
+    def bwd_split(self) -> int | None:
+        """The ``split_dil`` of this layer's backward list (:meth:`SparseWeights.pack`): the
+        dilation at stride 2, where the UC unit reads the list split by parity (four pointers per
+        input channel), else None (one pointer a channel)."""
+        return self.dilation if self.stride == 2 else None
+
 
 @dataclass
 class MaxPool:

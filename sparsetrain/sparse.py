@@ -88,7 +88,7 @@ class PackedLists:
     """Memory images of one layer's sparse weights (Python ints, one per memory word).
 
     ``wgt[a]`` 16-bit value (two's complement, stored as unsigned) at weight address ``a``;
-    ``fwd_idx[a]`` index word of the same entry; ``fwd_ptr[n]``; ``bwd_idx[b]``; ``bwd_ptr[c]``.
+    ``fwd_idx[a]`` index word of the same entry; ``fwd_ptr[n]``; ``bwd_idx[b]``; ``bwd_ptr[c]`` (stride-2 layers: ``bwd_ptr[4 * c + q]``, split by parity).
     Addresses inside the words are absolute (layer base already added).
     """
 
@@ -155,15 +155,48 @@ class SparseWeights:
             raise ValueError(f"values must have shape {self.values.shape}, got {values.shape}")
         return replace(self, values=values.copy())
 
-    def pack(self, fmt: SparseFormat = SparseFormat(), w_base: int = 0, b_base: int = 0) -> PackedLists:
+    def bwd_parity(self, dil: int) -> np.ndarray:
+        """Parity class ``q = 2 * ((ky * dil) & 1) + ((kx * dil) & 1)`` of every backward entry
+        (backward order, int64, values 0..3): the (row, column) parity of the input-gradient pixels
+        the entry reaches at stride 2 (docs/sparse-format.md "Stride 2: backward lists split by
+        parity"). Raises ValueError for a dilation outside 1..4."""
+        if not 1 <= int(dil) <= 4:
+            raise ValueError(f"dilation must be 1..4, got {dil}")
+        return 2 * ((self.bwd_ky * dil) & 1) + ((self.bwd_kx * dil) & 1)
+
+    def bwd_lists(self, split_dil: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The backward list as the memory holds it: ``(order, start, count)``.
+
+        ``order`` (int64, length nnz) lists backward entries (indices into the ``bwd_*`` arrays)
+        in memory order; ``start`` / ``count`` (int64) are the pointers, relative to the list's
+        first entry. Without ``split_dil`` that is the backward order and one pointer per input
+        channel (length C). With ``split_dil`` = the layer's dilation (stride-2 layers), each
+        channel's entries are grouped by :meth:`bwd_parity` (stable inside a group) and there are
+        four pointers per channel, pointer ``4 * c + q`` for parity class ``q`` (length 4C; empty
+        classes have count 0), so the RTL visits only the entries that reach a pixel.
+        """
+        nnz, c_in = self.nnz, int(self.shape[1])
+        if split_dil is None:
+            return np.arange(nnz, dtype=np.int64), self.bwd_start.copy(), self.bwd_count.copy()
+        group = 4 * self.bwd_c + self.bwd_parity(split_dil)
+        order = np.argsort(group, kind="stable").astype(np.int64)
+        count = np.bincount(group, minlength=4 * c_in).astype(np.int64)
+        start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+        return order, start, count
+
+    def pack(self, fmt: SparseFormat = SparseFormat(), w_base: int = 0, b_base: int = 0,
+             split_dil: int | None = None) -> PackedLists:
         """Pack into memory words (see docs/sparse-format.md for the bit layout).
 
         Args:
             fmt: field widths (RTL parameters).
             w_base: address of this layer's first entry in the weight / forward-index memory.
             b_base: address of this layer's first entry in the backward-index memory.
+            split_dil: for a stride-2 layer, its dilation: the backward list is split by parity,
+                four pointers per input channel (:meth:`bwd_lists`); None: one pointer a channel.
         Raises:
-            ValueError: float values, or a field that does not fit its width.
+            ValueError: float values, a field that does not fit its width, or a dilation outside
+                1..4.
         """
         if is_float(self.values):
             raise ValueError("only int16 weights can be packed (quantize first)")
@@ -175,14 +208,16 @@ class SparseWeights:
         p.fwd_idx = [int(kx) | (int(ky) << kw) | (int(c) << (2 * kw))
                      for kx, ky, c in zip(self.fwd_kx, self.fwd_ky, self.fwd_c)]
         p.fwd_ptr = [(w_base + int(s)) | (int(n) << aw) for s, n in zip(self.fwd_start, self.fwd_count)]
-        p.bwd_idx = [int(kx) | (int(ky) << kw) | (int(n) << (2 * kw)) | ((w_base + int(a)) << (2 * kw + nw))
-                     for kx, ky, n, a in zip(self.bwd_kx, self.bwd_ky, self.bwd_n, self.bwd_waddr)]
-        p.bwd_ptr = [(b_base + int(s)) | (int(n) << aw) for s, n in zip(self.bwd_start, self.bwd_count)]
+        order, b_start, b_count = self.bwd_lists(split_dil)
+        p.bwd_idx = [int(self.bwd_kx[b]) | (int(self.bwd_ky[b]) << kw) | (int(self.bwd_n[b]) << (2 * kw))
+                     | ((w_base + int(self.bwd_waddr[b])) << (2 * kw + nw)) for b in order]
+        p.bwd_ptr = [(b_base + int(s)) | (int(n) << aw) for s, n in zip(b_start, b_count)]
         return p
 
     @classmethod
-    def unpack(cls, p: PackedLists, b_base: int = 0) -> "SparseWeights":
-        """Inverse of :meth:`pack`: rebuild the lists from memory words (validates every field)."""
+    def unpack(cls, p: PackedLists, b_base: int = 0, split_dil: int | None = None) -> "SparseWeights":
+        """Inverse of :meth:`pack` (same ``b_base`` and ``split_dil``): rebuild the lists from memory
+        words, validating every field (and, split, every entry's parity class). Raises ValueError."""
         fmt = p.fmt
         kw, nw, aw = fmt.k_w, fmt.n_w, fmt.addr_w
         kmask, cmask, nmask, amask = (1 << kw) - 1, (1 << fmt.c_w) - 1, (1 << nw) - 1, (1 << aw) - 1
@@ -201,7 +236,11 @@ class SparseWeights:
         sw = encode_sparse(dense)
         # The backward list must describe the same weights, each exactly once.
         seen = []
-        for c, word in enumerate(p.bwd_ptr):
+        groups = 1 if split_dil is None else 4
+        if len(p.bwd_ptr) != groups * c_in:
+            raise ValueError(f"{len(p.bwd_ptr)} backward pointers, expected {groups * c_in}")
+        for g, word in enumerate(p.bwd_ptr):
+            c = g // groups
             start, count = (word & amask) - b_base, word >> aw
             for b in range(start, start + count):
                 i = p.bwd_idx[b]
@@ -209,6 +248,9 @@ class SparseWeights:
                 n, a = (i >> 2 * kw) & nmask, ((i >> (2 * kw + nw)) & amask) - p.w_base
                 if fwd[a][0] != kx or fwd[a][1] != ky or fwd[a][2] != c or dense[n, c, ky, kx] != vals[a]:
                     raise ValueError(f"backward entry {b} does not match forward entry {a}")
+                if groups == 4 and 2 * ((ky * split_dil) & 1) + ((kx * split_dil) & 1) != g % 4:
+                    raise ValueError(f"backward entry {b} ({kx},{ky}) is in parity list {g % 4} of "
+                                     f"channel {c}, not its own")
                 seen.append(a)
         if sorted(seen) != list(range(len(p.wgt))):
             raise ValueError("backward list does not cover every forward entry exactly once")

@@ -73,9 +73,11 @@ module uc_ctrl #
     output wire [15:0]          wo,
     output wire [15:0]          rw_x,           // stack words per row of X-side / Y-side maps
     output wire [15:0]          rw_y,
+    output wire [31:0]          plane_x,        // stack words per X-side channel
     output wire [31:0]          plane_y,        // stack words per Y-side channel
     output wire [15:0]          ngrp,           // lane vectors per output row
-    output wire [15:0]          n_ptrs,         // pointers of the list: N, or C in BWD_DATA
+    output wire [15:0]          n_ptrs,         // pointers of the list: N, or C in BWD_DATA (4C at
+                                                // stride 2: split by parity)
     output wire [PAW-1:0]       ptr_base,       // pointer table of the list (checked: fits PAW)
     output wire [2:0]           dil,
     output wire [7:0]           pad,
@@ -186,9 +188,11 @@ assign ho = ho_reg;
 assign wo = wo_reg;
 assign rw_x = rw_x_reg;
 assign rw_y = rw_y_reg;
+assign plane_x = plane_x_reg;
 assign plane_y = plane_y_reg;
 assign ngrp = ngrp_reg;
-assign n_ptrs = is_bwd ? c_reg : n_reg;
+// BWD_DATA at stride 2 reads the backward list split by parity: four pointers a channel
+assign n_ptrs = is_bwd ? (s2 ? {c_reg[13:0], 2'b00} : c_reg) : n_reg;
 // the whole 32-bit base is checked against PDEPTH; the memory address is its low bits
 wire [31:0] ptr_base_full = is_bwd ? bptr_base_reg : fptr_base_reg;
 assign ptr_base = ptr_base_full[PAW-1:0];

@@ -6,6 +6,10 @@
  * channel it reads the pointer (and in FWD the bias: G_FETCH), loads it (G_LOAD), then emits its
  * items (G_EMIT):
  *   FWD / BWD_DATA  for every output row and lane vector, every non-zero of the channel
+ *   BWD_DATA, stride 2: the list is split by parity (pointer 4c+q, docs/sparse-format.md), and
+ *                   list 4c+q runs only over the rows and lane vectors of its parity class
+ *                   (every other row from y0, every other vector from px), where all of its
+ *                   entries reach a pixel
  *   WGRAD           for every non-zero, every output row and lane vector (a pseudo item for an
  *                   empty filter when the bias gradient is on)
  *   UPDATE          every weight of the channel, then the channel's bias
@@ -54,12 +58,14 @@ module uc_gen #
     input  wire                 is_update,
     input  wire                 s2,
     input  wire                 bgrad,
+    input  wire                 pad_odd,        // pad[0]: the parity classes' first row / vector
     input  wire [15:0]          h,
     input  wire [15:0]          w,
     input  wire [15:0]          ho,
     input  wire [15:0]          wo,
     input  wire [15:0]          rw_x,
     input  wire [15:0]          rw_y,
+    input  wire [31:0]          plane_x,        // stack words per X-side channel
     input  wire [31:0]          plane_y,
     input  wire [15:0]          ngrp,
     input  wire [15:0]          n_ptrs,
@@ -123,6 +129,11 @@ reg [31:0]      bias_reg, bias_next;
 reg [15:0]      ny_m1_reg, ny_m1_next;      // rows - 1 (H in BWD_DATA, else Ho)
 reg [15:0]      ngrp_m1_reg, ngrp_m1_next;  // lane vectors a row - 1
 reg [15:0]      nptrs_m1_reg, nptrs_m1_next;    // pointers - 1
+reg [15:0]      ny_m2_reg, ny_m2_next;      // rows - 2 (split lists: the other possible last row)
+reg             h_one_reg, h_one_next;      // one row: a split list of odd rows has none
+// split lists (BWD_DATA, stride 2): dX rows 0 and 1 of this channel and of the next one
+reg [31:0]      cb0_reg, cb0_next, cb1_reg, cb1_next, nb0_reg, nb0_next, nb1_reg, nb1_next;
+reg [31:0]      xb1_reg, xb1_next, xbp_reg, xbp_next, xbp1_reg, xbp1_next;  // x_base + rw_x, + plane_x
 
 reg             i_valid_reg, i_valid_next;
 reg             i_first_reg, i_first_next, i_last_reg, i_last_next, i_zero_reg, i_zero_next;
@@ -135,6 +146,7 @@ reg [LANES-1:0] i_omask_reg, i_omask_next;
 
 reg             done_int;
 reg             load_ch;                    // load the channel ld_* at this edge
+reg             og_inc;                     // og moves on to the next list at this edge
 reg [LANES-1:0] omask;
 
 assign i_valid = i_valid_reg;
@@ -156,9 +168,13 @@ wire [WAW-1:0]   ptr_start = ptr_rd_data[WAW-1:0];
 wire [CNT_W-1:0] ptr_count = ptr_rd_data[PTR_W-1:WAW];
 
 wire [15:0] ny = is_bwd ? h : ho;
+// BWD_DATA at stride 2: the backward list is split by parity, list og = 4c + q
+wire split = is_bwd && s2;
 wire last_j = (count_reg == {CNT_W{1'b0}}) || (j_reg == count_reg - 1'b1);
-wire last_xg = (xg_reg == ngrp_m1_reg);
-wire last_y = (y_reg == ny_m1_reg);
+// split: vectors of one parity (ngrp is even: the last is ngrp - 2 or ngrp - 1, same upper bits)
+wire last_xg = split ? (xg_reg[15:1] == ngrp_m1_reg[15:1]) : (xg_reg == ngrp_m1_reg);
+// split: every other row (the last is h - 1 or h - 2)
+wire last_y = (y_reg == ny_m1_reg) || (split && y_reg == ny_m2_reg);
 wire last_og = (og_reg == nptrs_m1_reg);
 // the item leaving now is the last one of this channel
 wire end_og = is_update ? (j_reg == count_reg) :
@@ -175,8 +191,13 @@ wire [31:0]      nbias = pref_valid_reg ? nbias_reg : bias_rd_data;
 wire [WAW-1:0]   ld_start = (phase_reg == G_LOAD) ? ptr_start : nstart;
 wire [CNT_W-1:0] ld_count = (phase_reg == G_LOAD) ? ptr_count : ncount;
 wire [31:0]      ld_bias = (phase_reg == G_LOAD) ? bias_rd_data : nbias;
-// WGRAD without the bias gradient: an empty filter produces nothing (skipped)
-wire ld_empty = is_wgrad && !bgrad && ld_count == 0;
+// parity class of the list to load (split): its first row y0 and vector parity px
+wire [1:0] ld_q = (phase_reg == G_LOAD) ? og_reg[1:0] : og_reg[1:0] + 2'd1;
+wire ld_y0 = ld_q[1] ^ pad_odd;
+wire ld_px = ld_q[0] ^ pad_odd;
+// WGRAD without the bias gradient: an empty filter produces nothing (skipped); split: a list of
+// odd rows when there is only one row has no pixel (skipped)
+wire ld_empty = (is_wgrad && !bgrad && ld_count == 0) || (split && h_one_reg && ld_y0);
 // first output column of the lane vector (BWD_DATA stride 2: every other pixel, by parity)
 wire [15:0] x0 = (is_bwd && s2) ? (((xg_reg >> 1) << (LOG_L + 1)) | {15'd0, xg_reg[0]})
                                 : (xg_reg << LOG_L);
@@ -206,6 +227,15 @@ always @* begin
     ny_m1_next = ny - 1'b1;
     ngrp_m1_next = ngrp - 1'b1;
     nptrs_m1_next = n_ptrs - 1'b1;
+    ny_m2_next = ny - 16'd2;
+    h_one_next = (h == 16'd1);
+    xb1_next = x_base + {16'd0, rw_x};
+    xbp_next = x_base + plane_x;
+    xbp1_next = xbp_reg + {16'd0, rw_x};
+    cb0_next = cb0_reg;
+    cb1_next = cb1_reg;
+    nb0_next = nb0_reg;
+    nb1_next = nb1_reg;
     nbias_next = nbias_reg;
     y_next = y_reg;
     xg_next = xg_reg;
@@ -227,6 +257,7 @@ always @* begin
     i_omask_next = i_omask_reg;
     done_int = 1'b0;
     load_ch = 1'b0;
+    og_inc = 1'b0;
 
     // lanes inside the output row
     for (l = 0; l < LANES; l = l + 1) begin
@@ -248,6 +279,10 @@ always @* begin
             orow_next = is_bwd ? x_base : y_base;
             obase_next = y_base;
         end
+        cb0_next = x_base;
+        cb1_next = xb1_reg;
+        nb0_next = xbp_reg;
+        nb1_next = xbp1_reg;
     end
 
     if (running) begin
@@ -269,6 +304,7 @@ always @* begin
                     done_int = 1'b1;
                 end else begin
                     og_next = og_reg + 1'b1;
+                    og_inc = 1'b1;
                     obase_next = obase_reg + plane_y;
                     orow_next = obase_reg + plane_y;
                     phase_next = G_FETCH;
@@ -285,7 +321,7 @@ always @* begin
             end
             i_valid_next = 1'b1;
             i_a_next = start_reg + j_reg[WAW-1:0];
-            i_og_next = og_reg;
+            i_og_next = split ? {2'd0, og_reg[15:2]} : og_reg;
             i_y_next = y_reg;
             i_x0_next = x0;
             i_orow_next = orow_reg[FM_AW-1:0];
@@ -329,7 +365,16 @@ always @* begin
                     j_next = j_reg + 1'b1;
                 end else begin
                     j_next = {CNT_W{1'b0}};
-                    if (!last_xg) begin
+                    if (split) begin
+                        // every other vector and row (the list's end reloads all three)
+                        if (!last_xg) begin
+                            xg_next = xg_reg + 16'd2;
+                        end else begin
+                            xg_next = {15'd0, xg_reg[0]};
+                            orow_next = orow_reg + {15'd0, rw_x, 1'b0};
+                            y_next = y_reg + 16'd2;
+                        end
+                    end else if (!last_xg) begin
                         xg_next = xg_reg + 1'b1;
                     end else begin
                         xg_next = 16'd0;
@@ -347,6 +392,7 @@ always @* begin
                     done_int = 1'b1;
                 end else begin
                     og_next = og_reg + 1'b1;
+                    og_inc = 1'b1;
                     pref_pend_next = 1'b0;
                     pref_valid_next = 1'b0;
                     if (is_wgrad) begin
@@ -368,6 +414,13 @@ always @* begin
             end
         end
         endcase
+        // split: the next channel's rows follow its four lists
+        if (split && og_inc && og_reg[1:0] == 2'd3) begin
+            cb0_next = nb0_reg;
+            cb1_next = nb1_reg;
+            nb0_next = nb0_reg + plane_x;
+            nb1_next = nb1_reg + plane_x;
+        end
         if (load_ch) begin
             start_next = ld_start;
             count_next = ld_count;
@@ -377,6 +430,13 @@ always @* begin
             xg_next = 16'd0;
             bitem_next = is_wgrad && bgrad && ld_count == 0;
             first_next = 1'b1;
+            if (split) begin
+                // first row and vector of the list's parity class, in this channel or the next
+                y_next = {15'd0, ld_y0};
+                xg_next = {15'd0, ld_px};
+                orow_next = (og_inc && og_reg[1:0] == 2'd3) ? (ld_y0 ? nb1_reg : nb0_reg)
+                                                     : (ld_y0 ? cb1_reg : cb0_reg);
+            end
         end
     end
 end
@@ -403,6 +463,15 @@ always @(posedge clk) begin
     ny_m1_reg <= ny_m1_next;
     ngrp_m1_reg <= ngrp_m1_next;
     nptrs_m1_reg <= nptrs_m1_next;
+    ny_m2_reg <= ny_m2_next;
+    h_one_reg <= h_one_next;
+    xb1_reg <= xb1_next;
+    xbp_reg <= xbp_next;
+    xbp1_reg <= xbp1_next;
+    cb0_reg <= cb0_next;
+    cb1_reg <= cb1_next;
+    nb0_reg <= nb0_next;
+    nb1_reg <= nb1_next;
     i_valid_reg <= i_valid_next;
     i_first_reg <= i_first_next;
     i_last_reg <= i_last_next;

@@ -98,7 +98,7 @@ localparam PTR_W = WAW + CNT_W;
 localparam KB_W = $clog2(KMAX + 1);
 localparam CB_W = $clog2(CMAX + 1);
 localparam NB_W = $clog2(NMAX + 1);
-localparam KEY_W = 1 + PAW + CB_W + NB_W + KB_W;
+localparam KEY_W = 2 + PAW + CB_W + NB_W + KB_W;
 
 `include "accel_defs.vh"
 
@@ -106,7 +106,7 @@ localparam KEY_W = 1 + PAW + CB_W + NB_W + KB_W;
 // latched command and derived values (uc_ctrl)
 wire        is_fwd, is_bwd, is_wgrad, is_update, s2, relu, bgrad, gacc;
 wire [15:0] h, w, ho, wo, rw_x, rw_y, ngrp, n_ptrs;
-wire [31:0] plane_y, x_base, y_base, bias_base;
+wire [31:0] plane_x, plane_y, x_base, y_base, bias_base;
 wire [PAW-1:0] ptr_base;
 wire [2:0]  dil;
 wire [7:0]  pad;
@@ -181,11 +181,12 @@ wire [WAW-1:0] idx_waddr = bidx_rd_data[2*K_W+N_W +: WAW];
 assign pipe_busy = i_valid || mac_busy || wb_busy;
 
 // The list a command's pre-scan checks: the forward list (FWD, WGRAD, UPDATE) or the backward
-// list (BWD_DATA) at its pointer-table base, with the fields the scan compares against (C, N, K).
+// list (BWD_DATA; at stride 2 split by parity, 4C pointers) at its pointer-table base, with the
+// fields the scan compares against (C, N, K).
 // Wider field values are refused by the checks before the record is looked at, so the legal
 // widths identify the command exactly. UPDATE checks only the pointers: it uses the record of a
 // full forward scan but does not make one.
-wire [KEY_W-1:0] list_key = {is_bwd, ptr_base, c[CB_W-1:0], n[NB_W-1:0], k[KB_W-1:0]};
+wire [KEY_W-1:0] list_key = {is_bwd, is_bwd && s2, ptr_base, c[CB_W-1:0], n[NB_W-1:0], k[KB_W-1:0]};
 
 // ------------------------------------------------------------------------ memory ports
 // pointer and index reads: the pre-scan, then the generator and the items
@@ -218,8 +219,8 @@ uc_ctrl #(
     .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
     .m_rsp_cycles(m_rsp_cycles), .busy(busy),
     .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
-    .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y), .plane_y(plane_y), .ngrp(ngrp),
-    .n_ptrs(n_ptrs), .ptr_base(ptr_base), .dil(dil), .pad(pad), .shift(shift), .relu(relu),
+    .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y), .plane_x(plane_x), .plane_y(plane_y),
+    .ngrp(ngrp), .n_ptrs(n_ptrs), .ptr_base(ptr_base), .dil(dil), .pad(pad), .shift(shift), .relu(relu),
     .bgrad(bgrad), .gacc(gacc), .x_base(x_base), .y_base(y_base), .bias_base(bias_base),
     .lr_mult(lr_mult), .lr_shift(lr_shift), .lr_mult_b(lr_mult_b), .lr_shift_b(lr_shift_b),
     .k(k), .c(c), .n(n),
@@ -254,8 +255,8 @@ uc_gen #(
     .clk(clk), .rst(rst),
     .run_start(run_start), .running(running), .done(gen_done),
     .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
-    .bgrad(bgrad), .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y), .plane_y(plane_y),
-    .ngrp(ngrp), .n_ptrs(n_ptrs), .ptr_base(ptr_base), .x_base(x_base),
+    .bgrad(bgrad), .pad_odd(pad[0]), .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y),
+    .plane_x(plane_x), .plane_y(plane_y), .ngrp(ngrp), .n_ptrs(n_ptrs), .ptr_base(ptr_base), .x_base(x_base),
     .y_base(y_base), .bias_base(bias_base),
     .ptr_rd_en(gen_ptr_en), .ptr_rd_addr(gen_ptr_addr), .ptr_rd_data(ptr_rd_data),
     .bias_rd_en(gen_bias_en), .bias_rd_addr(gen_bias_addr), .bias_rd_data(bias_rd_data),

@@ -25,3 +25,14 @@ def small_cnn(sparsity: float = 0.85):
     q0 = quantize_params(net, net.init_float(np.random.default_rng(7)), 0.0)
     q.convs[0] = q0.convs[0]
     return net, q
+
+
+def stride2_cnn(sparsity: float = 0.7):
+    """conv(1->4)-ReLU-conv(4->8, stride 2, 70%)-ReLU-conv(8->8, 70%)-ReLU-GAP-LC(8->10) on 8x8
+    digits, He-initialised (seed 5), quantized: a training step runs BWD_DATA at stride 2 (the
+    backward list split by parity), whose input gradient reaches the first conv's update."""
+    net = Net((1, 8, 8), [Conv(4), Conv(8, stride=2), Conv(8), Gap(), Linear(10)])
+    q = quantize_params(net, net.init_float(np.random.default_rng(5)), sparsity)
+    q0 = quantize_params(net, net.init_float(np.random.default_rng(5)), 0.0)
+    q.convs[0] = q0.convs[0]
+    return net, q

@@ -173,7 +173,8 @@ def _random_layer_once(rnd: _random.Random, p: UcParams, cons: Constraints) -> U
     # placement
     xs, ys = p.map_words(ci, h, w), p.map_words(n, ho, wo)
     cmd.x_base, cmd.y_base = place_stack(rnd, [xs, ys], p.fm_depth)
-    cmd.fptr_base, cmd.bptr_base = place_stack(rnd, [n, ci], p.pdepth)
+    # a stride-2 layer's backward list is split by parity: four pointers a channel
+    cmd.fptr_base, cmd.bptr_base = place_stack(rnd, [n, ci * (4 if stride == 2 else 1)], p.pdepth)
     (cmd.bias_base,) = place_stack(rnd, [n], p.bdepth)
     w_base, b_base = rnd.randint(1, p.wdepth - sw.nnz - 1), rnd.randint(1, p.wdepth - sw.nnz - 1)
     layer = UcLayer(cmd=cmd, sw=sw, params=p, x=x, dy=dy, bias=bias.astype(np.int32),

@@ -83,6 +83,22 @@ class UcLayer:
     def nnz(self) -> int:
         return self.sw.nnz
 
+    @property
+    def bwd_split(self) -> int | None:
+        """``split_dil`` of the backward list (:meth:`sparsetrain.sparse.SparseWeights.pack`): the
+        dilation at stride 2 (four pointers per input channel, split by parity), else None."""
+        c = self.cmd
+        return c.dil if c.stride == 2 and 1 <= c.dil <= 4 else None
+
+    def packed(self):
+        """The layer's lists as memory words (:class:`sparsetrain.sparse.PackedLists`)."""
+        return self.sw.pack(self.params.fmt, w_base=self.w_base, b_base=self.b_base,
+                            split_dil=self.bwd_split)
+
+    def bwd_counts(self) -> np.ndarray:
+        """Entries behind each backward pointer, in pointer order (C, or 4C split by parity)."""
+        return self.sw.bwd_lists(self.bwd_split)[2]
+
     def with_cmd(self, **kw) -> "UcLayer":
         return replace(self, cmd=replace(self.cmd, **kw))
 
@@ -98,7 +114,7 @@ class UcLayer:
             "bidx": Region("BIDX", Sel.BIDX, self.b_base, self.nnz),
             "grad": Region("GRAD", Sel.GRAD, self.w_base, self.nnz),
             "fptr": Region("FWD_PTR", Sel.PTR, c.fptr_base, n),
-            "bptr": Region("BWD_PTR", Sel.PTR, c.bptr_base, ci),
+            "bptr": Region("BWD_PTR", Sel.PTR, c.bptr_base, len(self.bwd_counts())),
             "bias": Region("BIAS", Sel.BIAS, c.bias_base, n),
             "bgrad": Region("BGRAD", Sel.BGRAD, c.bias_base, n),
         }
@@ -129,7 +145,7 @@ class UcLayer:
         """Memory contents to load before the command: background, then every list and map."""
         p = self.params
         img: dict[Sel, dict[int, int]] = {s: dict(self.background.get(s, {})) for s in Sel}
-        pk = self.sw.pack(p.fmt, w_base=self.w_base, b_base=self.b_base)
+        pk = self.packed()
         for a, v in enumerate(pk.wgt):
             img[Sel.WGT][self.w_base + a] = v
         for a, v in enumerate(pk.fwd_idx):
@@ -218,15 +234,16 @@ class UcLayer:
         "Checked lists") and takes exactly this many cycles fewer."""
         if self.mode == Mode.UPDATE:
             return self.sw.shape[0] + 2
-        counts = self.sw.bwd_count if self.mode == Mode.BWD_DATA else self.sw.fwd_count
+        counts = self.bwd_counts() if self.mode == Mode.BWD_DATA else self.sw.fwd_count
         return 2 * len(counts) + self.nnz + 1 + (2 if int(counts[-1]) > 0 else 0)
 
     def list_key(self) -> tuple:
         """The list identity the unit's checked-list record keeps (uc_unit's ``list_key``):
-        (backward list?, pointer-table base, C, N, K); UPDATE looks up the forward list's."""
+        (backward list?, pointer-table base, C, N, K, split by parity?); UPDATE looks up the
+        forward list's."""
         c = self.cmd
         bwd = self.mode == Mode.BWD_DATA
-        return (bwd, c.bptr_base if bwd else c.fptr_base, c.cin, c.cout, c.k)
+        return (bwd, c.bptr_base if bwd else c.fptr_base, c.cin, c.cout, c.k, bwd and c.stride == 2)
 
     def est_cycles(self, checked: bool = False) -> int:
         """The docs' cycle formula (prescan + items + pipeline depth), for budgets and reports;
@@ -238,10 +255,16 @@ class UcLayer:
             items = sum(c.ho * vec(c.wo) * max(1, int(k)) for k in self.sw.fwd_count)
             pre = n + self.nnz
         elif self.mode == Mode.BWD_DATA:
-            # stride 2: one parity class at a time, L pixels of one parity per vector
-            vecs = vec(c.w) if c.stride == 1 else 2 * -(-c.w // (2 * L))
-            items = sum(c.h * vecs * max(1, int(k)) for k in self.sw.bwd_count)
-            pre = ci + self.nnz
+            if c.stride == 1:
+                items = sum(c.h * vec(c.w) * max(1, int(k)) for k in self.sw.bwd_count)
+            else:
+                # stride 2, lists split by parity: list 4c+q visits only the rows and vectors of
+                # its parity class (L pixels of one parity a vector, ceil(W / 2L) vectors a row)
+                counts = self.bwd_counts()
+                rows = [len(range((q >> 1) ^ (c.pad & 1), c.h, 2)) for q in range(4)]
+                items = sum(rows[g % 4] * -(-c.w // (2 * L)) * max(1, int(k))
+                            for g, k in enumerate(counts))
+            pre = len(self.bwd_counts()) + self.nnz
         elif self.mode == Mode.WGRAD:
             # the bias gradient rides on each filter's first weight; only empty filters add a pass
             empty = int(np.count_nonzero(self.sw.fwd_count == 0))

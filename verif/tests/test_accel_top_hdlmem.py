@@ -6,7 +6,8 @@ AxiRam, and ``accel_top_hdlmem``, whose host memory is the AXI4 RAM verif/hdl/ax
 through the backdoor): a training step of the small test CNN on 4 digits (sparsetrain.driver, with the
 debug STOREs of every layer's output and gradient), then an inference program. It writes, per
 program, every counter register and a digest of the whole host memory region the programs use
-(program, parameters, images and everything the chip stored) to ``HDLMEM_OUT`` (JSON). On the
+(program, parameters, images and everything the chip stored) to ``HDLMEM_OUT`` (JSON); then a
+training step of a CNN with a stride-2 conv (its BWD_DATA reads the backward list split by parity). On the
 harness it runs the programs a second time with the harness's random AXI stalls on.
 
 The pytest entry runs the reference on accel_top's build and the harness's own build (Verilator
@@ -29,7 +30,7 @@ import pytest
 
 from sparsetrain.program import HostHeap, Reg
 from verif.common.hdl_tb import HdlTB, is_hdlmem
-from verif.common.top_stimulus import digits_batch, small_cnn
+from verif.common.top_stimulus import digits_batch, small_cnn, stride2_cnn
 
 COUNTERS = (Reg.CNT_TOTAL, Reg.CNT_UC, Reg.CNT_POOL, Reg.CNT_LC, Reg.CNT_DMA, Reg.N_CORRECT, Reg.LOSS_SUM)
 #: the counters that depend on the memory's timing (the others must not change under stalls)
@@ -37,13 +38,14 @@ TIMED = ("cnt_total", "cnt_dma")
 
 
 async def _programs(tb, dut) -> list[dict]:
-    """The training step and the inference; one record per program."""
+    """The training step and the inference of the small CNN, and a training step of a CNN with a
+    stride-2 conv; one record per program."""
     from sparsetrain.driver import build_program
     from verif.models.network import train_step_model
-    net, q = small_cnn()
     images, labels = digits_batch(4, 11)
     recs = []
-    for train in (True, False):
+    for kind, (net, q), train in (("train", small_cnn(), True), ("infer", small_cnn(), False),
+                                  ("train_stride2", stride2_cnn(), True)):
         tb.heap = HostHeap(base=0x1000, size=0x8_0000 - 0x1000)
         run = build_program(net, q, tb.p, images, labels, tb.ram.write, tb.heap, lr=0.05, train=train)
         await run.start(tb.axil, tb.ram.write, tb.heap)
@@ -60,7 +62,7 @@ async def _programs(tb, dut) -> list[dict]:
                 all(np.array_equal(got.convs[i].values, sw.values) for i, sw in model.params.convs.items())
                 and all(np.array_equal(got.lin_w[i], w) for i, w in model.params.lin_w.items())
                 and all(np.array_equal(got.biases[i], b) for i, b in model.params.biases.items()))
-        rec["kind"] = "train" if train else "infer"
+        rec["kind"] = kind
         recs.append(rec)
         dut._log.info("%s: %s", rec["kind"], rec)
     return recs
@@ -103,7 +105,7 @@ def compare(ref: dict, hdl: dict) -> list[str]:
                         bad.append(f"{name} {r['kind']}: {key} {hv} <= {rv} (AxiRam): no stall cost")
                 elif hv != rv:
                     bad.append(f"{name} {r['kind']}: {key} {hv} != {rv} (AxiRam)")
-            if r["kind"] == "train" and not (r.get("params_equal_model") and h.get("params_equal_model")):
+            if r["kind"].startswith("train") and not (r.get("params_equal_model") and h.get("params_equal_model")):
                 bad.append(f"{name} train: updated parameters differ from the model's")
     return bad
 

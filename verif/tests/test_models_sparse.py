@@ -44,6 +44,44 @@ def test_encode_decode_and_pack_round_trip(shape, sparsity):
         assert np.array_equal(SparseWeights.unpack(packed, b_base=base).to_dense(), w)
 
 
+@pytest.mark.parametrize("dil", [1, 2, 3, 4])
+@pytest.mark.parametrize("shape", [(4, 3, 3, 3), (2, 5, 5, 5), (3, 2, 1, 1)], ids=sid)
+def test_backward_list_split_by_parity(shape, dil):
+    """Stride-2 layers: four pointers a channel, list 4c+q holds exactly channel c's entries of
+    parity class q = 2*((ky*dil)&1) + ((kx*dil)&1), in backward order; the round trip is exact and
+    a list of the wrong split is refused."""
+    rng = np.random.default_rng([sum(shape), dil])
+    w = prune(rng.integers(-999, 999, shape).astype(np.int16), 0.5)
+    sw = encode_sparse(w)
+    order, start, count = sw.bwd_lists(dil)
+    assert len(start) == len(count) == 4 * shape[1] and count.sum() == sw.nnz
+    assert sorted(order) == list(range(sw.nnz))
+    for g in range(4 * shape[1]):
+        c, q = divmod(g, 4)
+        ent = order[start[g]:start[g] + count[g]]
+        assert list(ent) == sorted(ent)                  # stable: backward order inside a list
+        want = [b for b in range(sw.nnz) if sw.bwd_c[b] == c
+                and 2 * ((sw.bwd_ky[b] * dil) & 1) + ((sw.bwd_kx[b] * dil) & 1) == q]
+        assert list(ent) == want
+    if dil % 2 == 0:                                     # even dilation: every entry in class 0
+        assert count.reshape(-1, 4)[:, 1:].sum() == 0
+    pk = sw.pack(SparseFormat(), w_base=7, b_base=30, split_dil=dil)
+    assert len(pk.bwd_ptr) == 4 * shape[1]
+    assert np.array_equal(SparseWeights.unpack(pk, b_base=30, split_dil=dil).to_dense(), w)
+    with pytest.raises(ValueError, match="backward pointers"):
+        SparseWeights.unpack(pk, b_base=30)
+    if dil % 2 == 1 and shape[2] > 1 and sw.nnz:
+        # swap two lists of one channel that hold entries: parity no longer matches
+        g = next(g for g in range(4 * shape[1]) if count[g] and any(
+            count[h] for h in range(4 * (g // 4), 4 * (g // 4) + 4) if h != g))
+        h = next(h for h in range(4 * (g // 4), 4 * (g // 4) + 4) if h != g and count[h])
+        pk.bwd_ptr[g], pk.bwd_ptr[h] = pk.bwd_ptr[h], pk.bwd_ptr[g]
+        with pytest.raises(ValueError, match="parity list"):
+            SparseWeights.unpack(pk, b_base=30, split_dil=dil)
+    with pytest.raises(ValueError, match="dilation"):
+        sw.bwd_lists(5)
+
+
 def test_pack_bit_layout_default_format():
     w = np.zeros((2, 3, 5, 5), dtype=np.int16)
     w[1, 2, 3, 4] = -2

@@ -13,8 +13,8 @@ from verif.common.units.common import high_bits
 from verif.common.units.uc import UcItem, params, small_cons
 from verif.common.units.uc_cov import SAMPLE_BINS
 
-KINDS = ["pointwise", "depthwise", "kmax", "atrous", "stride2", "pad_edges", "empty_filters",
-         "all_zero", "dense", "saturation", "output_beyond_wmax"]
+KINDS = ["pointwise", "depthwise", "kmax", "atrous", "stride2", "stride2_one_row", "pad_edges",
+         "empty_filters", "all_zero", "dense", "saturation", "output_beyond_wmax"]
 
 
 def kind_cons(kind: str, mode: int, rnd: random.Random) -> Constraints:
@@ -30,6 +30,11 @@ def kind_cons(kind: str, mode: int, rnd: random.Random) -> Constraints:
         c.update(k=3, dil=rnd.randint(2, 4))
     elif kind == "stride2":
         c.update(stride=2, k=rnd.choice([1, 2, 3, 5]))
+    elif kind == "stride2_one_row":
+        # H = 1 at stride 2 with an odd padding: the parity lists of odd rows have no row (the
+        # generator skips them) and the others run one row (docs/uc_unit.md, stride 2)
+        d = rnd.choice([1, 3])
+        c.update(stride=2, k=3, dil=d, pad=d, hmax=1, sparsity=rnd.choice([0.0, 0.5]), depthwise=False)
     elif kind == "pad_edges":
         k = rnd.choice([3, 5])
         d = rnd.choice([1, 2])
@@ -218,7 +223,7 @@ def bad_items(rnd: random.Random) -> list[UcItem]:
 
     def fidx(lay, field_, value):
         a = rnd.randrange(lay.nnz)
-        word = lay.sw.pack(fmt, lay.w_base, lay.b_base).fwd_idx[a]
+        word = lay.packed().fwd_idx[a]
         sh = {"kx": 0, "ky": kw, "c": 2 * kw}[field_]
         width = {"kx": kw, "ky": kw, "c": fmt.c_w}[field_]
         word = (word & ~(((1 << width) - 1) << sh)) | (value << sh)
@@ -226,7 +231,7 @@ def bad_items(rnd: random.Random) -> list[UcItem]:
 
     def bidx(lay, field_, value):
         b = rnd.randrange(lay.nnz)
-        word = lay.sw.pack(fmt, lay.w_base, lay.b_base).bwd_idx[b]
+        word = lay.packed().bwd_idx[b]
         sh = {"kx": 0, "ky": kw, "n": 2 * kw}[field_]
         width = {"kx": kw, "ky": kw, "n": nw}[field_]
         word = (word & ~(((1 << width) - 1) << sh)) | (value << sh)
