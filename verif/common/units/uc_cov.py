@@ -55,6 +55,9 @@ SAMPLE_BINS = dict(
             bins=[(0, 0), (0, 1), (1, 0), (1, 1)])
 @CoverPoint("uc.flags.wo_not_multiple_of_lanes", xf=lambda f: f["ragged"], bins=[True])
 @CoverPoint("uc.flags.multiword_rows", xf=lambda f: f["multiword"], bins=[True])
+# BWD_DATA at stride 2 (backward list split by parity) with one row: the lists of odd rows are
+# skipped (directed kind stride2_one_row)
+@CoverPoint("uc.flags.bwd_s2_one_row", xf=lambda f: f["s2_one_row"], bins=[True])
 @CoverPoint("uc.stall", xf=lambda f: f["stall"], bins=[False, True])
 def _sample_ok(f):
     pass
@@ -95,6 +98,7 @@ def sample_ok(res) -> None:
         wgrad_flags=(c.gacc, c.bgrad) if c.mode == Mode.WGRAD else None,
         ragged=c.mode != Mode.UPDATE and c.wo % lay.params.lanes != 0,
         multiword=c.mode != Mode.UPDATE and c.w > lay.params.banks,
+        s2_one_row=c.mode == Mode.BWD_DATA and c.stride == 2 and c.h == 1,
         stall=res.stall))
 
 
