@@ -151,13 +151,8 @@ async def top_bench(dut):
         assert err == 0, f"program stopped with error {err:#x} at descriptor {pc}"
         if train:
             model = train_step_model(net, q, images, labels, lr=0.05)
-            got = run.read_params(tb.ram.read)
-            for i, sw in model.params.convs.items():
-                assert np.array_equal(got.convs[i].values, sw.values), f"conv {i} weights differ"
-            for i, w in model.params.lin_w.items():
-                assert np.array_equal(got.lin_w[i], w), f"linear {i} weights differ"
-            for i, b in model.params.biases.items():
-                assert np.array_equal(got.biases[i], b), f"layer {i} biases differ"
+            diffs = run.read_params(tb.ram.read).differences(model.params)
+            assert not diffs, f"{', '.join(diffs)} differ from the model"
         correct = sum(int(p == l) for p, l in zip(infer_model(net, q, images), labels))
         assert await tb.rd(Reg.N_CORRECT) == correct
         c = await counters(tb)

@@ -36,27 +36,22 @@ OUT_DIR = ROOT / "build" / "bench"
 def layers(quick: bool) -> list[dict]:
     """The layer table: name, channels, map size, kernel, stride, dilation, pad."""
     s = 4 if quick else 1   # QUICK: a quarter of the channels
+
+    def conv(layer, cin, cout, size, kernel, stride=1, dilation=1, pad=1, **kw):
+        return dict(layer=layer, in_channels=cin, out_channels=cout, size=size, kernel=kernel,
+                    stride=stride, dilation=dilation, pad=pad, **kw)
     t = [
-        dict(layer="vgg3x3", in_channels=64 // s, out_channels=64 // s, size=16, kernel=3, stride=1,
-             dilation=1, pad=1),
-        dict(layer="alex5x5s2", in_channels=32 // s, out_channels=48 // s, size=32, kernel=5, stride=2,
-             dilation=1, pad=2),
-        dict(layer="mbv1_dw3x3", in_channels=64 // s, out_channels=64 // s, size=16, kernel=3, stride=1,
-             dilation=1, pad=1, depthwise=True),
-        dict(layer="mbv1_pw1x1", in_channels=64 // s, out_channels=max(16, 64 // s), size=16, kernel=1,
-             stride=1, dilation=1, pad=0),
-        dict(layer="atrous3x3d2", in_channels=32 // s, out_channels=32 // s, size=16, kernel=3, stride=1,
-             dilation=2, pad=2),
-        dict(layer="large7x7", in_channels=16 // s, out_channels=16, size=16, kernel=7, stride=1,
-             dilation=1, pad=3),
+        conv("vgg3x3", 64 // s, 64 // s, 16, 3),
+        conv("alex5x5s2", 32 // s, 48 // s, 32, 5, stride=2, pad=2),
+        conv("mbv1_dw3x3", 64 // s, 64 // s, 16, 3, depthwise=True),
+        conv("mbv1_pw1x1", 64 // s, max(16, 64 // s), 16, 1, pad=0),
+        conv("atrous3x3d2", 32 // s, 32 // s, 16, 3, dilation=2, pad=2),
+        conv("large7x7", 16 // s, 16, 16, 7, pad=3),
         # CIFAR-10 network shapes where the lanes run short (bench/cycle_model.py): the late VGG16 /
         # AlexNet maps (4x4, 2x2: Wo < LANES) and MobileNetV1's stride-2 depth-wise layers
-        dict(layer="vgg3x3_4x4", in_channels=64 // s, out_channels=64 // s, size=4, kernel=3, stride=1,
-             dilation=1, pad=1),
-        dict(layer="vgg3x3_2x2", in_channels=64 // s, out_channels=64 // s, size=2, kernel=3, stride=1,
-             dilation=1, pad=1),
-        dict(layer="mbv1_dw3x3s2", in_channels=64 // s, out_channels=64 // s, size=16, kernel=3, stride=2,
-             dilation=1, pad=1, depthwise=True),
+        conv("vgg3x3_4x4", 64 // s, 64 // s, 4, 3),
+        conv("vgg3x3_2x2", 64 // s, 64 // s, 2, 3),
+        conv("mbv1_dw3x3s2", 64 // s, 64 // s, 16, 3, stride=2, depthwise=True),
     ]
     prunings = ["threshold"] if quick else ["threshold", "balanced"]
     for spec in t:

@@ -78,25 +78,32 @@ class Block:
         return sorted(p for d in self.include_paths() for p in d.glob("*.vh"))
 
 
+def harness_block(name: str, sources: tuple[str, ...], paramsets: dict[str, dict[str, int]],
+                  **kw) -> Block:
+    """The block ``name`` simulated through its test harness: ``sources`` and then
+    verif/hdl/<name>_harness.v, toplevel <name>_harness, cocotb tests verif.tests.test_<name>;
+    ``kw``: the other :class:`Block` fields."""
+    return Block(name=name, sources=(*sources, f"verif/hdl/{name}_harness.v"), toplevel=f"{name}_harness",
+                 test_module=f"verif.tests.test_{name}", paramsets=paramsets, **kw)
+
+
+#: Parameter sets of the pooling units (mp_unit, gap_unit): small stacks, so that whole-stack
+#: read-backs after every command stay cheap; l1: one lane, HMAX * WMAX not a power of two.
+POOL_PARAMSETS: dict[str, dict[str, int]] = {
+    "l8": {"LANES": 8, "CMAX": 16, "HMAX": 32, "WMAX": 32, "FM_DEPTH": 256},
+    "l1": {"LANES": 1, "CMAX": 8, "HMAX": 16, "WMAX": 20, "FM_DEPTH": 512},
+}
+
+
 BLOCKS: dict[str, Block] = {
     b.name: b
     for b in [
-        Block(
-            name="stream_assert",
-            sources=("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
-                     "verif/hdl/stream_assert_harness.v"),
-            toplevel="stream_assert_harness",
-            test_module="verif.tests.test_stream_assert",
-            # the contract checkers: legal traffic passes, every violation stops the simulation
-            paramsets={"default": {"WIDTH": 8}},
-        ),
-        Block(
-            name="uc_unit",
-            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
-                     *UC_SOURCES, "verif/hdl/uc_unit_harness.v"),
-            toplevel="uc_unit_harness",
+        # the contract checkers: legal traffic passes, every violation stops the simulation
+        harness_block("stream_assert", ("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v"),
+                      {"default": {"WIDTH": 8}}),
+        harness_block(
+            "uc_unit", ("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v", *UC_SOURCES),
             no_cov_sets=("l64",),
-            test_module="verif.tests.test_uc_unit",
             paramsets={
                 # small memories: whole-memory snapshots (no-write checks) stay cheap
                 "l8": {"LANES": 8, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
@@ -133,36 +140,13 @@ BLOCKS: dict[str, Block] = {
                        "PROG_DEPTH": 128, "CLASSES_MAX": 16},
             },
         ),
-        Block(
-            name="mp_unit",
-            sources=("rtl/common/fm_stack.v", "rtl/common/unit_ctl.v", "rtl/mp_unit/mp_unit.v",
-                     "verif/hdl/mp_unit_harness.v"),
-            toplevel="mp_unit_harness",
-            test_module="verif.tests.test_mp_unit",
-            paramsets={
-                # small stacks: whole-stack read-backs after every command stay cheap
-                "l8": {"LANES": 8, "CMAX": 16, "HMAX": 32, "WMAX": 32, "FM_DEPTH": 256},
-                "l1": {"LANES": 1, "CMAX": 8, "HMAX": 16, "WMAX": 20, "FM_DEPTH": 512},
-            },
-        ),
-        Block(
-            name="gap_unit",
-            sources=("rtl/common/serial_div.v", "rtl/common/fm_stack.v", "rtl/gap_unit/gap_fwd_path.v",
-                     "rtl/gap_unit/gap_unit.v", "verif/hdl/gap_unit_harness.v"),
-            toplevel="gap_unit_harness",
-            test_module="verif.tests.test_gap_unit",
-            paramsets={
-                "l8": {"LANES": 8, "CMAX": 16, "HMAX": 32, "WMAX": 32, "FM_DEPTH": 256},
-                # HMAX * WMAX not a power of two
-                "l1": {"LANES": 1, "CMAX": 8, "HMAX": 16, "WMAX": 20, "FM_DEPTH": 512},
-            },
-        ),
-        Block(
-            name="lc_unit",
-            sources=("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
-                     "rtl/common/unit_ctl.v", "rtl/lc_unit/lc_unit.v", "verif/hdl/lc_unit_harness.v"),
-            toplevel="lc_unit_harness",
-            test_module="verif.tests.test_lc_unit",
+        harness_block("mp_unit", ("rtl/common/fm_stack.v", "rtl/common/unit_ctl.v", "rtl/mp_unit/mp_unit.v"),
+                      POOL_PARAMSETS),
+        harness_block("gap_unit", ("rtl/common/serial_div.v", "rtl/common/fm_stack.v",
+                                   "rtl/gap_unit/gap_fwd_path.v", "rtl/gap_unit/gap_unit.v"), POOL_PARAMSETS),
+        harness_block(
+            "lc_unit", ("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
+                        "rtl/common/unit_ctl.v", "rtl/lc_unit/lc_unit.v"),
             paramsets={
                 # small memories: every word is read back after every command
                 "l8": {"LANES": 8, "CMAX": 32, "NMAX": 8, "FM_DEPTH": 64, "WDEPTH": 256,
@@ -171,13 +155,9 @@ BLOCKS: dict[str, Block] = {
                        "BDEPTH": 16},
             },
         ),
-        Block(
-            name="loss_unit",
-            sources=("rtl/common/serial_div.v", "rtl/common/fm_stack.v", "rtl/common/unit_ctl.v",
-                     "rtl/loss_unit/loss_luts.v",
-                     "rtl/loss_unit/loss_unit.v", "verif/hdl/loss_unit_harness.v"),
-            toplevel="loss_unit_harness",
-            test_module="verif.tests.test_loss_unit",
+        harness_block(
+            "loss_unit", ("rtl/common/serial_div.v", "rtl/common/fm_stack.v", "rtl/common/unit_ctl.v",
+                          "rtl/loss_unit/loss_luts.v", "rtl/loss_unit/loss_unit.v"),
             paramsets={
                 "l8": {"LANES": 8, "KMAX": 100, "FM_DEPTH": 256},
                 "l1": {"LANES": 1, "KMAX": 24, "FM_DEPTH": 64},

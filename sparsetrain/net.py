@@ -205,6 +205,16 @@ class QParams:
                        {i: w.copy() for i, w in self.lin_w.items()},
                        {i: b.copy() for i, b in self.biases.items()})
 
+    def differences(self, ref: "QParams") -> list[str]:
+        """The tensors of ``ref`` this one does not hold bit-exactly (e.g. parameters read back
+        from the accelerator against the model's), as ``conv i weights``, ``linear i weights``,
+        ``layer i biases`` (i: the layer index), in that order; empty when all equal. Raises
+        KeyError when a layer of ``ref`` is missing here."""
+        return ([f"conv {i} weights" for i, sw in ref.convs.items()
+                 if not np.array_equal(self.convs[i].values, sw.values)]
+                + [f"linear {i} weights" for i, w in ref.lin_w.items() if not np.array_equal(self.lin_w[i], w)]
+                + [f"layer {i} biases" for i, b in ref.biases.items() if not np.array_equal(self.biases[i], b)])
+
 
 def quantize_params(net: Net, params: list, sparsity: float = 0.85, rule: str = "threshold") -> QParams:
     """Prune every conv kernel (:func:`prune_conv`, ``rule`` threshold or balanced) and

@@ -13,7 +13,7 @@ from enum import IntEnum
 
 # register offsets: generated from rtl/top/regs.rdl (sparsetrain/regs.py, `make regs`)
 from sparsetrain.regs import Reg  # noqa: F401  (re-exported: sparsetrain.program.Reg)
-from sparsetrain.uc import UcCommand
+from sparsetrain.uc import Sel, UcCommand
 
 DESC_WORDS = 16
 DESC_BYTES = 4 * DESC_WORDS
@@ -32,17 +32,10 @@ class Op(IntEnum):
     LOSS = 0x14
 
 
-class Mem(IntEnum):
-    """LOAD / STORE memory selectors."""
-    STACK = 0
-    WGT = 1
-    FIDX = 2
-    BIDX = 3
-    PTR = 4
-    GRAD = 5
-    BIAS = 6
-    BGRAD = 7
-    LABEL = 15
+#: LOAD / STORE memory selectors: the memories' host-port selectors (sparsetrain.uc.Sel: STACK,
+#: WGT, FIDX, BIDX, PTR, GRAD, BIAS, BGRAD = 0..7; the LOAD / STORE mover drives them onto the
+#: memory subsystem's host port as they are) and LABEL = 15, the label register.
+Mem = IntEnum("Mem", [(s.name, s.value) for s in Sel] + [("LABEL", 15)], module=__name__)
 
 
 class Err(IntEnum):

@@ -49,21 +49,15 @@ class SparseFormat:
     nmax: int = 256
     wdepth: int = 1 << 16
 
-    @property
-    def k_w(self) -> int:
-        return clog2(self.kmax)
+    def _bits_below(bound: str, what: str) -> property:  # noqa: N805 (class-body helper)
+        """The width of a field holding values below the attribute ``bound``: clog2 of it."""
+        return property(lambda self: clog2(getattr(self, bound)), doc=f"Bits of {what} (< {bound}).")
 
-    @property
-    def c_w(self) -> int:
-        return clog2(self.cmax)
-
-    @property
-    def n_w(self) -> int:
-        return clog2(self.nmax)
-
-    @property
-    def addr_w(self) -> int:
-        return clog2(self.wdepth)
+    k_w = _bits_below("kmax", "a kernel coordinate kx, ky")
+    c_w = _bits_below("cmax", "an input channel c")
+    n_w = _bits_below("nmax", "an output channel n")
+    addr_w = _bits_below("wdepth", "a weight/index memory address")
+    del _bits_below
 
     @property
     def cnt_w(self) -> int:

@@ -19,6 +19,29 @@ def dut_params(defaults: dict[str, int]) -> dict[str, int]:
     return {**defaults, **json.loads(os.environ.get("DUT_PARAMS", "{}"))}
 
 
+def failure_of(what: str, check, *args) -> str:
+    """The message of the AssertionError that ``check(*args)`` must raise (a checker's
+    self-test: it is given ``what``, a wrong result). Raises AssertionError ``<what> went
+    unnoticed`` (with the seed) when it passes instead."""
+    try:
+        check(*args)
+    except AssertionError as e:
+        return str(e)
+    raise AssertionError(f"{what} went unnoticed (seed {seed()})")
+
+
+def central_difference(loss, w, idx, eps: float = 1e-6) -> float:
+    """The finite-difference derivative of ``loss()`` in the element ``w[idx]`` of a float array
+    it reads: (loss at w[idx] + eps - loss at w[idx] - eps) / (2 eps); ``w[idx]`` is restored."""
+    old = w[idx]
+    w[idx] = old + eps
+    lp = loss()
+    w[idx] = old - eps
+    lm = loss()
+    w[idx] = old
+    return (lp - lm) / (2 * eps)
+
+
 def to_signed(v: int, bits: int) -> int:
     v &= (1 << bits) - 1
     return v - (1 << bits) if v >> (bits - 1) else v

@@ -140,8 +140,7 @@ class Memories:
 
     def diff(self, other: "Memories", regions: list[Region], limit: int = 8) -> list[str]:
         """Differences self (expected) vs other (got), first one first, elements named."""
-        errs: list[str] = []
-        total = 0
+        diffs = ElementDiffs(limit)
         for sel in sorted(self.words):
             e_words, g_words = self.words[sel], other.words[sel]
             for a in range(len(e_words)):
@@ -149,22 +148,42 @@ class Memories:
                 if e == g:
                     continue
                 if sel == STACK:
-                    for b in range(self.banks):
-                        ep, gp = (e >> 16 * b) & 0xFFFF, (g >> 16 * b) & 0xFFFF
-                        if ep != gp:
-                            total += 1
-                            if len(errs) < limit:
-                                errs.append(f"{self.owner(sel, a, b, regions)} (stack word {a} bank {b}): "
-                                            f"expected {to_signed(ep, 16)}, got {to_signed(gp, 16)}")
+                    for b, ep, gp in differing_pixels(e, g, self.banks):
+                        diffs.add(lambda: f"{self.owner(sel, a, b, regions)} (stack word {a} bank {b}): "
+                                          f"expected {to_signed(ep, 16)}, got {to_signed(gp, 16)}")
                 else:
-                    total += 1
-                    if len(errs) < limit:
-                        bits = self.widths[sel]
-                        errs.append(f"{self.owner(sel, a, 0, regions)} (memory {sel} addr {a}): "
-                                    f"expected {to_signed(e, bits)}, got {to_signed(g, bits)}")
-        if total > len(errs):
-            errs.append(f"... {total} wrong elements in all")
-        return errs
+                    bits = self.widths[sel]
+                    diffs.add(lambda: f"{self.owner(sel, a, 0, regions)} (memory {sel} addr {a}): "
+                                      f"expected {to_signed(e, bits)}, got {to_signed(g, bits)}")
+        return diffs.messages()
+
+
+def differing_pixels(expected: int, got: int, banks: int):
+    """``(bank, expected pixel, got pixel)`` of each 16-bit pixel (bank b: bits 16b..16b+15,
+    unsigned) in which two stack words of ``banks`` pixels differ, lowest bank first."""
+    for b in range(banks):
+        ep, gp = (expected >> 16 * b) & 0xFFFF, (got >> 16 * b) & 0xFFFF
+        if ep != gp:
+            yield b, ep, gp
+
+
+class ElementDiffs(list):
+    """Messages naming wrong elements, the first ``limit`` of them; :meth:`add` counts every
+    one, :meth:`messages` adds the total when some were left out."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit, self.total = limit, 0
+
+    def add(self, message) -> None:
+        """One more wrong element; ``message()`` (called only while fewer than ``limit`` are
+        kept) names it."""
+        self.total += 1
+        if len(self) < self.limit:
+            self.append(message())
+
+    def messages(self) -> list[str]:
+        return list(self) + ([f"... {self.total} wrong elements in all"] if self.total > len(self) else [])
 
 
 def place(rnd, sizes: list[int], depth: int) -> list[int]:

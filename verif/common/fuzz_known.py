@@ -78,7 +78,6 @@ def training_program(c: Campaign, seed: int):
 async def training_step_bit_exact(c: Campaign, seed: int, stalls: bool = False) -> int:
     """Run a known-good 1-image training step; its updated weights and biases must equal
     verif.models.network.train_step_model's bit for bit. Returns its cycle count."""
-    import numpy as np
     from verif.models.network import train_step_model
     net, q, images, labels, run = training_program(c, seed)
     r = await c.run(run.prog.descs, TRAIN_PROG, stalls=stalls, unit_budget=400_000,
@@ -90,11 +89,7 @@ async def training_step_bit_exact(c: Campaign, seed: int, stalls: bool = False) 
                r.outcome, run.prog.descs)
         return r.cycles
     model = train_step_model(net, q, images, labels, lr=0.05)
-    got = run.read_params(c.tb.ram.read)
-    diffs = [f"conv {i}" for i, sw in model.params.convs.items()
-             if not np.array_equal(got.convs[i].values, sw.values)]
-    diffs += [f"linear {i}" for i, w in model.params.lin_w.items() if not np.array_equal(got.lin_w[i], w)]
-    diffs += [f"bias {i}" for i, b in model.params.biases.items() if not np.array_equal(got.biases[i], b)]
+    diffs = run.read_params(c.tb.ram.read).differences(model.params)
     if diffs:
         c.fail("data_mismatches", f"known-good training step: {', '.join(diffs)} differ from "
                                   f"train_step_model", None, run.prog.descs)

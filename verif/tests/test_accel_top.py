@@ -29,6 +29,7 @@ from cocotb.triggers import ClockCycles
 from sparsetrain.program import Err, HostHeap, Mem, Op, Program, Reg, words_to_bytes
 from sparsetrain.uc import Mode, to_s, words_to_map
 from verif.common import top_cov
+from verif.common.checks import failure_of
 from verif.common.top_stimulus import digits_batch, small_cnn
 from verif.common.top_tb import (HIGH_ALIAS, HOST_SIZE, TB, add_layer_loads, check_tensor,
                                  check_words, prog_depth, run_uc_layer, seed_str, store_and_read)
@@ -293,13 +294,8 @@ async def minibatch_matches_model_layer_by_layer(dut, train, stalls):
     assert await tb.rd(Reg.N_CORRECT) == correct
     assert await tb.rd(Reg.LOSS_SUM) == sum(int(v) for v in model.losses)
     if train:
-        got_q = run.read_params(tb.ram.read)
-        for i, sw in model.params.convs.items():
-            assert np.array_equal(got_q.convs[i].values, sw.values), f"conv {i} weights differ"
-        for i, w in model.params.lin_w.items():
-            assert np.array_equal(got_q.lin_w[i], w), f"linear {i} weights differ"
-        for i, b in model.params.biases.items():
-            assert np.array_equal(got_q.biases[i], b), f"layer {i} biases differ"
+        diffs = run.read_params(tb.ram.read).differences(model.params)
+        assert not diffs, f"{', '.join(diffs)} differ from the model (seed {_seed()})"
     else:
         assert preds == infer_model(net, q, images)
     cycles = await tb.rd(Reg.CNT_TOTAL)
@@ -332,23 +328,13 @@ async def checker_catches_corrupted_result(dut):
     i = rnd.randrange(len(got))
     bad = list(got)
     bad[i] ^= 1 << rnd.randrange(tb.width(Mem.STACK))
-    try:
-        check_words("Y", bad, expected)
-    except AssertionError as e:
-        msg = str(e)
-    else:
-        raise AssertionError(f"a flipped read-back word {i} went unnoticed (seed {_seed()})")
+    msg = failure_of(f"a flipped read-back word {i}", check_words, "Y", bad, expected)
     assert f"Y word {i}:" in msg and f"seed {_seed()}" in msg and "expected" in msg, msg
 
     at = tuple(rnd.randrange(n) for n in exp_map.shape)
     wrong = exp_map.copy()
     wrong[at] = wrong[at] + 1 if wrong[at] < 32767 else wrong[at] - 1
-    try:
-        check_tensor("Y", got_map, wrong)
-    except AssertionError as e:
-        msg = str(e)
-    else:
-        raise AssertionError(f"a wrong expected element {at} went unnoticed (seed {_seed()})")
+    msg = failure_of(f"a wrong expected element {at}", check_tensor, "Y", got_map, wrong)
     assert f"Y[c={at[0]}, y={at[1]}, x={at[2]}]" in msg and f"seed {_seed()}" in msg, msg
     dut._log.info("checker reports: %s", msg)
     top_cov.export()

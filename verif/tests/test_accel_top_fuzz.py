@@ -33,6 +33,7 @@ import cocotb
 import pytest
 
 from verif.common.axi_monitor import AxiChecker, AxiMonitor, self_test_traces
+from verif.common.checks import failure_of
 from verif.common.fuzz_gen import (HIGH_ALIAS, HOST_SIZE, PROG_LO, TOP, ProgramGen, mutate,
                                    pick_beats)
 from verif.common.fuzz_known import TRAIN_PROG, known_good, training_program, training_step_bit_exact
@@ -69,9 +70,29 @@ async def setup(dut):
     return tb, AxiMonitor(dut)
 
 
-def finish(part: str, t0: float, n_failures: int) -> None:
-    """Log and write the counts; fail with the first of this test's failures (those after the
-    first ``n_failures``)."""
+async def begin(dut):
+    """Start of a part: ``(tb, mon, since)``, the bench set up (:func:`setup`) and ``since`` =
+    (start time, failures so far) for :func:`finish`."""
+    since = time.monotonic(), len(STATS.failures)
+    return (*await setup(dut), since)
+
+
+def campaigns(tb, mon, label: str, what: str | None = None):
+    """``(seed, Campaign label)`` for each of :func:`seeds`, logged as ``fuzz: <what>, seed n``
+    when ``what`` is given."""
+    for seed in seeds():
+        c = Campaign(tb, mon, STATS, seed, label)
+        if what:
+            cocotb.log.info("fuzz: %s, seed %d (run seed %s)", what, seed, seed_str())
+        yield seed, c
+
+
+async def finish(c: Campaign, part: str, since: tuple[float, int]) -> None:
+    """End of a part: a known-good training step of the last seed on ``c`` (bit-exact against
+    the model), then log and write the counts; fail with the first of this part's failures
+    (those after the ``since`` of :func:`begin`)."""
+    await training_step_bit_exact(c, seeds()[-1])
+    t0, n_failures = since
     STATS.write()
     s = STATS.to_dict()
     cocotb.log.info("fuzz %s done in %.1f s (seeds %s): %s", part, time.monotonic() - t0, seeds(),
@@ -92,14 +113,10 @@ async def checkers_can_fail(dut):
             assert not errors, f"clean trace {name}: {errors[0]}"
             continue
         assert errors and expect in errors[0], f"monitor missed {name!r}: {errors or 'no error'}"
-        try:
-            chk = AxiChecker()
-            chk.run_trace(trace)
-            chk.assert_clean(seed_str(), "self-test")
-        except AssertionError as e:
-            assert "cycle" in str(e) and f"seed {seed_str()}" in str(e), str(e)
-        else:
-            raise AssertionError(f"assert_clean passed on {name}")
+        chk = AxiChecker()
+        chk.run_trace(trace)
+        msg = failure_of(f"broken rule {name!r} (assert_clean)", chk.assert_clean, seed_str(), "self-test")
+        assert "cycle" in msg and f"seed {seed_str()}" in msg, msg
     tb, mon = await setup(dut)
     own = Stats()
     c = Campaign(tb, mon, own, 1, "self-test", max_failures=100)
@@ -139,13 +156,10 @@ def placement(rnd: random.Random, n: int) -> tuple[int, int]:
 @cocotb.test()
 async def random_descriptor_programs(dut):
     """Part a: random programs with random faults, stalls, watchdogs and register traffic."""
-    t0, n0 = time.monotonic(), len(STATS.failures)
-    tb, mon = await setup(dut)
-    for seed in seeds():
-        c = Campaign(tb, mon, STATS, seed, "random")
+    tb, mon, since = await begin(dut)
+    for seed, c in campaigns(tb, mon, "random", "random programs"):
         rnd = c.rnd
         gen = ProgramGen(rnd, tb.p, c.params.depth, c.params.width)
-        cocotb.log.info("fuzz: random programs, seed %d (run seed %s)", seed, seed_str())
         for i in range(n_cases(250)):
             descs = gen.program(prog_depth())
             addr, plen = placement(rnd, len(descs))
@@ -174,19 +188,15 @@ async def random_descriptor_programs(dut):
             if i % 25 == 24:
                 await known_good(c)
         await known_good(c)
-    await training_step_bit_exact(c, seeds()[-1])
-    finish("random programs", t0, n0)
+    await finish(c, "random programs", since)
 
 
 @cocotb.test()
 async def mutated_training_programs(dut):
     """Part b: a 1-image training step, mutated (bit flips, swaps, duplicates, truncation)."""
-    t0, n0 = time.monotonic(), len(STATS.failures)
-    tb, mon = await setup(dut)
-    for seed in seeds():
-        c = Campaign(tb, mon, STATS, seed, "mutated")
+    tb, mon, since = await begin(dut)
+    for seed, c in campaigns(tb, mon, "mutated", "mutated training programs"):
         rnd = c.rnd
-        cocotb.log.info("fuzz: mutated training programs, seed %d (run seed %s)", seed, seed_str())
         t_train = await training_step_bit_exact(c, seed)
         base = training_program(c, seed)[4].prog.descs
         for i in range(n_cases(30)):
@@ -201,8 +211,7 @@ async def mutated_training_programs(dut):
                         what=f"mutant ({what})")
             STATS.c["mutated_programs"] += 1
         await known_good(c)
-    await training_step_bit_exact(c, seeds()[-1])
-    finish("mutated programs", t0, n0)
+    await finish(c, "mutated programs", since)
 
 
 @cocotb.test()
@@ -211,8 +220,7 @@ async def soft_reset_sweep(dut):
     program A), then program B (STORE 8 WGT words to a fresh buffer) must end (0, 1) with A's
     words bit-exact and write nothing else; then soft resets at random cycles of training steps,
     each followed by a known-good program."""
-    t0, n0 = time.monotonic(), len(STATS.failures)
-    tb, mon = await setup(dut)
+    tb, mon, since = await begin(dut)
     c = Campaign(tb, mon, STATS, 1, "sweep")
     rnd = c.rnd
     data = [rnd.getrandbits(16) for _ in range(40)]
@@ -237,8 +245,7 @@ async def soft_reset_sweep(dut):
         await c.run(prog_a, 0x8000, soft_reset_at=k, stalls=True, what=f"program A with stalls, "
                                                                         f"soft reset at +{k}")
         await known_good(c)
-    for seed in seeds():
-        c = Campaign(tb, mon, STATS, seed, "sweep-training")
+    for seed, c in campaigns(tb, mon, "sweep-training"):
         _, _, _, _, run = training_program(c, seed)
         t_train = 0
         for i in range(n_cases(8)):
@@ -247,8 +254,7 @@ async def soft_reset_sweep(dut):
                             wd_cap=2_000_000, what=f"training step, soft reset at +{at}")
             t_train = t_train or r.cycles
             await known_good(c)
-    await training_step_bit_exact(c, seeds()[-1])
-    finish("soft reset sweep", t0, n0)
+    await finish(c, "soft reset sweep", since)
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------

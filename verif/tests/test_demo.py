@@ -9,6 +9,7 @@ import pytest
 from demo import data, knobs, run
 from sparsetrain.float_train import accuracy_float, train_float  # noqa: F401
 from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net  # noqa: F401
+from verif.common.checks import central_difference
 
 
 # ---------------------------------------------------------------------------------- knobs
@@ -228,13 +229,7 @@ def test_float_gradients_match_finite_differences():
     for i in (0, 2, 4):
         w = p[i][0]
         for idx in [tuple(rng.integers(0, s) for s in w.shape) for _ in range(3)]:
-            old = w[idx]
-            w[idx] = old + 1e-6
-            lp = loss()
-            w[idx] = old - 1e-6
-            lm = loss()
-            w[idx] = old
-            assert abs((lp - lm) / 2e-6 - g[i][0][idx]) < 1e-5
+            assert abs(central_difference(loss, w, idx) - g[i][0][idx]) < 1e-5
 
 
 def test_masked_finetune_keeps_pruned_weights_zero_and_first_conv_dense():

@@ -19,6 +19,7 @@ from sparsetrain.net import (A_FRAC, W_FRAC, Conv, Gap, Linear, MaxPool, Net, de
                              prune_conv, quantize_params)
 from sparsetrain.numerics import quantize
 from sparsetrain.sparse import depthwise_compact, depthwise_dense
+from verif.common.checks import central_difference
 
 RNG = np.random.default_rng(41)
 
@@ -156,13 +157,7 @@ def test_float_gradients_match_finite_differences():
         m = net.structure_mask(i)
         idx_all = np.argwhere(m != 0) if m is not None else np.argwhere(np.ones(w.shape))
         for idx in map(tuple, idx_all[rng.choice(len(idx_all), 4, replace=False)]):
-            old = w[idx]
-            w[idx] = old + 1e-6
-            lp = loss()
-            w[idx] = old - 1e-6
-            lm = loss()
-            w[idx] = old
-            assert abs((lp - lm) / 2e-6 - g[i][0][idx]) < 1e-6, (i, idx)
+            assert abs(central_difference(loss, w, idx) - g[i][0][idx]) < 1e-6, (i, idx)
         if m is not None:      # a depth-wise conv has no weights off its diagonal blocks: no gradient
             assert not g[i][0][m == 0].any() and g[i][0][m != 0].any()
 

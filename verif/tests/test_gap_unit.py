@@ -15,13 +15,11 @@ from __future__ import annotations
 import os
 import random
 
-import cocotb
 import numpy as np
 
 from verif.common.fm_layout import Region, map_words, place
-from verif.common.unit_cases import BadItems, reset_items, seeded_rnd, timeout, wrong_expectations_caught
-from verif.common.unit_env import run_items
-from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, assert_coverage_closed
+from verif.common.unit_cases import BadItems, coverage_test, unit_tests
+from verif.common.units.common import BAD_BUFFER
 from verif.common.units.table import UnitItem
 from verif.common.units.gap import MODES, FWD, BWD, FIELDS, P, spec
 from verif.models.layers import gap_backward, gap_forward
@@ -105,73 +103,31 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
                      lambda name, kind, umode=FWD: make_item(name, rnd, umode, 2, 3, 5, kind=kind))
     bad = items.add
 
-    for m in (2, 5, 7):
-        bad(f"mode{m}", BAD_MODE, FWD, mode=m)
-    bad("c0", BAD_SHAPE, c=0)
-    bad("c_above", BAD_SHAPE, BWD, c=p["CMAX"] + 1)
-    bad("h0", BAD_SHAPE, BWD, h=0)
-    bad("w0", BAD_SHAPE, FWD, w=0)
-    bad("h_above", BAD_SHAPE, h=p["HMAX"] + 1)
-    bad("w_above", BAD_SHAPE, BWD, w=p["WMAX"] + 1)
+    items.map_shapes(p, (2, 5, 7), FWD, (None, BWD, BWD, FWD, None, BWD))
     bad("x_beyond", BAD_BUFFER, FWD, x_base=fm - 1)
     bad("y_beyond", BAD_BUFFER, BWD, y_base=fm - 1)
     bad("base_huge", BAD_BUFFER, FWD, x_base=0xFFFFFFFF)
     bad("x_y_overlap", BAD_BUFFER, FWD, x_base=10, y_base=11)
     bad("y_x_overlap", BAD_BUFFER, BWD, x_base=21, y_base=20)
     # high bits: every command field, all bits above its largest legal value set on a legal
-    # command of a random mode (both modes check every field); status in the RTL's check order
-    hb = {"mode": (BWD, BAD_MODE), "c": (p["CMAX"], BAD_SHAPE), "h": (p["HMAX"], BAD_SHAPE),
-          "w": (p["WMAX"], BAD_SHAPE), "x_base": (fm - 1, BAD_BUFFER), "y_base": (fm - 1, BAD_BUFFER)}
-    items.high_bits(hb, FIELDS, modes=[FWD, BWD])
+    # command of a random mode (both modes check every field)
+    items.map_high_bits(p, FIELDS, BWD, ("x_base", "y_base"), [FWD, BWD])
     return items
 
 
 # ====================================================================================== tests
-@cocotb.test(**timeout(20 * GAP_CASES))
-@cocotb.parametrize(stall=[False, True])
-async def random_commands(dut, stall):
-    """GAP_CASES constrained-random commands of both modes against the models."""
-    rnd = seeded_rnd()
-    await run_items(spec(), [make_item(f"rand{i}", rnd) for i in range(GAP_CASES)], stall=stall)
-
-
-@cocotb.test(**timeout(2000))
-@cocotb.parametrize(stall=[False, True])
-async def directed_edges(dut, stall):
-    """Both modes on 1x1 maps, power-of-two and odd pixel counts, single rows / columns, W a
+random_commands, directed_edges, bad_inputs, reset_mid_command, checker_catches_wrong_expectation = unit_tests(
+    __name__, spec, make_item, cases=GAP_CASES, per_case=20,
+    random_doc="GAP_CASES constrained-random commands of both modes against the models.",
+    directed=directed_items,
+    directed_doc="""Both modes on 1x1 maps, power-of-two and odd pixel counts, single rows / columns, W a
     multiple of 2L, the largest map (also with full-scale data), CMAX channels, all-equal,
-    small-range and full-scale inputs."""
-    await run_items(spec(), directed_items(seeded_rnd()), stall=stall)
-
-
-@cocotb.test(**timeout(2000))
-async def bad_inputs(dut):
-    """Every bad-input class answers its status, writes no stack word, does not hang, and the
-    next good command works."""
-    await run_items(spec(), bad_items(seeded_rnd()), stall=True)
-
-
-@cocotb.test(**timeout(500))
-async def reset_mid_command(dut):
-    """Reset while a command runs, then good commands work."""
-    rnd = seeded_rnd()
-    killed = lambda i: make_item(f"killed{i}", rnd, i % 2, c=3, h=8, w=8)  # noqa: E731
-    await run_items(spec(), reset_items(rnd, make_item, killed, 4, 60))
-
-
-@cocotb.test(**timeout(500))
-async def checker_catches_wrong_expectation(dut):
-    """A deliberately wrong expectation must be reported, naming the element and the seed."""
-    rnd = seeded_rnd()
-    items = [make_item(f"wrong_{MODES[m]}", rnd, m, 1, 4, 4) for m in MODES]
-    names = {FWD: "Y", BWD: "dX"}
-    await wrong_expectations_caught(spec(), items, [f"{names[m]}[c=0, y=0, x=0]" for m in MODES])
-
-
-@cocotb.test()
-async def coverage_closed(dut):
-    """Every coverage bin was hit by the tests above (run the whole module)."""
-    assert_coverage_closed("gap", "gap_unit")
+    small-range and full-scale inputs.""",
+    bad=bad_items, killed=lambda rnd, i: make_item(f"killed{i}", rnd, i % 2, c=3, h=8, w=8),
+    resets=4, max_delay=60,
+    wrong=lambda rnd: [make_item(f"wrong_{MODES[m]}", rnd, m, 1, 4, 4) for m in MODES],
+    marks=[f"{ {FWD: 'Y', BWD: 'dX'}[m]}[c=0, y=0, x=0]" for m in MODES])
+coverage_closed = coverage_test(__name__, "gap", "gap_unit")
 
 
 # ================================================ pytest entry: both simulators, every set

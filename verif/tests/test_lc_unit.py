@@ -19,9 +19,9 @@ import cocotb
 import numpy as np
 
 from verif.common.fm_layout import Region, place
-from verif.common.unit_cases import BadItems, reset_items, seeded_rnd, timeout, wrong_expectations_caught
+from verif.common.unit_cases import BadItems, coverage_test, seeded_rnd, timeout, unit_tests
 from verif.common.unit_env import run_items
-from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, assert_coverage_closed
+from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE
 from verif.common.units.table import UnitItem
 from verif.common.units.lc import (BGRAD, BIAS, BWD, FIELDS, FWD, GRAD, MODES, STACK, UPDATE, WGRAD,
                                    WGT, P, spec)
@@ -272,64 +272,30 @@ def chain_items(rnd: random.Random, batch: int = 3) -> list[UnitItem]:
     return items
 
 
-def _timeout(n: int):
-    return timeout(n, base=5)
-
-
 # ====================================================================================== tests
-@cocotb.test(**_timeout(40 * LC_CASES))
-@cocotb.parametrize(stall=[False, True])
-async def random_commands(dut, stall):
-    """LC_CASES constrained-random commands of every mode against the models."""
-    rnd = seeded_rnd()
-    await run_items(spec(), [make_item(f"rand{i}", rnd) for i in range(LC_CASES)], stall=stall)
-
-
-@cocotb.test(**_timeout(3000))
-@cocotb.parametrize(stall=[False, True])
-async def directed_edges(dut, stall):
-    """Every mode on K = M = 1, K = 1, M = 1, K = CMAX x M = NMAX, all-equal, small-range and
+random_commands, directed_edges, bad_inputs, reset_mid_command, checker_catches_wrong_expectation = unit_tests(
+    __name__, spec, make_item, cases=LC_CASES, per_case=40,
+    random_doc="LC_CASES constrained-random commands of every mode against the models.",
+    directed=directed_items,
+    directed_doc="""Every mode on K = M = 1, K = 1, M = 1, K = CMAX x M = NMAX, all-equal, small-range and
     full-scale data; saturation of y / dx / gradients / SGD, shift 0 and 31, ReLU on/off, all
-    four gacc x bgrad combinations, lr_shift 0 and 63."""
-    await run_items(spec(), directed_items(seeded_rnd()), stall=stall)
+    four gacc x bgrad combinations, lr_shift 0 and 63.""",
+    bad=bad_items, written="word of any memory",
+    killed=lambda rnd, i: make_item(f"killed{i}", rnd, list(MODES)[i], 10, 6), resets=len(MODES), max_delay=50,
+    wrong=lambda rnd: [make_item(f"wrong_{MODES[m]}", rnd, m, 3, 2, gacc=0, bgrad=1) for m in MODES],
+    marks=[{FWD: "Y[c=0, y=0, x=0]", BWD: "dX[c=0, y=0, x=0]", WGRAD: "GRAD[m=0, k=0]",
+            UPDATE: "W[m=0, k=0]"}[m] for m in MODES],
+    ms=3000, short_ms=1000, base=5)
 
 
-@cocotb.test(**_timeout(3000))
+@cocotb.test(**timeout(3000, base=5))
 @cocotb.parametrize(stall=[False, True])
 async def minibatch_chain(dut, stall):
     """FWD / BWD_DATA / WGRAD over a mini-batch (gradients accumulated), UPDATE, FWD again."""
     await run_items(spec(), chain_items(seeded_rnd()), stall=stall)
 
 
-@cocotb.test(**_timeout(3000))
-async def bad_inputs(dut):
-    """Every bad-input class answers its status, writes no word of any memory, does not hang,
-    and the next good command works."""
-    await run_items(spec(), bad_items(seeded_rnd()), stall=True)
-
-
-@cocotb.test(**_timeout(1000))
-async def reset_mid_command(dut):
-    """Reset while a command runs, then good commands work."""
-    rnd = seeded_rnd()
-    killed = lambda i: make_item(f"killed{i}", rnd, list(MODES)[i], 10, 6)  # noqa: E731
-    await run_items(spec(), reset_items(rnd, make_item, killed, len(MODES), 50))
-
-
-@cocotb.test(**_timeout(1000))
-async def checker_catches_wrong_expectation(dut):
-    """A deliberately wrong expectation must be reported, naming the element and the seed."""
-    rnd = seeded_rnd()
-    items = [make_item(f"wrong_{MODES[m]}", rnd, m, 3, 2, gacc=0, bgrad=1) for m in MODES]
-    names = {FWD: "Y[c=0, y=0, x=0]", BWD: "dX[c=0, y=0, x=0]", WGRAD: "GRAD[m=0, k=0]",
-             UPDATE: "W[m=0, k=0]"}
-    await wrong_expectations_caught(spec(), items, [names[m] for m in MODES])
-
-
-@cocotb.test()
-async def coverage_closed(dut):
-    """Every coverage bin was hit by the tests above (run the whole module)."""
-    assert_coverage_closed("lc", "lc_unit")
+coverage_closed = coverage_test(__name__, "lc", "lc_unit")
 
 
 # ================================================ pytest entry: both simulators, every set

@@ -18,9 +18,9 @@ import cocotb
 import numpy as np
 
 from verif.common.fm_layout import Region, place
-from verif.common.unit_cases import BadItems, reset_items, seeded_rnd, timeout
+from verif.common.unit_cases import BadItems, coverage_test, seeded_rnd, timeout, unit_tests
 from verif.common.unit_env import run_items
-from verif.common.units.common import BAD_BUFFER, BAD_LABEL, BAD_SHAPE, assert_coverage_closed
+from verif.common.units.common import BAD_BUFFER, BAD_LABEL, BAD_SHAPE
 from verif.common.units.table import UnitItem
 from verif.common.units.loss import FIELDS, P, spec
 from verif.models.layers import softmax_xent_grad
@@ -128,35 +128,14 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
 
 
 # ====================================================================================== tests
-@cocotb.test(**timeout(20 * LOSS_CASES))
-@cocotb.parametrize(stall=[False, True])
-async def random_commands(dut, stall):
-    """LOSS_CASES constrained-random logit vectors, labels and fraction widths against the model."""
-    rnd = seeded_rnd()
-    await run_items(spec(), [make_item(f"rand{i}", rnd) for i in range(LOSS_CASES)], stall=stall)
-
-
-@cocotb.test(**timeout(3000))
-@cocotb.parametrize(stall=[False, True])
-async def directed_edges(dut, stall):
-    """K = 1, 2 and KMAX, ties in the max (lowest index wins), all-equal logits, full-scale logits
-    (table clipped at 16), in_frac below / at / above 4, grad_frac 0 and 15, a saturating gradient."""
-    await run_items(spec(), directed_items(seeded_rnd()), stall=stall)
-
-
-@cocotb.test(**timeout(3000))
-async def bad_inputs(dut):
-    """Every bad-input class answers its status, writes no stack word, does not hang, and the
-    next good command works."""
-    await run_items(spec(), bad_items(seeded_rnd()), stall=True)
-
-
-@cocotb.test(**timeout(1000))
-async def reset_mid_command(dut):
-    """Reset while a command runs, then good commands work."""
-    rnd = seeded_rnd()
-    killed = lambda i: make_item(f"killed{i}", rnd, min(P()["KMAX"], 16))  # noqa: E731
-    await run_items(spec(), reset_items(rnd, make_item, killed, 4, 90))
+random_commands, directed_edges, bad_inputs, reset_mid_command = unit_tests(
+    __name__, spec, make_item, cases=LOSS_CASES, per_case=20,
+    random_doc="LOSS_CASES constrained-random logit vectors, labels and fraction widths against the model.",
+    directed=directed_items,
+    directed_doc="""K = 1, 2 and KMAX, ties in the max (lowest index wins), all-equal logits, full-scale logits
+    (table clipped at 16), in_frac below / at / above 4, grad_frac 0 and 15, a saturating gradient.""",
+    bad=bad_items, killed=lambda rnd, i: make_item(f"killed{i}", rnd, min(P()["KMAX"], 16)), resets=4,
+    max_delay=90, ms=3000, short_ms=1000)
 
 
 @cocotb.test(**timeout(1000))
@@ -175,10 +154,7 @@ async def checker_catches_wrong_expectation(dut):
     assert "m_rsp_pred" in sb.errors[1] and "m_rsp_loss" in sb.errors[2], sb.errors[1:]
 
 
-@cocotb.test()
-async def coverage_closed(dut):
-    """Every coverage bin was hit by the tests above (run the whole module)."""
-    assert_coverage_closed("loss", "loss_unit")
+coverage_closed = coverage_test(__name__, "loss", "loss_unit")
 
 
 # ================================================ pytest entry: both simulators, every set

@@ -112,53 +112,66 @@ def make_operands(rng, p, amp=2000):
     return w, x
 
 
+def geo(p):
+    """(stride, pad, dilation) of case ``p``: the geometry arguments of every model and reference."""
+    return p["stride"], p["pad"], p["dil"]
+
+
+def case_rng(p, stream: int):
+    """The generator of case ``p`` in test ``stream`` (seeded by MODEL_SEED, the stream and the case id)."""
+    return np.random.default_rng([SEED, stream, zlib.crc32(case_id(p).encode())])
+
+
+def dy_operands(p, stream: int):
+    """(rng, w, x, sw, dy) of a backward case: :func:`make_operands`, their sparse encoding and
+    a random dY (int16, -3000..3000) of the convolution's output shape (N, Ho, Wo)."""
+    rng = case_rng(p, stream)
+    w, x = make_operands(rng, p)
+    ho = conv_out_size(p["h"], p["k"], *geo(p))
+    wo = conv_out_size(p["w"], p["k"], *geo(p))
+    dy = rng.integers(-3000, 3001, (p["n"], ho, wo)).astype(np.int16)
+    return rng, w, x, encode_sparse(w), dy
+
+
 _rng = np.random.default_rng(SEED)
 CASES = [random_case(_rng) for _ in range(N_CASES)]
+#: a test of every case of CASES
+over_cases = pytest.mark.parametrize("p", CASES, ids=[case_id(p) for p in CASES])
 
 
 # --------------------------------------------------------------------------- integer mode
-@pytest.mark.parametrize("p", CASES, ids=[case_id(p) for p in CASES])
+@over_cases
 def test_conv_forward_int_matches_scipy(p):
-    rng = np.random.default_rng([SEED, 1, zlib.crc32(case_id(p).encode())])
+    rng = case_rng(p, 1)
     w, x = make_operands(rng, p)
     bias = rng.integers(-(1 << 20), 1 << 20, p["n"]).astype(np.int32)
     shift, relu = int(rng.integers(0, 14)), bool(rng.integers(0, 2))
     sw = encode_sparse(w)
-    y = conv_forward(x, sw, bias, p["stride"], p["pad"], p["dil"], relu, shift)
-    acc = ref_forward_acc(x, w, p["stride"], p["pad"], p["dil"]) + bias[:, None, None]
+    y = conv_forward(x, sw, bias, *geo(p), relu, shift)
+    acc = ref_forward_acc(x, w, *geo(p)) + bias[:, None, None]
     assert y.dtype == np.int16 and y.shape == acc.shape
     ref = np.vectorize(lambda a: ref_requant(int(a), shift, relu))(acc) if acc.size else acc
     bad = np.argwhere(y != ref)
     assert bad.size == 0, f"first mismatch at (n,y,x)={tuple(bad[0])}: {y[tuple(bad[0])]} != {ref[tuple(bad[0])]}"
 
 
-@pytest.mark.parametrize("p", CASES, ids=[case_id(p) for p in CASES])
+@over_cases
 def test_conv_backward_data_int_matches_scatter_loops(p):
-    rng = np.random.default_rng([SEED, 2, zlib.crc32(case_id(p).encode())])
-    w, x = make_operands(rng, p)
-    sw = encode_sparse(w)
-    ho = conv_out_size(p["h"], p["k"], p["stride"], p["pad"], p["dil"])
-    wo = conv_out_size(p["w"], p["k"], p["stride"], p["pad"], p["dil"])
-    dy = rng.integers(-3000, 3001, (p["n"], ho, wo)).astype(np.int16)
+    rng, w, x, sw, dy = dy_operands(p, 2)
     shift = int(rng.integers(0, 14))
-    dx = conv_backward_data(dy, sw, x.shape, p["stride"], p["pad"], p["dil"], shift)
-    acc = ref_backward_acc(dy, w, x.shape, p["stride"], p["pad"], p["dil"])
+    dx = conv_backward_data(dy, sw, x.shape, *geo(p), shift)
+    acc = ref_backward_acc(dy, w, x.shape, *geo(p))
     ref = np.vectorize(lambda a: ref_requant(int(a), shift), otypes=[np.int64])(acc)
     bad = np.argwhere(dx != ref)
     assert bad.size == 0, f"first mismatch at (c,y,x)={tuple(bad[0])}"
 
 
-@pytest.mark.parametrize("p", CASES, ids=[case_id(p) for p in CASES])
+@over_cases
 def test_conv_weight_grad_int_matches_gather_loops(p):
-    rng = np.random.default_rng([SEED, 3, zlib.crc32(case_id(p).encode())])
-    w, x = make_operands(rng, p)
-    sw = encode_sparse(w)
-    ho = conv_out_size(p["h"], p["k"], p["stride"], p["pad"], p["dil"])
-    wo = conv_out_size(p["w"], p["k"], p["stride"], p["pad"], p["dil"])
-    dy = rng.integers(-3000, 3001, (p["n"], ho, wo)).astype(np.int16)
+    rng, w, x, sw, dy = dy_operands(p, 3)
     shift = int(rng.integers(0, 8))
-    g = conv_weight_grad(x, dy, sw, p["stride"], p["pad"], p["dil"], shift)
-    ref = [ref_requant(a, shift, bits=32) for a in ref_wgrad_acc(x, dy, w, p["stride"], p["pad"], p["dil"])]
+    g = conv_weight_grad(x, dy, sw, *geo(p), shift)
+    ref = [ref_requant(a, shift, bits=32) for a in ref_wgrad_acc(x, dy, w, *geo(p))]
     assert g.dtype == np.int32 and g.shape == (sw.nnz,)
     assert list(g) == ref
 
@@ -253,27 +266,26 @@ FLOAT_CASES = [random_case(np.random.default_rng([SEED, 9, i]), kmax=5, small=Tr
 @pytest.mark.parametrize("p", FLOAT_CASES, ids=[case_id(p) for p in FLOAT_CASES])
 def test_conv_float_gradients_match_finite_differences(p):
     """L = sum(dy * conv(x, w)): dL/dx and dL/dw by central differences equal the models."""
-    rng = np.random.default_rng([SEED, 4, zlib.crc32(case_id(p).encode())])
+    rng = case_rng(p, 4)
     w = rng.standard_normal((p["n"], p["c"], p["k"], p["k"]))
     w[rng.random(w.shape) < p["sparsity"]] = 0.0
     x = rng.standard_normal((p["c"], p["h"], p["w"]))
     sw = encode_sparse(w)
-    geo = (p["stride"], p["pad"], p["dil"])
-    y = conv_forward(x, sw, None, *geo)
+    y = conv_forward(x, sw, None, *geo(p))
     dy = rng.standard_normal(y.shape)
 
     def loss(xv, wv):
-        return float((dy * conv_forward(xv, encode_sparse(wv) if wv is not None else sw, None, *geo)).sum())
+        return float((dy * conv_forward(xv, encode_sparse(wv) if wv is not None else sw, None, *geo(p))).sum())
 
     eps = 1e-3
-    dx = conv_backward_data(dy, sw, x.shape, *geo)
+    dx = conv_backward_data(dy, sw, x.shape, *geo(p))
     for idx in [tuple(rng.integers(0, s) for s in x.shape) for _ in range(6)]:
         xp_, xm_ = x.copy(), x.copy()
         xp_[idx] += eps
         xm_[idx] -= eps
         fd = (loss(xp_, None) - loss(xm_, None)) / (2 * eps)
         assert abs(fd - dx[idx]) < 1e-6 * max(1.0, abs(fd)), f"dX at {idx}"
-    dw = conv_weight_grad(x, dy, sw, *geo)
+    dw = conv_weight_grad(x, dy, sw, *geo(p))
     for i in range(min(sw.nnz, 6)):
         n, c, ky, kx = sw.fwd_n[i], sw.fwd_c[i], sw.fwd_ky[i], sw.fwd_kx[i]
         wp_, wm_ = w.copy(), w.copy()

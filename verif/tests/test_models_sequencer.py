@@ -21,6 +21,16 @@ def run(prog: Program, **kw):
     return sequencer_outcome(prog.descs, addr, n, P, **kw)
 
 
+def looped_load(n: int, count: int, host_addr: int, step: int) -> Program:
+    """LOOP n; LOAD ``count`` weight words from ``host_addr`` (+ ``step`` each iteration); ENDLOOP; END."""
+    p = Program()
+    p.loop(n)
+    p.load(Mem.WGT, 0, count, host_addr, step=step)
+    p.endloop()
+    p.end()
+    return p
+
+
 def only(o, err, pc):
     assert o.expected == (int(err), pc), o.describe()
     assert o.accept == {(int(err), pc)}, o.describe()
@@ -56,12 +66,7 @@ def test_runaway_and_pc_past_prog_len():
 
 
 def test_loop_counts_and_host_step():
-    p = Program()
-    p.loop(3)
-    p.load(Mem.WGT, 0, 4, 0x1000, step=0x100)
-    p.endloop()
-    p.end()
-    o = run(p)
+    o = run(looped_load(3, 4, 0x1000, 0x100))
     only(o, Err.NONE, 3)
     assert o.steps == 1 + 3 * 2 + 1
     assert list(o.reads)[:3] == [(0x1000, 0x1010), (0x1100, 0x1110), (0x1200, 0x1210)]
@@ -104,23 +109,13 @@ def test_store_label_refused():
 
 
 def test_host_end_past_2_32_through_loop_step():
-    p = Program()
-    p.loop(4)
-    p.load(Mem.WGT, 0, 16, 0xFFFF_0000, step=0x6000)
-    p.endloop()
-    p.end()
-    o = run(p)
+    o = run(looped_load(4, 16, 0xFFFF_0000, 0x6000))
     # iterations 0, 1, 2 end at or below 2^32; iteration 3 starts at 2^32 + 0x2000
     only(o, Err.DMA, 1)
     assert list(o.reads)[1:] == [(0xFFFF_0000, 0xFFFF_0040), (0xFFFF_6000, 0xFFFF_6040),
                                  (0xFFFF_C000, 0xFFFF_C040)]
     # the same with a step that keeps the last byte at 2^32 - 1
-    q = Program()
-    q.loop(4)
-    q.load(Mem.WGT, 0, 16, 0xFFFF_0000, step=0x3FF0)
-    q.endloop()
-    q.end()
-    only(run(q), Err.NONE, 3)
+    only(run(looped_load(4, 16, 0xFFFF_0000, 0x3FF0)), Err.NONE, 3)
 
 
 def test_reserved_bits():

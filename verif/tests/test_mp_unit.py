@@ -16,13 +16,11 @@ from __future__ import annotations
 import os
 import random
 
-import cocotb
 import numpy as np
 
 from verif.common.fm_layout import Region, map_words, place
-from verif.common.unit_cases import BadItems, reset_items, seeded_rnd, timeout, wrong_expectations_caught
-from verif.common.unit_env import run_items
-from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE, assert_coverage_closed
+from verif.common.unit_cases import BadItems, coverage_test, unit_tests
+from verif.common.units.common import BAD_BUFFER, BAD_SHAPE
 from verif.common.units.table import UnitItem
 from verif.common.units.mp import MODES, MP_FWD, MP_BWD, RELU_BWD, FIELDS, P, spec
 from verif.models.layers import maxpool_backward, maxpool_forward, relu_backward
@@ -117,14 +115,7 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
                      lambda name, kind, umode=MP_FWD: make_item(name, rnd, umode, 2, 4, 6, kind=kind))
     bad = items.add
 
-    for m in (3, 4, 7):
-        bad(f"mode{m}", BAD_MODE, MP_FWD, mode=m)
-    bad("c0", BAD_SHAPE, c=0)
-    bad("c_above", BAD_SHAPE, MP_BWD, c=p["CMAX"] + 1)
-    bad("h0", BAD_SHAPE, RELU_BWD, h=0)
-    bad("w0", BAD_SHAPE, MP_BWD, w=0)
-    bad("h_above", BAD_SHAPE, h=p["HMAX"] + 1)
-    bad("w_above", BAD_SHAPE, RELU_BWD, w=p["WMAX"] + 1)
+    items.map_shapes(p, (3, 4, 7), MP_FWD, (None, MP_BWD, RELU_BWD, MP_BWD, None, RELU_BWD))
     bad("mp_h1", BAD_SHAPE, MP_FWD, h=1)
     bad("mp_w1", BAD_SHAPE, MP_BWD, w=1)
     bad("x_beyond", BAD_BUFFER, MP_FWD, x_base=fm - 1)
@@ -135,62 +126,23 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     bad("x_a_overlap", BAD_BUFFER, RELU_BWD, x_base=20, a_base=20)
     bad("y_a_overlap_fwd", BAD_BUFFER, MP_FWD, y_base=40, a_base=40)
     # high bits: every command field, all bits above its largest legal value set on a legal
-    # command of a random mode (every mode checks every field); status in the RTL's check order
-    hb = {"mode": (RELU_BWD, BAD_MODE), "c": (p["CMAX"], BAD_SHAPE), "h": (p["HMAX"], BAD_SHAPE),
-          "w": (p["WMAX"], BAD_SHAPE), "x_base": (fm - 1, BAD_BUFFER), "y_base": (fm - 1, BAD_BUFFER),
-          "a_base": (fm - 1, BAD_BUFFER)}
-    items.high_bits(hb, FIELDS, modes=list(MODES))
+    # command of a random mode (every mode checks every field)
+    items.map_high_bits(p, FIELDS, RELU_BWD, ("x_base", "y_base", "a_base"), list(MODES))
     return items
 
 
 # ====================================================================================== tests
-@cocotb.test(**timeout(20 * MP_CASES))
-@cocotb.parametrize(stall=[False, True])
-async def random_commands(dut, stall):
-    """MP_CASES constrained-random commands of every mode against the models."""
-    rnd = seeded_rnd()
-    await run_items(spec(), [make_item(f"rand{i}", rnd) for i in range(MP_CASES)], stall=stall)
-
-
-@cocotb.test(**timeout(2000))
-@cocotb.parametrize(stall=[False, True])
-async def directed_edges(dut, stall):
-    """Each mode on the smallest map (2x2 / 1x1), odd H, odd W, W a multiple of 2L, the largest
+random_commands, directed_edges, bad_inputs, reset_mid_command, checker_catches_wrong_expectation = unit_tests(
+    __name__, spec, make_item, cases=MP_CASES, per_case=20,
+    random_doc="MP_CASES constrained-random commands of every mode against the models.",
+    directed=directed_items,
+    directed_doc="""Each mode on the smallest map (2x2 / 1x1), odd H, odd W, W a multiple of 2L, the largest
     map, CMAX channels, all-equal inputs (ties everywhere), small ranges (ties) and saturation
-    values."""
-    await run_items(spec(), directed_items(seeded_rnd()), stall=stall)
-
-
-@cocotb.test(**timeout(2000))
-async def bad_inputs(dut):
-    """Every bad-input class answers its status, writes no stack word, does not hang, and the
-    next good command works."""
-    await run_items(spec(), bad_items(seeded_rnd()), stall=True)
-
-
-@cocotb.test(**timeout(500))
-async def reset_mid_command(dut):
-    """Reset while a command runs (its response is lost, nothing stale comes out), then good
-    commands work."""
-    rnd = seeded_rnd()
-    killed = lambda i: make_item(f"killed{i}", rnd, c=2, h=8, w=8)  # noqa: E731
-    await run_items(spec(), reset_items(rnd, make_item, killed, 3, 40))
-
-
-@cocotb.test(**timeout(500))
-async def checker_catches_wrong_expectation(dut):
-    """A deliberately wrong expectation (first output element flipped) must be reported, naming
-    the element (c, y, x) and the seed."""
-    rnd = seeded_rnd()
-    items = [make_item(f"wrong_{MODES[m]}", rnd, m, 1, 4, 4) for m in MODES]
-    names = {MP_FWD: "Y", MP_BWD: "dX", RELU_BWD: "dX"}
-    await wrong_expectations_caught(spec(), items, [f"{names[m]}[c=0, y=0, x=0]" for m in MODES])
-
-
-@cocotb.test()
-async def coverage_closed(dut):
-    """Every coverage bin was hit by the tests above (run the whole module)."""
-    assert_coverage_closed("mp", "mp_unit")
+    values.""",
+    bad=bad_items, killed=lambda rnd, i: make_item(f"killed{i}", rnd, c=2, h=8, w=8), resets=3, max_delay=40,
+    wrong=lambda rnd: [make_item(f"wrong_{MODES[m]}", rnd, m, 1, 4, 4) for m in MODES],
+    marks=[f"{ {MP_FWD: 'Y', MP_BWD: 'dX', RELU_BWD: 'dX'}[m]}[c=0, y=0, x=0]" for m in MODES])
+coverage_closed = coverage_test(__name__, "mp", "mp_unit")
 
 
 # ================================================ pytest entry: both simulators, every set

@@ -5,7 +5,7 @@ violation makes the simulator report the failing assertion and stop.
 A failing Verilator assertion stops the simulation, so cocotb scores the running test with
 ``SimFailure`` (and every later test of the same run too). Each violation test therefore expects
 ``SimFailure`` and runs in a simulation of its own: the pytest entry at the bottom runs
-``legal_traffic`` once and every violation test alone, and checks the simulator's log for the
+``legal_traffic`` once and every variant of ``violation_fires`` (one a rule) alone, and checks the simulator's log for the
 assertion's message (``Assertion failed in ...u_<checker>: <module>: <rule>``). On Icarus
 (ACCEL_ASSERTS undefined: the checkers are empty) the violation tests are skipped.
 """
@@ -22,13 +22,24 @@ from cocotb.regression import SimFailure
 from cocotb.triggers import ClockCycles, RisingEdge
 
 N_CYCLES = int(os.environ.get("N_CASES", "3000"))
-#: violation test -> (checker instance, message) the simulator must report
+#: broken rule -> (checker instance, message the simulator must report, the inputs of each cycle
+#: that break it after a reset; ``violation_fires/rule=<rule>`` drives them)
 VIOLATIONS = {
-    "hold_violation_fires": ("u_stream", "stream_assert: hold: valid dropped before ready"),
-    "stable_violation_fires": ("u_stream", "stream_assert: stable: payload changed while not ready"),
-    "pulse_violation_fires": ("u_pulse", "stream_assert: pulse: valid raised while not ready"),
-    "orphan_response_fires": ("u_txn", "cmd_rsp_assert: no_orphan: response without a command"),
-    "second_command_fires": ("u_txn", "cmd_rsp_assert: one_deep: command while one is in flight"),
+    # an offer (valid, not ready) withdrawn before it is taken
+    "hold": ("u_stream", "stream_assert: hold: valid dropped before ready",
+             [dict(s_valid=1, s_ready=0, s_data=0x5A), dict(s_valid=0, s_ready=0)]),
+    # an offer whose payload changes while not ready
+    "stable": ("u_stream", "stream_assert: stable: payload changed while not ready",
+               [dict(s_valid=1, s_ready=0, s_data=0x5A), dict(s_valid=1, s_ready=0, s_data=0xA5)]),
+    # a command pulse while the receiver is not ready
+    "pulse": ("u_pulse", "stream_assert: pulse: valid raised while not ready",
+              [dict(p_valid=1, p_ready=1), dict(p_valid=1, p_ready=0)]),
+    # a response with no command in flight
+    "no_orphan": ("u_txn", "cmd_rsp_assert: no_orphan: response without a command",
+                  [dict(cmd_fire=1), dict(cmd_fire=0, rsp_fire=1), dict(rsp_fire=1)]),
+    # a second command before the first one's response
+    "one_deep": ("u_txn", "cmd_rsp_assert: one_deep: command while one is in flight",
+                 [dict(cmd_fire=1), dict(cmd_fire=0), dict(cmd_fire=1)]),
 }
 
 
@@ -103,59 +114,17 @@ async def legal_traffic(dut):
 
 
 @cocotb.test(expect_error=SimFailure)
-async def hold_violation_fires(dut):
-    """An offer (valid, not ready) withdrawn before it is taken: `hold` must fire."""
+@cocotb.parametrize(rule=list(VIOLATIONS))
+async def violation_fires(dut, rule):
+    """The inputs of VIOLATIONS[rule] break that rule (hold: an offer withdrawn before it is
+    taken; stable: its payload changed while not ready; pulse: a command pulse while not ready;
+    no_orphan: a response with no command in flight; one_deep: a second command before the
+    first one's response): its assertion must fire and stop the simulation."""
     tb = TB(dut)
     await tb.reset()
     tb.require_asserts()
-    await tb.cycle(s_valid=1, s_ready=0, s_data=0x5A)
-    await tb.cycle(s_valid=0, s_ready=0)
-    await ClockCycles(dut.clk, 5)
-
-
-@cocotb.test(expect_error=SimFailure)
-async def stable_violation_fires(dut):
-    """An offer whose payload changes while not ready: `stable` must fire."""
-    tb = TB(dut)
-    await tb.reset()
-    tb.require_asserts()
-    await tb.cycle(s_valid=1, s_ready=0, s_data=0x5A)
-    await tb.cycle(s_valid=1, s_ready=0, s_data=0xA5)
-    await ClockCycles(dut.clk, 5)
-
-
-@cocotb.test(expect_error=SimFailure)
-async def pulse_violation_fires(dut):
-    """A command pulse while the receiver is not ready: `pulse` must fire."""
-    tb = TB(dut)
-    await tb.reset()
-    tb.require_asserts()
-    await tb.cycle(p_valid=1, p_ready=1)
-    await tb.cycle(p_valid=1, p_ready=0)
-    await ClockCycles(dut.clk, 5)
-
-
-@cocotb.test(expect_error=SimFailure)
-async def orphan_response_fires(dut):
-    """A response with no command in flight: `no_orphan` must fire."""
-    tb = TB(dut)
-    await tb.reset()
-    tb.require_asserts()
-    await tb.cycle(cmd_fire=1)
-    await tb.cycle(cmd_fire=0, rsp_fire=1)
-    await tb.cycle(rsp_fire=1)
-    await ClockCycles(dut.clk, 5)
-
-
-@cocotb.test(expect_error=SimFailure)
-async def second_command_fires(dut):
-    """A second command before the first one's response: `one_deep` must fire."""
-    tb = TB(dut)
-    await tb.reset()
-    tb.require_asserts()
-    await tb.cycle(cmd_fire=1)
-    await tb.cycle(cmd_fire=0)
-    await tb.cycle(cmd_fire=1)
+    for values in VIOLATIONS[rule][2]:
+        await tb.cycle(**values)
     await ClockCycles(dut.clk, 5)
 
 
@@ -175,7 +144,8 @@ def test_stream_assert(sim, paramset, capfd):
     assert "Assertion failed" not in capfd.readouterr().out, "an assertion fired on legal traffic"
     if sim != "verilator":
         return
-    for test, (inst, msg) in VIOLATIONS.items():
+    for rule, (inst, msg, _) in VIOLATIONS.items():
+        test = f"violation_fires/rule={rule}"
         n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset, testcase=test)
         out = capfd.readouterr().out
         # the test passes only by the simulator stopping (expect_error=SimFailure) ...

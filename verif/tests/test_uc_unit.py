@@ -178,6 +178,16 @@ async def back_to_back_chain(dut, stall):
 LIST_SELS = (Sel.FIDX, Sel.BIDX, Sel.PTR)
 
 
+async def _bench(dut):
+    """``(p, rnd, bfm)`` of a checked-list test: the build's parameters, a generator seeded from
+    the test's seed, the UC BFM after a reset."""
+    p = params()
+    rnd = random.Random(random.getrandbits(32))
+    bfm = make_uc_bfm(dut, p)
+    await bfm.reset()
+    return p, rnd, bfm
+
+
 async def _run_cmd(bfm, lay: UcLayer):
     """Send the layer's command, return its response (fails on a hang)."""
     await bfm.send(lay.cmd.ports())
@@ -218,10 +228,7 @@ async def checked_list_skips_scan(dut):
     alone it is scanned each time; WGRAD and UPDATE skip the scan on the record of the FWD scan
     of the same forward list."""
     from verif.common.units import uc_cov
-    p = params()
-    rnd = random.Random(random.getrandbits(32))
-    bfm = make_uc_bfm(dut, p)
-    await bfm.reset()
+    p, rnd, bfm = await _bench(dut)
     for rep in range(2):
         for mode in Mode:
             lay = random_layer(rnd, p, small_cons(mode=mode, cycle_budget=3000))
@@ -290,10 +297,7 @@ async def checked_list_corrupted_rechecked(dut):
     pointers, still runs on a corrupted index entry. A command whose shape fields differ from the
     recorded one (C one less) is scanned, not served from the record."""
     from verif.common.units import uc_cov
-    p = params()
-    rnd = random.Random(random.getrandbits(32))
-    bfm = make_uc_bfm(dut, p)
-    await bfm.reset()
+    p, rnd, bfm = await _bench(dut)
     for rep in range(2):
         for mode in Mode:
             for what in ("index", "pointer"):
@@ -354,11 +358,8 @@ async def checked_list_records_fifo(dut):
     which: a checked command takes exactly ``UcLayer.scan_cycles()`` fewer."""
     from verif.common.units import uc_cov
     lists = 64
-    p = params()
-    rnd = random.Random(random.getrandbits(32))
+    p, rnd, bfm = await _bench(dut)
     rng = np.random.default_rng(rnd.getrandbits(32))
-    bfm = make_uc_bfm(dut, p)
-    await bfm.reset()
     sw = make_weights(rng, 2, 2, 1, 0.0)
     x = rng.integers(-300, 300, size=(4, 2, 2)).astype(np.int16)
     keys = [(base, cin) for base in range(0, 28) for cin in (2, 3, 4)][:lists + 6]

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 import cocotb
-from cocotb_coverage.coverage import CoverPoint, coverage_db
+from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
 from pyuvm import uvm_sequence_item
 
 from sparsetrain.unit_cmds import UNIT_CMDS, CmdLayout
@@ -73,6 +73,32 @@ def status_points(prefix: str, statuses: list[str]):
     sample_status = CoverPoint(f"{prefix}.status", xf=lambda s: s, bins=list(statuses))(lambda s: None)
     sample_reset = CoverPoint(f"{prefix}.reset_mid_command", xf=lambda b: b, bins=[True])(lambda b: None)
     return sample_status, sample_reset
+
+
+def map_points(prefix: str, modes: dict[int, str], sizes: list[str], lanes: int):
+    """Decorator of a unit's OK-result sampler (called with the item tags and ``stall``) adding
+    the cover points every unit working on C x H x W maps by mode has (the pooling units):
+    ``<prefix>.mode`` (bins: the names of ``modes``), ``.odd_h``, ``.odd_w``, ``.size`` (bins
+    ``sizes``), ``.data`` (random / small / equal / extreme), ``.ragged`` (a row length not a
+    multiple of the ``lanes``; only False with one lane), ``.stall`` and the crosses
+    ``.mode_x_size``, ``.mode_x_data``. The points exist once this is called: write it as the
+    first decorator, so that the unit's own crosses below it may name them."""
+    def tag(name):
+        return lambda f: f[name]
+    points = [CoverPoint(f"{prefix}.mode", xf=tag("mode"), bins=list(modes.values())),
+              *(CoverPoint(f"{prefix}.{t}", xf=tag(t), bins=[False, True]) for t in ("odd_h", "odd_w")),
+              CoverPoint(f"{prefix}.size", xf=tag("size"), bins=list(sizes)),
+              CoverPoint(f"{prefix}.data", xf=tag("data"), bins=["random", "small", "equal", "extreme"]),
+              CoverPoint(f"{prefix}.ragged", xf=tag("ragged"), bins=[False, True] if lanes > 1 else [False]),
+              CoverPoint(f"{prefix}.stall", xf=tag("stall"), bins=[False, True]),
+              *(CoverCross(f"{prefix}.mode_x_{t}", items=[f"{prefix}.mode", f"{prefix}.{t}"])
+                for t in ("size", "data"))]
+
+    def deco(f):
+        for point in reversed(points):
+            f = point(f)
+        return f
+    return deco
 
 
 def assert_coverage_closed(prefix: str, block: str) -> None:

@@ -8,8 +8,8 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint
 
 from sparsetrain.unit_cmds import UNIT_CMDS
 from verif.common.checks import dut_params
-from verif.common.units.common import status_points
-from verif.common.units.table import TableUnit
+from verif.common.units.common import map_points
+from verif.common.units.table import stack_unit
 
 DEFAULTS = {"LANES": 8, "CMAX": 256, "HMAX": 256, "WMAX": 256, "FM_DEPTH": 4096}
 MODES = {0: "FWD", 1: "BWD"}
@@ -24,26 +24,13 @@ def P() -> dict:
 
 
 # ================================================================================== coverage
-@CoverPoint("gap.mode", xf=lambda f: f["mode"], bins=list(MODES.values()))
+@map_points("gap", MODES, ["1x1", "mid", "max"], P()["LANES"])
 @CoverPoint("gap.pixels_pow2", xf=lambda f: f["pow2"], bins=[False, True])
-@CoverPoint("gap.size", xf=lambda f: f["size"], bins=["1x1", "mid", "max"])
-@CoverPoint("gap.odd_h", xf=lambda f: f["odd_h"], bins=[False, True])
-@CoverPoint("gap.odd_w", xf=lambda f: f["odd_w"], bins=[False, True])
-@CoverPoint("gap.data", xf=lambda f: f["data"], bins=["random", "small", "equal", "extreme"])
-@CoverPoint("gap.ragged", xf=lambda f: f["ragged"], bins=[False, True] if P()["LANES"] > 1 else [False])
-@CoverPoint("gap.stall", xf=lambda f: f["stall"], bins=[False, True])
 @CoverCross("gap.mode_x_pow2", items=["gap.mode", "gap.pixels_pow2"])
-@CoverCross("gap.mode_x_size", items=["gap.mode", "gap.size"])
-@CoverCross("gap.mode_x_data", items=["gap.mode", "gap.data"])
 @CoverPoint("gap.full_scale_result", xf=lambda f: f["fullscale"], bins=[True])
 def _sample_ok(f):
     pass
 
 
-_sample_status, _sample_reset = status_points("gap", ["OK", "BAD_MODE", "BAD_SHAPE", "BAD_BUFFER"])
-
-
-def spec() -> TableUnit:
-    p = P()
-    return TableUnit("gap_unit", CMD, [], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "gap",
-                     _sample_ok, _sample_status, _sample_reset)
+#: a fresh TableUnit of the harness (its only memory: the stack)
+spec = stack_unit("gap_unit", "gap", CMD, [], ["OK", "BAD_MODE", "BAD_SHAPE", "BAD_BUFFER"], _sample_ok, P)

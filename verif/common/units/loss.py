@@ -8,8 +8,7 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint
 
 from sparsetrain.unit_cmds import UNIT_CMDS
 from verif.common.checks import dut_params
-from verif.common.units.common import status_points
-from verif.common.units.table import TableUnit
+from verif.common.units.table import stack_unit
 
 DEFAULTS = {"LANES": 8, "KMAX": 1024, "FM_DEPTH": 4096}
 #: command fields, packed in s_cmd_data (sparsetrain.unit_cmds, rtl/common/unit_cmd.vh)
@@ -36,10 +35,6 @@ def _sample_ok(f):
     pass
 
 
-_sample_status, _sample_reset = status_points("loss", ["OK", "BAD_SHAPE", "BAD_BUFFER", "BAD_LABEL"])
-
-
-def spec() -> TableUnit:
-    p = P()
-    return TableUnit("loss_unit", CMD, ["pred", "loss"], p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, "loss",
-                     _sample_ok, _sample_status, _sample_reset)
+#: a fresh TableUnit of the harness (its only memory: the stack; pred and loss in the response)
+spec = stack_unit("loss_unit", "loss", CMD, ["pred", "loss"], ["OK", "BAD_SHAPE", "BAD_BUFFER", "BAD_LABEL"],
+                  _sample_ok, P)

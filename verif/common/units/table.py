@@ -19,7 +19,8 @@ import random
 
 from sparsetrain.unit_cmds import CmdLayout
 from verif.common.fm_layout import Memories, Region
-from verif.common.units.common import OK, CmdItem, Unit, cmd_width, cycles_error, high_bits, status_name
+from verif.common.units.common import (OK, CmdItem, Unit, cmd_width, cycles_error, high_bits, status_name,
+                                      status_points)
 
 
 class UnitItem(CmdItem):
@@ -150,3 +151,20 @@ class TableUnit(Unit):
     def sample_ok(self, res):
         if self._ok and res.item.tags:
             self._ok({**res.item.tags, "stall": res.stall})
+
+
+def stack_unit(block: str, prefix: str, cmd: CmdLayout, rsp_fields: list[str], statuses: list[str],
+               sample_ok, params):
+    """The ``spec()`` of a unit whose only memory is the feature-map stack (16-bit pixels,
+    FM_DEPTH words of 2 x LANES pixels; gap, mp, loss): a fresh :class:`TableUnit` ``block``
+    with the command ``cmd``, response fields ``rsp_fields``, the OK sampler ``sample_ok`` and
+    the status / reset cover points of ``prefix`` (``statuses``: the statuses it can answer,
+    :func:`~verif.common.units.common.status_points`, made once here); ``params()``: the DUT's
+    parameters (LANES, FM_DEPTH)."""
+    sample_status, sample_reset = status_points(prefix, statuses)
+
+    def spec() -> TableUnit:
+        p = params()
+        return TableUnit(block, cmd, rsp_fields, p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, prefix,
+                         sample_ok, sample_status, sample_reset)
+    return spec

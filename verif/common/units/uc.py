@@ -23,6 +23,7 @@ from pathlib import Path
 from sparsetrain.uc import Mode, Sel, Status, UcParams, to_s
 from sparsetrain.unit_cmds import UNIT_CMDS
 from verif.common.checks import dut_params
+from verif.common.fm_layout import ElementDiffs, differing_pixels
 from verif.common.uc_random import Constraints, random_layer
 from verif.common.uc_stimulus import UcLayer, describe_addr, readback_plan
 from verif.common.unit_bfm import UnitBfm
@@ -228,12 +229,11 @@ def compare(layer: UcLayer, got: dict[Sel, dict[int, int]], expected: dict[Sel, 
     word was never loaded -- such words are skipped).  Stack words are compared pixel by pixel;
     the slack pixels (``x >= W``) of the output map are skipped when ``skip_output_slack``.
     Returns messages naming the wrong elements, the first one first."""
-    errs: list[str] = []
+    diffs = ElementDiffs(limit)
     p = layer.params
     regs = layer.regions()
     out_key = {int(Mode.FWD): "y", int(Mode.BWD_DATA): "x"}.get(int(layer.cmd.mode))
     out_reg = regs.get(out_key) if out_key else None
-    total = 0
     for sel, words in got.items():
         exp_words = expected.get(sel, {})
         for a in sorted(words):
@@ -241,26 +241,17 @@ def compare(layer: UcLayer, got: dict[Sel, dict[int, int]], expected: dict[Sel, 
                 continue
             g, e = words[a], exp_words[a]
             if sel == Sel.STACK:
-                for b in range(p.banks):
-                    gp, ep = (g >> 16 * b) & 0xFFFF, (e >> 16 * b) & 0xFFFF
-                    if gp == ep:
-                        continue
+                for b, ep, gp in differing_pixels(e, g, p.banks):
                     if skip_output_slack and out_reg is not None and out_reg.base <= a < out_reg.end:
                         w = out_reg.shape[2]
                         if (a - out_reg.base) % p.row_words(w) * p.banks + b >= w:
                             continue
-                    total += 1
-                    if len(errs) < limit:
-                        errs.append(f"{describe_addr(layer, sel, a, bank=b)} (stack word {a} bank {b}): "
-                                    f"expected {to_s(ep, 16)}, got {to_s(gp, 16)}")
+                    diffs.add(lambda: f"{describe_addr(layer, sel, a, bank=b)} (stack word {a} bank {b}): "
+                                      f"expected {to_s(ep, 16)}, got {to_s(gp, 16)}")
             else:
-                total += 1
-                if len(errs) < limit:
-                    bits = p.width(sel)
-                    signed = sel in (Sel.WGT, Sel.GRAD, Sel.BIAS, Sel.BGRAD)
-                    ev, gv = (to_s(e, bits), to_s(g, bits)) if signed else (hex(e), hex(g))
-                    errs.append(f"{describe_addr(layer, sel, a)} ({Sel(sel).name} addr {a}): "
-                                f"expected {ev}, got {gv}")
-    if total > len(errs):
-        errs.append(f"... {total} wrong elements in all")
-    return errs
+                bits = p.width(sel)
+                signed = sel in (Sel.WGT, Sel.GRAD, Sel.BIAS, Sel.BGRAD)
+                ev, gv = (to_s(e, bits), to_s(g, bits)) if signed else (hex(e), hex(g))
+                diffs.add(lambda: f"{describe_addr(layer, sel, a)} ({Sel(sel).name} addr {a}): "
+                                  f"expected {ev}, got {gv}")
+    return diffs.messages()
