@@ -28,12 +28,7 @@ module unit_ctl #
     parameter CMD_W = 8                 // command width
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
+`include "unit_cmd_ports.vh"
     input  wire [CMD_W-1:0]         s_cmd_data,
 
     // to / from the unit

@@ -33,12 +33,7 @@ module gap_unit #
 `include "map_unit_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
+`include "unit_cmd_ports.vh"
     input  wire [GAP_CMD_W-1:0]     s_cmd_data,     // fields: GAP_CMD_* (unit_cmd.vh)
 
     // stack ports: A vector read; B masked vector write (never read by this unit)

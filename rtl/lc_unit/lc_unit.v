@@ -33,12 +33,7 @@ module lc_unit #
 `include "lc_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
+`include "unit_cmd_ports.vh"
     input  wire [LC_CMD_W-1:0]      s_cmd_data,     // fields: LC_CMD_* (unit_cmd.vh)
 
     // stack ports: A vector read (x in FWD / WGRAD, dy in BWD_DATA); B vector read (dy in WGRAD)

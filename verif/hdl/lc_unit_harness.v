@@ -21,12 +21,7 @@ module lc_unit_harness #
 `include "lc_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
+`include "unit_cmd_ports.vh"
     input  wire [LC_CMD_W-1:0]      s_cmd_data,     // fields: LC_CMD_* (unit_cmd.vh)
 
     // response
@@ -64,10 +59,7 @@ wire [31:0] grad_rd_data, grad_wr_data, bias_rd_data, bias_wr_data, bgrad_rd_dat
 lc_unit #(
     .LANES(LANES), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH), .BDEPTH(BDEPTH)
 ) u_lc (
-    .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
-    .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
-    .m_rsp_cycles(m_rsp_cycles), .busy(busy),
+`include "unit_shell_conns.vh"
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
     // weight, weight-gradient, bias and bias-gradient memories
 `include "unit_ram_conns.vh"
