@@ -33,17 +33,7 @@ module gap_unit #
 `include "map_unit_params.vh"
 )
 (
-`include "unit_cmd_ports.vh"
-    input  wire [GAP_CMD_W-1:0]     s_cmd_data,     // fields: GAP_CMD_* (unit_cmd.vh)
-
-    // stack ports: A vector read; B masked vector write (never read by this unit)
-`include "unit_stack_ports.vh"
-
-    // response
-`include "unit_rsp_ports.vh"
-
-    // high from command accept until the response is taken (the stack belongs to the unit)
-    output wire                     busy
+`include "map_unit_ports.vh"
 );
 
 // ------------------------------------------------------------------------ derived widths
@@ -71,6 +61,9 @@ localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1;
 
 // status codes, XW and the fixed-point helpers (sat16)
 `include "accel_defs.vh"
+
+// s_cmd_data's width (unit_cmd_ports.vh)
+localparam UNIT_CMD_W = GAP_CMD_W;
 
 localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_DIV = 3'd2, S_FWD = 3'd3, S_BWD = 3'd4,
                  S_DRAIN = 3'd5, S_RESP = 3'd6;

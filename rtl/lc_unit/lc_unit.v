@@ -34,7 +34,6 @@ module lc_unit #
 )
 (
 `include "unit_cmd_ports.vh"
-    input  wire [LC_CMD_W-1:0]      s_cmd_data,     // fields: LC_CMD_* (unit_cmd.vh)
 
     // stack ports: A vector read (x in FWD / WGRAD, dy in BWD_DATA); B vector read (dy in WGRAD)
     // or masked write (y in FWD, dx in BWD_DATA)

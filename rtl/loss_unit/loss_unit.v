@@ -33,7 +33,6 @@ module loss_unit #
 )
 (
 `include "unit_cmd_ports.vh"
-    input  wire [LOSS_CMD_W-1:0]    s_cmd_data,     // fields: LOSS_CMD_* (unit_cmd.vh)
 
     // stack ports: A vector read (logits); B masked vector write (gradient; never read here)
 `include "unit_stack_ports.vh"

@@ -30,17 +30,7 @@ module mp_unit #
 `include "map_unit_params.vh"
 )
 (
-`include "unit_cmd_ports.vh"
-    input  wire [MP_CMD_W-1:0]      s_cmd_data,     // fields: MP_CMD_* (unit_cmd.vh)
-
-    // stack ports: A vector read; B masked vector write (never read by this unit)
-`include "unit_stack_ports.vh"
-
-    // response
-`include "unit_rsp_ports.vh"
-
-    // high from command accept until the response is taken (the stack belongs to the unit)
-    output wire                     busy
+`include "map_unit_ports.vh"
 );
 
 // ------------------------------------------------------------------------ derived widths

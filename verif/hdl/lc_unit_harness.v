@@ -22,7 +22,6 @@ module lc_unit_harness #
 )
 (
 `include "unit_cmd_ports.vh"
-    input  wire [LC_CMD_W-1:0]      s_cmd_data,     // fields: LC_CMD_* (unit_cmd.vh)
 
     // response
 `include "unit_rsp_ports.vh"
@@ -44,6 +43,8 @@ localparam BAW = $clog2(BDEPTH);
 
 // XW and the stack request widths
 `include "accel_defs.vh"
+// s_cmd_data's width (unit_cmd_ports.vh)
+localparam UNIT_CMD_W = LC_CMD_W;
 // mem_core's host port word (at least 64 bits)
 localparam CORE_W = (BANKS * 16 > 64) ? BANKS * 16 : 64;
 

@@ -19,7 +19,6 @@ module loss_unit_harness #
 )
 (
 `include "unit_cmd_ports.vh"
-    input  wire [LOSS_CMD_W-1:0]    s_cmd_data,     // fields: LOSS_CMD_* (unit_cmd.vh)
 
     // response
 `include "unit_rsp_ports.vh"
@@ -33,6 +32,9 @@ module loss_unit_harness #
 
 // BANKS, FM_AW, accel_defs.vh and the stack nets
 `include "stack_host_nets.vh"
+
+// s_cmd_data's width (unit_cmd_ports.vh)
+localparam UNIT_CMD_W = LOSS_CMD_W;
 
 loss_unit #(
     .LANES(LANES), .KMAX(KMAX), .FM_DEPTH(FM_DEPTH)

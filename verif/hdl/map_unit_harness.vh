@@ -25,7 +25,6 @@
 )
 (
 `include "unit_cmd_ports.vh"
-    input  wire [`MAP_CMD_W-1:0]    s_cmd_data,     // fields: <UNIT>_CMD_* (unit_cmd.vh)
 
     // response
 `include "unit_rsp_ports.vh"
@@ -37,6 +36,9 @@
 
 // BANKS, FM_AW, accel_defs.vh and the stack nets
 `include "stack_host_nets.vh"
+
+// s_cmd_data's width (unit_cmd_ports.vh)
+localparam UNIT_CMD_W = `MAP_CMD_W;
 
 `MAP_UNIT #(
     .LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)
