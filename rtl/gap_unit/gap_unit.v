@@ -37,9 +37,8 @@ module gap_unit #
 );
 
 // ------------------------------------------------------------------------ derived widths
-localparam BANKS = 2 * LANES;
-localparam LOG_B = $clog2(BANKS);
-localparam FM_AW = $clog2(FM_DEPTH);
+// BANKS, LOG_B, FM_AW, the limits as 32-bit constants and row_words
+`include "map_unit_defs.vh"
 // pixels per map: P <= HMAX * WMAX, P_W bits
 localparam P_W = $clog2(HMAX * WMAX + 1);
 // largest R = 16 + P_W; the dividend 2^R + P/2 needs R + 1 bits
@@ -53,9 +52,6 @@ localparam M_W = 18;
 localparam PROD_W = SUM_W + M_W + 1;
 localparam R_W = $clog2(RMAX + 1);
 localparam [R_W-1:0] R16 = 16;
-
-localparam [31:0] CMAX_32 = CMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, FM_DEPTH_32 = FM_DEPTH;
-localparam [31:0] LANES_32 = LANES;
 
 localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1;
 
@@ -96,17 +92,6 @@ assign m_rsp_valid = (state_reg == S_RESP);
 assign m_rsp_status = status_reg;
 assign m_rsp_cycles = cycles_reg;
 assign busy = (state_reg != S_IDLE);
-
-function [15:0] row_words;
-    input [15:0] v;
-    /* verilator lint_off UNUSEDSIGNAL */
-    reg [31:0] t;
-    /* verilator lint_on UNUSEDSIGNAL */
-    begin
-        t = {16'd0, v} + BANKS - 1;
-        row_words = t[LOG_B +: 16];
-    end
-endfunction
 
 // ceil(log2 p) = bit length of p - 1
 function [R_W-1:0] clog2_of;

@@ -34,13 +34,9 @@ module mp_unit #
 );
 
 // ------------------------------------------------------------------------ derived widths
-localparam BANKS = 2 * LANES;
-localparam LOG_B = $clog2(BANKS);
+// BANKS, LOG_B, FM_AW, the limits as 32-bit constants and row_words
+`include "map_unit_defs.vh"
 localparam LOG_L = LOG_B - 1;
-localparam FM_AW = $clog2(FM_DEPTH);
-
-localparam [31:0] CMAX_32 = CMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, FM_DEPTH_32 = FM_DEPTH;
-localparam [31:0] LANES_32 = LANES;
 
 localparam [2:0] MODE_MP_FWD = 3'd0, MODE_MP_BWD = 3'd1, MODE_RELU_BWD = 3'd2;
 
@@ -78,18 +74,6 @@ reg        bad_buf_reg;           // a region beyond the stack or overlapping (c
 wire is_fwd = (cmd_mode == MODE_MP_FWD);
 wire is_bwd = (cmd_mode == MODE_MP_BWD);
 wire is_relu = (cmd_mode == MODE_RELU_BWD);
-
-// ceil(v / 2L) and ceil(v / 2)
-function [15:0] row_words;
-    input [15:0] v;
-    /* verilator lint_off UNUSEDSIGNAL */
-    reg [31:0] t;
-    /* verilator lint_on UNUSEDSIGNAL */
-    begin
-        t = {16'd0, v} + BANKS - 1;
-        row_words = t[LOG_B +: 16];
-    end
-endfunction
 
 // map regions [base, base + size)
 wire [47:0] x_end = {16'd0, cmd_x_base} + size_x_reg;
