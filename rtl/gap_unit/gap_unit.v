@@ -132,8 +132,10 @@ serial_div #(.N_W(N_W), .D_W(P_W)) u_div (
 // rounding constant 2^(R-1)
 wire signed [PROD_W-1:0] half = $signed({{(PROD_W-1){1'b0}}, 1'b1} << (r_reg - 1'b1));
 
-// ------------------------------------------------------------------ FWD item generator
-reg        g_valid;
+// ---------------------------------------------------------------------- item generator
+// the map's vectors (channel, row, x0) in order, one FWD item a cycle (the X map read) or one
+// BWD write a cycle (the dX map, the scaled dy of its channel)
+reg        g_valid;               // FWD items issue
 reg [15:0] g_c, g_y, g_x0;
 reg [FM_AW-1:0] g_row;
 wire [16:0] g_x0_next = {1'b0, g_x0} + LANES_32[16:0];
@@ -143,18 +145,14 @@ wire g_last_c = (g_c + 1'b1 == c_reg);
 
 // BWD sub-steps: 0 read dy, 1 wait, 2 x M, 3 + 2^(R-1), 4 >> R, 5 sat16, 6 write the map
 reg [2:0]  b_step;
-reg [15:0] b_c, b_y, b_x0;
-reg [FM_AW-1:0] b_row;
 reg [15:0] b_g;
-wire [16:0] b_x0_next = {1'b0, b_x0} + LANES_32[16:0];
-wire b_last_x = (b_x0_next >= {1'b0, w_reg});
-wire b_last_y = (b_y + 1'b1 == h_reg);
-wire b_last_c = (b_c + 1'b1 == c_reg);
+// the generator steps: every FWD cycle, every BWD write
+wire g_step = (state_reg == S_FWD) || (state_reg == S_BWD && b_step > 3'd5);
 
 wire [FM_AW-1:0] y_row0 = y_base_reg[FM_AW-1:0];
 
 wire fma_en = (state_reg == S_FWD && g_valid) || (state_reg == S_BWD && b_step == 3'd0);
-wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + b_c[FM_AW-1:0] : g_row;
+wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + g_c[FM_AW-1:0] : g_row;
 wire [15:0] fma_x0 = (state_reg == S_BWD) ? 16'd0 : g_x0;
 assign m_fma_req = {fma_en, 1'b0, fma_row, {(XW-16){1'b0}}, fma_x0};   // stride 1
 
@@ -169,7 +167,7 @@ wire              q4_valid;
 wire [FM_AW-1:0]  q4_row;
 wire [15:0]       q4_y;
 wire              fwd_busy;
-wire [LANES-1:0]  g_mask;       // the FWD lanes of an item inside its row
+wire [LANES-1:0]  g_mask;       // the lanes of the item inside its row (FWD items, BWD writes)
 
 gap_fwd_path #(
     .LANES(LANES), .FM_AW(FM_AW), .CMAX(CMAX), .SUM_W(SUM_W), .PROD_W(PROD_W), .R_W(R_W)
@@ -193,14 +191,12 @@ reg [FM_AW-1:0]  wr_row;
 reg [15:0]       wr_x0;
 reg [LANES*16-1:0] wr_data;
 reg [LANES-1:0]  wr_mask;
-// BWD lane mask (a generate loop: a combinational block's loop variable is a latch to synthesis
-// when a branch leaves it unassigned)
-// and the FWD lanes of an item inside its row (registered into the pipeline at P1)
-wire [LANES-1:0] b_mask;
+// the lanes of an item inside its row: the BWD write mask, and the FWD item's (registered into
+// the pipeline at P1) (a generate loop: a combinational block's loop variable is a latch to
+// synthesis when a branch leaves it unassigned)
 genvar gl;
 generate
     for (gl = 0; gl < LANES; gl = gl + 1) begin : g_wlane
-        assign b_mask[gl] = ({16'd0, b_x0} + gl) < {16'd0, w_reg};
         assign g_mask[gl] = ({16'd0, g_x0} + gl) < {16'd0, w_reg};
     end
 endgenerate
@@ -212,10 +208,10 @@ always @* begin
     wr_mask = {{(LANES-1){1'b0}}, 1'b1};
     if (state_reg == S_BWD) begin
         wr_en = (b_step == 3'd6);
-        wr_row = b_row;
-        wr_x0 = b_x0;
+        wr_row = g_row;
+        wr_x0 = g_x0;
         wr_data = {LANES{b_g}};
-        wr_mask = b_mask;
+        wr_mask = g_mask;
     end else begin
         wr_en = q4_valid;
     end
@@ -230,6 +226,22 @@ always @(posedge clk) begin
 
     // rounding constant (the FWD datapath's and BWD's)
     half_reg <= half;
+
+    // -------- item generator: rows of all channels are contiguous, the row pointer just advances
+    if (g_step) begin
+        if (!g_last_x) begin
+            g_x0 <= g_x0_next[15:0];
+        end else begin
+            g_x0 <= 16'd0;
+            g_row <= g_row + rw_reg[FM_AW-1:0];
+            if (!g_last_y) begin
+                g_y <= g_y + 1'b1;
+            end else begin
+                g_y <= 16'd0;
+                g_c <= g_c + 1'b1;
+            end
+        end
+    end
 
     // -------- control
     if (state_reg != S_IDLE && state_reg != S_RESP) begin
@@ -308,30 +320,13 @@ always @(posedge clk) begin
             g_x0 <= 16'd0;
             g_row <= x_base_reg[FM_AW-1:0];
             b_step <= 3'd0;
-            b_c <= 16'd0;
-            b_y <= 16'd0;
-            b_x0 <= 16'd0;
-            b_row <= x_base_reg[FM_AW-1:0];
             state_reg <= is_fwd ? S_FWD : S_BWD;
         end
     end
     S_FWD: begin
-        // rows of all channels are contiguous: the row pointer just advances
-        if (!g_last_x) begin
-            g_x0 <= g_x0_next[15:0];
-        end else begin
-            g_x0 <= 16'd0;
-            g_row <= g_row + rw_reg[FM_AW-1:0];
-            if (!g_last_y) begin
-                g_y <= g_y + 1'b1;
-            end else begin
-                g_y <= 16'd0;
-                g_c <= g_c + 1'b1;
-                if (g_last_c) begin
-                    g_valid <= 1'b0;
-                    state_reg <= S_DRAIN;
-                end
-            end
+        if (g_last_x && g_last_y && g_last_c) begin
+            g_valid <= 1'b0;
+            state_reg <= S_DRAIN;
         end
     end
     S_BWD: begin
@@ -356,20 +351,11 @@ always @(posedge clk) begin
             b_step <= 3'd6;
         end
         default: begin
-            if (!b_last_x) begin
-                b_x0 <= b_x0_next[15:0];
-            end else begin
-                b_x0 <= 16'd0;
-                b_row <= b_row + rw_reg[FM_AW-1:0];
-                if (!b_last_y) begin
-                    b_y <= b_y + 1'b1;
-                end else begin
-                    b_y <= 16'd0;
-                    b_c <= b_c + 1'b1;
-                    b_step <= 3'd0;
-                    if (b_last_c) begin
-                        state_reg <= S_RESP;
-                    end
+            // a channel's last write: the next channel's dy, or the end
+            if (g_last_x && g_last_y) begin
+                b_step <= 3'd0;
+                if (g_last_c) begin
+                    state_reg <= S_RESP;
                 end
             end
         end
