@@ -28,13 +28,7 @@ module unit_ctl #
     parameter CMD_W = 8                 // command width
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
-    input  wire [CMD_W-1:0]         s_cmd_data,
+`include "unit_cmd_ports.vh"
 
     // to / from the unit
     output wire [CMD_W-1:0]         cmd,            // the accepted command (held until the next)
@@ -56,6 +50,8 @@ module unit_ctl #
 // module's FM_AW and LANES, which this module has none of: any value serves
 localparam FM_AW = 1;
 localparam LANES = 1;
+// s_cmd_data's width (unit_cmd_ports.vh)
+localparam UNIT_CMD_W = CMD_W;
 `include "accel_defs.vh"
 
 localparam [1:0] S_IDLE = 2'd0, S_RUN = 2'd1, S_RESP = 2'd2;

@@ -19,9 +19,6 @@ wire done;
 wire [3:0] done_status;
 
 unit_ctl #(.CMD_W(UNIT_CMD_W)) u_ctl (
-    .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
-    .cmd(cmd), .start(cmd_start), .done(done), .done_status(done_status),
-    .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
-    .m_rsp_cycles(m_rsp_cycles), .busy(busy)
+`include "unit_shell_conns.vh"
+    .cmd(cmd), .start(cmd_start), .done(done), .done_status(done_status)
 );

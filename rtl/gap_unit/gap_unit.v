@@ -33,28 +33,12 @@ module gap_unit #
 `include "map_unit_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
-    input  wire [GAP_CMD_W-1:0]     s_cmd_data,     // fields: GAP_CMD_* (unit_cmd.vh)
-
-    // stack ports: A vector read; B masked vector write (never read by this unit)
-`include "unit_stack_ports.vh"
-
-    // response
-`include "unit_rsp_ports.vh"
-
-    // high from command accept until the response is taken (the stack belongs to the unit)
-    output wire                     busy
+`include "map_unit_ports.vh"
 );
 
 // ------------------------------------------------------------------------ derived widths
-localparam BANKS = 2 * LANES;
-localparam LOG_B = $clog2(BANKS);
-localparam FM_AW = $clog2(FM_DEPTH);
+// BANKS, LOG_B, FM_AW, the limits as 32-bit constants and row_words
+`include "map_unit_defs.vh"
 // pixels per map: P <= HMAX * WMAX, P_W bits
 localparam P_W = $clog2(HMAX * WMAX + 1);
 // largest R = 16 + P_W; the dividend 2^R + P/2 needs R + 1 bits
@@ -69,13 +53,13 @@ localparam PROD_W = SUM_W + M_W + 1;
 localparam R_W = $clog2(RMAX + 1);
 localparam [R_W-1:0] R16 = 16;
 
-localparam [31:0] CMAX_32 = CMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, FM_DEPTH_32 = FM_DEPTH;
-localparam [31:0] LANES_32 = LANES;
-
 localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1;
 
 // status codes, XW and the fixed-point helpers (sat16)
 `include "accel_defs.vh"
+
+// s_cmd_data's width (unit_cmd_ports.vh)
+localparam UNIT_CMD_W = GAP_CMD_W;
 
 localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_DIV = 3'd2, S_FWD = 3'd3, S_BWD = 3'd4,
                  S_DRAIN = 3'd5, S_RESP = 3'd6;
@@ -108,17 +92,6 @@ assign m_rsp_valid = (state_reg == S_RESP);
 assign m_rsp_status = status_reg;
 assign m_rsp_cycles = cycles_reg;
 assign busy = (state_reg != S_IDLE);
-
-function [15:0] row_words;
-    input [15:0] v;
-    /* verilator lint_off UNUSEDSIGNAL */
-    reg [31:0] t;
-    /* verilator lint_on UNUSEDSIGNAL */
-    begin
-        t = {16'd0, v} + BANKS - 1;
-        row_words = t[LOG_B +: 16];
-    end
-endfunction
 
 // ceil(log2 p) = bit length of p - 1
 function [R_W-1:0] clog2_of;
@@ -159,8 +132,10 @@ serial_div #(.N_W(N_W), .D_W(P_W)) u_div (
 // rounding constant 2^(R-1)
 wire signed [PROD_W-1:0] half = $signed({{(PROD_W-1){1'b0}}, 1'b1} << (r_reg - 1'b1));
 
-// ------------------------------------------------------------------ FWD item generator
-reg        g_valid;
+// ---------------------------------------------------------------------- item generator
+// the map's vectors (channel, row, x0) in order, one FWD item a cycle (the X map read) or one
+// BWD write a cycle (the dX map, the scaled dy of its channel)
+reg        g_valid;               // FWD items issue
 reg [15:0] g_c, g_y, g_x0;
 reg [FM_AW-1:0] g_row;
 wire [16:0] g_x0_next = {1'b0, g_x0} + LANES_32[16:0];
@@ -170,18 +145,14 @@ wire g_last_c = (g_c + 1'b1 == c_reg);
 
 // BWD sub-steps: 0 read dy, 1 wait, 2 x M, 3 + 2^(R-1), 4 >> R, 5 sat16, 6 write the map
 reg [2:0]  b_step;
-reg [15:0] b_c, b_y, b_x0;
-reg [FM_AW-1:0] b_row;
 reg [15:0] b_g;
-wire [16:0] b_x0_next = {1'b0, b_x0} + LANES_32[16:0];
-wire b_last_x = (b_x0_next >= {1'b0, w_reg});
-wire b_last_y = (b_y + 1'b1 == h_reg);
-wire b_last_c = (b_c + 1'b1 == c_reg);
+// the generator steps: every FWD cycle, every BWD write
+wire g_step = (state_reg == S_FWD) || (state_reg == S_BWD && b_step > 3'd5);
 
 wire [FM_AW-1:0] y_row0 = y_base_reg[FM_AW-1:0];
 
 wire fma_en = (state_reg == S_FWD && g_valid) || (state_reg == S_BWD && b_step == 3'd0);
-wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + b_c[FM_AW-1:0] : g_row;
+wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + g_c[FM_AW-1:0] : g_row;
 wire [15:0] fma_x0 = (state_reg == S_BWD) ? 16'd0 : g_x0;
 assign m_fma_req = {fma_en, 1'b0, fma_row, {(XW-16){1'b0}}, fma_x0};   // stride 1
 
@@ -196,7 +167,7 @@ wire              q4_valid;
 wire [FM_AW-1:0]  q4_row;
 wire [15:0]       q4_y;
 wire              fwd_busy;
-wire [LANES-1:0]  g_mask;       // the FWD lanes of an item inside its row
+wire [LANES-1:0]  g_mask;       // the lanes of the item inside its row (FWD items, BWD writes)
 
 gap_fwd_path #(
     .LANES(LANES), .FM_AW(FM_AW), .CMAX(CMAX), .SUM_W(SUM_W), .PROD_W(PROD_W), .R_W(R_W)
@@ -220,14 +191,12 @@ reg [FM_AW-1:0]  wr_row;
 reg [15:0]       wr_x0;
 reg [LANES*16-1:0] wr_data;
 reg [LANES-1:0]  wr_mask;
-// BWD lane mask (a generate loop: a combinational block's loop variable is a latch to synthesis
-// when a branch leaves it unassigned)
-// and the FWD lanes of an item inside its row (registered into the pipeline at P1)
-wire [LANES-1:0] b_mask;
+// the lanes of an item inside its row: the BWD write mask, and the FWD item's (registered into
+// the pipeline at P1) (a generate loop: a combinational block's loop variable is a latch to
+// synthesis when a branch leaves it unassigned)
 genvar gl;
 generate
     for (gl = 0; gl < LANES; gl = gl + 1) begin : g_wlane
-        assign b_mask[gl] = ({16'd0, b_x0} + gl) < {16'd0, w_reg};
         assign g_mask[gl] = ({16'd0, g_x0} + gl) < {16'd0, w_reg};
     end
 endgenerate
@@ -239,10 +208,10 @@ always @* begin
     wr_mask = {{(LANES-1){1'b0}}, 1'b1};
     if (state_reg == S_BWD) begin
         wr_en = (b_step == 3'd6);
-        wr_row = b_row;
-        wr_x0 = b_x0;
+        wr_row = g_row;
+        wr_x0 = g_x0;
         wr_data = {LANES{b_g}};
-        wr_mask = b_mask;
+        wr_mask = g_mask;
     end else begin
         wr_en = q4_valid;
     end
@@ -257,6 +226,22 @@ always @(posedge clk) begin
 
     // rounding constant (the FWD datapath's and BWD's)
     half_reg <= half;
+
+    // -------- item generator: rows of all channels are contiguous, the row pointer just advances
+    if (g_step) begin
+        if (!g_last_x) begin
+            g_x0 <= g_x0_next[15:0];
+        end else begin
+            g_x0 <= 16'd0;
+            g_row <= g_row + rw_reg[FM_AW-1:0];
+            if (!g_last_y) begin
+                g_y <= g_y + 1'b1;
+            end else begin
+                g_y <= 16'd0;
+                g_c <= g_c + 1'b1;
+            end
+        end
+    end
 
     // -------- control
     if (state_reg != S_IDLE && state_reg != S_RESP) begin
@@ -335,30 +320,13 @@ always @(posedge clk) begin
             g_x0 <= 16'd0;
             g_row <= x_base_reg[FM_AW-1:0];
             b_step <= 3'd0;
-            b_c <= 16'd0;
-            b_y <= 16'd0;
-            b_x0 <= 16'd0;
-            b_row <= x_base_reg[FM_AW-1:0];
             state_reg <= is_fwd ? S_FWD : S_BWD;
         end
     end
     S_FWD: begin
-        // rows of all channels are contiguous: the row pointer just advances
-        if (!g_last_x) begin
-            g_x0 <= g_x0_next[15:0];
-        end else begin
-            g_x0 <= 16'd0;
-            g_row <= g_row + rw_reg[FM_AW-1:0];
-            if (!g_last_y) begin
-                g_y <= g_y + 1'b1;
-            end else begin
-                g_y <= 16'd0;
-                g_c <= g_c + 1'b1;
-                if (g_last_c) begin
-                    g_valid <= 1'b0;
-                    state_reg <= S_DRAIN;
-                end
-            end
+        if (g_last_x && g_last_y && g_last_c) begin
+            g_valid <= 1'b0;
+            state_reg <= S_DRAIN;
         end
     end
     S_BWD: begin
@@ -383,20 +351,11 @@ always @(posedge clk) begin
             b_step <= 3'd6;
         end
         default: begin
-            if (!b_last_x) begin
-                b_x0 <= b_x0_next[15:0];
-            end else begin
-                b_x0 <= 16'd0;
-                b_row <= b_row + rw_reg[FM_AW-1:0];
-                if (!b_last_y) begin
-                    b_y <= b_y + 1'b1;
-                end else begin
-                    b_y <= 16'd0;
-                    b_c <= b_c + 1'b1;
-                    b_step <= 3'd0;
-                    if (b_last_c) begin
-                        state_reg <= S_RESP;
-                    end
+            // a channel's last write: the next channel's dy, or the end
+            if (g_last_x && g_last_y) begin
+                b_step <= 3'd0;
+                if (g_last_c) begin
+                    state_reg <= S_RESP;
                 end
             end
         end

@@ -33,13 +33,7 @@ module lc_unit #
 `include "lc_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
-    input  wire [LC_CMD_W-1:0]      s_cmd_data,     // fields: LC_CMD_* (unit_cmd.vh)
+`include "unit_cmd_ports.vh"
 
     // stack ports: A vector read (x in FWD / WGRAD, dy in BWD_DATA); B vector read (dy in WGRAD)
     // or masked write (y in FWD, dx in BWD_DATA)

@@ -32,13 +32,7 @@ module loss_unit #
 `include "loss_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
-    input  wire [LOSS_CMD_W-1:0]    s_cmd_data,     // fields: LOSS_CMD_* (unit_cmd.vh)
+`include "unit_cmd_ports.vh"
 
     // stack ports: A vector read (logits); B masked vector write (gradient; never read here)
 `include "unit_stack_ports.vh"

@@ -30,32 +30,13 @@ module mp_unit #
 `include "map_unit_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
-    input  wire [MP_CMD_W-1:0]      s_cmd_data,     // fields: MP_CMD_* (unit_cmd.vh)
-
-    // stack ports: A vector read; B masked vector write (never read by this unit)
-`include "unit_stack_ports.vh"
-
-    // response
-`include "unit_rsp_ports.vh"
-
-    // high from command accept until the response is taken (the stack belongs to the unit)
-    output wire                     busy
+`include "map_unit_ports.vh"
 );
 
 // ------------------------------------------------------------------------ derived widths
-localparam BANKS = 2 * LANES;
-localparam LOG_B = $clog2(BANKS);
+// BANKS, LOG_B, FM_AW, the limits as 32-bit constants and row_words
+`include "map_unit_defs.vh"
 localparam LOG_L = LOG_B - 1;
-localparam FM_AW = $clog2(FM_DEPTH);
-
-localparam [31:0] CMAX_32 = CMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, FM_DEPTH_32 = FM_DEPTH;
-localparam [31:0] LANES_32 = LANES;
 
 localparam [2:0] MODE_MP_FWD = 3'd0, MODE_MP_BWD = 3'd1, MODE_RELU_BWD = 3'd2;
 
@@ -93,18 +74,6 @@ reg        bad_buf_reg;           // a region beyond the stack or overlapping (c
 wire is_fwd = (cmd_mode == MODE_MP_FWD);
 wire is_bwd = (cmd_mode == MODE_MP_BWD);
 wire is_relu = (cmd_mode == MODE_RELU_BWD);
-
-// ceil(v / 2L) and ceil(v / 2)
-function [15:0] row_words;
-    input [15:0] v;
-    /* verilator lint_off UNUSEDSIGNAL */
-    reg [31:0] t;
-    /* verilator lint_on UNUSEDSIGNAL */
-    begin
-        t = {16'd0, v} + BANKS - 1;
-        row_words = t[LOG_B +: 16];
-    end
-endfunction
 
 // map regions [base, base + size)
 wire [47:0] x_end = {16'd0, cmd_x_base} + size_x_reg;

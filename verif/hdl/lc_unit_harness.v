@@ -21,13 +21,7 @@ module lc_unit_harness #
 `include "lc_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
-    input  wire [LC_CMD_W-1:0]      s_cmd_data,     // fields: LC_CMD_* (unit_cmd.vh)
+`include "unit_cmd_ports.vh"
 
     // response
 `include "unit_rsp_ports.vh"
@@ -49,6 +43,8 @@ localparam BAW = $clog2(BDEPTH);
 
 // XW and the stack request widths
 `include "accel_defs.vh"
+// s_cmd_data's width (unit_cmd_ports.vh)
+localparam UNIT_CMD_W = LC_CMD_W;
 // mem_core's host port word (at least 64 bits)
 localparam CORE_W = (BANKS * 16 > 64) ? BANKS * 16 : 64;
 
@@ -64,10 +60,7 @@ wire [31:0] grad_rd_data, grad_wr_data, bias_rd_data, bias_wr_data, bgrad_rd_dat
 lc_unit #(
     .LANES(LANES), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH), .BDEPTH(BDEPTH)
 ) u_lc (
-    .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
-    .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
-    .m_rsp_cycles(m_rsp_cycles), .busy(busy),
+`include "unit_shell_conns.vh"
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
     // weight, weight-gradient, bias and bias-gradient memories
 `include "unit_ram_conns.vh"

@@ -18,13 +18,7 @@ module loss_unit_harness #
 `include "loss_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
-    input  wire [LOSS_CMD_W-1:0]    s_cmd_data,     // fields: LOSS_CMD_* (unit_cmd.vh)
+`include "unit_cmd_ports.vh"
 
     // response
 `include "unit_rsp_ports.vh"
@@ -36,22 +30,17 @@ module loss_unit_harness #
 `include "stack_host_ports.vh"
 );
 
-localparam BANKS = 2 * LANES;
-localparam FM_AW = $clog2(FM_DEPTH);
+// BANKS, FM_AW, accel_defs.vh and the stack nets
+`include "stack_host_nets.vh"
 
-// XW and the stack request widths
-`include "accel_defs.vh"
-
-// stack ports: request buses and read data
-`include "unit_stack_wires.vh"
+// s_cmd_data's width (unit_cmd_ports.vh)
+localparam UNIT_CMD_W = LOSS_CMD_W;
 
 loss_unit #(
     .LANES(LANES), .KMAX(KMAX), .FM_DEPTH(FM_DEPTH)
 ) u_loss (
-    .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
-    .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
-    .m_rsp_cycles(m_rsp_cycles), .m_rsp_pred(m_rsp_pred), .m_rsp_loss(m_rsp_loss), .busy(busy),
+`include "unit_shell_conns.vh"
+    .m_rsp_pred(m_rsp_pred), .m_rsp_loss(m_rsp_loss),
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata)
 );
 

@@ -2,7 +2,7 @@
  * stack_host.vh: the stack of a single-stack unit harness (mp, gap, loss), `include`d in the
  * module body after the unit: fm_stack on the unit's ports A and B (nets of unit_stack_wires.vh)
  * and the host port (stack_host_ports.vh), which owns the stack while the unit is not busy.
- * The harness defines FM_AW = $clog2(FM_DEPTH) and includes accel_defs.vh (XW).
+ * The harness includes stack_host_nets.vh before the unit (FM_AW, XW, the stack nets).
  */
 wire host = !busy;
 

@@ -1,0 +1,58 @@
+/*
+ * map_unit_harness.vh: the test harness of a map unit (mp_unit, gap_unit; the two have the same
+ * parameters and ports, map_unit_params.vh): the unit and its stack (fm_stack), plus a host port
+ * through which a testbench loads and reads the stack while the unit is idle. The module from
+ * its parameter list to endmodule, `include`d by mp_unit_harness.v and gap_unit_harness.v right
+ * after their `module` line (the harness's name stays in its own file), which name the unit first:
+ *
+ *     `define MAP_UNIT    mp_unit             // the unit it holds
+ *     `define MAP_INST    u_mp                // the unit's instance name
+ *     `define MAP_CMD_W   MP_CMD_W            // the unit's command width (unit_cmd.vh)
+ *     module mp_unit_harness #
+ *     `include "map_unit_harness.vh"
+ *
+ * The macros are undefined at the end.
+ *
+ * Parameters: as the unit (LANES, CMAX, HMAX, WMAX, FM_DEPTH).
+ *
+ * Host port: hst_sel 0 stack (the only memory); hst_rdata is the word at the address presented
+ * one cycle before. A stack word is 2*LANES pixels (bank b at bits [16b+15:16b]). Ignored while
+ * busy.
+ */
+
+(
+`include "map_unit_params.vh"
+)
+(
+`include "unit_cmd_ports.vh"
+
+    // response
+`include "unit_rsp_ports.vh"
+    output wire                     busy,
+
+    // host port
+`include "stack_host_ports.vh"
+);
+
+// BANKS, FM_AW, accel_defs.vh and the stack nets
+`include "stack_host_nets.vh"
+
+// s_cmd_data's width (unit_cmd_ports.vh)
+localparam UNIT_CMD_W = `MAP_CMD_W;
+
+`MAP_UNIT #(
+    .LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)
+) `MAP_INST (
+`include "unit_shell_conns.vh"
+    .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata)
+);
+
+// the stack and its host port
+`include "stack_host.vh"
+
+`undef ACCEL_DEFS_VH
+endmodule
+
+`undef MAP_UNIT
+`undef MAP_INST
+`undef MAP_CMD_W
