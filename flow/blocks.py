@@ -142,7 +142,7 @@ BLOCKS: dict[str, Block] = {
         ),
         harness_block("mp_unit", ("rtl/common/fm_stack.v", "rtl/common/unit_ctl.v", "rtl/mp_unit/mp_unit.v"),
                       POOL_PARAMSETS),
-        harness_block("gap_unit", ("rtl/common/serial_div.v", "rtl/common/fm_stack.v",
+        harness_block("gap_unit", ("rtl/common/serial_div.v", "rtl/common/unit_ctl.v", "rtl/common/fm_stack.v",
                                    "rtl/gap_unit/gap_fwd_path.v", "rtl/gap_unit/gap_unit.v"), POOL_PARAMSETS),
         harness_block(
             "lc_unit", ("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",

@@ -63,7 +63,7 @@ UNITS = ("fm_stack", "sdp_ram", "mem_core", "serial_div", "pipe_delay", "unit_ct
 BLOCK_UNITS = {
     "uc_unit": ("uc_unit", "pipe_delay", "accel_defs", "fm_stack", "sdp_ram", "mem_core"),
     "mp_unit": ("mp_unit", "unit_ctl", "accel_defs", "fm_stack"),
-    "gap_unit": ("gap_unit", "accel_defs", "fm_stack", "serial_div"),
+    "gap_unit": ("gap_unit", "unit_ctl", "accel_defs", "fm_stack", "serial_div"),
     "lc_unit": ("lc_unit", "unit_ctl", "accel_defs", "fm_stack", "sdp_ram", "mem_core"),
     "loss_unit": ("loss_unit", "unit_ctl", "accel_defs", "fm_stack", "serial_div"),
     "accel_top": ("accel_top", "uc_unit", "mp_unit", "gap_unit", "lc_unit", "loss_unit", "fm_stack",

@@ -382,7 +382,8 @@ def main(argv=None) -> int:
     from pathlib import Path
     ap = argparse.ArgumentParser(description="descriptor field table tools")
     ap.add_argument("--verilog", action="store_true",
-                    help="write rtl/top/desc_check.v from FIELDS and rtl/common/unit_cmd.vh from unit_cmds.UNIT_CMDS")
+                    help="write rtl/top/desc_check.v from FIELDS and rtl/common/unit_cmd.vh and "
+                         "<unit>_cmd_fields.vh from unit_cmds.UNIT_CMDS")
     ap.add_argument("--docs", action="store_true", help="rewrite the field table of docs/program.md")
     args = ap.parse_args(argv)
     if args.docs:
@@ -390,10 +391,11 @@ def main(argv=None) -> int:
         doc.write_text(docs_with_fields(doc.read_text()))
         print(f"wrote {doc}")
     if args.verilog:
-        from sparsetrain.unit_cmds import verilog_unit_cmd
+        from sparsetrain.unit_cmds import FIELD_UNITS, verilog_cmd_fields, verilog_unit_cmd
         rtl = Path(__file__).resolve().parent.parent / "rtl"
         for out, text in ((rtl / "top" / "desc_check.v", verilog_desc_check()),
-                          (rtl / "common" / "unit_cmd.vh", verilog_unit_cmd())):
+                          (rtl / "common" / "unit_cmd.vh", verilog_unit_cmd()),
+                          *((rtl / "common" / f"{u}_cmd_fields.vh", verilog_cmd_fields(u)) for u in FIELD_UNITS)):
             out.write_text(text)
             print(f"wrote {out}")
     return 0

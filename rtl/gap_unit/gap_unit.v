@@ -61,18 +61,17 @@ localparam [2:0] MODE_FWD = 3'd0, MODE_BWD = 3'd1;
 // s_cmd_data's width (unit_cmd_ports.vh)
 localparam UNIT_CMD_W = GAP_CMD_W;
 
+// the unit's own states; the command/response shell (unit_ctl) takes the command and answers
 localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_DIV = 3'd2, S_FWD = 3'd3, S_BWD = 3'd4,
-                 S_DRAIN = 3'd5, S_RESP = 3'd6;
+                 S_DRAIN = 3'd5;
+
+// the command/response shell (unit_ctl): cmd holds the command, done / done_status end it
+`include "unit_ctl_inst.vh"
+`include "gap_cmd_fields.vh"
 
 // ------------------------------------------------------------------------------ control
 reg [2:0]  state_reg;
-reg [3:0]  status_reg;
-reg [31:0] cycles_reg;
 reg [2:0]  chk_step_reg;
-
-reg [2:0]  mode_reg;
-reg [15:0] c_reg, h_reg, w_reg;
-reg [31:0] x_base_reg, y_base_reg;
 
 reg [31:0] p_reg;                 // pixels per map
 reg [R_W-1:0] r_reg;              // R
@@ -85,13 +84,7 @@ reg        bad_buf_reg;            // check step 4: a region beyond the stack or
 reg        bad_mode_reg;           // check step 0: mode above MODE_BWD
 reg [5:0]  bad_shape_reg;          // check step 0: C, H, W zero or above its limit (a flag each)
 
-wire is_fwd = (mode_reg == MODE_FWD);
-
-assign s_cmd_ready = (state_reg == S_IDLE);
-assign m_rsp_valid = (state_reg == S_RESP);
-assign m_rsp_status = status_reg;
-assign m_rsp_cycles = cycles_reg;
-assign busy = (state_reg != S_IDLE);
+wire is_fwd = (cmd_mode == MODE_FWD);
 
 // ceil(log2 p) = bit length of p - 1
 function [R_W-1:0] clog2_of;
@@ -109,9 +102,9 @@ function [R_W-1:0] clog2_of;
     end
 endfunction
 
-wire [47:0] x_end = {16'd0, x_base_reg} + size_x_reg;
-wire [47:0] y_end = {16'd0, y_base_reg} + {32'd0, c_reg};
-wire ovl_xy = !(x_end_reg <= {16'd0, y_base_reg} || y_end_reg <= {16'd0, x_base_reg});
+wire [47:0] x_end = {16'd0, cmd_x_base} + size_x_reg;
+wire [47:0] y_end = {16'd0, cmd_y_base} + {32'd0, cmd_c};
+wire ovl_xy = !(x_end_reg <= {16'd0, cmd_y_base} || y_end_reg <= {16'd0, cmd_x_base});
 
 // ------------------------------------------------------------------------------ divider
 reg            div_start;
@@ -139,9 +132,9 @@ reg        g_valid;               // FWD items issue
 reg [15:0] g_c, g_y, g_x0;
 reg [FM_AW-1:0] g_row;
 wire [16:0] g_x0_next = {1'b0, g_x0} + LANES_32[16:0];
-wire g_last_x = (g_x0_next >= {1'b0, w_reg});
-wire g_last_y = (g_y + 1'b1 == h_reg);
-wire g_last_c = (g_c + 1'b1 == c_reg);
+wire g_last_x = (g_x0_next >= {1'b0, cmd_w});
+wire g_last_y = (g_y + 1'b1 == cmd_h);
+wire g_last_c = (g_c + 1'b1 == cmd_c);
 
 // BWD sub-steps: 0 read dy, 1 wait, 2 x M, 3 + 2^(R-1), 4 >> R, 5 sat16, 6 write the map
 reg [2:0]  b_step;
@@ -149,7 +142,7 @@ reg [15:0] b_g;
 // the generator steps: every FWD cycle, every BWD write
 wire g_step = (state_reg == S_FWD) || (state_reg == S_BWD && b_step > 3'd5);
 
-wire [FM_AW-1:0] y_row0 = y_base_reg[FM_AW-1:0];
+wire [FM_AW-1:0] y_row0 = cmd_y_base[FM_AW-1:0];
 
 wire fma_en = (state_reg == S_FWD && g_valid) || (state_reg == S_BWD && b_step == 3'd0);
 wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + g_c[FM_AW-1:0] : g_row;
@@ -197,7 +190,7 @@ reg [LANES-1:0]  wr_mask;
 genvar gl;
 generate
     for (gl = 0; gl < LANES; gl = gl + 1) begin : g_wlane
-        assign g_mask[gl] = ({16'd0, g_x0} + gl) < {16'd0, w_reg};
+        assign g_mask[gl] = ({16'd0, g_x0} + gl) < {16'd0, cmd_w};
     end
 endgenerate
 always @* begin
@@ -220,6 +213,15 @@ end
 assign m_fmb_req = {wr_en, wr_en, 1'b0, wr_row, {(XW-16){1'b0}}, wr_x0, wr_data, wr_mask};
 
 wire pipe_busy = g_valid | fwd_busy;
+
+// the command ends (unit_ctl answers the next cycle): a check refuses it, or its last work
+assign done = (state_reg == S_CHECK && chk_step_reg == 3'd1 && (bad_mode_reg || |bad_shape_reg)) ||
+              (state_reg == S_CHECK && chk_step_reg >= 3'd5 && bad_buf_reg) ||
+              (state_reg == S_BWD && b_step > 3'd5 && g_last_x && g_last_y && g_last_c) ||
+              (state_reg == S_DRAIN && !pipe_busy);
+assign done_status = (state_reg != S_CHECK) ? ST_OK :
+                     (chk_step_reg >= 3'd5) ? ST_BAD_BUFFER :
+                     bad_mode_reg ? ST_BAD_MODE : ST_BAD_SHAPE;
 
 always @(posedge clk) begin
     div_start <= 1'b0;
@@ -244,21 +246,9 @@ always @(posedge clk) begin
     end
 
     // -------- control
-    if (state_reg != S_IDLE && state_reg != S_RESP) begin
-        cycles_reg <= cycles_reg + 1'b1;
-    end
-
     case (state_reg)
     S_IDLE: begin
-        if (s_cmd_valid) begin
-            mode_reg <= s_cmd_data[GAP_CMD_MODE_LSB +: GAP_CMD_MODE_W];
-            c_reg <= s_cmd_data[GAP_CMD_C_LSB +: GAP_CMD_C_W];
-            h_reg <= s_cmd_data[GAP_CMD_H_LSB +: GAP_CMD_H_W];
-            w_reg <= s_cmd_data[GAP_CMD_W_LSB +: GAP_CMD_W_W];
-            x_base_reg <= s_cmd_data[GAP_CMD_X_BASE_LSB +: GAP_CMD_X_BASE_W];
-            y_base_reg <= s_cmd_data[GAP_CMD_Y_BASE_LSB +: GAP_CMD_Y_BASE_W];
-            cycles_reg <= 32'd1;
-            status_reg <= ST_OK;
+        if (cmd_start) begin
             chk_step_reg <= 3'd0;
             state_reg <= S_CHECK;
         end
@@ -267,30 +257,26 @@ always @(posedge clk) begin
         chk_step_reg <= chk_step_reg + 1'b1;
         case (chk_step_reg)
         3'd0: begin
-            p_reg <= {16'd0, h_reg} * {16'd0, w_reg};
-            rw_reg <= row_words(w_reg);
-            bad_mode_reg <= mode_reg > MODE_BWD;
-            bad_shape_reg <= {c_reg == 16'd0, {16'd0, c_reg} > CMAX_32,
-                              h_reg == 16'd0, {16'd0, h_reg} > HMAX_32,
-                              w_reg == 16'd0, {16'd0, w_reg} > WMAX_32};
+            p_reg <= {16'd0, cmd_h} * {16'd0, cmd_w};
+            rw_reg <= row_words(cmd_w);
+            bad_mode_reg <= cmd_mode > MODE_BWD;
+            bad_shape_reg <= {cmd_c == 16'd0, {16'd0, cmd_c} > CMAX_32,
+                              cmd_h == 16'd0, {16'd0, cmd_h} > HMAX_32,
+                              cmd_w == 16'd0, {16'd0, cmd_w} > WMAX_32};
         end
         3'd1: begin
             // the registered mode / shape compares decide here (a bad command's response comes a
             // cycle later than before issue 16's third round; a good one's timing is unchanged)
-            if (bad_mode_reg) begin
-                status_reg <= ST_BAD_MODE;
-                state_reg <= S_RESP;
-            end else if (|bad_shape_reg) begin
-                status_reg <= ST_BAD_SHAPE;
-                state_reg <= S_RESP;
+            if (bad_mode_reg || |bad_shape_reg) begin
+                state_reg <= S_IDLE;
             end else begin
                 // checked H and W only: the plane (and so the buffer sizes) stays bounded
-                plane_reg <= {16'd0, h_reg} * {16'd0, rw_reg};
+                plane_reg <= {16'd0, cmd_h} * {16'd0, rw_reg};
             end
             r_reg <= R16 + clog2_of(p_reg);
         end
         3'd2: begin
-            size_x_reg <= {16'd0, plane_reg} * {32'd0, c_reg};
+            size_x_reg <= {16'd0, plane_reg} * {32'd0, cmd_c};
         end
         3'd3: begin
             x_end_reg <= x_end;
@@ -302,8 +288,7 @@ always @(posedge clk) begin
         end
         default: begin
             if (bad_buf_reg) begin
-                status_reg <= ST_BAD_BUFFER;
-                state_reg <= S_RESP;
+                state_reg <= S_IDLE;
             end else begin
                 div_start <= 1'b1;
                 state_reg <= S_DIV;
@@ -318,7 +303,7 @@ always @(posedge clk) begin
             g_c <= 16'd0;
             g_y <= 16'd0;
             g_x0 <= 16'd0;
-            g_row <= x_base_reg[FM_AW-1:0];
+            g_row <= cmd_x_base[FM_AW-1:0];
             b_step <= 3'd0;
             state_reg <= is_fwd ? S_FWD : S_BWD;
         end
@@ -355,7 +340,7 @@ always @(posedge clk) begin
             if (g_last_x && g_last_y) begin
                 b_step <= 3'd0;
                 if (g_last_c) begin
-                    state_reg <= S_RESP;
+                    state_reg <= S_IDLE;
                 end
             end
         end
@@ -363,20 +348,16 @@ always @(posedge clk) begin
     end
     S_DRAIN: begin
         if (!pipe_busy) begin
-            state_reg <= S_RESP;
+            state_reg <= S_IDLE;
         end
     end
     default: begin
-        if (m_rsp_ready) begin
-            state_reg <= S_IDLE;
-        end
+        state_reg <= S_IDLE;
     end
     endcase
 
     if (rst) begin
         state_reg <= S_IDLE;
-        status_reg <= ST_OK;
-        cycles_reg <= 32'd0;
         div_start <= 1'b0;
         g_valid <= 1'b0;
     end

@@ -74,21 +74,7 @@ reg [2:0]  chk_step_reg;
 // the command/response shell (unit_ctl): cmd holds the command, done / done_status end it
 localparam UNIT_CMD_W = LC_CMD_W;
 `include "unit_ctl_inst.vh"
-wire [2:0]  cmd_mode = cmd[LC_CMD_MODE_LSB +: LC_CMD_MODE_W];
-wire [15:0] cmd_k = cmd[LC_CMD_CIN_LSB +: LC_CMD_CIN_W];
-wire [15:0] cmd_m = cmd[LC_CMD_COUT_LSB +: LC_CMD_COUT_W];
-wire [7:0]  cmd_shift = cmd[LC_CMD_SHIFT_LSB +: LC_CMD_SHIFT_W];
-wire        cmd_relu = cmd[LC_CMD_RELU_LSB];
-wire        cmd_bgrad = cmd[LC_CMD_BGRAD_LSB];
-wire        cmd_gacc = cmd[LC_CMD_GACC_LSB];
-wire [31:0] cmd_x_base = cmd[LC_CMD_X_BASE_LSB +: LC_CMD_X_BASE_W];
-wire [31:0] cmd_y_base = cmd[LC_CMD_Y_BASE_LSB +: LC_CMD_Y_BASE_W];
-wire [31:0] cmd_w_base = cmd[LC_CMD_W_BASE_LSB +: LC_CMD_W_BASE_W];
-wire [31:0] cmd_bias_base = cmd[LC_CMD_BIAS_BASE_LSB +: LC_CMD_BIAS_BASE_W];
-wire [15:0] cmd_lr_mult = cmd[LC_CMD_LR_MULT_LSB +: LC_CMD_LR_MULT_W];
-wire [5:0]  cmd_lr_shift = cmd[LC_CMD_LR_SHIFT_LSB +: LC_CMD_LR_SHIFT_W];
-wire [15:0] cmd_lr_mult_b = cmd[LC_CMD_LR_MULT_B_LSB +: LC_CMD_LR_MULT_B_W];
-wire [5:0]  cmd_lr_shift_b = cmd[LC_CMD_LR_SHIFT_B_LSB +: LC_CMD_LR_SHIFT_B_W];
+`include "lc_cmd_fields.vh"
 reg [47:0] wsize_reg;             // M * K
 
 wire is_fwd = (cmd_mode == MODE_FWD);
@@ -99,10 +85,10 @@ wire is_update = (cmd_mode == MODE_UPDATE);
 // buffer regions
 wire [47:0] x_b = {16'd0, cmd_x_base};
 wire [47:0] y_b = {16'd0, cmd_y_base};
-wire [47:0] x_e = x_b + {32'd0, cmd_k};
-wire [47:0] y_e = y_b + {32'd0, cmd_m};
+wire [47:0] x_e = x_b + {32'd0, cmd_cin};
+wire [47:0] y_e = y_b + {32'd0, cmd_cout};
 wire [47:0] w_e = {16'd0, cmd_w_base} + wsize_reg;
-wire [47:0] b_e = {16'd0, cmd_bias_base} + {32'd0, cmd_m};
+wire [47:0] b_e = {16'd0, cmd_bias_base} + {32'd0, cmd_cout};
 wire uses_stack = !is_update;
 wire uses_bias = is_fwd || is_update || (is_wgrad && cmd_bgrad);
 wire bad_buf = (uses_stack && (x_e > FM_DEPTH_48 || y_e > FM_DEPTH_48)) ||
@@ -118,8 +104,8 @@ reg        g_isb;                 // UPDATE bias item
 reg [15:0] g_m, g_k;
 reg [WAW-1:0] g_wa, g_wcol;       // weight address; BWD_DATA: address of (0, k)
 
-wire g_last_k = (g_k + 1'b1 == cmd_k);
-wire g_last_m = (g_m + 1'b1 == cmd_m);
+wire g_last_k = (g_k + 1'b1 == cmd_cin);
+wire g_last_m = (g_m + 1'b1 == cmd_cout);
 wire g_first = is_bwd ? (g_m == 16'd0) : (g_k == 16'd0);
 wire g_last = is_bwd ? g_last_m : g_last_k;
 
@@ -233,8 +219,8 @@ wire pipe_busy = g_valid | (|pv) | o_valid;
 // ------------------------------------------------------------------ command / response
 // done: a rejected command at check step 0 (mode, shape) or 1 (buffers), or the pipeline drained
 wire bad_mode = (cmd_mode > MODE_UPDATE);
-wire bad_shape = cmd_k == 16'd0 || {16'd0, cmd_k} > CMAX_32 ||
-                 cmd_m == 16'd0 || {16'd0, cmd_m} > NMAX_32 ||
+wire bad_shape = cmd_cin == 16'd0 || {16'd0, cmd_cin} > CMAX_32 ||
+                 cmd_cout == 16'd0 || {16'd0, cmd_cout} > NMAX_32 ||
                  (!is_update && cmd_shift > 8'd31);
 assign done = (state_reg == S_CHECK && chk_step_reg == 3'd0 && (bad_mode || bad_shape)) ||
               (state_reg == S_CHECK && chk_step_reg != 3'd0 && bad_buf) ||
@@ -308,7 +294,7 @@ always @(posedge clk) begin
         chk_step_reg <= chk_step_reg + 1'b1;
         case (chk_step_reg)
         3'd0: begin
-            wsize_reg <= {32'd0, cmd_m} * {32'd0, cmd_k};
+            wsize_reg <= {32'd0, cmd_cout} * {32'd0, cmd_cin};
             rnd_sh_reg <= rnd66({1'b0, cmd_shift[4:0]});
             rnd_lr_reg <= rnd66(cmd_lr_shift);
             rnd_lrb_reg <= rnd66(cmd_lr_shift_b);
@@ -335,7 +321,7 @@ always @(posedge clk) begin
         if (is_bwd) begin
             if (!g_last_m) begin
                 g_m <= g_m + 1'b1;
-                g_wa <= g_wa + cmd_k[WAW-1:0];
+                g_wa <= g_wa + cmd_cin[WAW-1:0];
             end else begin
                 g_m <= 16'd0;
                 g_k <= g_k + 1'b1;

@@ -77,12 +77,7 @@ reg [1:0]  pass_reg;
 // the command/response shell (unit_ctl): cmd holds the command, done / done_status end it
 localparam UNIT_CMD_W = LOSS_CMD_W;
 `include "unit_ctl_inst.vh"
-wire [15:0] cmd_k = cmd[LOSS_CMD_K_LSB +: LOSS_CMD_K_W];
-wire [15:0] cmd_label = cmd[LOSS_CMD_LABEL_LSB +: LOSS_CMD_LABEL_W];
-wire [3:0]  cmd_in_frac = cmd[LOSS_CMD_IN_FRAC_LSB +: LOSS_CMD_IN_FRAC_W];
-wire [3:0]  cmd_grad_frac = cmd[LOSS_CMD_GRAD_FRAC_LSB +: LOSS_CMD_GRAD_FRAC_W];
-wire [31:0] cmd_y_base = cmd[LOSS_CMD_Y_BASE_LSB +: LOSS_CMD_Y_BASE_W];
-wire [31:0] cmd_g_base = cmd[LOSS_CMD_G_BASE_LSB +: LOSS_CMD_G_BASE_W];
+`include "loss_cmd_fields.vh"
 
 reg signed [15:0] max_reg;
 reg [15:0] pred_reg;

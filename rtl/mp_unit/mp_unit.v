@@ -53,13 +53,7 @@ reg [2:0]  chk_step_reg;
 // the command/response shell (unit_ctl): cmd holds the command, done / done_status end it
 localparam UNIT_CMD_W = MP_CMD_W;
 `include "unit_ctl_inst.vh"
-wire [2:0]  cmd_mode = cmd[MP_CMD_MODE_LSB +: MP_CMD_MODE_W];
-wire [15:0] cmd_c = cmd[MP_CMD_C_LSB +: MP_CMD_C_W];
-wire [15:0] cmd_h = cmd[MP_CMD_H_LSB +: MP_CMD_H_W];
-wire [15:0] cmd_w = cmd[MP_CMD_W_LSB +: MP_CMD_W_W];
-wire [31:0] cmd_x_base = cmd[MP_CMD_X_BASE_LSB +: MP_CMD_X_BASE_W];
-wire [31:0] cmd_y_base = cmd[MP_CMD_Y_BASE_LSB +: MP_CMD_Y_BASE_W];
-wire [31:0] cmd_a_base = cmd[MP_CMD_A_BASE_LSB +: MP_CMD_A_BASE_W];
+`include "mp_cmd_fields.vh"
 
 // derived at check time
 reg [15:0] ho_reg, wo_reg;        // pooled size (MP) or H, W (ReLU): shape of the Y / A maps

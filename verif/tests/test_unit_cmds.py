@@ -11,7 +11,7 @@ import pytest
 from flow.blocks import ROOT
 from sparsetrain.program import FIELDS, Op
 from sparsetrain.uc import CMD_FIELDS
-from sparsetrain.unit_cmds import UNIT_CMDS, verilog_unit_cmd
+from sparsetrain.unit_cmds import FIELD_UNITS, UNIT_CMDS, verilog_cmd_fields, verilog_unit_cmd
 
 #: unit -> descriptor opcode; unit field -> descriptor field where the names differ
 OPS = {"uc": Op.UC, "mp": Op.MP, "gap": Op.GAP, "lc": Op.LC, "loss": Op.LOSS}
@@ -23,6 +23,16 @@ NOT_IN_DESCRIPTOR = {("loss", "label")}
 def test_unit_cmd_vh_is_generated_from_the_table():
     got = (ROOT / "rtl" / "common" / "unit_cmd.vh").read_text()
     assert got == verilog_unit_cmd(), "rtl/common/unit_cmd.vh is stale: python -m sparsetrain.program --verilog"
+
+
+@pytest.mark.parametrize("unit", FIELD_UNITS)
+def test_cmd_fields_vh_is_generated_from_the_table(unit):
+    """Each unit's cmd_<field> wires (rtl/common/<unit>_cmd_fields.vh) are the table's, every field
+    once, at its offset."""
+    got = (ROOT / "rtl" / "common" / f"{unit}_cmd_fields.vh").read_text()
+    assert got == verilog_cmd_fields(unit), f"rtl/common/{unit}_cmd_fields.vh is stale: python -m sparsetrain.program --verilog"
+    for f in UNIT_CMDS[unit].fields.values():
+        assert got.count(f" cmd_{f.name} = cmd[{unit.upper()}_CMD_{f.name.upper()}_LSB") == 1
 
 
 @pytest.mark.parametrize("unit", sorted(UNIT_CMDS))
