@@ -6,7 +6,7 @@
  * whose B response was an error (no later burst is issued).
  *
  * Parameters:
- *   ID_W  AXI ID width
+ *   AXI_ID_W  AXI ID width
  *
  * Abort (soft reset, watchdog): no new transfer is accepted and no new burst starts; an address
  * already offered keeps VALID until its handshake and its burst then runs to its end by the
@@ -28,7 +28,7 @@
 module dma #
 (
     // AXI ID width
-    parameter ID_W = 4
+    parameter AXI_ID_W = 4
 )
 (
     input  wire            clk,
@@ -59,45 +59,7 @@ module dma #
     input  wire [31:0]     s_wr_data,
 
     // AXI4 master
-    output wire [ID_W-1:0] m_axi_awid,
-    output wire [31:0]     m_axi_awaddr,
-    output wire [7:0]      m_axi_awlen,
-    output wire [2:0]      m_axi_awsize,
-    output wire [1:0]      m_axi_awburst,
-    output wire            m_axi_awlock,
-    output wire [3:0]      m_axi_awcache,
-    output wire [2:0]      m_axi_awprot,
-    output wire            m_axi_awvalid,
-    input  wire            m_axi_awready,
-    output wire [31:0]     m_axi_wdata,
-    output wire [3:0]      m_axi_wstrb,
-    output wire            m_axi_wlast,
-    output wire            m_axi_wvalid,
-    input  wire            m_axi_wready,
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [ID_W-1:0] m_axi_bid,
-    /* verilator lint_on UNUSEDSIGNAL */
-    input  wire [1:0]      m_axi_bresp,
-    input  wire            m_axi_bvalid,
-    output wire            m_axi_bready,
-    output wire [ID_W-1:0] m_axi_arid,
-    output wire [31:0]     m_axi_araddr,
-    output wire [7:0]      m_axi_arlen,
-    output wire [2:0]      m_axi_arsize,
-    output wire [1:0]      m_axi_arburst,
-    output wire            m_axi_arlock,
-    output wire [3:0]      m_axi_arcache,
-    output wire [2:0]      m_axi_arprot,
-    output wire            m_axi_arvalid,
-    input  wire            m_axi_arready,
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [ID_W-1:0] m_axi_rid,
-    input  wire            m_axi_rlast,
-    /* verilator lint_on UNUSEDSIGNAL */
-    input  wire [31:0]     m_axi_rdata,
-    input  wire [1:0]      m_axi_rresp,
-    input  wire            m_axi_rvalid,
-    output wire            m_axi_rready
+`include "top_axi_ports.vh"
 );
 
 localparam [3:0] S_IDLE = 4'd0, S_AR = 4'd1, S_R = 4'd2, S_AW = 4'd3, S_W = 4'd4, S_B = 4'd5,
@@ -129,7 +91,7 @@ assign idle = (state_reg == S_IDLE);
 assign done = (state_reg == S_DONE);
 assign err = err_reg;
 
-assign m_axi_arid = {ID_W{1'b0}};
+assign m_axi_arid = {AXI_ID_W{1'b0}};
 assign m_axi_araddr = addr_reg;
 assign m_axi_arlen = axlen;
 assign m_axi_arsize = 3'd2;
@@ -140,7 +102,7 @@ assign m_axi_arprot = 3'b000;
 assign m_axi_arvalid = (state_reg == S_AR);
 assign m_axi_rready = (state_reg == S_R);
 
-assign m_axi_awid = {ID_W{1'b0}};
+assign m_axi_awid = {AXI_ID_W{1'b0}};
 assign m_axi_awaddr = addr_reg;
 assign m_axi_awlen = axlen;
 assign m_axi_awsize = 3'd2;
@@ -259,11 +221,11 @@ end
 // AXI handshake rules (assertions in ACCEL_ASSERTS builds: Verilator --assert; Icarus and
 // synthesis see empty checkers): an address or write beat once offered stays offered, unchanged,
 // until it is taken, abort or not
-stream_assert #(.WIDTH(ID_W + 32 + 8 + 3 + 2 + 1 + 4 + 3)) u_ar_assert (
+stream_assert #(.WIDTH(AXI_ID_W + 32 + 8 + 3 + 2 + 1 + 4 + 3)) u_ar_assert (
     .clk(clk), .rst(rst), .valid(m_axi_arvalid), .ready(m_axi_arready),
     .data({m_axi_arid, m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst, m_axi_arlock,
            m_axi_arcache, m_axi_arprot}));
-stream_assert #(.WIDTH(ID_W + 32 + 8 + 3 + 2 + 1 + 4 + 3)) u_aw_assert (
+stream_assert #(.WIDTH(AXI_ID_W + 32 + 8 + 3 + 2 + 1 + 4 + 3)) u_aw_assert (
     .clk(clk), .rst(rst), .valid(m_axi_awvalid), .ready(m_axi_awready),
     .data({m_axi_awid, m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst, m_axi_awlock,
            m_axi_awcache, m_axi_awprot}));

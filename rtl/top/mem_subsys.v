@@ -15,8 +15,8 @@
  * at most one unit busy; a unit drives its memory enables only while it is busy (the muxes
  * select by busy); the host port writes only while no unit is busy.
  *
- * Parameters: as uc_unit (LANES, KMAX, CMAX, NMAX, FM_DEPTH, WDEPTH, PDEPTH, BDEPTH), each
- * commented below.
+ * Parameters: as uc_unit (rtl/common/uc_params.vh: LANES, KMAX, CMAX, NMAX, FM_DEPTH, WDEPTH,
+ * PDEPTH, BDEPTH; HMAX and WMAX are not used here).
  *
  * Latency: the muxes are combinational; memories as mem_core (RAM and host reads 1 cycle, stack
  * ports A and B 2 cycles).
@@ -28,33 +28,17 @@
 
 module mem_subsys #
 (
-    // stack vector lanes (power of two): 2*LANES banks
-    parameter LANES = 8,
-    // largest kernel size (index word widths)
-    parameter KMAX = 11,
-    // largest input channel count (FIDX word width)
-    parameter CMAX = 256,
-    // largest output channel count (BIDX word width)
-    parameter NMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // weight / index / gradient memory depth
-    parameter WDEPTH = 65536,
-    // pointer memory depth
-    parameter PDEPTH = 1024,
-    // bias memory depth
-    parameter BDEPTH = 1024
+// the UC unit's parameters; HMAX, WMAX unused here (no map shapes)
+/* verilator lint_off UNUSEDPARAM */
+`include "uc_params.vh"
+/* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire                     clk,
     input  wire                     rst,            // the units' reset (assertions only)
 
     // which unit runs
-    input  wire                     uc_busy,
-    input  wire                     mp_busy,
-    input  wire                     gap_busy,
-    input  wire                     lc_busy,
-    input  wire                     loss_busy,
+`include "top_busy_ports.vh"
 
     // host port (mem_core): owns the memories while no unit is busy
     input  wire [3:0]               hp_sel,

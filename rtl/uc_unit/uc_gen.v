@@ -49,23 +49,12 @@ module uc_gen #
     input  wire                 running,
     output wire                 done,           // the command's last item leaves now
     input  wire                 is_fwd,
-    input  wire                 is_bwd,
-    input  wire                 is_wgrad,
-    input  wire                 is_update,
-    input  wire                 s2,
+`include "uc_geom_ports.vh"
     input  wire                 bgrad,
-    input  wire [15:0]          h,
-    input  wire [15:0]          w,
-    input  wire [15:0]          ho,
-    input  wire [15:0]          wo,
-    input  wire [15:0]          rw_x,
-    input  wire [15:0]          rw_y,
     input  wire [31:0]          plane_y,
     input  wire [15:0]          ngrp,
     input  wire [15:0]          n_ptrs,
     input  wire [PAW-1:0]       ptr_base,       // pointer table of the list (low bits)
-    input  wire [31:0]          x_base,
-    input  wire [31:0]          y_base,
     input  wire [31:0]          bias_base,
 
     // pointer memory (and in FWD the bias memory): this channel's or, prefetched, the next one's

@@ -47,20 +47,9 @@ module uc_mac #
     input  wire                     rst,
 
     // command (uc_ctrl)
-    input  wire                     is_bwd,
-    input  wire                     is_wgrad,
-    input  wire                     is_update,
-    input  wire                     s2,
+`include "uc_geom_ports.vh"
     input  wire [2:0]               dil,
     input  wire [7:0]               pad,
-    input  wire [15:0]              h,
-    input  wire [15:0]              w,
-    input  wire [15:0]              ho,
-    input  wire [15:0]              wo,
-    input  wire [15:0]              rw_x,
-    input  wire [15:0]              rw_y,
-    input  wire [31:0]              x_base,
-    input  wire [31:0]              y_base,
     output wire                     busy,           // an item is in P1..P8
 
     // item (stage I, uc_gen)

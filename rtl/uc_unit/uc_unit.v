@@ -45,13 +45,7 @@ module uc_unit #
 `include "uc_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
-    input  wire [UC_CMD_W-1:0]      s_cmd_data,     // fields: UC_CMD_* (unit_cmd.vh)
+`include "uc_cmd_ports.vh"
 
     // stack ports: A vector read; B vector read (WGRAD dY) or masked write (FWD Y, BWD_DATA dX)
 `include "unit_stack_ports.vh"

@@ -19,13 +19,7 @@ module uc_unit_harness #
 `include "uc_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
-    input  wire [UC_CMD_W-1:0]      s_cmd_data,     // fields: UC_CMD_* (unit_cmd.vh)
+`include "uc_cmd_ports.vh"
 
     // response
 `include "unit_rsp_ports.vh"
