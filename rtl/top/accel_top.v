@@ -69,21 +69,7 @@ wire        cmd_gacc;
 wire [15:0] label;
 
 // descriptor fields of the unit commands (docs/program.md; each unit uses some bits of a word)
-/* verilator lint_off UNUSEDSIGNAL */
-wire [2:0]  d_mode = desc[10:8];
-wire        d_relu = desc[16];
-wire        d_bgrad = desc[17];
-wire [31:0] d_w1 = desc[63:32];
-wire [31:0] d_w2 = desc[95:64];
-wire [31:0] d_w3 = desc[127:96];
-wire [31:0] d_w4 = desc[159:128];
-wire [31:0] d_w5 = desc[191:160];
-wire [31:0] d_w6 = desc[223:192];
-wire [31:0] d_w7 = desc[255:224];
-wire [31:0] d_w8 = desc[287:256];
-wire [31:0] d_w9 = desc[319:288];
-wire [31:0] d_w10 = desc[351:320];
-/* verilator lint_on UNUSEDSIGNAL */
+`include "top_desc_fields.vh"
 
 // each unit's s_cmd_data from the descriptor fields, MSB first (layout: rtl/common/unit_cmd.vh,
 // generated from sparsetrain/unit_cmds.py; the first field of a unit's table sits at bit 0):
@@ -169,8 +155,7 @@ axil_regs u_regs (
 );
 
 sequencer #(
-    .LANES(LANES), .KMAX(KMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
-    .PDEPTH(PDEPTH), .BDEPTH(BDEPTH), .PROG_DEPTH(PROG_DEPTH)
+`include "top_seq_param_conns.vh"
 ) u_seq (
     .clk(clk), .rst(rst),
 `include "top_csr_conns.vh"
@@ -213,8 +198,7 @@ dma #(.AXI_ID_W(AXI_ID_W)) u_dma (
 
 // ---------------------------------------------------------------------------- memories
 mem_subsys #(
-    .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
-    .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
+`include "uc_param_conns.vh"
 ) u_mem (
     .clk(clk), .rst(core_rst),
     .uc_busy(uc_busy), .mp_busy(mp_busy), .gap_busy(gap_busy), .lc_busy(lc_busy),
@@ -235,17 +219,14 @@ mem_subsys #(
         lc_bias_wr_en, lc_bgrad_rd_en, lc_bgrad_wr_en, lc_wgt_rd_addr, lc_wgt_wr_addr,
         lc_wgt_wr_data, lc_grad_rd_addr, lc_grad_wr_addr, lc_grad_wr_data, lc_bias_rd_addr,
         lc_bias_wr_addr, lc_bias_wr_data, lc_bgrad_rd_addr, lc_bgrad_wr_addr, lc_bgrad_wr_data}),
+`include "uc_list_conns.vh"
     .wgt_rd_data(wgt_rd_data), .grad_rd_data(grad_rd_data), .bias_rd_data(bias_rd_data),
-    .bgrad_rd_data(bgrad_rd_data),
-    .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
-    .bidx_rd_en(bidx_rd_en), .bidx_rd_addr(bidx_rd_addr), .bidx_rd_data(bidx_rd_data),
-    .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data)
+    .bgrad_rd_data(bgrad_rd_data)
 );
 
 // ------------------------------------------------------------------------------- units
 uc_unit #(
-    .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .HMAX(HMAX), .WMAX(WMAX),
-    .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH), .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
+`include "uc_param_conns.vh"
 ) u_uc (
     .clk(clk), .rst(core_rst),
     .s_cmd_valid(uc_cmd_valid), .s_cmd_ready(uc_cmd_ready), .s_cmd_data(uc_cmd_data),
@@ -254,9 +235,7 @@ uc_unit #(
     .m_fma_req(uc_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(uc_fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(uc_wgt_rd_en), .wgt_rd_addr(uc_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(uc_wgt_wr_en), .wgt_wr_addr(uc_wgt_wr_addr), .wgt_wr_data(uc_wgt_wr_data),
-    .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
-    .bidx_rd_en(bidx_rd_en), .bidx_rd_addr(bidx_rd_addr), .bidx_rd_data(bidx_rd_data),
-    .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data),
+`include "uc_list_conns.vh"
     .grad_rd_en(uc_grad_rd_en), .grad_rd_addr(uc_grad_rd_addr), .grad_rd_data(grad_rd_data),
     .grad_wr_en(uc_grad_wr_en), .grad_wr_addr(uc_grad_wr_addr), .grad_wr_data(uc_grad_wr_data),
     .bias_rd_en(uc_bias_rd_en), .bias_rd_addr(uc_bias_rd_addr), .bias_rd_data(bias_rd_data),

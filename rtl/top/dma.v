@@ -91,25 +91,20 @@ assign idle = (state_reg == S_IDLE);
 assign done = (state_reg == S_DONE);
 assign err = err_reg;
 
-assign m_axi_arid = {AXI_ID_W{1'b0}};
+// the attributes of every burst on both address channels: one ID (0), 32-bit beats (AxSIZE 2),
+// INCR (AxBURST 1), no exclusive access, normal non-cacheable bufferable (AxCACHE 3), normal
+// non-secure data (AxPROT 0)
+localparam [AXI_ID_W+12:0] AX_ATTR = {{AXI_ID_W{1'b0}}, 3'd2, 2'b01, 1'b0, 4'b0011, 3'b000};
+
+assign {m_axi_arid, m_axi_arsize, m_axi_arburst, m_axi_arlock, m_axi_arcache, m_axi_arprot} = AX_ATTR;
 assign m_axi_araddr = addr_reg;
 assign m_axi_arlen = axlen;
-assign m_axi_arsize = 3'd2;
-assign m_axi_arburst = 2'b01;
-assign m_axi_arlock = 1'b0;
-assign m_axi_arcache = 4'b0011;
-assign m_axi_arprot = 3'b000;
 assign m_axi_arvalid = (state_reg == S_AR);
 assign m_axi_rready = (state_reg == S_R);
 
-assign m_axi_awid = {AXI_ID_W{1'b0}};
+assign {m_axi_awid, m_axi_awsize, m_axi_awburst, m_axi_awlock, m_axi_awcache, m_axi_awprot} = AX_ATTR;
 assign m_axi_awaddr = addr_reg;
 assign m_axi_awlen = axlen;
-assign m_axi_awsize = 3'd2;
-assign m_axi_awburst = 2'b01;
-assign m_axi_awlock = 1'b0;
-assign m_axi_awcache = 4'b0011;
-assign m_axi_awprot = 3'b000;
 assign m_axi_awvalid = (state_reg == S_AW);
 assign m_axi_wdata = s_wr_data;
 assign m_axi_wstrb = 4'hf;
@@ -152,13 +147,14 @@ always @* begin
         burst_next = burst;
         state_next = dir_reg ? S_AW : S_AR;
     end
-    S_AR: begin
-        // ARVALID is up: it stays until the handshake, abort or not
-        if (m_axi_arready) begin
+    S_AR, S_AW: begin
+        // ARVALID (read) or AWVALID (write) is up: it stays until the handshake, abort or not;
+        // then the burst's beats (S_R, or S_W then S_B)
+        if (dir_reg ? m_axi_awready : m_axi_arready) begin
             beats_next = burst_reg;
             left_next = left_reg - {19'd0, burst_reg};
             addr_next = addr_reg + {25'd0, burst_reg, 2'b00};
-            state_next = S_R;
+            state_next = dir_reg ? S_W : S_R;
         end
     end
     S_R: begin
@@ -168,14 +164,6 @@ always @* begin
             if (beats_reg == 5'd1) begin
                 state_next = (left_reg == 24'd0 || abort) ? S_DONE : S_LEN;
             end
-        end
-    end
-    S_AW: begin
-        if (m_axi_awready) begin
-            beats_next = burst_reg;
-            left_next = left_reg - {19'd0, burst_reg};
-            addr_next = addr_reg + {25'd0, burst_reg, 2'b00};
-            state_next = S_W;
         end
     end
     S_W: begin

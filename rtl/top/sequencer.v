@@ -115,13 +115,8 @@ reg            loop_enter, loop_step;           // ... LOOP, ENDLOOP in a loop (
 reg            unit_issue;                      // ... a unit command (seq_units)
 reg [2:0]      xchk_reg, xchk_next;             // S_XCHK cycles
 
-// descriptor fields the sequencer itself uses
-wire [7:0]  d_op = desc_reg[7:0];
-wire [3:0]  d_sel = desc_reg[11:8];
-wire [31:0] d_w1 = desc_reg[63:32];
-wire [31:0] d_w2 = desc_reg[95:64];
-wire [31:0] d_w3 = desc_reg[127:96];
-wire [31:0] d_w4 = desc_reg[159:128];
+// descriptor fields (of desc = desc_reg): the sequencer uses d_op, d_sel and d_w1 .. d_w4
+`include "top_desc_fields.vh"
 
 wire run_start = state_reg == S_IDLE && start;
 wire stop_wd, stop_now;
@@ -169,8 +164,7 @@ wire [31:0] host_first;
 wire        xfer_bad, prog_bad;
 
 xfer_check #(
-    .LANES(LANES), .KMAX(KMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
-    .PDEPTH(PDEPTH), .BDEPTH(BDEPTH), .PROG_DEPTH(PROG_DEPTH)
+`include "top_seq_param_conns.vh"
 ) u_xfer_check (
     .clk(clk),
     .store(d_op == OP_STORE), .sel(d_sel), .host_addr(d_w1), .count(d_w2), .chip_addr(d_w3),

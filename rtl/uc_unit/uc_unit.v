@@ -204,8 +204,7 @@ assign m_fmb_req = {fmb_en, fmb_we, fmb_s2, fmb_row, fmb_x, fmb_wdata, fmb_wmask
 
 // ------------------------------------------------------------------------------ modules
 uc_ctrl #(
-    .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .HMAX(HMAX), .WMAX(WMAX),
-    .FM_DEPTH(FM_DEPTH), .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
+`include "uc_param_conns.vh"
 ) u_ctrl (
     .clk(clk), .rst(rst),
     .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),

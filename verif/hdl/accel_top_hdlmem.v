@@ -125,9 +125,8 @@ always @(posedge core_clk) begin
 end
 
 accel_top #(
-    .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .HMAX(HMAX), .WMAX(WMAX),
-    .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH), .PDEPTH(PDEPTH), .BDEPTH(BDEPTH),
-    .PROG_DEPTH(PROG_DEPTH), .CLASSES_MAX(CLASSES_MAX), .AXI_ID_W(AXI_ID_W)
+    .PROG_DEPTH(PROG_DEPTH), .CLASSES_MAX(CLASSES_MAX), .AXI_ID_W(AXI_ID_W),
+`include "uc_param_conns.vh"
 ) u_top (
     .clk(core_clk), .rst(rst),
 `include "top_axil_conns.vh"
