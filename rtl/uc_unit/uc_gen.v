@@ -12,12 +12,8 @@
  * While a channel's first item leaves, the next channel's pointer (and bias) is read, so channels
  * follow without a bubble.
  *
- * Parameters:
- *   LANES  MAC lanes (power of two)
- *   FM_AW  stack word address width
- *   WAW    weight / index / gradient memory address width
- *   PAW    pointer memory address width
- *   BAW    bias memory address width
+ * Parameters: rtl/common/uc_pipe_params.vh (LANES, KMAX, FM_AW, WAW, PAW, BAW; KMAX
+ * not used here).
  *
  * Latency: run_start loads the first channel's pointer read (G_FETCH), one cycle later its data
  * (G_LOAD), then one item a cycle; done is high while the last item of the command is emitted.
@@ -29,16 +25,10 @@
 
 module uc_gen #
 (
-    // MAC lanes (power of two)
-    parameter LANES = 8,
-    // stack word address width
-    parameter FM_AW = 12,
-    // weight / index / gradient memory address width
-    parameter WAW = 16,
-    // pointer memory address width
-    parameter PAW = 10,
-    // bias memory address width
-    parameter BAW = 10
+// the pipeline's parameters; KMAX unused here
+/* verilator lint_off UNUSEDPARAM */
+`include "uc_pipe_params.vh"
+/* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire                 clk,

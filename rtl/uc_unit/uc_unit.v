@@ -242,7 +242,7 @@ uc_lcache #(
 );
 
 uc_gen #(
-    .LANES(LANES), .FM_AW(FM_AW), .WAW(WAW), .PAW(PAW), .BAW(BAW)
+`include "uc_pipe_param_conns.vh"
 ) u_gen (
     .clk(clk), .rst(rst),
     .run_start(run_start), .running(running), .done(gen_done),
@@ -258,7 +258,7 @@ uc_gen #(
 );
 
 uc_mac #(
-    .LANES(LANES), .KMAX(KMAX), .FM_AW(FM_AW), .WAW(WAW)
+`include "uc_pipe_param_conns.vh"
 ) u_mac (
     .clk(clk), .rst(rst),
     .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
@@ -278,7 +278,7 @@ uc_mac #(
 );
 
 uc_wb #(
-    .LANES(LANES), .FM_AW(FM_AW), .WAW(WAW), .BAW(BAW)
+`include "uc_pipe_param_conns.vh"
 ) u_wb (
     .clk(clk), .rst(rst),
     .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update),
