@@ -206,10 +206,7 @@ assign m_fmb_req = {fmb_en, fmb_we, fmb_s2, fmb_row, fmb_x, fmb_wdata, fmb_wmask
 uc_ctrl #(
 `include "uc_param_conns.vh"
 ) u_ctrl (
-    .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
-    .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
-    .m_rsp_cycles(m_rsp_cycles), .busy(busy),
+`include "uc_cmd_conns.vh"
     .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
     .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y), .plane_y(plane_y), .ngrp(ngrp),
     .n_ptrs(n_ptrs), .ptr_base(ptr_base), .dil(dil), .pad(pad), .shift(shift), .relu(relu),

@@ -58,10 +58,8 @@ wire list_wr;       // a host write to FIDX, BIDX or PTR: the unit's checked-lis
 uc_unit #(
 `include "uc_param_conns.vh"
 ) u_uc (
-    .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
-    .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
-    .m_rsp_cycles(m_rsp_cycles), .busy(busy), .list_wr(list_wr),
+`include "uc_cmd_conns.vh"
+    .list_wr(list_wr),
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
 `include "uc_list_conns.vh"
     // weight, weight-gradient, bias and bias-gradient memories
