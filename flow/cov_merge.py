@@ -80,7 +80,10 @@ def _point_kind(fields: dict) -> str | None:
 #: by the point's page, ``v_toggle/<module>``) and each unit or harness keeps its own rows and
 #: waivers. Other headers (accel_defs.vh's functions) keep their own row.
 DECL_HEADERS = ("unit_rsp_ports.vh", "unit_stack_ports.vh", "unit_ram_ports.vh", "unit_ctl_inst.vh",
-                "unit_stack_wires.vh", "stack_host_ports.vh", "stack_host.vh")
+                "unit_stack_wires.vh", "stack_host_ports.vh", "stack_host.vh",
+                "top_axi_ports.vh", "top_axil_ports.vh", "top_unit_ports.vh", "top_busy_ports.vh",
+                "top_cnt_ports.vh", "top_ldst_ports.vh", "top_desc_fields.vh", "uc_cmd_ports.vh",
+                "uc_geom_ports.vh")
 
 _MODULE_FILES: dict[str, str] = {}
 

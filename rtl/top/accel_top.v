@@ -26,12 +26,7 @@
 
 module accel_top #
 (
-    // descriptors the program memory holds
-    parameter PROG_DEPTH = 256,
-    // largest class count of the loss unit
-    parameter CLASSES_MAX = 1024,
-    // AXI ID width
-    parameter AXI_ID_W = 4,
+`include "top_params.vh"
 `include "uc_params.vh"
 )
 (
@@ -39,65 +34,13 @@ module accel_top #
     input  wire                rst,
 
     // AXI4-Lite slave: control and status registers (docs/registers.md)
-    input  wire [7:0]          s_axil_awaddr,
-    input  wire [2:0]          s_axil_awprot,
-    input  wire                s_axil_awvalid,
-    output wire                s_axil_awready,
-    input  wire [31:0]         s_axil_wdata,
-    input  wire [3:0]          s_axil_wstrb,
-    input  wire                s_axil_wvalid,
-    output wire                s_axil_wready,
-    output wire [1:0]          s_axil_bresp,
-    output wire                s_axil_bvalid,
-    input  wire                s_axil_bready,
-    input  wire [7:0]          s_axil_araddr,
-    input  wire [2:0]          s_axil_arprot,
-    input  wire                s_axil_arvalid,
-    output wire                s_axil_arready,
-    output wire [31:0]         s_axil_rdata,
-    output wire [1:0]          s_axil_rresp,
-    output wire                s_axil_rvalid,
-    input  wire                s_axil_rready,
-
-    // AXI4 master: host / DDR memory
-    output wire [AXI_ID_W-1:0] m_axi_awid,
-    output wire [31:0]         m_axi_awaddr,
-    output wire [7:0]          m_axi_awlen,
-    output wire [2:0]          m_axi_awsize,
-    output wire [1:0]          m_axi_awburst,
-    output wire                m_axi_awlock,
-    output wire [3:0]          m_axi_awcache,
-    output wire [2:0]          m_axi_awprot,
-    output wire                m_axi_awvalid,
-    input  wire                m_axi_awready,
-    output wire [31:0]         m_axi_wdata,
-    output wire [3:0]          m_axi_wstrb,
-    output wire                m_axi_wlast,
-    output wire                m_axi_wvalid,
-    input  wire                m_axi_wready,
-    input  wire [AXI_ID_W-1:0] m_axi_bid,
-    input  wire [1:0]          m_axi_bresp,
-    input  wire                m_axi_bvalid,
-    output wire                m_axi_bready,
-    output wire [AXI_ID_W-1:0] m_axi_arid,
-    output wire [31:0]         m_axi_araddr,
-    output wire [7:0]          m_axi_arlen,
-    output wire [2:0]          m_axi_arsize,
-    output wire [1:0]          m_axi_arburst,
-    output wire                m_axi_arlock,
-    output wire [3:0]          m_axi_arcache,
-    output wire [2:0]          m_axi_arprot,
-    output wire                m_axi_arvalid,
-    input  wire                m_axi_arready,
-    input  wire [AXI_ID_W-1:0] m_axi_rid,
-    input  wire [31:0]         m_axi_rdata,
-    input  wire [1:0]          m_axi_rresp,
-    input  wire                m_axi_rlast,
-    input  wire                m_axi_rvalid,
-    output wire                m_axi_rready,
+`include "top_axil_ports.vh"
 
     // interrupt (done / error, masked by IRQ_EN)
-    output wire                irq
+    output wire                irq,
+
+    // AXI4 master: host / DDR memory
+`include "top_axi_ports.vh"
 );
 
 // memory word and address widths
@@ -126,21 +69,7 @@ wire        cmd_gacc;
 wire [15:0] label;
 
 // descriptor fields of the unit commands (docs/program.md; each unit uses some bits of a word)
-/* verilator lint_off UNUSEDSIGNAL */
-wire [2:0]  d_mode = desc[10:8];
-wire        d_relu = desc[16];
-wire        d_bgrad = desc[17];
-wire [31:0] d_w1 = desc[63:32];
-wire [31:0] d_w2 = desc[95:64];
-wire [31:0] d_w3 = desc[127:96];
-wire [31:0] d_w4 = desc[159:128];
-wire [31:0] d_w5 = desc[191:160];
-wire [31:0] d_w6 = desc[223:192];
-wire [31:0] d_w7 = desc[255:224];
-wire [31:0] d_w8 = desc[287:256];
-wire [31:0] d_w9 = desc[319:288];
-wire [31:0] d_w10 = desc[351:320];
-/* verilator lint_on UNUSEDSIGNAL */
+`include "top_desc_fields.vh"
 
 // each unit's s_cmd_data from the descriptor fields, MSB first (layout: rtl/common/unit_cmd.vh,
 // generated from sparsetrain/unit_cmds.py; the first field of a unit's table sits at bit 0):
@@ -220,30 +149,16 @@ wire               list_wr;         // a LOAD writes FIDX, BIDX or PTR: the UC u
 // ------------------------------------------------------------------------- control path
 axil_regs u_regs (
     .clk(clk), .rst(rst),
-    .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
-    .s_axil_awvalid(s_axil_awvalid), .s_axil_awready(s_axil_awready),
-    .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb), .s_axil_wvalid(s_axil_wvalid),
-    .s_axil_wready(s_axil_wready), .s_axil_bresp(s_axil_bresp), .s_axil_bvalid(s_axil_bvalid),
-    .s_axil_bready(s_axil_bready), .s_axil_araddr(s_axil_araddr), .s_axil_arprot(s_axil_arprot),
-    .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
-    .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
-    .s_axil_rready(s_axil_rready),
-    .start(start), .soft_reset(soft_reset), .prog_addr(prog_addr), .prog_len(prog_len),
-    .watchdog(watchdog), .busy(busy), .done(done_pulse), .err_code(err_code), .err_pc(err_pc),
-    .cnt_total(cnt_total), .cnt_uc(cnt_uc), .cnt_pool(cnt_pool), .cnt_lc(cnt_lc),
-    .cnt_dma(cnt_dma), .n_correct(n_correct), .loss_sum(loss_sum),
+`include "top_axil_conns.vh"
+`include "top_csr_conns.vh"
     .irq(irq)
 );
 
 sequencer #(
-    .LANES(LANES), .KMAX(KMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
-    .PDEPTH(PDEPTH), .BDEPTH(BDEPTH), .PROG_DEPTH(PROG_DEPTH)
+`include "top_seq_param_conns.vh"
 ) u_seq (
     .clk(clk), .rst(rst),
-    .start(start), .soft_reset(soft_reset), .prog_addr(prog_addr), .prog_len(prog_len),
-    .watchdog(watchdog), .busy(busy), .done(done_pulse), .err_code(err_code), .err_pc(err_pc),
-    .cnt_total(cnt_total), .cnt_uc(cnt_uc), .cnt_pool(cnt_pool), .cnt_lc(cnt_lc),
-    .cnt_dma(cnt_dma), .n_correct(n_correct), .loss_sum(loss_sum),
+`include "top_csr_conns.vh"
     .stop_pending(stop_pending), .dma_idle(dma_idle), .core_rst(core_rst),
     .m_dma_cmd_valid(dma_cmd_valid), .m_dma_cmd_dir(dma_cmd_dir), .m_dma_cmd_addr(dma_cmd_addr),
     .m_dma_cmd_len(dma_cmd_len), .dma_done(dma_done), .dma_err(dma_err),
@@ -251,14 +166,8 @@ sequencer #(
     .m_dma_wr_valid(dma_wr_valid), .m_dma_wr_ready(dma_wr_ready), .m_dma_wr_data(dma_wr_data),
     .rd_desc(rd_desc), .rd_desc_bad(rd_desc_bad), .rd_desc_err(rd_desc_err),
     .desc(desc), .cmd_gacc(cmd_gacc), .label(label),
-    .uc_cmd_valid(uc_cmd_valid), .mp_cmd_valid(mp_cmd_valid), .gap_cmd_valid(gap_cmd_valid),
-    .lc_cmd_valid(lc_cmd_valid), .loss_cmd_valid(loss_cmd_valid),
-    .uc_rsp_valid(uc_rsp_valid), .mp_rsp_valid(mp_rsp_valid), .gap_rsp_valid(gap_rsp_valid),
-    .lc_rsp_valid(lc_rsp_valid), .loss_rsp_valid(loss_rsp_valid),
-    .uc_rsp_status(uc_rsp_status), .mp_rsp_status(mp_rsp_status),
-    .gap_rsp_status(gap_rsp_status), .lc_rsp_status(lc_rsp_status),
-    .loss_rsp_status(loss_rsp_status), .loss_rsp_pred(loss_rsp_pred),
-    .loss_rsp_loss(loss_rsp_loss),
+`include "top_unit_conns.vh"
+    .loss_rsp_pred(loss_rsp_pred), .loss_rsp_loss(loss_rsp_loss),
     .uc_busy(uc_busy), .mp_busy(mp_busy), .gap_busy(gap_busy), .lc_busy(lc_busy),
     .loss_busy(loss_busy),
     .hp_sel(hp_sel), .hp_addr(hp_addr), .hp_we(hp_we), .hp_wdata(hp_wdata), .hp_rdata(hp_rdata)
@@ -267,7 +176,7 @@ sequencer #(
 // reserved bits of the descriptor being read (docs/program.md "Fields"), registered with it
 desc_check u_desc_check (.s_desc(rd_desc), .bad(rd_desc_bad), .err(rd_desc_err));
 
-dma #(.ID_W(AXI_ID_W)) u_dma (
+dma #(.AXI_ID_W(AXI_ID_W)) u_dma (
     .clk(clk), .rst(core_rst), .abort(stop_pending), .idle(dma_idle),
     .s_cmd_valid(dma_cmd_valid), .s_cmd_ready(dma_cmd_ready), .s_cmd_dir(dma_cmd_dir),
     .s_cmd_addr(dma_cmd_addr), .s_cmd_len(dma_cmd_len), .done(dma_done), .err(dma_err),
@@ -289,8 +198,7 @@ dma #(.ID_W(AXI_ID_W)) u_dma (
 
 // ---------------------------------------------------------------------------- memories
 mem_subsys #(
-    .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
-    .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
+`include "uc_param_conns.vh"
 ) u_mem (
     .clk(clk), .rst(core_rst),
     .uc_busy(uc_busy), .mp_busy(mp_busy), .gap_busy(gap_busy), .lc_busy(lc_busy),
@@ -311,17 +219,14 @@ mem_subsys #(
         lc_bias_wr_en, lc_bgrad_rd_en, lc_bgrad_wr_en, lc_wgt_rd_addr, lc_wgt_wr_addr,
         lc_wgt_wr_data, lc_grad_rd_addr, lc_grad_wr_addr, lc_grad_wr_data, lc_bias_rd_addr,
         lc_bias_wr_addr, lc_bias_wr_data, lc_bgrad_rd_addr, lc_bgrad_wr_addr, lc_bgrad_wr_data}),
+`include "uc_list_conns.vh"
     .wgt_rd_data(wgt_rd_data), .grad_rd_data(grad_rd_data), .bias_rd_data(bias_rd_data),
-    .bgrad_rd_data(bgrad_rd_data),
-    .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
-    .bidx_rd_en(bidx_rd_en), .bidx_rd_addr(bidx_rd_addr), .bidx_rd_data(bidx_rd_data),
-    .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data)
+    .bgrad_rd_data(bgrad_rd_data)
 );
 
 // ------------------------------------------------------------------------------- units
 uc_unit #(
-    .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .HMAX(HMAX), .WMAX(WMAX),
-    .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH), .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
+`include "uc_param_conns.vh"
 ) u_uc (
     .clk(clk), .rst(core_rst),
     .s_cmd_valid(uc_cmd_valid), .s_cmd_ready(uc_cmd_ready), .s_cmd_data(uc_cmd_data),
@@ -330,9 +235,7 @@ uc_unit #(
     .m_fma_req(uc_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(uc_fmb_req), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(uc_wgt_rd_en), .wgt_rd_addr(uc_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(uc_wgt_wr_en), .wgt_wr_addr(uc_wgt_wr_addr), .wgt_wr_data(uc_wgt_wr_data),
-    .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
-    .bidx_rd_en(bidx_rd_en), .bidx_rd_addr(bidx_rd_addr), .bidx_rd_data(bidx_rd_data),
-    .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data),
+`include "uc_list_conns.vh"
     .grad_rd_en(uc_grad_rd_en), .grad_rd_addr(uc_grad_rd_addr), .grad_rd_data(grad_rd_data),
     .grad_wr_en(uc_grad_wr_en), .grad_wr_addr(uc_grad_wr_addr), .grad_wr_data(uc_grad_wr_data),
     .bias_rd_en(uc_bias_rd_en), .bias_rd_addr(uc_bias_rd_addr), .bias_rd_data(bias_rd_data),

@@ -5,8 +5,7 @@
  * Writes honour WSTRB: a register byte changes only when its strobe is set (a write with no
  * strobe changes nothing); CTRL and IRQ_STATUS act on byte 0's strobe.
  *
- * Parameters:
- *   ADDR_W  AXI-Lite address width (byte address)
+ * Parameters: none (8-bit byte addresses: the port group is rtl/common/top_axil_ports.vh).
  *
  * Latency: write response 1 cycle after both AW and W; read data 1 cycle after AR.
  */
@@ -15,37 +14,13 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-module axil_regs #
-(
-    // AXI-Lite address width (byte address)
-    parameter ADDR_W = 8
-)
+module axil_regs
 (
     input  wire              clk,
     input  wire              rst,
 
     // AXI-Lite slave (word registers: protection and the low address bits are ignored)
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [ADDR_W-1:0] s_axil_awaddr,
-    input  wire [2:0]        s_axil_awprot,
-    input  wire              s_axil_awvalid,
-    output wire              s_axil_awready,
-    input  wire [31:0]       s_axil_wdata,
-    input  wire [3:0]        s_axil_wstrb,
-    input  wire              s_axil_wvalid,
-    output wire              s_axil_wready,
-    output wire [1:0]        s_axil_bresp,
-    output wire              s_axil_bvalid,
-    input  wire              s_axil_bready,
-    input  wire [ADDR_W-1:0] s_axil_araddr,
-    input  wire [2:0]        s_axil_arprot,
-    /* verilator lint_on UNUSEDSIGNAL */
-    input  wire              s_axil_arvalid,
-    output wire              s_axil_arready,
-    output wire [31:0]       s_axil_rdata,
-    output wire [1:0]        s_axil_rresp,
-    output wire              s_axil_rvalid,
-    input  wire              s_axil_rready,
+`include "top_axil_ports.vh"
 
     // control outputs
     output wire              start,          // one-cycle pulse: run the program

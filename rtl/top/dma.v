@@ -6,7 +6,7 @@
  * whose B response was an error (no later burst is issued).
  *
  * Parameters:
- *   ID_W  AXI ID width
+ *   AXI_ID_W  AXI ID width
  *
  * Abort (soft reset, watchdog): no new transfer is accepted and no new burst starts; an address
  * already offered keeps VALID until its handshake and its burst then runs to its end by the
@@ -28,7 +28,7 @@
 module dma #
 (
     // AXI ID width
-    parameter ID_W = 4
+    parameter AXI_ID_W = 4
 )
 (
     input  wire            clk,
@@ -59,45 +59,7 @@ module dma #
     input  wire [31:0]     s_wr_data,
 
     // AXI4 master
-    output wire [ID_W-1:0] m_axi_awid,
-    output wire [31:0]     m_axi_awaddr,
-    output wire [7:0]      m_axi_awlen,
-    output wire [2:0]      m_axi_awsize,
-    output wire [1:0]      m_axi_awburst,
-    output wire            m_axi_awlock,
-    output wire [3:0]      m_axi_awcache,
-    output wire [2:0]      m_axi_awprot,
-    output wire            m_axi_awvalid,
-    input  wire            m_axi_awready,
-    output wire [31:0]     m_axi_wdata,
-    output wire [3:0]      m_axi_wstrb,
-    output wire            m_axi_wlast,
-    output wire            m_axi_wvalid,
-    input  wire            m_axi_wready,
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [ID_W-1:0] m_axi_bid,
-    /* verilator lint_on UNUSEDSIGNAL */
-    input  wire [1:0]      m_axi_bresp,
-    input  wire            m_axi_bvalid,
-    output wire            m_axi_bready,
-    output wire [ID_W-1:0] m_axi_arid,
-    output wire [31:0]     m_axi_araddr,
-    output wire [7:0]      m_axi_arlen,
-    output wire [2:0]      m_axi_arsize,
-    output wire [1:0]      m_axi_arburst,
-    output wire            m_axi_arlock,
-    output wire [3:0]      m_axi_arcache,
-    output wire [2:0]      m_axi_arprot,
-    output wire            m_axi_arvalid,
-    input  wire            m_axi_arready,
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [ID_W-1:0] m_axi_rid,
-    input  wire            m_axi_rlast,
-    /* verilator lint_on UNUSEDSIGNAL */
-    input  wire [31:0]     m_axi_rdata,
-    input  wire [1:0]      m_axi_rresp,
-    input  wire            m_axi_rvalid,
-    output wire            m_axi_rready
+`include "top_axi_ports.vh"
 );
 
 localparam [3:0] S_IDLE = 4'd0, S_AR = 4'd1, S_R = 4'd2, S_AW = 4'd3, S_W = 4'd4, S_B = 4'd5,
@@ -129,25 +91,20 @@ assign idle = (state_reg == S_IDLE);
 assign done = (state_reg == S_DONE);
 assign err = err_reg;
 
-assign m_axi_arid = {ID_W{1'b0}};
+// the attributes of every burst on both address channels: one ID (0), 32-bit beats (AxSIZE 2),
+// INCR (AxBURST 1), no exclusive access, normal non-cacheable bufferable (AxCACHE 3), normal
+// non-secure data (AxPROT 0)
+localparam [AXI_ID_W+12:0] AX_ATTR = {{AXI_ID_W{1'b0}}, 3'd2, 2'b01, 1'b0, 4'b0011, 3'b000};
+
+assign {m_axi_arid, m_axi_arsize, m_axi_arburst, m_axi_arlock, m_axi_arcache, m_axi_arprot} = AX_ATTR;
 assign m_axi_araddr = addr_reg;
 assign m_axi_arlen = axlen;
-assign m_axi_arsize = 3'd2;
-assign m_axi_arburst = 2'b01;
-assign m_axi_arlock = 1'b0;
-assign m_axi_arcache = 4'b0011;
-assign m_axi_arprot = 3'b000;
 assign m_axi_arvalid = (state_reg == S_AR);
 assign m_axi_rready = (state_reg == S_R);
 
-assign m_axi_awid = {ID_W{1'b0}};
+assign {m_axi_awid, m_axi_awsize, m_axi_awburst, m_axi_awlock, m_axi_awcache, m_axi_awprot} = AX_ATTR;
 assign m_axi_awaddr = addr_reg;
 assign m_axi_awlen = axlen;
-assign m_axi_awsize = 3'd2;
-assign m_axi_awburst = 2'b01;
-assign m_axi_awlock = 1'b0;
-assign m_axi_awcache = 4'b0011;
-assign m_axi_awprot = 3'b000;
 assign m_axi_awvalid = (state_reg == S_AW);
 assign m_axi_wdata = s_wr_data;
 assign m_axi_wstrb = 4'hf;
@@ -190,13 +147,14 @@ always @* begin
         burst_next = burst;
         state_next = dir_reg ? S_AW : S_AR;
     end
-    S_AR: begin
-        // ARVALID is up: it stays until the handshake, abort or not
-        if (m_axi_arready) begin
+    S_AR, S_AW: begin
+        // ARVALID (read) or AWVALID (write) is up: it stays until the handshake, abort or not;
+        // then the burst's beats (S_R, or S_W then S_B)
+        if (dir_reg ? m_axi_awready : m_axi_arready) begin
             beats_next = burst_reg;
             left_next = left_reg - {19'd0, burst_reg};
             addr_next = addr_reg + {25'd0, burst_reg, 2'b00};
-            state_next = S_R;
+            state_next = dir_reg ? S_W : S_R;
         end
     end
     S_R: begin
@@ -206,14 +164,6 @@ always @* begin
             if (beats_reg == 5'd1) begin
                 state_next = (left_reg == 24'd0 || abort) ? S_DONE : S_LEN;
             end
-        end
-    end
-    S_AW: begin
-        if (m_axi_awready) begin
-            beats_next = burst_reg;
-            left_next = left_reg - {19'd0, burst_reg};
-            addr_next = addr_reg + {25'd0, burst_reg, 2'b00};
-            state_next = S_W;
         end
     end
     S_W: begin
@@ -259,11 +209,11 @@ end
 // AXI handshake rules (assertions in ACCEL_ASSERTS builds: Verilator --assert; Icarus and
 // synthesis see empty checkers): an address or write beat once offered stays offered, unchanged,
 // until it is taken, abort or not
-stream_assert #(.WIDTH(ID_W + 32 + 8 + 3 + 2 + 1 + 4 + 3)) u_ar_assert (
+stream_assert #(.WIDTH(AXI_ID_W + 32 + 8 + 3 + 2 + 1 + 4 + 3)) u_ar_assert (
     .clk(clk), .rst(rst), .valid(m_axi_arvalid), .ready(m_axi_arready),
     .data({m_axi_arid, m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst, m_axi_arlock,
            m_axi_arcache, m_axi_arprot}));
-stream_assert #(.WIDTH(ID_W + 32 + 8 + 3 + 2 + 1 + 4 + 3)) u_aw_assert (
+stream_assert #(.WIDTH(AXI_ID_W + 32 + 8 + 3 + 2 + 1 + 4 + 3)) u_aw_assert (
     .clk(clk), .rst(rst), .valid(m_axi_awvalid), .ready(m_axi_awready),
     .data({m_axi_awid, m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst, m_axi_awlock,
            m_axi_awcache, m_axi_awprot}));

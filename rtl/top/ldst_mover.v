@@ -41,22 +41,8 @@ module ldst_mover #
     input  wire [5:0]       start_beats,    // 32-bit beats per memory word
     output wire             finish,         // pulse: the transfer is over (dma_err: with an error)
 
-    // DMA
-    input  wire             dma_done,
-    input  wire             dma_err,
-    input  wire             s_dma_rd_valid,
-    input  wire [31:0]      s_dma_rd_data,
-    input  wire             s_dma_rd_err,
-    output wire             m_dma_wr_valid,
-    input  wire             m_dma_wr_ready,
-    output wire [31:0]      m_dma_wr_data,
-
-    // memories' host port
-    output wire [3:0]       hp_sel,
-    output wire [31:0]      hp_addr,
-    output wire             hp_we,
-    output wire [HST_W-1:0] hp_wdata,
-    input  wire [HST_W-1:0] hp_rdata,
+    // DMA words and the memories' host port
+`include "top_ldst_ports.vh"
 
     // the label register (LOAD LABEL): 16'hffff when the word had any of bits 31:16 set
     output wire [15:0]      label

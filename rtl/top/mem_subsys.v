@@ -15,8 +15,8 @@
  * at most one unit busy; a unit drives its memory enables only while it is busy (the muxes
  * select by busy); the host port writes only while no unit is busy.
  *
- * Parameters: as uc_unit (LANES, KMAX, CMAX, NMAX, FM_DEPTH, WDEPTH, PDEPTH, BDEPTH), each
- * commented below.
+ * Parameters: as uc_unit (rtl/common/uc_params.vh: LANES, KMAX, CMAX, NMAX, FM_DEPTH, WDEPTH,
+ * PDEPTH, BDEPTH; HMAX and WMAX are not used here).
  *
  * Latency: the muxes are combinational; memories as mem_core (RAM and host reads 1 cycle, stack
  * ports A and B 2 cycles).
@@ -28,33 +28,17 @@
 
 module mem_subsys #
 (
-    // stack vector lanes (power of two): 2*LANES banks
-    parameter LANES = 8,
-    // largest kernel size (index word widths)
-    parameter KMAX = 11,
-    // largest input channel count (FIDX word width)
-    parameter CMAX = 256,
-    // largest output channel count (BIDX word width)
-    parameter NMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // weight / index / gradient memory depth
-    parameter WDEPTH = 65536,
-    // pointer memory depth
-    parameter PDEPTH = 1024,
-    // bias memory depth
-    parameter BDEPTH = 1024
+// the UC unit's parameters; HMAX, WMAX unused here (no map shapes)
+/* verilator lint_off UNUSEDPARAM */
+`include "uc_params.vh"
+/* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire                     clk,
     input  wire                     rst,            // the units' reset (assertions only)
 
     // which unit runs
-    input  wire                     uc_busy,
-    input  wire                     mp_busy,
-    input  wire                     gap_busy,
-    input  wire                     lc_busy,
-    input  wire                     loss_busy,
+`include "top_busy_ports.vh"
 
     // host port (mem_core): owns the memories while no unit is busy
     input  wire [3:0]               hp_sel,
@@ -165,9 +149,7 @@ mem_core #(
     .fmb_req(unit_fmb_req[fm_unit]), .fmb_rdata(fmb_rdata),
     .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
-    .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
-    .bidx_rd_en(bidx_rd_en), .bidx_rd_addr(bidx_rd_addr), .bidx_rd_data(bidx_rd_data),
-    .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data),
+`include "uc_list_conns.vh"
     .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(grad_rd_data),
     .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
     .bias_rd_en(bias_rd_en), .bias_rd_addr(bias_rd_addr), .bias_rd_data(bias_rd_data),

@@ -34,11 +34,10 @@ module run_ctrl
     input  wire [15:0] loss_val,        // ... and this is its loss (Q8)
 
     // busy units
-    input  wire        uc_busy,
-    input  wire        mp_busy,
-    input  wire        gap_busy,
-    input  wire        lc_busy,
-    input  wire        loss_busy,
+`include "top_busy_ports.vh"
+
+    // counters
+`include "top_cnt_ports.vh"
 
     // stop
     input  wire        soft_reset,      // pulse: CTRL.SOFT_RESET
@@ -46,16 +45,7 @@ module run_ctrl
     input  wire        dma_idle,
     output wire        stop_pending,    // a stop is under way: dispatch nothing, abort the DMA
     output wire        stop_wd,         // ... and it is the watchdog's
-    output wire        stop_now,        // the DMA is idle: reset the run now (one cycle)
-
-    // counters
-    output wire [31:0] cnt_total,
-    output wire [31:0] cnt_uc,
-    output wire [31:0] cnt_pool,
-    output wire [31:0] cnt_lc,
-    output wire [31:0] cnt_dma,
-    output wire [31:0] n_correct,
-    output wire [31:0] loss_sum
+    output wire        stop_now         // the DMA is idle: reset the run now (one cycle)
 );
 
 reg        stop_pending_reg, stop_pending_next;

@@ -25,24 +25,7 @@ module seq_units
     input  wire       issue,            // send it to its unit (one cycle)
     input  wire       stop,             // the end of a stop (soft reset, watchdog): no pulse
 
-    // command pulses
-    output wire       uc_cmd_valid,
-    output wire       mp_cmd_valid,
-    output wire       gap_cmd_valid,
-    output wire       lc_cmd_valid,
-    output wire       loss_cmd_valid,
-
-    // responses (always taken)
-    input  wire       uc_rsp_valid,
-    input  wire       mp_rsp_valid,
-    input  wire       gap_rsp_valid,
-    input  wire       lc_rsp_valid,
-    input  wire       loss_rsp_valid,
-    input  wire [3:0] uc_rsp_status,
-    input  wire [3:0] mp_rsp_status,
-    input  wire [3:0] gap_rsp_status,
-    input  wire [3:0] lc_rsp_status,
-    input  wire [3:0] loss_rsp_status,
+`include "top_unit_ports.vh"
     output wire       rsp_valid,        // a unit answered ...
     output wire [3:0] rsp_status,       // ... with this status ...
     output wire [7:0] rsp_err           // ... its error class (ERR = rsp_err | rsp_status)

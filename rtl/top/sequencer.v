@@ -12,7 +12,7 @@
  * DMA is idle, core_rst resets the sequencer, the DMA and the units for one cycle).
  *
  * Parameters: the top's LANES, KMAX, NMAX (memory word widths), FM_DEPTH, WDEPTH, PDEPTH, BDEPTH
- * (LOAD / STORE range checks) and PROG_DEPTH, each commented below.
+ * (LOAD / STORE range checks) and PROG_DEPTH (rtl/common/top_seq_params.vh).
  *
  * Latency: a descriptor costs its unit's cycles (or its DMA transfer) plus 4 cycles of read
  * (S_RD0, S_RD1), decode (S_EXEC) and dispatch; a LOAD / STORE 6 more (S_XCHK: xfer_check's
@@ -25,22 +25,7 @@
 
 module sequencer #
 (
-    // MAC lanes (a stack word is 2*LANES 16-bit pixels)
-    parameter LANES = 8,
-    // largest kernel size (index word widths)
-    parameter KMAX = 11,
-    // largest output channel count (index word widths)
-    parameter NMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // weight / index / gradient memory depth
-    parameter WDEPTH = 65536,
-    // pointer memory depth
-    parameter PDEPTH = 1024,
-    // bias memory depth
-    parameter BDEPTH = 1024,
-    // descriptors the program memory holds
-    parameter PROG_DEPTH = 256
+`include "top_seq_params.vh"
 )
 (
     input  wire             clk,
@@ -56,13 +41,7 @@ module sequencer #
     output wire             done,           // pulse: the run ended (END, error or watchdog)
     output wire [7:0]       err_code,
     output wire [15:0]      err_pc,
-    output wire [31:0]      cnt_total,
-    output wire [31:0]      cnt_uc,
-    output wire [31:0]      cnt_pool,
-    output wire [31:0]      cnt_lc,
-    output wire [31:0]      cnt_dma,
-    output wire [31:0]      n_correct,
-    output wire [31:0]      loss_sum,
+`include "top_cnt_ports.vh"
 
     // stop: abort the DMA, then reset everything but the registers once it is idle
     output wire             stop_pending,
@@ -74,14 +53,14 @@ module sequencer #
     output wire             m_dma_cmd_dir,  // 0 host -> chip, 1 chip -> host
     output wire [31:0]      m_dma_cmd_addr,
     output wire [23:0]      m_dma_cmd_len,
-    input  wire             dma_done,
-    input  wire             dma_err,
-    input  wire             s_dma_rd_valid,
-    input  wire [31:0]      s_dma_rd_data,
-    input  wire             s_dma_rd_err,
-    output wire             m_dma_wr_valid,
-    input  wire             m_dma_wr_ready,
-    output wire [31:0]      m_dma_wr_data,
+    // its words, and the memories' host port (ldst_mover moves the words of a LOAD / STORE)
+`include "top_ldst_ports.vh"
+
+    // unit commands (one-cycle pulses to an idle unit) and responses (always taken)
+`include "top_unit_ports.vh"
+    input  wire [15:0]      loss_rsp_pred,
+    input  wire [15:0]      loss_rsp_loss,
+`include "top_busy_ports.vh"
 
     // reserved-bit check of the descriptor read from the program memory (desc_check)
     output wire [511:0]     rd_desc,
@@ -91,38 +70,7 @@ module sequencer #
     // the descriptor being run: the units' command fields are slices of it
     output wire [511:0]     desc,
     output wire             cmd_gacc,       // UC / LC gacc: flag gacc, or gacc_auto after iteration 0
-    output wire [15:0]      label,          // the last LOAD LABEL (16'hffff: out of range)
-
-    // unit commands (one-cycle pulses to an idle unit) and responses (always taken)
-    output wire             uc_cmd_valid,
-    output wire             mp_cmd_valid,
-    output wire             gap_cmd_valid,
-    output wire             lc_cmd_valid,
-    output wire             loss_cmd_valid,
-    input  wire             uc_rsp_valid,
-    input  wire             mp_rsp_valid,
-    input  wire             gap_rsp_valid,
-    input  wire             lc_rsp_valid,
-    input  wire             loss_rsp_valid,
-    input  wire [3:0]       uc_rsp_status,
-    input  wire [3:0]       mp_rsp_status,
-    input  wire [3:0]       gap_rsp_status,
-    input  wire [3:0]       lc_rsp_status,
-    input  wire [3:0]       loss_rsp_status,
-    input  wire [15:0]      loss_rsp_pred,
-    input  wire [15:0]      loss_rsp_loss,
-    input  wire             uc_busy,
-    input  wire             mp_busy,
-    input  wire             gap_busy,
-    input  wire             lc_busy,
-    input  wire             loss_busy,
-
-    // memories' host port (mem_subsys): owned by the sequencer while no unit is busy
-    output wire [3:0]       hp_sel,
-    output wire [31:0]      hp_addr,
-    output wire             hp_we,
-    output wire [HST_W-1:0] hp_wdata,
-    input  wire [HST_W-1:0] hp_rdata
+    output wire [15:0]      label           // the last LOAD LABEL (16'hffff: out of range)
 );
 
 localparam BANKS = 2 * LANES;
@@ -167,13 +115,8 @@ reg            loop_enter, loop_step;           // ... LOOP, ENDLOOP in a loop (
 reg            unit_issue;                      // ... a unit command (seq_units)
 reg [2:0]      xchk_reg, xchk_next;             // S_XCHK cycles
 
-// descriptor fields the sequencer itself uses
-wire [7:0]  d_op = desc_reg[7:0];
-wire [3:0]  d_sel = desc_reg[11:8];
-wire [31:0] d_w1 = desc_reg[63:32];
-wire [31:0] d_w2 = desc_reg[95:64];
-wire [31:0] d_w3 = desc_reg[127:96];
-wire [31:0] d_w4 = desc_reg[159:128];
+// descriptor fields (of desc = desc_reg): the sequencer uses d_op, d_sel and d_w1 .. d_w4
+`include "top_desc_fields.vh"
 
 wire run_start = state_reg == S_IDLE && start;
 wire stop_wd, stop_now;
@@ -187,13 +130,7 @@ wire [7:0] rsp_err;
 seq_units u_units (
     .clk(clk), .rst(rst),
     .op(d_op), .unit_op(unit_op), .issue(unit_issue), .stop(stop_now),
-    .uc_cmd_valid(uc_cmd_valid), .mp_cmd_valid(mp_cmd_valid), .gap_cmd_valid(gap_cmd_valid),
-    .lc_cmd_valid(lc_cmd_valid), .loss_cmd_valid(loss_cmd_valid),
-    .uc_rsp_valid(uc_rsp_valid), .mp_rsp_valid(mp_rsp_valid), .gap_rsp_valid(gap_rsp_valid),
-    .lc_rsp_valid(lc_rsp_valid), .loss_rsp_valid(loss_rsp_valid),
-    .uc_rsp_status(uc_rsp_status), .mp_rsp_status(mp_rsp_status),
-    .gap_rsp_status(gap_rsp_status), .lc_rsp_status(lc_rsp_status),
-    .loss_rsp_status(loss_rsp_status),
+`include "top_unit_conns.vh"
     .rsp_valid(rsp_valid), .rsp_status(rsp_status), .rsp_err(rsp_err)
 );
 
@@ -227,8 +164,7 @@ wire [31:0] host_first;
 wire        xfer_bad, prog_bad;
 
 xfer_check #(
-    .LANES(LANES), .KMAX(KMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
-    .PDEPTH(PDEPTH), .BDEPTH(BDEPTH), .PROG_DEPTH(PROG_DEPTH)
+`include "top_seq_param_conns.vh"
 ) u_xfer_check (
     .clk(clk),
     .store(d_op == OP_STORE), .sel(d_sel), .host_addr(d_w1), .count(d_w2), .chip_addr(d_w3),

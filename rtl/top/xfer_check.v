@@ -9,7 +9,7 @@
  * and the memory word width in 32-bit beats by selector (docs/program.md "LOAD / STORE memories").
  *
  * Parameters: the top's LANES, KMAX, NMAX (word widths), FM_DEPTH, WDEPTH, PDEPTH, BDEPTH (memory
- * depths) and PROG_DEPTH, each commented below.
+ * depths) and PROG_DEPTH, as the sequencer's (rtl/common/top_seq_params.vh).
  *
  * Latency: beats and prog_bad combinational; host_first and xfer_bad registered, valid
  * XCHK_LAT = 6 cycles after the LOAD / STORE inputs settle (they must stay stable meanwhile: the
@@ -28,22 +28,7 @@
 
 module xfer_check #
 (
-    // MAC lanes (a stack word is 2*LANES 16-bit pixels)
-    parameter LANES = 8,
-    // largest kernel size (BIDX word width)
-    parameter KMAX = 11,
-    // largest output channel count (BIDX word width)
-    parameter NMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // weight / index / gradient memory depth
-    parameter WDEPTH = 65536,
-    // pointer memory depth
-    parameter PDEPTH = 1024,
-    // bias memory depth
-    parameter BDEPTH = 1024,
-    // descriptors the program memory holds
-    parameter PROG_DEPTH = 256
+`include "top_seq_params.vh"
 )
 (
     input  wire        clk,

@@ -9,16 +9,8 @@
  * starts right after the checks. A bad command answers with its
  * status and no memory written. The unit is busy from accept until the response is taken.
  *
- * Parameters:
- *   LANES     MAC lanes (power of two)
- *   KMAX      largest kernel size
- *   CMAX      largest input channel count
- *   NMAX      largest output channel count
- *   HMAX      largest map height
- *   WMAX      largest map width
- *   FM_DEPTH  stack words per bank
- *   PDEPTH    pointer memory depth
- *   BDEPTH    bias / bias-gradient memory depth
+ * Parameters: as uc_unit (rtl/common/uc_params.vh: LANES, KMAX, CMAX, NMAX, HMAX, WMAX,
+ * FM_DEPTH, PDEPTH, BDEPTH; WDEPTH is not used here).
  *
  * Latency: 1 cycle accept, 8 check cycles, pre-scan (two cycles a pointer plus one an index
  * entry; UPDATE one a pointer; none when scan_skip), then the run (uc_gen) and the drain of the
@@ -31,33 +23,14 @@
 
 module uc_ctrl #
 (
-    // MAC lanes (power of two)
-    parameter LANES = 8,
-    // largest kernel size
-    parameter KMAX = 11,
-    // largest input channel count
-    parameter CMAX = 256,
-    // largest output channel count
-    parameter NMAX = 256,
-    // largest map height
-    parameter HMAX = 256,
-    // largest map width
-    parameter WMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // pointer memory depth
-    parameter PDEPTH = 1024,
-    // bias / bias-gradient memory depth
-    parameter BDEPTH = 1024
+// the UC unit's parameters; WDEPTH unused here (uc_scan checks the lists against it)
+/* verilator lint_off UNUSEDPARAM */
+`include "uc_params.vh"
+/* verilator lint_on UNUSEDPARAM */
 )
 (
-    input  wire                 clk,
-    input  wire                 rst,
-
     // command and response (ports of uc_unit)
-    input  wire                 s_cmd_valid,
-    output wire                 s_cmd_ready,
-    input  wire [UC_CMD_W-1:0]  s_cmd_data,     // fields: UC_CMD_* (unit_cmd.vh)
+`include "uc_cmd_ports.vh"
 `include "unit_rsp_ports.vh"
     output wire                 busy,
 

@@ -16,12 +16,8 @@
  * While a channel's first item leaves, the next channel's pointer (and bias) is read, so channels
  * follow without a bubble.
  *
- * Parameters:
- *   LANES  MAC lanes (power of two)
- *   FM_AW  stack word address width
- *   WAW    weight / index / gradient memory address width
- *   PAW    pointer memory address width
- *   BAW    bias memory address width
+ * Parameters: rtl/common/uc_pipe_params.vh (LANES, KMAX, FM_AW, WAW, PAW, BAW; KMAX
+ * not used here).
  *
  * Latency: run_start loads the first channel's pointer read (G_FETCH), one cycle later its data
  * (G_LOAD), then one item a cycle; done is high while the last item of the command is emitted.
@@ -33,16 +29,10 @@
 
 module uc_gen #
 (
-    // MAC lanes (power of two)
-    parameter LANES = 8,
-    // stack word address width
-    parameter FM_AW = 12,
-    // weight / index / gradient memory address width
-    parameter WAW = 16,
-    // pointer memory address width
-    parameter PAW = 10,
-    // bias memory address width
-    parameter BAW = 10
+// the pipeline's parameters; KMAX unused here
+/* verilator lint_off UNUSEDPARAM */
+`include "uc_pipe_params.vh"
+/* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire                 clk,
@@ -53,25 +43,14 @@ module uc_gen #
     input  wire                 running,
     output wire                 done,           // the command's last item leaves now
     input  wire                 is_fwd,
-    input  wire                 is_bwd,
-    input  wire                 is_wgrad,
-    input  wire                 is_update,
-    input  wire                 s2,
+`include "uc_geom_ports.vh"
     input  wire                 bgrad,
     input  wire                 pad_odd,        // pad[0]: the parity classes' first row / vector
-    input  wire [15:0]          h,
-    input  wire [15:0]          w,
-    input  wire [15:0]          ho,
-    input  wire [15:0]          wo,
-    input  wire [15:0]          rw_x,
-    input  wire [15:0]          rw_y,
     input  wire [31:0]          plane_x,        // stack words per X-side channel
     input  wire [31:0]          plane_y,
     input  wire [15:0]          ngrp,
     input  wire [15:0]          n_ptrs,
     input  wire [PAW-1:0]       ptr_base,       // pointer table of the list (low bits)
-    input  wire [31:0]          x_base,
-    input  wire [31:0]          y_base,
     input  wire [31:0]          bias_base,
 
     // pointer memory (and in FWD the bias memory): this channel's or, prefetched, the next one's

@@ -18,11 +18,8 @@
  * u_sb; the weight and lane mask wait for the stack read in pipe_delay u_op. UPDATE items
  * do not enter (uc_wb handles them); only their P1 fields are used.
  *
- * Parameters:
- *   LANES  MAC lanes (power of two)
- *   KMAX   largest kernel size
- *   FM_AW  stack word address width
- *   WAW    weight / index / gradient memory address width
+ * Parameters: rtl/common/uc_pipe_params.vh (LANES, KMAX, FM_AW, WAW, PAW, BAW; PAW, BAW
+ * not used here).
  *
  * Latency: 8 cycles from item (I) to result (P8); one item a cycle, no stall.
  */
@@ -33,34 +30,19 @@
 
 module uc_mac #
 (
-    // MAC lanes (power of two)
-    parameter LANES = 8,
-    // largest kernel size
-    parameter KMAX = 11,
-    // stack word address width
-    parameter FM_AW = 12,
-    // weight / index / gradient memory address width
-    parameter WAW = 16
+// the pipeline's parameters; PAW, BAW unused here
+/* verilator lint_off UNUSEDPARAM */
+`include "uc_pipe_params.vh"
+/* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire                     clk,
     input  wire                     rst,
 
     // command (uc_ctrl)
-    input  wire                     is_bwd,
-    input  wire                     is_wgrad,
-    input  wire                     is_update,
-    input  wire                     s2,
+`include "uc_geom_ports.vh"
     input  wire [2:0]               dil,
     input  wire [7:0]               pad,
-    input  wire [15:0]              h,
-    input  wire [15:0]              w,
-    input  wire [15:0]              ho,
-    input  wire [15:0]              wo,
-    input  wire [15:0]              rw_x,
-    input  wire [15:0]              rw_y,
-    input  wire [31:0]              x_base,
-    input  wire [31:0]              y_base,
     output wire                     busy,           // an item is in P1..P8
 
     // item (stage I, uc_gen)

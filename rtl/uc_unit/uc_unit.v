@@ -45,13 +45,7 @@ module uc_unit #
 `include "uc_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
-    input  wire [UC_CMD_W-1:0]      s_cmd_data,     // fields: UC_CMD_* (unit_cmd.vh)
+`include "uc_cmd_ports.vh"
 
     // stack ports: A vector read; B vector read (WGRAD dY) or masked write (FWD Y, BWD_DATA dX)
 `include "unit_stack_ports.vh"
@@ -211,13 +205,9 @@ assign m_fmb_req = {fmb_en, fmb_we, fmb_s2, fmb_row, fmb_x, fmb_wdata, fmb_wmask
 
 // ------------------------------------------------------------------------------ modules
 uc_ctrl #(
-    .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .HMAX(HMAX), .WMAX(WMAX),
-    .FM_DEPTH(FM_DEPTH), .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
+`include "uc_param_conns.vh"
 ) u_ctrl (
-    .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
-    .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
-    .m_rsp_cycles(m_rsp_cycles), .busy(busy),
+`include "uc_cmd_conns.vh"
     .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
     .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y), .plane_x(plane_x), .plane_y(plane_y),
     .ngrp(ngrp), .n_ptrs(n_ptrs), .ptr_base(ptr_base), .dil(dil), .pad(pad), .shift(shift), .relu(relu),
@@ -250,7 +240,7 @@ uc_lcache #(
 );
 
 uc_gen #(
-    .LANES(LANES), .FM_AW(FM_AW), .WAW(WAW), .PAW(PAW), .BAW(BAW)
+`include "uc_pipe_param_conns.vh"
 ) u_gen (
     .clk(clk), .rst(rst),
     .run_start(run_start), .running(running), .done(gen_done),
@@ -266,7 +256,7 @@ uc_gen #(
 );
 
 uc_mac #(
-    .LANES(LANES), .KMAX(KMAX), .FM_AW(FM_AW), .WAW(WAW)
+`include "uc_pipe_param_conns.vh"
 ) u_mac (
     .clk(clk), .rst(rst),
     .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
@@ -286,7 +276,7 @@ uc_mac #(
 );
 
 uc_wb #(
-    .LANES(LANES), .FM_AW(FM_AW), .WAW(WAW), .BAW(BAW)
+`include "uc_pipe_param_conns.vh"
 ) u_wb (
     .clk(clk), .rst(rst),
     .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update),

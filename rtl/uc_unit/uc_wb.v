@@ -12,11 +12,8 @@
  *       >> lr_shift (step = round_shift(g * lr, lr_shift)); U5: w - step; U6: saturated;
  *       U7: w <- sat(w - step), g <- 0
  *
- * Parameters:
- *   LANES  MAC lanes (power of two)
- *   FM_AW  stack word address width
- *   WAW    weight / index / gradient memory address width
- *   BAW    bias memory address width
+ * Parameters: rtl/common/uc_pipe_params.vh (LANES, KMAX, FM_AW, WAW, PAW, BAW; KMAX, PAW
+ * not used here).
  *
  * Latency: P8 writes the stack three cycles after a result arrives (R3); WGRAD writes the gradients
  * three cycles after it (P9 = R3); UPDATE writes seven cycles after its item (U7). No stall.
@@ -28,14 +25,10 @@
 
 module uc_wb #
 (
-    // MAC lanes (power of two)
-    parameter LANES = 8,
-    // stack word address width
-    parameter FM_AW = 12,
-    // weight / index / gradient memory address width
-    parameter WAW = 16,
-    // bias memory address width
-    parameter BAW = 10
+// the pipeline's parameters; KMAX, PAW unused here
+/* verilator lint_off UNUSEDPARAM */
+`include "uc_pipe_params.vh"
+/* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire                     clk,

@@ -35,34 +35,10 @@
 
 module accel_top_hdlmem #
 (
-    // MAC lanes (power of two)
-    parameter LANES = 8,
-    // largest kernel size
-    parameter KMAX = 11,
-    // largest input channel count
-    parameter CMAX = 256,
-    // largest output channel count
-    parameter NMAX = 256,
-    // largest map height
-    parameter HMAX = 256,
-    // largest map width
-    parameter WMAX = 256,
-    // stack words per bank
-    parameter FM_DEPTH = 4096,
-    // weight / index / gradient memory depth
-    parameter WDEPTH = 65536,
-    // pointer memory depth
-    parameter PDEPTH = 1024,
-    // bias memory depth
-    parameter BDEPTH = 1024,
-    // descriptors the program memory holds
-    parameter PROG_DEPTH = 256,
-    // largest class count of the loss unit
-    parameter CLASSES_MAX = 1024,
-    // AXI ID width
-    parameter AXI_ID_W = 4,
+`include "top_params.vh"
     // host memory size: 2^HOST_ADDR_W bytes (the RAM decodes the low HOST_ADDR_W address bits)
-    parameter HOST_ADDR_W = 20
+    parameter HOST_ADDR_W = 20,
+`include "uc_params.vh"
 )
 (
     input  wire        clk,
@@ -73,25 +49,7 @@ module accel_top_hdlmem #
     input  wire [31:0] stall_seed,
 
     // AXI4-Lite slave: control and status registers (docs/registers.md)
-    input  wire [7:0]  s_axil_awaddr,
-    input  wire [2:0]  s_axil_awprot,
-    input  wire        s_axil_awvalid,
-    output wire        s_axil_awready,
-    input  wire [31:0] s_axil_wdata,
-    input  wire [3:0]  s_axil_wstrb,
-    input  wire        s_axil_wvalid,
-    output wire        s_axil_wready,
-    output wire [1:0]  s_axil_bresp,
-    output wire        s_axil_bvalid,
-    input  wire        s_axil_bready,
-    input  wire [7:0]  s_axil_araddr,
-    input  wire [2:0]  s_axil_arprot,
-    input  wire        s_axil_arvalid,
-    output wire        s_axil_arready,
-    output wire [31:0] s_axil_rdata,
-    output wire [1:0]  s_axil_rresp,
-    output wire        s_axil_rvalid,
-    input  wire        s_axil_rready,
+`include "top_axil_ports.vh"
 
     // interrupt (done / error, masked by IRQ_EN)
     output wire        irq
@@ -167,18 +125,11 @@ always @(posedge core_clk) begin
 end
 
 accel_top #(
-    .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .HMAX(HMAX), .WMAX(WMAX),
-    .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH), .PDEPTH(PDEPTH), .BDEPTH(BDEPTH),
-    .PROG_DEPTH(PROG_DEPTH), .CLASSES_MAX(CLASSES_MAX), .AXI_ID_W(AXI_ID_W)
+    .PROG_DEPTH(PROG_DEPTH), .CLASSES_MAX(CLASSES_MAX), .AXI_ID_W(AXI_ID_W),
+`include "uc_param_conns.vh"
 ) u_top (
     .clk(core_clk), .rst(rst),
-    .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot), .s_axil_awvalid(s_axil_awvalid),
-    .s_axil_awready(s_axil_awready), .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
-    .s_axil_wvalid(s_axil_wvalid), .s_axil_wready(s_axil_wready), .s_axil_bresp(s_axil_bresp),
-    .s_axil_bvalid(s_axil_bvalid), .s_axil_bready(s_axil_bready), .s_axil_araddr(s_axil_araddr),
-    .s_axil_arprot(s_axil_arprot), .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
-    .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
-    .s_axil_rready(s_axil_rready),
+`include "top_axil_conns.vh"
     .m_axi_awid(awid), .m_axi_awaddr(awaddr), .m_axi_awlen(awlen), .m_axi_awsize(awsize),
     .m_axi_awburst(awburst), .m_axi_awlock(awlock), .m_axi_awcache(awcache), .m_axi_awprot(awprot),
     .m_axi_awvalid(awvalid), .m_axi_awready(awready),

@@ -19,13 +19,7 @@ module uc_unit_harness #
 `include "uc_params.vh"
 )
 (
-    input  wire                     clk,
-    input  wire                     rst,
-
-    // command
-    input  wire                     s_cmd_valid,
-    output wire                     s_cmd_ready,
-    input  wire [UC_CMD_W-1:0]      s_cmd_data,     // fields: UC_CMD_* (unit_cmd.vh)
+`include "uc_cmd_ports.vh"
 
     // response
 `include "unit_rsp_ports.vh"
@@ -62,17 +56,12 @@ wire [31:0] grad_rd_data, grad_wr_data, bias_rd_data, bias_wr_data, bgrad_rd_dat
 wire list_wr;       // a host write to FIDX, BIDX or PTR: the unit's checked-list records are dropped
 
 uc_unit #(
-    .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .HMAX(HMAX), .WMAX(WMAX),
-    .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH), .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
+`include "uc_param_conns.vh"
 ) u_uc (
-    .clk(clk), .rst(rst),
-    .s_cmd_valid(s_cmd_valid), .s_cmd_ready(s_cmd_ready), .s_cmd_data(s_cmd_data),
-    .m_rsp_valid(m_rsp_valid), .m_rsp_ready(m_rsp_ready), .m_rsp_status(m_rsp_status),
-    .m_rsp_cycles(m_rsp_cycles), .busy(busy), .list_wr(list_wr),
+`include "uc_cmd_conns.vh"
+    .list_wr(list_wr),
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
-    .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
-    .bidx_rd_en(bidx_rd_en), .bidx_rd_addr(bidx_rd_addr), .bidx_rd_data(bidx_rd_data),
-    .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data),
+`include "uc_list_conns.vh"
     // weight, weight-gradient, bias and bias-gradient memories
 `include "unit_ram_conns.vh"
 );
@@ -86,9 +75,7 @@ mem_core #(
     .host(!busy), .hp_sel({1'b0, hst_sel}), .hp_addr(hst_addr), .hp_we(hst_we),
     .hp_wdata(hst_wdata), .hp_rdata(hst_rdata), .list_wr(list_wr),
     .fma_req(fma_req), .fma_rdata(fma_rdata), .fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
-    .fidx_rd_en(fidx_rd_en), .fidx_rd_addr(fidx_rd_addr), .fidx_rd_data(fidx_rd_data),
-    .bidx_rd_en(bidx_rd_en), .bidx_rd_addr(bidx_rd_addr), .bidx_rd_data(bidx_rd_data),
-    .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data),
+`include "uc_list_conns.vh"
     // weight, weight-gradient, bias and bias-gradient memories
 `include "unit_ram_conns.vh"
 );

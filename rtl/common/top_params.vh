@@ -1,0 +1,12 @@
+/*
+ * top_params.vh: the parameters of the accelerator top (accel_top) beside the UC unit's
+ * (uc_params.vh), shared by accel_top and its HDL-memory harness (verif/hdl/accel_top_hdlmem.v),
+ * `include`d first inside the module's parameter port list #( ... ) (every line ends with a
+ * comma: more parameters follow, uc_params.vh last).
+ */
+    // descriptors the program memory holds
+    parameter PROG_DEPTH = 256,
+    // largest class count of the loss unit
+    parameter CLASSES_MAX = 1024,
+    // AXI ID width
+    parameter AXI_ID_W = 4,
