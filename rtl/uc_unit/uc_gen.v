@@ -51,7 +51,9 @@ module uc_gen #
     input  wire [15:0]          ngrp,
     input  wire [15:0]          n_ptrs,
     input  wire [PAW-1:0]       ptr_base,       // pointer table of the list (low bits)
-    input  wire [31:0]          bias_base,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [31:0]          bias_base,      // low BAW bits used (checked: the table fits)
+    /* verilator lint_on UNUSEDSIGNAL */
 
     // pointer memory (and in FWD the bias memory): this channel's or, prefetched, the next one's
     output wire                 ptr_rd_en,
@@ -110,6 +112,13 @@ reg [15:0]      ngrp_m1_reg, ngrp_m1_next;  // lane vectors a row - 1
 reg [15:0]      nptrs_m1_reg, nptrs_m1_next;    // pointers - 1
 reg [15:0]      ny_m2_reg, ny_m2_next;      // rows - 2 (split lists: the other possible last row)
 reg             h_one_reg, h_one_next;      // one row: a split list of odd rows has none
+reg [15:0]      nptrs_m2_reg, nptrs_m2_next;    // pointers - 2: og + 1 is the last list
+// the pointer (and bias) memory addresses of list og and og + 1, kept beside og so that the
+// memories' address is a register and a select (not the command's base plus og: the ECP5
+// critical path of issue 16, mode -> base select -> add -> pointer LUT RAM)
+reg [PAW-1:0]   pa_reg, pa_next, pa1_reg, pa1_next, pbase1_reg, pbase1_next;
+reg [BAW-1:0]   ba_reg, ba_next, ba1_reg, ba1_next, bbase1_reg, bbase1_next;
+reg             last_og_reg, last_og_next;  // og is the last list
 // split lists (BWD_DATA, stride 2): dX rows 0 and 1 of this channel and of the next one
 reg [31:0]      cb0_reg, cb0_next, cb1_reg, cb1_next, nb0_reg, nb0_next, nb1_reg, nb1_next;
 reg [31:0]      xb1_reg, xb1_next, xbp_reg, xbp_next, xbp1_reg, xbp1_next;  // x_base + rw_x, + plane_x
@@ -154,7 +163,7 @@ wire last_j = (count_reg == {CNT_W{1'b0}}) || (j_reg == count_reg - 1'b1);
 wire last_xg = split ? (xg_reg[15:1] == ngrp_m1_reg[15:1]) : (xg_reg == ngrp_m1_reg);
 // split: every other row (the last is h - 1 or h - 2)
 wire last_y = (y_reg == ny_m1_reg) || (split && y_reg == ny_m2_reg);
-wire last_og = (og_reg == nptrs_m1_reg);
+wire last_og = last_og_reg;
 // the item leaving now is the last one of this channel
 wire end_og = is_update ? (j_reg == count_reg) :
               is_wgrad ? (last_xg && last_y && (bitem_reg || last_j)) :
@@ -182,12 +191,9 @@ wire [15:0] x0 = (is_bwd && s2) ? (((xg_reg >> 1) << (LOG_L + 1)) | {15'd0, xg_r
                                 : (xg_reg << LOG_L);
 
 assign ptr_rd_en = (running && phase_reg == G_FETCH) || pref_issue;
-assign ptr_rd_addr = pref_issue ? (ptr_base + og_reg[PAW-1:0] + 1'b1) : (ptr_base + og_reg[PAW-1:0]);
-/* verilator lint_off UNUSEDSIGNAL */
-wire [31:0] bias_addr = bias_base + {16'd0, og_reg};
-/* verilator lint_on UNUSEDSIGNAL */
+assign ptr_rd_addr = pref_issue ? pa1_reg : pa_reg;
 assign bias_rd_en = is_fwd && ((running && phase_reg == G_FETCH) || pref_issue);
-assign bias_rd_addr = pref_issue ? bias_addr[BAW-1:0] + 1'b1 : bias_addr[BAW-1:0];
+assign bias_rd_addr = pref_issue ? ba1_reg : ba_reg;
 
 // ------------------------------------------------------------------------ next state
 integer l;
@@ -207,6 +213,14 @@ always @* begin
     ngrp_m1_next = ngrp - 1'b1;
     nptrs_m1_next = n_ptrs - 1'b1;
     ny_m2_next = ny - 16'd2;
+    nptrs_m2_next = n_ptrs - 16'd2;
+    pbase1_next = ptr_base + 1'b1;
+    bbase1_next = bias_base[BAW-1:0] + 1'b1;
+    pa_next = pa_reg;
+    pa1_next = pa1_reg;
+    ba_next = ba_reg;
+    ba1_next = ba1_reg;
+    last_og_next = last_og_reg;
     h_one_next = (h == 16'd1);
     xb1_next = x_base + {16'd0, rw_x};
     xbp_next = x_base + plane_x;
@@ -258,6 +272,11 @@ always @* begin
             orow_next = is_bwd ? x_base : y_base;
             obase_next = y_base;
         end
+        pa_next = ptr_base;
+        pa1_next = pbase1_reg;
+        ba_next = bias_base[BAW-1:0];
+        ba1_next = bbase1_reg;
+        last_og_next = (nptrs_m1_reg == 16'd0);
         cb0_next = x_base;
         cb1_next = xb1_reg;
         nb0_next = xbp_reg;
@@ -393,6 +412,14 @@ always @* begin
             end
         end
         endcase
+        // the next list's addresses (and whether it is the last)
+        if (og_inc) begin
+            pa_next = pa1_reg;
+            pa1_next = pa1_reg + 1'b1;
+            ba_next = ba1_reg;
+            ba1_next = ba1_reg + 1'b1;
+            last_og_next = (og_reg == nptrs_m2_reg);
+        end
         // split: the next channel's rows follow its four lists
         if (split && og_inc && og_reg[1:0] == 2'd3) begin
             cb0_next = nb0_reg;
@@ -443,6 +470,14 @@ always @(posedge clk) begin
     ngrp_m1_reg <= ngrp_m1_next;
     nptrs_m1_reg <= nptrs_m1_next;
     ny_m2_reg <= ny_m2_next;
+    nptrs_m2_reg <= nptrs_m2_next;
+    pbase1_reg <= pbase1_next;
+    bbase1_reg <= bbase1_next;
+    pa_reg <= pa_next;
+    pa1_reg <= pa1_next;
+    ba_reg <= ba_next;
+    ba1_reg <= ba1_next;
+    last_og_reg <= last_og_next;
     h_one_reg <= h_one_next;
     xb1_reg <= xb1_next;
     xbp_reg <= xbp_next;
