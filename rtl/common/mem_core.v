@@ -29,7 +29,10 @@
 
 module mem_core #
 (
-`include "mem_params.vh"
+// the UC unit's parameters (as mem_subsys); HMAX, WMAX unused here (no map shapes)
+/* verilator lint_off UNUSEDPARAM */
+`include "uc_params.vh"
+/* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire                     clk,
