@@ -74,16 +74,20 @@ def _point_kind(fields: dict) -> str | None:
             "line" if page.startswith(("v_line", "v_branch")) else None)
 
 
-#: Headers that declare ports or nets inside the module that includes them (the port groups every
-#: unit shares, rtl/common; the harnesses' shared nets and host port, verif/hdl): Verilator files
-#: their points under the header, so they are filed under the including module's source (named
-#: by the point's page, ``v_toggle/<module>``) and each unit or harness keeps its own rows and
-#: waivers. Other headers (accel_defs.vh's functions) keep their own row.
-DECL_HEADERS = ("unit_rsp_ports.vh", "unit_stack_ports.vh", "unit_ram_ports.vh", "unit_ctl_inst.vh",
-                "unit_stack_wires.vh", "stack_host_ports.vh", "stack_host.vh",
-                "top_axi_ports.vh", "top_axil_ports.vh", "top_unit_ports.vh", "top_busy_ports.vh",
-                "top_cnt_ports.vh", "top_ldst_ports.vh", "top_desc_fields.vh", "uc_cmd_ports.vh",
-                "uc_geom_ports.vh")
+#: Headers whose points keep a row of their own: accel_defs.vh's fixed-point functions, which every
+#: unit includes and which are measured once. Every other header (.vh: the port groups, parameter
+#: lists, connection lists and generated command fields the units share, rtl/common; the
+#: harnesses' shared nets and host port, verif/hdl) declares ports or nets inside the module that
+#: includes it: Verilator files their points under the header, so they are filed under the
+#: including module's source (named by the point's page, ``v_toggle/<module>``) and each unit or
+#: harness keeps its own rows and waivers.
+OWN_ROW_HEADERS = ("accel_defs.vh",)
+
+
+def is_decl_header(file: str) -> bool:
+    """A header whose points belong to the module that includes it (not :data:`OWN_ROW_HEADERS`)."""
+    return file.endswith(".vh") and Path(file).name not in OWN_ROW_HEADERS
+
 
 _MODULE_FILES: dict[str, str] = {}
 
@@ -98,10 +102,10 @@ def _module_file(module: str) -> str | None:
 
 
 def owner_file(file: str, page: str) -> str:
-    """``file`` of a point, or for a point of a :data:`DECL_HEADERS` header the file of the
+    """``file`` of a point, or for a point of a declaring header (:func:`is_decl_header`) the file of the
     module that includes it (``page`` ``v_toggle/<module>``, or ``v_toggle/<module>__<params>``
     for a module Verilator specialised by its parameters; ``file`` when that is unknown)."""
-    if Path(file).name in DECL_HEADERS and "/" in page:
+    if is_decl_header(file) and "/" in page:
         module = page.split("/", 1)[1]
         return _module_file(module) or _module_file(module.split("__", 1)[0]) or file
     return file

@@ -59,12 +59,16 @@ def test_shared_port_headers_belong_to_the_including_module(tmp_path):
         # Verilator names a parameterised instance's module with a suffix (gap_unit__pi2)
         _point(hdr, 16, "m_rsp_status[3]:0->1", "gap_unit_harness.u_gap", 1, module="gap_unit__pi2"),
         _point("rtl/common/accel_defs.vh", 5, "sat16", "mp_unit_harness.u_mp", 1, kind="line",
+               module="mp_unit"),
+        # any other header, e.g. the generated command fields, belongs to its includer too
+        _point("rtl/common/mp_cmd_fields.vh", 9, "cmd_c[15]:0->1", "mp_unit_harness.u_mp", 1,
                module="mp_unit")])
     units = cov_merge.merge_units([a], [])
-    assert [(p.file, p.count) for p in units["mp_unit"]] == [("rtl/mp_unit/mp_unit.v", 0)]
+    assert [(p.file, p.count) for p in units["mp_unit"]] == [("rtl/mp_unit/mp_unit.v", 0),
+                                                            ("rtl/mp_unit/mp_unit.v", 1)]
     assert [(p.file, p.count) for p in units["gap_unit"]] == [("rtl/gap_unit/gap_unit.v", 1)]
     assert [p.file for p in units["accel_defs"]] == ["rtl/common/accel_defs.vh"]
-    assert "unit_rsp_ports" not in units
+    assert "unit_rsp_ports" not in units and "mp_cmd_fields" not in units
 
 
 def test_instances_merge_at_module_level(tmp_path):
