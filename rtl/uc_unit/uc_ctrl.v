@@ -121,6 +121,10 @@ reg [2:0]  chk_step_reg, chk_step_next;
 
 // command, latched at accept
 reg [2:0]  mode_reg, mode_next;
+// the mode decoded and the stride-2 flag, registered with the command (they select paths
+// all over the pipeline: a register, not a compare, at the head of them; issue 16)
+reg        is_fwd_reg, is_fwd_next, is_bwd_reg, is_bwd_next, is_wgrad_reg, is_wgrad_next;
+reg        is_update_reg, is_update_next, s2_reg, s2_next;
 reg [15:0] c_reg, c_next, n_reg, n_next, h_reg, h_next, w_reg, w_next;
 reg [7:0]  k_reg, k_next, stride_reg, stride_next, dil_reg, dil_next;
 reg [7:0]  pad_reg, pad_next, shift_reg, shift_next;
@@ -150,11 +154,11 @@ assign m_rsp_status = status_reg;
 assign m_rsp_cycles = cycles_reg;
 assign busy = (state_reg != S_IDLE);
 
-assign is_fwd = (mode_reg == MODE_FWD);
-assign is_bwd = (mode_reg == MODE_BWD);
-assign is_wgrad = (mode_reg == MODE_WGRAD);
-assign is_update = (mode_reg == MODE_UPDATE);
-assign s2 = (stride_reg == 8'd2);
+assign is_fwd = is_fwd_reg;
+assign is_bwd = is_bwd_reg;
+assign is_wgrad = is_wgrad_reg;
+assign is_update = is_update_reg;
+assign s2 = s2_reg;
 assign h = h_reg;
 assign w = w_reg;
 assign ho = ho_reg;
@@ -409,6 +413,13 @@ always @* begin
         end
     end
     endcase
+
+    // decoded with the command's mode and stride (they change only when a command is taken)
+    is_fwd_next = (mode_next == MODE_FWD);
+    is_bwd_next = (mode_next == MODE_BWD);
+    is_wgrad_next = (mode_next == MODE_WGRAD);
+    is_update_next = (mode_next == MODE_UPDATE);
+    s2_next = (stride_next == 8'd2);
 end
 
 // ------------------------------------------------------------------------------ registers
@@ -418,6 +429,8 @@ always @(posedge clk) begin
     cycles_reg <= cycles_next;
     chk_step_reg <= chk_step_next;
     mode_reg <= mode_next;
+    is_fwd_reg <= is_fwd_next; is_bwd_reg <= is_bwd_next; is_wgrad_reg <= is_wgrad_next;
+    is_update_reg <= is_update_next; s2_reg <= s2_next;
     c_reg <= c_next; n_reg <= n_next; h_reg <= h_next; w_reg <= w_next;
     k_reg <= k_next; stride_reg <= stride_next; dil_reg <= dil_next;
     pad_reg <= pad_next; shift_reg <= shift_next;

@@ -13,9 +13,9 @@
  *   P7  accumulate (first / last flags: consecutive results follow with no bubble); WGRAD sums
  *       the lane products (and dY for the bias gradient) into one accumulator
  *
- * The fields an item carries unchanged through P1..P7 (flags, list address, channel, row,
- * column, output row, bias, output lane mask) travel as one sideband bus through pipe_delay
- * u_sb; the weight and lane mask wait for the stack read in pipe_delay u_op. UPDATE items
+ * The fields an item carries unchanged through P1..P7 (flags, list address, channel, column,
+ * output row, bias, output lane mask) travel as one sideband bus through pipe_delay u_sb (its
+ * row and column, with the padding applied, are registered at P1 beside it: p1_yb / p1_xb); the weight and lane mask wait for the stack read in pipe_delay u_op. UPDATE items
  * do not enter (uc_wb handles them); only their P1 fields are used.
  *
  * Parameters: rtl/common/uc_pipe_params.vh (LANES, KMAX, FM_AW, WAW, PAW, BAW; PAW, BAW
@@ -110,8 +110,7 @@ localparam SB_OMASK = 0;
 localparam SB_BIAS = SB_OMASK + LANES;
 localparam SB_OROW = SB_BIAS + 32;
 localparam SB_X0 = SB_OROW + FM_AW;
-localparam SB_Y = SB_X0 + 16;
-localparam SB_OG = SB_Y + 16;
+localparam SB_OG = SB_X0 + 16;
 localparam SB_A = SB_OG + 16;
 localparam SB_BSUM = SB_A + WAW;
 localparam SB_ONES = SB_BSUM + 1;
@@ -121,7 +120,7 @@ localparam SB_FIRST = SB_LAST + 1;
 localparam SB_W = SB_FIRST + 1;
 localparam SB_DEPTH = 7;
 
-wire [SB_W-1:0] sb_in = {i_first, i_last, i_zero, i_ones, i_bsum, i_a, i_og, i_y, i_x0, i_orow,
+wire [SB_W-1:0] sb_in = {i_first, i_last, i_zero, i_ones, i_bsum, i_a, i_og, i_x0, i_orow,
                          i_bias, i_omask};
 // not every field is used at every stage
 /* verilator lint_off UNUSEDSIGNAL */
@@ -142,8 +141,6 @@ pipe_delay #(.WIDTH(SB_W), .DEPTH(SB_DEPTH), .VALID(1)) u_sb (
 localparam T1 = 0 * SB_W, T2 = 1 * SB_W, T3 = 2 * SB_W, T4 = 3 * SB_W, T6 = 5 * SB_W;
 wire             p1_valid = sb_valid[0];
 wire             p1_zero = sb[T1 + SB_ZERO];
-wire [15:0]      p1_y = sb[T1 + SB_Y +: 16];
-wire [15:0]      p1_x0 = sb[T1 + SB_X0 +: 16];
 wire             p2_zero = sb[T2 + SB_ZERO];
 wire             p2_ones = sb[T2 + SB_ONES];
 wire             p3_ones = sb[T3 + SB_ONES];
@@ -168,6 +165,9 @@ assign p1_a = sb[T1 + SB_A +: WAW];
 assign p1_og = sb[T1 + SB_OG +: 16];
 
 // ------------------------------------------------------------------------------ registers
+// P1: the item's row and column with the padding (and FWD / WGRAD stride) applied, registered
+// beside the sideband (I -> P1), so that P1 adds only the dilated kernel offset (issue 16)
+reg signed [XW-1:0] p1_yb_reg, p1_yb_next, p1_xb_reg, p1_xb_next;
 // P2: input row / column, read channel
 reg signed [XW-1:0] p2_ry_reg, p2_ry_next, p2_rx_reg, p2_rx_next;
 reg [15:0]      p2_rch_reg, p2_rch_next;
@@ -271,22 +271,29 @@ reg signed [31:0] pp;
 reg signed [ACC_W-1:0] lane_sum, dy_sum;
 integer l;
 always @* begin
+    // I -> P1: BWD_DATA y + pad; FWD / WGRAD y * s - pad (columns alike)
+    if (is_bwd) begin
+        p1_yb_next = $signed({4'd0, i_y}) + $signed({12'd0, pad});
+        p1_xb_next = $signed({4'd0, i_x0}) + $signed({12'd0, pad});
+    end else begin
+        p1_yb_next = $signed({4'd0, s2 ? {i_y[14:0], 1'b0} : i_y}) - $signed({12'd0, pad});
+        p1_xb_next = $signed({4'd0, s2 ? {i_x0[14:0], 1'b0} : i_x0}) - $signed({12'd0, pad});
+    end
+
     // P1 -> P2: input row / column of the item; BWD_DATA pixel y reads dY row (y + pad - ky*d) / s
     // when that is whole
     yn = 0;
     xn = 0;
     if (is_bwd) begin
-        yn = $signed({4'd0, p1_y}) + $signed({12'd0, pad}) - $signed({12'd0, kyd});
-        xn = $signed({4'd0, p1_x0}) + $signed({12'd0, pad}) - $signed({12'd0, kxd});
+        yn = p1_yb_reg - $signed({12'd0, kyd});
+        xn = p1_xb_reg - $signed({12'd0, kxd});
         p2_par_ok_next = !s2 || (!yn[0] && !xn[0]);
         p2_ry_next = s2 ? (yn >>> 1) : yn;
         p2_rx_next = s2 ? (xn >>> 1) : xn;
     end else begin
         p2_par_ok_next = 1'b1;
-        p2_ry_next = $signed({4'd0, s2 ? {p1_y[14:0], 1'b0} : p1_y}) - $signed({12'd0, pad}) +
-                     $signed({12'd0, kyd});
-        p2_rx_next = $signed({4'd0, s2 ? {p1_x0[14:0], 1'b0} : p1_x0}) - $signed({12'd0, pad}) +
-                     $signed({12'd0, kxd});
+        p2_ry_next = p1_yb_reg + $signed({12'd0, kyd});
+        p2_rx_next = p1_xb_reg + $signed({12'd0, kxd});
     end
     p2_rch_next = idx_ch;
 
@@ -361,6 +368,8 @@ end
 
 // ------------------------------------------------------------------------------ registers
 always @(posedge clk) begin
+    p1_yb_reg <= p1_yb_next;
+    p1_xb_reg <= p1_xb_next;
     p2_ry_reg <= p2_ry_next;
     p2_rx_reg <= p2_rx_next;
     p2_rch_reg <= p2_rch_next;
