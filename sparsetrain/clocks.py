@@ -12,8 +12,8 @@ Units: MHz.  A projection in seconds is ``cycles / (mhz * 1e6)``.
 from __future__ import annotations
 
 #: measured Fmax of the whole top on ECP5 LFE5UM-85F grade 6 (make pnr QUICK=1, seed 1, RTL of
-#: c7272f1: docs/performance.md section 7, step 7), MHz
-ECP5_MHZ = 51.95
+#: 1 Dec: docs/performance.md section 7, step 9), MHz
+ECP5_MHZ = 53.87
 ECP5_BASIS = "ECP5 LFE5UM-85F grade 6, make pnr (measured)"
 #: assumed clock on the deck's UltraScale+ (not timing-closed), MHz
 ULTRASCALE_MHZ = 200.0
