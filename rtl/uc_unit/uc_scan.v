@@ -42,6 +42,8 @@ module uc_scan #
     input  wire                 scanning,
     input  wire                 is_bwd,
     input  wire                 is_update,
+    input  wire                 split,          // BWD_DATA at stride 2: the list split by parity
+    input  wire                 dil_odd,        // dil[0]: the parity of ky*dil / kx*dil is ky[0] / kx[0]
     input  wire [7:0]           k,
     input  wire [15:0]          c,
     input  wire [15:0]          n,
@@ -82,6 +84,7 @@ reg [CNT_W-1:0] a_reg, a_next, end_reg, end_next;   // index entry, end of the l
 reg             chk_reg, chk_next;      // an index (UPDATE: pointer) read is in flight: check it
 reg             chk2_reg, chk2_next;    // an index entry's registered compare is valid: decide it
 reg             idx_bad_reg, idx_bad_next;  // that entry's compare (kx, ky, channel, address)
+reg [1:0]       q_reg, q_next;          // split: the parity class of the entry read (pointer mod 4)
 reg             pass_int, bad_list_int, bad_index_int;
 
 assign pass = pass_int;
@@ -99,9 +102,12 @@ wire [WAW-1:0]   ptr_start = ptr_rd_data[WAW-1:0];
 wire [CNT_W-1:0] ptr_count = ptr_rd_data[PTR_W-1:WAW];
 wire [CNT_W:0]   ptr_end = {1'b0, ptr_start} + {1'b0, ptr_count};
 wire             ptr_bad = {{(31-CNT_W){1'b0}}, ptr_end} > WDEPTH_32;
+// split lists (docs/sparse-format.md): list 4c+q holds only entries of parity class q,
+// q = 2 * ((ky*dil) & 1) + ((kx*dil) & 1); an entry in another class is a bad index
+wire par_bad = split && ({idx_ky[0] & dil_odd, idx_kx[0] & dil_odd} != q_reg);
 wire idx_bad = {{(8-K_W){1'b0}}, idx_kx} >= k || {{(8-K_W){1'b0}}, idx_ky} >= k ||
                {1'b0, idx_ch} >= {1'b0, is_bwd ? n : c} ||
-               (is_bwd && {{(32-WAW){1'b0}}, idx_waddr} >= WDEPTH_32);
+               (is_bwd && {{(32-WAW){1'b0}}, idx_waddr} >= WDEPTH_32) || par_bad;
 
 always @* begin
     phase_next = phase_reg;
@@ -111,6 +117,7 @@ always @* begin
     chk_next = chk_reg;
     chk2_next = chk2_reg;
     idx_bad_next = idx_bad;
+    q_next = q_reg;
     pass_int = 1'b0;
     bad_list_int = 1'b0;
     bad_index_int = 1'b0;
@@ -157,6 +164,7 @@ always @* begin
             default: begin
                 // SCAN_IDX
                 chk_next = 1'b1;
+                q_next = p_reg[1:0];
                 a_next = a_reg + 1'b1;
                 if (a_reg + 1'b1 == end_reg) begin
                     p_next = p_reg + 1'b1;
@@ -177,6 +185,7 @@ always @(posedge clk) begin
     chk_reg <= chk_next;
     chk2_reg <= chk2_next;
     idx_bad_reg <= idx_bad_next;
+    q_reg <= q_next;
 end
 
 endmodule

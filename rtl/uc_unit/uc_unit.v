@@ -92,7 +92,7 @@ localparam PTR_W = WAW + CNT_W;
 localparam KB_W = $clog2(KMAX + 1);
 localparam CB_W = $clog2(CMAX + 1);
 localparam NB_W = $clog2(NMAX + 1);
-localparam KEY_W = 2 + PAW + CB_W + NB_W + KB_W;
+localparam KEY_W = 3 + PAW + CB_W + NB_W + KB_W;
 
 `include "accel_defs.vh"
 
@@ -180,7 +180,9 @@ assign pipe_busy = i_valid || mac_busy || wb_busy;
 // Wider field values are refused by the checks before the record is looked at, so the legal
 // widths identify the command exactly. UPDATE checks only the pointers: it uses the record of a
 // full forward scan but does not make one.
-wire [KEY_W-1:0] list_key = {is_bwd, is_bwd && s2, ptr_base, c[CB_W-1:0], n[NB_W-1:0], k[KB_W-1:0]};
+// (a split list's scan also checks each entry's parity class, which depends on dil's parity)
+wire [KEY_W-1:0] list_key = {is_bwd, is_bwd && s2, is_bwd && s2 && dil[0], ptr_base, c[CB_W-1:0], n[NB_W-1:0],
+                             k[KB_W-1:0]};
 
 // ------------------------------------------------------------------------ memory ports
 // pointer and index reads: the pre-scan, then the generator and the items
@@ -224,7 +226,7 @@ uc_scan #(
 ) u_scan (
     .clk(clk),
     .start(scan_start), .scanning(scanning), .is_bwd(is_bwd), .is_update(is_update),
-    .k(k), .c(c), .n(n), .n_ptrs(n_ptrs), .ptr_base(ptr_base),
+    .split(is_bwd && s2), .dil_odd(dil[0]), .k(k), .c(c), .n(n), .n_ptrs(n_ptrs), .ptr_base(ptr_base),
     .pass(scan_pass), .bad_list(scan_bad_list), .bad_index(scan_bad_index),
     .ptr_rd_en(scan_ptr_en), .ptr_rd_addr(scan_ptr_addr), .ptr_rd_data(ptr_rd_data),
     .idx_rd_en(scan_idx_en), .idx_rd_addr(scan_idx_addr),

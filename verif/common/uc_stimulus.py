@@ -239,11 +239,13 @@ class UcLayer:
 
     def list_key(self) -> tuple:
         """The list identity the unit's checked-list record keeps (uc_unit's ``list_key``):
-        (backward list?, pointer-table base, C, N, K, split by parity?); UPDATE looks up the
-        forward list's."""
+        (backward list?, pointer-table base, C, N, K, split by parity?, split with an odd
+        dilation? -- the scan checks a split entry's parity class); UPDATE looks up the forward
+        list's."""
         c = self.cmd
         bwd = self.mode == Mode.BWD_DATA
-        return (bwd, c.bptr_base if bwd else c.fptr_base, c.cin, c.cout, c.k, bwd and c.stride == 2)
+        split = bwd and c.stride == 2
+        return (bwd, c.bptr_base if bwd else c.fptr_base, c.cin, c.cout, c.k, split, split and c.dil % 2 == 1)
 
     def est_cycles(self, checked: bool = False) -> int:
         """The docs' cycle formula (prescan + items + pipeline depth), for budgets and reports;

@@ -251,6 +251,13 @@ def bad_items(rnd: random.Random) -> list[UcItem]:
     add("index_bwd_kx", Status.BAD_INDEX, lay, bidx(lay, "kx", lay.cmd.k))
     lay = base(Mode.BWD_DATA)
     add("index_bwd_ky", Status.BAD_INDEX, lay, bidx(lay, "ky", (1 << kw) - 1))
+    # stride 2, odd dilation: an entry of the split list moved to the other column parity
+    # (kx 0 <-> 1, inside the kernel, so only its parity class is wrong)
+    lay = base(Mode.BWD_DATA, stride=2, dil=1, min_nnz=1)
+    pk = lay.packed()
+    b = rnd.choice([i for i, w in enumerate(pk.bwd_idx) if w & ((1 << kw) - 1) < 2])
+    word = pk.bwd_idx[b] ^ 1
+    add("index_bwd_parity", Status.BAD_INDEX, lay, {Sel.BIDX: {lay.b_base + b: word}})
     return items
 
 
