@@ -31,3 +31,17 @@ def test_network_rows_add_up(name):
 def test_clock_seconds_refuses_a_non_positive_clock():
     with pytest.raises(ValueError):
         clocks.seconds(1000, 0)
+
+
+def test_array_projection_spreads_and_bounds():
+    """bench/array_projection.py: largest-first spreading (its busiest engine), one engine = the
+    sum of the items, and no shape above an efficiency of 1."""
+    from bench import array_projection as ap
+    assert ap.spread([5, 3, 3, 1], 2) == 6 and ap.spread([5, 3, 3, 1], 1) == 12
+    assert ap.spread([7], 4) == 7
+    for e, lanes in ap.SHAPES:
+        eff, cycles = ap.network("AlexNet", e, lanes, "balanced")
+        assert 0 < eff <= 1 and cycles > 0
+    one, _ = ap.network("VGG16", 1, 8, "threshold")
+    wide, _ = ap.network("VGG16", 16, 4, "threshold")
+    assert wide > one          # narrow engines fill the small maps' lanes
