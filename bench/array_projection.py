@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.cycle_formulas import NETWORKS, cdiv, counts, out_size
+from bench.cycle_formulas import NETWORKS, counts, out_size, work_items
 
 #: (engines, lanes per engine) shapes to project: today's 1 x 8, then 64 / 256 / 1,024 lanes
 SHAPES = ((1, 8), (8, 8), (16, 4), (64, 4), (256, 4))
@@ -31,16 +31,12 @@ FIXED = 12          # cycles of a checked-list command beyond its items (docs/uc
 
 
 def items(mode: str, layer: dict, h: int, w: int, cnt, lanes: int) -> list[int]:
-    """Items (cycles) of each work unit: a filter (FWD, WGRAD) or an input channel (BWD_DATA)."""
-    k, s, p = layer["k"], layer["s"], layer["p"]
-    ho, wo = out_size(h, k, s, p), out_size(w, k, s, p)
-    if mode in ("FWD", "WGRAD"):
-        return [ho * cdiv(wo, lanes) * max(1, int(c)) for c in cnt]
-    if s == 1:
-        return [h * cdiv(w, lanes) * max(1, int(c)) for c in cnt]
-    rows = [len(range((q >> 1) ^ (p & 1), h, 2)) for q in range(4)]
-    per = [rows[g % 4] * cdiv(w, 2 * lanes) * max(1, int(c)) for g, c in enumerate(cnt)]
-    return [sum(per[4 * i:4 * i + 4]) for i in range(len(per) // 4)]
+    """Items (cycles) of each work unit: a filter (FWD, WGRAD) or an input channel (BWD_DATA; at
+    stride 2 its four parity lists together), bench/cycle_formulas.py's :func:`work_items`."""
+    per = work_items(mode, layer, h, w, cnt, cnt, lanes)
+    if mode == "BWD_DATA" and layer["s"] == 2:
+        return [sum(per[i:i + 4]) for i in range(0, len(per), 4)]
+    return per
 
 
 def spread(work: list[int], engines: int) -> int:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sparsetrain.sparse import split_dil
+
 from bench.cycle_formulas import (NETWORKS, UC_PIPE_EXTRA, UC_SCAN_EXTRA, conv, lc_cycles, loss_cycles, out_size,
                                   pool_cycles, uc_formula)
 
@@ -148,7 +150,7 @@ def check_formula_against_driver():
                             bgrad=1 if mode == Mode.WGRAD else 0)
             for checked in (False, True):
                 want = UcLayer(cmd=cmd, sw=sw, params=p).est_cycles(checked)
-                bwd = sw.bwd_lists(1 if s == 2 else None)[2]
+                bwd = sw.bwd_lists(split_dil(s, 1))[2]
                 got = uc_formula(mode.name, L, hw, hw, np.asarray(sw.fwd_count), bwd, 8,
                                  bgrad=1 if mode == Mode.WGRAD else 0, checked=checked)
                 got -= UC_PIPE_EXTRA.get(mode.name, 0)   # the stages est_cycles leaves out
@@ -179,7 +181,7 @@ def top_check(cal: Calib, top: dict, lanes: int) -> list[dict]:
             if L["t"] == "conv":
                 sw = q.convs[i]
                 f = np.asarray(sw.fwd_count)
-                b = sw.bwd_lists(L.get("d", 1) if L["s"] == 2 else None)[2]
+                b = sw.bwd_lists(split_dil(L["s"], L.get("d", 1)))[2]
                 ho, wo = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
                 # the lists are loaded once: the first image's FWD and BWD_DATA scan them, every
                 # later command (WGRAD and UPDATE included) skips the scan

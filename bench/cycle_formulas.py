@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from sparsetrain.sparse import parity_rows
+
 PIPE_DEPTH = 8
 
 
@@ -135,30 +137,33 @@ UC_PIPE_EXTRA = {"FWD": 5, "BWD_DATA": 5, "WGRAD": 4, "UPDATE": 7}
 UC_SCAN_EXTRA = 1
 
 
+def work_items(mode, layer, h, w, fwd, bwd, lanes, bgrad=1) -> list[int]:
+    """Items (cycles) of a FWD / BWD_DATA / WGRAD command per unit of work: per filter (FWD, WGRAD:
+    ``fwd``) or per backward pointer (BWD_DATA: ``bwd``, a channel or, at stride 2, one of its four
+    parity lists, which runs over its class's rows and vectors only)."""
+    k, s, p = layer["k"], layer["s"], layer["p"]
+    ho, wo = out_size(h, k, s, p), out_size(w, k, s, p)
+    if mode == "FWD":
+        return [ho * cdiv(wo, lanes) * max(1, int(c)) for c in fwd]
+    if mode == "WGRAD":
+        # the bias gradient rides on a filter's first weight; an empty filter takes a pass of its own
+        return [(int(c) if c else bgrad) * ho * cdiv(wo, lanes) for c in fwd]
+    if s == 1:
+        return [h * cdiv(w, lanes) * max(1, int(b)) for b in bwd]
+    rows = parity_rows(h, p)
+    return [rows[g % 4] * cdiv(w, 2 * lanes) * max(1, int(b)) for g, b in enumerate(bwd)]
+
+
 def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
     """verif.common.uc_stimulus.UcLayer.est_cycles, from the non-zero counts per filter (``fwd``) and
     behind each backward pointer (``bwd``: per input channel; stride 2: per channel and parity
     class, 4C, as :func:`counts` gives them); ``checked``: the list passed a scan since the last
     list write (no prescan term)."""
-    k, s, p = layer["k"], layer["s"], layer["p"]
-    ho, wo = out_size(h, k, s, p), out_size(w, k, s, p)
     n, c = len(fwd), len(bwd)
     nnz = int(fwd.sum())
-    if mode == "FWD":
-        items = ho * cdiv(wo, lanes) * int(np.maximum(1, fwd).sum())
-        pre = n + nnz
-    elif mode == "BWD_DATA":
-        if s == 1:
-            items = h * cdiv(w, lanes) * int(np.maximum(1, bwd).sum())
-        else:
-            # list 4c+q runs over the rows and vectors of its parity class only
-            rows = [len(range((q >> 1) ^ (p & 1), h, 2)) for q in range(4)]
-            items = sum(rows[g % 4] * cdiv(w, 2 * lanes) * max(1, int(b)) for g, b in enumerate(bwd))
-        pre = c + nnz
-    elif mode == "WGRAD":
-        empty = int(np.count_nonzero(fwd == 0))
-        items = (nnz + empty * bgrad) * ho * cdiv(wo, lanes)
-        pre = n + nnz
+    if mode in ("FWD", "BWD_DATA", "WGRAD"):
+        items = sum(work_items(mode, layer, h, w, fwd, bwd, lanes, bgrad))
+        pre = (c if mode == "BWD_DATA" else n) + nnz
     else:
         items = nnz + n
         pre = n

@@ -18,7 +18,7 @@ import numpy as np
 
 from sparsetrain.geometry import conv_out_size
 from sparsetrain.numerics import quantize
-from sparsetrain.sparse import depthwise_dense, encode_sparse, prune
+from sparsetrain.sparse import depthwise_dense, encode_sparse, prune, split_dil
 
 A_FRAC = 8
 W_FRAC = 12
@@ -75,7 +75,7 @@ class Conv:
         """The ``split_dil`` of this layer's backward list (:meth:`SparseWeights.pack`): the
         dilation at stride 2, where the UC unit reads the list split by parity (four pointers per
         input channel), else None (one pointer a channel)."""
-        return self.dilation if self.stride == 2 else None
+        return split_dil(self.stride, self.dilation)
 
 
 @dataclass

@@ -28,6 +28,26 @@ import numpy as np
 from sparsetrain.numerics import is_float
 
 
+def split_dil(stride: int, dil: int) -> int | None:
+    """The ``split_dil`` of a layer's backward list (:meth:`SparseWeights.pack`): its dilation at
+    stride 2, where the UC unit reads the list split by parity (four pointers per input channel,
+    docs/sparse-format.md), else None (one pointer a channel)."""
+    return int(dil) if stride == 2 else None
+
+
+def parity_class(kx, ky, dil):
+    """Parity class ``q = 2 * ((ky * dil) & 1) + ((kx * dil) & 1)`` (0..3) of kernel offsets
+    ``(kx, ky)`` (ints or int arrays): the (row, column) parity of the input-gradient pixels such an
+    entry reaches at stride 2."""
+    return 2 * ((ky * dil) & 1) + ((kx * dil) & 1)
+
+
+def parity_rows(h: int, pad: int) -> list[int]:
+    """Rows of an ``h``-row input-gradient map that the list of parity class q = 0..3 runs over at
+    stride 2: ``y0, y0 + 2, ...`` with ``y0 = q[1] ^ pad[0]`` (docs/uc_unit.md, stride 2)."""
+    return [len(range((q >> 1) ^ (pad & 1), h, 2)) for q in range(4)]
+
+
 def clog2(x: int) -> int:
     """Bits needed to hold the values 0..x-1 (at least 1), as Verilog's $clog2 with a floor of 1."""
     return max(1, (int(x) - 1).bit_length())
@@ -156,7 +176,7 @@ class SparseWeights:
         parity"). Raises ValueError for a dilation outside 1..4."""
         if not 1 <= int(dil) <= 4:
             raise ValueError(f"dilation must be 1..4, got {dil}")
-        return 2 * ((self.bwd_ky * dil) & 1) + ((self.bwd_kx * dil) & 1)
+        return parity_class(self.bwd_kx, self.bwd_ky, dil)
 
     def bwd_lists(self, split_dil: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The backward list as the memory holds it: ``(order, start, count)``.
@@ -242,7 +262,7 @@ class SparseWeights:
                 n, a = (i >> 2 * kw) & nmask, ((i >> (2 * kw + nw)) & amask) - p.w_base
                 if fwd[a][0] != kx or fwd[a][1] != ky or fwd[a][2] != c or dense[n, c, ky, kx] != vals[a]:
                     raise ValueError(f"backward entry {b} does not match forward entry {a}")
-                if groups == 4 and 2 * ((ky * split_dil) & 1) + ((kx * split_dil) & 1) != g % 4:
+                if groups == 4 and parity_class(kx, ky, split_dil) != g % 4:
                     raise ValueError(f"backward entry {b} ({kx},{ky}) is in parity list {g % 4} of "
                                      f"channel {c}, not its own")
                 seen.append(a)

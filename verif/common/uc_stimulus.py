@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from sparsetrain.sparse import SparseWeights
+from sparsetrain.sparse import SparseWeights, parity_rows, split_dil
 from sparsetrain.uc import Mode, Sel, UcCommand, UcParams, to_u
 from verif.models.uc import uc_expected
 
@@ -88,7 +88,7 @@ class UcLayer:
         """``split_dil`` of the backward list (:meth:`sparsetrain.sparse.SparseWeights.pack`): the
         dilation at stride 2 (four pointers per input channel, split by parity), else None."""
         c = self.cmd
-        return c.dil if c.stride == 2 and 1 <= c.dil <= 4 else None
+        return split_dil(c.stride, c.dil) if 1 <= c.dil <= 4 else None
 
     def packed(self):
         """The layer's lists as memory words (:class:`sparsetrain.sparse.PackedLists`)."""
@@ -263,7 +263,7 @@ class UcLayer:
                 # stride 2, lists split by parity: list 4c+q visits only the rows and vectors of
                 # its parity class (L pixels of one parity a vector, ceil(W / 2L) vectors a row)
                 counts = self.bwd_counts()
-                rows = [len(range((q >> 1) ^ (c.pad & 1), c.h, 2)) for q in range(4)]
+                rows = parity_rows(c.h, c.pad)
                 items = sum(rows[g % 4] * -(-c.w // (2 * L)) * max(1, int(k))
                             for g, k in enumerate(counts))
             pre = len(self.bwd_counts()) + self.nnz
