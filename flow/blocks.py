@@ -24,7 +24,8 @@ UC_SOURCES: tuple[str, ...] = ("rtl/common/pipe_delay.v", "rtl/uc_unit/uc_ctrl.v
                                "rtl/uc_unit/uc_scan.v", "rtl/uc_unit/uc_lcache.v",
                                "rtl/uc_unit/uc_gen.v",
                                "rtl/uc_unit/uc_mac.v", "rtl/uc_unit/uc_wb.v",
-                               "rtl/uc_unit/uc_unit.v")
+                               "rtl/uc_unit/uc_engine.v", "rtl/uc_unit/uc_split.v",
+                               "rtl/uc_unit/uc_wq.v", "rtl/uc_unit/uc_unit.v")
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,10 @@ BLOCKS: dict[str, Block] = {
                 # (two words) reach every bank and every lane
                 "l64": {"LANES": 64, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 256,
                         "FM_DEPTH": 256, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
+                # an engine array (issue 14): 16 engines of 4 lanes (64 MACs), memories and stack per
+                # engine as l8's
+                "e16x4": {"ENGINES": 16, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32,
+                          "WMAX": 32, "FM_DEPTH": 512, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
                 # bench (bench/uc_unit.py): 64->64 3x3 on 16x16 maps and 7x7 kernels fit
                 "bench": {"LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 32, "WMAX": 32,
                           "FM_DEPTH": 8192, "WDEPTH": 65536, "PDEPTH": 256, "BDEPTH": 256},

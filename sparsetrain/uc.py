@@ -74,10 +74,11 @@ class UcParams:
     wdepth: int = 65536
     pdepth: int = 1024
     bdepth: int = 1024
+    engines: int = 1
 
     _HDL = {"LANES": "lanes", "KMAX": "kmax", "CMAX": "cmax", "NMAX": "nmax", "HMAX": "hmax",
             "WMAX": "wmax", "FM_DEPTH": "fm_depth", "WDEPTH": "wdepth", "PDEPTH": "pdepth",
-            "BDEPTH": "bdepth"}
+            "BDEPTH": "bdepth", "ENGINES": "engines"}
 
     @classmethod
     def from_hdl(cls, params: dict) -> "UcParams":
@@ -86,7 +87,9 @@ class UcParams:
         return cls(**kw)
 
     def to_hdl(self) -> dict[str, int]:
-        return {k: getattr(self, v) for k, v in self._HDL.items()}
+        """HDL parameter names and values (``ENGINES`` only when above 1: the top and the other
+        units' harnesses have no such parameter)."""
+        return {k: getattr(self, v) for k, v in self._HDL.items() if k != "ENGINES" or self.engines > 1}
 
     @property
     def fmt(self) -> SparseFormat:
@@ -95,6 +98,11 @@ class UcParams:
     @property
     def banks(self) -> int:
         return 2 * self.lanes
+
+    @property
+    def macs(self) -> int:
+        """MAC lanes of the unit: ``ENGINES * LANES``."""
+        return self.engines * self.lanes
 
     def row_words(self, w: int) -> int:
         """Stack words per map row: ``RW = ceil(W / 2L)``."""
@@ -111,6 +119,30 @@ class UcParams:
         f = self.fmt
         return {Sel.STACK: 16 * self.banks, Sel.WGT: 16, Sel.FIDX: f.fwd_idx_w, Sel.BIDX: f.bwd_idx_w,
                 Sel.PTR: f.ptr_w, Sel.GRAD: 32, Sel.BIAS: 32, Sel.BGRAD: 32}[Sel(sel)]
+
+
+# ------------------------------------------------------------------------------ engine array
+def engine_chunk(nch: int, engines: int) -> int:
+    """Channels an engine of the array takes: ``ceil(nch / engines)`` (rtl/uc_unit/uc_split.v)."""
+    if nch < 1 or engines < 1:
+        raise ValueError(f"need nch >= 1 and engines >= 1, got {nch}, {engines}")
+    return -(-int(nch) // int(engines))
+
+
+def engine_ranges(nch: int, engines: int) -> list[range]:
+    """The channels each engine runs (docs/uc_unit.md "Engine array"): engine ``e`` takes
+    ``range(e*chunk, min((e+1)*chunk, nch))`` (empty at the end), ``chunk`` =
+    :func:`engine_chunk`; output channels in FWD / WGRAD, input channels in BWD_DATA."""
+    ch = engine_chunk(nch, engines)
+    return [range(min(e * ch, nch), min((e + 1) * ch, nch)) for e in range(int(engines))]
+
+
+def engine_owner(ch: int, nch: int, engines: int) -> int:
+    """The engine that runs channel ``ch`` of ``nch`` (whose GRAD / BGRAD copy holds filter ``ch``'s
+    gradients after WGRAD).  Raises ValueError outside ``0 <= ch < nch``."""
+    if not 0 <= ch < nch:
+        raise ValueError(f"channel {ch} outside 0..{nch - 1}")
+    return int(ch) // engine_chunk(nch, engines)
 
 
 # ------------------------------------------------------------------------------ stack maps

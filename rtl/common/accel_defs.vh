@@ -61,6 +61,10 @@ localparam [3:0] ST_OK           = 4'd0,
 // sparsetrain/unit_cmds.py)
 `include "unit_cmd.vh"
 
+// (Verilator -Wall sees the functions of a unit inside an engine of uc_unit's array as hiding
+// the array's own: each module has its copy, the same text)
+/* verilator lint_off VARHIDDEN */
+
 // the rounding constant 2^(sh-1) of a right shift by sh (0 for sh = 0: no rounding), as a
 // 66-bit signed value (numerics.round_shift: round half up)
 function signed [65:0] rnd66;
@@ -108,5 +112,7 @@ function [15:0] mul_dil;
                   (f_d[2] ? {f_x[13:0], 2'b00} : 16'd0);
     end
 endfunction
+
+/* verilator lint_on VARHIDDEN */
 
 `endif

@@ -41,6 +41,7 @@ module uc_gen #
     // command (uc_ctrl)
     input  wire                 run_start,      // load the first channel at this edge
     input  wire                 running,
+    input  wire                 hold,           // emit no item this cycle (the engine's write queue is full)
     output wire                 done,           // the command's last item leaves now
     input  wire                 is_fwd,
 `include "uc_geom_ports.vh"
@@ -51,6 +52,7 @@ module uc_gen #
     input  wire [15:0]          ngrp,
     input  wire [15:0]          n_ptrs,
     input  wire [PAW-1:0]       ptr_base,       // pointer table of the list (low bits)
+    input  wire [15:0]          og_base,        // channel of the first list (an engine's share, uc_split)
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [31:0]          bias_base,      // low BAW bits used (checked: the table fits)
     /* verilator lint_on UNUSEDSIGNAL */
@@ -169,7 +171,7 @@ wire end_og = is_update ? (j_reg == count_reg) :
               is_wgrad ? (last_xg && last_y && (bitem_reg || last_j)) :
               (last_j && last_xg && last_y);
 // prefetch the next channel's pointer (and bias) while this channel's first item goes out
-wire pref_issue = running && phase_reg == G_EMIT && first_reg && !last_og;
+wire pref_issue = running && phase_reg == G_EMIT && first_reg && !last_og && !hold;
 // next channel's pointer and bias: held, or arriving this cycle
 wire [WAW-1:0]   nstart = pref_valid_reg ? nstart_reg : ptr_start;
 wire [CNT_W-1:0] ncount = pref_valid_reg ? ncount_reg : ptr_count;
@@ -311,15 +313,15 @@ always @* begin
                 phase_next = G_EMIT;
             end
         end
-        default: begin
-            // G_EMIT
+        default: if (!hold) begin
+            // G_EMIT (held: nothing moves; a prefetched pointer still lands above)
             first_next = 1'b0;
             if (pref_issue) begin
                 pref_pend_next = 1'b1;
             end
             i_valid_next = 1'b1;
             i_a_next = start_reg + j_reg[WAW-1:0];
-            i_og_next = split ? {2'd0, og_reg[15:2]} : og_reg;
+            i_og_next = (split ? {2'd0, og_reg[15:2]} : og_reg) + og_base;
             i_y_next = y_reg;
             i_x0_next = x0;
             i_orow_next = orow_reg[FM_AW-1:0];

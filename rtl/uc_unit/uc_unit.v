@@ -2,17 +2,26 @@
  * Universal Convolution (UC) unit: one sparse MAC datapath for the forward pass (FWD), the input
  * gradient (BWD_DATA), the sparse weight gradient (WGRAD) and the SGD update (UPDATE).
  *
- * LANES MACs work on one non-zero weight and LANES neighbouring pixels of one row; only the item
- * generator and the address stage change between modes. See docs/uc_unit.md for the lane mapping,
- * the command and status fields and the memory layouts; numerics follow docs/numerics.md.
+ * ENGINES engines of LANES MACs each. In an engine, the LANES MACs work on one non-zero weight and
+ * LANES neighbouring pixels of one row; only the item generator and the address stage change
+ * between modes. The engines share the command, its checks and the pre-scan, and split the
+ * command's channels (uc_split). See docs/uc_unit.md for the lane mapping, the engine array, the
+ * command and status fields and the memory layouts; numerics follow docs/numerics.md.
  *
  * Structure (this module wires them and shares the memory ports between them):
  *   uc_ctrl  command latch, check steps, command state, response
- *   uc_scan  pre-scan of the pointer table and index entries
+ *   uc_scan  pre-scan of the pointer table and index entries (on memory copy 0)
  *   uc_lcache  the lists that passed a scan since the last list write (their scan is skipped)
- *   uc_gen   item generator (pipeline stage I)
- *   uc_mac   MAC lanes and accumulators (P1..P7; the item sideband rides in a pipe_delay)
- *   uc_wb    requantization and stack write (P8), WGRAD gradient write (P9), UPDATE (U1, U2)
+ *   uc_engine  x ENGINES: uc_gen (item generator, stage I), uc_mac (MAC lanes and accumulators,
+ *            P1..P7), uc_wb (requantization and stack write, WGRAD gradient write, UPDATE)
+ *   uc_split, uc_wq  (ENGINES > 1) each engine's share of the channels; the engines' stack
+ *            writes queued onto one write to every stack copy
+ *
+ * Memories: every port is ENGINES wide, one copy of each memory an engine (engine e at the e-th
+ * slice). Engine e reads its copy. Stack and weight / bias writes go to every copy alike (the
+ * same request on every slice); the GRAD and BGRAD copies are the engines' own (WGRAD writes
+ * the gradient of a filter into the copy of the engine that ran it; UPDATE reads it there and
+ * zeroes every copy).
  *
  * Parameters:
  *   LANES     MAC lanes (power of two)
@@ -26,11 +35,13 @@
  *   PDEPTH    pointer memory depth
  *   BDEPTH    bias / bias-gradient memory depth
  *   LISTS     checked-list records (uc_lcache)
+ *   ENGINES   engines (1, or a power of two)
  *
  * Latency: a command is checked (6 cycles), its lists pre-scanned (pointers + non-zeros cycles;
  * none when the list passed a scan since the last write to the PTR / FIDX / BIDX memories),
- * then one item enters the pipeline per cycle; the last result is written about 10 cycles after
- * the last item. The response carries the status and the cycle count from accept to response.
+ * then one item enters each engine's pipeline per cycle (ENGINES > 1: the engines start 7 cycles
+ * later, after their shares are computed); the last result is written about 10 cycles after the
+ * last item (ENGINES > 1: after the write queues drain). The response carries the status and the cycle count from accept to response.
  * Memories are external with 1-cycle reads; the stack (fm_stack) has 2-cycle reads.
  */
 
@@ -42,13 +53,23 @@ module uc_unit #
 (
     // checked-list records: lists whose pre-scan result is kept until a list memory is written
     parameter LISTS = 64,
+    // engines (1, or a power of two): each a generator, LANES MACs and a write-back
+    parameter ENGINES = 1,
 `include "uc_params.vh"
 )
 (
 `include "uc_cmd_ports.vh"
 
-    // stack ports: A vector read; B vector read (WGRAD dY) or masked write (FWD Y, BWD_DATA dX)
-`include "unit_stack_ports.vh"
+    // stack ports of every copy: A vector read; B vector read (WGRAD dY) or masked write (FWD Y,
+    // BWD_DATA dX; the same write on every copy)
+    /* verilator coverage_off */
+    output wire [ENGINES*FMA_REQ_W-1:0] m_fma_req,      // FMA_REQ (accel_defs.vh) a copy
+    /* verilator coverage_on */
+    input  wire [ENGINES*LANES*16-1:0]  fma_rdata,
+    /* verilator coverage_off */
+    output wire [ENGINES*FMB_REQ_W-1:0] m_fmb_req,      // FMB_REQ (accel_defs.vh) a copy
+    /* verilator coverage_on */
+    input  wire [ENGINES*LANES*16-1:0]  fmb_rdata,
 
     // response
 `include "unit_rsp_ports.vh"
@@ -60,39 +81,57 @@ module uc_unit #
     // must be scanned again
     input  wire                     list_wr,
 
-    // forward and backward index memories, pointer memory
-    output wire                     fidx_rd_en,
-    output wire [WAW-1:0]           fidx_rd_addr,
-    input  wire [FIDX_W-1:0]        fidx_rd_data,
-    output wire                     bidx_rd_en,
-    output wire [WAW-1:0]           bidx_rd_addr,
-    input  wire [BIDX_W-1:0]        bidx_rd_data,
-    output wire                     ptr_rd_en,
-    output wire [PAW-1:0]           ptr_rd_addr,
-    input  wire [PTR_W-1:0]         ptr_rd_data,
+    // forward and backward index memories, pointer memory (one read port a copy)
+    output wire [ENGINES-1:0]           fidx_rd_en,
+    output wire [ENGINES*WAW-1:0]       fidx_rd_addr,
+    input  wire [ENGINES*FIDX_W-1:0]    fidx_rd_data,
+    output wire [ENGINES-1:0]           bidx_rd_en,
+    output wire [ENGINES*WAW-1:0]       bidx_rd_addr,
+    input  wire [ENGINES*BIDX_W-1:0]    bidx_rd_data,
+    output wire [ENGINES-1:0]           ptr_rd_en,
+    output wire [ENGINES*PAW-1:0]       ptr_rd_addr,
+    input  wire [ENGINES*PTR_W-1:0]     ptr_rd_data,
 
-    // weight, weight-gradient, bias and bias-gradient memories
-`include "unit_ram_ports.vh"
+    // weight, weight-gradient, bias and bias-gradient memories (one read and one write port a copy)
+    output wire [ENGINES-1:0]           wgt_rd_en,
+    output wire [ENGINES*WAW-1:0]       wgt_rd_addr,
+    input  wire [ENGINES*16-1:0]        wgt_rd_data,
+    output wire [ENGINES-1:0]           wgt_wr_en,
+    output wire [ENGINES*WAW-1:0]       wgt_wr_addr,
+    output wire [ENGINES*16-1:0]        wgt_wr_data,
+    output wire [ENGINES-1:0]           grad_rd_en,
+    output wire [ENGINES*WAW-1:0]       grad_rd_addr,
+    input  wire [ENGINES*32-1:0]        grad_rd_data,
+    output wire [ENGINES-1:0]           grad_wr_en,
+    output wire [ENGINES*WAW-1:0]       grad_wr_addr,
+    output wire [ENGINES*32-1:0]        grad_wr_data,
+    output wire [ENGINES-1:0]           bias_rd_en,
+    output wire [ENGINES*BAW-1:0]       bias_rd_addr,
+    input  wire [ENGINES*32-1:0]        bias_rd_data,
+    output wire [ENGINES-1:0]           bias_wr_en,
+    output wire [ENGINES*BAW-1:0]       bias_wr_addr,
+    output wire [ENGINES*32-1:0]        bias_wr_data,
+    output wire [ENGINES-1:0]           bgrad_rd_en,
+    output wire [ENGINES*BAW-1:0]       bgrad_rd_addr,
+    input  wire [ENGINES*32-1:0]        bgrad_rd_data,
+    output wire [ENGINES-1:0]           bgrad_wr_en,
+    output wire [ENGINES*BAW-1:0]       bgrad_wr_addr,
+    output wire [ENGINES*32-1:0]        bgrad_wr_data
 );
 
 // ------------------------------------------------------------------------ derived widths
-localparam FM_AW = $clog2(FM_DEPTH);
-localparam WAW = $clog2(WDEPTH);
-localparam PAW = $clog2(PDEPTH);
-localparam BAW = $clog2(BDEPTH);
-localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
-localparam C_W = (CMAX > 1) ? $clog2(CMAX) : 1;
-localparam N_W = (NMAX > 1) ? $clog2(NMAX) : 1;
-localparam CNT_W = WAW + 1;
-localparam FIDX_W = 2 * K_W + C_W;
-localparam BIDX_W = 2 * K_W + N_W + WAW;
-localparam PTR_W = WAW + CNT_W;
+`include "mem_defs.vh"
+localparam LOG_E = (ENGINES > 1) ? $clog2(ENGINES) : 1;
 // list identity for uc_lcache: kind, pointer-table base, C, N, K (each as wide as its legal range;
 // KMAX <= 255 as the command field k has 8 bits, so KB_W <= 8)
 localparam KB_W = $clog2(KMAX + 1);
 localparam CB_W = $clog2(CMAX + 1);
 localparam NB_W = $clog2(NMAX + 1);
 localparam KEY_W = 3 + PAW + CB_W + NB_W + KB_W;
+// one queued stack write: row, column, data, lane mask (uc_wq)
+localparam WQ_W = FM_AW + 16 + LANES * 16 + LANES;
+// engines' start after run_start (uc_split's 4 stages, then 3 for the generators' registered inputs)
+localparam START_LAT = 7;
 
 `include "accel_defs.vh"
 
@@ -117,62 +156,47 @@ wire            scan_ptr_en, scan_idx_en, scan_skip;
 wire [PAW-1:0]  scan_ptr_addr;
 wire [WAW-1:0]  scan_idx_addr;
 
-// item, stage I (uc_gen)
-wire             i_valid, i_first, i_last, i_zero, i_ones, i_bsum;
-wire [WAW-1:0]   i_a;
-wire [15:0]      i_og, i_y, i_x0;
-wire [FM_AW-1:0] i_orow;
-wire [31:0]      i_bias;
-wire [LANES-1:0] i_omask;
-wire             gen_ptr_en, gen_bias_en;
-wire [PAW-1:0]   gen_ptr_addr;
-wire [BAW-1:0]   gen_bias_addr;
+// the engines: their share and run, and their ports before the copies' muxes
+wire [ENGINES-1:0]       e_act, e_start, e_running, e_hold, e_done, e_busy;
+wire [ENGINES*16-1:0]    e_n_ptrs, e_og_base, e_i_og;
+wire [ENGINES*PAW-1:0]   e_ptr_base;
+wire [ENGINES*32-1:0]    e_bias_base, e_x_base, e_y_base;
+wire [LOG_E-1:0]         owner;         // UPDATE: the copy holding the gradient of engine 0's item at P1
+wire [ENGINES-1:0]       e_ptr_en, e_fidx_en, e_bidx_en;
+wire [ENGINES*PAW-1:0]   e_ptr_addr;
+wire [ENGINES*WAW-1:0]   e_idx_addr;
+wire [ENGINES*K_W-1:0]   e_kx, e_ky;
+wire [ENGINES*16-1:0]    e_ch;
+wire [ENGINES*WAW-1:0]   e_waddr;
+wire [ENGINES-1:0]       e_fmb_rd_en, e_fmb_wr_en, e_fmb_we;
+wire [ENGINES*FM_AW-1:0] e_fmb_rd_row, e_fmb_wr_row;
+wire [ENGINES*16-1:0]    e_fmb_rd_x, e_fmb_wr_x;
+wire [ENGINES*LANES*16-1:0] e_fmb_wdata;
+wire [ENGINES*LANES-1:0] e_fmb_wmask;
+wire [ENGINES-1:0]       e_grad_rd_en, e_grad_wr_en, e_bgrad_rd_en, e_bgrad_wr_en;
+wire [ENGINES*WAW-1:0]   e_grad_rd_addr, e_grad_wr_addr;
+wire [ENGINES*BAW-1:0]   e_bgrad_rd_addr, e_bgrad_wr_addr;
+wire [ENGINES*32-1:0]    e_grad_wr_data, e_bgrad_wr_data, e_grad_rd_data, e_bgrad_rd_data;
+wire [ENGINES-1:0]       e_wgt_wr_en, e_bias_wr_en;
+wire [ENGINES*WAW-1:0]   e_wgt_wr_addr;
+wire [ENGINES*16-1:0]    e_wgt_wr_data;
+wire [ENGINES*BAW-1:0]   e_bias_wr_addr;
+wire [ENGINES*32-1:0]    e_bias_wr_data;
 
-// MAC pipeline P1..P8 (uc_mac)
-wire             mac_busy, p1_ones;
-wire [WAW-1:0]   p1_a;
-wire [15:0]      p1_og;
-wire             mac_wgt_rd_en;
-wire [WAW-1:0]   mac_wgt_rd_addr;
-wire             mac_fmb_rd_en;
-wire [FM_AW-1:0] mac_fmb_rd_row;
-wire [15:0]      mac_fmb_rd_x;
-wire             fma_en, fma_s2;        // stack port A (m_fma_req): the MAC's vector reads
-wire [FM_AW-1:0] fma_row;
-wire signed [XW-1:0] fma_x;
-wire             o_valid, o_ones, o_bsum;
-wire signed [ACC_W-1:0] o_bacc;
-wire [WAW-1:0]   o_a;
-wire [15:0]      o_og, o_x0;
-wire [FM_AW-1:0] o_orow;
-wire [LANES-1:0] o_omask;
-wire [LANES*ACC_W-1:0] o_acc;
+// the stack write to every copy (the engine's own when ENGINES = 1, else the queues' one)
+wire             wr_en, wr_we;
+wire [FM_AW-1:0] wr_row;
+wire [15:0]      wr_x;
+wire [LANES*16-1:0] wr_data;
+wire [LANES-1:0] wr_mask;
+wire             wq_busy;
 
-// write-back and update (uc_wb)
-wire             wb_busy;
-wire             wb_fmb_wr_en;
-wire [FM_AW-1:0] wb_fmb_wr_row;
-wire [15:0]      wb_fmb_wr_x;
-wire             fmb_we;                // stack port B write data (m_fmb_req)
-wire [LANES*16-1:0] fmb_wdata;
-wire [LANES-1:0] fmb_wmask;
-wire             upd_wgt_rd_en, upd_bias_rd_en;
-wire [WAW-1:0]   upd_wgt_rd_addr;
-wire [BAW-1:0]   upd_bias_rd_addr;
+assign pipe_busy = (|e_busy) || wq_busy;
 
-// index entry read the cycle before: fields of the mode's list (forward or backward)
-wire [K_W-1:0] fi_kx = fidx_rd_data[K_W-1:0];
-wire [K_W-1:0] fi_ky = fidx_rd_data[2*K_W-1:K_W];
-wire [C_W-1:0] fi_c = fidx_rd_data[2*K_W +: C_W];
-wire [K_W-1:0] bi_kx = bidx_rd_data[K_W-1:0];
-wire [K_W-1:0] bi_ky = bidx_rd_data[2*K_W-1:K_W];
-wire [N_W-1:0] bi_n = bidx_rd_data[2*K_W +: N_W];
-wire [K_W-1:0] idx_kx = is_bwd ? bi_kx : fi_kx;
-wire [K_W-1:0] idx_ky = is_bwd ? bi_ky : fi_ky;
-wire [15:0]    idx_ch = is_bwd ? {{(16-N_W){1'b0}}, bi_n} : {{(16-C_W){1'b0}}, fi_c};
-wire [WAW-1:0] idx_waddr = bidx_rd_data[2*K_W+N_W +: WAW];
-
-assign pipe_busy = i_valid || mac_busy || wb_busy;
+// engines other than 0 never write the weights or biases (UPDATE runs on engine 0) and feed no
+// pre-scan; one engine needs no share, the array not uc_ctrl's running
+wire unused = &{1'b0, running, e_act, e_i_og, e_kx, e_ky, e_ch, e_waddr, e_fmb_we, e_wgt_wr_en,
+                e_wgt_wr_addr, e_wgt_wr_data, e_bias_wr_en, e_bias_wr_addr, e_bias_wr_data};
 
 // The list a command's pre-scan checks: the forward list (FWD, WGRAD, UPDATE) or the backward
 // list (BWD_DATA; at stride 2 split by parity, 4C pointers) at its pointer-table base, with the
@@ -185,25 +209,59 @@ wire [KEY_W-1:0] list_key = {is_bwd, is_bwd && s2, is_bwd && s2 && dil[0], ptr_b
                              k[KB_W-1:0]};
 
 // ------------------------------------------------------------------------ memory ports
-// pointer and index reads: the pre-scan, then the generator and the items
-assign ptr_rd_en = scan_ptr_en || gen_ptr_en;
-assign ptr_rd_addr = scanning ? scan_ptr_addr : gen_ptr_addr;
-assign fidx_rd_en = (scan_idx_en && !is_bwd) || (i_valid && !is_bwd && !is_update);
-assign bidx_rd_en = (scan_idx_en && is_bwd) || (i_valid && is_bwd);
-assign fidx_rd_addr = scanning ? scan_idx_addr : i_a;
-assign bidx_rd_addr = scanning ? scan_idx_addr : i_a;
-// weight and bias reads: the conv pipeline (FWD bias: the generator) or UPDATE
-assign wgt_rd_en = is_update ? upd_wgt_rd_en : mac_wgt_rd_en;
-assign wgt_rd_addr = is_update ? upd_wgt_rd_addr : mac_wgt_rd_addr;
-assign bias_rd_en = is_update ? upd_bias_rd_en : gen_bias_en;
-assign bias_rd_addr = is_update ? upd_bias_rd_addr : gen_bias_addr;
-// stack port B: dY read in WGRAD, else the result write
-wire fmb_en = is_wgrad ? mac_fmb_rd_en : wb_fmb_wr_en;
-wire [FM_AW-1:0] fmb_row = is_wgrad ? mac_fmb_rd_row : wb_fmb_wr_row;
-wire signed [XW-1:0] fmb_x = $signed({{(XW-16){1'b0}}, is_wgrad ? mac_fmb_rd_x : wb_fmb_wr_x});
-wire fmb_s2 = is_bwd && s2;
-assign m_fma_req = {fma_en, fma_s2, fma_row, fma_x};
-assign m_fmb_req = {fmb_en, fmb_we, fmb_s2, fmb_row, fmb_x, fmb_wdata, fmb_wmask};
+// every copy: pointer and index reads (copy 0: the pre-scan first), the engine's stack reads,
+// weight and bias reads; writes of the weights and biases (UPDATE: engine 0) and of the stack
+// (wr_*) to every copy; the gradients: the engine's own copy, in UPDATE engine 0's access on
+// every copy (its read data from the owner's copy, below)
+genvar g;
+generate
+    for (g = 0; g < ENGINES; g = g + 1) begin : g_port
+        if (g == 0) begin : g_scan
+            assign ptr_rd_en[0] = scan_ptr_en || e_ptr_en[0];
+            assign ptr_rd_addr[0 +: PAW] = scanning ? scan_ptr_addr : e_ptr_addr[0 +: PAW];
+            assign fidx_rd_en[0] = (scan_idx_en && !is_bwd) || e_fidx_en[0];
+            assign bidx_rd_en[0] = (scan_idx_en && is_bwd) || e_bidx_en[0];
+            assign fidx_rd_addr[0 +: WAW] = scanning ? scan_idx_addr : e_idx_addr[0 +: WAW];
+            assign bidx_rd_addr[0 +: WAW] = scanning ? scan_idx_addr : e_idx_addr[0 +: WAW];
+        end else begin : g_run
+            assign ptr_rd_en[g] = e_ptr_en[g];
+            assign ptr_rd_addr[PAW*g +: PAW] = e_ptr_addr[PAW*g +: PAW];
+            assign fidx_rd_en[g] = e_fidx_en[g];
+            assign bidx_rd_en[g] = e_bidx_en[g];
+            assign fidx_rd_addr[WAW*g +: WAW] = e_idx_addr[WAW*g +: WAW];
+            assign bidx_rd_addr[WAW*g +: WAW] = e_idx_addr[WAW*g +: WAW];
+        end
+        // stack port B: dY read in WGRAD, else the write
+        assign m_fmb_req[FMB_REQ_W*g +: FMB_REQ_W] =
+            is_wgrad ? {e_fmb_rd_en[g], 1'b0, 1'b0, e_fmb_rd_row[FM_AW*g +: FM_AW],
+                        $signed({{(XW-16){1'b0}}, e_fmb_rd_x[16*g +: 16]}), {LANES*16{1'b0}}, {LANES{1'b0}}}
+                     : {wr_en, wr_we, is_bwd && s2, wr_row, $signed({{(XW-16){1'b0}}, wr_x}), wr_data, wr_mask};
+        assign wgt_wr_en[g] = e_wgt_wr_en[0];
+        assign wgt_wr_addr[WAW*g +: WAW] = e_wgt_wr_addr[0 +: WAW];
+        assign wgt_wr_data[16*g +: 16] = e_wgt_wr_data[0 +: 16];
+        assign bias_wr_en[g] = e_bias_wr_en[0];
+        assign bias_wr_addr[BAW*g +: BAW] = e_bias_wr_addr[0 +: BAW];
+        assign bias_wr_data[32*g +: 32] = e_bias_wr_data[0 +: 32];
+        assign grad_rd_en[g] = is_update ? e_grad_rd_en[0] : e_grad_rd_en[g];
+        assign grad_rd_addr[WAW*g +: WAW] = e_grad_rd_addr[WAW*(is_update ? 0 : g) +: WAW];
+        assign grad_wr_en[g] = is_update ? e_grad_wr_en[0] : e_grad_wr_en[g];
+        assign grad_wr_addr[WAW*g +: WAW] = e_grad_wr_addr[WAW*(is_update ? 0 : g) +: WAW];
+        assign grad_wr_data[32*g +: 32] = e_grad_wr_data[32*(is_update ? 0 : g) +: 32];
+        assign bgrad_rd_en[g] = is_update ? e_bgrad_rd_en[0] : e_bgrad_rd_en[g];
+        assign bgrad_rd_addr[BAW*g +: BAW] = e_bgrad_rd_addr[BAW*(is_update ? 0 : g) +: BAW];
+        assign bgrad_wr_en[g] = is_update ? e_bgrad_wr_en[0] : e_bgrad_wr_en[g];
+        assign bgrad_wr_addr[BAW*g +: BAW] = e_bgrad_wr_addr[BAW*(is_update ? 0 : g) +: BAW];
+        assign bgrad_wr_data[32*g +: 32] = e_bgrad_wr_data[32*(is_update ? 0 : g) +: 32];
+        if (g == 0) begin : g_own
+            // UPDATE: the gradients of engine 0's item come from the copy of the filter's owner
+            assign e_grad_rd_data[0 +: 32] = is_update ? grad_rd_data[32*owner +: 32] : grad_rd_data[0 +: 32];
+            assign e_bgrad_rd_data[0 +: 32] = is_update ? bgrad_rd_data[32*owner +: 32] : bgrad_rd_data[0 +: 32];
+        end else begin : g_mine
+            assign e_grad_rd_data[32*g +: 32] = grad_rd_data[32*g +: 32];
+            assign e_bgrad_rd_data[32*g +: 32] = bgrad_rd_data[32*g +: 32];
+        end
+    end
+endgenerate
 
 // ------------------------------------------------------------------------------ modules
 uc_ctrl #(
@@ -228,9 +286,9 @@ uc_scan #(
     .start(scan_start), .scanning(scanning), .is_bwd(is_bwd), .is_update(is_update),
     .split(is_bwd && s2), .dil_odd(dil[0]), .k(k), .c(c), .n(n), .n_ptrs(n_ptrs), .ptr_base(ptr_base),
     .pass(scan_pass), .bad_list(scan_bad_list), .bad_index(scan_bad_index),
-    .ptr_rd_en(scan_ptr_en), .ptr_rd_addr(scan_ptr_addr), .ptr_rd_data(ptr_rd_data),
+    .ptr_rd_en(scan_ptr_en), .ptr_rd_addr(scan_ptr_addr), .ptr_rd_data(ptr_rd_data[0 +: PTR_W]),
     .idx_rd_en(scan_idx_en), .idx_rd_addr(scan_idx_addr),
-    .idx_kx(idx_kx), .idx_ky(idx_ky), .idx_ch(idx_ch), .idx_waddr(idx_waddr)
+    .idx_kx(e_kx[0 +: K_W]), .idx_ky(e_ky[0 +: K_W]), .idx_ch(e_ch[0 +: 16]), .idx_waddr(e_waddr[0 +: WAW])
 );
 
 uc_lcache #(
@@ -241,68 +299,121 @@ uc_lcache #(
     .scan_start(scan_start), .scan_ok(run_start && scanning && !is_update)
 );
 
-uc_gen #(
-`include "uc_pipe_param_conns.vh"
-) u_gen (
-    .clk(clk), .rst(rst),
-    .run_start(run_start), .running(running), .done(gen_done),
-    .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
-    .bgrad(bgrad), .pad_odd(pad[0]), .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y),
-    .plane_x(plane_x), .plane_y(plane_y), .ngrp(ngrp), .n_ptrs(n_ptrs), .ptr_base(ptr_base), .x_base(x_base),
-    .y_base(y_base), .bias_base(bias_base),
-    .ptr_rd_en(gen_ptr_en), .ptr_rd_addr(gen_ptr_addr), .ptr_rd_data(ptr_rd_data),
-    .bias_rd_en(gen_bias_en), .bias_rd_addr(gen_bias_addr), .bias_rd_data(bias_rd_data),
-    .i_valid(i_valid), .i_first(i_first), .i_last(i_last), .i_zero(i_zero), .i_ones(i_ones),
-    .i_bsum(i_bsum), .i_a(i_a), .i_og(i_og), .i_y(i_y), .i_x0(i_x0), .i_orow(i_orow),
-    .i_bias(i_bias), .i_omask(i_omask)
-);
+generate
+    if (ENGINES == 1) begin : g_one
+        // one engine: the whole command, started by uc_ctrl, writing the stack directly
+        assign e_act = 1'b1;
+        assign e_start = run_start;
+        assign e_running = running;
+        assign gen_done = e_done[0];
+        assign e_hold = 1'b0;
+        assign e_n_ptrs = n_ptrs;
+        assign e_ptr_base = ptr_base;
+        assign e_bias_base = bias_base;
+        assign e_x_base = x_base;
+        assign e_y_base = y_base;
+        assign e_og_base = 16'd0;
+        assign owner = 1'b0;
+        assign {wr_en, wr_we, wr_row, wr_x, wr_data, wr_mask} = {e_fmb_wr_en[0], e_fmb_we[0],
+            e_fmb_wr_row, e_fmb_wr_x, e_fmb_wdata, e_fmb_wmask};
+        assign wq_busy = 1'b0;
+    end else begin : g_array
+        // the engines start START_LAT cycles after run_start; each runs until its last item
+        // (an engine without a list does not start); gen_done when every one has finished
+        reg [START_LAT-1:0] st_reg;
+        reg [ENGINES-1:0]   run_reg;
+        reg                 wait_reg;       // between run_start and the last engine's end
+        wire [ENGINES-1:0]  run_next = (run_reg & ~e_done) | (st_reg[START_LAT-1] ? e_act : {ENGINES{1'b0}});
+        assign e_start = st_reg[START_LAT-1] ? e_act : {ENGINES{1'b0}};
+        assign e_running = run_reg;
+        assign gen_done = wait_reg && !(|st_reg) && !(|run_next);
+        always @(posedge clk) begin
+            st_reg <= {st_reg[START_LAT-2:0], run_start};
+            run_reg <= run_next;
+            wait_reg <= (wait_reg && !gen_done) || run_start;
+            if (rst) begin
+                st_reg <= {START_LAT{1'b0}};
+                run_reg <= {ENGINES{1'b0}};
+                wait_reg <= 1'b0;
+            end
+        end
 
-uc_mac #(
-`include "uc_pipe_param_conns.vh"
-) u_mac (
-    .clk(clk), .rst(rst),
-    .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
-    .dil(dil), .pad(pad), .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y),
-    .x_base(x_base), .y_base(y_base), .busy(mac_busy),
-    .i_valid(i_valid), .i_first(i_first), .i_last(i_last), .i_zero(i_zero), .i_ones(i_ones),
-    .i_bsum(i_bsum), .i_a(i_a), .i_og(i_og), .i_y(i_y), .i_x0(i_x0), .i_orow(i_orow),
-    .i_bias(i_bias), .i_omask(i_omask),
-    .idx_kx(idx_kx), .idx_ky(idx_ky), .idx_ch(idx_ch), .idx_waddr(idx_waddr),
-    .p1_ones(p1_ones), .p1_a(p1_a), .p1_og(p1_og),
-    .wgt_rd_en(mac_wgt_rd_en), .wgt_rd_addr(mac_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
-    .fma_en(fma_en), .fma_row(fma_row), .fma_x(fma_x), .fma_s2(fma_s2), .fma_rdata(fma_rdata),
-    .fmb_rd_en(mac_fmb_rd_en), .fmb_rd_row(mac_fmb_rd_row), .fmb_rd_x(mac_fmb_rd_x),
-    .fmb_rdata(fmb_rdata),
-    .o_valid(o_valid), .o_ones(o_ones), .o_bsum(o_bsum), .o_bacc(o_bacc), .o_a(o_a),
-    .o_og(o_og), .o_x0(o_x0), .o_orow(o_orow), .o_omask(o_omask), .o_acc(o_acc)
-);
+        uc_split #(
+            .ENGINES(ENGINES), .PAW(PAW)
+        ) u_split (
+            .clk(clk), .run_start(run_start), .is_bwd(is_bwd), .is_update(is_update),
+            .split(is_bwd && s2), .c(c), .n(n), .ptr_base(ptr_base), .bias_base(bias_base),
+            .x_base(x_base), .y_base(y_base), .plane_x(plane_x), .plane_y(plane_y),
+            .e_act(e_act), .e_n_ptrs(e_n_ptrs), .e_ptr_base(e_ptr_base), .e_bias_base(e_bias_base),
+            .e_x_base(e_x_base), .e_y_base(e_y_base), .e_og_base(e_og_base),
+            .own_ch(e_i_og[0 +: 16]), .owner(owner)
+        );
 
-uc_wb #(
-`include "uc_pipe_param_conns.vh"
-) u_wb (
-    .clk(clk), .rst(rst),
-    .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update),
-    .shift(shift), .relu(relu), .gacc(gacc), .bias_base(bias_base),
-    .lr_mult(lr_mult), .lr_shift(lr_shift), .lr_mult_b(lr_mult_b), .lr_shift_b(lr_shift_b),
-    .busy(wb_busy),
-    .i_valid(i_valid), .i_ones(i_ones), .i_a(i_a), .i_og(i_og),
-    .p1_ones(p1_ones), .p1_a(p1_a), .p1_og(p1_og),
-    .o_valid(o_valid), .o_ones(o_ones), .o_bsum(o_bsum), .o_bacc(o_bacc), .o_a(o_a),
-    .o_og(o_og), .o_x0(o_x0), .o_orow(o_orow), .o_omask(o_omask), .o_acc(o_acc),
-    .fmb_wr_en(wb_fmb_wr_en), .fmb_we(fmb_we), .fmb_wr_row(wb_fmb_wr_row),
-    .fmb_wr_x(wb_fmb_wr_x), .fmb_wdata(fmb_wdata), .fmb_wmask(fmb_wmask),
-    .upd_wgt_rd_en(upd_wgt_rd_en), .upd_wgt_rd_addr(upd_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
-    .upd_bias_rd_en(upd_bias_rd_en), .upd_bias_rd_addr(upd_bias_rd_addr),
-    .bias_rd_data(bias_rd_data),
-    .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
-    .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(grad_rd_data),
-    .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
-    .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
-    .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),
-    .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
-);
+        // the engines' stack writes, queued; one a cycle to every copy
+        wire [ENGINES*WQ_W-1:0] wq_in;
+        for (g = 0; g < ENGINES; g = g + 1) begin : g_wq_in
+            assign wq_in[WQ_W*g +: WQ_W] = {e_fmb_wr_row[FM_AW*g +: FM_AW], e_fmb_wr_x[16*g +: 16],
+                                            e_fmb_wdata[LANES*16*g +: LANES*16], e_fmb_wmask[LANES*g +: LANES]};
+        end
+        uc_wq #(
+            .ENGINES(ENGINES), .W(WQ_W), .DEPTH(32), .HOLD_AT(16)
+        ) u_wq (
+            .clk(clk), .rst(rst),
+            .s_valid(e_fmb_wr_en), .s_data(wq_in), .hold(e_hold),
+            .m_valid(wr_en), .m_data({wr_row, wr_x, wr_data, wr_mask}), .busy(wq_busy)
+        );
+        assign wr_we = wr_en;
+    end
+endgenerate
+
+generate
+    for (g = 0; g < ENGINES; g = g + 1) begin : g_eng
+        uc_engine #(
+            .K_W(K_W), .C_W(C_W), .N_W(N_W),
+            .LANES(LANES), .KMAX(KMAX), .FM_AW(FM_AW), .WAW(WAW), .PAW(PAW), .BAW(BAW)
+        ) u_eng (
+            .clk(clk), .rst(rst),
+            .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
+            .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y), .x_base(x_base), .y_base(y_base),
+            .dil(dil), .pad(pad), .shift(shift), .relu(relu), .bgrad(bgrad), .gacc(gacc),
+            .plane_x(plane_x), .plane_y(plane_y), .ngrp(ngrp), .bias_base(bias_base),
+            .lr_mult(lr_mult), .lr_shift(lr_shift), .lr_mult_b(lr_mult_b), .lr_shift_b(lr_shift_b),
+            .run_start(e_start[g]), .running(e_running[g]), .hold(e_hold[g]), .done(e_done[g]),
+            .busy(e_busy[g]),
+            .e_n_ptrs(e_n_ptrs[16*g +: 16]), .e_ptr_base(e_ptr_base[PAW*g +: PAW]),
+            .e_bias_base(e_bias_base[32*g +: 32]), .e_x_base(e_x_base[32*g +: 32]),
+            .e_y_base(e_y_base[32*g +: 32]), .e_og_base(e_og_base[16*g +: 16]), .i_og(e_i_og[16*g +: 16]),
+            .ptr_rd_en(e_ptr_en[g]), .ptr_rd_addr(e_ptr_addr[PAW*g +: PAW]),
+            .ptr_rd_data(ptr_rd_data[PTR_W*g +: PTR_W]),
+            .fidx_rd_en(e_fidx_en[g]), .bidx_rd_en(e_bidx_en[g]), .idx_rd_addr(e_idx_addr[WAW*g +: WAW]),
+            .fidx_rd_data(fidx_rd_data[FIDX_W*g +: FIDX_W]), .bidx_rd_data(bidx_rd_data[BIDX_W*g +: BIDX_W]),
+            .idx_kx(e_kx[K_W*g +: K_W]), .idx_ky(e_ky[K_W*g +: K_W]), .idx_ch(e_ch[16*g +: 16]),
+            .idx_waddr(e_waddr[WAW*g +: WAW]),
+            .fma_req(m_fma_req[FMA_REQ_W*g +: FMA_REQ_W]), .fma_rdata(fma_rdata[LANES*16*g +: LANES*16]),
+            .fmb_rd_en(e_fmb_rd_en[g]), .fmb_rd_row(e_fmb_rd_row[FM_AW*g +: FM_AW]),
+            .fmb_rd_x(e_fmb_rd_x[16*g +: 16]), .fmb_rdata(fmb_rdata[LANES*16*g +: LANES*16]),
+            .fmb_wr_en(e_fmb_wr_en[g]), .fmb_we(e_fmb_we[g]), .fmb_wr_row(e_fmb_wr_row[FM_AW*g +: FM_AW]),
+            .fmb_wr_x(e_fmb_wr_x[16*g +: 16]), .fmb_wdata(e_fmb_wdata[LANES*16*g +: LANES*16]),
+            .fmb_wmask(e_fmb_wmask[LANES*g +: LANES]),
+            .wgt_rd_en(wgt_rd_en[g]), .wgt_rd_addr(wgt_rd_addr[WAW*g +: WAW]), .wgt_rd_data(wgt_rd_data[16*g +: 16]),
+            .wgt_wr_en(e_wgt_wr_en[g]), .wgt_wr_addr(e_wgt_wr_addr[WAW*g +: WAW]), .wgt_wr_data(e_wgt_wr_data[16*g +: 16]),
+            .grad_rd_en(e_grad_rd_en[g]), .grad_rd_addr(e_grad_rd_addr[WAW*g +: WAW]),
+            .grad_rd_data(e_grad_rd_data[32*g +: 32]),
+            .grad_wr_en(e_grad_wr_en[g]), .grad_wr_addr(e_grad_wr_addr[WAW*g +: WAW]),
+            .grad_wr_data(e_grad_wr_data[32*g +: 32]),
+            .bias_rd_en(bias_rd_en[g]), .bias_rd_addr(bias_rd_addr[BAW*g +: BAW]), .bias_rd_data(bias_rd_data[32*g +: 32]),
+            .bias_wr_en(e_bias_wr_en[g]), .bias_wr_addr(e_bias_wr_addr[BAW*g +: BAW]),
+            .bias_wr_data(e_bias_wr_data[32*g +: 32]),
+            .bgrad_rd_en(e_bgrad_rd_en[g]), .bgrad_rd_addr(e_bgrad_rd_addr[BAW*g +: BAW]),
+            .bgrad_rd_data(e_bgrad_rd_data[32*g +: 32]),
+            .bgrad_wr_en(e_bgrad_wr_en[g]), .bgrad_wr_addr(e_bgrad_wr_addr[BAW*g +: BAW]),
+            .bgrad_wr_data(e_bgrad_wr_data[32*g +: 32])
+        );
+    end
+endgenerate
 
 `undef ACCEL_DEFS_VH
+`undef MEM_DEFS_VH
 endmodule
 
 `resetall

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from sparsetrain.sparse import SparseWeights, parity_rows, split_dil
-from sparsetrain.uc import Mode, Sel, UcCommand, UcParams, to_u
+from sparsetrain.uc import Mode, Sel, UcCommand, UcParams, engine_owner, to_u
 from verif.models.uc import uc_expected
 
 PIPE_DEPTH = 8  # docs/uc_unit.md: "pipeline depth (~8)"
@@ -174,22 +174,30 @@ class UcLayer:
                                  bgrad=self.bgrad)
 
     def expected_images(self, before: dict[Sel, dict[int, int]] | None = None,
-                        exp: dict | None = None) -> dict[Sel, dict[int, int]]:
+                        exp: dict | None = None, copy: int = 0) -> dict[Sel, dict[int, int]]:
         """Memory contents after a successful command: ``before`` (default :meth:`images`) with
-        the expected writes applied.  Slack pixels (``x >= W``) of an output map keep ``before``."""
+        the expected writes applied.  Slack pixels (``x >= W``) of an output map keep ``before``.
+        ``copy``: which engine's copy of the memories (an engine array: WGRAD writes a filter's
+        gradients only into the copy of the engine that ran it, ``engine_owner``; every other
+        write goes to every copy)."""
         img = {s: dict(v) for s, v in (before or self.images()).items()}
         exp = self.expected() if exp is None else exp
         p, c = self.params, self.cmd
+        n_all = self.sw.shape[0]
+        mine = [engine_owner(f, n_all, p.engines) == copy for f in range(n_all)]
+        entry_filter = np.repeat(np.arange(n_all), np.asarray(self.sw.fwd_count, dtype=int))
         if self.mode == Mode.FWD:
             self._merge_map(img, c.y_base, exp["y"])
         elif self.mode == Mode.BWD_DATA:
             self._merge_map(img, c.x_base, exp["dx"])
         elif self.mode == Mode.WGRAD:
             for a, v in enumerate(exp["grad"]):
-                img[Sel.GRAD][self.w_base + a] = to_u(v, 32)
+                if mine[entry_filter[a]]:
+                    img[Sel.GRAD][self.w_base + a] = to_u(v, 32)
             if exp["bgrad"] is not None:
                 for n, v in enumerate(exp["bgrad"]):
-                    img[Sel.BGRAD][c.bias_base + n] = to_u(v, 32)
+                    if mine[n]:
+                        img[Sel.BGRAD][c.bias_base + n] = to_u(v, 32)
         elif self.mode == Mode.UPDATE:
             for a, v in enumerate(exp["wgt"]):
                 img[Sel.WGT][self.w_base + a] = to_u(v, 16)
@@ -221,10 +229,11 @@ class UcLayer:
         return self.nnz * self.cmd.ho * self.cmd.wo
 
     def ideal_cycles(self) -> float:
-        """``nnz * Ho * Wo / LANES`` for the conv modes (UPDATE: ``nnz + N``, one step a cycle)."""
+        """``nnz * Ho * Wo / (ENGINES * LANES)`` for the conv modes (UPDATE: ``nnz + N``, one
+        step a cycle on engine 0)."""
         if self.mode not in (Mode.FWD, Mode.BWD_DATA, Mode.WGRAD):
             return float(self.nnz + self.sw.shape[0])
-        return self.nnz * self.cmd.ho * self.cmd.wo / self.params.lanes
+        return self.nnz * self.cmd.ho * self.cmd.wo / self.params.macs
 
     def scan_cycles(self) -> int:
         """Cycles of the command's pre-scan (rtl/uc_unit/uc_scan.v), exactly: two a pointer, one an

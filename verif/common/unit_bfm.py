@@ -95,6 +95,10 @@ class UnitBfm:
         dut.rst.value = 1
         for n in ("hst_we", "hst_sel", "hst_addr", "hst_wdata", "s_cmd_valid"):
             getattr(dut, n).value = 0
+        #: the harness's copy select of host reads (the UC engine array's memory copies), if any
+        self.copies = hasattr(dut, "hst_copy")
+        if self.copies:
+            dut.hst_copy.value = 0
         dut.m_rsp_ready.value = 1
         self.cmd_h.value = 0
         if checks:
@@ -211,10 +215,13 @@ class UnitBfm:
         await RisingEdge(self.clk)
         d.hst_we.value = 0
 
-    async def read(self, sel: int, addrs) -> dict[int, int]:
-        """Words of memory ``sel`` (pipelined: one address a cycle, data one cycle later)."""
+    async def read(self, sel: int, addrs, copy: int = 0) -> dict[int, int]:
+        """Words of memory ``sel`` (pipelined: one address a cycle, data one cycle later);
+        ``copy``: of that copy of the memories (harnesses with ``hst_copy``; else only 0)."""
         d = self.dut
         out: dict[int, int] = {}
+        if copy and not self.copies:
+            raise ValueError(f"copy {copy}: this harness has one copy of its memories")
         prev = None
         for a in list(addrs) + [None]:
             await RisingEdge(self.clk)
@@ -222,6 +229,8 @@ class UnitBfm:
                 d.hst_sel.value = int(sel)
                 d.hst_addr.value = a
                 d.hst_we.value = 0
+                if self.copies:
+                    d.hst_copy.value = int(copy)
             await ReadOnly()
             if prev is not None:
                 out[prev] = int(d.hst_rdata.value.resolve("zeros"))

@@ -31,6 +31,10 @@ from verif.common.units import uc_cov
 from verif.common.units.common import CmdItem, Unit, cycles_error, status_name
 
 HDL_DEFAULTS = UcParams().to_hdl()
+#: the memories a UC command writes, read back from every copy of an engine array
+COPY_SELS = (Sel.STACK, Sel.WGT, Sel.GRAD, Sel.BIAS, Sel.BGRAD)
+#: read-back key of the other copies' words ({copy: {Sel: {addr: word}}})
+COPIES = "copies"
 
 
 def params() -> UcParams:
@@ -152,6 +156,25 @@ class UcUnit(Unit):
             self.shadow = await self._snapshot(bfm)
         return {s: dict(v) for s, v in self.shadow.items()}
 
+    async def _copies(self, bfm, plan: dict[Sel, list[int]]) -> dict[int, dict[Sel, dict[int, int]]]:
+        """An engine array's other memory copies (1 .. ENGINES-1): ``plan``'s words of the
+        memories a command writes (COPY_SELS; the list memories are written only by the host)."""
+        return {e: {sel: await bfm.read(sel, addrs, copy=e) for sel, addrs in plan.items() if sel in COPY_SELS}
+                for e in range(1, self.p.engines)}
+
+    def _grad_plan(self, item: UcItem) -> dict[Sel, range]:
+        """The words of the memories whose copies differ (each engine's gradients) that the
+        item's layer owns, with 2 guard words a side (copy 0 is dumped whole; the other copies'
+        full dumps would cost ENGINES times the reads of a bad-input item)."""
+        if self.p.engines == 1:
+            return {}
+        regs = item.layer.regions()
+        plan = {}
+        for key, sel in (("grad", Sel.GRAD), ("bgrad", Sel.BGRAD)):
+            r = regs[key]
+            plan[sel] = range(max(0, r.base - 2), min(self.p.depth(sel), r.end + 2))
+        return plan
+
     async def load(self, bfm, item: UcItem):
         if item.snapshot and item.expect != Status.OK:
             await self._shadow_snapshot(bfm)       # full dump once, then tracked
@@ -162,6 +185,8 @@ class UcUnit(Unit):
             await self._load(bfm, item.images())
             if item.snapshot:
                 item.before = await self._snapshot(bfm)
+        if item.snapshot:
+            item.before_copies = await self._copies(bfm, self._grad_plan(item))
 
     async def readback(self, bfm, item: UcItem, rsp):
         if rsp is None:
@@ -170,25 +195,39 @@ class UcUnit(Unit):
             got = await self._snapshot(bfm)
             if rsp.status == Status.OK:
                 self.shadow = None
+            got[COPIES] = await self._copies(bfm, self._grad_plan(item))
             return got
         if rsp.status == Status.OK:
             plan = readback_plan(item.layer)
-            return {sel: await bfm.read(sel, addrs) for sel, addrs in plan.items()}
+            got = {sel: await bfm.read(sel, addrs) for sel, addrs in plan.items()}
+            got[COPIES] = await self._copies(bfm, plan)
+            return got
         return None
 
     # -- checking
     def check(self, res) -> list[str]:
         item, rsp, layer = res.item, res.rsp, res.item.layer
+        got = dict(res.got)
+        copies = got.pop(COPIES, {})
         if item.expect != Status.OK:
-            # no memory may change: the whole snapshot must equal the one taken before
-            return [f"memory written despite {status_name(item.expect)}: {e}"
-                    for e in compare(layer, res.got, res.before, skip_output_slack=False)]
+            # no memory may change: the whole snapshot must equal the one taken before (and every
+            # other copy's gradients theirs)
+            errs = compare(layer, got, res.before, skip_output_slack=False)
+            for e, words in copies.items():
+                errs += [f"copy {e}: {m}" for m in compare(layer, words, item.before_copies[e],
+                                                           skip_output_slack=False)]
+            return [f"memory written despite {status_name(item.expect)}: {e}" for e in errs]
         exp = layer.expected()
         if item.wrong:  # checker self-test: perturb the first element of the first output
             key = next(k for k, v in exp.items() if v is not None)
             exp[key] = exp[key].copy()
             exp[key].flat[0] = exp[key].flat[0] ^ 1
-        errs = compare(layer, res.got, layer.expected_images(item.images(), exp))
+        errs = compare(layer, got, layer.expected_images(item.images(), exp))
+        # an engine array's other copies (loaded alike): the same writes, but each engine's
+        # gradients in its own
+        for e, words in copies.items():
+            errs += [f"copy {e}: {m}" for m in compare(layer, words,
+                                                       layer.expected_images(item.images(), exp, copy=e))]
         errs += cycles_error(rsp)
         # FWD / WGRAD spend a cycle per weight and output vector, so nnz*Ho*Wo/L bounds them from
         # below (BWD_DATA does not: with padding, Ho*Wo may exceed the H*W pixels it computes)

@@ -1,0 +1,145 @@
+/*
+ * Engine array write queues: the stack writes (port B: FWD Y, BWD_DATA dX) of ENGINES engines
+ * share one write, which goes to every copy of the stack at once (docs/uc_unit.md "Engine
+ * array"). Each engine's writes enter its own first-in first-out queue of DEPTH entries; a
+ * round-robin arbiter takes one queue's oldest write a cycle. An engine whose queue holds
+ * HOLD_AT or more writes is held (its generator emits no item) until the queue drains below:
+ * the writes still in its pipeline (at most one an item, fewer than DEPTH - HOLD_AT) always fit,
+ * so no write is ever dropped.
+ *
+ * Parameters:
+ *   ENGINES  engines
+ *   W        write width (row, column, data, lane mask)
+ *   DEPTH    queue entries an engine (power of two)
+ *   HOLD_AT  queue fill at which the engine is held
+ *
+ * Latency: a write leaves 1 cycle after it enters an empty queue of an engine that wins the
+ * arbitration (m_valid registered).
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module uc_wq #
+(
+    // engines
+    parameter ENGINES = 4,
+    // one write: row, column, data and lane mask
+    parameter W = 32,
+    // queue entries an engine (power of two)
+    parameter DEPTH = 32,
+    // queue fill at which the engine's generator is held (DEPTH - HOLD_AT > pipeline depth)
+    parameter HOLD_AT = 16
+)
+(
+    input  wire                     clk,
+    input  wire                     rst,
+
+    // each engine's write (engine e at bits [e*W +: W])
+    input  wire [ENGINES-1:0]       s_valid,
+    input  wire [ENGINES*W-1:0]     s_data,
+    output wire [ENGINES-1:0]       hold,
+
+    // the one write a cycle to the stack
+    output wire                     m_valid,
+    output wire [W-1:0]             m_data,
+
+    output wire                     busy            // a write is queued or leaving
+);
+
+localparam AW = $clog2(DEPTH);
+localparam LOG_E = (ENGINES > 1) ? $clog2(ENGINES) : 1;
+
+wire [ENGINES*W-1:0] head;              // each queue's oldest write
+reg [ENGINES*AW-1:0] wp_reg, rp_reg;
+reg [ENGINES*(AW+1)-1:0] cnt_reg;
+reg [LOG_E-1:0]      rr_reg, rr_next;
+reg                  m_valid_reg, m_valid_next;
+reg [W-1:0]          m_data_reg;
+
+reg [ENGINES-1:0]    nonempty, grant;
+reg                  any;
+reg [LOG_E-1:0]      sel;
+
+assign m_valid = m_valid_reg;
+assign m_data = m_data_reg;
+
+// one queue memory an engine (one write port each: LUT RAM)
+genvar g;
+generate
+    for (g = 0; g < ENGINES; g = g + 1) begin : g_q
+        reg [W-1:0] q [0:DEPTH-1];
+        always @(posedge clk) begin
+            if (s_valid[g]) begin
+                q[wp_reg[AW*g +: AW]] <= s_data[W*g +: W];
+            end
+        end
+        assign head[W*g +: W] = q[rp_reg[AW*g +: AW]];
+        assign hold[g] = cnt_reg[(AW+1)*g +: AW+1] >= HOLD_AT;
+    end
+endgenerate
+
+assign busy = m_valid_reg || (|nonempty);
+
+// round robin: the first non-empty queue from rr_reg on
+integer e, k;
+always @* begin
+    for (e = 0; e < ENGINES; e = e + 1) begin
+        nonempty[e] = cnt_reg[(AW+1)*e +: AW+1] != 0;
+    end
+    any = 1'b0;
+    sel = rr_reg;
+    for (k = ENGINES - 1; k >= 0; k = k - 1) begin
+        e = ({{(32-LOG_E){1'b0}}, rr_reg} + k) % ENGINES;
+        if (nonempty[e]) begin
+            any = 1'b1;
+            sel = e[LOG_E-1:0];
+        end
+    end
+    grant = {ENGINES{1'b0}};
+    grant[sel] = any;
+    rr_next = any ? sel + 1'b1 : rr_reg;
+    m_valid_next = any;
+end
+
+always @(posedge clk) begin
+    for (e = 0; e < ENGINES; e = e + 1) begin
+        if (s_valid[e]) begin
+            wp_reg[AW*e +: AW] <= wp_reg[AW*e +: AW] + 1'b1;
+        end
+        if (grant[e]) begin
+            rp_reg[AW*e +: AW] <= rp_reg[AW*e +: AW] + 1'b1;
+        end
+        cnt_reg[(AW+1)*e +: AW+1] <= cnt_reg[(AW+1)*e +: AW+1] + s_valid[e] - grant[e];
+    end
+    if (any) begin
+        m_data_reg <= head[W*sel +: W];
+    end
+    rr_reg <= rr_next;
+    m_valid_reg <= m_valid_next;
+
+    if (rst) begin
+        wp_reg <= {ENGINES*AW{1'b0}};
+        rp_reg <= {ENGINES*AW{1'b0}};
+        cnt_reg <= {ENGINES*(AW+1){1'b0}};
+        rr_reg <= {LOG_E{1'b0}};
+        m_valid_reg <= 1'b0;
+    end
+end
+
+`ifdef ACCEL_ASSERTS
+// verilator coverage_off
+always @(posedge clk) begin
+    if (!rst) begin
+        for (e = 0; e < ENGINES; e = e + 1) begin
+            assert (!(s_valid[e] && cnt_reg[(AW+1)*e +: AW+1] == DEPTH)) else $error("uc_wq: overflow: a write into a full queue");
+        end
+    end
+end
+// verilator coverage_on
+`endif
+
+endmodule
+
+`resetall
