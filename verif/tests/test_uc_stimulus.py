@@ -5,14 +5,16 @@ expectations."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from sparsetrain.uc import (CMD_FIELDS, Mode, Sel, UcCommand, UcParams, map_to_words, pixel_flat_addr,
-                            words_to_map)
+from sparsetrain.uc import (CMD_FIELDS, Mode, Sel, UcCommand, UcParams, engine_chunk, engine_owner,
+                            engine_ranges, map_to_words, pixel_flat_addr, to_u, words_to_map)
 from verif.common.uc_random import Constraints, make_weights, place_stack, random_layer
 from verif.common.uc_stimulus import UcLayer, describe_addr, readback_plan
+from verif.common.units.uc import compare
 from verif.models import (PackedLists, SparseWeights, bias_grad, conv_backward_data, conv_forward,
                           conv_weight_grad, encode_sparse, sgd_update)
 
@@ -131,6 +133,49 @@ def test_expected_images_apply_only_the_writes():
     after = lay.expected_images()
     y = words_to_map([after[Sel.STACK][60 + i] for i in range(SMALL.map_words(3, 6, 7))], (3, 6, 7), 8)
     np.testing.assert_array_equal(y, lay.expected()["y"])
+
+
+@pytest.mark.parametrize("nch,engines", [(1, 4), (3, 4), (5, 4), (8, 4), (10, 16), (16, 16), (64, 16), (7, 2)])
+def test_engine_split(nch, engines):
+    """The engine array's split (rtl/uc_unit/uc_split.v): contiguous ranges of ceil(nch / E)
+    channels that cover every channel once; the owner is the engine whose range holds it."""
+    ranges = engine_ranges(nch, engines)
+    assert [c for r in ranges for c in r] == list(range(nch))
+    chunk = engine_chunk(nch, engines)
+    assert chunk == -(-nch // engines) and all(len(r) <= chunk for r in ranges)
+    for e, r in enumerate(ranges):
+        assert all(engine_owner(c, nch, engines) == e for c in r)
+    with pytest.raises(ValueError):
+        engine_owner(nch, nch, engines)
+
+
+def test_array_copies_keep_each_engines_gradients():
+    """On an engine array, WGRAD's gradients are expected only in the copy of the engine that ran
+    the filter, the other copies keep the loaded words -- and the comparison names a gradient
+    found in the wrong copy (the check of the copies can fail)."""
+    lay = _layer(Mode.WGRAD, gacc=1, bgrad=1)
+    lay = UcLayer(cmd=lay.cmd, sw=lay.sw, params=replace(SMALL, engines=2), x=lay.x, dy=lay.dy,
+                  bias=lay.bias, grad=lay.grad, bgrad=lay.bgrad, w_base=100, b_base=300)
+    before, exp = lay.images(), lay.expected()
+    per_copy = [lay.expected_images(before, exp, copy=e) for e in range(2)]
+    start = np.concatenate([[0], np.cumsum(lay.sw.fwd_count)])
+    for n in range(3):
+        own = engine_owner(n, 3, 2)
+        for a in range(start[n], start[n + 1]):
+            for e in range(2):
+                want = exp["grad"][a] if e == own else lay.grad[a]
+                assert per_copy[e][Sel.GRAD][100 + a] == to_u(int(want), 32)
+        assert per_copy[own][Sel.BGRAD][3 + n] == to_u(int(exp["bgrad"][n]), 32)
+    # engine 1's filter 2 gradients found in copy 0 (a write to the wrong copy): named
+    wrong = {Sel.GRAD: dict(per_copy[1][Sel.GRAD])}
+    errs = compare(lay, wrong, per_copy[0])
+    assert errs and "GRAD[" in errs[0], errs
+    # UPDATE zeroes every copy alike; FWD writes every copy alike
+    for mode in (Mode.UPDATE, Mode.FWD):
+        m = _layer(mode, lr_mult=5, lr_shift=2)
+        m = UcLayer(cmd=m.cmd, sw=m.sw, params=replace(SMALL, engines=2), x=m.x, dy=m.dy, bias=m.bias,
+                    grad=m.grad, bgrad=m.bgrad, w_base=100, b_base=300)
+        assert m.expected_images(copy=0) == m.expected_images(copy=1)
 
 
 def test_ideal_and_estimated_cycles():

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
 
-from sparsetrain.uc import Mode, Status
+from sparsetrain.uc import Mode, Status, engine_chunk, engine_ranges
 from verif.common.units.common import coverage_holes, status_points
 
 
@@ -59,6 +59,12 @@ SAMPLE_BINS = dict(
 # skipped (directed kind stride2_one_row)
 @CoverPoint("uc.flags.bwd_s2_one_row", xf=lambda f: f["s2_one_row"], bins=[True])
 @CoverPoint("uc.stall", xf=lambda f: f["stall"], bins=[False, True])
+# an engine array (ENGINES > 1, docs/uc_unit.md "Engine array"): every mode; the channels spread
+# evenly, unevenly (the last engine has fewer) or leaving engines without any; an UPDATE whose
+# gradients come from other engines' copies
+@CoverPoint("uc.array.mode", xf=lambda f: f["array_mode"], bins=MODES)
+@CoverPoint("uc.array.share", xf=lambda f: f["share"], bins=["even", "uneven", "idle_engines"])
+@CoverPoint("uc.array.update_from_copies", xf=lambda f: f["upd_copies"], bins=[True])
 def _sample_ok(f):
     pass
 
@@ -87,10 +93,22 @@ def saturated(layer, exp: dict) -> bool:
     return False
 
 
+def _share(nch: int, engines: int) -> str:
+    """How ``nch`` channels spread over the engines (sparsetrain.uc.engine_ranges)."""
+    lens = [len(r) for r in engine_ranges(nch, engines)]
+    return "idle_engines" if 0 in lens else "uneven" if len(set(lens)) > 1 else "even"
+
+
 def sample_ok(res) -> None:
     lay = res.item.layer
     c = lay.cmd
+    e = lay.params.engines
+    arr = e > 1
+    nch = c.cin if c.mode == Mode.BWD_DATA else c.cout
     _sample_ok(dict(
+        array_mode=Mode(c.mode).name if arr else None,
+        share=_share(nch, e) if arr and c.mode != Mode.UPDATE else None,
+        upd_copies=arr and c.mode == Mode.UPDATE and c.cout > engine_chunk(c.cout, e),
         mode=Mode(c.mode).name, stride=c.stride, dil=c.dil, pad=_padbin(c), kernel=_kbin(c.k),
         sparsity=_spbin(lay.sw.sparsity), pruning=lay.tags.get("pruning", "threshold"),
         sat=saturated(lay, lay.expected()), empty=bool((lay.sw.fwd_count == 0).any()) and lay.nnz > 0,
