@@ -147,6 +147,10 @@ BLOCKS: dict[str, Block] = {
                 "l8": {"LANES": 8, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
                        "FM_DEPTH": 1024, "WDEPTH": 1024, "PDEPTH": 64, "BDEPTH": 64,
                        "PROG_DEPTH": 128, "CLASSES_MAX": 16},
+                # an engine array (issue 14): 4 engines of 4 lanes, each with its copy of the memories
+                "e4x4": {"ENGINES": 4, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
+                         "FM_DEPTH": 2048, "WDEPTH": 1024, "PDEPTH": 64, "BDEPTH": 64,
+                         "PROG_DEPTH": 128, "CLASSES_MAX": 16},
             },
         ),
         harness_block("mp_unit", ("rtl/common/fm_stack.v", "rtl/common/unit_ctl.v", "rtl/mp_unit/mp_unit.v"),

@@ -32,6 +32,8 @@ localparam N_W = (NMAX > 1) ? $clog2(NMAX) : 1;
 localparam FIDX_W = 2 * K_W + C_W;
 localparam BIDX_W = 2 * K_W + N_W + WAW;
 localparam PTR_W = 2 * WAW + 1;
+// a unit's weight, gradient and bias RAM ports as one bus (RAM_REQ, rtl/top/mem_subsys.v)
+localparam RAM_REQ_W = 8 + 4 * WAW + 16 + 32 + 4 * BAW + 2 * 32;
 /* verilator lint_on UNUSEDPARAM */
 
 `endif

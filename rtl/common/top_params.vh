@@ -4,6 +4,8 @@
  * `include`d first inside the module's parameter port list #( ... ) (every line ends with a
  * comma: more parameters follow, uc_params.vh last).
  */
+    // UC unit engines (1, or a power of two), each with its copy of the memories
+    parameter ENGINES = 1,
     // descriptors the program memory holds
     parameter PROG_DEPTH = 256,
     // largest class count of the loss unit

@@ -13,7 +13,7 @@
  * to 1), one response per command; a DMA command only while the DMA is idle, the DMA write
  * stream rule. The AXI channels are checked inside dma and axil_regs.
  *
- * Parameters: as uc_unit (LANES, KMAX, CMAX, NMAX, HMAX, WMAX, FM_DEPTH, WDEPTH, PDEPTH, BDEPTH),
+ * Parameters: as uc_unit (ENGINES, LANES, KMAX, CMAX, NMAX, HMAX, WMAX, FM_DEPTH, WDEPTH, PDEPTH, BDEPTH),
  * plus PROG_DEPTH (descriptors the program memory holds), CLASSES_MAX and AXI_ID_W.
  *
  * Latency: a descriptor costs its unit's cycles (or its DMA transfer) plus about 4 cycles of
@@ -117,33 +117,54 @@ wire        uc_busy, mp_busy, gap_busy, lc_busy, loss_busy;
 
 // units: stack request buses (FMA_REQ, FMB_REQ of accel_defs.vh; muxed in mem_subsys) and
 // shared read data
+// (the UC unit's: one a copy of the memories, ENGINES wide)
 /* verilator coverage_off */
-wire [FMA_REQ_W-1:0] uc_fma_req, mp_fma_req, gap_fma_req, lc_fma_req, loss_fma_req;
-wire [FMB_REQ_W-1:0] uc_fmb_req, mp_fmb_req, gap_fmb_req, lc_fmb_req, loss_fmb_req;
+wire [FMA_REQ_W-1:0] mp_fma_req, gap_fma_req, lc_fma_req, loss_fma_req;
+wire [FMB_REQ_W-1:0] mp_fmb_req, gap_fmb_req, lc_fmb_req, loss_fmb_req;
+wire [ENGINES*FMA_REQ_W-1:0] uc_fma_req;
+wire [ENGINES*FMB_REQ_W-1:0] uc_fmb_req;
 /* verilator coverage_on */
 wire [LANES*16-1:0]  fma_rdata, fmb_rdata;
+wire [ENGINES*LANES*16-1:0] uc_fma_rdata, uc_fmb_rdata;
 
 // UC and LC: weight, gradient and bias RAM ports (muxed in mem_subsys); UC: index and pointers
-wire           uc_wgt_rd_en, uc_wgt_wr_en, uc_grad_rd_en, uc_grad_wr_en;
-wire           uc_bias_rd_en, uc_bias_wr_en, uc_bgrad_rd_en, uc_bgrad_wr_en;
-wire [WAW-1:0] uc_wgt_rd_addr, uc_wgt_wr_addr, uc_grad_rd_addr, uc_grad_wr_addr;
-wire [BAW-1:0] uc_bias_rd_addr, uc_bias_wr_addr, uc_bgrad_rd_addr, uc_bgrad_wr_addr;
-wire [15:0]    uc_wgt_wr_data;
-wire [31:0]    uc_grad_wr_data, uc_bias_wr_data, uc_bgrad_wr_data;
+// (UC: one a copy)
+/* verilator coverage_off */
+wire [ENGINES-1:0]     uc_wgt_rd_en, uc_wgt_wr_en, uc_grad_rd_en, uc_grad_wr_en;
+wire [ENGINES-1:0]     uc_bias_rd_en, uc_bias_wr_en, uc_bgrad_rd_en, uc_bgrad_wr_en;
+wire [ENGINES*WAW-1:0] uc_wgt_rd_addr, uc_wgt_wr_addr, uc_grad_rd_addr, uc_grad_wr_addr;
+wire [ENGINES*BAW-1:0] uc_bias_rd_addr, uc_bias_wr_addr, uc_bgrad_rd_addr, uc_bgrad_wr_addr;
+wire [ENGINES*16-1:0]  uc_wgt_wr_data, uc_wgt_rd_data;
+wire [ENGINES*32-1:0]  uc_grad_wr_data, uc_bias_wr_data, uc_bgrad_wr_data;
+wire [ENGINES*32-1:0]  uc_grad_rd_data, uc_bias_rd_data, uc_bgrad_rd_data;
+wire [ENGINES*RAM_REQ_W-1:0] uc_ram_req;
+/* verilator coverage_on */
+genvar g;
+generate
+    for (g = 0; g < ENGINES; g = g + 1) begin : g_uc_ram
+        // RAM_REQ layout: mem_subsys.v
+        assign uc_ram_req[RAM_REQ_W*g +: RAM_REQ_W] = {uc_wgt_rd_en[g], uc_wgt_wr_en[g], uc_grad_rd_en[g],
+            uc_grad_wr_en[g], uc_bias_rd_en[g], uc_bias_wr_en[g], uc_bgrad_rd_en[g], uc_bgrad_wr_en[g],
+            uc_wgt_rd_addr[WAW*g +: WAW], uc_wgt_wr_addr[WAW*g +: WAW], uc_wgt_wr_data[16*g +: 16],
+            uc_grad_rd_addr[WAW*g +: WAW], uc_grad_wr_addr[WAW*g +: WAW], uc_grad_wr_data[32*g +: 32],
+            uc_bias_rd_addr[BAW*g +: BAW], uc_bias_wr_addr[BAW*g +: BAW], uc_bias_wr_data[32*g +: 32],
+            uc_bgrad_rd_addr[BAW*g +: BAW], uc_bgrad_wr_addr[BAW*g +: BAW], uc_bgrad_wr_data[32*g +: 32]};
+    end
+endgenerate
 wire           lc_wgt_rd_en, lc_wgt_wr_en, lc_grad_rd_en, lc_grad_wr_en;
 wire           lc_bias_rd_en, lc_bias_wr_en, lc_bgrad_rd_en, lc_bgrad_wr_en;
 wire [WAW-1:0] lc_wgt_rd_addr, lc_wgt_wr_addr, lc_grad_rd_addr, lc_grad_wr_addr;
 wire [BAW-1:0] lc_bias_rd_addr, lc_bias_wr_addr, lc_bgrad_rd_addr, lc_bgrad_wr_addr;
 wire [15:0]    lc_wgt_wr_data;
 wire [31:0]    lc_grad_wr_data, lc_bias_wr_data, lc_bgrad_wr_data;
-wire               fidx_rd_en, bidx_rd_en, ptr_rd_en;
-wire [WAW-1:0]     fidx_rd_addr, bidx_rd_addr;
-wire [PAW-1:0]     ptr_rd_addr;
-wire [15:0]        wgt_rd_data;
-wire [31:0]        grad_rd_data, bias_rd_data, bgrad_rd_data;
-wire [FIDX_W-1:0]  fidx_rd_data;
-wire [BIDX_W-1:0]  bidx_rd_data;
-wire [PTR_W-1:0]   ptr_rd_data;
+wire [ENGINES-1:0]        fidx_rd_en, bidx_rd_en, ptr_rd_en;
+wire [ENGINES*WAW-1:0]    fidx_rd_addr, bidx_rd_addr;
+wire [ENGINES*PAW-1:0]    ptr_rd_addr;
+wire [15:0]               wgt_rd_data;
+wire [31:0]               grad_rd_data, bias_rd_data, bgrad_rd_data;
+wire [ENGINES*FIDX_W-1:0] fidx_rd_data;
+wire [ENGINES*BIDX_W-1:0] bidx_rd_data;
+wire [ENGINES*PTR_W-1:0]  ptr_rd_data;
 wire               list_wr;         // a LOAD writes FIDX, BIDX or PTR: the UC unit rechecks its lists
 
 // ------------------------------------------------------------------------- control path
@@ -198,6 +219,7 @@ dma #(.AXI_ID_W(AXI_ID_W)) u_dma (
 
 // ---------------------------------------------------------------------------- memories
 mem_subsys #(
+    .ENGINES(ENGINES),
 `include "uc_param_conns.vh"
 ) u_mem (
     .clk(clk), .rst(core_rst),
@@ -209,38 +231,36 @@ mem_subsys #(
     .mp_fmb_req(mp_fmb_req), .gap_fma_req(gap_fma_req), .gap_fmb_req(gap_fmb_req),
     .lc_fma_req(lc_fma_req), .lc_fmb_req(lc_fmb_req), .loss_fma_req(loss_fma_req),
     .loss_fmb_req(loss_fmb_req),
-    .fma_rdata(fma_rdata), .fmb_rdata(fmb_rdata),
-    // RAM_REQ layout: mem_subsys.v
-    .uc_ram_req({uc_wgt_rd_en, uc_wgt_wr_en, uc_grad_rd_en, uc_grad_wr_en, uc_bias_rd_en,
-        uc_bias_wr_en, uc_bgrad_rd_en, uc_bgrad_wr_en, uc_wgt_rd_addr, uc_wgt_wr_addr,
-        uc_wgt_wr_data, uc_grad_rd_addr, uc_grad_wr_addr, uc_grad_wr_data, uc_bias_rd_addr,
-        uc_bias_wr_addr, uc_bias_wr_data, uc_bgrad_rd_addr, uc_bgrad_wr_addr, uc_bgrad_wr_data}),
+    .fma_rdata(fma_rdata), .fmb_rdata(fmb_rdata), .uc_fma_rdata(uc_fma_rdata), .uc_fmb_rdata(uc_fmb_rdata),
+    .uc_ram_req(uc_ram_req),
     .lc_ram_req({lc_wgt_rd_en, lc_wgt_wr_en, lc_grad_rd_en, lc_grad_wr_en, lc_bias_rd_en,
         lc_bias_wr_en, lc_bgrad_rd_en, lc_bgrad_wr_en, lc_wgt_rd_addr, lc_wgt_wr_addr,
         lc_wgt_wr_data, lc_grad_rd_addr, lc_grad_wr_addr, lc_grad_wr_data, lc_bias_rd_addr,
         lc_bias_wr_addr, lc_bias_wr_data, lc_bgrad_rd_addr, lc_bgrad_wr_addr, lc_bgrad_wr_data}),
 `include "uc_list_conns.vh"
     .wgt_rd_data(wgt_rd_data), .grad_rd_data(grad_rd_data), .bias_rd_data(bias_rd_data),
-    .bgrad_rd_data(bgrad_rd_data)
+    .bgrad_rd_data(bgrad_rd_data), .uc_wgt_rd_data(uc_wgt_rd_data), .uc_grad_rd_data(uc_grad_rd_data),
+    .uc_bias_rd_data(uc_bias_rd_data), .uc_bgrad_rd_data(uc_bgrad_rd_data)
 );
 
 // ------------------------------------------------------------------------------- units
 uc_unit #(
+    .ENGINES(ENGINES),
 `include "uc_param_conns.vh"
 ) u_uc (
     .clk(clk), .rst(core_rst),
     .s_cmd_valid(uc_cmd_valid), .s_cmd_ready(uc_cmd_ready), .s_cmd_data(uc_cmd_data),
     .m_rsp_valid(uc_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(uc_rsp_status),
     .m_rsp_cycles(uc_rsp_cycles), .busy(uc_busy), .list_wr(list_wr),
-    .m_fma_req(uc_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(uc_fmb_req), .fmb_rdata(fmb_rdata),
-    .wgt_rd_en(uc_wgt_rd_en), .wgt_rd_addr(uc_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
+    .m_fma_req(uc_fma_req), .fma_rdata(uc_fma_rdata), .m_fmb_req(uc_fmb_req), .fmb_rdata(uc_fmb_rdata),
+    .wgt_rd_en(uc_wgt_rd_en), .wgt_rd_addr(uc_wgt_rd_addr), .wgt_rd_data(uc_wgt_rd_data),
     .wgt_wr_en(uc_wgt_wr_en), .wgt_wr_addr(uc_wgt_wr_addr), .wgt_wr_data(uc_wgt_wr_data),
 `include "uc_list_conns.vh"
-    .grad_rd_en(uc_grad_rd_en), .grad_rd_addr(uc_grad_rd_addr), .grad_rd_data(grad_rd_data),
+    .grad_rd_en(uc_grad_rd_en), .grad_rd_addr(uc_grad_rd_addr), .grad_rd_data(uc_grad_rd_data),
     .grad_wr_en(uc_grad_wr_en), .grad_wr_addr(uc_grad_wr_addr), .grad_wr_data(uc_grad_wr_data),
-    .bias_rd_en(uc_bias_rd_en), .bias_rd_addr(uc_bias_rd_addr), .bias_rd_data(bias_rd_data),
+    .bias_rd_en(uc_bias_rd_en), .bias_rd_addr(uc_bias_rd_addr), .bias_rd_data(uc_bias_rd_data),
     .bias_wr_en(uc_bias_wr_en), .bias_wr_addr(uc_bias_wr_addr), .bias_wr_data(uc_bias_wr_data),
-    .bgrad_rd_en(uc_bgrad_rd_en), .bgrad_rd_addr(uc_bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),
+    .bgrad_rd_en(uc_bgrad_rd_en), .bgrad_rd_addr(uc_bgrad_rd_addr), .bgrad_rd_data(uc_bgrad_rd_data),
     .bgrad_wr_en(uc_bgrad_wr_en), .bgrad_wr_addr(uc_bgrad_wr_addr), .bgrad_wr_data(uc_bgrad_wr_data)
 );
 

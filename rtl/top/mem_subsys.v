@@ -5,7 +5,14 @@
  * the busy one of MP, GAP, LC and loss (the UC unit's otherwise), the weight, gradient and bias
  * RAMs to the LC unit while it is busy (the UC unit's otherwise); the index and pointer RAMs
  * serve the UC unit alone. While no unit is busy the host port (the sequencer's LOAD / STORE)
- * owns the memories (mem_core). A unit's ports arrive as request buses: its stack ports as
+ * owns the memories (mem_core).
+ *
+ * Engine array (ENGINES > 1, docs/uc_unit.md "Engine array"): ENGINES copies of the memories,
+ * one an engine of the UC unit, whose ports (and read data) are ENGINES wide. Every write that
+ * is not the UC unit's own reaches every copy (the host's, the other units': their request goes
+ * to every copy); the other units and the host read copy 0. The GRAD and BGRAD copies differ
+ * (each engine writes its filters' gradients in its own; the UC unit's UPDATE reads them
+ * there): the host reads copy 0's. A unit's ports arrive as request buses: its stack ports as
  * FMA_REQ / FMB_REQ (accel_defs.vh), muxed as arrays indexed by the busy unit; the UC and LC
  * units' weight, gradient and bias RAM ports as RAM_REQ (below). Request buses are pure wiring:
  * they are left out of coverage (their fields are covered where the units compute them and in
@@ -15,8 +22,8 @@
  * at most one unit busy; a unit drives its memory enables only while it is busy (the muxes
  * select by busy); the host port writes only while no unit is busy.
  *
- * Parameters: as uc_unit (rtl/common/uc_params.vh: LANES, KMAX, CMAX, NMAX, FM_DEPTH, WDEPTH,
- * PDEPTH, BDEPTH; HMAX and WMAX are not used here).
+ * Parameters: ENGINES (copies) and as uc_unit (rtl/common/uc_params.vh: LANES, KMAX, CMAX, NMAX,
+ * FM_DEPTH, WDEPTH, PDEPTH, BDEPTH; HMAX and WMAX are not used here).
  *
  * Latency: the muxes are combinational; memories as mem_core (RAM and host reads 1 cycle, stack
  * ports A and B 2 cycles).
@@ -28,6 +35,8 @@
 
 module mem_subsys #
 (
+    // copies of the memories: the UC unit's engines
+    parameter ENGINES = 1,
 // the UC unit's parameters; HMAX, WMAX unused here (no map shapes)
 /* verilator lint_off UNUSEDPARAM */
 `include "uc_params.vh"
@@ -50,8 +59,8 @@ module mem_subsys #
 
     // unit stack ports: request buses (FMA_REQ, FMB_REQ of accel_defs.vh), shared read data
     /* verilator coverage_off */
-    input  wire [FMA_REQ_W-1:0]     uc_fma_req,
-    input  wire [FMB_REQ_W-1:0]     uc_fmb_req,
+    input  wire [ENGINES*FMA_REQ_W-1:0] uc_fma_req,     // one a copy
+    input  wire [ENGINES*FMB_REQ_W-1:0] uc_fmb_req,
     input  wire [FMA_REQ_W-1:0]     mp_fma_req,
     input  wire [FMB_REQ_W-1:0]     mp_fmb_req,
     input  wire [FMA_REQ_W-1:0]     gap_fma_req,
@@ -61,30 +70,36 @@ module mem_subsys #
     input  wire [FMA_REQ_W-1:0]     loss_fma_req,
     input  wire [FMB_REQ_W-1:0]     loss_fmb_req,
     /* verilator coverage_on */
-    output wire [LANES*16-1:0]      fma_rdata,
+    output wire [LANES*16-1:0]      fma_rdata,      // copy 0 (the units but UC)
     output wire [LANES*16-1:0]      fmb_rdata,
+    output wire [ENGINES*LANES*16-1:0] uc_fma_rdata,  // every copy (UC)
+    output wire [ENGINES*LANES*16-1:0] uc_fmb_rdata,
 
     // weight, gradient, bias and bias-gradient RAM ports of the UC and LC units (layout RAM_REQ
     // below), and the shared read data
     /* verilator coverage_off */
-    input  wire [RAM_REQ_W-1:0]     uc_ram_req,
+    input  wire [ENGINES*RAM_REQ_W-1:0] uc_ram_req,   // one a copy
     input  wire [RAM_REQ_W-1:0]     lc_ram_req,
     /* verilator coverage_on */
-    output wire [15:0]              wgt_rd_data,
+    output wire [15:0]              wgt_rd_data,    // copy 0 (LC)
     output wire [31:0]              grad_rd_data,
     output wire [31:0]              bias_rd_data,
     output wire [31:0]              bgrad_rd_data,
+    output wire [ENGINES*16-1:0]    uc_wgt_rd_data, // every copy (UC)
+    output wire [ENGINES*32-1:0]    uc_grad_rd_data,
+    output wire [ENGINES*32-1:0]    uc_bias_rd_data,
+    output wire [ENGINES*32-1:0]    uc_bgrad_rd_data,
 
-    // UC unit: index and pointer RAM ports (read only)
-    input  wire                     fidx_rd_en,
-    input  wire [WAW-1:0]           fidx_rd_addr,
-    output wire [FIDX_W-1:0]        fidx_rd_data,
-    input  wire                     bidx_rd_en,
-    input  wire [WAW-1:0]           bidx_rd_addr,
-    output wire [BIDX_W-1:0]        bidx_rd_data,
-    input  wire                     ptr_rd_en,
-    input  wire [PAW-1:0]           ptr_rd_addr,
-    output wire [PTR_W-1:0]         ptr_rd_data
+    // UC unit: index and pointer RAM ports (read only), one a copy
+    input  wire [ENGINES-1:0]           fidx_rd_en,
+    input  wire [ENGINES*WAW-1:0]       fidx_rd_addr,
+    output wire [ENGINES*FIDX_W-1:0]    fidx_rd_data,
+    input  wire [ENGINES-1:0]           bidx_rd_en,
+    input  wire [ENGINES*WAW-1:0]       bidx_rd_addr,
+    output wire [ENGINES*BIDX_W-1:0]    bidx_rd_data,
+    input  wire [ENGINES-1:0]           ptr_rd_en,
+    input  wire [ENGINES*PAW-1:0]       ptr_rd_addr,
+    output wire [ENGINES*PTR_W-1:0]     ptr_rd_data
 );
 
 // memory word and address widths
@@ -92,7 +107,6 @@ module mem_subsys #
 
 // the stack request widths
 `include "accel_defs.vh"
-localparam RAM_REQ_W = 8 + 4 * WAW + 16 + 32 + 4 * BAW + 2 * 32;
 
 wire host = !(uc_busy || mp_busy || gap_busy || lc_busy || loss_busy);
 
@@ -115,59 +129,102 @@ wire [2:0] fm_unit = mp_busy ? U_MP : gap_busy ? U_GAP : lc_busy ? U_LC :
 wire [FMA_REQ_W-1:0] unit_fma_req [0:4];
 wire [FMB_REQ_W-1:0] unit_fmb_req [0:4];
 /* verilator coverage_on */
-assign unit_fma_req[U_UC] = uc_fma_req;
+assign unit_fma_req[U_UC] = uc_fma_req[0 +: FMA_REQ_W];
 assign unit_fma_req[U_MP] = mp_fma_req;
 assign unit_fma_req[U_GAP] = gap_fma_req;
 assign unit_fma_req[U_LC] = lc_fma_req;
 assign unit_fma_req[U_LOSS] = loss_fma_req;
-assign unit_fmb_req[U_UC] = uc_fmb_req;
+assign unit_fmb_req[U_UC] = uc_fmb_req[0 +: FMB_REQ_W];
 assign unit_fmb_req[U_MP] = mp_fmb_req;
 assign unit_fmb_req[U_GAP] = gap_fmb_req;
 assign unit_fmb_req[U_LC] = lc_fmb_req;
 assign unit_fmb_req[U_LOSS] = loss_fmb_req;
 
-// weight, gradient and bias RAM ports of the LC unit while it is busy, else the UC unit's
-wire            wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en;
-wire            bias_rd_en, bias_wr_en, bgrad_rd_en, bgrad_wr_en;
-wire [WAW-1:0]  wgt_rd_addr, wgt_wr_addr, grad_rd_addr, grad_wr_addr;
-wire [BAW-1:0]  bias_rd_addr, bias_wr_addr, bgrad_rd_addr, bgrad_wr_addr;
-wire [15:0]     wgt_wr_data;
-wire [31:0]     grad_wr_data, bias_wr_data, bgrad_wr_data;
-assign {wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en, bias_rd_en, bias_wr_en, bgrad_rd_en,
-        bgrad_wr_en, wgt_rd_addr, wgt_wr_addr, wgt_wr_data, grad_rd_addr, grad_wr_addr,
-        grad_wr_data, bias_rd_addr, bias_wr_addr, bias_wr_data, bgrad_rd_addr, bgrad_wr_addr,
-        bgrad_wr_data} = lc_busy ? lc_ram_req : uc_ram_req;
+// every copy: the stack ports and the weight, gradient and bias RAM ports of the unit that runs
+// (while the UC unit runs, each copy its engine's; the other units' requests go to every copy:
+// their writes reach them all, their reads use copy 0's data), the index and pointer RAMs its
+// engine's; the host port writes every copy and reads copy 0
+// (the copies' list writes and host read data beyond copy 0's: the same writes, unread data)
+/* verilator lint_off UNUSEDSIGNAL */
+wire [ENGINES-1:0] list_wr_c;
+wire [ENGINES*HST_W-1:0] hp_rdata_c;
+/* verilator lint_on UNUSEDSIGNAL */
+assign list_wr = list_wr_c[0];
+assign hp_rdata = hp_rdata_c[0 +: HST_W];
+assign fma_rdata = uc_fma_rdata[0 +: LANES*16];
+assign fmb_rdata = uc_fmb_rdata[0 +: LANES*16];
+assign wgt_rd_data = uc_wgt_rd_data[0 +: 16];
+assign grad_rd_data = uc_grad_rd_data[0 +: 32];
+assign bias_rd_data = uc_bias_rd_data[0 +: 32];
+assign bgrad_rd_data = uc_bgrad_rd_data[0 +: 32];
 
-mem_core #(
-    .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
-    .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
-) u_mem (
-    .clk(clk),
-    .host(host), .hp_sel(hp_sel), .hp_addr(hp_addr), .hp_we(hp_we), .hp_wdata(hp_wdata),
-    .hp_rdata(hp_rdata), .list_wr(list_wr),
-    .fma_req(unit_fma_req[fm_unit]), .fma_rdata(fma_rdata),
-    .fmb_req(unit_fmb_req[fm_unit]), .fmb_rdata(fmb_rdata),
-    .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
-    .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
-`include "uc_list_conns.vh"
-    .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(grad_rd_data),
-    .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
-    .bias_rd_en(bias_rd_en), .bias_rd_addr(bias_rd_addr), .bias_rd_data(bias_rd_data),
-    .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
-    .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),
-    .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
-);
+genvar g;
+generate
+    for (g = 0; g < ENGINES; g = g + 1) begin : g_copy
+        wire            wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en;
+        wire            bias_rd_en, bias_wr_en, bgrad_rd_en, bgrad_wr_en;
+        wire [WAW-1:0]  wgt_rd_addr, wgt_wr_addr, grad_rd_addr, grad_wr_addr;
+        wire [BAW-1:0]  bias_rd_addr, bias_wr_addr, bgrad_rd_addr, bgrad_wr_addr;
+        wire [15:0]     wgt_wr_data;
+        wire [31:0]     grad_wr_data, bias_wr_data, bgrad_wr_data;
+        /* verilator coverage_off */
+        wire [FMA_REQ_W-1:0] fma_req = (fm_unit == U_UC) ? uc_fma_req[FMA_REQ_W*g +: FMA_REQ_W]
+                                                         : unit_fma_req[fm_unit];
+        wire [FMB_REQ_W-1:0] fmb_req = (fm_unit == U_UC) ? uc_fmb_req[FMB_REQ_W*g +: FMB_REQ_W]
+                                                         : unit_fmb_req[fm_unit];
+        /* verilator coverage_on */
+        assign {wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en, bias_rd_en, bias_wr_en, bgrad_rd_en,
+                bgrad_wr_en, wgt_rd_addr, wgt_wr_addr, wgt_wr_data, grad_rd_addr, grad_wr_addr,
+                grad_wr_data, bias_rd_addr, bias_wr_addr, bias_wr_data, bgrad_rd_addr, bgrad_wr_addr,
+                bgrad_wr_data} = lc_busy ? lc_ram_req : uc_ram_req[RAM_REQ_W*g +: RAM_REQ_W];
+
+        mem_core #(
+            .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
+            .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
+        ) u_mem (
+            .clk(clk),
+            .host(host), .hp_sel(hp_sel), .hp_addr(hp_addr), .hp_we(hp_we), .hp_wdata(hp_wdata),
+            .hp_rdata(hp_rdata_c[HST_W*g +: HST_W]), .list_wr(list_wr_c[g]),
+            .fma_req(fma_req), .fma_rdata(uc_fma_rdata[LANES*16*g +: LANES*16]),
+            .fmb_req(fmb_req), .fmb_rdata(uc_fmb_rdata[LANES*16*g +: LANES*16]),
+            .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(uc_wgt_rd_data[16*g +: 16]),
+            .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
+            .fidx_rd_en(fidx_rd_en[g]), .fidx_rd_addr(fidx_rd_addr[WAW*g +: WAW]),
+            .fidx_rd_data(fidx_rd_data[FIDX_W*g +: FIDX_W]),
+            .bidx_rd_en(bidx_rd_en[g]), .bidx_rd_addr(bidx_rd_addr[WAW*g +: WAW]),
+            .bidx_rd_data(bidx_rd_data[BIDX_W*g +: BIDX_W]),
+            .ptr_rd_en(ptr_rd_en[g]), .ptr_rd_addr(ptr_rd_addr[PAW*g +: PAW]),
+            .ptr_rd_data(ptr_rd_data[PTR_W*g +: PTR_W]),
+            .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(uc_grad_rd_data[32*g +: 32]),
+            .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
+            .bias_rd_en(bias_rd_en), .bias_rd_addr(bias_rd_addr), .bias_rd_data(uc_bias_rd_data[32*g +: 32]),
+            .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
+            .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr),
+            .bgrad_rd_data(uc_bgrad_rd_data[32*g +: 32]),
+            .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
+        );
+    end
+endgenerate
 
 `ifdef ACCEL_ASSERTS
 // verilator coverage_off
 // the muxes select by busy: one unit at a time, and a unit's memory ports only while it runs
 // a unit's stack enables (the MSBs of FMA_REQ and FMB_REQ) and RAM enables (the 8 MSBs of RAM_REQ)
-wire uc_fm = uc_fma_req[FMA_REQ_W-1] || uc_fmb_req[FMB_REQ_W-1];
+// (the UC unit: any copy's)
+reg uc_any;
+integer ge;
+always @* begin
+    uc_any = (|fidx_rd_en) || (|bidx_rd_en) || (|ptr_rd_en);
+    for (ge = 0; ge < ENGINES; ge = ge + 1) begin
+        uc_any = uc_any || uc_fma_req[FMA_REQ_W*ge + FMA_REQ_W-1] || uc_fmb_req[FMB_REQ_W*ge + FMB_REQ_W-1] ||
+                 (|uc_ram_req[RAM_REQ_W*ge + RAM_REQ_W-1 -: 8]);
+    end
+end
 wire mp_fm = mp_fma_req[FMA_REQ_W-1] || mp_fmb_req[FMB_REQ_W-1];
 wire gap_fm = gap_fma_req[FMA_REQ_W-1] || gap_fmb_req[FMB_REQ_W-1];
 wire lc_fm = lc_fma_req[FMA_REQ_W-1] || lc_fmb_req[FMB_REQ_W-1];
 wire loss_fm = loss_fma_req[FMA_REQ_W-1] || loss_fmb_req[FMB_REQ_W-1];
-wire uc_mem = uc_fm || |uc_ram_req[RAM_REQ_W-1 -: 8] || fidx_rd_en || bidx_rd_en || ptr_rd_en;
+wire uc_mem = uc_any;
 wire lc_mem = lc_fm || |lc_ram_req[RAM_REQ_W-1 -: 8];
 
 always @(posedge clk) begin
