@@ -9,7 +9,7 @@ SIMS = ("verilator", "icarus", "none")
 
 #: The accelerator parameters the demo builds accel_top with (a bigger set than the regression's
 #: l8: room for the dense 1->16->32 digits CNN and users' images up to 3x32x32, 16 classes).
-DEMO_PARAMS = {"LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 64, "WMAX": 64,
+DEMO_PARAMS = {"ENGINES": 8, "LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 64, "WMAX": 64,
                "FM_DEPTH": 8192, "WDEPTH": 16384, "PDEPTH": 256, "BDEPTH": 256,
                "PROG_DEPTH": 128, "CLASSES_MAX": 16}
 
