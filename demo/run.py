@@ -280,6 +280,7 @@ def run(k: Knobs) -> int:
         "ft_epochs": k.epochs, "ft_images_per_epoch": n_ft, "batch": batch, "lr": k.lr,
         "float_numpy_ft_seconds": round(t_float, 4), "sim": k.sim, "epochs": rows,
         "clock_mhz": clocks.ECP5_MHZ, "clock_basis": clocks.ECP5_BASIS,
+        "engines": DEMO_PARAMS.get("ENGINES", 1), "lanes": DEMO_PARAMS["LANES"],
         "clock_mhz_ultrascale_assumed": clocks.ULTRASCALE_MHZ, "rtl_matches_model": ok if rtl else None,
         "model": k.model or None, "onnx_export": onnx_out,
     }
