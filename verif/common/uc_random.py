@@ -68,6 +68,7 @@ class Constraints:
     """Knobs of :func:`random_layer` (None = random)."""
     mode: int | None = None
     cmax: int = 6          # channel counts drawn from 1..cmax (and the parameter limits)
+    channels: int | None = None  # C = N = this many (within the limits) instead of drawn
     hmax: int = 12         # map heights drawn from 1..hmax
     wmax: int | None = None  # map widths from 1..wmax (None: hmax); > 2*LANES gives multi-word rows
     k: int | None = None
@@ -111,8 +112,8 @@ def _random_layer_once(rnd: _random.Random, p: UcParams, cons: Constraints) -> U
     pad = cons.pad if cons.pad is not None else rnd.choice([0, pmax, rnd.randint(0, pmax)])
     depthwise = cons.depthwise if cons.depthwise is not None else rnd.random() < 0.15
     cm = min(cons.cmax, p.cmax, p.nmax)
-    ci = rnd.randint(1, cm)
-    n = ci if depthwise else rnd.randint(1, cm)
+    ci = rnd.randint(1, cm) if cons.channels is None else min(cons.channels, p.cmax, p.nmax)
+    n = ci if depthwise or cons.channels is not None else rnd.randint(1, cm)
     span = dil * (k - 1) + 1
     hmin = max(1, span - 2 * pad)
     hmax = min(cons.hmax, p.hmax, p.wmax)

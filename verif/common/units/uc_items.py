@@ -14,7 +14,7 @@ from verif.common.units.uc import UcItem, params, small_cons
 from verif.common.units.uc_cov import SAMPLE_BINS
 
 KINDS = ["pointwise", "depthwise", "kmax", "atrous", "stride2", "stride2_one_row", "pad_edges",
-         "empty_filters", "all_zero", "dense", "saturation", "output_beyond_wmax"]
+         "empty_filters", "all_zero", "dense", "saturation", "output_beyond_wmax", "array_uneven"]
 
 
 def kind_cons(kind: str, mode: int, rnd: random.Random) -> Constraints:
@@ -53,6 +53,11 @@ def kind_cons(kind: str, mode: int, rnd: random.Random) -> Constraints:
         # generator and the checks must take them (docs/uc_unit.md, shape limits)
         c.update(k=2, dil=4, pad=4, stride=1, cmax=1, depthwise=False, sparsity=0.0, largest_map=True,
                  wmax=p.wmax, hmax=p.hmax if p.lanes > 1 else min(p.hmax, 24), cycle_budget=8000)
+    elif kind == "array_uneven":
+        # an engine array's split with engines of different channel counts and none idle:
+        # C = N = E + E/2 + 1 (e.g. 4 engines: chunks 2, 2, 2, 1; docs/uc_unit.md "Engine array")
+        e = p.engines
+        c.update(channels=e + e // 2 + 1, cmax=e + e // 2 + 1, hmax=5, k=rnd.choice([1, 3]))
     return small_cons(**c)
 
 
