@@ -5,7 +5,8 @@ lanes, under Verilator, checked bit-exactly against the models (issue 14).
 
 The network is bench.cycle_formulas' VGG16 (:func:`vgg16_net`: 13 conv3x3 64,64,M,128,128,M,
 256x3,M,512x3,M,512x3,M, GAP, linear 512->10), He-initialised, quantized, every conv pruned by
-threshold to 92.5 % sparsity except the first (dense: 3 input channels, the FIRST_DENSE
+threshold to 92.5 % sparsity except the first (scaled by CONV_GAIN 1.5 so that the fixed-point
+gradients do not underflow, see there; dense: 3 input channels, the FIRST_DENSE
 convention of the top bench). One random 3x32x32 image (Q8) and label, batch 1: forward, loss,
 backward, gradient sums, SGD update, all in one program (sparsetrain.driver.build_program, with
 the debug STOREs of every layer's output and input gradient unless VGG16_DEBUG=0).
@@ -22,7 +23,8 @@ input gradient against verif.models.network.train_step_model.
 Writes build/bench/vgg16_top.{json,md}: the cycle counters (total, UC, pool, LC, DMA), the wall
 time of the build and of the run, simulated cycles per second, the peak memory of the simulator,
 the memory plan against the parameters. Knobs: VGG16_ENGINES / VGG16_LANES (default 64 x 4),
-VGG16_DEBUG (1), VGG16_JOBS (C++ compile jobs, default 1).
+VGG16_DEBUG (1; 0: the program without debug STOREs, the one a user runs, into
+vgg16_top_nodebug.{json,md}, checked on the updated parameters only), VGG16_JOBS (C++ compile jobs, default 1).
 """
 
 from __future__ import annotations
@@ -43,25 +45,35 @@ if str(ROOT) not in sys.path:
 
 OUT_DIR = ROOT / "build" / "bench"
 SPARSITY = 0.925
+#: Gain on the He-initialised weights of every conv but the first (dense), before pruning and
+#: quantization. At 1.0 this random pruned 13-conv net's fixed-point gradients underflow: the
+#: input gradients of layers 0-8 are all zero and one step at lr 0.05 changes no conv weight
+#: (only the linear layer's and deep biases), so the weight check would compare unchanged values.
+#: At 1.5 every layer's input gradient has non-zeros, no activation saturates (largest |a| 958 in
+#: Q8) and the step changes conv weights in every layer (1,009 .. 38,100 a layer); at 2.5 the
+#: deep activations saturate and the gradients vanish again (the models, image seed 3).
+CONV_GAIN = 1.5
 LR = 0.05
 #: host memory: 2^25 bytes (32 MB); the image takes about 25 MB
 HOST_ADDR_W = 25
 
 
-def vgg16_net(sparsity: float = SPARSITY, seed: int = 5):
+def vgg16_net(sparsity: float = SPARSITY, seed: int = 5, gain: float = CONV_GAIN):
     """VGG16 for CIFAR-10 as a :class:`sparsetrain.net.Net` and its integer parameters.
 
     Layers: bench.cycle_formulas.NETWORKS["VGG16"] (13 conv3x3 pad 1 + ReLU, 5 max-pools, GAP,
     linear 512->10) on a (3, 32, 32) input. Parameters: He init from ``seed``
-    (:meth:`Net.init_float`), :func:`sparsetrain.net.quantize_params` with threshold pruning to
-    ``sparsity`` on every conv but the first, which stays dense (as the top bench's CNNs).
-    Returns ``(net, q)``.
+    (:meth:`Net.init_float`), every conv's weights but the first's times ``gain`` (:data:`CONV_GAIN`),
+    :func:`sparsetrain.net.quantize_params` with threshold pruning to ``sparsity`` on every conv
+    but the first, which stays dense (as the top bench's CNNs). Returns ``(net, q)``.
     """
     from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net, quantize_params
     cfg = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
     layers = [MaxPool() if v == "M" else Conv(v) for v in cfg] + [Gap(), Linear(10)]
     net = Net((3, 32, 32), layers)
     init = net.init_float(np.random.default_rng(seed))
+    init = [p if p is None or i == 0 or not isinstance(net.layers[i], Conv) else (p[0] * gain, p[1])
+            for i, p in enumerate(init)]
     q = quantize_params(net, init, sparsity)
     # the first conv dense: quantized as quantize_params(net, init, 0.0) would, that layer alone
     q.convs[0] = quantize_params(net, [init[0]] + [None] * (len(init) - 1), 0.0).convs[0]
@@ -163,7 +175,8 @@ def main() -> int:
     debug = os.environ.get("VGG16_DEBUG", "1") not in ("", "0")
     hp = params(engines, lanes)
     up = UcParams.from_hdl(hp)
-    work = OUT_DIR / "vgg16_top"
+    suffix = "" if debug else "_nodebug"          # VGG16_DEBUG=0 writes vgg16_top_nodebug.*
+    work = OUT_DIR / f"vgg16_top{suffix}"
     work.mkdir(exist_ok=True)
     times = {}
 
@@ -230,6 +243,11 @@ def main() -> int:
         checks["n_correct_ok"] = rec["n_correct"] == int(model.preds[0] == labels[0])
         checks["loss_ok"] = rec["loss_sum"] == int(model.losses[0])
     times["check_s"] = round(time.time() - t, 1)
+    # what the comparisons see (a check of unchanged or all-zero values would say little)
+    checks["weights_changed_by_step"] = {
+        **{f"conv {i}": int(np.sum(model.params.convs[i].values != sw.values)) for i, sw in q.convs.items()},
+        **{f"linear {i}": int(np.sum(model.params.lin_w[i] != w)) for i, w in q.lin_w.items()}}
+    checks["nonzero_input_gradients"] = [None if g is None else int(np.count_nonzero(g)) for g in model.grads[0]]
     exact = (checks["program_ok"] and checks["param_differences"] == [] and not checks["layer_mismatches"]
              and checks.get("n_correct_ok") and checks.get("loss_ok"))
 
@@ -249,7 +267,7 @@ def main() -> int:
            "cycles_per_cpu_s": round(rec["total"] / rec["cpu_s"], 1) if rec["cpu_s"] else None,
            "times_s": times, "checks": checks, "bit_exact": bool(exact), "n_pass": n_pass, "n_fail": n_fail,
            "array_projection": projected, "load": _load()}
-    (OUT_DIR / "vgg16_top.json").write_text(json.dumps(out, indent=1))
+    (OUT_DIR / f"vgg16_top{suffix}.json").write_text(json.dumps(out, indent=1))
     c = out["cycles"]
     md = [f"# VGG16 CIFAR-10: one training image on accel_top, {engines} engines x {lanes} lanes ({macs} MACs), Verilator",
           "",
@@ -261,7 +279,9 @@ def main() -> int:
           "",
           f"Bit-exact against verif.models.network.train_step_model: **{'yes' if exact else 'NO'}** "
           f"(updated parameters of every layer: {'equal' if checks['param_differences'] == [] else checks['param_differences']}; "
-          f"{checks['layers_checked']} layer tensors compared, {len(checks['layer_mismatches'])} differ).",
+          f"{checks['layers_checked']} layer tensors compared, {len(checks['layer_mismatches'])} differ). "
+          f"Weights the step changes (model): {checks['weights_changed_by_step']}; non-zeros of every "
+          f"layer's input gradient: {checks['nonzero_input_gradients']}.",
           "",
           f"bench/array_projection.py (an upper bound: conv commands only, no memory ports) puts the conv "
           f"cycles of this shape at {projected.get('conv_cycles', 0):,}; measured UC cycles {c['uc']:,}.",
@@ -272,7 +292,7 @@ def main() -> int:
           f"Peak RSS of a child process (compiler or simulator): {out['peak_rss_child_mb']:,} MB; "
           f"simulated on-chip memories {out['memory_estimate_bytes']['all_copies'] / 2**20:,.0f} MiB "
           f"({out['memory_estimate_bytes']['one_copy'] / 2**20:,.1f} MiB a copy). Load: {out['load']}."]
-    (OUT_DIR / "vgg16_top.md").write_text("\n".join(md) + "\n")
+    (OUT_DIR / f"vgg16_top{suffix}.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
     return 0 if exact else 1
 
