@@ -118,12 +118,14 @@ def run_block(
     testcase: str | None = None,
     extra_env: dict[str, str] | None = None,
     coverage: bool = False,
+    plusargs: list[str] | None = None,
 ) -> tuple[int, int]:
     """Build ``block`` for ``sim`` with a parameter set and run its cocotb tests.
 
     Returns (n_pass, n_fail).  Raises RuntimeError if the simulation left no results file.
     ``coverage`` (or RTL_COVERAGE=1 in the environment) adds Verilator line and toggle coverage;
-    ``coverage.dat`` is left in the test directory.
+    ``coverage.dat`` is left in the test directory. ``plusargs``: simulator plusargs
+    (``+NAME=value``) of the run.
     """
     if sim not in SIMS:
         raise ValueError(f"sim must be one of {SIMS}, got {sim!r}")
@@ -215,6 +217,7 @@ def run_block(
                 build_dir=bdir,
                 test_dir=tdir,
                 results_xml=str(results),
+                plusargs=list(plusargs or []),
             )
         except (SystemExit, RuntimeError) as e:
             # Under pytest the runner exits on failing tests, and a crashed simulator raises;

@@ -122,6 +122,24 @@ initial begin
     end
 end
 
+`ifdef HOSTMEM_FILES
+// Bulk load and dump for multi-megabyte host images (bench/vgg16_top.py), where the word-by-word
+// backdoor would take minutes: +HOSTMEM_INIT=<file> loads a $readmemh image (one word a line,
+// from word 0) at time 0; +HOSTMEM_DUMP=<file> writes the whole memory ($writememh) at the end of
+// the simulation. Only builds with +define+HOSTMEM_FILES have it.
+reg [8*1024-1:0] hostmem_file;
+initial begin
+    if ($value$plusargs("HOSTMEM_INIT=%s", hostmem_file)) begin
+        $readmemh(hostmem_file, mem);
+    end
+end
+final begin
+    if ($value$plusargs("HOSTMEM_DUMP=%s", hostmem_file)) begin
+        $writememh(hostmem_file, mem);
+    end
+end
+`endif
+
 // ------------------------------------------------------------------ write channel
 reg [1:0]        wr_state_reg, wr_state_next;
 reg [ID_W-1:0]   wr_id_reg, wr_id_next;
