@@ -12,7 +12,12 @@ sparsity, pruning, cycles, ideal_cycles, efficiency, speedup_vs_dense, ...) and
 
 ideal_cycles = nnz * Ho * Wo / LANES for the conv modes (nnz + N for UPDATE, one step a cycle);
 efficiency = ideal_cycles / cycles; speedup_vs_dense = cycles of the same layer and mode dense /
-cycles.  Knobs: QUICK=1 (smaller layers, threshold pruning only), SEED.
+cycles.  Knobs: QUICK=1 (smaller layers, threshold pruning only), SEED, UC_BENCH_SETS (uc_unit
+parameter sets to run, comma- or space-separated; default "bench", one engine of 8 lanes; the
+engine-array sets "bench_e16x4" (16 engines x 4 lanes) and "bench_e64x4" (64 x 4) write
+``build/bench/uc_unit_<set>.json`` / ``.md``).  On an array, ideal_cycles divide by ENGINES * LANES
+(``UcLayer.ideal_cycles``); est_cycles stays the one-engine formula (the array formula is
+:func:`bench.array_model.array_cycles`).
 """
 
 from __future__ import annotations
@@ -88,39 +93,57 @@ def markdown(rows: list[dict], params: dict, quick: bool, seconds: float) -> str
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
+def out_name(paramset: str) -> str:
+    """Result file stem of a parameter set: ``uc_unit`` for "bench", ``uc_unit_<set>`` otherwise."""
+    return "uc_unit" if paramset == "bench" else f"uc_unit_{paramset}"
+
+
+def run_set(paramset: str, quick: bool, seed: int) -> int:
+    """Run the layer table on one parameter set of uc_unit; write ``<out_name>.json`` / ``.md``."""
     from flow.runner import run_block
 
-    quick = os.environ.get("QUICK", "") not in ("", "0")
-    seed = int(os.environ.get("SEED", "1"))
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    raw = OUT_DIR / "uc_unit_raw.json"
+    stem = out_name(paramset)
+    raw = OUT_DIR / f"{stem}_raw.json"
     if raw.exists():
         raw.unlink()
     base = BLOCKS["uc_unit"]
     block = dataclasses.replace(base, name="uc_unit_bench", test_module="bench.uc_bench_tests",
-                                paramsets={"bench": base.params("bench")})
+                                paramsets={paramset: base.params(paramset)})
     cfg = {"layers": layers(quick)}
     t0 = time.time()
-    n_pass, n_fail = run_block(block, "verilator", paramset="bench", seed=seed,
+    n_pass, n_fail = run_block(block, "verilator", paramset=paramset, seed=seed,
                                extra_env={"UC_BENCH_CFG": json.dumps(cfg), "UC_BENCH_OUT": str(raw)})
     seconds = time.time() - t0
     if not raw.exists():
-        print("bench produced no results", file=sys.stderr)
+        print(f"bench {paramset} produced no results", file=sys.stderr)
         return 1
     data = json.loads(raw.read_text())
     rows = finish(data["rows"])
-    out = {"quick": quick, "params": data["params"], "seconds": round(seconds, 1),
+    engines = int(data["params"].get("ENGINES", 1))
+    for r in rows:
+        r["engines"], r["lanes"] = engines, int(data["params"]["LANES"])
+    out = {"quick": quick, "paramset": paramset, "params": data["params"], "seconds": round(seconds, 1),
            "errors": data["errors"], "rows": rows}
-    (OUT_DIR / "uc_unit.json").write_text(json.dumps(out, indent=1))
+    (OUT_DIR / f"{stem}.json").write_text(json.dumps(out, indent=1))
     md = markdown(rows, data["params"], quick, seconds)
-    (OUT_DIR / "uc_unit.md").write_text(md)
+    (OUT_DIR / f"{stem}.md").write_text(md)
     print(md)
     if data["errors"] or n_fail:
-        print(f"WRONG RESULTS: {data['errors'][:3]}", file=sys.stderr)
+        print(f"WRONG RESULTS ({paramset}): {data['errors'][:3]}", file=sys.stderr)
         return 1
-    print(f"results: {OUT_DIR / 'uc_unit.json'}, {OUT_DIR / 'uc_unit.md'}")
+    print(f"results: {OUT_DIR / (stem + '.json')}, {OUT_DIR / (stem + '.md')}")
     return 0
+
+
+def main() -> int:
+    quick = os.environ.get("QUICK", "") not in ("", "0")
+    seed = int(os.environ.get("SEED", "1"))
+    sets = [s for s in os.environ.get("UC_BENCH_SETS", "bench").replace(",", " ").split() if s]
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    rc = 0
+    for ps in sets:
+        rc |= run_set(ps, quick, seed)
+    return rc
 
 
 if __name__ == "__main__":
