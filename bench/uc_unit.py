@@ -15,7 +15,8 @@ efficiency = ideal_cycles / cycles; speedup_vs_dense = cycles of the same layer 
 cycles.  Knobs: QUICK=1 (smaller layers, threshold pruning only), SEED, UC_BENCH_SETS (uc_unit
 parameter sets to run, comma- or space-separated; default "bench", one engine of 8 lanes; the
 engine-array sets "bench_e16x4" (16 engines x 4 lanes) and "bench_e64x4" (64 x 4) write
-``build/bench/uc_unit_<set>.json`` / ``.md``).  On an array, ideal_cycles divide by ENGINES * LANES
+``build/bench/uc_unit_<set>.json`` / ``.md``), UC_BENCH_VARIANTS (only some sparsity:pruning
+variants, e.g. "0:dense,0.925:threshold,0.95:balanced").  On an array, ideal_cycles divide by ENGINES * LANES
 (``UcLayer.ideal_cycles``); est_cycles stays the one-engine formula (the array formula is
 :func:`bench.array_model.array_cycles`).
 """
@@ -59,11 +60,28 @@ def layers(quick: bool) -> list[dict]:
         conv("mbv1_dw3x3s2", 64 // s, 64 // s, 16, 3, stride=2, depthwise=True),
     ]
     prunings = ["threshold"] if quick else ["threshold", "balanced"]
+    only = variants_knob()
     for spec in t:
         # the deck's sparsities: 85 %, 92.5 % (threshold only) and 95 %
-        spec["variants"] = ([(0.0, "dense")] + [(0.85, pr) for pr in prunings]
-                            + ([] if quick else [(0.925, "threshold")]) + [(0.95, pr) for pr in prunings])
+        spec["variants"] = only or ([(0.0, "dense")] + [(0.85, pr) for pr in prunings]
+                                    + ([] if quick else [(0.925, "threshold")]) + [(0.95, pr) for pr in prunings])
     return t
+
+
+def variants_knob() -> list[tuple[float, str]] | None:
+    """UC_BENCH_VARIANTS, e.g. "0:dense,0.925:threshold,0.95:balanced": only these (sparsity,
+    pruning) variants of every layer (a shorter run, e.g. of a large engine array); None: all."""
+    raw = os.environ.get("UC_BENCH_VARIANTS", "").strip()
+    if not raw:
+        return None
+    out = []
+    for item in raw.replace(" ", ",").split(","):
+        if item:
+            sp, pr = item.split(":")
+            if pr not in ("dense", "threshold", "balanced"):
+                raise ValueError(f"UC_BENCH_VARIANTS: unknown pruning {pr!r}")
+            out.append((float(sp), "dense" if float(sp) == 0 else pr))
+    return out
 
 
 def finish(rows: list[dict]) -> list[dict]:
@@ -79,7 +97,7 @@ def finish(rows: list[dict]) -> list[dict]:
 def markdown(rows: list[dict], params: dict, quick: bool, seconds: float) -> str:
     lines = [f"# UC unit bench ({'QUICK' if quick else 'full'} run, Verilator, {seconds:.0f} s)", "",
              "Parameters: " + ", ".join(f"{k}={v}" for k, v in params.items()), "",
-             "ideal = nnz*Ho*Wo/LANES (UPDATE: nnz+N); efficiency = ideal/cycles; "
+             "ideal = nnz*Ho*Wo/(ENGINES*LANES) (UPDATE: nnz+N, engine 0 alone); efficiency = ideal/cycles; "
              "speed-up = dense cycles / cycles (same layer, same mode, same list state). list: 'scanned' "
              "= the command after a list write (pre-scan run), 'checked' = the same command again (its "
              "list passed a scan: skipped). Every result was checked bit-exactly against the models.", "",
