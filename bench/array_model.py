@@ -11,21 +11,28 @@ engine runs the one-engine generator over its channels, so its items are
 
 One command on ``E > 1`` engines (cycles from accept to response)::
 
-    pre (unless the list is checked; the controller scans the whole list once, as one engine)
+    scan (unless the list is checked: the controller scans the whole list once, as one engine)
     + START_LAT (uc_split's stages before the engines start)
-    + max( max over engines of the engine's items,              (compute-bound)
-           writes + first )                                     (write-bound: FWD / BWD_DATA)
-    + PIPE_DEPTH + UC_PIPE_EXTRA[mode] (+ WQ_LAT in FWD / BWD_DATA: the write queue's stage)
+    + run
+    + FIXED[mode] (checks, pipeline, drain: fitted on the array bench)
 
-``writes`` = output vectors the command writes to the stack (FWD: ``N * Ho * ceil(Wo/L)``,
-BWD_DATA: every dX vector), one a cycle through uc_wq's arbiter; ``first`` = the items before an
-engine's first write (the shortest first vector over the engines) -- the arbiter cannot start
-earlier. WGRAD writes no stack word (each engine's own GRAD copy) and UPDATE one weight a cycle on
-engine 0 (``nnz + N`` items, as one engine) + START_LAT.
+    run = WGRAD:           max_e cost_e
+          FWD / BWD_DATA:  max( max_j (cost_(j) + j),              (compute-bound; the engines
+                                                                     that finish together queue
+                                                                     their last writes)
+                                writes + first + WRITE_TAIL )      (write-bound)
+          UPDATE:          nnz + N + (filters with no weight)      (engine 0 alone)
+
+``cost_e`` = the engine's items plus PTR_CYCLES a pointer it walks, ``cost_(j)`` sorted from the
+largest (j = 0, 1, ...); ``writes`` = output vectors the command writes to the stack (FWD:
+``N * Ho * ceil(Wo/L)``, BWD_DATA: every dX vector), one a cycle through uc_wq's arbiter;
+``first`` = the items before the first write (the smallest first vector over the engines). WGRAD
+writes no stack word (each engine's own GRAD copy).
 
 ``E = 1`` is exactly :func:`bench.cycle_formulas.uc_formula` (the one-engine unit has neither
 uc_split nor uc_wq). The constants are checked against the array bench rows by
-:func:`calibrate` (``build/bench/uc_unit_bench_e16x4.json``, docs/performance.md "Engine array").
+:func:`main` (``python -m bench.array_model``: every build/bench/uc_unit_<set>.json of an array,
+docs/performance.md "Engine array").
 """
 
 from __future__ import annotations
@@ -91,10 +98,10 @@ def first_write(mode, layer, fwd, bwd, engines) -> int:
 PTR_CYCLES = 1
 #: cycles of an array command beyond pre-scan + START_LAT + the busiest engine's items and
 #: pointers (checks, pipeline, write queue and drain), per mode and list state: fitted on the
-#: array bench (bench/uc_unit.py UC_BENCH_SETS=bench_e16x4), :func:`calibrate`
+#: array bench (bench/uc_unit.py UC_BENCH_SETS=bench_e16x4; checked by :func:`main`)
 FIXED = {"FWD": 22, "BWD_DATA": 22, "WGRAD": 20, "UPDATE": 20}
 #: cycles from the arbiter's first write to the response beyond the writes themselves
-WRITE_TAIL = 0
+WRITE_TAIL = 3
 
 
 def engine_cost(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1) -> list[int]:
@@ -214,3 +221,59 @@ def check_rows(rows: list[dict], engines: int, lanes: int) -> list[dict]:
                         err_cycles=int(pred - r["cycles"]),
                         bound=bound(r["mode"], L, r["size"], r["size"], f, b, lanes, engines)))
     return out
+
+
+def summary(checked_rows: list[dict]) -> dict:
+    """Max / mean absolute error (% of measured, and cycles) per mode, and the rows over 1 %."""
+    out = {}
+    for mode in ("FWD", "BWD_DATA", "WGRAD", "UPDATE"):
+        rs = [r for r in checked_rows if r["mode"] == mode]
+        if rs:
+            e = np.abs([r["err_pct"] for r in rs])
+            out[mode] = {"rows": len(rs), "max_pct": round(float(e.max()), 3), "mean_pct": round(float(e.mean()), 4),
+                         "max_abs_cycles": int(max(abs(r["err_cycles"]) for r in rs)),
+                         "write_bound_rows": sum(r["bound"] == "write" for r in rs)}
+    return out
+
+
+def main() -> int:
+    """Check the formula against every array bench result present (build/bench/uc_unit_<set>.json
+    with ENGINES > 1); writes build/bench/array_check.{md,json}."""
+    import json
+    import sys
+    from pathlib import Path
+    out_dir = Path(__file__).resolve().parent.parent / "build" / "bench"
+    lines = ["# Engine-array cycle formula vs the RTL (bench/array_model.py)", ""]
+    res = {}
+    for path in sorted(out_dir.glob("uc_unit_*.json")):
+        if path.name.endswith("_raw.json"):
+            continue
+        data = json.loads(path.read_text())
+        p = data["params"]
+        e, lanes = int(p.get("ENGINES", 1)), int(p["LANES"])
+        if e == 1:
+            continue
+        rows = check_rows(data["rows"], e, lanes)
+        summ = summary(rows)
+        res[path.stem] = {"engines": e, "lanes": lanes, "summary": summ, "rows": rows}
+        lines += [f"## {path.stem}: {e} engines x {lanes} lanes ({len(rows)} commands)", "",
+                  "| mode | rows | write-bound rows | max error | mean error | max abs (cycles) |", "|---|---|---|---|---|---|"]
+        lines += [f"| {m} | {s['rows']} | {s['write_bound_rows']} | {s['max_pct']}% | {s['mean_pct']}% | {s['max_abs_cycles']} |"
+                  for m, s in summ.items()]
+        lines += ["", "| layer | sparsity | pruning | mode | list | cycles | formula | error | bound | efficiency |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['layer']} | {r['sparsity']} | {r['pruning']} | {r['mode']} | "
+                  f"{'checked' if r.get('checked') else 'scanned'} | {r['cycles']} | {r['formula']} | "
+                  f"{r['err_pct']:+.3f}% | {r['bound']} | {r['efficiency']:.3f} |" for r in rows]
+        lines.append("")
+    if not res:
+        print("no array bench results (python -m bench.uc_unit with UC_BENCH_SETS=bench_e16x4)", file=sys.stderr)
+        return 1
+    (out_dir / "array_check.json").write_text(json.dumps(res, indent=1, default=int))
+    (out_dir / "array_check.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -16,7 +16,8 @@ cycles.  Knobs: QUICK=1 (smaller layers, threshold pruning only), SEED, UC_BENCH
 parameter sets to run, comma- or space-separated; default "bench", one engine of 8 lanes; the
 engine-array sets "bench_e16x4" (16 engines x 4 lanes) and "bench_e64x4" (64 x 4) write
 ``build/bench/uc_unit_<set>.json`` / ``.md``), UC_BENCH_VARIANTS (only some sparsity:pruning
-variants, e.g. "0:dense,0.925:threshold,0.95:balanced").  On an array, ideal_cycles divide by ENGINES * LANES
+variants, e.g. "0:dense,0.925:threshold,0.95:balanced"), UC_BENCH_LAYERS (only these layers of the
+table; the other layers' rows are kept from the set's last result file).  On an array, ideal_cycles divide by ENGINES * LANES
 (``UcLayer.ideal_cycles``); est_cycles stays the one-engine formula (the array formula is
 :func:`bench.array_model.array_cycles`).
 """
@@ -127,7 +128,8 @@ def run_set(paramset: str, quick: bool, seed: int) -> int:
     base = BLOCKS["uc_unit"]
     block = dataclasses.replace(base, name="uc_unit_bench", test_module="bench.uc_bench_tests",
                                 paramsets={paramset: base.params(paramset)})
-    cfg = {"layers": layers(quick)}
+    only = [x for x in os.environ.get("UC_BENCH_LAYERS", "").replace(",", " ").split() if x]
+    cfg = {"layers": [spec for spec in layers(quick) if not only or spec["layer"] in only]}
     t0 = time.time()
     n_pass, n_fail = run_block(block, "verilator", paramset=paramset, seed=seed,
                                extra_env={"UC_BENCH_CFG": json.dumps(cfg), "UC_BENCH_OUT": str(raw)})
@@ -136,6 +138,13 @@ def run_set(paramset: str, quick: bool, seed: int) -> int:
         print(f"bench {paramset} produced no results", file=sys.stderr)
         return 1
     data = json.loads(raw.read_text())
+    only = [x for x in os.environ.get("UC_BENCH_LAYERS", "").replace(",", " ").split() if x]
+    prev = OUT_DIR / f"{stem}.json"
+    if only and prev.exists():
+        # a partial run (UC_BENCH_LAYERS): the other layers' rows of the last run of this set
+        old = json.loads(prev.read_text())
+        if old.get("params") == data["params"] or old.get("paramset") == paramset:
+            data["rows"] = [r for r in old["rows"] if r["layer"] not in only] + data["rows"]
     rows = finish(data["rows"])
     engines = int(data["params"].get("ENGINES", 1))
     for r in rows:

@@ -123,17 +123,20 @@ BLOCKS: dict[str, Block] = {
                 # no coverage build (Icarus ~850 ns/s, coverage 6.5 min: by hand)
                 "e16x4": {"ENGINES": 16, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32,
                           "WMAX": 32, "FM_DEPTH": 512, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
-                # bench (bench/uc_unit.py): 64->64 3x3 on 16x16 maps and 7x7 kernels fit
+                # bench (bench/uc_unit.py): 64->64 3x3 on 16x16 maps and 7x7 kernels fit; PDEPTH 512:
+                # the stride-2 depth-wise layer's 4C = 256 backward pointers after its 64 forward ones
                 "bench": {"LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 32, "WMAX": 32,
-                          "FM_DEPTH": 8192, "WDEPTH": 65536, "PDEPTH": 256, "BDEPTH": 256},
+                          "FM_DEPTH": 8192, "WDEPTH": 65536, "PDEPTH": 512, "BDEPTH": 256},
                 # engine-array bench sets (bench/uc_unit.py UC_BENCH_SETS): the bench set's layers on
                 # 16 engines of 4 lanes (64 MACs) and 64 engines of 4 lanes (256 MACs); a stack word
                 # holds 8 pixels at 4 lanes, so the stack is twice the bench set's (alex5x5s2's four
-                # maps: 11,264 words); ENGINES copies of every memory
+                # maps: 11,264 words); ENGINES copies of every memory; PDEPTH 512: the stride-2
+                # depth-wise layer's backward pointers (4C = 256, split by parity) after its N = 64
+                # forward ones
                 "bench_e16x4": {"ENGINES": 16, "LANES": 4, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 32,
-                                "WMAX": 32, "FM_DEPTH": 16384, "WDEPTH": 65536, "PDEPTH": 256, "BDEPTH": 256},
+                                "WMAX": 32, "FM_DEPTH": 16384, "WDEPTH": 65536, "PDEPTH": 512, "BDEPTH": 256},
                 "bench_e64x4": {"ENGINES": 64, "LANES": 4, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 32,
-                                "WMAX": 32, "FM_DEPTH": 16384, "WDEPTH": 65536, "PDEPTH": 256, "BDEPTH": 256},
+                                "WMAX": 32, "FM_DEPTH": 16384, "WDEPTH": 65536, "PDEPTH": 512, "BDEPTH": 256},
             },
         ),
         Block(
