@@ -182,7 +182,8 @@ def dsp_sources(json_path: Path, top: str) -> dict:
     for cell in mod.get("cells", {}).values():
         if cell.get("type") != "DSP48E2":
             continue
-        src = str(cell.get("attributes", {}).get("src", "?")).split("|")[0]
+        # flattened: "instance site|...|the cell's own line": the last is the RTL that made it
+        src = str(cell.get("attributes", {}).get("src", "?")).split("|")[-1]
         key = re.sub(r"^.*/", "", src).split(".", 2)
         key = ".".join(key[:2]) if len(key) > 1 else src
         key = re.sub(r"(\.v:\d+).*", r"\1", key)
