@@ -182,8 +182,11 @@ def dsp_sources(json_path: Path, top: str) -> dict:
     for cell in mod.get("cells", {}).values():
         if cell.get("type") != "DSP48E2":
             continue
-        # flattened: "instance site|...|the cell's own line": the last is the RTL that made it
-        src = str(cell.get("attributes", {}).get("src", "?")).split("|")[-1]
+        # flattened: "instance site|...|the cell's own line|techmap lines": the last part in
+        # the design's RTL is the line that made it
+        parts = str(cell.get("attributes", {}).get("src", "?")).split("|")
+        rtl = [x for x in parts if "/rtl/" in x or "/synth/src/" in x]
+        src = rtl[-1] if rtl else parts[0]
         key = re.sub(r"^.*/", "", src).split(".", 2)
         key = ".".join(key[:2]) if len(key) > 1 else src
         key = re.sub(r"(\.v:\d+).*", r"\1", key)
