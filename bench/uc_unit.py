@@ -39,6 +39,25 @@ from flow.blocks import BLOCKS  # noqa: E402
 
 OUT_DIR = ROOT / "build" / "bench"
 
+#: engine-array bench sets (UC_BENCH_SETS; kept here, not in flow/blocks.py, so that lint and the
+#: regression do not build them): the "bench" set's layers and limits on 16 engines of 4 lanes
+#: (64 MACs) and 64 engines of 4 lanes (256 MACs). A stack word holds 8 pixels at 4 lanes, so the
+#: stack is twice the bench set's (alex5x5s2's four maps: 11,264 words); every memory has ENGINES
+#: copies.
+ARRAY_SETS = {
+    "bench_e16x4": {"ENGINES": 16, "LANES": 4, "FM_DEPTH": 16384},
+    "bench_e64x4": {"ENGINES": 64, "LANES": 4, "FM_DEPTH": 16384},
+}
+
+
+def set_params(paramset: str) -> dict:
+    """HDL parameters of a bench set: a uc_unit parameter set (flow/blocks.py) or an
+    :data:`ARRAY_SETS` entry on top of the "bench" set. KeyError names the known sets."""
+    base = BLOCKS["uc_unit"]
+    if paramset in ARRAY_SETS:
+        return {**base.params("bench"), **ARRAY_SETS[paramset]}
+    return base.params(paramset)
+
 
 def layers(quick: bool) -> list[dict]:
     """The layer table: name, channels, map size, kernel, stride, dilation, pad."""
@@ -127,7 +146,7 @@ def run_set(paramset: str, quick: bool, seed: int) -> int:
         raw.unlink()
     base = BLOCKS["uc_unit"]
     block = dataclasses.replace(base, name="uc_unit_bench", test_module="bench.uc_bench_tests",
-                                paramsets={paramset: base.params(paramset)})
+                                paramsets={paramset: set_params(paramset)})
     only = [x for x in os.environ.get("UC_BENCH_LAYERS", "").replace(",", " ").split() if x]
     cfg = {"layers": [spec for spec in layers(quick) if not only or spec["layer"] in only]}
     t0 = time.time()

@@ -104,7 +104,7 @@ BLOCKS: dict[str, Block] = {
                       {"default": {"WIDTH": 8}}),
         harness_block(
             "uc_unit", ("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v", *UC_SOURCES),
-            no_cov_sets=("l64", "e16x4", "bench_e16x4", "bench_e64x4"),
+            no_cov_sets=("l64", "e16x4"),
             paramsets={
                 # small memories: whole-memory snapshots (no-write checks) stay cheap
                 "l8": {"LANES": 8, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
@@ -127,16 +127,6 @@ BLOCKS: dict[str, Block] = {
                 # the stride-2 depth-wise layer's 4C = 256 backward pointers after its 64 forward ones
                 "bench": {"LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 32, "WMAX": 32,
                           "FM_DEPTH": 8192, "WDEPTH": 65536, "PDEPTH": 512, "BDEPTH": 256},
-                # engine-array bench sets (bench/uc_unit.py UC_BENCH_SETS): the bench set's layers on
-                # 16 engines of 4 lanes (64 MACs) and 64 engines of 4 lanes (256 MACs); a stack word
-                # holds 8 pixels at 4 lanes, so the stack is twice the bench set's (alex5x5s2's four
-                # maps: 11,264 words); ENGINES copies of every memory; PDEPTH 512: the stride-2
-                # depth-wise layer's backward pointers (4C = 256, split by parity) after its N = 64
-                # forward ones
-                "bench_e16x4": {"ENGINES": 16, "LANES": 4, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 32,
-                                "WMAX": 32, "FM_DEPTH": 16384, "WDEPTH": 65536, "PDEPTH": 512, "BDEPTH": 256},
-                "bench_e64x4": {"ENGINES": 64, "LANES": 4, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 32,
-                                "WMAX": 32, "FM_DEPTH": 16384, "WDEPTH": 65536, "PDEPTH": 512, "BDEPTH": 256},
             },
         ),
         Block(

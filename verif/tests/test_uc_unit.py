@@ -410,6 +410,6 @@ from verif.common.block_entry import block_test  # noqa: E402
 # hand). The engine array e4x2 runs every test on Verilator and the random and directed commands
 # on Icarus (all 13 there take 7 min: by hand).
 test_uc_unit = block_test(
-    "uc_unit", skip_sets=("bench", "bench_e16x4", "bench_e64x4"),
+    "uc_unit", skip_sets=("bench",),
     skip_runs=(("icarus", "l64"), ("icarus", "e16x4")),
     run_tests={("icarus", "e4x2"): "random_commands,directed_kinds"})
