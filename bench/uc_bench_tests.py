@@ -5,7 +5,8 @@ memories once through the host port, runs FWD, BWD_DATA, WGRAD (gacc=0, bias gra
 back to back, each twice: cold (after a write to the pointer memory, so the lists are
 pre-scanned) and warm (the same command again: its list passed a scan, the scan is skipped); it
 reads every result back and compares it bit-exactly with the models (a bench that computes
-garbage is worthless), and records the unit's cycle counts (rows carry ``checked``).  Rows go to
+garbage is worthless; on an engine array WGRAD's gradients from the copy of the engine that owns
+each filter), and records the unit's cycle counts (rows carry ``checked``).  Rows go to
 ``UC_BENCH_OUT`` (JSON); any mismatch fails the test.
 """
 
@@ -20,7 +21,7 @@ import zlib
 import cocotb
 import numpy as np
 
-from sparsetrain.uc import Mode, Sel, UcCommand, UcParams, to_s, words_to_map
+from sparsetrain.uc import Mode, Sel, UcCommand, UcParams, engine_owner, to_s, words_to_map
 from verif.common.checks import dut_params
 from verif.common.units.common import status_name
 from verif.common.units.uc import load_images, make_uc_bfm
@@ -47,6 +48,25 @@ def first_mismatch(name: str, got: np.ndarray, exp: np.ndarray) -> str | None:
         return None
     i = tuple(int(v) for v in bad[0])
     return f"{name}{list(i)}: expected {exp[i]}, got {got[i]} ({len(bad)} wrong)"
+
+
+def entry_filter(sw) -> np.ndarray:
+    """The filter of each forward entry (GRAD address, w_base 0)."""
+    return np.repeat(np.arange(sw.shape[0]), np.asarray(sw.fwd_count, dtype=int))
+
+
+async def read_owned(bfm, p: UcParams, sel: Sel, owner_ch, n_out: int) -> dict[int, int]:
+    """Read addresses ``0 .. len(owner_ch)-1`` of ``sel``, each from the memory copy of the engine
+    that owns its filter ``owner_ch[a]`` (an engine array's WGRAD writes a filter's gradients only
+    into its engine's copy, :func:`sparsetrain.uc.engine_owner`); one engine: copy 0."""
+    if p.engines == 1:
+        return await bfm.read(sel, range(len(owner_ch)))
+    got: dict[int, int] = {}
+    for e in range(p.engines):
+        addrs = [a for a, f in enumerate(owner_ch) if engine_owner(int(f), n_out, p.engines) == e]
+        if addrs:
+            got.update(await bfm.read(sel, addrs, copy=e))
+    return got
 
 
 @cocotb.test()
@@ -130,8 +150,8 @@ async def bench_layers(dut):
                     got = words_to_map([words[a] for a in sorted(words)], (c_in, h, w), p.lanes)
                     err = first_mismatch("dX", got, exp_b["dx"])
                 elif mode == Mode.WGRAD:
-                    g = await bfm.read(Sel.GRAD, range(sw.nnz))
-                    bg = await bfm.read(Sel.BGRAD, range(n_out))
+                    g = await read_owned(bfm, p, Sel.GRAD, entry_filter(sw), n_out)
+                    bg = await read_owned(bfm, p, Sel.BGRAD, np.arange(n_out), n_out)
                     err = (first_mismatch("GRAD", np.array([to_s(g[a], 32) for a in range(sw.nnz)]), exp_w["grad"])
                            or first_mismatch("BGRAD", np.array([to_s(bg[i], 32) for i in range(n_out)]),
                                              exp_w["bgrad"]))

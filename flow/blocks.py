@@ -123,9 +123,10 @@ BLOCKS: dict[str, Block] = {
                 # no coverage build (Icarus ~850 ns/s, coverage 6.5 min: by hand)
                 "e16x4": {"ENGINES": 16, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32,
                           "WMAX": 32, "FM_DEPTH": 512, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
-                # bench (bench/uc_unit.py): 64->64 3x3 on 16x16 maps and 7x7 kernels fit
+                # bench (bench/uc_unit.py): 64->64 3x3 on 16x16 maps and 7x7 kernels fit; PDEPTH 512:
+                # the stride-2 depth-wise layer's 4C = 256 backward pointers after its 64 forward ones
                 "bench": {"LANES": 8, "KMAX": 7, "CMAX": 64, "NMAX": 64, "HMAX": 32, "WMAX": 32,
-                          "FM_DEPTH": 8192, "WDEPTH": 65536, "PDEPTH": 256, "BDEPTH": 256},
+                          "FM_DEPTH": 8192, "WDEPTH": 65536, "PDEPTH": 512, "BDEPTH": 256},
             },
         ),
         Block(

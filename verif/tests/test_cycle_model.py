@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+import numpy as np
+
+from bench import array_model as am
 from bench import cycle_model as cm
 from bench.cycle_calib import Calib, check_formula_against_driver
+from bench.cycle_formulas import conv, counts, uc_formula, work_items
 from sparsetrain import clocks
 
 
@@ -33,15 +37,98 @@ def test_clock_seconds_refuses_a_non_positive_clock():
         clocks.seconds(1000, 0)
 
 
-def test_array_projection_spreads_and_bounds():
-    """bench/array_projection.py: largest-first spreading (its busiest engine), one engine = the
-    sum of the items, and no shape above an efficiency of 1."""
+def test_largest_first_alternative_spreads():
+    """bench/array_projection.py's largest-first alternative (not the RTL's rule): its busiest
+    engine; one engine = the sum of the items."""
     from bench import array_projection as ap
-    assert ap.spread([5, 3, 3, 1], 2) == 6 and ap.spread([5, 3, 3, 1], 1) == 12
-    assert ap.spread([7], 4) == 7
-    for e, lanes in ap.SHAPES:
-        eff, cycles = ap.network("AlexNet", e, lanes, "balanced")
-        assert 0 < eff <= 1 and cycles > 0
-    one, _ = ap.network("VGG16", 1, 8, "threshold")
-    wide, _ = ap.network("VGG16", 16, 4, "threshold")
-    assert wide > one          # narrow engines fill the small maps' lanes
+    assert ap.largest_first([5, 3, 3, 1], 2) == 6 and ap.largest_first([5, 3, 3, 1], 1) == 12
+    assert ap.largest_first([7], 4) == 7
+
+
+_LAYERS = [conv(8, 12, 3, 1, 1), conv(6, 10, 5, 2, 2), conv(8, 8, 3, 2, 1, dw=True), conv(16, 4, 1, 1, 0),
+           conv(3, 64, 3, 1, 1), conv(64, 5, 3, 1, 1)]
+
+
+def _counts(L, sp=0.8, rule="threshold"):
+    return counts(L, sp, rule, np.random.default_rng(7))
+
+
+@pytest.mark.parametrize("li", range(len(_LAYERS)))
+def test_array_formula_is_the_one_engine_formula_at_one_engine(li):
+    """ENGINES=1: the array formula is uc_formula unchanged, in every mode and list state."""
+    L = _LAYERS[li]
+    f, b = _counts(L)
+    for mode in ("FWD", "BWD_DATA", "WGRAD", "UPDATE"):
+        for checked in (False, True):
+            assert am.array_cycles(mode, L, 9, 9, f, b, 4, 1, checked=checked) == \
+                uc_formula(mode, L, 9, 9, f, b, 4, checked=checked)
+
+
+@pytest.mark.parametrize("engines", [2, 4, 16, 64])
+def test_array_split_is_the_rtl_rule(engines):
+    """Engine channels = sparsetrain.uc.engine_ranges (FWD / WGRAD over N, BWD_DATA over C; UPDATE
+    all on engine 0), every channel owned once by its engine_owner, and the engines' items add up
+    to the one-engine items (at stride 2 a channel's four parity lists stay on one engine)."""
+    from sparsetrain.uc import engine_owner, engine_ranges
+    for L in _LAYERS:
+        f, b = _counts(L)
+        for mode, nch in (("FWD", L["n"]), ("WGRAD", L["n"]), ("BWD_DATA", L["c"])):
+            rs = am.engine_channels(mode, L, engines)
+            assert rs == engine_ranges(nch, engines)
+            for e, r in enumerate(rs):
+                assert all(engine_owner(ch, nch, engines) == e for ch in r)
+            assert sum(am.engine_items(mode, L, 9, 9, f, b, 4, engines)) == sum(work_items(mode, L, 9, 9, f, b, 4))
+        up = am.engine_channels("UPDATE", L, engines)
+        assert list(up[0]) == list(range(L["n"])) and not any(len(r) for r in up[1:])
+    with pytest.raises(ValueError):
+        am.engine_channels("FWD", _LAYERS[0], 0)
+
+
+def test_array_write_bound_term():
+    """Few non-zeros per filter on many engines: more than one output vector a cycle, so the
+    command takes at least every write (one a cycle) and is marked write-bound; a dense layer on
+    the same engines is engine-bound and the write term changes nothing; WGRAD writes no stack word."""
+    dw = conv(64, 64, 3, 1, 1, dw=True)
+    f, b = counts(dw, 0.925, "threshold", np.random.default_rng(1))
+    writes = sum(am.engine_writes("FWD", dw, 16, 16, 4, 16))
+    assert writes == 64 * 16 * 4
+    cyc = am.array_cycles("FWD", dw, 16, 16, f, b, 4, 16, checked=True)
+    alone = am.array_cycles("FWD", dw, 16, 16, f, b, 4, 16, checked=True, write_bound=False)
+    assert cyc >= writes and cyc > alone
+    assert am.bound("FWD", dw, 16, 16, f, b, 4, 16) == "write"
+    assert am.bound("WGRAD", dw, 16, 16, f, b, 4, 16) == "engine"
+    assert am.engine_writes("WGRAD", dw, 16, 16, 4, 16) == [0] * 16
+    big = conv(64, 64, 3, 1, 1)
+    f, b = counts(big, 0.0, "threshold", np.random.default_rng(1))
+    assert am.bound("FWD", big, 16, 16, f, b, 4, 16) == "engine"
+    assert am.array_cycles("FWD", big, 16, 16, f, b, 4, 16, checked=True) == \
+        am.array_cycles("FWD", big, 16, 16, f, b, 4, 16, checked=True, write_bound=False)
+    # stride-2 BWD_DATA writes each channel's four parity classes' vectors of L pixels: the whole
+    # dX map, H * ceil(W / L) vectors a channel as at stride 1
+    s2 = conv(8, 8, 3, 2, 1)
+    assert sum(am.engine_writes("BWD_DATA", s2, 16, 16, 4, 4)) == 8 * 16 * 4
+    # engines that finish together queue their last writes: 16 equal engines, 15 cycles more
+    assert am.last_writes([100] * 16) == 115 and am.last_writes([100, 10, 10]) == 100
+
+
+def test_array_idle_engines_when_channels_are_few():
+    """Fewer channels than engines: the extra engines get no channel and the busiest engine's
+    cost does not fall below one channel's."""
+    L = conv(64, 3, 3, 1, 1)   # 3 output channels
+    f, b = _counts(L, 0.5)
+    rs = am.engine_channels("FWD", L, 16)
+    assert sum(1 for r in rs if len(r)) == 3
+    assert max(am.engine_cost("FWD", L, 8, 8, f, b, 4, 16)) >= max(work_items("FWD", L, 8, 8, f, b, 4))
+
+
+@pytest.mark.parametrize("name", ["VGG16", "MobileNetV1"])
+def test_array_network_rows(name):
+    """bench/array_projection.py: every shape runs, efficiencies in (0, 1], the parts add up to
+    the image's cycles, and 16 x 4 beats one engine of 8 lanes on cycles."""
+    from bench import array_projection as ap
+    rows = {(e, lanes): ap.network(name, e, lanes, "threshold") for e, lanes in ap.SHAPES}
+    for r in rows.values():
+        assert 0 < r["efficiency"] <= 1 and 0 < r["largest_first_efficiency"] <= 1
+        parts = r["uc_conv_cycles"] + r["uc_update_cycles"] + r["pool_lc_loss_cycles"] + r["dma_seq_cycles"]
+        assert parts == pytest.approx(r["cycles_per_image"], abs=4)
+    assert rows[(16, 4)]["cycles_per_image"] < rows[(1, 8)]["cycles_per_image"]

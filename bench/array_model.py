@@ -1,0 +1,279 @@
+"""Cycle formula of the UC unit as an engine array (issue 14; rtl/uc_unit/uc_unit.v, uc_split.v,
+uc_wq.v), for the array bench (bench/uc_unit.py UC_BENCH_SETS) and the whole-network tables
+(:mod:`bench.array_projection`).
+
+The RTL's work split (rtl/uc_unit/uc_split.v; host side :func:`sparsetrain.uc.engine_ranges`):
+engine ``e`` of ``E`` takes the contiguous channels ``[e*chunk, min((e+1)*chunk, nch))``,
+``chunk = ceil(nch / E)``: output channels ``n`` in FWD and WGRAD, input channels ``c`` in
+BWD_DATA (at stride 2 all four parity lists of a channel); UPDATE runs on engine 0 alone. Each
+engine runs the one-engine generator over its channels, so its items are
+:func:`bench.cycle_formulas.work_items` summed over its range.
+
+One command on ``E > 1`` engines (cycles from accept to response)::
+
+    scan (unless the list is checked: the controller scans the whole list once, as one engine)
+    + START_LAT (uc_split's stages before the engines start)
+    + run
+    + FIXED[mode] (checks, pipeline, drain: fitted on the array bench)
+
+    run = WGRAD:           max_e cost_e
+          FWD / BWD_DATA:  max( max_j (cost_(j) + j),              (compute-bound; the engines
+                                                                     that finish together queue
+                                                                     their last writes)
+                                writes + first + WRITE_TAIL )      (write-bound)
+          UPDATE:          nnz + N + (filters with no weight)      (engine 0 alone)
+
+``cost_e`` = the engine's items plus PTR_CYCLES a pointer it walks, ``cost_(j)`` sorted from the
+largest (j = 0, 1, ...); ``writes`` = output vectors the command writes to the stack (FWD:
+``N * Ho * ceil(Wo/L)``, BWD_DATA: every dX vector), one a cycle through uc_wq's arbiter;
+``first`` = the items before the first write (the smallest first vector over the engines). WGRAD
+writes no stack word (each engine's own GRAD copy).
+
+``E = 1`` is exactly :func:`bench.cycle_formulas.uc_formula` (the one-engine unit has neither
+uc_split nor uc_wq). The constants are checked against the array bench rows by
+:func:`main` (``python -m bench.array_model``: every build/bench/uc_unit_<set>.json of an array,
+docs/performance.md "Engine array").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sparsetrain.sparse import parity_rows
+from sparsetrain.uc import engine_ranges
+
+from bench.cycle_formulas import cdiv, out_size, uc_formula, work_items
+
+#: cycles from the run's start to the engines' start (rtl/uc_unit/uc_unit.v START_LAT)
+START_LAT = 7
+
+
+def engine_channels(mode: str, layer: dict, engines: int) -> list[range]:
+    """Each engine's channels (uc_split.v): output channels N in FWD / WGRAD, input channels C in
+    BWD_DATA; UPDATE: every filter on engine 0. Raises ValueError on ``engines < 1``."""
+    if engines < 1:
+        raise ValueError(f"engines must be >= 1, got {engines}")
+    if mode == "UPDATE":
+        return [range(layer["n"])] + [range(0)] * (engines - 1)
+    nch = layer["c"] if mode == "BWD_DATA" else layer["n"]
+    return engine_ranges(nch, engines)
+
+
+def engine_items(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1) -> list[int]:
+    """Items (cycles) of each engine of a FWD / BWD_DATA / WGRAD command: the one-engine
+    :func:`work_items` summed over the engine's channel range (at stride 2 in BWD_DATA, the four
+    parity lists ``4c .. 4c+3`` of each of its channels). ``fwd``: non-zeros per filter (N),
+    ``bwd``: per backward pointer (C, or 4C at stride 2, :func:`bench.cycle_formulas.counts`)."""
+    per = work_items(mode, layer, h, w, fwd, bwd, lanes, bgrad)
+    q = 4 if (mode == "BWD_DATA" and layer["s"] == 2) else 1
+    return [sum(per[q * r.start:q * r.stop]) for r in engine_channels(mode, layer, engines)]
+
+
+def engine_writes(mode, layer, h, w, lanes, engines) -> list[int]:
+    """Stack writes (output vectors) of each engine: FWD ``Ho * ceil(Wo/L)`` a filter, BWD_DATA
+    ``H * ceil(W/L)`` a channel (stride 2: the four parity classes' rows times ``ceil(W/2L)``);
+    WGRAD / UPDATE none."""
+    k, s, p = layer["k"], layer["s"], layer["p"]
+    if mode == "FWD":
+        per = out_size(h, k, s, p) * cdiv(out_size(w, k, s, p), lanes)
+    elif mode == "BWD_DATA":
+        per = h * cdiv(w, lanes) if s == 1 else sum(parity_rows(h, p)) * cdiv(w, 2 * lanes)
+    else:
+        per = 0
+    return [len(r) * per for r in engine_channels(mode, layer, engines)]
+
+
+def first_write(mode, layer, fwd, bwd, engines) -> int:
+    """Items before the first stack write of the command: the smallest first-vector item count
+    over the engines with work (FWD: ``max(1, nnz)`` of an engine's first filter; BWD_DATA: of its
+    first pointer)."""
+    cnt = bwd if mode == "BWD_DATA" else fwd
+    q = 4 if (mode == "BWD_DATA" and layer["s"] == 2) else 1
+    firsts = [max(1, int(cnt[q * r.start])) for r in engine_channels(mode, layer, engines) if len(r)]
+    return min(firsts) if firsts else 0
+
+
+#: per pointer an engine walks (a filter in FWD / WGRAD, a backward pointer in BWD_DATA): the
+#: one-engine calibration's ``a*N`` / ``b*C`` term (bench/cycle_calib.py: 1.0), in each engine
+PTR_CYCLES = 1
+#: cycles of an array command beyond pre-scan + START_LAT + the busiest engine's items and
+#: pointers (checks, pipeline, write queue and drain), per mode and list state: fitted on the
+#: array bench (bench/uc_unit.py UC_BENCH_SETS=bench_e16x4; checked by :func:`main`)
+FIXED = {"FWD": 22, "BWD_DATA": 22, "WGRAD": 20, "UPDATE": 20}
+#: cycles from the arbiter's first write to the response beyond the writes themselves
+WRITE_TAIL = 3
+
+
+def engine_cost(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1) -> list[int]:
+    """Each engine's cycles of a FWD / BWD_DATA / WGRAD command without stalls: its items plus
+    PTR_CYCLES a pointer it walks."""
+    q = 4 if (mode == "BWD_DATA" and layer["s"] == 2) else 1
+    return [i + PTR_CYCLES * q * len(r) for i, r in
+            zip(engine_items(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad),
+                engine_channels(mode, layer, engines))]
+
+
+def write_term(mode, layer, h, w, fwd, bwd, lanes, engines) -> int:
+    """The write-bound run length of a FWD / BWD_DATA command: every output vector through the
+    one write a cycle, after the first engine's first vector (0 in WGRAD / UPDATE)."""
+    if mode not in ("FWD", "BWD_DATA"):
+        return 0
+    return (sum(engine_writes(mode, layer, h, w, lanes, engines)) + first_write(mode, layer, fwd, bwd, engines)
+            + WRITE_TAIL)
+
+
+def scan_term(mode, layer, fwd, bwd, checked) -> int:
+    """Pre-scan cycles of a command (rtl/uc_unit/uc_scan.v, ``UcLayer.scan_cycles``): two a
+    pointer, one an index entry, one to pass, two more when the last list is not empty; UPDATE one
+    a pointer plus two; 0 when ``checked``."""
+    if checked:
+        return 0
+    if mode == "UPDATE":
+        return len(fwd) + 2
+    cnt = np.asarray(bwd if mode == "BWD_DATA" else fwd)
+    return 2 * len(cnt) + int(np.asarray(fwd).sum()) + 1 + (2 if int(cnt[-1]) > 0 else 0)
+
+
+def array_cycles(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1, checked=False,
+                 write_bound=True) -> int:
+    """Cycles of one UC command on ``engines`` engines of ``lanes`` lanes (module docstring):
+    ``scan + START_LAT + max(busiest engine, writes) + FIXED[mode]``; UPDATE: engine 0 over
+    every filter, ``nnz + N`` steps plus one a filter with no weight. ``engines == 1``:
+    :func:`bench.cycle_formulas.uc_formula` unchanged (the one-engine calibration,
+    bench/cycle_calib.py, adds its own terms). ``write_bound=False`` leaves the write term out
+    (what the engines alone would take)."""
+    fwd, bwd = np.asarray(fwd), np.asarray(bwd)
+    if engines == 1:
+        return uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=bgrad, checked=checked)
+    pre = scan_term(mode, layer, fwd, bwd, checked)
+    if mode == "UPDATE":
+        empty = int(np.count_nonzero(fwd == 0))
+        return pre + START_LAT + int(fwd.sum()) + len(fwd) + empty + FIXED[mode]
+    cost = engine_cost(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad)
+    if mode == "WGRAD":
+        run = max(cost)         # no stack write: each engine's GRAD copy
+    else:
+        run = last_writes(cost)
+        if write_bound:
+            run = max(run, write_term(mode, layer, h, w, fwd, bwd, lanes, engines))
+    return pre + START_LAT + run + FIXED[mode]
+
+
+def last_writes(cost) -> int:
+    """When the engines' last stack writes are through the one write a cycle: engines that finish
+    together queue their last vectors, so the run lasts ``max_j (cost_(j) + j)`` over the costs
+    sorted from the largest (j = 0, 1, ...): e.g. 16 equal engines take 15 cycles more than one."""
+    srt = sorted((int(c) for c in cost), reverse=True)
+    return max(c + j for j, c in enumerate(srt) if c > 0) if srt and srt[0] > 0 else 0
+
+
+def bound(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1) -> str:
+    """What limits a command on the array: 'write' (the one stack write a cycle), 'engine' (the
+    busiest engine's items), 'update' (engine 0 alone)."""
+    if mode == "UPDATE":
+        return "update"
+    if engines == 1 or mode == "WGRAD":
+        return "engine"
+    busiest = max(engine_cost(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad))
+    return "write" if write_term(mode, layer, h, w, fwd, bwd, lanes, engines) > busiest else "engine"
+
+
+# ------------------------------------------------------------------------------ against the bench
+def row_layer(r: dict) -> dict:
+    """The layer dict of a UC bench row (bench/uc_unit.py) for the formulas: the dilated kernel's
+    extent ``d*(K-1)+1`` stands for K (the formulas use K for the output size only)."""
+    k_eff = r["dilation"] * (r["kernel"] - 1) + 1
+    pad = {3: 1, 5: 2, 7: 3, 1: 0}.get(r["kernel"], r["kernel"] // 2) * r["dilation"]
+    return {"t": "conv", "c": r["in_channels"], "n": r["out_channels"], "k": k_eff, "s": r["stride"],
+            "p": pad, "dw": r.get("depthwise", False), "relu": True}
+
+
+def row_counts(r: dict):
+    """(fwd, bwd) non-zero counts of a UC bench row, rebuilt from the bench's seeded weights."""
+    import zlib
+    from sparsetrain.sparse import split_dil
+    from bench.uc_bench_tests import build_weights
+    spec = {"out_channels": r["out_channels"], "in_channels": r["in_channels"], "kernel": r["kernel"],
+            "depthwise": r.get("depthwise", False)}
+    rng = np.random.default_rng(zlib.crc32(f"{r['layer']}/{r['sparsity']}/{r['pruning']}".encode()))
+    sw = build_weights(rng, spec, r["sparsity"], r["pruning"])
+    return np.asarray(sw.fwd_count), np.asarray(sw.bwd_lists(split_dil(r["stride"], r["dilation"]))[2])
+
+
+def row_formula(r: dict, engines: int, lanes: int, write_bound: bool = True) -> int:
+    """:func:`array_cycles` of a UC bench row (bias gradient on in WGRAD, as the bench runs it)."""
+    f, b = row_counts(r)
+    L = row_layer(r)
+    return array_cycles(r["mode"], L, r["size"], r["size"], f, b, lanes, engines,
+                        bgrad=1, checked=bool(r.get("checked", False)), write_bound=write_bound)
+
+
+def check_rows(rows: list[dict], engines: int, lanes: int) -> list[dict]:
+    """Formula vs measured for every bench row: adds ``formula``, ``err_pct`` (signed, of the
+    measured cycles) and ``bound`` ('write' / 'engine' / 'update')."""
+    out = []
+    for r in rows:
+        f, b = row_counts(r)
+        L = row_layer(r)
+        pred = array_cycles(r["mode"], L, r["size"], r["size"], f, b, lanes, engines,
+                            checked=bool(r.get("checked", False)))
+        out.append(dict(r, formula=int(pred), err_pct=round(100 * (pred - r["cycles"]) / r["cycles"], 3),
+                        err_cycles=int(pred - r["cycles"]),
+                        bound=bound(r["mode"], L, r["size"], r["size"], f, b, lanes, engines)))
+    return out
+
+
+def summary(checked_rows: list[dict]) -> dict:
+    """Max / mean absolute error (% of measured, and cycles) per mode, and the rows over 1 %."""
+    out = {}
+    for mode in ("FWD", "BWD_DATA", "WGRAD", "UPDATE"):
+        rs = [r for r in checked_rows if r["mode"] == mode]
+        if rs:
+            e = np.abs([r["err_pct"] for r in rs])
+            out[mode] = {"rows": len(rs), "max_pct": round(float(e.max()), 3), "mean_pct": round(float(e.mean()), 4),
+                         "max_abs_cycles": int(max(abs(r["err_cycles"]) for r in rs)),
+                         "write_bound_rows": sum(r["bound"] == "write" for r in rs)}
+    return out
+
+
+def main() -> int:
+    """Check the formula against every array bench result present (build/bench/uc_unit_<set>.json
+    with ENGINES > 1); writes build/bench/array_check.{md,json}."""
+    import json
+    import sys
+    from pathlib import Path
+    out_dir = Path(__file__).resolve().parent.parent / "build" / "bench"
+    lines = ["# Engine-array cycle formula vs the RTL (bench/array_model.py)", ""]
+    res = {}
+    for path in sorted(out_dir.glob("uc_unit_*.json")):
+        if path.name.endswith("_raw.json"):
+            continue
+        data = json.loads(path.read_text())
+        p = data["params"]
+        e, lanes = int(p.get("ENGINES", 1)), int(p["LANES"])
+        if e == 1:
+            continue
+        rows = check_rows(data["rows"], e, lanes)
+        summ = summary(rows)
+        res[path.stem] = {"engines": e, "lanes": lanes, "summary": summ, "rows": rows}
+        lines += [f"## {path.stem}: {e} engines x {lanes} lanes ({len(rows)} commands)", "",
+                  "| mode | rows | write-bound rows | max error | mean error | max abs (cycles) |", "|---|---|---|---|---|---|"]
+        lines += [f"| {m} | {s['rows']} | {s['write_bound_rows']} | {s['max_pct']}% | {s['mean_pct']}% | {s['max_abs_cycles']} |"
+                  for m, s in summ.items()]
+        lines += ["", "| layer | sparsity | pruning | mode | list | cycles | formula | error | bound | efficiency |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['layer']} | {r['sparsity']} | {r['pruning']} | {r['mode']} | "
+                  f"{'checked' if r.get('checked') else 'scanned'} | {r['cycles']} | {r['formula']} | "
+                  f"{r['err_pct']:+.3f}% | {r['bound']} | {r['efficiency']:.3f} |" for r in rows]
+        lines.append("")
+    if not res:
+        print("no array bench results (python -m bench.uc_unit with UC_BENCH_SETS=bench_e16x4)", file=sys.stderr)
+        return 1
+    (out_dir / "array_check.json").write_text(json.dumps(res, indent=1, default=int))
+    (out_dir / "array_check.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
