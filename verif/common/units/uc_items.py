@@ -56,8 +56,13 @@ def kind_cons(kind: str, mode: int, rnd: random.Random) -> Constraints:
     elif kind == "array_uneven":
         # an engine array's split with engines of different channel counts and none idle:
         # C = N = E + E/2 + 1 (e.g. 4 engines: chunks 2, 2, 2, 1; docs/uc_unit.md "Engine array")
-        e = p.engines
-        c.update(channels=e + e // 2 + 1, cmax=e + e // 2 + 1, hmax=5, k=rnd.choice([1, 3]))
+        # (within CMAX / NMAX and the pointer memory's two tables, stride 1: e4x2 draws the uneven
+        # case; e16x4's 14 channels leave engines idle)
+        ch = min(p.engines + p.engines // 2 + 1, p.cmax, p.nmax, p.pdepth // 2 - 2)
+        # (a 3x3 kernel when its non-zeros fit half the weight memory, else 1x1)
+        k = rnd.choice([1, 3]) if ch * ch * 9 * 0.4 < p.wdepth // 2 else 1
+        c.update(channels=ch, cmax=ch, hmax=4, wmax=8, k=k, stride=1, sparsity=0.6, depthwise=False,
+                 cycle_budget=30000)
     return small_cons(**c)
 
 
