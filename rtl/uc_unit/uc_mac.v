@@ -175,7 +175,7 @@ reg             p2_par_ok_reg, p2_par_ok_next;
 // P3: weight, row inside the map, row index
 reg signed [15:0] p3_w_reg, p3_w_next;
 reg             p3_row_ok_reg, p3_row_ok_next;
-reg [31:0]      p3_r_reg, p3_r_next;
+reg [FM_AW-1:0] p3_r_reg, p3_r_next;      // row index, modulo the stack (as the address)
 reg signed [XW-1:0] p3_rx_reg, p3_rx_next;
 // P4: stack address and lane mask
 reg [FM_AW-1:0] p4_addr_reg, p4_addr_next;
@@ -238,7 +238,13 @@ assign o_acc = o_acc_reg;
 wire [15:0] rd_rows = is_bwd ? ho : h;
 wire [15:0] rd_w = is_bwd ? wo : w;
 wire [15:0] rd_rw = is_bwd ? rw_y : rw_x;
-wire [31:0] rd_base = is_bwd ? y_base : x_base;
+wire [FM_AW-1:0] rd_base = is_bwd ? y_base[FM_AW-1:0] : x_base[FM_AW-1:0];
+// (a map base's bits above the stack's address: the checks made the maps fit)
+/* verilator lint_off UNUSEDSIGNAL */
+/* verilator coverage_off */
+wire [63-2*FM_AW:0] base_hi = {x_base[31:FM_AW], y_base[31:FM_AW]};
+/* verilator coverage_on */
+/* verilator lint_on UNUSEDSIGNAL */
 wire        rd_s2 = s2 && !is_bwd;
 
 assign wgt_rd_en = p1_valid && !p1_zero && !p1_ones;
@@ -260,10 +266,18 @@ wire [15:0] kyd_full = mul_dil({{(16-K_W){1'b0}}, idx_ky}, dil);
 /* verilator lint_on UNUSEDSIGNAL */
 wire [7:0] kxd = kxd_full[7:0];
 wire [7:0] kyd = kyd_full[7:0];
-// P3: stack word of the row read
+// P2, P3: the row index and the stack word of the row read, both modulo the stack: the low
+// FM_AW bits of a sum of products need only the operands' low FM_AW bits, and FM_AW-wide
+// operands make each product one DSP (32 x 16 bits took two)
 /* verilator lint_off UNUSEDSIGNAL */
-wire [31:0] p3_addr = rd_base + p3_r_reg * {16'd0, rd_rw};
+/* verilator coverage_off */
+wire [FM_AW+15:0] rch_ext = {{FM_AW{1'b0}}, p2_rch_reg};
+wire [FM_AW+15:0] rows_ext = {{FM_AW{1'b0}}, rd_rows};
+wire [FM_AW+15:0] rw_ext = {{FM_AW{1'b0}}, rd_rw};
+wire [FM_AW+XW-1:0] ry_ext = {{FM_AW{p2_ry_reg[XW-1]}}, p2_ry_reg};
+/* verilator coverage_on */
 /* verilator lint_on UNUSEDSIGNAL */
+wire [FM_AW-1:0] p3_addr = rd_base + p3_r_reg * rw_ext[FM_AW-1:0];
 
 reg signed [XW-1:0] yn, xn, xl, xh;
 reg signed [15:0] px, pm;
@@ -301,7 +315,7 @@ always @* begin
     p3_w_next = (p2_zero || p2_ones) ? 16'sd0 : $signed(wgt_rd_data);
     p3_row_ok_next = !p2_zero && p2_par_ok_reg && p2_ry_reg >= 0 &&
                      p2_ry_reg < $signed({4'd0, rd_rows});
-    p3_r_next = {16'd0, p2_rch_reg} * {16'd0, rd_rows} + {{12{p2_ry_reg[XW-1]}}, p2_ry_reg};
+    p3_r_next = rch_ext[FM_AW-1:0] * rows_ext[FM_AW-1:0] + ry_ext[FM_AW-1:0];
     p3_rx_next = p2_rx_reg;
 
     // the command's lane bounds (one subtraction a lane)
@@ -322,7 +336,7 @@ always @* begin
         p4_mask_next[l] = p3_omask[l] && !p3_ones && p3_row_ok_reg && p3_rx_reg >= xl &&
                           p3_rx_reg < xh;
     end
-    p4_addr_next = p3_addr[FM_AW-1:0];
+    p4_addr_next = p3_addr;
     p4_w_next = p3_w_reg;
     p4_rx_next = p3_rx_reg;
 

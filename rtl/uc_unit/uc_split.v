@@ -21,9 +21,10 @@
  *   PAW      pointer memory address width
  *   BAW      bias memory address width
  *
- * Latency: the shares are registered over SPLIT_LAT = 4 cycles from run_start (one multiply or
- * one add a stage) and then held until the next command; uc_unit starts the engines 3 cycles
- * later (the generators register their inputs' derived values for 2 cycles before a start).
+ * Latency: the shares are registered over SPLIT_LAT = 4 cycles from run_start (a stage: one
+ * multiply, one add, or a product by the constant engine index as at most LOG_E shifted terms)
+ * and then held until the next command; uc_unit starts the engines 3 cycles later (the
+ * generators register their inputs' derived values for 2 cycles before a start).
  */
 
 `resetall
@@ -119,6 +120,20 @@ always @(posedge clk) begin
     owner_reg <= owner_next;
 end
 
+// x * k for an engine's index k (a constant in each g_e) as shifts and adds: no multiplier
+// (DSP) for a constant; at most LOG_E terms, summed once a command
+function [31:0] times_index(input [31:0] x, input [15:0] k);
+    integer b;
+    begin
+        times_index = 32'd0;
+        for (b = 0; b < 16; b = b + 1) begin
+            if (k[b]) begin
+                times_index = times_index + (x << b);
+            end
+        end
+    end
+endfunction
+
 // one engine's share
 genvar g;
 generate
@@ -134,6 +149,9 @@ generate
         reg [BAW-1:0]   bbase_reg, bbase_next;
         reg [FM_AW-1:0] xbase_reg, xbase_next, ybase_reg, ybase_next;
         reg [16:0]      cnt;
+        /* verilator lint_off UNUSEDSIGNAL */
+        reg [31:0]      ch0_prod, offx_prod, offy_prod;     // (modulo 2^16 / the stack)
+        /* verilator lint_on UNUSEDSIGNAL */
 
         assign ch0[16*g +: 16] = ch0_reg;
         // (engine 0 always has a list: the checks made C, N >= 1)
@@ -146,9 +164,12 @@ generate
         assign e_og_base[16*g +: 16] = ch0_reg;
 
         always @* begin
-            ch0_next = EN * chunk_reg;
-            offx_next = EN[FM_AW-1:0] * cpx_reg;
-            offy_next = EN[FM_AW-1:0] * cpy_reg;
+            ch0_prod = times_index({16'd0, chunk_reg}, EN);
+            offx_prod = times_index({{(32-FM_AW){1'b0}}, cpx_reg}, EN);
+            offy_prod = times_index({{(32-FM_AW){1'b0}}, cpy_reg}, EN);
+            ch0_next = ch0_prod[15:0];
+            offx_next = offx_prod[FM_AW-1:0];
+            offy_next = offy_prod[FM_AW-1:0];
             rem_next = {1'b0, nch_reg} - {1'b0, ch0_reg};
             // channels of this engine: what is left, at most a chunk; UPDATE: engine 0 walks all
             cnt = rem_reg[16] ? 17'd0 : (rem_reg > {1'b0, chunk_reg}) ? {1'b0, chunk_reg} : rem_reg;
