@@ -250,15 +250,15 @@ generate
         assign bias_wr_addr[BAW*g +: BAW] = e_bias_wr_addr[0 +: BAW];
         assign bias_wr_data[32*g +: 32] = e_bias_wr_data[0 +: 32];
         assign grad_rd_en[g] = is_update ? e_grad_rd_en[0] : e_grad_rd_en[g];
-        assign grad_rd_addr[WAW*g +: WAW] = e_grad_rd_addr[WAW*(is_update ? 0 : g) +: WAW];
+        assign grad_rd_addr[WAW*g +: WAW] = is_update ? e_grad_rd_addr[0 +: WAW] : e_grad_rd_addr[WAW*g +: WAW];
         assign grad_wr_en[g] = is_update ? e_grad_wr_en[0] : e_grad_wr_en[g];
-        assign grad_wr_addr[WAW*g +: WAW] = e_grad_wr_addr[WAW*(is_update ? 0 : g) +: WAW];
-        assign grad_wr_data[32*g +: 32] = e_grad_wr_data[32*(is_update ? 0 : g) +: 32];
+        assign grad_wr_addr[WAW*g +: WAW] = is_update ? e_grad_wr_addr[0 +: WAW] : e_grad_wr_addr[WAW*g +: WAW];
+        assign grad_wr_data[32*g +: 32] = is_update ? e_grad_wr_data[0 +: 32] : e_grad_wr_data[32*g +: 32];
         assign bgrad_rd_en[g] = is_update ? e_bgrad_rd_en[0] : e_bgrad_rd_en[g];
-        assign bgrad_rd_addr[BAW*g +: BAW] = e_bgrad_rd_addr[BAW*(is_update ? 0 : g) +: BAW];
+        assign bgrad_rd_addr[BAW*g +: BAW] = is_update ? e_bgrad_rd_addr[0 +: BAW] : e_bgrad_rd_addr[BAW*g +: BAW];
         assign bgrad_wr_en[g] = is_update ? e_bgrad_wr_en[0] : e_bgrad_wr_en[g];
-        assign bgrad_wr_addr[BAW*g +: BAW] = e_bgrad_wr_addr[BAW*(is_update ? 0 : g) +: BAW];
-        assign bgrad_wr_data[32*g +: 32] = e_bgrad_wr_data[32*(is_update ? 0 : g) +: 32];
+        assign bgrad_wr_addr[BAW*g +: BAW] = is_update ? e_bgrad_wr_addr[0 +: BAW] : e_bgrad_wr_addr[BAW*g +: BAW];
+        assign bgrad_wr_data[32*g +: 32] = is_update ? e_bgrad_wr_data[0 +: 32] : e_bgrad_wr_data[32*g +: 32];
         if (g == 0) begin : g_own
             // UPDATE: the gradients of engine 0's item come from the copy of the filter's owner
             assign e_grad_rd_data[0 +: 32] = is_update ? grad_rd_data[32*owner +: 32] : grad_rd_data[0 +: 32];
