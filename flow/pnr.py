@@ -22,7 +22,9 @@ end, logic levels, total delay, the RTL nets on it) from nextpnr's ``--report`` 
 times. Logs, netlists and reports: ``build/pnr/``.
 
 ``--params SET`` (``PNR_PARAMS``) places another of accel_top's parameter sets (flow.blocks), for
-example ``e4x4`` (an engine array of 4 x 4 MACs); its files go to ``build/pnr/<SET>/``.
+example ``e4x4`` (an engine array of 4 x 4 MACs), and ``--set K=V`` (``PNR_SET="K=V ..."``) changes
+single parameters of it, e.g. ``--set ENGINES=2 --set LANES=4``; the files of anything but the plain
+l8 set go to ``build/pnr/<SET>[-K=V...]/``.
 
 QUICK=1: one seed (``--seeds 1``); otherwise seeds 1, 2, 3. One tool at a time unless ``--jobs``
 (PNR_JOBS) runs that many seeds at once (each nextpnr is single-threaded; 2 cores are shared).
@@ -248,14 +250,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="placer seeds run in parallel (default 1)")
     ap.add_argument("--params", default="l8",
                     help="accel_top parameter set of flow.blocks (default l8; others: build/pnr/<set>/)")
+    ap.add_argument("--set", action="append", default=[], metavar="K=V",
+                    help="override one parameter of the set (repeatable)")
     ap.add_argument("--skip-synth", action="store_true", help="reuse build/pnr/*.json netlists")
     args = ap.parse_args(argv)
     global OUT_DIR, PARAMS
     if args.params not in BLOCKS["accel_top"].paramsets:
         ap.error(f"--params {args.params}: accel_top has {', '.join(BLOCKS['accel_top'].paramsets)}")
-    if args.params != "l8":
-        OUT_DIR = OUT_DIR / args.params
-        PARAMS = dict(BLOCKS["accel_top"].paramsets[args.params])
+    sets = dict(kv.split("=", 1) for kv in args.set)
+    if args.params != "l8" or sets:
+        OUT_DIR = OUT_DIR / "-".join([args.params, *(f"{k}={v}" for k, v in sets.items())])
+        PARAMS = {**BLOCKS["accel_top"].paramsets[args.params], **{k: int(v) for k, v in sets.items()}}
     seeds = [int(s) for s in (args.seeds or ("1" if args.quick else "1,2,3")).split(",")]
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     yosys, np = tool("yosys"), tool("nextpnr-ecp5")

@@ -82,19 +82,22 @@ endgenerate
 
 assign busy = m_valid_reg || (|nonempty);
 
-// round robin: the first non-empty queue from rr_reg on
-integer e, k;
+// round robin: the first non-empty queue from rr_reg on (each always block has its own loop
+// variables: one integer driven from two blocks is two drivers to synthesis)
+integer i, k;
+reg [LOG_E-1:0] cand;
 always @* begin
-    for (e = 0; e < ENGINES; e = e + 1) begin
-        nonempty[e] = cnt_reg[(AW+1)*e +: AW+1] != 0;
+    for (i = 0; i < ENGINES; i = i + 1) begin
+        nonempty[i] = cnt_reg[(AW+1)*i +: AW+1] != 0;
     end
     any = 1'b0;
     sel = rr_reg;
+    cand = rr_reg;
     for (k = ENGINES - 1; k >= 0; k = k - 1) begin
-        e = ({{(32-LOG_E){1'b0}}, rr_reg} + k) % ENGINES;
-        if (nonempty[e]) begin
+        cand = rr_reg + k[LOG_E-1:0];       // modulo ENGINES (a power of two)
+        if (nonempty[cand]) begin
             any = 1'b1;
-            sel = e[LOG_E-1:0];
+            sel = cand;
         end
     end
     grant = {ENGINES{1'b0}};
@@ -103,6 +106,7 @@ always @* begin
     m_valid_next = any;
 end
 
+integer e;
 always @(posedge clk) begin
     for (e = 0; e < ENGINES; e = e + 1) begin
         if (s_valid[e]) begin
@@ -130,10 +134,11 @@ end
 
 `ifdef ACCEL_ASSERTS
 // verilator coverage_off
+integer a;
 always @(posedge clk) begin
     if (!rst) begin
-        for (e = 0; e < ENGINES; e = e + 1) begin
-            assert (!(s_valid[e] && cnt_reg[(AW+1)*e +: AW+1] == DEPTH)) else $error("uc_wq: overflow: a write into a full queue");
+        for (a = 0; a < ENGINES; a = a + 1) begin
+            assert (!(s_valid[a] && cnt_reg[(AW+1)*a +: AW+1] == DEPTH)) else $error("uc_wq: overflow: a write into a full queue");
         end
     end
 end
