@@ -151,6 +151,8 @@ def run_block(
         rerun += f" PARAMS={paramset}"
     if testcase:
         rerun += f" TESTCASE={testcase}"
+    # knobs the entry sets for this run (make passes VAR=value on to the environment)
+    rerun = " ".join([*(f"{k}={v}" for k, v in (extra_env or {}).items()), rerun])
     print(f"SEED={seed}  (rerun: {rerun})", flush=True)
     record = {"block": block.name, "sim": sim, "paramset": paramset, "seed": seed,
               "rerun": rerun, "coverage": coverage, "n_pass": None, "n_fail": None}
