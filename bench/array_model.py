@@ -159,6 +159,22 @@ def array_cycles(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1, checked=F
     return pre + START_LAT + run + FIXED[mode]
 
 
+#: DSP48E2 of the accelerator top's other units (MP 6, GAP 7, LC 11, loss 2, the DMA's host
+#: address product 4; docs/performance.md section 4): fixed, whatever the UC array
+TOP_OTHER_DSP = 30
+
+
+def uc_dsp48e2(engines: int, lanes: int) -> int:
+    """DSP48E2 of uc_unit with ``engines`` x ``lanes`` MACs (Yosys 0.23 ``synth_xilinx -family
+    xcup`` up to its DSP mapping, docs/performance.md 8d): per engine its ``lanes`` MAC products
+    and two address products (the P2 row index, the P3 read address); shared, UPDATE's step
+    product (2) and the checks' multiplier (1); with engines, uc_split's ``chunk * plane`` (2).
+    Counted at 1 x 4, 1 x 8, 4 x 4, 8 x 8, 16 x 4 and 64 x 4 (9, 13, 29, 85, 101, 389)."""
+    if engines < 1 or lanes < 1:
+        raise ValueError(f"engines and lanes must be >= 1, got {engines} x {lanes}")
+    return engines * (lanes + 2) + 3 + (2 if engines > 1 else 0)
+
+
 def last_writes(cost) -> int:
     """When the engines' last stack writes are through the one write a cycle: engines that finish
     together queue their last vectors, so the run lasts ``max_j (cost_(j) + j)`` over the costs

@@ -148,6 +148,7 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
     alt_total = total - uc_conv + alt
     lanes_all = engines * lanes
     return {"network": name, "engines": engines, "lanes": lanes, "macs_per_cycle": lanes_all, "rule": rule,
+            "dsp48e2_uc": am.uc_dsp48e2(engines, lanes), "dsp48e2_top": am.uc_dsp48e2(engines, lanes) + am.TOP_OTHER_DSP,
             "sparsity": sparsity, "cycles_per_image": total, "nnz_macs": macs,
             "efficiency": round(macs / lanes_all / total, 4),
             "uc_conv_cycles": round(uc_conv), "uc_write_bound_cycles": round(uc["write"]),
@@ -178,12 +179,12 @@ def markdown(rows: list[dict]) -> str:
          "the array bench. Efficiency = nnz MACs (FWD + BWD_DATA + WGRAD, conv + linear) / (E*L) / all "
          f"cycles. Times: {clocks.ECP5_MHZ} MHz ({clocks.ECP5_BASIS}; measured for the 8-lane top, not "
          f"for an array) and {clocks.ULTRASCALE_MHZ:.0f} MHz ({clocks.ULTRASCALE_BASIS}).", "",
-         "| network | pruning | E x L | MACs | cycles/image | efficiency | UC conv eff. | UC conv cycles (write-bound cmds) | write-bound extra | cmds with idle engines (cycles) | UPDATE/32 | pool+LC+loss | DMA+seq | largest-first eff. (not RTL) | 100 ep. s @ECP5 | 100 ep. s @200 MHz | deck FPGA / GPU s |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| network | pruning | E x L | MACs | DSP48E2 UC / top | cycles/image | efficiency | UC conv eff. | UC conv cycles (write-bound cmds) | write-bound extra | cmds with idle engines (cycles) | UPDATE/32 | pool+LC+loss | DMA+seq | largest-first eff. (not RTL) | 100 ep. s @ECP5 | 100 ep. s @200 MHz | deck FPGA / GPU s |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         d = DECK.get(r["network"], {})
         o.append(f"| {r['network']} | {r['rule']} | {r['engines']} x {r['lanes']} | {r['macs_per_cycle']} | "
-                 f"{fmt(r['cycles_per_image'])} | **{r['efficiency']:.3f}** | {r['uc_conv_efficiency']:.3f} | "
+                 f"{r['dsp48e2_uc']} / {r['dsp48e2_top']} | {fmt(r['cycles_per_image'])} | **{r['efficiency']:.3f}** | {r['uc_conv_efficiency']:.3f} | "
                  f"{fmt(r['uc_conv_cycles'])} ({fmt(r['uc_write_bound_cycles'])}) | {fmt(r['write_bound_extra_cycles'])} | "
                  f"{fmt(r['uc_idle_engine_cmd_cycles'])} | {fmt(r['uc_update_cycles'])} | {fmt(r['pool_lc_loss_cycles'])} | "
                  f"{fmt(r['dma_seq_cycles'])} | {r['largest_first_efficiency']:.3f} | {fmt(r['epoch100_s_ecp5'])} | "

@@ -132,3 +132,15 @@ def test_array_network_rows(name):
         parts = r["uc_conv_cycles"] + r["uc_update_cycles"] + r["pool_lc_loss_cycles"] + r["dma_seq_cycles"]
         assert parts == pytest.approx(r["cycles_per_image"], abs=4)
     assert rows[(16, 4)]["cycles_per_image"] < rows[(1, 8)]["cycles_per_image"]
+
+
+# Yosys synth_xilinx DSP48E2 counts of uc_unit (SYNTH_UNTIL=coarse, docs/performance.md 8d)
+@pytest.mark.parametrize("engines,lanes,dsp", [(1, 4, 9), (1, 8, 13), (4, 4, 29), (8, 8, 85),
+                                               (16, 4, 101), (64, 4, 389)])
+def test_uc_dsp_rule_matches_the_synthesis_counts(engines, lanes, dsp):
+    assert am.uc_dsp48e2(engines, lanes) == dsp
+
+
+def test_uc_dsp_rule_refuses_an_empty_array():
+    with pytest.raises(ValueError, match="engines and lanes"):
+        am.uc_dsp48e2(0, 4)
