@@ -43,7 +43,8 @@ def logic_depth(netlist: dict, top: str) -> dict:
     Returns {"lut", "carry", "muxf", "dsp", "start", "end", "path" (net names along it),
     "port_lut" (worst path from/to a port, same count), "loops" (cells left on combinational
     loops, normally 0), "endpoints" (sequential cells), "endpoints_over_4" / "endpoints_over_6"
-    (of them, those with a reg-to-reg input path of more than 4 / 6 LUT levels)}.
+    (of them, those with a reg-to-reg input path of more than 4 / 6 LUT levels), "over_6_where"
+    (the instances of the registers over 6 levels, ``[*]`` for any index, most first: at most 12)}.
     Unknown cell types (no port directions) raise ValueError.
     """
     mod = netlist["modules"][top]
@@ -142,6 +143,7 @@ def logic_depth(netlist: dict, top: str) -> dict:
     # endpoints: inputs of sequential cells (and, for the port figure, output ports)
     best = None
     over = {4: 0, 6: 0}   # endpoint cells whose worst reg-to-reg input exceeds 4 / 6 LUT levels
+    where6: dict[str, int] = {}   # of those over 6: the instance of the register (its output net)
     for c, k in kind.items():
         if k != "seq":
             continue
@@ -154,6 +156,10 @@ def logic_depth(netlist: dict, top: str) -> dict:
                 best = (a, b, c)
         for n in over:
             over[n] += worst_c > n
+        if worst_c > 6 and outs[c]:
+            inst = name_of(outs[c][0]).lstrip("\\").rsplit(".", 1)
+            key = re.sub(r"\[\d+\]", "[*]", inst[0] if len(inst) > 1 else "(top)")
+            where6[key] = where6.get(key, 0) + 1
     best_port = (0, 0, 0, 0)
     ends = [b for c, k in kind.items() if k == "seq" for b in ins[c]] + list(port_out)
     for b in ends:
@@ -163,6 +169,7 @@ def logic_depth(netlist: dict, top: str) -> dict:
     out = {"lut": 0, "carry": 0, "muxf": 0, "dsp": 0, "start": None, "end": None, "path": [],
            "port_lut": best_port[0], "port_carry": best_port[1], "loops": len(comb) - done,
            "endpoints_over_4": over[4], "endpoints_over_6": over[6],
+           "over_6_where": sorted(where6.items(), key=lambda kv: -kv[1])[:12],
            "endpoints": sum(k == "seq" for k in kind.values())}
     if best is None:
         return out

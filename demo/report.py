@@ -65,7 +65,9 @@ def write_results(res: dict) -> None:
     (OUT / "results.json").write_text(json.dumps(res, indent=2, default=float) + "\n")
     has = "cycles_per_train_image" in res
     head = ["CNN", "data set", "sparse ratio %", "acc dense float", "acc pruned", "acc fine-tuned (RTL)",
-            "cycles / train image", f"RTL time @{res['clock_mhz']:.1f} MHz (ECP5, 1x8 top measured)",
+            "cycles / train image",
+            f"RTL time @{res['clock_mhz']:.1f} MHz (ECP5, "
+            + ("2 x 4 array top measured" if res.get("engines", 1) > 1 else "1 x 8 top measured") + ")",
             "float NumPy time (this CPU)"]
     row = [res["network"], res["data_set"], f"{100 * res['sparse_ratio_pruned_convs']:.1f}",
            f"{res['acc_dense_float']:.1%}", f"{res['acc_pruned_before_ft']:.1%}",
@@ -83,8 +85,9 @@ def write_results(res: dict) -> None:
                   f"{res['clock_mhz_ultrascale_assumed']:.0f} MHz on UltraScale+ (assumed, not timing-closed: "
                   f"section 7a)",
                   f"- UC unit: {res.get('engines', 1)} engines x {res.get('lanes', 8)} lanes "
-                  f"({res.get('engines', 1) * res.get('lanes', 8)} MACs); the clock was measured on the 1 x 8 top "
-                  "(an array's is not measured)",
+                  f"({res.get('engines', 1) * res.get('lanes', 8)} MACs); "
+                  + ("the clock was measured on the smallest array top, 2 x 4 (this array is not placed)"
+                     if res.get("engines", 1) > 1 else "the clock was measured on the 1 x 8 top"),
                   f"- cycles per training image by unit (busy): UC {res['cycles_breakdown_per_image']['cnt_uc']:,}, "
                   f"MP/GAP {res['cycles_breakdown_per_image']['cnt_pool']:,}, LC/loss "
                   f"{res['cycles_breakdown_per_image']['cnt_lc']:,}, DMA {res['cycles_breakdown_per_image']['cnt_dma']:,}",

@@ -144,3 +144,10 @@ def test_uc_dsp_rule_matches_the_synthesis_counts(engines, lanes, dsp):
 def test_uc_dsp_rule_refuses_an_empty_array():
     with pytest.raises(ValueError, match="engines and lanes"):
         am.uc_dsp48e2(0, 4)
+
+
+def test_ecp5_clock_of_one_engine_and_of_an_array():
+    assert clocks.ecp5_mhz(1) == (clocks.ECP5_MHZ, clocks.ECP5_BASIS)
+    assert clocks.ecp5_mhz(8) == (clocks.ECP5_ARRAY_MHZ, clocks.ECP5_ARRAY_BASIS)
+    with pytest.raises(ValueError, match="engines"):
+        clocks.ecp5_mhz(0)
