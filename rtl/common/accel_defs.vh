@@ -113,6 +113,20 @@ function [15:0] mul_dil;
     end
 endfunction
 
+// a 16-bit count or size (a channel, a row length in words) as a stack word address: FM_AW bits,
+// zero-extended when the stack has more than 2^16 words (a plain [FM_AW-1:0] select of a 16-bit
+// value would then be out of range: 0 in Verilator, x in Icarus), its low bits otherwise
+function [FM_AW-1:0] fm_w16;
+    input [15:0] f_v;
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [FM_AW+15:0] f_t;       // (its bits above FM_AW are dropped)
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+        f_t = {{FM_AW{1'b0}}, f_v};
+        fm_w16 = f_t[FM_AW-1:0];
+    end
+endfunction
+
 /* verilator lint_on VARHIDDEN */
 
 `endif

@@ -100,8 +100,13 @@ for (b = 0; b < BANKS; b = b + 1) begin : g_bank
     /* verilator lint_off UNUSEDSIGNAL */
     wire signed [XW-1:0] a_col = a_x + $signed({{(XW-BW){1'b0}}, a_off});
     wire signed [XW-1:0] b_col = b_x + $signed({{(XW-BW){1'b0}}, b_off});
-    wire [AW-1:0] a_addr = a_row + a_col[BW +: AW];
-    wire [AW-1:0] b_addr = h_en ? h_addr : b_row + b_col[BW +: AW];
+    // sign-extended, so that the word part is AW bits whatever AW (deeper stacks than 2^(XW-BW))
+    /* verilator coverage_off */
+    wire [XW+AW-1:0] a_col_x = {{AW{a_col[XW-1]}}, a_col};
+    wire [XW+AW-1:0] b_col_x = {{AW{b_col[XW-1]}}, b_col};
+    /* verilator coverage_on */
+    wire [AW-1:0] a_addr = a_row + a_col_x[BW +: AW];
+    wire [AW-1:0] b_addr = h_en ? h_addr : b_row + b_col_x[BW +: AW];
 
     wire [BW-1:0] b_lane_full = b_s2 ? (b_off >> 1) : b_off;
     /* verilator lint_on UNUSEDSIGNAL */

@@ -145,7 +145,7 @@ wire g_step = (state_reg == S_FWD) || (state_reg == S_BWD && b_step > 3'd5);
 wire [FM_AW-1:0] y_row0 = cmd_y_base[FM_AW-1:0];
 
 wire fma_en = (state_reg == S_FWD && g_valid) || (state_reg == S_BWD && b_step == 3'd0);
-wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + g_c[FM_AW-1:0] : g_row;
+wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + fm_w16(g_c) : g_row;
 wire [15:0] fma_x0 = (state_reg == S_BWD) ? 16'd0 : g_x0;
 assign m_fma_req = {fma_en, 1'b0, fma_row, {(XW-16){1'b0}}, fma_x0};   // stride 1
 
@@ -235,7 +235,7 @@ always @(posedge clk) begin
             g_x0 <= g_x0_next[15:0];
         end else begin
             g_x0 <= 16'd0;
-            g_row <= g_row + rw_reg[FM_AW-1:0];
+            g_row <= g_row + fm_w16(rw_reg);
             if (!g_last_y) begin
                 g_y <= g_y + 1'b1;
             end else begin

@@ -116,7 +116,7 @@ wire [BAW-1:0] b_addr0 = cmd_bias_base[BAW-1:0];
 wire issue = g_valid && state_reg == S_RUN;
 
 // whole stack words: column 0, stride 1
-wire [FM_AW-1:0] fma_row = is_bwd ? y_row0 + g_m[FM_AW-1:0] : x_row0 + g_k[FM_AW-1:0];
+wire [FM_AW-1:0] fma_row = is_bwd ? y_row0 + fm_w16(g_m) : x_row0 + fm_w16(g_k);
 assign m_fma_req = {issue && !is_update, 1'b0, fma_row, {XW{1'b0}}};
 
 assign wgt_rd_en = issue && (is_fwd || is_bwd || (is_update && !g_isb));
@@ -208,7 +208,7 @@ assign bias_wr_data = wo9;
 
 // port B: WGRAD reads dy[m] with the item; FWD / BWD_DATA write the result of an output
 // reads dY (WGRAD) or writes lane 0 of a whole word: column 0, stride 1
-wire [FM_AW-1:0] fmb_row = o_valid ? o_row : y_row0 + g_m[FM_AW-1:0];
+wire [FM_AW-1:0] fmb_row = o_valid ? o_row : y_row0 + fm_w16(g_m);
 wire [LANES*16-1:0] fmb_wdata = {{(LANES*16-16){1'b0}}, o_val};
 wire [LANES-1:0] fmb_wmask = {{(LANES-1){1'b0}}, 1'b1};
 assign m_fmb_req = {(issue && is_wgrad) || o_valid, o_valid, 1'b0, fmb_row, {XW{1'b0}}, fmb_wdata,
@@ -235,7 +235,7 @@ always @(posedge clk) begin
     plast <= {plast[NP-1:1], g_last};
     pisb <= {pisb[NP-1:1], g_isb};
     pbg <= {pbg[NP-1:1], cmd_bgrad && g_k == 16'd0};
-    prow <= {prow[(NP-1)*FM_AW-1:0], is_fwd ? y_row0 + g_m[FM_AW-1:0] : x_row0 + g_k[FM_AW-1:0]};
+    prow <= {prow[(NP-1)*FM_AW-1:0], is_fwd ? y_row0 + fm_w16(g_m) : x_row0 + fm_w16(g_k)};
     pba <= {pba[(NP-1)*BAW-1:0], b_addr0 + g_m[BAW-1:0]};
     pwa <= {pwa[(NP-1)*WAW-1:0], g_wa};
     // P1 -> P2: memory read data

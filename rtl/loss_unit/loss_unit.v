@@ -122,7 +122,7 @@ reg [15:0] g_i;
 wire g_last = (g_i + 1'b1 == cmd_k);
 
 // whole stack words: column 0, stride 1
-wire [FM_AW-1:0] fma_row = cmd_y_base[FM_AW-1:0] + g_i[FM_AW-1:0];
+wire [FM_AW-1:0] fma_row = cmd_y_base[FM_AW-1:0] + fm_w16(g_i);
 assign m_fma_req = {g_valid, 1'b0, fma_row, {XW{1'b0}}};
 
 // ----------------------------------------------------------------------------- pipeline
@@ -253,7 +253,7 @@ always @(posedge clk) begin
     p3_lab <= d1_lab; q1_lab <= p3_lab; q2_lab <= q1_lab; q3_lab <= q2_lab;
     t_reg <= t_wide[20:0];
     max_rnd_reg <= {{6{max_reg[15]}}, max_reg} + $signed({1'b0, idx_rnd_reg});
-    q1_row <= cmd_g_base[FM_AW-1:0] + p3_i[FM_AW-1:0];
+    q1_row <= cmd_g_base[FM_AW-1:0] + fm_w16(p3_i);
     q2_row <= q1_row; q3_row <= q2_row; q4_row <= q3_row; p4_row <= q4_row;
     pe_reg <= pe;
     p_round_reg <= pe_reg + {2'b00, p_rnd_reg, 16'd0};

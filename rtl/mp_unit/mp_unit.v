@@ -118,7 +118,7 @@ always @* begin
         if (is_fwd) begin
             // phase k = 2*dy + dx: row 2y+dy, columns 2*(x0+l)+dx
             rd_en = 1'b1;
-            rd_row = g_ph[1] ? g_row_x + rw_x_reg[FM_AW-1:0] : g_row_x;
+            rd_row = g_ph[1] ? g_row_x + fm_w16(rw_x_reg) : g_row_x;
             rd_x = {{(XW-17){1'b0}}, g_x0, g_ph[0]};
             rd_s2 = 1'b1;
         end else if (is_bwd) begin
@@ -228,7 +228,7 @@ always @* begin
         end
     end else if (is_bwd) begin
         wr_en = p4_valid;
-        wr_row = p4_ph[1] ? p4_rx + rw_x_reg[FM_AW-1:0] : p4_rx;
+        wr_row = p4_ph[1] ? p4_rx + fm_w16(rw_x_reg) : p4_rx;
         wr_x = {{(XW-17){1'b0}}, p4_x0, p4_ph[0]};
         wr_s2 = 1'b1;
         wr_mask = mask_bwd;
@@ -371,9 +371,9 @@ always @(posedge clk) begin
                     g_y <= g_y + 1'b1;
                     yl_reg <= yl_reg - 16'd1;
                     ly_reg <= (yl_reg == 16'd1);
-                    g_row_x <= g_row_x + (is_relu ? rw_x_reg[FM_AW-1:0] : {rw_x_reg[FM_AW-2:0], 1'b0});
-                    g_row_y <= g_row_y + rw_y_reg[FM_AW-1:0];
-                    g_row_a <= g_row_a + rw_y_reg[FM_AW-1:0];
+                    g_row_x <= g_row_x + (is_relu ? fm_w16(rw_x_reg) : (fm_w16(rw_x_reg) << 1));
+                    g_row_y <= g_row_y + fm_w16(rw_y_reg);
+                    g_row_a <= g_row_a + fm_w16(rw_y_reg);
                 end else begin
                     g_y <= 16'd0;
                     yl_reg <= yl0_reg;

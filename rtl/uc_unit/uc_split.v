@@ -92,6 +92,12 @@ wire [ENGINES*16-1:0] ch0;              // each engine's first channel (S2; wiri
 /* verilator coverage_on */
 
 assign owner = owner_reg;
+// the chunk as FM_AW bits (zero-extended above 2^16 stack words)
+/* verilator lint_off UNUSEDSIGNAL */
+/* verilator coverage_off */
+wire [FM_AW+15:0] chunk_x = {{FM_AW{1'b0}}, chunk_reg};
+/* verilator coverage_on */
+/* verilator lint_on UNUSEDSIGNAL */
 
 // the owner of own_ch: the last engine whose first channel is not above it
 integer e;
@@ -102,8 +108,8 @@ always @* begin
     nch_p = {1'b0, is_bwd ? c : n} + E_M1;
     nch_next = run_start ? (is_bwd ? c : n) : nch_reg;
     chunk_next = run_start ? {{(LOG_E-1){1'b0}}, nch_p[16:LOG_E]} : chunk_reg;
-    cpx_next = chunk_reg[FM_AW-1:0] * plane_x[FM_AW-1:0];
-    cpy_next = chunk_reg[FM_AW-1:0] * plane_y[FM_AW-1:0];
+    cpx_next = chunk_x[FM_AW-1:0] * plane_x[FM_AW-1:0];
+    cpy_next = chunk_x[FM_AW-1:0] * plane_y[FM_AW-1:0];
     owner_next = {LOG_E{1'b0}};
     for (e = 1; e < ENGINES; e = e + 1) begin
         if (own_ch >= ch0[16*e +: 16]) begin
@@ -149,8 +155,11 @@ generate
         reg [BAW-1:0]   bbase_reg, bbase_next;
         reg [FM_AW-1:0] xbase_reg, xbase_next, ybase_reg, ybase_next;
         reg [16:0]      cnt;
+        // the products' scratch (their used low bits are ch0_next, offx_next, offy_next)
         /* verilator lint_off UNUSEDSIGNAL */
+        /* verilator coverage_off */
         reg [31:0]      ch0_prod, offx_prod, offy_prod;     // (modulo 2^16 / the stack)
+        /* verilator coverage_on */
         /* verilator lint_on UNUSEDSIGNAL */
 
         assign ch0[16*g +: 16] = ch0_reg;
