@@ -60,13 +60,14 @@ def yosys_latch_check(yosys: list[str], block, params: dict[str, int], tmp: str)
     return False, "\n".join(latches) or (p.stdout + p.stderr).strip()[-3000:]
 
 
-#: lint-only parameter sets (no simulation builds them): a stack of 2^18 words (FM_AW 18 > 16, as
-#: the VGG16 bench's), on one engine and on an array, so that no 16-bit count is part-selected
-#: at FM_AW bits (out of range: 0 in Verilator, x in Icarus)
-DEEP_STACK = {
-    "accel_top": {"deep_e2x4": {**BLOCKS["accel_top"].paramsets["l8"], "FM_DEPTH": 1 << 18,
-                                "ENGINES": 2, "LANES": 4}},
-    "uc_unit": {"deep_l8": {**BLOCKS["uc_unit"].paramsets["l8"], "FM_DEPTH": 1 << 18}},
+#: lint-only parameter sets (no simulation builds them): memories deeper than 2^16 words (the stack
+#: 2^18 as the VGG16 bench's, the weight-side 2^21 / 2^17), on one engine and on an array, so that
+#: no 16-bit count is part-selected at an address width above 16 (out of range: 0 in Verilator,
+#: x in Icarus)
+_DEEP = {"FM_DEPTH": 1 << 18, "WDEPTH": 1 << 21, "PDEPTH": 1 << 17, "BDEPTH": 1 << 17}
+DEEP_MEMS = {
+    "accel_top": {"deep_e2x4": {**BLOCKS["accel_top"].paramsets["l8"], **_DEEP, "ENGINES": 2, "LANES": 4}},
+    "uc_unit": {"deep_l8": {**BLOCKS["uc_unit"].paramsets["l8"], **_DEEP}},
 }
 
 
@@ -86,7 +87,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         # a block sharing another's build (same sources and parameters) is linted with it
         for block in (b for b in BLOCKS.values() if not b.build_name):
-            for pname, params in {**block.paramsets, **DEEP_STACK.get(block.name, {})}.items():
+            for pname, params in {**block.paramsets, **DEEP_MEMS.get(block.name, {})}.items():
                 gargs = [f"-G{k}={v}" for k, v in params.items()]
                 incs = [f"-I{d}" for d in INCLUDE_DIRS]
                 pargs = [f"-P{block.toplevel}.{k}={v}" for k, v in params.items()]

@@ -102,6 +102,13 @@ wire bad_buf = (uses_stack && (x_e > FM_DEPTH_48 || y_e > FM_DEPTH_48)) ||
 reg        g_valid;
 reg        g_isb;                 // UPDATE bias item
 reg [15:0] g_m, g_k;
+// 16-bit counts as addresses of the (possibly deeper than 2^16) memories: zero-extended
+/* verilator lint_off UNUSEDSIGNAL */
+/* verilator coverage_off */
+wire [BAW+15:0] g_m_b = {{BAW{1'b0}}, g_m};
+wire [WAW+15:0] cin_w = {{WAW{1'b0}}, cmd_cin};
+/* verilator coverage_on */
+/* verilator lint_on UNUSEDSIGNAL */
 reg [WAW-1:0] g_wa, g_wcol;       // weight address; BWD_DATA: address of (0, k)
 
 wire g_last_k = (g_k + 1'b1 == cmd_cin);
@@ -124,9 +131,9 @@ assign wgt_rd_addr = g_wa;
 assign grad_rd_en = issue && (is_wgrad || (is_update && !g_isb));
 assign grad_rd_addr = g_wa;
 assign bias_rd_en = issue && ((is_fwd && g_k == 16'd0) || (is_update && g_isb));
-assign bias_rd_addr = b_addr0 + g_m[BAW-1:0];
+assign bias_rd_addr = b_addr0 + g_m_b[BAW-1:0];
 assign bgrad_rd_en = issue && ((is_wgrad && cmd_bgrad && g_k == 16'd0) || (is_update && g_isb));
-assign bgrad_rd_addr = b_addr0 + g_m[BAW-1:0];
+assign bgrad_rd_addr = b_addr0 + g_m_b[BAW-1:0];
 
 // ----------------------------------------------------------------------------- pipeline
 // I (issue) -> P1 (memory read data registered) -> P2 (stack data arrives) -> P3 operands
@@ -236,7 +243,7 @@ always @(posedge clk) begin
     pisb <= {pisb[NP-1:1], g_isb};
     pbg <= {pbg[NP-1:1], cmd_bgrad && g_k == 16'd0};
     prow <= {prow[(NP-1)*FM_AW-1:0], is_fwd ? y_row0 + fm_w16(g_m) : x_row0 + fm_w16(g_k)};
-    pba <= {pba[(NP-1)*BAW-1:0], b_addr0 + g_m[BAW-1:0]};
+    pba <= {pba[(NP-1)*BAW-1:0], b_addr0 + g_m_b[BAW-1:0]};
     pwa <= {pwa[(NP-1)*WAW-1:0], g_wa};
     // P1 -> P2: memory read data
     w_d <= wgt_rd_data;
@@ -321,7 +328,7 @@ always @(posedge clk) begin
         if (is_bwd) begin
             if (!g_last_m) begin
                 g_m <= g_m + 1'b1;
-                g_wa <= g_wa + cmd_cin[WAW-1:0];
+                g_wa <= g_wa + cin_w[WAW-1:0];
             end else begin
                 g_m <= 16'd0;
                 g_k <= g_k + 1'b1;

@@ -80,6 +80,12 @@ localparam [1:0] SCAN_PTR_RD = 2'd0,    // pointer read issued
 
 reg [1:0]       phase_reg, phase_next;
 reg [15:0]      p_reg, p_next;          // pointer
+// 16-bit counts as addresses of the (possibly deeper than 2^16) memories: zero-extended
+/* verilator lint_off UNUSEDSIGNAL */
+/* verilator coverage_off */
+wire [PAW+15:0] p_ext = {{PAW{1'b0}}, p_reg};
+/* verilator coverage_on */
+/* verilator lint_on UNUSEDSIGNAL */
 reg [CNT_W-1:0] a_reg, a_next, end_reg, end_next;   // index entry, end of the list
 reg             chk_reg, chk_next;      // an index (UPDATE: pointer) read is in flight: check it
 reg             chk2_reg, chk2_next;    // an index entry's registered compare is valid: decide it
@@ -94,7 +100,7 @@ assign bad_index = bad_index_int;
 // UPDATE reads one pointer a cycle; the other modes read a pointer, then walk its entries
 assign ptr_rd_en = (scanning && phase_reg == SCAN_PTR_RD) ||
                    (scanning && is_update && p_reg != n_ptrs);
-assign ptr_rd_addr = ptr_base + p_reg[PAW-1:0];
+assign ptr_rd_addr = ptr_base + p_ext[PAW-1:0];
 assign idx_rd_en = scanning && phase_reg == SCAN_IDX;
 assign idx_rd_addr = a_reg[WAW-1:0];
 

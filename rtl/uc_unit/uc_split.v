@@ -163,6 +163,13 @@ generate
         /* verilator lint_on UNUSEDSIGNAL */
 
         assign ch0[16*g +: 16] = ch0_reg;
+        // the first channel as a pointer / bias address (zero-extended for memories over 2^16)
+        /* verilator lint_off UNUSEDSIGNAL */
+        /* verilator coverage_off */
+        wire [PAW+15:0] ch0_p = {{PAW{1'b0}}, ch0_reg};
+        wire [BAW+15:0] ch0_b = {{BAW{1'b0}}, ch0_reg};
+        /* verilator coverage_on */
+        /* verilator lint_on UNUSEDSIGNAL */
         // (engine 0 always has a list: the checks made C, N >= 1)
         assign e_act[g] = (g == 0) ? 1'b1 : act_reg;
         assign e_n_ptrs[16*g +: 16] = nptrs_reg;
@@ -187,8 +194,8 @@ generate
             end
             act_next = (cnt != 17'd0);
             nptrs_next = split ? {cnt[13:0], 2'b00} : cnt[15:0];
-            pbase_next = ptr_base + (split ? {ch0_reg[PAW-3:0], 2'b00} : ch0_reg[PAW-1:0]);
-            bbase_next = bias_base[BAW-1:0] + ch0_reg[BAW-1:0];
+            pbase_next = ptr_base + (split ? {ch0_p[PAW-3:0], 2'b00} : ch0_p[PAW-1:0]);
+            bbase_next = bias_base[BAW-1:0] + ch0_b[BAW-1:0];
             xbase_next = x_base[FM_AW-1:0] + offx_reg;
             ybase_next = y_base[FM_AW-1:0] + offy_reg;
         end
