@@ -178,21 +178,27 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
     return (0 if checked else pre) + items + PIPE_DEPTH + UC_PIPE_EXTRA.get(mode, 0)
 
 
-def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32):
+def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
+    """Cycles of an MP / GAP unit command (docs/units.md). ``read_ports`` > 1 is a what-if, not
+    the RTL: pool units that read that many copies of the stack a cycle (an engine array has one
+    copy an engine) while still writing one vector a cycle: MP_FWD's 4 reads and RELU_BWD's 2
+    reads a vector go in parallel down to the one write, GAP_FWD reads ``read_ports`` vectors a
+    cycle (a wider adder tree); MP_BWD and GAP_BWD are write-bound already."""
     n_w = 17 + math.ceil(math.log2(hw_max + 1))
+    rp = max(1, int(read_ports))
     # the MP unit's modes (MP_FWD, MP_BWD, RELU_BWD): + 2 since issue 16 (its buffer check's
     # region ends, then its compares, registered)
     if mode == "MP_FWD":
-        return 4 * c * (h // 2) * cdiv(w // 2, lanes) + 13
+        return cdiv(4, min(4, rp)) * c * (h // 2) * cdiv(w // 2, lanes) + 13
     if mode == "MP_BWD":
         return 4 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + 13
     if mode == "RELU_BWD":
-        return 2 * c * h * cdiv(w, lanes) + 13
+        return cdiv(2, min(2, rp)) * c * h * cdiv(w, lanes) + 13
     if mode == "GAP_FWD":
         # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages;
         # + 2 since its third round (both GAP modes): the buffer check's region ends, then their
         # compares, registered
-        return c * h * cdiv(w, lanes) + n_w + 18 + (lanes.bit_length() - 1)
+        return cdiv(c * h * cdiv(w, lanes), rp) + n_w + 18 + (lanes.bit_length() - 1)
     if mode == "GAP_BWD":
         # 6 cycles a channel (was 3): x M, + 2^(R-1), >> R and sat16 each a step
         return c * (6 + h * cdiv(w, lanes)) + n_w + 9

@@ -65,8 +65,9 @@ DECK = {"AlexNet": {"dataset": "CIFAR-10", "sparsity": 0.943, "gpu_s": 2697, "fp
 
 
 # ------------------------------------------------------------------------------ the network model
-def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False):
-    """Per-layer, per-phase cycles of one training image (UPDATE / BATCH)."""
+def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, pool_read_ports=1):
+    """Per-layer, per-phase cycles of one training image (UPDATE / BATCH). ``pool_read_ports``:
+    the what-if of :func:`bench.cycle_formulas.pool_cycles` (1: the RTL)."""
     in_shape, layers = NETWORKS[name]
     rng = np.random.default_rng(seed)
     c, h, w = in_shape
@@ -90,7 +91,7 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False):
             r["FWD"] = cal.uc_cycles("FWD", L, h, w, f, b, lanes, ck)
             r["WGRAD"] = cal.uc_cycles("WGRAD", L, h, w, f, b, lanes, ck)
             if L["relu"]:
-                r["BWD_DATA"] += pool_cycles("RELU_BWD", L["n"], ho, wo, lanes)
+                r["BWD_DATA"] += pool_cycles("RELU_BWD", L["n"], ho, wo, lanes, read_ports=pool_read_ports)
                 descs_img += 1
             if i > 0:
                 r["BWD_DATA"] += cal.uc_cycles("BWD_DATA", L, h, w, f, b, lanes, ck)
@@ -109,14 +110,14 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False):
             c, h, w = L["n"], ho, wo
         elif L["t"] == "mp":
             r.update(name=f"maxpool {c}x{h}x{w}", out=[c, h // 2, w // 2])
-            r["FWD"] = pool_cycles("MP_FWD", c, h, w, lanes)
-            r["BWD_DATA"] = pool_cycles("MP_BWD", c, h, w, lanes)
+            r["FWD"] = pool_cycles("MP_FWD", c, h, w, lanes, read_ports=pool_read_ports)
+            r["BWD_DATA"] = pool_cycles("MP_BWD", c, h, w, lanes, read_ports=pool_read_ports)
             descs_img += 2
             h, w = h // 2, w // 2
         elif L["t"] == "gap":
             r.update(name=f"gap {c}x{h}x{w}", out=[c, 1, 1])
-            r["FWD"] = pool_cycles("GAP_FWD", c, h, w, lanes)
-            r["BWD_DATA"] = pool_cycles("GAP_BWD", c, h, w, lanes)
+            r["FWD"] = pool_cycles("GAP_FWD", c, h, w, lanes, read_ports=pool_read_ports)
+            r["BWD_DATA"] = pool_cycles("GAP_BWD", c, h, w, lanes, read_ports=pool_read_ports)
             descs_img += 2
             h = w = 1
         else:

@@ -151,3 +151,14 @@ def test_ecp5_clock_of_one_engine_and_of_an_array():
     assert clocks.ecp5_mhz(8) == (clocks.ECP5_ARRAY_MHZ, clocks.ECP5_ARRAY_BASIS)
     with pytest.raises(ValueError, match="engines"):
         clocks.ecp5_mhz(0)
+
+
+def test_pool_read_ports_what_if_only_shortens_read_bound_modes():
+    from bench.cycle_formulas import pool_cycles
+    c, h, w, lanes = 8, 16, 16, 4
+    for mode in ("MP_FWD", "MP_BWD", "RELU_BWD", "GAP_FWD", "GAP_BWD"):
+        assert pool_cycles(mode, c, h, w, lanes, read_ports=1) == pool_cycles(mode, c, h, w, lanes)
+    assert pool_cycles("MP_FWD", c, h, w, lanes, read_ports=4) - 13 == (pool_cycles("MP_FWD", c, h, w, lanes) - 13) // 4
+    assert pool_cycles("RELU_BWD", c, h, w, lanes, read_ports=16) - 13 == (pool_cycles("RELU_BWD", c, h, w, lanes) - 13) // 2
+    for mode in ("MP_BWD", "GAP_BWD"):   # write-bound: no change
+        assert pool_cycles(mode, c, h, w, lanes, read_ports=16) == pool_cycles(mode, c, h, w, lanes)
