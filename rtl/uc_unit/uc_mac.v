@@ -271,13 +271,10 @@ wire [7:0] kyd = kyd_full[7:0];
 // operands make each product one DSP (32 x 16 bits took two)
 /* verilator lint_off UNUSEDSIGNAL */
 /* verilator coverage_off */
-wire [FM_AW+15:0] rch_ext = {{FM_AW{1'b0}}, p2_rch_reg};
-wire [FM_AW+15:0] rows_ext = {{FM_AW{1'b0}}, rd_rows};
-wire [FM_AW+15:0] rw_ext = {{FM_AW{1'b0}}, rd_rw};
 wire [FM_AW+XW-1:0] ry_ext = {{FM_AW{p2_ry_reg[XW-1]}}, p2_ry_reg};
 /* verilator coverage_on */
 /* verilator lint_on UNUSEDSIGNAL */
-wire [FM_AW-1:0] p3_addr = rd_base + p3_r_reg * rw_ext[FM_AW-1:0];
+wire [FM_AW-1:0] p3_addr = rd_base + p3_r_reg * fm_w16(rd_rw);
 
 reg signed [XW-1:0] yn, xn, xl, xh;
 reg signed [15:0] px, pm;
@@ -315,7 +312,7 @@ always @* begin
     p3_w_next = (p2_zero || p2_ones) ? 16'sd0 : $signed(wgt_rd_data);
     p3_row_ok_next = !p2_zero && p2_par_ok_reg && p2_ry_reg >= 0 &&
                      p2_ry_reg < $signed({4'd0, rd_rows});
-    p3_r_next = rch_ext[FM_AW-1:0] * rows_ext[FM_AW-1:0] + ry_ext[FM_AW-1:0];
+    p3_r_next = fm_w16(p2_rch_reg) * fm_w16(rd_rows) + ry_ext[FM_AW-1:0];
     p3_rx_next = p2_rx_reg;
 
     // the command's lane bounds (one subtraction a lane)
