@@ -88,6 +88,10 @@ def harness_block(name: str, sources: tuple[str, ...], paramsets: dict[str, dict
                  test_module=f"verif.tests.test_{name}", paramsets=paramsets, **kw)
 
 
+#: accel_top's engine-array parameter sets (issue 14): in the regression only test_accel_top runs
+#: them, on Verilator; Icarus and the faults / fuzz / register tests on them are by hand
+TOP_ARRAY_SETS: tuple[str, ...] = ("e4x4", "e16x4")
+
 #: Parameter sets of the pooling units (mp_unit, gap_unit): small stacks, so that whole-stack
 #: read-backs after every command stay cheap; l1: one lane, HMAX * WMAX not a power of two.
 POOL_PARAMSETS: dict[str, dict[str, int]] = {

@@ -404,7 +404,8 @@ async def defined_values_after_reset(dut):
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------
+from flow.blocks import TOP_ARRAY_SETS  # noqa: E402
 from verif.common.block_entry import block_test  # noqa: E402
 
 # the top's tests on the engine arrays (e4x4, e16x4): test_accel_top; these by hand (`PARAMS=e4x4`)
-test_accel_top_faults = block_test("accel_top_faults", skip_sets=("e4x4", "e16x4"))
+test_accel_top_faults = block_test("accel_top_faults", skip_sets=TOP_ARRAY_SETS)

@@ -258,7 +258,7 @@ async def soft_reset_sweep(dut):
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------
-from flow.blocks import BLOCKS  # noqa: E402
+from flow.blocks import BLOCKS, TOP_ARRAY_SETS  # noqa: E402
 from flow.runner import run_block  # noqa: E402
 
 _BLOCK = BLOCKS["accel_top_fuzz"]
@@ -266,7 +266,7 @@ _BLOCK = BLOCKS["accel_top_fuzz"]
 
 @pytest.mark.sim
 # (the engine arrays e4x4 and e16x4 by hand: `make sim BLOCK=accel_top_fuzz PARAMS=e4x4`)
-@pytest.mark.parametrize("paramset", [p for p in _BLOCK.paramsets if p not in ("e4x4", "e16x4")])
+@pytest.mark.parametrize("paramset", [p for p in _BLOCK.paramsets if p not in TOP_ARRAY_SETS])
 @pytest.mark.parametrize("sim", ["icarus", "verilator"])
 def test_accel_top_fuzz(sim, paramset):
     n_pass, n_fail = run_block(_BLOCK, sim, paramset=paramset)

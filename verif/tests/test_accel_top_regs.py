@@ -281,6 +281,7 @@ async def registers_match_the_rdl(dut):
 
 
 # ---- pytest entry: every parameter set on both simulators ---------------------------------------
+from flow.blocks import TOP_ARRAY_SETS  # noqa: E402
 from verif.common.block_entry import block_test  # noqa: E402
 
-test_accel_top_regs = block_test("accel_top_regs", skip_sets=("e4x4", "e16x4"))
+test_accel_top_regs = block_test("accel_top_regs", skip_sets=TOP_ARRAY_SETS)
