@@ -44,7 +44,9 @@ def logic_depth(netlist: dict, top: str) -> dict:
     "port_lut" (worst path from/to a port, same count), "loops" (cells left on combinational
     loops, normally 0), "endpoints" (sequential cells), "endpoints_over_4" / "endpoints_over_6"
     (of them, those with a reg-to-reg input path of more than 4 / 6 LUT levels), "over_6_where"
-    (the instances of the registers over 6 levels, ``[*]`` for any index, most first: at most 12)}.
+    (the instances of the registers over 6 levels, ``[*]`` for any index, most first: at most 12),
+    "over_6_regs" (every register over 6 levels, bit indices folded to ``[*]``: its worst depth,
+    a start register of that worst path, and how many bits, deepest first)}.
     Unknown cell types (no port directions) raise ValueError.
     """
     mod = netlist["modules"][top]
@@ -144,14 +146,22 @@ def logic_depth(netlist: dict, top: str) -> dict:
     best = None
     over = {4: 0, 6: 0}   # endpoint cells whose worst reg-to-reg input exceeds 4 / 6 LUT levels
     where6: dict[str, int] = {}   # of those over 6: the instance of the register (its output net)
+    regs6: dict[str, list] = {}   # of those over 6: register -> [depth, start, bits]
+
+    def start_of(b: int) -> str:
+        while True:
+            a = arr_r.get(b)
+            if a is None or a[1] is None:
+                return name_of(b).lstrip("\\")
+            b = a[1]
     for c, k in kind.items():
         if k != "seq":
             continue
-        worst_c = 0
+        worst_c, worst_b = 0, None
         for b in ins[c]:
             a = at(b, arr_r, False)
-            if a is not None:
-                worst_c = max(worst_c, a[0][0])
+            if a is not None and a[0][0] > worst_c:
+                worst_c, worst_b = a[0][0], b
             if a is not None and (best is None or a[0] > best[0][0]):
                 best = (a, b, c)
         for n in over:
@@ -160,6 +170,11 @@ def logic_depth(netlist: dict, top: str) -> dict:
             inst = name_of(outs[c][0]).lstrip("\\").rsplit(".", 1)
             key = re.sub(r"\[\d+\]", "[*]", inst[0] if len(inst) > 1 else "(top)")
             where6[key] = where6.get(key, 0) + 1
+            reg = re.sub(r"\[\d+\]", "[*]", name_of(outs[c][0]).lstrip("\\"))
+            r = regs6.setdefault(reg, [0, "", 0])
+            r[2] += 1
+            if worst_c > r[0]:
+                r[0], r[1] = worst_c, re.sub(r"\[\d+\]", "[*]", start_of(worst_b))
     best_port = (0, 0, 0, 0)
     ends = [b for c, k in kind.items() if k == "seq" for b in ins[c]] + list(port_out)
     for b in ends:
@@ -170,6 +185,7 @@ def logic_depth(netlist: dict, top: str) -> dict:
            "port_lut": best_port[0], "port_carry": best_port[1], "loops": len(comb) - done,
            "endpoints_over_4": over[4], "endpoints_over_6": over[6],
            "over_6_where": sorted(where6.items(), key=lambda kv: -kv[1])[:12],
+           "over_6_regs": sorted(([k] + v for k, v in regs6.items()), key=lambda r: (-r[1], r[0])),
            "endpoints": sum(k == "seq" for k in kind.values())}
     if best is None:
         return out
