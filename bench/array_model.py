@@ -124,14 +124,14 @@ def write_term(mode, layer, h, w, fwd, bwd, lanes, engines) -> int:
 
 def scan_term(mode, layer, fwd, bwd, checked) -> int:
     """Pre-scan cycles of a command (rtl/uc_unit/uc_scan.v, ``UcLayer.scan_cycles``): two a
-    pointer, one an index entry, one to pass, two more when the last list is not empty; UPDATE one
-    a pointer plus two; 0 when ``checked``."""
+    pointer, one an index entry, one to pass, two more when the last list is not empty (one when it
+    is empty); UPDATE one a pointer plus three; 0 when ``checked``."""
     if checked:
         return 0
     if mode == "UPDATE":
-        return len(fwd) + 2
+        return len(fwd) + 3
     cnt = np.asarray(bwd if mode == "BWD_DATA" else fwd)
-    return 2 * len(cnt) + int(np.asarray(fwd).sum()) + 1 + (2 if int(cnt[-1]) > 0 else 0)
+    return 2 * len(cnt) + int(np.asarray(fwd).sum()) + 1 + (2 if int(cnt[-1]) > 0 else 1)
 
 
 def array_cycles(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1, checked=False,

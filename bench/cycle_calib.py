@@ -17,8 +17,8 @@ import numpy as np
 
 from sparsetrain.sparse import split_dil
 
-from bench.cycle_formulas import (NETWORKS, UC_PIPE_EXTRA, UC_SCAN_EXTRA, conv, lc_cycles, loss_cycles, out_size,
-                                  pool_cycles, uc_formula)
+from bench.cycle_formulas import (NETWORKS, UC_PIPE_EXTRA, conv, lc_cycles, loss_cycles, out_size,
+                                  pool_cycles, scan_extra, uc_formula)
 
 
 # ------------------------------------------------------------------------------ calibration
@@ -155,8 +155,8 @@ def check_formula_against_driver():
                                  bgrad=1 if mode == Mode.WGRAD else 0, checked=checked)
                 got -= UC_PIPE_EXTRA.get(mode.name, 0)   # the stages est_cycles leaves out
                 last = bwd[-1] if mode == Mode.BWD_DATA else sw.fwd_count[-1]
-                if mode != Mode.UPDATE and not checked and int(last) > 0:
-                    got -= UC_SCAN_EXTRA                  # and the registered index check
+                if not checked:
+                    got -= scan_extra(mode.name, last)    # and the registered scan compares
                 assert got == want, f"formula {mode.name} {c}->{n} k{k}/{s} checked={checked}: {got} != driver {want}"
 
 

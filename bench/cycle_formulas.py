@@ -135,6 +135,16 @@ UC_PIPE_EXTRA = {"FWD": 5, "BWD_DATA": 5, "WGRAD": 4, "UPDATE": 7}
 #: pointer's list is not empty (issue 16: uc_scan registers an index entry's compares, so the last
 #: entry's verdict comes a cycle later; UPDATE reads no index entry)
 UC_SCAN_EXTRA = 1
+#: ... and when it is empty, or in UPDATE (which reads pointers only): uc_scan registers a
+#: pointer's range compare too, so the last pointer's verdict comes a cycle later
+UC_SCAN_PTR_EXTRA = 1
+
+
+def scan_extra(mode, last) -> int:
+    """Pre-scan cycles beyond ``UcLayer.est_cycles``'s prescan term (pointers + nnz): the registered
+    compares of the last index entry (:data:`UC_SCAN_EXTRA`, its list not empty) or of the last
+    pointer (:data:`UC_SCAN_PTR_EXTRA`: its list empty, or UPDATE); ``last``: the last list's count."""
+    return UC_SCAN_EXTRA if mode != "UPDATE" and int(last) > 0 else UC_SCAN_PTR_EXTRA
 
 
 def work_items(mode, layer, h, w, fwd, bwd, lanes, bgrad=1) -> list[int]:
@@ -172,9 +182,8 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
     # WGRAD's gradient takes the requantization's rounding add and shift stages before its
     # saturation and the gradient read-modify-write (2 more cycles); every mode's buffer check
     # takes 2 more steps (region ends, then the compares, registered)
-    if mode != "UPDATE" and not checked:
-        last = bwd[-1] if mode == "BWD_DATA" else fwd[-1]
-        pre += UC_SCAN_EXTRA if int(last) > 0 else 0
+    if not checked:
+        pre += scan_extra(mode, bwd[-1] if mode == "BWD_DATA" else fwd[-1])
     return (0 if checked else pre) + items + PIPE_DEPTH + UC_PIPE_EXTRA.get(mode, 0)
 
 
@@ -197,18 +206,20 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
     if mode == "GAP_FWD":
         # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages;
         # + 2 since its third round (both GAP modes): the buffer check's region ends, then their
-        # compares, registered
-        return cdiv(c * h * cdiv(w, lanes), rp) + n_w + 18 + (lanes.bit_length() - 1)
+        # compares, registered; + 1 since its fifth round (both: the stack write request leaves
+        # the unit registered, and the command ends after it; GAP_BWD + 2, its end now drains)
+        return cdiv(c * h * cdiv(w, lanes), rp) + n_w + 19 + (lanes.bit_length() - 1)
     if mode == "GAP_BWD":
         # 6 cycles a channel (was 3): x M, + 2^(R-1), >> R and sat16 each a step
-        return c * (6 + h * cdiv(w, lanes)) + n_w + 9
+        return c * (6 + h * cdiv(w, lanes)) + n_w + 11
     raise ValueError(mode)
 
 
 def lc_cycles(mode, k, m):
     # lc_unit's 9-stage item pipeline (one multiply or one wide add a stage, issue 16) drains 7
-    # cycles later than the 2-stage one it replaced (FWD / BWD_DATA m*k+7, WGRAD m*k+6)
-    return {"FWD": m * k + 14, "BWD_DATA": m * k + 14, "WGRAD": m * k + 13, "UPDATE": m * k + m + 13}[mode]
+    # cycles later than the 2-stage one it replaced (FWD / BWD_DATA m*k+7, WGRAD m*k+6); one
+    # more check step since (the buffer compares registered before the decision)
+    return {"FWD": m * k + 15, "BWD_DATA": m * k + 15, "WGRAD": m * k + 14, "UPDATE": m * k + m + 14}[mode]
 
 
 def loss_cycles(classes):

@@ -12,8 +12,11 @@
  *   DEPTH  words per bank
  *   XW     width of the signed start column
  *
- * Latency: port A and port B reads 2 cycles (RAM, crossbar); host port reads 1 cycle.
+ * Latency: port A and port B reads 2 cycles (RAM, crossbar); host port reads 1 cycle; a port-B
+ * write reaches the RAM one cycle after its request (registered), a host write at once.
  * Port B and the host port share each bank's second RAM port; the host wins (use it while idle).
+ * Port B must not read in the cycle after a port-B write; a host access then wins over the write
+ * (a unit's command never has its host port used so soon: only after a reset).
  */
 
 `resetall
@@ -89,32 +92,63 @@ reg          b_s2_d;
 
 assign h_rdata = b_q;
 
+// word address of each bank's pixel: with x = 2L xw + xl (xw = floor(x / 2L), 0 <= xl < 2L), the
+// pixel of bank b is in column 2L xw + b (b >= xl) or 2L (xw + 1) + b (b < xl), so its word is
+// row + xw or row + xw + 1: two adds shared by all banks and a select per bank, not three
+// adders in series per bank (issue 16)
+/* verilator lint_off UNUSEDSIGNAL */
+/* verilator coverage_off */
+wire [XW+AW-1:0] a_x_s = {{AW{a_x[XW-1]}}, a_x};   // sign-extended: xw is AW bits whatever AW
+wire [XW+AW-1:0] b_x_s = {{AW{b_x[XW-1]}}, b_x};
+/* verilator coverage_on */
+/* verilator lint_on UNUSEDSIGNAL */
+// (row + xw + 1 as one add with a carry into its low bit: {row, 1} + {xw, 1}, not an increment
+// of row + xw in series)
+// (their low bit is always 0: covered as a_word1 / b_word1)
+/* verilator lint_off UNUSEDSIGNAL */
+/* verilator coverage_off */
+wire [AW:0]   a_word1_c = {a_row, 1'b1} + {a_x_s[BW +: AW], 1'b1};
+wire [AW:0]   b_word1_c = {b_row, 1'b1} + {b_x_s[BW +: AW], 1'b1};
+/* verilator coverage_on */
+/* verilator lint_on UNUSEDSIGNAL */
+wire [AW-1:0] a_word0 = a_row + a_x_s[BW +: AW];
+wire [AW-1:0] a_word1 = a_word1_c[AW:1];
+wire [AW-1:0] b_word0 = b_row + b_x_s[BW +: AW];
+wire [AW-1:0] b_word1 = b_word1_c[AW:1];
+
 genvar b;
 generate
 for (b = 0; b < BANKS; b = b + 1) begin : g_bank
     // lane whose pixel falls in this bank: offset o = (b - x) mod 2L; stride 1 -> lane o (if < L),
     // stride 2 -> lane o/2 (if o is even)
-    wire [BW-1:0] a_off = b[BW-1:0] - a_x[BW-1:0];
-    wire [BW-1:0] b_off = b[BW-1:0] - b_x[BW-1:0];
-    // only the word part of the column is used: the bank part is b itself
+    // the borrow of b - xl: b < xl, the pixel is in the next word
+    wire [BW:0]   a_dif = {1'b0, b[BW-1:0]} - {1'b0, a_x[BW-1:0]};
+    wire [BW:0]   b_dif = {1'b0, b[BW-1:0]} - {1'b0, b_x[BW-1:0]};
+    wire [BW-1:0] b_off = b_dif[BW-1:0];
+    wire [AW-1:0] a_addr = a_dif[BW] ? a_word1 : a_word0;
+    wire [AW-1:0] b_word = b_dif[BW] ? b_word1 : b_word0;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire signed [XW-1:0] a_col = a_x + $signed({{(XW-BW){1'b0}}, a_off});
-    wire signed [XW-1:0] b_col = b_x + $signed({{(XW-BW){1'b0}}, b_off});
-    // sign-extended, so that the word part is AW bits whatever AW (deeper stacks than 2^(XW-BW))
-    /* verilator coverage_off */
-    wire [XW+AW-1:0] a_col_x = {{AW{a_col[XW-1]}}, a_col};
-    wire [XW+AW-1:0] b_col_x = {{AW{b_col[XW-1]}}, b_col};
-    /* verilator coverage_on */
-    wire [AW-1:0] a_addr = a_row + a_col_x[BW +: AW];
-    wire [AW-1:0] b_addr = h_en ? h_addr : b_row + b_col_x[BW +: AW];
-
     wire [BW-1:0] b_lane_full = b_s2 ? (b_off >> 1) : b_off;
     /* verilator lint_on UNUSEDSIGNAL */
     // offsets below L (top bit clear) at stride 1, even offsets at stride 2
     wire          b_lane_ok = b_s2 ? ~b_off[0] : ~b_off[BW-1];
     wire [LW-1:0] b_lane = b_lane_full[LW-1:0];
-    wire          b_wr = h_en ? h_we : (b_en && b_we && b_lane_ok && b_wmask_lp[b_lane]);
-    wire [15:0]   b_wd = h_en ? h_wdata[16*b +: 16] : b_wdata_lp[16*b_lane +: 16];
+    wire          b_wr = b_en && b_we && b_lane_ok && b_wmask_lp[b_lane];
+    wire [15:0]   b_wd = b_wdata_lp[16*b_lane +: 16];
+
+    // a port-B write is registered here and done the next cycle (wq_*), so that the request
+    // mux and this crossbar end in flip-flops, not in the RAM's address and enables (issue 16).
+    // Port B never reads in the cycle after a write (a unit's command either writes or reads
+    // through it), and the host port waits until no unit is busy, at least two cycles after a
+    // unit's last write (its response, then the sequencer); only a unit reset mid-command can
+    // bring a host access right after a write: the host wins, the reset command's write is lost
+    reg           wq_en;
+    reg [AW-1:0]  wq_addr;
+    reg [15:0]    wq_data;
+    initial wq_en = 1'b0;
+    wire [AW-1:0] b_addr = h_en ? h_addr : wq_en ? wq_addr : b_word;
+    wire          b_we_now = h_en ? h_we : wq_en;
+    wire [15:0]   b_wd_now = h_en ? h_wdata[16*b +: 16] : wq_data;
 
     reg [15:0] mem [0:DEPTH-1];
     reg [15:0] a_q_reg;
@@ -132,9 +166,12 @@ for (b = 0; b < BANKS; b = b + 1) begin : g_bank
         if (a_en) begin
             a_q_reg <= mem[a_addr];
         end
-        if (b_en || h_en) begin
-            if (b_wr) begin
-                mem[b_addr] <= b_wd;
+        wq_en <= b_wr && !h_en;
+        wq_addr <= b_word;
+        wq_data <= b_wd;
+        if (b_en || h_en || wq_en) begin
+            if (b_we_now) begin
+                mem[b_addr] <= b_wd_now;
             end
             b_q_reg <= mem[b_addr];
         end
@@ -152,6 +189,19 @@ always @(posedge clk) begin
     b_x_d <= b_x[BW-1:0];
     b_s2_d <= b_s2;
 end
+
+`ifdef ACCEL_ASSERTS
+// verilator coverage_off
+// the registered port-B write (g_bank's wq_*) owns the RAM port in the cycle after its request:
+// no port-B read then (a host access wins over it: only after a unit's reset can they meet)
+reg b_wr_d;
+initial b_wr_d = 1'b0;
+always @(posedge clk) begin
+    b_wr_d <= b_en && b_we && !h_en;
+    assert (!b_wr_d || !(b_en && !b_we)) else $error("fm_stack: wq_port: port-B read in the cycle after a port-B write");
+end
+// verilator coverage_on
+`endif
 
 genvar l;
 generate

@@ -21,7 +21,9 @@
  * compares; decision), the division (R + 2 cycles), then FWD one vector read per cycle (C * H *
  * ceil(W/LANES)) plus ~9 + log2(LANES) cycles of drain (the lane adder tree and the scaling, one
  * multiply, add or shift a stage: gap_fwd_path.v); BWD per channel 6 cycles (read dy, x M, round,
- * shift, saturate) plus H * ceil(W/LANES) vector writes. m_rsp_cycles counts accept to response.
+ * shift, saturate) plus H * ceil(W/LANES) vector writes; the stack write request is registered
+ * (a cycle after it is formed), and the command ends after it. m_rsp_cycles counts accept to
+ * response.
  */
 
 `resetall
@@ -131,10 +133,14 @@ wire signed [PROD_W-1:0] half = $signed({{(PROD_W-1){1'b0}}, 1'b1} << (r_reg - 1
 reg        g_valid;               // FWD items issue
 reg [15:0] g_c, g_y, g_x0;
 reg [FM_AW-1:0] g_row;
-wire [16:0] g_x0_next = {1'b0, g_x0} + LANES_32[16:0];
-wire g_last_x = (g_x0_next >= {1'b0, cmd_w});
-wire g_last_y = (g_y + 1'b1 == cmd_h);
-wire g_last_c = (g_c + 1'b1 == cmd_c);
+wire [15:0] g_x0_next = g_x0 + LANES_32[15:0];
+// the loop ends against per-command registers (one compare, no add, before the generator's
+// registers; issue 16): x0 + L >= W as x0 >= max(W - L, 0) (x0 is a multiple of L from 0), H - 1,
+// C - 1 (H, C >= 1 once the shape check passed; set at check step 2, long before the run)
+reg  [15:0] x_thr_reg, h_m1_reg, c_m1_reg;
+wire g_last_x = (g_x0 >= x_thr_reg);
+wire g_last_y = (g_y == h_m1_reg);
+wire g_last_c = (g_c == c_m1_reg);
 
 // BWD sub-steps: 0 read dy, 1 wait, 2 x M, 3 + 2^(R-1), 4 >> R, 5 sat16, 6 write the map
 reg [2:0]  b_step;
@@ -210,14 +216,31 @@ always @* begin
     end
 end
 
-assign m_fmb_req = {wr_en, wr_en, 1'b0, wr_row, {(XW-16){1'b0}}, wr_x0, wr_data, wr_mask};
+// the request leaves the unit registered, a cycle after it is formed, so that the stack's port-B
+// mux and bank crossbar follow flip-flops only (issue 16; port B only writes here: the cycle's
+// delay reads nothing stale, and the command ends after the delayed write)
+reg              wr_en_q;
+reg [FM_AW-1:0]  wr_row_q;
+reg [15:0]       wr_x0_q;
+reg [LANES*16-1:0] wr_data_q;
+reg [LANES-1:0]  wr_mask_q;
+always @(posedge clk) begin
+    wr_en_q <= wr_en;
+    wr_row_q <= wr_row;
+    wr_x0_q <= wr_x0;
+    wr_data_q <= wr_data;
+    wr_mask_q <= wr_mask;
+    if (rst) begin
+        wr_en_q <= 1'b0;
+    end
+end
+assign m_fmb_req = {wr_en_q, wr_en_q, 1'b0, wr_row_q, {(XW-16){1'b0}}, wr_x0_q, wr_data_q, wr_mask_q};
 
-wire pipe_busy = g_valid | fwd_busy;
+wire pipe_busy = g_valid | fwd_busy | wr_en_q;
 
 // the command ends (unit_ctl answers the next cycle): a check refuses it, or its last work
 assign done = (state_reg == S_CHECK && chk_step_reg == 3'd1 && (bad_mode_reg || |bad_shape_reg)) ||
               (state_reg == S_CHECK && chk_step_reg >= 3'd5 && bad_buf_reg) ||
-              (state_reg == S_BWD && b_step > 3'd5 && g_last_x && g_last_y && g_last_c) ||
               (state_reg == S_DRAIN && !pipe_busy);
 assign done_status = (state_reg != S_CHECK) ? ST_OK :
                      (chk_step_reg >= 3'd5) ? ST_BAD_BUFFER :
@@ -232,7 +255,7 @@ always @(posedge clk) begin
     // -------- item generator: rows of all channels are contiguous, the row pointer just advances
     if (g_step) begin
         if (!g_last_x) begin
-            g_x0 <= g_x0_next[15:0];
+            g_x0 <= g_x0_next;
         end else begin
             g_x0 <= 16'd0;
             g_row <= g_row + fm_w16(rw_reg);
@@ -277,6 +300,10 @@ always @(posedge clk) begin
         end
         3'd2: begin
             size_x_reg <= {16'd0, plane_reg} * {32'd0, cmd_c};
+            // (after the shape check passed: H, C >= 1)
+            x_thr_reg <= ({16'd0, cmd_w} > LANES_32) ? cmd_w - LANES_32[15:0] : 16'd0;
+            h_m1_reg <= cmd_h - 1'b1;
+            c_m1_reg <= cmd_c - 1'b1;
         end
         3'd3: begin
             x_end_reg <= x_end;
@@ -340,7 +367,7 @@ always @(posedge clk) begin
             if (g_last_x && g_last_y) begin
                 b_step <= 3'd0;
                 if (g_last_c) begin
-                    state_reg <= S_IDLE;
+                    state_reg <= S_DRAIN;   // the last write leaves next cycle (wr_en_q)
                 end
             end
         end

@@ -19,7 +19,7 @@
  *   WDEPTH    weight / gradient memory depth
  *   BDEPTH    bias / bias-gradient memory depth
  *
- * Latency: 2 check cycles, then one item per cycle (M*K, plus M bias items in UPDATE) and about
+ * Latency: 3 check cycles (fields; the buffer compares into a flag; the decision), then one item per cycle (M*K, plus M bias items in UPDATE) and about
  * 11 cycles of drain (the 9-stage item pipeline: one multiply, or one wide add, shift or
  * compare, a stage). m_rsp_cycles counts accept to response.
  */
@@ -76,6 +76,8 @@ localparam UNIT_CMD_W = LC_CMD_W;
 `include "unit_ctl_inst.vh"
 `include "lc_cmd_fields.vh"
 reg [47:0] wsize_reg;             // M * K
+reg        bad_buf_reg;           // the buffer compares, registered at check step 1
+reg [15:0] cin_m1_reg, cout_m1_reg;   // K - 1, M - 1: the generator's last indices
 
 wire is_fwd = (cmd_mode == MODE_FWD);
 wire is_bwd = (cmd_mode == MODE_BWD);
@@ -111,19 +113,23 @@ wire [WAW+15:0] cin_w = {{WAW{1'b0}}, cmd_cin};
 /* verilator lint_on UNUSEDSIGNAL */
 reg [WAW-1:0] g_wa, g_wcol;       // weight address; BWD_DATA: address of (0, k)
 
-wire g_last_k = (g_k + 1'b1 == cmd_cin);
-wire g_last_m = (g_m + 1'b1 == cmd_cout);
+// against registered last indices: one compare, no add, before the generator's registers (issue 16)
+wire g_last_k = (g_k == cin_m1_reg);
+wire g_last_m = (g_m == cout_m1_reg);
 wire g_first = is_bwd ? (g_m == 16'd0) : (g_k == 16'd0);
 wire g_last = is_bwd ? g_last_m : g_last_k;
 
 wire [FM_AW-1:0] x_row0 = cmd_x_base[FM_AW-1:0];
 wire [FM_AW-1:0] y_row0 = cmd_y_base[FM_AW-1:0];
+// the stack rows of x (x_base + k) and y (y_base + m), kept beside g_k / g_m: the stack request
+// is a register and a select, not an add (issue 16)
+reg  [FM_AW-1:0] xk_row, ym_row;
 wire [BAW-1:0] b_addr0 = cmd_bias_base[BAW-1:0];
 
 wire issue = g_valid && state_reg == S_RUN;
 
 // whole stack words: column 0, stride 1
-wire [FM_AW-1:0] fma_row = is_bwd ? y_row0 + fm_w16(g_m) : x_row0 + fm_w16(g_k);
+wire [FM_AW-1:0] fma_row = is_bwd ? ym_row : xk_row;
 assign m_fma_req = {issue && !is_update, 1'b0, fma_row, {XW{1'b0}}};
 
 assign wgt_rd_en = issue && (is_fwd || is_bwd || (is_update && !g_isb));
@@ -215,7 +221,7 @@ assign bias_wr_data = wo9;
 
 // port B: WGRAD reads dy[m] with the item; FWD / BWD_DATA write the result of an output
 // reads dY (WGRAD) or writes lane 0 of a whole word: column 0, stride 1
-wire [FM_AW-1:0] fmb_row = o_valid ? o_row : y_row0 + fm_w16(g_m);
+wire [FM_AW-1:0] fmb_row = o_valid ? o_row : ym_row;
 wire [LANES*16-1:0] fmb_wdata = {{(LANES*16-16){1'b0}}, o_val};
 wire [LANES-1:0] fmb_wmask = {{(LANES-1){1'b0}}, 1'b1};
 assign m_fmb_req = {(issue && is_wgrad) || o_valid, o_valid, 1'b0, fmb_row, {XW{1'b0}}, fmb_wdata,
@@ -224,16 +230,18 @@ assign m_fmb_req = {(issue && is_wgrad) || o_valid, o_valid, 1'b0, fmb_row, {XW{
 wire pipe_busy = g_valid | (|pv) | o_valid;
 
 // ------------------------------------------------------------------ command / response
-// done: a rejected command at check step 0 (mode, shape) or 1 (buffers), or the pipeline drained
+// done: a rejected command at check step 1 (mode, shape: compared at step 0, registered) or 2
+// (buffers), or the pipeline drained
+reg  bad_mode_reg, bad_shape_reg;
 wire bad_mode = (cmd_mode > MODE_UPDATE);
 wire bad_shape = cmd_cin == 16'd0 || {16'd0, cmd_cin} > CMAX_32 ||
                  cmd_cout == 16'd0 || {16'd0, cmd_cout} > NMAX_32 ||
                  (!is_update && cmd_shift > 8'd31);
-assign done = (state_reg == S_CHECK && chk_step_reg == 3'd0 && (bad_mode || bad_shape)) ||
-              (state_reg == S_CHECK && chk_step_reg != 3'd0 && bad_buf) ||
+assign done = (state_reg == S_CHECK && chk_step_reg == 3'd1 && (bad_mode_reg || bad_shape_reg)) ||
+              (state_reg == S_CHECK && chk_step_reg == 3'd2 && bad_buf_reg) ||
               (state_reg == S_DRAIN && !pipe_busy);
-assign done_status = (state_reg == S_DRAIN) ? ST_OK : (chk_step_reg != 3'd0) ? ST_BAD_BUFFER :
-                     bad_mode ? ST_BAD_MODE : ST_BAD_SHAPE;
+assign done_status = (state_reg == S_DRAIN) ? ST_OK : (chk_step_reg != 3'd1) ? ST_BAD_BUFFER :
+                     bad_mode_reg ? ST_BAD_MODE : ST_BAD_SHAPE;
 
 always @(posedge clk) begin
     // -------- pipeline
@@ -242,7 +250,7 @@ always @(posedge clk) begin
     plast <= {plast[NP-1:1], g_last};
     pisb <= {pisb[NP-1:1], g_isb};
     pbg <= {pbg[NP-1:1], cmd_bgrad && g_k == 16'd0};
-    prow <= {prow[(NP-1)*FM_AW-1:0], is_fwd ? y_row0 + fm_w16(g_m) : x_row0 + fm_w16(g_k)};
+    prow <= {prow[(NP-1)*FM_AW-1:0], is_fwd ? ym_row : xk_row};
     pba <= {pba[(NP-1)*BAW-1:0], b_addr0 + g_m_b[BAW-1:0]};
     pwa <= {pwa[(NP-1)*WAW-1:0], g_wa};
     // P1 -> P2: memory read data
@@ -305,18 +313,29 @@ always @(posedge clk) begin
             rnd_sh_reg <= rnd66({1'b0, cmd_shift[4:0]});
             rnd_lr_reg <= rnd66(cmd_lr_shift);
             rnd_lrb_reg <= rnd66(cmd_lr_shift_b);
-            if (bad_mode || bad_shape) begin
+            bad_mode_reg <= bad_mode;
+            bad_shape_reg <= bad_shape;
+        end
+        3'd1: begin
+            if (bad_mode_reg || bad_shape_reg) begin
                 state_reg <= S_IDLE;    // done: the status answers
+            end else begin
+                cin_m1_reg <= cmd_cin - 1'b1;   // K, M >= 1 now
+                cout_m1_reg <= cmd_cout - 1'b1;
             end
+            // the region ends and their compares in one stage, decided in the next (issue 16)
+            bad_buf_reg <= bad_buf;
         end
         default: begin
-            if (bad_buf) begin
+            if (bad_buf_reg) begin
                 state_reg <= S_IDLE;    // done: the status answers
             end else begin
                 g_valid <= 1'b1;
                 g_isb <= 1'b0;
                 g_m <= 16'd0;
+                ym_row <= y_row0;
                 g_k <= 16'd0;
+                xk_row <= x_row0;
                 g_wa <= cmd_w_base[WAW-1:0];
                 g_wcol <= cmd_w_base[WAW-1:0];
                 state_reg <= S_RUN;
@@ -328,10 +347,13 @@ always @(posedge clk) begin
         if (is_bwd) begin
             if (!g_last_m) begin
                 g_m <= g_m + 1'b1;
+                ym_row <= ym_row + 1'b1;
                 g_wa <= g_wa + cin_w[WAW-1:0];
             end else begin
                 g_m <= 16'd0;
+                ym_row <= y_row0;
                 g_k <= g_k + 1'b1;
+                xk_row <= xk_row + 1'b1;
                 g_wa <= g_wcol + 1'b1;
                 g_wcol <= g_wcol + 1'b1;
                 if (g_last_k) begin
@@ -342,6 +364,7 @@ always @(posedge clk) begin
         end else if (g_isb) begin
             // UPDATE bias items
             g_m <= g_m + 1'b1;
+            ym_row <= ym_row + 1'b1;
             if (g_last_m) begin
                 g_valid <= 1'b0;
                 state_reg <= S_DRAIN;
@@ -350,12 +373,16 @@ always @(posedge clk) begin
             g_wa <= g_wa + 1'b1;
             if (!g_last_k) begin
                 g_k <= g_k + 1'b1;
+                xk_row <= xk_row + 1'b1;
             end else begin
                 g_k <= 16'd0;
+                xk_row <= x_row0;
                 g_m <= g_m + 1'b1;
+                ym_row <= ym_row + 1'b1;
                 if (g_last_m) begin
                     if (is_update) begin
                         g_m <= 16'd0;
+                        ym_row <= y_row0;
                         g_isb <= 1'b1;
                     end else begin
                         g_valid <= 1'b0;

@@ -119,10 +119,14 @@ wire bad_buf = y_e_reg > FM_DEPTH_48 || g_e_reg > FM_DEPTH_48 || !(y_e_reg <= g_
 // ---------------------------------------------------------------------- item generator
 reg        g_valid;
 reg [15:0] g_i;
-wire g_last = (g_i + 1'b1 == cmd_k);
+// the last index K - 1 (registered during the check) and the row y_base + i kept beside g_i: the
+// loop end is one compare and the stack request a register (issue 16)
+reg [15:0] k_m1_reg;
+reg [FM_AW-1:0] g_row;
+wire g_last = (g_i == k_m1_reg);
 
 // whole stack words: column 0, stride 1
-wire [FM_AW-1:0] fma_row = cmd_y_base[FM_AW-1:0] + fm_w16(g_i);
+wire [FM_AW-1:0] fma_row = g_row;
 assign m_fma_req = {g_valid, 1'b0, fma_row, {XW{1'b0}}};
 
 // ----------------------------------------------------------------------------- pipeline
@@ -302,12 +306,15 @@ always @(posedge clk) begin
                 s_reg <= {S_W{1'b0}};
                 g_valid <= 1'b1;
                 g_i <= 16'd0;
+                g_row <= cmd_y_base[FM_AW-1:0];
+                k_m1_reg <= cmd_k - 1'b1;       // K >= 1 now
                 state_reg <= S_PASS;
             end
         end
     end
     S_PASS: begin
         g_i <= g_i + 1'b1;
+        g_row <= g_row + 1'b1;
         if (g_last) begin
             g_valid <= 1'b0;
             state_reg <= S_WAIT;
@@ -317,6 +324,7 @@ always @(posedge clk) begin
         // the pass drains, then the next one starts (after the division for the gradient)
         if (!pipe_busy && !div_start) begin
             g_i <= 16'd0;
+            g_row <= cmd_y_base[FM_AW-1:0];
             case (pass_reg)
             PS_MAX: begin
                 pass_reg <= PS_SUM;

@@ -138,17 +138,16 @@ assign m_fma_req = {rd_en, rd_s2, rd_row, rd_x};
 // ----------------------------------------------------------------------------- pipeline
 // slot copies: p1 (read in the RAM), p2 (read data valid), p3, p4
 reg        p1_valid, p2_valid, p3_valid, p4_valid;
-reg [1:0]  p1_ph, p2_ph, p3_ph, p4_ph;
-reg [15:0] p1_x0, p2_x0, p3_x0, p4_x0;
-reg [15:0] p1_y, p2_y, p3_y, p4_y;
-reg [FM_AW-1:0] p1_rx, p2_rx, p3_rx, p4_rx;
-reg [FM_AW-1:0] p1_ry, p2_ry, p3_ry;
-reg [FM_AW-1:0] p1_ra, p2_ra, p3_ra, p4_ra;
+reg [1:0]  p1_ph, p2_ph, p3_ph;
+reg [15:0] p1_x0, p2_x0, p3_x0;
+reg [15:0] p1_y, p2_y, p3_y;
+reg [FM_AW-1:0] p1_rx, p2_rx, p3_rx;
+reg [FM_AW-1:0] p1_ry, p2_ry;
+reg [FM_AW-1:0] p1_ra, p2_ra, p3_ra;
 
 // MP_FWD running maximum and argmax
 reg [LANES*16-1:0] best_reg;
 reg [LANES*2-1:0]  arg_reg;
-reg [LANES*2-1:0]  arg_hold;
 // MP_BWD: dY and argmax of the vector being written
 reg [LANES*16-1:0] dy_reg;
 reg [LANES*16-1:0] hold_dy;
@@ -175,69 +174,84 @@ always @* begin
 end
 
 // port B writes: MP_FWD Y at p3 and argmax at p4 of phase 3; MP_BWD one of the four window
-// positions at p4 of every phase; RELU_BWD dX at p3 of phase 1
+// positions at p4 of every phase; RELU_BWD dX at p3 of phase 1. The request is a register, formed
+// at the edge into the writing stage from the stage before it (its masks, row and data compared
+// and selected there), so that the stack's port-B mux and bank addresses follow flip-flops only
+// (issue 16); the write happens in the same cycle as when it was formed from the writing stage.
 reg              wr_en;
 reg [FM_AW-1:0]  wr_row;
 reg [XW-1:0]     wr_x;
 reg              wr_s2;
 reg [LANES*16-1:0] wr_data;
 reg [LANES-1:0]  wr_mask;
-wire [16:0]      wrow2 = {p4_y, p4_ph[1]};
+wire [16:0]      wrow3 = {p3_y, p3_ph[1]};
 
-// per-lane write masks and data (a generate loop: a combinational block's loop variable is a
-// latch to synthesis when a branch leaves it unassigned)
-wire [LANES-1:0]    mask_p3_wo, mask_p4_wo, mask_p3_w, mask_bwd;
-wire [LANES*16-1:0] bwd_wdata;
-// the argmax codes (2 bits a lane, covered as arg_hold) zero-extended to stack words: bits 15:2
+// per-lane masks and data of the request, one stage before the write (a generate loop: a
+// combinational block's loop variable is a latch to synthesis when a branch leaves it unassigned)
+wire [LANES-1:0]    mask_p2_wo, mask_p2_w, mask_p3_bwd;
+reg  [LANES-1:0]    m3_wo_reg;                  // mask_p2_wo a stage later: MP_FWD's argmax write
+wire [LANES*16-1:0] bwd_wdata_next;
+// the argmax codes (2 bits a lane, covered as arg_reg) zero-extended to stack words: bits 15:2
 // of every lane are constant, so the word is left out of toggle coverage
 /* verilator coverage_off */
-wire [LANES*16-1:0] arg_wdata;
+wire [LANES*16-1:0] arg_wdata_next;
 /* verilator coverage_on */
+// MP_BWD: the values hold_arg / hold_dy take at this edge (they are the write's operands at p4)
+wire                hold_take = p2_valid && p2_ph == 2'd1;
+wire [LANES*2-1:0]  hold_arg_next = hold_take ? arg_rd : hold_arg;
+wire [LANES*16-1:0] hold_dy_next = hold_take ? dy_reg : hold_dy;
+wire                p3_yok = p3_y < ho_reg;     // MP_BWD: a pooled row
 genvar gl;
 generate
     for (gl = 0; gl < LANES; gl = gl + 1) begin : g_wlane
         // MP_BWD column of the lane: 2 * (x0 + lane) + phase column
-        wire [31:0] wcol = {15'd0, p4_x0, p4_ph[0]} + 2 * gl;
-        assign mask_p3_wo[gl] = ({16'd0, p3_x0} + gl) < {16'd0, wo_reg};
-        assign mask_p4_wo[gl] = ({16'd0, p4_x0} + gl) < {16'd0, wo_reg};
-        assign mask_p3_w[gl] = ({16'd0, p3_x0} + gl) < {16'd0, cmd_w};
-        assign mask_bwd[gl] = (wcol < {16'd0, cmd_w}) && (wrow2 < {1'b0, cmd_h});
-        assign arg_wdata[16*gl +: 16] = {14'd0, arg_hold[2*gl +: 2]};
-        assign bwd_wdata[16*gl +: 16] = (p4_y < ho_reg && mask_p4_wo[gl] &&
-                                         hold_arg[2*gl +: 2] == p4_ph) ? hold_dy[16*gl +: 16] : 16'd0;
+        wire [31:0] wcol = {15'd0, p3_x0, p3_ph[0]} + 2 * gl;
+        assign mask_p2_wo[gl] = ({16'd0, p2_x0} + gl) < {16'd0, wo_reg};
+        assign mask_p2_w[gl] = ({16'd0, p2_x0} + gl) < {16'd0, cmd_w};
+        assign mask_p3_bwd[gl] = (wcol < {16'd0, cmd_w}) && (wrow3 < {1'b0, cmd_h});
+        assign arg_wdata_next[16*gl +: 16] = {14'd0, arg_reg[2*gl +: 2]};
+        assign bwd_wdata_next[16*gl +: 16] = (p3_yok && m3_wo_reg[gl] &&
+                                              hold_arg_next[2*gl +: 2] == p3_ph) ?
+                                             hold_dy_next[16*gl +: 16] : 16'd0;
     end
 endgenerate
 
-always @* begin
-    wr_en = 1'b0;
-    wr_row = p3_ry;
-    wr_x = {{(XW-16){1'b0}}, p3_x0};
-    wr_s2 = 1'b0;
-    wr_data = best_reg;
-    wr_mask = {LANES{1'b0}};
+always @(posedge clk) begin
+    m3_wo_reg <= mask_p2_wo;
+    wr_en <= 1'b0;
+    wr_row <= p2_ry;
+    wr_x <= {{(XW-16){1'b0}}, p2_x0};
+    wr_s2 <= 1'b0;
+    wr_data <= best_next;
+    wr_mask <= {LANES{1'b0}};
     if (is_fwd) begin
-        if (p3_valid && p3_ph == 2'd3) begin
-            wr_en = 1'b1;
-            wr_mask = mask_p3_wo;
-        end else if (p4_valid && p4_ph == 2'd3) begin
-            wr_en = 1'b1;
-            wr_row = p4_ra;
-            wr_x = {{(XW-16){1'b0}}, p4_x0};
-            wr_data = arg_wdata;
-            wr_mask = mask_p4_wo;
+        if (p2_valid && p2_ph == 2'd3) begin
+            // Y at p3: the running maximum after this edge
+            wr_en <= 1'b1;
+            wr_mask <= mask_p2_wo;
+        end else if (p3_valid && p3_ph == 2'd3) begin
+            // argmax at p4: the argmax of the finished window (arg_reg, held since p3)
+            wr_en <= 1'b1;
+            wr_row <= p3_ra;
+            wr_x <= {{(XW-16){1'b0}}, p3_x0};
+            wr_data <= arg_wdata_next;
+            wr_mask <= m3_wo_reg;
         end
     end else if (is_bwd) begin
-        wr_en = p4_valid;
-        wr_row = p4_ph[1] ? p4_rx + fm_w16(rw_x_reg) : p4_rx;
-        wr_x = {{(XW-17){1'b0}}, p4_x0, p4_ph[0]};
-        wr_s2 = 1'b1;
-        wr_mask = mask_bwd;
-        wr_data = bwd_wdata;
+        wr_en <= p3_valid;
+        wr_row <= p3_ph[1] ? p3_rx + fm_w16(rw_x_reg) : p3_rx;
+        wr_x <= {{(XW-17){1'b0}}, p3_x0, p3_ph[0]};
+        wr_s2 <= 1'b1;
+        wr_mask <= mask_p3_bwd;
+        wr_data <= bwd_wdata_next;
     end else begin
-        wr_en = p3_valid && p3_ph == 2'd1;
-        wr_row = p3_rx;
-        wr_data = relu_reg;
-        wr_mask = mask_p3_w;
+        wr_en <= p2_valid && p2_ph == 2'd1;
+        wr_row <= p2_rx;
+        wr_data <= relu_next;
+        wr_mask <= mask_p2_w;
+    end
+    if (rst) begin
+        wr_en <= 1'b0;
     end
 end
 
@@ -246,17 +260,21 @@ assign m_fmb_req = {wr_en, wr_en, wr_s2, wr_row, wr_x, wr_data, wr_mask};
 wire pipe_busy = g_valid | p1_valid | p2_valid | p3_valid | p4_valid;
 
 // ------------------------------------------------------------------ command / response
-// done: a rejected command at check step 0 (mode, shape) or 6 (buffers), or the pipeline drained
+// done: a rejected command at check step 1 (mode, shape: compared at step 0, registered, so that
+// the decision reads two flags; issue 16) or 6 (buffers), or the pipeline drained
+reg  bad_mode_reg, bad_ch_reg, bad_w_reg;
 wire bad_mode = (cmd_mode > MODE_RELU_BWD);
-wire bad_shape = cmd_c == 16'd0 || {16'd0, cmd_c} > CMAX_32 ||
-                 cmd_h == 16'd0 || {16'd0, cmd_h} > HMAX_32 ||
-                 cmd_w == 16'd0 || {16'd0, cmd_w} > WMAX_32 ||
-                 (!is_relu && (cmd_h < 16'd2 || cmd_w < 16'd2));
-assign done = (state_reg == S_CHECK && chk_step_reg == 3'd0 && (bad_mode || bad_shape)) ||
+// the shape checks in two flags (fewer compares into each register)
+wire bad_ch = cmd_c == 16'd0 || {16'd0, cmd_c} > CMAX_32 ||
+              cmd_h == 16'd0 || {16'd0, cmd_h} > HMAX_32;
+wire bad_w = cmd_w == 16'd0 || {16'd0, cmd_w} > WMAX_32 ||
+             (!is_relu && (cmd_h < 16'd2 || cmd_w < 16'd2));
+wire bad_shape_reg = bad_ch_reg || bad_w_reg;
+assign done = (state_reg == S_CHECK && chk_step_reg == 3'd1 && (bad_mode_reg || bad_shape_reg)) ||
               (state_reg == S_CHECK && chk_step_reg == 3'd6 && bad_buf_reg) ||
               (state_reg == S_DRAIN && !pipe_busy);
-assign done_status = (state_reg == S_DRAIN) ? ST_OK : (chk_step_reg != 3'd0) ? ST_BAD_BUFFER :
-                     bad_mode ? ST_BAD_MODE : ST_BAD_SHAPE;
+assign done_status = (state_reg == S_DRAIN) ? ST_OK : (chk_step_reg != 3'd1) ? ST_BAD_BUFFER :
+                     bad_mode_reg ? ST_BAD_MODE : ST_BAD_SHAPE;
 
 always @(posedge clk) begin
     // -------- slot pipeline (no stalls)
@@ -264,20 +282,17 @@ always @(posedge clk) begin
     p2_valid <= p1_valid;
     p3_valid <= p2_valid;
     p4_valid <= p3_valid;
-    p1_ph <= g_ph; p2_ph <= p1_ph; p3_ph <= p2_ph; p4_ph <= p3_ph;
-    p1_x0 <= g_x0; p2_x0 <= p1_x0; p3_x0 <= p2_x0; p4_x0 <= p3_x0;
-    p1_y <= g_y; p2_y <= p1_y; p3_y <= p2_y; p4_y <= p3_y;
-    p1_rx <= g_row_x; p2_rx <= p1_rx; p3_rx <= p2_rx; p4_rx <= p3_rx;
-    p1_ry <= g_row_y; p2_ry <= p1_ry; p3_ry <= p2_ry;
-    p1_ra <= g_row_a; p2_ra <= p1_ra; p3_ra <= p2_ra; p4_ra <= p3_ra;
+    p1_ph <= g_ph; p2_ph <= p1_ph; p3_ph <= p2_ph;
+    p1_x0 <= g_x0; p2_x0 <= p1_x0; p3_x0 <= p2_x0;
+    p1_y <= g_y; p2_y <= p1_y; p3_y <= p2_y;
+    p1_rx <= g_row_x; p2_rx <= p1_rx; p3_rx <= p2_rx;
+    p1_ry <= g_row_y; p2_ry <= p1_ry;
+    p1_ra <= g_row_a; p2_ra <= p1_ra; p3_ra <= p2_ra;
 
     // -------- data path
     if (p2_valid && is_fwd) begin
         best_reg <= best_next;
         arg_reg <= arg_next;
-    end
-    if (p3_valid && p3_ph == 2'd3) begin
-        arg_hold <= arg_reg;
     end
     if (p2_valid && p2_ph == 2'd0) begin
         dy_reg <= fma_rdata;
@@ -297,17 +312,22 @@ always @(posedge clk) begin
             ho_reg <= is_relu ? cmd_h : {1'b0, cmd_h[15:1]};
             wo_reg <= is_relu ? cmd_w : {1'b0, cmd_w[15:1]};
             rw_x_reg <= row_words(cmd_w);
-            if (bad_mode || bad_shape) begin
-                state_reg <= S_IDLE;    // done: the status answers
-            end
+            bad_mode_reg <= bad_mode;
+            bad_ch_reg <= bad_ch;
+            bad_w_reg <= bad_w;
         end
         3'd1: begin
-            rw_y_reg <= row_words(wo_reg);
-            plane_x_reg <= {16'd0, cmd_h} * {16'd0, rw_x_reg};
-            // loop rows / columns: pooled size (MP_FWD), windows incl. the odd edge (MP_BWD)
-            ny_reg <= is_bwd ? cmd_h[15:1] + {15'd0, cmd_h[0]} : ho_reg;
-            nx_reg <= is_bwd ? cmd_w[15:1] + {15'd0, cmd_w[0]} : wo_reg;
-            last_ph_reg <= is_relu ? 2'd1 : 2'd3;
+            if (bad_mode_reg || bad_shape_reg) begin
+                state_reg <= S_IDLE;    // done: the status answers
+            end else begin
+                // (from checked fields only: their registers stay within the shape's bounds)
+                rw_y_reg <= row_words(wo_reg);
+                plane_x_reg <= {16'd0, cmd_h} * {16'd0, rw_x_reg};
+                // loop rows / columns: pooled size (MP_FWD), windows incl. the odd edge (MP_BWD)
+                ny_reg <= is_bwd ? cmd_h[15:1] + {15'd0, cmd_h[0]} : ho_reg;
+                nx_reg <= is_bwd ? cmd_w[15:1] + {15'd0, cmd_w[0]} : wo_reg;
+                last_ph_reg <= is_relu ? 2'd1 : 2'd3;
+            end
         end
         3'd2: begin
             plane_y_reg <= {16'd0, ho_reg} * {16'd0, rw_y_reg};

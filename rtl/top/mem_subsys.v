@@ -120,25 +120,35 @@ wire host = !(uc_busy || mp_busy || gap_busy || lc_busy || loss_busy);
  *              bgrad_wr_data}
  */
 
-// stack ports of the unit that runs (the UC unit's when none of the others is busy)
-localparam [2:0] U_UC = 3'd0, U_MP = 3'd1, U_GAP = 3'd2, U_LC = 3'd3, U_LOSS = 3'd4;
-wire [2:0] fm_unit = mp_busy ? U_MP : gap_busy ? U_GAP : lc_busy ? U_LC :
-                     loss_busy ? U_LOSS : U_UC;
+// stack ports of the unit that runs (the UC unit's when none of the others is busy). The owner is
+// registered (a cycle behind busy), so that the port muxes select by a flip-flop, not by the units'
+// states through a priority encoder (issue 16): no unit touches a memory in its first busy cycle
+// (the command checks take at least two) or after busy falls (it drains first); the assertions
+// below check both against the registered owner
+// (kept as the UC flag and a 2-bit index of the other four: the mux is a 4:1 and a 2:1, a LUT
+// level each)
+localparam [1:0] O_MP = 2'd0, O_GAP = 2'd1, O_LC = 2'd2, O_LOSS = 2'd3;
+reg        fm_uc;           // the UC unit owns the stack ports (none of the others is busy)
+reg  [1:0] fm_oth;          // else this one
+reg        lc_own;          // the LC unit owns the weight / gradient / bias RAM ports
+always @(posedge clk) begin
+    fm_uc <= !(mp_busy || gap_busy || lc_busy || loss_busy);
+    fm_oth <= mp_busy ? O_MP : gap_busy ? O_GAP : lc_busy ? O_LC : O_LOSS;
+    lc_own <= lc_busy;
+end
 
 /* verilator coverage_off */
-wire [FMA_REQ_W-1:0] unit_fma_req [0:4];
-wire [FMB_REQ_W-1:0] unit_fmb_req [0:4];
+wire [FMA_REQ_W-1:0] oth_fma_req [0:3];
+wire [FMB_REQ_W-1:0] oth_fmb_req [0:3];
 /* verilator coverage_on */
-assign unit_fma_req[U_UC] = uc_fma_req[0 +: FMA_REQ_W];
-assign unit_fma_req[U_MP] = mp_fma_req;
-assign unit_fma_req[U_GAP] = gap_fma_req;
-assign unit_fma_req[U_LC] = lc_fma_req;
-assign unit_fma_req[U_LOSS] = loss_fma_req;
-assign unit_fmb_req[U_UC] = uc_fmb_req[0 +: FMB_REQ_W];
-assign unit_fmb_req[U_MP] = mp_fmb_req;
-assign unit_fmb_req[U_GAP] = gap_fmb_req;
-assign unit_fmb_req[U_LC] = lc_fmb_req;
-assign unit_fmb_req[U_LOSS] = loss_fmb_req;
+assign oth_fma_req[O_MP] = mp_fma_req;
+assign oth_fma_req[O_GAP] = gap_fma_req;
+assign oth_fma_req[O_LC] = lc_fma_req;
+assign oth_fma_req[O_LOSS] = loss_fma_req;
+assign oth_fmb_req[O_MP] = mp_fmb_req;
+assign oth_fmb_req[O_GAP] = gap_fmb_req;
+assign oth_fmb_req[O_LC] = lc_fmb_req;
+assign oth_fmb_req[O_LOSS] = loss_fmb_req;
 
 // every copy: the stack ports and the weight, gradient and bias RAM ports of the unit that runs
 // (while the UC unit runs, each copy its engine's; the other units' requests go to every copy:
@@ -168,15 +178,15 @@ generate
         wire [15:0]     wgt_wr_data;
         wire [31:0]     grad_wr_data, bias_wr_data, bgrad_wr_data;
         /* verilator coverage_off */
-        wire [FMA_REQ_W-1:0] fma_req = (fm_unit == U_UC) ? uc_fma_req[FMA_REQ_W*g +: FMA_REQ_W]
-                                                         : unit_fma_req[fm_unit];
-        wire [FMB_REQ_W-1:0] fmb_req = (fm_unit == U_UC) ? uc_fmb_req[FMB_REQ_W*g +: FMB_REQ_W]
-                                                         : unit_fmb_req[fm_unit];
+        wire [FMA_REQ_W-1:0] fma_req = fm_uc ? uc_fma_req[FMA_REQ_W*g +: FMA_REQ_W]
+                                             : oth_fma_req[fm_oth];
+        wire [FMB_REQ_W-1:0] fmb_req = fm_uc ? uc_fmb_req[FMB_REQ_W*g +: FMB_REQ_W]
+                                             : oth_fmb_req[fm_oth];
         /* verilator coverage_on */
         assign {wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en, bias_rd_en, bias_wr_en, bgrad_rd_en,
                 bgrad_wr_en, wgt_rd_addr, wgt_wr_addr, wgt_wr_data, grad_rd_addr, grad_wr_addr,
                 grad_wr_data, bias_rd_addr, bias_wr_addr, bias_wr_data, bgrad_rd_addr, bgrad_wr_addr,
-                bgrad_wr_data} = lc_busy ? lc_ram_req : uc_ram_req[RAM_REQ_W*g +: RAM_REQ_W];
+                bgrad_wr_data} = lc_own ? lc_ram_req : uc_ram_req[RAM_REQ_W*g +: RAM_REQ_W];
 
         mem_core #(
             .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
@@ -226,6 +236,16 @@ wire lc_fm = lc_fma_req[FMA_REQ_W-1] || lc_fmb_req[FMB_REQ_W-1];
 wire loss_fm = loss_fma_req[FMA_REQ_W-1] || loss_fmb_req[FMB_REQ_W-1];
 wire uc_mem = uc_any;
 wire lc_mem = lc_fm || |lc_ram_req[RAM_REQ_W-1 -: 8];
+// the UC unit's muxed ports (stack and RAM requests; the list RAMs are its own)
+reg uc_muxed;
+integer gm;
+always @* begin
+    uc_muxed = 1'b0;
+    for (gm = 0; gm < ENGINES; gm = gm + 1) begin
+        uc_muxed = uc_muxed || uc_fma_req[FMA_REQ_W*gm + FMA_REQ_W-1] ||
+                   uc_fmb_req[FMB_REQ_W*gm + FMB_REQ_W-1] || (|uc_ram_req[RAM_REQ_W*gm + RAM_REQ_W-1 -: 8]);
+    end
+end
 
 always @(posedge clk) begin
     if (!rst) begin
@@ -236,6 +256,12 @@ always @(posedge clk) begin
         assert (!lc_mem || lc_busy) else $error("mem_subsys: lc_ports: LC memory access while not busy");
         assert (!loss_fm || loss_busy) else $error("mem_subsys: loss_ports: loss stack access while not busy");
         assert (!hp_we || host) else $error("mem_subsys: host_we: host port write while a unit is busy");
+        // the registered owner: a unit's muxed ports only while the muxes select it
+        assert (!uc_muxed || fm_uc) else $error("mem_subsys: uc_owner: UC stack / RAM access while another unit owns the ports");
+        assert (!mp_fm || (!fm_uc && fm_oth == O_MP)) else $error("mem_subsys: mp_owner: MP stack access while another unit owns the ports");
+        assert (!gap_fm || (!fm_uc && fm_oth == O_GAP)) else $error("mem_subsys: gap_owner: GAP stack access while another unit owns the ports");
+        assert (!lc_mem || (!fm_uc && fm_oth == O_LC && lc_own)) else $error("mem_subsys: lc_owner: LC memory access while another unit owns the ports");
+        assert (!loss_fm || (!fm_uc && fm_oth == O_LOSS)) else $error("mem_subsys: loss_owner: loss stack access while another unit owns the ports");
     end
 end
 // verilator coverage_on

@@ -11,7 +11,10 @@
  * Parameters: the top's LANES, KMAX, NMAX (word widths), FM_DEPTH, WDEPTH, PDEPTH, BDEPTH (memory
  * depths) and PROG_DEPTH, as the sequencer's (rtl/common/top_seq_params.vh).
  *
- * Latency: beats and prog_bad combinational; host_first and xfer_bad registered, valid
+ * Latency: beats combinational; prog_bad registered from PROG_ADDR / PROG_LEN, one cycle after
+ * they change (the registers behind them change only by an AXI-Lite write, and START, a later
+ * write, reaches the sequencer at least two cycles after the last one: axil_regs answers each
+ * write with B before it takes the next, and registers START); host_first and xfer_bad registered, valid
  * XCHK_LAT = 6 cycles after the LOAD / STORE inputs settle (they must stay stable meanwhile: the
  * sequencer waits in S_XCHK). One multiply, or one wide add or compare, a stage:
  *   1  the four 16x16 partial products of iteration * step; words * beats; chip + count
@@ -162,10 +165,15 @@ assign beats = beats_sel;
 assign host_first = first6_reg;
 assign xfer_bad = bad6_reg;
 
-// the program: PROG_ADDR aligned and PROG_ADDR + 64 * PROG_LEN within 2^32
+// the program: PROG_ADDR aligned and PROG_ADDR + 64 * PROG_LEN within 2^32; registered, so that
+// the sequencer's start decision reads a flag, not an add and compares (issue 16)
 wire [32:0] prog_end = {1'b0, prog_addr} + {11'd0, prog_len, 6'd0};
-assign prog_bad = prog_len == 16'd0 || {16'd0, prog_len} > PROG_DEPTH_32 ||
-                  prog_addr[1:0] != 2'b00 || prog_end > 33'h1_0000_0000;
+reg prog_bad_reg;
+always @(posedge clk) begin
+    prog_bad_reg <= prog_len == 16'd0 || {16'd0, prog_len} > PROG_DEPTH_32 ||
+                    prog_addr[1:0] != 2'b00 || prog_end > 33'h1_0000_0000;
+end
+assign prog_bad = prog_bad_reg;
 
 endmodule
 

@@ -104,8 +104,8 @@ localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_SCAN = 3'd2, S_RUN = 3'd3, S_D
                  S_RESP = 3'd5;
 
 // check steps: field checks, then one product each on the shared multiplier, then the buffers
-localparam [2:0] CHK_FIELDS = 3'd0,     // field checks; output size numerators
-                 CHK_PLANE_X = 3'd1,    // plane_x = h * rw_x; output size
+localparam [2:0] CHK_FIELDS = 3'd0,     // field checks into flags; output size numerators
+                 CHK_PLANE_X = 3'd1,    // the flags decide; plane_x = h * rw_x; output size
                  CHK_SIZE_X = 3'd2,     // size_x = plane_x * c
                  CHK_PLANE_Y = 3'd3,    // plane_y = ho * rw_y
                  CHK_SIZE_Y = 3'd4,     // size_y = plane_y * n
@@ -146,6 +146,11 @@ reg [15:0] ngrp_reg, ngrp_next;
 reg [33:0] x_end_reg, x_end_next, y_end_reg, y_end_next;
 reg [33:0] p_end_reg, p_end_next, b_end_reg, b_end_next;
 reg        buf_bad_reg, buf_bad_next;
+// field checks (CHK_FIELDS), decided a step later (CHK_PLANE_X): a register, not some twenty
+// compares, at the head of the state's and status's next-state logic (issue 16)
+reg        bad_mode_reg, bad_mode_next, bad_geom_reg, bad_geom_next;
+reg        bad_cn_reg, bad_cn_next, bad_hw_reg, bad_hw_next, bad_ks_reg, bad_ks_next;  // shape
+reg [15:0] max_pad_reg, max_pad_next;
 
 
 assign s_cmd_ready = (state_reg == S_IDLE);
@@ -282,6 +287,9 @@ always @* begin
     x_end_next = x_end_reg; y_end_next = y_end_reg;
     p_end_next = p_end_reg; b_end_next = b_end_reg;
     buf_bad_next = buf_bad_reg;
+    bad_mode_next = bad_mode_reg; bad_geom_next = bad_geom_reg; bad_cn_next = bad_cn_reg; bad_hw_next = bad_hw_reg;
+    bad_ks_next = bad_ks_reg;
+    max_pad_next = max_pad_reg;
 
     if (state_reg != S_IDLE && state_reg != S_RESP) begin
         cycles_next = cycles_reg + 1'b1;
@@ -327,24 +335,26 @@ always @* begin
             num_w_next = $signed({4'd0, w_reg}) + $signed({11'd0, pad_reg, 1'b0}) -
                          $signed({4'd0, span_minus1}) - 1;
             rw_x_next = rw_x_full[15:0];
-            if (mode_reg > MODE_UPDATE) begin
-                status_next = ST_BAD_MODE;
-                state_next = S_RESP;
-            end else if ((stride_reg != 8'd1 && stride_reg != 8'd2) ||
-                         dil_reg < 8'd1 || dil_reg > 8'd4) begin
-                status_next = ST_BAD_GEOMETRY;
-                state_next = S_RESP;
-            end else if (c_reg == 0 || {16'd0, c_reg} > CMAX_32 || n_reg == 0 ||
-                         {16'd0, n_reg} > NMAX_32 || h_reg == 0 || {16'd0, h_reg} > HMAX_32 ||
-                         w_reg == 0 || {16'd0, w_reg} > WMAX_32 || k_reg == 0 ||
-                         {24'd0, k_reg} > KMAX_32 || {8'd0, pad_reg} > max_pad ||
-                         shift_reg > 8'd31) begin
-                status_next = ST_BAD_SHAPE;
-                state_next = S_RESP;
-            end
+            bad_mode_next = mode_reg > MODE_UPDATE;
+            bad_geom_next = (stride_reg != 8'd1 && stride_reg != 8'd2) ||
+                            dil_reg < 8'd1 || dil_reg > 8'd4;
+            bad_cn_next = c_reg == 0 || {16'd0, c_reg} > CMAX_32 || n_reg == 0 ||
+                          {16'd0, n_reg} > NMAX_32;
+            bad_hw_next = h_reg == 0 || {16'd0, h_reg} > HMAX_32 ||
+                          w_reg == 0 || {16'd0, w_reg} > WMAX_32;
+            bad_ks_next = k_reg == 0 || {24'd0, k_reg} > KMAX_32 || shift_reg > 8'd31;
+            max_pad_next = max_pad;
         end
         CHK_PLANE_X: begin
-            if (num_h_reg < 0 || num_w_reg < 0) begin
+            // the field checks of CHK_FIELDS, in their order of precedence
+            if (bad_mode_reg) begin
+                status_next = ST_BAD_MODE;
+                state_next = S_RESP;
+            end else if (bad_geom_reg) begin
+                status_next = ST_BAD_GEOMETRY;
+                state_next = S_RESP;
+            end else if (bad_cn_reg || bad_hw_reg || bad_ks_reg || {8'd0, pad_reg} > max_pad_reg ||
+                         num_h_reg < 0 || num_w_reg < 0) begin
                 status_next = ST_BAD_SHAPE;
                 state_next = S_RESP;
             end
@@ -449,6 +459,9 @@ always @(posedge clk) begin
     x_end_reg <= x_end_next; y_end_reg <= y_end_next;
     p_end_reg <= p_end_next; b_end_reg <= b_end_next;
     buf_bad_reg <= buf_bad_next;
+    bad_mode_reg <= bad_mode_next; bad_geom_reg <= bad_geom_next; bad_cn_reg <= bad_cn_next; bad_hw_reg <= bad_hw_next;
+    bad_ks_reg <= bad_ks_next;
+    max_pad_reg <= max_pad_next;
 
     if (rst) begin
         state_reg <= S_IDLE;

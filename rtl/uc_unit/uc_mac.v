@@ -276,16 +276,18 @@ wire [FM_AW+XW-1:0] ry_ext = {{FM_AW{p2_ry_reg[XW-1]}}, p2_ry_reg};
 /* verilator lint_on UNUSEDSIGNAL */
 wire [FM_AW-1:0] p3_addr = rd_base + p3_r_reg * fm_w16(rd_rw);
 
-reg signed [XW-1:0] yn, xn, xl, xh;
+reg signed [XW-1:0] ys, xs, yn, xn, xl, xh;
 reg signed [15:0] px, pm;
 reg signed [31:0] pp;
 reg signed [ACC_W-1:0] lane_sum, dy_sum;
 integer l;
 always @* begin
-    // I -> P1: BWD_DATA y + pad; FWD / WGRAD y * s - pad (columns alike)
+    // I -> P1: BWD_DATA ~(y + pad); FWD / WGRAD y * s - pad (columns alike). BWD_DATA's P1
+    // subtraction is then an add, as in the other modes: y + pad - kd = ~(~(y + pad) + kd), so
+    // P1 -> P2 is one adder and one LUT of the mode flags, no select between two adders (issue 16)
     if (is_bwd) begin
-        p1_yb_next = $signed({4'd0, i_y}) + $signed({12'd0, pad});
-        p1_xb_next = $signed({4'd0, i_x0}) + $signed({12'd0, pad});
+        p1_yb_next = ~($signed({4'd0, i_y}) + $signed({12'd0, pad}));
+        p1_xb_next = ~($signed({4'd0, i_x0}) + $signed({12'd0, pad}));
     end else begin
         p1_yb_next = $signed({4'd0, s2 ? {i_y[14:0], 1'b0} : i_y}) - $signed({12'd0, pad});
         p1_xb_next = $signed({4'd0, s2 ? {i_x0[14:0], 1'b0} : i_x0}) - $signed({12'd0, pad});
@@ -293,19 +295,13 @@ always @* begin
 
     // P1 -> P2: input row / column of the item; BWD_DATA pixel y reads dY row (y + pad - ky*d) / s
     // when that is whole
-    yn = 0;
-    xn = 0;
-    if (is_bwd) begin
-        yn = p1_yb_reg - $signed({12'd0, kyd});
-        xn = p1_xb_reg - $signed({12'd0, kxd});
-        p2_par_ok_next = !s2 || (!yn[0] && !xn[0]);
-        p2_ry_next = s2 ? (yn >>> 1) : yn;
-        p2_rx_next = s2 ? (xn >>> 1) : xn;
-    end else begin
-        p2_par_ok_next = 1'b1;
-        p2_ry_next = p1_yb_reg + $signed({12'd0, kyd});
-        p2_rx_next = p1_xb_reg + $signed({12'd0, kxd});
-    end
+    ys = p1_yb_reg + $signed({12'd0, kyd});
+    xs = p1_xb_reg + $signed({12'd0, kxd});
+    yn = is_bwd ? ~ys : ys;
+    xn = is_bwd ? ~xs : xs;
+    p2_par_ok_next = !(is_bwd && s2) || (!yn[0] && !xn[0]);
+    p2_ry_next = (is_bwd && s2) ? (yn >>> 1) : yn;
+    p2_rx_next = (is_bwd && s2) ? (xn >>> 1) : xn;
     p2_rch_next = idx_ch;
 
     // P2 -> P3: weight; row inside the map; row index channel * rows + row

@@ -7,8 +7,9 @@
  * its index entries one a cycle (SCAN_IDX), each compared when its data arrive: kx, ky < K;
  * c < C (forward list) or n < N and the weight address < WDEPTH (backward list); the compares'
  * result is registered (idx_bad_reg) and decides the cycle after (issue 16: the index memory's
- * read data no longer reach uc_ctrl's status in the same cycle). UPDATE reads no index entry: it
- * checks one pointer a cycle.
+ * read data no longer reach uc_ctrl's status in the same cycle). A pointer's range compare is
+ * registered the same way (pbad_reg) and decides a cycle after its data arrive. UPDATE reads no
+ * index entry: it checks one pointer a cycle.
  *
  * Parameters:
  *   KMAX    largest kernel size
@@ -17,8 +18,9 @@
  *
  * Latency: two cycles a pointer plus one an index entry (UPDATE: one a pointer); an index entry's
  * verdict two cycles after its read (read data, registered compare), so a list whose last pointer
- * has entries passes two cycles after its last read; pass, bad_list and bad_index are
- * combinational, valid while scanning (bad_index from registers only).
+ * has entries passes two cycles after its last read, one whose last list is empty one cycle
+ * after its last pointer's data (UPDATE: likewise); pass, bad_list and bad_index are
+ * combinational, valid while scanning (bad_list and bad_index from registers only).
  */
 
 `resetall
@@ -90,6 +92,11 @@ reg [CNT_W-1:0] a_reg, a_next, end_reg, end_next;   // index entry, end of the l
 reg             chk_reg, chk_next;      // an index (UPDATE: pointer) read is in flight: check it
 reg             chk2_reg, chk2_next;    // an index entry's registered compare is valid: decide it
 reg             idx_bad_reg, idx_bad_next;  // that entry's compare (kx, ky, channel, address)
+// a pointer's range compare (start + count > WDEPTH), registered and decided a cycle after its
+// read data arrive, so that the memory's data end in a flip-flop after one add and compare (issue
+// 16); the walk goes on meanwhile (reads only: nothing is written before the scan passes)
+reg             pchk_reg, pchk_next;    // a pointer's registered compare is valid: decide it
+reg             pbad_reg, pbad_next;
 reg [1:0]       q_reg, q_next;          // split: the parity class of the entry read (pointer mod 4)
 reg             pass_int, bad_list_int, bad_index_int;
 
@@ -123,6 +130,8 @@ always @* begin
     chk_next = chk_reg;
     chk2_next = chk2_reg;
     idx_bad_next = idx_bad;
+    pchk_next = 1'b0;
+    pbad_next = ptr_bad;
     q_next = q_reg;
     pass_int = 1'b0;
     bad_list_int = 1'b0;
@@ -133,6 +142,7 @@ always @* begin
         p_next = 16'd0;
         chk_next = 1'b0;
         chk2_next = 1'b0;
+        pchk_next = 1'b0;
     end
 
     if (scanning) begin
@@ -140,25 +150,27 @@ always @* begin
         // the entry read two cycles ago: its compare was registered last cycle
         chk2_next = chk_reg && !is_update;
         if (is_update) begin
-            if (chk_reg && ptr_bad) begin
+            pchk_next = chk_reg;
+            if (pchk_reg && pbad_reg) begin
                 bad_list_int = 1'b1;
             end else if (p_reg == n_ptrs) begin
-                pass_int = !chk_reg;
+                pass_int = !chk_reg && !pchk_reg;
             end else begin
                 p_next = p_reg + 1'b1;
                 chk_next = 1'b1;
             end
         end else if (chk2_reg && idx_bad_reg) begin
             bad_index_int = 1'b1;
+        end else if (pchk_reg && pbad_reg) begin
+            bad_list_int = 1'b1;
         end else if (p_reg == n_ptrs) begin
-            pass_int = !chk_reg && !chk2_reg;
+            pass_int = !chk_reg && !chk2_reg && !pchk_reg;
         end else begin
             case (phase_reg)
             SCAN_PTR_RD: phase_next = SCAN_PTR_CHK;
             SCAN_PTR_CHK: begin
-                if (ptr_bad) begin
-                    bad_list_int = 1'b1;
-                end else if (ptr_count == 0) begin
+                pchk_next = 1'b1;
+                if (ptr_count == 0) begin
                     p_next = p_reg + 1'b1;
                     phase_next = SCAN_PTR_RD;
                 end else begin
@@ -191,6 +203,8 @@ always @(posedge clk) begin
     chk_reg <= chk_next;
     chk2_reg <= chk2_next;
     idx_bad_reg <= idx_bad_next;
+    pchk_reg <= pchk_next;
+    pbad_reg <= pbad_next;
     q_reg <= q_next;
 end
 

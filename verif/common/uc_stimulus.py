@@ -238,13 +238,14 @@ class UcLayer:
     def scan_cycles(self) -> int:
         """Cycles of the command's pre-scan (rtl/uc_unit/uc_scan.v), exactly: two a pointer, one an
         index entry, one to pass and two more when the last list is not empty (its last entry's
-        read and registered compare are still in flight; issue 16); UPDATE: one a pointer plus two.  A command whose list passed a
+        read and registered compare are still in flight; issue 16), one more when it is empty (the
+        last pointer's registered range compare); UPDATE: one a pointer plus three.  A command whose list passed a
         scan since the last write to the list memories skips it (uc_lcache, docs/uc_unit.md
         "Checked lists") and takes exactly this many cycles fewer."""
         if self.mode == Mode.UPDATE:
-            return self.sw.shape[0] + 2
+            return self.sw.shape[0] + 3
         counts = self.bwd_counts() if self.mode == Mode.BWD_DATA else self.sw.fwd_count
-        return 2 * len(counts) + self.nnz + 1 + (2 if int(counts[-1]) > 0 else 0)
+        return 2 * len(counts) + self.nnz + 1 + (2 if int(counts[-1]) > 0 else 1)
 
     def list_key(self) -> tuple:
         """The list identity the unit's checked-list record keeps (uc_unit's ``list_key``):

@@ -1,7 +1,9 @@
 /*
  * Test harness of the contract checkers: one stream_assert with the ordinary stream rule, one
- * with PULSE = 1 and one cmd_rsp_assert, each driven straight from the testbench, so a test can
- * offer them legal traffic (no report) and each kind of violation (the assertion must fire).
+ * with PULSE = 1, one cmd_rsp_assert and a small fm_stack (its port-B write rule: no port-B read
+ * or host access in the cycle after a port-B write), each driven straight from the testbench, so
+ * a test can offer them legal traffic (no report) and each kind of violation (the assertion must
+ * fire).
  *
  * Parameters:
  *   WIDTH  payload width of the stream checkers
@@ -39,6 +41,11 @@ module stream_assert_harness #
     input  wire             cmd_fire,
     input  wire             rsp_fire,
 
+    // fm_stack port B enables (write when fb_we) and its host port enable
+    input  wire             fb_en,
+    input  wire             fb_we,
+    input  wire             fh_en,
+
     output wire             asserts_on
 );
 
@@ -56,6 +63,17 @@ stream_assert #(.WIDTH(WIDTH), .PULSE(1)) u_pulse (
 
 cmd_rsp_assert u_txn (
     .clk(clk), .rst(rst), .cmd_fire(cmd_fire), .rsp_fire(rsp_fire));
+
+// one lane, 16 words a bank, an 8-bit column: b_req = {en, we, s2, row, x, wdata, wmask}
+/* verilator lint_off UNUSEDSIGNAL */
+wire [15:0] fm_a_rdata, fm_b_rdata;
+wire [31:0] fm_h_rdata;
+/* verilator lint_on UNUSEDSIGNAL */
+fm_stack #(.LANES(1), .DEPTH(16), .XW(8)) u_fm (
+    .clk(clk),
+    .a_req({2'b00, 4'd0, 8'd0}), .a_rdata(fm_a_rdata),
+    .b_req({fb_en, fb_we, 1'b0, 4'd3, 8'd1, 16'h1234, 1'b1}), .b_rdata(fm_b_rdata),
+    .h_en(fh_en), .h_we(1'b0), .h_addr(4'd0), .h_wdata(32'd0), .h_rdata(fm_h_rdata));
 
 endmodule
 // verilator coverage_on

@@ -1,5 +1,5 @@
-"""cocotb tests for the RTL's contract checkers (rtl/common/stream_assert.v, cmd_rsp_assert.v)
-through verif/hdl/stream_assert_harness.v: legal traffic raises no report, and each kind of
+"""cocotb tests for the RTL's contract checkers (rtl/common/stream_assert.v, cmd_rsp_assert.v, and
+fm_stack.v's port-B write rule) through verif/hdl/stream_assert_harness.v: legal traffic raises no report, and each kind of
 violation makes the simulator report the failing assertion and stop.
 
 A failing Verilator assertion stops the simulation, so cocotb scores the running test with
@@ -40,6 +40,9 @@ VIOLATIONS = {
     # a second command before the first one's response
     "one_deep": ("u_txn", "cmd_rsp_assert: one_deep: command while one is in flight",
                  [dict(cmd_fire=1), dict(cmd_fire=0), dict(cmd_fire=1)]),
+    # a stack port-B read right after a port-B write (the registered write owns the RAM port)
+    "wq_port": ("u_fm", "fm_stack: wq_port: port-B read in the cycle after a port-B write",
+                [dict(fb_en=1, fb_we=1), dict(fb_en=1, fb_we=0), dict(fb_en=0)]),
 }
 
 
@@ -47,7 +50,7 @@ class TB:
     def __init__(self, dut):
         self.dut = dut
         for n in ("s_valid", "s_ready", "s_data", "p_valid", "p_ready", "p_data", "cmd_fire",
-                  "rsp_fire"):
+                  "rsp_fire", "fb_en", "fb_we", "fh_en"):
             getattr(dut, n).value = 0
         dut.rst.value = 1
         Clock(dut.clk, 10, unit="ns").start()
@@ -77,7 +80,8 @@ async def legal_traffic(dut):
     rnd = random.Random(cocotb.RANDOM_SEED)
     w = len(dut.s_data.value)
     s_wait, s_data, busy = False, 0, False
-    counts = {"held": 0, "pulses": 0, "txns": 0, "resets": 0}
+    counts = {"held": 0, "pulses": 0, "txns": 0, "resets": 0, "stack_writes": 0, "stack_reads": 0}
+    wrote = False                           # the stack's port B wrote last cycle
     for _ in range(N_CYCLES):
         rst = rnd.random() < 0.01
         ready = rnd.random() < 0.5
@@ -102,9 +106,18 @@ async def legal_traffic(dut):
         else:
             busy = False                    # a reset cuts the command in flight
             counts["resets"] += 1
+        # the stack: writes back to back, idle or a host access after a write (the host wins over
+        # the pending write); a port-B read only after a cycle without a write
+        op = rnd.choice(("idle", "write", "read", "host"))
+        if wrote and op == "read":
+            op = "idle"
+        counts["stack_writes"] += op == "write"
+        counts["stack_reads"] += op in ("read", "host")
+        wrote = op == "write"
         await tb.cycle(rst=int(rst), s_valid=valid, s_ready=int(ready), s_data=s_data,
                        p_valid=p_valid, p_ready=int(p_ready), p_data=rnd.getrandbits(w),
-                       cmd_fire=cmd, rsp_fire=rsp)
+                       cmd_fire=cmd, rsp_fire=rsp, fb_en=int(op in ("write", "read")),
+                       fb_we=int(op == "write"), fh_en=int(op == "host"))
         s_wait = bool(valid and not ready) and not rst
     # end the pending offer by a reset (withdrawing it would break the rule)
     await tb.cycle(rst=1, s_valid=0, p_valid=0, cmd_fire=0, rsp_fire=0)
@@ -119,7 +132,8 @@ async def violation_fires(dut, rule):
     """The inputs of VIOLATIONS[rule] break that rule (hold: an offer withdrawn before it is
     taken; stable: its payload changed while not ready; pulse: a command pulse while not ready;
     no_orphan: a response with no command in flight; one_deep: a second command before the
-    first one's response): its assertion must fire and stop the simulation."""
+    first one's response; wq_port: a stack port-B read right after a port-B write): its
+    assertion must fire and stop the simulation."""
     tb = TB(dut)
     await tb.reset()
     tb.require_asserts()
