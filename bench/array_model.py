@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from sparsetrain.sparse import parity_rows
-from sparsetrain.uc import engine_ranges
+from sparsetrain.uc import engine_ranges, scan_cycles
 
 from bench.cycle_formulas import cdiv, out_size, uc_formula, work_items
 
@@ -123,15 +123,11 @@ def write_term(mode, layer, h, w, fwd, bwd, lanes, engines) -> int:
 
 
 def scan_term(mode, layer, fwd, bwd, checked) -> int:
-    """Pre-scan cycles of a command (rtl/uc_unit/uc_scan.v, ``UcLayer.scan_cycles``): two a
-    pointer, one an index entry, one to pass, two more when the last list is not empty (one when it
-    is empty); UPDATE one a pointer plus three; 0 when ``checked``."""
+    """Pre-scan cycles of a command (:func:`sparsetrain.uc.scan_cycles` of the forward list, or of
+    the backward one in BWD_DATA); 0 when ``checked``."""
     if checked:
         return 0
-    if mode == "UPDATE":
-        return len(fwd) + 3
-    cnt = np.asarray(bwd if mode == "BWD_DATA" else fwd)
-    return 2 * len(cnt) + int(np.asarray(fwd).sum()) + 1 + (2 if int(cnt[-1]) > 0 else 1)
+    return scan_cycles(mode == "UPDATE", bwd if mode == "BWD_DATA" else fwd)
 
 
 def array_cycles(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1, checked=False,

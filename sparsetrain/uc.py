@@ -121,6 +121,24 @@ class UcParams:
                 Sel.PTR: f.ptr_w, Sel.GRAD: 32, Sel.BIAS: 32, Sel.BGRAD: 32}[Sel(sel)]
 
 
+# ------------------------------------------------------------------------------ pre-scan
+def scan_cycles(update: bool, counts) -> int:
+    """Cycles of a command's pre-scan (rtl/uc_unit/uc_scan.v), exactly: two a pointer, one an index
+    entry, one to pass, then two more when the last list is not empty (its last entry's read and
+    registered compare are still in flight) or one when it is empty (the last pointer's registered
+    range compare); UPDATE (``update``) reads pointers only: one a pointer plus three.  ``counts``:
+    the non-zeros behind each pointer of the scanned list, in pointer order (the forward list's per
+    filter; BWD_DATA's per input channel, or per channel and parity class at stride 2).  A command
+    whose list is checked (uc_lcache) skips the scan and takes exactly this many cycles fewer.
+    Raises ValueError on an empty list."""
+    counts = np.asarray(counts)
+    if counts.size == 0:
+        raise ValueError("a list has at least one pointer")
+    if update:
+        return int(counts.size) + 3
+    return 2 * int(counts.size) + int(counts.sum()) + 1 + (2 if int(counts[-1]) > 0 else 1)
+
+
 # ------------------------------------------------------------------------------ engine array
 def engine_chunk(nch: int, engines: int) -> int:
     """Channels an engine of the array takes: ``ceil(nch / engines)`` (rtl/uc_unit/uc_split.v)."""

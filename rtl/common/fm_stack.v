@@ -95,18 +95,13 @@ assign h_rdata = b_q;
 // word address of each bank's pixel: with x = 2L xw + xl (xw = floor(x / 2L), 0 <= xl < 2L), the
 // pixel of bank b is in column 2L xw + b (b >= xl) or 2L (xw + 1) + b (b < xl), so its word is
 // row + xw or row + xw + 1: two adds shared by all banks and a select per bank, not three
-// adders in series per bank (issue 16)
+// adders in series per bank (issue 16). x is sign-extended so that xw is AW bits whatever AW;
+// row + xw + 1 is one add with a carry into its low bit ({row, 1} + {xw, 1}, whose low bit is
+// always 0: covered as a_word1 / b_word1), not an increment of row + xw in series.
 /* verilator lint_off UNUSEDSIGNAL */
 /* verilator coverage_off */
-wire [XW+AW-1:0] a_x_s = {{AW{a_x[XW-1]}}, a_x};   // sign-extended: xw is AW bits whatever AW
+wire [XW+AW-1:0] a_x_s = {{AW{a_x[XW-1]}}, a_x};
 wire [XW+AW-1:0] b_x_s = {{AW{b_x[XW-1]}}, b_x};
-/* verilator coverage_on */
-/* verilator lint_on UNUSEDSIGNAL */
-// (row + xw + 1 as one add with a carry into its low bit: {row, 1} + {xw, 1}, not an increment
-// of row + xw in series)
-// (their low bit is always 0: covered as a_word1 / b_word1)
-/* verilator lint_off UNUSEDSIGNAL */
-/* verilator coverage_off */
 wire [AW:0]   a_word1_c = {a_row, 1'b1} + {a_x_s[BW +: AW], 1'b1};
 wire [AW:0]   b_word1_c = {b_row, 1'b1} + {b_x_s[BW +: AW], 1'b1};
 /* verilator coverage_on */

@@ -220,32 +220,23 @@ endgenerate
 // verilator coverage_off
 // the muxes select by busy: one unit at a time, and a unit's memory ports only while it runs
 // a unit's stack enables (the MSBs of FMA_REQ and FMB_REQ) and RAM enables (the 8 MSBs of RAM_REQ)
-// (the UC unit: any copy's)
-reg uc_any;
+// (the UC unit: any copy's; uc_muxed: its muxed ports, stack and RAM requests, without the list
+// RAMs, which are its own)
+reg uc_muxed;
 integer ge;
 always @* begin
-    uc_any = (|fidx_rd_en) || (|bidx_rd_en) || (|ptr_rd_en);
+    uc_muxed = 1'b0;
     for (ge = 0; ge < ENGINES; ge = ge + 1) begin
-        uc_any = uc_any || uc_fma_req[FMA_REQ_W*ge + FMA_REQ_W-1] || uc_fmb_req[FMB_REQ_W*ge + FMB_REQ_W-1] ||
-                 (|uc_ram_req[RAM_REQ_W*ge + RAM_REQ_W-1 -: 8]);
+        uc_muxed = uc_muxed || uc_fma_req[FMA_REQ_W*ge + FMA_REQ_W-1] ||
+                   uc_fmb_req[FMB_REQ_W*ge + FMB_REQ_W-1] || (|uc_ram_req[RAM_REQ_W*ge + RAM_REQ_W-1 -: 8]);
     end
 end
+wire uc_mem = uc_muxed || (|fidx_rd_en) || (|bidx_rd_en) || (|ptr_rd_en);
 wire mp_fm = mp_fma_req[FMA_REQ_W-1] || mp_fmb_req[FMB_REQ_W-1];
 wire gap_fm = gap_fma_req[FMA_REQ_W-1] || gap_fmb_req[FMB_REQ_W-1];
 wire lc_fm = lc_fma_req[FMA_REQ_W-1] || lc_fmb_req[FMB_REQ_W-1];
 wire loss_fm = loss_fma_req[FMA_REQ_W-1] || loss_fmb_req[FMB_REQ_W-1];
-wire uc_mem = uc_any;
 wire lc_mem = lc_fm || |lc_ram_req[RAM_REQ_W-1 -: 8];
-// the UC unit's muxed ports (stack and RAM requests; the list RAMs are its own)
-reg uc_muxed;
-integer gm;
-always @* begin
-    uc_muxed = 1'b0;
-    for (gm = 0; gm < ENGINES; gm = gm + 1) begin
-        uc_muxed = uc_muxed || uc_fma_req[FMA_REQ_W*gm + FMA_REQ_W-1] ||
-                   uc_fmb_req[FMB_REQ_W*gm + FMB_REQ_W-1] || (|uc_ram_req[RAM_REQ_W*gm + RAM_REQ_W-1 -: 8]);
-    end
-end
 
 always @(posedge clk) begin
     if (!rst) begin

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from sparsetrain.sparse import SparseWeights, parity_rows, split_dil
-from sparsetrain.uc import Mode, Sel, UcCommand, UcParams, engine_owner, to_u
+from sparsetrain.uc import Mode, Sel, UcCommand, UcParams, engine_owner, scan_cycles, to_u
 from verif.models.uc import uc_expected
 
 PIPE_DEPTH = 8  # docs/uc_unit.md: "pipeline depth (~8)"
@@ -236,16 +236,12 @@ class UcLayer:
         return self.nnz * self.cmd.ho * self.cmd.wo / self.params.macs
 
     def scan_cycles(self) -> int:
-        """Cycles of the command's pre-scan (rtl/uc_unit/uc_scan.v), exactly: two a pointer, one an
-        index entry, one to pass and two more when the last list is not empty (its last entry's
-        read and registered compare are still in flight; issue 16), one more when it is empty (the
-        last pointer's registered range compare); UPDATE: one a pointer plus three.  A command whose list passed a
-        scan since the last write to the list memories skips it (uc_lcache, docs/uc_unit.md
-        "Checked lists") and takes exactly this many cycles fewer."""
-        if self.mode == Mode.UPDATE:
-            return self.sw.shape[0] + 3
+        """Cycles of the command's pre-scan, exactly (:func:`sparsetrain.uc.scan_cycles` of its list:
+        the forward list's counts, BWD_DATA's backward ones).  A command whose list passed a scan
+        since the last write to the list memories skips it (uc_lcache, docs/uc_unit.md "Checked
+        lists") and takes exactly this many cycles fewer."""
         counts = self.bwd_counts() if self.mode == Mode.BWD_DATA else self.sw.fwd_count
-        return 2 * len(counts) + self.nnz + 1 + (2 if int(counts[-1]) > 0 else 1)
+        return scan_cycles(self.mode == Mode.UPDATE, counts)
 
     def list_key(self) -> tuple:
         """The list identity the unit's checked-list record keeps (uc_unit's ``list_key``):
