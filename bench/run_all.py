@@ -1,15 +1,20 @@
 """`make bench`: every performance number of docs/performance.md, into build/bench/.
 
-    python -m bench.run_all        (QUICK=1: a short run, without vgg16; BENCH_STEPS=uc,top,vgg16,model,balance,summary)
+    python -m bench.run_all        (QUICK=1: a short run, without vgg16 and ceiling;
+                                    BENCH_STEPS=uc,top,ceiling,vgg16,model,balance,summary)
 
 Steps, one simulation at a time:
   uc       bench/uc_unit.py       UC unit on the layer table (Verilator), bit-exact checked
   top      bench/top.py           demo CNN training step + DMA on accel_top: Verilator with the host
                                   memory in the HDL, Verilator and Icarus with AxiRam (QUICK: the two
                                   Verilator paths): cycles, simulator speed, the two paths' ratio
+  ceiling  bench/sim_ceiling.py   the bare Verilated top (C++ main, no VPI, no Python) against the
+                                  cocotb HDL-memory harness, idle and on one program: the speed no
+                                  harness can exceed (not in QUICK)
   vgg16    bench/vgg16_top.py     one VGG16 CIFAR-10 training image on accel_top with 64 engines x 4
                                   lanes (256 MACs), Verilator, HDL host memory; bit-exact against the
-                                  models layer by layer and on the updated weights; cycle counters,
+                                  models layer by layer and on the updated weights; cycle counters
+                                  against the whole-program cycle model (bench/program_model.py),
                                   build and run wall time (not in QUICK; not in CI)
   model    bench/cycle_model.py   calibrated cycle model; VGG16 / AlexNet / MobileNetV1 tables
   balance  bench/lane_balance.py  threshold vs balanced pruning: accuracy and lane efficiency
@@ -29,10 +34,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "build" / "bench"
-STEPS = {"uc": "bench.uc_unit", "top": "bench.top", "vgg16": "bench.vgg16_top", "model": "bench.cycle_model",
-         "balance": "bench.lane_balance"}
+STEPS = {"uc": "bench.uc_unit", "top": "bench.top", "ceiling": "bench.sim_ceiling", "vgg16": "bench.vgg16_top",
+         "model": "bench.cycle_model", "balance": "bench.lane_balance"}
 #: steps a QUICK run leaves out (minutes of build and simulation)
-SLOW_STEPS = ("vgg16",)
+SLOW_STEPS = ("vgg16", "ceiling")
 
 
 def regress_times() -> dict | None:
@@ -90,7 +95,7 @@ def summary() -> int:
 def main() -> int:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     quick = os.environ.get("QUICK", "") not in ("", "0")
-    steps = [s for s in os.environ.get("BENCH_STEPS", "uc,top,vgg16,model,balance,summary").split(",") if s]
+    steps = [s for s in os.environ.get("BENCH_STEPS", "uc,top,ceiling,vgg16,model,balance,summary").split(",") if s]
     if quick and "BENCH_STEPS" not in os.environ:
         steps = [s for s in steps if s not in SLOW_STEPS]
     rc, times = 0, {}

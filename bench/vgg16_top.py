@@ -190,6 +190,11 @@ def main() -> int:
     print(f"program: {len(run.prog)} descriptors, host image {host.top:,} bytes, plan {run.lay.used} "
           f"({times['host_program_s']} s)", flush=True)
 
+    # the cycle model's counters of this very program, before the simulation (bench/program_model.py)
+    from bench.program_model import compare, predict
+    predicted = predict(run, prog_addr)
+    print(f"cycle model: {predicted['total']:,} cycles", flush=True)
+
     t = time.time()
     model = train_step_model(net, q, images, labels, lr=LR)
     times["model_s"] = round(time.time() - t, 1)
@@ -260,7 +265,8 @@ def main() -> int:
            "cycles_per_s": round(rec["total"] / rec["wall_s"], 1) if rec["wall_s"] else None,
            "cycles_per_cpu_s": round(rec["total"] / rec["cpu_s"], 1) if rec["cpu_s"] else None,
            "times_s": times, "checks": checks, "bit_exact": bool(exact), "n_pass": n_pass, "n_fail": n_fail,
-           "array_projection": projected, "load": _load()}
+           "array_projection": projected, "cycle_model": compare(predicted, rec),
+           "cycle_model_sequencer": predicted["sequencer"], "load": _load()}
     (OUT_DIR / f"vgg16_top{suffix}.json").write_text(json.dumps(out, indent=1))
     c = out["cycles"]
     md = [f"# VGG16 CIFAR-10: one training image on accel_top, {engines} engines x {lanes} lanes ({macs} MACs), Verilator",
@@ -268,8 +274,13 @@ def main() -> int:
           f"Batch 1, 92.5 % threshold pruning (first conv dense), {sum(out['nnz'].values()):,} conv non-zeros; "
           f"{len(run.prog)} descriptors ({'with' if debug else 'without'} the debug STOREs of every layer).",
           "",
-          "| counter | cycles |", "|---|---|",
-          *[f"| {k} | {c[k]:,} |" for k in ("total", "uc", "pool", "lc", "dma")],
+          "| counter | cycles (RTL) | cycle model (bench/program_model.py) | model - RTL |", "|---|---|---|---|",
+          *[f"| {k} | {c[k]:,} | {out['cycle_model'][k][0]:,} | {out['cycle_model'][k][0] - c[k]:+,} "
+            f"({out['cycle_model'][k][2]:+.3f} %) |" for k in ("total", "uc", "pool", "lc", "dma")],
+          "",
+          "The model costs every descriptor of this program with the formulas of the network tables "
+          "(UC: bench/array_model.py with the checked-list records followed; MP / GAP / LC / loss; "
+          "DMA bursts; the sequencer per descriptor), computed before the simulation.",
           "",
           f"Bit-exact against verif.models.network.train_step_model: **{'yes' if exact else 'NO'}** "
           f"(updated parameters of every layer: {'equal' if checks['param_differences'] == [] else checks['param_differences']}; "
