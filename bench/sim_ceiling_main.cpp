@@ -9,10 +9,11 @@
 //       the cycle counters) read back over AXI-Lite.
 // <regs> also gives the control registers' addresses (irq_en, irq_status, prog_addr, prog_len,
 // ctrl), so no address is written twice (sparsetrain.regmap is the one source).
-// Prints "cycles <n> seconds <s>" and, for a program, "reg <name> <value>" lines.
+// Prints "cycles <n> seconds <wall s> cpu <CPU s>" (of the run alone) and, for a program, "reg <name> <value>" lines.
 #include "Vaccel_top_hdlmem.h"
 #include "verilated.h"
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
     tick();
     long n = 0;
     const auto t0 = std::chrono::steady_clock::now();
+    const std::clock_t c0 = std::clock();
     if (prog) {
         axil_write(reg_addr.at("irq_en"), 1);
         axil_write(reg_addr.at("irq_status"), 3);
@@ -119,7 +121,8 @@ int main(int argc, char** argv) {
         for (long i = 0; i < n; i++) tick();
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("cycles %ld seconds %.6f\n", n, s);
+    const double cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;
+    std::printf("cycles %ld seconds %.6f cpu %.6f\n", n, s, cpu);
     for (auto& r : regs) {
         if (r.first.rfind("cnt_", 0) == 0 || r.first == "status")
             std::printf("reg %s %u\n", r.first.c_str(), axil_read(r.second));
