@@ -106,8 +106,8 @@ def predict(run, prog_addr: int = 0x1000, engines: int | None = None) -> dict:
     :class:`~sparsetrain.uc.UcParams` (``engines`` overrides its ENGINES): a dict of cycles
     ``uc``, ``pool``, ``lc`` (LC + loss), ``dma``, ``sequencer``, ``total``, and ``executed``
     (descriptors run, by opcode name). ``prog_addr``: the program's host address (its fetch's
-    bursts; the program is fetched once, so it must fit the sequencer's PROG_DEPTH, as every
-    program of the driver does). Raises ValueError on a descriptor it cannot cost (an unknown
+    bursts; the program is fetched once, whole: a program longer than PROG_DEPTH is refused
+    with ERR PROG, docs/registers.md). Raises ValueError on a descriptor it cannot cost (an unknown
     opcode, a UC command whose ``fptr_base`` is no conv layer of the run)."""
     p = run.p
     eng = int(engines or p.engines)
