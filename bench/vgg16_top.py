@@ -182,7 +182,9 @@ def main() -> int:
     prog_addr = heap.alloc(len(run.prog) * 64)
     host.write(prog_addr, run.prog.to_bytes())
     if len(run.prog) > hp["PROG_DEPTH"]:
-        print(f"note: {len(run.prog)} descriptors, PROG_DEPTH {hp['PROG_DEPTH']} (the sequencer refills)")
+        # the sequencer fetches a program whole: a longer one is refused (ERR PROG, docs/registers.md)
+        print(f"{len(run.prog)} descriptors do not fit PROG_DEPTH {hp['PROG_DEPTH']}", file=sys.stderr)
+        return 1
     init_hex, dump_hex = work / "host_init.hex", work / "host_dump.hex"
     host.save_hex(init_hex)
     dump_hex.unlink(missing_ok=True)
