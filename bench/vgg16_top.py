@@ -282,7 +282,8 @@ def main() -> int:
           "",
           "The model costs every descriptor of this program with the formulas of the network tables "
           "(UC: bench/array_model.py with the checked-list records followed; MP / GAP / LC / loss; "
-          "DMA bursts; the sequencer per descriptor), computed before the simulation.",
+          "DMA bursts; the sequencer per descriptor), computed before the simulation. "
+          f"Total within 1 % of the model (issue 14): **{'yes' if abs(out['cycle_model']['total'][2]) <= 1 else 'NO'}**.",
           "",
           f"Bit-exact against verif.models.network.train_step_model: **{'yes' if exact else 'NO'}** "
           f"(updated parameters of every layer: {'equal' if checks['param_differences'] == [] else checks['param_differences']}; "
