@@ -216,10 +216,12 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
 
 
 def lc_cycles(mode, k, m):
-    # lc_unit's 9-stage item pipeline (one multiply or one wide add a stage, issue 16) drains 7
-    # cycles later than the 2-stage one it replaced (FWD / BWD_DATA m*k+7, WGRAD m*k+6); one
-    # more check step since (the buffer compares registered before the decision)
-    return {"FWD": m * k + 15, "BWD_DATA": m * k + 15, "WGRAD": m * k + 14, "UPDATE": m * k + m + 14}[mode]
+    # measured on the top (1 Dec, one LC command a program, K = 16, M = 10: FWD, BWD_DATA and WGRAD
+    # 174 = M*K + 14, UPDATE 184 = M*K + M + 14): lc_unit's 9-stage item pipeline (one multiply or
+    # one wide add a stage, issue 16) and its third check step (the buffer compares registered
+    # before the decision). The formula had FWD / BWD_DATA at M*K + 15 from the fifth round until
+    # this measurement (the whole-program model, bench/program_model.py, showed the extra cycle)
+    return {"FWD": m * k + 14, "BWD_DATA": m * k + 14, "WGRAD": m * k + 14, "UPDATE": m * k + m + 14}[mode]
 
 
 def loss_cycles(classes):

@@ -89,6 +89,19 @@ def test_checked_list_records_as_the_unit_keeps_them(engines):
     assert pm.predict(run, prog_addr=0)["uc"] == want
 
 
+def test_one_engine_calibration_terms_are_added():
+    """With a Calib, each one-engine UC command gets its mode's fitted terms (a*N + b*P + e*empty + c)."""
+    from bench.cycle_calib import Calib
+    prog = Program()
+    prog.uc(_fwd())
+    prog.uc(_fwd())
+    prog.end()
+    run, _ = _run(prog)
+    plain = pm.predict(run, prog_addr=0)["uc"]
+    cal = Calib(uc={"FWD": (0.0, 0.0, 0.0, 5.0), "FWD/checked": (1.0, 0.0, 0.0, 0.0)}, uc_err={})
+    assert pm.predict(run, prog_addr=0, uc_cal=cal)["uc"] == plain + 5 + 8     # c = 5 scanned, a*N = 8 checked
+
+
 def test_unknown_layer_is_refused():
     prog = Program()
     prog.uc(UcCommand(mode=int(Mode.FWD), cin=6, cout=8, h=9, w=9, k=3, pad=1, fptr_base=FPTR + 1))
