@@ -7,7 +7,8 @@ Steps, one simulation at a time:
   uc       bench/uc_unit.py       UC unit on the layer table (Verilator), bit-exact checked
   top      bench/top.py           demo CNN training step + DMA on accel_top: Verilator with the host
                                   memory in the HDL, Verilator and Icarus with AxiRam (QUICK: the two
-                                  Verilator paths): cycles, simulator speed, the two paths' ratio
+                                  Verilator paths): cycles, simulator speed, the two paths' ratio,
+                                  the whole-program cycle model against the counters (top_model.md)
   ceiling  bench/sim_ceiling.py   the bare Verilated top (C++ main, no VPI, no Python) against the
                                   cocotb HDL-memory harness, idle and on one program: the speed no
                                   harness can exceed (not in QUICK)

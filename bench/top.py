@@ -158,6 +158,31 @@ def write_speed(rows: list[dict], same: bool) -> None:
     print("\n".join(md))
 
 
+def write_model(done: dict) -> None:
+    """The whole-program cycle model (bench/program_model.py, recorded by each program's run)
+    against the counters, per run and program -> build/bench/top_model.md / .json."""
+    from bench.program_model import compare
+    rows = []
+    for sim, r in done.items():
+        for rec in r.get("records", []) if r.get("ok") else []:
+            if "model" in rec:
+                rows.append({"sim": sim, "program": rec["kind"], "batch": rec["batch"], **compare(rec["model"], rec)})
+    if not rows:
+        return
+    keys = ("total", "uc", "pool", "lc", "dma")
+    md = ["# The whole-program cycle model against the top's counters (bench/program_model.py)", "",
+          "Model / RTL (error). UC on one engine is the formula without the calibration of "
+          "bench/cycle_calib.py (build/bench/cycle_model.md has the calibrated units).", "",
+          "| run | program | batch | " + " | ".join(keys) + " |", "|---|---|---|" + "---|" * len(keys)]
+    for r in rows:
+        md.append(f"| {r['sim']} | {r['program']} | {r['batch']} | " + " | ".join(
+            f"{r[k][0]:,} / {r[k][1]:,} ({r[k][2]:+.2f} %)" if r[k][2] is not None else f"{r[k][0]:,} / {r[k][1]:,}"
+            for k in keys) + " |")
+    (OUT_DIR / "top_model.json").write_text(json.dumps(rows, indent=1))
+    (OUT_DIR / "top_model.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+
+
 def main() -> int:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     sims = [s for s in os.environ.get("SIMS", "verilator-hdlmem,verilator,icarus").split(",") if s]
@@ -182,6 +207,7 @@ def main() -> int:
                       f"{rec['wall_s']:.1f} s wall = {rec['cycles_per_s']:.0f} cycles/s, "
                       f"{rec.get('cycles_per_cpu_s') or 0:.0f} cycles/CPU-s")
         print(f"{sim}: whole run {r['seconds_total']} s (build + start-up {r['seconds_build_and_startup']} s)")
+    write_model(done)
     if done.get("verilator", {}).get("ok") and done.get("verilator-hdlmem", {}).get("ok"):
         rows, same = speed_table(done["verilator"], done["verilator-hdlmem"])
         write_speed(rows, same)

@@ -129,6 +129,7 @@ async def top_bench(dut):
             tb.heap = HostHeap(base=0x1000, size=HOST_SIZE - 0x1000)
 
     # ---- the demo CNN (digits) and a CIFAR-sized CNN: a training step and an inference each
+    from bench.program_model import predict
     from sparsetrain.driver import build_program
     from verif.models.network import infer_model, train_step_model
     cifar_batch = int(os.environ.get("TOP_BENCH_CIFAR_BATCH", "2"))
@@ -143,7 +144,7 @@ async def top_bench(dut):
                             debug=False)
         t0, cpu0 = time.time(), time.process_time()
         sim0 = get_sim_time("ns")
-        await run.start(tb.axil, tb.ram.write, tb.heap)
+        prog_addr = await run.start(tb.axil, tb.ram.write, tb.heap)
         # AxiRam path: STATUS polled every 256 cycles (as before); HDL path: wait for irq
         err, pc = await (tb.wait_done(25_600_000) if hdl else tb.wait_done(25_600_000, poll=256))
         wall, cpu = time.time() - t0, time.process_time() - cpu0
@@ -160,7 +161,9 @@ async def top_bench(dut):
                      "path": "hdlmem" if hdl else "axiram",
                      "sparsity": [round(float(sw.sparsity), 4) for sw in q.convs.values()],
                      "descriptors": len(run.prog), "executed": executed(run.prog, nb),
-                     "wall_s": wall, "cpu_s": cpu, "sim_cycles": sim_cycles, "checked": True, **c})
+                     "wall_s": wall, "cpu_s": cpu, "sim_cycles": sim_cycles, "checked": True, **c,
+                     # the whole-program cycle model of the same program (bench/program_model.py)
+                     "model": {k: v for k, v in predict(run, prog_addr).items() if k != "executed"}})
         dut._log.info("%s: %s, %.1f s wall", recs[-1]["kind"], c, wall)
 
     with open(out_path, "w") as f:
