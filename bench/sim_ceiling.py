@@ -125,8 +125,7 @@ def host_image(params: dict) -> tuple[Path, int, int]:
     heap = HostHeap(base=0x1000, size=size - 0x1000)
     run = build_program(net, q, UcParams.from_hdl(params), images, labels, host.write, heap, lr=0.05,
                         train=True, debug=False)
-    addr = heap.alloc(len(run.prog) * 64)
-    host.write(addr, run.prog.to_bytes())
+    addr = run.prog.place(host.write, heap)
     path = WORK / "host_init.hex"
     host.save_hex(path)
     return path, addr, len(run.prog)

@@ -179,8 +179,7 @@ def main() -> int:
     host = HostImage(1 << HOST_ADDR_W)
     heap = HostHeap(base=0x1000, size=(1 << HOST_ADDR_W) - 0x1000)
     run = build_program(net, q, up, images, labels, host.write, heap, lr=LR, train=True, debug=debug)
-    prog_addr = heap.alloc(len(run.prog) * 64)
-    host.write(prog_addr, run.prog.to_bytes())
+    prog_addr = run.prog.place(host.write, heap)
     if len(run.prog) > hp["PROG_DEPTH"]:
         # the sequencer fetches a program whole: a longer one is refused (ERR PROG, docs/registers.md)
         print(f"{len(run.prog)} descriptors do not fit PROG_DEPTH {hp['PROG_DEPTH']}", file=sys.stderr)

@@ -93,8 +93,7 @@ class DemoTB:
                                                            Reg.LOSS_SUM)}
 
     async def run_program(self, prog: Program, what: str) -> dict:
-        addr = self.heap.alloc(len(prog) * 64)
-        self.ram.write(addr, prog.to_bytes())
+        addr = prog.place(self.ram.write, self.heap)
         if self.hdl:
             await self.hdl.start(addr, len(prog))
         else:

@@ -114,8 +114,7 @@ class AccelRun:
 
     async def start(self, axil, write, heap: HostHeap) -> int:
         """Put the program in host memory and start it; returns the program's address."""
-        addr = heap.alloc(len(self.prog) * 64)
-        write(addr, self.prog.to_bytes())
+        addr = self.prog.place(write, heap)
         await axil.write(int(Reg.PROG_ADDR), addr.to_bytes(4, "little"))
         await axil.write(int(Reg.PROG_LEN), len(self.prog).to_bytes(4, "little"))
         await axil.write(int(Reg.CTRL), (1).to_bytes(4, "little"))

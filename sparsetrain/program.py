@@ -271,6 +271,13 @@ class Program:
     def to_bytes(self) -> bytes:
         return b"".join(struct.pack("<16I", *d) for d in self.descs)
 
+    def place(self, write, heap: "HostHeap") -> int:
+        """Put the descriptors in host memory: 64 bytes each from a block of ``heap``, written
+        with ``write(addr, data)``; returns the program's address (PROG_ADDR)."""
+        addr = heap.alloc(len(self.descs) * 64)
+        write(addr, self.to_bytes())
+        return addr
+
     def __len__(self) -> int:
         return len(self.descs)
 
