@@ -104,10 +104,12 @@ BLOCKS: dict[str, Block] = {
     b.name: b
     for b in [
         # the contract checkers: legal traffic passes, every violation stops the simulation
-        # (no RTL coverage: the checkers are outside it anyway, and the one-lane fm_stack driven
-        # here only for its write-rule assertion would add its tiny RAM's untoggled contents)
+        # (no RTL coverage: the checkers are outside it anyway, and the one-lane fm_stack and
+        # mem_subsys driven here only for their assertions would add their tiny RAMs' untoggled
+        # contents)
         harness_block("stream_assert", ("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
-                                        "rtl/common/fm_stack.v"),
+                                        "rtl/common/fm_stack.v", "rtl/common/sdp_ram.v",
+                                        "rtl/common/mem_core.v", "rtl/top/mem_subsys.v"),
                       {"default": {"WIDTH": 8}}, no_cov_sets=("default",)),
         harness_block(
             "uc_unit", ("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v", *UC_SOURCES),

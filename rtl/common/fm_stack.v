@@ -73,7 +73,7 @@ assign {a_en, a_s2, a_row, a_x} = a_req;
 assign {b_en, b_we, b_s2, b_row, b_x, b_wdata, b_wmask} = b_req;
 
 // port B write data and lane enables padded to 2^LW lanes, so that a lane select stays inside
-// them when LANES = 1 (LW = 1); a pad lane is never written (b_lane_ok)
+// them when LANES = 1 (LW = 1); a pad lane is never written (q_lane_ok)
 localparam LP = 1 << LW;
 /* verilator coverage_off */
 wire [LP*16-1:0] b_wdata_lp = {{((LP-LANES)*16){1'b0}}, b_wdata};
@@ -111,39 +111,56 @@ wire [AW-1:0] a_word1 = a_word1_c[AW:1];
 wire [AW-1:0] b_word0 = b_row + b_x_s[BW +: AW];
 wire [AW-1:0] b_word1 = b_word1_c[AW:1];
 
+// a port-B write is registered here, once for all banks, and done the next cycle (wq_*): the
+// request mux and the word adds end in flip-flops, and each bank's lane decode, mask and data
+// select work on the registered request, not in series with the mux (issue 16). Port B never
+// reads in the cycle after a write (a unit's command either writes or reads through it), and
+// the host port waits until no unit is busy, at least two cycles after a unit's last write (its
+// response, then the sequencer); only a unit reset mid-command can bring a host access right
+// after a write: the host wins, the reset command's write is lost
+reg                 wq_en;      // a port-B write is pending (dropped if the host port took its cycle)
+reg                 wq_s2;
+reg [BW-1:0]        wq_xl;      // start column mod 2L
+reg [AW-1:0]        wq_word0;
+reg [AW-1:0]        wq_word1;
+reg [LP*16-1:0]     wq_wdata;
+reg [LP-1:0]        wq_wmask;
+initial wq_en = 1'b0;
+always @(posedge clk) begin
+    wq_en <= b_en && b_we && !h_en;
+    wq_s2 <= b_s2;
+    wq_xl <= b_x[BW-1:0];
+    wq_word0 <= b_word0;
+    wq_word1 <= b_word1;
+    wq_wdata <= b_wdata_lp;
+    wq_wmask <= b_wmask_lp;
+end
+
 genvar b;
 generate
 for (b = 0; b < BANKS; b = b + 1) begin : g_bank
-    // lane whose pixel falls in this bank: offset o = (b - x) mod 2L; stride 1 -> lane o (if < L),
-    // stride 2 -> lane o/2 (if o is even)
     // the borrow of b - xl: b < xl, the pixel is in the next word
     wire [BW:0]   a_dif = {1'b0, b[BW-1:0]} - {1'b0, a_x[BW-1:0]};
     wire [BW:0]   b_dif = {1'b0, b[BW-1:0]} - {1'b0, b_x[BW-1:0]};
-    wire [BW-1:0] b_off = b_dif[BW-1:0];
     wire [AW-1:0] a_addr = a_dif[BW] ? a_word1 : a_word0;
     wire [AW-1:0] b_word = b_dif[BW] ? b_word1 : b_word0;
+    // the registered write: lane whose pixel falls in this bank, offset o = (b - xl) mod 2L;
+    // stride 1 -> lane o (if < L), stride 2 -> lane o/2 (if o is even)
+    wire [BW:0]   q_dif = {1'b0, b[BW-1:0]} - {1'b0, wq_xl};
+    wire [BW-1:0] q_off = q_dif[BW-1:0];
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [BW-1:0] b_lane_full = b_s2 ? (b_off >> 1) : b_off;
+    wire [BW-1:0] q_lane_full = wq_s2 ? (q_off >> 1) : q_off;
     /* verilator lint_on UNUSEDSIGNAL */
     // offsets below L (top bit clear) at stride 1, even offsets at stride 2
-    wire          b_lane_ok = b_s2 ? ~b_off[0] : ~b_off[BW-1];
-    wire [LW-1:0] b_lane = b_lane_full[LW-1:0];
-    wire          b_wr = b_en && b_we && b_lane_ok && b_wmask_lp[b_lane];
-    wire [15:0]   b_wd = b_wdata_lp[16*b_lane +: 16];
+    wire          q_lane_ok = wq_s2 ? ~q_off[0] : ~q_off[BW-1];
+    wire [LW-1:0] q_lane = q_lane_full[LW-1:0];
+    wire          q_wr = wq_en && q_lane_ok && wq_wmask[q_lane];
+    wire [AW-1:0] q_addr = q_dif[BW] ? wq_word1 : wq_word0;
+    wire [15:0]   q_data = wq_wdata[16*q_lane +: 16];
 
-    // a port-B write is registered here and done the next cycle (wq_*), so that the request
-    // mux and this crossbar end in flip-flops, not in the RAM's address and enables (issue 16).
-    // Port B never reads in the cycle after a write (a unit's command either writes or reads
-    // through it), and the host port waits until no unit is busy, at least two cycles after a
-    // unit's last write (its response, then the sequencer); only a unit reset mid-command can
-    // bring a host access right after a write: the host wins, the reset command's write is lost
-    reg           wq_en;
-    reg [AW-1:0]  wq_addr;
-    reg [15:0]    wq_data;
-    initial wq_en = 1'b0;
-    wire [AW-1:0] b_addr = h_en ? h_addr : wq_en ? wq_addr : b_word;
-    wire          b_we_now = h_en ? h_we : wq_en;
-    wire [15:0]   b_wd_now = h_en ? h_wdata[16*b +: 16] : wq_data;
+    wire [AW-1:0] b_addr = h_en ? h_addr : q_wr ? q_addr : b_word;
+    wire          b_we_now = h_en ? h_we : q_wr;
+    wire [15:0]   b_wd_now = h_en ? h_wdata[16*b +: 16] : q_data;
 
     reg [15:0] mem [0:DEPTH-1];
     reg [15:0] a_q_reg;
@@ -161,10 +178,7 @@ for (b = 0; b < BANKS; b = b + 1) begin : g_bank
         if (a_en) begin
             a_q_reg <= mem[a_addr];
         end
-        wq_en <= b_wr && !h_en;
-        wq_addr <= b_word;
-        wq_data <= b_wd;
-        if (b_en || h_en || wq_en) begin
+        if (b_en || h_en || q_wr) begin
             if (b_we_now) begin
                 mem[b_addr] <= b_wd_now;
             end
@@ -187,13 +201,10 @@ end
 
 `ifdef ACCEL_ASSERTS
 // verilator coverage_off
-// the registered port-B write (g_bank's wq_*) owns the RAM port in the cycle after its request:
+// the registered port-B write (wq_*) owns the RAM port in the cycle after its request:
 // no port-B read then (a host access wins over it: only after a unit's reset can they meet)
-reg b_wr_d;
-initial b_wr_d = 1'b0;
 always @(posedge clk) begin
-    b_wr_d <= b_en && b_we && !h_en;
-    assert (!b_wr_d || !(b_en && !b_we)) else $error("fm_stack: wq_port: port-B read in the cycle after a port-B write");
+    assert (!wq_en || !(b_en && !b_we)) else $error("fm_stack: wq_port: port-B read in the cycle after a port-B write");
 end
 // verilator coverage_on
 `endif

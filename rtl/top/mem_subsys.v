@@ -121,34 +121,30 @@ wire host = !(uc_busy || mp_busy || gap_busy || lc_busy || loss_busy);
  */
 
 // stack ports of the unit that runs (the UC unit's when none of the others is busy). The owner is
-// registered (a cycle behind busy), so that the port muxes select by a flip-flop, not by the units'
+// registered (a cycle behind busy), so that the port muxes select by flip-flops, not by the units'
 // states through a priority encoder (issue 16): no unit touches a memory in its first busy cycle
 // (the command checks take at least two) or after busy falls (it drains first); the assertions
-// below check both against the registered owner
-// (kept as the UC flag and a 2-bit index of the other four: the mux is a 4:1 and a 2:1, a LUT
-// level each)
-localparam [1:0] O_MP = 2'd0, O_GAP = 2'd1, O_LC = 2'd2, O_LOSS = 2'd3;
-reg        fm_uc;           // the UC unit owns the stack ports (none of the others is busy)
-reg  [1:0] fm_oth;          // else this one
-reg        lc_own;          // the LC unit owns the weight / gradient / bias RAM ports
+// below check both against the registered owner.
+// The owner is one-hot (own_*) and the mux an AND-OR of the five requests: 10 inputs a bit, two
+// LUT6 levels; a binary index (a 4:1 then a 2:1) mapped to three (issue 16, the top's last
+// family over 6 levels: owner -> request -> bank word add -> RAM address)
+reg own_uc;                 // the UC unit owns the stack ports (none of the others is busy)
+reg own_mp, own_gap, own_lc, own_loss;  // else this one (own_lc: the weight / gradient / bias RAM ports too)
 always @(posedge clk) begin
-    fm_uc <= !(mp_busy || gap_busy || lc_busy || loss_busy);
-    fm_oth <= mp_busy ? O_MP : gap_busy ? O_GAP : lc_busy ? O_LC : O_LOSS;
-    lc_own <= lc_busy;
+    own_uc <= !(mp_busy || gap_busy || lc_busy || loss_busy);
+    own_mp <= mp_busy;
+    own_gap <= gap_busy;
+    own_lc <= lc_busy;
+    own_loss <= loss_busy;
 end
 
+// the other units' requests masked by their owner flags (at most one flag set: one unit busy)
 /* verilator coverage_off */
-wire [FMA_REQ_W-1:0] oth_fma_req [0:3];
-wire [FMB_REQ_W-1:0] oth_fmb_req [0:3];
+wire [FMA_REQ_W-1:0] oth_fma_req = ({FMA_REQ_W{own_mp}} & mp_fma_req) | ({FMA_REQ_W{own_gap}} & gap_fma_req) |
+                                   ({FMA_REQ_W{own_lc}} & lc_fma_req) | ({FMA_REQ_W{own_loss}} & loss_fma_req);
+wire [FMB_REQ_W-1:0] oth_fmb_req = ({FMB_REQ_W{own_mp}} & mp_fmb_req) | ({FMB_REQ_W{own_gap}} & gap_fmb_req) |
+                                   ({FMB_REQ_W{own_lc}} & lc_fmb_req) | ({FMB_REQ_W{own_loss}} & loss_fmb_req);
 /* verilator coverage_on */
-assign oth_fma_req[O_MP] = mp_fma_req;
-assign oth_fma_req[O_GAP] = gap_fma_req;
-assign oth_fma_req[O_LC] = lc_fma_req;
-assign oth_fma_req[O_LOSS] = loss_fma_req;
-assign oth_fmb_req[O_MP] = mp_fmb_req;
-assign oth_fmb_req[O_GAP] = gap_fmb_req;
-assign oth_fmb_req[O_LC] = lc_fmb_req;
-assign oth_fmb_req[O_LOSS] = loss_fmb_req;
 
 // every copy: the stack ports and the weight, gradient and bias RAM ports of the unit that runs
 // (while the UC unit runs, each copy its engine's; the other units' requests go to every copy:
@@ -178,15 +174,15 @@ generate
         wire [15:0]     wgt_wr_data;
         wire [31:0]     grad_wr_data, bias_wr_data, bgrad_wr_data;
         /* verilator coverage_off */
-        wire [FMA_REQ_W-1:0] fma_req = fm_uc ? uc_fma_req[FMA_REQ_W*g +: FMA_REQ_W]
-                                             : oth_fma_req[fm_oth];
-        wire [FMB_REQ_W-1:0] fmb_req = fm_uc ? uc_fmb_req[FMB_REQ_W*g +: FMB_REQ_W]
-                                             : oth_fmb_req[fm_oth];
+        wire [FMA_REQ_W-1:0] fma_req = ({FMA_REQ_W{own_uc}} & uc_fma_req[FMA_REQ_W*g +: FMA_REQ_W]) |
+                                       oth_fma_req;
+        wire [FMB_REQ_W-1:0] fmb_req = ({FMB_REQ_W{own_uc}} & uc_fmb_req[FMB_REQ_W*g +: FMB_REQ_W]) |
+                                       oth_fmb_req;
         /* verilator coverage_on */
         assign {wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en, bias_rd_en, bias_wr_en, bgrad_rd_en,
                 bgrad_wr_en, wgt_rd_addr, wgt_wr_addr, wgt_wr_data, grad_rd_addr, grad_wr_addr,
                 grad_wr_data, bias_rd_addr, bias_wr_addr, bias_wr_data, bgrad_rd_addr, bgrad_wr_addr,
-                bgrad_wr_data} = lc_own ? lc_ram_req : uc_ram_req[RAM_REQ_W*g +: RAM_REQ_W];
+                bgrad_wr_data} = own_lc ? lc_ram_req : uc_ram_req[RAM_REQ_W*g +: RAM_REQ_W];
 
         mem_core #(
             .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
@@ -248,11 +244,11 @@ always @(posedge clk) begin
         assert (!loss_fm || loss_busy) else $error("mem_subsys: loss_ports: loss stack access while not busy");
         assert (!hp_we || host) else $error("mem_subsys: host_we: host port write while a unit is busy");
         // the registered owner: a unit's muxed ports only while the muxes select it
-        assert (!uc_muxed || fm_uc) else $error("mem_subsys: uc_owner: UC stack / RAM access while another unit owns the ports");
-        assert (!mp_fm || (!fm_uc && fm_oth == O_MP)) else $error("mem_subsys: mp_owner: MP stack access while another unit owns the ports");
-        assert (!gap_fm || (!fm_uc && fm_oth == O_GAP)) else $error("mem_subsys: gap_owner: GAP stack access while another unit owns the ports");
-        assert (!lc_mem || (!fm_uc && fm_oth == O_LC && lc_own)) else $error("mem_subsys: lc_owner: LC memory access while another unit owns the ports");
-        assert (!loss_fm || (!fm_uc && fm_oth == O_LOSS)) else $error("mem_subsys: loss_owner: loss stack access while another unit owns the ports");
+        assert (!uc_muxed || own_uc) else $error("mem_subsys: uc_owner: UC stack / RAM access while another unit owns the ports");
+        assert (!mp_fm || own_mp) else $error("mem_subsys: mp_owner: MP stack access while another unit owns the ports");
+        assert (!gap_fm || own_gap) else $error("mem_subsys: gap_owner: GAP stack access while another unit owns the ports");
+        assert (!lc_mem || own_lc) else $error("mem_subsys: lc_owner: LC memory access while another unit owns the ports");
+        assert (!loss_fm || own_loss) else $error("mem_subsys: loss_owner: loss stack access while another unit owns the ports");
     end
 end
 // verilator coverage_on

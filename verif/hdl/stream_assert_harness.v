@@ -1,9 +1,10 @@
 /*
  * Test harness of the contract checkers: one stream_assert with the ordinary stream rule, one
- * with PULSE = 1, one cmd_rsp_assert and a small fm_stack (its port-B write rule: no port-B read
- * or host access in the cycle after a port-B write), each driven straight from the testbench, so
- * a test can offer them legal traffic (no report) and each kind of violation (the assertion must
- * fire).
+ * with PULSE = 1, one cmd_rsp_assert, a small fm_stack (its port-B write rule: no port-B read
+ * or host access in the cycle after a port-B write) and a small mem_subsys (its port-mux rules:
+ * one unit busy, a unit's memory access only while it is busy and owns the muxes, host writes
+ * only while no unit is busy), each driven straight from the testbench, so a test can offer them
+ * legal traffic (no report) and each kind of violation (the assertion must fire).
  *
  * Parameters:
  *   WIDTH  payload width of the stream checkers
@@ -46,6 +47,12 @@ module stream_assert_harness #
     input  wire             fb_we,
     input  wire             fh_en,
 
+    // mem_subsys: the units' busy flags and stack port-A enables, {uc, mp, gap, lc, loss}, and
+    // its host port's write enable (every other request field 0)
+    input  wire [4:0]       ms_busy,
+    input  wire [4:0]       ms_fm_en,
+    input  wire             ms_hp_we,
+
     output wire             asserts_on
 );
 
@@ -75,6 +82,50 @@ fm_stack #(.LANES(1), .DEPTH(16), .XW(8)) u_fm (
     .b_req({fb_en, fb_we, 1'b0, 4'd3, 8'd1, 16'h1234, 1'b1}), .b_rdata(fm_b_rdata),
     .h_en(fh_en), .h_we(1'b0), .h_addr(4'd0), .h_wdata(32'd0), .h_rdata(fm_h_rdata));
 
+// one engine of one lane, 16-word memories (mem_subsys's widths: mem_defs.vh, accel_defs.vh)
+localparam LANES = 1, KMAX = 3, CMAX = 4, NMAX = 4;
+localparam FM_DEPTH = 16, WDEPTH = 16, PDEPTH = 16, BDEPTH = 16;
+/* verilator lint_off UNUSEDPARAM */
+`include "mem_defs.vh"
+`include "accel_defs.vh"
+/* verilator lint_on UNUSEDPARAM */
+localparam FMA_PAD = FMA_REQ_W - 1;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [HST_W-1:0] ms_hp_rdata;
+wire ms_list_wr;
+wire [LANES*16-1:0] ms_fma_rdata, ms_fmb_rdata, ms_uc_fma_rdata, ms_uc_fmb_rdata;
+wire [15:0] ms_wgt, ms_uc_wgt;
+wire [31:0] ms_grad, ms_bias, ms_bgrad, ms_uc_grad, ms_uc_bias, ms_uc_bgrad;
+wire [FIDX_W-1:0] ms_fidx;
+wire [BIDX_W-1:0] ms_bidx;
+wire [PTR_W-1:0] ms_ptr;
+/* verilator lint_on UNUSEDSIGNAL */
+mem_subsys #(
+    .ENGINES(1), .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH),
+    .WDEPTH(WDEPTH), .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
+) u_ms (
+    .clk(clk), .rst(rst),
+    .uc_busy(ms_busy[4]), .mp_busy(ms_busy[3]), .gap_busy(ms_busy[2]), .lc_busy(ms_busy[1]),
+    .loss_busy(ms_busy[0]),
+    .hp_sel(4'd0), .hp_addr(32'd0), .hp_we(ms_hp_we), .hp_wdata({HST_W{1'b0}}), .hp_rdata(ms_hp_rdata),
+    .list_wr(ms_list_wr),
+    .uc_fma_req({ms_fm_en[4], {FMA_PAD{1'b0}}}), .uc_fmb_req({FMB_REQ_W{1'b0}}),
+    .mp_fma_req({ms_fm_en[3], {FMA_PAD{1'b0}}}), .mp_fmb_req({FMB_REQ_W{1'b0}}),
+    .gap_fma_req({ms_fm_en[2], {FMA_PAD{1'b0}}}), .gap_fmb_req({FMB_REQ_W{1'b0}}),
+    .lc_fma_req({ms_fm_en[1], {FMA_PAD{1'b0}}}), .lc_fmb_req({FMB_REQ_W{1'b0}}),
+    .loss_fma_req({ms_fm_en[0], {FMA_PAD{1'b0}}}), .loss_fmb_req({FMB_REQ_W{1'b0}}),
+    .fma_rdata(ms_fma_rdata), .fmb_rdata(ms_fmb_rdata),
+    .uc_fma_rdata(ms_uc_fma_rdata), .uc_fmb_rdata(ms_uc_fmb_rdata),
+    .uc_ram_req({RAM_REQ_W{1'b0}}), .lc_ram_req({RAM_REQ_W{1'b0}}),
+    .wgt_rd_data(ms_wgt), .grad_rd_data(ms_grad), .bias_rd_data(ms_bias), .bgrad_rd_data(ms_bgrad),
+    .uc_wgt_rd_data(ms_uc_wgt), .uc_grad_rd_data(ms_uc_grad), .uc_bias_rd_data(ms_uc_bias),
+    .uc_bgrad_rd_data(ms_uc_bgrad),
+    .fidx_rd_en(1'b0), .fidx_rd_addr({WAW{1'b0}}), .fidx_rd_data(ms_fidx),
+    .bidx_rd_en(1'b0), .bidx_rd_addr({WAW{1'b0}}), .bidx_rd_data(ms_bidx),
+    .ptr_rd_en(1'b0), .ptr_rd_addr({PAW{1'b0}}), .ptr_rd_data(ms_ptr));
+
+`undef ACCEL_DEFS_VH
+`undef MEM_DEFS_VH
 endmodule
 // verilator coverage_on
 

@@ -1,5 +1,5 @@
-"""cocotb tests for the RTL's contract checkers (rtl/common/stream_assert.v, cmd_rsp_assert.v, and
-fm_stack.v's port-B write rule) through verif/hdl/stream_assert_harness.v: legal traffic raises no report, and each kind of
+"""cocotb tests for the RTL's contract checkers (rtl/common/stream_assert.v, cmd_rsp_assert.v,
+fm_stack.v's port-B write rule and rtl/top/mem_subsys.v's port-mux rules) through verif/hdl/stream_assert_harness.v: legal traffic raises no report, and each kind of
 violation makes the simulator report the failing assertion and stop.
 
 A failing Verilator assertion stops the simulation, so cocotb scores the running test with
@@ -43,14 +43,37 @@ VIOLATIONS = {
     # a stack port-B read right after a port-B write (the registered write owns the RAM port)
     "wq_port": ("u_fm", "fm_stack: wq_port: port-B read in the cycle after a port-B write",
                 [dict(fb_en=1, fb_we=1), dict(fb_en=1, fb_we=0), dict(fb_en=0)]),
+    # mem_subsys (ms_busy / ms_fm_en bits: uc 0x10, mp 0x08, gap 0x04, lc 0x02, loss 0x01)
+    # two units busy at once
+    "one_unit": ("u_ms", "mem_subsys: one_unit: more than one unit busy",
+                 [dict(ms_busy=0x0C), dict(ms_busy=0)]),
+    # a unit's stack access while it is not busy
+    **{f"{u}_ports": ("u_ms", f"mem_subsys: {u}_ports: {name} {what} access while not busy",
+                      [dict(ms_fm_en=bit), dict(ms_fm_en=0)])
+       for u, name, what, bit in (("uc", "UC", "memory", 0x10), ("mp", "MP", "stack", 0x08),
+                                  ("gap", "GAP", "stack", 0x04), ("lc", "LC", "memory", 0x02),
+                                  ("loss", "loss", "stack", 0x01))},
+    # a host write while a unit is busy
+    "host_we": ("u_ms", "mem_subsys: host_we: host port write while a unit is busy",
+                [dict(ms_busy=0x10, ms_hp_we=1), dict(ms_busy=0, ms_hp_we=0)]),
+    # the UC unit's access in the cycle after another unit's (the muxes still select that one)
+    "uc_owner": ("u_ms", "mem_subsys: uc_owner: UC stack / RAM access while another unit owns the ports",
+                 [dict(ms_busy=0x08), dict(ms_busy=0x10, ms_fm_en=0x10), dict(ms_busy=0, ms_fm_en=0)]),
+    # a unit's access in its first busy cycle (the registered owner is still the UC unit)
+    **{f"{u}_owner": ("u_ms", f"mem_subsys: {u}_owner: {name} {what} access while another unit owns the ports",
+                      [dict(ms_busy=bit, ms_fm_en=bit), dict(ms_busy=0, ms_fm_en=0)])
+       for u, name, what, bit in (("mp", "MP", "stack", 0x08), ("gap", "GAP", "stack", 0x04),
+                                  ("lc", "LC", "memory", 0x02), ("loss", "loss", "stack", 0x01))},
 }
+#: mem_subsys's units, in the order of the ms_busy / ms_fm_en bits from the top
+MS_UNITS = ("uc", "mp", "gap", "lc", "loss")
 
 
 class TB:
     def __init__(self, dut):
         self.dut = dut
         for n in ("s_valid", "s_ready", "s_data", "p_valid", "p_ready", "p_data", "cmd_fire",
-                  "rsp_fire", "fb_en", "fb_we", "fh_en"):
+                  "rsp_fire", "fb_en", "fb_we", "fh_en", "ms_busy", "ms_fm_en", "ms_hp_we"):
             getattr(dut, n).value = 0
         dut.rst.value = 1
         Clock(dut.clk, 10, unit="ns").start()
@@ -80,8 +103,10 @@ async def legal_traffic(dut):
     rnd = random.Random(cocotb.RANDOM_SEED)
     w = len(dut.s_data.value)
     s_wait, s_data, busy = False, 0, False
-    counts = {"held": 0, "pulses": 0, "txns": 0, "resets": 0, "stack_writes": 0, "stack_reads": 0}
+    counts = {"held": 0, "pulses": 0, "txns": 0, "resets": 0, "stack_writes": 0, "stack_reads": 0,
+              "unit_runs": 0, "unit_switches": 0, "unit_accesses": 0, "host_writes": 0}
     wrote = False                           # the stack's port B wrote last cycle
+    ms_unit, ms_prev = None, None           # mem_subsys: the busy unit now and in the last cycle
     for _ in range(N_CYCLES):
         rst = rnd.random() < 0.01
         ready = rnd.random() < 0.5
@@ -114,13 +139,31 @@ async def legal_traffic(dut):
         counts["stack_writes"] += op == "write"
         counts["stack_reads"] += op in ("read", "host")
         wrote = op == "write"
+        # mem_subsys: one unit busy at a time (runs of a few cycles, another unit straight after
+        # or idle between), its memory access only from its second busy cycle (the owner is
+        # registered) and while it is busy; host writes only while no unit is busy
+        if ms_unit is not None and rnd.random() < 0.2:
+            nxt = rnd.choice((None, None, *MS_UNITS))
+            counts["unit_switches"] += nxt is not None and nxt != ms_unit
+            ms_unit = nxt
+        elif ms_unit is None and rnd.random() < 0.2:
+            ms_unit = rnd.choice(MS_UNITS)
+        counts["unit_runs"] += ms_unit is not None and ms_unit != ms_prev
+        access = ms_unit is not None and ms_unit == ms_prev and rnd.random() < 0.7
+        counts["unit_accesses"] += access
+        hp_we = ms_unit is None and rnd.random() < 0.3
+        counts["host_writes"] += hp_we
+        ms_bit = 0 if ms_unit is None else 0x10 >> MS_UNITS.index(ms_unit)
+        ms_prev = ms_unit
         await tb.cycle(rst=int(rst), s_valid=valid, s_ready=int(ready), s_data=s_data,
                        p_valid=p_valid, p_ready=int(p_ready), p_data=rnd.getrandbits(w),
                        cmd_fire=cmd, rsp_fire=rsp, fb_en=int(op in ("write", "read")),
-                       fb_we=int(op == "write"), fh_en=int(op == "host"))
+                       fb_we=int(op == "write"), fh_en=int(op == "host"),
+                       ms_busy=ms_bit, ms_fm_en=ms_bit if access else 0, ms_hp_we=int(hp_we))
         s_wait = bool(valid and not ready) and not rst
     # end the pending offer by a reset (withdrawing it would break the rule)
-    await tb.cycle(rst=1, s_valid=0, p_valid=0, cmd_fire=0, rsp_fire=0)
+    await tb.cycle(rst=1, s_valid=0, p_valid=0, cmd_fire=0, rsp_fire=0, ms_busy=0, ms_fm_en=0,
+                   ms_hp_we=0)
     await ClockCycles(dut.clk, 2)
     dut._log.info("legal traffic: %s", counts)
     assert all(counts.values()), f"some situation never happened: {counts}"
@@ -132,8 +175,10 @@ async def violation_fires(dut, rule):
     """The inputs of VIOLATIONS[rule] break that rule (hold: an offer withdrawn before it is
     taken; stable: its payload changed while not ready; pulse: a command pulse while not ready;
     no_orphan: a response with no command in flight; one_deep: a second command before the
-    first one's response; wq_port: a stack port-B read right after a port-B write): its
-    assertion must fire and stop the simulation."""
+    first one's response; wq_port: a stack port-B read right after a port-B write; mem_subsys:
+    one_unit: two units busy, <unit>_ports: a unit's access while not busy, host_we: a host write
+    while a unit is busy, <unit>_owner: a unit's access while the registered owner is another):
+    its assertion must fire and stop the simulation."""
     tb = TB(dut)
     await tb.reset()
     tb.require_asserts()
