@@ -88,6 +88,23 @@ function [31:0] sat32;
     end
 endfunction
 
+// sat32(a + b) of two 32-bit signed values: their exact sum in 33 bits, saturated when its top
+// two bits differ (one 33-bit carry chain and a LUT level, not a 66-bit add and two 66-bit
+// compares: the read-modify-write of a gradient in one cycle, issue 16)
+function [31:0] add_sat32;
+    input [31:0] f_a;
+    input [31:0] f_b;
+    reg [32:0] f_s;
+    begin
+        f_s = {f_a[31], f_a} + {f_b[31], f_b};
+        if (f_s[32] != f_s[31]) begin
+            add_sat32 = f_s[32] ? 32'h80000000 : 32'h7fffffff;
+        end else begin
+            add_sat32 = f_s[31:0];
+        end
+    end
+endfunction
+
 // saturate a wide signed value to 16 bits (narrower callers sign-extend to 66 bits)
 function [15:0] sat16;
     input signed [65:0] f_v;

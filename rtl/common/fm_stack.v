@@ -158,7 +158,11 @@ for (b = 0; b < BANKS; b = b + 1) begin : g_bank
     wire [AW-1:0] q_addr = q_dif[BW] ? wq_word1 : wq_word0;
     wire [15:0]   q_data = wq_wdata[16*q_lane +: 16];
 
-    wire [AW-1:0] b_addr = h_en ? h_addr : q_wr ? q_addr : b_word;
+    // the host or the registered write owns the port this cycle; its address is ready a cycle
+    // early, so the request's word (the late input) meets it in one last select (issue 16)
+    wire          q_take = h_en || q_wr;
+    wire [AW-1:0] q_take_addr = h_en ? h_addr : q_addr;
+    wire [AW-1:0] b_addr = q_take ? q_take_addr : b_word;
     wire          b_we_now = h_en ? h_we : q_wr;
     wire [15:0]   b_wd_now = h_en ? h_wdata[16*b +: 16] : q_data;
 
@@ -178,7 +182,7 @@ for (b = 0; b < BANKS; b = b + 1) begin : g_bank
         if (a_en) begin
             a_q_reg <= mem[a_addr];
         end
-        if (b_en || h_en || q_wr) begin
+        if (b_en || q_take) begin
             if (b_we_now) begin
                 mem[b_addr] <= b_wd_now;
             end

@@ -95,6 +95,11 @@ module uc_engine #
     output wire [LANES*16-1:0]      fmb_wdata,
     output wire [LANES-1:0]         fmb_wmask,
 
+    // UPDATE's gradient and bias-gradient read data: the copy of the item's filter's owner
+    // (engine 0 of an array; the engine's own copy otherwise)
+    input  wire [31:0]              upd_grad_rd_data,
+    input  wire [31:0]              upd_bgrad_rd_data,
+
     // weight, weight-gradient, bias and bias-gradient memories
 `include "unit_ram_ports.vh"
 );
@@ -206,6 +211,7 @@ uc_wb #(
     .bias_rd_data(bias_rd_data),
     .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
     .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(grad_rd_data),
+    .upd_grad_rd_data(upd_grad_rd_data), .upd_bgrad_rd_data(upd_bgrad_rd_data),
     .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
     .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
     .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr), .bgrad_rd_data(bgrad_rd_data),

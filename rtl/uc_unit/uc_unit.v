@@ -178,7 +178,7 @@ wire [ENGINES*LANES-1:0] e_fmb_wmask;
 wire [ENGINES-1:0]       e_grad_rd_en, e_grad_wr_en, e_bgrad_rd_en, e_bgrad_wr_en;
 wire [ENGINES*WAW-1:0]   e_grad_rd_addr, e_grad_wr_addr;
 wire [ENGINES*BAW-1:0]   e_bgrad_rd_addr, e_bgrad_wr_addr;
-wire [ENGINES*32-1:0]    e_grad_wr_data, e_bgrad_wr_data, e_grad_rd_data, e_bgrad_rd_data;
+wire [ENGINES*32-1:0]    e_grad_wr_data, e_bgrad_wr_data, e_upd_grad_rd_data, e_upd_bgrad_rd_data;
 wire [ENGINES-1:0]       e_wgt_wr_en, e_bias_wr_en;
 wire [ENGINES*WAW-1:0]   e_wgt_wr_addr;
 wire [ENGINES*16-1:0]    e_wgt_wr_data;
@@ -253,19 +253,23 @@ generate
         assign grad_rd_addr[WAW*g +: WAW] = is_update ? e_grad_rd_addr[0 +: WAW] : e_grad_rd_addr[WAW*g +: WAW];
         assign grad_wr_en[g] = is_update ? e_grad_wr_en[0] : e_grad_wr_en[g];
         assign grad_wr_addr[WAW*g +: WAW] = is_update ? e_grad_wr_addr[0 +: WAW] : e_grad_wr_addr[WAW*g +: WAW];
-        assign grad_wr_data[32*g +: 32] = is_update ? e_grad_wr_data[0 +: 32] : e_grad_wr_data[32*g +: 32];
+        // (UPDATE writes zero gradients, and every engine's write data is zero in UPDATE: a copy
+        // takes its own engine's data, no mux after WGRAD's read-modify-write add, issue 16)
+        assign grad_wr_data[32*g +: 32] = e_grad_wr_data[32*g +: 32];
         assign bgrad_rd_en[g] = is_update ? e_bgrad_rd_en[0] : e_bgrad_rd_en[g];
         assign bgrad_rd_addr[BAW*g +: BAW] = is_update ? e_bgrad_rd_addr[0 +: BAW] : e_bgrad_rd_addr[BAW*g +: BAW];
         assign bgrad_wr_en[g] = is_update ? e_bgrad_wr_en[0] : e_bgrad_wr_en[g];
         assign bgrad_wr_addr[BAW*g +: BAW] = is_update ? e_bgrad_wr_addr[0 +: BAW] : e_bgrad_wr_addr[BAW*g +: BAW];
-        assign bgrad_wr_data[32*g +: 32] = is_update ? e_bgrad_wr_data[0 +: 32] : e_bgrad_wr_data[32*g +: 32];
+        assign bgrad_wr_data[32*g +: 32] = e_bgrad_wr_data[32*g +: 32];
+        // UPDATE: the gradients of engine 0's item come from the copy of the filter's owner (a
+        // port of their own: WGRAD's read-modify-write reads the engine's copy with no mux,
+        // issue 16); the other engines run no UPDATE item
         if (g == 0) begin : g_own
-            // UPDATE: the gradients of engine 0's item come from the copy of the filter's owner
-            assign e_grad_rd_data[0 +: 32] = is_update ? grad_rd_data[32*owner +: 32] : grad_rd_data[0 +: 32];
-            assign e_bgrad_rd_data[0 +: 32] = is_update ? bgrad_rd_data[32*owner +: 32] : bgrad_rd_data[0 +: 32];
+            assign e_upd_grad_rd_data[0 +: 32] = grad_rd_data[32*owner +: 32];
+            assign e_upd_bgrad_rd_data[0 +: 32] = bgrad_rd_data[32*owner +: 32];
         end else begin : g_mine
-            assign e_grad_rd_data[32*g +: 32] = grad_rd_data[32*g +: 32];
-            assign e_bgrad_rd_data[32*g +: 32] = bgrad_rd_data[32*g +: 32];
+            assign e_upd_grad_rd_data[32*g +: 32] = grad_rd_data[32*g +: 32];
+            assign e_upd_bgrad_rd_data[32*g +: 32] = bgrad_rd_data[32*g +: 32];
         end
     end
 endgenerate
@@ -405,14 +409,14 @@ generate
             .wgt_rd_en(wgt_rd_en[g]), .wgt_rd_addr(wgt_rd_addr[WAW*g +: WAW]), .wgt_rd_data(wgt_rd_data[16*g +: 16]),
             .wgt_wr_en(e_wgt_wr_en[g]), .wgt_wr_addr(e_wgt_wr_addr[WAW*g +: WAW]), .wgt_wr_data(e_wgt_wr_data[16*g +: 16]),
             .grad_rd_en(e_grad_rd_en[g]), .grad_rd_addr(e_grad_rd_addr[WAW*g +: WAW]),
-            .grad_rd_data(e_grad_rd_data[32*g +: 32]),
+            .grad_rd_data(grad_rd_data[32*g +: 32]), .upd_grad_rd_data(e_upd_grad_rd_data[32*g +: 32]),
             .grad_wr_en(e_grad_wr_en[g]), .grad_wr_addr(e_grad_wr_addr[WAW*g +: WAW]),
             .grad_wr_data(e_grad_wr_data[32*g +: 32]),
             .bias_rd_en(bias_rd_en[g]), .bias_rd_addr(bias_rd_addr[BAW*g +: BAW]), .bias_rd_data(bias_rd_data[32*g +: 32]),
             .bias_wr_en(e_bias_wr_en[g]), .bias_wr_addr(e_bias_wr_addr[BAW*g +: BAW]),
             .bias_wr_data(e_bias_wr_data[32*g +: 32]),
             .bgrad_rd_en(e_bgrad_rd_en[g]), .bgrad_rd_addr(e_bgrad_rd_addr[BAW*g +: BAW]),
-            .bgrad_rd_data(e_bgrad_rd_data[32*g +: 32]),
+            .bgrad_rd_data(bgrad_rd_data[32*g +: 32]), .upd_bgrad_rd_data(e_upd_bgrad_rd_data[32*g +: 32]),
             .bgrad_wr_en(e_bgrad_wr_en[g]), .bgrad_wr_addr(e_bgrad_wr_addr[BAW*g +: BAW]),
             .bgrad_wr_data(e_bgrad_wr_data[32*g +: 32])
         );

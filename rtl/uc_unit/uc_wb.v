@@ -85,6 +85,9 @@ module uc_wb #
     output wire                     upd_bias_rd_en,
     output wire [BAW-1:0]           upd_bias_rd_addr,
     input  wire [31:0]              bias_rd_data,
+    // UPDATE's gradient read data (the filter's owner's copy: uc_unit); WGRAD reads grad_rd_data
+    input  wire [31:0]              upd_grad_rd_data,
+    input  wire [31:0]              upd_bgrad_rd_data,
 
     // weight, gradient, bias and bias-gradient memories
     output wire                     wgt_wr_en,
@@ -184,11 +187,8 @@ assign fmb_wmask = rmask_reg[2*LANES +: LANES];
 
 // ------------------------------------------------------------------------ write data
 // P9: WGRAD add into (gacc) or overwrite the gradient memories
-wire [31:0] q_new = gacc ? sat32({{34{grad_rd_data[31]}}, grad_rd_data} + {{34{q_g_reg[31]}}, q_g_reg})
-                         : q_g_reg;
-wire [31:0] q_bnew = gacc ? sat32({{34{bgrad_rd_data[31]}}, bgrad_rd_data} +
-                                  {{34{q_bg_reg[31]}}, q_bg_reg})
-                          : q_bg_reg;
+wire [31:0] q_new = gacc ? add_sat32(grad_rd_data, q_g_reg) : q_g_reg;
+wire [31:0] q_bnew = gacc ? add_sat32(bgrad_rd_data, q_bg_reg) : q_bg_reg;
 // U7: the saturated w - step written to the weight (16 bits) or bias (32 bits) word
 wire u7_valid = uv_reg[4];
 wire u7_ones = uo_reg[4];
@@ -199,13 +199,15 @@ assign wgt_wr_addr = u7_a;
 assign wgt_wr_data = u7_out_reg[15:0];
 assign grad_wr_en = (u7_valid && !u7_ones) || (q_valid_reg && !q_ones_reg);
 assign grad_wr_addr = u7_valid ? u7_a : q_a_reg;
-assign grad_wr_data = u7_valid ? 32'd0 : q_new;
+// (UPDATE writes only zeros, and only from U7: zero for the whole command, a registered select,
+// so that an array's copies take their own engine's data with no mux, issue 16)
+assign grad_wr_data = is_update ? 32'd0 : q_new;
 assign bias_wr_en = u7_valid && u7_ones;
 assign bias_wr_addr = u7_bias_addr[BAW-1:0];
 assign bias_wr_data = u7_out_reg;
 assign bgrad_wr_en = (u7_valid && u7_ones) || (q_valid_reg && q_bsum_reg);
 assign bgrad_wr_addr = u7_valid ? u7_bias_addr[BAW-1:0] : q_bias_addr[BAW-1:0];
-assign bgrad_wr_data = u7_valid ? 32'd0 : q_bnew;
+assign bgrad_wr_data = is_update ? 32'd0 : q_bnew;
 
 // sat16 and the optional ReLU (numerics.requant) on a rounded, shifted accumulator
 function [15:0] sat_relu16;
@@ -228,7 +230,7 @@ wire signed [65:0] rnd_s66 = rnd66({1'b0, shift});
 // U1: the gradient, rate and shift of a weight or bias item registered; U2: |g * lr| < 2^31 *
 // 2^16: the product is exact in 49 bits (2 DSPs, not 4 for a 66-bit one); muxed at 32 bits, so
 // the sign extension stays visible to synthesis
-wire [31:0] u1_g = p1_ones ? bgrad_rd_data : grad_rd_data;
+wire [31:0] u1_g = p1_ones ? upd_bgrad_rd_data : upd_grad_rd_data;
 wire [15:0] u1_lr = p1_ones ? lr_mult_b : lr_mult;
 wire signed [48:0] u2_prod = $signed({{17{u2_g_reg[31]}}, u2_g_reg}) * $signed({33'd0, u2_lr_reg});
 // R2: WGRAD's gradient is lane 0's rounded, shifted accumulator (r2_t, shared with the

@@ -54,11 +54,14 @@ localparam LOG_E = (ENGINES > 1) ? $clog2(ENGINES) : 1;
 wire [ENGINES*W-1:0] head;              // each queue's oldest write
 reg [ENGINES*AW-1:0] wp_reg, rp_reg;
 reg [ENGINES*(AW+1)-1:0] cnt_reg;
+// each queue's "not empty", kept as a flip-flop beside its count (cnt_reg != 0), so that the
+// round robin starts from a register, not from a count compare (issue 16)
+reg [ENGINES-1:0]    nonempty_reg;
 reg [LOG_E-1:0]      rr_reg, rr_next;
 reg                  m_valid_reg, m_valid_next;
 reg [W-1:0]          m_data_reg;
 
-reg [ENGINES-1:0]    nonempty, grant;
+reg [ENGINES-1:0]    nonempty_next, grant;
 reg                  any;
 reg [LOG_E-1:0]      sel;
 
@@ -80,22 +83,19 @@ generate
     end
 endgenerate
 
-assign busy = m_valid_reg || (|nonempty);
+assign busy = m_valid_reg || (|nonempty_reg);
 
 // round robin: the first non-empty queue from rr_reg on (each always block has its own loop
 // variables: one integer driven from two blocks is two drivers to synthesis)
 integer i, k;
 reg [LOG_E-1:0] cand;
 always @* begin
-    for (i = 0; i < ENGINES; i = i + 1) begin
-        nonempty[i] = cnt_reg[(AW+1)*i +: AW+1] != 0;
-    end
     any = 1'b0;
     sel = rr_reg;
     cand = rr_reg;
     for (k = ENGINES - 1; k >= 0; k = k - 1) begin
         cand = rr_reg + k[LOG_E-1:0];       // modulo ENGINES (a power of two)
-        if (nonempty[cand]) begin
+        if (nonempty_reg[cand]) begin
             any = 1'b1;
             sel = cand;
         end
@@ -104,6 +104,11 @@ always @* begin
     grant[sel] = any;
     rr_next = any ? sel + 1'b1 : rr_reg;
     m_valid_next = any;
+    // cnt + s - g != 0: a write arrives, or at least two are queued, or one that is not granted
+    for (i = 0; i < ENGINES; i = i + 1) begin
+        nonempty_next[i] = s_valid[i] || cnt_reg[(AW+1)*i +: AW+1] >= 2 ||
+                           (cnt_reg[(AW+1)*i +: AW+1] == 1 && !grant[i]);
+    end
 end
 
 integer e;
@@ -122,11 +127,13 @@ always @(posedge clk) begin
     end
     rr_reg <= rr_next;
     m_valid_reg <= m_valid_next;
+    nonempty_reg <= nonempty_next;
 
     if (rst) begin
         wp_reg <= {ENGINES*AW{1'b0}};
         rp_reg <= {ENGINES*AW{1'b0}};
         cnt_reg <= {ENGINES*(AW+1){1'b0}};
+        nonempty_reg <= {ENGINES{1'b0}};
         rr_reg <= {LOG_E{1'b0}};
         m_valid_reg <= 1'b0;
     end
