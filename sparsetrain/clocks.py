@@ -13,14 +13,15 @@ Units: MHz.  A projection in seconds is ``cycles / (mhz * 1e6)``.
 from __future__ import annotations
 
 #: measured Fmax of the whole top on ECP5 LFE5UM-85F grade 6 (make pnr QUICK=1, seed 1, RTL of
-#: 1 Dec, fourth session, commit b5cee90: docs/performance.md section 7, step 10), MHz
-ECP5_MHZ = 58.36
+#: 1 Dec, sixth session, commit 01aef51: docs/performance.md section 7, step 11; single-seed
+#: placement moves it by about +-7 %: 56.33 on nearly the same RTL), MHz
+ECP5_MHZ = 50.87
 ECP5_BASIS = "ECP5 LFE5UM-85F grade 6, make pnr (measured)"
 #: measured Fmax of the smallest engine-array top (ENGINES = 2 x LANES = 4, the same memories;
-#: make pnr QUICK=1 PNR_SET="ENGINES=2 LANES=4", seed 1, RTL of 1 Dec, fourth session, commit
-#: b5cee90: docs/performance.md section 7b), MHz: the clock of every projection for an array
+#: make pnr QUICK=1 PNR_SET="ENGINES=2 LANES=4", seed 1, RTL of 1 Dec, sixth session, commit
+#: 01aef51: docs/performance.md section 7b), MHz: the clock of every projection for an array
 #: (ENGINES > 1). Larger arrays are not placed here (a 4 x 4 top had not routed after 20 min).
-ECP5_ARRAY_MHZ = 49.10
+ECP5_ARRAY_MHZ = 58.55
 ECP5_ARRAY_BASIS = "ECP5 LFE5UM-85F grade 6, make pnr of a 2 x 4 engine array (measured; larger arrays not placed)"
 #: assumed clock on the deck's UltraScale+ (not timing-closed), MHz
 ULTRASCALE_MHZ = 200.0
