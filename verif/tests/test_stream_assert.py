@@ -22,6 +22,10 @@ from cocotb.regression import SimFailure
 from cocotb.triggers import ClockCycles, RisingEdge
 
 N_CYCLES = int(os.environ.get("N_CASES", "3000"))
+#: mem_subsys's units in the order of the harness's ms_busy / ms_fm_en bits from the top (unit i
+#: is bit 0x10 >> i): rule prefix, and its name and what it accesses in the assertions' messages
+MS_UNITS = (("uc", "UC", "memory"), ("mp", "MP", "stack"), ("gap", "GAP", "stack"),
+            ("lc", "LC", "memory"), ("loss", "loss", "stack"))
 #: broken rule -> (checker instance, message the simulator must report, the inputs of each cycle
 #: that break it after a reset; ``violation_fires/rule=<rule>`` drives them)
 VIOLATIONS = {
@@ -43,16 +47,14 @@ VIOLATIONS = {
     # a stack port-B read right after a port-B write (the registered write owns the RAM port)
     "wq_port": ("u_fm", "fm_stack: wq_port: port-B read in the cycle after a port-B write",
                 [dict(fb_en=1, fb_we=1), dict(fb_en=1, fb_we=0), dict(fb_en=0)]),
-    # mem_subsys (ms_busy / ms_fm_en bits: uc 0x10, mp 0x08, gap 0x04, lc 0x02, loss 0x01)
+    # mem_subsys (ms_busy / ms_fm_en bits: MS_UNITS, uc 0x10 .. loss 0x01)
     # two units busy at once
     "one_unit": ("u_ms", "mem_subsys: one_unit: more than one unit busy",
                  [dict(ms_busy=0x0C), dict(ms_busy=0)]),
-    # a unit's stack access while it is not busy
+    # a unit's memory access while it is not busy
     **{f"{u}_ports": ("u_ms", f"mem_subsys: {u}_ports: {name} {what} access while not busy",
-                      [dict(ms_fm_en=bit), dict(ms_fm_en=0)])
-       for u, name, what, bit in (("uc", "UC", "memory", 0x10), ("mp", "MP", "stack", 0x08),
-                                  ("gap", "GAP", "stack", 0x04), ("lc", "LC", "memory", 0x02),
-                                  ("loss", "loss", "stack", 0x01))},
+                      [dict(ms_fm_en=0x10 >> i), dict(ms_fm_en=0)])
+       for i, (u, name, what) in enumerate(MS_UNITS)},
     # a host write while a unit is busy
     "host_we": ("u_ms", "mem_subsys: host_we: host port write while a unit is busy",
                 [dict(ms_busy=0x10, ms_hp_we=1), dict(ms_busy=0, ms_hp_we=0)]),
@@ -61,12 +63,9 @@ VIOLATIONS = {
                  [dict(ms_busy=0x08), dict(ms_busy=0x10, ms_fm_en=0x10), dict(ms_busy=0, ms_fm_en=0)]),
     # a unit's access in its first busy cycle (the registered owner is still the UC unit)
     **{f"{u}_owner": ("u_ms", f"mem_subsys: {u}_owner: {name} {what} access while another unit owns the ports",
-                      [dict(ms_busy=bit, ms_fm_en=bit), dict(ms_busy=0, ms_fm_en=0)])
-       for u, name, what, bit in (("mp", "MP", "stack", 0x08), ("gap", "GAP", "stack", 0x04),
-                                  ("lc", "LC", "memory", 0x02), ("loss", "loss", "stack", 0x01))},
+                      [dict(ms_busy=0x10 >> i, ms_fm_en=0x10 >> i), dict(ms_busy=0, ms_fm_en=0)])
+       for i, (u, name, what) in enumerate(MS_UNITS) if u != "uc"},
 }
-#: mem_subsys's units, in the order of the ms_busy / ms_fm_en bits from the top
-MS_UNITS = ("uc", "mp", "gap", "lc", "loss")
 
 
 class TB:
@@ -143,17 +142,17 @@ async def legal_traffic(dut):
         # or idle between), its memory access only from its second busy cycle (the owner is
         # registered) and while it is busy; host writes only while no unit is busy
         if ms_unit is not None and rnd.random() < 0.2:
-            nxt = rnd.choice((None, None, *MS_UNITS))
+            nxt = rnd.choice((None, None, *range(len(MS_UNITS))))
             counts["unit_switches"] += nxt is not None and nxt != ms_unit
             ms_unit = nxt
         elif ms_unit is None and rnd.random() < 0.2:
-            ms_unit = rnd.choice(MS_UNITS)
+            ms_unit = rnd.randrange(len(MS_UNITS))
         counts["unit_runs"] += ms_unit is not None and ms_unit != ms_prev
         access = ms_unit is not None and ms_unit == ms_prev and rnd.random() < 0.7
         counts["unit_accesses"] += access
         hp_we = ms_unit is None and rnd.random() < 0.3
         counts["host_writes"] += hp_we
-        ms_bit = 0 if ms_unit is None else 0x10 >> MS_UNITS.index(ms_unit)
+        ms_bit = 0 if ms_unit is None else 0x10 >> ms_unit
         ms_prev = ms_unit
         await tb.cycle(rst=int(rst), s_valid=valid, s_ready=int(ready), s_data=s_data,
                        p_valid=p_valid, p_ready=int(p_ready), p_data=rnd.getrandbits(w),
