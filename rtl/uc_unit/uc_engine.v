@@ -88,6 +88,9 @@ module uc_engine #
     output wire [FM_AW-1:0]         fmb_rd_row,
     output wire [15:0]              fmb_rd_x,
     input  wire [LANES*16-1:0]      fmb_rdata,
+    output wire                     fmb_rd_nx_en,   // the same read a cycle early (uc_mac)
+    output wire [FM_AW-1:0]         fmb_rd_nx_row,
+    output wire [15:0]              fmb_rd_nx_x,
     output wire                     fmb_wr_en,
     output wire                     fmb_we,
     output wire [FM_AW-1:0]         fmb_wr_row,
@@ -188,6 +191,7 @@ uc_mac #(
     .wgt_rd_en(mac_wgt_rd_en), .wgt_rd_addr(mac_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .fma_en(fma_en), .fma_row(fma_row), .fma_x(fma_x), .fma_s2(fma_s2), .fma_rdata(fma_rdata),
     .fmb_rd_en(fmb_rd_en), .fmb_rd_row(fmb_rd_row), .fmb_rd_x(fmb_rd_x), .fmb_rdata(fmb_rdata),
+    .fmb_rd_nx_en(fmb_rd_nx_en), .fmb_rd_nx_row(fmb_rd_nx_row), .fmb_rd_nx_x(fmb_rd_nx_x),
     .o_valid(o_valid), .o_ones(o_ones), .o_bsum(o_bsum), .o_bacc(o_bacc), .o_a(o_a),
     .o_og(o_og), .o_x0(o_x0), .o_orow(o_orow), .o_omask(o_omask), .o_acc(o_acc)
 );

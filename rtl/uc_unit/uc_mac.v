@@ -5,9 +5,10 @@
  * gradient (WGRAD); a finished result leaves as stage P8 (o_*) for uc_wb.
  *
  *   P1  index entry arrives: kernel offsets, input row / column, parity (BWD_DATA stride 2);
- *       weight read
- *   P2  weight arrives: row inside the map, row index = channel * rows + row (one multiply-add)
- *   P3  lane masks, stack address = base + row index * row words (one multiply-add)
+ *       weight address registered (BWD_DATA's comes from the index entry)
+ *   P2  row inside the map, row index = channel * rows + row (one multiply-add); weight read
+ *   P3  weight arrives; lane masks, stack address = base + row index * row words (one
+ *       multiply-add)
  *   P4  stack read (port A; port B reads dY in WGRAD), 2 cycles: P5, P6
  *   P6  stack data: one product a lane (one DSP a lane)
  *   P7  accumulate (first / last flags: consecutive results follow with no bubble); WGRAD sums
@@ -86,6 +87,10 @@ module uc_mac #
     output wire [FM_AW-1:0]         fmb_rd_row,
     output wire [15:0]              fmb_rd_x,
     input  wire [LANES*16-1:0]      fmb_rdata,
+    // the same read a cycle early (P3), for an engine array's registered port-B request (uc_unit)
+    output wire                     fmb_rd_nx_en,
+    output wire [FM_AW-1:0]         fmb_rd_nx_row,
+    output wire [15:0]              fmb_rd_nx_x,
 
     // result (stage P8): finished vector (FWD / BWD_DATA) or weight gradient (WGRAD)
     output wire                     o_valid,
@@ -101,6 +106,8 @@ module uc_mac #
 );
 
 localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
+// a dilated kernel offset k * dil (k < KMAX, dil 1..4): at most 4 * (KMAX - 1)
+localparam KD_W = $clog2(4 * (KMAX - 1) + 1) > 0 ? $clog2(4 * (KMAX - 1) + 1) : 1;
 
 `include "accel_defs.vh"
 
@@ -139,10 +146,13 @@ pipe_delay #(.WIDTH(SB_W), .DEPTH(SB_DEPTH), .VALID(1)) u_sb (
 
 // the fields each stage uses
 localparam T1 = 0 * SB_W, T2 = 1 * SB_W, T3 = 2 * SB_W, T4 = 3 * SB_W, T6 = 5 * SB_W;
-wire             p1_valid = sb_valid[0];
-wire             p1_zero = sb[T1 + SB_ZERO];
+wire             p3_valid = sb_valid[2];
+wire [FM_AW-1:0] p3_orow = sb[T3 + SB_OROW +: FM_AW];
+wire [15:0]      p3_x0 = sb[T3 + SB_X0 +: 16];
+wire             p2_valid = sb_valid[1];
 wire             p2_zero = sb[T2 + SB_ZERO];
 wire             p2_ones = sb[T2 + SB_ONES];
+wire             p3_zero = sb[T3 + SB_ZERO];
 wire             p3_ones = sb[T3 + SB_ONES];
 wire [LANES-1:0] p3_omask = sb[T3 + SB_OMASK +: LANES];
 wire             p4_valid = sb_valid[3];
@@ -168,12 +178,20 @@ assign p1_og = sb[T1 + SB_OG +: 16];
 // P1: the item's row and column with the padding (and FWD / WGRAD stride) applied, registered
 // beside the sideband (I -> P1), so that P1 adds only the dilated kernel offset (issue 16)
 reg signed [XW-1:0] p1_yb_reg, p1_yb_next, p1_xb_reg, p1_xb_next;
+// the command's dilated kernel offsets, k * dil for k = 0 .. KMAX-1, registered from the command
+// (stable long before its first item reaches P1, as lane_hi below): P1 looks its index entry's
+// kx / ky up instead of multiplying, so the index memory's read data meets one mux, not two
+// carry chains, before the P1 add (issue 16: the ECP5 top's critical path)
+reg [KD_W*KMAX-1:0] kd_tab_reg, kd_tab_next;
 // P2: input row / column, read channel
 reg signed [XW-1:0] p2_ry_reg, p2_ry_next, p2_rx_reg, p2_rx_next;
 reg [15:0]      p2_rch_reg, p2_rch_next;
+// P2: the weight address, registered at P1 and read at P2, so that BWD_DATA's address (an index
+// memory's read data) reaches the weight memory through a flip-flop, not straight from a block
+// RAM (issue 16); the weight arrives at P3 and waits in p4_w as before
+reg [WAW-1:0]   p2_wa_reg, p2_wa_next;
 reg             p2_par_ok_reg, p2_par_ok_next;
-// P3: weight, row inside the map, row index
-reg signed [15:0] p3_w_reg, p3_w_next;
+// P3: row inside the map, row index
 reg             p3_row_ok_reg, p3_row_ok_next;
 reg [FM_AW-1:0] p3_r_reg, p3_r_next;      // row index, modulo the stack (as the address)
 reg signed [XW-1:0] p3_rx_reg, p3_rx_next;
@@ -247,8 +265,8 @@ wire [63-2*FM_AW:0] base_hi = {x_base[31:FM_AW], y_base[31:FM_AW]};
 /* verilator lint_on UNUSEDSIGNAL */
 wire        rd_s2 = s2 && !is_bwd;
 
-assign wgt_rd_en = p1_valid && !p1_zero && !p1_ones;
-assign wgt_rd_addr = is_bwd ? idx_waddr : p1_a;
+assign wgt_rd_en = p2_valid && !p2_zero && !p2_ones;
+assign wgt_rd_addr = p2_wa_reg;
 
 assign fma_en = p4_valid && !is_update;
 assign fma_row = p4_addr_reg;
@@ -257,15 +275,30 @@ assign fma_s2 = rd_s2;
 assign fmb_rd_en = p4_valid;
 assign fmb_rd_row = p4_orow;
 assign fmb_rd_x = p4_x0;
+assign fmb_rd_nx_en = p3_valid;
+assign fmb_rd_nx_row = p3_orow;
+assign fmb_rd_nx_x = p3_x0;
 
 // ------------------------------------------------------------------------ next state
-// P1: dilated kernel offsets (dil is 1..4 whenever an item is in the pipeline)
+// P1: dilated kernel offsets (dil is 1..4 whenever an item is in the pipeline; a checked list
+// has kx, ky < k <= KMAX: an entry of KMAX or more reads as 0 and never reaches P1)
+reg [KD_W-1:0] kxd, kyd;
 /* verilator lint_off UNUSEDSIGNAL */
-wire [15:0] kxd_full = mul_dil({{(16-K_W){1'b0}}, idx_kx}, dil);
-wire [15:0] kyd_full = mul_dil({{(16-K_W){1'b0}}, idx_ky}, dil);
+reg [15:0] kd_full;
 /* verilator lint_on UNUSEDSIGNAL */
-wire [7:0] kxd = kxd_full[7:0];
-wire [7:0] kyd = kyd_full[7:0];
+integer k;
+always @* begin
+    for (k = 0; k < KMAX; k = k + 1) begin
+        kd_full = mul_dil(k[15:0], dil);
+        kd_tab_next[KD_W*k +: KD_W] = kd_full[KD_W-1:0];
+    end
+    kxd = {KD_W{1'b0}};
+    kyd = {KD_W{1'b0}};
+    for (k = 0; k < KMAX; k = k + 1) begin
+        if (idx_kx == k[K_W-1:0]) kxd = kd_tab_reg[KD_W*k +: KD_W];
+        if (idx_ky == k[K_W-1:0]) kyd = kd_tab_reg[KD_W*k +: KD_W];
+    end
+end
 // P2, P3: the row index and the stack word of the row read, both modulo the stack: the low
 // FM_AW bits of a sum of products need only the operands' low FM_AW bits, and FM_AW-wide
 // operands make each product one DSP (32 x 16 bits took two)
@@ -295,17 +328,17 @@ always @* begin
 
     // P1 -> P2: input row / column of the item; BWD_DATA pixel y reads dY row (y + pad - ky*d) / s
     // when that is whole
-    ys = p1_yb_reg + $signed({12'd0, kyd});
-    xs = p1_xb_reg + $signed({12'd0, kxd});
+    ys = p1_yb_reg + $signed({{(XW-KD_W){1'b0}}, kyd});
+    xs = p1_xb_reg + $signed({{(XW-KD_W){1'b0}}, kxd});
     yn = is_bwd ? ~ys : ys;
     xn = is_bwd ? ~xs : xs;
     p2_par_ok_next = !(is_bwd && s2) || (!yn[0] && !xn[0]);
     p2_ry_next = (is_bwd && s2) ? (yn >>> 1) : yn;
     p2_rx_next = (is_bwd && s2) ? (xn >>> 1) : xn;
     p2_rch_next = idx_ch;
+    p2_wa_next = is_bwd ? idx_waddr : p1_a;
 
-    // P2 -> P3: weight; row inside the map; row index channel * rows + row
-    p3_w_next = (p2_zero || p2_ones) ? 16'sd0 : $signed(wgt_rd_data);
+    // P2 -> P3: row inside the map; row index channel * rows + row
     p3_row_ok_next = !p2_zero && p2_par_ok_reg && p2_ry_reg >= 0 &&
                      p2_ry_reg < $signed({4'd0, rd_rows});
     p3_r_next = fm_w16(p2_rch_reg) * fm_w16(rd_rows) + ry_ext[FM_AW-1:0];
@@ -319,8 +352,8 @@ always @* begin
         /* verilator lint_on WIDTH */
     end
 
-    // P3 -> P4: lanes inside the map (column + off(l) in 0 .. w-1: the column against the
-    // registered bounds) and the output row; stack address
+    // P3 -> P4: the weight (read at P2); lanes inside the map (column + off(l) in 0 .. w-1: the
+    // column against the registered bounds) and the output row; stack address
     for (l = 0; l < LANES; l = l + 1) begin
         /* verilator lint_off WIDTH */
         xl = lane_s2_reg ? -2 * l : -l;
@@ -330,7 +363,7 @@ always @* begin
                           p3_rx_reg < xh;
     end
     p4_addr_next = p3_addr;
-    p4_w_next = p3_w_reg;
+    p4_w_next = (p3_zero || p3_ones) ? 16'sd0 : $signed(wgt_rd_data);
     p4_rx_next = p3_rx_reg;
 
     // P6 -> P7: one multiplier (one DSP) a lane: x * w in FWD / BWD_DATA, x * dY in WGRAD.
@@ -377,11 +410,12 @@ end
 always @(posedge clk) begin
     p1_yb_reg <= p1_yb_next;
     p1_xb_reg <= p1_xb_next;
+    kd_tab_reg <= kd_tab_next;
     p2_ry_reg <= p2_ry_next;
     p2_rx_reg <= p2_rx_next;
     p2_rch_reg <= p2_rch_next;
     p2_par_ok_reg <= p2_par_ok_next;
-    p3_w_reg <= p3_w_next;
+    p2_wa_reg <= p2_wa_next;
     p3_row_ok_reg <= p3_row_ok_next;
     p3_r_reg <= p3_r_next;
     p3_rx_reg <= p3_rx_next;

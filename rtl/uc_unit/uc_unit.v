@@ -173,6 +173,9 @@ wire [ENGINES*WAW-1:0]   e_waddr;
 wire [ENGINES-1:0]       e_fmb_rd_en, e_fmb_wr_en, e_fmb_we;
 wire [ENGINES*FM_AW-1:0] e_fmb_rd_row, e_fmb_wr_row;
 wire [ENGINES*16-1:0]    e_fmb_rd_x, e_fmb_wr_x;
+wire [ENGINES-1:0]       e_fmb_rd_nx_en;
+wire [ENGINES*FM_AW-1:0] e_fmb_rd_nx_row;
+wire [ENGINES*16-1:0]    e_fmb_rd_nx_x;
 wire [ENGINES*LANES*16-1:0] e_fmb_wdata;
 wire [ENGINES*LANES-1:0] e_fmb_wmask;
 wire [ENGINES-1:0]       e_grad_rd_en, e_grad_wr_en, e_bgrad_rd_en, e_bgrad_wr_en;
@@ -194,6 +197,10 @@ wire [15:0]      wr_x;
 wire [LANES*16-1:0] wr_data;
 wire [LANES-1:0] wr_mask;
 wire             wq_busy;
+// (ENGINES > 1) the queues' write of the next cycle, for the registered port-B requests
+wire             wq_nx_valid;
+wire [FM_AW-1:0] wq_nx_row;
+wire [15:0]      wq_nx_x;
 /* verilator coverage_on */
 
 assign pipe_busy = (|e_busy) || wq_busy;
@@ -202,7 +209,10 @@ assign pipe_busy = (|e_busy) || wq_busy;
 // pre-scan; one engine needs no share, the array not uc_ctrl's running
 /* verilator coverage_off */
 wire unused = &{1'b0, running, e_act, e_i_og, e_kx, e_ky, e_ch, e_waddr, e_fmb_we, e_wgt_wr_en,
-                e_wgt_wr_addr, e_wgt_wr_data, e_bias_wr_en, e_bias_wr_addr, e_bias_wr_data};
+                e_wgt_wr_addr, e_wgt_wr_data, e_bias_wr_en, e_bias_wr_addr, e_bias_wr_data,
+                // one engine takes its port-B read at P4, an array a cycle early (registered)
+                e_fmb_rd_en, e_fmb_rd_row, e_fmb_rd_x, e_fmb_rd_nx_en, e_fmb_rd_nx_row, e_fmb_rd_nx_x,
+                wq_nx_valid, wq_nx_row, wq_nx_x, wr_we, wr_row, wr_x};
 /* verilator coverage_on */
 
 // The list a command's pre-scan checks: the forward list (FWD, WGRAD, UPDATE) or the backward
@@ -239,10 +249,37 @@ generate
             assign bidx_rd_addr[WAW*g +: WAW] = e_idx_addr[WAW*g +: WAW];
         end
         // stack port B: dY read in WGRAD, else the write
-        assign m_fmb_req[FMB_REQ_W*g +: FMB_REQ_W] =
-            is_wgrad ? {e_fmb_rd_en[g], 1'b0, 1'b0, e_fmb_rd_row[FM_AW*g +: FM_AW],
-                        $signed({{(XW-16){1'b0}}, e_fmb_rd_x[16*g +: 16]}), {LANES*16{1'b0}}, {LANES{1'b0}}}
-                     : {wr_en, wr_we, is_bwd && s2, wr_row, $signed({{(XW-16){1'b0}}, wr_x}), wr_data, wr_mask};
+        if (ENGINES == 1) begin : g_pb
+            assign m_fmb_req[FMB_REQ_W*g +: FMB_REQ_W] =
+                is_wgrad ? {e_fmb_rd_en[g], 1'b0, 1'b0, e_fmb_rd_row[FM_AW*g +: FM_AW],
+                            $signed({{(XW-16){1'b0}}, e_fmb_rd_x[16*g +: 16]}), {LANES*16{1'b0}}, {LANES{1'b0}}}
+                         : {wr_en, wr_we, is_bwd && s2, wr_row, $signed({{(XW-16){1'b0}}, wr_x}), wr_data, wr_mask};
+        end else begin : g_pb
+            // An array registers each copy's port-B control and address fields, selected from
+            // the engine's read a cycle early (P3) and the queues' write of the next cycle, so
+            // that a copy's port-B address starts from flip-flops: the is_wgrad select is no
+            // LUT level between the UC unit and mem_subsys's AND-OR (issue 16: the 2 x 4 top's
+            // last paths over 6 LUT levels). Same cycle as the unregistered select; the write
+            // data and mask are the queue's registered ones (don't-care with a read)
+            reg             pb_en_reg, pb_we_reg, pb_s2_reg;
+            reg [FM_AW-1:0] pb_row_reg;
+            reg [15:0]      pb_x_reg;
+            always @(posedge clk) begin
+                pb_en_reg <= is_wgrad ? e_fmb_rd_nx_en[g] : wq_nx_valid;
+                pb_we_reg <= !is_wgrad && wq_nx_valid;
+                pb_s2_reg <= !is_wgrad && is_bwd && s2;
+                if (is_wgrad || wq_nx_valid) begin
+                    pb_row_reg <= is_wgrad ? e_fmb_rd_nx_row[FM_AW*g +: FM_AW] : wq_nx_row;
+                    pb_x_reg <= is_wgrad ? e_fmb_rd_nx_x[16*g +: 16] : wq_nx_x;
+                end
+                if (rst) begin
+                    pb_en_reg <= 1'b0;
+                    pb_we_reg <= 1'b0;
+                end
+            end
+            assign m_fmb_req[FMB_REQ_W*g +: FMB_REQ_W] =
+                {pb_en_reg, pb_we_reg, pb_s2_reg, pb_row_reg, $signed({{(XW-16){1'b0}}, pb_x_reg}), wr_data, wr_mask};
+        end
         assign wgt_wr_en[g] = e_wgt_wr_en[0];
         assign wgt_wr_addr[WAW*g +: WAW] = e_wgt_wr_addr[0 +: WAW];
         assign wgt_wr_data[16*g +: 16] = e_wgt_wr_data[0 +: 16];
@@ -328,6 +365,7 @@ generate
         assign {wr_en, wr_we, wr_row, wr_x, wr_data, wr_mask} = {e_fmb_wr_en[0], e_fmb_we[0],
             e_fmb_wr_row, e_fmb_wr_x, e_fmb_wdata, e_fmb_wmask};
         assign wq_busy = 1'b0;
+        assign {wq_nx_valid, wq_nx_row, wq_nx_x} = {1'b0, {FM_AW{1'b0}}, 16'd0};
     end else begin : g_array
         // the engines start START_LAT cycles after run_start; each runs until its last item
         // (an engine without a list does not start); gen_done when every one has finished
@@ -366,12 +404,18 @@ generate
             assign wq_in[WQ_W*g +: WQ_W] = {e_fmb_wr_row[FM_AW*g +: FM_AW], e_fmb_wr_x[16*g +: 16],
                                             e_fmb_wdata[LANES*16*g +: LANES*16], e_fmb_wmask[LANES*g +: LANES]};
         end
+        // (the next write's data and mask: the registered ones, m_data, go out with it)
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire [LANES*16-1:0] wq_nx_data;
+        wire [LANES-1:0]    wq_nx_mask;
+        /* verilator lint_on UNUSEDSIGNAL */
         uc_wq #(
             .ENGINES(ENGINES), .W(WQ_W), .DEPTH(32), .HOLD_AT(16)
         ) u_wq (
             .clk(clk), .rst(rst),
             .s_valid(e_fmb_wr_en), .s_data(wq_in), .hold(e_hold),
-            .m_valid(wr_en), .m_data({wr_row, wr_x, wr_data, wr_mask}), .busy(wq_busy)
+            .m_valid(wr_en), .m_data({wr_row, wr_x, wr_data, wr_mask}), .busy(wq_busy),
+            .nx_valid(wq_nx_valid), .nx_data({wq_nx_row, wq_nx_x, wq_nx_data, wq_nx_mask})
         );
         assign wr_we = wr_en;
     end
@@ -403,6 +447,8 @@ generate
             .fma_req(m_fma_req[FMA_REQ_W*g +: FMA_REQ_W]), .fma_rdata(fma_rdata[LANES*16*g +: LANES*16]),
             .fmb_rd_en(e_fmb_rd_en[g]), .fmb_rd_row(e_fmb_rd_row[FM_AW*g +: FM_AW]),
             .fmb_rd_x(e_fmb_rd_x[16*g +: 16]), .fmb_rdata(fmb_rdata[LANES*16*g +: LANES*16]),
+            .fmb_rd_nx_en(e_fmb_rd_nx_en[g]), .fmb_rd_nx_row(e_fmb_rd_nx_row[FM_AW*g +: FM_AW]),
+            .fmb_rd_nx_x(e_fmb_rd_nx_x[16*g +: 16]),
             .fmb_wr_en(e_fmb_wr_en[g]), .fmb_we(e_fmb_we[g]), .fmb_wr_row(e_fmb_wr_row[FM_AW*g +: FM_AW]),
             .fmb_wr_x(e_fmb_wr_x[16*g +: 16]), .fmb_wdata(e_fmb_wdata[LANES*16*g +: LANES*16]),
             .fmb_wmask(e_fmb_wmask[LANES*g +: LANES]),

@@ -5,7 +5,8 @@
  *       over three stages (R1: + 2^(shift-1), R2: >> shift, R3: saturate and ReLU) and write
  *       them as one masked stack vector (port B) at R3. WGRAD: the weight gradient
  *       sat32(round_shift(acc, shift)) (and the bias gradient) over the same stages (R1: lane
- *       0's + 2^(shift-1), R2: >> shift and the gradient memories read, R3: sat32)
+ *       0's + 2^(shift-1) and the gradient memories read, R2: >> shift and the read data
+ *       registered, R3: sat32)
  *   P9  (= R3) WGRAD: add into the gradient memories (gacc) or overwrite them
  *   UPDATE, one weight (or a channel's bias) an item: read w, g at stage I; U1 (= P1): the data
  *       arrive and are registered; U2: g * lr (one multiply); U3: + 2^(lr_shift-1); U4:
@@ -147,6 +148,11 @@ reg             q_valid_reg, q_valid_next, q_ones_reg, q_ones_next, q_bsum_reg, 
 reg [WAW-1:0]   q_a_reg, q_a_next;
 reg [15:0]      q_og_reg, q_og_next;
 reg [31:0]      q_g_reg, q_g_next, q_bg_reg, q_bg_next;
+// the gradient memories' read data, registered: WGRAD reads a cycle early (R1) so that the add at
+// P9 starts from flip-flops, not from a block RAM's output (issue 16: the ECP5 top's gradient
+// RAM -> add -> write-data paths). A command writes each gradient once, so no read meets an
+// earlier result's write of the same word
+reg [31:0]      q_rd_reg, q_brd_reg;
 
 // P8 -> R1 -> R2 -> R3: FWD / BWD_DATA requantization, then the stack write
 reg [LANES*(ACC_W+1)-1:0] r1_t, r2_t;   // per lane: + 2^(shift-1), then >> shift
@@ -162,7 +168,7 @@ assign busy = u1_valid_reg || u2_valid_reg || (|uv_reg) || (|wv_reg) || q_valid_
 // ------------------------------------------------------------------------ memory addresses
 /* verilator lint_off UNUSEDSIGNAL */
 wire [31:0] i_bias_addr = bias_base + {16'd0, i_og};
-wire [31:0] w2_bias_addr = bias_base + {16'd0, wog_reg[16 +: 16]};
+wire [31:0] w1_bias_addr = bias_base + {16'd0, wog_reg[0 +: 16]};
 wire [31:0] q_bias_addr = bias_base + {16'd0, q_og_reg};
 wire [31:0] u7_bias_addr = bias_base + {16'd0, uog_reg[16*4 +: 16]};
 /* verilator lint_on UNUSEDSIGNAL */
@@ -171,11 +177,11 @@ assign upd_wgt_rd_en = i_valid && !i_ones;
 assign upd_wgt_rd_addr = i_a;
 assign upd_bias_rd_en = i_valid && i_ones;
 assign upd_bias_rd_addr = i_bias_addr[BAW-1:0];
-// WGRAD reads at R2, so that the data meet the gradient at P9 (= R3)
-assign grad_rd_en = is_update ? (i_valid && !i_ones) : (wv_reg[1] && !wones_reg[1]);
-assign grad_rd_addr = is_update ? i_a : wa_reg[WAW +: WAW];
-assign bgrad_rd_en = is_update ? (i_valid && i_ones) : (wv_reg[1] && wbsum_reg[1]);
-assign bgrad_rd_addr = is_update ? i_bias_addr[BAW-1:0] : w2_bias_addr[BAW-1:0];
+// WGRAD reads at R1; the data, registered at R2, meet the gradient at P9 (= R3)
+assign grad_rd_en = is_update ? (i_valid && !i_ones) : (wv_reg[0] && !wones_reg[0]);
+assign grad_rd_addr = is_update ? i_a : wa_reg[0 +: WAW];
+assign bgrad_rd_en = is_update ? (i_valid && i_ones) : (wv_reg[0] && wbsum_reg[0]);
+assign bgrad_rd_addr = is_update ? i_bias_addr[BAW-1:0] : w1_bias_addr[BAW-1:0];
 
 // ------------------------------------------------------------------------ P8: stack write
 assign fmb_wr_en = rv_reg[2] && (is_fwd || is_bwd);
@@ -187,8 +193,8 @@ assign fmb_wmask = rmask_reg[2*LANES +: LANES];
 
 // ------------------------------------------------------------------------ write data
 // P9: WGRAD add into (gacc) or overwrite the gradient memories
-wire [31:0] q_new = gacc ? add_sat32(grad_rd_data, q_g_reg) : q_g_reg;
-wire [31:0] q_bnew = gacc ? add_sat32(bgrad_rd_data, q_bg_reg) : q_bg_reg;
+wire [31:0] q_new = gacc ? add_sat32(q_rd_reg, q_g_reg) : q_g_reg;
+wire [31:0] q_bnew = gacc ? add_sat32(q_brd_reg, q_bg_reg) : q_bg_reg;
 // U7: the saturated w - step written to the weight (16 bits) or bias (32 bits) word
 wire u7_valid = uv_reg[4];
 wire u7_ones = uo_reg[4];
@@ -310,6 +316,8 @@ always @(posedge clk) begin
     q_og_reg <= q_og_next;
     q_g_reg <= q_g_next;
     q_bg_reg <= q_bg_next;
+    q_rd_reg <= grad_rd_data;
+    q_brd_reg <= bgrad_rd_data;
 
     if (rst) begin
         u1_valid_reg <= 1'b0;

@@ -44,6 +44,10 @@ module uc_wq #
     // the one write a cycle to the stack
     output wire                     m_valid,
     output wire [W-1:0]             m_data,
+    // the write that leaves next cycle (m_valid / m_data a cycle early; nx_data is don't-care
+    // without nx_valid), for a caller that registers it with other requests (uc_unit)
+    output wire                     nx_valid,
+    output wire [W-1:0]             nx_data,
 
     output wire                     busy            // a write is queued or leaving
 );
@@ -67,6 +71,8 @@ reg [LOG_E-1:0]      sel;
 
 assign m_valid = m_valid_reg;
 assign m_data = m_data_reg;
+assign nx_valid = any;
+assign nx_data = head[W*sel +: W];
 
 // one queue memory an engine (one write port each: LUT RAM)
 genvar g;
