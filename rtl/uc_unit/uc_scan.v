@@ -91,7 +91,10 @@ wire [PAW+15:0] p_ext = {{PAW{1'b0}}, p_reg};
 reg [CNT_W-1:0] a_reg, a_next, end_reg, end_next;   // index entry, end of the list
 reg             chk_reg, chk_next;      // an index (UPDATE: pointer) read is in flight: check it
 reg             chk2_reg, chk2_next;    // an index entry's registered compare is valid: decide it
-reg             idx_bad_reg, idx_bad_next;  // that entry's compare (kx, ky, channel, address)
+// that entry's compares (kx, ky, channel, weight address, parity class), a bit each: ORed when
+// decided, so that the index memory's read data end in a flip-flop after one compare (issue 16)
+reg [4:0]       idx_bad_reg, idx_bad_next;
+reg [15:0]      ch_lim_reg;             // the channel bound of the command's list: N or C
 // a pointer's range compare (start + count > WDEPTH), registered and decided a cycle after its
 // read data arrive, so that the memory's data end in a flip-flop after one add and compare (issue
 // 16); the walk goes on meanwhile (reads only: nothing is written before the scan passes)
@@ -118,9 +121,9 @@ wire             ptr_bad = {{(31-CNT_W){1'b0}}, ptr_end} > WDEPTH_32;
 // split lists (docs/sparse-format.md): list 4c+q holds only entries of parity class q,
 // q = 2 * ((ky*dil) & 1) + ((kx*dil) & 1); an entry in another class is a bad index
 wire par_bad = split && ({idx_ky[0] & dil_odd, idx_kx[0] & dil_odd} != q_reg);
-wire idx_bad = {{(8-K_W){1'b0}}, idx_kx} >= k || {{(8-K_W){1'b0}}, idx_ky} >= k ||
-               {1'b0, idx_ch} >= {1'b0, is_bwd ? n : c} ||
-               (is_bwd && {{(32-WAW){1'b0}}, idx_waddr} >= WDEPTH_32) || par_bad;
+wire [4:0] idx_bad = {{{(8-K_W){1'b0}}, idx_kx} >= k, {{(8-K_W){1'b0}}, idx_ky} >= k,
+                      idx_ch >= ch_lim_reg,
+                      is_bwd && {{(32-WAW){1'b0}}, idx_waddr} >= WDEPTH_32, par_bad};
 
 always @* begin
     phase_next = phase_reg;
@@ -159,7 +162,7 @@ always @* begin
                 p_next = p_reg + 1'b1;
                 chk_next = 1'b1;
             end
-        end else if (chk2_reg && idx_bad_reg) begin
+        end else if (chk2_reg && (|idx_bad_reg)) begin
             bad_index_int = 1'b1;
         end else if (pchk_reg && pbad_reg) begin
             bad_list_int = 1'b1;
@@ -203,6 +206,7 @@ always @(posedge clk) begin
     chk_reg <= chk_next;
     chk2_reg <= chk2_next;
     idx_bad_reg <= idx_bad_next;
+    ch_lim_reg <= is_bwd ? n : c;
     pchk_reg <= pchk_next;
     pbad_reg <= pbad_next;
     q_reg <= q_next;
