@@ -59,9 +59,9 @@ wire [7:0]  err_code;
 wire [15:0] err_pc;
 wire [31:0] cnt_total, cnt_uc, cnt_pool, cnt_lc, cnt_dma, n_correct, loss_sum;
 wire        stop_pending, core_rst;
-wire [511:0] chk_desc;
-wire        chk_desc_bad;
-wire [7:0]  chk_desc_err;
+wire [511:0] rd_desc;
+wire        rd_desc_bad;
+wire [7:0]  rd_desc_err;
 /* verilator lint_off UNUSEDSIGNAL */
 wire [511:0] desc;              // the descriptor being run (words 11-15 unused)
 /* verilator lint_on UNUSEDSIGNAL */
@@ -185,7 +185,7 @@ sequencer #(
     .m_dma_cmd_len(dma_cmd_len), .dma_done(dma_done), .dma_err(dma_err),
     .s_dma_rd_valid(dma_rd_valid), .s_dma_rd_data(dma_rd_data), .s_dma_rd_err(dma_rd_err),
     .m_dma_wr_valid(dma_wr_valid), .m_dma_wr_ready(dma_wr_ready), .m_dma_wr_data(dma_wr_data),
-    .chk_desc(chk_desc), .chk_desc_bad(chk_desc_bad), .chk_desc_err(chk_desc_err),
+    .rd_desc(rd_desc), .rd_desc_bad(rd_desc_bad), .rd_desc_err(rd_desc_err),
     .desc(desc), .cmd_gacc(cmd_gacc), .label(label),
 `include "top_unit_conns.vh"
     .loss_rsp_pred(loss_rsp_pred), .loss_rsp_loss(loss_rsp_loss),
@@ -194,9 +194,8 @@ sequencer #(
     .hp_sel(hp_sel), .hp_addr(hp_addr), .hp_we(hp_we), .hp_wdata(hp_wdata), .hp_rdata(hp_rdata)
 );
 
-// reserved bits of the descriptor the program fetch has assembled (docs/program.md "Fields"),
-// stored with it in the program memory
-desc_check u_desc_check (.s_desc(chk_desc), .bad(chk_desc_bad), .err(chk_desc_err));
+// reserved bits of the descriptor being read (docs/program.md "Fields"), registered with it
+desc_check u_desc_check (.s_desc(rd_desc), .bad(rd_desc_bad), .err(rd_desc_err));
 
 dma #(.AXI_ID_W(AXI_ID_W)) u_dma (
     .clk(clk), .rst(core_rst), .abort(stop_pending), .idle(dma_idle),

@@ -2,11 +2,8 @@
  * Program memory of the descriptor sequencer (sequencer.v) and its fill: the program fetch's
  * DMA read beats are counted (fetch_beat: the 32-bit word of the descriptor being assembled,
  * which the sequencer writes into its descriptor register); one cycle after a descriptor's 16th
- * beat the assembled descriptor (wr_desc) is written at the next index, with the result of its
- * reserved-bit check (wr_desc_bad, wr_desc_err: desc_check of wr_desc, made as it is written, so
- * that the run's check is a read, not logic after the block RAM's output: issue 16). The run reads
- * the descriptor at pc and its check; past_end says pc has reached the PROG_LEN latched at START
- * (ERR RUNAWAY).
+ * beat the assembled descriptor (wr_desc) is written at the next index. The run reads the
+ * descriptor at pc; past_end says pc has reached the PROG_LEN latched at START (ERR RUNAWAY).
  *
  * Parameters: PROG_DEPTH, commented below.
  *
@@ -33,14 +30,10 @@ module seq_prog #
     input  wire         beat_valid,     // a beat of the fetch arrives (the sequencer assembles it)
     output wire [3:0]   fetch_beat,     // ... it is this word of the descriptor
     input  wire [511:0] wr_desc,        // the assembled descriptor
-    input  wire         wr_desc_bad,    // ... has a reserved bit set (desc_check)
-    input  wire [7:0]   wr_desc_err,    // ... and this is its error code
     input  wire         stop,           // the end of a stop (soft reset, watchdog): length 0
 
     input  wire [15:0]  pc,
     output wire [511:0] rd_desc,        // the descriptor at pc
-    output wire         rd_desc_bad,    // ... has a reserved bit set
-    output wire [7:0]   rd_desc_err,    // ... and this is its error code
     output wire         past_end        // pc >= the latched PROG_LEN
 );
 
@@ -56,10 +49,10 @@ assign fetch_beat = fetch_beat_reg;
 assign past_end = pc >= prog_len_run_reg;
 
 // written one cycle after a descriptor's 16th beat, read at pc
-sdp_ram #(.DATA_W(521), .DEPTH(PROG_DEPTH)) u_prog_mem (
+sdp_ram #(.DATA_W(512), .DEPTH(PROG_DEPTH)) u_prog_mem (
     .clk(clk),
-    .wr_en(prog_we_reg), .wr_addr(prog_waddr_reg), .wr_data({wr_desc_err, wr_desc_bad, wr_desc}),
-    .rd_en(1'b1), .rd_addr(pc[PGAW-1:0]), .rd_data({rd_desc_err, rd_desc_bad, rd_desc})
+    .wr_en(prog_we_reg), .wr_addr(prog_waddr_reg), .wr_data(wr_desc),
+    .rd_en(1'b1), .rd_addr(pc[PGAW-1:0]), .rd_data(rd_desc)
 );
 
 always @* begin

@@ -62,11 +62,10 @@ module sequencer #
     input  wire [15:0]      loss_rsp_loss,
 `include "top_busy_ports.vh"
 
-    // reserved-bit check (desc_check) of the descriptor assembled by the program fetch, stored
-    // with it in the program memory
-    output wire [511:0]     chk_desc,
-    input  wire             chk_desc_bad,
-    input  wire [7:0]       chk_desc_err,
+    // reserved-bit check of the descriptor read from the program memory (desc_check)
+    output wire [511:0]     rd_desc,
+    input  wire             rd_desc_bad,
+    input  wire [7:0]       rd_desc_err,
 
     // the descriptor being run: the units' command fields are slices of it
     output wire [511:0]     desc,
@@ -138,19 +137,14 @@ seq_units u_units (
 // program memory: filled by the fetch (desc assembles each descriptor), read at pc
 wire [3:0] fetch_beat;
 wire       past_end;
-wire [511:0] rd_desc;              // the descriptor at pc (the program memory's read) ...
-wire       rd_desc_bad;            // ... has a reserved bit set (checked as it was fetched) ...
-wire [7:0] rd_desc_err;            // ... and this is its error code
 
 seq_prog #(.PROG_DEPTH(PROG_DEPTH)) u_prog (
     .clk(clk), .rst(rst),
     .run_start(run_start), .prog_len(prog_len), .fetch_start(fetch_start),
     .beat_valid(state_reg == S_FETCH && s_dma_rd_valid), .fetch_beat(fetch_beat),
-    .wr_desc(desc_reg), .wr_desc_bad(chk_desc_bad), .wr_desc_err(chk_desc_err), .stop(stop_now),
-    .pc(pc_reg), .rd_desc(rd_desc), .rd_desc_bad(rd_desc_bad), .rd_desc_err(rd_desc_err),
-    .past_end(past_end)
+    .wr_desc(desc_reg), .stop(stop_now),
+    .pc(pc_reg), .rd_desc(rd_desc), .past_end(past_end)
 );
-assign chk_desc = desc_reg;
 
 // loop state (one level)
 wire        in_loop, loop_again;
