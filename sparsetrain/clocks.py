@@ -13,9 +13,9 @@ Units: MHz.  A projection in seconds is ``cycles / (mhz * 1e6)``.
 from __future__ import annotations
 
 #: measured Fmax of the whole top on ECP5 LFE5UM-85F grade 6 (make pnr QUICK=1, seed 1, RTL of
-#: 1 Dec, sixth session, commit 01aef51: docs/performance.md section 7, step 11; single-seed
-#: placement moves it by about +-7 %: 56.33 on nearly the same RTL), MHz
-ECP5_MHZ = 50.87
+#: 1 Dec, seventh session, commit 54af9fa: docs/performance.md section 7, step 12; 50.87 at step
+#: 11; single-seed placement moves it by about +-7 %), MHz
+ECP5_MHZ = 57.61
 ECP5_BASIS = "ECP5 LFE5UM-85F grade 6, make pnr (measured)"
 #: measured Fmax of the smallest engine-array top (ENGINES = 2 x LANES = 4, the same memories;
 #: make pnr QUICK=1 PNR_SET="ENGINES=2 LANES=4", seed 1, RTL of 1 Dec, sixth session, commit
