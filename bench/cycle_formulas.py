@@ -188,17 +188,19 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
 
 
 def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
-    """Cycles of an MP / GAP unit command (docs/units.md). ``read_ports`` > 1 is a what-if, not
-    the RTL: pool units that read that many copies of the stack a cycle (an engine array has one
-    copy an engine) while still writing one vector a cycle: MP_FWD's 4 reads and RELU_BWD's 2
-    reads a vector go in parallel down to the one write, GAP_FWD reads ``read_ports`` vectors a
-    cycle (a wider adder tree); MP_BWD and GAP_BWD are write-bound already."""
+    """Cycles of an MP / GAP unit command (docs/units.md). ``read_ports``: copies of the stack the
+    unit reads a cycle (an engine array has one copy an engine), the unit still writing one vector
+    a cycle. The MP unit's RD_PORTS: on an engine array's top it reads 2 (rtl/mp_unit: MP_FWD a
+    window row a cycle, 2 cycles a vector, which its two writes, Y and argmax, fill; RELU_BWD dY
+    and Y at once, 1 cycle a vector); more ports gain MP nothing (write-bound; MP_BWD is already).
+    GAP_FWD with ``read_ports`` > 1 is a what-if, not the RTL (the GAP unit reads one copy):
+    ``read_ports`` vectors a cycle (a wider adder tree); GAP_BWD is write-bound."""
     n_w = 17 + math.ceil(math.log2(hw_max + 1))
     rp = max(1, int(read_ports))
     # the MP unit's modes (MP_FWD, MP_BWD, RELU_BWD): + 2 since issue 16 (its buffer check's
     # region ends, then its compares, registered)
     if mode == "MP_FWD":
-        return cdiv(4, min(4, rp)) * c * (h // 2) * cdiv(w // 2, lanes) + 13
+        return (2 if rp >= 2 else 4) * c * (h // 2) * cdiv(w // 2, lanes) + 13
     if mode == "MP_BWD":
         return 4 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + 13
     if mode == "RELU_BWD":

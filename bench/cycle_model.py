@@ -66,8 +66,11 @@ DECK = {"AlexNet": {"dataset": "CIFAR-10", "sparsity": 0.943, "gpu_s": 2697, "fp
 
 # ------------------------------------------------------------------------------ the network model
 def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, pool_read_ports=1):
-    """Per-layer, per-phase cycles of one training image (UPDATE / BATCH). ``pool_read_ports``:
-    the what-if of :func:`bench.cycle_formulas.pool_cycles` (1: the RTL)."""
+    """Per-layer, per-phase cycles of one training image (UPDATE / BATCH). The MP unit reads two
+    stack copies a cycle when ``cal`` runs an engine array (``cal.engines`` > 1: the top's
+    RD_PORTS = 2), one otherwise; ``pool_read_ports`` > that: the what-if of
+    :func:`bench.cycle_formulas.pool_cycles` (GAP_FWD reading that many copies; 1: the RTL)."""
+    mp_ports = max(pool_read_ports, 2 if getattr(cal, "engines", 1) > 1 else 1)
     in_shape, layers = NETWORKS[name]
     rng = np.random.default_rng(seed)
     c, h, w = in_shape
@@ -91,7 +94,7 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
             r["FWD"] = cal.uc_cycles("FWD", L, h, w, f, b, lanes, ck)
             r["WGRAD"] = cal.uc_cycles("WGRAD", L, h, w, f, b, lanes, ck)
             if L["relu"]:
-                r["BWD_DATA"] += pool_cycles("RELU_BWD", L["n"], ho, wo, lanes, read_ports=pool_read_ports)
+                r["BWD_DATA"] += pool_cycles("RELU_BWD", L["n"], ho, wo, lanes, read_ports=mp_ports)
                 descs_img += 1
             if i > 0:
                 r["BWD_DATA"] += cal.uc_cycles("BWD_DATA", L, h, w, f, b, lanes, ck)
@@ -110,8 +113,8 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
             c, h, w = L["n"], ho, wo
         elif L["t"] == "mp":
             r.update(name=f"maxpool {c}x{h}x{w}", out=[c, h // 2, w // 2])
-            r["FWD"] = pool_cycles("MP_FWD", c, h, w, lanes, read_ports=pool_read_ports)
-            r["BWD_DATA"] = pool_cycles("MP_BWD", c, h, w, lanes, read_ports=pool_read_ports)
+            r["FWD"] = pool_cycles("MP_FWD", c, h, w, lanes, read_ports=mp_ports)
+            r["BWD_DATA"] = pool_cycles("MP_BWD", c, h, w, lanes, read_ports=mp_ports)
             descs_img += 2
             h, w = h // 2, w // 2
         elif L["t"] == "gap":

@@ -12,7 +12,8 @@ formulas the network tables use:
   records; UPDATE uses the forward list's record and makes none; a LOAD of PTR / FIDX / BIDX drops
   every record). The lists come from the run (:class:`sparsetrain.driver.AccelRun`): the UC
   command's ``fptr_base`` names its layer.
-* MP / GAP: :func:`bench.cycle_formulas.pool_cycles` at the top's LANES; LC and loss:
+* MP / GAP: :func:`bench.cycle_formulas.pool_cycles` at the top's LANES (the MP unit with two
+  read ports on an engine array); LC and loss:
   :func:`~bench.cycle_formulas.lc_cycles`, :func:`~bench.cycle_formulas.loss_cycles`.
 * DMA (rtl/top/dma.v, ldst_mover.v): INCR bursts of at most 16 beats that never cross a 4 KB
   boundary, one in flight. A LOAD of ``B`` 32-bit beats in ``R`` bursts costs
@@ -171,7 +172,9 @@ def predict(run, prog_addr: int = 0x1000, engines: int | None = None, uc_cal=Non
                 records.append(ident)
                 del records[:-LISTS]
         elif op == Op.MP:
-            out["pool"] += pool_cycles(_MP_MODES[f["mode"]], f["c"], f["h"], f["w"], lanes)
+            # the MP unit reads two stack copies a cycle on an engine array (RD_PORTS = 2)
+            out["pool"] += pool_cycles(_MP_MODES[f["mode"]], f["c"], f["h"], f["w"], lanes,
+                                       read_ports=2 if eng > 1 else 1)
         elif op == Op.GAP:
             out["pool"] += pool_cycles(_GAP_MODES[f["mode"]], f["c"], f["h"], f["w"], lanes, p.hmax * p.wmax)
         elif op == Op.LC:

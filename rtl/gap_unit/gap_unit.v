@@ -16,6 +16,7 @@
  *   HMAX      largest map height
  *   WMAX      largest map width
  *   FM_DEPTH  stack words per bank
+ *   RD_PORTS  unused (one copy of the stack read; m_fma2_req stays zero)
  *
  * Latency: 6 check cycles (shape compares and P; shape decision and rows; size; region ends; their
  * compares; decision), the division (R + 2 cycles), then FWD one vector read per cycle (C * H *
@@ -32,7 +33,10 @@
 
 module gap_unit #
 (
+// RD_PORTS unused: GAP reads one copy of the stack
+/* verilator lint_off UNUSEDPARAM */
 `include "map_unit_params.vh"
+/* verilator lint_on UNUSEDPARAM */
 )
 (
 `include "map_unit_ports.vh"
@@ -154,6 +158,8 @@ wire fma_en = (state_reg == S_FWD && g_valid) || (state_reg == S_BWD && b_step =
 wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + fm_w16(g_c) : g_row;
 wire [15:0] fma_x0 = (state_reg == S_BWD) ? 16'd0 : g_x0;
 assign m_fma_req = {fma_en, 1'b0, fma_row, {(XW-16){1'b0}}, fma_x0};   // stride 1
+// one copy read a cycle (RD_PORTS unused): no second read port
+assign m_fma2_req = {FMA_REQ_W{1'b0}};
 
 // rounding constant 2^(R-1), registered (R is fixed long before the first item)
 reg signed [PROD_W-1:0] half_reg;

@@ -15,10 +15,16 @@
  *   HMAX      largest map height
  *   WMAX      largest map width
  *   FM_DEPTH  stack words per bank
+ *   RD_PORTS  stack copies read a cycle: 1, or 2 (an engine array: the second read port,
+ *             m_fma2_req / fma2_rdata, is port A of a copy that every port-B write reaches too)
  *
- * Latency: 7 check cycles (the buffer check: region ends, then compares, then the decision), then one stack read per cycle: MP_FWD 4 reads per output vector of
- * LANES pooled pixels, MP_BWD 4 cycles per vector of LANES windows (2 reads, 4 writes),
- * RELU_BWD 2 reads per vector; about 6 cycles of drain. m_rsp_cycles counts accept to response.
+ * Latency: 7 check cycles (the buffer check: region ends, then compares, then the decision), then
+ * one slot per cycle: MP_FWD 4 reads per output vector of LANES pooled pixels (RD_PORTS = 2: 2
+ * cycles, a window row each, its even columns on port A and its odd ones on the second port;
+ * then the vector's two writes, Y and argmax, fill the write port), MP_BWD 4 cycles per vector of
+ * LANES windows (2 reads, 4 writes), RELU_BWD 2 reads per vector (RD_PORTS = 2: one cycle, dY on
+ * port A and Y on the second port); about 6 cycles of drain. m_rsp_cycles counts accept to
+ * response.
  */
 
 `resetall
@@ -37,6 +43,8 @@ module mp_unit #
 // BANKS, LOG_B, FM_AW, the limits as 32-bit constants and row_words
 `include "map_unit_defs.vh"
 localparam LOG_L = LOG_B - 1;
+// two stack copies read a cycle (issue 14: the pool units on an engine array)
+localparam RD2 = (RD_PORTS > 1);
 
 localparam [2:0] MODE_MP_FWD = 3'd0, MODE_MP_BWD = 3'd1, MODE_RELU_BWD = 3'd2;
 
@@ -104,36 +112,51 @@ wire g_last_y = ly_reg;
 wire g_last_c = lc_reg;
 wire g_yv = (g_y < ho_reg);                    // MP_BWD: a real window row (y < Ho)
 
-// port A reads
-reg              rd_en;
-reg [FM_AW-1:0]  rd_row;
-reg [XW-1:0]     rd_x;
+// MP_FWD: the window position a slot reads, k = 2*dy + dx: one a phase (RD_PORTS = 1), or a
+// window row a phase (RD_PORTS = 2: dy = phase, port A dx = 0, the second port dx = 1)
+wire g_dy = RD2 ? g_ph[0] : g_ph[1];
+wire g_dx = RD2 ? 1'b0 : g_ph[0];
+
+// port A reads, and the second port's (RD_PORTS = 2)
+reg              rd_en, rd2_en;
+reg [FM_AW-1:0]  rd_row, rd2_row;
+reg [XW-1:0]     rd_x, rd2_x;
 reg              rd_s2;
 always @* begin
     rd_en = 1'b0;
     rd_row = g_row_x;
     rd_x = {{(XW-16){1'b0}}, g_x0};
     rd_s2 = 1'b0;
+    rd2_en = 1'b0;
+    rd2_row = g_row_a;
+    rd2_x = {{(XW-16){1'b0}}, g_x0};
     if (g_valid) begin
         if (is_fwd) begin
-            // phase k = 2*dy + dx: row 2y+dy, columns 2*(x0+l)+dx
+            // row 2y+dy, columns 2*(x0+l)+dx
             rd_en = 1'b1;
-            rd_row = g_ph[1] ? g_row_x + fm_w16(rw_x_reg) : g_row_x;
-            rd_x = {{(XW-17){1'b0}}, g_x0, g_ph[0]};
+            rd_row = g_dy ? g_row_x + fm_w16(rw_x_reg) : g_row_x;
+            rd_x = {{(XW-17){1'b0}}, g_x0, g_dx};
             rd_s2 = 1'b1;
+            rd2_en = RD2;
+            rd2_row = rd_row;
+            rd2_x = {{(XW-17){1'b0}}, g_x0, 1'b1};
         end else if (is_bwd) begin
             // phase 0: dY row, phase 1: argmax row (real window rows only)
             rd_en = g_yv && !g_ph[1];
             rd_row = g_ph[0] ? g_row_a : g_row_y;
         end else begin
-            // phase 0: dY, phase 1: forward output Y
+            // phase 0: dY, phase 1: forward output Y (RD_PORTS = 2: one phase, Y on the
+            // second port)
             rd_en = 1'b1;
             rd_row = g_ph[0] ? g_row_a : g_row_y;
+            rd2_en = RD2;
         end
     end
 end
 
 assign m_fma_req = {rd_en, rd_s2, rd_row, rd_x};
+// the second port reads at stride 2 exactly when port A does (MP_FWD)
+assign m_fma2_req = {rd2_en, rd_s2, rd2_row, rd2_x};
 
 // ----------------------------------------------------------------------------- pipeline
 // slot copies: p1 (read in the RAM), p2 (read data valid), p3, p4
@@ -155,26 +178,53 @@ reg [LANES*2-1:0]  hold_arg;
 // RELU_BWD result
 reg [LANES*16-1:0] relu_reg;
 
+// the read data: port A's (d0) and the second port's (d1: RD_PORTS = 2); RELU_BWD's forward
+// output Y and gradient dY (RD_PORTS = 1: Y read in phase 1 after dY in phase 0, kept in dy_reg)
+wire [LANES*16-1:0] d1 = fma2_rdata;
+wire [LANES*16-1:0] relu_y = RD2 ? d1 : fma_rdata;
+wire [LANES*16-1:0] relu_dy = RD2 ? fma_rdata : dy_reg;
+
 reg [LANES*16-1:0] best_next, relu_next;
 reg [LANES*2-1:0]  arg_next, arg_rd;
+reg                gt10, gt0, gt1;
 integer li;
 always @* begin
     best_next = best_reg;
     arg_next = arg_reg;
     relu_next = relu_reg;
+    gt10 = 1'b0;
+    gt0 = 1'b0;
+    gt1 = 1'b0;
     for (li = 0; li < LANES; li = li + 1) begin
         arg_rd[2*li +: 2] = fma_rdata[16*li +: 2];
-        if (p2_ph == 2'd0 || $signed(fma_rdata[16*li +: 16]) > $signed(best_reg[16*li +: 16])) begin
-            // strictly greater replaces: the first maximum in raster order wins
+        // strictly greater replaces: the first maximum in raster order wins
+        if (RD2) begin
+            // a window row a slot: the three compares side by side, then one select (d1 wins
+            // only over both, d0 over the running maximum; ties keep the earlier position)
+            gt10 = $signed(d1[16*li +: 16]) > $signed(fma_rdata[16*li +: 16]);
+            gt0 = $signed(fma_rdata[16*li +: 16]) > $signed(best_reg[16*li +: 16]);
+            gt1 = $signed(d1[16*li +: 16]) > $signed(best_reg[16*li +: 16]);
+            if (p2_ph == 2'd0) begin
+                best_next[16*li +: 16] = gt10 ? d1[16*li +: 16] : fma_rdata[16*li +: 16];
+                arg_next[2*li +: 2] = {1'b0, gt10};
+            end else if (gt10 && gt1) begin
+                best_next[16*li +: 16] = d1[16*li +: 16];
+                arg_next[2*li +: 2] = 2'd3;
+            end else if (gt0) begin
+                best_next[16*li +: 16] = fma_rdata[16*li +: 16];
+                arg_next[2*li +: 2] = 2'd2;
+            end
+        end else if (p2_ph == 2'd0 || $signed(fma_rdata[16*li +: 16]) > $signed(best_reg[16*li +: 16])) begin
             best_next[16*li +: 16] = fma_rdata[16*li +: 16];
             arg_next[2*li +: 2] = p2_ph;
         end
-        relu_next[16*li +: 16] = ($signed(fma_rdata[16*li +: 16]) > 0) ? dy_reg[16*li +: 16] : 16'd0;
+        relu_next[16*li +: 16] = ($signed(relu_y[16*li +: 16]) > 0) ? relu_dy[16*li +: 16] : 16'd0;
     end
 end
 
-// port B writes: MP_FWD Y at p3 and argmax at p4 of phase 3; MP_BWD one of the four window
-// positions at p4 of every phase; RELU_BWD dX at p3 of phase 1. The request is a register, formed
+// port B writes: MP_FWD Y at p3 and argmax at p4 of the last phase (3; RD_PORTS = 2: 1); MP_BWD
+// one of the four window positions at p4 of every phase; RELU_BWD dX at p3 of the last phase
+// (1; RD_PORTS = 2: 0). The request is a register, formed
 // at the edge into the writing stage from the stage before it (its masks, row and data compared
 // and selected there), so that the stack's port-B mux and bank addresses follow flip-flops only
 // (issue 16); the write happens in the same cycle as when it was formed from the writing stage.
@@ -225,11 +275,11 @@ always @(posedge clk) begin
     wr_data <= best_next;
     wr_mask <= {LANES{1'b0}};
     if (is_fwd) begin
-        if (p2_valid && p2_ph == 2'd3) begin
+        if (p2_valid && p2_ph == last_ph_reg) begin
             // Y at p3: the running maximum after this edge
             wr_en <= 1'b1;
             wr_mask <= mask_p2_wo;
-        end else if (p3_valid && p3_ph == 2'd3) begin
+        end else if (p3_valid && p3_ph == last_ph_reg) begin
             // argmax at p4: the argmax of the finished window (arg_reg, held since p3)
             wr_en <= 1'b1;
             wr_row <= p3_ra;
@@ -245,7 +295,7 @@ always @(posedge clk) begin
         wr_mask <= mask_p3_bwd;
         wr_data <= bwd_wdata_next;
     end else begin
-        wr_en <= p2_valid && p2_ph == 2'd1;
+        wr_en <= p2_valid && p2_ph == last_ph_reg;
         wr_row <= p2_rx;
         wr_data <= relu_next;
         wr_mask <= mask_p2_w;
@@ -326,7 +376,9 @@ always @(posedge clk) begin
                 // loop rows / columns: pooled size (MP_FWD), windows incl. the odd edge (MP_BWD)
                 ny_reg <= is_bwd ? cmd_h[15:1] + {15'd0, cmd_h[0]} : ho_reg;
                 nx_reg <= is_bwd ? cmd_w[15:1] + {15'd0, cmd_w[0]} : wo_reg;
-                last_ph_reg <= is_relu ? 2'd1 : 2'd3;
+                // phases a vector: RD_PORTS = 1 MP_FWD / MP_BWD 4, RELU_BWD 2; RD_PORTS = 2
+                // MP_FWD 2 (a window row each), RELU_BWD 1
+                last_ph_reg <= is_relu ? (RD2 ? 2'd0 : 2'd1) : ((is_fwd && RD2) ? 2'd1 : 2'd3);
             end
         end
         3'd2: begin

@@ -12,7 +12,8 @@
  * is not the UC unit's own reaches every copy (the host's, the other units': their request goes
  * to every copy); the other units and the host read copy 0. The GRAD and BGRAD copies differ
  * (each engine writes its filters' gradients in its own; the UC unit's UPDATE reads them
- * there): the host reads copy 0's. A unit's ports arrive as request buses: its stack ports as
+ * there): the host reads copy 0's. The MP unit reads two copies a cycle (its second read port,
+ * mp_fma2_req, is copy 1's port A; fma2_rdata its data). A unit's ports arrive as request buses: its stack ports as
  * FMA_REQ / FMB_REQ (accel_defs.vh), muxed as arrays indexed by the busy unit; the UC and LC
  * units' weight, gradient and bias RAM ports as RAM_REQ (below). Request buses are pure wiring:
  * they are left out of coverage (their fields are covered where the units compute them and in
@@ -62,6 +63,7 @@ module mem_subsys #
     input  wire [ENGINES*FMA_REQ_W-1:0] uc_fma_req,     // one a copy
     input  wire [ENGINES*FMB_REQ_W-1:0] uc_fmb_req,
     input  wire [FMA_REQ_W-1:0]     mp_fma_req,
+    input  wire [FMA_REQ_W-1:0]     mp_fma2_req,    // the MP unit's second read port: copy 1's port A
     input  wire [FMB_REQ_W-1:0]     mp_fmb_req,
     input  wire [FMA_REQ_W-1:0]     gap_fma_req,
     input  wire [FMB_REQ_W-1:0]     gap_fmb_req,
@@ -72,6 +74,7 @@ module mem_subsys #
     /* verilator coverage_on */
     output wire [LANES*16-1:0]      fma_rdata,      // copy 0 (the units but UC)
     output wire [LANES*16-1:0]      fmb_rdata,
+    output wire [LANES*16-1:0]      fma2_rdata,     // copy 1's port A (copy 0's with one copy)
     output wire [ENGINES*LANES*16-1:0] uc_fma_rdata,  // every copy (UC)
     output wire [ENGINES*LANES*16-1:0] uc_fmb_rdata,
 
@@ -138,10 +141,13 @@ always @(posedge clk) begin
     own_loss <= loss_busy;
 end
 
-// the other units' requests masked by their owner flags (at most one flag set: one unit busy)
+// the other units' requests masked by their owner flags (at most one flag set: one unit busy);
+// copy 1's port A takes the MP unit's second read port instead of its first
 /* verilator coverage_off */
-wire [FMA_REQ_W-1:0] oth_fma_req = ({FMA_REQ_W{own_mp}} & mp_fma_req) | ({FMA_REQ_W{own_gap}} & gap_fma_req) |
+wire [FMA_REQ_W-1:0] nmp_fma_req = ({FMA_REQ_W{own_gap}} & gap_fma_req) |
                                    ({FMA_REQ_W{own_lc}} & lc_fma_req) | ({FMA_REQ_W{own_loss}} & loss_fma_req);
+wire [FMA_REQ_W-1:0] oth_fma_req = ({FMA_REQ_W{own_mp}} & mp_fma_req) | nmp_fma_req;
+wire [FMA_REQ_W-1:0] oth_fma2_req = ({FMA_REQ_W{own_mp}} & mp_fma2_req) | nmp_fma_req;
 wire [FMB_REQ_W-1:0] oth_fmb_req = ({FMB_REQ_W{own_mp}} & mp_fmb_req) | ({FMB_REQ_W{own_gap}} & gap_fmb_req) |
                                    ({FMB_REQ_W{own_lc}} & lc_fmb_req) | ({FMB_REQ_W{own_loss}} & loss_fmb_req);
 /* verilator coverage_on */
@@ -159,6 +165,7 @@ assign list_wr = list_wr_c[0];
 assign hp_rdata = hp_rdata_c[0 +: HST_W];
 assign fma_rdata = uc_fma_rdata[0 +: LANES*16];
 assign fmb_rdata = uc_fmb_rdata[0 +: LANES*16];
+assign fma2_rdata = uc_fma_rdata[((ENGINES > 1) ? LANES*16 : 0) +: LANES*16];
 assign wgt_rd_data = uc_wgt_rd_data[0 +: 16];
 assign grad_rd_data = uc_grad_rd_data[0 +: 32];
 assign bias_rd_data = uc_bias_rd_data[0 +: 32];
@@ -175,7 +182,7 @@ generate
         wire [31:0]     grad_wr_data, bias_wr_data, bgrad_wr_data;
         /* verilator coverage_off */
         wire [FMA_REQ_W-1:0] fma_req = ({FMA_REQ_W{own_uc}} & uc_fma_req[FMA_REQ_W*g +: FMA_REQ_W]) |
-                                       oth_fma_req;
+                                       ((g == 1) ? oth_fma2_req : oth_fma_req);
         wire [FMB_REQ_W-1:0] fmb_req = ({FMB_REQ_W{own_uc}} & uc_fmb_req[FMB_REQ_W*g +: FMB_REQ_W]) |
                                        oth_fmb_req;
         /* verilator coverage_on */
@@ -228,7 +235,7 @@ always @* begin
     end
 end
 wire uc_mem = uc_muxed || (|fidx_rd_en) || (|bidx_rd_en) || (|ptr_rd_en);
-wire mp_fm = mp_fma_req[FMA_REQ_W-1] || mp_fmb_req[FMB_REQ_W-1];
+wire mp_fm = mp_fma_req[FMA_REQ_W-1] || mp_fma2_req[FMA_REQ_W-1] || mp_fmb_req[FMB_REQ_W-1];
 wire gap_fm = gap_fma_req[FMA_REQ_W-1] || gap_fmb_req[FMB_REQ_W-1];
 wire lc_fm = lc_fma_req[FMA_REQ_W-1] || lc_fmb_req[FMB_REQ_W-1];
 wire loss_fm = loss_fma_req[FMA_REQ_W-1] || loss_fmb_req[FMB_REQ_W-1];

@@ -13,9 +13,11 @@
  *
  * The macros are undefined at the end.
  *
- * Parameters: as the unit (LANES, CMAX, HMAX, WMAX, FM_DEPTH).
+ * Parameters: as the unit (LANES, CMAX, HMAX, WMAX, FM_DEPTH, RD_PORTS: with 2, a second copy of
+ * the stack, stack_host.vh).
  *
- * Host port: hst_sel 0 stack (the only memory); hst_rdata is the word at the address presented
+ * Host port: hst_sel 0 stack (the only memory; with RD_PORTS = 2 writes reach both copies and
+ * hst_copy 1 reads copy 1); hst_rdata is the word at the address presented
  * one cycle before. A stack word is 2*LANES pixels (bank b at bits [16b+15:16b]). Ignored while
  * busy.
  */
@@ -30,7 +32,10 @@
 `include "unit_rsp_ports.vh"
     output wire                     busy,
 
-    // host port
+    // host port, and the copy a read comes from (RD_PORTS = 2: low bit; unused with one copy)
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [7:0]               hst_copy,
+    /* verilator lint_on UNUSEDSIGNAL */
 `include "stack_host_ports.vh"
 );
 
@@ -40,15 +45,27 @@
 // s_cmd_data's width (unit_cmd_ports.vh)
 localparam UNIT_CMD_W = `MAP_CMD_W;
 
+// the second read port (RD_PORTS = 2): port A of the stack's second copy (with one copy the
+// request goes nowhere)
+/* verilator coverage_off */
+/* verilator lint_off UNUSEDSIGNAL */
+wire [FMA_REQ_W-1:0] fma2_req;
+/* verilator lint_on UNUSEDSIGNAL */
+/* verilator coverage_on */
+wire [LANES*16-1:0] fma2_rdata;
+
 `MAP_UNIT #(
-    .LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)
+    .LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH), .RD_PORTS(RD_PORTS)
 ) `MAP_INST (
 `include "unit_shell_conns.vh"
-    .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata)
+    .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
+    .m_fma2_req(fma2_req), .fma2_rdata(fma2_rdata)
 );
 
-// the stack and its host port
+// the stack (RD_PORTS copies) and its host port
+`define STACK_HOST_COPY1
 `include "stack_host.vh"
+`undef STACK_HOST_COPY1
 
 `undef ACCEL_DEFS_VH
 endmodule

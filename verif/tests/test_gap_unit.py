@@ -53,6 +53,8 @@ def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=
         xs, ys = (c, h, w), (c, 1, 1)
         if map_words(xs, L) + c <= fm:
             break
+        if c0 and h0 and w0:    # a fixed shape that does not fit: the parameter set is wrong
+            raise ValueError(f"{name}: C={c} H={h} W={w} does not fit FM_DEPTH={fm}")
     data = data or rnd.choice(["random", "random", "small", "equal", "extreme"])
     xb, yb = place(rnd, [map_words(xs, L), c], fm)
     rx, ry = Region("dX" if mode else "X", 0, xb, xs), Region("dY" if mode else "Y", 0, yb, ys)

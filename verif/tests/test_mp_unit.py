@@ -54,6 +54,8 @@ def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=
         nx, ny = map_words(xs, L), map_words(ys, L)
         if nx + 2 * ny <= fm:
             break
+        if c0 and h0 and w0:    # a fixed shape that does not fit: the parameter set is wrong
+            raise ValueError(f"{name}: C={c} H={h} W={w} ({nx} + 2 x {ny} words) does not fit FM_DEPTH={fm}")
     data = data or rnd.choice(["random", "random", "small", "equal", "extreme"])
     xb, yb, ab = place(rnd, [nx, ny, ny], fm)
     rx, ry, ra = (Region(n, 0, b, s) for n, b, s in
@@ -149,3 +151,14 @@ coverage_closed = coverage_test(__name__, "mp", "mp_unit")
 from verif.common.block_entry import block_test  # noqa: E402
 
 test_mp_unit = block_test("mp_unit")
+
+
+def test_copy_check_names_the_first_differing_word():
+    """The stack-copy check of the RD_PORTS = 2 harness (verif.common.units.table.copy_diff)
+    passes equal copies and names the first word where copy 1 differs (checker self-test)."""
+    from verif.common.units.table import copy_diff
+    w0 = [0x1234, 0x5678, 0x9ABC, 0xDEF0]
+    assert copy_diff(1, w0, list(w0)) == []
+    errs = copy_diff(1, w0, [0x1234, 0x5679, 0x9ABC, 0])
+    assert len(errs) == 1 and "word 1 " in errs[0] and "2 word(s) differ" in errs[0], errs
+    assert copy_diff(1, w0, w0[:3]) != []

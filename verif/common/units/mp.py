@@ -11,7 +11,7 @@ from verif.common.checks import dut_params
 from verif.common.units.common import map_points
 from verif.common.units.table import stack_unit
 
-DEFAULTS = {"LANES": 8, "CMAX": 256, "HMAX": 256, "WMAX": 256, "FM_DEPTH": 4096}
+DEFAULTS = {"LANES": 8, "CMAX": 256, "HMAX": 256, "WMAX": 256, "FM_DEPTH": 4096, "RD_PORTS": 1}
 MODES = {0: "MP_FWD", 1: "MP_BWD", 2: "RELU_BWD"}
 MP_FWD, MP_BWD, RELU_BWD = 0, 1, 2
 #: command fields, packed in s_cmd_data (sparsetrain.unit_cmds, rtl/common/unit_cmd.vh)

@@ -7,7 +7,9 @@ input tensors + expected outputs from the bit-exact models).  The hooks:
 * start: random garbage in every memory (so reads of unloaded words and stray writes show);
 * load: the item's inputs through the host port (the shadow of every memory follows);
 * read-back: *every word of every memory* (keep the test parameter sets' memories small); the
-  shadow is resynchronised to it, so errors do not cascade;
+  shadow is resynchronised to it, so errors do not cascade; a harness with ``copies`` > 1 copies
+  of its stack (the MP unit reading two a cycle) has every copy read back whole too, and each
+  must equal copy 0 word for word (every write reaches every copy);
 * check: the read-back must equal the shadow with the expected outputs applied (OK) or the
   unchanged shadow (bad input: nothing written anywhere); the first wrong element is named as
   ``Tensor[c=.., y=.., x=..]``; extra response fields and ``m_rsp_cycles`` are checked too.
@@ -73,6 +75,20 @@ def bad_item(it: UnitItem, expect: int, hb: tuple | None = None, **kw) -> UnitIt
     return it
 
 
+def copy_diff(copy: int, words0: list[int], words: list[int]) -> list[str]:
+    """The stack copy ``copy`` (``words``) against copy 0 (``words0``), word for word (stack
+    words of 2 x LANES pixels): [] when equal, else one message naming the first differing word
+    and how many differ."""
+    bad = [a for a, (w0, w) in enumerate(zip(words0, words)) if w0 != w]
+    if len(words0) != len(words):
+        return [f"stack copy {copy}: {len(words)} words read, copy 0 has {len(words0)}"]
+    if not bad:
+        return []
+    a = bad[0]
+    return [f"stack copy {copy} differs from copy 0 at word {a} ({words[a]:#x}, copy 0 {words0[a]:#x}); "
+            f"{len(bad)} word(s) differ"]
+
+
 def _flip_first(arr):
     a = arr.copy().reshape(-1)
     a[0] = a[0] ^ 1
@@ -86,8 +102,8 @@ class TableUnit(Unit):
 
     def __init__(self, name: str, cmd: CmdLayout, rsp_fields: list[str], lanes: int,
                  depths: dict[int, int], widths: dict[int, int], prefix: str,
-                 sample_ok=None, sample_status=None, sample_reset=None):
-        self.name, self.prefix = name, prefix
+                 sample_ok=None, sample_status=None, sample_reset=None, copies: int = 1):
+        self.name, self.prefix, self.copies = name, prefix, copies
         self.cmd, self.rsp_fields = cmd, rsp_fields
         self.lanes, self._depths, self.widths = lanes, dict(depths), dict(widths)
         self._ok, self._status, self._reset = sample_ok, sample_status, sample_reset
@@ -117,6 +133,11 @@ class TableUnit(Unit):
         for sel, depth in self._depths.items():
             words = await bfm.read(sel, range(depth))
             got.words[sel] = [words[a] for a in range(depth)]
+        got.copy_errs = []
+        for copy in range(1, self.copies):
+            depth = self._depths[0]
+            words = await bfm.read(0, range(depth), copy=copy)
+            got.copy_errs += copy_diff(copy, got.words[0], [words[a] for a in range(depth)])
         self.mem = got.copy()           # resynchronise the shadow (errors do not cascade)
         return got
 
@@ -131,6 +152,7 @@ class TableUnit(Unit):
                 exp.put(r, _flip_first(arr))
         errs = [f"memory written despite {status_name(item.expect)}: {e}" if item.expect != OK else e
                 for e in exp.diff(res.got, item.regions())]
+        errs += getattr(res.got, "copy_errs", [])
         if item.expect == OK:
             for k, v in item.rsp.items():
                 if rsp.fields.get(k) != v:
@@ -160,11 +182,11 @@ def stack_unit(block: str, prefix: str, cmd: CmdLayout, rsp_fields: list[str], s
     with the command ``cmd``, response fields ``rsp_fields``, the OK sampler ``sample_ok`` and
     the status / reset cover points of ``prefix`` (``statuses``: the statuses it can answer,
     :func:`~verif.common.units.common.status_points`, made once here); ``params()``: the DUT's
-    parameters (LANES, FM_DEPTH)."""
+    parameters (LANES, FM_DEPTH, and RD_PORTS when the harness has it: that many stack copies)."""
     sample_status, sample_reset = status_points(prefix, statuses)
 
     def spec() -> TableUnit:
         p = params()
         return TableUnit(block, cmd, rsp_fields, p["LANES"], {0: p["FM_DEPTH"]}, {0: 16}, prefix,
-                         sample_ok, sample_status, sample_reset)
+                         sample_ok, sample_status, sample_reset, copies=p.get("RD_PORTS", 1))
     return spec
