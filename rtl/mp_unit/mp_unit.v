@@ -180,9 +180,10 @@ reg [LANES*16-1:0] relu_reg;
 
 // the read data: port A's (d0) and the second port's (d1: RD_PORTS = 2); RELU_BWD's forward
 // output Y and gradient dY (RD_PORTS = 1: Y read in phase 1 after dY in phase 0, kept in dy_reg)
+wire [LANES*16-1:0] d0 = fma_rdata;
 wire [LANES*16-1:0] d1 = fma2_rdata;
-wire [LANES*16-1:0] relu_y = RD2 ? d1 : fma_rdata;
-wire [LANES*16-1:0] relu_dy = RD2 ? fma_rdata : dy_reg;
+wire [LANES*16-1:0] relu_y = RD2 ? d1 : d0;
+wire [LANES*16-1:0] relu_dy = RD2 ? d0 : dy_reg;
 
 reg [LANES*16-1:0] best_next, relu_next;
 reg [LANES*2-1:0]  arg_next, arg_rd;
@@ -201,17 +202,17 @@ always @* begin
         if (RD2) begin
             // a window row a slot: the three compares side by side, then one select (d1 wins
             // only over both, d0 over the running maximum; ties keep the earlier position)
-            gt10 = $signed(d1[16*li +: 16]) > $signed(fma_rdata[16*li +: 16]);
-            gt0 = $signed(fma_rdata[16*li +: 16]) > $signed(best_reg[16*li +: 16]);
+            gt10 = $signed(d1[16*li +: 16]) > $signed(d0[16*li +: 16]);
+            gt0 = $signed(d0[16*li +: 16]) > $signed(best_reg[16*li +: 16]);
             gt1 = $signed(d1[16*li +: 16]) > $signed(best_reg[16*li +: 16]);
             if (p2_ph == 2'd0) begin
-                best_next[16*li +: 16] = gt10 ? d1[16*li +: 16] : fma_rdata[16*li +: 16];
+                best_next[16*li +: 16] = gt10 ? d1[16*li +: 16] : d0[16*li +: 16];
                 arg_next[2*li +: 2] = {1'b0, gt10};
             end else if (gt10 && gt1) begin
                 best_next[16*li +: 16] = d1[16*li +: 16];
                 arg_next[2*li +: 2] = 2'd3;
             end else if (gt0) begin
-                best_next[16*li +: 16] = fma_rdata[16*li +: 16];
+                best_next[16*li +: 16] = d0[16*li +: 16];
                 arg_next[2*li +: 2] = 2'd2;
             end
         end else if (p2_ph == 2'd0 || $signed(fma_rdata[16*li +: 16]) > $signed(best_reg[16*li +: 16])) begin

@@ -79,9 +79,9 @@ def copy_diff(copy: int, words0: list[int], words: list[int]) -> list[str]:
     """The stack copy ``copy`` (``words``) against copy 0 (``words0``), word for word (stack
     words of 2 x LANES pixels): [] when equal, else one message naming the first differing word
     and how many differ."""
-    bad = [a for a, (w0, w) in enumerate(zip(words0, words)) if w0 != w]
     if len(words0) != len(words):
         return [f"stack copy {copy}: {len(words)} words read, copy 0 has {len(words0)}"]
+    bad = [a for a, (w0, w) in enumerate(zip(words0, words)) if w0 != w]
     if not bad:
         return []
     a = bad[0]
