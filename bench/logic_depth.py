@@ -46,7 +46,8 @@ def logic_depth(netlist: dict, top: str) -> dict:
     (of them, those with a reg-to-reg input path of more than 4 / 6 LUT levels), "over_6_where"
     (the instances of the registers over 6 levels, ``[*]`` for any index, most first: at most 12),
     "over_6_regs" (every register over 6 levels, bit indices folded to ``[*]``: its worst depth,
-    a start register of that worst path, and how many bits, deepest first)}.
+    a start register of that worst path, and how many bits, deepest first), "over_4_regs" (the
+    same for every register over 4 levels, the UC engine's target)}.
     Unknown cell types (no port directions) raise ValueError.
     """
     mod = netlist["modules"][top]
@@ -147,6 +148,7 @@ def logic_depth(netlist: dict, top: str) -> dict:
     over = {4: 0, 6: 0}   # endpoint cells whose worst reg-to-reg input exceeds 4 / 6 LUT levels
     where6: dict[str, int] = {}   # of those over 6: the instance of the register (its output net)
     regs6: dict[str, list] = {}   # of those over 6: register -> [depth, start, bits]
+    regs4: dict[str, list] = {}   # of those over 4 (the UC engine's target): the same
 
     def start_of(b: int) -> str:
         while True:
@@ -166,6 +168,12 @@ def logic_depth(netlist: dict, top: str) -> dict:
                 best = (a, b, c)
         for n in over:
             over[n] += worst_c > n
+        if worst_c > 4 and outs[c]:
+            reg = re.sub(r"\[\d+\]", "[*]", name_of(outs[c][0]).lstrip("\\"))
+            r = regs4.setdefault(reg, [0, "", 0])
+            r[2] += 1
+            if worst_c > r[0]:
+                r[0], r[1] = worst_c, re.sub(r"\[\d+\]", "[*]", start_of(worst_b))
         if worst_c > 6 and outs[c]:
             inst = name_of(outs[c][0]).lstrip("\\").rsplit(".", 1)
             key = re.sub(r"\[\d+\]", "[*]", inst[0] if len(inst) > 1 else "(top)")
@@ -186,6 +194,7 @@ def logic_depth(netlist: dict, top: str) -> dict:
            "endpoints_over_4": over[4], "endpoints_over_6": over[6],
            "over_6_where": sorted(where6.items(), key=lambda kv: -kv[1])[:12],
            "over_6_regs": sorted(([k] + v for k, v in regs6.items()), key=lambda r: (-r[1], r[0])),
+           "over_4_regs": sorted(([k] + v for k, v in regs4.items()), key=lambda r: (-r[1], r[0])),
            "endpoints": sum(k == "seq" for k in kind.values())}
     if best is None:
         return out

@@ -161,13 +161,16 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int, engines: int
     t1 = time.time()
     try:
         dep = logic_depth(json.loads(json_path.read_text()), top)
-        row["depth"] = {k: v for k, v in dep.items() if k not in ("path", "over_6_regs")}
+        row["depth"] = {k: v for k, v in dep.items() if k not in ("path", "over_6_regs", "over_4_regs")}
         # the path's nets, for the log (the report keeps start and end), and every register
-        # over 6 levels (what to pipeline next)
+        # over 6 levels (what to pipeline next) and over 4 (the UC engine's target)
         (LOG_DIR / f"{tag}.path.txt").write_text("\n".join(dep["path"]) + "\n")
         (LOG_DIR / f"{tag}.over6.txt").write_text(
             "".join(f"{d:2d} levels  {reg}  ({n} bits)  from {st}\n"
                     for reg, d, st, n in dep["over_6_regs"]))
+        (LOG_DIR / f"{tag}.over4.txt").write_text(
+            "".join(f"{d:2d} levels  {reg}  ({n} bits)  from {st}\n"
+                    for reg, d, st, n in dep["over_4_regs"]))
     except (OSError, ValueError, KeyError) as e:
         row["depth"] = {"error": str(e)[:300]}
     row["depth_seconds"] = round(time.time() - t1, 1)

@@ -149,7 +149,11 @@ reg        buf_bad_reg, buf_bad_next;
 // field checks (CHK_FIELDS), decided a step later (CHK_PLANE_X): a register, not some twenty
 // compares, at the head of the state's and status's next-state logic (issue 16)
 reg        bad_mode_reg, bad_mode_next, bad_geom_reg, bad_geom_next;
-reg        bad_cn_reg, bad_cn_next, bad_hw_reg, bad_hw_next, bad_ks_reg, bad_ks_next;  // shape
+reg        bad_cn_reg, bad_cn_next, bad_ks_reg, bad_ks_next;  // shape
+// the map size's checks, every cycle from the latched fields (read from CHK_PLANE_X on), a
+// register each for H and W (issue 16: the four compares, their OR and the step select were 6
+// LUT levels)
+reg        bad_h_reg, bad_h_next, bad_w_reg, bad_w_next;
 reg [15:0] max_pad_reg, max_pad_next;
 
 
@@ -287,7 +291,9 @@ always @* begin
     x_end_next = x_end_reg; y_end_next = y_end_reg;
     p_end_next = p_end_reg; b_end_next = b_end_reg;
     buf_bad_next = buf_bad_reg;
-    bad_mode_next = bad_mode_reg; bad_geom_next = bad_geom_reg; bad_cn_next = bad_cn_reg; bad_hw_next = bad_hw_reg;
+    bad_h_next = h_reg == 0 || {16'd0, h_reg} > HMAX_32;
+    bad_w_next = w_reg == 0 || {16'd0, w_reg} > WMAX_32;
+    bad_mode_next = bad_mode_reg; bad_geom_next = bad_geom_reg; bad_cn_next = bad_cn_reg;
     bad_ks_next = bad_ks_reg;
     max_pad_next = max_pad_reg;
 
@@ -340,8 +346,6 @@ always @* begin
                             dil_reg < 8'd1 || dil_reg > 8'd4;
             bad_cn_next = c_reg == 0 || {16'd0, c_reg} > CMAX_32 || n_reg == 0 ||
                           {16'd0, n_reg} > NMAX_32;
-            bad_hw_next = h_reg == 0 || {16'd0, h_reg} > HMAX_32 ||
-                          w_reg == 0 || {16'd0, w_reg} > WMAX_32;
             bad_ks_next = k_reg == 0 || {24'd0, k_reg} > KMAX_32 || shift_reg > 8'd31;
             max_pad_next = max_pad;
         end
@@ -353,7 +357,7 @@ always @* begin
             end else if (bad_geom_reg) begin
                 status_next = ST_BAD_GEOMETRY;
                 state_next = S_RESP;
-            end else if (bad_cn_reg || bad_hw_reg || bad_ks_reg || {8'd0, pad_reg} > max_pad_reg ||
+            end else if (bad_cn_reg || bad_h_reg || bad_w_reg || bad_ks_reg || {8'd0, pad_reg} > max_pad_reg ||
                          num_h_reg < 0 || num_w_reg < 0) begin
                 status_next = ST_BAD_SHAPE;
                 state_next = S_RESP;
@@ -459,7 +463,9 @@ always @(posedge clk) begin
     x_end_reg <= x_end_next; y_end_reg <= y_end_next;
     p_end_reg <= p_end_next; b_end_reg <= b_end_next;
     buf_bad_reg <= buf_bad_next;
-    bad_mode_reg <= bad_mode_next; bad_geom_reg <= bad_geom_next; bad_cn_reg <= bad_cn_next; bad_hw_reg <= bad_hw_next;
+    bad_mode_reg <= bad_mode_next; bad_geom_reg <= bad_geom_next; bad_cn_reg <= bad_cn_next;
+    bad_h_reg <= bad_h_next;
+    bad_w_reg <= bad_w_next;
     bad_ks_reg <= bad_ks_next;
     max_pad_reg <= max_pad_next;
 

@@ -129,7 +129,7 @@ wire             fma_en, fma_s2;
 wire [FM_AW-1:0] fma_row;
 wire signed [XW-1:0] fma_x;
 wire             o_valid, o_ones, o_bsum;
-wire signed [ACC_W-1:0] o_bacc;
+wire [LANES*ACC_W-1:0] o_bacc;
 wire [WAW-1:0]   o_a;
 wire [15:0]      o_og, o_x0;
 wire [FM_AW-1:0] o_orow;

@@ -84,6 +84,7 @@ module uc_gen #
 localparam LOG_L = $clog2(LANES);
 localparam CNT_W = WAW + 1;
 localparam PTR_W = WAW + CNT_W;
+localparam [CNT_W-1:0] CNT_2 = 2;
 
 // per-channel phases
 localparam [1:0] G_FETCH = 2'd0,    // pointer (and bias) read issued
@@ -121,6 +122,27 @@ reg [15:0]      nptrs_m2_reg, nptrs_m2_next;    // pointers - 2: og + 1 is the l
 reg [PAW-1:0]   pa_reg, pa_next, pa1_reg, pa1_next, pbase1_reg, pbase1_next;
 reg [BAW-1:0]   ba_reg, ba_next, ba1_reg, ba1_next, bbase1_reg, bbase1_next;
 reg             last_og_reg, last_og_next;  // og is the last list
+// the loop ends as flags beside their counters (issue 16: a counter's compare, the end test and the
+// next-state select were 6 LUT levels): a flag moves with its counter, by the same steps, and is
+// set from a compare of the counter's present value with a register of the command (ACCEL_ASSERTS
+// checks each against the compare it replaces)
+reg             lj_reg, lj_next;            // j is the channel's last entry, or it has none
+reg             jc_reg, jc_next;            // j == count (UPDATE: the bias item)
+reg             cz_reg, cz_next;            // count == 0
+reg             cle1_reg, cle1_next;        // count <= 1
+reg [CNT_W-1:0] cm2_reg, cm2_next;          // count - 2
+reg             ncz_reg, ncz_next, ncle1_reg, ncle1_next;   // the same of the prefetched count
+reg [CNT_W-1:0] ncm2_reg, ncm2_next;
+reg             lxg_reg, lxg_next;          // xg is the row's last lane vector
+reg             ly_reg, ly_next;            // y is the last row
+reg [15:0]      ngrp_m2_reg, ngrp_m2_next;  // lane vectors a row - 2
+reg [14:0]      ngh_m2_reg, ngh_m2_next;    // split: (ngrp - 1) / 2 - 1
+reg             xg0l_reg, xg0l_next;        // a row's first vector is its last
+reg [15:0]      ny_m3_reg, ny_m3_next, ny_m4_reg, ny_m4_next;   // rows - 3, rows - 4
+reg             y0l_reg, y0l_next, y1l_reg, y1l_next;   // row 0 / row 1 is the last
+// lanes inside the output row: x0 < lim(l) = wo - l (BWD_DATA: w - s*l), 17-bit signed, so that
+// the mask is one compare of x0 (no add)
+reg [17*LANES-1:0] lim_reg, lim_next;
 // split lists (BWD_DATA, stride 2): dX rows 0 and 1 of this channel and of the next one
 reg [31:0]      cb0_reg, cb0_next, cb1_reg, cb1_next, nb0_reg, nb0_next, nb1_reg, nb1_next;
 reg [31:0]      xb1_reg, xb1_next, xbp_reg, xbp_next, xbp1_reg, xbp1_next;  // x_base + rw_x, + plane_x
@@ -160,14 +182,16 @@ wire [CNT_W-1:0] ptr_count = ptr_rd_data[PTR_W-1:WAW];
 wire [15:0] ny = is_bwd ? h : ho;
 // BWD_DATA at stride 2: the backward list is split by parity, list og = 4c + q
 wire split = is_bwd && s2;
-wire last_j = (count_reg == {CNT_W{1'b0}}) || (j_reg == count_reg - 1'b1);
-// split: vectors of one parity (ngrp is even: the last is ngrp - 2 or ngrp - 1, same upper bits)
-wire last_xg = split ? (xg_reg[15:1] == ngrp_m1_reg[15:1]) : (xg_reg == ngrp_m1_reg);
-// split: every other row (the last is h - 1 or h - 2)
-wire last_y = (y_reg == ny_m1_reg) || (split && y_reg == ny_m2_reg);
+// last_j = (count == 0) || (j == count - 1)
+wire last_j = lj_reg;
+// split: vectors of one parity (ngrp is even: the last is ngrp - 2 or ngrp - 1, same upper bits):
+// last_xg = split ? (xg[15:1] == (ngrp - 1)[15:1]) : (xg == ngrp - 1)
+wire last_xg = lxg_reg;
+// split: every other row (the last is h - 1 or h - 2): last_y = (y == ny - 1) || (split && y == ny - 2)
+wire last_y = ly_reg;
 wire last_og = last_og_reg;
 // the item leaving now is the last one of this channel
-wire end_og = is_update ? (j_reg == count_reg) :
+wire end_og = is_update ? jc_reg :
               is_wgrad ? (last_xg && last_y && (bitem_reg || last_j)) :
               (last_j && last_xg && last_y);
 // prefetch the next channel's pointer (and bias) while this channel's first item goes out
@@ -180,6 +204,12 @@ wire [31:0]      nbias = pref_valid_reg ? nbias_reg : bias_rd_data;
 // channels follow without a bubble)
 wire [WAW-1:0]   ld_start = (phase_reg == G_LOAD) ? ptr_start : nstart;
 wire [CNT_W-1:0] ld_count = (phase_reg == G_LOAD) ? ptr_count : ncount;
+// its flags: the pointer's compared at once, the prefetched one's kept beside it
+wire ptr_cz = (ptr_count == {CNT_W{1'b0}});
+wire ptr_cle1 = (ptr_count[CNT_W-1:1] == {(CNT_W-1){1'b0}});
+wire ld_from_ptr = (phase_reg == G_LOAD) || !pref_valid_reg;
+wire ld_cz = ld_from_ptr ? ptr_cz : ncz_reg;
+wire ld_cle1 = ld_from_ptr ? ptr_cle1 : ncle1_reg;
 wire [31:0]      ld_bias = (phase_reg == G_LOAD) ? bias_rd_data : nbias;
 // parity class of the list to load (split): its first row y0 and vector parity px
 wire [1:0] ld_q = (phase_reg == G_LOAD) ? og_reg[1:0] : og_reg[1:0] + 2'd1;
@@ -187,7 +217,7 @@ wire ld_y0 = ld_q[1] ^ pad_odd;
 wire ld_px = ld_q[0] ^ pad_odd;
 // WGRAD without the bias gradient: an empty filter produces nothing (skipped); split: a list of
 // odd rows when there is only one row has no pixel (skipped)
-wire ld_empty = (is_wgrad && !bgrad && ld_count == 0) || (split && h_one_reg && ld_y0);
+wire ld_empty = (is_wgrad && !bgrad && ld_cz) || (split && h_one_reg && ld_y0);
 // first output column of the lane vector (BWD_DATA stride 2: every other pixel, by parity)
 wire [15:0] x0 = (is_bwd && s2) ? (((xg_reg >> 1) << (LOG_L + 1)) | {15'd0, xg_reg[0]})
                                 : (xg_reg << LOG_L);
@@ -223,6 +253,23 @@ always @* begin
     ba_next = ba_reg;
     ba1_next = ba1_reg;
     last_og_next = last_og_reg;
+    lj_next = lj_reg;
+    jc_next = jc_reg;
+    cz_next = cz_reg;
+    cle1_next = cle1_reg;
+    cm2_next = cm2_reg;
+    ncz_next = ncz_reg;
+    ncle1_next = ncle1_reg;
+    ncm2_next = ncm2_reg;
+    lxg_next = lxg_reg;
+    ly_next = ly_reg;
+    ngrp_m2_next = ngrp - 16'd2;
+    ngh_m2_next = ngrp_m1_reg[15:1] - 15'd1;
+    xg0l_next = split ? (ngrp_m1_reg[15:1] == 15'd0) : (ngrp_m1_reg == 16'd0);
+    ny_m3_next = ny - 16'd3;
+    ny_m4_next = ny - 16'd4;
+    y0l_next = (ny_m1_reg == 16'd0) || (split && ny_m2_reg == 16'd0);
+    y1l_next = (ny_m1_reg == 16'd1) || (split && ny_m2_reg == 16'd1);
     h_one_next = (h == 16'd1);
     xb1_next = x_base + {16'd0, rw_x};
     xbp_next = x_base + plane_x;
@@ -254,15 +301,15 @@ always @* begin
     load_ch = 1'b0;
     og_inc = 1'b0;
 
-    // lanes inside the output row
+    // lanes inside the output row: x0 + s*l < w (BWD_DATA), x0 + l < wo, as x0 < lim(l)
     for (l = 0; l < LANES; l = l + 1) begin
-        if (is_bwd) begin
-            // stride as a choice of two constants, not a multiply: Yosys kept (s2 ? 2 : 1) * l as
-            // one multiplier per lane in the flattened top
-            omask[l] = ({16'd0, x0} + (s2 ? 32'd2 * l : 32'd1 * l)) < {16'd0, w};
-        end else begin
-            omask[l] = ({16'd0, x0} + l) < {16'd0, wo};
-        end
+        /* verilator lint_off WIDTH */
+        // stride as a choice of two constants, not a multiply: Yosys kept (s2 ? 2 : 1) * l as
+        // one multiplier per lane in the flattened top
+        lim_next[17*l +: 17] = is_bwd ? ({1'b0, w} - (s2 ? 17'd2 * l : 17'd1 * l))
+                                      : ({1'b0, wo} - l);
+        /* verilator lint_on WIDTH */
+        omask[l] = $signed({1'b0, x0}) < $signed(lim_reg[17*l +: 17]);
     end
 
     if (run_start) begin
@@ -292,6 +339,9 @@ always @* begin
             pref_valid_next = 1'b1;
             nstart_next = ptr_start;
             ncount_next = ptr_count;
+            ncz_next = ptr_cz;
+            ncle1_next = ptr_cle1;
+            ncm2_next = ptr_count - CNT_2;
             nbias_next = bias_rd_data;
         end
         case (phase_reg)
@@ -332,10 +382,12 @@ always @* begin
             i_bsum_next = 1'b0;
             if (is_update) begin
                 // weights j = 0..count-1, then this channel's bias
-                i_ones_next = (j_reg == count_reg);
+                i_ones_next = jc_reg;
                 i_first_next = 1'b1;
                 i_last_next = 1'b1;
                 j_next = j_reg + 1'b1;
+                lj_next = cz_reg || (j_reg == cm2_reg);
+                jc_next = lj_reg && !cz_reg;
             end else if (is_wgrad) begin
                 // one weight over every output pixel vector; the first weight of a filter (or a
                 // pseudo entry for an empty one) also sums dY for the bias gradient
@@ -345,44 +397,61 @@ always @* begin
                 i_last_next = last_y && last_xg;
                 if (!last_xg) begin
                     xg_next = xg_reg + 1'b1;
+                    lxg_next = (xg_reg == ngrp_m2_reg);
                 end else begin
                     xg_next = 16'd0;
+                    lxg_next = xg0l_reg;
                     if (!last_y) begin
                         y_next = y_reg + 1'b1;
+                        ly_next = (y_reg == ny_m2_reg);
                         orow_next = orow_reg + {16'd0, rw_y};
                     end else begin
                         y_next = 16'd0;
+                        ly_next = y0l_reg;
                         j_next = j_reg + 1'b1;
+                        lj_next = cz_reg || (j_reg == cm2_reg);
+                        jc_next = lj_reg && !cz_reg;
                         orow_next = obase_reg;
                     end
                 end
             end else begin
                 // FWD / BWD_DATA: every non-zero of the channel for one output vector
-                i_zero_next = (count_reg == 0);
+                i_zero_next = cz_reg;
                 i_first_next = (j_reg == 0);
                 i_last_next = last_j;
                 if (!last_j) begin
                     j_next = j_reg + 1'b1;
+                    lj_next = cz_reg || (j_reg == cm2_reg);
+                    jc_next = lj_reg && !cz_reg;
                 end else begin
                     j_next = {CNT_W{1'b0}};
+                    lj_next = cle1_reg;
+                    jc_next = cz_reg;
                     if (split) begin
                         // every other vector and row (the list's end reloads all three)
                         if (!last_xg) begin
                             xg_next = xg_reg + 16'd2;
+                            lxg_next = (xg_reg[15:1] == ngh_m2_reg);
                         end else begin
                             xg_next = {15'd0, xg_reg[0]};
+                            lxg_next = xg0l_reg;
                             orow_next = orow_reg + {15'd0, rw_x, 1'b0};
                             y_next = y_reg + 16'd2;
+                            ly_next = (y_reg == ny_m3_reg) || (y_reg == ny_m4_reg);
                         end
                     end else if (!last_xg) begin
                         xg_next = xg_reg + 1'b1;
+                        lxg_next = (xg_reg == ngrp_m2_reg);
                     end else begin
                         xg_next = 16'd0;
+                        lxg_next = xg0l_reg;
                         orow_next = orow_reg + {16'd0, is_bwd ? rw_x : rw_y};
                         if (!last_y) begin
                             y_next = y_reg + 1'b1;
+                            ly_next = (y_reg == ny_m2_reg);
                         end else begin
                             y_next = 16'd0;
+                            ly_next = y0l_reg;
                         end
                     end
                 end
@@ -432,15 +501,23 @@ always @* begin
         if (load_ch) begin
             start_next = ld_start;
             count_next = ld_count;
+            cz_next = ld_cz;
+            cle1_next = ld_cle1;
+            cm2_next = ld_from_ptr ? ptr_count - CNT_2 : ncm2_reg;
             bias_next = is_fwd ? ld_bias : 32'd0;
             j_next = {CNT_W{1'b0}};
+            lj_next = ld_cle1;
+            jc_next = ld_cz;
             y_next = 16'd0;
+            ly_next = y0l_reg;
             xg_next = 16'd0;
-            bitem_next = is_wgrad && bgrad && ld_count == 0;
+            lxg_next = xg0l_reg;
+            bitem_next = is_wgrad && bgrad && ld_cz;
             first_next = 1'b1;
             if (split) begin
                 // first row and vector of the list's parity class, in this channel or the next
                 y_next = {15'd0, ld_y0};
+                ly_next = ld_y0 ? y1l_reg : y0l_reg;
                 xg_next = {15'd0, ld_px};
                 orow_next = (og_inc && og_reg[1:0] == 2'd3) ? (ld_y0 ? nb1_reg : nb0_reg)
                                                      : (ld_y0 ? cb1_reg : cb0_reg);
@@ -480,6 +557,24 @@ always @(posedge clk) begin
     ba_reg <= ba_next;
     ba1_reg <= ba1_next;
     last_og_reg <= last_og_next;
+    lj_reg <= lj_next;
+    jc_reg <= jc_next;
+    cz_reg <= cz_next;
+    cle1_reg <= cle1_next;
+    cm2_reg <= cm2_next;
+    ncz_reg <= ncz_next;
+    ncle1_reg <= ncle1_next;
+    ncm2_reg <= ncm2_next;
+    lxg_reg <= lxg_next;
+    ly_reg <= ly_next;
+    ngrp_m2_reg <= ngrp_m2_next;
+    ngh_m2_reg <= ngh_m2_next;
+    xg0l_reg <= xg0l_next;
+    ny_m3_reg <= ny_m3_next;
+    ny_m4_reg <= ny_m4_next;
+    y0l_reg <= y0l_next;
+    y1l_reg <= y1l_next;
+    lim_reg <= lim_next;
     h_one_reg <= h_one_next;
     xb1_reg <= xb1_next;
     xbp_reg <= xbp_next;
@@ -506,6 +601,26 @@ always @(posedge clk) begin
         i_valid_reg <= 1'b0;
     end
 end
+
+`ifdef ACCEL_ASSERTS
+// verilator coverage_off
+// every flag equals the compare it replaces while items are emitted
+always @(posedge clk) begin
+    if (!rst && running && phase_reg == G_EMIT) begin
+        assert (lj_reg == ((count_reg == {CNT_W{1'b0}}) || (j_reg == count_reg - 1'b1)))
+            else $error("uc_gen: last_j flag differs from its compare");
+        assert (!is_update || jc_reg == (j_reg == count_reg))
+            else $error("uc_gen: j == count flag differs from its compare");
+        assert (cz_reg == (count_reg == {CNT_W{1'b0}}))
+            else $error("uc_gen: count == 0 flag differs from its compare");
+        assert (is_update || lxg_reg == (split ? (xg_reg[15:1] == ngrp_m1_reg[15:1]) : (xg_reg == ngrp_m1_reg)))
+            else $error("uc_gen: last_xg flag differs from its compare");
+        assert (is_update || ly_reg == ((y_reg == ny_m1_reg) || (split && y_reg == ny_m2_reg)))
+            else $error("uc_gen: last_y flag differs from its compare");
+    end
+end
+// verilator coverage_on
+`endif
 
 endmodule
 

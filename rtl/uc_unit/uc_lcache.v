@@ -44,18 +44,17 @@ module uc_lcache #
     input  wire                 scan_ok         // that scan passes now: record key
 );
 
-localparam PTR_W = (LISTS > 1) ? $clog2(LISTS) : 1;
-localparam [31:0] LISTS_M1_32 = LISTS - 1;
-localparam [PTR_W-1:0] LAST = LISTS_M1_32[PTR_W-1:0];
 
 reg [LISTS-1:0] valid_reg, valid_next;
-reg [PTR_W-1:0] wr_ptr_reg, wr_ptr_next;       // next record to (over)write, first in first out
+// next record to (over)write, first in first out, one-hot: a record's valid bit and key are
+// written by one AND, not a decoder of a binary pointer (issue 16: 6 LUT levels deep)
+reg [LISTS-1:0] wr_oh_reg, wr_oh_next;
 reg [LISTS-1:0] match_reg, match_next;
 reg             hit_reg, hit_next;
 reg             rec_ok_reg, rec_ok_next;       // no list write since the scan started
 // the recorded identities and their comparisons are left out of code coverage: they are copies
 // of uc_unit's list_key (covered there) and the record's behaviour is covered by valid_reg,
-// match_reg, wr_ptr_reg and the tests' cover points (uc.list_check)
+// match_reg, wr_oh_reg and the tests' cover points (uc.list_check)
 /* verilator coverage_off */
 reg [KEY_W-1:0] key_mem [0:LISTS-1];
 wire [LISTS-1:0] match_now;
@@ -75,7 +74,6 @@ assign hit = hit_reg && !list_wr;
 
 always @* begin
     valid_next = valid_reg;
-    wr_ptr_next = wr_ptr_reg;
     rec_ok_next = rec_ok_reg;
 
     match_next = match_now;
@@ -84,30 +82,34 @@ always @* begin
     if (scan_start) begin
         rec_ok_next = 1'b1;
     end
+    wr_oh_next = wr_oh_reg;
     if (record) begin
-        valid_next[wr_ptr_reg] = 1'b1;
-        wr_ptr_next = (wr_ptr_reg == LAST) ? {PTR_W{1'b0}} : wr_ptr_reg + 1'b1;
+        valid_next = valid_reg | wr_oh_reg;
+        wr_oh_next = (wr_oh_reg << 1) | (wr_oh_reg >> (LISTS - 1));   // rotate
     end
     if (list_wr) begin
         valid_next = {LISTS{1'b0}};
-        wr_ptr_next = {PTR_W{1'b0}};
+        wr_oh_next = {{(LISTS-1){1'b0}}, 1'b1};
         rec_ok_next = 1'b0;
     end
 end
 
+integer r;
 always @(posedge clk) begin
     valid_reg <= valid_next;
-    wr_ptr_reg <= wr_ptr_next;
+    wr_oh_reg <= wr_oh_next;
     match_reg <= match_next;
     hit_reg <= hit_next;
     rec_ok_reg <= rec_ok_next;
-    if (record) begin
-        key_mem[wr_ptr_reg] <= key;
+    for (r = 0; r < LISTS; r = r + 1) begin
+        if (record && wr_oh_reg[r]) begin
+            key_mem[r] <= key;
+        end
     end
 
     if (rst) begin
         valid_reg <= {LISTS{1'b0}};
-        wr_ptr_reg <= {PTR_W{1'b0}};
+        wr_oh_reg <= {{(LISTS-1){1'b0}}, 1'b1};
         match_reg <= {LISTS{1'b0}};
         hit_reg <= 1'b0;
         rec_ok_reg <= 1'b0;

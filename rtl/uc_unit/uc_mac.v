@@ -12,7 +12,8 @@
  *   P4  stack read (port A; port B reads dY in WGRAD), 2 cycles: P5, P6
  *   P6  stack data: one product a lane (one DSP a lane)
  *   P7  accumulate (first / last flags: consecutive results follow with no bubble); WGRAD sums
- *       the lane products (and dY for the bias gradient) into one accumulator
+ *       the lane products (and dY for the bias gradient) of lanes 2p and 2p+1 into accumulator
+ *       p < PART = max(LANES/2, 1), a three-input add; uc_wb adds the PART partial sums (R1)
  *
  * The fields an item carries unchanged through P1..P7 (flags, list address, channel, column,
  * output row, bias, output lane mask) travel as one sideband bus through pipe_delay u_sb (its
@@ -96,7 +97,7 @@ module uc_mac #
     output wire                     o_valid,
     output wire                     o_ones,
     output wire                     o_bsum,
-    output wire signed [ACC_W-1:0]  o_bacc,         // WGRAD: bias-gradient sum
+    output wire [LANES*ACC_W-1:0]   o_bacc,         // WGRAD: bias-gradient partial sums (lanes < PART)
     output wire [WAW-1:0]           o_a,
     output wire [15:0]              o_og,
     output wire [15:0]              o_x0,
@@ -108,6 +109,8 @@ module uc_mac #
 localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
 // a dilated kernel offset k * dil (k < KMAX, dil 1..4): at most 4 * (KMAX - 1)
 localparam KD_W = $clog2(4 * (KMAX - 1) + 1) > 0 ? $clog2(4 * (KMAX - 1) + 1) : 1;
+// WGRAD partial sums: lanes 2p and 2p+1 into accumulator p
+localparam PART = (LANES > 1) ? LANES / 2 : 1;
 
 `include "accel_defs.vh"
 
@@ -210,16 +213,36 @@ reg [LANES*32-1:0] p7_prod_reg, p7_prod_next;
 reg [LANES*16-1:0] p7_dyb_reg, p7_dyb_next;
 // accumulators
 reg [LANES*ACC_W-1:0] acc_reg, acc_next;
-reg signed [ACC_W-1:0] acc_b_reg, acc_b_next;   // WGRAD: bias-gradient sum
+reg [LANES*ACC_W-1:0] acc_b_reg, acc_b_next;    // WGRAD: bias-gradient partial sums
 // P8: result
 reg             o_valid_reg, o_valid_next;
 reg             o_ones_reg, o_ones_next, o_bsum_reg, o_bsum_next;
-reg signed [ACC_W-1:0] o_bacc_reg, o_bacc_next;
+reg [LANES*ACC_W-1:0] o_bacc_reg, o_bacc_next;
 reg [WAW-1:0]   o_a_reg, o_a_next;
 reg [15:0]      o_og_reg, o_og_next, o_x0_reg, o_x0_next;
 reg [FM_AW-1:0] o_orow_reg, o_orow_next;
 reg [LANES-1:0] o_omask_reg, o_omask_next;
 reg [LANES*ACC_W-1:0] o_acc_reg, o_acc_next;
+
+// WGRAD's pairs: accumulator p < PART takes lanes 2p and 2p+1 (p itself and zero elsewhere: unused)
+wire [LANES*32-1:0] prod_a, prod_b;
+wire [LANES*16-1:0] dyb_a, dyb_b;
+genvar gp;
+generate
+    for (gp = 0; gp < LANES; gp = gp + 1) begin : g_pair
+        if (gp < PART && LANES > 1) begin : g_in
+            assign prod_a[32*gp +: 32] = p7_prod_reg[32*(2*gp) +: 32];
+            assign prod_b[32*gp +: 32] = p7_prod_reg[32*(2*gp+1) +: 32];
+            assign dyb_a[16*gp +: 16] = p7_dyb_reg[16*(2*gp) +: 16];
+            assign dyb_b[16*gp +: 16] = p7_dyb_reg[16*(2*gp+1) +: 16];
+        end else begin : g_out
+            assign prod_a[32*gp +: 32] = p7_prod_reg[32*gp +: 32];
+            assign prod_b[32*gp +: 32] = 32'd0;
+            assign dyb_a[16*gp +: 16] = p7_dyb_reg[16*gp +: 16];
+            assign dyb_b[16*gp +: 16] = 16'd0;
+        end
+    end
+endgenerate
 
 // P4 -> P6: weight and lane mask wait for the stack data
 wire [15:0]       op_w;
@@ -312,7 +335,7 @@ wire [FM_AW-1:0] p3_addr = rd_base + p3_r_reg * fm_w16(rd_rw);
 reg signed [XW-1:0] ys, xs, yn, xn, xl, xh;
 reg signed [15:0] px, pm;
 reg signed [31:0] pp;
-reg signed [ACC_W-1:0] lane_sum, dy_sum;
+reg signed [ACC_W-1:0] acc_base, op_a, op_b, bacc_base, bop_a, bop_b;
 integer l;
 always @* begin
     // I -> P1: BWD_DATA ~(y + pad); FWD / WGRAD y * s - pad (columns alike). BWD_DATA's P1
@@ -376,23 +399,23 @@ always @* begin
         p7_prod_next[32*l +: 32] = p6_mask[l] ? pp : 32'd0;
     end
 
-    // P7 -> P8: accumulate; WGRAD sums the lanes into lane 0 (and dY into the bias gradient)
-    lane_sum = 0;
-    dy_sum = 0;
+    // P7 -> P8: accumulate, a three-input add a lane: FWD / BWD_DATA lane l adds its product (the
+    // first item starts from the bias); WGRAD lane p < PART adds the products of lanes 2p and 2p+1
+    // (and dY of those lanes into bias-gradient partial p), and uc_wb sums the PART partials at R1
+    // (issue 16: all LANES products into one accumulator here were 6 LUT levels). The partials
+    // and their total are exact: the accumulator never overflows inside the parameter limits
+    // (verif/models/conv.py), nor does any part of it.
     for (l = 0; l < LANES; l = l + 1) begin
-        lane_sum = lane_sum + {{(ACC_W-32){p7_prod_reg[32*l+31]}}, p7_prod_reg[32*l +: 32]};
-        dy_sum = dy_sum + {{(ACC_W-16){p7_dyb_reg[16*l+15]}}, p7_dyb_reg[16*l +: 16]};
-    end
-    o_bacc_next = (p7_first ? {ACC_W{1'b0}} : acc_b_reg) + dy_sum;
-    o_acc_next = acc_reg;
-    if (is_wgrad) begin
-        o_acc_next[ACC_W-1:0] = (p7_first ? {ACC_W{1'b0}} : acc_reg[ACC_W-1:0]) + lane_sum;
-    end else begin
-        for (l = 0; l < LANES; l = l + 1) begin
-            o_acc_next[ACC_W*l +: ACC_W] =
-                (p7_first ? {{(ACC_W-32){p7_bias[31]}}, p7_bias} : acc_reg[ACC_W*l +: ACC_W]) +
-                {{(ACC_W-32){p7_prod_reg[32*l+31]}}, p7_prod_reg[32*l +: 32]};
-        end
+        acc_base = p7_first ? (is_wgrad ? {ACC_W{1'b0}} : {{(ACC_W-32){p7_bias[31]}}, p7_bias})
+                            : acc_reg[ACC_W*l +: ACC_W];
+        op_a = is_wgrad ? {{(ACC_W-32){prod_a[32*l+31]}}, prod_a[32*l +: 32]}
+                        : {{(ACC_W-32){p7_prod_reg[32*l+31]}}, p7_prod_reg[32*l +: 32]};
+        op_b = is_wgrad ? {{(ACC_W-32){prod_b[32*l+31]}}, prod_b[32*l +: 32]} : {ACC_W{1'b0}};
+        o_acc_next[ACC_W*l +: ACC_W] = acc_base + op_a + op_b;
+        bacc_base = p7_first ? {ACC_W{1'b0}} : acc_b_reg[ACC_W*l +: ACC_W];
+        bop_a = {{(ACC_W-16){dyb_a[16*l+15]}}, dyb_a[16*l +: 16]};
+        bop_b = {{(ACC_W-16){dyb_b[16*l+15]}}, dyb_b[16*l +: 16]};
+        o_bacc_next[ACC_W*l +: ACC_W] = (l < PART) ? bacc_base + bop_a + bop_b : {ACC_W{1'b0}};
     end
     acc_next = p7_valid ? o_acc_next : acc_reg;
     acc_b_next = p7_valid ? o_bacc_next : acc_b_reg;

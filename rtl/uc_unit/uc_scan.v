@@ -73,6 +73,7 @@ localparam PAW = $clog2(PDEPTH);
 localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
 localparam CNT_W = WAW + 1;
 localparam PTR_W = WAW + CNT_W;
+localparam [CNT_W-1:0] CNT_1 = 1, CNT_2 = 2;
 localparam [31:0] WDEPTH_32 = WDEPTH;
 
 // phases of one pointer
@@ -88,7 +89,11 @@ reg [15:0]      p_reg, p_next;          // pointer
 wire [PAW+15:0] p_ext = {{PAW{1'b0}}, p_reg};
 /* verilator coverage_on */
 /* verilator lint_on UNUSEDSIGNAL */
-reg [CNT_W-1:0] a_reg, a_next, end_reg, end_next;   // index entry, end of the list
+reg [CNT_W-1:0] a_reg, a_next;          // index entry
+// the list's end as a flag: entries left after the next one (rem) and "the entry read now is the
+// last" (ilast), so that the walk's decision is no add and compare of a (issue 16: 6 LUT levels)
+reg [CNT_W-1:0] rem_reg, rem_next;
+reg             ilast_reg, ilast_next;
 reg             chk_reg, chk_next;      // an index (UPDATE: pointer) read is in flight: check it
 reg             chk2_reg, chk2_next;    // an index entry's registered compare is valid: decide it
 // that entry's compares (kx, ky, channel, weight address, parity class), a bit each: ORed when
@@ -129,7 +134,8 @@ always @* begin
     phase_next = phase_reg;
     p_next = p_reg;
     a_next = a_reg;
-    end_next = end_reg;
+    rem_next = rem_reg;
+    ilast_next = ilast_reg;
     chk_next = chk_reg;
     chk2_next = chk2_reg;
     idx_bad_next = idx_bad;
@@ -178,7 +184,8 @@ always @* begin
                     phase_next = SCAN_PTR_RD;
                 end else begin
                     a_next = {1'b0, ptr_start};
-                    end_next = ptr_end[CNT_W-1:0];
+                    rem_next = ptr_count - CNT_2;
+                    ilast_next = (ptr_count == CNT_1);
                     phase_next = SCAN_IDX;
                 end
             end
@@ -187,7 +194,9 @@ always @* begin
                 chk_next = 1'b1;
                 q_next = p_reg[1:0];
                 a_next = a_reg + 1'b1;
-                if (a_reg + 1'b1 == end_reg) begin
+                rem_next = rem_reg - 1'b1;
+                ilast_next = (rem_reg == {CNT_W{1'b0}});
+                if (ilast_reg) begin
                     p_next = p_reg + 1'b1;
                     phase_next = SCAN_PTR_RD;
                 end
@@ -202,7 +211,8 @@ always @(posedge clk) begin
     phase_reg <= phase_next;
     p_reg <= p_next;
     a_reg <= a_next;
-    end_reg <= end_next;
+    rem_reg <= rem_next;
+    ilast_reg <= ilast_next;
     chk_reg <= chk_next;
     chk2_reg <= chk2_next;
     idx_bad_reg <= idx_bad_next;

@@ -4,9 +4,9 @@
  *   P8  FWD / BWD_DATA: requantize the LANES accumulators (round half up, saturate, ReLU in FWD)
  *       over three stages (R1: + 2^(shift-1), R2: >> shift, R3: saturate and ReLU) and write
  *       them as one masked stack vector (port B) at R3. WGRAD: the weight gradient
- *       sat32(round_shift(acc, shift)) (and the bias gradient) over the same stages (R1: lane
- *       0's + 2^(shift-1) and the gradient memories read, R2: >> shift and the read data
- *       registered, R3: sat32)
+ *       sat32(round_shift(acc, shift)) (and the bias gradient) over the same stages (R1: the
+ *       total of uc_mac's max(LANES/2, 1) partial sums + 2^(shift-1) and the gradient memories
+ *       read, R2: >> shift and the read data registered, R3: sat32)
  *   P9  (= R3) WGRAD: add into the gradient memories (gacc) or overwrite them
  *   UPDATE, one weight (or a channel's bias) an item: read w, g at stage I; U1 (= P1): the data
  *       arrive and are registered; U2: g * lr (one multiply); U3: + 2^(lr_shift-1); U4:
@@ -63,7 +63,7 @@ module uc_wb #
     input  wire                     o_valid,
     input  wire                     o_ones,
     input  wire                     o_bsum,
-    input  wire signed [ACC_W-1:0]  o_bacc,
+    input  wire [LANES*ACC_W-1:0]   o_bacc,         // WGRAD: bias-gradient partial sums (lanes < PART)
     input  wire [WAW-1:0]           o_a,
     input  wire [15:0]              o_og,
     input  wire [15:0]              o_x0,
@@ -113,6 +113,9 @@ module uc_wb #
 
 `include "accel_defs.vh"
 
+// WGRAD partial sums from uc_mac: lanes 2p and 2p+1 in o_acc / o_bacc lane p < PART
+localparam PART = (LANES > 1) ? LANES / 2 : 1;
+
 // ------------------------------------------------------------------------------ registers
 // U1 (= P1): UPDATE data arrive
 reg             u1_valid_reg, u1_valid_next;
@@ -143,6 +146,10 @@ reg [1:0]       wv_reg, wones_reg, wbsum_reg;
 reg [2*WAW-1:0] wa_reg;
 reg [2*16-1:0]  wog_reg;
 reg signed [ACC_W:0] b1_t_reg, b2_t_reg;
+// WGRAD: the weight gradient's partial sums (o_acc lanes < PART, uc_mac) totalled with the
+// rounding constant (R1), then shifted (R2); the bias gradient's alike (b1_t, b2_t)
+reg signed [ACC_W:0] g1_t_reg, g2_t_reg;
+reg signed [ACC_W:0] g_sum, b_sum;
 // P9: WGRAD gradient read-modify-write
 reg             q_valid_reg, q_valid_next, q_ones_reg, q_ones_next, q_bsum_reg, q_bsum_next;
 reg [WAW-1:0]   q_a_reg, q_a_next;
@@ -239,12 +246,20 @@ wire signed [65:0] rnd_s66 = rnd66({1'b0, shift});
 wire [31:0] u1_g = p1_ones ? upd_bgrad_rd_data : upd_grad_rd_data;
 wire [15:0] u1_lr = p1_ones ? lr_mult_b : lr_mult;
 wire signed [48:0] u2_prod = $signed({{17{u2_g_reg[31]}}, u2_g_reg}) * $signed({33'd0, u2_lr_reg});
-// R2: WGRAD's gradient is lane 0's rounded, shifted accumulator (r2_t, shared with the
-// requantization: acc + 2^(shift-1) does not overflow ACC_W+1 bits, so it equals numerics.round_shift)
-wire signed [65:0] g2 = {{(65-ACC_W){r2_t[ACC_W]}}, r2_t[ACC_W:0]};
+// R2: WGRAD's gradient is the rounded, shifted total of the partial sums (acc + 2^(shift-1) does
+// not overflow ACC_W+1 bits, so it equals numerics.round_shift)
+wire signed [65:0] g2 = {{(65-ACC_W){g2_t_reg[ACC_W]}}, g2_t_reg};
 wire signed [65:0] bg2 = {{(65-ACC_W){b2_t_reg[ACC_W]}}, b2_t_reg};
 
 always @* begin
+    // R1: WGRAD's partial sums and the rounding constant, one add of PART + 1 inputs
+    g_sum = rnd_s_reg;
+    b_sum = rnd_s_reg;
+    for (l = 0; l < PART; l = l + 1) begin
+        g_sum = g_sum + {o_acc[ACC_W*l+ACC_W-1], o_acc[ACC_W*l +: ACC_W]};
+        b_sum = b_sum + {o_bacc[ACC_W*l+ACC_W-1], o_bacc[ACC_W*l +: ACC_W]};
+    end
+
     q_valid_next = wv_reg[1] && is_wgrad;
     q_ones_next = wones_reg[1];
     q_bsum_next = wbsum_reg[1];
@@ -307,8 +322,10 @@ always @(posedge clk) begin
     wbsum_reg <= {wbsum_reg[0], o_bsum};
     wa_reg <= {wa_reg[WAW-1:0], o_a};
     wog_reg <= {wog_reg[15:0], o_og};
-    b1_t_reg <= {o_bacc[ACC_W-1], o_bacc} + rnd_s_reg;
+    b1_t_reg <= b_sum;
     b2_t_reg <= b1_t_reg >>> shift;
+    g1_t_reg <= g_sum;
+    g2_t_reg <= g1_t_reg >>> shift;
     q_valid_reg <= q_valid_next;
     q_ones_reg <= q_ones_next;
     q_bsum_reg <= q_bsum_next;

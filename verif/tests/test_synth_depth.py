@@ -79,6 +79,7 @@ def test_endpoints_over_4_and_6_levels():
     assert d["lut"] == 7 and d["start"] == "r0 (FDRE)" and d["end"] == "r7 (FDRE)"
     assert (d["endpoints"], d["endpoints_over_4"], d["endpoints_over_6"]) == (4, 2, 1)
     assert d["over_6_regs"] == [["r7", 7, "r0", 1]]   # register, depth, start, bits
+    assert d["over_4_regs"] == [["r7", 7, "r0", 1], ["bit205", 5, "r0", 1]]
 
 
 @pytest.mark.parametrize("mreg,expect", [("0", (2, 1)), ("1", (1, 0))])
