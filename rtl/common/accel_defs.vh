@@ -69,8 +69,12 @@ localparam [3:0] ST_OK           = 4'd0,
 // 66-bit signed value (numerics.round_shift: round half up)
 function signed [65:0] rnd66;
     input [5:0] f_sh;
+    integer f_i;
     begin
-        rnd66 = (f_sh == 6'd0) ? 66'sd0 : $signed({{65{1'b0}}, 1'b1} << (f_sh - 6'd1));
+        // a compare a bit, not a shifter: bit i is set for f_sh = i + 1 (issue 16: one LUT level)
+        for (f_i = 0; f_i < 66; f_i = f_i + 1) begin
+            rnd66[f_i] = ({26'd0, f_sh} == f_i + 1);
+        end
     end
 endfunction
 

@@ -106,6 +106,11 @@ reg [CNT_W-1:0] ncount_reg, ncount_next;
 reg [31:0]      nbias_reg, nbias_next;
 reg [15:0]      y_reg, y_next, xg_reg, xg_next;
 reg [31:0]      orow_reg, orow_next;        // stack word of the output row (WGRAD: dY row)
+// its step to the next row, registered from the command: rw_y (FWD, WGRAD), rw_x (BWD_DATA),
+// 2 rw_x (split lists), so that the row add has no select in front (issue 16)
+reg [16:0]      orow_inc_reg, orow_inc_next;
+// obase + plane_y: the next filter's first row, kept beside obase (no add in front of the selects)
+reg [31:0]      obase_pl_reg, obase_pl_next;
 reg [31:0]      obase_reg, obase_next;      // WGRAD: stack word of this filter's first dY row
 reg [31:0]      bias_reg, bias_next;
 // the loops' last indices, registered from the command (stable from its checks on, long before the
@@ -282,6 +287,8 @@ always @* begin
     y_next = y_reg;
     xg_next = xg_reg;
     orow_next = orow_reg;
+    orow_inc_next = split ? {rw_x, 1'b0} : {1'b0, is_bwd ? rw_x : rw_y};
+    obase_pl_next = obase_pl_reg;
     obase_next = obase_reg;
     bias_next = bias_reg;
     i_valid_next = 1'b0;
@@ -320,6 +327,7 @@ always @* begin
         if (!is_update) begin
             orow_next = is_bwd ? x_base : y_base;
             obase_next = y_base;
+            obase_pl_next = y_base + plane_y;
         end
         pa_next = ptr_base;
         pa1_next = pbase1_reg;
@@ -355,8 +363,9 @@ always @* begin
                 end else begin
                     og_next = og_reg + 1'b1;
                     og_inc = 1'b1;
-                    obase_next = obase_reg + plane_y;
-                    orow_next = obase_reg + plane_y;
+                    obase_next = obase_pl_reg;
+                    obase_pl_next = obase_pl_reg + plane_y;
+                    orow_next = obase_pl_reg;
                     phase_next = G_FETCH;
                 end
             end else begin
@@ -404,7 +413,7 @@ always @* begin
                     if (!last_y) begin
                         y_next = y_reg + 1'b1;
                         ly_next = (y_reg == ny_m2_reg);
-                        orow_next = orow_reg + {16'd0, rw_y};
+                        orow_next = orow_reg + {15'd0, orow_inc_reg};
                     end else begin
                         y_next = 16'd0;
                         ly_next = y0l_reg;
@@ -435,7 +444,7 @@ always @* begin
                         end else begin
                             xg_next = {15'd0, xg_reg[0]};
                             lxg_next = xg0l_reg;
-                            orow_next = orow_reg + {15'd0, rw_x, 1'b0};
+                            orow_next = orow_reg + {15'd0, orow_inc_reg};
                             y_next = y_reg + 16'd2;
                             ly_next = (y_reg == ny_m3_reg) || (y_reg == ny_m4_reg);
                         end
@@ -445,7 +454,7 @@ always @* begin
                     end else begin
                         xg_next = 16'd0;
                         lxg_next = xg0l_reg;
-                        orow_next = orow_reg + {16'd0, is_bwd ? rw_x : rw_y};
+                        orow_next = orow_reg + {15'd0, orow_inc_reg};
                         if (!last_y) begin
                             y_next = y_reg + 1'b1;
                             ly_next = (y_reg == ny_m2_reg);
@@ -466,8 +475,9 @@ always @* begin
                     pref_valid_next = 1'b0;
                     if (is_wgrad) begin
                         // next filter's dY plane (FWD / BWD_DATA rows just run on)
-                        obase_next = obase_reg + plane_y;
-                        orow_next = obase_reg + plane_y;
+                        obase_next = obase_pl_reg;
+                        obase_pl_next = obase_pl_reg + plane_y;
+                        orow_next = obase_pl_reg;
                     end
                     if (pref_issue) begin
                         // the next pointer was asked for this very cycle: take it next cycle
@@ -543,6 +553,8 @@ always @(posedge clk) begin
     y_reg <= y_next;
     xg_reg <= xg_next;
     orow_reg <= orow_next;
+    orow_inc_reg <= orow_inc_next;
+    obase_pl_reg <= obase_pl_next;
     obase_reg <= obase_next;
     bias_reg <= bias_next;
     ny_m1_reg <= ny_m1_next;
