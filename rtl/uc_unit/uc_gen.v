@@ -195,6 +195,11 @@ wire last_xg = lxg_reg;
 // split: every other row (the last is h - 1 or h - 2): last_y = (y == ny - 1) || (split && y == ny - 2)
 wire last_y = ly_reg;
 wire last_og = last_og_reg;
+// the flags after a step of their counter by one: j + 1, xg + 1, y + 1
+wire lj_inc = cz_reg || (j_reg == cm2_reg);
+wire jc_inc = lj_reg && !cz_reg;
+wire lxg_inc = (xg_reg == ngrp_m2_reg);
+wire ly_inc = (y_reg == ny_m2_reg);
 // the item leaving now is the last one of this channel
 wire end_og = is_update ? jc_reg :
               is_wgrad ? (last_xg && last_y && (bitem_reg || last_j)) :
@@ -212,6 +217,7 @@ wire [CNT_W-1:0] ld_count = (phase_reg == G_LOAD) ? ptr_count : ncount;
 // its flags: the pointer's compared at once, the prefetched one's kept beside it
 wire ptr_cz = (ptr_count == {CNT_W{1'b0}});
 wire ptr_cle1 = (ptr_count[CNT_W-1:1] == {(CNT_W-1){1'b0}});
+wire [CNT_W-1:0] ptr_cm2 = ptr_count - CNT_2;
 wire ld_from_ptr = (phase_reg == G_LOAD) || !pref_valid_reg;
 wire ld_cz = ld_from_ptr ? ptr_cz : ncz_reg;
 wire ld_cle1 = ld_from_ptr ? ptr_cle1 : ncle1_reg;
@@ -349,7 +355,7 @@ always @* begin
             ncount_next = ptr_count;
             ncz_next = ptr_cz;
             ncle1_next = ptr_cle1;
-            ncm2_next = ptr_count - CNT_2;
+            ncm2_next = ptr_cm2;
             nbias_next = bias_rd_data;
         end
         case (phase_reg)
@@ -395,8 +401,8 @@ always @* begin
                 i_first_next = 1'b1;
                 i_last_next = 1'b1;
                 j_next = j_reg + 1'b1;
-                lj_next = cz_reg || (j_reg == cm2_reg);
-                jc_next = lj_reg && !cz_reg;
+                lj_next = lj_inc;
+                jc_next = jc_inc;
             end else if (is_wgrad) begin
                 // one weight over every output pixel vector; the first weight of a filter (or a
                 // pseudo entry for an empty one) also sums dY for the bias gradient
@@ -406,20 +412,20 @@ always @* begin
                 i_last_next = last_y && last_xg;
                 if (!last_xg) begin
                     xg_next = xg_reg + 1'b1;
-                    lxg_next = (xg_reg == ngrp_m2_reg);
+                    lxg_next = lxg_inc;
                 end else begin
                     xg_next = 16'd0;
                     lxg_next = xg0l_reg;
                     if (!last_y) begin
                         y_next = y_reg + 1'b1;
-                        ly_next = (y_reg == ny_m2_reg);
+                        ly_next = ly_inc;
                         orow_next = orow_reg + {15'd0, orow_inc_reg};
                     end else begin
                         y_next = 16'd0;
                         ly_next = y0l_reg;
                         j_next = j_reg + 1'b1;
-                        lj_next = cz_reg || (j_reg == cm2_reg);
-                        jc_next = lj_reg && !cz_reg;
+                        lj_next = lj_inc;
+                        jc_next = jc_inc;
                         orow_next = obase_reg;
                     end
                 end
@@ -430,8 +436,8 @@ always @* begin
                 i_last_next = last_j;
                 if (!last_j) begin
                     j_next = j_reg + 1'b1;
-                    lj_next = cz_reg || (j_reg == cm2_reg);
-                    jc_next = lj_reg && !cz_reg;
+                    lj_next = lj_inc;
+                    jc_next = jc_inc;
                 end else begin
                     j_next = {CNT_W{1'b0}};
                     lj_next = cle1_reg;
@@ -450,14 +456,14 @@ always @* begin
                         end
                     end else if (!last_xg) begin
                         xg_next = xg_reg + 1'b1;
-                        lxg_next = (xg_reg == ngrp_m2_reg);
+                        lxg_next = lxg_inc;
                     end else begin
                         xg_next = 16'd0;
                         lxg_next = xg0l_reg;
                         orow_next = orow_reg + {15'd0, orow_inc_reg};
                         if (!last_y) begin
                             y_next = y_reg + 1'b1;
-                            ly_next = (y_reg == ny_m2_reg);
+                            ly_next = ly_inc;
                         end else begin
                             y_next = 16'd0;
                             ly_next = y0l_reg;
@@ -513,7 +519,7 @@ always @* begin
             count_next = ld_count;
             cz_next = ld_cz;
             cle1_next = ld_cle1;
-            cm2_next = ld_from_ptr ? ptr_count - CNT_2 : ncm2_reg;
+            cm2_next = ld_from_ptr ? ptr_cm2 : ncm2_reg;
             bias_next = is_fwd ? ld_bias : 32'd0;
             j_next = {CNT_W{1'b0}};
             lj_next = ld_cle1;

@@ -233,7 +233,8 @@ function [15:0] sat_relu16;
     end
 endfunction
 
-integer l;
+integer l;     // the clocked block's lane loop
+integer p;     // the combinational block's partial-sum loop (one loop variable a block)
 
 /* verilator lint_off UNUSEDSIGNAL */
 wire signed [65:0] rnd_s66 = rnd66({1'b0, shift});
@@ -255,9 +256,9 @@ always @* begin
     // R1: WGRAD's partial sums and the rounding constant, one add of PART + 1 inputs
     g_sum = rnd_s_reg;
     b_sum = rnd_s_reg;
-    for (l = 0; l < PART; l = l + 1) begin
-        g_sum = g_sum + {o_acc[ACC_W*l+ACC_W-1], o_acc[ACC_W*l +: ACC_W]};
-        b_sum = b_sum + {o_bacc[ACC_W*l+ACC_W-1], o_bacc[ACC_W*l +: ACC_W]};
+    for (p = 0; p < PART; p = p + 1) begin
+        g_sum = g_sum + {o_acc[ACC_W*p+ACC_W-1], o_acc[ACC_W*p +: ACC_W]};
+        b_sum = b_sum + {o_bacc[ACC_W*p+ACC_W-1], o_bacc[ACC_W*p +: ACC_W]};
     end
 
     q_valid_next = wv_reg[1] && is_wgrad;
