@@ -357,8 +357,9 @@ always @* begin
             end else if (bad_geom_reg) begin
                 status_next = ST_BAD_GEOMETRY;
                 state_next = S_RESP;
+            // (an output size < 1 is the sign bit of num_h / num_w: `< 0` became a carry chain)
             end else if (bad_cn_reg || bad_h_reg || bad_w_reg || bad_ks_reg || {8'd0, pad_reg} > max_pad_reg ||
-                         num_h_reg < 0 || num_w_reg < 0) begin
+                         num_h_reg[XW-1] || num_w_reg[XW-1]) begin
                 status_next = ST_BAD_SHAPE;
                 state_next = S_RESP;
             end
