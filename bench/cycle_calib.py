@@ -18,7 +18,7 @@ import numpy as np
 from sparsetrain.sparse import split_dil
 
 from bench.cycle_formulas import (NETWORKS, UC_PIPE_EXTRA, conv, lc_cycles, loss_cycles, out_size,
-                                  pool_cycles, scan_extra, uc_formula)
+                                  pool_cycles, relu_fused_above, scan_extra, uc_formula)
 
 
 # ------------------------------------------------------------------------------ calibration
@@ -193,7 +193,8 @@ def top_check(cal: Calib, top: dict, lanes: int) -> list[dict]:
                     uc += B * cal.uc_cycles("WGRAD", L, h, w, f, b, lanes, True)
                     if i > 0:
                         uc += cmd_cycles("BWD_DATA", B)
-                    pool += B * pool_cycles("RELU_BWD", L["n"], ho, wo, lanes)
+                    if L.get("relu", True) and not relu_fused_above(layers, i):
+                        pool += B * pool_cycles("RELU_BWD", L["n"], ho, wo, lanes)
                     uc += cal.uc_cycles("UPDATE", L, h, w, f, b, lanes, True)
                 c, h, w = L["n"], ho, wo
             elif L["t"] == "mp":

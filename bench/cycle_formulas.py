@@ -74,6 +74,14 @@ SHAPE_NOTES = {
 
 
 # ------------------------------------------------------------------------------ unit formulas
+def relu_fused_above(layers, i) -> bool:
+    """Whether conv ``layers[i]`` (a layer dict of :data:`NETWORKS`) has its ReLU backward done
+    by the max pool above it (one MP_BWD_RELU, no RELU_BWD): the layer-dict form of
+    :meth:`sparsetrain.net.Net.relu_fused_above`, the driver's rule."""
+    return (layers[i]["t"] == "conv" and layers[i].get("relu", True) and i + 1 < len(layers)
+            and layers[i + 1]["t"] == "mp")
+
+
 def cdiv(a, b):
     return -(-a // b)
 

@@ -45,7 +45,8 @@ if str(ROOT) not in sys.path:
 
 from sparsetrain import clocks  # noqa: E402
 from bench.cycle_formulas import (FIRST_DENSE, NETWORKS, SHAPE_NOTES, counts, lc_cycles,  # noqa: E402
-                                  loss_cycles, out_size, pool_cycles, stack_words32)
+                                  loss_cycles, out_size, pool_cycles, relu_fused_above,
+                                  stack_words32)
 from bench.cycle_calib import (UC_LISTS, Calib, calibrate_top, calibrate_uc,  # noqa: E402
                                check_formula_against_driver, top_check, uc_lists)
 
@@ -93,7 +94,7 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
                      max_filter_nnz=int(f.max()), mean_filter_nnz=round(float(f.mean()), 2))
             r["FWD"] = cal.uc_cycles("FWD", L, h, w, f, b, lanes, ck)
             r["WGRAD"] = cal.uc_cycles("WGRAD", L, h, w, f, b, lanes, ck)
-            if L["relu"]:
+            if L["relu"] and not relu_fused_above(layers, i):
                 r["BWD_DATA"] += pool_cycles("RELU_BWD", L["n"], ho, wo, lanes, read_ports=mp_ports)
                 descs_img += 1
             if i > 0:
@@ -114,6 +115,7 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
         elif L["t"] == "mp":
             r.update(name=f"maxpool {c}x{h}x{w}", out=[c, h // 2, w // 2])
             r["FWD"] = pool_cycles("MP_FWD", c, h, w, lanes, read_ports=mp_ports)
+            # MP_BWD, or MP_BWD_RELU (the Conv + ReLU below's ReLU backward too): same cycles
             r["BWD_DATA"] = pool_cycles("MP_BWD", c, h, w, lanes, read_ports=mp_ports)
             descs_img += 2
             h, w = h // 2, w // 2

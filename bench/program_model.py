@@ -60,7 +60,8 @@ SEQ = {"xfer": 9, "unit": 4, "loop": 3, "end": 5}
 _KIND = {Op.LOAD: "xfer", Op.STORE: "xfer", Op.UC: "unit", Op.MP: "unit", Op.GAP: "unit", Op.LC: "unit",
          Op.LOSS: "unit", Op.LOOP: "loop", Op.ENDLOOP: "loop", Op.END: "end"}
 _UC_MODES = ("FWD", "BWD_DATA", "WGRAD", "UPDATE")
-_MP_MODES = ("MP_FWD", "MP_BWD", "RELU_BWD")
+#: (MP_BWD_RELU runs as MP_BWD: the ReLU mask is a bit of the argmax word it reads anyway)
+_MP_MODES = ("MP_FWD", "MP_BWD", "RELU_BWD", "MP_BWD")
 _GAP_MODES = ("GAP_FWD", "GAP_BWD")
 
 

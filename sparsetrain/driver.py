@@ -24,7 +24,7 @@ from sparsetrain.net import A_FRAC, DIL_MAX, G_FRAC, W_FRAC, Conv, Gap, Linear, 
 from sparsetrain.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
 from sparsetrain.uc import Mode, UcCommand, UcParams, map_to_words, to_s, words_to_map
 
-MP_FWD, MP_BWD, RELU_BWD = 0, 1, 2
+MP_FWD, MP_BWD, RELU_BWD, MP_BWD_RELU = 0, 1, 2, 3
 GAP_FWD, GAP_BWD = 0, 1
 
 
@@ -83,7 +83,7 @@ def plan(net: Net, q: QParams, p: UcParams) -> Layout:
         if isinstance(layer, MaxPool):
             lay.arg[i] = st.take(words(shape))
         if isinstance(layer, Conv):
-            if layer.relu:
+            if layer.relu and not net.relu_fused_above(i):
                 lay.drelu[i] = st.take(words(shape))
             sw = q.convs[i]
             lay.w_base[i] = wg.take(sw.nnz)
@@ -250,10 +250,12 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
             elif isinstance(layer, Gap):
                 prog.gap(GAP_BWD, c, h, w, dst, lay.dout[i])
             elif isinstance(layer, MaxPool):
-                prog.mp(MP_BWD, c, h, w, dst, lay.dout[i], lay.arg[i])
+                # with a Conv + ReLU below: its ReLU backward in the same pass (MP_BWD_RELU)
+                prog.mp(MP_BWD_RELU if net.pool_fuses_relu(i) else MP_BWD, c, h, w, dst, lay.dout[i],
+                        lay.arg[i])
             elif isinstance(layer, Conv):
                 dy = lay.dout[i]
-                if layer.relu:
+                if layer.relu and not net.relu_fused_above(i):
                     co, ho, wo = net.shapes[i]
                     prog.mp(RELU_BWD, co, ho, wo, lay.drelu[i], lay.dout[i], lay.out[i])
                     dy = lay.drelu[i]

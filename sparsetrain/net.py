@@ -142,6 +142,19 @@ class Net:
     def in_shape_of(self, i: int) -> tuple:
         return self.in_shape if i == 0 else self.shapes[i - 1]
 
+    def pool_fuses_relu(self, i: int) -> bool:
+        """Whether layer ``i`` is a MaxPool whose backward also does the ReLU backward of the
+        Conv below it (``i - 1`` a Conv with ReLU): one MP_BWD_RELU command instead of MP_BWD
+        and RELU_BWD (docs/units.md, issue 14). The gradient it hands down is then already
+        masked, and that Conv runs no RELU_BWD."""
+        return (0 < i < len(self.layers) and isinstance(self.layers[i], MaxPool)
+                and isinstance(self.layers[i - 1], Conv) and self.layers[i - 1].relu)
+
+    def relu_fused_above(self, i: int) -> bool:
+        """Whether Conv ``i``'s ReLU backward is done by the MaxPool above it
+        (:meth:`pool_fuses_relu` of ``i + 1``)."""
+        return self.pool_fuses_relu(i + 1)
+
     def init_float(self, rng: np.random.Generator) -> list:
         """He-initialised float parameters: ``[(w, b) or None]`` per layer."""
         params = []

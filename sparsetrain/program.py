@@ -240,7 +240,7 @@ class Program:
         return self._add(Op.UC, gacc_auto=int(gacc_auto), **{n: getattr(cmd, n) for n in names})
 
     def mp(self, mode: int, c: int, h: int, w: int, x_base: int, y_base: int, a_base: int) -> int:
-        """MP unit: 0 MP_FWD, 1 MP_BWD, 2 RELU_BWD (docs/units.md)."""
+        """MP unit: 0 MP_FWD, 1 MP_BWD, 2 RELU_BWD, 3 MP_BWD_RELU (docs/units.md)."""
         return self._add(Op.MP, mode=mode, c=c, h=h, w=w, x_base=x_base, y_base=y_base, a_base=a_base)
 
     def gap(self, mode: int, c: int, h: int, w: int, x_base: int, y_base: int) -> int:

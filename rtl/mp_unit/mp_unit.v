@@ -1,7 +1,12 @@
 /*
  * MP unit: 2x2 stride-2 max pooling forward (MP_FWD, with the argmax of every window), its
- * backward (MP_BWD: each gradient routed to its window's argmax, zeros elsewhere) and the ReLU
- * backward (RELU_BWD: dX = dY where the forward output Y > 0, else 0).
+ * backward (MP_BWD: each gradient routed to its window's argmax, zeros elsewhere), the ReLU
+ * backward (RELU_BWD: dX = dY where the forward output Y > 0, else 0) and the two backwards in
+ * one pass (MP_BWD_RELU: MP_BWD's gradient kept only where the window's maximum is > 0, which
+ * is the ReLU backward of the layer below the pool at its argmax; issue 14).
+ *
+ * The argmax word MP_FWD writes: bits 1:0 the position 2*dy + dx, bit 2 "maximum > 0", bits
+ * 15:3 zero. MP_BWD reads bits 1:0, MP_BWD_RELU bits 2:0; both ignore the rest.
  *
  * Maps live in the feature-map stack (layout of docs/uc_unit.md); the unit reads through port A
  * (vector read) and writes through port B (masked vector write). Numerics and odd-size rules:
@@ -46,7 +51,8 @@ localparam LOG_L = LOG_B - 1;
 // two stack copies read a cycle (issue 14: the pool units on an engine array)
 localparam RD2 = (RD_PORTS > 1);
 
-localparam [2:0] MODE_MP_FWD = 3'd0, MODE_MP_BWD = 3'd1, MODE_RELU_BWD = 3'd2;
+localparam [2:0] MODE_MP_FWD = 3'd0, MODE_MP_BWD = 3'd1, MODE_RELU_BWD = 3'd2,
+                 MODE_MP_BWD_RELU = 3'd3;
 
 // status codes and XW (signed pixel columns, as fm_stack)
 `include "accel_defs.vh"
@@ -74,7 +80,9 @@ reg [47:0] x_end_reg, y_end_reg, a_end_reg;   // region ends (check step 4)
 reg        bad_buf_reg;           // a region beyond the stack or overlapping (check step 5)
 
 wire is_fwd = (cmd_mode == MODE_MP_FWD);
-wire is_bwd = (cmd_mode == MODE_MP_BWD);
+// MP_BWD and MP_BWD_RELU run alike; bwd_relu masks the gradient with the argmax word's bit 2
+wire is_bwd = (cmd_mode == MODE_MP_BWD) || (cmd_mode == MODE_MP_BWD_RELU);
+wire bwd_relu = (cmd_mode == MODE_MP_BWD_RELU);
 wire is_relu = (cmd_mode == MODE_RELU_BWD);
 
 // map regions [base, base + size)
@@ -168,13 +176,15 @@ reg [FM_AW-1:0] p1_rx, p2_rx, p3_rx;
 reg [FM_AW-1:0] p1_ry, p2_ry;
 reg [FM_AW-1:0] p1_ra, p2_ra, p3_ra;
 
-// MP_FWD running maximum and argmax
+// MP_FWD running maximum and argmax, and whether a value of the window so far is > 0 (the
+// maximum is > 0 exactly then: a compare on the read data, beside the others, not after the max)
 reg [LANES*16-1:0] best_reg;
 reg [LANES*2-1:0]  arg_reg;
-// MP_BWD: dY and argmax of the vector being written
+reg [LANES-1:0]    pos_reg;
+// MP_BWD: dY and argmax word bits 2:0 of the vector being written
 reg [LANES*16-1:0] dy_reg;
 reg [LANES*16-1:0] hold_dy;
-reg [LANES*2-1:0]  hold_arg;
+reg [LANES*3-1:0]  hold_arg;
 // RELU_BWD result
 reg [LANES*16-1:0] relu_reg;
 
@@ -186,7 +196,9 @@ wire [LANES*16-1:0] relu_y = RD2 ? d1 : d0;
 wire [LANES*16-1:0] relu_dy = RD2 ? d0 : dy_reg;
 
 reg [LANES*16-1:0] best_next, relu_next;
-reg [LANES*2-1:0]  arg_next, arg_rd;
+reg [LANES*2-1:0]  arg_next;
+reg [LANES*3-1:0]  arg_rd;
+reg [LANES-1:0]    pos_next;
 reg                gt10, gt0, gt1;
 integer li;
 always @* begin
@@ -197,7 +209,10 @@ always @* begin
     gt0 = 1'b0;
     gt1 = 1'b0;
     for (li = 0; li < LANES; li = li + 1) begin
-        arg_rd[2*li +: 2] = fma_rdata[16*li +: 2];
+        arg_rd[3*li +: 3] = fma_rdata[16*li +: 3];
+        // a window's first slot starts the flag; the second port's value counts with RD_PORTS = 2
+        pos_next[li] = (p2_ph != 2'd0 && pos_reg[li]) || $signed(d0[16*li +: 16]) > 0 ||
+                       (RD2 && $signed(d1[16*li +: 16]) > 0);
         // strictly greater replaces: the first maximum in raster order wins
         if (RD2) begin
             // a window row a slot: the three compares side by side, then one select (d1 wins
@@ -242,14 +257,15 @@ wire [16:0]      wrow3 = {p3_y, p3_ph[1]};
 wire [LANES-1:0]    mask_p2_wo, mask_p2_w, mask_p3_bwd;
 reg  [LANES-1:0]    m3_wo_reg;                  // mask_p2_wo a stage later: MP_FWD's argmax write
 wire [LANES*16-1:0] bwd_wdata_next;
-// the argmax codes (2 bits a lane, covered as arg_reg) zero-extended to stack words: bits 15:2
-// of every lane are constant, so the word is left out of toggle coverage
+// the argmax words (position 2 bits a lane, covered as arg_reg, and the "maximum > 0" bit,
+// covered as pos_reg): bits 15:3 of every lane are constant, so the word is left out of toggle
+// coverage
 /* verilator coverage_off */
 wire [LANES*16-1:0] arg_wdata_next;
 /* verilator coverage_on */
 // MP_BWD: the values hold_arg / hold_dy take at this edge (they are the write's operands at p4)
 wire                hold_take = p2_valid && p2_ph == 2'd1;
-wire [LANES*2-1:0]  hold_arg_next = hold_take ? arg_rd : hold_arg;
+wire [LANES*3-1:0]  hold_arg_next = hold_take ? arg_rd : hold_arg;
 wire [LANES*16-1:0] hold_dy_next = hold_take ? dy_reg : hold_dy;
 wire                p3_yok = p3_y < ho_reg;     // MP_BWD: a pooled row
 genvar gl;
@@ -260,9 +276,11 @@ generate
         assign mask_p2_wo[gl] = ({16'd0, p2_x0} + gl) < {16'd0, wo_reg};
         assign mask_p2_w[gl] = ({16'd0, p2_x0} + gl) < {16'd0, cmd_w};
         assign mask_p3_bwd[gl] = (wcol < {16'd0, cmd_w}) && (wrow3 < {1'b0, cmd_h});
-        assign arg_wdata_next[16*gl +: 16] = {14'd0, arg_reg[2*gl +: 2]};
+        assign arg_wdata_next[16*gl +: 16] = {13'd0, pos_reg[gl], arg_reg[2*gl +: 2]};
+        // MP_BWD_RELU: the gradient only where the window's maximum was > 0 (bit 2)
         assign bwd_wdata_next[16*gl +: 16] = (p3_yok && m3_wo_reg[gl] &&
-                                              hold_arg_next[2*gl +: 2] == p3_ph) ?
+                                              hold_arg_next[3*gl +: 2] == p3_ph &&
+                                              (!bwd_relu || hold_arg_next[3*gl + 2])) ?
                                              hold_dy_next[16*gl +: 16] : 16'd0;
     end
 endgenerate
@@ -314,7 +332,7 @@ wire pipe_busy = g_valid | p1_valid | p2_valid | p3_valid | p4_valid;
 // done: a rejected command at check step 1 (mode, shape: compared at step 0, registered, so that
 // the decision reads two flags; issue 16) or 6 (buffers), or the pipeline drained
 reg  bad_mode_reg, bad_ch_reg, bad_w_reg;
-wire bad_mode = (cmd_mode > MODE_RELU_BWD);
+wire bad_mode = (cmd_mode > MODE_MP_BWD_RELU);
 // the shape checks in two flags (fewer compares into each register)
 wire bad_ch = cmd_c == 16'd0 || {16'd0, cmd_c} > CMAX_32 ||
               cmd_h == 16'd0 || {16'd0, cmd_h} > HMAX_32;
@@ -344,6 +362,7 @@ always @(posedge clk) begin
     if (p2_valid && is_fwd) begin
         best_reg <= best_next;
         arg_reg <= arg_next;
+        pos_reg <= pos_next;
     end
     if (p2_valid && p2_ph == 2'd0) begin
         dy_reg <= fma_rdata;

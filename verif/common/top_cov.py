@@ -22,7 +22,7 @@ OPCODES = [o.name for o in Op]
 LOAD_MEMS = [m.name for m in Mem]                           # LABEL included
 STORE_MEMS = [m.name for m in Mem if m != Mem.LABEL]        # STORE of LABEL is a DMA error
 UC_MODES = [0, 1, 2, 3]
-MP_MODES = [0, 1, 2]
+MP_MODES = [0, 1, 2, 3]
 GAP_MODES = [0, 1]
 LC_MODES = [0, 1, 2, 3]
 LOOP_COUNTS = ["1", ">1"]

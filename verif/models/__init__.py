@@ -17,9 +17,9 @@ from sparsetrain.sparse import (PackedLists, SparseFormat, SparseWeights, depthw
 
 from .conv import (bias_grad, conv_backward_data, conv_forward, conv_weight_grad, grad_accumulate,
                    grad_accumulate_batch)
-from .layers import (gap_backward, gap_forward, gap_params, linear_backward, linear_forward,
-                     maxpool_backward, maxpool_forward, relu_backward, relu_forward, sgd_update,
-                     softmax_xent_grad)
+from .layers import (argmax_words, gap_backward, gap_forward, gap_params, linear_backward,
+                     linear_forward, maxpool_backward, maxpool_forward, maxpool_relu_backward,
+                     relu_backward, relu_forward, sgd_update, softmax_xent_grad)
 from .network import StepResult, forward_model, infer_model, sgd_params, train_step_model
 from .uc import uc_expected
 

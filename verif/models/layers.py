@@ -81,6 +81,52 @@ def maxpool_backward(dy, argmax, x_shape):
     return dx
 
 
+def argmax_words(y, argmax):
+    """The argmax map as the MP unit stores it (MP_FWD's third output, docs/units.md).
+
+    Args:
+        y: pooled output ``(..., C, Ho, Wo)`` int16 from :func:`maxpool_forward`; argmax: its
+            uint8 ``2*dy + dx`` of the same shape.
+    Returns:
+        int16 words of the same shape: bits 1:0 the position, bit 2 ``y > 0`` (the window's
+        maximum is positive), bits 15:3 zero.
+    Raises:
+        ValueError: shapes differ, or an argmax value above 3.
+    """
+    y = check_int16("y", y)
+    argmax = np.asarray(argmax)
+    if y.shape != argmax.shape:
+        raise ValueError(f"y {y.shape} and argmax {argmax.shape} must have the same shape")
+    if argmax.size and int(argmax.max()) > 3:
+        raise ValueError("argmax values must be 0..3")
+    return (argmax.astype(np.int16) | np.where(y > 0, 4, 0).astype(np.int16)).astype(np.int16)
+
+
+def maxpool_relu_backward(dy, words, x_shape):
+    """MP_BWD_RELU: the max-pool backward and the ReLU backward of the layer below it, in one.
+
+    Each gradient goes to its window's argmax (``words & 3``, as :func:`maxpool_backward`) only
+    when the window's maximum was positive (bit 2 of the MP unit's argmax word,
+    :func:`argmax_words`); other bits are ignored. When the pooled map is a ReLU output ``a``,
+    this equals ``relu_backward(maxpool_backward(dy, argmax, a.shape), a)``: the argmax pixel
+    holds the maximum, and every other pixel gets 0 from both.
+
+    Args:
+        dy: ``(..., C, Ho, Wo)`` int16; words: int16 argmax words of the same shape;
+        x_shape: the pool's input shape ``(..., C, H, W)``.
+    Returns:
+        ``(..., C, H, W)`` of dy's dtype.
+    Raises:
+        ValueError: as :func:`maxpool_backward`.
+    """
+    words = np.asarray(words).astype(np.int64)
+    dy = check_int16("dy", dy)
+    if dy.shape != words.shape:
+        raise ValueError(f"dy {dy.shape} and the argmax words {words.shape} must have the same shape")
+    masked = np.where((words >> 2) & 1, dy, 0).astype(dy.dtype)
+    return maxpool_backward(masked, (words & 3).astype(np.uint8), x_shape)
+
+
 # ------------------------------------------------------------------------ global average pool
 def gap_params(h: int, w: int) -> tuple[int, int]:
     """Reciprocal multiplier and shift for a mean over ``h*w`` pixels.

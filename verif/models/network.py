@@ -16,8 +16,9 @@ import numpy as np
 from sparsetrain.net import A_FRAC, G_FRAC, W_FRAC, Conv, Gap, Linear, MaxPool, Net, QParams, lr_factors
 
 from .conv import bias_grad, conv_backward_data, conv_forward, conv_weight_grad, grad_accumulate
-from .layers import (gap_backward, gap_forward, linear_backward, linear_forward, maxpool_backward,
-                     maxpool_forward, relu_backward, sgd_update, softmax_xent_grad)
+from .layers import (argmax_words, gap_backward, gap_forward, linear_backward, linear_forward,
+                     maxpool_backward, maxpool_forward, maxpool_relu_backward, relu_backward, sgd_update,
+                     softmax_xent_grad)
 
 
 @dataclass
@@ -79,9 +80,14 @@ def train_step_model(net: Net, q: QParams, images, labels, lr: float) -> StepRes
             elif isinstance(layer, Gap):
                 dy = gap_backward(dy[:, 0, 0], a_in.shape)
             elif isinstance(layer, MaxPool):
-                dy = maxpool_backward(dy, args[i], a_in.shape)
+                if net.pool_fuses_relu(i):
+                    # MP_BWD_RELU (as the chip runs it): the gradient handed down is masked by
+                    # the ReLU of the Conv below, from the argmax word's "maximum > 0" bit
+                    dy = maxpool_relu_backward(dy, argmax_words(acts[i], args[i]), a_in.shape)
+                else:
+                    dy = maxpool_backward(dy, args[i], a_in.shape)
             elif isinstance(layer, Conv):
-                if layer.relu:
+                if layer.relu and not net.relu_fused_above(i):
                     dy = relu_backward(dy, acts[i])
                 sw = q.convs[i]
                 gmem[i] = grad_accumulate(gmem[i], conv_weight_grad(a_in, dy, sw, layer.stride, layer.pad,

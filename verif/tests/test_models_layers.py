@@ -8,9 +8,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from verif.models import (gap_backward, gap_forward, gap_params, linear_backward, linear_forward,
-                          maxpool_backward, maxpool_forward, quantize, dequantize, relu_backward,
-                          relu_forward, requant, sgd_update, softmax_xent_grad)
+from verif.models import (argmax_words, gap_backward, gap_forward, gap_params, linear_backward,
+                          linear_forward, maxpool_backward, maxpool_forward, maxpool_relu_backward,
+                          quantize, dequantize, relu_backward, relu_forward, requant, sgd_update,
+                          softmax_xent_grad)
 from verif.models.reference import ref_requant
 
 MAP_SHAPES = [(1, 2, 2), (3, 5, 7), (4, 8, 8), (2, 9, 4), (1, 1, 32)]
@@ -84,6 +85,37 @@ def test_maxpool_float_gradient_finite_difference():
         xp_[idx] += eps
         fd = ((dy * maxpool_forward(xp_)[0]).sum() - (dy * y).sum()) / eps
         assert abs(fd - dx[idx]) < 1e-6
+
+
+@pytest.mark.parametrize("shape", [s for s in MAP_SHAPES if s[1] >= 2 and s[2] >= 2], ids=mid)
+def test_maxpool_relu_backward_is_relu_backward_of_maxpool_backward(shape):
+    """MP_BWD_RELU on a pooled ReLU output equals ReLU backward after max-pool backward (the two
+    commands it replaces), element by element; ties and zero windows included."""
+    rng = np.random.default_rng(sum(shape) + 11)
+    c, h, w = shape
+    a = relu_forward(rng.integers(-3, 3, (c + 1, h, w)).astype(np.int16))   # many 0s and ties
+    a[0, 0:2, 0:2] = 0     # a window whose maximum is 0 (mask bit clear) ...
+    a[c] = np.abs(a[c]) + 1    # ... and a channel of positive windows (bit set)
+    y, arg = maxpool_forward(a)
+    words = argmax_words(y, arg)
+    for idx in np.ndindex(y.shape):   # the word format, by hand
+        assert int(words[idx]) == int(arg[idx]) + (4 if y[idx] > 0 else 0)
+    dy = rng.integers(-32768, 32768, y.shape).astype(np.int16)
+    ref = relu_backward(maxpool_backward(dy, arg, a.shape), a)
+    assert np.array_equal(maxpool_relu_backward(dy, words, a.shape), ref)
+    assert np.any(ref != 0) and np.any((words >> 2) == 0), "a check that sees both mask values"
+    # bits 15:3 of a word are ignored
+    assert np.array_equal(maxpool_relu_backward(dy, words | np.int16(-8), a.shape), ref)
+
+
+def test_argmax_words_rejects_bad_input():
+    y, arg = maxpool_forward(np.zeros((1, 2, 2), np.int16))
+    with pytest.raises(ValueError, match="same shape"):
+        argmax_words(y, arg[..., :0])
+    with pytest.raises(ValueError, match="0..3"):
+        argmax_words(y, arg + 4)
+    with pytest.raises(ValueError, match="same shape"):
+        maxpool_relu_backward(y, argmax_words(y, arg)[..., :0], (1, 2, 2))
 
 
 # ------------------------------------------------------------------------------------- GAP

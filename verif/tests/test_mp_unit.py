@@ -1,6 +1,7 @@
-"""pyuvm testbench of the MP unit (max pool forward/backward, ReLU backward) through
-verif/hdl/mp_unit_harness.v; contract: docs/units.md, models: verif.models.layers
-(maxpool_forward, maxpool_backward, relu_backward), checked bit-exactly.
+"""pyuvm testbench of the MP unit (max pool forward/backward, ReLU backward, the two backwards in
+one pass) through verif/hdl/mp_unit_harness.v; contract: docs/units.md, models:
+verif.models.layers (maxpool_forward with argmax_words, maxpool_backward, relu_backward,
+maxpool_relu_backward), checked bit-exactly.
 
 The environment every unit shares (verif/common/unit_env.py, verif/common/units/table.py) loads
 the inputs through the host port, sends
@@ -22,8 +23,9 @@ from verif.common.fm_layout import Region, map_words, place
 from verif.common.unit_cases import BadItems, coverage_test, unit_tests
 from verif.common.units.common import BAD_BUFFER, BAD_SHAPE
 from verif.common.units.table import UnitItem
-from verif.common.units.mp import MODES, MP_FWD, MP_BWD, RELU_BWD, FIELDS, P, spec
-from verif.models.layers import maxpool_backward, maxpool_forward, relu_backward
+from verif.common.units.mp import MODES, MP_FWD, MP_BWD, MP_BWD_RELU, RELU_BWD, FIELDS, P, spec
+from verif.models.layers import (argmax_words, maxpool_backward, maxpool_forward, maxpool_relu_backward,
+                                 relu_backward)
 
 MP_CASES = int(os.environ.get("MP_CASES", "30"))
 # ================================================================================ stimulus
@@ -63,7 +65,7 @@ def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=
                    ("Yfwd" if mode == RELU_BWD else "ARG", ab, ys)))
     tags = dict(mode=MODES[mode], odd_h=bool(h % 2), odd_w=bool(w % 2), data=data,
                 ragged=bool((wo if mode == MP_FWD else w) % L), tie=False, argvals=False,
-                extreme=False,
+                extreme=False, posbit=False,
                 size="min" if (h, w) == (lo, lo) else "max" if (h, w) == (p["HMAX"], p["WMAX"]) else "mid")
     if mode == MP_FWD:
         x = gen_data(rng, xs, data)
@@ -72,12 +74,19 @@ def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=
         tags["tie"] = bool(((win == y[None]).sum(axis=0) > 1).any())
         tags["argvals"] = set(np.unique(arg).tolist()) == {0, 1, 2, 3}
         tags["extreme"] = bool(np.isin(x, [-32768, 32767]).any())
-        inputs, outputs = [(rx, x)], [(ry, y), (ra, arg.astype(np.int16))]
-    elif mode == MP_BWD:
+        words = argmax_words(y, arg)
+        tags["posbit"] = set(np.unique(words >> 2).tolist()) == {0, 1}
+        inputs, outputs = [(rx, x)], [(ry, y), (ra, words)]
+    elif mode in (MP_BWD, MP_BWD_RELU):
+        # argmax words with the "maximum > 0" bit at random (MP_BWD must ignore it)
         dy = gen_data(rng, ys, data)
-        arg = rng.integers(0, 4, size=ys).astype(np.int16)
-        dx = maxpool_backward(dy, arg.astype(np.uint8), xs)
-        tags["argvals"] = set(np.unique(arg).tolist()) == {0, 1, 2, 3}
+        arg = rng.integers(0, 8, size=ys).astype(np.int16)
+        if mode == MP_BWD:
+            dx = maxpool_backward(dy, (arg & 3).astype(np.uint8), xs)
+        else:
+            dx = maxpool_relu_backward(dy, arg, xs)
+        tags["argvals"] = set(np.unique(arg & 3).tolist()) == {0, 1, 2, 3}
+        tags["posbit"] = set(np.unique(arg >> 2).tolist()) == {0, 1}
         tags["extreme"] = bool(np.isin(dy, [-32768, 32767]).any())
         inputs, outputs = [(ry, dy), (ra, arg)], [(rx, dx)]
     else:
@@ -117,7 +126,7 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
                      lambda name, kind, umode=MP_FWD: make_item(name, rnd, umode, 2, 4, 6, kind=kind))
     bad = items.add
 
-    items.map_shapes(p, (3, 4, 7), MP_FWD, (None, MP_BWD, RELU_BWD, MP_BWD, None, RELU_BWD))
+    items.map_shapes(p, (4, 5, 7), MP_FWD, (None, MP_BWD, RELU_BWD, MP_BWD_RELU, None, RELU_BWD))
     bad("mp_h1", BAD_SHAPE, MP_FWD, h=1)
     bad("mp_w1", BAD_SHAPE, MP_BWD, w=1)
     bad("x_beyond", BAD_BUFFER, MP_FWD, x_base=fm - 1)
@@ -129,7 +138,7 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     bad("y_a_overlap_fwd", BAD_BUFFER, MP_FWD, y_base=40, a_base=40)
     # high bits: every command field, all bits above its largest legal value set on a legal
     # command of a random mode (every mode checks every field)
-    items.map_high_bits(p, FIELDS, RELU_BWD, ("x_base", "y_base", "a_base"), list(MODES))
+    items.map_high_bits(p, FIELDS, MP_BWD_RELU, ("x_base", "y_base", "a_base"), list(MODES))
     return items
 
 
@@ -143,7 +152,7 @@ random_commands, directed_edges, bad_inputs, reset_mid_command, checker_catches_
     values.""",
     bad=bad_items, killed=lambda rnd, i: make_item(f"killed{i}", rnd, c=2, h=8, w=8), resets=3, max_delay=40,
     wrong=lambda rnd: [make_item(f"wrong_{MODES[m]}", rnd, m, 1, 4, 4) for m in MODES],
-    marks=[f"{ {MP_FWD: 'Y', MP_BWD: 'dX', RELU_BWD: 'dX'}[m]}[c=0, y=0, x=0]" for m in MODES])
+    marks=[f"{ {MP_FWD: 'Y', MP_BWD: 'dX', RELU_BWD: 'dX', MP_BWD_RELU: 'dX'}[m]}[c=0, y=0, x=0]" for m in MODES])
 coverage_closed = coverage_test(__name__, "mp", "mp_unit")
 
 

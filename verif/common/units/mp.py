@@ -1,4 +1,4 @@
-"""The MP unit (max pool forward/backward, ReLU backward) on the shared environment: parameters, command fields, cover points
+"""The MP unit (max pool forward/backward, ReLU backward, both backwards in one) on the shared environment: parameters, command fields, cover points
 ``mp.*`` and the :class:`~verif.common.units.table.TableUnit` that describes its harness
 (verif/hdl/mp_unit_harness.v).  Stimulus and tests: verif/tests/test_mp_unit.py."""
 
@@ -12,8 +12,8 @@ from verif.common.units.common import map_points
 from verif.common.units.table import stack_unit
 
 DEFAULTS = {"LANES": 8, "CMAX": 256, "HMAX": 256, "WMAX": 256, "FM_DEPTH": 4096, "RD_PORTS": 1}
-MODES = {0: "MP_FWD", 1: "MP_BWD", 2: "RELU_BWD"}
-MP_FWD, MP_BWD, RELU_BWD = 0, 1, 2
+MODES = {0: "MP_FWD", 1: "MP_BWD", 2: "RELU_BWD", 3: "MP_BWD_RELU"}
+MP_FWD, MP_BWD, RELU_BWD, MP_BWD_RELU = 0, 1, 2, 3
 #: command fields, packed in s_cmd_data (sparsetrain.unit_cmds, rtl/common/unit_cmd.vh)
 CMD = UNIT_CMDS["mp"]
 FIELDS = list(CMD)
@@ -29,6 +29,11 @@ def P() -> dict:
 @CoverCross("mp.mode_x_odd_w", items=["mp.mode", "mp.odd_w"])
 @CoverPoint("mp.fwd_tie", xf=lambda f: f["tie"], bins=[True])
 @CoverPoint("mp.argmax_value", xf=lambda f: f["argvals"], bins=[True])
+# the argmax word's "maximum > 0" bit at both values in one command: written by MP_FWD, used
+# by MP_BWD_RELU, ignored by MP_BWD
+@CoverPoint("mp.posbit", xf=lambda f: f["posbit"], bins=[True, False])
+@CoverCross("mp.mode_x_posbit", items=["mp.mode", "mp.posbit"],
+            ign_bins=[(None, False), ("RELU_BWD", True)])
 @CoverPoint("mp.saturation_value", xf=lambda f: f["extreme"], bins=[True])
 def _sample_ok(f):
     pass
