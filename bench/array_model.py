@@ -191,6 +191,49 @@ def bound(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1) -> str:
 
 
 # ------------------------------------------------------------------------------ against the bench
+def stack_writes(layers, in_shape, lanes: int) -> dict:
+    """Stack writes of one training image (vector writes of ``lanes`` pixels, one a cycle on
+    every copy: the top's one stack write port), by command kind, for the layer dicts of
+    :data:`bench.cycle_formulas.NETWORKS` as the driver runs them:
+
+    UC FWD ``N*Ho*ceil(Wo/L)`` and BWD_DATA (every layer but the first) its dX vectors
+    (:func:`engine_writes`); RELU_BWD ``N*Ho*ceil(Wo/L)`` for each conv + ReLU not under a max pool
+    (the pool's MP_BWD_RELU does it, :func:`bench.cycle_formulas.relu_fused_above`); MP_FWD
+    Y and argmax ``2*C*Ho*ceil(Wo/L)``; MP_BWD(_RELU) ``4*C*ceil(H/2)*ceil(ceil(W/2)/L)``; GAP_FWD
+    ``C`` (a pixel a channel), GAP_BWD ``C*H*ceil(W/L)``; LC FWD ``M``, LC BWD_DATA ``K`` and the
+    loss ``classes`` (a pixel an output). WGRAD and UPDATE write no stack word.
+
+    Returns ``{"uc": .., "relu": .., "pool": .., "lc_loss": .., "total": ..}`` (writes = cycles
+    at the one write a cycle): ``total`` is a lower bound on an image's cycles whatever the
+    number of engines, so ``nnz MACs / (E*L) / total`` bounds the efficiency.
+    """
+    from bench.cycle_formulas import relu_fused_above
+    out = {"uc": 0, "relu": 0, "pool": 0, "lc_loss": 0}
+    c, h, w = in_shape
+    for i, L in enumerate(layers):
+        t = L["t"]
+        if t == "conv":
+            ho, wo = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
+            out["uc"] += sum(engine_writes("FWD", L, h, w, lanes, 1))
+            if i > 0:
+                out["uc"] += sum(engine_writes("BWD_DATA", L, h, w, lanes, 1))
+            if L.get("relu", True) and not relu_fused_above(layers, i):
+                out["relu"] += L["n"] * ho * cdiv(wo, lanes)
+            c, h, w = L["n"], ho, wo
+        elif t == "mp":
+            out["pool"] += 2 * c * (h // 2) * cdiv(w // 2, lanes) + 4 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes)
+            h, w = h // 2, w // 2
+        elif t == "gap":
+            out["pool"] += c + c * h * cdiv(w, lanes)
+            h = w = 1
+        else:
+            out["lc_loss"] += L["m"] + L["k"]
+            c = L["m"]
+    out["lc_loss"] += c      # the loss unit's gradient of the logits
+    out["total"] = sum(out.values())
+    return out
+
+
 def row_layer(r: dict) -> dict:
     """The layer dict of a UC bench row (bench/uc_unit.py) for the formulas: the dilated kernel's
     extent ``d*(K-1)+1`` stands for K (the formulas use K for the output size only)."""

@@ -150,6 +150,8 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
     other = total - uc_conv - uc_update - res["dma"] - res["sequencer"]
     alt_total = total - uc_conv + alt
     lanes_all = engines * lanes
+    # the one stack write a cycle bounds every image (issue 14's targets against it)
+    sw = am.stack_writes(layers, in_shape, lanes)
     return {"network": name, "engines": engines, "lanes": lanes, "macs_per_cycle": lanes_all, "rule": rule,
             "dsp48e2_uc": am.uc_dsp48e2(engines, lanes), "dsp48e2_top": am.uc_dsp48e2(engines, lanes) + am.TOP_OTHER_DSP,
             "sparsity": sparsity, "cycles_per_image": total, "nnz_macs": macs,
@@ -161,6 +163,8 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
             "uc_conv_efficiency": round(macs_conv(res) / lanes_all / uc_conv, 4) if uc_conv else None,
             "largest_first_cycles": round(alt_total),
             "largest_first_efficiency": round(macs / lanes_all / alt_total, 4),
+            "stack_writes": sw["total"], "stack_writes_by_kind": sw,
+            "write_cap_efficiency": round(macs / lanes_all / sw["total"], 4),
             "pool_multiport_cycles": round(whatif),
             "pool_multiport_efficiency": round(macs / lanes_all / whatif, 4),
             "ecp5_mhz": clocks.ecp5_mhz(engines)[0],
@@ -185,8 +189,8 @@ def markdown(rows: list[dict]) -> str:
          "the array bench. Efficiency = nnz MACs (FWD + BWD_DATA + WGRAD, conv + linear) / (E*L) / all "
          f"cycles. Times: ECP5 at {clocks.ECP5_MHZ} MHz for 1 engine ({clocks.ECP5_BASIS}), "
          f"{clocks.ECP5_ARRAY_MHZ} MHz for every array ({clocks.ECP5_ARRAY_BASIS}), and {clocks.ULTRASCALE_MHZ:.0f} MHz ({clocks.ULTRASCALE_BASIS}).", "",
-         "| network | pruning | E x L | MACs | DSP48E2 UC / top | cycles/image | efficiency | UC conv eff. | UC conv cycles (write-bound cmds) | write-bound extra | cmds with idle engines (cycles) | UPDATE/32 | pool+LC+loss | DMA+seq | largest-first eff. (not RTL) | pools read every copy: eff. (not RTL) | 100 ep. s @ECP5 | 100 ep. s @200 MHz | deck FPGA / GPU s |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| network | pruning | E x L | MACs | DSP48E2 UC / top | cycles/image | efficiency | UC conv eff. | UC conv cycles (write-bound cmds) | write-bound extra | cmds with idle engines (cycles) | UPDATE/32 | pool+LC+loss | DMA+seq | largest-first eff. (not RTL) | pools read every copy: eff. (not RTL) | stack writes / image | cap: eff. at one write a cycle | 100 ep. s @ECP5 | 100 ep. s @200 MHz | deck FPGA / GPU s |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         d = DECK.get(r["network"], {})
         o.append(f"| {r['network']} | {r['rule']} | {r['engines']} x {r['lanes']} | {r['macs_per_cycle']} | "
@@ -194,6 +198,7 @@ def markdown(rows: list[dict]) -> str:
                  f"{fmt(r['uc_conv_cycles'])} ({fmt(r['uc_write_bound_cycles'])}) | {fmt(r['write_bound_extra_cycles'])} | "
                  f"{fmt(r['uc_idle_engine_cmd_cycles'])} | {fmt(r['uc_update_cycles'])} | {fmt(r['pool_lc_loss_cycles'])} | "
                  f"{fmt(r['dma_seq_cycles'])} | {r['largest_first_efficiency']:.3f} | {r['pool_multiport_efficiency']:.3f} | "
+                 f"{fmt(r['stack_writes'])} | {r['write_cap_efficiency']:.3f} | "
                  f"{fmt(r['epoch100_s_ecp5'])} | "
                  f"{fmt(r['epoch100_s_ultrascale_assumed'])} | "
                  + (f"{d['fpga_s']} / {d['gpu_s']}" + (f" ({d['note']})" if d.get("note") else "") if d else "") + " |")

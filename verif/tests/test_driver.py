@@ -71,3 +71,18 @@ def test_valid_labels_build_and_land_in_host_memory(net_q, train):
         assert sum(d == want for d in mem.values()) == 1
     assert check_labels(net, np.arange(CLASSES)) == list(range(CLASSES))
     assert all(type(v) is int for v in check_labels(net, np.array([1, 2], np.int16)))
+
+
+def test_pool_over_conv_relu_runs_mp_bwd_relu_and_no_relu_bwd():
+    """The backward of a max pool over a Conv + ReLU is one MP_BWD_RELU (mode 3) and that conv
+    gets no RELU_BWD (mode 2); a pool over a conv without ReLU runs MP_BWD (mode 1); a conv + ReLU
+    under a GAP keeps its RELU_BWD."""
+    from sparsetrain.program import Op
+    net = Net((1, 8, 8), [Conv(4), MaxPool(), Conv(4, relu=False), MaxPool(), Conv(4), Gap(),
+                          Linear(CLASSES)])
+    assert [net.pool_fuses_relu(i) for i in range(7)] == [False, True, False, False, False, False, False]
+    assert [net.relu_fused_above(i) for i in range(7)] == [True, False, False, False, False, False, False]
+    q = quantize_params(net, net.init_float(np.random.default_rng(0)), 0.5)
+    run, _ = _build(net, q, [1, 2])
+    mp = [(int(d[0]) >> 8) & 0xFF for d in run.prog.descs if int(d[0]) & 0xFF == Op.MP]
+    assert mp == [0, 0, 2, 1, 3], mp    # MP_FWD x2; backward: RELU_BWD conv 4, MP_BWD, MP_BWD_RELU
