@@ -26,8 +26,8 @@
  * Latency: 7 check cycles (the buffer check: region ends, then compares, then the decision), then
  * one slot per cycle: MP_FWD 4 reads per output vector of LANES pooled pixels (RD_PORTS = 2: 2
  * cycles, a window row each, its even columns on port A and its odd ones on the second port;
- * then the vector's two writes, Y and argmax, fill the write port), MP_BWD 4 cycles per vector of
- * LANES windows (2 reads, 4 writes), RELU_BWD 2 reads per vector (RD_PORTS = 2: one cycle, dY on
+ * then the vector's two writes, Y and argmax, fill the write port), MP_BWD and MP_BWD_RELU 4
+ * cycles per vector of LANES windows (2 reads, 4 writes), RELU_BWD 2 reads per vector (RD_PORTS = 2: one cycle, dY on
  * port A and Y on the second port); about 6 cycles of drain. m_rsp_cycles counts accept to
  * response.
  */
