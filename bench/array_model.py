@@ -42,7 +42,7 @@ import numpy as np
 from sparsetrain.sparse import parity_rows
 from sparsetrain.uc import engine_ranges, scan_cycles
 
-from bench.cycle_formulas import cdiv, out_size, uc_formula, work_items
+from bench.cycle_formulas import cdiv, out_size, relu_fused_above, uc_formula, work_items
 
 #: cycles from the run's start to the engines' start (rtl/uc_unit/uc_unit.v START_LAT)
 START_LAT = 7
@@ -207,7 +207,6 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
     at the one write a cycle): ``total`` is a lower bound on an image's cycles whatever the
     number of engines, so ``nnz MACs / (E*L) / total`` bounds the efficiency.
     """
-    from bench.cycle_formulas import relu_fused_above
     out = {"uc": 0, "relu": 0, "pool": 0, "lc_loss": 0}
     c, h, w = in_shape
     for i, L in enumerate(layers):
