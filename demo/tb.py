@@ -117,7 +117,7 @@ def command_tags(net) -> list[tuple[int, str]]:
             if i > 0:
                 tags.append((i, "bwd"))
         elif isinstance(layer, Conv):
-            if layer.relu and not net.relu_fused_above(i):
+            if net.relu_bwd_needed(i):
                 tags.append((i, "bwd"))          # the ReLU mask (MP unit; a pool above does it)
             tags.append((i, "wgrad"))
             if i > 0:

@@ -83,7 +83,7 @@ def plan(net: Net, q: QParams, p: UcParams) -> Layout:
         if isinstance(layer, MaxPool):
             lay.arg[i] = st.take(words(shape))
         if isinstance(layer, Conv):
-            if layer.relu and not net.relu_fused_above(i):
+            if net.relu_bwd_needed(i):
                 lay.drelu[i] = st.take(words(shape))
             sw = q.convs[i]
             lay.w_base[i] = wg.take(sw.nnz)
@@ -255,7 +255,7 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
                         lay.arg[i])
             elif isinstance(layer, Conv):
                 dy = lay.dout[i]
-                if layer.relu and not net.relu_fused_above(i):
+                if net.relu_bwd_needed(i):
                     co, ho, wo = net.shapes[i]
                     prog.mp(RELU_BWD, co, ho, wo, lay.drelu[i], lay.dout[i], lay.out[i])
                     dy = lay.drelu[i]

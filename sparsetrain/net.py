@@ -155,6 +155,13 @@ class Net:
         (:meth:`pool_fuses_relu` of ``i + 1``)."""
         return self.pool_fuses_relu(i + 1)
 
+    def relu_bwd_needed(self, i: int) -> bool:
+        """Whether layer ``i`` is a Conv whose ReLU backward runs as its own RELU_BWD command
+        (a ReLU, and no MaxPool above it doing it: :meth:`relu_fused_above`). The driver's
+        buffer plan and program, the network model and the demo's timing all ask this."""
+        layer = self.layers[i]
+        return isinstance(layer, Conv) and layer.relu and not self.relu_fused_above(i)
+
     def init_float(self, rng: np.random.Generator) -> list:
         """He-initialised float parameters: ``[(w, b) or None]`` per layer."""
         params = []

@@ -87,7 +87,7 @@ def train_step_model(net: Net, q: QParams, images, labels, lr: float) -> StepRes
                 else:
                     dy = maxpool_backward(dy, args[i], a_in.shape)
             elif isinstance(layer, Conv):
-                if layer.relu and not net.relu_fused_above(i):
+                if net.relu_bwd_needed(i):
                     dy = relu_backward(dy, acts[i])
                 sw = q.convs[i]
                 gmem[i] = grad_accumulate(gmem[i], conv_weight_grad(a_in, dy, sw, layer.stride, layer.pad,

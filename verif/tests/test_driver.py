@@ -82,6 +82,7 @@ def test_pool_over_conv_relu_runs_mp_bwd_relu_and_no_relu_bwd():
                           Linear(CLASSES)])
     assert [net.pool_fuses_relu(i) for i in range(7)] == [False, True, False, False, False, False, False]
     assert [net.relu_fused_above(i) for i in range(7)] == [True, False, False, False, False, False, False]
+    assert [net.relu_bwd_needed(i) for i in range(7)] == [False, False, False, False, True, False, False]
     q = quantize_params(net, net.init_float(np.random.default_rng(0)), 0.5)
     run, _ = _build(net, q, [1, 2])
     mp = [(int(d[0]) >> 8) & 0xFF for d in run.prog.descs if int(d[0]) & 0xFF == Op.MP]
