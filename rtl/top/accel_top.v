@@ -1,8 +1,8 @@
 /*
  * Sparse CNN training accelerator top: wiring only. axil_regs (AXI4-Lite control and status
  * registers), dma (AXI4 master), sequencer (runs a program of descriptors, docs/program.md:
- * loads, per-image loops over a mini-batch, unit commands, stores) with desc_check (the
- * descriptor field table's reserved bits), mem_subsys (the feature-map stack and the weight /
+ * loads, per-image loops over a mini-batch, unit commands, stores; each descriptor's reserved
+ * bits checked by desc_check as it is fetched, the field table's check), mem_subsys (the feature-map stack and the weight /
  * index / gradient / bias memories, their host port and the unit port muxes) and the five units
  * (uc_unit, mp_unit, gap_unit, lc_unit, loss_unit), whose command fields are slices of the
  * sequencer's current descriptor. docs/architecture.md draws it.
@@ -59,9 +59,6 @@ wire [7:0]  err_code;
 wire [15:0] err_pc;
 wire [31:0] cnt_total, cnt_uc, cnt_pool, cnt_lc, cnt_dma, n_correct, loss_sum;
 wire        stop_pending, core_rst;
-wire [511:0] rd_desc;
-wire        rd_desc_bad;
-wire [7:0]  rd_desc_err;
 /* verilator lint_off UNUSEDSIGNAL */
 wire [511:0] desc;              // the descriptor being run (words 11-15 unused)
 /* verilator lint_on UNUSEDSIGNAL */
@@ -189,7 +186,6 @@ sequencer #(
     .m_dma_cmd_len(dma_cmd_len), .dma_done(dma_done), .dma_err(dma_err),
     .s_dma_rd_valid(dma_rd_valid), .s_dma_rd_data(dma_rd_data), .s_dma_rd_err(dma_rd_err),
     .m_dma_wr_valid(dma_wr_valid), .m_dma_wr_ready(dma_wr_ready), .m_dma_wr_data(dma_wr_data),
-    .rd_desc(rd_desc), .rd_desc_bad(rd_desc_bad), .rd_desc_err(rd_desc_err),
     .desc(desc), .cmd_gacc(cmd_gacc), .label(label),
 `include "top_unit_conns.vh"
     .loss_rsp_pred(loss_rsp_pred), .loss_rsp_loss(loss_rsp_loss),
@@ -197,9 +193,6 @@ sequencer #(
     .loss_busy(loss_busy),
     .hp_sel(hp_sel), .hp_addr(hp_addr), .hp_we(hp_we), .hp_wdata(hp_wdata), .hp_rdata(hp_rdata)
 );
-
-// reserved bits of the descriptor being read (docs/program.md "Fields"), registered with it
-desc_check u_desc_check (.s_desc(rd_desc), .bad(rd_desc_bad), .err(rd_desc_err));
 
 dma #(.AXI_ID_W(AXI_ID_W)) u_dma (
     .clk(clk), .rst(core_rst), .abort(stop_pending), .idle(dma_idle),

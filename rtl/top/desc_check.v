@@ -7,7 +7,11 @@
  * word the opcode does not use, e_hi for a bit above a field inside a word it uses.
  * Unknown opcodes pass (the sequencer answers them with ERR OPCODE).
  *
- * Latency: combinational.
+ * Two stages for the clock: the first registers, for every opcode, whether a bit outside its
+ * fields is set (anywhere; in word 0 or an unused word) -- OR trees over constant masks -- and
+ * the opcode decoded; the second (combinational) selects the descriptor's opcode.
+ *
+ * Latency: bad / err are those of the s_desc of the cycle before.
  */
 
 `resetall
@@ -16,8 +20,9 @@
 
 module desc_check
 (
+    input  wire         clk,
     input  wire [511:0] s_desc,   // the 16 words, word i at bits 32i+31:32i
-    output wire         bad,      // a reserved bit is set
+    output wire         bad,      // a reserved bit is set (of the s_desc of the cycle before)
     output wire [7:0]   err       // its error code (ERR register), valid with bad
 );
 
@@ -42,29 +47,57 @@ localparam [511:0] WORDS_LC = 512'h0000000000000000000000000000000000000000fffff
 localparam [511:0] USED_LOSS = 512'h000000000000000000000000000000000000000000000000000000000000000000000000ffffffffffffffff0000000000000f0f000000000000ffff000000ff;
 localparam [511:0] WORDS_LOSS = 512'h000000000000000000000000000000000000000000000000000000000000000000000000ffffffffffffffff00000000ffffffff00000000ffffffff00000000;
 
-reg [511:0] used;    // bits that hold a field
-reg [511:0] words;   // words 1..15 that hold a field
-reg [7:0]   e_rsv, e_hi;
+// stage 1, one bit an opcode (END, LOAD, STORE, LOOP, ENDLOOP, UC, MP, GAP, LC, LOSS)
+reg [9:0] hit_reg;    // s_desc has this opcode
+reg [9:0] any_reg;    // a bit outside this opcode's fields is set ...
+reg [9:0] far_reg;    // ... in word 0 or in a word this opcode does not use
 
-always @* begin
-    case (s_desc[7:0])
-    8'h00: begin used = USED_END; words = WORDS_END; e_rsv = 8'h01; e_hi = 8'h01; end
-    8'h01: begin used = USED_LOAD; words = WORDS_LOAD; e_rsv = 8'h03; e_hi = 8'h03; end
-    8'h02: begin used = USED_STORE; words = WORDS_STORE; e_rsv = 8'h03; e_hi = 8'h03; end
-    8'h03: begin used = USED_LOOP; words = WORDS_LOOP; e_rsv = 8'h04; e_hi = 8'h04; end
-    8'h04: begin used = USED_ENDLOOP; words = WORDS_ENDLOOP; e_rsv = 8'h04; e_hi = 8'h04; end
-    8'h10: begin used = USED_UC; words = WORDS_UC; e_rsv = 8'h11; e_hi = 8'h12; end
-    8'h11: begin used = USED_MP; words = WORDS_MP; e_rsv = 8'h21; e_hi = 8'h22; end
-    8'h12: begin used = USED_GAP; words = WORDS_GAP; e_rsv = 8'h31; e_hi = 8'h32; end
-    8'h13: begin used = USED_LC; words = WORDS_LC; e_rsv = 8'h41; e_hi = 8'h42; end
-    8'h14: begin used = USED_LOSS; words = WORDS_LOSS; e_rsv = 8'h51; e_hi = 8'h52; end
-    default: begin used = {512{1'b1}}; words = {512{1'b1}}; e_rsv = 8'h00; e_hi = 8'h00; end
-    endcase
+always @(posedge clk) begin
+    hit_reg[0] <= s_desc[7:0] == 8'h00;
+    any_reg[0] <= |(s_desc & ~USED_END);
+    far_reg[0] <= |(s_desc & ~USED_END & ~WORDS_END);
+    hit_reg[1] <= s_desc[7:0] == 8'h01;
+    any_reg[1] <= |(s_desc & ~USED_LOAD);
+    far_reg[1] <= |(s_desc & ~USED_LOAD & ~WORDS_LOAD);
+    hit_reg[2] <= s_desc[7:0] == 8'h02;
+    any_reg[2] <= |(s_desc & ~USED_STORE);
+    far_reg[2] <= |(s_desc & ~USED_STORE & ~WORDS_STORE);
+    hit_reg[3] <= s_desc[7:0] == 8'h03;
+    any_reg[3] <= |(s_desc & ~USED_LOOP);
+    far_reg[3] <= |(s_desc & ~USED_LOOP & ~WORDS_LOOP);
+    hit_reg[4] <= s_desc[7:0] == 8'h04;
+    any_reg[4] <= |(s_desc & ~USED_ENDLOOP);
+    far_reg[4] <= |(s_desc & ~USED_ENDLOOP & ~WORDS_ENDLOOP);
+    hit_reg[5] <= s_desc[7:0] == 8'h10;
+    any_reg[5] <= |(s_desc & ~USED_UC);
+    far_reg[5] <= |(s_desc & ~USED_UC & ~WORDS_UC);
+    hit_reg[6] <= s_desc[7:0] == 8'h11;
+    any_reg[6] <= |(s_desc & ~USED_MP);
+    far_reg[6] <= |(s_desc & ~USED_MP & ~WORDS_MP);
+    hit_reg[7] <= s_desc[7:0] == 8'h12;
+    any_reg[7] <= |(s_desc & ~USED_GAP);
+    far_reg[7] <= |(s_desc & ~USED_GAP & ~WORDS_GAP);
+    hit_reg[8] <= s_desc[7:0] == 8'h13;
+    any_reg[8] <= |(s_desc & ~USED_LC);
+    far_reg[8] <= |(s_desc & ~USED_LC & ~WORDS_LC);
+    hit_reg[9] <= s_desc[7:0] == 8'h14;
+    any_reg[9] <= |(s_desc & ~USED_LOSS);
+    far_reg[9] <= |(s_desc & ~USED_LOSS & ~WORDS_LOSS);
 end
 
-wire [511:0] rsv = s_desc & ~used;
-assign bad = |rsv;
-assign err = |(rsv & ~words) ? e_rsv : e_hi;
+// stage 2: the descriptor's opcode selects (none for an unknown one)
+assign bad = |(hit_reg & any_reg);
+assign err =
+    ({8{hit_reg[0]}} & (far_reg[0] ? 8'h01 : 8'h01)) |
+    ({8{hit_reg[1]}} & (far_reg[1] ? 8'h03 : 8'h03)) |
+    ({8{hit_reg[2]}} & (far_reg[2] ? 8'h03 : 8'h03)) |
+    ({8{hit_reg[3]}} & (far_reg[3] ? 8'h04 : 8'h04)) |
+    ({8{hit_reg[4]}} & (far_reg[4] ? 8'h04 : 8'h04)) |
+    ({8{hit_reg[5]}} & (far_reg[5] ? 8'h11 : 8'h12)) |
+    ({8{hit_reg[6]}} & (far_reg[6] ? 8'h21 : 8'h22)) |
+    ({8{hit_reg[7]}} & (far_reg[7] ? 8'h31 : 8'h32)) |
+    ({8{hit_reg[8]}} & (far_reg[8] ? 8'h41 : 8'h42)) |
+    ({8{hit_reg[9]}} & (far_reg[9] ? 8'h51 : 8'h52));
 
 endmodule
 

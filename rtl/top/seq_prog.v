@@ -4,10 +4,16 @@
  * which the sequencer writes into its descriptor register); one cycle after a descriptor's 16th
  * beat the assembled descriptor (wr_desc) is written at the next index. The run reads the
  * descriptor at pc; past_end says pc has reached the PROG_LEN latched at START (ERR RUNAWAY).
+ * Each descriptor's reserved-bit check (desc_check, two stages) is done as it is written and kept
+ * beside it in a check memory (9 bits a descriptor), so the run reads the check with the
+ * descriptor: no check logic after the program memory's read (the ECP5's critical path before).
  *
  * Parameters: PROG_DEPTH, commented below.
  *
- * Latency: rd_desc is the descriptor at the pc of the cycle before (sdp_ram's registered read);
+ * Latency: rd_desc, rd_bad and rd_err are those of the descriptor at the pc of the cycle before
+ * (sdp_ram's registered read); a descriptor's check is written a cycle after the descriptor,
+ * and a read of it in that cycle (a one-descriptor program: pc 0 right after the fetch) takes the
+ * written value (bypass);
  * fetch_beat and the latched length change at the clock edge after their command.
  */
 
@@ -33,7 +39,9 @@ module seq_prog #
     input  wire         stop,           // the end of a stop (soft reset, watchdog): length 0
 
     input  wire [15:0]  pc,
-    output wire [511:0] rd_desc,        // the descriptor at pc
+    output wire [511:0] rd_desc,        // the descriptor at pc ...
+    output wire         rd_bad,         // ... has a reserved bit set (desc_check) ...
+    output wire [7:0]   rd_err,         // ... and this is its error code
     output wire         past_end        // pc >= the latched PROG_LEN
 );
 
@@ -44,6 +52,10 @@ reg [3:0]      fetch_beat_reg, fetch_beat_next;         // beat of the descripto
 reg [PGAW:0]   fetch_idx_reg, fetch_idx_next;           // descriptors fetched
 reg            prog_we_reg, prog_we_next;               // write wr_desc to the program memory ...
 reg [PGAW-1:0] prog_waddr_reg, prog_waddr_next;         // ... at this index
+reg            chk_we_reg;                              // write its check a cycle later ...
+reg [PGAW-1:0] chk_waddr_reg;                           // ... at the same index
+reg            byp_reg;                                 // the check read is the one written ...
+reg [8:0]      byp_data_reg;                            // ... with this value
 
 assign fetch_beat = fetch_beat_reg;
 assign past_end = pc >= prog_len_run_reg;
@@ -54,6 +66,22 @@ sdp_ram #(.DATA_W(512), .DEPTH(PROG_DEPTH)) u_prog_mem (
     .wr_en(prog_we_reg), .wr_addr(prog_waddr_reg), .wr_data(wr_desc),
     .rd_en(1'b1), .rd_addr(pc[PGAW-1:0]), .rd_data(rd_desc)
 );
+
+// the reserved-bit check of the descriptor being written (wr_desc while prog_we_reg), a cycle later
+wire       chk_bad;
+wire [7:0] chk_err;
+wire [8:0] chk_rd;
+
+desc_check u_check (.clk(clk), .s_desc(wr_desc), .bad(chk_bad), .err(chk_err));
+
+sdp_ram #(.DATA_W(9), .DEPTH(PROG_DEPTH)) u_chk_mem (
+    .clk(clk),
+    .wr_en(chk_we_reg), .wr_addr(chk_waddr_reg), .wr_data({chk_bad, chk_err}),
+    .rd_en(1'b1), .rd_addr(pc[PGAW-1:0]), .rd_data(chk_rd)
+);
+
+// sdp_ram reads first: a check written in the cycle it is read comes from byp_data_reg
+assign {rd_bad, rd_err} = byp_reg ? byp_data_reg : chk_rd;
 
 always @* begin
     prog_len_run_next = prog_len_run_reg;
@@ -86,6 +114,10 @@ always @(posedge clk) begin
     fetch_idx_reg <= fetch_idx_next;
     prog_we_reg <= prog_we_next;
     prog_waddr_reg <= prog_waddr_next;
+    chk_we_reg <= prog_we_reg;
+    chk_waddr_reg <= prog_waddr_reg;
+    byp_reg <= chk_we_reg && chk_waddr_reg == pc[PGAW-1:0];
+    byp_data_reg <= {chk_bad, chk_err};
 
     // control state only
     if (rst) begin

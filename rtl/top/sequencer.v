@@ -62,11 +62,6 @@ module sequencer #
     input  wire [15:0]      loss_rsp_loss,
 `include "top_busy_ports.vh"
 
-    // reserved-bit check of the descriptor read from the program memory (desc_check)
-    output wire [511:0]     rd_desc,
-    input  wire             rd_desc_bad,
-    input  wire [7:0]       rd_desc_err,
-
     // the descriptor being run: the units' command fields are slices of it
     output wire [511:0]     desc,
     output wire             cmd_gacc,       // UC / LC gacc: flag gacc, or gacc_auto after iteration 0
@@ -135,15 +130,19 @@ seq_units u_units (
 );
 
 // program memory: filled by the fetch (desc assembles each descriptor), read at pc
-wire [3:0] fetch_beat;
-wire       past_end;
+wire [3:0]   fetch_beat;
+wire         past_end;
+wire [511:0] rd_desc;
+wire         rd_desc_bad;       // its reserved-bit check, done at the fetch (seq_prog)
+wire [7:0]   rd_desc_err;
 
 seq_prog #(.PROG_DEPTH(PROG_DEPTH)) u_prog (
     .clk(clk), .rst(rst),
     .run_start(run_start), .prog_len(prog_len), .fetch_start(fetch_start),
     .beat_valid(state_reg == S_FETCH && s_dma_rd_valid), .fetch_beat(fetch_beat),
     .wr_desc(desc_reg), .stop(stop_now),
-    .pc(pc_reg), .rd_desc(rd_desc), .past_end(past_end)
+    .pc(pc_reg), .rd_desc(rd_desc), .rd_bad(rd_desc_bad), .rd_err(rd_desc_err),
+    .past_end(past_end)
 );
 
 // loop state (one level)

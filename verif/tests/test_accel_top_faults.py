@@ -203,6 +203,17 @@ async def reserved_and_high_bits_of_every_field(dut):
                  f"{int(expected):#x} at 0 (seed {seed_str()})")
             n += 1
     dut._log.info("%d single reserved-bit descriptors rejected with their field's error", n)
+
+    # one-descriptor programs: descriptor 0's check (written a cycle after it, seq_prog) is read
+    # in the cycle it is written (the bypass); bad and good alternate, so a stale check shows
+    for bad in (True, False, True, True, False, False):
+        d = encode(Op.END)
+        if bad:
+            d[1 + rnd.randrange(DESC_WORDS - 1)] |= 1 << rnd.randrange(32)
+        p = Program(); p.raw(d)
+        got = await tb.run(p)
+        assert got == ((int(Err.OPCODE) if bad else 0), 0), \
+            f"one-descriptor program, END {'with' if bad else 'without'} a reserved bit: {got} (seed {seed_str()})"
     assert await store_and_read(tb, Mem.WGT, 0, 2) == marker, "a rejected descriptor wrote WGT"
 
 
