@@ -106,9 +106,11 @@ localparam [3:0] SEL_STACK = 4'd0, SEL_WGT = 4'd1, SEL_FIDX = 4'd2, SEL_BIDX = 4
 wire [BANKS*16-1:0] fm_h_rdata;
 wire                hw = host && hp_we;
 
-// the write enables of the list memories (only the host writes them): the UC unit forgets which
-// lists it has checked (uc_lcache)
-assign list_wr = hw && (hp_sel == SEL_FIDX || hp_sel == SEL_BIDX || hp_sel == SEL_PTR);
+// a list memory written (only the host writes them): the UC unit forgets which lists it has
+// checked (uc_lcache). From the host port's registers alone, not `host` (the units' busy, a
+// late signal): the host port writes only while no unit is busy (mem_subsys asserts it), and a
+// list_wr without a write would only drop records
+assign list_wr = hp_we && (hp_sel == SEL_FIDX || hp_sel == SEL_BIDX || hp_sel == SEL_PTR);
 
 fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack (
     .clk(clk),

@@ -15,11 +15,17 @@
  * cycles after the key settles and is masked by a write in any of those cycles, including the
  * current one. uc_ctrl reads it at its last check step (five cycles after the key is latched).
  *
+ * Recording is registered (rec_reg, rec_key_reg): the write of a record's key fans out to every
+ * record, and scan_ok comes late in the cycle (issue 16, the ECP5's paths into key_mem's clock
+ * enables). A list write in the cycle between cancels it (the clear wins); the key written into
+ * a record that the clear has invalidated is never matched.
+ *
  * Parameters:
  *   LISTS  records kept (>= 1)
  *   KEY_W  width of a list identity
  *
- * Latency: hit two cycles after key; record takes effect at the next edge.
+ * Latency: hit two cycles after key; a record takes effect two edges after scan_ok (the next
+ * lookup is a later command's, at least six check cycles later).
  */
 
 `resetall
@@ -52,6 +58,8 @@ reg [LISTS-1:0] wr_oh_reg, wr_oh_next;
 reg [LISTS-1:0] match_reg, match_next;
 reg             hit_reg, hit_next;
 reg             rec_ok_reg, rec_ok_next;       // no list write since the scan started
+reg             rec_reg;                        // record rec_key_reg now ...
+reg [KEY_W-1:0] rec_key_reg;                    // ... (scan_ok and its key, registered)
 // the recorded identities and their comparisons are left out of code coverage: they are copies
 // of uc_unit's list_key (covered there) and the record's behaviour is covered by valid_reg,
 // match_reg, wr_oh_reg and the tests' cover points (uc.list_check)
@@ -60,7 +68,7 @@ reg [KEY_W-1:0] key_mem [0:LISTS-1];
 wire [LISTS-1:0] match_now;
 /* verilator coverage_on */
 
-wire record = scan_ok && rec_ok_reg && !list_wr;
+wire record = rec_reg && !list_wr;
 
 // one comparison per record (continuous assignments: a constant word of key_mem each)
 genvar g;
@@ -101,9 +109,12 @@ always @(posedge clk) begin
     match_reg <= match_next;
     hit_reg <= hit_next;
     rec_ok_reg <= rec_ok_next;
+    rec_reg <= scan_ok && rec_ok_reg && !list_wr;
+    rec_key_reg <= key;
+    // the key is written even when a list write cancels the record: valid_reg decides
     for (r = 0; r < LISTS; r = r + 1) begin
-        if (record && wr_oh_reg[r]) begin
-            key_mem[r] <= key;
+        if (rec_reg && wr_oh_reg[r]) begin
+            key_mem[r] <= rec_key_reg;
         end
     end
 
@@ -113,6 +124,7 @@ always @(posedge clk) begin
         match_reg <= {LISTS{1'b0}};
         hit_reg <= 1'b0;
         rec_ok_reg <= 1'b0;
+        rec_reg <= 1'b0;
     end
 end
 
