@@ -305,22 +305,42 @@ assign fmb_rd_nx_x = p3_x0;
 // ------------------------------------------------------------------------ next state
 // P1: dilated kernel offsets (dil is 1..4 whenever an item is in the pipeline; a checked list
 // has kx, ky < k <= KMAX: an entry of KMAX or more reads as 0 and never reaches P1)
-reg [KD_W-1:0] kxd, kyd;
+// P1 -> P2 has no carry chain after the index read (issue 16: on the ECP5 the index RAM's
+// 5.8 ns clock-to-out was followed by a 20-bit add): the low KD_W bits of the row / column plus
+// every table entry are added from registers while the RAM is read, and the high bits and their
+// increment beside them; the entry's kx / ky then only selects a sum (AND-OR, so that Yosys does
+// not share the adders back into one behind a mux) and the high half by its carry.
+localparam HI_W = XW - KD_W;
 /* verilator lint_off UNUSEDSIGNAL */
 reg [15:0] kd_full;
 /* verilator lint_on UNUSEDSIGNAL */
+reg [KD_W:0] ylo, xlo;                  // selected low sum, carry out on top
+reg [KD_W:0] ylo_k, xlo_k;              // low sum with table entry k
+reg [HI_W-1:0] yhi_inc, xhi_inc;        // high bits + 1
+reg            ysel, xsel;              // the entry is < KMAX (selects a sum)
 integer k;
 always @* begin
     for (k = 0; k < KMAX; k = k + 1) begin
         kd_full = mul_dil(k[15:0], dil);
         kd_tab_next[KD_W*k +: KD_W] = kd_full[KD_W-1:0];
     end
-    kxd = {KD_W{1'b0}};
-    kyd = {KD_W{1'b0}};
+    ylo = {(KD_W+1){1'b0}};
+    xlo = {(KD_W+1){1'b0}};
+    ysel = 1'b0;
+    xsel = 1'b0;
     for (k = 0; k < KMAX; k = k + 1) begin
-        if (idx_kx == k[K_W-1:0]) kxd = kd_tab_reg[KD_W*k +: KD_W];
-        if (idx_ky == k[K_W-1:0]) kyd = kd_tab_reg[KD_W*k +: KD_W];
+        ylo_k = {1'b0, p1_yb_reg[KD_W-1:0]} + {1'b0, kd_tab_reg[KD_W*k +: KD_W]};
+        xlo_k = {1'b0, p1_xb_reg[KD_W-1:0]} + {1'b0, kd_tab_reg[KD_W*k +: KD_W]};
+        ylo = ylo | ({(KD_W+1){idx_ky == k[K_W-1:0]}} & ylo_k);
+        xlo = xlo | ({(KD_W+1){idx_kx == k[K_W-1:0]}} & xlo_k);
+        ysel = ysel || idx_ky == k[K_W-1:0];
+        xsel = xsel || idx_kx == k[K_W-1:0];
     end
+    // an index entry of KMAX or more selects no sum: offset 0
+    ylo = ylo | ({(KD_W+1){!ysel}} & {1'b0, p1_yb_reg[KD_W-1:0]});
+    xlo = xlo | ({(KD_W+1){!xsel}} & {1'b0, p1_xb_reg[KD_W-1:0]});
+    yhi_inc = p1_yb_reg[XW-1:KD_W] + 1'b1;
+    xhi_inc = p1_xb_reg[XW-1:KD_W] + 1'b1;
 end
 // P2, P3: the row index and the stack word of the row read, both modulo the stack: the low
 // FM_AW bits of a sum of products need only the operands' low FM_AW bits, and FM_AW-wide
@@ -351,8 +371,8 @@ always @* begin
 
     // P1 -> P2: input row / column of the item; BWD_DATA pixel y reads dY row (y + pad - ky*d) / s
     // when that is whole
-    ys = p1_yb_reg + $signed({{(XW-KD_W){1'b0}}, kyd});
-    xs = p1_xb_reg + $signed({{(XW-KD_W){1'b0}}, kxd});
+    ys = {ylo[KD_W] ? yhi_inc : p1_yb_reg[XW-1:KD_W], ylo[KD_W-1:0]};
+    xs = {xlo[KD_W] ? xhi_inc : p1_xb_reg[XW-1:KD_W], xlo[KD_W-1:0]};
     yn = is_bwd ? ~ys : ys;
     xn = is_bwd ? ~xs : xs;
     p2_par_ok_next = !(is_bwd && s2) || (!yn[0] && !xn[0]);
