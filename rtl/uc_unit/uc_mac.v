@@ -186,6 +186,8 @@ reg signed [XW-1:0] p1_yb_reg, p1_yb_next, p1_xb_reg, p1_xb_next;
 // kx / ky up instead of multiplying, so the index memory's read data meets one mux, not two
 // carry chains, before the P1 add (issue 16: the ECP5 top's critical path)
 reg [KD_W*KMAX-1:0] kd_tab_reg, kd_tab_next;
+// P1: the low KD_W bits of p1_yb / p1_xb plus each dilated offset, carry on top
+reg [(KD_W+1)*KMAX-1:0] p1_ylo_tab_reg, p1_ylo_tab_next, p1_xlo_tab_reg, p1_xlo_tab_next;
 // P2: input row / column, read channel
 reg signed [XW-1:0] p2_ry_reg, p2_ry_next, p2_rx_reg, p2_rx_next;
 reg [15:0]      p2_rch_reg, p2_rch_next;
@@ -307,38 +309,28 @@ assign fmb_rd_nx_x = p3_x0;
 // has kx, ky < k <= KMAX: an entry of KMAX or more reads as 0 and never reaches P1)
 // P1 -> P2 has no carry chain after the index read (issue 16: on the ECP5 the index RAM's
 // 5.8 ns clock-to-out was followed by a 20-bit add): the low KD_W bits of the row / column plus
-// every table entry are added from registers while the RAM is read, and the high bits and their
-// increment beside them; the entry's kx / ky then only selects a sum (AND-OR, so that Yosys does
-// not share the adders back into one behind a mux) and the high half by its carry.
+// every table entry are added at I -> P1 into registers (p1_ylo_tab / p1_xlo_tab), the high bits'
+// increment beside the read; the entry's kx / ky then only selects a registered sum, and its
+// carry the high half.
 localparam HI_W = XW - KD_W;
 /* verilator lint_off UNUSEDSIGNAL */
 reg [15:0] kd_full;
 /* verilator lint_on UNUSEDSIGNAL */
 reg [KD_W:0] ylo, xlo;                  // selected low sum, carry out on top
-reg [KD_W:0] ylo_k, xlo_k;              // low sum with table entry k
 reg [HI_W-1:0] yhi_inc, xhi_inc;        // high bits + 1
-reg            ysel, xsel;              // the entry is < KMAX (selects a sum)
 integer k;
 always @* begin
     for (k = 0; k < KMAX; k = k + 1) begin
         kd_full = mul_dil(k[15:0], dil);
         kd_tab_next[KD_W*k +: KD_W] = kd_full[KD_W-1:0];
     end
-    ylo = {(KD_W+1){1'b0}};
-    xlo = {(KD_W+1){1'b0}};
-    ysel = 1'b0;
-    xsel = 1'b0;
-    for (k = 0; k < KMAX; k = k + 1) begin
-        ylo_k = {1'b0, p1_yb_reg[KD_W-1:0]} + {1'b0, kd_tab_reg[KD_W*k +: KD_W]};
-        xlo_k = {1'b0, p1_xb_reg[KD_W-1:0]} + {1'b0, kd_tab_reg[KD_W*k +: KD_W]};
-        ylo = ylo | ({(KD_W+1){idx_ky == k[K_W-1:0]}} & ylo_k);
-        xlo = xlo | ({(KD_W+1){idx_kx == k[K_W-1:0]}} & xlo_k);
-        ysel = ysel || idx_ky == k[K_W-1:0];
-        xsel = xsel || idx_kx == k[K_W-1:0];
-    end
     // an index entry of KMAX or more selects no sum: offset 0
-    ylo = ylo | ({(KD_W+1){!ysel}} & {1'b0, p1_yb_reg[KD_W-1:0]});
-    xlo = xlo | ({(KD_W+1){!xsel}} & {1'b0, p1_xb_reg[KD_W-1:0]});
+    ylo = {1'b0, p1_yb_reg[KD_W-1:0]};
+    xlo = {1'b0, p1_xb_reg[KD_W-1:0]};
+    for (k = 0; k < KMAX; k = k + 1) begin
+        if (idx_ky == k[K_W-1:0]) ylo = p1_ylo_tab_reg[(KD_W+1)*k +: KD_W+1];
+        if (idx_kx == k[K_W-1:0]) xlo = p1_xlo_tab_reg[(KD_W+1)*k +: KD_W+1];
+    end
     yhi_inc = p1_yb_reg[XW-1:KD_W] + 1'b1;
     xhi_inc = p1_xb_reg[XW-1:KD_W] + 1'b1;
 end
@@ -357,6 +349,7 @@ reg signed [15:0] px, pm;
 reg signed [31:0] pp;
 reg signed [ACC_W-1:0] acc_base, op_a, op_b, bacc_base, bop_a, bop_b;
 integer l;
+integer t;
 always @* begin
     // I -> P1: BWD_DATA ~(y + pad); FWD / WGRAD y * s - pad (columns alike). BWD_DATA's P1
     // subtraction is then an add, as in the other modes: y + pad - kd = ~(~(y + pad) + kd), so
@@ -367,6 +360,12 @@ always @* begin
     end else begin
         p1_yb_next = $signed({4'd0, s2 ? {i_y[14:0], 1'b0} : i_y}) - $signed({12'd0, pad});
         p1_xb_next = $signed({4'd0, s2 ? {i_x0[14:0], 1'b0} : i_x0}) - $signed({12'd0, pad});
+    end
+    for (t = 0; t < KMAX; t = t + 1) begin
+        p1_ylo_tab_next[(KD_W+1)*t +: KD_W+1] = {1'b0, p1_yb_next[KD_W-1:0]} +
+                                                {1'b0, kd_tab_reg[KD_W*t +: KD_W]};
+        p1_xlo_tab_next[(KD_W+1)*t +: KD_W+1] = {1'b0, p1_xb_next[KD_W-1:0]} +
+                                                {1'b0, kd_tab_reg[KD_W*t +: KD_W]};
     end
 
     // P1 -> P2: input row / column of the item; BWD_DATA pixel y reads dY row (y + pad - ky*d) / s
@@ -454,6 +453,8 @@ always @(posedge clk) begin
     p1_yb_reg <= p1_yb_next;
     p1_xb_reg <= p1_xb_next;
     kd_tab_reg <= kd_tab_next;
+    p1_ylo_tab_reg <= p1_ylo_tab_next;
+    p1_xlo_tab_reg <= p1_xlo_tab_next;
     p2_ry_reg <= p2_ry_next;
     p2_rx_reg <= p2_rx_next;
     p2_rch_reg <= p2_rch_next;
