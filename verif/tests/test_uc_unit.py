@@ -22,6 +22,7 @@ import numpy as np
 from cocotb.triggers import RisingEdge
 
 from sparsetrain.uc import Mode, Sel, UcCommand, to_s, words_to_map
+from verif.common import backdoor
 from verif.common.checks import seed
 from verif.common.uc_random import make_weights, place_stack, random_layer
 from verif.common.uc_stimulus import UcLayer
@@ -89,6 +90,37 @@ async def checker_catches_wrong_expectation(dut):
         assert f"mode {m.name}" in e and "seed" in e and "expected" in e and ", got " in e, e
     assert "Y[n=0, y=0, x=0]" in sb.errors[0] and "dX[c=0, y=0, x=0]" in sb.errors[1], sb.errors[:2]
     assert "GRAD[entry 0]" in sb.errors[2] and "WGT[entry 0]" in sb.errors[3], sb.errors[2:]
+
+
+class _StrayWrite(UcUnit):
+    """The UC unit whose memories get one word changed behind its back after each response (a
+    write the bad command should not have made): the no-write check's self-test."""
+
+    def __init__(self, targets):
+        super().__init__()
+        self.targets = list(targets)
+
+    async def readback(self, bfm, item, rsp):
+        if rsp is not None and self.targets:
+            await RisingEdge(bfm.clk)             # out of the monitors' read-only phase
+            rams = self._rams(bfm)
+            name = self.targets.pop(0)
+            name = [n for n in rams if n.endswith(name)][-1]      # the last engine's copy
+            index = random.randrange(len(rams[name]))
+            backdoor.poke(rams, name, index, int(rams[name][index].value) ^ 1)
+        return await super().readback(bfm, item, rsp)
+
+
+@cocotb.test(**_timeout(4))
+async def checker_catches_stray_write(dut):
+    """The no-write check of bad inputs, with one word of a stack bank and then one of the weight
+    memory changed after the refusal, reports each (array and word)."""
+    rnd = random.Random(random.getrandbits(32))
+    items = bad_items(rnd)[:2]
+    sb = await run_items(_StrayWrite([".STACK.bank0", ".WGT"]), items, raise_in_check=False)
+    assert len(sb.errors) == 2, f"stray writes went unnoticed: {sb.errors}"
+    assert "memory written despite" in sb.errors[0] and ".STACK.bank0[" in sb.errors[0], sb.errors[0]
+    assert ".WGT[" in sb.errors[1], sb.errors[1]
 
 
 @cocotb.test(**_timeout(10))
@@ -209,10 +241,6 @@ async def _check_results(bfm, lay: UcLayer, what: str):
     assert not errs, f"{what} {lay.cmd.mode_name()} (seed {seed()}): " + "; ".join(errs[:3])
 
 
-async def _snapshot(bfm, p):
-    return {sel: await bfm.read(sel, range(p.depth(sel))) for sel in Sel}
-
-
 def _bad_index_word(lay: UcLayer, p, word: int) -> int:
     """``word`` (an index entry) with kx = 2^K_W - 1 >= K (the layers here have K = 3)."""
     kw = p.fmt.k_w
@@ -298,6 +326,7 @@ async def checked_list_corrupted_rechecked(dut):
     recorded one (C one less) is scanned, not served from the record."""
     from verif.common.units import uc_cov
     p, rnd, bfm = await _bench(dut)
+    rams = backdoor.ram_arrays(dut, p.engines, p.lanes)
     for rep in range(2):
         for mode in Mode:
             for what in ("index", "pointer"):
@@ -322,14 +351,14 @@ async def checked_list_corrupted_rechecked(dut):
                     expect = "BAD_LIST"
                 for sel, words in bad.items():
                     await bfm.write(sel, words)
-                before = await _snapshot(bfm, p)
+                before = await backdoor.snapshot(rams, bfm.clk)
                 r = await _run_cmd(bfm, lay)
                 assert status_name(r.status) == expect, (
                     f"{mode.name}, {what} corrupted after its scan: {status_name(r.status)}, expected {expect} "
                     f"(seed {seed()})")
                 if expect != "OK":
-                    after = await _snapshot(bfm, p)
-                    diff = [f"{Sel(s).name}[{a_}]" for s in Sel for a_ in after[s] if after[s][a_] != before[s][a_]]
+                    after = await backdoor.snapshot(rams, bfm.clk, settle=backdoor.SETTLE_CYCLES)
+                    diff = backdoor.diff(before, after)
                     assert not diff, f"{mode.name} refused ({expect}) but wrote {diff[:4]} (seed {seed()})"
                     uc_cov.sample_list_check("refused_after_write")
                 cocotb.log.info("%s, %s corrupted after a passed scan: %s", mode.name, what, status_name(r.status))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sparsetrain.uc import Mode, Sel, Status, UcParams, to_s
 from sparsetrain.unit_cmds import UNIT_CMDS
+from verif.common import backdoor
 from verif.common.checks import dut_params
 from verif.common.fm_layout import ElementDiffs, differing_pixels
 from verif.common.uc_random import Constraints, random_layer
@@ -64,7 +65,8 @@ async def load_images(bfm: UnitBfm, images: dict[Sel, dict[int, int]]) -> None:
 class UcItem(CmdItem):
     """One command plus its memory contents.
 
-    ``snapshot``: dump every memory before and after (no-write check); ``corrupt``:
+    ``snapshot``: a bad input whose every RAM word (every copy) is read before and after through
+    the backdoor and must not change (no-write check; :mod:`verif.common.backdoor`); ``corrupt``:
     ``{Sel: {addr: word}}`` written over the images; ``note``: printed with the item (e.g. the
     high-bits field and value).
     """
@@ -120,8 +122,8 @@ class UcUnit(Unit):
 
     def __init__(self):
         self.p = params()
-        #: expected contents of every memory, kept by the loads once set (see _shadow_snapshot)
-        self.shadow: dict[Sel, dict[int, int]] | None = None
+        #: the harness's RAM arrays (backdoor.ram_arrays), found on first use
+        self.rams: dict[str, object] | None = None
 
     def depths(self):
         return {int(s): self.p.depth(s) for s in Sel}
@@ -138,23 +140,13 @@ class UcUnit(Unit):
     # -- host port
     async def _load(self, bfm, images) -> None:
         for sel in Sel:
-            words = images.get(sel, {})
-            if self.shadow is not None:
-                depth = self.p.depth(sel)
-                self.shadow[sel].update({a: v for a, v in words.items() if 0 <= a < depth})
-            await bfm.write(sel, words)
+            await bfm.write(sel, images.get(sel, {}))
 
-    async def _snapshot(self, bfm) -> dict[Sel, dict[int, int]]:
-        """Every word of every memory (keep the harness memories small in the test parameters)."""
-        return {sel: await bfm.read(sel, range(self.p.depth(sel))) for sel in Sel}
-
-    async def _shadow_snapshot(self, bfm) -> dict[Sel, dict[int, int]]:
-        """Contents of every memory without reading them all: one full snapshot the first time,
-        then the shadow kept up to date by the loads (valid while only commands that must not
-        write run; dropped after any command that writes)."""
-        if self.shadow is None:
-            self.shadow = await self._snapshot(bfm)
-        return {s: dict(v) for s, v in self.shadow.items()}
+    def _rams(self, bfm) -> dict[str, object]:
+        """The harness's RAM arrays (every engine's copy), for the backdoor no-write check."""
+        if self.rams is None:
+            self.rams = backdoor.ram_arrays(bfm.dut, self.p.engines, self.p.lanes)
+        return self.rams
 
     async def _copies(self, bfm, plan: dict[Sel, list[int]]) -> dict[int, dict[Sel, dict[int, int]]]:
         """An engine array's other memory copies (1 .. ENGINES-1): ``plan``'s words of the
@@ -162,41 +154,18 @@ class UcUnit(Unit):
         return {e: {sel: await bfm.read(sel, addrs, copy=e) for sel, addrs in plan.items() if sel in COPY_SELS}
                 for e in range(1, self.p.engines)}
 
-    def _grad_plan(self, item: UcItem) -> dict[Sel, range]:
-        """The words of the memories whose copies differ (each engine's gradients) that the
-        item's layer owns, with 2 guard words a side (copy 0 is dumped whole; the other copies'
-        full dumps would cost ENGINES times the reads of a bad-input item)."""
-        if self.p.engines == 1:
-            return {}
-        regs = item.layer.regions()
-        plan = {}
-        for key, sel in (("grad", Sel.GRAD), ("bgrad", Sel.BGRAD)):
-            r = regs[key]
-            plan[sel] = range(max(0, r.base - 2), min(self.p.depth(sel), r.end + 2))
-        return plan
-
     async def load(self, bfm, item: UcItem):
-        if item.snapshot and item.expect != Status.OK:
-            await self._shadow_snapshot(bfm)       # full dump once, then tracked
-            await self._load(bfm, item.images())
-            item.before = await self._shadow_snapshot(bfm)
-        else:
-            self.shadow = None
-            await self._load(bfm, item.images())
-            if item.snapshot:
-                item.before = await self._snapshot(bfm)
+        await self._load(bfm, item.images())
         if item.snapshot:
-            item.before_copies = await self._copies(bfm, self._grad_plan(item))
+            # a bad input: every RAM word of every copy, through the backdoor (no cycle spent)
+            item.before = await backdoor.snapshot(self._rams(bfm), bfm.clk)
 
     async def readback(self, bfm, item: UcItem, rsp):
         if rsp is None:
             return None                 # lost to a reset, or a hang (the scoreboard says which)
         if item.snapshot:
-            got = await self._snapshot(bfm)
-            if rsp.status == Status.OK:
-                self.shadow = None
-            got[COPIES] = await self._copies(bfm, self._grad_plan(item))
-            return got
+            # after any write still in flight: the same words, which must not have changed
+            return await backdoor.snapshot(self._rams(bfm), bfm.clk, settle=backdoor.SETTLE_CYCLES)
         if rsp.status == Status.OK:
             plan = readback_plan(item.layer)
             got = {sel: await bfm.read(sel, addrs) for sel, addrs in plan.items()}
@@ -207,16 +176,12 @@ class UcUnit(Unit):
     # -- checking
     def check(self, res) -> list[str]:
         item, rsp, layer = res.item, res.rsp, res.item.layer
+        if item.snapshot:
+            # a bad input: no RAM word of any copy may change (physical words, backdoor)
+            return [f"memory written despite {status_name(item.expect)}: {m}"
+                    for m in backdoor.diff(res.before, res.got)]
         got = dict(res.got)
         copies = got.pop(COPIES, {})
-        if item.expect != Status.OK:
-            # no memory may change: the whole snapshot must equal the one taken before (and every
-            # other copy's gradients theirs)
-            errs = compare(layer, got, res.before, skip_output_slack=False)
-            for e, words in copies.items():
-                errs += [f"copy {e}: {m}" for m in compare(layer, words, item.before_copies[e],
-                                                           skip_output_slack=False)]
-            return [f"memory written despite {status_name(item.expect)}: {e}" for e in errs]
         exp = layer.expected()
         if item.wrong:  # checker self-test: perturb the first element of the first output
             key = next(k for k, v in exp.items() if v is not None)
