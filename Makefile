@@ -62,10 +62,11 @@ help:
 	@echo "  make sim BLOCK=<name> [SIM=verilator|icarus] [SEED=n] [PARAMS=<set>] [WAVES=1]"
 	@echo "           [TESTCASE=<cocotb test>] [COVERAGE=1]   run one block's cocotb tests"
 	@echo "  make lint     verilator -Wall + iverilog -g2005 on every block and parameter set"
-	@echo "  make test     CI: model tests, lint, every block on Verilator (with coverage) and"
-	@echo "                Icarus, coverage summary; non-zero exit on any failure"
+	@echo "  make test     CI: model tests, lint, every block on Verilator (with coverage) and on"
+	@echo "                Icarus at its main parameter set (the CI tier: flow/regress.py CI_SKIP),"
+	@echo "                coverage summary; non-zero exit on any failure"
 	@echo "  make regress [SIM=verilator|icarus] [SEEDS=n] [SEED=base] [SHARD=i/N] [COV=0] [JOBS=n]"
-	@echo "                every block's tests and the model tests in parallel; seeds, rerun"
+	@echo "                every block's tests (every set, both simulators) and the model tests in parallel; seeds, rerun"
 	@echo "                commands and a per-block table (build/regress/); coverage collected"
 	@echo "  make cov [MERGE_ONLY=1] [COV_STRICT=1]   regress on Verilator (or just merge what"
 	@echo "                build/coverage/runs/ holds), then line/toggle/functional report:"
@@ -114,7 +115,7 @@ lint: $(STAMP) sysdeps
 test: $(STAMP) sysdeps
 	@rc=0; \
 	$(PY) -m flow.lint || rc=1; \
-	$(PY) -m pytest $(XDIST) verif/tests --rtl-coverage --regress-out build/regress \
+	$(PY) -m pytest $(XDIST) verif/tests --tier ci --rtl-coverage --regress-out build/regress \
 		$(if $(SEED),--base-seed $(SEED)) || rc=1; \
 	$(PY) -m flow.cov $(COV_ARGS) || rc=1; \
 	exit $$rc

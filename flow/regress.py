@@ -11,6 +11,8 @@ Options (the Makefile's ``make regress`` / ``make test`` pass them):
                             exports collected under build/coverage/ (``make cov`` merges them)
 ``--update-durations``      write the measured durations back to ``flow/durations.json``
 ``--regress-out DIR``       write the summary (and measured durations) files there
+``--tier ci|full``          ``ci`` (``make test``) leaves out the runs in :data:`CI_SKIP`;
+                            ``full`` (default, ``make regress``) runs everything
 
 A simulation test is one marked ``sim`` (the per-block entries that call
 ``flow.runner.run_block``); the plugin hands it its seed and knobs through the environment
@@ -37,6 +39,22 @@ from flow.blocks import BLOCKS, ROOT
 DURATIONS = ROOT / "flow" / "durations.json"
 COV_DIR = ROOT / "build" / "coverage"
 SEED_PARAM = "rtl_seed_index"
+#: The CI tier (``make test``, ``--tier ci``) within CI's budget: every simulation test runs on
+#: Verilator (with RTL coverage; every parameter set, the engine arrays included), and on Icarus
+#: each block at its main parameter set plus the 64-MAC engine array (uc_unit e16x4). These Icarus
+#: runs are the full regression's only (``make regress``; each also ``make sim SIM=icarus ...``):
+#: the same RTL and tests as a run that CI makes, at another parameter set or simulator.
+CI_SKIP: dict[str, str] = {
+    "verif/tests/test_uc_unit.py::test_uc_unit[icarus-l1]": "l1 on Verilator; Icarus runs l8",
+    "verif/tests/test_uc_unit.py::test_uc_unit[icarus-e4x2]": "e4x2 on Verilator; Icarus runs e16x4",
+    "verif/tests/test_accel_top_fuzz.py::test_accel_top_fuzz[icarus-l8]":
+        "the campaign on Verilator; the top's tests and faults on Icarus",
+    "verif/tests/test_mp_unit.py::test_mp_unit[icarus-l1]": "l1 on Verilator; Icarus runs l8",
+    "verif/tests/test_mp_unit.py::test_mp_unit[icarus-r2]": "r2 on Verilator; Icarus runs l8",
+    "verif/tests/test_gap_unit.py::test_gap_unit[icarus-l1]": "l1 on Verilator; Icarus runs l8",
+    "verif/tests/test_lc_unit.py::test_lc_unit[icarus-l1]": "l1 on Verilator; Icarus runs l8",
+    "verif/tests/test_loss_unit.py::test_loss_unit[icarus-l1]": "l1 on Verilator; Icarus runs l8",
+}
 #: estimated seconds of a test with no recorded duration (2-core machine, coverage on)
 DEFAULT_SECONDS = {"verilator": 60.0, "icarus": 60.0, None: 1.0}
 
@@ -55,6 +73,8 @@ def pytest_addoption(parser):
                 help="Verilator line+toggle coverage; collect coverage files under build/coverage")
     g.addoption("--update-durations", action="store_true",
                 help="write measured test durations to flow/durations.json")
+    g.addoption("--tier", choices=("ci", "full"), default="full",
+                help="ci: leave out the runs of flow.regress.CI_SKIP (make test); full: everything")
     g.addoption("--regress-out", default=None, metavar="DIR",
                 help="write summary-<tag>.{md,json} and durations-<tag>.json there "
                      "(make regress/test: build/regress)")
@@ -116,6 +136,8 @@ class _XdistHooks:
 
 def pytest_report_header(config):
     opts = [f"SEEDS={config.getoption('seeds')}", f"SEED={config._rtl_base_seed}"]
+    if config.getoption("tier") != "full":
+        opts.append(f"--tier {config.getoption('tier')}")
     if config.getoption("sim"):
         opts.append(f"SIM={config.getoption('sim')}")
     if config.getoption("shard"):
@@ -183,9 +205,18 @@ def _load_durations() -> dict[str, float]:
 def pytest_collection_modifyitems(config, items):
     keep, drop = [], []
     sim = config.getoption("sim")
+    ci = config.getoption("tier") == "ci"
+    if ci:
+        # an entry naming no test of a collected file is stale (a renamed set or test)
+        files = {it.nodeid.split("::")[0] for it in items}
+        keys = {duration_key(it) for it in items}
+        stale = [k for k in CI_SKIP if k.split("::")[0] in files and k not in keys]
+        if stale:
+            raise pytest.UsageError(f"flow.regress.CI_SKIP names no collected test: {stale}")
     for it in items:
         s = _params(it).get("sim")
-        (drop if sim and _is_sim(it) and s is not None and s != sim else keep).append(it)
+        skip = sim and _is_sim(it) and s is not None and s != sim
+        (drop if skip or (ci and duration_key(it) in CI_SKIP) else keep).append(it)
     recorded = _load_durations()
     sh = _shard(config)
     if sh:
