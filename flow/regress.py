@@ -44,6 +44,7 @@ SEED_PARAM = "rtl_seed_index"
 #: each block at its main parameter set plus the 64-MAC engine array (uc_unit e16x4). These Icarus
 #: runs are the full regression's only (``make regress``; each also ``make sim SIM=icarus ...``):
 #: the same RTL and tests as a run that CI makes, at another parameter set or simulator.
+#: (verif/tests/test_regress_tiers.py fails on an entry that names no test.)
 CI_SKIP: dict[str, str] = {
     "verif/tests/test_uc_unit.py::test_uc_unit[icarus-l1]": "l1 on Verilator; Icarus runs l8",
     "verif/tests/test_uc_unit.py::test_uc_unit[icarus-e4x2]": "e4x2 on Verilator; Icarus runs e16x4",
@@ -206,13 +207,6 @@ def pytest_collection_modifyitems(config, items):
     keep, drop = [], []
     sim = config.getoption("sim")
     ci = config.getoption("tier") == "ci"
-    if ci:
-        # an entry naming no test of a collected file is stale (a renamed set or test)
-        files = {it.nodeid.split("::")[0] for it in items}
-        keys = {duration_key(it) for it in items}
-        stale = [k for k in CI_SKIP if k.split("::")[0] in files and k not in keys]
-        if stale:
-            raise pytest.UsageError(f"flow.regress.CI_SKIP names no collected test: {stale}")
     for it in items:
         s = _params(it).get("sim")
         skip = sim and _is_sim(it) and s is not None and s != sim

@@ -437,11 +437,11 @@ from verif.common.block_entry import block_test  # noqa: E402
 # l64 (one engine of 64 lanes) on Icarus simulates ~2,000 ns/s (bad_inputs alone over 600 s): by
 # hand on either simulator (CI time). The engine arrays: e4x2 runs every test on Verilator (with
 # coverage) and its random commands on Icarus (all 13 tests pass there in 7 min: by hand); e16x4
-# (64 MACs) every test on Verilator and, on Icarus (1,800-3,300 ns/s), its random commands with an
-# eighth of UC_CASES (2 by default: about 40 s; the rest by hand, `make sim BLOCK=uc_unit
-# SIM=icarus PARAMS=e16x4`).
+# (64 MACs) every test on Verilator and, on Icarus (1,800-3,300 ns/s), its random commands with a
+# sixteenth of UC_CASES (1 by default, each stall variant: about 80 s; the rest by hand, `make sim
+# BLOCK=uc_unit SIM=icarus PARAMS=e16x4`).
 test_uc_unit = block_test(
     "uc_unit", skip_sets=("bench",),
     skip_runs=(("icarus", "l64"), ("verilator", "l64")),
     run_tests={("icarus", "e4x2"): "random_commands", ("icarus", "e16x4"): "random_commands"},
-    run_env={("icarus", "e16x4"): {"UC_CASES": str(max(1, UC_CASES // 8))}})
+    run_env={("icarus", "e16x4"): {"UC_CASES": str(max(1, UC_CASES // 16))}})
