@@ -63,7 +63,7 @@ help:
 	@echo "           [TESTCASE=<cocotb test>] [COVERAGE=1]   run one block's cocotb tests"
 	@echo "  make lint     verilator -Wall + iverilog -g2005 on every block and parameter set"
 	@echo "  make test     CI: model tests, lint, every block on Verilator (with coverage) and on"
-	@echo "                Icarus at its main parameter set (the CI tier: flow/regress.py CI_SKIP),"
+	@echo "                Icarus (the CI tier: the runs left out are flow/regress.py CI_SKIP),"
 	@echo "                coverage summary; non-zero exit on any failure"
 	@echo "  make regress [SIM=verilator|icarus] [SEEDS=n] [SEED=base] [SHARD=i/N] [COV=0] [JOBS=n]"
 	@echo "                every block's tests (every set, both simulators) and the model tests in parallel; seeds, rerun"
