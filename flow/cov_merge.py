@@ -7,6 +7,7 @@ What a unit, a waiver and a bound waiver are: the docstring of :mod:`flow.cov`.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import sys
 from collections import defaultdict
@@ -20,8 +21,10 @@ GOALS = {"line": 95.0, "toggle": 90.0, "func": 100.0}
 
 
 # ------------------------------------------------------------------------------- code coverage
+@functools.lru_cache(maxsize=None)
 def rebase(path: str) -> str:
-    """Source path relative to the repository (dat files from other machines/checkouts too)."""
+    """Source path relative to the repository (dat files from other machines/checkouts too).
+    Cached: a run's points name a few dozen files, hundreds of thousands of times."""
     p = Path(path)
     try:
         return str(p.resolve().relative_to(ROOT))
@@ -154,7 +157,7 @@ def merge_units(dats: list[Path], waivers: list["Waiver"]) -> dict[str, list[Poi
     Bound waivers are evaluated per run with the run's parameters: a point is bound-waived when
     every run that has it says so; a bound bit that toggled is recorded as a violation."""
     points: dict[tuple, Point] = {}
-    bounds = [w for w in waivers if w.kind == "bound"]
+    bounds = _Bounds([w for w in waivers if w.kind == "bound"])
     for d in dats:
         block, params = _run_params(d)
         seen: set[tuple] = set()
@@ -172,8 +175,8 @@ def merge_units(dats: list[Path], waivers: list["Waiver"]) -> dict[str, list[Poi
             if k not in seen:
                 seen.add(k)
                 p.runs += 1
-                if kind == "toggle" and bounds:
-                    w = _bound_waiver(bounds, f, what, _instance_params(block, params, fields.get("h", "")))
+                if kind == "toggle" and bounds.rows:
+                    w = bounds.waiver(f, what, _instance_params(block, params, fields.get("h", "")))
                     if w is not None:
                         p.bound_runs += 1
                         p.bound_by = w
@@ -185,25 +188,54 @@ def merge_units(dats: list[Path], waivers: list["Waiver"]) -> dict[str, list[Poi
     return by_unit
 
 
-def _bound_waiver(bounds: list["Waiver"], file: str, what: str, params: dict) -> "Waiver | None":
-    m = _TOGGLE_RE.match(what)
-    if not m:
+class _Bounds:
+    """The bound waivers, asked once per toggle point of every run (hundreds of thousands): the
+    rows that match a (file, signal) and each row's limit for a run's parameters are computed
+    once and kept."""
+
+    def __init__(self, rows: list["Waiver"]):
+        self.rows = rows
+        self._parts = [w.bound_parts() for w in rows]
+        self._cands: dict[tuple[str, str], list[int]] = {}
+        self._limits: dict[tuple[int, tuple], int | None] = {}
+
+    def waiver(self, file: str, what: str, params: dict) -> "Waiver | None":
+        """The first row (table order) whose file glob and signal regex match the toggle point
+        ``what`` of ``file`` and whose limit, evaluated with ``params``, is at most 2**bit (the
+        bit can never toggle); None when no row says so. A row whose expression names a
+        parameter the run lacks does not apply."""
+        m = _TOGGLE_RE.match(what)
+        if not m:
+            return None
+        sig, bit = m.group(1), int(m.group(2) or 0)
+        cands = self._cands.get((file, sig))
+        if cands is None:
+            cands = self._cands[(file, sig)] = [
+                i for i, (wf, rx, _) in enumerate(self._parts)
+                if fnmatch.fnmatchcase(file, wf) and re.fullmatch(rx, sig)]
+        if not cands:
+            return None
+        pkey = tuple(sorted(params.items()))
+        for i in cands:
+            lk = (i, pkey)
+            if lk not in self._limits:
+                self._limits[lk] = _limit(self._parts[i][2], params)
+            limit = self._limits[lk]
+            if limit is not None and (1 << bit) >= limit:
+                self.rows[i].used += 1
+                return self.rows[i]
         return None
-    sig, bit = m.group(1), int(m.group(2) or 0)
-    for w in bounds:
-        wf, rx, expr = w.bound_parts()
-        if not fnmatch.fnmatchcase(file, wf) or not re.fullmatch(rx, sig):
-            continue
-        try:
-            ns = {"__builtins__": {}, "max": max, "min": min,
-                  "p": lambda name, default: params.get(name, default)}
-            limit = int(eval(expr, ns, dict(params)))
-        except Exception:       # a parameter this run does not have: the row does not apply
-            continue
-        if (1 << bit) >= limit:
-            w.used += 1
-            return w
-    return None
+
+
+def _limit(expr: str, params: dict) -> int | None:
+    """A bound row's expression evaluated with a run's parameters (None: it names a parameter the
+    run does not have)."""
+    try:
+        ns = {"__builtins__": {}, "max": max, "min": min,
+              "p": lambda name, default: params.get(name, default)}
+        return int(eval(expr, ns, dict(params)))
+    except Exception:       # a parameter this run does not have: the row does not apply
+        return None
 
 
 # ---------------------------------------------------------------------------------- waivers

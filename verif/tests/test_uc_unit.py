@@ -8,7 +8,8 @@ seed), :mod:`~verif.common.units.uc_cov` (cover points ``uc.*``, exported to
 ``uc_unit_coverage.yml``), :mod:`~verif.common.units.uc_items` (directed and bad-input items).
 Stream rules on ``s_cmd_*``/``m_rsp_*`` are checked every cycle.
 
-Knobs: ``UC_CASES`` random commands per random test (default 16), ``COCOTB_RANDOM_SEED``.
+Knobs: ``UC_CASES`` random commands per random test (default 16), ``UC_DIRECTED_STALLS=0`` (the
+directed kinds without the stall variant), ``COCOTB_RANDOM_SEED``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from verif.common.units.uc_items import bad_items, directed_items
 from verif.models import conv_forward, uc_expected
 
 UC_CASES = int(os.environ.get("UC_CASES", "16"))
+#: UC_DIRECTED_STALLS=0: the directed kinds without stalls only (the CI tier on the engine arrays;
+#: their random commands, bad inputs, resets and chains still run with stalls)
+UC_DIRECTED_STALLS = os.environ.get("UC_DIRECTED_STALLS", "1") != "0"
 
 
 def _timeout(cmds: int):
@@ -49,7 +53,7 @@ async def random_commands(dut, stall):
 
 
 @cocotb.test(**_timeout(45))
-@cocotb.parametrize(stall=[False, True])
+@cocotb.parametrize(stall=[False, True] if UC_DIRECTED_STALLS else [False])
 async def directed_kinds(dut, stall):
     """Each mode on point-wise, depth-wise, KMAX, atrous, stride 2, padding edges, empty filters,
     all-zero, dense and saturating layers; then one command per stride x dilation x padding
@@ -444,4 +448,6 @@ test_uc_unit = block_test(
     "uc_unit", skip_sets=("bench",),
     skip_runs=(("icarus", "l64"), ("verilator", "l64")),
     run_tests={("icarus", "e4x2"): "random_commands", ("icarus", "e16x4"): "random_commands"},
-    run_env={("icarus", "e16x4"): {"UC_CASES": str(max(1, UC_CASES // 16))}})
+    run_env={("icarus", "e16x4"): {"UC_CASES": str(max(1, UC_CASES // 16))}},
+    # CI time: on the arrays the CI tier runs the directed kinds once, without stalls (make regress: both)
+    ci_env={("verilator", "e4x2"): {"UC_DIRECTED_STALLS": "0"}, ("verilator", "e16x4"): {"UC_DIRECTED_STALLS": "0"}})
