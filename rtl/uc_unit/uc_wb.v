@@ -2,16 +2,17 @@
  * UC unit write-back and update: the end of uc_unit's pipeline (docs/uc_unit.md).
  *
  *   P8  FWD / BWD_DATA: requantize the LANES accumulators (round half up, saturate, ReLU in FWD)
- *       over three stages (R1: + 2^(shift-1), R2: >> shift, R3: saturate and ReLU) and write
- *       them as one masked stack vector (port B) at R3. WGRAD: the weight gradient
- *       sat32(round_shift(acc, shift)) (and the bias gradient) over the same stages (R1: the
- *       total of uc_mac's max(LANES/2, 1) partial sums + 2^(shift-1) and the gradient memories
- *       read, R2: >> shift and the read data registered, R3: sat32)
+ *       over three stages (R1: + 2^(shift-1), R2: >> (shift & ~3), R3: >> (shift & 3), saturate
+ *       and ReLU) and write them as one masked stack vector (port B) at R3. WGRAD: the weight
+ *       gradient sat32(round_shift(acc, shift)) (and the bias gradient) over the same stages
+ *       (R1: the total of uc_mac's max(LANES/2, 1) partial sums + 2^(shift-1) and the gradient
+ *       memories read, R2: >> (shift & ~3) and the read data registered, R3: >> (shift & 3),
+ *       sat32)
  *   P9  (= R3) WGRAD: add into the gradient memories (gacc) or overwrite them
  *   UPDATE, one weight (or a channel's bias) an item: read w, g at stage I; U1 (= P1): the data
  *       arrive and are registered; U2: g * lr (one multiply); U3: + 2^(lr_shift-1); U4:
- *       >> lr_shift (step = round_shift(g * lr, lr_shift)); U5: w - step; U6: saturated;
- *       U7: w <- sat(w - step), g <- 0
+ *       >> (lr_shift & ~3); U5: w - (that >> (lr_shift & 3)) (step = round_shift(g * lr,
+ *       lr_shift)); U6: saturated; U7: w <- sat(w - step), g <- 0
  *
  * Parameters: rtl/common/uc_pipe_params.vh (LANES, KMAX, FM_AW, WAW, PAW, BAW; KMAX, PAW
  * not used here).
@@ -169,6 +170,11 @@ reg [3*FM_AW-1:0] rrow_reg;
 reg [3*16-1:0]  rx_reg;
 reg [3*LANES-1:0] rmask_reg;
 reg signed [ACC_W:0] rnd_s_reg;         // 2^(shift-1), 0 for shift 0
+// the bits of a rounded value that must equal its sign for sat16 / sat32 after >> shift (static
+// during a command, like rnd_s_reg), and R2's flags that they do (per lane; WGRAD's two sums)
+reg [ACC_W:0]   m16_reg, m32_reg;
+reg [LANES-1:0] r2_fit;
+reg             g2_fit_reg, b2_fit_reg;
 
 assign busy = u1_valid_reg || u2_valid_reg || (|uv_reg) || (|wv_reg) || q_valid_reg || (|rv_reg);
 
@@ -222,14 +228,65 @@ assign bgrad_wr_en = (u7_valid && u7_ones) || (q_valid_reg && q_bsum_reg);
 assign bgrad_wr_addr = u7_valid ? u7_bias_addr[BAW-1:0] : q_bias_addr[BAW-1:0];
 assign bgrad_wr_data = is_update ? 32'd0 : q_bnew;
 
-// sat16 and the optional ReLU (numerics.requant) on a rounded, shifted accumulator
+// Every data-dependent right shift is split over two stages (issue 16, the UltraScale+ depth):
+// by the multiple of 4 in the first (an 8:1 or 16:1 mux), by the rest (a 4:1 mux) in front of
+// the next stage's saturation or subtraction. Arithmetic shifts compose exactly:
+// (x >>> 4a) >>> b = x >>> (4a + b), so the results are those of one shift.
+function [ACC_W:0] shr_fine;
+    input [ACC_W:0] f_x;
+    input [1:0] f_s;
+    begin
+        shr_fine = $signed(f_x) >>> f_s;
+    end
+endfunction
+
+// sat_w(f_x >>> f_s) for a saturation width W of 16 or 32 (numerics.requant, sat32), given
+// whether the whole shift's result fits (f_fit, a register: fits() of the value before the
+// coarse shift, computed beside it)
+function [31:0] sat_fine;
+    input [ACC_W:0] f_x;
+    input [1:0] f_s;
+    input f_fit;
+    input f_w32;                        // saturate to 32 bits, else to 16
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [ACC_W:0] f_v;                  // (its bits above 31 are the sign's or dropped)
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+        f_v = shr_fine(f_x, f_s);
+        if (f_fit) begin
+            sat_fine = f_w32 ? f_v[31:0] : {16'd0, f_v[15:0]};
+        end else if (f_w32) begin
+            sat_fine = f_x[ACC_W] ? 32'h80000000 : 32'h7fffffff;
+        end else begin
+            sat_fine = f_x[ACC_W] ? 32'h00008000 : 32'h00007fff;
+        end
+    end
+endfunction
+
+// f_x >>> shift fits in W bits when bits ACC_W..W-1+shift of f_x (the ones of f_m, a register
+// per command) all equal its sign: all ones or all zeros there, two AND trees of two inputs a
+// bit and the sign's select (4 LUT levels could do; Yosys's ABC maps 5), not a compare's carry
+// chain
+function fits;
+    input [ACC_W:0] f_x;
+    input [ACC_W:0] f_m;
+    begin
+        fits = f_x[ACC_W] ? (&(f_x | ~f_m)) : !(|(f_x & f_m));
+    end
+endfunction
+
+// sat16 and the optional ReLU (numerics.requant) of a rounded accumulator shifted by f_s more
 function [15:0] sat_relu16;
     input [ACC_W:0] f_t;
+    input [1:0] f_s;
+    input f_fit;
     input f_relu;
-    reg [15:0] f_y;
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [31:0] f_y;                     // (16-bit saturation: its high half is zero)
+    /* verilator lint_on UNUSEDSIGNAL */
     begin
-        f_y = sat16({{(65-ACC_W){f_t[ACC_W]}}, f_t});
-        sat_relu16 = (f_relu && f_y[15]) ? 16'd0 : f_y;
+        f_y = sat_fine(f_t, f_s, f_fit, 1'b0);
+        sat_relu16 = (f_relu && f_t[ACC_W]) ? 16'd0 : f_y[15:0];
     end
 endfunction
 
@@ -249,8 +306,8 @@ wire [15:0] u1_lr = p1_ones ? lr_mult_b : lr_mult;
 wire signed [48:0] u2_prod = $signed({{17{u2_g_reg[31]}}, u2_g_reg}) * $signed({33'd0, u2_lr_reg});
 // R2: WGRAD's gradient is the rounded, shifted total of the partial sums (acc + 2^(shift-1) does
 // not overflow ACC_W+1 bits, so it equals numerics.round_shift)
-wire signed [65:0] g2 = {{(65-ACC_W){g2_t_reg[ACC_W]}}, g2_t_reg};
-wire signed [65:0] bg2 = {{(65-ACC_W){b2_t_reg[ACC_W]}}, b2_t_reg};
+wire [31:0] g2_sat = sat_fine(g2_t_reg, shift[1:0], g2_fit_reg, 1'b1);
+wire [31:0] bg2_sat = sat_fine(b2_t_reg, shift[1:0], b2_fit_reg, 1'b1);
 
 always @* begin
     // R1: WGRAD's partial sums and the rounding constant, one add of PART + 1 inputs
@@ -266,8 +323,8 @@ always @* begin
     q_bsum_next = wbsum_reg[1];
     q_a_next = wa_reg[WAW +: WAW];
     q_og_next = wog_reg[16 +: 16];
-    q_g_next = sat32(g2);
-    q_bg_next = sat32(bg2);
+    q_g_next = g2_sat;
+    q_bg_next = bg2_sat;
 
     // U1 -> U2: step = round_shift(g * lr, lr_shift); the weight (or bias) read with it
     u1_valid_next = i_valid && is_update;
@@ -299,9 +356,9 @@ always @(posedge clk) begin
     u3_w_reg <= u2_w_reg;
     u4_rnd_reg <= {{17{u3_prod_reg[48]}}, u3_prod_reg} + (uo_reg[0] ? rnd_b_reg : rnd_w_reg);
     u4_w_reg <= u3_w_reg;
-    u5_step_reg <= u4_rnd_reg >>> ush_reg[6*1 +: 6];
+    u5_step_reg <= u4_rnd_reg >>> {ush_reg[6*1+2 +: 4], 2'b00};
     u5_w_reg <= u4_w_reg;
-    u6_new_reg <= u5_w_reg - u5_step_reg;
+    u6_new_reg <= u5_w_reg - (u5_step_reg >>> ush_reg[6*2 +: 2]);
     u7_out_reg <= uo_reg[3] ? sat32(u6_new_reg) : {16'd0, sat16(u6_new_reg)};
     rnd_w_reg <= rnd66(lr_shift);
     // P8 -> R1 -> R2 -> R3: requantize every lane (numerics.requant: sat16(round_shift(a,
@@ -311,10 +368,15 @@ always @(posedge clk) begin
     rx_reg <= {rx_reg[2*16-1:0], o_x0};
     rmask_reg <= {rmask_reg[2*LANES-1:0], o_omask};
     rnd_s_reg <= rnd_s66[ACC_W:0];
+    m16_reg <= {(ACC_W+1){1'b1}} << ({1'b0, 5'd15} + {1'b0, shift});
+    m32_reg <= {(ACC_W+1){1'b1}} << ({1'b0, 5'd31} + {1'b0, shift});
     for (l = 0; l < LANES; l = l + 1) begin
         r1_t[(ACC_W+1)*l +: ACC_W+1] <= {o_acc[ACC_W*l+ACC_W-1], o_acc[ACC_W*l +: ACC_W]} + rnd_s_reg;
-        r2_t[(ACC_W+1)*l +: ACC_W+1] <= $signed(r1_t[(ACC_W+1)*l +: ACC_W+1]) >>> shift;
-        y[16*l +: 16] <= sat_relu16(r2_t[(ACC_W+1)*l +: ACC_W+1], relu && is_fwd);
+        r2_t[(ACC_W+1)*l +: ACC_W+1] <=
+            $signed(r1_t[(ACC_W+1)*l +: ACC_W+1]) >>> {shift[4:2], 2'b00};
+        r2_fit[l] <= fits(r1_t[(ACC_W+1)*l +: ACC_W+1], m16_reg);
+        y[16*l +: 16] <=
+            sat_relu16(r2_t[(ACC_W+1)*l +: ACC_W+1], shift[1:0], r2_fit[l], relu && is_fwd);
     end
     rnd_b_reg <= rnd66(lr_shift_b);
     // R1, R2: a result's fields and its bias sum's rounding add and shift (WGRAD)
@@ -324,9 +386,11 @@ always @(posedge clk) begin
     wa_reg <= {wa_reg[WAW-1:0], o_a};
     wog_reg <= {wog_reg[15:0], o_og};
     b1_t_reg <= b_sum;
-    b2_t_reg <= b1_t_reg >>> shift;
+    b2_t_reg <= b1_t_reg >>> {shift[4:2], 2'b00};
+    b2_fit_reg <= fits(b1_t_reg, m32_reg);
     g1_t_reg <= g_sum;
-    g2_t_reg <= g1_t_reg >>> shift;
+    g2_t_reg <= g1_t_reg >>> {shift[4:2], 2'b00};
+    g2_fit_reg <= fits(g1_t_reg, m32_reg);
     q_valid_reg <= q_valid_next;
     q_ones_reg <= q_ones_next;
     q_bsum_reg <= q_bsum_next;
