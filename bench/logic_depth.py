@@ -15,6 +15,10 @@ import re
 SEQ_CELL = re.compile(r"FD[A-Z]*|RAMB\d+E\d|URAM288.*|SRL.*|FIFO.*|BUFG.*")
 #: combinational cells and what they count as
 LUT_CELL = re.compile(r"LUT[1-6](_2)?|RAM\d+[MSX].*|INV")   # a LUT level (LUTRAM read: a LUT)
+LUTRAM_CELL = re.compile(r"RAM\d+[MSX].*")
+#: a LUTRAM's inputs that reach its outputs in the same cycle: the read (and shared read / write)
+#: addresses; its write enable and write data (WE, WCLK, D, DI*) end a path as a register's D does
+LUTRAM_READ_PORT = re.compile(r"ADDR[A-H]?|DPRA\d*|A\d*|RADR\d*")
 CARRY_CELL = re.compile(r"CARRY\d")
 MUXF_CELL = re.compile(r"MUXF\d")
 #: DSP48E2 pipeline registers: with any of them set the DSP cuts the path, else it is logic
@@ -38,7 +42,8 @@ def logic_depth(netlist: dict, top: str) -> dict:
     A path starts at an output of a sequential cell (FD*, RAMB*, URAM288, SRL*, a DSP48E2 with any
     pipeline register) and ends at an input of one; module ports start/end no reg-to-reg path
     (they are measured separately as ``port_*``).  Along it: ``lut`` = LUT1..LUT6 (and LUTRAM /
-    INV) cells, ``carry`` = CARRY4/CARRY8 cells, ``muxf`` = MUXF7/8/9, ``dsp`` = DSP48E2 without
+    INV) cells (a LUTRAM's output depends on its read addresses only; its write enable, data
+    and address end a path, as a register's inputs), ``carry`` = CARRY4/CARRY8 cells, ``muxf`` = MUXF7/8/9, ``dsp`` = DSP48E2 without
     any register (combinational).  The worst path maximises (lut, carry, muxf, dsp) in that order.
     Returns {"lut", "carry", "muxf", "dsp", "start", "end", "path" (net names along it),
     "port_lut" (worst path from/to a port, same count), "loops" (cells left on combinational
@@ -92,6 +97,17 @@ def logic_depth(netlist: dict, top: str) -> dict:
                        for b in bits if isinstance(b, int)]
         for b in outs[cname]:
             driver[b] = cname
+        if LUTRAM_CELL.fullmatch(t):
+            # the read is combinational from the addresses only; the write is a register: its
+            # enable, data and address end paths (an extra endpoint, named by the RAM's output)
+            ins[cname] = [b for p, bits in c["connections"].items()
+                          if dirs.get(p) == "input" and LUTRAM_READ_PORT.fullmatch(p)
+                          for b in bits if isinstance(b, int)]
+            wr = cname + "#write"
+            kind[wr] = "seq"
+            ins[wr] = [b for p, bits in c["connections"].items()
+                       if dirs.get(p) == "input" and p != "WCLK" for b in bits if isinstance(b, int)]
+            outs[wr] = list(outs[cname])   # for its name only: the outputs' driver is the read
     port_in = {b for p in mod["ports"].values() if p["direction"] == "input"
                for b in p["bits"] if isinstance(b, int)}
     port_out = {b for p in mod["ports"].values() if p["direction"] != "input"
@@ -209,7 +225,7 @@ def logic_depth(netlist: dict, top: str) -> dict:
         path.append(b)
     path.reverse()
     start_cell = driver.get(path[0])
-    end_type = mod["cells"][end_cell]["type"]
+    end_type = mod["cells"][end_cell.split("#", 1)[0]]["type"]   # (a LUTRAM's write: "<cell>#write")
     # a register by its Q net's name; a RAM / DSP by its cell name
     end_name = name_of(outs[end_cell][0]) if end_type.startswith("FD") and outs[end_cell] else end_cell
     out.update(lut=score[0], carry=score[1], muxf=score[2], dsp=score[3],

@@ -106,7 +106,7 @@ localparam [2:0] S_IDLE = 3'd0, S_CHECK = 3'd1, S_SCAN = 3'd2, S_RUN = 3'd3, S_D
 // check steps: field checks, then one product each on the shared multiplier, then the buffers
 localparam [2:0] CHK_FIELDS = 3'd0,     // field checks into flags; output size numerators
                  CHK_PLANE_X = 3'd1,    // the flags decide; plane_x = h * rw_x; output size
-                 CHK_SIZE_X = 3'd2,     // size_x = plane_x * c
+                 CHK_SIZE_X = 3'd2,     // size_x = plane_x * c; the padding's bound decides
                  CHK_PLANE_Y = 3'd3,    // plane_y = ho * rw_y
                  CHK_SIZE_Y = 3'd4,     // size_y = plane_y * n
                  CHK_BUF_END = 3'd5,    // region ends (one wide add each)
@@ -155,6 +155,9 @@ reg        bad_cn_reg, bad_cn_next, bad_ks_reg, bad_ks_next;  // shape
 // LUT levels)
 reg        bad_h_reg, bad_h_next, bad_w_reg, bad_w_next;
 reg [15:0] max_pad_reg, max_pad_next;
+// the padding's bound compared a step after max_pad (CHK_PLANE_X) and decided the step after that
+// (CHK_SIZE_X): the compare, the OR of the shape flags and the state select were 5 LUT levels
+reg        bad_pad_reg, bad_pad_next;
 
 
 assign s_cmd_ready = (state_reg == S_IDLE);
@@ -162,6 +165,10 @@ assign m_rsp_valid = (state_reg == S_RESP);
 assign m_rsp_status = status_reg;
 assign m_rsp_cycles = cycles_reg;
 assign busy = (state_reg != S_IDLE);
+// a command is taken at this edge; its mode and stride fields
+wire accept = (state_reg == S_IDLE) && s_cmd_valid;
+wire [UC_CMD_MODE_W-1:0] cmd_mode = s_cmd_data[UC_CMD_MODE_LSB +: UC_CMD_MODE_W];
+wire [UC_CMD_STRIDE_W-1:0] cmd_stride = s_cmd_data[UC_CMD_STRIDE_LSB +: UC_CMD_STRIDE_W];
 
 assign is_fwd = is_fwd_reg;
 assign is_bwd = is_bwd_reg;
@@ -296,6 +303,7 @@ always @* begin
     bad_mode_next = bad_mode_reg; bad_geom_next = bad_geom_reg; bad_cn_next = bad_cn_reg;
     bad_ks_next = bad_ks_reg;
     max_pad_next = max_pad_reg;
+    bad_pad_next = {8'd0, pad_reg} > max_pad_reg;
 
     if (state_reg != S_IDLE && state_reg != S_RESP) begin
         cycles_next = cycles_reg + 1'b1;
@@ -358,7 +366,8 @@ always @* begin
                 status_next = ST_BAD_GEOMETRY;
                 state_next = S_RESP;
             // (an output size < 1 is the sign bit of num_h / num_w: `< 0` became a carry chain)
-            end else if (bad_cn_reg || bad_h_reg || bad_w_reg || bad_ks_reg || {8'd0, pad_reg} > max_pad_reg ||
+            // (the padding's bound: at CHK_SIZE_X, a step later)
+            end else if (bad_cn_reg || bad_h_reg || bad_w_reg || bad_ks_reg ||
                          num_h_reg[XW-1] || num_w_reg[XW-1]) begin
                 status_next = ST_BAD_SHAPE;
                 state_next = S_RESP;
@@ -368,6 +377,10 @@ always @* begin
             plane_x_next = chk_prod64[31:0];
         end
         CHK_SIZE_X: begin
+            if (bad_pad_reg) begin
+                status_next = ST_BAD_SHAPE;
+                state_next = S_RESP;
+            end
             rw_y_next = rw_y_full[15:0];
             ngrp_next = is_bwd ? (s2 ? {rw_x_reg[14:0], 1'b0} : grp_w_full[15:0]) : grp_wo_full[15:0];
             size_x_next = chk_prod64[33:0];
@@ -429,12 +442,13 @@ always @* begin
     end
     endcase
 
-    // decoded with the command's mode and stride (they change only when a command is taken)
-    is_fwd_next = (mode_next == MODE_FWD);
-    is_bwd_next = (mode_next == MODE_BWD);
-    is_wgrad_next = (mode_next == MODE_WGRAD);
-    is_update_next = (mode_next == MODE_UPDATE);
-    s2_next = (stride_next == 8'd2);
+    // decoded from the command's fields when it is taken (not from mode_next / stride_next: the
+    // state's select in front of the compare was 5 LUT levels)
+    is_fwd_next = accept ? (cmd_mode == MODE_FWD) : is_fwd_reg;
+    is_bwd_next = accept ? (cmd_mode == MODE_BWD) : is_bwd_reg;
+    is_wgrad_next = accept ? (cmd_mode == MODE_WGRAD) : is_wgrad_reg;
+    is_update_next = accept ? (cmd_mode == MODE_UPDATE) : is_update_reg;
+    s2_next = accept ? (cmd_stride == 8'd2) : s2_reg;
 end
 
 // ------------------------------------------------------------------------------ registers
@@ -469,6 +483,7 @@ always @(posedge clk) begin
     bad_w_reg <= bad_w_next;
     bad_ks_reg <= bad_ks_next;
     max_pad_reg <= max_pad_next;
+    bad_pad_reg <= bad_pad_next;
 
     if (rst) begin
         state_reg <= S_IDLE;

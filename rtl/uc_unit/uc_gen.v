@@ -165,6 +165,10 @@ reg             done_int;
 reg             load_ch;                    // load the channel ld_* at this edge
 reg             og_inc;                     // og moves on to the next list at this edge
 reg [LANES-1:0] omask;
+// the next output row is the row add's sum (a select after the add, not the add inside the
+// select tree of every case: issue 16, 5 LUT levels after the carry chain)
+reg             orow_add;
+wire [31:0]     orow_sum = orow_reg + {15'd0, orow_inc_reg};
 
 assign i_valid = i_valid_reg;
 assign i_first = i_first_reg;
@@ -201,9 +205,8 @@ wire jc_inc = lj_reg && !cz_reg;
 wire lxg_inc = (xg_reg == ngrp_m2_reg);
 wire ly_inc = (y_reg == ny_m2_reg);
 // the item leaving now is the last one of this channel
-wire end_og = is_update ? jc_reg :
-              is_wgrad ? (last_xg && last_y && (bitem_reg || last_j)) :
-              (last_j && last_xg && last_y);
+// (bitem is set only in WGRAD: one LUT of six registers, not a select of two trees)
+wire end_og = is_update ? jc_reg : (last_xg && last_y && (last_j || bitem_reg));
 // prefetch the next channel's pointer (and bias) while this channel's first item goes out
 wire pref_issue = running && phase_reg == G_EMIT && first_reg && !last_og && !hold;
 // next channel's pointer and bias: held, or arriving this cycle
@@ -293,6 +296,7 @@ always @* begin
     y_next = y_reg;
     xg_next = xg_reg;
     orow_next = orow_reg;
+    orow_add = 1'b0;
     orow_inc_next = split ? {rw_x, 1'b0} : {1'b0, is_bwd ? rw_x : rw_y};
     obase_pl_next = obase_pl_reg;
     obase_next = obase_reg;
@@ -331,6 +335,7 @@ always @* begin
         pref_pend_next = 1'b0;
         pref_valid_next = 1'b0;
         if (!is_update) begin
+            orow_add = 1'b0;
             orow_next = is_bwd ? x_base : y_base;
             obase_next = y_base;
             obase_pl_next = y_base + plane_y;
@@ -371,6 +376,7 @@ always @* begin
                     og_inc = 1'b1;
                     obase_next = obase_pl_reg;
                     obase_pl_next = obase_pl_reg + plane_y;
+                    orow_add = 1'b0;
                     orow_next = obase_pl_reg;
                     phase_next = G_FETCH;
                 end
@@ -419,13 +425,14 @@ always @* begin
                     if (!last_y) begin
                         y_next = y_reg + 1'b1;
                         ly_next = ly_inc;
-                        orow_next = orow_reg + {15'd0, orow_inc_reg};
+                        orow_add = 1'b1;
                     end else begin
                         y_next = 16'd0;
                         ly_next = y0l_reg;
                         j_next = j_reg + 1'b1;
                         lj_next = lj_inc;
                         jc_next = jc_inc;
+                        orow_add = 1'b0;
                         orow_next = obase_reg;
                     end
                 end
@@ -450,7 +457,7 @@ always @* begin
                         end else begin
                             xg_next = {15'd0, xg_reg[0]};
                             lxg_next = xg0l_reg;
-                            orow_next = orow_reg + {15'd0, orow_inc_reg};
+                            orow_add = 1'b1;
                             y_next = y_reg + 16'd2;
                             ly_next = (y_reg == ny_m3_reg) || (y_reg == ny_m4_reg);
                         end
@@ -460,7 +467,7 @@ always @* begin
                     end else begin
                         xg_next = 16'd0;
                         lxg_next = xg0l_reg;
-                        orow_next = orow_reg + {15'd0, orow_inc_reg};
+                        orow_add = 1'b1;
                         if (!last_y) begin
                             y_next = y_reg + 1'b1;
                             ly_next = ly_inc;
@@ -483,6 +490,7 @@ always @* begin
                         // next filter's dY plane (FWD / BWD_DATA rows just run on)
                         obase_next = obase_pl_reg;
                         obase_pl_next = obase_pl_reg + plane_y;
+                        orow_add = 1'b0;
                         orow_next = obase_pl_reg;
                     end
                     if (pref_issue) begin
@@ -535,10 +543,14 @@ always @* begin
                 y_next = {15'd0, ld_y0};
                 ly_next = ld_y0 ? y1l_reg : y0l_reg;
                 xg_next = {15'd0, ld_px};
+                orow_add = 1'b0;
                 orow_next = (og_inc && og_reg[1:0] == 2'd3) ? (ld_y0 ? nb1_reg : nb0_reg)
                                                      : (ld_y0 ? cb1_reg : cb0_reg);
             end
         end
+    end
+    if (orow_add) begin
+        orow_next = orow_sum;
     end
 end
 
@@ -635,6 +647,8 @@ always @(posedge clk) begin
             else $error("uc_gen: last_xg flag differs from its compare");
         assert (is_update || ly_reg == ((y_reg == ny_m1_reg) || (split && y_reg == ny_m2_reg)))
             else $error("uc_gen: last_y flag differs from its compare");
+        assert (!bitem_reg || is_wgrad)
+            else $error("uc_gen: a bias pseudo entry outside WGRAD");
     end
 end
 // verilator coverage_on

@@ -11,9 +11,10 @@
  * such a write happened records nothing, so a record always describes the memory as it is now.
  * Nothing else writes those memories (the units only read them).
  *
- * Lookup: each record's comparison is registered (match), then reduced (hit): hit is valid two
- * cycles after the key settles and is masked by a write in any of those cycles, including the
- * current one. uc_ctrl reads it at its last check step (five cycles after the key is latched).
+ * Lookup: the key is registered, each record's comparison with it is registered (match), then
+ * reduced in groups of eight (grp) and over the groups (hit): hit is valid four cycles after the
+ * key settles and is masked by a write in any of those cycles, including the current one. uc_ctrl
+ * reads it at its last check step (seven cycles after the key is latched).
  *
  * Recording is registered (rec_reg, rec_key_reg): the write of a record's key fans out to every
  * record, and scan_ok comes late in the cycle (issue 16, the ECP5's paths into key_mem's clock
@@ -24,7 +25,7 @@
  *   LISTS  records kept (>= 1)
  *   KEY_W  width of a list identity
  *
- * Latency: hit two cycles after key; a record takes effect two edges after scan_ok (the next
+ * Latency: hit four cycles after key; a record takes effect two edges after scan_ok (the next
  * lookup is a later command's, at least six check cycles later).
  */
 
@@ -57,6 +58,12 @@ reg [LISTS-1:0] valid_reg, valid_next;
 reg [LISTS-1:0] wr_oh_reg, wr_oh_next;
 reg [LISTS-1:0] match_reg, match_next;
 reg             hit_reg, hit_next;
+// the key registered before the comparisons, and the matches ORed in groups of GRP first (issue
+// 16: the key's select in front of the 57-bit compare, and the 64-input OR, were 5 LUT levels)
+localparam GRP = 8;
+localparam NGRP = (LISTS + GRP - 1) / GRP;
+reg [KEY_W-1:0] key_reg;
+reg [NGRP-1:0]  grp_reg, grp_next;
 reg             rec_ok_reg, rec_ok_next;       // no list write since the scan started
 reg             rec_reg;                        // record rec_key_reg now ...
 reg [KEY_W-1:0] rec_key_reg;                    // ... (scan_ok and its key, registered)
@@ -69,12 +76,14 @@ wire [LISTS-1:0] match_now;
 /* verilator coverage_on */
 
 wire record = rec_reg && !list_wr;
+reg [NGRP*GRP-1:0] match_ext;      // match_reg, zero-extended to whole groups
+integer i;
 
 // one comparison per record (continuous assignments: a constant word of key_mem each)
 genvar g;
 generate
     for (g = 0; g < LISTS; g = g + 1) begin : g_match
-        assign match_now[g] = valid_reg[g] && key_mem[g] == key && !list_wr;
+        assign match_now[g] = valid_reg[g] && key_mem[g] == key_reg && !list_wr;
     end
 endgenerate
 
@@ -85,7 +94,12 @@ always @* begin
     rec_ok_next = rec_ok_reg;
 
     match_next = match_now;
-    hit_next = (|match_reg) && !list_wr;
+    match_ext = {(NGRP*GRP){1'b0}};
+    match_ext[LISTS-1:0] = match_reg;
+    for (i = 0; i < NGRP; i = i + 1) begin
+        grp_next[i] = (|match_ext[GRP*i +: GRP]) && !list_wr;
+    end
+    hit_next = (|grp_reg) && !list_wr;
 
     if (scan_start) begin
         rec_ok_next = 1'b1;
@@ -107,7 +121,9 @@ always @(posedge clk) begin
     valid_reg <= valid_next;
     wr_oh_reg <= wr_oh_next;
     match_reg <= match_next;
+    grp_reg <= grp_next;
     hit_reg <= hit_next;
+    key_reg <= key;
     rec_ok_reg <= rec_ok_next;
     rec_reg <= scan_ok && rec_ok_reg && !list_wr;
     rec_key_reg <= key;
@@ -122,6 +138,7 @@ always @(posedge clk) begin
         valid_reg <= {LISTS{1'b0}};
         wr_oh_reg <= {{(LISTS-1){1'b0}}, 1'b1};
         match_reg <= {LISTS{1'b0}};
+        grp_reg <= {NGRP{1'b0}};
         hit_reg <= 1'b0;
         rec_ok_reg <= 1'b0;
         rec_reg <= 1'b0;

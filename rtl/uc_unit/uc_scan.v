@@ -107,6 +107,13 @@ reg             pchk_reg, pchk_next;    // a pointer's registered compare is val
 reg             pbad_reg, pbad_next;
 reg [1:0]       q_reg, q_next;          // split: the parity class of the entry read (pointer mod 4)
 reg             pass_int, bad_list_int, bad_index_int;
+// the list's last pointer as a flag beside p (p == n_ptrs: every pointer read), set from a compare
+// of p with the command's n_ptrs - 1 when p steps (issue 16: n_ptrs' select and the 16-bit compare
+// in front of the walk's decision were 5 LUT levels)
+reg             pend_reg, pend_next;
+reg [15:0]      nptrs_m1_reg;           // n_ptrs - 1, registered from the command
+reg             nptrs_z_reg;            // n_ptrs == 0
+wire            p_inc_end = (p_reg == nptrs_m1_reg);   // p + 1 == n_ptrs
 
 assign pass = pass_int;
 assign bad_list = bad_list_int;
@@ -114,7 +121,7 @@ assign bad_index = bad_index_int;
 
 // UPDATE reads one pointer a cycle; the other modes read a pointer, then walk its entries
 assign ptr_rd_en = (scanning && phase_reg == SCAN_PTR_RD) ||
-                   (scanning && is_update && p_reg != n_ptrs);
+                   (scanning && is_update && !pend_reg);
 assign ptr_rd_addr = ptr_base + p_ext[PAW-1:0];
 assign idx_rd_en = scanning && phase_reg == SCAN_IDX;
 assign idx_rd_addr = a_reg[WAW-1:0];
@@ -142,6 +149,7 @@ always @* begin
     pchk_next = 1'b0;
     pbad_next = ptr_bad;
     q_next = q_reg;
+    pend_next = pend_reg;
     pass_int = 1'b0;
     bad_list_int = 1'b0;
     bad_index_int = 1'b0;
@@ -149,6 +157,7 @@ always @* begin
     if (start) begin
         phase_next = SCAN_PTR_RD;
         p_next = 16'd0;
+        pend_next = nptrs_z_reg;
         chk_next = 1'b0;
         chk2_next = 1'b0;
         pchk_next = 1'b0;
@@ -162,18 +171,19 @@ always @* begin
             pchk_next = chk_reg;
             if (pchk_reg && pbad_reg) begin
                 bad_list_int = 1'b1;
-            end else if (p_reg == n_ptrs) begin
-                pass_int = !chk_reg && !pchk_reg;
+            end else if (pend_reg) begin
+                // (pass: below)
             end else begin
                 p_next = p_reg + 1'b1;
+                pend_next = p_inc_end;
                 chk_next = 1'b1;
             end
         end else if (chk2_reg && (|idx_bad_reg)) begin
             bad_index_int = 1'b1;
         end else if (pchk_reg && pbad_reg) begin
             bad_list_int = 1'b1;
-        end else if (p_reg == n_ptrs) begin
-            pass_int = !chk_reg && !chk2_reg && !pchk_reg;
+        end else if (pend_reg) begin
+            // (pass: below)
         end else begin
             case (phase_reg)
             SCAN_PTR_RD: phase_next = SCAN_PTR_CHK;
@@ -181,6 +191,7 @@ always @* begin
                 pchk_next = 1'b1;
                 if (ptr_count == 0) begin
                     p_next = p_reg + 1'b1;
+                    pend_next = p_inc_end;
                     phase_next = SCAN_PTR_RD;
                 end else begin
                     a_next = {1'b0, ptr_start};
@@ -198,11 +209,15 @@ always @* begin
                 ilast_next = (rem_reg == {CNT_W{1'b0}});
                 if (ilast_reg) begin
                     p_next = p_reg + 1'b1;
+                    pend_next = p_inc_end;
                     phase_next = SCAN_PTR_RD;
                 end
             end
             endcase
         end
+        // every pointer read and no verdict pending (then no bad_list / bad_index either): one
+        // LUT of registers, not the end of the priority chain above (issue 16)
+        pass_int = pend_reg && !chk_reg && !pchk_reg && (is_update || !chk2_reg);
     end
 end
 
@@ -220,7 +235,22 @@ always @(posedge clk) begin
     pchk_reg <= pchk_next;
     pbad_reg <= pbad_next;
     q_reg <= q_next;
+    pend_reg <= pend_next;
+    nptrs_m1_reg <= n_ptrs - 1'b1;
+    nptrs_z_reg <= (n_ptrs == 16'd0);
 end
+
+`ifdef ACCEL_ASSERTS
+// verilator coverage_off
+// the flag equals the compare it replaces while scanning
+always @(posedge clk) begin
+    if (scanning) begin
+        assert (pend_reg == (p_reg == n_ptrs))
+            else $error("uc_scan: last-pointer flag differs from its compare");
+    end
+end
+// verilator coverage_on
+`endif
 
 endmodule
 

@@ -173,8 +173,8 @@ reg signed [ACC_W:0] rnd_s_reg;         // 2^(shift-1), 0 for shift 0
 // the bits of a rounded value that must equal its sign for sat16 / sat32 after >> shift (static
 // during a command, like rnd_s_reg), and R2's flags that they do (per lane; WGRAD's two sums)
 reg [ACC_W:0]   m16_reg, m32_reg;
-reg [LANES-1:0] r2_fit;
-reg             g2_fit_reg, b2_fit_reg;
+reg [LANES-1:0] r2_one, r2_zero;
+reg             g2_one_reg, g2_zero_reg, b2_one_reg, b2_zero_reg;
 
 assign busy = u1_valid_reg || u2_valid_reg || (|uv_reg) || (|wv_reg) || q_valid_reg || (|rv_reg);
 
@@ -241,19 +241,21 @@ function [ACC_W:0] shr_fine;
 endfunction
 
 // sat_w(f_x >>> f_s) for a saturation width W of 16 or 32 (numerics.requant, sat32), given
-// whether the whole shift's result fits (f_fit, a register: fits() of the value before the
-// coarse shift, computed beside it)
+// whether the whole shift's result fits: registers computed beside the coarse shift, "the bits
+// that must equal the sign are all ones" (f_one) and "... all zeros" (f_zero), chosen here by the
+// sign
 function [31:0] sat_fine;
     input [ACC_W:0] f_x;
     input [1:0] f_s;
-    input f_fit;
+    input f_one;
+    input f_zero;
     input f_w32;                        // saturate to 32 bits, else to 16
     /* verilator lint_off UNUSEDSIGNAL */
     reg [ACC_W:0] f_v;                  // (its bits above 31 are the sign's or dropped)
     /* verilator lint_on UNUSEDSIGNAL */
     begin
         f_v = shr_fine(f_x, f_s);
-        if (f_fit) begin
+        if (f_x[ACC_W] ? f_one : f_zero) begin
             sat_fine = f_w32 ? f_v[31:0] : {16'd0, f_v[15:0]};
         end else if (f_w32) begin
             sat_fine = f_x[ACC_W] ? 32'h80000000 : 32'h7fffffff;
@@ -264,14 +266,23 @@ function [31:0] sat_fine;
 endfunction
 
 // f_x >>> shift fits in W bits when bits ACC_W..W-1+shift of f_x (the ones of f_m, a register
-// per command) all equal its sign: all ones or all zeros there, two AND trees of two inputs a
-// bit and the sign's select (4 LUT levels could do; Yosys's ABC maps 5), not a compare's carry
+// per command) all equal its sign: all ones there (fits_one) or all zeros (fits_zero), an AND
+// tree of two inputs a bit each, registered apart and chosen by the sign a stage later (issue 16:
+// the two trees and the sign's select in one stage were 5 LUT levels), not a compare's carry
 // chain
-function fits;
+function fits_one;
     input [ACC_W:0] f_x;
     input [ACC_W:0] f_m;
     begin
-        fits = f_x[ACC_W] ? (&(f_x | ~f_m)) : !(|(f_x & f_m));
+        fits_one = &(f_x | ~f_m);
+    end
+endfunction
+
+function fits_zero;
+    input [ACC_W:0] f_x;
+    input [ACC_W:0] f_m;
+    begin
+        fits_zero = !(|(f_x & f_m));
     end
 endfunction
 
@@ -279,13 +290,14 @@ endfunction
 function [15:0] sat_relu16;
     input [ACC_W:0] f_t;
     input [1:0] f_s;
-    input f_fit;
+    input f_one;
+    input f_zero;
     input f_relu;
     /* verilator lint_off UNUSEDSIGNAL */
     reg [31:0] f_y;                     // (16-bit saturation: its high half is zero)
     /* verilator lint_on UNUSEDSIGNAL */
     begin
-        f_y = sat_fine(f_t, f_s, f_fit, 1'b0);
+        f_y = sat_fine(f_t, f_s, f_one, f_zero, 1'b0);
         sat_relu16 = (f_relu && f_t[ACC_W]) ? 16'd0 : f_y[15:0];
     end
 endfunction
@@ -306,8 +318,8 @@ wire [15:0] u1_lr = p1_ones ? lr_mult_b : lr_mult;
 wire signed [48:0] u2_prod = $signed({{17{u2_g_reg[31]}}, u2_g_reg}) * $signed({33'd0, u2_lr_reg});
 // R2: WGRAD's gradient is the rounded, shifted total of the partial sums (acc + 2^(shift-1) does
 // not overflow ACC_W+1 bits, so it equals numerics.round_shift)
-wire [31:0] g2_sat = sat_fine(g2_t_reg, shift[1:0], g2_fit_reg, 1'b1);
-wire [31:0] bg2_sat = sat_fine(b2_t_reg, shift[1:0], b2_fit_reg, 1'b1);
+wire [31:0] g2_sat = sat_fine(g2_t_reg, shift[1:0], g2_one_reg, g2_zero_reg, 1'b1);
+wire [31:0] bg2_sat = sat_fine(b2_t_reg, shift[1:0], b2_one_reg, b2_zero_reg, 1'b1);
 
 always @* begin
     // R1: WGRAD's partial sums and the rounding constant, one add of PART + 1 inputs
@@ -374,9 +386,11 @@ always @(posedge clk) begin
         r1_t[(ACC_W+1)*l +: ACC_W+1] <= {o_acc[ACC_W*l+ACC_W-1], o_acc[ACC_W*l +: ACC_W]} + rnd_s_reg;
         r2_t[(ACC_W+1)*l +: ACC_W+1] <=
             $signed(r1_t[(ACC_W+1)*l +: ACC_W+1]) >>> {shift[4:2], 2'b00};
-        r2_fit[l] <= fits(r1_t[(ACC_W+1)*l +: ACC_W+1], m16_reg);
+        r2_one[l] <= fits_one(r1_t[(ACC_W+1)*l +: ACC_W+1], m16_reg);
+        r2_zero[l] <= fits_zero(r1_t[(ACC_W+1)*l +: ACC_W+1], m16_reg);
         y[16*l +: 16] <=
-            sat_relu16(r2_t[(ACC_W+1)*l +: ACC_W+1], shift[1:0], r2_fit[l], relu && is_fwd);
+            sat_relu16(r2_t[(ACC_W+1)*l +: ACC_W+1], shift[1:0], r2_one[l], r2_zero[l],
+                       relu && is_fwd);
     end
     rnd_b_reg <= rnd66(lr_shift_b);
     // R1, R2: a result's fields and its bias sum's rounding add and shift (WGRAD)
@@ -387,10 +401,12 @@ always @(posedge clk) begin
     wog_reg <= {wog_reg[15:0], o_og};
     b1_t_reg <= b_sum;
     b2_t_reg <= b1_t_reg >>> {shift[4:2], 2'b00};
-    b2_fit_reg <= fits(b1_t_reg, m32_reg);
+    b2_one_reg <= fits_one(b1_t_reg, m32_reg);
+    b2_zero_reg <= fits_zero(b1_t_reg, m32_reg);
     g1_t_reg <= g_sum;
     g2_t_reg <= g1_t_reg >>> {shift[4:2], 2'b00};
-    g2_fit_reg <= fits(g1_t_reg, m32_reg);
+    g2_one_reg <= fits_one(g1_t_reg, m32_reg);
+    g2_zero_reg <= fits_zero(g1_t_reg, m32_reg);
     q_valid_reg <= q_valid_next;
     q_ones_reg <= q_ones_next;
     q_bsum_reg <= q_bsum_next;

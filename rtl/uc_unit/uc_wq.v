@@ -53,7 +53,6 @@ module uc_wq #
 );
 
 localparam AW = $clog2(DEPTH);
-localparam LOG_E = (ENGINES > 1) ? $clog2(ENGINES) : 1;
 
 wire [ENGINES*W-1:0] head;              // each queue's oldest write
 reg [ENGINES*AW-1:0] wp_reg, rp_reg;
@@ -61,18 +60,21 @@ reg [ENGINES*(AW+1)-1:0] cnt_reg;
 // each queue's "not empty", kept as a flip-flop beside its count (cnt_reg != 0), so that the
 // round robin starts from a register, not from a count compare (issue 16)
 reg [ENGINES-1:0]    nonempty_reg;
-reg [LOG_E-1:0]      rr_reg, rr_next;
+// round robin as a mask of the queues after the last one granted (thermometer: ones from the
+// next queue up), so that the arbiter is two AND-OR trees of registers, not an add of the
+// pointer and a select per candidate (issue 16: the 4 x 2 array's queues at 5 LUT levels)
+reg [ENGINES-1:0]    mask_reg, mask_next;
 reg                  m_valid_reg, m_valid_next;
 reg [W-1:0]          m_data_reg;
 
 reg [ENGINES-1:0]    nonempty_next, grant;
 reg                  any;
-reg [LOG_E-1:0]      sel;
+reg [W-1:0]          gdata;             // the granted queue's oldest write (AND-OR by grant)
 
 assign m_valid = m_valid_reg;
 assign m_data = m_data_reg;
 assign nx_valid = any;
-assign nx_data = head[W*sel +: W];
+assign nx_data = gdata;
 
 // one queue memory an engine (one write port each: LUT RAM)
 genvar g;
@@ -91,24 +93,35 @@ endgenerate
 
 assign busy = m_valid_reg || (|nonempty_reg);
 
-// round robin: the first non-empty queue from rr_reg on (each always block has its own loop
-// variables: one integer driven from two blocks is two drivers to synthesis)
+// round robin: the lowest non-empty queue at or above the mask (after the last one granted), else
+// the lowest non-empty one (each always block has its own loop variables: one integer driven
+// from two blocks is two drivers to synthesis)
 integer i, k;
-reg [LOG_E-1:0] cand;
+reg [ENGINES-1:0] req_hi;
+reg               any_hi, below_hi, below;
 always @* begin
-    any = 1'b0;
-    sel = rr_reg;
-    cand = rr_reg;
-    for (k = ENGINES - 1; k >= 0; k = k - 1) begin
-        cand = rr_reg + k[LOG_E-1:0];       // modulo ENGINES (a power of two)
-        if (nonempty_reg[cand]) begin
-            any = 1'b1;
-            sel = cand;
+    req_hi = nonempty_reg & mask_reg;
+    any_hi = |req_hi;
+    any = |nonempty_reg;
+    below_hi = 1'b0;                    // a masked request below queue k
+    below = 1'b0;                       // a request below queue k
+    for (k = 0; k < ENGINES; k = k + 1) begin
+        grant[k] = any_hi ? (req_hi[k] && !below_hi) : (nonempty_reg[k] && !below);
+        below_hi = below_hi || req_hi[k];
+        below = below || nonempty_reg[k];
+    end
+    // the queues after the one granted (none after the last: then every queue, from queue 0)
+    mask_next = mask_reg;
+    if (any) begin
+        mask_next = {ENGINES{1'b0}};
+        for (k = 1; k < ENGINES; k = k + 1) begin
+            mask_next[k] = mask_next[k - 1] || grant[k - 1];
         end
     end
-    grant = {ENGINES{1'b0}};
-    grant[sel] = any;
-    rr_next = any ? sel + 1'b1 : rr_reg;
+    gdata = {W{1'b0}};
+    for (k = 0; k < ENGINES; k = k + 1) begin
+        gdata = gdata | (head[W*k +: W] & {W{grant[k]}});
+    end
     m_valid_next = any;
     // cnt + s - g != 0: a write arrives, or at least two are queued, or one that is not granted
     for (i = 0; i < ENGINES; i = i + 1) begin
@@ -129,9 +142,9 @@ always @(posedge clk) begin
         cnt_reg[(AW+1)*e +: AW+1] <= cnt_reg[(AW+1)*e +: AW+1] + s_valid[e] - grant[e];
     end
     if (any) begin
-        m_data_reg <= head[W*sel +: W];
+        m_data_reg <= gdata;
     end
-    rr_reg <= rr_next;
+    mask_reg <= mask_next;
     m_valid_reg <= m_valid_next;
     nonempty_reg <= nonempty_next;
 
@@ -140,7 +153,7 @@ always @(posedge clk) begin
         rp_reg <= {ENGINES*AW{1'b0}};
         cnt_reg <= {ENGINES*(AW+1){1'b0}};
         nonempty_reg <= {ENGINES{1'b0}};
-        rr_reg <= {LOG_E{1'b0}};
+        mask_reg <= {ENGINES{1'b1}};
         m_valid_reg <= 1'b0;
     end
 end

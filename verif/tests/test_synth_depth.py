@@ -5,7 +5,8 @@ LUT levels between FD* / RAMB* / URAM / SRL / registered-DSP boundaries (Yosys `
 not cut at the Xilinx FD* primitives, so the count is our own).  Checked here:
 
 * hand-built netlists (no Yosys): an FDRE cuts the path, ports start no reg-to-reg path, a DSP48E2
-  without registers is logic and one with a register is a boundary;
+  without registers is logic and one with a register is a boundary, a LUTRAM's read is a LUT level
+  from its addresses and its write ends a path;
 * with Yosys (skipped when it is missing): instantiated LUT6 / LUT2 / FDRE primitives with a
   known 3-level chain beside a 2 + 2 chain split by a register (7 levels through both registers
   if they were not cut); and inferred logic run through the same script as ``make synth``: a
@@ -91,6 +92,21 @@ def test_dsp_without_registers_is_logic(mreg, expect):
     ports = {"clk": {"direction": "input", "bits": [2]}, "i": {"direction": "input", "bits": [3]}}
     d = logic_depth(_netlist(cells, ports, {"r1": 10, "r2": 20}), "m")
     assert (d["lut"], d["dsp"]) == expect
+
+
+def test_lutram_read_is_logic_and_its_write_a_register():
+    # f0 -> 4 LUTs -> the RAM's WE / DIA; f1 -> 1 LUT -> its read address; the RAM's output -> 1
+    # LUT -> f2. The read path is 1 + 1 (the RAM's read as a LUT) + 1 = 3 levels; the write side
+    # ends at the RAM with 4, not at f2 through the RAM (4 + 1 + 1 = 6: the write is a register)
+    ram = _cell("RAM32M", {"WCLK": [2], "WE": [12], "DIA": [12], "ADDRA": [21], "ADDRD": [21]},
+                {"DOA": [30]})
+    cells = {"f0": _ff(3, 10), "w1": _lut([10], 11), "w2": _lut([11], 13), "w3": _lut([13], 14),
+             "w4": _lut([14], 12), "f1": _ff(3, 20), "a1": _lut([20], 21), "ram": ram,
+             "o1": _lut([30], 31), "f2": _ff(31, 40)}
+    ports = {"clk": {"direction": "input", "bits": [2]}, "i": {"direction": "input", "bits": [3]}}
+    d = logic_depth(_netlist(cells, ports, {"r0": 10, "r1": 20, "r2": 40, "ram_q": 30}), "m")
+    assert (d["lut"], d["start"], d["end"]) == (4, "r0 (FDRE)", "ram#write (RAM32M)")
+    assert (d["endpoints"], d["endpoints_over_4"]) == (4, 0)   # f0, f1, f2 and the RAM's write
 
 
 def test_cell_without_port_directions_is_an_error():
