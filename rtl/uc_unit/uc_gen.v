@@ -231,7 +231,13 @@ wire ld_y0 = ld_q[1] ^ pad_odd;
 wire ld_px = ld_q[0] ^ pad_odd;
 // WGRAD without the bias gradient: an empty filter produces nothing (skipped); split: a list of
 // odd rows when there is only one row has no pixel (skipped)
-wire ld_empty = (is_wgrad && !bgrad && ld_cz) || (split && h_one_reg && ld_y0);
+// (from registers of the command: wnob_reg = WGRAD without the bias gradient, sh1_reg = a split
+// list of one row; in G_LOAD the list og, from G_EMIT og + 1, whose row parity is og[1] ^ og[0]:
+// issue 16, the select of ld_q and ld_cz in front of it were a LUT level more before load_ch)
+reg  wnob_reg, sh1_reg;
+wire ld_empty_load = (wnob_reg && ptr_cz) || (sh1_reg && (og_reg[1] ^ pad_odd));
+wire ld_empty_emit = (wnob_reg && (pref_valid_reg ? ncz_reg : ptr_cz)) ||
+                     (sh1_reg && (og_reg[1] ^ og_reg[0] ^ pad_odd));
 // first output column of the lane vector (BWD_DATA stride 2: every other pixel, by parity)
 wire [15:0] x0 = (is_bwd && s2) ? (((xg_reg >> 1) << (LOG_L + 1)) | {15'd0, xg_reg[0]})
                                 : (xg_reg << LOG_L);
@@ -367,7 +373,7 @@ always @* begin
         G_FETCH: phase_next = G_LOAD;
         G_LOAD: begin
             load_ch = 1'b1;
-            if (ld_empty) begin
+            if (ld_empty_load) begin
                 // nothing to produce for this filter
                 if (last_og) begin
                     done_int = 1'b1;
@@ -496,7 +502,7 @@ always @* begin
                     if (pref_issue) begin
                         // the next pointer was asked for this very cycle: take it next cycle
                         phase_next = G_LOAD;
-                    end else if (ld_empty) begin
+                    end else if (ld_empty_emit) begin
                         // an empty filter produces nothing: G_FETCH / G_LOAD skip it
                         phase_next = G_FETCH;
                     end else begin
@@ -606,6 +612,8 @@ always @(posedge clk) begin
     y1l_reg <= y1l_next;
     lim_reg <= lim_next;
     h_one_reg <= h_one_next;
+    wnob_reg <= is_wgrad && !bgrad;
+    sh1_reg <= split && h_one_reg;
     xb1_reg <= xb1_next;
     xbp_reg <= xbp_next;
     xbp1_reg <= xbp1_next;
@@ -647,6 +655,9 @@ always @(posedge clk) begin
             else $error("uc_gen: last_xg flag differs from its compare");
         assert (is_update || ly_reg == ((y_reg == ny_m1_reg) || (split && y_reg == ny_m2_reg)))
             else $error("uc_gen: last_y flag differs from its compare");
+        assert (ld_empty_emit == ((is_wgrad && !bgrad && (pref_valid_reg ? ncz_reg : ptr_cz)) ||
+                                  (split && h_one_reg && (ld_q[1] ^ pad_odd))))
+            else $error("uc_gen: the next list's empty flag differs from its definition");
         assert (!bitem_reg || is_wgrad)
             else $error("uc_gen: a bias pseudo entry outside WGRAD");
     end
