@@ -62,9 +62,13 @@ module uc_mac #
     input  wire [31:0]              i_bias,
     input  wire [LANES-1:0]         i_omask,
 
-    // P1: the item's index entry (read at stage I), fields of the mode's list
-    input  wire [K_W-1:0]           idx_kx,
-    input  wire [K_W-1:0]           idx_ky,
+    // P1: the item's index entry (read at stage I): the kernel offsets of both lists (the mode
+    // selects after the table lookup, not before it: issue 16, the ECP5's index RAM -> P2 path)
+    input  wire [K_W-1:0]           fidx_kx,
+    input  wire [K_W-1:0]           fidx_ky,
+    input  wire [K_W-1:0]           bidx_kx,
+    input  wire [K_W-1:0]           bidx_ky,
+    // and the fields of the mode's list
     input  wire [15:0]              idx_ch,         // c (forward list) or n (backward list)
     input  wire [WAW-1:0]           idx_waddr,      // backward list: weight address
     // P1 fields, also of UPDATE items (uc_wb's U1 stage)
@@ -316,8 +320,10 @@ localparam HI_W = XW - KD_W;
 /* verilator lint_off UNUSEDSIGNAL */
 reg [15:0] kd_full;
 /* verilator lint_on UNUSEDSIGNAL */
+localparam KT = 1 << K_W;               // entries an index can name (KMAX and above: offset 0)
 reg [KD_W:0] ylo, xlo;                  // selected low sum, carry out on top
 reg [HI_W-1:0] yhi_inc, xhi_inc;        // high bits + 1
+reg [(KD_W+1)*KT-1:0] ytab, xtab;       // the sums of every index value
 integer k;
 always @* begin
     for (k = 0; k < KMAX; k = k + 1) begin
@@ -325,12 +331,17 @@ always @* begin
         kd_tab_next[KD_W*k +: KD_W] = kd_full[KD_W-1:0];
     end
     // an index entry of KMAX or more selects no sum: offset 0
-    ylo = {1'b0, p1_yb_reg[KD_W-1:0]};
-    xlo = {1'b0, p1_xb_reg[KD_W-1:0]};
-    for (k = 0; k < KMAX; k = k + 1) begin
-        if (idx_ky == k[K_W-1:0]) ylo = p1_ylo_tab_reg[(KD_W+1)*k +: KD_W+1];
-        if (idx_kx == k[K_W-1:0]) xlo = p1_xlo_tab_reg[(KD_W+1)*k +: KD_W+1];
+    for (k = 0; k < KT; k = k + 1) begin
+        ytab[(KD_W+1)*k +: KD_W+1] = {1'b0, p1_yb_reg[KD_W-1:0]};
+        xtab[(KD_W+1)*k +: KD_W+1] = {1'b0, p1_xb_reg[KD_W-1:0]};
     end
+    for (k = 0; k < KMAX; k = k + 1) begin
+        ytab[(KD_W+1)*k +: KD_W+1] = p1_ylo_tab_reg[(KD_W+1)*k +: KD_W+1];
+        xtab[(KD_W+1)*k +: KD_W+1] = p1_xlo_tab_reg[(KD_W+1)*k +: KD_W+1];
+    end
+    // one balanced select a list, straight after its RAM, then the mode's
+    ylo = is_bwd ? ytab[(KD_W+1)*bidx_ky +: KD_W+1] : ytab[(KD_W+1)*fidx_ky +: KD_W+1];
+    xlo = is_bwd ? xtab[(KD_W+1)*bidx_kx +: KD_W+1] : xtab[(KD_W+1)*fidx_kx +: KD_W+1];
     yhi_inc = p1_yb_reg[XW-1:KD_W] + 1'b1;
     xhi_inc = p1_xb_reg[XW-1:KD_W] + 1'b1;
 end
