@@ -1,8 +1,8 @@
 """The chip's clock for time projections (issue 16): the measured one first, the assumed one apart.
 
-``ECP5_MHZ`` is measured: ``make pnr QUICK=1`` (Yosys ``synth_ecp5`` + nextpnr-ecp5) places and
+``ECP5_MHZ`` is measured: ``make pnr`` (Yosys ``synth_ecp5`` + nextpnr-ecp5) places and
 routes the whole top (LANES = 8, the regression's small memories) on a Lattice ECP5 LFE5UM-85F,
-speed grade 6, placer seed 1; docs/performance.md section 7 gives the run, the critical path and
+speed grade 6 (``make pnr``: the median over placer seeds 1-3); docs/performance.md section 7 gives the run, the critical path and
 the lone 16x16 MAC's Fmax on the same part; ``ECP5_ARRAY_MHZ`` is the same measurement of the
 smallest engine array (2 x 4), used for every array (``ecp5_mhz``). ``ULTRASCALE_MHZ`` is *assumed* for the deck's
 UltraScale+ VU9P, where no open timing tool runs: its basis is the Yosys ``synth_xilinx`` LUT depth
@@ -12,10 +12,10 @@ Units: MHz.  A projection in seconds is ``cycles / (mhz * 1e6)``.
 
 from __future__ import annotations
 
-#: measured Fmax of the whole top on ECP5 LFE5UM-85F grade 6 (make pnr QUICK=1, seed 1, RTL of
-#: 1 Dec, seventh session, commit 54af9fa: docs/performance.md section 7, step 12; 50.87 at step
-#: 11; single-seed placement moves it by about +-7 %), MHz
-ECP5_MHZ = 57.61
+#: measured Fmax of the whole top on ECP5 LFE5UM-85F grade 6: the median over placer seeds 1-3
+#: (make pnr, RTL of 3 Dec, commit d57c00c: seeds 65.78 / 65.15 / 59.94 MHz, docs/performance.md
+#: section 7, step 15; 57.61 on seed 1 at step 12, 56.33 the median at step 13), MHz
+ECP5_MHZ = 65.15
 ECP5_BASIS = "ECP5 LFE5UM-85F grade 6, make pnr (measured)"
 #: measured Fmax of the smallest engine-array top (ENGINES = 2 x LANES = 4, the same memories;
 #: make pnr QUICK=1 PNR_SET="ENGINES=2 LANES=4", seed 1, RTL of 1 Dec, sixth session, commit
