@@ -154,7 +154,9 @@ generate
         reg [PAW-1:0]   pbase_reg, pbase_next;
         reg [BAW-1:0]   bbase_reg, bbase_next;
         reg [FM_AW-1:0] xbase_reg, xbase_next, ybase_reg, ybase_next;
-        reg [16:0]      cnt;
+        /* verilator lint_off UNUSEDSIGNAL */
+        reg [16:0]      cnt;            // (its top bit: only the assertion's cnt != 0 reads it)
+        /* verilator lint_on UNUSEDSIGNAL */
         // the products' scratch (their used low bits are ch0_next, offx_next, offy_next)
         /* verilator lint_off UNUSEDSIGNAL */
         /* verilator coverage_off */
@@ -192,13 +194,24 @@ generate
             if (is_update) begin
                 cnt = (g == 0) ? {1'b0, nch_reg} : 17'd0;
             end
-            act_next = (cnt != 17'd0);
+            // cnt != 0 without its compare (issue 16: the 4 x 2 array's e_act at 5 LUT levels):
+            // a chunk is never more than a non-negative rem that is not zero, else rem itself
+            act_next = is_update ? ((g == 0) && (nch_reg != 16'd0))
+                                 : (!rem_reg[16] && (|rem_reg[15:0]) && (|chunk_reg));
             nptrs_next = split ? {cnt[13:0], 2'b00} : cnt[15:0];
             pbase_next = ptr_base + (split ? {ch0_p[PAW-3:0], 2'b00} : ch0_p[PAW-1:0]);
             bbase_next = bias_base[BAW-1:0] + ch0_b[BAW-1:0];
             xbase_next = x_base[FM_AW-1:0] + offx_reg;
             ybase_next = y_base[FM_AW-1:0] + offy_reg;
         end
+
+`ifdef ACCEL_ASSERTS
+        // verilator coverage_off
+        always @(posedge clk) begin
+            assert (act_next == (cnt != 17'd0)) else $error("uc_split: e_act differs from cnt != 0");
+        end
+        // verilator coverage_on
+`endif
 
         always @(posedge clk) begin
             ch0_reg <= ch0_next;
