@@ -166,7 +166,8 @@ reg             load_ch;                    // load the channel ld_* at this edg
 reg             og_inc;                     // og moves on to the next list at this edge
 reg [LANES-1:0] omask;
 // the next output row is the row add's sum (a select after the add, not the add inside the
-// select tree of every case: issue 16, 5 LUT levels after the carry chain)
+// select tree of every case: issue 16, 5 LUT levels after the carry chain); the other row
+// assignments are in branches exclusive of the add's, except a split list's load below
 reg             orow_add;
 wire [31:0]     orow_sum = orow_reg + {15'd0, orow_inc_reg};
 
@@ -341,7 +342,6 @@ always @* begin
         pref_pend_next = 1'b0;
         pref_valid_next = 1'b0;
         if (!is_update) begin
-            orow_add = 1'b0;
             orow_next = is_bwd ? x_base : y_base;
             obase_next = y_base;
             obase_pl_next = y_base + plane_y;
@@ -382,7 +382,6 @@ always @* begin
                     og_inc = 1'b1;
                     obase_next = obase_pl_reg;
                     obase_pl_next = obase_pl_reg + plane_y;
-                    orow_add = 1'b0;
                     orow_next = obase_pl_reg;
                     phase_next = G_FETCH;
                 end
@@ -438,7 +437,6 @@ always @* begin
                         j_next = j_reg + 1'b1;
                         lj_next = lj_inc;
                         jc_next = jc_inc;
-                        orow_add = 1'b0;
                         orow_next = obase_reg;
                     end
                 end
@@ -496,7 +494,6 @@ always @* begin
                         // next filter's dY plane (FWD / BWD_DATA rows just run on)
                         obase_next = obase_pl_reg;
                         obase_pl_next = obase_pl_reg + plane_y;
-                        orow_add = 1'b0;
                         orow_next = obase_pl_reg;
                     end
                     if (pref_issue) begin
@@ -549,6 +546,7 @@ always @* begin
                 y_next = {15'd0, ld_y0};
                 ly_next = ld_y0 ? y1l_reg : y0l_reg;
                 xg_next = {15'd0, ld_px};
+                // (after a split row's add in the same cycle: the new list's row wins)
                 orow_add = 1'b0;
                 orow_next = (og_inc && og_reg[1:0] == 2'd3) ? (ld_y0 ? nb1_reg : nb0_reg)
                                                      : (ld_y0 ? cb1_reg : cb0_reg);
