@@ -199,7 +199,7 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
     UC FWD ``N*Ho*ceil(Wo/L)`` and BWD_DATA (every layer but the first) its dX vectors
     (:func:`engine_writes`); RELU_BWD ``N*Ho*ceil(Wo/L)`` for each conv + ReLU not under a max pool
     (the pool's MP_BWD_RELU does it, :func:`bench.cycle_formulas.relu_fused_above`); MP_FWD
-    Y and argmax ``2*C*Ho*ceil(Wo/L)``; MP_BWD(_RELU) ``4*C*ceil(H/2)*ceil(ceil(W/2)/L)``; GAP_FWD
+    Y and argmax ``2*C*Ho*ceil(Wo/L)``; MP_BWD(_RELU) ``2*C*ceil(H/2)*ceil(ceil(W/2)/L)`` (2L pixels a write since issue 14's wide port-B write); GAP_FWD
     ``C`` (a pixel a channel), GAP_BWD ``C*H*ceil(W/L)``; LC FWD ``M``, LC BWD_DATA ``K`` and the
     loss ``classes`` (a pixel an output). WGRAD and UPDATE write no stack word.
 
@@ -220,7 +220,7 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
                 out["relu"] += L["n"] * ho * cdiv(wo, lanes)
             c, h, w = L["n"], ho, wo
         elif t == "mp":
-            out["pool"] += 2 * c * (h // 2) * cdiv(w // 2, lanes) + 4 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes)
+            out["pool"] += 2 * c * (h // 2) * cdiv(w // 2, lanes) + 2 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes)
             h, w = h // 2, w // 2
         elif t == "gap":
             out["pool"] += c + c * h * cdiv(w, lanes)

@@ -210,7 +210,9 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
     if mode == "MP_FWD":
         return (2 if rp >= 2 else 4) * c * (h // 2) * cdiv(w // 2, lanes) + 13
     if mode == "MP_BWD":
-        return 4 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + 13
+        # 2 cycles a vector of ``lanes`` windows since issue 14's 2L-lane port-B write (an input
+        # row of 2L pixels a write; 4 before: four stride-2 writes of L)
+        return 2 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + 13
     if mode == "RELU_BWD":
         return cdiv(2, min(2, rp)) * c * h * cdiv(w, lanes) + 13
     if mode == "GAP_FWD":
@@ -220,8 +222,10 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
         # the unit registered, and the command ends after it; GAP_BWD + 2, its end now drains)
         return cdiv(c * h * cdiv(w, lanes), rp) + n_w + 19 + (lanes.bit_length() - 1)
     if mode == "GAP_BWD":
-        # 6 cycles a channel (was 3): x M, + 2^(R-1), >> R and sat16 each a step
-        return c * (6 + h * cdiv(w, lanes)) + n_w + 11
+        # one write a cycle since issue 14's BWD pipeline (the channels' dy read and scaled ahead
+        # of the writes, x M, + 2^(R-1), >> R and sat16 a stage each): the 6 cycles of the first
+        # channel once; before, 6 cycles every channel, c * (6 + h * ceil(w/L)) + n_w + 11
+        return c * h * cdiv(w, lanes) + n_w + 17
     raise ValueError(mode)
 
 

@@ -38,13 +38,17 @@ localparam ACC_W = 48;
  * bits each) travel apart.
  *   FMA_REQ = {fma_en, fma_s2, fma_row[FM_AW-1:0], fma_x[XW-1:0]}
  *   FMB_REQ = {fmb_en, fmb_we, fmb_s2, fmb_row[FM_AW-1:0], fmb_x[XW-1:0],
- *              fmb_wdata[LANES*16-1:0], fmb_wmask[LANES-1:0]}
+ *              fmb_wdata[2*LANES*16-1:0], fmb_wmask[2*LANES-1:0]}
  * en: access this cycle; we: write (port B); s2: stride 2; row: stack word of the map row;
- * x: signed start column; wdata, wmask: lane pixels and lane write enables (fm_stack.v).
+ * x: signed start column; wdata, wmask: lane pixels and lane write enables (fm_stack.v). A write
+ * has 2*LANES lanes (one a bank: 2*LANES pixels at stride 1 from any column fall in distinct
+ * banks; issue 14, the MP unit's MP_BWD); at stride 2 only lanes 0..LANES-1 may be enabled. A
+ * read returns LANES pixels (fmb_rdata), and a unit that writes LANES lanes leaves the upper
+ * half's mask at zero.
  * The widths use the including module's FM_AW (stack word address width) and LANES.
  */
 localparam FMA_REQ_W = 2 + FM_AW + XW;
-localparam FMB_REQ_W = 3 + FM_AW + XW + LANES * 16 + LANES;
+localparam FMB_REQ_W = 3 + FM_AW + XW + 2 * LANES * 16 + 2 * LANES;
 
 // unit status codes (m_rsp_status; docs/uc_unit.md, docs/units.md)
 localparam [3:0] ST_OK           = 4'd0,

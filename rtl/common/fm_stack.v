@@ -5,7 +5,8 @@
  * Layout: flat pixel address A lives in bank A mod 2L, word A div 2L. A caller names a vector by
  * the word address of its map row (row) and the signed start column (x); lane l is the pixel at
  * column x + l*stride. Columns outside the row (negative ones included) read garbage: the caller
- * masks them, and must mask them on writes too.
+ * masks them, and must mask them on writes too. A port-B write has 2L lanes: at stride 1 all 2L
+ * (one a bank), at stride 2 lanes 0..L-1 only (assertion b_wide_s2); reads return L lanes.
  *
  * Parameters:
  *   LANES  pixels per vector (power of two)
@@ -59,26 +60,17 @@ module fm_stack #
 localparam BANKS = 2 * LANES;
 localparam BW = $clog2(BANKS);
 localparam AW = $clog2(DEPTH);
-localparam LW = (LANES > 1) ? $clog2(LANES) : 1;
 localparam A_REQ_W = 2 + AW + XW;
-localparam B_REQ_W = 3 + AW + XW + LANES * 16 + LANES;
+localparam B_REQ_W = 3 + AW + XW + BANKS * 16 + BANKS;
 
 // request fields: s2 stride 2, row the word address of the map row, x the signed start column
 wire                 a_en, a_s2, b_en, b_we, b_s2;
 wire [AW-1:0]        a_row, b_row;
 wire signed [XW-1:0] a_x, b_x;
-wire [LANES*16-1:0]  b_wdata;
-wire [LANES-1:0]     b_wmask;
+wire [BANKS*16-1:0]  b_wdata;
+wire [BANKS-1:0]     b_wmask;
 assign {a_en, a_s2, a_row, a_x} = a_req;
 assign {b_en, b_we, b_s2, b_row, b_x, b_wdata, b_wmask} = b_req;
-
-// port B write data and lane enables padded to 2^LW lanes, so that a lane select stays inside
-// them when LANES = 1 (LW = 1); a pad lane is never written (q_lane_ok)
-localparam LP = 1 << LW;
-/* verilator coverage_off */
-wire [LP*16-1:0] b_wdata_lp = {{((LP-LANES)*16){1'b0}}, b_wdata};
-wire [LP-1:0]    b_wmask_lp = {{(LP-LANES){1'b0}}, b_wmask};
-/* verilator coverage_on */
 
 // bank outputs, one cycle after the address
 wire [BANKS*16-1:0] a_q;
@@ -123,8 +115,8 @@ reg                 wq_s2;
 reg [BW-1:0]        wq_xl;      // start column mod 2L
 reg [AW-1:0]        wq_word0;
 reg [AW-1:0]        wq_word1;
-reg [LP*16-1:0]     wq_wdata;
-reg [LP-1:0]        wq_wmask;
+reg [BANKS*16-1:0]  wq_wdata;
+reg [BANKS-1:0]     wq_wmask;
 initial wq_en = 1'b0;
 always @(posedge clk) begin
     wq_en <= b_en && b_we && !h_en;
@@ -132,8 +124,8 @@ always @(posedge clk) begin
     wq_xl <= b_x[BW-1:0];
     wq_word0 <= b_word0;
     wq_word1 <= b_word1;
-    wq_wdata <= b_wdata_lp;
-    wq_wmask <= b_wmask_lp;
+    wq_wdata <= b_wdata;
+    wq_wmask <= b_wmask;
 end
 
 genvar b;
@@ -145,15 +137,11 @@ for (b = 0; b < BANKS; b = b + 1) begin : g_bank
     wire [AW-1:0] a_addr = a_dif[BW] ? a_word1 : a_word0;
     wire [AW-1:0] b_word = b_dif[BW] ? b_word1 : b_word0;
     // the registered write: lane whose pixel falls in this bank, offset o = (b - xl) mod 2L;
-    // stride 1 -> lane o (if < L), stride 2 -> lane o/2 (if o is even)
+    // stride 1 -> lane o (each of the 2L lanes has its bank), stride 2 -> lane o/2 (if o is even)
     wire [BW:0]   q_dif = {1'b0, b[BW-1:0]} - {1'b0, wq_xl};
     wire [BW-1:0] q_off = q_dif[BW-1:0];
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [BW-1:0] q_lane_full = wq_s2 ? (q_off >> 1) : q_off;
-    /* verilator lint_on UNUSEDSIGNAL */
-    // offsets below L (top bit clear) at stride 1, even offsets at stride 2
-    wire          q_lane_ok = wq_s2 ? ~q_off[0] : ~q_off[BW-1];
-    wire [LW-1:0] q_lane = q_lane_full[LW-1:0];
+    wire [BW-1:0] q_lane = wq_s2 ? (q_off >> 1) : q_off;
+    wire          q_lane_ok = !wq_s2 || !q_off[0];
     wire          q_wr = wq_en && q_lane_ok && wq_wmask[q_lane];
     wire [AW-1:0] q_addr = q_dif[BW] ? wq_word1 : wq_word0;
     wire [15:0]   q_data = wq_wdata[16*q_lane +: 16];
@@ -209,6 +197,8 @@ end
 // no port-B read then (a host access wins over it: only after a unit's reset can they meet)
 always @(posedge clk) begin
     assert (!wq_en || !(b_en && !b_we)) else $error("fm_stack: wq_port: port-B read in the cycle after a port-B write");
+    // a stride-2 write enables lanes 0..L-1 only (its lanes L..2L-1 would meet the same banks)
+    assert (!(b_en && b_we && b_s2) || b_wmask[BANKS-1:LANES] == {LANES{1'b0}}) else $error("fm_stack: b_wide_s2: a stride-2 write enables a lane >= LANES");
 end
 // verilator coverage_on
 `endif

@@ -21,8 +21,9 @@
  * Latency: 6 check cycles (shape compares and P; shape decision and rows; size; region ends; their
  * compares; decision), the division (R + 2 cycles), then FWD one vector read per cycle (C * H *
  * ceil(W/LANES)) plus ~9 + log2(LANES) cycles of drain (the lane adder tree and the scaling, one
- * multiply, add or shift a stage: gap_fwd_path.v); BWD per channel 6 cycles (read dy, x M, round,
- * shift, saturate) plus H * ceil(W/LANES) vector writes; the stack write request is registered
+ * multiply, add or shift a stage: gap_fwd_path.v); BWD C * H * ceil(W/LANES) vector writes, one a
+ * cycle, after 6 cycles for the first channel's dy (read, x M, round, shift, saturate; the
+ * channels' dy are read and scaled in a pipeline ahead of the writes); the stack write request is registered
  * (a cycle after it is formed), and the command ends after it. m_rsp_cycles counts accept to
  * response.
  */
@@ -146,16 +147,32 @@ wire g_last_x = (g_x0 >= x_thr_reg);
 wire g_last_y = (g_y == h_m1_reg);
 wire g_last_c = (g_c == c_m1_reg);
 
-// BWD sub-steps: 0 read dy, 1 wait, 2 x M, 3 + 2^(R-1), 4 >> R, 5 sat16, 6 write the map
-reg [2:0]  b_step;
-reg [15:0] b_g;
+// BWD, a pipeline over the channels (issue 14; 6 cycles a channel before it): dy[c] read one a
+// cycle while a FIFO slot is free for its result (credits), then x M, + 2^(R-1), >> R and sat16
+// a stage each into a BQ_D-entry FIFO; the writer spreads the FIFO's head over its channel's
+// H * ceil(W/L) vectors, one a cycle, and pops it after the last. A read reaches the FIFO 6
+// cycles after it (2 read, 4 arithmetic), so BQ_D = 8 credits keep one read a cycle going when
+// a channel has a single vector.
+localparam BQ_D = 8;
+localparam BQ_AW = 3;
+reg [15:0]       bq_mem [0:BQ_D-1];
+reg [BQ_AW-1:0]  bq_wp, bq_rp;
+reg [BQ_AW:0]    bq_cnt;            // results in the FIFO
+reg [BQ_AW:0]    b_cred;            // FIFO slots neither filled nor reserved by a read in flight
+reg [15:0]       b_rc;              // channels left to read
+reg [15:0]       b_rch;             // the next channel to read
+reg              b_v1, b_v2, b_v3, b_v4, b_v5;  // a read in the RAM, its data, x M, + half, >> R
+wire b_rd = (state_reg == S_BWD) && (b_rc != 16'd0) && (b_cred != {(BQ_AW+1){1'b0}});
+wire b_wr = (state_reg == S_BWD) && (bq_cnt != {(BQ_AW+1){1'b0}});
+wire b_pop = b_wr && g_last_x && g_last_y;
+wire [15:0] bq_head = bq_mem[bq_rp];     // the writer's value (its channel's scaled dy)
 // the generator steps: every FWD cycle, every BWD write
-wire g_step = (state_reg == S_FWD) || (state_reg == S_BWD && b_step > 3'd5);
+wire g_step = (state_reg == S_FWD) || b_wr;
 
 wire [FM_AW-1:0] y_row0 = cmd_y_base[FM_AW-1:0];
 
-wire fma_en = (state_reg == S_FWD && g_valid) || (state_reg == S_BWD && b_step == 3'd0);
-wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + fm_w16(g_c) : g_row;
+wire fma_en = (state_reg == S_FWD && g_valid) || b_rd;
+wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + fm_w16(b_rch) : g_row;
 wire [15:0] fma_x0 = (state_reg == S_BWD) ? 16'd0 : g_x0;
 assign m_fma_req = {fma_en, 1'b0, fma_row, {(XW-16){1'b0}}, fma_x0};   // stride 1
 // one copy read a cycle (RD_PORTS unused): no second read port
@@ -184,7 +201,7 @@ gap_fwd_path #(
     .o_valid(q4_valid), .o_row(q4_row), .o_y(q4_y), .busy(fwd_busy)
 );
 
-// BWD: dy * M, + 2^(R-1), >> R, sat16 over b_step 2 .. 5
+// BWD: dy * M, + 2^(R-1), >> R, sat16 a stage each (b_v2 .. b_v5)
 reg signed [PROD_W-1:0] b_prod, b_rnd, b_quot;
 wire signed [PROD_W-1:0] dy_s = $signed({{(PROD_W-16){fma_rdata[15]}}, fma_rdata[15:0]});
 // the quotient (dy * M + 2^(R-1)) >> R, sign-extended to sat16's 66 bits
@@ -212,10 +229,10 @@ always @* begin
     wr_data = {LANES{q4_y}};
     wr_mask = {{(LANES-1){1'b0}}, 1'b1};
     if (state_reg == S_BWD) begin
-        wr_en = (b_step == 3'd6);
+        wr_en = b_wr;
         wr_row = g_row;
         wr_x0 = g_x0;
-        wr_data = {LANES{b_g}};
+        wr_data = {LANES{bq_head}};
         wr_mask = g_mask;
     end else begin
         wr_en = q4_valid;
@@ -240,7 +257,9 @@ always @(posedge clk) begin
         wr_en_q <= 1'b0;
     end
 end
-assign m_fmb_req = {wr_en_q, wr_en_q, 1'b0, wr_row_q, {(XW-16){1'b0}}, wr_x0_q, wr_data_q, wr_mask_q};
+// (LANES lanes: the upper half of the 2*LANES-lane write is never enabled)
+assign m_fmb_req = {wr_en_q, wr_en_q, 1'b0, wr_row_q, {(XW-16){1'b0}}, wr_x0_q, {LANES*16{1'b0}}, wr_data_q,
+                    {LANES{1'b0}}, wr_mask_q};
 
 wire pipe_busy = g_valid | fwd_busy | wr_en_q;
 
@@ -337,7 +356,8 @@ always @(posedge clk) begin
             g_y <= 16'd0;
             g_x0 <= 16'd0;
             g_row <= cmd_x_base[FM_AW-1:0];
-            b_step <= 3'd0;
+            b_rc <= cmd_c;
+            b_rch <= 16'd0;
             state_reg <= is_fwd ? S_FWD : S_BWD;
         end
     end
@@ -348,36 +368,11 @@ always @(posedge clk) begin
         end
     end
     S_BWD: begin
-        case (b_step)
-        3'd0: b_step <= 3'd1;
-        3'd1: b_step <= 3'd2;
-        3'd2: begin
-            // dy arrives two cycles after its read
-            b_prod <= dy_s * m_s;
-            b_step <= 3'd3;
+        // the last channel's last write: the end (it leaves next cycle, wr_en_q); every read's
+        // result has been written by then, so the pipeline and the FIFO are empty
+        if (b_pop && g_last_c) begin
+            state_reg <= S_DRAIN;
         end
-        3'd3: begin
-            b_rnd <= b_prod + half_reg;
-            b_step <= 3'd4;
-        end
-        3'd4: begin
-            b_quot <= b_rnd >>> r_reg;
-            b_step <= 3'd5;
-        end
-        3'd5: begin
-            b_g <= sat16(b_quot66);
-            b_step <= 3'd6;
-        end
-        default: begin
-            // a channel's last write: the next channel's dy, or the end
-            if (g_last_x && g_last_y) begin
-                b_step <= 3'd0;
-                if (g_last_c) begin
-                    state_reg <= S_DRAIN;   // the last write leaves next cycle (wr_en_q)
-                end
-            end
-        end
-        endcase
     end
     S_DRAIN: begin
         if (!pipe_busy) begin
@@ -389,12 +384,65 @@ always @(posedge clk) begin
     end
     endcase
 
+    // -------- BWD pipeline: reads, the four arithmetic stages, the FIFO and its credits
+    if (b_rd) begin
+        b_rc <= b_rc - 1'b1;
+        b_rch <= b_rch + 1'b1;
+    end
+    b_v1 <= b_rd;
+    b_v2 <= b_v1;
+    b_v3 <= b_v2;
+    b_v4 <= b_v3;
+    b_v5 <= b_v4;
+    // dy arrives two cycles after its read (b_v2)
+    if (b_v2) begin
+        b_prod <= dy_s * m_s;
+    end
+    if (b_v3) begin
+        b_rnd <= b_prod + half_reg;
+    end
+    if (b_v4) begin
+        b_quot <= b_rnd >>> r_reg;
+    end
+    if (b_v5) begin
+        bq_mem[bq_wp] <= sat16(b_quot66);
+    end
+    if (state_reg == S_DIV) begin
+        // an empty FIFO and every slot free for the command (nothing of BWD runs before S_BWD)
+        bq_wp <= {BQ_AW{1'b0}};
+        bq_rp <= {BQ_AW{1'b0}};
+        bq_cnt <= {(BQ_AW+1){1'b0}};
+        b_cred <= BQ_D[BQ_AW:0];
+    end else begin
+        bq_wp <= bq_wp + {{(BQ_AW-1){1'b0}}, b_v5};
+        bq_rp <= bq_rp + {{(BQ_AW-1){1'b0}}, b_pop};
+        bq_cnt <= bq_cnt + {{BQ_AW{1'b0}}, b_v5} - {{BQ_AW{1'b0}}, b_pop};
+        b_cred <= b_cred - {{BQ_AW{1'b0}}, b_rd} + {{BQ_AW{1'b0}}, b_pop};
+    end
+
     if (rst) begin
         state_reg <= S_IDLE;
         div_start <= 1'b0;
         g_valid <= 1'b0;
+        b_v1 <= 1'b0;
+        b_v2 <= 1'b0;
+        b_v3 <= 1'b0;
+        b_v4 <= 1'b0;
+        b_v5 <= 1'b0;
     end
 end
+
+`ifdef ACCEL_ASSERTS
+// verilator coverage_off
+// the credits bound the FIFO: a result never arrives at a full FIFO, a pop never meets an empty one
+always @(posedge clk) begin
+    if (!rst) begin
+        assert (!b_v5 || bq_cnt != BQ_D[BQ_AW:0] || b_pop) else $error("gap_unit: bq_overflow: a BWD result at a full FIFO");
+        assert (!b_pop || bq_cnt != {(BQ_AW+1){1'b0}}) else $error("gap_unit: bq_underflow: a pop of an empty FIFO");
+    end
+end
+// verilator coverage_on
+`endif
 
 `undef ACCEL_DEFS_VH
 endmodule

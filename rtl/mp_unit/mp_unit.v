@@ -26,8 +26,9 @@
  * Latency: 7 check cycles (the buffer check: region ends, then compares, then the decision), then
  * one slot per cycle: MP_FWD 4 reads per output vector of LANES pooled pixels (RD_PORTS = 2: 2
  * cycles, a window row each, its even columns on port A and its odd ones on the second port;
- * then the vector's two writes, Y and argmax, fill the write port), MP_BWD and MP_BWD_RELU 4
- * cycles per vector of LANES windows (2 reads, 4 writes), RELU_BWD 2 reads per vector (RD_PORTS = 2: one cycle, dY on
+ * then the vector's two writes, Y and argmax, fill the write port), MP_BWD and MP_BWD_RELU 2
+ * cycles per vector of LANES windows (2 reads, 2 writes of an input row's 2*LANES pixels at
+ * stride 1; 4 writes at stride 2 before issue 14's wide port-B write), RELU_BWD 2 reads per vector (RD_PORTS = 2: one cycle, dY on
  * port A and Y on the second port); about 6 cycles of drain. m_rsp_cycles counts accept to
  * response.
  */
@@ -239,7 +240,7 @@ always @* begin
 end
 
 // port B writes: MP_FWD Y at p3 and argmax at p4 of the last phase (3; RD_PORTS = 2: 1); MP_BWD
-// one of the four window positions at p4 of every phase; RELU_BWD dX at p3 of the last phase
+// input row 2y + phase (both window positions dx of every lane) at p4 of every phase; RELU_BWD dX at p3 of the last phase
 // (1; RD_PORTS = 2: 0). The request is a register, formed
 // at the edge into the writing stage from the stage before it (its masks, row and data compared
 // and selected there), so that the stack's port-B mux and bank addresses follow flip-flops only
@@ -248,15 +249,16 @@ reg              wr_en;
 reg [FM_AW-1:0]  wr_row;
 reg [XW-1:0]     wr_x;
 reg              wr_s2;
-reg [LANES*16-1:0] wr_data;
-reg [LANES-1:0]  wr_mask;
-wire [16:0]      wrow3 = {p3_y, p3_ph[1]};
+reg [2*LANES*16-1:0] wr_data;   // 2*LANES lanes (FMB_REQ): MP_BWD fills them, the others LANES
+reg [2*LANES-1:0] wr_mask;
+wire [16:0]      wrow3 = {p3_y, p3_ph[0]};    // MP_BWD: input row 2y + dy, dy = the phase
 
 // per-lane masks and data of the request, one stage before the write (a generate loop: a
 // combinational block's loop variable is a latch to synthesis when a branch leaves it unassigned)
-wire [LANES-1:0]    mask_p2_wo, mask_p2_w, mask_p3_bwd;
+wire [LANES-1:0]    mask_p2_wo, mask_p2_w;
+wire [2*LANES-1:0]  mask_p3_bwd;
 reg  [LANES-1:0]    m3_wo_reg;                  // mask_p2_wo a stage later: MP_FWD's argmax write
-wire [LANES*16-1:0] bwd_wdata_next;
+wire [2*LANES*16-1:0] bwd_wdata_next;
 // the argmax words (position 2 bits a lane, covered as arg_reg, and the "maximum > 0" bit,
 // covered as pos_reg): bits 15:3 of every lane are constant, so the word is left out of toggle
 // coverage
@@ -271,17 +273,22 @@ wire                p3_yok = p3_y < ho_reg;     // MP_BWD: a pooled row
 genvar gl;
 generate
     for (gl = 0; gl < LANES; gl = gl + 1) begin : g_wlane
-        // MP_BWD column of the lane: 2 * (x0 + lane) + phase column
-        wire [31:0] wcol = {15'd0, p3_x0, p3_ph[0]} + 2 * gl;
         assign mask_p2_wo[gl] = ({16'd0, p2_x0} + gl) < {16'd0, wo_reg};
         assign mask_p2_w[gl] = ({16'd0, p2_x0} + gl) < {16'd0, cmd_w};
-        assign mask_p3_bwd[gl] = (wcol < {16'd0, cmd_w}) && (wrow3 < {1'b0, cmd_h});
         assign arg_wdata_next[16*gl +: 16] = {13'd0, pos_reg[gl], arg_reg[2*gl +: 2]};
-        // MP_BWD_RELU: the gradient only where the window's maximum was > 0 (bit 2)
-        assign bwd_wdata_next[16*gl +: 16] = (p3_yok && m3_wo_reg[gl] &&
-                                              hold_arg_next[3*gl +: 2] == p3_ph &&
-                                              (!bwd_relu || hold_arg_next[3*gl + 2])) ?
-                                             hold_dy_next[16*gl +: 16] : 16'd0;
+    end
+    // MP_BWD writes a whole input row of its LANES windows at stride 1: 2*LANES lanes, lane j
+    // the column 2*x0 + j of window j/2 at dx = j%2 (issue 14: two writes a vector, not four)
+    for (gl = 0; gl < 2 * LANES; gl = gl + 1) begin : g_wlane2
+        localparam integer DXI = gl % 2;
+        localparam [0:0] DX = DXI[0:0];
+        wire [31:0] wcol = {15'd0, p3_x0, 1'b0} + gl;
+        assign mask_p3_bwd[gl] = (wcol < {16'd0, cmd_w}) && (wrow3 < {1'b0, cmd_h});
+        // the window's argmax is this pixel (2*dy + dx); MP_BWD_RELU: and its maximum was > 0
+        assign bwd_wdata_next[16*gl +: 16] = (p3_yok && m3_wo_reg[gl/2] &&
+                                              hold_arg_next[3*(gl/2) +: 2] == {p3_ph[0], DX} &&
+                                              (!bwd_relu || hold_arg_next[3*(gl/2) + 2])) ?
+                                             hold_dy_next[16*(gl/2) +: 16] : 16'd0;
     end
 endgenerate
 
@@ -291,33 +298,33 @@ always @(posedge clk) begin
     wr_row <= p2_ry;
     wr_x <= {{(XW-16){1'b0}}, p2_x0};
     wr_s2 <= 1'b0;
-    wr_data <= best_next;
-    wr_mask <= {LANES{1'b0}};
+    wr_data <= {{LANES*16{1'b0}}, best_next};
+    wr_mask <= {2*LANES{1'b0}};
     if (is_fwd) begin
         if (p2_valid && p2_ph == last_ph_reg) begin
             // Y at p3: the running maximum after this edge
             wr_en <= 1'b1;
-            wr_mask <= mask_p2_wo;
+            wr_mask <= {{LANES{1'b0}}, mask_p2_wo};
         end else if (p3_valid && p3_ph == last_ph_reg) begin
             // argmax at p4: the argmax of the finished window (arg_reg, held since p3)
             wr_en <= 1'b1;
             wr_row <= p3_ra;
             wr_x <= {{(XW-16){1'b0}}, p3_x0};
-            wr_data <= arg_wdata_next;
-            wr_mask <= m3_wo_reg;
+            wr_data <= {{LANES*16{1'b0}}, arg_wdata_next};
+            wr_mask <= {{LANES{1'b0}}, m3_wo_reg};
         end
     end else if (is_bwd) begin
+        // input row 2y + dy (dy = the phase), columns 2*x0 .. 2*x0 + 2*LANES - 1
         wr_en <= p3_valid;
-        wr_row <= p3_ph[1] ? p3_rx + fm_w16(rw_x_reg) : p3_rx;
-        wr_x <= {{(XW-17){1'b0}}, p3_x0, p3_ph[0]};
-        wr_s2 <= 1'b1;
+        wr_row <= p3_ph[0] ? p3_rx + fm_w16(rw_x_reg) : p3_rx;
+        wr_x <= {{(XW-17){1'b0}}, p3_x0, 1'b0};
         wr_mask <= mask_p3_bwd;
         wr_data <= bwd_wdata_next;
     end else begin
         wr_en <= p2_valid && p2_ph == last_ph_reg;
         wr_row <= p2_rx;
-        wr_data <= relu_next;
-        wr_mask <= mask_p2_w;
+        wr_data <= {{LANES*16{1'b0}}, relu_next};
+        wr_mask <= {{LANES{1'b0}}, mask_p2_w};
     end
     if (rst) begin
         wr_en <= 1'b0;
@@ -396,9 +403,10 @@ always @(posedge clk) begin
                 // loop rows / columns: pooled size (MP_FWD), windows incl. the odd edge (MP_BWD)
                 ny_reg <= is_bwd ? cmd_h[15:1] + {15'd0, cmd_h[0]} : ho_reg;
                 nx_reg <= is_bwd ? cmd_w[15:1] + {15'd0, cmd_w[0]} : wo_reg;
-                // phases a vector: RD_PORTS = 1 MP_FWD / MP_BWD 4, RELU_BWD 2; RD_PORTS = 2
-                // MP_FWD 2 (a window row each), RELU_BWD 1
-                last_ph_reg <= is_relu ? (RD2 ? 2'd0 : 2'd1) : ((is_fwd && RD2) ? 2'd1 : 2'd3);
+                // phases a vector: RD_PORTS = 1 MP_FWD 4, RELU_BWD 2; RD_PORTS = 2 MP_FWD 2 (a
+                // window row each), RELU_BWD 1; MP_BWD 2 (dY and argmax read, an input row of
+                // 2*LANES pixels written, in each)
+                last_ph_reg <= is_relu ? (RD2 ? 2'd0 : 2'd1) : ((is_fwd && RD2) || is_bwd) ? 2'd1 : 2'd3;
             end
         end
         3'd2: begin

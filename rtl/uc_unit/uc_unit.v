@@ -252,8 +252,9 @@ generate
         if (ENGINES == 1) begin : g_pb
             assign m_fmb_req[FMB_REQ_W*g +: FMB_REQ_W] =
                 is_wgrad ? {e_fmb_rd_en[g], 1'b0, 1'b0, e_fmb_rd_row[FM_AW*g +: FM_AW],
-                            $signed({{(XW-16){1'b0}}, e_fmb_rd_x[16*g +: 16]}), {LANES*16{1'b0}}, {LANES{1'b0}}}
-                         : {wr_en, wr_we, is_bwd && s2, wr_row, $signed({{(XW-16){1'b0}}, wr_x}), wr_data, wr_mask};
+                            $signed({{(XW-16){1'b0}}, e_fmb_rd_x[16*g +: 16]}), {2*LANES*16{1'b0}}, {2*LANES{1'b0}}}
+                         : {wr_en, wr_we, is_bwd && s2, wr_row, $signed({{(XW-16){1'b0}}, wr_x}),
+                            {LANES*16{1'b0}}, wr_data, {LANES{1'b0}}, wr_mask};
         end else begin : g_pb
             // An array registers each copy's port-B control and address fields, selected from
             // the engine's read a cycle early (P3) and the queues' write of the next cycle, so
@@ -278,7 +279,8 @@ generate
                 end
             end
             assign m_fmb_req[FMB_REQ_W*g +: FMB_REQ_W] =
-                {pb_en_reg, pb_we_reg, pb_s2_reg, pb_row_reg, $signed({{(XW-16){1'b0}}, pb_x_reg}), wr_data, wr_mask};
+                {pb_en_reg, pb_we_reg, pb_s2_reg, pb_row_reg, $signed({{(XW-16){1'b0}}, pb_x_reg}),
+                 {LANES*16{1'b0}}, wr_data, {LANES{1'b0}}, wr_mask};
         end
         assign wgt_wr_en[g] = e_wgt_wr_en[0];
         assign wgt_wr_addr[WAW*g +: WAW] = e_wgt_wr_addr[0 +: WAW];

@@ -45,6 +45,8 @@ module stream_assert_harness #
     // fm_stack port B enables (write when fb_we) and its host port enable
     input  wire             fb_en,
     input  wire             fb_we,
+    input  wire             fb_s2,      // port-B stride 2
+    input  wire             fb_hi,      // port-B write's lane 1 (of 2 lanes at LANES = 1) enabled
     input  wire             fh_en,
 
     // mem_subsys: the units' busy flags and stack port-A enables, {uc, mp, gap, lc, loss}, and
@@ -71,7 +73,8 @@ stream_assert #(.WIDTH(WIDTH), .PULSE(1)) u_pulse (
 cmd_rsp_assert u_txn (
     .clk(clk), .rst(rst), .cmd_fire(cmd_fire), .rsp_fire(rsp_fire));
 
-// one lane, 16 words a bank, an 8-bit column: b_req = {en, we, s2, row, x, wdata, wmask}
+// one lane, 16 words a bank, an 8-bit column: b_req = {en, we, s2, row, x, wdata, wmask}, a
+// write of two lanes (2*LANES)
 /* verilator lint_off UNUSEDSIGNAL */
 wire [15:0] fm_a_rdata, fm_b_rdata;
 wire [31:0] fm_h_rdata;
@@ -79,7 +82,7 @@ wire [31:0] fm_h_rdata;
 fm_stack #(.LANES(1), .DEPTH(16), .XW(8)) u_fm (
     .clk(clk),
     .a_req({2'b00, 4'd0, 8'd0}), .a_rdata(fm_a_rdata),
-    .b_req({fb_en, fb_we, 1'b0, 4'd3, 8'd1, 16'h1234, 1'b1}), .b_rdata(fm_b_rdata),
+    .b_req({fb_en, fb_we, fb_s2, 4'd3, 8'd1, 32'h5678_1234, fb_hi, 1'b1}), .b_rdata(fm_b_rdata),
     .h_en(fh_en), .h_we(1'b0), .h_addr(4'd0), .h_wdata(32'd0), .h_rdata(fm_h_rdata));
 
 // one engine of one lane, 16-word memories (mem_subsys's widths: mem_defs.vh, accel_defs.vh)

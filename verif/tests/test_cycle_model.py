@@ -171,13 +171,14 @@ def test_pool_read_ports_only_shorten_read_bound_modes():
 def test_stack_writes_by_hand_and_the_relu_fused_under_a_pool():
     """The stack-write count of an image (the lower bound of array_projection's "cap" column) on
     conv(1->2)-MP-conv(2->2)-GAP-LC(2->3), 4x4 input, 4 lanes, counted by hand: conv 0 FWD 8
-    (no BWD_DATA: first layer; its ReLU done by the pool's MP_BWD_RELU), MP_FWD 8 + MP_BWD 16,
+    (no BWD_DATA: first layer; its ReLU done by the pool's MP_BWD_RELU), MP_FWD 8 + MP_BWD 8 (an
+    input row of 2L = 8 pixels a write: 2 rows of 2 windows' vector, 2 channels),
     conv 2 FWD 4 + BWD_DATA 4 + RELU_BWD 4 (under the GAP), GAP 2 + 4, LC 3 + 2, loss 3."""
     from bench.cycle_formulas import MP, GAP, lin, relu_fused_above
     layers = [conv(1, 2), MP, conv(2, 2), GAP, lin(2, 3)]
     assert [relu_fused_above(layers, i) for i in range(5)] == [True, False, False, False, False]
     sw = am.stack_writes(layers, (1, 4, 4), 4)
-    assert sw == {"uc": 16, "relu": 4, "pool": 30, "lc_loss": 8, "total": 58}
+    assert sw == {"uc": 16, "relu": 4, "pool": 22, "lc_loss": 8, "total": 50}
     # without the pool's fusion (a conv without ReLU under it) conv 0 has no RELU_BWD either
     layers[0] = conv(1, 2, relu=False)
     assert am.stack_writes(layers, (1, 4, 4), 4)["relu"] == 4

@@ -47,6 +47,9 @@ VIOLATIONS = {
     # a stack port-B read right after a port-B write (the registered write owns the RAM port)
     "wq_port": ("u_fm", "fm_stack: wq_port: port-B read in the cycle after a port-B write",
                 [dict(fb_en=1, fb_we=1), dict(fb_en=1, fb_we=0), dict(fb_en=0)]),
+    # a stride-2 port-B write with a lane >= LANES enabled (it would meet a bank twice)
+    "b_wide_s2": ("u_fm", "fm_stack: b_wide_s2: a stride-2 write enables a lane >= LANES",
+                  [dict(fb_en=1, fb_we=1, fb_s2=1, fb_hi=1), dict(fb_en=0, fb_we=0, fb_s2=0, fb_hi=0)]),
     # mem_subsys (ms_busy / ms_fm_en bits: MS_UNITS, uc 0x10 .. loss 0x01)
     # two units busy at once
     "one_unit": ("u_ms", "mem_subsys: one_unit: more than one unit busy",
@@ -72,7 +75,7 @@ class TB:
     def __init__(self, dut):
         self.dut = dut
         for n in ("s_valid", "s_ready", "s_data", "p_valid", "p_ready", "p_data", "cmd_fire",
-                  "rsp_fire", "fb_en", "fb_we", "fh_en", "ms_busy", "ms_fm_en", "ms_hp_we"):
+                  "rsp_fire", "fb_en", "fb_we", "fb_s2", "fb_hi", "fh_en", "ms_busy", "ms_fm_en", "ms_hp_we"):
             getattr(dut, n).value = 0
         dut.rst.value = 1
         Clock(dut.clk, 10, unit="ns").start()
@@ -103,7 +106,7 @@ async def legal_traffic(dut):
     w = len(dut.s_data.value)
     s_wait, s_data, busy = False, 0, False
     counts = {"held": 0, "pulses": 0, "txns": 0, "resets": 0, "stack_writes": 0, "stack_reads": 0,
-              "unit_runs": 0, "unit_switches": 0, "unit_accesses": 0, "host_writes": 0}
+              "unit_runs": 0, "unit_switches": 0, "unit_accesses": 0, "host_writes": 0, "wide_writes": 0, "s2_writes": 0}
     wrote = False                           # the stack's port B wrote last cycle
     ms_unit, ms_prev = None, None           # mem_subsys: the busy unit now and in the last cycle
     for _ in range(N_CYCLES):
@@ -138,6 +141,11 @@ async def legal_traffic(dut):
         counts["stack_writes"] += op == "write"
         counts["stack_reads"] += op in ("read", "host")
         wrote = op == "write"
+        # port-B writes at stride 1 use both lanes (2*LANES) or one, at stride 2 only lane 0
+        s2 = rnd.random() < 0.5
+        hi = not s2 and rnd.random() < 0.5
+        counts["wide_writes"] += wrote and hi
+        counts["s2_writes"] += wrote and s2
         # mem_subsys: one unit busy at a time (runs of a few cycles, another unit straight after
         # or idle between), its memory access only from its second busy cycle (the owner is
         # registered) and while it is busy; host writes only while no unit is busy
@@ -157,7 +165,7 @@ async def legal_traffic(dut):
         await tb.cycle(rst=int(rst), s_valid=valid, s_ready=int(ready), s_data=s_data,
                        p_valid=p_valid, p_ready=int(p_ready), p_data=rnd.getrandbits(w),
                        cmd_fire=cmd, rsp_fire=rsp, fb_en=int(op in ("write", "read")),
-                       fb_we=int(op == "write"), fh_en=int(op == "host"),
+                       fb_we=int(op == "write"), fb_s2=int(s2), fb_hi=int(hi), fh_en=int(op == "host"),
                        ms_busy=ms_bit, ms_fm_en=ms_bit if access else 0, ms_hp_we=int(hp_we))
         s_wait = bool(valid and not ready) and not rst
     # end the pending offer by a reset (withdrawing it would break the rule)
