@@ -24,8 +24,10 @@ One command on ``E > 1`` engines (cycles from accept to response)::
           UPDATE:          nnz + N + (filters with no weight)      (engine 0 alone)
 
 ``cost_e`` = the engine's items plus PTR_CYCLES a pointer it walks, ``cost_(j)`` sorted from the
-largest (j = 0, 1, ...); ``writes`` = output vectors the command writes to the stack (FWD:
-``N * Ho * ceil(Wo/L)``, BWD_DATA: every dX vector), one a cycle through uc_wq's arbiter;
+largest (j = 0, 1, ...); ``writes`` = port-B write cycles of the command's output vectors (FWD:
+``N * Ho * ceil(ceil(Wo/L)/2)``, BWD_DATA at stride 1 likewise, at stride 2 every dX vector), one
+a cycle through uc_wq's arbiter, two adjacent vectors of an engine's row as one 2L-lane write
+(issue 14, sixteenth session; :func:`engine_write_cycles`);
 ``first`` = the items before the first write (the smallest first vector over the engines). WGRAD
 writes no stack word (each engine's own GRAD copy).
 
@@ -83,6 +85,22 @@ def engine_writes(mode, layer, h, w, lanes, engines) -> list[int]:
     return [len(r) * per for r in engine_channels(mode, layer, engines)]
 
 
+def engine_write_cycles(mode, layer, h, w, lanes, engines) -> list[int]:
+    """Port-B write cycles of each engine through uc_wq: two adjacent vectors of a row (an entry of
+    2L lanes, a stride-1 write) leave in one cycle once the engine's queue holds two or more, as
+    in a write-bound command; so FWD ``Ho * ceil(ceil(Wo/L) / 2)`` a filter, BWD_DATA at stride 1
+    ``H * ceil(ceil(W/L) / 2)`` a channel, at stride 2 every vector (:func:`engine_writes`: its
+    parity classes write at stride 2, no pairs); WGRAD / UPDATE none."""
+    k, s, p = layer["k"], layer["s"], layer["p"]
+    if mode == "FWD":
+        per = out_size(h, k, s, p) * cdiv(cdiv(out_size(w, k, s, p), lanes), 2)
+    elif mode == "BWD_DATA" and s == 1:
+        per = h * cdiv(cdiv(w, lanes), 2)
+    else:
+        return engine_writes(mode, layer, h, w, lanes, engines)
+    return [len(r) * per for r in engine_channels(mode, layer, engines)]
+
+
 def first_write(mode, layer, fwd, bwd, engines) -> int:
     """Items before the first stack write of the command: the smallest first-vector item count
     over the engines with work (FWD: ``max(1, nnz)`` of an engine's first filter; BWD_DATA: of its
@@ -99,7 +117,8 @@ PTR_CYCLES = 1
 #: cycles of an array command beyond pre-scan + START_LAT + the busiest engine's items and
 #: pointers (checks, pipeline, write queue and drain), per mode and list state: fitted on the
 #: array bench (bench/uc_unit.py UC_BENCH_SETS=bench_e16x4; checked by :func:`main`)
-FIXED = {"FWD": 22, "BWD_DATA": 22, "WGRAD": 20, "UPDATE": 20}
+FIXED = {"FWD": 23, "BWD_DATA": 23, "WGRAD": 20, "UPDATE": 20}   # FWD / BWD_DATA: + 1 since
+# uc_wq registers each write on entry (issue 14, sixteenth session: the pairs' decision)
 #: cycles from the arbiter's first write to the response beyond the writes themselves
 WRITE_TAIL = 3
 
@@ -115,11 +134,12 @@ def engine_cost(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1) -> list[in
 
 def write_term(mode, layer, h, w, fwd, bwd, lanes, engines) -> int:
     """The write-bound run length of a FWD / BWD_DATA command: every output vector through the
-    one write a cycle, after the first engine's first vector (0 in WGRAD / UPDATE)."""
+    one write a cycle (two adjacent ones of an engine's row in one: :func:`engine_write_cycles`),
+    after the first engine's first vector (0 in WGRAD / UPDATE)."""
     if mode not in ("FWD", "BWD_DATA"):
         return 0
-    return (sum(engine_writes(mode, layer, h, w, lanes, engines)) + first_write(mode, layer, fwd, bwd, engines)
-            + WRITE_TAIL)
+    return (sum(engine_write_cycles(mode, layer, h, w, lanes, engines))
+            + first_write(mode, layer, fwd, bwd, engines) + WRITE_TAIL)
 
 
 def scan_term(mode, layer, fwd, bwd, checked) -> int:
@@ -196,8 +216,8 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
     every copy: the top's one stack write port), by command kind, for the layer dicts of
     :data:`bench.cycle_formulas.NETWORKS` as the driver runs them:
 
-    UC FWD ``N*Ho*ceil(Wo/L)`` and BWD_DATA (every layer but the first) its dX vectors
-    (:func:`engine_writes`); RELU_BWD ``N*Ho*ceil(Wo/L)`` for each conv + ReLU not under a max pool
+    UC FWD ``N*Ho*ceil(ceil(Wo/L)/2)`` and BWD_DATA (every layer but the first) its dX vectors,
+    two adjacent vectors of a row a write on an array (:func:`engine_write_cycles`: uc_wq's pairs); RELU_BWD ``N*Ho*ceil(Wo/L)`` for each conv + ReLU not under a max pool
     (the pool's MP_BWD_RELU does it, :func:`bench.cycle_formulas.relu_fused_above`); MP_FWD
     Y and argmax ``2*C*Ho*ceil(Wo/L)``; MP_BWD(_RELU) ``2*C*ceil(H/2)*ceil(ceil(W/2)/L)`` (2L pixels a write since issue 14's wide port-B write); GAP_FWD
     ``C`` (a pixel a channel), GAP_BWD ``C*H*ceil(W/L)``; LC FWD ``M``, LC BWD_DATA ``K`` and the
@@ -213,9 +233,9 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
         t = L["t"]
         if t == "conv":
             ho, wo = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
-            out["uc"] += sum(engine_writes("FWD", L, h, w, lanes, 1))
+            out["uc"] += sum(engine_write_cycles("FWD", L, h, w, lanes, 1))
             if i > 0:
-                out["uc"] += sum(engine_writes("BWD_DATA", L, h, w, lanes, 1))
+                out["uc"] += sum(engine_write_cycles("BWD_DATA", L, h, w, lanes, 1))
             if L.get("relu", True) and not relu_fused_above(layers, i):
                 out["relu"] += L["n"] * ho * cdiv(wo, lanes)
             c, h, w = L["n"], ho, wo

@@ -222,10 +222,9 @@ assign bias_wr_data = wo9;
 // port B: WGRAD reads dy[m] with the item; FWD / BWD_DATA write the result of an output
 // reads dY (WGRAD) or writes lane 0 of a whole word: column 0, stride 1
 wire [FM_AW-1:0] fmb_row = o_valid ? o_row : ym_row;
-wire [2*LANES*16-1:0] fmb_wdata = {{(2*LANES*16-16){1'b0}}, o_val};
-wire [2*LANES-1:0] fmb_wmask = {{(2*LANES-1){1'b0}}, 1'b1};
-assign m_fmb_req = {(issue && is_wgrad) || o_valid, o_valid, 1'b0, fmb_row, {XW{1'b0}}, fmb_wdata,
-                    fmb_wmask};
+// (the constant lanes in the request itself, no wire of constants: toggle coverage)
+assign m_fmb_req = {(issue && is_wgrad) || o_valid, o_valid, 1'b0, fmb_row, {XW{1'b0}},
+                    {(2*LANES*16-16){1'b0}}, o_val, {(2*LANES-1){1'b0}}, 1'b1};
 
 wire pipe_busy = g_valid | (|pv) | o_valid;
 

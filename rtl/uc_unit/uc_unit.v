@@ -128,8 +128,6 @@ localparam KB_W = $clog2(KMAX + 1);
 localparam CB_W = $clog2(CMAX + 1);
 localparam NB_W = $clog2(NMAX + 1);
 localparam KEY_W = 3 + PAW + CB_W + NB_W + KB_W;
-// one queued stack write: row, column, data, lane mask (uc_wq)
-localparam WQ_W = FM_AW + 16 + LANES * 16 + LANES;
 // engines' start after run_start (uc_split's 4 stages, then 3 for the generators' registered inputs)
 localparam START_LAT = 7;
 
@@ -194,8 +192,10 @@ wire [ENGINES*32-1:0]    e_bias_wr_data;
 wire             wr_en, wr_we;
 wire [FM_AW-1:0] wr_row;
 wire [15:0]      wr_x;
-wire [LANES*16-1:0] wr_data;
-wire [LANES-1:0] wr_mask;
+// the port-B write of 2*LANES lanes (FMB_REQ): one engine's write in the low half, or on an
+// array uc_wq's entry of one or two adjacent writes
+wire [2*LANES*16-1:0] wr_data2;
+wire [2*LANES-1:0] wr_mask2;
 wire             wq_busy;
 // (ENGINES > 1) the queues' write of the next cycle, for the registered port-B requests
 wire             wq_nx_valid;
@@ -254,7 +254,7 @@ generate
                 is_wgrad ? {e_fmb_rd_en[g], 1'b0, 1'b0, e_fmb_rd_row[FM_AW*g +: FM_AW],
                             $signed({{(XW-16){1'b0}}, e_fmb_rd_x[16*g +: 16]}), {2*LANES*16{1'b0}}, {2*LANES{1'b0}}}
                          : {wr_en, wr_we, is_bwd && s2, wr_row, $signed({{(XW-16){1'b0}}, wr_x}),
-                            {LANES*16{1'b0}}, wr_data, {LANES{1'b0}}, wr_mask};
+                            wr_data2, wr_mask2};
         end else begin : g_pb
             // An array registers each copy's port-B control and address fields, selected from
             // the engine's read a cycle early (P3) and the queues' write of the next cycle, so
@@ -280,7 +280,7 @@ generate
             end
             assign m_fmb_req[FMB_REQ_W*g +: FMB_REQ_W] =
                 {pb_en_reg, pb_we_reg, pb_s2_reg, pb_row_reg, $signed({{(XW-16){1'b0}}, pb_x_reg}),
-                 {LANES*16{1'b0}}, wr_data, {LANES{1'b0}}, wr_mask};
+                 wr_data2, wr_mask2};
         end
         assign wgt_wr_en[g] = e_wgt_wr_en[0];
         assign wgt_wr_addr[WAW*g +: WAW] = e_wgt_wr_addr[0 +: WAW];
@@ -364,8 +364,9 @@ generate
         assign e_y_base = y_base;
         assign e_og_base = 16'd0;
         assign owner = 1'b0;
-        assign {wr_en, wr_we, wr_row, wr_x, wr_data, wr_mask} = {e_fmb_wr_en[0], e_fmb_we[0],
-            e_fmb_wr_row, e_fmb_wr_x, e_fmb_wdata, e_fmb_wmask};
+        assign {wr_en, wr_we, wr_row, wr_x} = {e_fmb_wr_en[0], e_fmb_we[0], e_fmb_wr_row, e_fmb_wr_x};
+        assign wr_data2 = {{LANES*16{1'b0}}, e_fmb_wdata};
+        assign wr_mask2 = {{LANES{1'b0}}, e_fmb_wmask};
         assign wq_busy = 1'b0;
         assign {wq_nx_valid, wq_nx_row, wq_nx_x} = {1'b0, {FM_AW{1'b0}}, 16'd0};
     end else begin : g_array
@@ -400,24 +401,16 @@ generate
             .own_ch(e_i_og[0 +: 16]), .owner(owner)
         );
 
-        // the engines' stack writes, queued; one a cycle to every copy
-        wire [ENGINES*WQ_W-1:0] wq_in;
-        for (g = 0; g < ENGINES; g = g + 1) begin : g_wq_in
-            assign wq_in[WQ_W*g +: WQ_W] = {e_fmb_wr_row[FM_AW*g +: FM_AW], e_fmb_wr_x[16*g +: 16],
-                                            e_fmb_wdata[LANES*16*g +: LANES*16], e_fmb_wmask[LANES*g +: LANES]};
-        end
-        // (the next write's data and mask: the registered ones, m_data, go out with it)
-        /* verilator lint_off UNUSEDSIGNAL */
-        wire [LANES*16-1:0] wq_nx_data;
-        wire [LANES-1:0]    wq_nx_mask;
-        /* verilator lint_on UNUSEDSIGNAL */
+        // the engines' stack writes, queued; one a cycle to every copy, two adjacent writes of an
+        // engine as one of 2*LANES lanes at stride 1 (uc_wq's pairs)
         uc_wq #(
-            .ENGINES(ENGINES), .W(WQ_W), .DEPTH(32), .HOLD_AT(16)
+            .ENGINES(ENGINES), .RW(FM_AW), .LANES(LANES), .DEPTH(32), .HOLD_AT(16)
         ) u_wq (
-            .clk(clk), .rst(rst),
-            .s_valid(e_fmb_wr_en), .s_data(wq_in), .hold(e_hold),
-            .m_valid(wr_en), .m_data({wr_row, wr_x, wr_data, wr_mask}), .busy(wq_busy),
-            .nx_valid(wq_nx_valid), .nx_data({wq_nx_row, wq_nx_x, wq_nx_data, wq_nx_mask})
+            .clk(clk), .rst(rst), .pair_ok(!(is_bwd && s2)),
+            .s_valid(e_fmb_wr_en), .s_row(e_fmb_wr_row), .s_x(e_fmb_wr_x), .s_data(e_fmb_wdata),
+            .s_mask(e_fmb_wmask), .hold(e_hold),
+            .m_valid(wr_en), .m_row(wr_row), .m_x(wr_x), .m_data(wr_data2), .m_mask(wr_mask2),
+            .busy(wq_busy), .nx_valid(wq_nx_valid), .nx_row(wq_nx_row), .nx_x(wq_nx_x)
         );
         assign wr_we = wr_en;
     end

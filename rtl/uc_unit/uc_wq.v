@@ -2,19 +2,27 @@
  * Engine array write queues: the stack writes (port B: FWD Y, BWD_DATA dX) of ENGINES engines
  * share one write, which goes to every copy of the stack at once (docs/uc_unit.md "Engine
  * array"). Each engine's writes enter its own first-in first-out queue of DEPTH entries; a
- * round-robin arbiter takes one queue's oldest write a cycle. An engine whose queue holds
- * HOLD_AT or more writes is held (its generator emits no item) until the queue drains below:
+ * round-robin arbiter takes one queue's oldest entry a cycle. An engine whose queue holds
+ * HOLD_AT or more entries is held (its generator emits no item) until the queue drains below:
  * the writes still in its pipeline (at most one an item, fewer than DEPTH - HOLD_AT) always fit,
  * so no write is ever dropped.
  *
+ * Pairs (issue 14: the one write a cycle bounds the array): an entry holds up to two writes of
+ * LANES lanes, a stack write of 2*LANES lanes at stride 1 (fm_stack). A write that continues its
+ * engine's previous one (same row, column + LANES; pair_ok: a stride-1 command) joins that
+ * write's entry while the entry is the queue's newest, holds one write, and is not its head
+ * (two or more entries queued: the head may leave in this cycle, the newest does not). Writes
+ * are registered on entry (a cycle) so that the join decision starts from flip-flops.
+ *
  * Parameters:
  *   ENGINES  engines
- *   W        write width (row, column, data, lane mask)
+ *   RW       row (stack word address) width
+ *   LANES    lanes of one engine's write
  *   DEPTH    queue entries an engine (power of two)
  *   HOLD_AT  queue fill at which the engine is held
  *
- * Latency: a write leaves 1 cycle after it enters an empty queue of an engine that wins the
- * arbitration (m_valid registered).
+ * Latency: a write leaves 2 cycles after it is offered to an empty queue of an engine that wins
+ * the arbitration (the entry register, then m_valid registered).
  */
 
 `resetall
@@ -25,8 +33,10 @@ module uc_wq #
 (
     // engines
     parameter ENGINES = 4,
-    // one write: row, column, data and lane mask
-    parameter W = 32,
+    // row (stack word address) width
+    parameter RW = 8,
+    // lanes of one engine's write (power of two)
+    parameter LANES = 4,
     // queue entries an engine (power of two)
     parameter DEPTH = 32,
     // queue fill at which the engine's generator is held (DEPTH - HOLD_AT > pipeline depth)
@@ -36,62 +46,115 @@ module uc_wq #
     input  wire                     clk,
     input  wire                     rst,
 
-    // each engine's write (engine e at bits [e*W +: W])
+    // a stride-1 command: a write may join its engine's previous one
+    input  wire                     pair_ok,
+
+    // each engine's write (engine e at bits [e*RW +: RW], [e*16 +: 16], ...)
     input  wire [ENGINES-1:0]       s_valid,
-    input  wire [ENGINES*W-1:0]     s_data,
+    input  wire [ENGINES*RW-1:0]    s_row,
+    input  wire [ENGINES*16-1:0]    s_x,
+    input  wire [ENGINES*LANES*16-1:0] s_data,
+    input  wire [ENGINES*LANES-1:0] s_mask,
     output wire [ENGINES-1:0]       hold,
 
-    // the one write a cycle to the stack
+    // the one write a cycle to the stack: 2*LANES lanes from column m_x
     output wire                     m_valid,
-    output wire [W-1:0]             m_data,
-    // the write that leaves next cycle (m_valid / m_data a cycle early; nx_data is don't-care
-    // without nx_valid), for a caller that registers it with other requests (uc_unit)
+    output wire [RW-1:0]            m_row,
+    output wire [15:0]              m_x,
+    output wire [2*LANES*16-1:0]    m_data,
+    output wire [2*LANES-1:0]       m_mask,
+    // the write that leaves next cycle (m_valid / m_row / m_x a cycle early; the fields are
+    // don't-care without nx_valid), for a caller that registers it with other requests (uc_unit)
     output wire                     nx_valid,
-    output wire [W-1:0]             nx_data,
+    output wire [RW-1:0]            nx_row,
+    output wire [15:0]              nx_x,
 
     output wire                     busy            // a write is queued or leaving
 );
 
 localparam AW = $clog2(DEPTH);
+// an entry: its first write (row, column, data, lane mask) and the second one's data and mask
+localparam LO_W = RW + 16 + LANES * 16 + LANES;
+localparam HI_W = LANES * 16 + LANES;
+localparam integer LANES_I = LANES;
+localparam [15:0] LANES_16 = LANES_I[15:0];
 
-wire [ENGINES*W-1:0] head;              // each queue's oldest write
-reg [ENGINES*AW-1:0] wp_reg, rp_reg;
+// the entry registers: each engine's write a cycle after it is offered, and whether it continues
+// the engine's previous write (same row, column + LANES)
+reg [ENGINES-1:0]        in_v_reg, in_adj_reg;
+reg [ENGINES*LO_W-1:0]   in_lo_reg;         // its low HI_W bits: data and mask, a second half
+reg [ENGINES*RW-1:0]     last_row_reg;      // the engine's previous write: row
+reg [ENGINES*16-1:0]     last_xn_reg;       // and column + LANES
+
+wire [ENGINES*LO_W-1:0] head_lo;            // each queue's oldest entry
+wire [ENGINES*HI_W-1:0] head_hi;
+reg [ENGINES*AW-1:0] wp_reg, rp_reg, wp_m1_reg;   // wp_m1: the newest entry (wp - 1)
 reg [ENGINES*(AW+1)-1:0] cnt_reg;
 // each queue's "not empty", kept as a flip-flop beside its count (cnt_reg != 0), so that the
 // round robin starts from a register, not from a count compare (issue 16)
 reg [ENGINES-1:0]    nonempty_reg;
+// the newest entry holds one write (a second may join it)
+reg [ENGINES-1:0]    open_reg;
 // round robin as a mask of the queues after the last one granted (thermometer: ones from the
 // next queue up), so that the arbiter is two AND-OR trees of registers, not an add of the
 // pointer and a select per candidate (issue 16: the 4 x 2 array's queues at 5 LUT levels)
 reg [ENGINES-1:0]    mask_reg, mask_next;
 reg                  m_valid_reg, m_valid_next;
-reg [W-1:0]          m_data_reg;
+reg [LO_W-1:0]       m_lo_reg;
+reg [HI_W-1:0]       m_hi_reg;
 
 reg [ENGINES-1:0]    nonempty_next, grant;
 reg                  any;
-reg [W-1:0]          gdata;             // the granted queue's oldest write (AND-OR by grant)
+reg [LO_W-1:0]       glo;               // the granted queue's oldest entry (AND-OR by grant)
+reg [HI_W-1:0]       ghi;
+// a registered write joins the newest entry (pair_in) or takes a new one (push)
+wire [ENGINES-1:0]   pair_in, push;
 
 assign m_valid = m_valid_reg;
-assign m_data = m_data_reg;
+assign {m_row, m_x} = m_lo_reg[LO_W-1 -: RW + 16];
+// lanes 0..L-1 from the first write, L..2L-1 from the second (a mask of zeros without one)
+assign m_data = {m_hi_reg[HI_W-1 -: LANES * 16], m_lo_reg[LANES +: LANES * 16]};
+assign m_mask = {m_hi_reg[LANES-1:0], m_lo_reg[LANES-1:0]};
 assign nx_valid = any;
-assign nx_data = gdata;
+assign {nx_row, nx_x} = glo[LO_W-1 -: RW + 16];
 
-// one queue memory an engine (one write port each: LUT RAM)
+// one queue memory an engine for the first writes and one for the second (one write port each:
+// LUT RAM); a new entry's second half is written empty (mask 0), a join writes it at wp - 1
 genvar g;
 generate
     for (g = 0; g < ENGINES; g = g + 1) begin : g_q
-        reg [W-1:0] q [0:DEPTH-1];
+        reg [LO_W-1:0] qlo [0:DEPTH-1];
+        reg [HI_W-1:0] qhi [0:DEPTH-1];
+        wire [RW-1:0] row = s_row[RW*g +: RW];
+        wire [15:0]   x = s_x[16*g +: 16];
+        assign pair_in[g] = in_v_reg[g] && in_adj_reg[g] && open_reg[g] && (cnt_reg[(AW+1)*g + 1 +: AW] != {AW{1'b0}});
+        assign push[g] = in_v_reg[g] && !pair_in[g];
         always @(posedge clk) begin
+            in_v_reg[g] <= s_valid[g];
+            in_adj_reg[g] <= pair_ok && row == last_row_reg[RW*g +: RW] && x == last_xn_reg[16*g +: 16];
+            in_lo_reg[LO_W*g +: LO_W] <= {row, x, s_data[LANES*16*g +: LANES*16], s_mask[LANES*g +: LANES]};
             if (s_valid[g]) begin
-                q[wp_reg[AW*g +: AW]] <= s_data[W*g +: W];
+                last_row_reg[RW*g +: RW] <= row;
+                last_xn_reg[16*g +: 16] <= x + LANES_16;
+            end
+            if (push[g]) begin
+                qlo[wp_reg[AW*g +: AW]] <= in_lo_reg[LO_W*g +: LO_W];
+            end
+            if (in_v_reg[g]) begin
+                qhi[pair_in[g] ? wp_m1_reg[AW*g +: AW] : wp_reg[AW*g +: AW]] <=
+                    pair_in[g] ? in_lo_reg[LO_W*g +: HI_W] : {HI_W{1'b0}};
+            end
+            if (rst) begin
+                in_v_reg[g] <= 1'b0;
             end
         end
-        assign head[W*g +: W] = q[rp_reg[AW*g +: AW]];
+        assign head_lo[LO_W*g +: LO_W] = qlo[rp_reg[AW*g +: AW]];
+        assign head_hi[HI_W*g +: HI_W] = qhi[rp_reg[AW*g +: AW]];
         assign hold[g] = cnt_reg[(AW+1)*g +: AW+1] >= HOLD_AT;
     end
 endgenerate
 
-assign busy = m_valid_reg || (|nonempty_reg);
+assign busy = m_valid_reg || (|nonempty_reg) || (|in_v_reg);
 
 // round robin: the lowest non-empty queue at or above the mask (after the last one granted), else
 // the lowest non-empty one (each always block has its own loop variables: one integer driven
@@ -118,14 +181,16 @@ always @* begin
             mask_next[k] = mask_next[k - 1] || grant[k - 1];
         end
     end
-    gdata = {W{1'b0}};
+    glo = {LO_W{1'b0}};
+    ghi = {HI_W{1'b0}};
     for (k = 0; k < ENGINES; k = k + 1) begin
-        gdata = gdata | (head[W*k +: W] & {W{grant[k]}});
+        glo = glo | (head_lo[LO_W*k +: LO_W] & {LO_W{grant[k]}});
+        ghi = ghi | (head_hi[HI_W*k +: HI_W] & {HI_W{grant[k]}});
     end
     m_valid_next = any;
-    // cnt + s - g != 0: a write arrives, or at least two are queued, or one that is not granted
+    // cnt + push - g != 0: an entry arrives, or at least two are queued, or one that is not granted
     for (i = 0; i < ENGINES; i = i + 1) begin
-        nonempty_next[i] = s_valid[i] || cnt_reg[(AW+1)*i +: AW+1] >= 2 ||
+        nonempty_next[i] = push[i] || cnt_reg[(AW+1)*i +: AW+1] >= 2 ||
                            (cnt_reg[(AW+1)*i +: AW+1] == 1 && !grant[i]);
     end
 end
@@ -133,16 +198,22 @@ end
 integer e;
 always @(posedge clk) begin
     for (e = 0; e < ENGINES; e = e + 1) begin
-        if (s_valid[e]) begin
+        if (push[e]) begin
             wp_reg[AW*e +: AW] <= wp_reg[AW*e +: AW] + 1'b1;
+            wp_m1_reg[AW*e +: AW] <= wp_reg[AW*e +: AW];
         end
         if (grant[e]) begin
             rp_reg[AW*e +: AW] <= rp_reg[AW*e +: AW] + 1'b1;
         end
-        cnt_reg[(AW+1)*e +: AW+1] <= cnt_reg[(AW+1)*e +: AW+1] + s_valid[e] - grant[e];
+        // a new entry is open; a join closes it
+        if (in_v_reg[e]) begin
+            open_reg[e] <= push[e];
+        end
+        cnt_reg[(AW+1)*e +: AW+1] <= cnt_reg[(AW+1)*e +: AW+1] + push[e] - grant[e];
     end
     if (any) begin
-        m_data_reg <= gdata;
+        m_lo_reg <= glo;
+        m_hi_reg <= ghi;
     end
     mask_reg <= mask_next;
     m_valid_reg <= m_valid_next;
@@ -153,6 +224,7 @@ always @(posedge clk) begin
         rp_reg <= {ENGINES*AW{1'b0}};
         cnt_reg <= {ENGINES*(AW+1){1'b0}};
         nonempty_reg <= {ENGINES{1'b0}};
+        open_reg <= {ENGINES{1'b0}};
         mask_reg <= {ENGINES{1'b1}};
         m_valid_reg <= 1'b0;
     end
@@ -164,7 +236,7 @@ integer a;
 always @(posedge clk) begin
     if (!rst) begin
         for (a = 0; a < ENGINES; a = a + 1) begin
-            assert (!(s_valid[a] && cnt_reg[(AW+1)*a +: AW+1] == DEPTH)) else $error("uc_wq: overflow: a write into a full queue");
+            assert (!(push[a] && cnt_reg[(AW+1)*a +: AW+1] == DEPTH)) else $error("uc_wq: overflow: a write into a full queue");
         end
     end
 end

@@ -90,8 +90,10 @@ def test_array_write_bound_term():
     the same engines is engine-bound and the write term changes nothing; WGRAD writes no stack word."""
     dw = conv(64, 64, 3, 1, 1, dw=True)
     f, b = counts(dw, 0.925, "threshold", np.random.default_rng(1))
-    writes = sum(am.engine_writes("FWD", dw, 16, 16, 4, 16))
-    assert writes == 64 * 16 * 4
+    assert sum(am.engine_writes("FWD", dw, 16, 16, 4, 16)) == 64 * 16 * 4
+    # two adjacent vectors of a row leave as one write (uc_wq's pairs): 4 vectors a row, 2 writes
+    writes = sum(am.engine_write_cycles("FWD", dw, 16, 16, 4, 16))
+    assert writes == 64 * 16 * 2
     cyc = am.array_cycles("FWD", dw, 16, 16, f, b, 4, 16, checked=True)
     alone = am.array_cycles("FWD", dw, 16, 16, f, b, 4, 16, checked=True, write_bound=False)
     assert cyc >= writes and cyc > alone
@@ -107,6 +109,12 @@ def test_array_write_bound_term():
     # dX map, H * ceil(W / L) vectors a channel as at stride 1
     s2 = conv(8, 8, 3, 2, 1)
     assert sum(am.engine_writes("BWD_DATA", s2, 16, 16, 4, 4)) == 8 * 16 * 4
+    # ... and every one of them is a write cycle (stride-2 writes: no pairs); at stride 1 a row's
+    # 4 vectors take 2, an odd count rounds up (5 vectors of a 17-wide row: 3)
+    assert am.engine_write_cycles("BWD_DATA", s2, 16, 16, 4, 4) == am.engine_writes("BWD_DATA", s2, 16, 16, 4, 4)
+    s1 = conv(8, 8, 3, 1, 1)
+    assert sum(am.engine_write_cycles("BWD_DATA", s1, 16, 16, 4, 4)) == 8 * 16 * 2
+    assert sum(am.engine_write_cycles("FWD", s1, 17, 17, 4, 4)) == 8 * 17 * 3
     # engines that finish together queue their last writes: 16 equal engines, 15 cycles more
     assert am.last_writes([100] * 16) == 115 and am.last_writes([100, 10, 10]) == 100
 

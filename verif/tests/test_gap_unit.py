@@ -86,9 +86,10 @@ def directed_items(rnd: random.Random) -> list[UnitItem]:
         shapes = [("1x1", 3, 1, 1), ("pow2", 2, 4, 4), ("odd3", 2, 3, 3), ("p7x5", 1, 7, 5),
                   ("row", 1, 1, 2 * L + 1), ("col", 1, hm, 1), ("lanes_exact", 1, 2, 4 * L),
                   ("largest", 1, hm, wm), ("cmax", p["CMAX"], 1, 3),
-                  # BWD: more channels than the pipeline's 8 FIFO slots, 2 rows of 3 vectors each:
-                  # the reads run ahead of the writes until the credits run out (FIFO full)
-                  ("cmax_rows", p["CMAX"], 2, 2 * L + 1)]
+                  # BWD: more channels than (or as many as) the pipeline's 8 FIFO slots, 3 rows of
+                  # 3 vectors each: the reads run ahead of the writes until the credits run out
+                  # and all 8 results wait in the FIFO (a channel's 9 writes outlast the reads)
+                  ("cmax_rows", p["CMAX"], 3, 2 * L + 1)]
         for tag, c, h, w in shapes:
             items.append(make_item(f"{MODES[m]}_{tag}", rnd, m, c, h, w, kind=tag))
         for data in ("equal", "small", "extreme"):
