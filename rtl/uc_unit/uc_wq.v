@@ -8,11 +8,13 @@
  * so no write is ever dropped.
  *
  * Pairs (issue 14: the one write a cycle bounds the array): an entry holds up to two writes of
- * LANES lanes, a stack write of 2*LANES lanes at stride 1 (fm_stack). A write that continues its
- * engine's previous one (same row, column + LANES; pair_ok: a stride-1 command) joins that
- * write's entry while the entry is the queue's newest, holds one write, and is not its head
- * (two or more entries queued: the head may leave in this cycle, the newest does not). Writes
- * are registered on entry (a cycle) so that the join decision starts from flip-flops.
+ * LANES lanes, a stack write of 2*LANES lanes at stride 1 (fm_stack). Each engine's newest write
+ * waits in a holding register (after an entry register, so that every decision starts from
+ * flip-flops): a write that continues it (same row, column + LANES; pair_ok: a stride-1 command)
+ * joins it, and the held entry enters the queue when it holds two writes, when a write that
+ * does not continue it arrives, or when the queue holds at most one entry (the arbiter would
+ * otherwise wait for it). In a write-bound command the queues are long, so a row's vectors leave
+ * two a cycle. The queue memories are written at one address (wp) from registers only.
  *
  * Parameters:
  *   ENGINES  engines
@@ -21,8 +23,8 @@
  *   DEPTH    queue entries an engine (power of two)
  *   HOLD_AT  queue fill at which the engine is held
  *
- * Latency: a write leaves 2 cycles after it is offered to an empty queue of an engine that wins
- * the arbitration (the entry register, then m_valid registered).
+ * Latency: a write leaves 3 cycles after it is offered to an empty queue of an engine that wins
+ * the arbitration (the entry register, the holding register, then m_valid registered).
  */
 
 `resetall
@@ -88,13 +90,15 @@ reg [ENGINES*16-1:0]     last_xn_reg;       // and column + LANES
 
 wire [ENGINES*LO_W-1:0] head_lo;            // each queue's oldest entry
 wire [ENGINES*HI_W-1:0] head_hi;
-reg [ENGINES*AW-1:0] wp_reg, rp_reg, wp_m1_reg;   // wp_m1: the newest entry (wp - 1)
+reg [ENGINES*AW-1:0] wp_reg, rp_reg;
 reg [ENGINES*(AW+1)-1:0] cnt_reg;
 // each queue's "not empty", kept as a flip-flop beside its count (cnt_reg != 0), so that the
 // round robin starts from a register, not from a count compare (issue 16)
 reg [ENGINES-1:0]    nonempty_reg;
-// the newest entry holds one write (a second may join it)
-reg [ENGINES-1:0]    open_reg;
+// the holding register: each engine's newest write (and a second one that joined it)
+reg [ENGINES-1:0]    held_v_reg, held_two_reg;
+reg [ENGINES*LO_W-1:0] held_lo_reg;
+reg [ENGINES*HI_W-1:0] held_hi_reg;
 // round robin as a mask of the queues after the last one granted (thermometer: ones from the
 // next queue up), so that the arbiter is two AND-OR trees of registers, not an add of the
 // pointer and a select per candidate (issue 16: the 4 x 2 array's queues at 5 LUT levels)
@@ -107,7 +111,7 @@ reg [ENGINES-1:0]    nonempty_next, grant;
 reg                  any;
 reg [LO_W-1:0]       glo;               // the granted queue's oldest entry (AND-OR by grant)
 reg [HI_W-1:0]       ghi;
-// a registered write joins the newest entry (pair_in) or takes a new one (push)
+// the registered write joins the held one (pair_in); the held entry enters the queue (push)
 wire [ENGINES-1:0]   pair_in, push;
 
 assign m_valid = m_valid_reg;
@@ -119,7 +123,7 @@ assign nx_valid = any;
 assign {nx_row, nx_x} = glo[LO_W-1 -: RW + 16];
 
 // one queue memory an engine for the first writes and one for the second (one write port each:
-// LUT RAM); a new entry's second half is written empty (mask 0), a join writes it at wp - 1
+// LUT RAM), both written at wp from the holding register
 genvar g;
 generate
     for (g = 0; g < ENGINES; g = g + 1) begin : g_q
@@ -127,8 +131,11 @@ generate
         reg [HI_W-1:0] qhi [0:DEPTH-1];
         wire [RW-1:0] row = s_row[RW*g +: RW];
         wire [15:0]   x = s_x[16*g +: 16];
-        assign pair_in[g] = in_v_reg[g] && in_adj_reg[g] && open_reg[g] && (cnt_reg[(AW+1)*g + 1 +: AW] != {AW{1'b0}});
-        assign push[g] = in_v_reg[g] && !pair_in[g];
+        // at most one entry queued (cnt < 2)
+        wire          short = (cnt_reg[(AW+1)*g + 1 +: AW] == {AW{1'b0}});
+        assign pair_in[g] = in_v_reg[g] && in_adj_reg[g] && held_v_reg[g] && !held_two_reg[g];
+        // (a joining write keeps the entry held for one cycle more: it leaves complete)
+        assign push[g] = held_v_reg[g] && !pair_in[g] && (held_two_reg[g] || in_v_reg[g] || short);
         always @(posedge clk) begin
             in_v_reg[g] <= s_valid[g];
             in_adj_reg[g] <= pair_ok && row == last_row_reg[RW*g +: RW] && x == last_xn_reg[16*g +: 16];
@@ -137,15 +144,26 @@ generate
                 last_row_reg[RW*g +: RW] <= row;
                 last_xn_reg[16*g +: 16] <= x + LANES_16;
             end
-            if (push[g]) begin
-                qlo[wp_reg[AW*g +: AW]] <= in_lo_reg[LO_W*g +: LO_W];
+            // the holding register: a joining write fills its second half; a write that does not
+            // join takes it (the held entry leaves in the same cycle, push)
+            if (pair_in[g]) begin
+                held_two_reg[g] <= 1'b1;
+                held_hi_reg[HI_W*g +: HI_W] <= in_lo_reg[LO_W*g +: HI_W];
+            end else if (in_v_reg[g]) begin
+                held_v_reg[g] <= 1'b1;
+                held_two_reg[g] <= 1'b0;
+                held_lo_reg[LO_W*g +: LO_W] <= in_lo_reg[LO_W*g +: LO_W];
+                held_hi_reg[HI_W*g +: HI_W] <= {HI_W{1'b0}};
+            end else if (push[g]) begin
+                held_v_reg[g] <= 1'b0;
             end
-            if (in_v_reg[g]) begin
-                qhi[pair_in[g] ? wp_m1_reg[AW*g +: AW] : wp_reg[AW*g +: AW]] <=
-                    pair_in[g] ? in_lo_reg[LO_W*g +: HI_W] : {HI_W{1'b0}};
+            if (push[g]) begin
+                qlo[wp_reg[AW*g +: AW]] <= held_lo_reg[LO_W*g +: LO_W];
+                qhi[wp_reg[AW*g +: AW]] <= held_hi_reg[HI_W*g +: HI_W];
             end
             if (rst) begin
                 in_v_reg[g] <= 1'b0;
+                held_v_reg[g] <= 1'b0;
             end
         end
         assign head_lo[LO_W*g +: LO_W] = qlo[rp_reg[AW*g +: AW]];
@@ -154,7 +172,7 @@ generate
     end
 endgenerate
 
-assign busy = m_valid_reg || (|nonempty_reg) || (|in_v_reg);
+assign busy = m_valid_reg || (|nonempty_reg) || (|in_v_reg) || (|held_v_reg);
 
 // round robin: the lowest non-empty queue at or above the mask (after the last one granted), else
 // the lowest non-empty one (each always block has its own loop variables: one integer driven
@@ -200,14 +218,9 @@ always @(posedge clk) begin
     for (e = 0; e < ENGINES; e = e + 1) begin
         if (push[e]) begin
             wp_reg[AW*e +: AW] <= wp_reg[AW*e +: AW] + 1'b1;
-            wp_m1_reg[AW*e +: AW] <= wp_reg[AW*e +: AW];
         end
         if (grant[e]) begin
             rp_reg[AW*e +: AW] <= rp_reg[AW*e +: AW] + 1'b1;
-        end
-        // a new entry is open; a join closes it
-        if (in_v_reg[e]) begin
-            open_reg[e] <= push[e];
         end
         cnt_reg[(AW+1)*e +: AW+1] <= cnt_reg[(AW+1)*e +: AW+1] + push[e] - grant[e];
     end
@@ -224,7 +237,6 @@ always @(posedge clk) begin
         rp_reg <= {ENGINES*AW{1'b0}};
         cnt_reg <= {ENGINES*(AW+1){1'b0}};
         nonempty_reg <= {ENGINES{1'b0}};
-        open_reg <= {ENGINES{1'b0}};
         mask_reg <= {ENGINES{1'b1}};
         m_valid_reg <= 1'b0;
     end
