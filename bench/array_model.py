@@ -71,18 +71,27 @@ def engine_items(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1) -> list[i
     return [sum(per[q * r.start:q * r.stop]) for r in engine_channels(mode, layer, engines)]
 
 
+def _row_vectors(mode, layer, h, w, lanes) -> tuple[int, int, bool]:
+    """(rows, vectors a row, whether a row's adjacent vectors may share a write) of one channel's
+    output: FWD ``Ho`` rows of ``ceil(Wo/L)``; BWD_DATA ``H`` rows of ``ceil(W/L)`` at stride 1,
+    at stride 2 the four parity classes' rows of ``ceil(W/2L)`` (stride-2 writes: no pairs);
+    WGRAD / UPDATE no rows."""
+    k, s, p = layer["k"], layer["s"], layer["p"]
+    if mode == "FWD":
+        return out_size(h, k, s, p), cdiv(out_size(w, k, s, p), lanes), True
+    if mode == "BWD_DATA":
+        if s == 1:
+            return h, cdiv(w, lanes), True
+        return sum(parity_rows(h, p)), cdiv(w, 2 * lanes), False
+    return 0, 0, False
+
+
 def engine_writes(mode, layer, h, w, lanes, engines) -> list[int]:
     """Stack writes (output vectors) of each engine: FWD ``Ho * ceil(Wo/L)`` a filter, BWD_DATA
     ``H * ceil(W/L)`` a channel (stride 2: the four parity classes' rows times ``ceil(W/2L)``);
     WGRAD / UPDATE none."""
-    k, s, p = layer["k"], layer["s"], layer["p"]
-    if mode == "FWD":
-        per = out_size(h, k, s, p) * cdiv(out_size(w, k, s, p), lanes)
-    elif mode == "BWD_DATA":
-        per = h * cdiv(w, lanes) if s == 1 else sum(parity_rows(h, p)) * cdiv(w, 2 * lanes)
-    else:
-        per = 0
-    return [len(r) * per for r in engine_channels(mode, layer, engines)]
+    rows, vecs, _ = _row_vectors(mode, layer, h, w, lanes)
+    return [len(r) * rows * vecs for r in engine_channels(mode, layer, engines)]
 
 
 def engine_write_cycles(mode, layer, h, w, lanes, engines) -> list[int]:
@@ -91,13 +100,8 @@ def engine_write_cycles(mode, layer, h, w, lanes, engines) -> list[int]:
     in a write-bound command; so FWD ``Ho * ceil(ceil(Wo/L) / 2)`` a filter, BWD_DATA at stride 1
     ``H * ceil(ceil(W/L) / 2)`` a channel, at stride 2 every vector (:func:`engine_writes`: its
     parity classes write at stride 2, no pairs); WGRAD / UPDATE none."""
-    k, s, p = layer["k"], layer["s"], layer["p"]
-    if mode == "FWD":
-        per = out_size(h, k, s, p) * cdiv(cdiv(out_size(w, k, s, p), lanes), 2)
-    elif mode == "BWD_DATA" and s == 1:
-        per = h * cdiv(cdiv(w, lanes), 2)
-    else:
-        return engine_writes(mode, layer, h, w, lanes, engines)
+    rows, vecs, pairs = _row_vectors(mode, layer, h, w, lanes)
+    per = rows * (cdiv(vecs, 2) if pairs else vecs)
     return [len(r) * per for r in engine_channels(mode, layer, engines)]
 
 
@@ -217,9 +221,11 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
     :data:`bench.cycle_formulas.NETWORKS` as the driver runs them:
 
     UC FWD ``N*Ho*ceil(ceil(Wo/L)/2)`` and BWD_DATA (every layer but the first) its dX vectors,
-    two adjacent vectors of a row a write on an array (:func:`engine_write_cycles`: uc_wq's pairs); RELU_BWD ``N*Ho*ceil(Wo/L)`` for each conv + ReLU not under a max pool
+    two adjacent vectors of a row a write on an array (:func:`engine_write_cycles`: uc_wq's
+    pairs); RELU_BWD ``N*Ho*ceil(Wo/L)`` for each conv + ReLU not under a max pool
     (the pool's MP_BWD_RELU does it, :func:`bench.cycle_formulas.relu_fused_above`); MP_FWD
-    Y and argmax ``2*C*Ho*ceil(Wo/L)``; MP_BWD(_RELU) ``2*C*ceil(H/2)*ceil(ceil(W/2)/L)`` (2L pixels a write since issue 14's wide port-B write); GAP_FWD
+    Y and argmax ``2*C*Ho*ceil(Wo/L)``; MP_BWD(_RELU) ``2*C*ceil(H/2)*ceil(ceil(W/2)/L)`` (2L
+    pixels a write since issue 14's wide port-B write); GAP_FWD
     ``C`` (a pixel a channel), GAP_BWD ``C*H*ceil(W/L)``; LC FWD ``M``, LC BWD_DATA ``K`` and the
     loss ``classes`` (a pixel an output). WGRAD and UPDATE write no stack word.
 

@@ -23,8 +23,8 @@
  * ceil(W/LANES)) plus ~9 + log2(LANES) cycles of drain (the lane adder tree and the scaling, one
  * multiply, add or shift a stage: gap_fwd_path.v); BWD C * H * ceil(W/LANES) vector writes, one a
  * cycle, after 6 cycles for the first channel's dy (read, x M, round, shift, saturate; the
- * channels' dy are read and scaled in a pipeline ahead of the writes); the stack write request is registered
- * (a cycle after it is formed), and the command ends after it. m_rsp_cycles counts accept to
+ * channels' dy are read and scaled in a pipeline ahead of the writes); the stack write request
+ * is registered (a cycle after it is formed), and the command ends after it. m_rsp_cycles counts accept to
  * response.
  */
 
@@ -258,8 +258,8 @@ always @(posedge clk) begin
     end
 end
 // (LANES lanes: the upper half of the 2*LANES-lane write is never enabled)
-assign m_fmb_req = {wr_en_q, wr_en_q, 1'b0, wr_row_q, {(XW-16){1'b0}}, wr_x0_q, {LANES*16{1'b0}}, wr_data_q,
-                    {LANES{1'b0}}, wr_mask_q};
+assign m_fmb_req = {wr_en_q, wr_en_q, 1'b0, wr_row_q, {(XW-16){1'b0}}, wr_x0_q,
+                    {LANES*16{1'b0}}, wr_data_q, {LANES{1'b0}}, wr_mask_q};
 
 wire pipe_busy = g_valid | fwd_busy | wr_en_q;
 

@@ -28,8 +28,9 @@
  * cycles, a window row each, its even columns on port A and its odd ones on the second port;
  * then the vector's two writes, Y and argmax, fill the write port), MP_BWD and MP_BWD_RELU 2
  * cycles per vector of LANES windows (2 reads, 2 writes of an input row's 2*LANES pixels at
- * stride 1; 4 writes at stride 2 before issue 14's wide port-B write), RELU_BWD 2 reads per vector (RD_PORTS = 2: one cycle, dY on
- * port A and Y on the second port); about 6 cycles of drain. m_rsp_cycles counts accept to
+ * stride 1; 4 writes at stride 2 before issue 14's wide port-B write), RELU_BWD 2 reads per
+ * vector (RD_PORTS = 2: one cycle, dY on port A and Y on the second port); about 6 cycles of
+ * drain. m_rsp_cycles counts accept to
  * response.
  */
 
@@ -240,8 +241,8 @@ always @* begin
 end
 
 // port B writes: MP_FWD Y at p3 and argmax at p4 of the last phase (3; RD_PORTS = 2: 1); MP_BWD
-// input row 2y + phase (both window positions dx of every lane) at p4 of every phase; RELU_BWD dX at p3 of the last phase
-// (1; RD_PORTS = 2: 0). The request is a register, formed
+// input row 2y + phase (both window positions dx of every lane) at p4 of every phase; RELU_BWD
+// dX at p3 of the last phase (1; RD_PORTS = 2: 0). The request is a register, formed
 // at the edge into the writing stage from the stage before it (its masks, row and data compared
 // and selected there), so that the stack's port-B mux and bank addresses follow flip-flops only
 // (issue 16); the write happens in the same cycle as when it was formed from the writing stage.
@@ -406,7 +407,8 @@ always @(posedge clk) begin
                 // phases a vector: RD_PORTS = 1 MP_FWD 4, RELU_BWD 2; RD_PORTS = 2 MP_FWD 2 (a
                 // window row each), RELU_BWD 1; MP_BWD 2 (dY and argmax read, an input row of
                 // 2*LANES pixels written, in each)
-                last_ph_reg <= is_relu ? (RD2 ? 2'd0 : 2'd1) : ((is_fwd && RD2) || is_bwd) ? 2'd1 : 2'd3;
+                last_ph_reg <= is_relu ? (RD2 ? 2'd0 : 2'd1) :
+                               ((is_fwd && RD2) || is_bwd) ? 2'd1 : 2'd3;
             end
         end
         3'd2: begin

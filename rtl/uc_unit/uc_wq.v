@@ -138,8 +138,10 @@ generate
         assign push[g] = held_v_reg[g] && !pair_in[g] && (held_two_reg[g] || in_v_reg[g] || short);
         always @(posedge clk) begin
             in_v_reg[g] <= s_valid[g];
-            in_adj_reg[g] <= pair_ok && row == last_row_reg[RW*g +: RW] && x == last_xn_reg[16*g +: 16];
-            in_lo_reg[LO_W*g +: LO_W] <= {row, x, s_data[LANES*16*g +: LANES*16], s_mask[LANES*g +: LANES]};
+            in_adj_reg[g] <= pair_ok && row == last_row_reg[RW*g +: RW] &&
+                             x == last_xn_reg[16*g +: 16];
+            in_lo_reg[LO_W*g +: LO_W] <= {row, x, s_data[LANES*16*g +: LANES*16],
+                                          s_mask[LANES*g +: LANES]};
             if (s_valid[g]) begin
                 last_row_reg[RW*g +: RW] <= row;
                 last_xn_reg[16*g +: 16] <= x + LANES_16;
