@@ -229,12 +229,26 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
     raise ValueError(mode)
 
 
-def lc_cycles(mode, k, m):
+def lc_cycles(mode, k, m, wports=1):
+    """Cycles of one LC command (accept to response) of ``mode`` on K = ``k`` inputs and M = ``m``
+    outputs, with ``wports`` weight read ports (1, or 2 on an engine array). Raises ValueError on
+    an unknown mode or port count. Source: rtl/lc_unit/lc_unit.v, measured on its block test."""
     # measured on the top (1 Dec, one LC command a program, K = 16, M = 10: FWD, BWD_DATA and WGRAD
     # 174 = M*K + 14, UPDATE 184 = M*K + M + 14): lc_unit's 9-stage item pipeline (one multiply or
     # one wide add a stage, issue 16) and its third check step (the buffer compares registered
     # before the decision). The formula had FWD / BWD_DATA at M*K + 15 from the fifth round until
     # this measurement (the whole-program model, bench/program_model.py, showed the extra cycle)
+    # wports = 2 (an engine array's top: the LC unit's WPORTS = 2, copy 1's weight and bias read
+    # ports as well): FWD computes outputs m, m+1 an item when K >= 2, BWD_DATA outputs k, k+1
+    # when M >= 2 (measured: every OK command of the lc_unit w2 block test, 165 of 165, 4 Dec)
+    if mode not in ("FWD", "BWD_DATA", "WGRAD", "UPDATE"):
+        raise ValueError(mode)
+    if wports not in (1, 2):
+        raise ValueError(f"wports must be 1 or 2, got {wports}")
+    if wports == 2 and mode == "FWD" and k >= 2:
+        return cdiv(m, 2) * k + 14
+    if wports == 2 and mode == "BWD_DATA" and m >= 2:
+        return m * cdiv(k, 2) + 14
     return {"FWD": m * k + 14, "BWD_DATA": m * k + 14, "WGRAD": m * k + 14, "UPDATE": m * k + m + 14}[mode]
 
 

@@ -70,8 +70,10 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
     """Per-layer, per-phase cycles of one training image (UPDATE / BATCH). The MP unit reads two
     stack copies a cycle when ``cal`` runs an engine array (``cal.engines`` > 1: the top's
     RD_PORTS = 2), one otherwise; ``pool_read_ports`` > that: the what-if of
-    :func:`bench.cycle_formulas.pool_cycles` (GAP_FWD reading that many copies; 1: the RTL)."""
+    :func:`bench.cycle_formulas.pool_cycles` (GAP_FWD reading that many copies; 1: the RTL). The
+    LC unit reads two weight copies a cycle on an array (WPORTS = 2: FWD / BWD_DATA pairs)."""
     mp_ports = max(pool_read_ports, 2 if getattr(cal, "engines", 1) > 1 else 1)
+    lc_ports = 2 if getattr(cal, "engines", 1) > 1 else 1
     in_shape, layers = NETWORKS[name]
     rng = np.random.default_rng(seed)
     c, h, w = in_shape
@@ -128,8 +130,9 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
         else:
             k, m = L["k"], L["m"]
             r.update(name=f"linear {k}->{m}", out=[m, 1, 1], nnz=k * m, params=k * m)
-            r["FWD"] = lc_cycles("FWD", k, m) + loss_cycles(m)
-            r["BWD_DATA"] = lc_cycles("BWD_DATA", k, m)
+            # the LC unit reads two weight copies a cycle on an engine array (WPORTS = 2)
+            r["FWD"] = lc_cycles("FWD", k, m, wports=lc_ports) + loss_cycles(m)
+            r["BWD_DATA"] = lc_cycles("BWD_DATA", k, m, wports=lc_ports)
             r["WGRAD"] = lc_cycles("WGRAD", k, m)
             r["UPDATE"] = lc_cycles("UPDATE", k, m) / BATCH
             r["macs_nnz"] = r["macs_dense"] = 3 * k * m

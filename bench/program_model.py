@@ -179,7 +179,8 @@ def predict(run, prog_addr: int = 0x1000, engines: int | None = None, uc_cal=Non
         elif op == Op.GAP:
             out["pool"] += pool_cycles(_GAP_MODES[f["mode"]], f["c"], f["h"], f["w"], lanes, p.hmax * p.wmax)
         elif op == Op.LC:
-            out["lc"] += lc_cycles(_UC_MODES[f["mode"]], f["cin"], f["cout"])
+            # two weight read ports on an engine array (WPORTS = 2: FWD / BWD_DATA pairs)
+            out["lc"] += lc_cycles(_UC_MODES[f["mode"]], f["cin"], f["cout"], wports=2 if eng > 1 else 1)
         elif op == Op.LOSS:
             out["lc"] += loss_cycles(f["classes"])
         pc += 1

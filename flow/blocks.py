@@ -183,6 +183,10 @@ BLOCKS: dict[str, Block] = {
                        "BDEPTH": 16},
                 "l1": {"LANES": 1, "CMAX": 16, "NMAX": 12, "FM_DEPTH": 32, "WDEPTH": 256,
                        "BDEPTH": 16},
+                # two weight and bias read ports, as on an engine array's top (issue 14: FWD /
+                # BWD_DATA pairs): 4 lanes
+                "w2": {"LANES": 4, "CMAX": 32, "NMAX": 11, "FM_DEPTH": 64, "WDEPTH": 512,
+                       "BDEPTH": 16, "WPORTS": 2},
             },
         ),
         harness_block(

@@ -13,4 +13,7 @@
     // weight / gradient memory depth
     parameter WDEPTH = 65536,
     // bias / bias-gradient memory depth
-    parameter BDEPTH = 1024
+    parameter BDEPTH = 1024,
+    // weight and bias read ports: 1, or 2 (an engine array: copy 1's weight and bias read ports
+    // as well, FWD and BWD_DATA compute two outputs at once)
+    parameter WPORTS = 1

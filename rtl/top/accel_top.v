@@ -158,6 +158,12 @@ wire [WAW-1:0] lc_wgt_rd_addr, lc_wgt_wr_addr, lc_grad_rd_addr, lc_grad_wr_addr;
 wire [BAW-1:0] lc_bias_rd_addr, lc_bias_wr_addr, lc_bgrad_rd_addr, lc_bgrad_wr_addr;
 wire [15:0]    lc_wgt_wr_data;
 wire [31:0]    lc_grad_wr_data, lc_bias_wr_data, lc_bgrad_wr_data;
+// the LC unit's second weight and bias read ports (ENGINES > 1: copy 1's; FWD / BWD_DATA pairs)
+wire           lc_wgt2_rd_en, lc_bias2_rd_en;
+wire [WAW-1:0] lc_wgt2_rd_addr;
+wire [BAW-1:0] lc_bias2_rd_addr;
+wire [15:0]    wgt2_rd_data;
+wire [31:0]    bias2_rd_data;
 wire [ENGINES-1:0]        fidx_rd_en, bidx_rd_en, ptr_rd_en;
 wire [ENGINES*WAW-1:0]    fidx_rd_addr, bidx_rd_addr;
 wire [ENGINES*PAW-1:0]    ptr_rd_addr;
@@ -234,6 +240,12 @@ mem_subsys #(
         lc_bias_wr_en, lc_bgrad_rd_en, lc_bgrad_wr_en, lc_wgt_rd_addr, lc_wgt_wr_addr,
         lc_wgt_wr_data, lc_grad_rd_addr, lc_grad_wr_addr, lc_grad_wr_data, lc_bias_rd_addr,
         lc_bias_wr_addr, lc_bias_wr_data, lc_bgrad_rd_addr, lc_bgrad_wr_addr, lc_bgrad_wr_data}),
+    // copy 1: the same, its weight and bias reads the second ports'
+    .lc_ram1_req({lc_wgt2_rd_en, lc_wgt_wr_en, lc_grad_rd_en, lc_grad_wr_en, lc_bias2_rd_en,
+        lc_bias_wr_en, lc_bgrad_rd_en, lc_bgrad_wr_en, lc_wgt2_rd_addr, lc_wgt_wr_addr,
+        lc_wgt_wr_data, lc_grad_rd_addr, lc_grad_wr_addr, lc_grad_wr_data, lc_bias2_rd_addr,
+        lc_bias_wr_addr, lc_bias_wr_data, lc_bgrad_rd_addr, lc_bgrad_wr_addr, lc_bgrad_wr_data}),
+    .wgt2_rd_data(wgt2_rd_data), .bias2_rd_data(bias2_rd_data),
 `include "uc_list_conns.vh"
     .wgt_rd_data(wgt_rd_data), .grad_rd_data(grad_rd_data), .bias_rd_data(bias_rd_data),
     .bgrad_rd_data(bgrad_rd_data), .uc_wgt_rd_data(uc_wgt_rd_data), .uc_grad_rd_data(uc_grad_rd_data),
@@ -281,13 +293,16 @@ gap_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DE
     .m_fma2_req(gap_fma2_req), .fma2_rdata(fma2_rdata)
 );
 
+// LC reads two weight copies a cycle on an engine array (issue 14: FWD / BWD_DATA pairs)
 lc_unit #(.LANES(LANES), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
-          .BDEPTH(BDEPTH)) u_lc (
+          .BDEPTH(BDEPTH), .WPORTS((ENGINES > 1) ? 2 : 1)) u_lc (
     .clk(clk), .rst(core_rst),
     .s_cmd_valid(lc_cmd_valid), .s_cmd_ready(lc_cmd_ready), .s_cmd_data(lc_cmd_data),
     .m_rsp_valid(lc_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(lc_rsp_status),
     .m_rsp_cycles(lc_rsp_cycles), .busy(lc_busy),
     .m_fma_req(lc_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(lc_fmb_req), .fmb_rdata(fmb_rdata),
+    .wgt2_rd_en(lc_wgt2_rd_en), .wgt2_rd_addr(lc_wgt2_rd_addr), .wgt2_rd_data(wgt2_rd_data),
+    .bias2_rd_en(lc_bias2_rd_en), .bias2_rd_addr(lc_bias2_rd_addr), .bias2_rd_data(bias2_rd_data),
     .wgt_rd_en(lc_wgt_rd_en), .wgt_rd_addr(lc_wgt_rd_addr), .wgt_rd_data(wgt_rd_data),
     .wgt_wr_en(lc_wgt_wr_en), .wgt_wr_addr(lc_wgt_wr_addr), .wgt_wr_data(lc_wgt_wr_data),
     .grad_rd_en(lc_grad_rd_en), .grad_rd_addr(lc_grad_rd_addr), .grad_rd_data(grad_rd_data),

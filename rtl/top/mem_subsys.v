@@ -13,7 +13,9 @@
  * to every copy); the other units and the host read copy 0. The GRAD and BGRAD copies differ
  * (each engine writes its filters' gradients in its own; the UC unit's UPDATE reads them
  * there): the host reads copy 0's. The MP unit reads two copies a cycle (its second read port,
- * mp_fma2_req, is copy 1's port A; fma2_rdata its data). A unit's ports arrive as request buses: its stack ports as
+ * mp_fma2_req, is copy 1's port A; fma2_rdata its data), and so does the LC unit's weight and
+ * bias RAMs (copy 1 takes lc_ram1_req: the LC unit's ports with its second weight and bias read
+ * ports; wgt2_rd_data, bias2_rd_data their data). A unit's ports arrive as request buses: its stack ports as
  * FMA_REQ / FMB_REQ (accel_defs.vh), muxed as arrays indexed by the busy unit; the UC and LC
  * units' weight, gradient and bias RAM ports as RAM_REQ (below). Request buses are pure wiring:
  * they are left out of coverage (their fields are covered where the units compute them and in
@@ -83,11 +85,14 @@ module mem_subsys #
     /* verilator coverage_off */
     input  wire [ENGINES*RAM_REQ_W-1:0] uc_ram_req,   // one a copy
     input  wire [RAM_REQ_W-1:0]     lc_ram_req,
+    input  wire [RAM_REQ_W-1:0]     lc_ram1_req,    // copy 1's: the LC unit's second read ports
     /* verilator coverage_on */
     output wire [15:0]              wgt_rd_data,    // copy 0 (LC)
     output wire [31:0]              grad_rd_data,
     output wire [31:0]              bias_rd_data,
     output wire [31:0]              bgrad_rd_data,
+    output wire [15:0]              wgt2_rd_data,   // copy 1 (LC's second ports; copy 0's with one copy)
+    output wire [31:0]              bias2_rd_data,
     output wire [ENGINES*16-1:0]    uc_wgt_rd_data, // every copy (UC)
     output wire [ENGINES*32-1:0]    uc_grad_rd_data,
     output wire [ENGINES*32-1:0]    uc_bias_rd_data,
@@ -170,6 +175,8 @@ assign wgt_rd_data = uc_wgt_rd_data[0 +: 16];
 assign grad_rd_data = uc_grad_rd_data[0 +: 32];
 assign bias_rd_data = uc_bias_rd_data[0 +: 32];
 assign bgrad_rd_data = uc_bgrad_rd_data[0 +: 32];
+assign wgt2_rd_data = uc_wgt_rd_data[((ENGINES > 1) ? 16 : 0) +: 16];
+assign bias2_rd_data = uc_bias_rd_data[((ENGINES > 1) ? 32 : 0) +: 32];
 
 genvar g;
 generate
@@ -189,7 +196,8 @@ generate
         assign {wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en, bias_rd_en, bias_wr_en, bgrad_rd_en,
                 bgrad_wr_en, wgt_rd_addr, wgt_wr_addr, wgt_wr_data, grad_rd_addr, grad_wr_addr,
                 grad_wr_data, bias_rd_addr, bias_wr_addr, bias_wr_data, bgrad_rd_addr, bgrad_wr_addr,
-                bgrad_wr_data} = own_lc ? lc_ram_req : uc_ram_req[RAM_REQ_W*g +: RAM_REQ_W];
+                bgrad_wr_data} = own_lc ? ((g == 1) ? lc_ram1_req : lc_ram_req) :
+                                          uc_ram_req[RAM_REQ_W*g +: RAM_REQ_W];
 
         mem_core #(
             .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),

@@ -231,6 +231,11 @@ always @(posedge clk) begin
         m_hi_reg <= ghi;
     end
     mask_reg <= mask_next;
+    // with every queue empty (between commands) the round robin starts again from queue 0: a
+    // command's cycles do not depend on where the one before left the pointer
+    if (!(|nonempty_reg)) begin
+        mask_reg <= {ENGINES{1'b1}};
+    end
     m_valid_reg <= m_valid_next;
     nonempty_reg <= nonempty_next;
 

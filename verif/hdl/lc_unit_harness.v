@@ -4,7 +4,9 @@
  * UC unit's index and pointer RAMs are left unused), whose host port a testbench uses to load
  * and read every memory while the unit is idle.
  *
- * Parameters: as lc_unit (LANES, CMAX, NMAX, FM_DEPTH, WDEPTH, BDEPTH).
+ * Parameters: as lc_unit (LANES, CMAX, NMAX, FM_DEPTH, WDEPTH, BDEPTH, WPORTS). With WPORTS = 2 a
+ * second mem_core is copy 1 of the top's mem_subsys: written alike (the host port and the unit's
+ * writes reach both), its weight and bias read ports the unit's second ones.
  *
  * Host port: hst_sel 0 stack, 1 WGT, 2 GRAD, 3 BIAS, 4 BGRAD (5-7: no memory, read 0), mapped to
  * mem_core's selectors; hst_rdata is the word at the address presented (hst_sel, hst_addr) one
@@ -56,12 +58,21 @@ wire [WAW-1:0] wgt_rd_addr, wgt_wr_addr, grad_rd_addr, grad_wr_addr;
 wire [BAW-1:0] bias_rd_addr, bias_wr_addr, bgrad_rd_addr, bgrad_wr_addr;
 wire [15:0] wgt_rd_data, wgt_wr_data;
 wire [31:0] grad_rd_data, grad_wr_data, bias_rd_data, bias_wr_data, bgrad_rd_data, bgrad_wr_data;
+// the second weight and bias read ports (WPORTS = 2: copy 1's)
+wire wgt2_rd_en, bias2_rd_en;
+wire [WAW-1:0] wgt2_rd_addr;
+wire [BAW-1:0] bias2_rd_addr;
+wire [15:0] wgt2_rd_data;
+wire [31:0] bias2_rd_data;
 
 lc_unit #(
-    .LANES(LANES), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH), .BDEPTH(BDEPTH)
+    .LANES(LANES), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH), .BDEPTH(BDEPTH),
+    .WPORTS(WPORTS)
 ) u_lc (
 `include "unit_shell_conns.vh"
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
+    .wgt2_rd_en(wgt2_rd_en), .wgt2_rd_addr(wgt2_rd_addr), .wgt2_rd_data(wgt2_rd_data),
+    .bias2_rd_en(bias2_rd_en), .bias2_rd_addr(bias2_rd_addr), .bias2_rd_data(bias2_rd_data),
     // weight, weight-gradient, bias and bias-gradient memories
 `include "unit_ram_conns.vh"
 );
@@ -106,6 +117,51 @@ mem_core #(
 );
 
 assign hst_rdata = core_rdata[HST_W-1:0];
+
+generate
+    if (WPORTS > 1) begin : g_copy1
+        // copy 1: the same weight, gradient and bias writes (its stack is not used); its weight
+        // and bias reads are the unit's second ports, the rest of its read data is not used
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire [CORE_W-1:0] c1_rdata;
+        wire [LANES*16-1:0] c1_fma_rdata, c1_fmb_rdata;
+        wire [2:0] c1_fidx_rd_data;
+        wire [WAW+2:0] c1_bidx_rd_data;
+        wire [2*WAW:0] c1_ptr_rd_data;
+        wire c1_list_wr;
+        wire [31:0] c1_grad_rd_data, c1_bgrad_rd_data;
+        /* verilator lint_on UNUSEDSIGNAL */
+        mem_core #(
+            .LANES(LANES), .KMAX(2), .CMAX(2), .NMAX(2), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
+            .PDEPTH(2), .BDEPTH(BDEPTH)
+        ) u_mem1 (
+            .clk(clk),
+            .host(!busy), .hp_sel(core_sel), .hp_addr(hst_addr), .hp_we(hst_we),
+            .hp_wdata({{(CORE_W-HST_W){1'b0}}, hst_wdata}), .hp_rdata(c1_rdata),
+            .list_wr(c1_list_wr),
+            .fma_req({FMA_REQ_W{1'b0}}), .fma_rdata(c1_fma_rdata),
+            .fmb_req({FMB_REQ_W{1'b0}}), .fmb_rdata(c1_fmb_rdata),
+            .fidx_rd_en(1'b0), .fidx_rd_addr({WAW{1'b0}}), .fidx_rd_data(c1_fidx_rd_data),
+            .bidx_rd_en(1'b0), .bidx_rd_addr({WAW{1'b0}}), .bidx_rd_data(c1_bidx_rd_data),
+            .ptr_rd_en(1'b0), .ptr_rd_addr(1'b0), .ptr_rd_data(c1_ptr_rd_data),
+            .wgt_rd_en(wgt2_rd_en), .wgt_rd_addr(wgt2_rd_addr), .wgt_rd_data(wgt2_rd_data),
+            .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
+            .grad_rd_en(1'b0), .grad_rd_addr({WAW{1'b0}}), .grad_rd_data(c1_grad_rd_data),
+            .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
+            .bias_rd_en(bias2_rd_en), .bias_rd_addr(bias2_rd_addr), .bias_rd_data(bias2_rd_data),
+            .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
+            .bgrad_rd_en(1'b0), .bgrad_rd_addr({BAW{1'b0}}), .bgrad_rd_data(c1_bgrad_rd_data),
+            .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
+        );
+    end else begin : g_one
+        // one copy: the second ports stay idle (assertion lc_unit: port2_idle)
+        assign wgt2_rd_data = wgt_rd_data;
+        assign bias2_rd_data = bias_rd_data;
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire unused2 = &{1'b0, wgt2_rd_en, wgt2_rd_addr, bias2_rd_en, bias2_rd_addr};
+        /* verilator lint_on UNUSEDSIGNAL */
+    end
+endgenerate
 
 `undef ACCEL_DEFS_VH
 endmodule

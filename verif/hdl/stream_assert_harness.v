@@ -97,8 +97,8 @@ localparam FMA_PAD = FMA_REQ_W - 1;
 wire [HST_W-1:0] ms_hp_rdata;
 wire ms_list_wr;
 wire [LANES*16-1:0] ms_fma_rdata, ms_fmb_rdata, ms_fma2_rdata, ms_uc_fma_rdata, ms_uc_fmb_rdata;
-wire [15:0] ms_wgt, ms_uc_wgt;
-wire [31:0] ms_grad, ms_bias, ms_bgrad, ms_uc_grad, ms_uc_bias, ms_uc_bgrad;
+wire [15:0] ms_wgt, ms_uc_wgt, ms_wgt2;
+wire [31:0] ms_grad, ms_bias, ms_bgrad, ms_uc_grad, ms_uc_bias, ms_uc_bgrad, ms_bias2;
 wire [FIDX_W-1:0] ms_fidx;
 wire [BIDX_W-1:0] ms_bidx;
 wire [PTR_W-1:0] ms_ptr;
@@ -119,7 +119,8 @@ mem_subsys #(
     .loss_fma_req({ms_fm_en[0], {FMA_PAD{1'b0}}}), .loss_fmb_req({FMB_REQ_W{1'b0}}),
     .fma_rdata(ms_fma_rdata), .fmb_rdata(ms_fmb_rdata), .fma2_rdata(ms_fma2_rdata),
     .uc_fma_rdata(ms_uc_fma_rdata), .uc_fmb_rdata(ms_uc_fmb_rdata),
-    .uc_ram_req({RAM_REQ_W{1'b0}}), .lc_ram_req({RAM_REQ_W{1'b0}}),
+    .uc_ram_req({RAM_REQ_W{1'b0}}), .lc_ram_req({RAM_REQ_W{1'b0}}), .lc_ram1_req({RAM_REQ_W{1'b0}}),
+    .wgt2_rd_data(ms_wgt2), .bias2_rd_data(ms_bias2),
     .wgt_rd_data(ms_wgt), .grad_rd_data(ms_grad), .bias_rd_data(ms_bias), .bgrad_rd_data(ms_bgrad),
     .uc_wgt_rd_data(ms_uc_wgt), .uc_grad_rd_data(ms_uc_grad), .uc_bias_rd_data(ms_uc_bias),
     .uc_bgrad_rd_data(ms_uc_bgrad),

@@ -11,7 +11,7 @@ import numpy as np
 from bench import array_model as am
 from bench import cycle_model as cm
 from bench.cycle_calib import Calib, check_formula_against_driver
-from bench.cycle_formulas import conv, counts, uc_formula, work_items
+from bench.cycle_formulas import conv, counts, lc_cycles, uc_formula, work_items
 from sparsetrain import clocks
 
 
@@ -190,3 +190,21 @@ def test_stack_writes_by_hand_and_the_relu_fused_under_a_pool():
     # without the pool's fusion (a conv without ReLU under it) conv 0 has no RELU_BWD either
     layers[0] = conv(1, 2, relu=False)
     assert am.stack_writes(layers, (1, 4, 4), 4)["relu"] == 4
+
+
+def test_lc_pairs_halve_fwd_and_bwd_data_only():
+    """The LC unit's second weight port (WPORTS = 2, an array's top): FWD two outputs an item
+    when K >= 2, BWD_DATA two inputs' gradients when M >= 2; WGRAD / UPDATE and the one-port
+    unit unchanged (the formulas measured on lc_unit's w2 / l8 block tests)."""
+    assert lc_cycles("FWD", 512, 10, wports=2) == 5 * 512 + 14
+    assert lc_cycles("FWD", 512, 11, wports=2) == 6 * 512 + 14
+    assert lc_cycles("FWD", 1, 11, wports=2) == lc_cycles("FWD", 1, 11) == 11 + 14
+    assert lc_cycles("BWD_DATA", 7, 10, wports=2) == 10 * 4 + 14
+    assert lc_cycles("BWD_DATA", 7, 1, wports=2) == 7 + 14
+    for mode, base in (("WGRAD", 10 * 512 + 14), ("UPDATE", 10 * 512 + 10 + 14)):
+        assert lc_cycles(mode, 512, 10, wports=2) == lc_cycles(mode, 512, 10) == base
+    with pytest.raises(ValueError):
+        lc_cycles("FWD", 4, 4, wports=3)
+    with pytest.raises(ValueError):
+        lc_cycles("LOSS", 4, 4)
+

@@ -11,7 +11,8 @@ from verif.common.checks import dut_params
 from verif.common.units.common import status_points
 from verif.common.units.table import TableUnit
 
-DEFAULTS = {"LANES": 8, "CMAX": 256, "NMAX": 256, "FM_DEPTH": 4096, "WDEPTH": 65536, "BDEPTH": 1024}
+DEFAULTS = {"LANES": 8, "CMAX": 256, "NMAX": 256, "FM_DEPTH": 4096, "WDEPTH": 65536, "BDEPTH": 1024,
+            "WPORTS": 1}
 MODES = {0: "FWD", 1: "BWD_DATA", 2: "WGRAD", 3: "UPDATE"}
 FWD, BWD, WGRAD, UPDATE = 0, 1, 2, 3
 STACK, WGT, GRAD, BIAS, BGRAD = 0, 1, 2, 3, 4
