@@ -140,6 +140,7 @@ reg [WAW-1:0] g_wa, g_wcol;       // weight address; BWD_DATA: address of (0, k)
 reg [WAW-1:0] g_wb;               // pairs: the second output's weight (FWD g_wa + K, BWD_DATA g_wa + 1)
 reg [BAW-1:0] g_bb;               // pairs: the second output's bias address (FWD: bias_base + m + 1)
 reg [WAW-1:0] cin_p1_reg;         // K + 1: FWD pairs, the first weight of the pair after next row's
+reg [WAW-1:0] wb_off_reg;         // the second output's weight offset: K (FWD), 1 (BWD_DATA)
 
 // against registered last indices: one compare, no add, before the generator's registers (issue 16)
 wire g_last_k = (g_k == cin_m1_reg);
@@ -392,6 +393,7 @@ always @(posedge clk) begin
                 cin_m2_reg <= cmd_cin - N_TWO;
                 cout_m2_reg <= cmd_cout - N_TWO;
                 cin_p1_reg <= cin_w[WAW-1:0] + 1'b1;
+                wb_off_reg <= is_bwd ? WA_ONE : cin_w[WAW-1:0];
                 pair_reg <= PAIRS && ((is_fwd && cmd_cin > 16'd1) || (is_bwd && cmd_cout > 16'd1));
             end
             // the region ends and their compares in one stage, decided in the next (issue 16)
@@ -409,7 +411,7 @@ always @(posedge clk) begin
                 xk_row <= x_row0;
                 g_wa <= cmd_w_base[WAW-1:0];
                 g_wcol <= cmd_w_base[WAW-1:0];
-                g_wb <= is_bwd ? cmd_w_base[WAW-1:0] + 1'b1 : cmd_w_base[WAW-1:0] + cin_w[WAW-1:0];
+                g_wb <= cmd_w_base[WAW-1:0] + wb_off_reg;
                 g_bb <= b_addr0 + 1'b1;
                 state_reg <= S_RUN;
             end
