@@ -214,6 +214,10 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
         # row of 2L pixels a write; 4 before: four stride-2 writes of L)
         return 2 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + 13
     if mode == "RELU_BWD":
+        # four read ports (an array of 4 engines or more, RD_PORTS = 4): dY and Y of 2L pixels a
+        # cycle, one 2L-lane write
+        if rp >= 4:
+            return c * h * cdiv(w, 2 * lanes) + 13
         return cdiv(2, min(2, rp)) * c * h * cdiv(w, lanes) + 13
     if mode == "GAP_FWD":
         # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages;

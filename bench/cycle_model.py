@@ -72,7 +72,8 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
     RD_PORTS = 2), one otherwise; ``pool_read_ports`` > that: the what-if of
     :func:`bench.cycle_formulas.pool_cycles` (GAP_FWD reading that many copies; 1: the RTL). The
     LC unit reads two weight copies a cycle on an array (WPORTS = 2: FWD / BWD_DATA pairs)."""
-    mp_ports = max(pool_read_ports, 2 if getattr(cal, "engines", 1) > 1 else 1)
+    eng = getattr(cal, "engines", 1)
+    mp_ports = max(pool_read_ports, 4 if eng > 3 else 2 if eng > 1 else 1)
     lc_ports = 2 if getattr(cal, "engines", 1) > 1 else 1
     in_shape, layers = NETWORKS[name]
     rng = np.random.default_rng(seed)

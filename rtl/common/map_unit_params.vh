@@ -13,6 +13,6 @@
     parameter WMAX = 256,
     // stack words per bank
     parameter FM_DEPTH = 4096,
-    // stack copies the unit reads a cycle: 1, or 2 on an engine array, whose second copy's port A
-    // is the unit's second read port (mp_unit; gap_unit reads one copy whatever this says)
+    // stack copies the unit reads a cycle: 1, or 2 or 4 on an engine array, whose copies' port A
+    // are the unit's further read ports (mp_unit; gap_unit reads one copy whatever this says)
     parameter RD_PORTS = 1

@@ -19,6 +19,14 @@
     input  wire [LANES*16-1:0]      fma2_rdata,
     /* verilator lint_on UNUSEDSIGNAL */
 
+    // third and fourth read ports (RD_PORTS = 4): port A of copies 2 (low half) and 3 (high half)
+    /* verilator coverage_off */
+    output wire [2*FMA_REQ_W-1:0]   m_fma34_req,
+    /* verilator coverage_on */
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [2*LANES*16-1:0]    fma34_rdata,
+    /* verilator lint_on UNUSEDSIGNAL */
+
     // response
 `include "unit_rsp_ports.vh"
 

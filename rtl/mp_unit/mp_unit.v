@@ -20,8 +20,9 @@
  *   HMAX      largest map height
  *   WMAX      largest map width
  *   FM_DEPTH  stack words per bank
- *   RD_PORTS  stack copies read a cycle: 1, or 2 (an engine array: the second read port,
- *             m_fma2_req / fma2_rdata, is port A of a copy that every port-B write reaches too)
+ *   RD_PORTS  stack copies read a cycle: 1, 2 or 4 (an engine array: the second read port,
+ *             m_fma2_req / fma2_rdata, is port A of a copy that every port-B write reaches too;
+ *             with 4, m_fma34_req / fma34_rdata are copies 2 and 3)
  *
  * Latency: 7 check cycles (the buffer check: region ends, then compares, then the decision), then
  * one slot per cycle: MP_FWD 4 reads per output vector of LANES pooled pixels (RD_PORTS = 2: 2
@@ -29,8 +30,9 @@
  * then the vector's two writes, Y and argmax, fill the write port), MP_BWD and MP_BWD_RELU 2
  * cycles per vector of LANES windows (2 reads, 2 writes of an input row's 2*LANES pixels at
  * stride 1; 4 writes at stride 2 before issue 14's wide port-B write), RELU_BWD 2 reads per
- * vector (RD_PORTS = 2: one cycle, dY on port A and Y on the second port); about 6 cycles of
- * drain. m_rsp_cycles counts accept to
+ * vector (RD_PORTS = 2: one cycle, dY on port A and Y on the second port; RD_PORTS = 4: one
+ * cycle a 2*LANES-pixel vector, dY and Y of its upper half on copies 2 and 3, one 2*LANES-lane
+ * write); about 6 cycles of drain. m_rsp_cycles counts accept to
  * response.
  */
 
@@ -52,6 +54,9 @@ module mp_unit #
 localparam LOG_L = LOG_B - 1;
 // two stack copies read a cycle (issue 14: the pool units on an engine array)
 localparam RD2 = (RD_PORTS > 1);
+localparam RD4 = (RD_PORTS > 3);
+// the generator's column steps: LANES, or 2*LANES (RELU_BWD with RD_PORTS = 4)
+localparam [31:0] LANES2_32 = 2 * LANES;
 
 localparam [2:0] MODE_MP_FWD = 3'd0, MODE_MP_BWD = 3'd1, MODE_RELU_BWD = 3'd2,
                  MODE_MP_BWD_RELU = 3'd3;
@@ -86,6 +91,8 @@ wire is_fwd = (cmd_mode == MODE_MP_FWD);
 wire is_bwd = (cmd_mode == MODE_MP_BWD) || (cmd_mode == MODE_MP_BWD_RELU);
 wire bwd_relu = (cmd_mode == MODE_MP_BWD_RELU);
 wire is_relu = (cmd_mode == MODE_RELU_BWD);
+// RELU_BWD on 2*LANES pixels a cycle (RD_PORTS = 4: the upper LANES from copies 2 and 3)
+wire relu4 = RD4 && is_relu;
 
 // map regions [base, base + size)
 wire [47:0] x_end = {16'd0, cmd_x_base} + size_x_reg;
@@ -106,6 +113,7 @@ wire bad_buf = x_end_reg > {16'd0, FM_DEPTH_32} || y_end_reg > {16'd0, FM_DEPTH_
 reg        g_valid;
 reg [1:0]  g_ph;
 reg [15:0] g_c, g_y, g_x0;
+reg [15:0] g_x1;                                // g_x0 + LANES (RELU_BWD, RD_PORTS = 4: the upper half)
 reg [FM_AW-1:0] g_row_x, g_row_y, g_row_a;    // X: row 2y (MP) or y (ReLU); Y, A: row y
 reg [FM_AW-1:0] g_cb_x, g_cb_y, g_cb_a;       // channel bases
 
@@ -116,7 +124,8 @@ reg        lx_reg, ly_reg, lc_reg;      // the current step is the last
 reg [15:0] xl0_reg, yl0_reg;            // a row's / a channel's steps left at its start
 reg        lx0_reg, ly0_reg;
 wire g_last_ph = (g_ph == last_ph_reg);
-wire [15:0] g_x0_next = g_x0 + LANES_32[15:0];
+wire [15:0] x_step = relu4 ? LANES2_32[15:0] : LANES_32[15:0];
+wire [15:0] g_x0_next = g_x0 + x_step;
 wire g_last_x = lx_reg;
 wire g_last_y = ly_reg;
 wire g_last_c = lc_reg;
@@ -132,7 +141,11 @@ reg              rd_en, rd2_en;
 reg [FM_AW-1:0]  rd_row, rd2_row;
 reg [XW-1:0]     rd_x, rd2_x;
 reg              rd_s2;
+// the third and fourth ports (RD_PORTS = 4, RELU_BWD): dY and Y of columns x0 + LANES ..
+reg              rd3_en, rd4_en;
 always @* begin
+    rd3_en = 1'b0;
+    rd4_en = 1'b0;
     rd_en = 1'b0;
     rd_row = g_row_x;
     rd_x = {{(XW-16){1'b0}}, g_x0};
@@ -160,6 +173,8 @@ always @* begin
             rd_en = 1'b1;
             rd_row = g_ph[0] ? g_row_a : g_row_y;
             rd2_en = RD2;
+            rd3_en = RD4;
+            rd4_en = RD4;
         end
     end
 end
@@ -167,6 +182,9 @@ end
 assign m_fma_req = {rd_en, rd_s2, rd_row, rd_x};
 // the second port reads at stride 2 exactly when port A does (MP_FWD)
 assign m_fma2_req = {rd2_en, rd_s2, rd2_row, rd2_x};
+// copies 2 (dY) and 3 (Y) at the upper half's columns, stride 1 (RELU_BWD only)
+assign m_fma34_req = {rd4_en, 1'b0, g_row_a, {{(XW-16){1'b0}}, g_x1},
+                      rd3_en, 1'b0, g_row_y, {{(XW-16){1'b0}}, g_x1}};
 
 // ----------------------------------------------------------------------------- pipeline
 // slot copies: p1 (read in the RAM), p2 (read data valid), p3, p4
@@ -196,8 +214,11 @@ wire [LANES*16-1:0] d0 = fma_rdata;
 wire [LANES*16-1:0] d1 = fma2_rdata;
 wire [LANES*16-1:0] relu_y = RD2 ? d1 : d0;
 wire [LANES*16-1:0] relu_dy = RD2 ? d0 : dy_reg;
+// RD_PORTS = 4: the upper half's dY (copy 2) and Y (copy 3)
+wire [LANES*16-1:0] d2 = fma34_rdata[0 +: LANES*16];
+wire [LANES*16-1:0] d3 = fma34_rdata[LANES*16 +: LANES*16];
 
-reg [LANES*16-1:0] best_next, relu_next;
+reg [LANES*16-1:0] best_next, relu_next, relu_hi_next;
 reg [LANES*2-1:0]  arg_next;
 reg [LANES*3-1:0]  arg_rd;
 reg [LANES-1:0]    pos_next;
@@ -237,6 +258,7 @@ always @* begin
             arg_next[2*li +: 2] = p2_ph;
         end
         relu_next[16*li +: 16] = ($signed(relu_y[16*li +: 16]) > 0) ? relu_dy[16*li +: 16] : 16'd0;
+        relu_hi_next[16*li +: 16] = ($signed(d3[16*li +: 16]) > 0) ? d2[16*li +: 16] : 16'd0;
     end
 end
 
@@ -257,6 +279,7 @@ wire [16:0]      wrow3 = {p3_y, p3_ph[0]};    // MP_BWD: input row 2y + dy, dy =
 // per-lane masks and data of the request, one stage before the write (a generate loop: a
 // combinational block's loop variable is a latch to synthesis when a branch leaves it unassigned)
 wire [LANES-1:0]    mask_p2_wo, mask_p2_w;
+wire [LANES-1:0]    mask_p2_w1;                 // RELU_BWD, RD_PORTS = 4: the upper half's lanes
 wire [2*LANES-1:0]  mask_p3_bwd;
 reg  [LANES-1:0]    m3_wo_reg;                  // mask_p2_wo a stage later: MP_FWD's argmax write
 wire [2*LANES*16-1:0] bwd_wdata_next;
@@ -276,6 +299,7 @@ generate
     for (gl = 0; gl < LANES; gl = gl + 1) begin : g_wlane
         assign mask_p2_wo[gl] = ({16'd0, p2_x0} + gl) < {16'd0, wo_reg};
         assign mask_p2_w[gl] = ({16'd0, p2_x0} + gl) < {16'd0, cmd_w};
+        assign mask_p2_w1[gl] = ({16'd0, p2_x0} + LANES + gl) < {16'd0, cmd_w};
         assign arg_wdata_next[16*gl +: 16] = {13'd0, pos_reg[gl], arg_reg[2*gl +: 2]};
     end
     // MP_BWD writes a whole input row of its LANES windows at stride 1: 2*LANES lanes, lane j
@@ -322,10 +346,11 @@ always @(posedge clk) begin
         wr_mask <= mask_p3_bwd;
         wr_data <= bwd_wdata_next;
     end else begin
+        // RD_PORTS = 4: 2*LANES lanes at stride 1 (fm_stack takes them from any column)
         wr_en <= p2_valid && p2_ph == last_ph_reg;
         wr_row <= p2_rx;
-        wr_data <= {{LANES*16{1'b0}}, relu_next};
-        wr_mask <= {{LANES{1'b0}}, mask_p2_w};
+        wr_data <= {relu4 ? relu_hi_next : {LANES*16{1'b0}}, relu_next};
+        wr_mask <= {relu4 ? mask_p2_w1 : {LANES{1'b0}}, mask_p2_w};
     end
     if (rst) begin
         wr_en <= 1'b0;
@@ -414,7 +439,7 @@ always @(posedge clk) begin
         3'd2: begin
             plane_y_reg <= {16'd0, ho_reg} * {16'd0, rw_y_reg};
             size_x_reg <= {16'd0, plane_x_reg} * {32'd0, cmd_c};
-            xl0_reg <= (nx_reg - 16'd1) >> LOG_L;
+            xl0_reg <= relu4 ? (nx_reg - 16'd1) >> (LOG_L + 1) : (nx_reg - 16'd1) >> LOG_L;
             yl0_reg <= ny_reg - 16'd1;
         end
         3'd3: begin
@@ -439,6 +464,7 @@ always @(posedge clk) begin
                 g_c <= 16'd0;
                 g_y <= 16'd0;
                 g_x0 <= 16'd0;
+                g_x1 <= LANES_32[15:0];
                 xl_reg <= xl0_reg;
                 lx_reg <= lx0_reg;
                 yl_reg <= yl0_reg;
@@ -463,10 +489,12 @@ always @(posedge clk) begin
             g_ph <= 2'd0;
             if (!g_last_x) begin
                 g_x0 <= g_x0_next[15:0];
+                g_x1 <= g_x1 + x_step;
                 xl_reg <= xl_reg - 16'd1;
                 lx_reg <= (xl_reg == 16'd1);
             end else begin
                 g_x0 <= 16'd0;
+                g_x1 <= LANES_32[15:0];
                 xl_reg <= xl0_reg;
                 lx_reg <= lx0_reg;
                 if (!g_last_y) begin

@@ -14,7 +14,7 @@
  * The macros are undefined at the end.
  *
  * Parameters: as the unit (LANES, CMAX, HMAX, WMAX, FM_DEPTH, RD_PORTS: with 2, a second copy of
- * the stack, stack_host.vh).
+ * the stack, with 4 three more, stack_host.vh).
  *
  * Host port: hst_sel 0 stack (the only memory; with RD_PORTS = 2 writes reach both copies and
  * hst_copy 1 reads copy 1); hst_rdata is the word at the address presented
@@ -32,7 +32,8 @@
 `include "unit_rsp_ports.vh"
     output wire                     busy,
 
-    // host port, and the copy a read comes from (RD_PORTS = 2: low bit; unused with one copy)
+    // host port, and the copy a read comes from (RD_PORTS = 2: low bit, 4: low two bits; unused
+    // with one copy)
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [7:0]               hst_copy,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -53,13 +54,21 @@ wire [FMA_REQ_W-1:0] fma2_req;
 /* verilator lint_on UNUSEDSIGNAL */
 /* verilator coverage_on */
 wire [LANES*16-1:0] fma2_rdata;
+// the third and fourth (RD_PORTS = 4): port A of copies 2 and 3
+/* verilator coverage_off */
+/* verilator lint_off UNUSEDSIGNAL */
+wire [2*FMA_REQ_W-1:0] fma34_req;
+/* verilator lint_on UNUSEDSIGNAL */
+/* verilator coverage_on */
+wire [2*LANES*16-1:0] fma34_rdata;
 
 `MAP_UNIT #(
     .LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH), .RD_PORTS(RD_PORTS)
 ) `MAP_INST (
 `include "unit_shell_conns.vh"
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
-    .m_fma2_req(fma2_req), .fma2_rdata(fma2_rdata)
+    .m_fma2_req(fma2_req), .fma2_rdata(fma2_rdata),
+    .m_fma34_req(fma34_req), .fma34_rdata(fma34_rdata)
 );
 
 // the stack (RD_PORTS copies) and its host port
