@@ -26,7 +26,8 @@
  *
  * Latency: 3 check cycles (fields; the buffer compares into a flag; the decision), then one item
  * per cycle (M*K, plus M bias items in UPDATE; pairs: ceil(M/2)*K in FWD, M*ceil(K/2) in
- * BWD_DATA, and one cycle more for the pair's second write) and about 11 cycles of drain (the 9-stage item pipeline: one multiply, or one wide add, shift or
+ * BWD_DATA; the pair's second write hides in the drain) and about 11 cycles of drain (the
+ * 9-stage item pipeline: one multiply, or one wide add, shift or
  * compare, a stage). m_rsp_cycles counts accept to response.
  */
 
@@ -139,7 +140,8 @@ wire [WAW+15:0] cin_w = {{WAW{1'b0}}, cmd_cin};
 reg [WAW-1:0] g_wa, g_wcol;       // weight address; BWD_DATA: address of (0, k)
 reg [WAW-1:0] g_wb;               // pairs: the second output's weight (FWD g_wa + K, BWD_DATA g_wa + 1)
 reg [BAW-1:0] g_bb;               // pairs: the second output's bias address (FWD: bias_base + m + 1)
-reg [WAW-1:0] cin_p1_reg;         // K + 1: FWD pairs, the first weight of the pair after next row's
+reg [WAW-1:0] cin_p1_reg;         // K + 1: FWD pairs, from the second output's last weight to the
+                                  // next pair's second output's first
 reg [WAW-1:0] wb_off_reg;         // the second output's weight offset: K (FWD), 1 (BWD_DATA)
 
 // against registered last indices: one compare, no add, before the generator's registers (issue 16)

@@ -251,7 +251,8 @@ always @* begin
     end
 end
 wire uc_mem = uc_muxed || (|fidx_rd_en) || (|bidx_rd_en) || (|ptr_rd_en);
-wire mp_fm = mp_fma_req[FMA_REQ_W-1] || mp_fma2_req[FMA_REQ_W-1] || mp_fmb_req[FMB_REQ_W-1];
+wire mp_fm = mp_fma_req[FMA_REQ_W-1] || mp_fma2_req[FMA_REQ_W-1] || mp_fma34_req[FMA_REQ_W-1] ||
+             mp_fma34_req[2*FMA_REQ_W-1] || mp_fmb_req[FMB_REQ_W-1];
 wire gap_fm = gap_fma_req[FMA_REQ_W-1] || gap_fmb_req[FMB_REQ_W-1];
 wire lc_fm = lc_fma_req[FMA_REQ_W-1] || lc_fmb_req[FMB_REQ_W-1];
 wire loss_fm = loss_fma_req[FMA_REQ_W-1] || loss_fmb_req[FMB_REQ_W-1];
