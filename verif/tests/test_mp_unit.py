@@ -150,7 +150,9 @@ random_commands, directed_edges, bad_inputs, reset_mid_command, checker_catches_
     directed_doc="""Each mode on the smallest map (2x2 / 1x1), odd H, odd W, W a multiple of 2L, the largest
     map, CMAX channels, all-equal inputs (ties everywhere), small ranges (ties) and saturation
     values.""",
-    bad=bad_items, killed=lambda rnd, i: make_item(f"killed{i}", rnd, c=2, h=8, w=8), resets=3, max_delay=40,
+    # killed commands of at least 61 cycles in every set and mode (RELU_BWD at r4: 2*12*2 + 13), so
+    # that a reset 1..40 cycles after the accept always lands mid-command
+    bad=bad_items, killed=lambda rnd, i: make_item(f"killed{i}", rnd, c=2, h=12, w=12), resets=3, max_delay=40,
     wrong=lambda rnd: [make_item(f"wrong_{MODES[m]}", rnd, m, 1, 4, 4) for m in MODES],
     marks=[f"{ {MP_FWD: 'Y', MP_BWD: 'dX', RELU_BWD: 'dX', MP_BWD_RELU: 'dX'}[m]}[c=0, y=0, x=0]" for m in MODES])
 coverage_closed = coverage_test(__name__, "mp", "mp_unit")
