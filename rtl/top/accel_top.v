@@ -243,11 +243,8 @@ mem_subsys #(
         lc_bias_wr_en, lc_bgrad_rd_en, lc_bgrad_wr_en, lc_wgt_rd_addr, lc_wgt_wr_addr,
         lc_wgt_wr_data, lc_grad_rd_addr, lc_grad_wr_addr, lc_grad_wr_data, lc_bias_rd_addr,
         lc_bias_wr_addr, lc_bias_wr_data, lc_bgrad_rd_addr, lc_bgrad_wr_addr, lc_bgrad_wr_data}),
-    // copy 1: the same, its weight and bias reads the second ports'
-    .lc_ram1_req({lc_wgt2_rd_en, lc_wgt_wr_en, lc_grad_rd_en, lc_grad_wr_en, lc_bias2_rd_en,
-        lc_bias_wr_en, lc_bgrad_rd_en, lc_bgrad_wr_en, lc_wgt2_rd_addr, lc_wgt_wr_addr,
-        lc_wgt_wr_data, lc_grad_rd_addr, lc_grad_wr_addr, lc_grad_wr_data, lc_bias2_rd_addr,
-        lc_bias_wr_addr, lc_bias_wr_data, lc_bgrad_rd_addr, lc_bgrad_wr_addr, lc_bgrad_wr_data}),
+    // copy 1's weight and bias reads: the second ports
+    .lc_rd2_req({lc_wgt2_rd_en, lc_bias2_rd_en, lc_wgt2_rd_addr, lc_bias2_rd_addr}),
     .wgt2_rd_data(wgt2_rd_data), .bias2_rd_data(bias2_rd_data),
 `include "uc_list_conns.vh"
     .wgt_rd_data(wgt_rd_data), .grad_rd_data(grad_rd_data), .bias_rd_data(bias_rd_data),

@@ -15,8 +15,8 @@
  * there): the host reads copy 0's. The MP unit reads two copies a cycle (its second read port,
  * mp_fma2_req, is copy 1's port A; fma2_rdata its data; with ENGINES > 3 four: mp_fma34_req,
  * copies 2 and 3), and so does the LC unit's weight and
- * bias RAMs (copy 1 takes lc_ram1_req: the LC unit's ports with its second weight and bias read
- * ports; wgt2_rd_data, bias2_rd_data their data). A unit's ports arrive as request buses: its stack ports as
+ * bias RAMs (copy 1's weight and bias reads are the LC unit's second read ports, lc_rd2_req;
+ * wgt2_rd_data, bias2_rd_data their data). A unit's ports arrive as request buses: its stack ports as
  * FMA_REQ / FMB_REQ (accel_defs.vh), muxed as arrays indexed by the busy unit; the UC and LC
  * units' weight, gradient and bias RAM ports as RAM_REQ (below). Request buses are pure wiring:
  * they are left out of coverage (their fields are covered where the units compute them and in
@@ -88,7 +88,9 @@ module mem_subsys #
     /* verilator coverage_off */
     input  wire [ENGINES*RAM_REQ_W-1:0] uc_ram_req,   // one a copy
     input  wire [RAM_REQ_W-1:0]     lc_ram_req,
-    input  wire [RAM_REQ_W-1:0]     lc_ram1_req,    // copy 1's: the LC unit's second read ports
+    // the LC unit's second weight and bias read ports, copy 1's:
+    // {wgt2_rd_en, bias2_rd_en, wgt2_rd_addr, bias2_rd_addr}
+    input  wire [1+1+WAW+BAW-1:0]   lc_rd2_req,
     /* verilator coverage_on */
     output wire [15:0]              wgt_rd_data,    // copy 0 (LC)
     output wire [31:0]              grad_rd_data,
@@ -204,8 +206,13 @@ generate
         assign {wgt_rd_en, wgt_wr_en, grad_rd_en, grad_wr_en, bias_rd_en, bias_wr_en, bgrad_rd_en,
                 bgrad_wr_en, wgt_rd_addr, wgt_wr_addr, wgt_wr_data, grad_rd_addr, grad_wr_addr,
                 grad_wr_data, bias_rd_addr, bias_wr_addr, bias_wr_data, bgrad_rd_addr, bgrad_wr_addr,
-                bgrad_wr_data} = own_lc ? ((g == 1) ? lc_ram1_req : lc_ram_req) :
-                                          uc_ram_req[RAM_REQ_W*g +: RAM_REQ_W];
+                bgrad_wr_data} = own_lc ? lc_ram_req : uc_ram_req[RAM_REQ_W*g +: RAM_REQ_W];
+        // copy 1's weight and bias reads: the LC unit's second read ports while it owns the RAMs
+        wire            lc2 = own_lc && (g == 1);
+        wire            c_wgt_rd_en = lc2 ? lc_rd2_req[1+WAW+BAW] : wgt_rd_en;
+        wire            c_bias_rd_en = lc2 ? lc_rd2_req[WAW+BAW] : bias_rd_en;
+        wire [WAW-1:0]  c_wgt_rd_addr = lc2 ? lc_rd2_req[BAW +: WAW] : wgt_rd_addr;
+        wire [BAW-1:0]  c_bias_rd_addr = lc2 ? lc_rd2_req[0 +: BAW] : bias_rd_addr;
 
         mem_core #(
             .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
@@ -216,7 +223,7 @@ generate
             .hp_rdata(hp_rdata_c[HST_W*g +: HST_W]), .list_wr(list_wr_c[g]),
             .fma_req(fma_req), .fma_rdata(uc_fma_rdata[LANES*16*g +: LANES*16]),
             .fmb_req(fmb_req), .fmb_rdata(uc_fmb_rdata[LANES*16*g +: LANES*16]),
-            .wgt_rd_en(wgt_rd_en), .wgt_rd_addr(wgt_rd_addr), .wgt_rd_data(uc_wgt_rd_data[16*g +: 16]),
+            .wgt_rd_en(c_wgt_rd_en), .wgt_rd_addr(c_wgt_rd_addr), .wgt_rd_data(uc_wgt_rd_data[16*g +: 16]),
             .wgt_wr_en(wgt_wr_en), .wgt_wr_addr(wgt_wr_addr), .wgt_wr_data(wgt_wr_data),
             .fidx_rd_en(fidx_rd_en[g]), .fidx_rd_addr(fidx_rd_addr[WAW*g +: WAW]),
             .fidx_rd_data(fidx_rd_data[FIDX_W*g +: FIDX_W]),
@@ -226,7 +233,7 @@ generate
             .ptr_rd_data(ptr_rd_data[PTR_W*g +: PTR_W]),
             .grad_rd_en(grad_rd_en), .grad_rd_addr(grad_rd_addr), .grad_rd_data(uc_grad_rd_data[32*g +: 32]),
             .grad_wr_en(grad_wr_en), .grad_wr_addr(grad_wr_addr), .grad_wr_data(grad_wr_data),
-            .bias_rd_en(bias_rd_en), .bias_rd_addr(bias_rd_addr), .bias_rd_data(uc_bias_rd_data[32*g +: 32]),
+            .bias_rd_en(c_bias_rd_en), .bias_rd_addr(c_bias_rd_addr), .bias_rd_data(uc_bias_rd_data[32*g +: 32]),
             .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
             .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr),
             .bgrad_rd_data(uc_bgrad_rd_data[32*g +: 32]),

@@ -120,7 +120,7 @@ mem_subsys #(
     .loss_fma_req({ms_fm_en[0], {FMA_PAD{1'b0}}}), .loss_fmb_req({FMB_REQ_W{1'b0}}),
     .fma_rdata(ms_fma_rdata), .fmb_rdata(ms_fmb_rdata), .fma2_rdata(ms_fma2_rdata), .fma34_rdata(ms_fma34_rdata),
     .uc_fma_rdata(ms_uc_fma_rdata), .uc_fmb_rdata(ms_uc_fmb_rdata),
-    .uc_ram_req({RAM_REQ_W{1'b0}}), .lc_ram_req({RAM_REQ_W{1'b0}}), .lc_ram1_req({RAM_REQ_W{1'b0}}),
+    .uc_ram_req({RAM_REQ_W{1'b0}}), .lc_ram_req({RAM_REQ_W{1'b0}}), .lc_rd2_req({(2+WAW+BAW){1'b0}}),
     .wgt2_rd_data(ms_wgt2), .bias2_rd_data(ms_bias2),
     .wgt_rd_data(ms_wgt), .grad_rd_data(ms_grad), .bias_rd_data(ms_bias), .bgrad_rd_data(ms_bgrad),
     .uc_wgt_rd_data(ms_uc_wgt), .uc_grad_rd_data(ms_uc_grad), .uc_bias_rd_data(ms_uc_bias),
