@@ -84,6 +84,7 @@ module uc_gen #
 localparam LOG_L = $clog2(LANES);
 localparam CNT_W = WAW + 1;
 localparam PTR_W = WAW + CNT_W;
+localparam [CNT_W-1:0] CNT_1 = 1;
 localparam [CNT_W-1:0] CNT_2 = 2;
 
 // per-channel phases
@@ -97,6 +98,7 @@ reg [15:0]      og_reg, og_next;            // outer loop: n (FWD, WGRAD, UPDATE
 reg [WAW-1:0]   start_reg, start_next;
 reg [CNT_W-1:0] count_reg, count_next;
 reg [CNT_W-1:0] j_reg, j_next;
+reg [CNT_W-1:0] j1_reg, j1_next;            // j + 1, kept beside j (no adder after the item's decisions)
 reg             bitem_reg, bitem_next;      // WGRAD: a bias pseudo entry (empty filter) is next
 reg             first_reg, first_next;      // the next item is the first of this channel
 reg             pref_pend_reg, pref_pend_next;   // next channel's pointer (and bias) read in flight
@@ -236,9 +238,13 @@ wire ld_px = ld_q[0] ^ pad_odd;
 // list of one row; in G_LOAD the list og, from G_EMIT og + 1, whose row parity is og[1] ^ og[0]:
 // issue 16, the select of ld_q and ld_cz in front of it were a LUT level more before load_ch)
 reg  wnob_reg, sh1_reg;
+// from G_EMIT, flags kept in registers (issue 16: og_reg and ncz_reg were 5-6 LUT levels from
+// j_reg at 16 engines): nemp_reg = wnob && the prefetched count is 0 (set as it lands, beside
+// ncz_reg); q1_reg = bit 1 of og + 1, stepped with og (og + 2 flips bit 1 of og + 1)
+reg  nemp_reg, nemp_next, q1_reg, q1_next;
 wire ld_empty_load = (wnob_reg && ptr_cz) || (sh1_reg && (og_reg[1] ^ pad_odd));
-wire ld_empty_emit = (wnob_reg && (pref_valid_reg ? ncz_reg : ptr_cz)) ||
-                     (sh1_reg && (og_reg[1] ^ og_reg[0] ^ pad_odd));
+wire ld_empty_emit = (pref_valid_reg ? nemp_reg : (wnob_reg && ptr_cz)) ||
+                     (sh1_reg && (q1_reg ^ pad_odd));
 // first output column of the lane vector (BWD_DATA stride 2: every other pixel, by parity)
 wire [15:0] x0 = (is_bwd && s2) ? (((xg_reg >> 1) << (LOG_L + 1)) | {15'd0, xg_reg[0]})
                                 : (xg_reg << LOG_L);
@@ -256,6 +262,7 @@ always @* begin
     start_next = start_reg;
     count_next = count_reg;
     j_next = j_reg;
+    j1_next = j1_reg;
     bitem_next = bitem_reg;
     first_next = first_reg;
     pref_pend_next = pref_pend_reg;
@@ -280,6 +287,8 @@ always @* begin
     cle1_next = cle1_reg;
     cm2_next = cm2_reg;
     ncz_next = ncz_reg;
+    nemp_next = nemp_reg;
+    q1_next = q1_reg;
     ncle1_next = ncle1_reg;
     ncm2_next = ncm2_reg;
     lxg_next = lxg_reg;
@@ -339,6 +348,9 @@ always @* begin
     if (run_start) begin
         phase_next = G_FETCH;
         og_next = 16'd0;
+        q1_next = 1'b0;
+        // the item channel restarts at the first one (uc_split steps UPDATE's owner from it)
+        i_og_next = og_base;
         pref_pend_next = 1'b0;
         pref_valid_next = 1'b0;
         if (!is_update) begin
@@ -365,6 +377,7 @@ always @* begin
             nstart_next = ptr_start;
             ncount_next = ptr_count;
             ncz_next = ptr_cz;
+            nemp_next = wnob_reg && ptr_cz;
             ncle1_next = ptr_cle1;
             ncm2_next = ptr_cm2;
             nbias_next = bias_rd_data;
@@ -411,7 +424,8 @@ always @* begin
                 i_ones_next = jc_reg;
                 i_first_next = 1'b1;
                 i_last_next = 1'b1;
-                j_next = j_reg + 1'b1;
+                j_next = j1_reg;
+                j1_next = j1_reg + 1'b1;
                 lj_next = lj_inc;
                 jc_next = jc_inc;
             end else if (is_wgrad) begin
@@ -434,7 +448,8 @@ always @* begin
                     end else begin
                         y_next = 16'd0;
                         ly_next = y0l_reg;
-                        j_next = j_reg + 1'b1;
+                        j_next = j1_reg;
+                        j1_next = j1_reg + 1'b1;
                         lj_next = lj_inc;
                         jc_next = jc_inc;
                         orow_next = obase_reg;
@@ -446,11 +461,13 @@ always @* begin
                 i_first_next = (j_reg == 0);
                 i_last_next = last_j;
                 if (!last_j) begin
-                    j_next = j_reg + 1'b1;
+                    j_next = j1_reg;
+                    j1_next = j1_reg + 1'b1;
                     lj_next = lj_inc;
                     jc_next = jc_inc;
                 end else begin
                     j_next = {CNT_W{1'b0}};
+                    j1_next = CNT_1;
                     lj_next = cle1_reg;
                     jc_next = cz_reg;
                     if (split) begin
@@ -512,6 +529,7 @@ always @* begin
         endcase
         // the next list's addresses (and whether it is the last)
         if (og_inc) begin
+            q1_next = ~og_reg[1];
             pa_next = pa1_reg;
             pa1_next = pa1_reg + 1'b1;
             ba_next = ba1_reg;
@@ -533,6 +551,7 @@ always @* begin
             cm2_next = ld_from_ptr ? ptr_cm2 : ncm2_reg;
             bias_next = is_fwd ? ld_bias : 32'd0;
             j_next = {CNT_W{1'b0}};
+            j1_next = CNT_1;
             lj_next = ld_cle1;
             jc_next = ld_cz;
             y_next = 16'd0;
@@ -565,6 +584,7 @@ always @(posedge clk) begin
     start_reg <= start_next;
     count_reg <= count_next;
     j_reg <= j_next;
+    j1_reg <= j1_next;
     bitem_reg <= bitem_next;
     first_reg <= first_next;
     pref_pend_reg <= pref_pend_next;
@@ -597,6 +617,8 @@ always @(posedge clk) begin
     cle1_reg <= cle1_next;
     cm2_reg <= cm2_next;
     ncz_reg <= ncz_next;
+    nemp_reg <= nemp_next;
+    q1_reg <= q1_next;
     ncle1_reg <= ncle1_next;
     ncm2_reg <= ncm2_next;
     lxg_reg <= lxg_next;
@@ -640,6 +662,9 @@ end
 
 `ifdef ACCEL_ASSERTS
 // verilator coverage_off
+/* verilator lint_off UNUSEDSIGNAL */
+wire [15:0] og_plus1 = og_reg + 1'b1;
+/* verilator lint_on UNUSEDSIGNAL */
 // every flag equals the compare it replaces while items are emitted
 always @(posedge clk) begin
     if (!rst && running && phase_reg == G_EMIT) begin
@@ -656,6 +681,9 @@ always @(posedge clk) begin
         assert (ld_empty_emit == ((is_wgrad && !bgrad && (pref_valid_reg ? ncz_reg : ptr_cz)) ||
                                   (split && h_one_reg && (ld_q[1] ^ pad_odd))))
             else $error("uc_gen: the next list's empty flag differs from its definition");
+        assert (q1_reg == og_plus1[1] && (!pref_valid_reg || nemp_reg == (wnob_reg && ncz_reg)))
+            else $error("uc_gen: q1 / nemp flags differ from their definitions");
+        assert (j1_reg == j_reg + 1'b1) else $error("uc_gen: j + 1 register differs from j + 1");
         assert (!bitem_reg || is_wgrad)
             else $error("uc_gen: a bias pseudo entry outside WGRAD");
     end

@@ -74,6 +74,7 @@ module uc_split #
 
     // owner of a channel (engine 0's item at stage I in UPDATE), registered
     input  wire [15:0]              own_ch,
+    input  wire                     own_start,      // engine 0 starts (its item channel restarts at 0)
     output wire [$clog2(ENGINES)-1:0] owner
 );
 
@@ -86,11 +87,11 @@ localparam [16:0] E_M1 = ENGINES - 1;
 reg [15:0]      nch_reg, nch_next, chunk_reg, chunk_next;
 // S2: chunk * plane (modulo the stack)
 reg [FM_AW-1:0] cpx_reg, cpx_next, cpy_reg, cpy_next;
-reg [LOG_E-1:0] owner_reg, owner_next;
 /* verilator coverage_off */
 wire [ENGINES*16-1:0] ch0;              // each engine's first channel (S2; wiring)
 /* verilator coverage_on */
 
+reg [LOG_E-1:0] owner_reg, owner_next;
 assign owner = owner_reg;
 // the chunk as FM_AW bits (zero-extended above 2^16 stack words)
 /* verilator lint_off UNUSEDSIGNAL */
@@ -99,22 +100,47 @@ wire [FM_AW+15:0] chunk_x = {{FM_AW{1'b0}}, chunk_reg};
 /* verilator coverage_on */
 /* verilator lint_on UNUSEDSIGNAL */
 
-// the owner of own_ch: the last engine whose first channel is not above it
-integer e;
+// the owner of own_ch: the last engine whose first channel is not above it. In UPDATE engine 0
+// walks the filters in order (own_ch = 0, 1, 2, ... from own_start on, each value at least
+// once), so the owner steps by one when own_ch reaches the next engine's first channel: an
+// equality with a register (nxt_reg = ch0 of engine owner + 1, or none past the last), not
+// ENGINES - 1 magnitude compares and a priority select (issue 16: 6 LUT levels at 16 engines)
+reg [LOG_E:0]   ia_reg, ia_next, ib_reg, ib_next;   // owner + 1, owner + 2
+reg [16:0]      nxt_reg, nxt_next;                  // ch0 of engine ia (bit 16: none)
+reg             inc;
 /* verilator lint_off UNUSEDSIGNAL */
 reg [16:0] nch_p;           // channels + ENGINES - 1: its low LOG_E bits are dropped
 /* verilator lint_on UNUSEDSIGNAL */
+// first channels by index, none (all ones) past the last engine
+/* verilator coverage_off */
+wire [2*ENGINES*17-1:0] ch0x;
+/* verilator coverage_on */
+genvar gx;
+generate
+    for (gx = 0; gx < 2 * ENGINES; gx = gx + 1) begin : g_ch0x
+        if (gx < ENGINES) begin : g_in
+            assign ch0x[17*gx +: 17] = {1'b0, ch0[16*gx +: 16]};
+        end else begin : g_none
+            assign ch0x[17*gx +: 17] = {17{1'b1}};
+        end
+    end
+endgenerate
 always @* begin
     nch_p = {1'b0, is_bwd ? c : n} + E_M1;
     nch_next = run_start ? (is_bwd ? c : n) : nch_reg;
     chunk_next = run_start ? {{(LOG_E-1){1'b0}}, nch_p[16:LOG_E]} : chunk_reg;
     cpx_next = chunk_x[FM_AW-1:0] * plane_x[FM_AW-1:0];
     cpy_next = chunk_x[FM_AW-1:0] * plane_y[FM_AW-1:0];
-    owner_next = {LOG_E{1'b0}};
-    for (e = 1; e < ENGINES; e = e + 1) begin
-        if (own_ch >= ch0[16*e +: 16]) begin
-            owner_next = e[LOG_E-1:0];
-        end
+    inc = ({1'b0, own_ch} == nxt_reg);
+    owner_next = inc ? owner_reg + 1'b1 : owner_reg;
+    ia_next = inc ? ib_reg : ia_reg;
+    ib_next = inc ? ib_reg + 1'b1 : ib_reg;
+    nxt_next = inc ? ch0x[17*ib_reg +: 17] : ch0x[17*ia_reg +: 17];
+    if (own_start) begin
+        owner_next = {LOG_E{1'b0}};
+        ia_next = 1;
+        ib_next = 2;
+        nxt_next = ch0x[17 +: 17];
     end
 end
 
@@ -124,7 +150,36 @@ always @(posedge clk) begin
     cpx_reg <= cpx_next;
     cpy_reg <= cpy_next;
     owner_reg <= owner_next;
+    ia_reg <= ia_next;
+    ib_reg <= ib_next;
+    nxt_reg <= nxt_next;
 end
+
+`ifdef ACCEL_ASSERTS
+// verilator coverage_off
+// in UPDATE (from two cycles after own_start: own_ch restarted at 0) the stepped owner equals
+// the last engine whose first channel is not above own_ch
+integer e;
+reg [LOG_E-1:0] ref_owner, ref_reg;
+reg [1:0]       arm_reg;
+initial arm_reg = 2'd0;
+always @* begin
+    ref_owner = {LOG_E{1'b0}};
+    for (e = 1; e < ENGINES; e = e + 1) begin
+        if (own_ch >= ch0[16*e +: 16]) begin
+            ref_owner = e[LOG_E-1:0];
+        end
+    end
+end
+always @(posedge clk) begin
+    ref_reg <= ref_owner;
+    arm_reg <= run_start ? 2'd0 : own_start ? 2'd1 : (arm_reg == 2'd0) ? 2'd0 : 2'd2;
+    if (is_update && arm_reg == 2'd2) begin
+        assert (owner_reg == ref_reg) else $error("uc_split: the stepped owner differs from its compare");
+    end
+end
+// verilator coverage_on
+`endif
 
 // x * k for an engine's index k (a constant in each g_e) as shifts and adds: no multiplier
 // (DSP) for a constant; at most LOG_E terms, summed once a command
@@ -140,6 +195,15 @@ function [31:0] times_index(input [31:0] x, input [15:0] k);
     end
 endfunction
 
+`ifdef ACCEL_ASSERTS
+// run_start delayed to the cycle the shares are registered (the assertions' check time)
+reg [3:0] rs_d;
+initial rs_d = 4'd0;
+always @(posedge clk) begin
+    rs_d <= {rs_d[2:0], run_start};
+end
+`endif
+
 // one engine's share
 genvar g;
 generate
@@ -149,6 +213,9 @@ generate
         reg [15:0]      ch0_reg, ch0_next;
         reg [FM_AW-1:0] offx_reg, offx_next, offy_reg, offy_next;
         reg [16:0]      rem_reg, rem_next;
+        // rem < 0 and rem > chunk, each a compare of registers beside rem (S3), not a compare
+        // of rem in front of the share's select (issue 16: e_n_ptrs at 5 LUT levels)
+        reg             neg_reg, neg_next, gt_reg, gt_next;
         reg             act_reg, act_next;
         reg [15:0]      nptrs_reg, nptrs_next;
         reg [PAW-1:0]   pbase_reg, pbase_next;
@@ -189,8 +256,12 @@ generate
             offx_next = offx_prod[FM_AW-1:0];
             offy_next = offy_prod[FM_AW-1:0];
             rem_next = {1'b0, nch_reg} - {1'b0, ch0_reg};
+            neg_next = (nch_reg < ch0_reg);
+            // rem > chunk: the next engine's first channel (ch0 + chunk, no wrap below 2^16) is
+            // below nch; the last engine never has more than a chunk (chunk = ceil(nch / E))
+            gt_next = (g < ENGINES - 1) ? (nch_reg > ch0[16*((g < ENGINES - 1) ? g + 1 : g) +: 16]) : 1'b0;
             // channels of this engine: what is left, at most a chunk; UPDATE: engine 0 walks all
-            cnt = rem_reg[16] ? 17'd0 : (rem_reg > {1'b0, chunk_reg}) ? {1'b0, chunk_reg} : rem_reg;
+            cnt = neg_reg ? 17'd0 : gt_reg ? {1'b0, chunk_reg} : rem_reg;
             if (is_update) begin
                 cnt = (g == 0) ? {1'b0, nch_reg} : 17'd0;
             end
@@ -209,6 +280,11 @@ generate
         // verilator coverage_off
         always @(posedge clk) begin
             assert (act_next == (cnt != 17'd0)) else $error("uc_split: e_act differs from cnt != 0");
+            // (once the command's stages are through: SPLIT_LAT cycles after run_start)
+            if (rs_d[3]) begin
+                assert (neg_reg == rem_reg[16] && gt_reg == (!rem_reg[16] && rem_reg > {1'b0, chunk_reg}))
+                    else $error("uc_split: the registered rem flags differ from rem");
+            end
         end
         // verilator coverage_on
 `endif
@@ -218,6 +294,8 @@ generate
             offx_reg <= offx_next;
             offy_reg <= offy_next;
             rem_reg <= rem_next;
+            neg_reg <= neg_next;
+            gt_reg <= gt_next;
             act_reg <= act_next;
             nptrs_reg <= nptrs_next;
             pbase_reg <= pbase_next;

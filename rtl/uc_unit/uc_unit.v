@@ -398,7 +398,7 @@ generate
             .x_base(x_base), .y_base(y_base), .plane_x(plane_x), .plane_y(plane_y),
             .e_act(e_act), .e_n_ptrs(e_n_ptrs), .e_ptr_base(e_ptr_base), .e_bias_base(e_bias_base),
             .e_x_base(e_x_base), .e_y_base(e_y_base), .e_og_base(e_og_base),
-            .own_ch(e_i_og[0 +: 16]), .owner(owner)
+            .own_ch(e_i_og[0 +: 16]), .own_start(e_start[0]), .owner(owner)
         );
 
         // the engines' stack writes, queued; one a cycle to every copy, two adjacent writes of an
