@@ -213,9 +213,9 @@ generate
         reg [15:0]      ch0_reg, ch0_next;
         reg [FM_AW-1:0] offx_reg, offx_next, offy_reg, offy_next;
         reg [16:0]      rem_reg, rem_next;
-        // rem < 0 and rem > chunk, each a compare of registers beside rem (S3), not a compare
-        // of rem in front of the share's select (issue 16: e_n_ptrs at 5 LUT levels)
-        reg             neg_reg, neg_next, gt_reg, gt_next;
+        // rem > chunk, a compare of registers beside rem (S3), not a compare of rem in front of
+        // the share's select (issue 16: e_n_ptrs at 5 LUT levels); rem < 0 is rem's sign bit
+        reg             gt_reg, gt_next;
         reg             act_reg, act_next;
         reg [15:0]      nptrs_reg, nptrs_next;
         reg [PAW-1:0]   pbase_reg, pbase_next;
@@ -256,12 +256,11 @@ generate
             offx_next = offx_prod[FM_AW-1:0];
             offy_next = offy_prod[FM_AW-1:0];
             rem_next = {1'b0, nch_reg} - {1'b0, ch0_reg};
-            neg_next = (nch_reg < ch0_reg);
             // rem > chunk: the next engine's first channel (ch0 + chunk, no wrap below 2^16) is
             // below nch; the last engine never has more than a chunk (chunk = ceil(nch / E))
             gt_next = (g < ENGINES - 1) ? (nch_reg > ch0[16*((g < ENGINES - 1) ? g + 1 : g) +: 16]) : 1'b0;
             // channels of this engine: what is left, at most a chunk; UPDATE: engine 0 walks all
-            cnt = neg_reg ? 17'd0 : gt_reg ? {1'b0, chunk_reg} : rem_reg;
+            cnt = rem_reg[16] ? 17'd0 : gt_reg ? {1'b0, chunk_reg} : rem_reg;
             if (is_update) begin
                 cnt = (g == 0) ? {1'b0, nch_reg} : 17'd0;
             end
@@ -282,8 +281,8 @@ generate
             assert (act_next == (cnt != 17'd0)) else $error("uc_split: e_act differs from cnt != 0");
             // (once the command's stages are through: SPLIT_LAT cycles after run_start)
             if (rs_d[3]) begin
-                assert (neg_reg == rem_reg[16] && gt_reg == (!rem_reg[16] && rem_reg > {1'b0, chunk_reg}))
-                    else $error("uc_split: the registered rem flags differ from rem");
+                assert (rem_reg[16] || gt_reg == (rem_reg > {1'b0, chunk_reg}))
+                    else $error("uc_split: the registered rem > chunk flag differs from rem");
             end
         end
         // verilator coverage_on
@@ -294,7 +293,6 @@ generate
             offx_reg <= offx_next;
             offy_reg <= offy_next;
             rem_reg <= rem_next;
-            neg_reg <= neg_next;
             gt_reg <= gt_next;
             act_reg <= act_next;
             nptrs_reg <= nptrs_next;
