@@ -44,7 +44,7 @@ import numpy as np
 from sparsetrain.sparse import parity_rows
 from sparsetrain.uc import engine_ranges, scan_cycles
 
-from bench.cycle_formulas import cdiv, out_size, relu_fused_above, uc_formula, work_items
+from bench.cycle_formulas import cdiv, flat_view, out_size, relu_fused_above, uc_formula, work_items
 
 #: cycles from the run's start to the engines' start (rtl/uc_unit/uc_unit.v START_LAT)
 START_LAT = 7
@@ -75,7 +75,8 @@ def _row_vectors(mode, layer, h, w, lanes) -> tuple[int, int, bool]:
     """(rows, vectors a row, whether a row's adjacent vectors may share a write) of one channel's
     output: FWD ``Ho`` rows of ``ceil(Wo/L)``; BWD_DATA ``H`` rows of ``ceil(W/L)`` at stride 1,
     at stride 2 the four parity classes' rows of ``ceil(W/2L)`` (stride-2 writes: no pairs);
-    WGRAD / UPDATE no rows."""
+    WGRAD / UPDATE no rows. A flat layer: one row of ``ceil(H*W/L)`` vectors a channel."""
+    layer, h, w = flat_view(layer, h, w)
     k, s, p = layer["k"], layer["s"], layer["p"]
     if mode == "FWD":
         return out_size(h, k, s, p), cdiv(out_size(w, k, s, p), lanes), True
@@ -265,7 +266,7 @@ def row_layer(r: dict) -> dict:
     k_eff = r["dilation"] * (r["kernel"] - 1) + 1
     pad = {3: 1, 5: 2, 7: 3, 1: 0}.get(r["kernel"], r["kernel"] // 2) * r["dilation"]
     return {"t": "conv", "c": r["in_channels"], "n": r["out_channels"], "k": k_eff, "s": r["stride"],
-            "p": pad, "dw": r.get("depthwise", False), "relu": True}
+            "p": pad, "dw": r.get("depthwise", False), "relu": True, "flat": bool(r.get("flat", False))}
 
 
 def row_counts(r: dict):

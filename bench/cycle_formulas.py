@@ -155,10 +155,27 @@ def scan_extra(mode, last) -> int:
     return UC_SCAN_EXTRA if mode != "UPDATE" and int(last) > 0 else UC_SCAN_PTR_EXTRA
 
 
+def flat_ok(layer, w, lanes) -> bool:
+    """Whether a conv layer on maps ``w`` wide may run with flat maps (docs/uc_unit.md "Flat
+    small maps": stride 1, output as large as the input, W a power of two <= LANES; ``layer["k"]``
+    is the dilated extent, so 2 p = k - 1)."""
+    w = int(w)
+    return layer["s"] == 1 and 2 * layer["p"] == layer["k"] - 1 and w & (w - 1) == 0 and 1 <= w <= lanes
+
+
+def flat_view(layer, h, w):
+    """(layer, h, w) as the UC unit walks them: a flat layer (``layer["flat"]``) is one row of
+    H*W pixels a channel, every item on every vector of it (k = 1, no padding, stride 1)."""
+    if layer.get("flat"):
+        return dict(layer, k=1, p=0, s=1), 1, int(h) * int(w)
+    return layer, h, w
+
+
 def work_items(mode, layer, h, w, fwd, bwd, lanes, bgrad=1) -> list[int]:
     """Items (cycles) of a FWD / BWD_DATA / WGRAD command per unit of work: per filter (FWD, WGRAD:
     ``fwd``) or per backward pointer (BWD_DATA: ``bwd``, a channel or, at stride 2, one of its four
     parity lists, which runs over its class's rows and vectors only)."""
+    layer, h, w = flat_view(layer, h, w)
     k, s, p = layer["k"], layer["s"], layer["p"]
     ho, wo = out_size(h, k, s, p), out_size(w, k, s, p)
     if mode == "FWD":

@@ -85,10 +85,12 @@ async def bench_layers(dut):
             c_in, n_out, k = spec["in_channels"], spec["out_channels"], spec["kernel"]
             h = w = spec["size"]
             base = UcCommand(cin=c_in, cout=n_out, h=h, w=w, k=k, stride=spec["stride"],
-                             dil=spec["dilation"], pad=spec["pad"], shift=10)
+                             dil=spec["dilation"], pad=spec["pad"], shift=10,
+                             flat=int(bool(spec.get("flat"))))
             ho, wo = base.ho, base.wo
-            sizes = [p.map_words(c_in, h, w), p.map_words(n_out, ho, wo),
-                     p.map_words(n_out, ho, wo), p.map_words(c_in, h, w)]
+            # (a flat layer's maps lie as one row a channel: base.store_shape)
+            xst, yst = base.store_shape((c_in, h, w)), base.store_shape((n_out, ho, wo))
+            sizes = [p.map_words(*xst), p.map_words(*yst), p.map_words(*yst), p.map_words(*xst)]
             xb, yb, dyb, dxb = place_stack(random.Random(1), sizes, p.fm_depth, gap=0)
             x = rng.integers(-255, 256, size=(c_in, h, w)).astype(np.int16)
             dy = rng.integers(-255, 256, size=(n_out, ho, wo)).astype(np.int16)
@@ -143,11 +145,11 @@ async def bench_layers(dut):
                 # read back and check
                 if mode == Mode.FWD:
                     words = await bfm.read(Sel.STACK, range(yb, yb + sizes[1]))
-                    got = words_to_map([words[a] for a in sorted(words)], (n_out, ho, wo), p.lanes)
+                    got = words_to_map([words[a] for a in sorted(words)], yst, p.lanes).reshape(n_out, ho, wo)
                     err = first_mismatch("Y", got, exp_f["y"])
                 elif mode == Mode.BWD_DATA:
                     words = await bfm.read(Sel.STACK, range(dxb, dxb + sizes[3]))
-                    got = words_to_map([words[a] for a in sorted(words)], (c_in, h, w), p.lanes)
+                    got = words_to_map([words[a] for a in sorted(words)], xst, p.lanes).reshape(c_in, h, w)
                     err = first_mismatch("dX", got, exp_b["dx"])
                 elif mode == Mode.WGRAD:
                     g = await read_owned(bfm, p, Sel.GRAD, entry_filter(sw), n_out)
@@ -168,6 +170,7 @@ async def bench_layers(dut):
                 rows.append(dict(
                     layer=spec["layer"], mode=mode.name, kernel=k, dilation=spec["dilation"],
                     stride=spec["stride"], in_channels=c_in, out_channels=n_out, size=h,
+                    flat=bool(spec.get("flat")),
                     depthwise=bool(spec.get("depthwise")), sparsity=sparsity,
                     actual_sparsity=round(sw.sparsity if not spec.get("depthwise")
                                           else 1 - sw.nnz / (c_in * k * k), 4),

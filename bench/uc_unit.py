@@ -77,6 +77,9 @@ def layers(quick: bool) -> list[dict]:
         # AlexNet maps (4x4, 2x2: Wo < LANES) and MobileNetV1's stride-2 depth-wise layers
         conv("vgg3x3_4x4", 64 // s, 64 // s, 4, 3),
         conv("vgg3x3_2x2", 64 // s, 64 // s, 2, 3),
+        # the same with flat maps (docs/uc_unit.md "Flat small maps": one vector covers L / W rows)
+        conv("vgg3x3_4x4_flat", 64 // s, 64 // s, 4, 3, flat=True),
+        conv("vgg3x3_2x2_flat", 64 // s, 64 // s, 2, 3, flat=True),
         conv("mbv1_dw3x3s2", 64 // s, 64 // s, 16, 3, stride=2, depthwise=True),
     ]
     prunings = ["threshold"] if quick else ["threshold", "balanced"]

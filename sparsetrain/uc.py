@@ -244,6 +244,10 @@ class UcCommand:
     lr_shift: int = 0
     lr_mult_b: int = 0
     lr_shift_b: int = 0
+    #: 1: the maps are stored flat (docs/uc_unit.md "Flat small maps": channel c's H*W pixels as
+    #: one row, pixel (y, x) at column y*W + x); legal at stride 1 with W a power of two <= LANES
+    #: and an output as large as the input (2*pad = dil*(K-1)), else BAD_GEOMETRY
+    flat: int = 0
 
     def ports(self) -> dict[str, int]:
         """``{field: unsigned value}`` masked to the field widths (packed into ``s_cmd_data`` by the BFM)."""
@@ -260,6 +264,20 @@ class UcCommand:
         if self.stride < 1 or self.dil < 1:
             raise ValueError("stride and dilation must be >= 1")
         return conv_out_size(self.w, self.k, self.stride, self.pad, self.dil)
+
+    def store_shape(self, shape) -> tuple[int, int, int]:
+        """How a map ``(C, H, W)`` of this command lies in the stack: itself, or ``(C, 1, H*W)``
+        for a flat command."""
+        c, h, w = (int(v) for v in shape)
+        return (c, 1, h * w) if self.flat else (c, h, w)
+
+    def flat_legal(self, lanes: int, hmax: int = 256) -> bool:
+        """The geometry a flat command needs (the RTL refuses any other with BAD_GEOMETRY):
+        stride 1, W a power of two <= ``lanes``, output size = input size, and
+        ``hmax * lanes <= 65535`` (the unit's parameters)."""
+        w = int(self.w)
+        return (self.stride == 1 and 1 <= self.dil <= 4 and w >= 1 and w & (w - 1) == 0
+                and w <= lanes and 2 * self.pad == self.dil * (self.k - 1) and hmax * lanes <= 65535)
 
     @property
     def x_shape(self) -> tuple[int, int, int]:

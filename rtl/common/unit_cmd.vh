@@ -11,7 +11,7 @@
 /* verilator lint_off UNUSEDPARAM */
 
 // uc_unit
-localparam UC_CMD_W = 314;
+localparam UC_CMD_W = 315;
 localparam UC_CMD_MODE_LSB = 0, UC_CMD_MODE_W = 3;
 localparam UC_CMD_CIN_LSB = 3, UC_CMD_CIN_W = 16;
 localparam UC_CMD_COUT_LSB = 19, UC_CMD_COUT_W = 16;
@@ -34,6 +34,7 @@ localparam UC_CMD_LR_MULT_LSB = 270, UC_CMD_LR_MULT_W = 16;
 localparam UC_CMD_LR_SHIFT_LSB = 286, UC_CMD_LR_SHIFT_W = 6;
 localparam UC_CMD_LR_MULT_B_LSB = 292, UC_CMD_LR_MULT_B_W = 16;
 localparam UC_CMD_LR_SHIFT_B_LSB = 308, UC_CMD_LR_SHIFT_B_W = 6;
+localparam UC_CMD_FLAT_LSB = 314, UC_CMD_FLAT_W = 1;
 
 // mp_unit
 localparam MP_CMD_W = 147;

@@ -40,10 +40,18 @@ module uc_ctrl #
     output wire                 is_wgrad,
     output wire                 is_update,
     output wire                 s2,             // stride 2
+    // the map sizes the generator walks: the input (h, w) and output (ho, wo) map; a flat
+    // command's maps as one row of H*W pixels (h = ho = 1, w = wo = H*W)
     output wire [15:0]          h,
     output wire [15:0]          w,
-    output wire [15:0]          ho,             // output map size
+    output wire [15:0]          ho,
     output wire [15:0]          wo,
+    // a flat command (docs/uc_unit.md "Flat small maps"): its true map size (fh x fw, input and
+    // output alike) and log2(fw), for the MAC lanes' bounds and addresses
+    output wire                 flat,
+    output wire [15:0]          fh,
+    output wire [15:0]          fw,
+    output wire [3:0]           lw,
     output wire [15:0]          rw_x,           // stack words per row of X-side / Y-side maps
     output wire [15:0]          rw_y,
     output wire [31:0]          plane_x,        // stack words per X-side channel
@@ -94,6 +102,9 @@ localparam FM_AW = $clog2(FM_DEPTH);    // stack word address width (accel_defs.
 // limits as 32-bit vectors, for width-exact comparisons
 localparam [31:0] CMAX_32 = CMAX, NMAX_32 = NMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, KMAX_32 = KMAX;
 localparam [31:0] FM_DEPTH_32 = FM_DEPTH, PDEPTH_32 = PDEPTH, BDEPTH_32 = BDEPTH;
+// a flat map is one row of H*W <= HMAX*LANES pixels: the unit takes flat commands only when that
+// fits the 16-bit sizes of the generator (otherwise every flat command is BAD_GEOMETRY)
+localparam FLAT_OK = (HMAX * LANES <= 65535);
 
 `include "accel_defs.vh"
 
@@ -129,6 +140,13 @@ reg [15:0] c_reg, c_next, n_reg, n_next, h_reg, h_next, w_reg, w_next;
 reg [7:0]  k_reg, k_next, stride_reg, stride_next, dil_reg, dil_next;
 reg [7:0]  pad_reg, pad_next, shift_reg, shift_next;
 reg        relu_reg, relu_next, bgrad_reg, bgrad_next, gacc_reg, gacc_next;
+// flat: the flag, H * W (from the command's fields at accept: W is a power of two <= LANES for a
+// legal flat command, so H * W is H shifted) and log2(W)
+reg        flat_reg, flat_next;
+reg [15:0] hw_reg, hw_next;
+reg [3:0]  lw_reg, lw_next;
+// the sizes the generator walks (h, w, ho, wo outputs), set at CHK_SIZE_X
+reg [15:0] hv_reg, hv_next, wv_reg, wv_next, hov_reg, hov_next, wov_reg, wov_next;
 reg [31:0] x_base_reg, x_base_next, y_base_reg, y_base_next;
 reg [31:0] fptr_base_reg, fptr_base_next, bptr_base_reg, bptr_base_next;
 reg [31:0] bias_base_reg, bias_base_next;
@@ -158,6 +176,9 @@ reg [15:0] max_pad_reg, max_pad_next;
 // the padding's bound compared a step after max_pad (CHK_PLANE_X) and decided the step after that
 // (CHK_SIZE_X): the compare, the OR of the shape flags and the state select were 5 LUT levels
 reg        bad_pad_reg, bad_pad_next;
+// a flat command's width is a power of two <= LANES (every cycle from the latched W, decided at
+// CHK_PLANE_X with the geometry); its output is as large as its input (decided at CHK_PLANE_Y)
+reg        flat_w_ok_reg, flat_w_ok_next, flat_size_bad_reg, flat_size_bad_next;
 
 
 assign s_cmd_ready = (state_reg == S_IDLE);
@@ -169,16 +190,22 @@ assign busy = (state_reg != S_IDLE);
 wire accept = (state_reg == S_IDLE) && s_cmd_valid;
 wire [UC_CMD_MODE_W-1:0] cmd_mode = s_cmd_data[UC_CMD_MODE_LSB +: UC_CMD_MODE_W];
 wire [UC_CMD_STRIDE_W-1:0] cmd_stride = s_cmd_data[UC_CMD_STRIDE_LSB +: UC_CMD_STRIDE_W];
+wire [15:0] cmd_h = s_cmd_data[UC_CMD_H_LSB +: UC_CMD_H_W];
+wire [15:0] cmd_w = s_cmd_data[UC_CMD_W_LSB +: UC_CMD_W_W];
 
 assign is_fwd = is_fwd_reg;
 assign is_bwd = is_bwd_reg;
 assign is_wgrad = is_wgrad_reg;
 assign is_update = is_update_reg;
 assign s2 = s2_reg;
-assign h = h_reg;
-assign w = w_reg;
-assign ho = ho_reg;
-assign wo = wo_reg;
+assign h = hv_reg;
+assign w = wv_reg;
+assign ho = hov_reg;
+assign wo = wov_reg;
+assign flat = flat_reg;
+assign fh = h_reg;
+assign fw = w_reg;
+assign lw = lw_reg;
 assign rw_x = rw_x_reg;
 assign rw_y = rw_y_reg;
 assign plane_x = plane_x_reg;
@@ -241,6 +268,8 @@ wire [16:0] rw_x_full = ({1'b0, w_reg} + BANKS_M1) >> $clog2(BANKS);
 wire [16:0] rw_y_full = ({1'b0, wo_reg} + BANKS_M1) >> $clog2(BANKS);
 wire [16:0] grp_w_full = ({1'b0, w_reg} + LANES_M1) >> LOG_L;
 wire [16:0] grp_wo_full = ({1'b0, wo_reg} + LANES_M1) >> LOG_L;
+wire [16:0] rw_hw_full = ({1'b0, hw_reg} + BANKS_M1) >> $clog2(BANKS);
+wire [16:0] grp_hw_full = ({1'b0, hw_reg} + LANES_M1) >> LOG_L;
 /* verilator lint_on UNUSEDSIGNAL */
 
 // Check steps CHK_PLANE_X .. CHK_SIZE_Y compute one product each (plane_x = h * rw_x, size_x =
@@ -251,7 +280,10 @@ wire [16:0] grp_wo_full = ({1'b0, wo_reg} + LANES_M1) >> LOG_L;
 // operand fits and every product is exact: size_x / size_y are the true sizes (no wrap that
 // could let an oversized buffer pass). Each width is capped at its register's 16 bits.
 localparam CHK_H_W0 = $clog2(HMAX + 5);
-localparam CHK_RW_W0 = $clog2((WMAX + 4 + BANKS - 1) / BANKS + 1);
+// (a flat map's row is H * W <= HMAX * LANES pixels: its row words count too)
+localparam CHK_RW_MAX = ((WMAX + 4 + BANKS - 1) / BANKS > (HMAX * LANES + BANKS - 1) / BANKS) ?
+                        (WMAX + 4 + BANKS - 1) / BANKS : (HMAX * LANES + BANKS - 1) / BANKS;
+localparam CHK_RW_W0 = $clog2(CHK_RW_MAX + 1);
 localparam CHK_CN_W0 = $clog2(((CMAX > NMAX) ? CMAX : NMAX) + 1);
 localparam CHK_H_W = (CHK_H_W0 > 16) ? 16 : CHK_H_W0;
 localparam CHK_RW_W = (CHK_RW_W0 > 16) ? 16 : CHK_RW_W0;
@@ -260,9 +292,10 @@ localparam CHK_A_W = CHK_H_W + CHK_RW_W;
 localparam CHK_B_W = (CHK_RW_W > CHK_CN_W) ? CHK_RW_W : CHK_CN_W;
 localparam CHK_P_W = CHK_A_W + CHK_B_W;
 /* verilator lint_off UNUSEDSIGNAL */
-wire [31:0] chk_a_full = (chk_step_reg == CHK_PLANE_X) ? {16'd0, h_reg} :
+// (a flat map's plane is its one row: h = ho = 1)
+wire [31:0] chk_a_full = (chk_step_reg == CHK_PLANE_X) ? {16'd0, flat_reg ? 16'd1 : h_reg} :
                          (chk_step_reg == CHK_SIZE_X) ? plane_x_reg :
-                         (chk_step_reg == CHK_PLANE_Y) ? {16'd0, ho_reg} : plane_y_reg;
+                         (chk_step_reg == CHK_PLANE_Y) ? {16'd0, flat_reg ? 16'd1 : ho_reg} : plane_y_reg;
 wire [15:0] chk_b_full = (chk_step_reg == CHK_PLANE_X) ? rw_x_reg :
                          (chk_step_reg == CHK_SIZE_X) ? c_reg :
                          (chk_step_reg == CHK_PLANE_Y) ? rw_y_reg : n_reg;
@@ -274,6 +307,7 @@ wire [63:0] chk_prod64 = {{(64-CHK_P_W){1'b0}}, chk_prod};
 /* verilator lint_on UNUSEDSIGNAL */
 
 // ------------------------------------------------------------------------ next state
+integer fi;
 always @* begin
     state_next = state_reg;
     status_next = status_reg;
@@ -284,6 +318,8 @@ always @* begin
     k_next = k_reg; stride_next = stride_reg; dil_next = dil_reg;
     pad_next = pad_reg; shift_next = shift_reg;
     relu_next = relu_reg; bgrad_next = bgrad_reg; gacc_next = gacc_reg;
+    flat_next = flat_reg; hw_next = hw_reg; lw_next = lw_reg;
+    hv_next = hv_reg; wv_next = wv_reg; hov_next = hov_reg; wov_next = wov_reg;
     x_base_next = x_base_reg; y_base_next = y_base_reg;
     fptr_base_next = fptr_base_reg; bptr_base_next = bptr_base_reg;
     bias_base_next = bias_base_reg;
@@ -304,6 +340,11 @@ always @* begin
     bad_ks_next = bad_ks_reg;
     max_pad_next = max_pad_reg;
     bad_pad_next = {8'd0, pad_reg} > max_pad_reg;
+    flat_w_ok_next = 1'b0;
+    for (fi = 0; fi <= LOG_L; fi = fi + 1) begin
+        flat_w_ok_next = flat_w_ok_next || (w_reg == (16'd1 << fi));
+    end
+    flat_size_bad_next = flat_reg && (wo_reg != w_reg);
 
     if (state_reg != S_IDLE && state_reg != S_RESP) begin
         cycles_next = cycles_reg + 1'b1;
@@ -325,6 +366,17 @@ always @* begin
             relu_next = s_cmd_data[UC_CMD_RELU_LSB +: UC_CMD_RELU_W];
             bgrad_next = s_cmd_data[UC_CMD_BGRAD_LSB +: UC_CMD_BGRAD_W];
             gacc_next = s_cmd_data[UC_CMD_GACC_LSB +: UC_CMD_GACC_W];
+            flat_next = s_cmd_data[UC_CMD_FLAT_LSB +: UC_CMD_FLAT_W];
+            // H * W and log2(W) for a W of 2^j, j <= log2(LANES) (any other W: a flat command is
+            // refused, and a row-layout command never reads them)
+            hw_next = cmd_h;
+            lw_next = 4'd0;
+            for (fi = 1; fi <= LOG_L; fi = fi + 1) begin
+                if (cmd_w == (16'd1 << fi)) begin
+                    hw_next = cmd_h << fi;
+                    lw_next = fi[3:0];
+                end
+            end
             x_base_next = s_cmd_data[UC_CMD_X_BASE_LSB +: UC_CMD_X_BASE_W];
             y_base_next = s_cmd_data[UC_CMD_Y_BASE_LSB +: UC_CMD_Y_BASE_W];
             fptr_base_next = s_cmd_data[UC_CMD_FPTR_BASE_LSB +: UC_CMD_FPTR_BASE_W];
@@ -348,10 +400,12 @@ always @* begin
                          $signed({4'd0, span_minus1}) - 1;
             num_w_next = $signed({4'd0, w_reg}) + $signed({11'd0, pad_reg, 1'b0}) -
                          $signed({4'd0, span_minus1}) - 1;
-            rw_x_next = rw_x_full[15:0];
+            rw_x_next = flat_reg ? rw_hw_full[15:0] : rw_x_full[15:0];
             bad_mode_next = mode_reg > MODE_UPDATE;
+            // (a flat command: stride 1 and W a power of two <= LANES, within the parameters)
             bad_geom_next = (stride_reg != 8'd1 && stride_reg != 8'd2) ||
-                            dil_reg < 8'd1 || dil_reg > 8'd4;
+                            dil_reg < 8'd1 || dil_reg > 8'd4 ||
+                            (flat_reg && (!FLAT_OK || stride_reg != 8'd1));
             bad_cn_next = c_reg == 0 || {16'd0, c_reg} > CMAX_32 || n_reg == 0 ||
                           {16'd0, n_reg} > NMAX_32;
             bad_ks_next = k_reg == 0 || {24'd0, k_reg} > KMAX_32 || shift_reg > 8'd31;
@@ -362,7 +416,7 @@ always @* begin
             if (bad_mode_reg) begin
                 status_next = ST_BAD_MODE;
                 state_next = S_RESP;
-            end else if (bad_geom_reg) begin
+            end else if (bad_geom_reg || (flat_reg && !flat_w_ok_reg)) begin
                 status_next = ST_BAD_GEOMETRY;
                 state_next = S_RESP;
             // (an output size < 1 is the sign bit of num_h / num_w: `< 0` became a carry chain)
@@ -381,11 +435,21 @@ always @* begin
                 status_next = ST_BAD_SHAPE;
                 state_next = S_RESP;
             end
-            rw_y_next = rw_y_full[15:0];
-            ngrp_next = is_bwd ? (s2 ? {rw_x_reg[14:0], 1'b0} : grp_w_full[15:0]) : grp_wo_full[15:0];
+            rw_y_next = flat_reg ? rw_x_reg : rw_y_full[15:0];
+            ngrp_next = flat_reg ? grp_hw_full[15:0] :
+                        is_bwd ? (s2 ? {rw_x_reg[14:0], 1'b0} : grp_w_full[15:0]) : grp_wo_full[15:0];
             size_x_next = chk_prod64[33:0];
+            hv_next = flat_reg ? 16'd1 : h_reg;
+            wv_next = flat_reg ? hw_reg : w_reg;
+            hov_next = flat_reg ? 16'd1 : ho_reg;
+            wov_next = flat_reg ? hw_reg : wo_reg;
         end
         CHK_PLANE_Y: begin
+            // a flat command's output must be as large as its input (2 pad = dil (K - 1))
+            if (flat_size_bad_reg) begin
+                status_next = ST_BAD_GEOMETRY;
+                state_next = S_RESP;
+            end
             plane_y_next = chk_prod64[31:0];
         end
         CHK_SIZE_Y: begin
@@ -464,6 +528,9 @@ always @(posedge clk) begin
     k_reg <= k_next; stride_reg <= stride_next; dil_reg <= dil_next;
     pad_reg <= pad_next; shift_reg <= shift_next;
     relu_reg <= relu_next; bgrad_reg <= bgrad_next; gacc_reg <= gacc_next;
+    flat_reg <= flat_next; hw_reg <= hw_next; lw_reg <= lw_next;
+    hv_reg <= hv_next; wv_reg <= wv_next; hov_reg <= hov_next; wov_reg <= wov_next;
+    flat_w_ok_reg <= flat_w_ok_next; flat_size_bad_reg <= flat_size_bad_next;
     x_base_reg <= x_base_next; y_base_reg <= y_base_next;
     fptr_base_reg <= fptr_base_next; bptr_base_reg <= bptr_base_next;
     bias_base_reg <= bias_base_next;

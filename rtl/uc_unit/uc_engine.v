@@ -37,6 +37,10 @@ module uc_engine #
     // the command (uc_ctrl)
     input  wire                     is_fwd,
 `include "uc_geom_ports.vh"
+    input  wire                     flat,           // a flat command: true map size fh x fw, fw = 2^lw
+    input  wire [15:0]              fh,
+    input  wire [15:0]              fw,
+    input  wire [3:0]               lw,
     input  wire [2:0]               dil,
     input  wire [7:0]               pad,
     input  wire [4:0]               shift,
@@ -182,7 +186,7 @@ uc_mac #(
     .clk(clk), .rst(rst),
     .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
     .dil(dil), .pad(pad), .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y),
-    .x_base(x_base), .y_base(y_base), .busy(mac_busy),
+    .x_base(x_base), .y_base(y_base), .flat(flat), .fh(fh), .fw(fw), .lw(lw), .busy(mac_busy),
     .i_valid(i_valid), .i_first(i_first), .i_last(i_last), .i_zero(i_zero), .i_ones(i_ones),
     .i_bsum(i_bsum), .i_a(i_a), .i_og(i_og), .i_y(i_y), .i_x0(i_x0), .i_orow(i_orow),
     .i_bias(i_bias), .i_omask(i_omask),

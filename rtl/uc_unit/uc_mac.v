@@ -4,6 +4,13 @@
  * and LANES stack pixels, accumulated per lane (FWD / BWD_DATA) or summed into one weight
  * gradient (WGRAD); a finished result leaves as stage P8 (o_*) for uc_wb.
  *
+ * A flat command (docs/uc_unit.md "Flat small maps") reads and writes maps stored as one row of
+ * H*W pixels a channel (W = 2^lw <= LANES): the generator walks that row (y = 0, x0 = the vector's
+ * first flat pixel), and the lanes cover LANES / W map rows at once. Lane l is pixel (r0 + l/W,
+ * l mod W) of its vector, r0 = x0 / W; its input pixel is that plus the kernel offset, at flat
+ * column x0 + l + (row offset) * W + (column offset), and it is inside the map when its own row
+ * and column are (per-lane bounds, from registers like the row layout's column bounds).
+ *
  *   P1  index entry arrives: kernel offsets, input row / column, parity (BWD_DATA stride 2);
  *       weight address registered (BWD_DATA's comes from the index entry)
  *   P2  row inside the map, row index = channel * rows + row (one multiply-add); weight read
@@ -45,6 +52,10 @@ module uc_mac #
 `include "uc_geom_ports.vh"
     input  wire [2:0]               dil,
     input  wire [7:0]               pad,
+    input  wire                     flat,           // a flat command: true map size fh x fw, fw = 2^lw
+    input  wire [15:0]              fh,
+    input  wire [15:0]              fw,
+    input  wire [3:0]               lw,
     output wire                     busy,           // an item is in P1..P8
 
     // item (stage I, uc_gen)
@@ -200,18 +211,23 @@ reg [15:0]      p2_rch_reg, p2_rch_next;
 // RAM (issue 16); the weight arrives at P3 and waits in p4_w as before
 reg [WAW-1:0]   p2_wa_reg, p2_wa_next;
 reg             p2_par_ok_reg, p2_par_ok_next;
-// P3: row inside the map, row index
-reg             p3_row_ok_reg, p3_row_ok_next;
+// P3: row inside the map (a lane each: a flat command's lanes cover several rows), row index
+reg [LANES-1:0] p3_row_ok_reg, p3_row_ok_next;
 reg [FM_AW-1:0] p3_r_reg, p3_r_next;      // row index, modulo the stack (as the address)
 reg signed [XW-1:0] p3_rx_reg, p3_rx_next;
+// the column of the stack read: the input column, or a flat command's flat column (row * W + column)
+reg signed [XW-1:0] p3_fx_reg, p3_fx_next;
 // P4: stack address and lane mask
 reg [FM_AW-1:0] p4_addr_reg, p4_addr_next;
 reg [LANES-1:0] p4_mask_reg, p4_mask_next;
 // per-command lane bounds, registered from the command (stable from the command's checks on, long
 // before its first item reaches P3): lane l is inside the map when -off(l) <= column < w - off(l),
 // off(l) = l (2 l when the read is stride-2), so P3 compares the column with registers only
-reg             lane_s2_reg, lane_s2_next;              // the read is stride-2 (rd_s2)
+// (a flat command: off(l) = l mod W, and the row bounds -l/W <= row < H - l/W likewise)
+reg [XW*LANES-1:0] lane_lo_reg, lane_lo_next;           // -off(l), signed, a lane each
 reg [XW*LANES-1:0] lane_hi_reg, lane_hi_next;           // w - off(l), signed, a lane each
+reg [XW*LANES-1:0] lane_ylo_reg, lane_ylo_next;         // -l/W (0 in the row layout)
+reg [XW*LANES-1:0] lane_yhi_reg, lane_yhi_next;         // rows - l/W
 reg signed [15:0] p4_w_reg, p4_w_next;
 reg signed [XW-1:0] p4_rx_reg, p4_rx_next;
 // P7: products, and WGRAD's dY lanes for the bias-gradient sum
@@ -293,6 +309,17 @@ wire [63-2*FM_AW:0] base_hi = {x_base[31:FM_AW], y_base[31:FM_AW]};
 /* verilator coverage_on */
 /* verilator lint_on UNUSEDSIGNAL */
 wire        rd_s2 = s2 && !is_bwd;
+// the map read's true size, for the lanes' bounds (a flat command's fh x fw; a flat command's
+// output is as large as its input)
+wire [15:0] chk_rows = flat ? fh : rd_rows;
+wire [15:0] chk_w = flat ? fw : rd_w;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [15:0] fw_m1 = fw - 1'b1;
+/* verilator lint_on UNUSEDSIGNAL */
+// a flat command's vector starts at row x0 / W, column 0
+wire [15:0] i_fr0 = i_x0 >> lw;
+wire [15:0] i_yr = flat ? i_fr0 : i_y;
+wire [15:0] i_xc = flat ? 16'd0 : i_x0;
 
 assign wgt_rd_en = p2_valid && !p2_zero && !p2_ones;
 assign wgt_rd_addr = p2_wa_reg;
@@ -366,11 +393,11 @@ always @* begin
     // subtraction is then an add, as in the other modes: y + pad - kd = ~(~(y + pad) + kd), so
     // P1 -> P2 is one adder and one LUT of the mode flags, no select between two adders (issue 16)
     if (is_bwd) begin
-        p1_yb_next = ~($signed({4'd0, i_y}) + $signed({12'd0, pad}));
-        p1_xb_next = ~($signed({4'd0, i_x0}) + $signed({12'd0, pad}));
+        p1_yb_next = ~($signed({4'd0, i_yr}) + $signed({12'd0, pad}));
+        p1_xb_next = ~($signed({4'd0, i_xc}) + $signed({12'd0, pad}));
     end else begin
-        p1_yb_next = $signed({4'd0, s2 ? {i_y[14:0], 1'b0} : i_y}) - $signed({12'd0, pad});
-        p1_xb_next = $signed({4'd0, s2 ? {i_x0[14:0], 1'b0} : i_x0}) - $signed({12'd0, pad});
+        p1_yb_next = $signed({4'd0, s2 ? {i_yr[14:0], 1'b0} : i_yr}) - $signed({12'd0, pad});
+        p1_xb_next = $signed({4'd0, s2 ? {i_xc[14:0], 1'b0} : i_xc}) - $signed({12'd0, pad});
     end
     for (t = 0; t < KMAX; t = t + 1) begin
         p1_ylo_tab_next[(KD_W+1)*t +: KD_W+1] = {1'b0, p1_yb_next[KD_W-1:0]} +
@@ -391,33 +418,39 @@ always @* begin
     p2_rch_next = idx_ch;
     p2_wa_next = is_bwd ? idx_waddr : p1_a;
 
-    // P2 -> P3: row inside the map; row index channel * rows + row
-    p3_row_ok_next = !p2_zero && p2_par_ok_reg && p2_ry_reg >= 0 &&
-                     p2_ry_reg < $signed({4'd0, rd_rows});
-    p3_r_next = fm_w16(p2_rch_reg) * fm_w16(rd_rows) + ry_ext[FM_AW-1:0];
+    // P2 -> P3: row inside the map (a lane each, against the registered bounds); row index
+    // channel * rows + row (a flat command: its channel's one row); the column of the read
+    for (l = 0; l < LANES; l = l + 1) begin
+        p3_row_ok_next[l] = !p2_zero && p2_par_ok_reg && p2_ry_reg >= $signed(lane_ylo_reg[XW*l +: XW]) &&
+                            p2_ry_reg < $signed(lane_yhi_reg[XW*l +: XW]);
+    end
+    p3_r_next = fm_w16(p2_rch_reg) * fm_w16(rd_rows) + (flat ? {FM_AW{1'b0}} : ry_ext[FM_AW-1:0]);
     p3_rx_next = p2_rx_reg;
+    p3_fx_next = flat ? (p2_ry_reg <<< lw) + p2_rx_reg : p2_rx_reg;
 
-    // the command's lane bounds (one subtraction a lane)
-    lane_s2_next = rd_s2;
+    // the command's lane bounds (one subtraction a lane): lane l's column offset off(l) = l
+    // (2 l at stride 2; a flat command: l mod W) and row offset l / W (flat) or 0
     for (l = 0; l < LANES; l = l + 1) begin
         /* verilator lint_off WIDTH */
-        lane_hi_next[XW*l +: XW] = $signed({4'd0, rd_w}) - (rd_s2 ? 2 * l : l);
+        xl = flat ? (l & fw_m1) : (rd_s2 ? 2 * l : l);
+        xh = flat ? (l >> lw) : 0;
+        lane_lo_next[XW*l +: XW] = -xl;
+        lane_hi_next[XW*l +: XW] = $signed({4'd0, chk_w}) - xl;
+        lane_ylo_next[XW*l +: XW] = -xh;
+        lane_yhi_next[XW*l +: XW] = $signed({4'd0, chk_rows}) - xh;
         /* verilator lint_on WIDTH */
     end
 
     // P3 -> P4: the weight (read at P2); lanes inside the map (column + off(l) in 0 .. w-1: the
     // column against the registered bounds) and the output row; stack address
     for (l = 0; l < LANES; l = l + 1) begin
-        /* verilator lint_off WIDTH */
-        xl = lane_s2_reg ? -2 * l : -l;
-        /* verilator lint_on WIDTH */
-        xh = lane_hi_reg[XW*l +: XW];
-        p4_mask_next[l] = p3_omask[l] && !p3_ones && p3_row_ok_reg && p3_rx_reg >= xl &&
-                          p3_rx_reg < xh;
+        p4_mask_next[l] = p3_omask[l] && !p3_ones && p3_row_ok_reg[l] &&
+                          p3_rx_reg >= $signed(lane_lo_reg[XW*l +: XW]) &&
+                          p3_rx_reg < $signed(lane_hi_reg[XW*l +: XW]);
     end
     p4_addr_next = p3_addr;
     p4_w_next = (p3_zero || p3_ones) ? 16'sd0 : $signed(wgt_rd_data);
-    p4_rx_next = p3_rx_reg;
+    p4_rx_next = p3_fx_reg;
 
     // P6 -> P7: one multiplier (one DSP) a lane: x * w in FWD / BWD_DATA, x * dY in WGRAD.
     // Every operand stays signed: a part-select (or an unsigned branch) would make it unsigned.
@@ -474,10 +507,13 @@ always @(posedge clk) begin
     p3_row_ok_reg <= p3_row_ok_next;
     p3_r_reg <= p3_r_next;
     p3_rx_reg <= p3_rx_next;
+    p3_fx_reg <= p3_fx_next;
     p4_addr_reg <= p4_addr_next;
     p4_mask_reg <= p4_mask_next;
-    lane_s2_reg <= lane_s2_next;
+    lane_lo_reg <= lane_lo_next;
     lane_hi_reg <= lane_hi_next;
+    lane_ylo_reg <= lane_ylo_next;
+    lane_yhi_reg <= lane_yhi_next;
     p4_w_reg <= p4_w_next;
     p4_rx_reg <= p4_rx_next;
     p7_prod_reg <= p7_prod_next;

@@ -137,6 +137,9 @@ localparam START_LAT = 7;
 // latched command and derived values (uc_ctrl)
 wire        is_fwd, is_bwd, is_wgrad, is_update, s2, relu, bgrad, gacc;
 wire [15:0] h, w, ho, wo, rw_x, rw_y, ngrp, n_ptrs;
+wire        flat;                       // a flat command: its true map size fh x fw, fw = 2^lw
+wire [15:0] fh, fw;
+wire [3:0]  lw;
 wire [31:0] plane_x, plane_y, x_base, y_base, bias_base;
 wire [PAW-1:0] ptr_base;
 wire [2:0]  dil;
@@ -319,7 +322,8 @@ uc_ctrl #(
 ) u_ctrl (
 `include "uc_cmd_conns.vh"
     .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
-    .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y), .plane_x(plane_x), .plane_y(plane_y),
+    .h(h), .w(w), .ho(ho), .wo(wo), .flat(flat), .fh(fh), .fw(fw), .lw(lw),
+    .rw_x(rw_x), .rw_y(rw_y), .plane_x(plane_x), .plane_y(plane_y),
     .ngrp(ngrp), .n_ptrs(n_ptrs), .ptr_base(ptr_base), .dil(dil), .pad(pad), .shift(shift), .relu(relu),
     .bgrad(bgrad), .gacc(gacc), .x_base(x_base), .y_base(y_base), .bias_base(bias_base),
     .lr_mult(lr_mult), .lr_shift(lr_shift), .lr_mult_b(lr_mult_b), .lr_shift_b(lr_shift_b),
@@ -425,6 +429,7 @@ generate
             .clk(clk), .rst(rst),
             .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
             .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y), .x_base(x_base), .y_base(y_base),
+            .flat(flat), .fh(fh), .fw(fw), .lw(lw),
             .dil(dil), .pad(pad), .shift(shift), .relu(relu), .bgrad(bgrad), .gacc(gacc),
             .plane_x(plane_x), .plane_y(plane_y), .ngrp(ngrp), .bias_base(bias_base),
             .lr_mult(lr_mult), .lr_shift(lr_shift), .lr_mult_b(lr_mult_b), .lr_shift_b(lr_shift_b),

@@ -83,6 +83,9 @@ class Constraints:
     largest_map: bool = False  # H and W at their largest (hmax, wmax): with an even K and the
     #                            largest padding the output outgrows the map by dil (Wo <= W + 4)
     saturate: bool | None = None
+    flat: bool | None = False  # flat maps (docs/uc_unit.md "Flat small maps"): None: a quarter of
+    #                            the layers whose kernel allows it; True: every one (or no layer);
+    #                            False: none (the top's UC commands are never flat yet)
     cycle_budget: int = 6000
     background: bool = True
 
@@ -110,6 +113,15 @@ def _random_layer_once(rnd: _random.Random, p: UcParams, cons: Constraints) -> U
     stride = cons.stride if cons.stride is not None else rnd.choice([1, 1, 2])
     pmax = dil * (k // 2)
     pad = cons.pad if cons.pad is not None else rnd.choice([0, pmax, rnd.randint(0, pmax)])
+    # flat maps: stride 1, the output as large as the input (2 pad = dil (K - 1)), W = 2^j <= LANES
+    same_pad = dil * (k - 1) // 2
+    flat = (cons.flat if cons.flat is not None else rnd.random() < 0.25) and not cons.largest_map
+    flat = (flat and cons.stride in (None, 1) and dil * (k - 1) % 2 == 0 and same_pad <= pmax
+            and cons.pad in (None, same_pad) and p.hmax * p.lanes <= 65535)
+    if cons.flat and not flat:
+        raise ValueError("no flat geometry within the constraints")
+    if flat:
+        stride, pad = 1, same_pad
     depthwise = cons.depthwise if cons.depthwise is not None else rnd.random() < 0.15
     cm = min(cons.cmax, p.cmax, p.nmax)
     ci = rnd.randint(1, cm) if cons.channels is None else min(cons.channels, p.cmax, p.nmax)
@@ -126,7 +138,11 @@ def _random_layer_once(rnd: _random.Random, p: UcParams, cons: Constraints) -> U
     w = wmax if cons.largest_map else rnd.choice([
         rnd.randint(hmin, wmax), min(wmax, max(hmin, p.lanes)),
         min(wmax, max(hmin, 2 * p.lanes + 1)), rnd.randint(hmin, wmax)])
-    cmd = UcCommand(mode=mode, cin=ci, cout=n, h=h, w=w, k=k, stride=stride, dil=dil, pad=pad)
+    if flat:
+        ws = [1 << j for j in range(p.lanes.bit_length()) if (1 << j) <= min(p.lanes, wmax)]
+        w = rnd.choice(ws + ws[-2:-1] * 2)      # more often W = L / 2 (the lanes span two rows)
+    cmd = UcCommand(mode=mode, cin=ci, cout=n, h=h, w=w, k=k, stride=stride, dil=dil, pad=pad,
+                    flat=int(flat))
     ho, wo = cmd.ho, cmd.wo  # raises ValueError when it does not fit
     sp = cons.sparsity if cons.sparsity is not None else rnd.choice(
         [0.0, 1.0, rnd.random(), rnd.uniform(0.5, 0.95), 0.85, 0.95])
@@ -172,7 +188,7 @@ def _random_layer_once(rnd: _random.Random, p: UcParams, cons: Constraints) -> U
     cmd.lr_mult_b = rnd.choice([0, 1, 0xFFFF, rnd.randint(0, 0xFFFF)])
     cmd.lr_shift_b = rnd.choice([0, 63, rnd.randint(0, 63), rnd.randint(10, 40)])
     # placement
-    xs, ys = p.map_words(ci, h, w), p.map_words(n, ho, wo)
+    xs, ys = p.map_words(*cmd.store_shape((ci, h, w))), p.map_words(*cmd.store_shape((n, ho, wo)))
     cmd.x_base, cmd.y_base = place_stack(rnd, [xs, ys], p.fm_depth)
     # a stride-2 layer's backward list is split by parity: four pointers a channel
     cmd.fptr_base, cmd.bptr_base = place_stack(rnd, [n, ci * (4 if stride == 2 else 1)], p.pdepth)

@@ -118,13 +118,14 @@ class UcLayer:
             "bias": Region("BIAS", Sel.BIAS, c.bias_base, n),
             "bgrad": Region("BGRAD", Sel.BGRAD, c.bias_base, n),
         }
+        # (a flat command's maps lie as one row a channel: c.store_shape)
         xs = (ci, c.h, c.w)
         r["x"] = Region("dX" if self.mode == Mode.BWD_DATA else "X", Sel.STACK, c.x_base,
-                        p.map_words(*xs), xs)
+                        p.map_words(*c.store_shape(xs)), xs)
         try:
             ys = (n, c.ho, c.wo)
             r["y"] = Region("Y" if self.mode == Mode.FWD else "dY", Sel.STACK, c.y_base,
-                            p.map_words(*ys), ys)
+                            p.map_words(*c.store_shape(ys)), ys)
         except ValueError:
             pass
         return r
@@ -211,6 +212,7 @@ class UcLayer:
         """Write map ``m`` at ``base`` keeping the slack pixels of ``img``."""
         lanes = self.params.lanes
         banks = 2 * lanes
+        m = np.asarray(m).reshape(self.cmd.store_shape(m.shape))
         c, h, w = m.shape
         rw = self.params.row_words(w)
         old = [img[Sel.STACK].get(base + i, 0) for i in range(c * h * rw)]
@@ -259,6 +261,9 @@ class UcLayer:
         c, L = self.cmd, self.params.lanes
         n, ci = self.sw.shape[0], self.sw.shape[1]
         vec = lambda w: -(-w // L)  # noqa: E731
+        if c.flat and self.mode != Mode.UPDATE:
+            # one row of H*W pixels a channel (output size = input size)
+            c = replace(c, h=1, w=c.h * c.w, pad=0, k=1, dil=1)
         if self.mode == Mode.FWD:
             items = sum(c.ho * vec(c.wo) * max(1, int(k)) for k in self.sw.fwd_count)
             pre = n + self.nnz
@@ -308,7 +313,7 @@ def describe_addr(layer: UcLayer, sel: Sel, addr: int, bank: int | None = None) 
             continue
         off = addr - r.base
         if r.shape is not None:
-            c, h, w = r.shape
+            c, h, w = layer.cmd.store_shape(r.shape)
             rw = p.row_words(w)
             ch, rem = divmod(off, h * rw)
             yy, xw = divmod(rem, rw)
@@ -316,6 +321,8 @@ def describe_addr(layer: UcLayer, sel: Sel, addr: int, bank: int | None = None) 
             if bank is None:
                 return f"{r.name}[{first}={ch}, y={yy}, x={xw * p.banks}..{xw * p.banks + p.banks - 1}]"
             xx = xw * p.banks + bank
+            if layer.cmd.flat and xx < w:
+                yy, xx = divmod(xx, r.shape[2])     # a flat map's column y*W + x
             return f"{r.name}[{first}={ch}, y={yy}, x={xx}]" + (" (slack pixel)" if xx >= w else "")
         unit = {"fptr": "n", "bptr": "c", "bias": "n", "bgrad": "n"}.get(key, "entry")
         return f"{r.name}[{unit} {off}]"

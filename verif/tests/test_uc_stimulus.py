@@ -227,6 +227,31 @@ def test_random_layers_fit(seed):
     assert x.end <= y.base or y.end <= x.base
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_random_flat_layers(seed):
+    """Flat layers (docs/uc_unit.md "Flat small maps"): legal geometry, maps placed as one row of
+    H*W pixels a channel, and the images hold each pixel at column y*W + x of its channel's row."""
+    rnd = random.Random(seed)
+    lay = random_layer(rnd, SMALL, Constraints(flat=True, cycle_budget=8000))
+    c = lay.cmd
+    assert c.flat == 1 and c.flat_legal(SMALL.lanes, SMALL.hmax)
+    assert (c.ho, c.wo) == (c.h, c.w)
+    x = lay.regions()["x"]
+    assert x.nwords == SMALL.map_words(c.cin, 1, c.h * c.w)
+    if lay.mode in (Mode.FWD, Mode.WGRAD):
+        img = lay.images()[Sel.STACK]
+        got = words_to_map([img[x.base + i] for i in range(x.nwords)], (c.cin, 1, c.h * c.w), SMALL.lanes)
+        np.testing.assert_array_equal(got.reshape(c.cin, c.h, c.w), lay.x)
+    # a flat pixel is named by its map position
+    ch, yy, xx = c.cin - 1, c.h - 1, c.w - 1
+    flat_col = yy * c.w + xx
+    addr = x.base + ch * SMALL.row_words(c.h * c.w) + flat_col // SMALL.banks
+    assert describe_addr(lay, Sel.STACK, addr, flat_col % SMALL.banks).endswith(f"c={ch}, y={yy}, x={xx}]")
+    # every broken condition is not legal
+    for bad in (dict(stride=2), dict(w=3), dict(w=2 * SMALL.lanes), dict(pad=c.pad + 1)):
+        assert not replace(c, **bad).flat_legal(SMALL.lanes, SMALL.hmax), bad
+
+
 def test_describe_addr():
     lay = _layer(Mode.FWD)
     assert describe_addr(lay, Sel.STACK, 60 + 4, bank=3) == "Y[n=0, y=4, x=3]"

@@ -46,6 +46,7 @@ def small_cons(**kw) -> Constraints:
     """Sizes that keep a command (and its load) to a few thousand cycles on Icarus."""
     p = params()
     base = dict(cmax=5, hmax=12 if p.lanes > 1 else 8, cycle_budget=4000 if p.lanes > 1 else 6000,
+                flat=None,      # a quarter of the layers flat where the kernel allows it
                 # rows of more than one stack word (W > 2L) at every LANES
                 wmax=2 * p.banks + 4 if p.lanes > 1 else 8)
     base.update(kw)

@@ -58,6 +58,11 @@ SAMPLE_BINS = dict(
 # BWD_DATA at stride 2 (backward list split by parity) with one row: the lists of odd rows are
 # skipped (directed kind stride2_one_row)
 @CoverPoint("uc.flags.bwd_s2_one_row", xf=lambda f: f["s2_one_row"], bins=[True])
+# flat maps (docs/uc_unit.md "Flat small maps"): every conv mode; vectors spanning several rows
+# (W < LANES) and a last vector only partly inside the map (H*W not a multiple of LANES)
+@CoverPoint("uc.flat.mode", xf=lambda f: f["flat_mode"], bins=["FWD", "BWD_DATA", "WGRAD"])
+@CoverPoint("uc.flat.rows_a_vector", xf=lambda f: f["flat_rows"], bins=["1", "2+"])
+@CoverPoint("uc.flat.ragged", xf=lambda f: f["flat_ragged"], bins=[True])
 @CoverPoint("uc.stall", xf=lambda f: f["stall"], bins=[False, True])
 # an engine array (ENGINES > 1, docs/uc_unit.md "Engine array"): every mode; the channels spread
 # evenly, unevenly (the last engine has fewer) or leaving engines without any; an UPDATE whose
@@ -117,6 +122,10 @@ def sample_ok(res) -> None:
         ragged=c.mode != Mode.UPDATE and c.wo % lay.params.lanes != 0,
         multiword=c.mode != Mode.UPDATE and c.w > lay.params.banks,
         s2_one_row=c.mode == Mode.BWD_DATA and c.stride == 2 and c.h == 1,
+        flat_mode=Mode(c.mode).name if c.flat and c.mode != Mode.UPDATE else None,
+        flat_rows=(("2+" if c.w < lay.params.lanes and c.h > 1 else "1")
+                   if c.flat and c.mode != Mode.UPDATE else None),
+        flat_ragged=bool(c.flat) and c.mode != Mode.UPDATE and (c.h * c.w) % lay.params.lanes != 0,
         stall=res.stall))
 
 

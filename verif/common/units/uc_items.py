@@ -14,7 +14,8 @@ from verif.common.units.uc import UcItem, params, small_cons
 from verif.common.units.uc_cov import SAMPLE_BINS
 
 KINDS = ["pointwise", "depthwise", "kmax", "atrous", "stride2", "stride2_one_row", "pad_edges",
-         "empty_filters", "all_zero", "dense", "saturation", "output_beyond_wmax", "array_uneven"]
+         "empty_filters", "all_zero", "dense", "saturation", "output_beyond_wmax", "array_uneven",
+         "flat", "flat_rows"]
 
 
 def kind_cons(kind: str, mode: int, rnd: random.Random) -> Constraints:
@@ -53,6 +54,14 @@ def kind_cons(kind: str, mode: int, rnd: random.Random) -> Constraints:
         # generator and the checks must take them (docs/uc_unit.md, shape limits)
         c.update(k=2, dil=4, pad=4, stride=1, cmax=1, depthwise=False, sparsity=0.0, largest_map=True,
                  wmax=p.wmax, hmax=p.hmax if p.lanes > 1 else min(p.hmax, 24), cycle_budget=8000)
+    elif kind == "flat":
+        # flat maps (docs/uc_unit.md "Flat small maps"): W = 2^j <= LANES, the lanes span rows
+        c.update(flat=True, k=rnd.choice([1, 3, 3, 5]), dil=rnd.choice([1, 1, 2]), depthwise=False)
+    elif kind == "flat_rows":
+        # flat, W = 1 or 2 and H up to the budget: every lane on another row, padding rows above
+        # and below each vector
+        c.update(flat=True, k=3, dil=rnd.choice([1, 2]), wmax=min(2, p.lanes), hmax=min(24, p.hmax),
+                 depthwise=False, cycle_budget=8000)
     elif kind == "array_uneven":
         # an engine array's split with engines of different channel counts and none idle:
         # C = N = E + E/2 + 1 (e.g. 4 engines: chunks 2, 2, 2, 1; docs/uc_unit.md "Engine array")
@@ -99,6 +108,8 @@ def directed_items() -> list[UcItem]:
 
 #: command fields without an illegal value (every value of the field width is legal)
 FULL_WIDTH_FIELDS = ("relu", "bgrad", "gacc", "lr_mult", "lr_shift", "lr_mult_b", "lr_shift_b")
+#: one-bit fields legal only with some geometry: bad_items has their cases (flat_*)
+GEOMETRY_FLAGS = ("flat",)
 
 
 def high_bits_table(p: UcParams) -> list[tuple[str, int, tuple, Status]]:
@@ -136,7 +147,7 @@ def high_bits_items(rnd: random.Random, base) -> list[UcItem]:
     the full-width fields (learning rates, flags) all ones, so their every bit is driven too."""
     p = params()
     table = high_bits_table(p)
-    covered = {f for f, *_ in table} | set(FULL_WIDTH_FIELDS)
+    covered = {f for f, *_ in table} | set(FULL_WIDTH_FIELDS) | set(GEOMETRY_FLAGS)
     assert covered == set(CMD_FIELDS), \
         f"command fields without a high-bits case: {set(CMD_FIELDS) - covered}"
     full = base(Mode.UPDATE).with_cmd(relu=1, bgrad=1, gacc=1, lr_mult=0xFFFF, lr_shift=63,
@@ -166,6 +177,8 @@ def bad_items(rnd: random.Random) -> list[UcItem]:
     items: list[UcItem] = []
 
     def base(mode=Mode.FWD, **kw):
+        # (row layout: each case breaks one field of a legal row-layout command)
+        kw.setdefault("flat", False)
         lay = random_layer(rnd, p, small_cons(mode=mode, cmax=3, hmax=6, k=3, depthwise=False,
                                               sparsity=0.3, empty_filters=0, **kw))
         return lay
@@ -195,6 +208,19 @@ def bad_items(rnd: random.Random) -> list[UcItem]:
     add("geometry_stride3", Status.BAD_GEOMETRY, base(Mode.BWD_DATA).with_cmd(stride=3))
     add("geometry_dil0", Status.BAD_GEOMETRY, base().with_cmd(dil=0, pad=0))
     add("geometry_dil5", Status.BAD_GEOMETRY, base(Mode.WGRAD).with_cmd(dil=5, pad=0))
+    # flat maps: a legal flat layer, then one of its conditions broken (BAD_GEOMETRY)
+    def flat_base(mode=Mode.FWD):
+        return random_layer(rnd, p, small_cons(mode=mode, cmax=3, hmax=6, k=3, dil=1, flat=True,
+                                               depthwise=False, sparsity=0.3, empty_filters=0))
+
+    add("flat_stride2", Status.BAD_GEOMETRY, flat_base().with_cmd(stride=2))
+    add("flat_w_not_pow2", Status.BAD_GEOMETRY, flat_base(Mode.WGRAD).with_cmd(w=3))
+    add("flat_w_above_lanes", Status.BAD_GEOMETRY, flat_base(Mode.BWD_DATA).with_cmd(w=2 * p.lanes))
+    if p.lanes >= 2:
+        # (W = 2, K = 2 without padding: Wo = 1; at LANES = 1 the only flat W, 1, has no output)
+        add("flat_output_smaller", Status.BAD_GEOMETRY, flat_base().with_cmd(w=2, h=4, k=2, dil=1, pad=0))
+    add("flat_output_larger", Status.BAD_GEOMETRY, flat_base(Mode.WGRAD).with_cmd(k=2, dil=1, pad=1))
+    add("flat_output_larger_update", Status.BAD_GEOMETRY, flat_base(Mode.UPDATE).with_cmd(k=2, dil=2, pad=2))
     # buffers
     lay = base()
     xw = lay.regions()["x"].nwords
