@@ -94,7 +94,7 @@ FIELDS: dict[int, tuple[Field, ...]] = {
     0x02: _LOADSTORE,                                                      # STORE
     0x03: (_OPC, _f("count", 1, 0, 32)),                                   # LOOP
     0x04: (_OPC,),                                                         # ENDLOOP
-    0x10: (_OPC, _MODE, *_FLAGS,                                           # UC
+    0x10: (_OPC, _MODE, *_FLAGS, _f("flat", 0, 20, 1),                     # UC
            _f("cin", 1, 0, 16), _f("cout", 1, 16, 16), _f("h", 2, 0, 16), _f("w", 2, 16, 16),
            _f("k", 3, 0, 8), _f("stride", 3, 8, 8), _f("dil", 3, 16, 8), _f("pad", 3, 24, 8),
            *_LR, _f("x_base", 5, 0, 32), _f("y_base", 6, 0, 32), _f("fptr_base", 7, 0, 32),
@@ -236,7 +236,7 @@ class Program:
         """A UC command; ``gacc_auto``: accumulate gradients except in a loop's first iteration."""
         names = ("mode", "relu", "bgrad", "gacc", "cin", "cout", "h", "w", "k", "stride", "dil", "pad",
                  "shift", "lr_shift", "lr_shift_b", "x_base", "y_base", "fptr_base", "bptr_base",
-                 "bias_base", "lr_mult", "lr_mult_b")
+                 "bias_base", "lr_mult", "lr_mult_b", "flat")
         return self._add(Op.UC, gacc_auto=int(gacc_auto), **{n: getattr(cmd, n) for n in names})
 
     def mp(self, mode: int, c: int, h: int, w: int, x_base: int, y_base: int, a_base: int) -> int:

@@ -10,6 +10,7 @@ wire [3:0]  d_sel = desc[11:8];         // LOAD / STORE: memory selector
 wire [2:0]  d_mode = desc[10:8];        // unit command: mode
 wire        d_relu = desc[16];
 wire        d_bgrad = desc[17];
+wire        d_flat = desc[20];          // UC: flat maps (docs/uc_unit.md "Flat small maps")
 wire [31:0] d_w1 = desc[63:32];
 wire [31:0] d_w2 = desc[95:64];
 wire [31:0] d_w3 = desc[127:96];

@@ -145,7 +145,7 @@ reg        relu_reg, relu_next, bgrad_reg, bgrad_next, gacc_reg, gacc_next;
 reg        flat_reg, flat_next;
 reg [15:0] hw_reg, hw_next;
 reg [3:0]  lw_reg, lw_next;
-// the sizes the generator walks (h, w, ho, wo outputs), set at CHK_SIZE_X
+// the sizes the generator walks (h, w, ho, wo outputs), set at CHK_PLANE_Y
 reg [15:0] hv_reg, hv_next, wv_reg, wv_next, hov_reg, hov_next, wov_reg, wov_next;
 reg [31:0] x_base_reg, x_base_next, y_base_reg, y_base_next;
 reg [31:0] fptr_base_reg, fptr_base_next, bptr_base_reg, bptr_base_next;
@@ -439,10 +439,6 @@ always @* begin
             ngrp_next = flat_reg ? grp_hw_full[15:0] :
                         is_bwd ? (s2 ? {rw_x_reg[14:0], 1'b0} : grp_w_full[15:0]) : grp_wo_full[15:0];
             size_x_next = chk_prod64[33:0];
-            hv_next = flat_reg ? 16'd1 : h_reg;
-            wv_next = flat_reg ? hw_reg : w_reg;
-            hov_next = flat_reg ? 16'd1 : ho_reg;
-            wov_next = flat_reg ? hw_reg : wo_reg;
         end
         CHK_PLANE_Y: begin
             // a flat command's output must be as large as its input (2 pad = dil (K - 1))
@@ -451,6 +447,11 @@ always @* begin
                 state_next = S_RESP;
             end
             plane_y_next = chk_prod64[31:0];
+            // the sizes the generator walks, after every shape check (the padding's at CHK_SIZE_X)
+            hv_next = flat_reg ? 16'd1 : h_reg;
+            wv_next = flat_reg ? hw_reg : w_reg;
+            hov_next = flat_reg ? 16'd1 : ho_reg;
+            wov_next = flat_reg ? hw_reg : wo_reg;
         end
         CHK_SIZE_Y: begin
             size_y_next = chk_prod64[33:0];

@@ -85,7 +85,7 @@ class Constraints:
     saturate: bool | None = None
     flat: bool | None = False  # flat maps (docs/uc_unit.md "Flat small maps"): None: a quarter of
     #                            the layers whose kernel allows it; True: every one (or no layer);
-    #                            False: none (the top's UC commands are never flat yet)
+    #                            False: none (the default: other units' tests place row-layout maps)
     cycle_budget: int = 6000
     background: bool = True
 

@@ -76,12 +76,14 @@ async def load_store_round_trip_every_memory(dut):
 @cocotb.parametrize(mode=[Mode.FWD, Mode.BWD_DATA, Mode.WGRAD, Mode.UPDATE], stalls=[False, True])
 async def uc_layer_program_matches_model(dut, mode, stalls):
     """Random single-layer programs: LOAD everything, one UC command, STORE the output region;
-    with and without random valid/ready stalls on every AXI channel."""
+    with and without random valid/ready stalls on every AXI channel; every second layer flat."""
     tb = TB(dut, stalls=stalls)
     await tb.reset()
     rnd = random.Random(f"{_seed()}-{int(mode)}-{int(stalls)}")
     for case in range(TOP_CASES):
-        layer = random_layer(rnd, tb.p, Constraints(mode=mode, cmax=4, hmax=10, cycle_budget=3000))
+        # every second case flat (docs/uc_unit.md "Flat small maps": the descriptor's flat bit)
+        layer = random_layer(rnd, tb.p, Constraints(mode=mode, cmax=4, hmax=10, cycle_budget=3000,
+                                                     flat=case % 2 == 1))
         await run_uc_layer(tb, layer)
         expected = layer.expected_images()
         for name in layer.writes():

@@ -17,9 +17,7 @@ from sparsetrain.unit_cmds import FIELD_UNITS, UNIT_CMDS, verilog_cmd_fields, ve
 OPS = {"uc": Op.UC, "mp": Op.MP, "gap": Op.GAP, "lc": Op.LC, "loss": Op.LOSS}
 RENAMED = {("loss", "k"): "classes"}
 #: fields the sequencer supplies itself (the label word of LOAD LABEL)
-# (the loss label comes from the LOAD LABEL register; the UC flat bit is 0 on the top until
-# its other units and the driver take flat maps: docs/uc_unit.md "Flat small maps")
-NOT_IN_DESCRIPTOR = {("loss", "label"), ("uc", "flat")}
+NOT_IN_DESCRIPTOR = {("loss", "label")}
 
 
 def test_unit_cmd_vh_is_generated_from_the_table():
