@@ -116,7 +116,7 @@ module uc_engine #
 // item, stage I (uc_gen)
 wire             i_valid, i_first, i_last, i_zero, i_ones, i_bsum;
 wire [WAW-1:0]   i_a;
-wire [15:0]      i_y, i_x0;
+wire [15:0]      i_y, i_x0, i_xc;
 wire [FM_AW-1:0] i_orow;
 wire [31:0]      i_bias;
 wire [LANES-1:0] i_omask;
@@ -171,12 +171,13 @@ uc_gen #(
     .run_start(run_start), .running(running), .hold(hold), .done(done),
     .is_fwd(is_fwd), .is_bwd(is_bwd), .is_wgrad(is_wgrad), .is_update(is_update), .s2(s2),
     .bgrad(bgrad), .pad_odd(pad[0]), .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y),
-    .plane_x(plane_x), .plane_y(plane_y), .ngrp(ngrp), .n_ptrs(e_n_ptrs), .ptr_base(e_ptr_base),
+    .plane_x(plane_x), .plane_y(plane_y), .ngrp(ngrp), .flat(flat), .lw(lw),
+    .n_ptrs(e_n_ptrs), .ptr_base(e_ptr_base),
     .og_base(e_og_base), .x_base(e_x_base), .y_base(e_y_base), .bias_base(e_bias_base),
     .ptr_rd_en(ptr_rd_en), .ptr_rd_addr(ptr_rd_addr), .ptr_rd_data(ptr_rd_data),
     .bias_rd_en(gen_bias_en), .bias_rd_addr(gen_bias_addr), .bias_rd_data(bias_rd_data),
     .i_valid(i_valid), .i_first(i_first), .i_last(i_last), .i_zero(i_zero), .i_ones(i_ones),
-    .i_bsum(i_bsum), .i_a(i_a), .i_og(i_og), .i_y(i_y), .i_x0(i_x0), .i_orow(i_orow),
+    .i_bsum(i_bsum), .i_a(i_a), .i_og(i_og), .i_y(i_y), .i_x0(i_x0), .i_xc(i_xc), .i_orow(i_orow),
     .i_bias(i_bias), .i_omask(i_omask)
 );
 
@@ -188,7 +189,7 @@ uc_mac #(
     .dil(dil), .pad(pad), .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y),
     .x_base(x_base), .y_base(y_base), .flat(flat), .fh(fh), .fw(fw), .lw(lw), .busy(mac_busy),
     .i_valid(i_valid), .i_first(i_first), .i_last(i_last), .i_zero(i_zero), .i_ones(i_ones),
-    .i_bsum(i_bsum), .i_a(i_a), .i_og(i_og), .i_y(i_y), .i_x0(i_x0), .i_orow(i_orow),
+    .i_bsum(i_bsum), .i_a(i_a), .i_og(i_og), .i_y(i_y), .i_x0(i_x0), .i_xc(i_xc), .i_orow(i_orow),
     .i_bias(i_bias), .i_omask(i_omask),
     .fidx_kx(fidx_rd_data[K_W-1:0]), .fidx_ky(fidx_rd_data[2*K_W-1:K_W]),
     .bidx_kx(bidx_rd_data[K_W-1:0]), .bidx_ky(bidx_rd_data[2*K_W-1:K_W]),

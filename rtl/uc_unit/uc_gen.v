@@ -50,6 +50,8 @@ module uc_gen #
     input  wire [31:0]          plane_x,        // stack words per X-side channel
     input  wire [31:0]          plane_y,
     input  wire [15:0]          ngrp,
+    input  wire                 flat,           // a flat command: maps of one row of H*W pixels,
+    input  wire [3:0]           lw,             // W = 2^lw (docs/uc_unit.md "Flat small maps")
     input  wire [15:0]          n_ptrs,
     input  wire [PAW-1:0]       ptr_base,       // pointer table of the list (low bits)
     input  wire [15:0]          og_base,        // channel of the first list (an engine's share, uc_split)
@@ -76,12 +78,16 @@ module uc_gen #
     output wire [15:0]          i_og,           // outer-loop channel
     output wire [15:0]          i_y,            // output row
     output wire [15:0]          i_x0,           // first output column of the lane vector
+    output wire [15:0]          i_xc,           // its input-side column: x0, or 0 for a flat
+                                                // command (its vectors start a map row)
     output wire [FM_AW-1:0]     i_orow,         // stack word of the output row (WGRAD: dY row)
     output wire [31:0]          i_bias,         // FWD: the channel's bias
     output wire [LANES-1:0]     i_omask         // lanes inside the output row
 );
 
 localparam LOG_L = $clog2(LANES);
+localparam integer LANES_I = LANES;
+localparam [15:0] LANES_16 = LANES_I[15:0];
 localparam CNT_W = WAW + 1;
 localparam PTR_W = WAW + CNT_W;
 localparam [CNT_W-1:0] CNT_1 = 1;
@@ -107,6 +113,10 @@ reg [WAW-1:0]   nstart_reg, nstart_next;
 reg [CNT_W-1:0] ncount_reg, ncount_next;
 reg [31:0]      nbias_reg, nbias_next;
 reg [15:0]      y_reg, y_next, xg_reg, xg_next;
+// a flat command: the map row of the current vector's first pixel (x0 / W), stepped with xg by
+// LANES / W (fstep, 0 for a row-layout command), so that the item's row needs no shift of x0
+// (issue 16: the shift put uc_mac's first stage at 6 LUT levels)
+reg [15:0]      fr0_reg, fr0_next, fstep_reg, fstep_next;
 reg [31:0]      orow_reg, orow_next;        // stack word of the output row (WGRAD: dY row)
 // its step to the next row, registered from the command: rw_y (FWD, WGRAD), rw_x (BWD_DATA),
 // 2 rw_x (split lists), so that the row add has no select in front (issue 16)
@@ -159,6 +169,7 @@ reg             i_first_reg, i_first_next, i_last_reg, i_last_next, i_zero_reg, 
 reg             i_ones_reg, i_ones_next, i_bsum_reg, i_bsum_next;
 reg [WAW-1:0]   i_a_reg, i_a_next;
 reg [15:0]      i_og_reg, i_og_next, i_y_reg, i_y_next, i_x0_reg, i_x0_next;
+reg [15:0]      i_xc_reg, i_xc_next;
 reg [FM_AW-1:0] i_orow_reg, i_orow_next;
 reg [31:0]      i_bias_reg, i_bias_next;
 reg [LANES-1:0] i_omask_reg, i_omask_next;
@@ -183,6 +194,7 @@ assign i_a = i_a_reg;
 assign i_og = i_og_reg;
 assign i_y = i_y_reg;
 assign i_x0 = i_x0_reg;
+assign i_xc = i_xc_reg;
 assign i_orow = i_orow_reg;
 assign i_bias = i_bias_reg;
 assign i_omask = i_omask_reg;
@@ -311,6 +323,8 @@ always @* begin
     nbias_next = nbias_reg;
     y_next = y_reg;
     xg_next = xg_reg;
+    fr0_next = fr0_reg;
+    fstep_next = flat ? (LANES_16 >> lw) : 16'd0;
     orow_next = orow_reg;
     orow_add = 1'b0;
     orow_inc_next = split ? {rw_x, 1'b0} : {1'b0, is_bwd ? rw_x : rw_y};
@@ -327,6 +341,7 @@ always @* begin
     i_og_next = i_og_reg;
     i_y_next = i_y_reg;
     i_x0_next = i_x0_reg;
+    i_xc_next = i_xc_reg;
     i_orow_next = i_orow_reg;
     i_bias_next = i_bias_reg;
     i_omask_next = i_omask_reg;
@@ -411,8 +426,11 @@ always @* begin
             i_valid_next = 1'b1;
             i_a_next = start_reg + j_reg[WAW-1:0];
             i_og_next = (split ? {2'd0, og_reg[15:2]} : og_reg) + og_base;
-            i_y_next = y_reg;
+            // (a flat command walks one row, y = 0: its item row is the vector's map row; a
+            // row-layout command's fr0 stays 0)
+            i_y_next = y_reg | fr0_reg;
             i_x0_next = x0;
+            i_xc_next = flat ? 16'd0 : x0;
             i_orow_next = orow_reg[FM_AW-1:0];
             i_omask_next = omask;
             i_bias_next = bias_reg;
@@ -437,9 +455,11 @@ always @* begin
                 i_last_next = last_y && last_xg;
                 if (!last_xg) begin
                     xg_next = xg_reg + 1'b1;
+                        fr0_next = fr0_reg + fstep_reg;
                     lxg_next = lxg_inc;
                 end else begin
                     xg_next = 16'd0;
+                        fr0_next = 16'd0;
                     lxg_next = xg0l_reg;
                     if (!last_y) begin
                         y_next = y_reg + 1'b1;
@@ -484,9 +504,11 @@ always @* begin
                         end
                     end else if (!last_xg) begin
                         xg_next = xg_reg + 1'b1;
+                        fr0_next = fr0_reg + fstep_reg;
                         lxg_next = lxg_inc;
                     end else begin
                         xg_next = 16'd0;
+                        fr0_next = 16'd0;
                         lxg_next = xg0l_reg;
                         orow_add = 1'b1;
                         if (!last_y) begin
@@ -557,6 +579,7 @@ always @* begin
             y_next = 16'd0;
             ly_next = y0l_reg;
             xg_next = 16'd0;
+            fr0_next = 16'd0;
             lxg_next = xg0l_reg;
             bitem_next = is_wgrad && bgrad && ld_cz;
             first_next = 1'b1;
@@ -594,6 +617,8 @@ always @(posedge clk) begin
     nbias_reg <= nbias_next;
     y_reg <= y_next;
     xg_reg <= xg_next;
+    fr0_reg <= fr0_next;
+    fstep_reg <= fstep_next;
     orow_reg <= orow_next;
     orow_inc_reg <= orow_inc_next;
     obase_pl_reg <= obase_pl_next;
@@ -651,6 +676,7 @@ always @(posedge clk) begin
     i_og_reg <= i_og_next;
     i_y_reg <= i_y_next;
     i_x0_reg <= i_x0_next;
+    i_xc_reg <= i_xc_next;
     i_orow_reg <= i_orow_next;
     i_bias_reg <= i_bias_next;
     i_omask_reg <= i_omask_next;

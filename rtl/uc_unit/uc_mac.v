@@ -5,9 +5,10 @@
  * gradient (WGRAD); a finished result leaves as stage P8 (o_*) for uc_wb.
  *
  * A flat command (docs/uc_unit.md "Flat small maps") reads and writes maps stored as one row of
- * H*W pixels a channel (W = 2^lw <= LANES): the generator walks that row (y = 0, x0 = the vector's
- * first flat pixel), and the lanes cover LANES / W map rows at once. Lane l is pixel (r0 + l/W,
- * l mod W) of its vector, r0 = x0 / W; its input pixel is that plus the kernel offset, at flat
+ * H*W pixels a channel (W = 2^lw <= LANES): the generator walks that row (x0 = the vector's first
+ * flat pixel, the item row i_y = r0 = x0 / W, the map row of that pixel), and the lanes cover
+ * LANES / W map rows at once. Lane l is pixel (r0 + l/W, l mod W) of its vector; its input pixel
+ * is that plus the kernel offset, at flat
  * column x0 + l + (row offset) * W + (column offset), and it is inside the map when its own row
  * and column are (per-lane bounds, from registers like the row layout's column bounds).
  *
@@ -69,6 +70,7 @@ module uc_mac #
     input  wire [15:0]              i_og,
     input  wire [15:0]              i_y,
     input  wire [15:0]              i_x0,
+    input  wire [15:0]              i_xc,           // input-side column (0 for a flat command)
     input  wire [FM_AW-1:0]         i_orow,
     input  wire [31:0]              i_bias,
     input  wire [LANES-1:0]         i_omask,
@@ -316,10 +318,8 @@ wire [15:0] chk_w = flat ? fw : rd_w;
 /* verilator lint_off UNUSEDSIGNAL */
 wire [15:0] fw_m1 = fw - 1'b1;
 /* verilator lint_on UNUSEDSIGNAL */
-// a flat command's vector starts at row x0 / W, column 0
-wire [15:0] i_fr0 = i_x0 >> lw;
-wire [15:0] i_yr = flat ? i_fr0 : i_y;
-wire [15:0] i_xc = flat ? 16'd0 : i_x0;
+// (a flat command's vector starts at column 0 of its first row: uc_gen gives that row as i_y
+// and the column as i_xc, registers, so that no select stands in front of P1's adder)
 
 assign wgt_rd_en = p2_valid && !p2_zero && !p2_ones;
 assign wgt_rd_addr = p2_wa_reg;
@@ -393,10 +393,10 @@ always @* begin
     // subtraction is then an add, as in the other modes: y + pad - kd = ~(~(y + pad) + kd), so
     // P1 -> P2 is one adder and one LUT of the mode flags, no select between two adders (issue 16)
     if (is_bwd) begin
-        p1_yb_next = ~($signed({4'd0, i_yr}) + $signed({12'd0, pad}));
+        p1_yb_next = ~($signed({4'd0, i_y}) + $signed({12'd0, pad}));
         p1_xb_next = ~($signed({4'd0, i_xc}) + $signed({12'd0, pad}));
     end else begin
-        p1_yb_next = $signed({4'd0, s2 ? {i_yr[14:0], 1'b0} : i_yr}) - $signed({12'd0, pad});
+        p1_yb_next = $signed({4'd0, s2 ? {i_y[14:0], 1'b0} : i_y}) - $signed({12'd0, pad});
         p1_xb_next = $signed({4'd0, s2 ? {i_xc[14:0], 1'b0} : i_xc}) - $signed({12'd0, pad});
     end
     for (t = 0; t < KMAX; t = t + 1) begin
