@@ -37,7 +37,7 @@ localparam UC_CMD_LR_SHIFT_B_LSB = 308, UC_CMD_LR_SHIFT_B_W = 6;
 localparam UC_CMD_FLAT_LSB = 314, UC_CMD_FLAT_W = 1;
 
 // mp_unit
-localparam MP_CMD_W = 147;
+localparam MP_CMD_W = 149;
 localparam MP_CMD_MODE_LSB = 0, MP_CMD_MODE_W = 3;
 localparam MP_CMD_C_LSB = 3, MP_CMD_C_W = 16;
 localparam MP_CMD_H_LSB = 19, MP_CMD_H_W = 16;
@@ -45,6 +45,8 @@ localparam MP_CMD_W_LSB = 35, MP_CMD_W_W = 16;
 localparam MP_CMD_X_BASE_LSB = 51, MP_CMD_X_BASE_W = 32;
 localparam MP_CMD_Y_BASE_LSB = 83, MP_CMD_Y_BASE_W = 32;
 localparam MP_CMD_A_BASE_LSB = 115, MP_CMD_A_BASE_W = 32;
+localparam MP_CMD_FLAT_X_LSB = 147, MP_CMD_FLAT_X_W = 1;
+localparam MP_CMD_FLAT_Y_LSB = 148, MP_CMD_FLAT_Y_W = 1;
 
 // gap_unit
 localparam GAP_CMD_W = 115;

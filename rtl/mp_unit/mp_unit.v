@@ -8,6 +8,11 @@
  * The argmax word MP_FWD writes: bits 1:0 the position 2*dy + dx, bit 2 "maximum > 0", bits
  * 15:3 zero. MP_BWD reads bits 1:0, MP_BWD_RELU bits 2:0; both ignore the rest.
  *
+ * Flat maps (cmd flat_x: X / dX, flat_y: Y, argmax, dY; docs/uc_unit.md "Flat small maps"): a map
+ * stored as one row of H*W pixels a channel, row y at column y*W. The loop rows then step a column
+ * offset (g_cx / g_cy) instead of a row word; the vectors stay a map row each, so the cycles are
+ * those of the row layout.
+ *
  * Maps live in the feature-map stack (layout of docs/uc_unit.md); the unit reads through port A
  * (vector read) and writes through port B (masked vector write). Numerics and odd-size rules:
  * docs/numerics.md (ties: the first maximum in raster order wins; Ho = H/2, Wo = W/2, an odd last
@@ -52,6 +57,7 @@ module mp_unit #
 // BANKS, LOG_B, FM_AW, the limits as 32-bit constants and row_words
 `include "map_unit_defs.vh"
 localparam LOG_L = LOG_B - 1;
+localparam [31:0] BANKS_M1_32 = BANKS - 1;
 // two stack copies read a cycle (issue 14: the pool units on an engine array)
 localparam RD2 = (RD_PORTS > 1);
 localparam RD4 = (RD_PORTS > 3);
@@ -79,6 +85,11 @@ localparam UNIT_CMD_W = MP_CMD_W;
 // derived at check time
 reg [15:0] ho_reg, wo_reg;        // pooled size (MP) or H, W (ReLU): shape of the Y / A maps
 reg [15:0] rw_x_reg, rw_y_reg;    // stack words per row of the X-side / Y-side maps
+// per loop row: the row word steps (row layout) and the column steps (flat maps) of the X side
+// (2 rows for MP, 1 for ReLU) and of the Y / A side; the X side's second window row (dy = 1)
+reg [FM_AW-1:0] rs_x_reg, rs_y_reg, rdy_x_reg;
+reg [XW-1:0] cs_x_reg, cs_y_reg, cdy_x_reg;
+reg [31:0] hw_x_reg, hw_y_reg;    // H * W and Ho * Wo (a flat map's plane, in pixels)
 reg [31:0] plane_x_reg, plane_y_reg;
 reg [47:0] size_x_reg, size_y_reg;
 reg [15:0] ny_reg, nx_reg;        // loop rows, loop columns (lanes) per row
@@ -116,6 +127,7 @@ reg [15:0] g_c, g_y, g_x0;
 reg [15:0] g_x1;                                // g_x0 + LANES (RELU_BWD, RD_PORTS = 4: the upper half)
 reg [FM_AW-1:0] g_row_x, g_row_y, g_row_a;    // X: row 2y (MP) or y (ReLU); Y, A: row y
 reg [FM_AW-1:0] g_cb_x, g_cb_y, g_cb_a;       // channel bases
+reg [XW-1:0] g_cx, g_cx1, g_cy;               // column offsets: X row 2y (y), its row 2y+1, Y / A row y
 
 // loop ends as down-counters of the steps left and registered "last" flags (no add-and-compare
 // in front of the generator's enables): x steps ceil(nx / LANES), rows ny, channels C
@@ -148,21 +160,21 @@ always @* begin
     rd4_en = 1'b0;
     rd_en = 1'b0;
     rd_row = g_row_x;
-    rd_x = {{(XW-16){1'b0}}, g_x0};
+    rd_x = g_cy + {{(XW-16){1'b0}}, g_x0};
     rd_s2 = 1'b0;
     rd2_en = 1'b0;
     rd2_row = g_row_a;
-    rd2_x = {{(XW-16){1'b0}}, g_x0};
+    rd2_x = g_cy + {{(XW-16){1'b0}}, g_x0};
     if (g_valid) begin
         if (is_fwd) begin
             // row 2y+dy, columns 2*(x0+l)+dx
             rd_en = 1'b1;
-            rd_row = g_dy ? g_row_x + fm_w16(rw_x_reg) : g_row_x;
-            rd_x = {{(XW-17){1'b0}}, g_x0, g_dx};
+            rd_row = g_dy ? g_row_x + rdy_x_reg : g_row_x;
+            rd_x = (g_dy ? g_cx1 : g_cx) + {{(XW-17){1'b0}}, g_x0, g_dx};
             rd_s2 = 1'b1;
             rd2_en = RD2;
             rd2_row = rd_row;
-            rd2_x = {{(XW-17){1'b0}}, g_x0, 1'b1};
+            rd2_x = (g_dy ? g_cx1 : g_cx) + {{(XW-17){1'b0}}, g_x0, 1'b1};
         end else if (is_bwd) begin
             // phase 0: dY row, phase 1: argmax row (real window rows only)
             rd_en = g_yv && !g_ph[1];
@@ -183,14 +195,16 @@ assign m_fma_req = {rd_en, rd_s2, rd_row, rd_x};
 // the second port reads at stride 2 exactly when port A does (MP_FWD)
 assign m_fma2_req = {rd2_en, rd_s2, rd2_row, rd2_x};
 // copies 2 (dY) and 3 (Y) at the upper half's columns, stride 1 (RELU_BWD only)
-assign m_fma34_req = {rd4_en, 1'b0, g_row_a, {{(XW-16){1'b0}}, g_x1},
-                      rd3_en, 1'b0, g_row_y, {{(XW-16){1'b0}}, g_x1}};
+wire [XW-1:0] rd34_x = g_cy + {{(XW-16){1'b0}}, g_x1};
+assign m_fma34_req = {rd4_en, 1'b0, g_row_a, rd34_x,
+                      rd3_en, 1'b0, g_row_y, rd34_x};
 
 // ----------------------------------------------------------------------------- pipeline
 // slot copies: p1 (read in the RAM), p2 (read data valid), p3, p4
 reg        p1_valid, p2_valid, p3_valid, p4_valid;
 reg [1:0]  p1_ph, p2_ph, p3_ph;
 reg [15:0] p1_x0, p2_x0, p3_x0;
+reg [XW-1:0] p1_cx, p2_cx, p3_cx, p1_cx1, p2_cx1, p3_cx1, p1_cy, p2_cy, p3_cy;
 reg [15:0] p1_y, p2_y, p3_y;
 reg [FM_AW-1:0] p1_rx, p2_rx, p3_rx;
 reg [FM_AW-1:0] p1_ry, p2_ry;
@@ -321,7 +335,7 @@ always @(posedge clk) begin
     m3_wo_reg <= mask_p2_wo;
     wr_en <= 1'b0;
     wr_row <= p2_ry;
-    wr_x <= {{(XW-16){1'b0}}, p2_x0};
+    wr_x <= p2_cy + {{(XW-16){1'b0}}, p2_x0};
     wr_s2 <= 1'b0;
     wr_data <= {{LANES*16{1'b0}}, best_next};
     wr_mask <= {2*LANES{1'b0}};
@@ -334,21 +348,22 @@ always @(posedge clk) begin
             // argmax at p4: the argmax of the finished window (arg_reg, held since p3)
             wr_en <= 1'b1;
             wr_row <= p3_ra;
-            wr_x <= {{(XW-16){1'b0}}, p3_x0};
+            wr_x <= p3_cy + {{(XW-16){1'b0}}, p3_x0};
             wr_data <= {{LANES*16{1'b0}}, arg_wdata_next};
             wr_mask <= {{LANES{1'b0}}, m3_wo_reg};
         end
     end else if (is_bwd) begin
         // input row 2y + dy (dy = the phase), columns 2*x0 .. 2*x0 + 2*LANES - 1
         wr_en <= p3_valid;
-        wr_row <= p3_ph[0] ? p3_rx + fm_w16(rw_x_reg) : p3_rx;
-        wr_x <= {{(XW-17){1'b0}}, p3_x0, 1'b0};
+        wr_row <= p3_ph[0] ? p3_rx + rdy_x_reg : p3_rx;
+        wr_x <= (p3_ph[0] ? p3_cx1 : p3_cx) + {{(XW-17){1'b0}}, p3_x0, 1'b0};
         wr_mask <= mask_p3_bwd;
         wr_data <= bwd_wdata_next;
     end else begin
         // RD_PORTS = 4: 2*LANES lanes at stride 1 (fm_stack takes them from any column)
         wr_en <= p2_valid && p2_ph == last_ph_reg;
         wr_row <= p2_rx;
+        wr_x <= p2_cx + {{(XW-16){1'b0}}, p2_x0};
         wr_data <= {relu4 ? relu_hi_next : {LANES*16{1'b0}}, relu_next};
         wr_mask <= {relu4 ? mask_p2_w1 : {LANES{1'b0}}, mask_p2_w};
     end
@@ -386,6 +401,9 @@ always @(posedge clk) begin
     p4_valid <= p3_valid;
     p1_ph <= g_ph; p2_ph <= p1_ph; p3_ph <= p2_ph;
     p1_x0 <= g_x0; p2_x0 <= p1_x0; p3_x0 <= p2_x0;
+    p1_cx <= g_cx; p2_cx <= p1_cx; p3_cx <= p2_cx;
+    p1_cx1 <= g_cx1; p2_cx1 <= p1_cx1; p3_cx1 <= p2_cx1;
+    p1_cy <= g_cy; p2_cy <= p1_cy; p3_cy <= p2_cy;
     p1_y <= g_y; p2_y <= p1_y; p3_y <= p2_y;
     p1_rx <= g_row_x; p2_rx <= p1_rx; p3_rx <= p2_rx;
     p1_ry <= g_row_y; p2_ry <= p1_ry;
@@ -415,6 +433,7 @@ always @(posedge clk) begin
             ho_reg <= is_relu ? cmd_h : {1'b0, cmd_h[15:1]};
             wo_reg <= is_relu ? cmd_w : {1'b0, cmd_w[15:1]};
             rw_x_reg <= row_words(cmd_w);
+            hw_x_reg <= {16'd0, cmd_h} * {16'd0, cmd_w};
             bad_mode_reg <= bad_mode;
             bad_ch_reg <= bad_ch;
             bad_w_reg <= bad_w;
@@ -425,7 +444,17 @@ always @(posedge clk) begin
             end else begin
                 // (from checked fields only: their registers stay within the shape's bounds)
                 rw_y_reg <= row_words(wo_reg);
-                plane_x_reg <= {16'd0, cmd_h} * {16'd0, rw_x_reg};
+                // a flat map's plane: its H*W pixels in whole stack words
+                plane_x_reg <= cmd_flat_x ? (hw_x_reg + BANKS_M1_32) >> LOG_B :
+                               {16'd0, cmd_h} * {16'd0, rw_x_reg};
+                hw_y_reg <= {16'd0, ho_reg} * {16'd0, wo_reg};
+                rs_x_reg <= cmd_flat_x ? {FM_AW{1'b0}} :
+                            (is_relu ? fm_w16(rw_x_reg) : (fm_w16(rw_x_reg) << 1));
+                rdy_x_reg <= cmd_flat_x ? {FM_AW{1'b0}} : fm_w16(rw_x_reg);
+                cs_x_reg <= cmd_flat_x ? (is_relu ? {{(XW-16){1'b0}}, cmd_w} : {{(XW-17){1'b0}}, cmd_w, 1'b0})
+                                       : {XW{1'b0}};
+                cdy_x_reg <= cmd_flat_x ? {{(XW-16){1'b0}}, cmd_w} : {XW{1'b0}};
+                cs_y_reg <= cmd_flat_y ? {{(XW-16){1'b0}}, wo_reg} : {XW{1'b0}};
                 // loop rows / columns: pooled size (MP_FWD), windows incl. the odd edge (MP_BWD)
                 ny_reg <= is_bwd ? cmd_h[15:1] + {15'd0, cmd_h[0]} : ho_reg;
                 nx_reg <= is_bwd ? cmd_w[15:1] + {15'd0, cmd_w[0]} : wo_reg;
@@ -437,7 +466,9 @@ always @(posedge clk) begin
             end
         end
         3'd2: begin
-            plane_y_reg <= {16'd0, ho_reg} * {16'd0, rw_y_reg};
+            plane_y_reg <= cmd_flat_y ? (hw_y_reg + BANKS_M1_32) >> LOG_B :
+                           {16'd0, ho_reg} * {16'd0, rw_y_reg};
+            rs_y_reg <= cmd_flat_y ? {FM_AW{1'b0}} : fm_w16(rw_y_reg);
             size_x_reg <= {16'd0, plane_x_reg} * {32'd0, cmd_c};
             xl0_reg <= relu4 ? (nx_reg - 16'd1) >> (LOG_L + 1) : (nx_reg - 16'd1) >> LOG_L;
             yl0_reg <= ny_reg - 16'd1;
@@ -474,6 +505,9 @@ always @(posedge clk) begin
                 g_row_x <= cmd_x_base[FM_AW-1:0];
                 g_row_y <= cmd_y_base[FM_AW-1:0];
                 g_row_a <= cmd_a_base[FM_AW-1:0];
+                g_cx <= {XW{1'b0}};
+                g_cx1 <= cdy_x_reg;
+                g_cy <= {XW{1'b0}};
                 g_cb_x <= cmd_x_base[FM_AW-1:0];
                 g_cb_y <= cmd_y_base[FM_AW-1:0];
                 g_cb_a <= cmd_a_base[FM_AW-1:0];
@@ -501,9 +535,12 @@ always @(posedge clk) begin
                     g_y <= g_y + 1'b1;
                     yl_reg <= yl_reg - 16'd1;
                     ly_reg <= (yl_reg == 16'd1);
-                    g_row_x <= g_row_x + (is_relu ? fm_w16(rw_x_reg) : (fm_w16(rw_x_reg) << 1));
-                    g_row_y <= g_row_y + fm_w16(rw_y_reg);
-                    g_row_a <= g_row_a + fm_w16(rw_y_reg);
+                    g_row_x <= g_row_x + rs_x_reg;
+                    g_row_y <= g_row_y + rs_y_reg;
+                    g_row_a <= g_row_a + rs_y_reg;
+                    g_cx <= g_cx + cs_x_reg;
+                    g_cx1 <= g_cx1 + cs_x_reg;
+                    g_cy <= g_cy + cs_y_reg;
                 end else begin
                     g_y <= 16'd0;
                     yl_reg <= yl0_reg;
@@ -514,6 +551,9 @@ always @(posedge clk) begin
                     g_row_x <= g_cb_x + plane_x_reg[FM_AW-1:0];
                     g_row_y <= g_cb_y + plane_y_reg[FM_AW-1:0];
                     g_row_a <= g_cb_a + plane_y_reg[FM_AW-1:0];
+                    g_cx <= {XW{1'b0}};
+                    g_cx1 <= cdy_x_reg;
+                    g_cy <= {XW{1'b0}};
                     g_cb_x <= g_cb_x + plane_x_reg[FM_AW-1:0];
                     g_cb_y <= g_cb_y + plane_y_reg[FM_AW-1:0];
                     g_cb_a <= g_cb_a + plane_y_reg[FM_AW-1:0];

@@ -75,8 +75,8 @@ wire [15:0] label;
 wire [UC_CMD_W-1:0]   uc_cmd_data = {d_flat, d_w4[21:16], d_w10[31:16], d_w4[13:8], d_w10[15:0], d_w9, d_w8,
                                      d_w7, d_w6, d_w5, cmd_gacc, d_bgrad, d_relu, d_w4[7:0], d_w3,
                                      d_w2, d_w1, d_mode};
-// MP: a_base, y_base, x_base, {w, h}, c, mode
-wire [MP_CMD_W-1:0]   mp_cmd_data = {d_w7, d_w6, d_w5, d_w2, d_w1[15:0], d_mode};
+// MP: flat_y, flat_x, a_base, y_base, x_base, {w, h}, c, mode
+wire [MP_CMD_W-1:0]   mp_cmd_data = {d_flat_y, d_flat_x, d_w7, d_w6, d_w5, d_w2, d_w1[15:0], d_mode};
 // GAP: y_base, x_base, {w, h}, c, mode
 wire [GAP_CMD_W-1:0]  gap_cmd_data = {d_w6, d_w5, d_w2, d_w1[15:0], d_mode};
 // LC: lr_shift_b, lr_mult_b, lr_shift, lr_mult, bias_base, w_base, y_base, x_base, gacc, bgrad,

@@ -4,7 +4,9 @@ Stack (docs/uc_unit.md "Stack"): ``2*LANES`` banks; flat pixel address ``A`` is 
 word ``A div 2L``.  A map ``(C, H, W)`` at word base ``B`` holds pixel ``(c, y, x)`` at flat
 address ``(B + (c*H + y) * RW) * 2L + x`` with ``RW = ceil(W / 2L)``.  A vector (1-D tensor) is a
 map of shape ``(C, 1, 1)``: one pixel per row word, in bank 0.  A host-port stack word is all
-``2L`` pixels, bank ``b`` at bits ``[16b+15:16b]``.
+``2L`` pixels, bank ``b`` at bits ``[16b+15:16b]``.  A flat map (``Region.flat``, docs/uc_unit.md
+"Flat small maps") is the row layout of ``(C, 1, H*W)``: pixel ``(c, y, x)`` at flat address
+``(B + c * ceil(H*W / 2L)) * 2L + y*W + x``.
 
 Plain memories (weights, gradients, biases): element ``i`` of a region at ``base + i``
 (row-major for 2-D arrays), ``bits`` wide, two's complement.
@@ -38,13 +40,20 @@ class Region:
     base: int
     shape: tuple
     bits: int = 16
+    flat: bool = False      # a stack map stored flat: the row layout of (C, 1, H*W)
 
     @property
     def stack(self) -> bool:
         return self.sel == STACK
 
+    @property
+    def store_shape(self) -> tuple:
+        """The row-layout shape the map lies in: itself, or ``(C, 1, H*W)`` when flat."""
+        c, h, w = self.shape
+        return (c, 1, h * w) if self.flat else (c, h, w)
+
     def nwords(self, lanes: int) -> int:
-        return map_words(self.shape, lanes) if self.stack else int(np.prod(self.shape))
+        return map_words(self.store_shape, lanes) if self.stack else int(np.prod(self.shape))
 
     def end(self, lanes: int) -> int:
         return self.base + self.nwords(lanes)
@@ -76,6 +85,8 @@ class Memories:
     # ---- stack pixels
     def _flat(self, r: Region, c: int, y: int, x: int) -> int:
         _, h, w = r.shape
+        if r.flat:
+            return (r.base + c * row_words(h * w, self.lanes)) * self.banks + y * w + x
         return (r.base + (c * h + y) * row_words(w, self.lanes)) * self.banks + x
 
     def get_px(self, flat: int) -> int:
@@ -126,6 +137,12 @@ class Memories:
         for r in regions:
             if r.sel != sel or not (r.base <= addr < r.end(self.lanes)):
                 continue
+            if r.stack and r.flat:
+                c_, h_, w_ = r.shape
+                c, xw = divmod(addr - r.base, row_words(h_ * w_, self.lanes))
+                p = xw * self.banks + bank
+                return (r.elem_name((c,) + divmod(p, w_)) if p < h_ * w_
+                        else f"{r.name} slack (c={c}, flat column {p})")
             if r.stack:
                 c_, h_, w_ = r.shape
                 rw = row_words(w_, self.lanes)

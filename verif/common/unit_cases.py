@@ -80,14 +80,15 @@ class BadItems(list):
             self.add(name, BAD_SHAPE, *(() if m is None else (m,)), **{f: v})
 
     def map_high_bits(self, p: dict, fields: Iterable[str], top_mode: int, bases: Sequence[str],
-                      modes: Sequence) -> None:
+                      modes: Sequence, exempt: Iterable[str] = ()) -> None:
         """:meth:`high_bits` of a unit with the command fields mode, c, h, w and the stack bases
         ``bases`` (the pooling units): largest legal values ``top_mode``, CMAX, HMAX, WMAX and
         FM_DEPTH - 1 (from the parameters ``p``), statuses in the RTL's check order (BAD_MODE,
-        BAD_SHAPE, BAD_BUFFER), each on a legal command of a random mode of ``modes``."""
+        BAD_SHAPE, BAD_BUFFER), each on a legal command of a random mode of ``modes``; ``exempt``:
+        fields with no illegal value (the MP unit's one-bit layout flags)."""
         hb = {"mode": (top_mode, BAD_MODE), "c": (p["CMAX"], BAD_SHAPE), "h": (p["HMAX"], BAD_SHAPE),
               "w": (p["WMAX"], BAD_SHAPE), **{b: (p["FM_DEPTH"] - 1, BAD_BUFFER) for b in bases}}
-        self.high_bits(hb, fields, modes=modes)
+        self.high_bits(hb, fields, exempt=exempt, modes=modes)
 
 
 def reset_items(rnd: random.Random, make_item: Callable[..., UnitItem],

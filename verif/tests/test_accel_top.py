@@ -99,6 +99,60 @@ async def uc_layer_program_matches_model(dut, mode, stalls):
 
 
 @cocotb.test()
+async def mp_flat_program_matches_model(dut):
+    """MP commands on flat maps (docs/uc_unit.md "Flat small maps") through the descriptor's
+    flat_x / flat_y bits: every mode, the full-size or the pooled side flat (one of them at least),
+    LOAD the inputs, the command, STORE the outputs, compared with the models."""
+    from sparsetrain.uc import map_to_words
+    from verif.models.layers import (argmax_words, maxpool_backward, maxpool_forward,
+                                     maxpool_relu_backward, relu_backward)
+    tb = TB(dut)
+    await tb.reset()
+    rnd = random.Random(f"{_seed()}-mp-flat")
+    rng = np.random.default_rng(rnd.getrandbits(32))
+    lanes = tb.p.lanes
+    for case in range(2 * TOP_CASES):
+        mode = case % 4
+        c, h, w = rnd.randint(1, 3), rnd.randint(2, 7), rnd.randint(2, 7)
+        fx, fy = [(True, False), (False, True), (True, True)][rnd.randrange(3)]
+        ho, wo = (h, w) if mode == 2 else (h // 2, w // 2)
+        xs, ys = (c, h, w), (c, ho, wo)
+        store = {"x": (c, 1, h * w) if fx else xs, "y": (c, 1, ho * wo) if fy else ys}
+        if mode == 0:
+            x = rng.integers(-3000, 3000, size=xs).astype(np.int16)
+            y, arg = maxpool_forward(x)
+            ins, outs = {"x": x}, {"y": y, "a": argmax_words(y, arg)}
+        elif mode in (1, 3):
+            dy = rng.integers(-3000, 3000, size=ys).astype(np.int16)
+            arg = rng.integers(0, 8, size=ys).astype(np.int16)
+            dx = (maxpool_backward(dy, (arg & 3).astype(np.uint8), xs) if mode == 1
+                  else maxpool_relu_backward(dy, arg, xs))
+            ins, outs = {"y": dy, "a": arg}, {"x": dx}
+        else:
+            dy = rng.integers(-3000, 3000, size=xs).astype(np.int16)
+            yf = rng.integers(-3000, 3000, size=xs).astype(np.int16)
+            ins, outs = {"y": dy, "a": yf}, {"x": relu_backward(dy, yf)}
+        nwords = {k: len(map_to_words(np.zeros(store["x" if k == "x" else "y"], np.int16), lanes))
+                  for k in ("x", "y", "a")}
+        base = {"x": 3, "y": 3 + nwords["x"] + 1, "a": 3 + nwords["x"] + nwords["y"] + 2}
+        prog = Program()
+        for k, arr in ins.items():
+            words = map_to_words(np.asarray(arr).reshape(store["x" if k == "x" else "y"]), lanes)
+            prog.load(Mem.STACK, base[k], len(words), tb.put(words_to_bytes(words, tb.width(Mem.STACK))))
+        prog.mp(mode, c, h, w, base["x"], base["y"], base["a"], flat_x=int(fx), flat_y=int(fy))
+        prog.end()
+        err, pc = await tb.run(prog)
+        assert err == 0, f"case {case}: error {err:#x} at {pc} (seed {_seed()})"
+        for k, exp in outs.items():
+            st = store["x" if k == "x" else "y"]
+            got = await store_and_read(tb, Mem.STACK, base[k], nwords[k])
+            check_tensor(f"case {case} mode {mode} flat x={int(fx)} y={int(fy)} {k}",
+                         words_to_map(got, st, lanes).reshape(exp.shape), np.asarray(exp))
+        tb.heap = HostHeap(base=0x1000, size=HOST_SIZE - 0x1000)
+    top_cov.export()
+
+
+@cocotb.test()
 async def loop_steps_host_address_and_gacc_auto(dut):
     """LOOP x3 of (LOAD dY/X by iteration, WGRAD with gacc_auto): the batch sum of 3 images."""
     tb = TB(dut)

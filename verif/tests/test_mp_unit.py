@@ -40,7 +40,8 @@ def gen_data(rng, shape, data: str):
 
 
 def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=None,
-              kind="random") -> UnitItem:
+              kind="random", flat=None) -> UnitItem:
+    """``flat``: (flat_x, flat_y), or None for each at random (30 %)."""
     p = P()
     L, fm = p["LANES"], p["FM_DEPTH"]
     rng = np.random.default_rng(rnd.getrandbits(32))
@@ -53,19 +54,22 @@ def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=
         w = w0 or rnd.randint(lo, min(p["WMAX"], 3 * L + 3))
         ho, wo = (h, w) if mode == RELU_BWD else (h // 2, w // 2)
         xs, ys = (c, h, w), (c, ho, wo)
-        nx, ny = map_words(xs, L), map_words(ys, L)
+        # flat maps (docs/uc_unit.md "Flat small maps"), each side at random
+        fx, fy = (rnd.random() < 0.3, rnd.random() < 0.3) if flat is None else flat
+        nx = map_words((c, 1, h * w) if fx else xs, L)
+        ny = map_words((c, 1, ho * wo) if fy else ys, L)
         if nx + 2 * ny <= fm:
             break
         if c0 and h0 and w0:    # a fixed shape that does not fit: the parameter set is wrong
             raise ValueError(f"{name}: C={c} H={h} W={w} ({nx} + 2 x {ny} words) does not fit FM_DEPTH={fm}")
     data = data or rnd.choice(["random", "random", "small", "equal", "extreme"])
     xb, yb, ab = place(rnd, [nx, ny, ny], fm)
-    rx, ry, ra = (Region(n, 0, b, s) for n, b, s in
-                  (("dX" if mode else "X", xb, xs), ("dY" if mode else "Y", yb, ys),
-                   ("Yfwd" if mode == RELU_BWD else "ARG", ab, ys)))
+    rx, ry, ra = (Region(n, 0, b, s, flat=f) for n, b, s, f in
+                  (("dX" if mode else "X", xb, xs, fx), ("dY" if mode else "Y", yb, ys, fy),
+                   ("Yfwd" if mode == RELU_BWD else "ARG", ab, ys, fy)))
     tags = dict(mode=MODES[mode], odd_h=bool(h % 2), odd_w=bool(w % 2), data=data,
                 ragged=bool((wo if mode == MP_FWD else w) % L), tie=False, argvals=False,
-                extreme=False, posbit=False,
+                extreme=False, posbit=False, flat=(MODES[mode] if fx or fy else None),
                 size="min" if (h, w) == (lo, lo) else "max" if (h, w) == (p["HMAX"], p["WMAX"]) else "mid")
     if mode == MP_FWD:
         x = gen_data(rng, xs, data)
@@ -95,11 +99,12 @@ def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=
         dx = relu_backward(dy, yf)
         tags["extreme"] = bool(np.isin(dy, [-32768, 32767]).any())
         inputs, outputs = [(ry, dy), (ra, yf)], [(rx, dx)]
-    cmd = dict(mode=mode, c=c, h=h, w=w, x_base=xb, y_base=yb, a_base=ab)
+    cmd = dict(mode=mode, c=c, h=h, w=w, x_base=xb, y_base=yb, a_base=ab, flat_x=int(fx), flat_y=int(fy))
     vec = -(-max(wo, 1) // L)
     est = 4 * c * (h // 2 + 1) * (-(-((w + 1) // 2) // L) + 1) + 2 * c * h * vec + 50
     return UnitItem(name, cmd, inputs, outputs, kind=kind, budget=4 * est + 500, tags=tags,
-                    desc=f"{MODES[mode]} C={c} H={h} W={w} data={data} x@{xb} y@{yb} a@{ab}")
+                    desc=f"{MODES[mode]} C={c} H={h} W={w} data={data} x@{xb} y@{yb} a@{ab}"
+                         + (f" flat x={int(fx)} y={int(fy)}" if fx or fy else ""))
 
 
 def directed_items(rnd: random.Random) -> list[UnitItem]:
@@ -122,8 +127,10 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     """One item per bad-input class, each followed by a good command (which must work)."""
     p = P()
     fm = p["FM_DEPTH"]
+    # (the row layout: each case's sizes and bases are those of row-layout maps)
     items = BadItems(rnd, make_item,
-                     lambda name, kind, umode=MP_FWD: make_item(name, rnd, umode, 2, 4, 6, kind=kind))
+                     lambda name, kind, umode=MP_FWD: make_item(name, rnd, umode, 2, 4, 6, kind=kind,
+                                                                flat=(False, False)))
     bad = items.add
 
     items.map_shapes(p, (4, 5, 7), MP_FWD, (None, MP_BWD, RELU_BWD, MP_BWD_RELU, None, RELU_BWD))
@@ -138,8 +145,15 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     bad("y_a_overlap_fwd", BAD_BUFFER, MP_FWD, y_base=40, a_base=40)
     # high bits: every command field, all bits above its largest legal value set on a legal
     # command of a random mode (every mode checks every field)
-    items.map_high_bits(p, FIELDS, MP_BWD_RELU, ("x_base", "y_base", "a_base"), list(MODES))
-    return items
+    items.map_high_bits(p, FIELDS, MP_BWD_RELU, ("x_base", "y_base", "a_base"), list(MODES),
+                        exempt=("flat_x", "flat_y"))
+    # flat maps: a region is ceil(H*W / 2L) words a channel; beyond the stack by one word
+    flat = BadItems(rnd, make_item,
+                    lambda name, kind, umode=MP_FWD: make_item(name, rnd, umode, 2, 4, 6, kind=kind,
+                                                               flat=(True, True)))
+    flat.add("flat_x_beyond", BAD_BUFFER, MP_BWD, x_base=fm - 2 * -(-24 // (2 * p["LANES"])) + 1)
+    flat.add("flat_a_beyond", BAD_BUFFER, MP_FWD, a_base=fm - 2 * -(-6 // (2 * p["LANES"])) + 1)
+    return items + flat
 
 
 # ====================================================================================== tests

@@ -35,6 +35,8 @@ def P() -> dict:
 @CoverCross("mp.mode_x_posbit", items=["mp.mode", "mp.posbit"],
             ign_bins=[(None, False), ("RELU_BWD", True)])
 @CoverPoint("mp.saturation_value", xf=lambda f: f["extreme"], bins=[True])
+# flat maps (docs/uc_unit.md "Flat small maps"; flat_x / flat_y) in every mode
+@CoverPoint("mp.flat", xf=lambda f: f.get("flat"), bins=list(MODES.values()))
 def _sample_ok(f):
     pass
 
