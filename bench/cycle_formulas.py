@@ -156,11 +156,10 @@ def scan_extra(mode, last) -> int:
 
 
 def flat_ok(layer, w, lanes) -> bool:
-    """Whether a conv layer on maps ``w`` wide may run with flat maps (docs/uc_unit.md "Flat
-    small maps": stride 1, output as large as the input, W a power of two <= LANES; ``layer["k"]``
-    is the dilated extent, so 2 p = k - 1)."""
-    w = int(w)
-    return layer["s"] == 1 and 2 * layer["p"] == layer["k"] - 1 and w & (w - 1) == 0 and 1 <= w <= lanes
+    """Whether a conv layer on maps ``w`` wide may run with flat maps: the unit's rule,
+    :meth:`sparsetrain.uc.UcCommand.flat_legal` (``layer["k"]`` is the dilated extent: dil 1)."""
+    from sparsetrain.uc import UcCommand
+    return UcCommand(w=int(w), k=layer["k"], stride=layer["s"], pad=layer["p"]).flat_legal(lanes)
 
 
 def flat_view(layer, h, w):

@@ -132,8 +132,7 @@ async def mp_flat_program_matches_model(dut):
             dy = rng.integers(-3000, 3000, size=xs).astype(np.int16)
             yf = rng.integers(-3000, 3000, size=xs).astype(np.int16)
             ins, outs = {"y": dy, "a": yf}, {"x": relu_backward(dy, yf)}
-        nwords = {k: len(map_to_words(np.zeros(store["x" if k == "x" else "y"], np.int16), lanes))
-                  for k in ("x", "y", "a")}
+        nwords = {k: tb.p.map_words(*store["x" if k == "x" else "y"]) for k in ("x", "y", "a")}
         base = {"x": 3, "y": 3 + nwords["x"] + 1, "a": 3 + nwords["x"] + nwords["y"] + 2}
         prog = Program()
         for k, arr in ins.items():
