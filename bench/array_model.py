@@ -250,7 +250,8 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
             out["pool"] += 2 * c * (h // 2) * cdiv(w // 2, lanes) + 2 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes)
             h, w = h // 2, w // 2
         elif t == "gap":
-            out["pool"] += c + c * h * cdiv(w, lanes)
+            # a flat map below (the driver's (C, 1, H*W)): ceil(H*W/L) vectors a channel
+            out["pool"] += c + c * (cdiv(h * w, lanes) if i > 0 and layers[i - 1].get("flat") else h * cdiv(w, lanes))
             h = w = 1
         else:
             out["lc_loss"] += L["m"] + L["k"]

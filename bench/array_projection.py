@@ -79,7 +79,6 @@ class ArrayCalib(Calib):
             cyc = super().uc_cycles(mode, layer, h, w, fwd, bwd, lanes, checked)
             bnd = "update" if mode == "UPDATE" else "engine"
         else:
-            layer = self.flat_layer(layer, w, lanes)
             cyc = am.array_cycles(mode, layer, h, w, fwd, bwd, lanes, self.engines, checked=checked)
             bnd = am.bound(mode, layer, h, w, fwd, bwd, lanes, self.engines)
         if checked:
@@ -115,14 +114,13 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
     # what-if (not the RTL): pool units reading every engine's stack copy a cycle
     whatif = cm_network(name, sparsity, rule, lanes, default_calib(engines),
                         pool_read_ports=engines)["cycles_per_image"]
-    # what-if (the UC unit takes flat maps; the top's MP unit and driver do not yet): every conv
-    # on maps narrower than the lanes (stride 1, same size, W = 2^j) run flat, pools unchanged
-    fcal = default_calib(engines)
-    fcal.flat_small = True
-    flat_total = cm_network(name, sparsity, rule, lanes, fcal)["cycles_per_image"]
+    # the chip before flat maps: the row layout everywhere (build_program(..., flat=False))
+    rcal = default_calib(engines)
+    rcal.flat_small = False
+    row_total = cm_network(name, sparsity, rule, lanes, rcal)["cycles_per_image"]
     macs = res["nnz_macs"]
     # split the image's cycles: UC commands (by what limits them), UPDATE, pool / LC / loss, DMA
-    in_shape, layers = NETWORKS[name]
+    in_shape, layers = NETWORKS[name][0], res["run_layers"]
     uc = {"engine": 0.0, "write": 0.0}
     uc_update = idle_cycles = wb_extra = alt = 0.0
     rng = np.random.default_rng(1)
@@ -174,8 +172,9 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
             "write_cap_efficiency": round(macs / lanes_all / sw["total"], 4),
             "pool_multiport_cycles": round(whatif),
             "pool_multiport_efficiency": round(macs / lanes_all / whatif, 4),
-            "flat_small_cycles": round(flat_total),
-            "flat_small_efficiency": round(macs / lanes_all / flat_total, 4),
+            "flat_convs": sum(1 for L in layers if L.get("flat")),
+            "row_layout_cycles": round(row_total),
+            "row_layout_efficiency": round(macs / lanes_all / row_total, 4),
             "ecp5_mhz": clocks.ecp5_mhz(engines)[0],
             "epoch100_s_ecp5": round(clocks.seconds(total * TRAIN_IMAGES * EPOCHS, clocks.ecp5_mhz(engines)[0]), 1),
             "epoch100_s_ultrascale_assumed": round(clocks.seconds(total * TRAIN_IMAGES * EPOCHS,
@@ -198,8 +197,8 @@ def markdown(rows: list[dict]) -> str:
          "the array bench. Efficiency = nnz MACs (FWD + BWD_DATA + WGRAD, conv + linear) / (E*L) / all "
          f"cycles. Times: ECP5 at {clocks.ECP5_MHZ} MHz for 1 engine ({clocks.ECP5_BASIS}), "
          f"{clocks.ECP5_ARRAY_MHZ} MHz for every array ({clocks.ECP5_ARRAY_BASIS}), and {clocks.ULTRASCALE_MHZ:.0f} MHz ({clocks.ULTRASCALE_BASIS}).", "",
-         "| network | pruning | E x L | MACs | DSP48E2 UC / top | cycles/image | efficiency | UC conv eff. | UC conv cycles (write-bound cmds) | write-bound extra | cmds with idle engines (cycles) | UPDATE/32 | pool+LC+loss | DMA+seq | largest-first eff. (not RTL) | pools read every copy: eff. (not RTL) | flat small maps: eff. (UC RTL; top not yet) | stack writes / image | cap: eff. at one write a cycle | 100 ep. s @ECP5 | 100 ep. s @200 MHz | deck FPGA / GPU s |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| network | pruning | E x L | MACs | DSP48E2 UC / top | cycles/image | efficiency | UC conv eff. | UC conv cycles (write-bound cmds) | write-bound extra | cmds with idle engines (cycles) | UPDATE/32 | pool+LC+loss | DMA+seq | largest-first eff. (not RTL) | pools read every copy: eff. (not RTL) | flat convs | row layout only: eff. (before flat maps) | stack writes / image | cap: eff. at one write a cycle | 100 ep. s @ECP5 | 100 ep. s @200 MHz | deck FPGA / GPU s |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         d = DECK.get(r["network"], {})
         o.append(f"| {r['network']} | {r['rule']} | {r['engines']} x {r['lanes']} | {r['macs_per_cycle']} | "
@@ -207,7 +206,7 @@ def markdown(rows: list[dict]) -> str:
                  f"{fmt(r['uc_conv_cycles'])} ({fmt(r['uc_write_bound_cycles'])}) | {fmt(r['write_bound_extra_cycles'])} | "
                  f"{fmt(r['uc_idle_engine_cmd_cycles'])} | {fmt(r['uc_update_cycles'])} | {fmt(r['pool_lc_loss_cycles'])} | "
                  f"{fmt(r['dma_seq_cycles'])} | {r['largest_first_efficiency']:.3f} | {r['pool_multiport_efficiency']:.3f} | "
-                 f"{r['flat_small_efficiency']:.3f} | "
+                 f"{r['flat_convs']} | {r['row_layout_efficiency']:.3f} | "
                  f"{fmt(r['stack_writes'])} | {r['write_cap_efficiency']:.3f} | "
                  f"{fmt(r['epoch100_s_ecp5'])} | "
                  f"{fmt(r['epoch100_s_ultrascale_assumed'])} | "

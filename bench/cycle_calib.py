@@ -17,7 +17,7 @@ import numpy as np
 
 from sparsetrain.sparse import split_dil
 
-from bench.cycle_formulas import (NETWORKS, UC_PIPE_EXTRA, conv, flat_ok, lc_cycles, loss_cycles,
+from bench.cycle_formulas import (NETWORKS, UC_PIPE_EXTRA, conv, lc_cycles, loss_cycles,
                                   out_size, pool_cycles, relu_fused_above, scan_extra, uc_formula)
 
 
@@ -36,20 +36,14 @@ class Calib:
     dma_beta: float = 1.0
     seq: float = 0.0
     source: str = "defaults"
-    #: what-if: every conv layer that may (flat_ok: stride 1, same size, W = 2^j < LANES) runs
-    #: with flat maps (the UC unit takes them; the top's MP unit and driver do not yet)
-    flat_small: bool = False
-
-    def flat_layer(self, layer, w, lanes):
-        """``layer`` as the UC unit runs it: flagged flat under :attr:`flat_small` when it may be."""
-        if self.flat_small and int(w) < lanes and flat_ok(layer, w, lanes):
-            return dict(layer, flat=True)
-        return layer
+    #: maps stored flat where the driver stores them (bench.cycle_formulas.flat_layers, applied by
+    #: bench.cycle_model.network); False: the row layout everywhere (the chip before issue 14's
+    #: flat maps, and ``build_program(..., flat=False)``)
+    flat_small: bool = True
 
     def uc_cycles(self, mode, layer, h, w, fwd, bwd, lanes, checked=False):
         """One UC command; ``checked``: its list passed a scan since the last list write (the
         unit skips the pre-scan, docs/uc_unit.md "Checked lists")."""
-        layer = self.flat_layer(layer, w, lanes)
         a, b, e, c = self.uc.get(uc_key(mode, checked), (0.0, 0.0, 0.0, 0.0))
         empty = int(np.count_nonzero(np.asarray(fwd) == 0))
         return (uc_formula(mode, layer, h, w, fwd, bwd, lanes, checked=checked)

@@ -155,11 +155,28 @@ def scan_extra(mode, last) -> int:
     return UC_SCAN_EXTRA if mode != "UPDATE" and int(last) > 0 else UC_SCAN_PTR_EXTRA
 
 
-def flat_ok(layer, w, lanes) -> bool:
-    """Whether a conv layer on maps ``w`` wide may run with flat maps: the unit's rule,
-    :meth:`sparsetrain.uc.UcCommand.flat_legal` (``layer["k"]`` is the dilated extent: dil 1)."""
-    from sparsetrain.uc import UcCommand
-    return UcCommand(w=int(w), k=layer["k"], stride=layer["s"], pad=layer["p"]).flat_legal(lanes)
+def flat_layers(in_shape, layers, lanes, hmax=256, wmax=256) -> list[dict]:
+    """``layers`` (layer dicts of :data:`NETWORKS`) as the driver runs them on ``lanes`` lanes a
+    vector: each conv whose maps the driver stores flat (:func:`sparsetrain.driver.flat_chain` of
+    :func:`sparsetrain.driver.may_run_flat`, the memory plan's own rule) as a copy flagged
+    ``flat``; every other layer the same dict. ``hmax`` / ``wmax``: the unit's HMAX / WMAX."""
+    from sparsetrain.driver import flat_chain, may_run_flat
+    from sparsetrain.uc import UcCommand, UcParams
+    p = UcParams(lanes=int(lanes), hmax=int(hmax), wmax=int(wmax))
+    c, h, w = in_shape
+    wants = []
+    for L in layers:
+        if L["t"] == "conv":
+            wants.append(may_run_flat(UcCommand(h=int(h), w=int(w), k=L["k"], stride=L["s"], pad=L["p"]), p))
+            h, w = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
+        else:
+            wants.append(False)
+            if L["t"] == "mp":
+                h, w = h // 2, w // 2
+            elif L["t"] == "gap":
+                h = w = 1
+    flat = flat_chain([L["t"] == "conv" for L in layers], wants)
+    return [dict(L, flat=True) if f else L for L, f in zip(layers, flat)]
 
 
 def flat_view(layer, h, w):

@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sparsetrain import clocks  # noqa: E402
-from bench.cycle_formulas import (FIRST_DENSE, NETWORKS, SHAPE_NOTES, counts, lc_cycles,  # noqa: E402
+from bench.cycle_formulas import (FIRST_DENSE, NETWORKS, SHAPE_NOTES, counts, flat_layers, lc_cycles,  # noqa: E402
                                   loss_cycles, out_size, pool_cycles, relu_fused_above,
                                   stack_words32)
 from bench.cycle_calib import (UC_LISTS, Calib, calibrate_top, calibrate_uc,  # noqa: E402
@@ -76,6 +76,9 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
     mp_ports = max(pool_read_ports, 4 if eng > 3 else 2 if eng > 1 else 1)
     lc_ports = 2 if getattr(cal, "engines", 1) > 1 else 1
     in_shape, layers = NETWORKS[name]
+    # small maps flat where the driver stores them (its rule; cal.flat_small False: row layout)
+    if getattr(cal, "flat_small", True):
+        layers = flat_layers(in_shape, layers, lanes)
     rng = np.random.default_rng(seed)
     c, h, w = in_shape
     rows, descs_img, descs_batch = [], 0, 0
@@ -124,8 +127,10 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
             h, w = h // 2, w // 2
         elif L["t"] == "gap":
             r.update(name=f"gap {c}x{h}x{w}", out=[c, 1, 1])
-            r["FWD"] = pool_cycles("GAP_FWD", c, h, w, lanes, read_ports=pool_read_ports)
-            r["BWD_DATA"] = pool_cycles("GAP_BWD", c, h, w, lanes, read_ports=pool_read_ports)
+            # a flat map below: the driver describes it to GAP as (C, 1, H*W)
+            gh, gw = (1, h * w) if i > 0 and layers[i - 1].get("flat") else (h, w)
+            r["FWD"] = pool_cycles("GAP_FWD", c, gh, gw, lanes, read_ports=pool_read_ports)
+            r["BWD_DATA"] = pool_cycles("GAP_BWD", c, gh, gw, lanes, read_ports=pool_read_ports)
             descs_img += 2
             h = w = 1
         else:
@@ -167,7 +172,7 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
             "epoch100_s": round(clocks.seconds(total * TRAIN_IMAGES * EPOCHS, clocks.ECP5_MHZ), 1),
             "epoch100_s_ultrascale_assumed": round(clocks.seconds(total * TRAIN_IMAGES * EPOCHS,
                                                                   clocks.ULTRASCALE_MHZ), 1),
-            "layers": rows}
+            "layers": rows, "run_layers": layers}
 
 
 def fmt(n):

@@ -8,6 +8,13 @@ per image forward, loss, backward with gradients summed on chip, then the SGD up
 STOREs copy every layer's output and input gradient of every image to host memory, so a test can
 compare the chip with :func:`verif.models.network.train_step_model` (the testbench) layer by layer.
 
+Small maps are stored **flat** where the convs allow it (:func:`flat_maps`, docs/uc_unit.md
+"Flat small maps"): channel ``c``'s ``H*W`` pixels as one row, the row layout of ``(C, 1, H*W)``.
+A conv whose maps are flat runs with the UC command's ``flat`` flag (one vector covers ``L / W``
+map rows, so a 2 x 2 map keeps all lanes busy); the MP unit reads and writes them with its
+``flat_x`` / ``flat_y`` flags, GAP takes the map as ``(C, 1, H*W)``, and the host packs and
+unpacks them the same way (:meth:`Layout.store_shape`).
+
 It needs no simulator itself: ``write(addr, bytes)`` / ``read(addr, n)`` reach host memory (the
 cocotbext-axi AXI RAM in a testbench) and :meth:`AccelRun.start` drives the registers through an
 AXI-Lite master.
@@ -26,6 +33,61 @@ from sparsetrain.uc import Mode, UcCommand, UcParams, map_to_words, to_s, words_
 
 MP_FWD, MP_BWD, RELU_BWD, MP_BWD_RELU = 0, 1, 2, 3
 GAP_FWD, GAP_BWD = 0, 1
+
+
+def may_run_flat(cmd: UcCommand, p: UcParams) -> bool:
+    """Whether a conv command would gain from flat maps and may take them: the unit's rule
+    (:meth:`sparsetrain.uc.UcCommand.flat_legal`: stride 1, W a power of two <= LANES, output as
+    large as the input), W below LANES (at W = LANES a row already fills the lanes), and the flat
+    row ``H*W`` within WMAX (GAP takes a flat map as ``(C, 1, H*W)``)."""
+    return bool(cmd.flat_legal(p.lanes, p.hmax) and cmd.w < p.lanes and cmd.h * cmd.w <= p.wmax)
+
+
+def flat_chain(is_conv: list[bool], wants: list[bool]) -> list[bool]:
+    """Which layers of a chain run flat: a conv flat when it ``wants`` to (:func:`may_run_flat`)
+    and every conv sharing a map with it runs flat too (layer ``i`` reads map ``i - 1`` and
+    writes map ``i``; a flat command stores all its maps flat, and a row-layout one none, so
+    two convs that share a map agree). The largest such set: start from ``wants`` and drop any
+    conv next to a conv that does not run flat until nothing changes. MaxPool, GAP and Linear
+    neighbours take either layout. Lists of one bool a layer; raises ValueError on lengths that
+    differ."""
+    if len(is_conv) != len(wants):
+        raise ValueError(f"{len(is_conv)} layers, {len(wants)} flags")
+    flat = [bool(c and w) for c, w in zip(is_conv, wants)]
+    changed = True
+    while changed:
+        changed = False
+        for i, f in enumerate(flat):
+            if not f:
+                continue
+            left = i > 0 and is_conv[i - 1] and not flat[i - 1]
+            right = i + 1 < len(flat) and is_conv[i + 1] and not flat[i + 1]
+            if left or right:
+                flat[i] = False
+                changed = True
+    return flat
+
+
+def flat_maps(net: Net, p: UcParams, enable: bool = True) -> dict[int, bool]:
+    """``{map: flat}`` for map -1 (the input) and every layer's output ``i``: flat when a conv
+    next to it runs flat (:func:`flat_chain` of :func:`may_run_flat`); all False when
+    ``enable`` is False (the row layout everywhere)."""
+    is_conv = [isinstance(L, Conv) for L in net.layers]
+    wants = [enable and isinstance(L, Conv) and may_run_flat(_geometry_cmd(net, i), p)
+             for i, L in enumerate(net.layers)]
+    flat = flat_chain(is_conv, wants)
+    out = {j: False for j in range(-1, len(net.layers))}
+    for i, f in enumerate(flat):
+        if f:
+            out[i - 1] = out[i] = True
+    return out
+
+
+def _geometry_cmd(net: Net, i: int) -> UcCommand:
+    layer = net.layers[i]
+    c, h, w = net.in_shape_of(i)
+    return UcCommand(cin=c, cout=layer.cout, h=h, w=w, k=layer.k, stride=layer.stride,
+                     dil=layer.dilation, pad=layer.pad)
 
 
 class Alloc:
@@ -57,10 +119,20 @@ class Layout:
     bptr: dict = field(default_factory=dict)
     bias: dict = field(default_factory=dict)     # Conv / Linear -> BIAS/BGRAD base
     used: dict = field(default_factory=dict)     # memory -> words used
+    flat: dict = field(default_factory=dict)     # map (-1 input, i layer i's output) -> stored flat
+
+    def store_shape(self, j: int, shape) -> tuple[int, int, int]:
+        """How map ``j`` (-1: the input; ``i``: layer ``i``'s output, its gradient, argmax and
+        masked gradient) of shape ``(C, H, W)`` lies in the stack: ``(C, 1, H*W)`` when flat."""
+        c, h, w = (int(v) for v in shape)
+        return (c, 1, h * w) if self.flat.get(j) else (c, h, w)
 
 
-def plan(net: Net, q: QParams, p: UcParams) -> Layout:
+def plan(net: Net, q: QParams, p: UcParams, flat: bool = True) -> Layout:
     """Place every tensor in the stack and every list in its memory.
+
+    Maps are flat where :func:`flat_maps` says (``flat`` False: nowhere); a flat map of ``(C, H,
+    W)`` takes the words of ``(C, 1, H*W)``, ``C * ceil(H*W / 2L)``.
 
     A conv takes ``nnz`` words of the weight (and gradient) memory and of the backward-index
     memory, ``N + C`` pointers and ``N`` biases; a depth-wise conv's list is the block-diagonal
@@ -73,18 +145,17 @@ def plan(net: Net, q: QParams, p: UcParams) -> Layout:
     bi = Alloc("backward-index memory", p.wdepth)
     pt = Alloc("pointer memory", p.pdepth)
     bb = Alloc("bias memory", p.bdepth)
-    lay = Layout()
-    words = lambda shape: p.map_words(*shape)  # noqa: E731
-    lay.x0 = st.take(words(net.in_shape))
+    lay = Layout(flat=flat_maps(net, p, flat))
+    lay.x0 = st.take(p.map_words(*lay.store_shape(-1, net.in_shape)))
     for i, layer in enumerate(net.layers):
-        shape = net.shapes[i]
-        lay.out.append(st.take(words(shape)))
-        lay.dout.append(st.take(words(shape)))
+        words = p.map_words(*lay.store_shape(i, net.shapes[i]))
+        lay.out.append(st.take(words))
+        lay.dout.append(st.take(words))
         if isinstance(layer, MaxPool):
-            lay.arg[i] = st.take(words(shape))
+            lay.arg[i] = st.take(words)
         if isinstance(layer, Conv):
             if net.relu_bwd_needed(i):
-                lay.drelu[i] = st.take(words(shape))
+                lay.drelu[i] = st.take(words)
             sw = q.convs[i]
             lay.w_base[i] = wg.take(sw.nnz)
             lay.b_base[i] = bi.take(sw.nnz)
@@ -109,7 +180,7 @@ class AccelRun:
     lay: Layout
     prog: Program
     batch: int
-    debug: dict = field(default_factory=dict)    # (kind, layer) -> (host addr, bytes per image, shape)
+    debug: dict = field(default_factory=dict)    # (kind, layer) -> (host addr, bytes per image, shape, stored shape)
     params_out: dict = field(default_factory=dict)   # (mem, layer) -> (host addr, count)
 
     async def start(self, axil, write, heap: HostHeap) -> int:
@@ -121,10 +192,12 @@ class AccelRun:
         return addr
 
     def read_tensor(self, read, kind: str, layer: int, image: int) -> np.ndarray:
-        addr, step, shape = self.debug[(kind, layer)]
+        """Layer ``layer``'s tensor ``kind`` ("out", "din", "drelu", "dlogits") of image ``image``
+        from its debug STORE, as ``(C, H, W)`` int16 (a flat map unpacked as ``(C, 1, H*W)``)."""
+        addr, step, shape, stored = self.debug[(kind, layer)]
         sw = self.p.width(0)
         data = read(addr + image * step, step)
-        return words_to_map(bytes_to_words(data, sw), shape, self.p.lanes)
+        return words_to_map(bytes_to_words(data, sw), stored, self.p.lanes).reshape(shape)
 
     def read_params(self, read) -> QParams:
         """The updated weights and biases, from the final STOREs."""
@@ -168,14 +241,17 @@ def check_labels(net: Net, labels) -> list[int]:
 
 
 def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap: HostHeap,
-                  lr: float = 0.05, train: bool = True, debug: bool = True) -> AccelRun:
+                  lr: float = 0.05, train: bool = True, debug: bool = True, flat: bool = True) -> AccelRun:
     """The whole mini-batch as one program (training step, or inference when ``train`` is False).
+
+    ``flat``: store small maps flat where the convs allow it (:func:`flat_maps`; False: the row
+    layout everywhere, the same results in more cycles).
 
     ``labels``: one per image, integers 0..classes-1; anything else raises ValueError (see
     :func:`check_labels`) before anything is written to host memory.
     """
     labels = check_labels(net, labels)
-    lay = plan(net, q, p)
+    lay = plan(net, q, p, flat)
     prog = Program()
     run = AccelRun(net, q, p, lay, prog, len(labels))
     sw_bits = p.width(0)
@@ -201,18 +277,21 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
             prog.load(Mem.BIAS, lay.bias[i], len(b), _put(write, heap, words_to_bytes(b, 32)))
 
     # ---- images and labels, one after the other in host memory
-    img_words = [map_to_words(x, p.lanes) for x in images]
+    x0_shape = lay.store_shape(-1, net.in_shape)
+    img_words = [map_to_words(np.asarray(x).reshape(x0_shape), p.lanes) for x in images]
     img_bytes = [words_to_bytes(w, sw_bits) for w in img_words]
     img_addr = _put(write, heap, b"".join(img_bytes))
     lab_addr = _put(write, heap, b"".join(l.to_bytes(4, "little") for l in labels))
 
-    def dbg(kind, i, base, shape):
+    def dbg(kind, i, base, shape, j):
+        # j: the map the tensor belongs to (its layout)
         if not debug:
             return
-        nbytes = len(words_to_bytes([0] * p.map_words(*shape), sw_bits))
+        stored = lay.store_shape(j, shape)
+        nbytes = len(words_to_bytes([0] * p.map_words(*stored), sw_bits))
         addr = heap.alloc(nbytes * len(labels))
-        run.debug[(kind, i)] = (addr, nbytes, shape)
-        prog.store(Mem.STACK, base, p.map_words(*shape), addr, nbytes)
+        run.debug[(kind, i)] = (addr, nbytes, tuple(shape), stored)
+        prog.store(Mem.STACK, base, p.map_words(*stored), addr, nbytes)
 
     prog.loop(len(labels))
     prog.load(Mem.STACK, lay.x0, len(img_words[0]), img_addr, len(img_bytes[0]))
@@ -223,15 +302,16 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
     for i, layer in enumerate(net.layers):
         src = lay.x0 if i == 0 else lay.out[i - 1]
         c, h, w = net.in_shape_of(i)
+        fx, fy = int(lay.flat[i - 1]), int(lay.flat[i])
         if isinstance(layer, Conv):
             prog.uc(_conv_cmd(Mode.FWD, net, q, lay, i, x_base=src, y_base=lay.out[i]))
         elif isinstance(layer, MaxPool):
-            prog.mp(MP_FWD, c, h, w, src, lay.out[i], lay.arg[i])
+            prog.mp(MP_FWD, c, h, w, src, lay.out[i], lay.arg[i], flat_x=fx, flat_y=fy)
         elif isinstance(layer, Gap):
-            prog.gap(GAP_FWD, c, h, w, src, lay.out[i])
+            prog.gap(GAP_FWD, *lay.store_shape(i - 1, (c, h, w)), src, lay.out[i])
         elif isinstance(layer, Linear):
             prog.lc(0, c, layer.cout, W_FRAC, src, lay.out[i], lay.w_base[i], lay.bias[i])
-        dbg("out", i, lay.out[i], net.shapes[i])
+        dbg("out", i, lay.out[i], net.shapes[i], i)
     classes = net.shapes[-1][0]
     prog.loss(classes, A_FRAC, G_FRAC, lay.out[n - 1], lay.dout[n - 1])
 
@@ -242,31 +322,33 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
             src = lay.x0 if i == 0 else lay.out[i - 1]
             dst = None if i == 0 else lay.dout[i - 1]
             c, h, w = net.in_shape_of(i)
+            fx, fy = int(lay.flat[i - 1]), int(lay.flat[i])
             if isinstance(layer, Linear):
                 prog.lc(2, c, layer.cout, layer.wgrad_shift, src, lay.dout[i], lay.w_base[i], lay.bias[i],
                         bgrad=1, gacc_auto=True)
                 if dst is not None:
                     prog.lc(1, c, layer.cout, W_FRAC, dst, lay.dout[i], lay.w_base[i], lay.bias[i])
             elif isinstance(layer, Gap):
-                prog.gap(GAP_BWD, c, h, w, dst, lay.dout[i])
+                prog.gap(GAP_BWD, *lay.store_shape(i - 1, (c, h, w)), dst, lay.dout[i])
             elif isinstance(layer, MaxPool):
                 # with a Conv + ReLU below: its ReLU backward in the same pass (MP_BWD_RELU)
                 prog.mp(MP_BWD_RELU if net.pool_fuses_relu(i) else MP_BWD, c, h, w, dst, lay.dout[i],
-                        lay.arg[i])
+                        lay.arg[i], flat_x=fx, flat_y=fy)
             elif isinstance(layer, Conv):
                 dy = lay.dout[i]
                 if net.relu_bwd_needed(i):
                     co, ho, wo = net.shapes[i]
-                    prog.mp(RELU_BWD, co, ho, wo, lay.drelu[i], lay.dout[i], lay.out[i])
+                    # dX (the masked gradient), dY and Y: all of map i
+                    prog.mp(RELU_BWD, co, ho, wo, lay.drelu[i], lay.dout[i], lay.out[i], flat_x=fy, flat_y=fy)
                     dy = lay.drelu[i]
-                    dbg("drelu", i, dy, net.shapes[i])
+                    dbg("drelu", i, dy, net.shapes[i], i)
                 prog.uc(_conv_cmd(Mode.WGRAD, net, q, lay, i, x_base=src, y_base=dy, bgrad=1),
                         gacc_auto=True)
                 if dst is not None:
                     prog.uc(_conv_cmd(Mode.BWD_DATA, net, q, lay, i, x_base=dst, y_base=dy))
             if dst is not None:
-                dbg("din", i, dst, net.in_shape_of(i))
-        dbg("dlogits", n - 1, lay.dout[n - 1], net.shapes[-1])
+                dbg("din", i, dst, net.in_shape_of(i), i - 1)
+        dbg("dlogits", n - 1, lay.dout[n - 1], net.shapes[-1], n - 1)
     prog.endloop()
 
     if train:
@@ -307,7 +389,7 @@ def _conv_cmd(mode, net: Net, q: QParams, lay: Layout, i: int, x_base: int, y_ba
                      stride=layer.stride, dil=layer.dilation, pad=layer.pad, shift=shift,
                      relu=int(layer.relu and mode == Mode.FWD), bgrad=bgrad,
                      x_base=x_base, y_base=y_base, fptr_base=lay.fptr[i], bptr_base=lay.bptr[i],
-                     bias_base=lay.bias[i])
+                     bias_base=lay.bias[i], flat=int(lay.flat[i]))
 
 
 def check_fits(net: Net, p: UcParams) -> None:

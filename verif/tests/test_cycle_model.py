@@ -212,3 +212,30 @@ def test_lc_pairs_halve_fwd_and_bwd_data_only():
     with pytest.raises(ValueError):
         lc_cycles("LOSS", 4, 4)
 
+
+
+@pytest.mark.parametrize("lanes", [2, 4, 8])
+@pytest.mark.parametrize("name", ["VGG16", "AlexNet", "MobileNetV1", "cifar_mini"])
+def test_flat_layers_are_the_drivers_flat_maps(name, lanes):
+    """The network model flags as flat exactly the convs whose maps the driver's memory plan
+    stores flat (one rule, sparsetrain.driver.flat_chain; MobileNetV1's stride-2 depth-wise convs
+    keep the pointwise convs beside them, and so every later conv, in the row layout)."""
+    from bench.cycle_formulas import NETWORKS, flat_layers
+    from sparsetrain.driver import flat_maps
+    from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net
+    from sparsetrain.uc import UcParams
+    in_shape, layers = NETWORKS[name]
+    net = Net(in_shape, [MaxPool() if L["t"] == "mp" else Gap() if L["t"] == "gap" else Linear(L["m"])
+                         if L["t"] == "lin" else Conv(L["n"], k=L["k"], stride=L["s"], pad=L["p"],
+                                                      groups=L["c"] if L["dw"] else 1) for L in layers])
+    fm = flat_maps(net, UcParams(lanes=lanes))
+    drv = [isinstance(L, Conv) and fm[i] for i, L in enumerate(net.layers)]
+    assert [bool(L.get("flat")) for L in flat_layers(in_shape, layers, lanes)] == drv
+    if name == "MobileNetV1":
+        assert not any(drv)
+    if name == "VGG16" and lanes == 4:
+        assert sum(drv) == 3          # the three 2 x 2 convs
+    # the model with flat maps never costs more than the row layout
+    on = cm.network(name, 0.925, "threshold", lanes, Calib(uc={}, uc_err={}))["cycles_per_image"]
+    off = cm.network(name, 0.925, "threshold", lanes, Calib(uc={}, uc_err={}, flat_small=False))["cycles_per_image"]
+    assert on <= off and (on < off) == any(drv)

@@ -87,3 +87,105 @@ def test_pool_over_conv_relu_runs_mp_bwd_relu_and_no_relu_bwd():
     run, _ = _build(net, q, [1, 2])
     mp = [(int(d[0]) >> 8) & 0xFF for d in run.prog.descs if int(d[0]) & 0xFF == Op.MP]
     assert mp == [0, 0, 2, 1, 3], mp    # MP_FWD x2; backward: RELU_BWD conv 4, MP_BWD, MP_BWD_RELU
+
+
+# ---------------------------------------------------------------------- flat small maps (issue 14)
+def test_flat_chain_drops_convs_next_to_a_row_layout_conv():
+    """A conv runs flat only when every conv sharing a map with it does: one refusal spreads
+    along a run of convs, and stops at a pool (which takes either layout)."""
+    from sparsetrain.driver import flat_chain
+    conv, pool = True, False
+    assert flat_chain([conv, conv, conv], [True, True, True]) == [True, True, True]
+    # a stride-2 conv (no flat) in front of two that could: neither may
+    assert flat_chain([conv, conv, conv], [False, True, True]) == [False, False, False]
+    # ... unless a pool stands between
+    assert flat_chain([conv, pool, conv, conv], [False, False, True, True]) == [False, False, True, True]
+    assert flat_chain([conv, conv, pool, conv], [True, False, False, True]) == [False, False, False, True]
+    # a non-conv never runs flat, whatever it is asked
+    assert flat_chain([pool, conv], [True, True]) == [False, True]
+    with pytest.raises(ValueError):
+        flat_chain([conv], [True, True])
+
+
+def _pool_cnn():
+    return Net((1, 8, 8), [Conv(8), MaxPool(), Conv(16, relu=False), MaxPool(), Conv(8), Gap(), Linear(CLASSES)])
+
+
+@pytest.mark.parametrize("lanes, flat", [(8, {1, 2, 3, 4}), (4, {3, 4}), (2, set())])
+def test_flat_maps_of_a_pool_cnn(lanes, flat):
+    """Maps narrower than the lanes next to a conv that may run flat are flat; the others not:
+    at 8 lanes the 4 x 4 and 2 x 2 maps, at 4 lanes the 2 x 2 ones, at 2 lanes none (W = 2 is
+    not below LANES)."""
+    from sparsetrain.driver import flat_maps
+    p = UcParams(lanes=lanes)
+    got = {j for j, f in flat_maps(_pool_cnn(), p).items() if f}
+    assert got == flat
+    assert not any(flat_maps(_pool_cnn(), p, enable=False).values())
+
+
+def test_flat_maps_refuse_a_conv_after_stride_2():
+    """conv - conv/2 - conv on 8 x 8 at 8 lanes: the last conv (4 x 4, stride 1) could run flat,
+    but its input is written by the stride-2 conv, which cannot: no map is flat."""
+    from sparsetrain.driver import flat_maps
+    net = Net((1, 8, 8), [Conv(4), Conv(8, stride=2), Conv(8), Gap(), Linear(CLASSES)])
+    assert not any(flat_maps(net, UcParams(lanes=8)).values())
+    # a flat row above WMAX: not flat (GAP takes the map as (C, 1, H*W))
+    net = Net((1, 8, 4), [Conv(4), Gap(), Linear(CLASSES)])
+    assert flat_maps(net, UcParams(lanes=8, wmax=32))[0]
+    assert not any(flat_maps(net, UcParams(lanes=8, wmax=31)).values())
+
+
+def _fields(desc):
+    from bench.program_model import decode
+    return decode(desc)
+
+
+def test_flat_program_sets_every_flag_and_buffer():
+    """The pool CNN at 4 lanes: the 2 x 2 maps (outputs of layers 3 and 4) are flat. Their
+    buffers take C * ceil(H*W / 2L) words; conv 4's UC commands carry ``flat``, the pool above
+    conv 2 writes its pooled side flat (``flat_y``), the RELU_BWD of conv 4 has both sides flat,
+    GAP sees (C, 1, H*W); with ``flat=False`` none of it."""
+    from sparsetrain.driver import plan
+    from sparsetrain.program import Op
+    net = _pool_cnn()
+    q = quantize_params(net, net.init_float(np.random.default_rng(0)), 0.5)
+    p = UcParams.from_hdl({**PARAMS.to_hdl(), "LANES": 4})
+    lay, row = plan(net, q, p), plan(net, q, p, flat=False)
+    assert [lay.flat[j] for j in range(-1, 7)] == [False] * 4 + [True, True, False, False]
+    assert lay.store_shape(3, (16, 2, 2)) == (16, 1, 4) and lay.store_shape(2, (16, 4, 4)) == (16, 4, 4)
+    # flat 2 x 2 map of 16 channels at 2L = 8 pixels a word: 16 words (row layout: 32)
+    assert lay.out[4] - lay.out[3] == 2 * 16 + 16 and row.out[4] - row.out[3] == 2 * 32 + 32
+    for flat in (True, False):
+        mem = {}
+        run = build_program(net, q, p, np.zeros((1, 1, 8, 8), np.int16), [1],
+                            lambda a, d: mem.__setitem__(a, bytes(d)), HostHeap(size=1 << 22), flat=flat)
+        descs = [_fields(d) for d in run.prog.descs]
+        uc = [(d["fptr_base"], d["flat"]) for d in descs if d["opcode"] == Op.UC]
+        want = {run.lay.fptr[4]} if flat else set()
+        assert {b for b, f in uc if f} == want and sum(f for _, f in uc) == (4 if flat else 0)  # FWD WGRAD BWD UPDATE
+        mp = [(d["mode"], d["flat_x"], d["flat_y"]) for d in descs if d["opcode"] == Op.MP]
+        # MP_FWD x2, RELU_BWD (conv 4), MP_BWD (pool 3), MP_BWD_RELU (pool 1)
+        assert mp == ([(0, 0, 0), (0, 0, 1), (2, 1, 1), (1, 0, 1), (3, 0, 0)] if flat else
+                      [(0, 0, 0), (0, 0, 0), (2, 0, 0), (1, 0, 0), (3, 0, 0)])
+        gap = [(d["c"], d["h"], d["w"]) for d in descs if d["opcode"] == Op.GAP]
+        assert gap == ([(8, 1, 4)] * 2 if flat else [(8, 2, 2)] * 2)
+        # the debug STORE of a flat map counts its flat words; read_tensor gives (C, H, W) back
+        assert run.debug[("out", 4)][2:] == ((8, 2, 2), (8, 1, 4) if flat else (8, 2, 2))
+
+
+def test_read_tensor_unpacks_a_flat_map():
+    """A flat map written to a debug buffer as the chip stores it (the row layout of (C, 1, H*W))
+    comes back from AccelRun.read_tensor as (C, H, W)."""
+    from sparsetrain.program import words_to_bytes
+    from sparsetrain.uc import map_to_words
+    net = _pool_cnn()
+    q = quantize_params(net, net.init_float(np.random.default_rng(0)), 0.5)
+    p = UcParams.from_hdl({**PARAMS.to_hdl(), "LANES": 4})
+    mem = {}
+    run = build_program(net, q, p, np.zeros((2, 1, 8, 8), np.int16), [1, 2],
+                        lambda a, d: mem.__setitem__(a, bytes(d)), HostHeap(size=1 << 22))
+    x = np.arange(8 * 2 * 2, dtype=np.int16).reshape(8, 2, 2) - 7
+    addr, step, shape, stored = run.debug[("out", 4)]
+    data = words_to_bytes(map_to_words(x.reshape(stored), p.lanes), p.width(0))
+    assert len(data) == step
+    np.testing.assert_array_equal(run.read_tensor(lambda a, n: data[a - addr - step:][:n], "out", 4, 1), x)
