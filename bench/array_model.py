@@ -245,6 +245,8 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
                 out["uc"] += sum(engine_write_cycles("BWD_DATA", L, h, w, lanes, 1))
             if L.get("relu", True) and not relu_fused_above(layers, i):
                 out["relu"] += L["n"] * ho * cdiv(wo, lanes)
+            if L.get("cvt"):     # the copy into the next conv's layout: a RELU_BWD's writes
+                out["relu"] += L["n"] * ho * cdiv(wo, lanes)
             c, h, w = L["n"], ho, wo
         elif t == "mp":
             out["pool"] += 2 * c * (h // 2) * cdiv(w // 2, lanes) + 2 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes)

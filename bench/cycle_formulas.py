@@ -158,8 +158,10 @@ def scan_extra(mode, last) -> int:
 def flat_layers(in_shape, layers, lanes, hmax=256, wmax=256) -> list[dict]:
     """``layers`` (layer dicts of :data:`NETWORKS`) as the driver runs them on ``lanes`` lanes a
     vector: each conv whose maps the driver stores flat (:func:`sparsetrain.driver.flat_chain` of
-    :func:`sparsetrain.driver.may_run_flat`, the memory plan's own rule) as a copy flagged
-    ``flat``; every other layer the same dict. ``hmax`` / ``wmax``: the unit's HMAX / WMAX."""
+    :func:`sparsetrain.driver.may_run_flat`, a conv with ReLU converting its output where the next
+    conv's layout differs: the memory plan's own rule) as a copy flagged ``flat``, each conv whose
+    output is converted flagged ``cvt`` (one more RELU_BWD-sized MP command in forward); every
+    other layer the same dict. ``hmax`` / ``wmax``: the unit's HMAX / WMAX."""
     from sparsetrain.driver import flat_chain, may_run_flat
     from sparsetrain.uc import UcCommand, UcParams
     p = UcParams(lanes=int(lanes), hmax=int(hmax), wmax=int(wmax))
@@ -175,8 +177,14 @@ def flat_layers(in_shape, layers, lanes, hmax=256, wmax=256) -> list[dict]:
                 h, w = h // 2, w // 2
             elif L["t"] == "gap":
                 h = w = 1
-    flat = flat_chain([L["t"] == "conv" for L in layers], wants)
-    return [dict(L, flat=True) if f else L for L, f in zip(layers, flat)]
+    is_conv = [L["t"] == "conv" for L in layers]
+    flat = flat_chain(is_conv, wants, [c and L.get("relu", True) for c, L in zip(is_conv, layers)])
+    out = []
+    for i, (L, f) in enumerate(zip(layers, flat)):
+        # cvt: the output is copied into the next conv's other layout (one RELU_BWD in forward)
+        cvt = is_conv[i] and i + 1 < len(layers) and is_conv[i + 1] and flat[i + 1] != f
+        out.append(dict(L, flat=True, cvt=cvt) if f else dict(L, cvt=True) if cvt else L)
+    return out
 
 
 def flat_view(layer, h, w):

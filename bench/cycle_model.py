@@ -100,6 +100,10 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
                      max_filter_nnz=int(f.max()), mean_filter_nnz=round(float(f.mean()), 2))
             r["FWD"] = cal.uc_cycles("FWD", L, h, w, f, b, lanes, ck)
             r["WGRAD"] = cal.uc_cycles("WGRAD", L, h, w, f, b, lanes, ck)
+            if L.get("cvt"):
+                # the output copied into the next conv's layout (the driver's RELU_BWD with dY = Y)
+                r["FWD"] += pool_cycles("RELU_BWD", L["n"], ho, wo, lanes, read_ports=mp_ports)
+                descs_img += 1
             if L["relu"] and not relu_fused_above(layers, i):
                 r["BWD_DATA"] += pool_cycles("RELU_BWD", L["n"], ho, wo, lanes, read_ports=mp_ports)
                 descs_img += 1

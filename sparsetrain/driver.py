@@ -13,7 +13,9 @@ Small maps are stored **flat** where the convs allow it (:func:`flat_maps`, docs
 A conv whose maps are flat runs with the UC command's ``flat`` flag (one vector covers ``L / W``
 map rows, so a 2 x 2 map keeps all lanes busy); the MP unit reads and writes them with its
 ``flat_x`` / ``flat_y`` flags, GAP takes the map as ``(C, 1, H*W)``, and the host packs and
-unpacks them the same way (:meth:`Layout.store_shape`).
+unpacks them the same way (:meth:`Layout.store_shape`). Where two convs that share a map differ
+(a stride-2 conv writing what a flat conv reads), a ReLU output is copied into the other layout
+by one MP-unit command (:attr:`Layout.cvt`).
 
 It needs no simulator itself: ``write(addr, bytes)`` / ``read(addr, n)`` reach host memory (the
 cocotbext-axi AXI RAM in a testbench) and :meth:`AccelRun.start` drives the registers through an
@@ -43,16 +45,20 @@ def may_run_flat(cmd: UcCommand, p: UcParams) -> bool:
     return bool(cmd.flat_legal(p.lanes, p.hmax) and cmd.w < p.lanes and cmd.h * cmd.w <= p.wmax)
 
 
-def flat_chain(is_conv: list[bool], wants: list[bool]) -> list[bool]:
+def flat_chain(is_conv: list[bool], wants: list[bool], converts: list[bool] | None = None) -> list[bool]:
     """Which layers of a chain run flat: a conv flat when it ``wants`` to (:func:`may_run_flat`)
-    and every conv sharing a map with it runs flat too (layer ``i`` reads map ``i - 1`` and
-    writes map ``i``; a flat command stores all its maps flat, and a row-layout one none, so
-    two convs that share a map agree). The largest such set: start from ``wants`` and drop any
-    conv next to a conv that does not run flat until nothing changes. MaxPool, GAP and Linear
-    neighbours take either layout. Lists of one bool a layer; raises ValueError on lengths that
-    differ."""
-    if len(is_conv) != len(wants):
-        raise ValueError(f"{len(is_conv)} layers, {len(wants)} flags")
+    and every conv sharing a map with it either runs flat too or the map can be converted
+    (layer ``i`` reads map ``i - 1`` and writes map ``i``; a flat command stores all its maps
+    flat, and a row-layout one none). ``converts[i]``: layer ``i``'s output map may be copied into
+    the other layout (the driver does it for a conv with ReLU, :func:`flat_maps`). The largest
+    such set: start from ``wants`` and drop any conv next to a conv of the other layout across a
+    map that cannot be converted, until nothing changes. MaxPool, GAP and Linear neighbours take
+    either layout. Lists of one bool a layer (``converts`` None: none); raises ValueError on
+    lengths that differ."""
+    n = len(is_conv)
+    converts = [False] * n if converts is None else list(converts)
+    if len(wants) != n or len(converts) != n:
+        raise ValueError(f"{n} layers, {len(wants)} / {len(converts)} flags")
     flat = [bool(c and w) for c, w in zip(is_conv, wants)]
     changed = True
     while changed:
@@ -60,26 +66,34 @@ def flat_chain(is_conv: list[bool], wants: list[bool]) -> list[bool]:
         for i, f in enumerate(flat):
             if not f:
                 continue
-            left = i > 0 and is_conv[i - 1] and not flat[i - 1]
-            right = i + 1 < len(flat) and is_conv[i + 1] and not flat[i + 1]
+            left = i > 0 and is_conv[i - 1] and not flat[i - 1] and not converts[i - 1]
+            right = i + 1 < n and is_conv[i + 1] and not flat[i + 1] and not converts[i]
             if left or right:
                 flat[i] = False
                 changed = True
     return flat
 
 
-def flat_maps(net: Net, p: UcParams, enable: bool = True) -> dict[int, bool]:
-    """``{map: flat}`` for map -1 (the input) and every layer's output ``i``: flat when a conv
-    next to it runs flat (:func:`flat_chain` of :func:`may_run_flat`); all False when
+def flat_maps(net: Net, p: UcParams, enable: bool = True) -> dict[int, tuple[bool, bool]]:
+    """``{map: (written flat, read flat)}`` for map -1 (the input) and every layer's output
+    ``i``: the layout of the side that writes it (layer ``i``'s output, its argmax and masked
+    gradient) and of the side that reads it (what layer ``i + 1`` reads, and the gradient it
+    writes back). Each conv's side is its own layout (:func:`flat_chain` of
+    :func:`may_run_flat`, a conv with ReLU converting its output where the next conv's layout
+    differs: :class:`Layout` ``cvt``); a pool, GAP, Linear or the input takes its conv
+    neighbour's layout. The two sides differ only across a converted map. All False when
     ``enable`` is False (the row layout everywhere)."""
-    is_conv = [isinstance(L, Conv) for L in net.layers]
-    wants = [enable and isinstance(L, Conv) and may_run_flat(_geometry_cmd(net, i), p)
-             for i, L in enumerate(net.layers)]
-    flat = flat_chain(is_conv, wants)
-    out = {j: False for j in range(-1, len(net.layers))}
-    for i, f in enumerate(flat):
-        if f:
-            out[i - 1] = out[i] = True
+    layers = net.layers
+    n = len(layers)
+    is_conv = [isinstance(L, Conv) for L in layers]
+    wants = [enable and is_conv[i] and may_run_flat(_geometry_cmd(net, i), p) for i in range(n)]
+    flat = flat_chain(is_conv, wants, [is_conv[i] and layers[i].relu for i in range(n)])
+    out = {}
+    for j in range(-1, n):
+        w_conv, r_conv = j >= 0 and is_conv[j], j + 1 < n and is_conv[j + 1]
+        fw = flat[j] if w_conv else (flat[j + 1] if r_conv else False)
+        fr = flat[j + 1] if r_conv else fw
+        out[j] = (bool(fw), bool(fr))
     return out
 
 
@@ -119,13 +133,30 @@ class Layout:
     bptr: dict = field(default_factory=dict)
     bias: dict = field(default_factory=dict)     # Conv / Linear -> BIAS/BGRAD base
     used: dict = field(default_factory=dict)     # memory -> words used
-    flat: dict = field(default_factory=dict)     # map (-1 input, i layer i's output) -> stored flat
+    #: map (-1 input, i layer i's output) -> (written flat, read flat), :func:`flat_maps`
+    flat: dict = field(default_factory=dict)
+    #: map -> base of its copy in the reading conv's layout, where the two sides differ: a
+    #: RELU_BWD command with dY = Y = the output (a ReLU output: the copy is exact) writes it
+    #: in forward, and the writing conv's own RELU_BWD reads the gradient and this copy, in the
+    #: reader's layout, and writes its masked gradient in the writer's (so backward costs nothing more)
+    cvt: dict = field(default_factory=dict)
 
-    def store_shape(self, j: int, shape) -> tuple[int, int, int]:
-        """How map ``j`` (-1: the input; ``i``: layer ``i``'s output, its gradient, argmax and
-        masked gradient) of shape ``(C, H, W)`` lies in the stack: ``(C, 1, H*W)`` when flat."""
+    def is_flat(self, j: int, read: bool = False) -> bool:
+        """Whether map ``j``'s writing side (``read`` True: its reading side) is stored flat."""
+        return bool(self.flat.get(j, (False, False))[1 if read else 0])
+
+    def store_shape(self, j: int, shape, read: bool = False) -> tuple[int, int, int]:
+        """How map ``j`` (-1: the input; ``i``: layer ``i``'s output) of shape ``(C, H, W)`` lies
+        in the stack on its writing side (the output, argmax, masked gradient) or, ``read``, its
+        reading side (what the next layer reads, the gradient w.r.t. it): ``(C, 1, H*W)`` when
+        flat."""
         c, h, w = (int(v) for v in shape)
-        return (c, 1, h * w) if self.flat.get(j) else (c, h, w)
+        return (c, 1, h * w) if self.is_flat(j, read) else (c, h, w)
+
+    def src(self, j: int) -> int:
+        """Stack base of what the layer after map ``j`` reads: the input, the output, or its
+        converted copy."""
+        return self.x0 if j < 0 else self.cvt.get(j, self.out[j])
 
 
 def plan(net: Net, q: QParams, p: UcParams, flat: bool = True) -> Layout:
@@ -149,8 +180,11 @@ def plan(net: Net, q: QParams, p: UcParams, flat: bool = True) -> Layout:
     lay.x0 = st.take(p.map_words(*lay.store_shape(-1, net.in_shape)))
     for i, layer in enumerate(net.layers):
         words = p.map_words(*lay.store_shape(i, net.shapes[i]))
+        rwords = p.map_words(*lay.store_shape(i, net.shapes[i], read=True))
         lay.out.append(st.take(words))
-        lay.dout.append(st.take(words))
+        if lay.is_flat(i) != lay.is_flat(i, read=True):
+            lay.cvt[i] = st.take(rwords)
+        lay.dout.append(st.take(rwords))
         if isinstance(layer, MaxPool):
             lay.arg[i] = st.take(words)
         if isinstance(layer, Conv):
@@ -277,17 +311,17 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
             prog.load(Mem.BIAS, lay.bias[i], len(b), _put(write, heap, words_to_bytes(b, 32)))
 
     # ---- images and labels, one after the other in host memory
-    x0_shape = lay.store_shape(-1, net.in_shape)
+    x0_shape = lay.store_shape(-1, net.in_shape)    # (the input is never converted)
     img_words = [map_to_words(np.asarray(x).reshape(x0_shape), p.lanes) for x in images]
     img_bytes = [words_to_bytes(w, sw_bits) for w in img_words]
     img_addr = _put(write, heap, b"".join(img_bytes))
     lab_addr = _put(write, heap, b"".join(l.to_bytes(4, "little") for l in labels))
 
-    def dbg(kind, i, base, shape, j):
-        # j: the map the tensor belongs to (its layout)
+    def dbg(kind, i, base, shape, j, read=False):
+        # j: the map the tensor belongs to, read: its reading side (its layout)
         if not debug:
             return
-        stored = lay.store_shape(j, shape)
+        stored = lay.store_shape(j, shape, read)
         nbytes = len(words_to_bytes([0] * p.map_words(*stored), sw_bits))
         addr = heap.alloc(nbytes * len(labels))
         run.debug[(kind, i)] = (addr, nbytes, tuple(shape), stored)
@@ -300,36 +334,42 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
     # ---- forward
     n = len(net.layers)
     for i, layer in enumerate(net.layers):
-        src = lay.x0 if i == 0 else lay.out[i - 1]
+        src = lay.src(i - 1)
         c, h, w = net.in_shape_of(i)
-        fx, fy = int(lay.flat[i - 1]), int(lay.flat[i])
+        fx, fy = int(lay.is_flat(i - 1, read=True)), int(lay.is_flat(i))
         if isinstance(layer, Conv):
             prog.uc(_conv_cmd(Mode.FWD, net, q, lay, i, x_base=src, y_base=lay.out[i]))
+            if i in lay.cvt:
+                # the output copied into the next conv's layout: dX = dY where Y > 0, dY = Y = the
+                # ReLU output (>= 0), so the copy is exact
+                co, ho, wo = net.shapes[i]
+                prog.mp(RELU_BWD, co, ho, wo, lay.cvt[i], lay.out[i], lay.out[i],
+                        flat_x=int(lay.is_flat(i, read=True)), flat_y=fy)
         elif isinstance(layer, MaxPool):
             prog.mp(MP_FWD, c, h, w, src, lay.out[i], lay.arg[i], flat_x=fx, flat_y=fy)
         elif isinstance(layer, Gap):
-            prog.gap(GAP_FWD, *lay.store_shape(i - 1, (c, h, w)), src, lay.out[i])
+            prog.gap(GAP_FWD, *lay.store_shape(i - 1, (c, h, w), read=True), src, lay.out[i])
         elif isinstance(layer, Linear):
             prog.lc(0, c, layer.cout, W_FRAC, src, lay.out[i], lay.w_base[i], lay.bias[i])
         dbg("out", i, lay.out[i], net.shapes[i], i)
     classes = net.shapes[-1][0]
-    prog.loss(classes, A_FRAC, G_FRAC, lay.out[n - 1], lay.dout[n - 1])
+    prog.loss(classes, A_FRAC, G_FRAC, lay.out[n - 1], lay.dout[n - 1])   # (C, 1, 1): either layout
 
     if train:
         # ---- backward: dout[i] is the gradient w.r.t. layer i's output
         for i in range(n - 1, -1, -1):
             layer = net.layers[i]
-            src = lay.x0 if i == 0 else lay.out[i - 1]
+            src = lay.src(i - 1)
             dst = None if i == 0 else lay.dout[i - 1]
             c, h, w = net.in_shape_of(i)
-            fx, fy = int(lay.flat[i - 1]), int(lay.flat[i])
+            fx, fy = int(lay.is_flat(i - 1, read=True)), int(lay.is_flat(i))
             if isinstance(layer, Linear):
                 prog.lc(2, c, layer.cout, layer.wgrad_shift, src, lay.dout[i], lay.w_base[i], lay.bias[i],
                         bgrad=1, gacc_auto=True)
                 if dst is not None:
                     prog.lc(1, c, layer.cout, W_FRAC, dst, lay.dout[i], lay.w_base[i], lay.bias[i])
             elif isinstance(layer, Gap):
-                prog.gap(GAP_BWD, *lay.store_shape(i - 1, (c, h, w)), dst, lay.dout[i])
+                prog.gap(GAP_BWD, *lay.store_shape(i - 1, (c, h, w), read=True), dst, lay.dout[i])
             elif isinstance(layer, MaxPool):
                 # with a Conv + ReLU below: its ReLU backward in the same pass (MP_BWD_RELU)
                 prog.mp(MP_BWD_RELU if net.pool_fuses_relu(i) else MP_BWD, c, h, w, dst, lay.dout[i],
@@ -338,8 +378,10 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
                 dy = lay.dout[i]
                 if net.relu_bwd_needed(i):
                     co, ho, wo = net.shapes[i]
-                    # dX (the masked gradient), dY and Y: all of map i
-                    prog.mp(RELU_BWD, co, ho, wo, lay.drelu[i], lay.dout[i], lay.out[i], flat_x=fy, flat_y=fy)
+                    # dX (the masked gradient) on map i's writing side; dY and Y on its reading side
+                    # (Y: the converted copy where there is one)
+                    prog.mp(RELU_BWD, co, ho, wo, lay.drelu[i], lay.dout[i], lay.src(i), flat_x=fy,
+                            flat_y=int(lay.is_flat(i, read=True)))
                     dy = lay.drelu[i]
                     dbg("drelu", i, dy, net.shapes[i], i)
                 prog.uc(_conv_cmd(Mode.WGRAD, net, q, lay, i, x_base=src, y_base=dy, bgrad=1),
@@ -347,8 +389,8 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
                 if dst is not None:
                     prog.uc(_conv_cmd(Mode.BWD_DATA, net, q, lay, i, x_base=dst, y_base=dy))
             if dst is not None:
-                dbg("din", i, dst, net.in_shape_of(i), i - 1)
-        dbg("dlogits", n - 1, lay.dout[n - 1], net.shapes[-1], n - 1)
+                dbg("din", i, dst, net.in_shape_of(i), i - 1, read=True)
+        dbg("dlogits", n - 1, lay.dout[n - 1], net.shapes[-1], n - 1, read=True)
     prog.endloop()
 
     if train:
@@ -389,7 +431,7 @@ def _conv_cmd(mode, net: Net, q: QParams, lay: Layout, i: int, x_base: int, y_ba
                      stride=layer.stride, dil=layer.dilation, pad=layer.pad, shift=shift,
                      relu=int(layer.relu and mode == Mode.FWD), bgrad=bgrad,
                      x_base=x_base, y_base=y_base, fptr_base=lay.fptr[i], bptr_base=lay.bptr[i],
-                     bias_base=lay.bias[i], flat=int(lay.flat[i]))
+                     bias_base=lay.bias[i], flat=int(lay.is_flat(i)))
 
 
 def check_fits(net: Net, p: UcParams) -> None:

@@ -30,7 +30,7 @@ from sparsetrain.program import Err, HostHeap, Mem, Op, Program, Reg, words_to_b
 from sparsetrain.uc import Mode, engine_owner, to_s, words_to_map
 from verif.common import top_cov
 from verif.common.checks import failure_of
-from verif.common.top_stimulus import digits_batch, pool_cnn
+from verif.common.top_stimulus import digits_batch, pool_cnn, stride2_cnn
 from verif.common.top_tb import (HIGH_ALIAS, HOST_SIZE, TB, add_layer_loads, check_tensor,
                                  check_words, prog_depth, run_uc_layer, seed_str, store_and_read)
 from verif.common.uc_random import Constraints, random_layer
@@ -326,19 +326,24 @@ async def soft_reset_stops_a_running_program(dut):
 
 
 @cocotb.test(timeout_time=20, timeout_unit="sec")
-@cocotb.parametrize((("train", "stalls"), [(True, False), (False, False), (False, True)]))
-async def minibatch_matches_model_layer_by_layer(dut, train, stalls):
+@cocotb.parametrize((("train", "stalls", "cnn"), [(True, False, "pool"), (False, False, "pool"), (False, True, "pool"),
+                                                  (True, False, "stride2")]))
+async def minibatch_matches_model_layer_by_layer(dut, train, stalls, cnn):
     """conv(1->8)-ReLU-MP-conv(8->16, 85%)-MP-conv(16->8, 85%)-ReLU-GAP-LC(8->10)-loss on 4
     digits (verif.common.top_stimulus.pool_cnn: MP_BWD_RELU, MP_BWD and RELU_BWD in its
     backward): every layer's output and gradient of every image, the loss counters and every updated weight equal the
     models' bit for bit (training); inference gives the same outputs and predictions, also
     under random valid/ready stalls on every AXI channel (training with stalls is left out to
-    keep the run short: the UC-layer programs cover every UC mode with stalls)."""
+    keep the run short: the UC-layer programs cover every UC mode with stalls). The driver
+    stores the small maps flat (docs/uc_unit.md "The driver's memory plan": the 2 x 2 maps at 4
+    lanes, the 4 x 4 ones too at 8). ``cnn`` "stride2" (top_stimulus.stride2_cnn, training): at
+    8 lanes its last conv runs flat on the row-layout output of the stride-2 conv, through the
+    driver's converted copy (a RELU_BWD in forward; conv 1's own RELU_BWD reads flat, writes rows)."""
     from sparsetrain.driver import build_program
     from verif.models.network import infer_model, train_step_model
     tb = TB(dut, stalls=stalls)
     await tb.reset()
-    net, q = pool_cnn()
+    net, q = pool_cnn() if cnn == "pool" else stride2_cnn()
     images, labels = digits_batch(4, 11)
     run = build_program(net, q, tb.p, images, labels, tb.ram.write, tb.heap, lr=0.05, train=train)
     await run.start(tb.axil, tb.ram.write, tb.heap)

@@ -218,8 +218,9 @@ def test_lc_pairs_halve_fwd_and_bwd_data_only():
 @pytest.mark.parametrize("name", ["VGG16", "AlexNet", "MobileNetV1", "cifar_mini"])
 def test_flat_layers_are_the_drivers_flat_maps(name, lanes):
     """The network model flags as flat exactly the convs whose maps the driver's memory plan
-    stores flat (one rule, sparsetrain.driver.flat_chain; MobileNetV1's stride-2 depth-wise convs
-    keep the pointwise convs beside them, and so every later conv, in the row layout)."""
+    stores flat, and as converted the convs whose output the driver copies into the next conv's
+    layout (one rule, sparsetrain.driver.flat_chain; MobileNetV1's stride-2 depth-wise convs
+    cannot run flat, their outputs are converted)."""
     from bench.cycle_formulas import NETWORKS, flat_layers
     from sparsetrain.driver import flat_maps
     from sparsetrain.net import Conv, Gap, Linear, MaxPool, Net
@@ -229,12 +230,16 @@ def test_flat_layers_are_the_drivers_flat_maps(name, lanes):
                          if L["t"] == "lin" else Conv(L["n"], k=L["k"], stride=L["s"], pad=L["p"],
                                                       groups=L["c"] if L["dw"] else 1) for L in layers])
     fm = flat_maps(net, UcParams(lanes=lanes))
-    drv = [isinstance(L, Conv) and fm[i] for i, L in enumerate(net.layers)]
-    assert [bool(L.get("flat")) for L in flat_layers(in_shape, layers, lanes)] == drv
-    if name == "MobileNetV1":
-        assert not any(drv)
+    drv = [isinstance(L, Conv) and fm[i][0] for i, L in enumerate(net.layers)]
+    cvt = [isinstance(L, Conv) and fm[i][0] != fm[i][1] for i, L in enumerate(net.layers)]
+    run = flat_layers(in_shape, layers, lanes)
+    assert [bool(L.get("flat")) for L in run] == drv
+    assert [bool(L.get("cvt")) for L in run] == cvt
+    if name == "MobileNetV1" and lanes == 4:
+        # the 2 x 2 convs: the last depth-wise conv's (stride 2) output converted for the pointwise
+        assert sum(drv) == 3 and sum(cvt) == 1
     if name == "VGG16" and lanes == 4:
-        assert sum(drv) == 3          # the three 2 x 2 convs
+        assert sum(drv) == 3 and not any(cvt)          # the three 2 x 2 convs, between pools
     # the model with flat maps never costs more than the row layout
     on = cm.network(name, 0.925, "threshold", lanes, Calib(uc={}, uc_err={}))["cycles_per_image"]
     off = cm.network(name, 0.925, "threshold", lanes, Calib(uc={}, uc_err={}, flat_small=False))["cycles_per_image"]

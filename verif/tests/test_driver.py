@@ -105,6 +105,12 @@ def test_flat_chain_drops_convs_next_to_a_row_layout_conv():
     assert flat_chain([pool, conv], [True, True]) == [False, True]
     with pytest.raises(ValueError):
         flat_chain([conv], [True, True])
+    # a map that can be converted (its writer's output copied into the other layout) keeps both
+    assert flat_chain([conv, conv, conv], [False, True, True], [True, False, False]) == [False, True, True]
+    assert flat_chain([conv, conv, conv], [True, True, False], [False, True, False]) == [True, True, False]
+    # ... but only that map: conv 1 -> conv 2 cannot, so conv 1 drops out, and conv 0 stays flat
+    # across its converted map
+    assert flat_chain([conv, conv, conv], [True, True, False], [True, False, False]) == [True, False, False]
 
 
 def _pool_cnn():
@@ -118,21 +124,27 @@ def test_flat_maps_of_a_pool_cnn(lanes, flat):
     not below LANES)."""
     from sparsetrain.driver import flat_maps
     p = UcParams(lanes=lanes)
-    got = {j for j, f in flat_maps(_pool_cnn(), p).items() if f}
-    assert got == flat
-    assert not any(flat_maps(_pool_cnn(), p, enable=False).values())
+    fm = flat_maps(_pool_cnn(), p)
+    assert {j for j, (fw, fr) in fm.items() if fw} == flat
+    assert all(fw == fr for fw, fr in fm.values())        # conv - pool - conv: nothing to convert
+    assert not any(any(f) for f in flat_maps(_pool_cnn(), p, enable=False).values())
 
 
-def test_flat_maps_refuse_a_conv_after_stride_2():
-    """conv - conv/2 - conv on 8 x 8 at 8 lanes: the last conv (4 x 4, stride 1) could run flat,
-    but its input is written by the stride-2 conv, which cannot: no map is flat."""
+def test_flat_maps_convert_after_stride_2_or_refuse():
+    """conv - conv/2 - conv on 8 x 8 at 8 lanes: the last conv (4 x 4, stride 1) runs flat; the
+    stride-2 conv cannot, so its output (a ReLU output) is written in the row layout and read
+    flat through a copy. Without the ReLU there is no exact copy: nothing is flat."""
     from sparsetrain.driver import flat_maps
     net = Net((1, 8, 8), [Conv(4), Conv(8, stride=2), Conv(8), Gap(), Linear(CLASSES)])
-    assert not any(flat_maps(net, UcParams(lanes=8)).values())
+    fm = flat_maps(net, UcParams(lanes=8))
+    assert [fm[j] for j in range(-1, 4)] == [(False, False), (False, False), (False, True), (True, True),
+                                             (False, False)]
+    net = Net((1, 8, 8), [Conv(4), Conv(8, stride=2, relu=False), Conv(8), Gap(), Linear(CLASSES)])
+    assert not any(any(f) for f in flat_maps(net, UcParams(lanes=8)).values())
     # a flat row above WMAX: not flat (GAP takes the map as (C, 1, H*W))
     net = Net((1, 8, 4), [Conv(4), Gap(), Linear(CLASSES)])
-    assert flat_maps(net, UcParams(lanes=8, wmax=32))[0]
-    assert not any(flat_maps(net, UcParams(lanes=8, wmax=31)).values())
+    assert flat_maps(net, UcParams(lanes=8, wmax=32))[0] == (True, True)
+    assert not any(any(f) for f in flat_maps(net, UcParams(lanes=8, wmax=31)).values())
 
 
 def _fields(desc):
@@ -151,7 +163,8 @@ def test_flat_program_sets_every_flag_and_buffer():
     q = quantize_params(net, net.init_float(np.random.default_rng(0)), 0.5)
     p = UcParams.from_hdl({**PARAMS.to_hdl(), "LANES": 4})
     lay, row = plan(net, q, p), plan(net, q, p, flat=False)
-    assert [lay.flat[j] for j in range(-1, 7)] == [False] * 4 + [True, True, False, False]
+    assert [lay.is_flat(j) for j in range(-1, 7)] == [False] * 4 + [True, True, False, False]
+    assert not lay.cvt and not row.cvt
     assert lay.store_shape(3, (16, 2, 2)) == (16, 1, 4) and lay.store_shape(2, (16, 4, 4)) == (16, 4, 4)
     # flat 2 x 2 map of 16 channels at 2L = 8 pixels a word: 16 words (row layout: 32)
     assert lay.out[4] - lay.out[3] == 2 * 16 + 16 and row.out[4] - row.out[3] == 2 * 32 + 32
@@ -189,3 +202,39 @@ def test_read_tensor_unpacks_a_flat_map():
     data = words_to_bytes(map_to_words(x.reshape(stored), p.lanes), p.width(0))
     assert len(data) == step
     np.testing.assert_array_equal(run.read_tensor(lambda a, n: data[a - addr - step:][:n], "out", 4, 1), x)
+
+
+def test_converted_map_program():
+    """conv - conv/2 - conv at 8 lanes: conv 2 runs flat. In forward, after the stride-2 conv, a
+    RELU_BWD copies its row-layout output into a flat buffer (dY = Y = the output; X the copy),
+    which conv 2 reads in FWD and WGRAD; in backward conv 2's BWD_DATA writes the gradient flat
+    and conv 1's RELU_BWD reads it with the flat copy as Y and writes its masked gradient in the
+    row layout. The debug STOREs take each buffer's own layout."""
+    from sparsetrain.program import Op
+    net = Net((1, 8, 8), [Conv(4), Conv(8, stride=2), Conv(8), Gap(), Linear(CLASSES)])
+    q = quantize_params(net, net.init_float(np.random.default_rng(0)), 0.5)
+    mem = {}
+    run = build_program(net, q, PARAMS, np.zeros((1, 1, 8, 8), np.int16), [1],
+                        lambda a, d: mem.__setitem__(a, bytes(d)), HostHeap(size=1 << 22))
+    lay = run.lay
+    assert list(lay.cvt) == [1] and lay.src(1) == lay.cvt[1] != lay.out[1]
+    cmds = [_fields(d) for d in run.prog.descs if _fields(d)["opcode"] in (Op.UC, Op.MP)]
+    got = [("uc", d["mode"], d["flat"], d["x_base"], d["y_base"]) if d["opcode"] == Op.UC else
+           ("mp", d["mode"], d["flat_x"], d["flat_y"], d["x_base"], d["y_base"], d["a_base"]) for d in cmds]
+    o, dout, cv, dr = lay.out, lay.dout, lay.cvt[1], lay.drelu
+    assert got == [
+        ("uc", 0, 0, lay.x0, o[0]), ("uc", 0, 0, o[0], o[1]),
+        ("mp", 2, 1, 0, cv, o[1], o[1]),                       # the copy, row -> flat
+        ("uc", 0, 1, cv, o[2]),
+        ("mp", 2, 1, 1, dr[2], dout[2], o[2]),                 # conv 2's ReLU backward, flat
+        ("uc", 2, 1, cv, dr[2]), ("uc", 1, 1, dout[1], dr[2]),
+        ("mp", 2, 0, 1, dr[1], dout[1], cv),                   # conv 1's, flat in, row out
+        ("uc", 2, 0, o[0], dr[1]), ("uc", 1, 0, dout[0], dr[1]),
+        ("mp", 2, 0, 0, dr[0], dout[0], o[0]),
+        ("uc", 2, 0, lay.x0, dr[0]),
+        ("uc", 3, 0, 0, 0), ("uc", 3, 0, 0, 0), ("uc", 3, 1, 0, 0)], got
+    # buffers: the flat copy and the gradient of map 1 take the flat words (8 x 16 pixels at 16 a
+    # word: 8), the row-layout output 8 x 4 rows
+    assert PARAMS.map_words(8, 1, 16) == 8 and PARAMS.map_words(8, 4, 4) == 32
+    assert run.debug[("out", 1)][3] == (8, 4, 4) and run.debug[("din", 2)][3] == (8, 1, 16)
+    assert run.debug[("drelu", 1)][3] == (8, 4, 4) and run.debug[("drelu", 2)][3] == (8, 1, 16)
