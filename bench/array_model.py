@@ -122,8 +122,9 @@ PTR_CYCLES = 1
 #: cycles of an array command beyond pre-scan + START_LAT + the busiest engine's items and
 #: pointers (checks, pipeline, write queue and drain), per mode and list state: fitted on the
 #: array bench (bench/uc_unit.py UC_BENCH_SETS=bench_e16x4; checked by :func:`main`)
-FIXED = {"FWD": 24, "BWD_DATA": 24, "WGRAD": 20, "UPDATE": 20}   # FWD / BWD_DATA: + 2 since
-# uc_wq registers each write on entry and holds the newest one (issue 14, sixteenth session: pairs)
+FIXED = {"FWD": 25, "BWD_DATA": 25, "WGRAD": 20, "UPDATE": 20}   # FWD / BWD_DATA: + 2 since
+# uc_wq registers each write on entry and holds the newest one (issue 14, sixteenth session: pairs);
+# + 1 since its two-level arbitration (issue 16, twentieth session: the group buffers)
 #: cycles from the arbiter's first write to the response beyond the writes themselves
 WRITE_TAIL = 3
 

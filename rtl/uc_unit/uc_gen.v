@@ -401,6 +401,10 @@ always @* begin
         G_FETCH: phase_next = G_LOAD;
         G_LOAD: begin
             load_ch = 1'b1;
+            // (j restarts here and at a channel's end in G_EMIT, not under load_ch: issue 16,
+            // the load decision in front of j_reg was a fifth LUT level at 16 engines)
+            j_next = {CNT_W{1'b0}};
+            j1_next = CNT_1;
             if (ld_empty_load) begin
                 // nothing to produce for this filter
                 if (last_og) begin
@@ -522,6 +526,12 @@ always @* begin
                 end
             end
             if (end_og) begin
+                // j restarts whatever follows: the next channel now (load_ch, which also sets
+                // lj / jc from its count), or in G_LOAD, or the command ends
+                j_next = {CNT_W{1'b0}};
+                j1_next = CNT_1;
+                lj_next = cle1_reg;
+                jc_next = cz_reg;
                 if (last_og) begin
                     done_int = 1'b1;
                 end else begin
@@ -572,8 +582,6 @@ always @* begin
             cle1_next = ld_cle1;
             cm2_next = ld_from_ptr ? ptr_cm2 : ncm2_reg;
             bias_next = is_fwd ? ld_bias : 32'd0;
-            j_next = {CNT_W{1'b0}};
-            j1_next = CNT_1;
             lj_next = ld_cle1;
             jc_next = ld_cz;
             y_next = 16'd0;

@@ -81,6 +81,8 @@ module uc_split #
 localparam LOG_E = $clog2(ENGINES);
 /* verilator lint_off WIDTHTRUNC */
 localparam [16:0] E_M1 = ENGINES - 1;
+// the last index of the first-channel table ch0x (2 * ENGINES entries: none past the engines)
+localparam [LOG_E:0] IC_LAST = 2 * ENGINES - 1;
 /* verilator lint_on WIDTHTRUNC */
 
 // S1: channel count and chunk (set at run_start)
@@ -104,9 +106,13 @@ wire [FM_AW+15:0] chunk_x = {{FM_AW{1'b0}}, chunk_reg};
 // walks the filters in order (own_ch = 0, 1, 2, ... from own_start on, each value at least
 // once), so the owner steps by one when own_ch reaches the next engine's first channel: an
 // equality with a register (nxt_reg = ch0 of engine owner + 1, or none past the last), not
-// ENGINES - 1 magnitude compares and a priority select (issue 16: 6 LUT levels at 16 engines)
-reg [LOG_E:0]   ia_reg, ia_next, ib_reg, ib_next;   // owner + 1, owner + 2
-reg [16:0]      nxt_reg, nxt_next;                  // ch0 of engine ia (bit 16: none)
+// ENGINES - 1 magnitude compares and a priority select (issue 16: 6 LUT levels at 16 engines).
+// The first channel after it is kept in a register too (nnx_reg, ch0 of engine owner + 2), so that a
+// step selects between registers and one table lookup (ch0x by ic) that runs beside the
+// equality, not after it (issue 16: 5 levels at 16 x 4)
+reg [LOG_E:0]   ic_reg, ic_next;                    // owner + 3 (held at the table's last index)
+reg [16:0]      nxt_reg, nxt_next;                  // ch0 of engine owner + 1 (bit 16: none)
+reg [16:0]      nnx_reg, nnx_next;                  // ch0 of engine owner + 2
 reg             inc;
 /* verilator lint_off UNUSEDSIGNAL */
 reg [16:0] nch_p;           // channels + ENGINES - 1: its low LOG_E bits are dropped
@@ -133,14 +139,15 @@ always @* begin
     cpy_next = chunk_x[FM_AW-1:0] * plane_y[FM_AW-1:0];
     inc = ({1'b0, own_ch} == nxt_reg);
     owner_next = inc ? owner_reg + 1'b1 : owner_reg;
-    ia_next = inc ? ib_reg : ia_reg;
-    ib_next = inc ? ib_reg + 1'b1 : ib_reg;
-    nxt_next = inc ? ch0x[17*ib_reg +: 17] : ch0x[17*ia_reg +: 17];
+    ic_next = (inc && ic_reg != IC_LAST) ? ic_reg + 1'b1 : ic_reg;
+    // (held between steps: own_start loads them, after the shares are registered)
+    nxt_next = inc ? nnx_reg : nxt_reg;
+    nnx_next = inc ? ch0x[17*ic_reg +: 17] : nnx_reg;
     if (own_start) begin
         owner_next = {LOG_E{1'b0}};
-        ia_next = 1;
-        ib_next = 2;
+        ic_next = 3;
         nxt_next = ch0x[17 +: 17];
+        nnx_next = ch0x[34 +: 17];
     end
 end
 
@@ -150,9 +157,9 @@ always @(posedge clk) begin
     cpx_reg <= cpx_next;
     cpy_reg <= cpy_next;
     owner_reg <= owner_next;
-    ia_reg <= ia_next;
-    ib_reg <= ib_next;
+    ic_reg <= ic_next;
     nxt_reg <= nxt_next;
+    nnx_reg <= nnx_next;
 end
 
 `ifdef ACCEL_ASSERTS
