@@ -161,7 +161,9 @@ def directed_items(rnd: random.Random) -> list[UnitItem]:
     for mode in MODES:
         for tag, k, m in (("1x1", 1, 1), ("k1", 1, 5), ("m1", 7, 1), ("max", km, mm)):
             items.append(make_item(f"{MODES[mode]}_{tag}", rnd, mode, k, m, kind=tag))
-        for data in ("equal", "small", "extreme"):
+        # every data kind of every mode, "random" too (the lc.mode_x_data cross must not hang on
+        # the random commands' draw: SEED=897719225 at l1 drew no random-data UPDATE)
+        for data in ("random", "equal", "small", "extreme"):
             items.append(make_item(f"{MODES[mode]}_{data}", rnd, mode, 6, 4, data=data, kind=data))
     # saturation (shift 0 on extreme data), shift ends, flags
     for mode in (FWD, BWD):
