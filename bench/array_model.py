@@ -129,6 +129,17 @@ FIXED = {"FWD": 25, "BWD_DATA": 25, "WGRAD": 20, "UPDATE": 20}   # FWD / BWD_DAT
 WRITE_TAIL = 3
 
 
+def wq_levels(engines: int) -> int:
+    """Node levels of uc_wq's arbitration tree (rtl/uc_unit/uc_wq.v ``NLV``): nodes of four
+    children are added until at most four remain on top, at least one level (1 up to 16 engines,
+    2 up to 64, 3 up to 256). Each level past the first is one cycle more from a FWD / BWD_DATA
+    write to the stack, so one cycle more a command (issue 16, twenty-first session)."""
+    lv, n = 1, max(1, engines // 4)
+    while n > 4:
+        lv, n = lv + 1, n // 4
+    return lv
+
+
 def engine_cost(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1) -> list[int]:
     """Each engine's cycles of a FWD / BWD_DATA / WGRAD command without stalls: its items plus
     PTR_CYCLES a pointer it walks."""
@@ -159,7 +170,8 @@ def scan_term(mode, layer, fwd, bwd, checked) -> int:
 def array_cycles(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1, checked=False,
                  write_bound=True) -> int:
     """Cycles of one UC command on ``engines`` engines of ``lanes`` lanes (module docstring):
-    ``scan + START_LAT + max(busiest engine, writes) + FIXED[mode]``; UPDATE: engine 0 over
+    ``scan + START_LAT + max(busiest engine, writes) + FIXED[mode]`` (FWD / BWD_DATA: + one a
+    write-queue tree level past the first, :func:`wq_levels`); UPDATE: engine 0 over
     every filter, ``nnz + N`` steps plus one a filter with no weight. ``engines == 1``:
     :func:`bench.cycle_formulas.uc_formula` unchanged (the one-engine calibration,
     bench/cycle_calib.py, adds its own terms). ``write_bound=False`` leaves the write term out
@@ -178,6 +190,7 @@ def array_cycles(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1, checked=F
         run = last_writes(cost)
         if write_bound:
             run = max(run, write_term(mode, layer, h, w, fwd, bwd, lanes, engines))
+        run += wq_levels(engines) - 1
     return pre + START_LAT + run + FIXED[mode]
 
 

@@ -18,12 +18,13 @@
  * otherwise wait for it). In a write-bound command the queues are long, so a row's vectors leave
  * two a cycle. The queue memories are written at one address (wp) from registers only.
  *
- * Two-level arbitration (issue 16: a 16-way round robin and the select behind it were 5 LUT
- * levels): the queues form groups of GS = min(4, ENGINES); each group takes one entry a cycle
- * from its queues (round robin among them) into a two-entry group buffer while that buffer holds
- * fewer than two (a decision from registers only), and a second round robin among the groups'
- * buffers sends one entry a cycle to the stack. A group buffer of two keeps one group at one
- * entry a cycle (it fills while it drains).
+ * Arbitration as a tree (issue 16: a 16-way round robin and the select behind it were 5 LUT
+ * levels): the queues are level 0; a node (uc_wq_node) of level 1 takes one entry a cycle from up
+ * to four queues (round robin among them) into a two-entry buffer while that buffer holds fewer
+ * than two (a decision from registers only); a node of level l > 1 does the same over four nodes
+ * of level l-1; levels are added until at most four nodes remain (NLV levels: 1 up to 16
+ * engines, 2 up to 64, 3 up to 256), and a last round robin among them sends one entry a cycle
+ * to the stack. A buffer of two keeps one child at one entry a cycle (it fills while it drains).
  *
  * Parameters:
  *   ENGINES  engines
@@ -32,9 +33,9 @@
  *   DEPTH    queue entries an engine (power of two)
  *   HOLD_AT  queue fill at which the engine is held
  *
- * Latency: a write leaves 4 cycles after it is offered to an empty queue of an engine that wins
- * the arbitration (the entry register, the holding register, the group buffer, then m_valid
- * registered).
+ * Latency: a write leaves 3 + NLV cycles after it is offered to an empty queue of an engine that
+ * wins every arbitration (the entry register, the holding register, a node buffer a level, then
+ * m_valid registered): 4 up to 16 engines, 5 up to 64.
  */
 
 `resetall
@@ -85,14 +86,54 @@ module uc_wq #
 );
 
 localparam AW = $clog2(DEPTH);
-// queues a group, and groups
-localparam GS = (ENGINES < 4) ? ENGINES : 4;
-localparam NG = ENGINES / GS;
-// an entry: its first write (row, column, data, lane mask) and the second one's data and mask
+// an entry: its first write (row, column, data, lane mask) and the second one's data and mask;
+// in the tree an entry is {lo, hi}
 localparam LO_W = RW + 16 + LANES * 16 + LANES;
 localparam HI_W = LANES * 16 + LANES;
+localparam EW = LO_W + HI_W;
 localparam integer LANES_I = LANES;
 localparam [15:0] LANES_16 = LANES_I[15:0];
+
+// the tree: level 0 is the queues, a node of level l (uc_wq_node) takes from up to four of
+// level l-1, and the top level's nodes (at most four) meet in the last round robin
+function integer nodes_at(input integer lv);
+    integer i, n;
+    begin
+        n = ENGINES;
+        for (i = 0; i < lv; i = i + 1) begin
+            n = (n >= 4) ? n / 4 : 1;
+        end
+        nodes_at = n;
+    end
+endfunction
+// node levels: the fewest that leave at most four nodes on top (at least one)
+function integer levels_of(input integer engines);
+    integer lv, n;
+    begin
+        lv = 1;
+        n = (engines >= 4) ? engines / 4 : 1;
+        while (n > 4) begin
+            lv = lv + 1;
+            n = n / 4;
+        end
+        levels_of = lv;
+    end
+endfunction
+// the first index of level lv in the tree's flat vectors (queues first)
+function integer offset_of(input integer lv);
+    integer i, o;
+    begin
+        o = 0;
+        for (i = 0; i < lv; i = i + 1) begin
+            o = o + nodes_at(i);
+        end
+        offset_of = o;
+    end
+endfunction
+localparam NLV = levels_of(ENGINES);
+localparam OT = offset_of(NLV);          // the top level's first node
+localparam NT = nodes_at(NLV);           // and its nodes
+localparam TOT = OT + NT;
 
 // the entry registers: each engine's write a cycle after it is offered, and whether it continues
 // the engine's previous write (same row, column + LANES)
@@ -114,30 +155,26 @@ reg [ENGINES-1:0]    hold_reg;
 reg [ENGINES-1:0]    held_v_reg, held_two_reg;
 reg [ENGINES*LO_W-1:0] held_lo_reg;
 reg [ENGINES*HI_W-1:0] held_hi_reg;
-// round robin as masks of the candidates after the last one granted (thermometer: ones from the
-// next one up), so that each arbiter is two AND-OR trees of registers (issue 16): mask_reg per
-// group over its queues, gmask_reg over the groups
-reg [ENGINES-1:0]    mask_reg, mask_next;
-reg [NG-1:0]         gmask_reg, gmask_next;
-reg                  m_valid_reg, m_valid_next;
+
+// the tree's flat vectors, queues then each level's nodes: not empty, oldest entry, taken
+wire [TOT-1:0]       t_ne;
+wire [TOT*EW-1:0]    t_head;
+wire [TOT-1:0]       t_take;
+wire [ENGINES-1:0]   grant = t_take[ENGINES-1:0];   // a queue's oldest entry leaves
+// every queue and node empty: the round robins start again from the first (between commands)
+wire                 restart = !(|nonempty_reg) && !(|t_ne[TOT-1:ENGINES]);
+
+// the last round robin, over the top level's buffers, into the output register (a mask of the
+// nodes after the last one granted, as in uc_wq_node)
+reg [NT-1:0]         gmask_reg, gmask_next;
+reg [NT-1:0]         take;
+reg                  m_valid_reg;
 reg [LO_W-1:0]       m_lo_reg;
 reg [HI_W-1:0]       m_hi_reg;
-
-// the group buffers: two entries a group, written at gw, read at gr, gcnt held (gne: not empty,
-// a flip-flop beside the count)
-reg [NG*LO_W-1:0]    gb0_lo_reg, gb1_lo_reg;
-reg [NG*HI_W-1:0]    gb0_hi_reg, gb1_hi_reg;
-reg [NG-1:0]         gw_reg, gr_reg, gne_reg, gne_next, gfull_reg, gfull_next;
-reg [NG*2-1:0]       gcnt_reg;
-
-reg [ENGINES-1:0]    nonempty_next, grant;      // queue -> its group's buffer
-reg [NG-1:0]         pick;                      // the group takes an entry from a queue
-reg [NG-1:0]         take;                      // the group's buffer head leaves
 reg                  any;
-reg [NG*LO_W-1:0]    plo;                       // each group's granted queue's oldest entry
-reg [NG*HI_W-1:0]    phi;
-reg [LO_W-1:0]       glo;                       // the granted group's buffer head (AND-OR by take)
-reg [HI_W-1:0]       ghi;
+reg [EW-1:0]         gent;                      // the granted node's head (AND-OR by take)
+
+reg [ENGINES-1:0]    nonempty_next;
 // the registered write joins the held one (pair_in); the held entry enters the queue (push)
 wire [ENGINES-1:0]   pair_in, push;
 
@@ -147,11 +184,11 @@ assign {m_row, m_x} = m_lo_reg[LO_W-1 -: RW + 16];
 assign m_data = {m_hi_reg[HI_W-1 -: LANES * 16], m_lo_reg[LANES +: LANES * 16]};
 assign m_mask = {m_hi_reg[LANES-1:0], m_lo_reg[LANES-1:0]};
 assign nx_valid = any;
-assign {nx_row, nx_x} = glo[LO_W-1 -: RW + 16];
+assign {nx_row, nx_x} = gent[EW-1 -: RW + 16];
 
 // one queue memory an engine for the first writes and one for the second (one write port each:
 // LUT RAM), both written at wp from the holding register
-genvar g;
+genvar g, lv, j;
 generate
     for (g = 0; g < ENGINES; g = g + 1) begin : g_q
         reg [LO_W-1:0] qlo [0:DEPTH-1];
@@ -197,73 +234,65 @@ generate
         end
         assign head_lo[LO_W*g +: LO_W] = qlo[rp_reg[AW*g +: AW]];
         assign head_hi[HI_W*g +: HI_W] = qhi[rp_reg[AW*g +: AW]];
-        // (a register: hold_reg, set from the count below)
+        // level 0 of the tree
+        assign t_ne[g] = nonempty_reg[g];
+        assign t_head[EW*g +: EW] = {head_lo[LO_W*g +: LO_W], head_hi[HI_W*g +: HI_W]};
+    end
+
+    // the nodes: node j of level lv takes from children F*j .. F*j+F-1 of level lv-1
+    for (lv = 1; lv <= NLV; lv = lv + 1) begin : g_lv
+        for (j = 0; j < nodes_at(lv); j = j + 1) begin : g_node
+            localparam F = nodes_at(lv - 1) / nodes_at(lv);
+            localparam CO = offset_of(lv - 1) + F * j;
+            localparam ID = offset_of(lv) + j;
+            uc_wq_node #(.N(F), .W(EW)) u_node (
+                .clk(clk),
+                .rst(rst),
+                .restart(restart),
+                .c_ne(t_ne[CO +: F]),
+                .c_head(t_head[EW*CO +: EW*F]),
+                .c_take(t_take[CO +: F]),
+                .ne(t_ne[ID]),
+                .head(t_head[EW*ID +: EW]),
+                .p_take(t_take[ID])
+            );
+        end
     end
 endgenerate
 
 assign hold = hold_reg;
-assign busy = m_valid_reg || (|nonempty_reg) || (|gne_reg) || (|in_v_reg) || (|held_v_reg);
+assign busy = m_valid_reg || (|t_ne) || (|in_v_reg) || (|held_v_reg);
 
-// round robin: the lowest candidate at or above the mask (after the last one granted), else the
-// lowest one; the mask after a grant: the candidates above it, a prefix OR of the requests
-// beside the grant's (none above the last: then every one, from the first). Queues within their
-// group (while its buffer has room), then the groups' buffers. (Each always block has its own
-// loop variables: one integer driven from two blocks is two drivers to synthesis.)
-integer i, k, j;
-reg [GS-1:0] qreq, qreq_hi;
-reg          q_any, q_any_hi, q_bel, q_bel_hi;
-reg [NG-1:0] greq_hi;
+// the last round robin: the lowest top node at or above the mask, else the lowest one; the mask
+// after a grant: the requests above it (each always block has its own loop variables: one
+// integer driven from two blocks is two drivers to synthesis)
+integer i, k;
+reg [NT-1:0] greq, greq_hi;
 reg          g_any_hi, g_bel, g_bel_hi;
 always @* begin
-    grant = {ENGINES{1'b0}};
-    mask_next = mask_reg;
-    pick = {NG{1'b0}};
-    plo = {NG*LO_W{1'b0}};
-    phi = {NG*HI_W{1'b0}};
-    for (j = 0; j < NG; j = j + 1) begin
-        // a group with room (fewer than two entries held: a register) takes one entry
-        qreq = gfull_reg[j] ? {GS{1'b0}} : nonempty_reg[GS*j +: GS];
-        qreq_hi = qreq & mask_reg[GS*j +: GS];
-        q_any = |qreq;
-        q_any_hi = |qreq_hi;
-        q_bel = 1'b0;
-        q_bel_hi = 1'b0;
-        pick[j] = q_any;
-        for (k = 0; k < GS; k = k + 1) begin
-            grant[GS*j + k] = q_any_hi ? (qreq_hi[k] && !q_bel_hi) : (qreq[k] && !q_bel);
-            if (q_any) begin
-                mask_next[GS*j + k] = q_any_hi ? q_bel_hi : q_bel;
-            end
-            q_bel_hi = q_bel_hi || qreq_hi[k];
-            q_bel = q_bel || qreq[k];
-            plo[LO_W*j +: LO_W] = plo[LO_W*j +: LO_W] | (head_lo[LO_W*(GS*j + k) +: LO_W] & {LO_W{grant[GS*j + k]}});
-            phi[HI_W*j +: HI_W] = phi[HI_W*j +: HI_W] | (head_hi[HI_W*(GS*j + k) +: HI_W] & {HI_W{grant[GS*j + k]}});
-        end
-    end
-    // the groups' buffers: one head a cycle to the stack
-    greq_hi = gne_reg & gmask_reg;
+    greq = t_ne[OT +: NT];
+    greq_hi = greq & gmask_reg;
     g_any_hi = |greq_hi;
-    any = |gne_reg;
+    any = |greq;
     g_bel = 1'b0;
     g_bel_hi = 1'b0;
     gmask_next = gmask_reg;
-    glo = {LO_W{1'b0}};
-    ghi = {HI_W{1'b0}};
-    for (j = 0; j < NG; j = j + 1) begin
-        take[j] = g_any_hi ? (greq_hi[j] && !g_bel_hi) : (gne_reg[j] && !g_bel);
+    gent = {EW{1'b0}};
+    for (k = 0; k < NT; k = k + 1) begin
+        take[k] = g_any_hi ? (greq_hi[k] && !g_bel_hi) : (greq[k] && !g_bel);
         if (any) begin
-            gmask_next[j] = g_any_hi ? g_bel_hi : g_bel;
+            gmask_next[k] = g_any_hi ? g_bel_hi : g_bel;
         end
-        g_bel_hi = g_bel_hi || greq_hi[j];
-        g_bel = g_bel || gne_reg[j];
-        glo = glo | ((gr_reg[j] ? gb1_lo_reg[LO_W*j +: LO_W] : gb0_lo_reg[LO_W*j +: LO_W]) & {LO_W{take[j]}});
-        ghi = ghi | ((gr_reg[j] ? gb1_hi_reg[HI_W*j +: HI_W] : gb0_hi_reg[HI_W*j +: HI_W]) & {HI_W{take[j]}});
-        // count + pick - take: not empty, and full (two)
-        gne_next[j] = pick[j] || gcnt_reg[2*j +: 2] == 2'd2 || (gcnt_reg[2*j +: 2] == 2'd1 && !take[j]);
-        gfull_next[j] = (gcnt_reg[2*j +: 2] == 2'd2 && !take[j]) || (gcnt_reg[2*j +: 2] == 2'd1 && pick[j] && !take[j]);
+        g_bel_hi = g_bel_hi || greq_hi[k];
+        g_bel = g_bel || greq[k];
+        gent = gent | (t_head[EW*(OT + k) +: EW] & {EW{take[k]}});
     end
-    m_valid_next = any;
-    // cnt + push - g != 0: an entry arrives, or at least two are queued, or one that is not granted
+end
+assign t_take[OT +: NT] = take;
+
+always @* begin
+    // cnt + push - grant != 0: an entry arrives, or at least two are queued, or one that is not
+    // granted
     for (i = 0; i < ENGINES; i = i + 1) begin
         nonempty_next[i] = push[i] || cnt_reg[(AW+1)*i +: AW+1] >= 2 ||
                            (cnt_reg[(AW+1)*i +: AW+1] == 1 && !grant[i]);
@@ -282,39 +311,14 @@ always @(posedge clk) begin
         cnt_reg[(AW+1)*e +: AW+1] <= cnt_reg[(AW+1)*e +: AW+1] + push[e] - grant[e];
         hold_reg[e] <= cnt_reg[(AW+1)*e +: AW+1] >= HOLD_AT;
     end
-    for (e = 0; e < NG; e = e + 1) begin
-        if (pick[e] && !gw_reg[e]) begin
-            gb0_lo_reg[LO_W*e +: LO_W] <= plo[LO_W*e +: LO_W];
-            gb0_hi_reg[HI_W*e +: HI_W] <= phi[HI_W*e +: HI_W];
-        end
-        if (pick[e] && gw_reg[e]) begin
-            gb1_lo_reg[LO_W*e +: LO_W] <= plo[LO_W*e +: LO_W];
-            gb1_hi_reg[HI_W*e +: HI_W] <= phi[HI_W*e +: HI_W];
-        end
-        if (pick[e]) begin
-            gw_reg[e] <= !gw_reg[e];
-        end
-        if (take[e]) begin
-            gr_reg[e] <= !gr_reg[e];
-        end
-        gcnt_reg[2*e +: 2] <= gcnt_reg[2*e +: 2] + {1'b0, pick[e]} - {1'b0, take[e]};
-    end
     if (any) begin
-        m_lo_reg <= glo;
-        m_hi_reg <= ghi;
+        {m_lo_reg, m_hi_reg} <= gent;
     end
-    mask_reg <= mask_next;
-    gmask_reg <= gmask_next;
     // with every queue and buffer empty (between commands) the round robins start again from the
     // first: a command's cycles do not depend on where the one before left the pointers
-    if (!(|nonempty_reg) && !(|gne_reg)) begin
-        mask_reg <= {ENGINES{1'b1}};
-        gmask_reg <= {NG{1'b1}};
-    end
-    m_valid_reg <= m_valid_next;
+    gmask_reg <= restart ? {NT{1'b1}} : gmask_next;
+    m_valid_reg <= any;
     nonempty_reg <= nonempty_next;
-    gne_reg <= gne_next;
-    gfull_reg <= gfull_next;
 
     if (rst) begin
         wp_reg <= {ENGINES*AW{1'b0}};
@@ -322,29 +326,20 @@ always @(posedge clk) begin
         cnt_reg <= {ENGINES*(AW+1){1'b0}};
         nonempty_reg <= {ENGINES{1'b0}};
         hold_reg <= {ENGINES{1'b0}};
-        mask_reg <= {ENGINES{1'b1}};
-        gmask_reg <= {NG{1'b1}};
-        gw_reg <= {NG{1'b0}};
-        gr_reg <= {NG{1'b0}};
-        gcnt_reg <= {NG*2{1'b0}};
-        gne_reg <= {NG{1'b0}};
-        gfull_reg <= {NG{1'b0}};
+        gmask_reg <= {NT{1'b1}};
         m_valid_reg <= 1'b0;
     end
 end
 
 `ifdef ACCEL_ASSERTS
 // verilator coverage_off
+// (the nodes' buffers are checked in uc_wq_node)
 integer a;
 always @(posedge clk) begin
     if (!rst) begin
         for (a = 0; a < ENGINES; a = a + 1) begin
             assert (!(push[a] && cnt_reg[(AW+1)*a +: AW+1] == DEPTH)) else $error("uc_wq: overflow: a write into a full queue");
-        end
-        for (a = 0; a < NG; a = a + 1) begin
-            assert (!(pick[a] && gcnt_reg[2*a +: 2] == 2'd2)) else $error("uc_wq: overflow: an entry into a full group buffer");
-            assert (gne_reg[a] == (gcnt_reg[2*a +: 2] != 2'd0) && gfull_reg[a] == (gcnt_reg[2*a +: 2] == 2'd2))
-                else $error("uc_wq: group flags differ from the count");
+            assert (!(grant[a] && cnt_reg[(AW+1)*a +: AW+1] == 0)) else $error("uc_wq: a take from an empty queue");
         end
     end
 end

@@ -170,10 +170,11 @@ def test_pool_read_ports_only_shorten_read_bound_modes():
     c, h, w, lanes = 8, 16, 16, 4
     for mode in ("MP_FWD", "MP_BWD", "RELU_BWD", "GAP_FWD", "GAP_BWD"):
         assert pool_cycles(mode, c, h, w, lanes, read_ports=1) == pool_cycles(mode, c, h, w, lanes)
+    fx = pool_cycles("MP_FWD", 0, h, w, lanes)     # the MP unit's fixed cycles (no channel)
     for rp in (2, 4, 16):
-        assert pool_cycles("MP_FWD", c, h, w, lanes, read_ports=rp) - 13 == (pool_cycles("MP_FWD", c, h, w, lanes) - 13) // 2
-        assert pool_cycles("RELU_BWD", c, h, w, lanes, read_ports=rp) - 13 == \
-            (pool_cycles("RELU_BWD", c, h, w, lanes) - 13) // (2 if rp < 4 else 4)
+        assert pool_cycles("MP_FWD", c, h, w, lanes, read_ports=rp) - fx == (pool_cycles("MP_FWD", c, h, w, lanes) - fx) // 2
+        assert pool_cycles("RELU_BWD", c, h, w, lanes, read_ports=rp) - fx == \
+            (pool_cycles("RELU_BWD", c, h, w, lanes) - fx) // (2 if rp < 4 else 4)
     # a row of at most L pixels gains nothing from the upper half
     assert pool_cycles("RELU_BWD", c, 4, 4, lanes, read_ports=4) == pool_cycles("RELU_BWD", c, 4, 4, lanes, read_ports=2)
     for mode in ("MP_BWD", "GAP_BWD"):   # write-bound: no change
@@ -244,3 +245,17 @@ def test_flat_layers_are_the_drivers_flat_maps(name, lanes):
     on = cm.network(name, 0.925, "threshold", lanes, Calib(uc={}, uc_err={}))["cycles_per_image"]
     off = cm.network(name, 0.925, "threshold", lanes, Calib(uc={}, uc_err={}, flat_small=False))["cycles_per_image"]
     assert on <= off and (on < off) == any(drv)
+
+
+def test_wq_levels_follow_the_rtl(monkeypatch):
+    """bench.array_model.wq_levels is uc_wq's NLV (rtl/uc_unit/uc_wq.v ``levels_of``): one node
+    level up to 16 engines, then one more each factor of four; each level past the first is one
+    cycle more a FWD / BWD_DATA command, none in WGRAD (no stack write)."""
+    want = {1: 1, 2: 1, 4: 1, 8: 1, 16: 1, 32: 2, 64: 2, 128: 3, 256: 3, 512: 4, 1024: 4}
+    assert {e: am.wq_levels(e) for e in want} == want
+    L = conv(64, 64)
+    f = b = np.full(64, 40)
+    cyc = {m: am.array_cycles(m, L, 8, 8, f, b, 4, 64, checked=True) for m in ("FWD", "BWD_DATA", "WGRAD")}
+    monkeypatch.setattr(am, "wq_levels", lambda e: 1)
+    one = {m: am.array_cycles(m, L, 8, 8, f, b, 4, 64, checked=True) for m in cyc}
+    assert {m: cyc[m] - one[m] for m in cyc} == {"FWD": 1, "BWD_DATA": 1, "WGRAD": 0}
