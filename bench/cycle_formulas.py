@@ -247,19 +247,21 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
     n_w = 17 + math.ceil(math.log2(hw_max + 1))
     rp = max(1, int(read_ports))
     # the MP unit's modes (MP_FWD, MP_BWD, RELU_BWD): + 2 since issue 16 (its buffer check's
-    # region ends, then its compares, registered)
+    # region ends, then its compares, registered); + 1 since its twenty-first session (the read
+    # requests leave the unit from registers)
+    mp_fixed = 14
     if mode == "MP_FWD":
-        return (2 if rp >= 2 else 4) * c * (h // 2) * cdiv(w // 2, lanes) + 13
+        return (2 if rp >= 2 else 4) * c * (h // 2) * cdiv(w // 2, lanes) + mp_fixed
     if mode == "MP_BWD":
         # 2 cycles a vector of ``lanes`` windows since issue 14's 2L-lane port-B write (an input
         # row of 2L pixels a write; 4 before: four stride-2 writes of L)
-        return 2 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + 13
+        return 2 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes) + mp_fixed
     if mode == "RELU_BWD":
         # four read ports (an array of 4 engines or more, RD_PORTS = 4): dY and Y of 2L pixels a
         # cycle, one 2L-lane write
         if rp >= 4:
-            return c * h * cdiv(w, 2 * lanes) + 13
-        return cdiv(2, min(2, rp)) * c * h * cdiv(w, lanes) + 13
+            return c * h * cdiv(w, 2 * lanes) + mp_fixed
+        return cdiv(2, min(2, rp)) * c * h * cdiv(w, lanes) + mp_fixed
     if mode == "GAP_FWD":
         # + 4 + log2(lanes) since issue 16: the registered lane adder tree and scaling stages;
         # + 2 since its third round (both GAP modes): the buffer check's region ends, then their

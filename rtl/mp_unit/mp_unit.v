@@ -37,7 +37,8 @@
  * stride 1; 4 writes at stride 2 before issue 14's wide port-B write), RELU_BWD 2 reads per
  * vector (RD_PORTS = 2: one cycle, dY on port A and Y on the second port; RD_PORTS = 4: one
  * cycle a 2*LANES-pixel vector, dY and Y of its upper half on copies 2 and 3, one 2*LANES-lane
- * write); about 6 cycles of drain. m_rsp_cycles counts accept to
+ * write); about 7 cycles of drain (the read requests leave from registers: issue 16, one cycle
+ * more than before). m_rsp_cycles counts accept to
  * response.
  */
 
@@ -191,24 +192,52 @@ always @* begin
     end
 end
 
-assign m_fma_req = {rd_en, rd_s2, rd_row, rd_x};
-// the second port reads at stride 2 exactly when port A does (MP_FWD)
-assign m_fma2_req = {rd2_en, rd_s2, rd2_row, rd2_x};
 // copies 2 (dY) and 3 (Y) at the upper half's columns, stride 1 (RELU_BWD only)
 wire [XW-1:0] rd34_x = g_cy + {{(XW-16){1'b0}}, g_x1};
-assign m_fma34_req = {rd4_en, 1'b0, g_row_a, rd34_x,
-                      rd3_en, 1'b0, g_row_y, rd34_x};
+// the read requests leave the unit from flip-flops (stage p0): the row and column adds above
+// end in registers, so that the stack's request mux and bank addresses follow flip-flops only
+// (issue 16, twenty-first session: the ECP5's critical path ran from the generator's row
+// through these adds into the stack's bank addresses); one cycle more a command
+reg              q_en, q2_en, q3_en, q4_en, q_s2;
+reg [FM_AW-1:0]  q_row, q2_row, q3_row, q4_row;
+reg [XW-1:0]     q_x, q2_x, q34_x;
+always @(posedge clk) begin
+    q_en <= rd_en;
+    q2_en <= rd2_en;
+    q3_en <= rd3_en;
+    q4_en <= rd4_en;
+    q_s2 <= rd_s2;
+    q_row <= rd_row;
+    q2_row <= rd2_row;
+    q3_row <= g_row_y;
+    q4_row <= g_row_a;
+    q_x <= rd_x;
+    q2_x <= rd2_x;
+    q34_x <= rd34_x;
+    if (rst) begin
+        q_en <= 1'b0;
+        q2_en <= 1'b0;
+        q3_en <= 1'b0;
+        q4_en <= 1'b0;
+    end
+end
+assign m_fma_req = {q_en, q_s2, q_row, q_x};
+// the second port reads at stride 2 exactly when port A does (MP_FWD)
+assign m_fma2_req = {q2_en, q_s2, q2_row, q2_x};
+assign m_fma34_req = {q4_en, 1'b0, q4_row, q34_x,
+                      q3_en, 1'b0, q3_row, q34_x};
 
 // ----------------------------------------------------------------------------- pipeline
-// slot copies: p1 (read in the RAM), p2 (read data valid), p3, p4
-reg        p1_valid, p2_valid, p3_valid, p4_valid;
-reg [1:0]  p1_ph, p2_ph, p3_ph;
-reg [15:0] p1_x0, p2_x0, p3_x0;
-reg [XW-1:0] p1_cx, p2_cx, p3_cx, p1_cx1, p2_cx1, p3_cx1, p1_cy, p2_cy, p3_cy;
-reg [15:0] p1_y, p2_y, p3_y;
-reg [FM_AW-1:0] p1_rx, p2_rx, p3_rx;
-reg [FM_AW-1:0] p1_ry, p2_ry;
-reg [FM_AW-1:0] p1_ra, p2_ra, p3_ra;
+// slot copies: p0 (the read request registered), p1 (read in the RAM), p2 (read data valid),
+// p3, p4
+reg        p0_valid, p1_valid, p2_valid, p3_valid, p4_valid;
+reg [1:0]  p0_ph, p1_ph, p2_ph, p3_ph;
+reg [15:0] p0_x0, p1_x0, p2_x0, p3_x0;
+reg [XW-1:0] p0_cx, p1_cx, p2_cx, p3_cx, p0_cx1, p1_cx1, p2_cx1, p3_cx1, p0_cy, p1_cy, p2_cy, p3_cy;
+reg [15:0] p0_y, p1_y, p2_y, p3_y;
+reg [FM_AW-1:0] p0_rx, p1_rx, p2_rx, p3_rx;
+reg [FM_AW-1:0] p0_ry, p1_ry, p2_ry;
+reg [FM_AW-1:0] p0_ra, p1_ra, p2_ra, p3_ra;
 
 // MP_FWD running maximum and argmax, and whether a value of the window so far is > 0 (the
 // maximum is > 0 exactly then: a compare on the read data, beside the others, not after the max)
@@ -374,7 +403,7 @@ end
 
 assign m_fmb_req = {wr_en, wr_en, wr_s2, wr_row, wr_x, wr_data, wr_mask};
 
-wire pipe_busy = g_valid | p1_valid | p2_valid | p3_valid | p4_valid;
+wire pipe_busy = g_valid | p0_valid | p1_valid | p2_valid | p3_valid | p4_valid;
 
 // ------------------------------------------------------------------ command / response
 // done: a rejected command at check step 1 (mode, shape: compared at step 0, registered, so that
@@ -395,19 +424,20 @@ assign done_status = (state_reg == S_DRAIN) ? ST_OK : (chk_step_reg != 3'd1) ? S
 
 always @(posedge clk) begin
     // -------- slot pipeline (no stalls)
-    p1_valid <= g_valid && state_reg == S_RUN;
+    p0_valid <= g_valid && state_reg == S_RUN;
+    p1_valid <= p0_valid;
     p2_valid <= p1_valid;
     p3_valid <= p2_valid;
     p4_valid <= p3_valid;
-    p1_ph <= g_ph; p2_ph <= p1_ph; p3_ph <= p2_ph;
-    p1_x0 <= g_x0; p2_x0 <= p1_x0; p3_x0 <= p2_x0;
-    p1_cx <= g_cx; p2_cx <= p1_cx; p3_cx <= p2_cx;
-    p1_cx1 <= g_cx1; p2_cx1 <= p1_cx1; p3_cx1 <= p2_cx1;
-    p1_cy <= g_cy; p2_cy <= p1_cy; p3_cy <= p2_cy;
-    p1_y <= g_y; p2_y <= p1_y; p3_y <= p2_y;
-    p1_rx <= g_row_x; p2_rx <= p1_rx; p3_rx <= p2_rx;
-    p1_ry <= g_row_y; p2_ry <= p1_ry;
-    p1_ra <= g_row_a; p2_ra <= p1_ra; p3_ra <= p2_ra;
+    p0_ph <= g_ph; p1_ph <= p0_ph; p2_ph <= p1_ph; p3_ph <= p2_ph;
+    p0_x0 <= g_x0; p1_x0 <= p0_x0; p2_x0 <= p1_x0; p3_x0 <= p2_x0;
+    p0_cx <= g_cx; p1_cx <= p0_cx; p2_cx <= p1_cx; p3_cx <= p2_cx;
+    p0_cx1 <= g_cx1; p1_cx1 <= p0_cx1; p2_cx1 <= p1_cx1; p3_cx1 <= p2_cx1;
+    p0_cy <= g_cy; p1_cy <= p0_cy; p2_cy <= p1_cy; p3_cy <= p2_cy;
+    p0_y <= g_y; p1_y <= p0_y; p2_y <= p1_y; p3_y <= p2_y;
+    p0_rx <= g_row_x; p1_rx <= p0_rx; p2_rx <= p1_rx; p3_rx <= p2_rx;
+    p0_ry <= g_row_y; p1_ry <= p0_ry; p2_ry <= p1_ry;
+    p0_ra <= g_row_a; p1_ra <= p0_ra; p2_ra <= p1_ra; p3_ra <= p2_ra;
 
     // -------- data path
     if (p2_valid && is_fwd) begin
@@ -582,6 +612,7 @@ always @(posedge clk) begin
     if (rst) begin
         state_reg <= S_IDLE;
         g_valid <= 1'b0;
+        p0_valid <= 1'b0;
         p1_valid <= 1'b0;
         p2_valid <= 1'b0;
         p3_valid <= 1'b0;

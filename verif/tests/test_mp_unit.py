@@ -19,6 +19,7 @@ import random
 
 import numpy as np
 
+from bench.cycle_formulas import pool_cycles
 from verif.common.fm_layout import Region, map_words, place
 from verif.common.unit_cases import BadItems, coverage_test, unit_tests
 from verif.common.units.common import BAD_BUFFER, BAD_SHAPE
@@ -102,7 +103,12 @@ def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=
     cmd = dict(mode=mode, c=c, h=h, w=w, x_base=xb, y_base=yb, a_base=ab, flat_x=int(fx), flat_y=int(fy))
     vec = -(-max(wo, 1) // L)
     est = 4 * c * (h // 2 + 1) * (-(-((w + 1) // 2) // L) + 1) + 2 * c * h * vec + 50
-    return UnitItem(name, cmd, inputs, outputs, kind=kind, budget=4 * est + 500, tags=tags,
+    # the cycle formula of the model (bench.cycle_formulas.pool_cycles) is the RTL's on every OK
+    # command: the scoreboard compares m_rsp_cycles with it (MP_BWD_RELU costs what MP_BWD does;
+    # flat maps what the row layout does)
+    name_f = "MP_BWD" if mode == MP_BWD_RELU else MODES[mode]
+    rsp = {"cycles": pool_cycles(name_f, c, h, w, L, read_ports=p["RD_PORTS"])}
+    return UnitItem(name, cmd, inputs, outputs, kind=kind, budget=4 * est + 500, tags=tags, rsp=rsp,
                     desc=f"{MODES[mode]} C={c} H={h} W={w} data={data} x@{xb} y@{yb} a@{ab}"
                          + (f" flat x={int(fx)} y={int(fy)}" if fx or fy else ""))
 
