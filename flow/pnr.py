@@ -272,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     def ver(cmd: list[str], arg: str) -> str:
         p = subprocess.run([*cmd, arg], capture_output=True, text=True)
-        lines = (p.stdout + p.stderr).strip().splitlines()
+        # (yowasp's first call also prints "Preparing to run ...": not the version)
+        lines = [ln for ln in (p.stdout + p.stderr).strip().splitlines()
+                 if ln.strip() and not ln.startswith("Preparing")]
         return lines[-1] if lines else "?"
 
     res: dict = {"device": f"LFE5UM-85F {PACKAGE}", "speed": SPEED, "params": PARAMS, "seeds": seeds,
