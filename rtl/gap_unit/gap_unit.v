@@ -160,7 +160,10 @@ reg [BQ_AW-1:0]  bq_wp, bq_rp;
 reg [BQ_AW:0]    bq_cnt;            // results in the FIFO
 reg [BQ_AW:0]    b_cred;            // FIFO slots neither filled nor reserved by a read in flight
 reg [15:0]       b_rc;              // channels left to read
-reg [15:0]       b_rch;             // the next channel to read
+// the next channel's dy word, y_base + channel, kept as a register beside the count (issue 16,
+// twenty-first session: the add in front of the stack's bank addresses was the ECP5's critical
+// path at 63.86 MHz; cycle-neutral)
+reg [FM_AW-1:0]  b_row;
 reg              b_v1, b_v2, b_v3, b_v4, b_v5;  // a read in the RAM, its data, x M, + half, >> R
 wire b_rd = (state_reg == S_BWD) && (b_rc != 16'd0) && (b_cred != {(BQ_AW+1){1'b0}});
 wire b_wr = (state_reg == S_BWD) && (bq_cnt != {(BQ_AW+1){1'b0}});
@@ -172,7 +175,7 @@ wire g_step = (state_reg == S_FWD) || b_wr;
 wire [FM_AW-1:0] y_row0 = cmd_y_base[FM_AW-1:0];
 
 wire fma_en = (state_reg == S_FWD && g_valid) || b_rd;
-wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? y_row0 + fm_w16(b_rch) : g_row;
+wire [FM_AW-1:0] fma_row = (state_reg == S_BWD) ? b_row : g_row;
 wire [15:0] fma_x0 = (state_reg == S_BWD) ? 16'd0 : g_x0;
 assign m_fma_req = {fma_en, 1'b0, fma_row, {(XW-16){1'b0}}, fma_x0};   // stride 1
 // one copy read a cycle (RD_PORTS unused): no second read port
@@ -358,7 +361,7 @@ always @(posedge clk) begin
             g_x0 <= 16'd0;
             g_row <= cmd_x_base[FM_AW-1:0];
             b_rc <= cmd_c;
-            b_rch <= 16'd0;
+            b_row <= cmd_y_base[FM_AW-1:0];
             state_reg <= is_fwd ? S_FWD : S_BWD;
         end
     end
@@ -388,7 +391,7 @@ always @(posedge clk) begin
     // -------- BWD pipeline: reads, the four arithmetic stages, the FIFO and its credits
     if (b_rd) begin
         b_rc <= b_rc - 1'b1;
-        b_rch <= b_rch + 1'b1;
+        b_row <= b_row + 1'b1;
     end
     b_v1 <= b_rd;
     b_v2 <= b_v1;

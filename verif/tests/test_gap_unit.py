@@ -17,6 +17,7 @@ import random
 
 import numpy as np
 
+from bench.cycle_formulas import pool_cycles
 from verif.common.fm_layout import Region, map_words, place
 from verif.common.unit_cases import BadItems, coverage_test, unit_tests
 from verif.common.units.common import BAD_BUFFER
@@ -74,7 +75,9 @@ def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=
         tags["fullscale"] = bool(np.isin(dx, [-32768, 32767]).any())
     cmd = dict(mode=mode, c=c, h=h, w=w, x_base=xb, y_base=yb)
     est = c * h * (-(-w // L)) + 4 * c + 80
-    return UnitItem(name, cmd, inputs, outputs, kind=kind, budget=4 * est + 500, tags=tags,
+    # the model's cycle formula (bench.cycle_formulas.pool_cycles) is the RTL's on every OK command
+    rsp = {"cycles": pool_cycles("GAP_BWD" if mode else "GAP_FWD", c, h, w, L, p["HMAX"] * p["WMAX"])}
+    return UnitItem(name, cmd, inputs, outputs, kind=kind, budget=4 * est + 500, tags=tags, rsp=rsp,
                     desc=f"{MODES[mode]} C={c} H={h} W={w} data={data} x@{xb} y@{yb}")
 
 
