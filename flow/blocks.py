@@ -25,7 +25,8 @@ UC_SOURCES: tuple[str, ...] = ("rtl/common/pipe_delay.v", "rtl/uc_unit/uc_ctrl.v
                                "rtl/uc_unit/uc_gen.v",
                                "rtl/uc_unit/uc_mac.v", "rtl/uc_unit/uc_wb.v",
                                "rtl/uc_unit/uc_engine.v", "rtl/uc_unit/uc_split.v",
-                               "rtl/uc_unit/uc_wq_node.v", "rtl/uc_unit/uc_wq.v",
+                               "rtl/uc_unit/uc_wq_rr.v", "rtl/uc_unit/uc_wq_node.v",
+                               "rtl/uc_unit/uc_wq.v",
                                "rtl/uc_unit/uc_unit.v")
 
 
@@ -144,7 +145,7 @@ BLOCKS: dict[str, Block] = {
         # RTL coverage (uc_unit's runs cover the module)
         Block(
             name="uc_wq",
-            sources=("rtl/uc_unit/uc_wq_node.v", "rtl/uc_unit/uc_wq.v"),
+            sources=("rtl/uc_unit/uc_wq_rr.v", "rtl/uc_unit/uc_wq_node.v", "rtl/uc_unit/uc_wq.v"),
             toplevel="uc_wq",
             test_module="verif.tests.test_uc_wq",
             paramsets={

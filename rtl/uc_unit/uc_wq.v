@@ -166,13 +166,14 @@ wire                 restart = !(|nonempty_reg) && !(|t_ne[TOT-1:ENGINES]);
 
 // the last round robin, over the top level's buffers, into the output register (a mask of the
 // nodes after the last one granted, as in uc_wq_node)
-reg [NT-1:0]         gmask_reg, gmask_next;
-reg [NT-1:0]         take;
+reg [NT-1:0]         gmask_reg;
+wire [NT-1:0]        gmask_next;
+wire [NT-1:0]        take;
 reg                  m_valid_reg;
 reg [LO_W-1:0]       m_lo_reg;
 reg [HI_W-1:0]       m_hi_reg;
-reg                  any;
-reg [EW-1:0]         gent;                      // the granted node's head (AND-OR by take)
+wire                 any;
+wire [EW-1:0]        gent;                      // the granted node's head
 
 reg [ENGINES-1:0]    nonempty_next;
 // the registered write joins the held one (pair_in); the held entry enters the queue (push)
@@ -263,33 +264,14 @@ endgenerate
 assign hold = hold_reg;
 assign busy = m_valid_reg || (|t_ne) || (|in_v_reg) || (|held_v_reg);
 
-// the last round robin: the lowest top node at or above the mask, else the lowest one; the mask
-// after a grant: the requests above it (each always block has its own loop variables: one
-// integer driven from two blocks is two drivers to synthesis)
-integer i, k;
-reg [NT-1:0] greq, greq_hi;
-reg          g_any_hi, g_bel, g_bel_hi;
-always @* begin
-    greq = t_ne[OT +: NT];
-    greq_hi = greq & gmask_reg;
-    g_any_hi = |greq_hi;
-    any = |greq;
-    g_bel = 1'b0;
-    g_bel_hi = 1'b0;
-    gmask_next = gmask_reg;
-    gent = {EW{1'b0}};
-    for (k = 0; k < NT; k = k + 1) begin
-        take[k] = g_any_hi ? (greq_hi[k] && !g_bel_hi) : (greq[k] && !g_bel);
-        if (any) begin
-            gmask_next[k] = g_any_hi ? g_bel_hi : g_bel;
-        end
-        g_bel_hi = g_bel_hi || greq_hi[k];
-        g_bel = g_bel || greq[k];
-        gent = gent | (t_head[EW*(OT + k) +: EW] & {EW{take[k]}});
-    end
-end
+// the last round robin, over the top level's buffers (uc_wq_rr)
+uc_wq_rr #(.N(NT), .W(EW)) u_rr (
+    .req(t_ne[OT +: NT]), .mask(gmask_reg), .entries(t_head[EW*OT +: EW*NT]),
+    .grant(take), .mask_next(gmask_next), .any(any), .entry(gent)
+);
 assign t_take[OT +: NT] = take;
 
+integer i;
 always @* begin
     // cnt + push - grant != 0: an entry arrives, or at least two are queued, or one that is not
     // granted

@@ -39,7 +39,7 @@ module uc_wq_node #
     // the children: not empty (registers), their oldest entries, and which one is taken
     input  wire [N-1:0]     c_ne,
     input  wire [N*W-1:0]   c_head,
-    output reg  [N-1:0]     c_take,
+    output wire [N-1:0]     c_take,
 
     // to the parent: not empty (a register), the oldest entry, and the parent takes it
     output wire             ne,
@@ -53,38 +53,21 @@ reg         gw_reg, gr_reg;
 reg [1:0]   cnt_reg;
 reg         ne_reg, ne_next, full_reg, full_next;
 // round robin: ones from the child after the last one granted
-reg [N-1:0] mask_reg, mask_next;
+reg [N-1:0] mask_reg;
+wire [N-1:0] mask_next;
 
-reg [N-1:0] req, req_hi;
-reg         any, any_hi, bel, bel_hi;
-reg [W-1:0] pick_data;                      // the granted child's entry (AND-OR by c_take)
+wire [N-1:0] req = full_reg ? {N{1'b0}} : c_ne;   // a node with room (fewer than two) takes one
+wire         any;
+wire [W-1:0] pick_data;                     // the granted child's entry
 
 assign ne = ne_reg;
 assign head = gr_reg ? gb1_reg : gb0_reg;
 
-// round robin: the lowest request at or above the mask, else the lowest one; the mask after a
-// grant is the requests above it (a prefix OR of the requests, not of the grant)
-integer k;
-always @* begin
-    // a node with room (fewer than two entries: a register) takes one entry
-    req = full_reg ? {N{1'b0}} : c_ne;
-    req_hi = req & mask_reg;
-    any = |req;
-    any_hi = |req_hi;
-    bel = 1'b0;
-    bel_hi = 1'b0;
-    mask_next = mask_reg;
-    pick_data = {W{1'b0}};
-    for (k = 0; k < N; k = k + 1) begin
-        c_take[k] = any_hi ? (req_hi[k] && !bel_hi) : (req[k] && !bel);
-        if (any) begin
-            mask_next[k] = any_hi ? bel_hi : bel;
-        end
-        bel_hi = bel_hi || req_hi[k];
-        bel = bel || req[k];
-        pick_data = pick_data | (c_head[W*k +: W] & {W{c_take[k]}});
-    end
-end
+// round robin over the children (uc_wq_rr)
+uc_wq_rr #(.N(N), .W(W)) u_rr (
+    .req(req), .mask(mask_reg), .entries(c_head),
+    .grant(c_take), .mask_next(mask_next), .any(any), .entry(pick_data)
+);
 
 always @* begin
     // count + pick - take: not empty, and full (two)
