@@ -95,7 +95,9 @@ localparam integer LANES_I = LANES;
 localparam [15:0] LANES_16 = LANES_I[15:0];
 
 // the tree: level 0 is the queues, a node of level l (uc_wq_node) takes from up to four of
-// level l-1, and the top level's nodes (at most four) meet in the last round robin
+// level l-1, and the top level's nodes (at most four) meet in the last round robin (constant
+// functions, evaluated at elaboration only: no hardware, so out of the line coverage)
+/* verilator coverage_off */
 function integer nodes_at(input integer lv);
     integer i, n;
     begin
@@ -130,6 +132,7 @@ function integer offset_of(input integer lv);
         offset_of = o;
     end
 endfunction
+/* verilator coverage_on */
 localparam NLV = levels_of(ENGINES);
 localparam OT = offset_of(NLV);          // the top level's first node
 localparam NT = nodes_at(NLV);           // and its nodes
