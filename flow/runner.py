@@ -90,6 +90,41 @@ def assert_build_args(sim: str) -> list[str]:
     return ["+define+ACCEL_ASSERTS", "--assert"]
 
 
+#: What the cocotb tests reach below a Verilator build's toplevel: the RAM arrays the backdoor
+#: reads and writes (verif/common/backdoor.py: ``sdp_ram`` and the stack banks' ``mem``) and the
+#: register block's view of the sequencer's end (verif/common/fuzz_probes.py: ``u_regs.done``,
+#: ``u_regs.err_code``). Every other signal below the toplevel stays private to Verilator.
+PUBLIC_BELOW_TOP: tuple[tuple[str, str], ...] = (("sdp_ram", "mem"), ("fm_stack", "mem"),
+                                                 ("axil_regs", "done"), ("axil_regs", "err_code"))
+
+
+def public_args(block: Block, bdir: Path) -> list[str]:
+    """Verilator arguments that make only what the tests use visible to cocotb: every signal of
+    the toplevel (the harness's ports and its own registers) and :data:`PUBLIC_BELOW_TOP`, in
+    a configuration file written to the build directory (``public.vlt``), after
+    ``--no-public-flat-rw`` (which undoes the runner's ``--public-flat-rw``).
+
+    Why: with every signal public Verilator keeps each one as a separate, addressable variable
+    and builds a VPI entry for it, so the top's C++ took 3-4 times as long to compile (accel_top
+    l8: 104 s against 29 s for the same design with only its ports public) and simulated slower.
+    ``RTL_PUBLIC=all`` in the environment restores cocotb's default (every signal, e.g. to poke
+    an internal one by hand); a block whose own ``verilator_args`` already choose
+    (``--no-public-flat-rw``) is left alone. The file is rewritten only when its text changes,
+    so that Verilator does not rebuild an unchanged model."""
+    if os.environ.get("RTL_PUBLIC", "") == "all" or "--no-public-flat-rw" in block.verilator_args:
+        return []
+    lines = ["`verilator_config",
+             "// written by flow/runner.py (public_args): what cocotb may reach in this build",
+             f'public_flat_rw -module "{block.toplevel}" -var "*"',
+             *(f'public_flat_rw -module "{m}" -var "{v}"' for m, v in PUBLIC_BELOW_TOP)]
+    text = "\n".join(lines) + "\n"
+    bdir.mkdir(parents=True, exist_ok=True)
+    vlt = bdir / "public.vlt"
+    if not vlt.is_file() or vlt.read_text() != text:
+        vlt.write_text(text)
+    return ["--no-public-flat-rw", str(vlt)]
+
+
 def build_dir(block: Block, sim: str, paramset: str) -> Path:
     return ROOT / "build" / "sim" / (block.build_name or block.name) / f"{paramset}-{sim}"
 
@@ -178,6 +213,7 @@ def run_block(
 
     build_args: list[str] = assert_build_args(sim)
     if sim == "verilator":
+        build_args += public_args(block, bdir)
         build_args += block.verilator_arg_list()
         if coverage:
             build_args += ["--coverage-line", "--coverage-toggle"]
