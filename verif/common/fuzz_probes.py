@@ -88,18 +88,22 @@ class Stats:
 
 class DoneWatch:
     """Every pulse of the sequencer's done as the register block sees it (``u_regs.done``, with
-    ``u_regs.err_code``): ``(first cycle, [ERR code of each cycle it stays high])``. Internal
-    signals, so optional (``ok`` False when they are not there). One per testbench."""
+    ``u_regs.err_code``): ``(first cycle, [ERR code of each cycle it stays high])``. One per
+    testbench. Internal signals: Icarus shows every signal, a Verilator build these among the few
+    it makes public (flow/runner.py ``PUBLIC_BELOW_TOP``); a build without them is an error, not
+    a campaign that silently stops checking the pulses.
+
+    Raises:
+        AttributeError: ``dut.u_regs.done`` or ``err_code`` is not visible."""
 
     def __init__(self, dut):
         self.pulses: list[tuple[int, list[int]]] = []
         try:
             self.sig, self.err, self.clk = dut.u_regs.done, dut.u_regs.err_code, dut.clk
-            self.ok = True
-        except AttributeError:
-            self.ok = False
-            cocotb.log.warning("fuzz: no u_regs.done signal: done pulses are not counted")
-            return
+        except AttributeError as e:
+            raise AttributeError("fuzz: u_regs.done / u_regs.err_code not visible to cocotb "
+                                 "(Verilator: flow/runner.py PUBLIC_BELOW_TOP)") from e
+        self.ok = True
         cocotb.start_soon(self._run())
 
     @classmethod
