@@ -189,16 +189,33 @@ end
 `endif
 
 // x * k for an engine's index k (a constant in each g_e) as shifts and adds: no multiplier
-// (DSP) for a constant; at most LOG_E terms, summed once a command
+// (DSP) for a constant; at most LOG_E terms, summed once a command as a balanced tree (terms in
+// pairs, then pairs of pairs: 3 adds deep up to 256 engines), not one term after another (issue
+// 16: the serial sum was 5 adds in series at 64 engines, the UC unit's worst path, chunk_x ->
+// ch0 of engine 63; the zero terms of a constant k fold away)
 function [31:0] times_index(input [31:0] x, input [15:0] k);
-    integer b;
+    reg [31:0] p0, p1, p2, p3, p4, p5, p6, p7, q0, q1, q2, q3;
     begin
-        times_index = 32'd0;
-        for (b = 0; b < 16; b = b + 1) begin
-            if (k[b]) begin
-                times_index = times_index + (x << b);
-            end
-        end
+        p0 = pair_term(x, k, 0);
+        p1 = pair_term(x, k, 2);
+        p2 = pair_term(x, k, 4);
+        p3 = pair_term(x, k, 6);
+        p4 = pair_term(x, k, 8);
+        p5 = pair_term(x, k, 10);
+        p6 = pair_term(x, k, 12);
+        p7 = pair_term(x, k, 14);
+        q0 = p0 + p1;
+        q1 = p2 + p3;
+        q2 = p4 + p5;
+        q3 = p6 + p7;
+        times_index = (q0 + q1) + (q2 + q3);
+    end
+endfunction
+
+// the terms of k's bits b and b + 1: (x << b if k[b]) + (x << b+1 if k[b+1])
+function [31:0] pair_term(input [31:0] x, input [15:0] k, input integer b);
+    begin
+        pair_term = (k[b] ? (x << b) : 32'd0) + (k[b + 1] ? (x << (b + 1)) : 32'd0);
     end
 endfunction
 
