@@ -103,7 +103,6 @@ class DoneWatch:
         except AttributeError as e:
             raise AttributeError("fuzz: u_regs.done / u_regs.err_code not visible to cocotb "
                                  "(Verilator: flow/runner.py PUBLIC_BELOW_TOP)") from e
-        self.ok = True
         cocotb.start_soon(self._run())
 
     @classmethod

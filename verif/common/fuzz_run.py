@@ -245,12 +245,12 @@ class Campaign:
                 bad.append((name, f"{'write' if kind == 'w' else 'read'} burst {addr:#x} x {beats} beats "
                                   f"at cycle {cyc} outside {rng}"))
                 break
-        if self.dones.ok and (len(pulses) != int(done) or any(len(p[1]) != 1 for p in pulses)):
+        if len(pulses) != int(done) or any(len(p[1]) != 1 for p in pulses):
             shown = "; ".join(f"cycle {t}: high {len(e)} cycle(s), ERR " + " then ".join(f"{v:#04x}" for v in e)
                               for t, e in pulses[:3])
             bad.append(("register_mismatches", f"{len(pulses)} done pulse(s) ({shown}), expected "
                                                f"{int(done)} of one cycle"))
-        t_end = pulses[0][0] if self.dones.ok and pulses else t_done
+        t_end = pulses[0][0] if pulses else t_done
         if mon.last_move > t_end:
             bad.append(("protocol_errors", f"bus activity at cycle {mon.last_move}, after done "
                                            f"(cycle {t_end})"))
