@@ -44,7 +44,7 @@ import numpy as np
 from sparsetrain.sparse import parity_rows
 from sparsetrain.uc import engine_ranges, scan_cycles
 
-from bench.cycle_formulas import cdiv, flat_view, out_size, relu_fused_above, uc_formula, work_items
+from bench.cycle_formulas import cdiv, flat_view, out_size, relu_bwd_cmd, uc_formula, work_items
 
 #: cycles from the run's start to the engines' start (rtl/uc_unit/uc_unit.v START_LAT)
 START_LAT = 7
@@ -237,8 +237,9 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
 
     UC FWD ``N*Ho*ceil(ceil(Wo/L)/2)`` and BWD_DATA (every layer but the first) its dX vectors,
     two adjacent vectors of a row a write on an array (:func:`engine_write_cycles`: uc_wq's
-    pairs); RELU_BWD ``N*Ho*ceil(Wo/L)`` for each conv + ReLU not under a max pool
-    (the pool's MP_BWD_RELU does it, :func:`bench.cycle_formulas.relu_fused_above`); MP_FWD
+    pairs); RELU_BWD ``N*Ho*ceil(Wo/L)`` for each conv + ReLU whose backward runs one
+    (not under a max pool's MP_BWD_RELU or a conv's BWD_DATA with relu, unless its map is
+    converted: :func:`bench.cycle_formulas.relu_bwd_cmd`); MP_FWD
     Y and argmax ``2*C*Ho*ceil(Wo/L)``; MP_BWD(_RELU) ``2*C*ceil(H/2)*ceil(ceil(W/2)/L)`` (2L
     pixels a write since issue 14's wide port-B write); GAP_FWD
     ``C`` (a pixel a channel), GAP_BWD ``C*H*ceil(W/L)``; LC FWD ``M``, LC BWD_DATA ``K`` and the
@@ -257,7 +258,7 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
             out["uc"] += sum(engine_write_cycles("FWD", L, h, w, lanes, 1))
             if i > 0:
                 out["uc"] += sum(engine_write_cycles("BWD_DATA", L, h, w, lanes, 1))
-            if L.get("relu", True) and not relu_fused_above(layers, i):
+            if relu_bwd_cmd(layers, i):
                 out["relu"] += L["n"] * ho * cdiv(wo, lanes)
             if L.get("cvt"):     # the copy into the next conv's layout: a RELU_BWD's writes
                 out["relu"] += L["n"] * ho * cdiv(wo, lanes)

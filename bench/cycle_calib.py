@@ -18,7 +18,8 @@ import numpy as np
 from sparsetrain.sparse import split_dil
 
 from bench.cycle_formulas import (NETWORKS, UC_PIPE_EXTRA, conv, lc_cycles, loss_cycles,
-                                  out_size, pool_cycles, relu_fused_above, scan_extra, uc_formula)
+                                  out_size, pool_cycles, relu_bwd_cmd, scan_extra, uc_formula,
+                                  with_rmask)
 
 
 # ------------------------------------------------------------------------------ calibration
@@ -176,6 +177,7 @@ def top_check(cal: Calib, top: dict, lanes: int) -> list[dict]:
         train = rec["kind"].endswith("_train")
         B = rec["batch"]
         in_shape, layers = NETWORKS[name]
+        layers = with_rmask(layers)
         # the top bench prunes by threshold on He-initialised weights: use its exact lists
         net, q = NETS[name]()
         p = UcParams.from_hdl(top["params"])
@@ -197,7 +199,7 @@ def top_check(cal: Calib, top: dict, lanes: int) -> list[dict]:
                     uc += B * cal.uc_cycles("WGRAD", L, h, w, f, b, lanes, True)
                     if i > 0:
                         uc += cmd_cycles("BWD_DATA", B)
-                    if L.get("relu", True) and not relu_fused_above(layers, i):
+                    if relu_bwd_cmd(layers, i):
                         pool += B * pool_cycles("RELU_BWD", L["n"], ho, wo, lanes)
                     uc += cal.uc_cycles("UPDATE", L, h, w, f, b, lanes, True)
                 c, h, w = L["n"], ho, wo

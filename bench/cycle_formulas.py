@@ -74,12 +74,35 @@ SHAPE_NOTES = {
 
 
 # ------------------------------------------------------------------------------ unit formulas
+def conv_fuses_relu(layers, i) -> bool:
+    """Whether conv ``layers[i]`` does the ReLU backward of the conv below it in its BWD_DATA
+    (the UC command's ``relu``: one mask item a dX vector, no RELU_BWD): the layer-dict form of
+    :meth:`sparsetrain.net.Net.conv_fuses_relu`."""
+    return (0 < i < len(layers) and layers[i]["t"] == "conv" and layers[i - 1]["t"] == "conv"
+            and layers[i - 1].get("relu", True))
+
+
 def relu_fused_above(layers, i) -> bool:
     """Whether conv ``layers[i]`` (a layer dict of :data:`NETWORKS`) has its ReLU backward done
-    by the max pool above it (one MP_BWD_RELU, no RELU_BWD): the layer-dict form of
-    :meth:`sparsetrain.net.Net.relu_fused_above`, the driver's rule."""
+    by the layer above it: the max pool's MP_BWD_RELU or the conv's BWD_DATA with relu (no
+    RELU_BWD): the layer-dict form of :meth:`sparsetrain.net.Net.relu_fused_above`, the driver's
+    rule (which still sends a RELU_BWD where the map is converted: :func:`relu_bwd_cmd`)."""
     return (layers[i]["t"] == "conv" and layers[i].get("relu", True) and i + 1 < len(layers)
-            and layers[i + 1]["t"] == "mp")
+            and (layers[i + 1]["t"] == "mp" or conv_fuses_relu(layers, i + 1)))
+
+
+def relu_bwd_cmd(layers, i) -> bool:
+    """Whether conv ``layers[i]``'s backward runs a RELU_BWD command (MP unit): its ReLU
+    backward is not done above it, or the conv above does it but reads a converted copy
+    (``cvt``, :func:`flat_layers`): :func:`sparsetrain.driver.relu_bwd_cmd`."""
+    return (layers[i]["t"] == "conv" and layers[i].get("relu", True)
+            and (not relu_fused_above(layers, i) or bool(layers[i].get("cvt"))))
+
+
+def with_rmask(layers) -> list[dict]:
+    """``layers`` with each conv that fuses the ReLU backward below it (:func:`conv_fuses_relu`)
+    as a copy flagged ``rmask`` (its BWD_DATA: one mask item more a dX vector)."""
+    return [dict(L, rmask=True) if conv_fuses_relu(layers, i) else L for i, L in enumerate(layers)]
 
 
 def cdiv(a, b):
@@ -207,10 +230,12 @@ def work_items(mode, layer, h, w, fwd, bwd, lanes, bgrad=1) -> list[int]:
     if mode == "WGRAD":
         # the bias gradient rides on a filter's first weight; an empty filter takes a pass of its own
         return [(int(c) if c else bgrad) * ho * cdiv(wo, lanes) for c in fwd]
+    # (BWD_DATA with relu, ``rmask``: a mask item more a vector of a non-empty list)
+    m = int(bool(layer.get("rmask")))
     if s == 1:
-        return [h * cdiv(w, lanes) * max(1, int(b)) for b in bwd]
+        return [h * cdiv(w, lanes) * (max(1, int(b)) + (m if b else 0)) for b in bwd]
     rows = parity_rows(h, p)
-    return [rows[g % 4] * cdiv(w, 2 * lanes) * max(1, int(b)) for g, b in enumerate(bwd)]
+    return [rows[g % 4] * cdiv(w, 2 * lanes) * (max(1, int(b)) + (m if b else 0)) for g, b in enumerate(bwd)]
 
 
 def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):

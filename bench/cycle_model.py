@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:
 
 from sparsetrain import clocks  # noqa: E402
 from bench.cycle_formulas import (FIRST_DENSE, NETWORKS, SHAPE_NOTES, counts, flat_layers, lc_cycles,  # noqa: E402
-                                  loss_cycles, out_size, pool_cycles, relu_fused_above,
+                                  loss_cycles, out_size, pool_cycles, relu_bwd_cmd, with_rmask,
                                   stack_words32)
 from bench.cycle_calib import (UC_LISTS, Calib, calibrate_top, calibrate_uc,  # noqa: E402
                                check_formula_against_driver, top_check, uc_lists)
@@ -79,6 +79,8 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
     # small maps flat where the driver stores them (its rule; cal.flat_small False: row layout)
     if getattr(cal, "flat_small", True):
         layers = flat_layers(in_shape, layers, lanes)
+    # the convs whose BWD_DATA does the ReLU backward of the conv below (mask items)
+    layers = with_rmask(layers)
     rng = np.random.default_rng(seed)
     c, h, w = in_shape
     rows, descs_img, descs_batch = [], 0, 0
@@ -104,7 +106,7 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
                 # the output copied into the next conv's layout (the driver's RELU_BWD with dY = Y)
                 r["FWD"] += pool_cycles("RELU_BWD", L["n"], ho, wo, lanes, read_ports=mp_ports)
                 descs_img += 1
-            if L["relu"] and not relu_fused_above(layers, i):
+            if relu_bwd_cmd(layers, i):
                 r["BWD_DATA"] += pool_cycles("RELU_BWD", L["n"], ho, wo, lanes, read_ports=mp_ports)
                 descs_img += 1
             if i > 0:

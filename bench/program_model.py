@@ -104,7 +104,9 @@ def fetch_cycles(n_desc: int, addr: int) -> int:
 def _layer_dict(f: dict) -> dict:
     k_eff = f["dil"] * (f["k"] - 1) + 1
     return {"t": "conv", "c": f["cin"], "n": f["cout"], "k": k_eff, "s": f["stride"], "p": f["pad"],
-            "flat": bool(f["flat"])}
+            "flat": bool(f["flat"]),
+            # BWD_DATA with relu: the ReLU backward's mask item, one more a dX vector
+            "rmask": f["mode"] == 1 and bool(f["relu"])}
 
 
 def predict(run, prog_addr: int = 0x1000, engines: int | None = None, uc_cal=None) -> dict:

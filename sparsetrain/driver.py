@@ -188,7 +188,7 @@ def plan(net: Net, q: QParams, p: UcParams, flat: bool = True) -> Layout:
         if isinstance(layer, MaxPool):
             lay.arg[i] = st.take(words)
         if isinstance(layer, Conv):
-            if net.relu_bwd_needed(i):
+            if relu_bwd_cmd(net, lay, i):
                 lay.drelu[i] = st.take(words)
             sw = q.convs[i]
             lay.w_base[i] = wg.take(sw.nnz)
@@ -376,7 +376,7 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
                         lay.arg[i], flat_x=fx, flat_y=fy)
             elif isinstance(layer, Conv):
                 dy = lay.dout[i]
-                if net.relu_bwd_needed(i):
+                if relu_bwd_cmd(net, lay, i):
                     co, ho, wo = net.shapes[i]
                     # dX (the masked gradient) on map i's writing side; dY and Y on its reading side
                     # (Y: the converted copy where there is one)
@@ -387,7 +387,11 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
                 prog.uc(_conv_cmd(Mode.WGRAD, net, q, lay, i, x_base=src, y_base=dy, bgrad=1),
                         gacc_auto=True)
                 if dst is not None:
-                    prog.uc(_conv_cmd(Mode.BWD_DATA, net, q, lay, i, x_base=dst, y_base=dy))
+                    # with a Conv + ReLU below: its ReLU backward in the same pass, masked by
+                    # what this conv reads (its input X, in dX's layout)
+                    fuse = net.conv_fuses_relu(i)
+                    prog.uc(_conv_cmd(Mode.BWD_DATA, net, q, lay, i, x_base=dst, y_base=dy,
+                                      relu=int(fuse), m_base=src if fuse else 0))
             if dst is not None:
                 dbg("din", i, dst, net.in_shape_of(i), i - 1, read=True)
         dbg("dlogits", n - 1, lay.dout[n - 1], net.shapes[-1], n - 1, read=True)
@@ -421,17 +425,28 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
     return run
 
 
+def relu_bwd_cmd(net: Net, lay: Layout, i: int) -> bool:
+    """Whether Conv ``i``'s backward starts with a RELU_BWD command (MP unit): its ReLU backward
+    is not done above it (:meth:`sparsetrain.net.Net.relu_bwd_needed`), or the Conv above does it
+    (BWD_DATA with relu) but reads map ``i`` in the other layout (a converted copy,
+    :class:`Layout` ``cvt``): then the RELU_BWD still converts the gradient back into this conv's
+    layout (masking it again changes nothing)."""
+    return net.relu_bwd_needed(i) or (net.conv_fuses_relu(i + 1) and i in lay.cvt)
+
+
 def _conv_cmd(mode, net: Net, q: QParams, lay: Layout, i: int, x_base: int, y_base: int,
-              bgrad: int = 0) -> UcCommand:
+              bgrad: int = 0, relu: int | None = None, m_base: int = 0) -> UcCommand:
+    """The UC command of Conv ``i`` in ``mode``; ``relu`` None: the layer's ReLU in FWD (BWD_DATA
+    with 1: the ReLU backward of the Conv below, mask map at ``m_base``)."""
     layer = net.layers[i]
     c, h, w = net.in_shape_of(i)
     sw = q.convs[i]
     shift = layer.wgrad_shift if mode == Mode.WGRAD else W_FRAC
     return UcCommand(mode=int(mode), cin=c, cout=sw.shape[0], h=h, w=w, k=layer.k,
                      stride=layer.stride, dil=layer.dilation, pad=layer.pad, shift=shift,
-                     relu=int(layer.relu and mode == Mode.FWD), bgrad=bgrad,
+                     relu=int(layer.relu and mode == Mode.FWD) if relu is None else relu, bgrad=bgrad,
                      x_base=x_base, y_base=y_base, fptr_base=lay.fptr[i], bptr_base=lay.bptr[i],
-                     bias_base=lay.bias[i], flat=int(lay.is_flat(i)))
+                     bias_base=lay.bias[i], flat=int(lay.is_flat(i)), m_base=m_base)
 
 
 def check_fits(net: Net, p: UcParams) -> None:

@@ -150,14 +150,25 @@ class Net:
         return (0 < i < len(self.layers) and isinstance(self.layers[i], MaxPool)
                 and isinstance(self.layers[i - 1], Conv) and self.layers[i - 1].relu)
 
+    def conv_fuses_relu(self, i: int) -> bool:
+        """Whether layer ``i`` is a Conv whose BWD_DATA also does the ReLU backward of the Conv
+        below it (``i - 1`` a Conv with ReLU): the UC command's ``relu`` flag in BWD_DATA masks
+        dX by the layer's input X > 0 (docs/uc_unit.md "ReLU backward in BWD_DATA", issue 14),
+        so that Conv runs no RELU_BWD. The gradient it hands down is then already masked."""
+        return (0 < i < len(self.layers) and isinstance(self.layers[i], Conv)
+                and isinstance(self.layers[i - 1], Conv) and self.layers[i - 1].relu)
+
     def relu_fused_above(self, i: int) -> bool:
-        """Whether Conv ``i``'s ReLU backward is done by the MaxPool above it
-        (:meth:`pool_fuses_relu` of ``i + 1``)."""
-        return self.pool_fuses_relu(i + 1)
+        """Whether Conv ``i``'s ReLU backward is done by the layer above it: the MaxPool's
+        MP_BWD_RELU (:meth:`pool_fuses_relu` of ``i + 1``) or the Conv's BWD_DATA
+        (:meth:`conv_fuses_relu` of ``i + 1``)."""
+        return self.pool_fuses_relu(i + 1) or self.conv_fuses_relu(i + 1)
 
     def relu_bwd_needed(self, i: int) -> bool:
         """Whether layer ``i`` is a Conv whose ReLU backward runs as its own RELU_BWD command
-        (a ReLU, and no MaxPool above it doing it: :meth:`relu_fused_above`). The driver's
+        (a ReLU, and no MaxPool or Conv above it doing it: :meth:`relu_fused_above`; the driver
+        adds one where a Conv above does it in another map layout,
+        :func:`sparsetrain.driver.relu_bwd_cmd`). The driver's
         buffer plan and program, the network model and the demo's timing all ask this."""
         layer = self.layers[i]
         return isinstance(layer, Conv) and layer.relu and not self.relu_fused_above(i)

@@ -98,7 +98,7 @@ FIELDS: dict[int, tuple[Field, ...]] = {
            _f("cin", 1, 0, 16), _f("cout", 1, 16, 16), _f("h", 2, 0, 16), _f("w", 2, 16, 16),
            _f("k", 3, 0, 8), _f("stride", 3, 8, 8), _f("dil", 3, 16, 8), _f("pad", 3, 24, 8),
            *_LR, _f("x_base", 5, 0, 32), _f("y_base", 6, 0, 32), _f("fptr_base", 7, 0, 32),
-           _f("bptr_base", 8, 0, 32), _f("bias_base", 9, 0, 32)),
+           _f("bptr_base", 8, 0, 32), _f("bias_base", 9, 0, 32), _f("m_base", 11, 0, 32)),
     0x11: (_OPC, _MODE, _f("flat_x", 0, 16, 1), _f("flat_y", 0, 17, 1),          # MP
            _f("c", 1, 0, 16), _f("h", 2, 0, 16), _f("w", 2, 16, 16),
            _f("x_base", 5, 0, 32), _f("y_base", 6, 0, 32), _f("a_base", 7, 0, 32)),
@@ -237,7 +237,7 @@ class Program:
         """A UC command; ``gacc_auto``: accumulate gradients except in a loop's first iteration."""
         names = ("mode", "relu", "bgrad", "gacc", "cin", "cout", "h", "w", "k", "stride", "dil", "pad",
                  "shift", "lr_shift", "lr_shift_b", "x_base", "y_base", "fptr_base", "bptr_base",
-                 "bias_base", "lr_mult", "lr_mult_b", "flat")
+                 "bias_base", "lr_mult", "lr_mult_b", "flat", "m_base")
         return self._add(Op.UC, gacc_auto=int(gacc_auto), **{n: getattr(cmd, n) for n in names})
 
     def mp(self, mode: int, c: int, h: int, w: int, x_base: int, y_base: int, a_base: int,

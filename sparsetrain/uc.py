@@ -248,6 +248,10 @@ class UcCommand:
     #: one row, pixel (y, x) at column y*W + x); legal at stride 1 with W a power of two <= LANES
     #: and an output as large as the input (2*pad = dil*(K-1)), else BAD_GEOMETRY
     flat: int = 0
+    #: BWD_DATA with ``relu`` = 1: the ReLU backward of the layer's input in the same pass
+    #: (docs/uc_unit.md "ReLU backward in BWD_DATA"): dX is kept only where the map at ``m_base``
+    #: (the layer's forward input X, stored as dX is) is > 0, else 0. Other modes ignore it.
+    m_base: int = 0
 
     def ports(self) -> dict[str, int]:
         """``{field: unsigned value}`` masked to the field widths (packed into ``s_cmd_data`` by the BFM)."""

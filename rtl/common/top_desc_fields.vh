@@ -23,4 +23,5 @@ wire [31:0] d_w7 = desc[255:224];
 wire [31:0] d_w8 = desc[287:256];
 wire [31:0] d_w9 = desc[319:288];
 wire [31:0] d_w10 = desc[351:320];
+wire [31:0] d_w11 = desc[383:352];
 /* verilator lint_on UNUSEDSIGNAL */

@@ -11,7 +11,7 @@
 /* verilator lint_off UNUSEDPARAM */
 
 // uc_unit
-localparam UC_CMD_W = 315;
+localparam UC_CMD_W = 347;
 localparam UC_CMD_MODE_LSB = 0, UC_CMD_MODE_W = 3;
 localparam UC_CMD_CIN_LSB = 3, UC_CMD_CIN_W = 16;
 localparam UC_CMD_COUT_LSB = 19, UC_CMD_COUT_W = 16;
@@ -35,6 +35,7 @@ localparam UC_CMD_LR_SHIFT_LSB = 286, UC_CMD_LR_SHIFT_W = 6;
 localparam UC_CMD_LR_MULT_B_LSB = 292, UC_CMD_LR_MULT_B_W = 16;
 localparam UC_CMD_LR_SHIFT_B_LSB = 308, UC_CMD_LR_SHIFT_B_W = 6;
 localparam UC_CMD_FLAT_LSB = 314, UC_CMD_FLAT_W = 1;
+localparam UC_CMD_M_BASE_LSB = 315, UC_CMD_M_BASE_W = 32;
 
 // mp_unit
 localparam MP_CMD_W = 149;

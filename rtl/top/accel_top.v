@@ -70,9 +70,9 @@ wire [15:0] label;
 
 // each unit's s_cmd_data from the descriptor fields, MSB first (layout: rtl/common/unit_cmd.vh,
 // generated from sparsetrain/unit_cmds.py; the first field of a unit's table sits at bit 0):
-// UC: flat, lr_shift_b, lr_mult_b, lr_shift, lr_mult, bias/bptr/fptr/y/x_base, gacc, bgrad, relu,
-//     shift, {pad, dil, stride, k}, {w, h}, {cout, cin}, mode
-wire [UC_CMD_W-1:0]   uc_cmd_data = {d_flat, d_w4[21:16], d_w10[31:16], d_w4[13:8], d_w10[15:0], d_w9, d_w8,
+// UC: m_base, flat, lr_shift_b, lr_mult_b, lr_shift, lr_mult, bias/bptr/fptr/y/x_base, gacc, bgrad,
+//     relu, shift, {pad, dil, stride, k}, {w, h}, {cout, cin}, mode
+wire [UC_CMD_W-1:0]   uc_cmd_data = {d_w11, d_flat, d_w4[21:16], d_w10[31:16], d_w4[13:8], d_w10[15:0], d_w9, d_w8,
                                      d_w7, d_w6, d_w5, cmd_gacc, d_bgrad, d_relu, d_w4[7:0], d_w3,
                                      d_w2, d_w1, d_mode};
 // MP: flat_y, flat_x, a_base, y_base, x_base, {w, h}, c, mode

@@ -64,6 +64,10 @@ module uc_ctrl #
     output wire [7:0]           pad,
     output wire [4:0]           shift,
     output wire                 relu,
+    // BWD_DATA with relu: the ReLU backward in the write-back (docs/uc_unit.md "ReLU backward in
+    // BWD_DATA"); the mask map X at m_base, as the row offset from dX's base, modulo the stack
+    output wire                 rmask,
+    output wire [FM_AW-1:0]     m_delta,
     output wire                 bgrad,
     output wire                 gacc,
     output wire [31:0]          x_base,
@@ -95,9 +99,7 @@ module uc_ctrl #
 localparam BANKS = 2 * LANES;
 localparam LOG_L = $clog2(LANES);
 localparam PAW = $clog2(PDEPTH);
-/* verilator lint_off UNUSEDPARAM */
 localparam FM_AW = $clog2(FM_DEPTH);    // stack word address width (accel_defs.vh's FM*_REQ_W)
-/* verilator lint_on UNUSEDPARAM */
 
 // limits as 32-bit vectors, for width-exact comparisons
 localparam [31:0] CMAX_32 = CMAX, NMAX_32 = NMAX, HMAX_32 = HMAX, WMAX_32 = WMAX, KMAX_32 = KMAX;
@@ -150,6 +152,10 @@ reg [15:0] hv_reg, hv_next, wv_reg, wv_next, hov_reg, hov_next, wov_reg, wov_nex
 reg [31:0] x_base_reg, x_base_next, y_base_reg, y_base_next;
 reg [31:0] fptr_base_reg, fptr_base_next, bptr_base_reg, bptr_base_next;
 reg [31:0] bias_base_reg, bias_base_next;
+// BWD_DATA with relu: the mask map's base; the flag decoded at accept (a register, as the mode's)
+reg [31:0] m_base_reg, m_base_next;
+reg        rmask_reg, rmask_next;
+reg [FM_AW-1:0] m_delta_reg, m_delta_next;
 reg [15:0] lr_mult_reg, lr_mult_next, lr_mult_b_reg, lr_mult_b_next;
 reg [5:0]  lr_shift_reg, lr_shift_next, lr_shift_b_reg, lr_shift_b_next;
 
@@ -163,6 +169,7 @@ reg [15:0] ngrp_reg, ngrp_next;
 // buffer check: region ends (CHK_BUF_END), the compares (CHK_BUF_CMP)
 reg [33:0] x_end_reg, x_end_next, y_end_reg, y_end_next;
 reg [33:0] p_end_reg, p_end_next, b_end_reg, b_end_next;
+reg [33:0] m_end_reg, m_end_next;       // the mask map's end (BWD_DATA with relu: X's size)
 reg        buf_bad_reg, buf_bad_next;
 // field checks (CHK_FIELDS), decided a step later (CHK_PLANE_X): a register, not some twenty
 // compares, at the head of the state's and status's next-state logic (issue 16)
@@ -220,6 +227,8 @@ assign dil = dil_reg[2:0];
 assign pad = pad_reg;
 assign shift = shift_reg[4:0];
 assign relu = relu_reg;
+assign rmask = rmask_reg;
+assign m_delta = m_delta_reg;
 assign bgrad = bgrad_reg;
 assign gacc = gacc_reg;
 assign x_base = x_base_reg;
@@ -246,8 +255,11 @@ wire [15:0] span_minus1 = mul_dil({8'd0, k_reg} - 16'd1, dil_reg[2:0]);
 // CHK_BUF_CMP: a map region beyond the stack (none apply to UPDATE's maps), FWD / BWD_DATA maps
 // read and written overlapping (32-bit ends, as the bases), the pointer table or the bias range
 // beyond its memory; the ends were registered in CHK_BUF_END
+// BWD_DATA with relu: the mask map too beyond the stack, or overlapping the dX written
 wire buf_bad = (!is_update && (x_end_reg > {2'd0, FM_DEPTH_32} || y_end_reg > {2'd0, FM_DEPTH_32})) ||
                ((is_fwd || is_bwd) && !(x_end_reg[31:0] <= y_base_reg || y_end_reg[31:0] <= x_base_reg)) ||
+               (rmask_reg && (m_end_reg > {2'd0, FM_DEPTH_32} ||
+                              !(x_end_reg[31:0] <= m_base_reg || m_end_reg[31:0] <= x_base_reg))) ||
                (p_end_reg > {2'd0, PDEPTH_32}) ||
                ((is_fwd || is_update || (is_wgrad && bgrad_reg)) && b_end_reg > {2'd0, BDEPTH_32});
 
@@ -323,6 +335,9 @@ always @* begin
     x_base_next = x_base_reg; y_base_next = y_base_reg;
     fptr_base_next = fptr_base_reg; bptr_base_next = bptr_base_reg;
     bias_base_next = bias_base_reg;
+    m_base_next = m_base_reg;
+    m_delta_next = m_delta_reg;
+    m_end_next = m_end_reg;
     lr_mult_next = lr_mult_reg; lr_mult_b_next = lr_mult_b_reg;
     lr_shift_next = lr_shift_reg; lr_shift_b_next = lr_shift_b_reg;
     num_h_next = num_h_reg; num_w_next = num_w_reg;
@@ -382,6 +397,7 @@ always @* begin
             fptr_base_next = s_cmd_data[UC_CMD_FPTR_BASE_LSB +: UC_CMD_FPTR_BASE_W];
             bptr_base_next = s_cmd_data[UC_CMD_BPTR_BASE_LSB +: UC_CMD_BPTR_BASE_W];
             bias_base_next = s_cmd_data[UC_CMD_BIAS_BASE_LSB +: UC_CMD_BIAS_BASE_W];
+            m_base_next = s_cmd_data[UC_CMD_M_BASE_LSB +: UC_CMD_M_BASE_W];
             lr_mult_next = s_cmd_data[UC_CMD_LR_MULT_LSB +: UC_CMD_LR_MULT_W];
             lr_mult_b_next = s_cmd_data[UC_CMD_LR_MULT_B_LSB +: UC_CMD_LR_MULT_B_W];
             lr_shift_next = s_cmd_data[UC_CMD_LR_SHIFT_LSB +: UC_CMD_LR_SHIFT_W];
@@ -461,6 +477,8 @@ always @* begin
             y_end_next = {2'd0, y_base_reg} + size_y_reg;
             p_end_next = {2'd0, ptr_base_full} + {18'd0, n_ptrs};
             b_end_next = {2'd0, bias_base_reg} + {18'd0, n_reg};
+            m_end_next = {2'd0, m_base_reg} + size_x_reg;
+            m_delta_next = m_base_reg[FM_AW-1:0] - x_base_reg[FM_AW-1:0];
         end
         CHK_BUF_CMP: begin
             buf_bad_next = buf_bad;
@@ -514,6 +532,7 @@ always @* begin
     is_wgrad_next = accept ? (cmd_mode == MODE_WGRAD) : is_wgrad_reg;
     is_update_next = accept ? (cmd_mode == MODE_UPDATE) : is_update_reg;
     s2_next = accept ? (cmd_stride == 8'd2) : s2_reg;
+    rmask_next = accept ? (cmd_mode == MODE_BWD && s_cmd_data[UC_CMD_RELU_LSB]) : rmask_reg;
 end
 
 // ------------------------------------------------------------------------------ registers
@@ -535,6 +554,10 @@ always @(posedge clk) begin
     x_base_reg <= x_base_next; y_base_reg <= y_base_next;
     fptr_base_reg <= fptr_base_next; bptr_base_reg <= bptr_base_next;
     bias_base_reg <= bias_base_next;
+    m_base_reg <= m_base_next;
+    rmask_reg <= rmask_next;
+    m_delta_reg <= m_delta_next;
+    m_end_reg <= m_end_next;
     lr_mult_reg <= lr_mult_next; lr_mult_b_reg <= lr_mult_b_next;
     lr_shift_reg <= lr_shift_next; lr_shift_b_reg <= lr_shift_b_next;
     num_h_reg <= num_h_next; num_w_reg <= num_w_next;

@@ -46,6 +46,10 @@ module uc_gen #
     input  wire                 is_fwd,
 `include "uc_geom_ports.vh"
     input  wire                 bgrad,
+    // BWD_DATA with the ReLU backward (docs/uc_unit.md "ReLU backward in BWD_DATA"): every output
+    // vector of a non-empty list starts with a mask item (j = -1, i_first and i_zero; uc_mac reads
+    // the layer's input X there), so a vector takes count + 1 items
+    input  wire                 rmask,
     input  wire                 pad_odd,        // pad[0]: the parity classes' first row / vector
     input  wire [31:0]          plane_x,        // stack words per X-side channel
     input  wire [31:0]          plane_y,
@@ -146,7 +150,11 @@ reg             last_og_reg, last_og_next;  // og is the last list
 reg             lj_reg, lj_next;            // j is the channel's last entry, or it has none
 reg             jc_reg, jc_next;            // j == count (UPDATE: the bias item)
 reg             cz_reg, cz_next;            // count == 0
-reg             cle1_reg, cle1_next;        // count <= 1
+reg             cle1_reg, cle1_next;        // a vector's first item is its last: count <= 1
+                                            // (count == 0 with the mask item, rmask)
+// where j restarts for every vector: 0, or -1 (all ones) with the mask item; and j + 1 there
+reg [CNT_W-1:0] j0_reg, j10_reg;
+reg             jf_reg, jf_next;            // j == j0: the vector's first item is next
 reg [CNT_W-1:0] cm2_reg, cm2_next;          // count - 2
 reg             ncz_reg, ncz_next, ncle1_reg, ncle1_next;   // the same of the prefetched count
 reg [CNT_W-1:0] ncm2_reg, ncm2_next;
@@ -234,7 +242,7 @@ wire [WAW-1:0]   ld_start = (phase_reg == G_LOAD) ? ptr_start : nstart;
 wire [CNT_W-1:0] ld_count = (phase_reg == G_LOAD) ? ptr_count : ncount;
 // its flags: the pointer's compared at once, the prefetched one's kept beside it
 wire ptr_cz = (ptr_count == {CNT_W{1'b0}});
-wire ptr_cle1 = (ptr_count[CNT_W-1:1] == {(CNT_W-1){1'b0}});
+wire ptr_cle1 = rmask ? ptr_cz : (ptr_count[CNT_W-1:1] == {(CNT_W-1){1'b0}});
 wire [CNT_W-1:0] ptr_cm2 = ptr_count - CNT_2;
 wire ld_from_ptr = (phase_reg == G_LOAD) || !pref_valid_reg;
 wire ld_cz = ld_from_ptr ? ptr_cz : ncz_reg;
@@ -275,6 +283,7 @@ always @* begin
     count_next = count_reg;
     j_next = j_reg;
     j1_next = j1_reg;
+    jf_next = jf_reg;
     bitem_next = bitem_reg;
     first_next = first_reg;
     pref_pend_next = pref_pend_reg;
@@ -403,8 +412,9 @@ always @* begin
             load_ch = 1'b1;
             // (j restarts here and at a channel's end in G_EMIT, not under load_ch: issue 16,
             // the load decision in front of j_reg was a fifth LUT level at 16 engines)
-            j_next = {CNT_W{1'b0}};
-            j1_next = CNT_1;
+            j_next = j0_reg;
+            jf_next = 1'b1;
+            j1_next = j10_reg;
             if (ld_empty_load) begin
                 // nothing to produce for this filter
                 if (last_og) begin
@@ -447,6 +457,7 @@ always @* begin
                 i_first_next = 1'b1;
                 i_last_next = 1'b1;
                 j_next = j1_reg;
+                jf_next = 1'b0;
                 j1_next = j1_reg + 1'b1;
                 lj_next = lj_inc;
                 jc_next = jc_inc;
@@ -473,6 +484,7 @@ always @* begin
                         y_next = 16'd0;
                         ly_next = y0l_reg;
                         j_next = j1_reg;
+                        jf_next = 1'b0;
                         j1_next = j1_reg + 1'b1;
                         lj_next = lj_inc;
                         jc_next = jc_inc;
@@ -480,18 +492,21 @@ always @* begin
                     end
                 end
             end else begin
-                // FWD / BWD_DATA: every non-zero of the channel for one output vector
-                i_zero_next = cz_reg;
-                i_first_next = (j_reg == 0);
+                // FWD / BWD_DATA: every non-zero of the channel for one output vector (after its
+                // mask item, rmask: no weight, i_zero)
+                i_zero_next = cz_reg || (rmask && jf_reg);
+                i_first_next = jf_reg;
                 i_last_next = last_j;
                 if (!last_j) begin
                     j_next = j1_reg;
+                    jf_next = 1'b0;
                     j1_next = j1_reg + 1'b1;
                     lj_next = lj_inc;
                     jc_next = jc_inc;
                 end else begin
-                    j_next = {CNT_W{1'b0}};
-                    j1_next = CNT_1;
+                    j_next = j0_reg;
+                    jf_next = 1'b1;
+                    j1_next = j10_reg;
                     lj_next = cle1_reg;
                     jc_next = cz_reg;
                     if (split) begin
@@ -528,8 +543,9 @@ always @* begin
             if (end_og) begin
                 // j restarts whatever follows: the next channel now (load_ch, which also sets
                 // lj / jc from its count), or in G_LOAD, or the command ends
-                j_next = {CNT_W{1'b0}};
-                j1_next = CNT_1;
+                j_next = j0_reg;
+                jf_next = 1'b1;
+                j1_next = j10_reg;
                 lj_next = cle1_reg;
                 jc_next = cz_reg;
                 if (last_og) begin
@@ -616,6 +632,9 @@ always @(posedge clk) begin
     count_reg <= count_next;
     j_reg <= j_next;
     j1_reg <= j1_next;
+    jf_reg <= jf_next;
+    j0_reg <= {CNT_W{rmask}};
+    j10_reg <= rmask ? {CNT_W{1'b0}} : CNT_1;
     bitem_reg <= bitem_next;
     first_reg <= first_next;
     pref_pend_reg <= pref_pend_next;
@@ -718,6 +737,7 @@ always @(posedge clk) begin
         assert (q1_reg == og_plus1[1] && (!pref_valid_reg || nemp_reg == (wnob_reg && ncz_reg)))
             else $error("uc_gen: q1 / nemp flags differ from their definitions");
         assert (j1_reg == j_reg + 1'b1) else $error("uc_gen: j + 1 register differs from j + 1");
+        assert (jf_reg == (j_reg == j0_reg)) else $error("uc_gen: first-item flag differs from j == j0");
         assert (!bitem_reg || is_wgrad)
             else $error("uc_gen: a bias pseudo entry outside WGRAD");
     end

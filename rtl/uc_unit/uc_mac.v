@@ -57,6 +57,12 @@ module uc_mac #
     input  wire [15:0]              fh,
     input  wire [15:0]              fw,
     input  wire [3:0]               lw,
+    // BWD_DATA with the ReLU backward (docs/uc_unit.md "ReLU backward in BWD_DATA"): an output
+    // vector's first item is its mask item, which reads the layer's input X at the vector's own
+    // pixels (the output row plus m_delta = m_base - x_base, modulo the stack); the vector's
+    // lanes where that X is not > 0 leave as 0
+    input  wire                     rmask,
+    input  wire [FM_AW-1:0]         m_delta,
     output wire                     busy,           // an item is in P1..P8
 
     // item (stage I, uc_gen)
@@ -168,6 +174,9 @@ pipe_delay #(.WIDTH(SB_W), .DEPTH(SB_DEPTH), .VALID(1)) u_sb (
 localparam T1 = 0 * SB_W, T2 = 1 * SB_W, T3 = 2 * SB_W, T4 = 3 * SB_W, T6 = 5 * SB_W;
 wire             p3_valid = sb_valid[2];
 wire [FM_AW-1:0] p3_orow = sb[T3 + SB_OROW +: FM_AW];
+wire [FM_AW-1:0] p2_orow = sb[T2 + SB_OROW +: FM_AW];
+// the mask item (BWD_DATA with the ReLU backward): a vector's first item
+wire             p2_mitem = rmask && sb[T2 + SB_FIRST];
 wire [15:0]      p3_x0 = sb[T3 + SB_X0 +: 16];
 wire             p2_valid = sb_valid[1];
 wire             p2_zero = sb[T2 + SB_ZERO];
@@ -219,8 +228,13 @@ reg [FM_AW-1:0] p3_r_reg, p3_r_next;      // row index, modulo the stack (as the
 reg signed [XW-1:0] p3_rx_reg, p3_rx_next;
 // the column of the stack read: the input column, or a flat command's flat column (row * W + column)
 reg signed [XW-1:0] p3_fx_reg, p3_fx_next;
-// P4: stack address and lane mask
+// P3: the mask item's stack row (the output row moved into X), added at P2 -> P3 beside the row
+// index so that P4's address is a select after the DSP, not an add
+reg [FM_AW-1:0] p3_mrow_reg, p3_mrow_next;
+reg             p3_mitem_reg, p3_mitem_next;
+// P4: stack address and lane mask (and whether the read is the mask item's: stride 2 at stride 2)
 reg [FM_AW-1:0] p4_addr_reg, p4_addr_next;
+reg             p4_ms2_reg, p4_ms2_next;
 reg [LANES-1:0] p4_mask_reg, p4_mask_next;
 // per-command lane bounds, registered from the command (stable from the command's checks on, long
 // before its first item reaches P3): lane l is inside the map when -off(l) <= column < w - off(l),
@@ -235,6 +249,11 @@ reg signed [XW-1:0] p4_rx_reg, p4_rx_next;
 // P7: products, and WGRAD's dY lanes for the bias-gradient sum
 reg [LANES*32-1:0] p7_prod_reg, p7_prod_next;
 reg [LANES*16-1:0] p7_dyb_reg, p7_dyb_next;
+// P7: the read pixels > 0 (the mask item's ReLU mask); the vector's mask, kept from its mask item
+reg [LANES-1:0] p7_pos_reg, p7_pos_next;
+reg [LANES-1:0] rm_reg, rm_next;
+// P8: the lanes that leave as 0 (BWD_DATA with the ReLU backward: X not > 0)
+reg [LANES-1:0] o_kill;
 // accumulators
 reg [LANES*ACC_W-1:0] acc_reg, acc_next;
 reg [LANES*ACC_W-1:0] acc_b_reg, acc_b_next;    // WGRAD: bias-gradient partial sums
@@ -327,7 +346,8 @@ assign wgt_rd_addr = p2_wa_reg;
 assign fma_en = p4_valid && !is_update;
 assign fma_row = p4_addr_reg;
 assign fma_x = p4_rx_reg;
-assign fma_s2 = rd_s2;
+// (the mask item of a stride-2 BWD_DATA reads X at its vector's pixels, every other column)
+assign fma_s2 = rd_s2 || p4_ms2_reg;
 assign fmb_rd_en = p4_valid;
 assign fmb_rd_row = p4_orow;
 assign fmb_rd_x = p4_x0;
@@ -427,6 +447,8 @@ always @* begin
     p3_r_next = fm_w16(p2_rch_reg) * fm_w16(rd_rows) + (flat ? {FM_AW{1'b0}} : ry_ext[FM_AW-1:0]);
     p3_rx_next = p2_rx_reg;
     p3_fx_next = flat ? (p2_ry_reg <<< lw) + p2_rx_reg : p2_rx_reg;
+    p3_mrow_next = p2_orow + m_delta;
+    p3_mitem_next = p2_mitem;
 
     // the command's lane bounds (one subtraction a lane): lane l's column offset off(l) = l
     // (2 l at stride 2; a flat command: l mod W) and row offset l / W (flat) or 0
@@ -443,14 +465,17 @@ always @* begin
 
     // P3 -> P4: the weight (read at P2); lanes inside the map (column + off(l) in 0 .. w-1: the
     // column against the registered bounds) and the output row; stack address
+    // (the mask item: its vector's own pixels at the output row moved into X; an i_zero item,
+    // so weight 0, no lane masked in and no product: only its read data's signs are kept, P7)
     for (l = 0; l < LANES; l = l + 1) begin
         p4_mask_next[l] = p3_omask[l] && !p3_ones && p3_row_ok_reg[l] &&
                           p3_rx_reg >= $signed(lane_lo_reg[XW*l +: XW]) &&
                           p3_rx_reg < $signed(lane_hi_reg[XW*l +: XW]);
     end
-    p4_addr_next = p3_addr;
+    p4_addr_next = p3_mitem_reg ? p3_mrow_reg : p3_addr;
+    p4_ms2_next = p3_mitem_reg && s2;
     p4_w_next = (p3_zero || p3_ones) ? 16'sd0 : $signed(wgt_rd_data);
-    p4_rx_next = p3_fx_reg;
+    p4_rx_next = p3_mitem_reg ? $signed({{(XW-16){1'b0}}, p3_x0}) : p3_fx_reg;
 
     // P6 -> P7: one multiplier (one DSP) a lane: x * w in FWD / BWD_DATA, x * dY in WGRAD.
     // Every operand stays signed: a part-select (or an unsigned branch) would make it unsigned.
@@ -460,6 +485,7 @@ always @* begin
         pm = is_wgrad ? $signed(fmb_rdata[16*l +: 16]) : p6_w;
         pp = px * pm;
         p7_prod_next[32*l +: 32] = p6_mask[l] ? pp : 32'd0;
+        p7_pos_next[l] = $signed(px) > 0;
     end
 
     // P7 -> P8: accumulate, a three-input add a lane: FWD / BWD_DATA lane l adds its product (the
@@ -480,6 +506,11 @@ always @* begin
         bop_b = {{(ACC_W-16){dyb_b[16*l+15]}}, dyb_b[16*l +: 16]};
         o_bacc_next[ACC_W*l +: ACC_W] = (l < PART) ? bacc_base + bop_a + bop_b : {ACC_W{1'b0}};
     end
+    // BWD_DATA with the ReLU backward: the vector's mask from its first (mask) item
+    rm_next = (p7_valid && p7_first) ? p7_pos_reg : rm_reg;
+    for (l = 0; l < LANES; l = l + 1) begin
+        o_kill[l] = rmask && !(p7_first ? p7_pos_reg[l] : rm_reg[l]);
+    end
     acc_next = p7_valid ? o_acc_next : acc_reg;
     acc_b_next = p7_valid ? o_bacc_next : acc_b_reg;
     o_valid_next = p7_valid && p7_last;
@@ -493,6 +524,7 @@ always @* begin
 end
 
 // ------------------------------------------------------------------------------ registers
+integer lo;     // the clocked block's lane loop
 always @(posedge clk) begin
     p1_yb_reg <= p1_yb_next;
     p1_xb_reg <= p1_xb_next;
@@ -508,7 +540,10 @@ always @(posedge clk) begin
     p3_r_reg <= p3_r_next;
     p3_rx_reg <= p3_rx_next;
     p3_fx_reg <= p3_fx_next;
+    p3_mrow_reg <= p3_mrow_next;
+    p3_mitem_reg <= p3_mitem_next;
     p4_addr_reg <= p4_addr_next;
+    p4_ms2_reg <= p4_ms2_next;
     p4_mask_reg <= p4_mask_next;
     lane_lo_reg <= lane_lo_next;
     lane_hi_reg <= lane_hi_next;
@@ -518,6 +553,8 @@ always @(posedge clk) begin
     p4_rx_reg <= p4_rx_next;
     p7_prod_reg <= p7_prod_next;
     p7_dyb_reg <= p7_dyb_next;
+    p7_pos_reg <= p7_pos_next;
+    rm_reg <= rm_next;
     acc_reg <= acc_next;
     acc_b_reg <= acc_b_next;
     o_valid_reg <= o_valid_next;
@@ -529,7 +566,10 @@ always @(posedge clk) begin
     o_x0_reg <= o_x0_next;
     o_orow_reg <= o_orow_next;
     o_omask_reg <= o_omask_next;
-    o_acc_reg <= o_acc_next;
+    // (a lane of a masked vector leaves as 0: the flip-flops' synchronous reset, no LUT after the add)
+    for (lo = 0; lo < LANES; lo = lo + 1) begin
+        o_acc_reg[ACC_W*lo +: ACC_W] <= o_kill[lo] ? {ACC_W{1'b0}} : o_acc_next[ACC_W*lo +: ACC_W];
+    end
 
     if (rst) begin
         o_valid_reg <= 1'b0;

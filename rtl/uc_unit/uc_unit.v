@@ -143,6 +143,8 @@ wire [3:0]  lw;
 wire [31:0] plane_x, plane_y, x_base, y_base, bias_base;
 wire [PAW-1:0] ptr_base;
 wire [2:0]  dil;
+wire        rmask;                      // BWD_DATA with the ReLU backward: X at dX's row + m_delta
+wire [FM_AW-1:0] m_delta;
 wire [7:0]  pad;
 wire [4:0]  shift;
 wire [15:0] lr_mult, lr_mult_b;
@@ -325,6 +327,7 @@ uc_ctrl #(
     .h(h), .w(w), .ho(ho), .wo(wo), .flat(flat), .fh(fh), .fw(fw), .lw(lw),
     .rw_x(rw_x), .rw_y(rw_y), .plane_x(plane_x), .plane_y(plane_y),
     .ngrp(ngrp), .n_ptrs(n_ptrs), .ptr_base(ptr_base), .dil(dil), .pad(pad), .shift(shift), .relu(relu),
+    .rmask(rmask), .m_delta(m_delta),
     .bgrad(bgrad), .gacc(gacc), .x_base(x_base), .y_base(y_base), .bias_base(bias_base),
     .lr_mult(lr_mult), .lr_shift(lr_shift), .lr_mult_b(lr_mult_b), .lr_shift_b(lr_shift_b),
     .k(k), .c(c), .n(n),
@@ -431,6 +434,7 @@ generate
             .h(h), .w(w), .ho(ho), .wo(wo), .rw_x(rw_x), .rw_y(rw_y), .x_base(x_base), .y_base(y_base),
             .flat(flat), .fh(fh), .fw(fw), .lw(lw),
             .dil(dil), .pad(pad), .shift(shift), .relu(relu), .bgrad(bgrad), .gacc(gacc),
+            .rmask(rmask), .m_delta(m_delta),
             .plane_x(plane_x), .plane_y(plane_y), .ngrp(ngrp), .bias_base(bias_base),
             .lr_mult(lr_mult), .lr_shift(lr_shift), .lr_mult_b(lr_mult_b), .lr_shift_b(lr_shift_b),
             .run_start(e_start[g]), .running(e_running[g]), .hold(e_hold[g]), .done(e_done[g]),

@@ -164,7 +164,8 @@ def _random_layer_once(rnd: _random.Random, p: UcParams, cons: Constraints) -> U
         cmd.shift = rnd.randint(0, 2) if sat else min(31, max(0, mag - 24 + rnd.randint(-3, 3)))
     else:
         cmd.shift = rnd.randint(0, 2) if sat else min(31, max(0, mag - 12 + rnd.randint(-3, 3)))
-    cmd.relu = int(mode == Mode.FWD and rnd.random() < 0.4)
+    # (BWD_DATA with relu: the ReLU backward in the same pass, the mask map X at m_base)
+    cmd.relu = int(mode in (Mode.FWD, Mode.BWD_DATA) and rnd.random() < 0.4)
     cmd.bgrad = int(rnd.random() < 0.6)
     cmd.gacc = int(rnd.random() < 0.5)
     x = _rand_int16(rng, (ci, h, w), xbits)
@@ -189,7 +190,10 @@ def _random_layer_once(rnd: _random.Random, p: UcParams, cons: Constraints) -> U
     cmd.lr_shift_b = rnd.choice([0, 63, rnd.randint(0, 63), rnd.randint(10, 40)])
     # placement
     xs, ys = p.map_words(*cmd.store_shape((ci, h, w))), p.map_words(*cmd.store_shape((n, ho, wo)))
-    cmd.x_base, cmd.y_base = place_stack(rnd, [xs, ys], p.fm_depth)
+    if mode == Mode.BWD_DATA and cmd.relu:
+        cmd.x_base, cmd.y_base, cmd.m_base = place_stack(rnd, [xs, ys, xs], p.fm_depth)
+    else:
+        cmd.x_base, cmd.y_base = place_stack(rnd, [xs, ys], p.fm_depth)
     # a stride-2 layer's backward list is split by parity: four pointers a channel
     cmd.fptr_base, cmd.bptr_base = place_stack(rnd, [n, ci * (4 if stride == 2 else 1)], p.pdepth)
     (cmd.bias_base,) = place_stack(rnd, [n], p.bdepth)

@@ -42,7 +42,8 @@ class Region:
 class UcLayer:
     """A command plus everything in memory it reads: the unit's complete stimulus.
 
-    ``x`` is X (FWD, WGRAD), ``dy`` is dY (BWD_DATA, WGRAD); ``bias``/``bgrad`` per output
+    ``x`` is X (FWD, WGRAD; BWD_DATA with ``relu``: the ReLU backward's mask map, at ``m_base``),
+    ``dy`` is dY (BWD_DATA, WGRAD); ``bias``/``bgrad`` per output
     channel, ``grad`` per weight (old GRAD contents).  ``w_base``/``b_base`` place the lists.
     ``background`` (``{Sel: {addr: word}}``) is loaded first: garbage around and under the
     regions the command writes, to catch stray or missing writes.
@@ -102,10 +103,16 @@ class UcLayer:
     def with_cmd(self, **kw) -> "UcLayer":
         return replace(self, cmd=replace(self.cmd, **kw))
 
+    @property
+    def rmask(self) -> bool:
+        """BWD_DATA with the ReLU backward: the unit reads the mask map X at ``m_base``."""
+        return self.mode == Mode.BWD_DATA and bool(self.cmd.relu)
+
     # -- memory regions
     def regions(self) -> dict[str, Region]:
         """Every region the command reads or writes (keys: x, y, wgt, fidx, bidx, fptr, bptr,
-        bias, grad, bgrad).  ``x`` is X / dX, ``y`` is Y / dY."""
+        bias, grad, bgrad; m for BWD_DATA with relu).  ``x`` is X / dX, ``y`` is Y / dY, ``m`` the
+        ReLU backward's mask map X."""
         p, c = self.params, self.cmd
         n, ci = self.sw.shape[0], self.sw.shape[1]
         r = {
@@ -122,6 +129,8 @@ class UcLayer:
         xs = (ci, c.h, c.w)
         r["x"] = Region("dX" if self.mode == Mode.BWD_DATA else "X", Sel.STACK, c.x_base,
                         p.map_words(*c.store_shape(xs)), xs)
+        if self.rmask:
+            r["m"] = Region("X (ReLU mask)", Sel.STACK, c.m_base, p.map_words(*c.store_shape(xs)), xs)
         try:
             ys = (n, c.ho, c.wo)
             r["y"] = Region("Y" if self.mode == Mode.FWD else "dY", Sel.STACK, c.y_base,
@@ -132,7 +141,7 @@ class UcLayer:
 
     def reads(self) -> list[str]:
         return {Mode.FWD: ["x", "fptr", "fidx", "wgt", "bias"],
-                Mode.BWD_DATA: ["y", "bptr", "bidx", "wgt"],
+                Mode.BWD_DATA: ["y", "bptr", "bidx", "wgt"] + (["m"] if self.cmd.relu else []),
                 Mode.WGRAD: ["x", "y", "fptr", "fidx", "grad"] + (["bgrad"] if self.cmd.bgrad else []),
                 Mode.UPDATE: ["fptr", "fidx", "wgt", "grad", "bias", "bgrad"]}.get(self.mode, [])
 
@@ -168,6 +177,8 @@ class UcLayer:
             self._merge_map(img, self.cmd.x_base, self.x)
         if self.dy is not None and self.mode in (Mode.BWD_DATA, Mode.WGRAD):
             self._merge_map(img, self.cmd.y_base, self.dy)
+        if self.x is not None and self.rmask:
+            self._merge_map(img, self.cmd.m_base, self.x)
         return img
 
     def expected(self) -> dict:
@@ -268,14 +279,16 @@ class UcLayer:
             items = sum(c.ho * vec(c.wo) * max(1, int(k)) for k in self.sw.fwd_count)
             pre = n + self.nnz
         elif self.mode == Mode.BWD_DATA:
+            # (with relu: a mask item more a vector of a non-empty list)
+            m = int(self.rmask)
             if c.stride == 1:
-                items = sum(c.h * vec(c.w) * max(1, int(k)) for k in self.sw.bwd_count)
+                items = sum(c.h * vec(c.w) * (max(1, int(k)) + (m if k else 0)) for k in self.sw.bwd_count)
             else:
                 # stride 2, lists split by parity: list 4c+q visits only the rows and vectors of
                 # its parity class (L pixels of one parity a vector, ceil(W / 2L) vectors a row)
                 counts = self.bwd_counts()
                 rows = parity_rows(c.h, c.pad)
-                items = sum(rows[g % 4] * -(-c.w // (2 * L)) * max(1, int(k))
+                items = sum(rows[g % 4] * -(-c.w // (2 * L)) * (max(1, int(k)) + (m if k else 0))
                             for g, k in enumerate(counts))
             pre = len(self.bwd_counts()) + self.nnz
         elif self.mode == Mode.WGRAD:

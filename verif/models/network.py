@@ -95,6 +95,10 @@ def train_step_model(net: Net, q: QParams, images, labels, lr: float) -> StepRes
                 bmem[i] = grad_accumulate(bmem[i], bias_grad(dy, layer.wgrad_shift))
                 if i > 0:
                     dy = conv_backward_data(dy, sw, a_in.shape, layer.stride, layer.pad, layer.dilation, W_FRAC)
+                    if net.conv_fuses_relu(i):
+                        # BWD_DATA with relu (as the chip runs it): the ReLU backward of the Conv
+                        # below, masked by this layer's input
+                        dy = relu_backward(dy, a_in)
             img_grads[i] = dy
         res.grads.append(img_grads)
     res.params = sgd_params(net, q, gmem, bmem, lr, len(labels))

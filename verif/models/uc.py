@@ -12,7 +12,7 @@ from sparsetrain.sparse import SparseWeights
 from sparsetrain.uc import Mode, UcCommand
 
 from .conv import bias_grad, conv_backward_data, conv_forward, conv_weight_grad, grad_accumulate
-from .layers import sgd_update
+from .layers import relu_backward, sgd_update
 
 
 def uc_expected(cmd: UcCommand, sw: SparseWeights, x=None, dy=None, bias=None, grad=None,
@@ -21,7 +21,9 @@ def uc_expected(cmd: UcCommand, sw: SparseWeights, x=None, dy=None, bias=None, g
 
     Args:
         sw: the layer's sparse weights (current values = WGT contents).
-        x: ``(C, H, W)`` int16 (FWD, WGRAD); dy: ``(N, Ho, Wo)`` int16 (BWD_DATA, WGRAD).
+        x: ``(C, H, W)`` int16 (FWD, WGRAD; BWD_DATA with ``cmd.relu``: the layer's input, the
+            ReLU backward's mask: dX is kept where ``x > 0``, else 0); dy: ``(N, Ho, Wo)`` int16
+            (BWD_DATA, WGRAD).
         bias: ``(N,)`` int32 BIAS contents (FWD, UPDATE); None = zeros.
         grad: ``(nnz,)`` int32 old GRAD at the weight addresses (WGRAD gacc, UPDATE).
         bgrad: ``(N,)`` int32 old BGRAD (WGRAD gacc, UPDATE).
@@ -40,7 +42,12 @@ def uc_expected(cmd: UcCommand, sw: SparseWeights, x=None, dy=None, bias=None, g
     if mode == Mode.FWD:
         return {"y": conv_forward(x, sw, bias=bias, relu=bool(cmd.relu), shift=cmd.shift, **geo)}
     if mode == Mode.BWD_DATA:
-        return {"dx": conv_backward_data(dy, sw, cmd.x_shape, shift=cmd.shift, **geo)}
+        dx = conv_backward_data(dy, sw, cmd.x_shape, shift=cmd.shift, **geo)
+        if cmd.relu:
+            if x is None:
+                raise ValueError("BWD_DATA with relu needs x, the ReLU backward's mask map")
+            dx = relu_backward(dx, x)
+        return {"dx": dx}
     if mode == Mode.WGRAD:
         g = conv_weight_grad(x, dy, sw, shift=cmd.shift, **geo)
         new_g = grad_accumulate(grad, g) if cmd.gacc else g.astype(np.int32)

@@ -207,9 +207,11 @@ def test_read_tensor_unpacks_a_flat_map():
 def test_converted_map_program():
     """conv - conv/2 - conv at 8 lanes: conv 2 runs flat. In forward, after the stride-2 conv, a
     RELU_BWD copies its row-layout output into a flat buffer (dY = Y = the output; X the copy),
-    which conv 2 reads in FWD and WGRAD; in backward conv 2's BWD_DATA writes the gradient flat
-    and conv 1's RELU_BWD reads it with the flat copy as Y and writes its masked gradient in the
-    row layout. The debug STOREs take each buffer's own layout."""
+    which conv 2 reads in FWD and WGRAD; in backward conv 2's BWD_DATA writes the gradient flat,
+    masked by the flat copy (the ReLU backward of conv 1, BWD_DATA with relu), and conv 1's
+    RELU_BWD reads it with the flat copy as Y and writes it in the row layout (masking again:
+    the conversion); conv 1's BWD_DATA does conv 0's ReLU backward, so conv 0 runs no RELU_BWD.
+    The debug STOREs take each buffer's own layout."""
     from sparsetrain.program import Op
     net = Net((1, 8, 8), [Conv(4), Conv(8, stride=2), Conv(8), Gap(), Linear(CLASSES)])
     q = quantize_params(net, net.init_float(np.random.default_rng(0)), 0.5)
@@ -230,9 +232,11 @@ def test_converted_map_program():
         ("uc", 2, 1, cv, dr[2]), ("uc", 1, 1, dout[1], dr[2]),
         ("mp", 2, 0, 1, dr[1], dout[1], cv),                   # conv 1's, flat in, row out
         ("uc", 2, 0, o[0], dr[1]), ("uc", 1, 0, dout[0], dr[1]),
-        ("mp", 2, 0, 0, dr[0], dout[0], o[0]),
-        ("uc", 2, 0, lay.x0, dr[0]),
+        ("uc", 2, 0, lay.x0, dout[0]),
         ("uc", 3, 0, 0, 0), ("uc", 3, 0, 0, 0), ("uc", 3, 1, 0, 0)], got
+    # the BWD_DATAs' ReLU backward: conv 2's masked by the flat copy it reads, conv 1's by o[0]
+    bwd = [(d["relu"], d["m_base"]) for d in cmds if d["opcode"] == Op.UC and d["mode"] == 1]
+    assert bwd == [(1, cv), (1, o[0])] and 0 not in dr, (bwd, dr)
     # buffers: the flat copy and the gradient of map 1 take the flat words (8 x 16 pixels at 16 a
     # word: 8), the row-layout output 8 x 4 rows
     assert PARAMS.map_words(8, 1, 16) == 8 and PARAMS.map_words(8, 4, 4) == 32

@@ -126,7 +126,7 @@ def test_reserved_bits():
         (encode(Op.LOAD, mem=1, count=1, host_addr=0x1000)[:15] + [1], Err.DMA),       # word 15
         ([0x03 | 1 << 31, 2], Err.LOOP),
         ([0x04, 0, 1], Err.LOOP),
-        (encode(Op.UC)[:11] + [1], Err.UC | 1),                          # unused word
+        (encode(Op.UC)[:12] + [1], Err.UC | 1),                          # unused word (w12)
         (encode(Op.UC)[:4] + [1 << 14], Err.UC | 2),                     # above lr_shift
         (encode(Op.MP)[:1] + [1 << 16], Err.MP | 2),                     # c is 16 bits
         ([0x12 | 1 << 11], Err.GAP | 1),                                 # mode is 3 bits

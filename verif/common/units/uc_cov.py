@@ -51,6 +51,9 @@ SAMPLE_BINS = dict(
 @CoverPoint("uc.flags.all_zero", xf=lambda f: f["nnz"] == 0, bins=[True])
 @CoverPoint("uc.flags.depthwise", xf=lambda f: f["depthwise"], bins=[True])
 @CoverPoint("uc.flags.relu", xf=lambda f: f["relu"], bins=[True])
+# BWD_DATA with the ReLU backward (docs/uc_unit.md "ReLU backward in BWD_DATA"): the mask item's
+# read at stride 1 and at stride 2 (every other column of X)
+@CoverPoint("uc.flags.relu_bwd", xf=lambda f: f["relu_bwd"], bins=["s1", "s2"])
 @CoverPoint("uc.flags.wgrad_gacc_bgrad", xf=lambda f: f["wgrad_flags"],
             bins=[(0, 0), (0, 1), (1, 0), (1, 1)])
 @CoverPoint("uc.flags.wo_not_multiple_of_lanes", xf=lambda f: f["ragged"], bins=[True])
@@ -118,6 +121,7 @@ def sample_ok(res) -> None:
         sparsity=_spbin(lay.sw.sparsity), pruning=lay.tags.get("pruning", "threshold"),
         sat=saturated(lay, lay.expected()), empty=bool((lay.sw.fwd_count == 0).any()) and lay.nnz > 0,
         nnz=lay.nnz, depthwise=bool(lay.tags.get("depthwise")), relu=bool(c.relu and c.mode == 0),
+        relu_bwd=(f"s{c.stride}" if c.relu and c.mode == Mode.BWD_DATA else None),
         wgrad_flags=(c.gacc, c.bgrad) if c.mode == Mode.WGRAD else None,
         ragged=c.mode != Mode.UPDATE and c.wo % lay.params.lanes != 0,
         multiword=c.mode != Mode.UPDATE and c.w > lay.params.banks,

@@ -136,6 +136,8 @@ def high_bits_table(p: UcParams) -> list[tuple[str, int, tuple, Status]]:
         ("fptr_base", p.pdepth - 1, (Mode.FWD, Mode.WGRAD, Mode.UPDATE), Status.BAD_BUFFER),
         ("bptr_base", p.pdepth - 1, (Mode.BWD_DATA,), Status.BAD_BUFFER),
         ("bias_base", p.bdepth - 1, (Mode.FWD, Mode.WGRAD, Mode.UPDATE), Status.BAD_BUFFER),
+        # (checked in BWD_DATA with relu only: the ReLU backward's mask map)
+        ("m_base", p.fm_depth - 1, (Mode.BWD_DATA,), Status.BAD_BUFFER),
     ]
 
 
@@ -158,6 +160,8 @@ def high_bits_items(rnd: random.Random, base) -> list[UcItem]:
         lay = base(mode)
         if fld == "bias_base" and mode == Mode.WGRAD:
             lay = lay.with_cmd(bgrad=1)           # WGRAD checks the bias range only with bgrad
+        if fld == "m_base":
+            lay = lay.with_cmd(relu=1)            # BWD_DATA reads the mask map only with relu
         old = getattr(lay.cmd, fld)
         v = high_bits(old, max_legal, CMD_FIELDS[fld])
         if v == old:
@@ -235,6 +239,12 @@ def bad_items(rnd: random.Random) -> list[UcItem]:
         else lay.with_cmd(y_base=lay.cmd.x_base - yw + 1))
     lay = base(Mode.BWD_DATA)
     add("buffer_same_base", Status.BAD_BUFFER, lay.with_cmd(y_base=lay.cmd.x_base))
+    # BWD_DATA with relu: the mask map (X, as large as dX) beyond the stack, or overlapping dX
+    lay = base(Mode.BWD_DATA).with_cmd(relu=1)
+    add("buffer_m_beyond_stack", Status.BAD_BUFFER, lay.with_cmd(m_base=p.fm_depth - xw + 1))
+    add("buffer_m_x_overlap", Status.BAD_BUFFER, lay.with_cmd(m_base=lay.cmd.x_base + xw - 1)
+        if lay.cmd.x_base + 2 * xw - 1 <= p.fm_depth
+        else lay.with_cmd(m_base=lay.cmd.x_base - xw + 1))
     lay = base(Mode.FWD)
     add("buffer_fptr_beyond", Status.BAD_BUFFER, lay.with_cmd(fptr_base=p.pdepth - lay.cmd.cout + 1))
     lay = base(Mode.BWD_DATA)
