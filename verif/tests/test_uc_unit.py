@@ -321,6 +321,48 @@ async def checked_list_skips_scan(dut):
     assert not bfm.errors, bfm.errors[:1]
 
 
+@cocotb.test(**_timeout(40))
+async def relu_bwd_one_item_a_vector(dut):
+    """BWD_DATA with ``relu`` (the ReLU backward of the layer below, docs/uc_unit.md "ReLU
+    backward in BWD_DATA") at stride 1, stride 2 and on flat maps: bit-exact against the models
+    (dX kept where the mask map at ``m_base`` is > 0), and exactly one cycle more a dX vector of a
+    non-empty list than the same command without it (``UcLayer.est_cycles`` of both, checked
+    lists: no scan on either side)."""
+    p, rnd, bfm = await _bench(dut)
+    kinds = [dict(stride=1), dict(stride=2), dict(stride=1, flat=True, k=3, dil=1)]
+    for kw in kinds * 2:
+        lay = None
+        for _ in range(200):
+            cand = random_layer(rnd, p, small_cons(mode=Mode.BWD_DATA, cycle_budget=2500, **kw))
+            if cand.cmd.relu and cand.nnz:
+                lay = cand
+                break
+        assert lay is not None, f"no BWD_DATA layer with relu for {kw} (seed {seed()})"
+        plain = lay.with_cmd(relu=0)
+        await _load(bfm, plain.images(), lists=True)
+        r0 = await _run_cmd(bfm, plain)          # scans the list (its record for the others)
+        assert status_name(r0.status) == "OK"
+        await _check_results(bfm, plain, "BWD_DATA")
+        await _load(bfm, lay.images(), lists=False)
+        r1 = await _run_cmd(bfm, lay)
+        assert status_name(r1.status) == "OK", f"BWD_DATA relu: {status_name(r1.status)} (seed {seed()})"
+        await _check_results(bfm, lay, "BWD_DATA relu")
+        await _load(bfm, plain.images(), lists=False)
+        r2 = await _run_cmd(bfm, plain)
+        assert status_name(r2.status) == "OK"
+        # (an engine array spreads the input channels, and so the mask items, over its engines:
+        # more cycles, at most the one-engine count more)
+        want = lay.est_cycles(True) - plain.est_cycles(True)
+        diff = r1.cycles - r2.cycles
+        ok = diff == want if p.engines == 1 else 0 < diff <= want
+        assert want > 0 and ok, (
+            f"BWD_DATA relu {kw} C={lay.cmd.cin} H={lay.cmd.h} W={lay.cmd.w}: {r1.cycles} cycles, "
+            f"{r2.cycles} without relu; expected {want} more, a cycle a vector (seed {seed()})")
+        cocotb.log.info("BWD_DATA relu %s C=%d N=%d H=%d W=%d nnz=%d: %d cycles, %d without (+%d)",
+                        kw, lay.cmd.cin, lay.cmd.cout, lay.cmd.h, lay.cmd.w, lay.nnz, r1.cycles,
+                        r2.cycles, want)
+
+
 @cocotb.test(**_timeout(60))
 async def checked_list_corrupted_rechecked(dut):
     """A list that passed its scan, then corrupted through the host port (an index entry with

@@ -241,10 +241,11 @@ def bad_items(rnd: random.Random) -> list[UcItem]:
     add("buffer_same_base", Status.BAD_BUFFER, lay.with_cmd(y_base=lay.cmd.x_base))
     # BWD_DATA with relu: the mask map (X, as large as dX) beyond the stack, or overlapping dX
     lay = base(Mode.BWD_DATA).with_cmd(relu=1)
-    add("buffer_m_beyond_stack", Status.BAD_BUFFER, lay.with_cmd(m_base=p.fm_depth - xw + 1))
-    add("buffer_m_x_overlap", Status.BAD_BUFFER, lay.with_cmd(m_base=lay.cmd.x_base + xw - 1)
-        if lay.cmd.x_base + 2 * xw - 1 <= p.fm_depth
-        else lay.with_cmd(m_base=lay.cmd.x_base - xw + 1))
+    mw = lay.regions()["m"].nwords
+    add("buffer_m_beyond_stack", Status.BAD_BUFFER, lay.with_cmd(m_base=p.fm_depth - mw + 1))
+    add("buffer_m_x_overlap", Status.BAD_BUFFER, lay.with_cmd(m_base=lay.cmd.x_base + mw - 1)
+        if lay.cmd.x_base + 2 * mw - 1 <= p.fm_depth
+        else lay.with_cmd(m_base=lay.cmd.x_base - mw + 1))
     lay = base(Mode.FWD)
     add("buffer_fptr_beyond", Status.BAD_BUFFER, lay.with_cmd(fptr_base=p.pdepth - lay.cmd.cout + 1))
     lay = base(Mode.BWD_DATA)
