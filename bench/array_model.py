@@ -230,7 +230,7 @@ def bound(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1) -> str:
 
 
 # ------------------------------------------------------------------------------ against the bench
-def stack_writes(layers, in_shape, lanes: int) -> dict:
+def stack_writes(layers, in_shape, lanes: int, mp_wide: bool = False) -> dict:
     """Stack writes of one training image (vector writes of ``lanes`` pixels, one a cycle on
     every copy: the top's one stack write port), by command kind, for the layer dicts of
     :data:`bench.cycle_formulas.NETWORKS` as the driver runs them:
@@ -240,7 +240,7 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
     pairs); RELU_BWD ``N*Ho*ceil(Wo/L)`` for each conv + ReLU whose backward runs one
     (not under a max pool's MP_BWD_RELU or a conv's BWD_DATA with relu, unless its map is
     converted: :func:`bench.cycle_formulas.relu_bwd_cmd`); MP_FWD
-    Y and argmax ``2*C*Ho*ceil(Wo/L)``; MP_BWD(_RELU) ``2*C*ceil(H/2)*ceil(ceil(W/2)/L)`` (2L
+    Y and argmax ``2*C*Ho*ceil(Wo/L)`` (``ceil(Wo/2L)`` with ``mp_wide``, the MP unit's four read ports); MP_BWD(_RELU) ``2*C*ceil(H/2)*ceil(ceil(W/2)/L)`` (2L
     pixels a write since issue 14's wide port-B write); GAP_FWD
     ``C`` (a pixel a channel), GAP_BWD ``C*H*ceil(W/L)``; LC FWD ``M``, LC BWD_DATA ``K`` and the
     loss ``classes`` (a pixel an output). WGRAD and UPDATE write no stack word.
@@ -264,7 +264,9 @@ def stack_writes(layers, in_shape, lanes: int) -> dict:
                 out["relu"] += L["n"] * ho * cdiv(wo, lanes)
             c, h, w = L["n"], ho, wo
         elif t == "mp":
-            out["pool"] += 2 * c * (h // 2) * cdiv(w // 2, lanes) + 2 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes)
+            # (mp_wide: the MP unit's four read ports, from 4 engines: MP_FWD's Y and argmax 2L wide)
+            out["pool"] += (2 * c * (h // 2) * cdiv(w // 2, 2 * lanes if mp_wide else lanes)
+                            + 2 * c * cdiv(h, 2) * cdiv(cdiv(w, 2), lanes))
             h, w = h // 2, w // 2
         elif t == "gap":
             # a flat map below (the driver's (C, 1, H*W)): ceil(H*W/L) vectors a channel

@@ -156,7 +156,7 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
     alt_total = total - uc_conv + alt
     lanes_all = engines * lanes
     # the one stack write a cycle bounds every image (issue 14's targets against it)
-    sw = am.stack_writes(layers, in_shape, lanes)
+    sw = am.stack_writes(layers, in_shape, lanes, mp_wide=engines > 3)
     return {"network": name, "engines": engines, "lanes": lanes, "macs_per_cycle": lanes_all, "rule": rule,
             "dsp48e2_uc": am.uc_dsp48e2(engines, lanes), "dsp48e2_top": am.uc_dsp48e2(engines, lanes) + am.TOP_OTHER_DSP,
             "sparsity": sparsity, "cycles_per_image": total, "nnz_macs": macs,

@@ -266,7 +266,8 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
     unit reads a cycle (an engine array has one copy an engine), the unit still writing one vector
     a cycle. The MP unit's RD_PORTS: on an engine array's top it reads 2 (rtl/mp_unit: MP_FWD a
     window row a cycle, 2 cycles a vector, which its two writes, Y and argmax, fill; RELU_BWD dY
-    and Y at once, 1 cycle a vector); more ports gain MP nothing (write-bound; MP_BWD is already).
+    and Y at once, 1 cycle a vector); from 4 engines on 4 (RELU_BWD and MP_FWD 2L pixels a
+    vector, written 2L lanes wide); MP_BWD is write-bound at any port count.
     GAP_FWD with ``read_ports`` > 1 is a what-if, not the RTL (the GAP unit reads one copy):
     ``read_ports`` vectors a cycle (a wider adder tree); GAP_BWD is write-bound."""
     n_w = 17 + math.ceil(math.log2(hw_max + 1))
@@ -276,6 +277,10 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
     # requests leave the unit from registers)
     mp_fixed = 14
     if mode == "MP_FWD":
+        # four read ports (RD_PORTS = 4): a vector of 2L pooled pixels in the same 2 cycles, its
+        # Y and argmax written 2L lanes wide (twenty-third session)
+        if rp >= 4:
+            return 2 * c * (h // 2) * cdiv(w // 2, 2 * lanes) + mp_fixed
         return (2 if rp >= 2 else 4) * c * (h // 2) * cdiv(w // 2, lanes) + mp_fixed
     if mode == "MP_BWD":
         # 2 cycles a vector of ``lanes`` windows since issue 14's 2L-lane port-B write (an input

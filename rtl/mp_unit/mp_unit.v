@@ -32,7 +32,9 @@
  * Latency: 7 check cycles (the buffer check: region ends, then compares, then the decision), then
  * one slot per cycle: MP_FWD 4 reads per output vector of LANES pooled pixels (RD_PORTS = 2: 2
  * cycles, a window row each, its even columns on port A and its odd ones on the second port;
- * then the vector's two writes, Y and argmax, fill the write port), MP_BWD and MP_BWD_RELU 2
+ * then the vector's two writes, Y and argmax, fill the write port; RD_PORTS = 4: the same 2
+ * cycles for 2*LANES pooled pixels, the upper half's even and odd columns on copies 2 and 3, and
+ * Y and argmax written 2*LANES lanes wide), MP_BWD and MP_BWD_RELU 2
  * cycles per vector of LANES windows (2 reads, 2 writes of an input row's 2*LANES pixels at
  * stride 1; 4 writes at stride 2 before issue 14's wide port-B write), RELU_BWD 2 reads per
  * vector (RD_PORTS = 2: one cycle, dY on port A and Y on the second port; RD_PORTS = 4: one
@@ -62,7 +64,7 @@ localparam [31:0] BANKS_M1_32 = BANKS - 1;
 // two stack copies read a cycle (issue 14: the pool units on an engine array)
 localparam RD2 = (RD_PORTS > 1);
 localparam RD4 = (RD_PORTS > 3);
-// the generator's column steps: LANES, or 2*LANES (RELU_BWD with RD_PORTS = 4)
+// the generator's column steps: LANES, or 2*LANES (RELU_BWD and MP_FWD with RD_PORTS = 4)
 localparam [31:0] LANES2_32 = 2 * LANES;
 
 localparam [2:0] MODE_MP_FWD = 3'd0, MODE_MP_BWD = 3'd1, MODE_RELU_BWD = 3'd2,
@@ -103,8 +105,11 @@ wire is_fwd = (cmd_mode == MODE_MP_FWD);
 wire is_bwd = (cmd_mode == MODE_MP_BWD) || (cmd_mode == MODE_MP_BWD_RELU);
 wire bwd_relu = (cmd_mode == MODE_MP_BWD_RELU);
 wire is_relu = (cmd_mode == MODE_RELU_BWD);
-// RELU_BWD on 2*LANES pixels a cycle (RD_PORTS = 4: the upper LANES from copies 2 and 3)
+// RELU_BWD on 2*LANES pixels a cycle, MP_FWD on 2*LANES pooled pixels a vector (RD_PORTS = 4:
+// the upper LANES from copies 2 and 3)
 wire relu4 = RD4 && is_relu;
+wire fwd4 = RD4 && is_fwd;
+wire wide4 = relu4 || fwd4;
 
 // map regions [base, base + size)
 wire [47:0] x_end = {16'd0, cmd_x_base} + size_x_reg;
@@ -137,7 +142,7 @@ reg        lx_reg, ly_reg, lc_reg;      // the current step is the last
 reg [15:0] xl0_reg, yl0_reg;            // a row's / a channel's steps left at its start
 reg        lx0_reg, ly0_reg;
 wire g_last_ph = (g_ph == last_ph_reg);
-wire [15:0] x_step = relu4 ? LANES2_32[15:0] : LANES_32[15:0];
+wire [15:0] x_step = wide4 ? LANES2_32[15:0] : LANES_32[15:0];
 wire [15:0] g_x0_next = g_x0 + x_step;
 wire g_last_x = lx_reg;
 wire g_last_y = ly_reg;
@@ -156,9 +161,18 @@ reg [XW-1:0]     rd_x, rd2_x;
 reg              rd_s2;
 // the third and fourth ports (RD_PORTS = 4, RELU_BWD): dY and Y of columns x0 + LANES ..
 reg              rd3_en, rd4_en;
+reg [FM_AW-1:0]  rd3_row, rd4_row;
+reg [XW-1:0]     rd3_x, rd4_x;
+reg              rd34_s2;
 always @* begin
     rd3_en = 1'b0;
     rd4_en = 1'b0;
+    // (RELU_BWD: dY and Y of the upper half at stride 1)
+    rd3_row = g_row_y;
+    rd4_row = g_row_a;
+    rd3_x = g_cy + {{(XW-16){1'b0}}, g_x1};
+    rd4_x = g_cy + {{(XW-16){1'b0}}, g_x1};
+    rd34_s2 = 1'b0;
     rd_en = 1'b0;
     rd_row = g_row_x;
     rd_x = g_cy + {{(XW-16){1'b0}}, g_x0};
@@ -176,6 +190,15 @@ always @* begin
             rd2_en = RD2;
             rd2_row = rd_row;
             rd2_x = (g_dy ? g_cx1 : g_cx) + {{(XW-17){1'b0}}, g_x0, 1'b1};
+            // RD_PORTS = 4: the upper half's windows (pooled columns x0 + LANES ..), dx = 0 on
+            // copy 2 and dx = 1 on copy 3
+            rd3_en = RD4;
+            rd4_en = RD4;
+            rd3_row = rd_row;
+            rd4_row = rd_row;
+            rd3_x = (g_dy ? g_cx1 : g_cx) + {{(XW-17){1'b0}}, g_x1, 1'b0};
+            rd4_x = (g_dy ? g_cx1 : g_cx) + {{(XW-17){1'b0}}, g_x1, 1'b1};
+            rd34_s2 = 1'b1;
         end else if (is_bwd) begin
             // phase 0: dY row, phase 1: argmax row (real window rows only)
             rd_en = g_yv && !g_ph[1];
@@ -192,28 +215,28 @@ always @* begin
     end
 end
 
-// copies 2 (dY) and 3 (Y) at the upper half's columns, stride 1 (RELU_BWD only)
-wire [XW-1:0] rd34_x = g_cy + {{(XW-16){1'b0}}, g_x1};
 // the read requests leave the unit from flip-flops (stage p0): the row and column adds above
 // end in registers, so that the stack's request mux and bank addresses follow flip-flops only
 // (issue 16, twenty-first session: the ECP5's critical path ran from the generator's row
 // through these adds into the stack's bank addresses); one cycle more a command
-reg              q_en, q2_en, q3_en, q4_en, q_s2;
+reg              q_en, q2_en, q3_en, q4_en, q_s2, q34_s2;
 reg [FM_AW-1:0]  q_row, q2_row, q3_row, q4_row;
-reg [XW-1:0]     q_x, q2_x, q34_x;
+reg [XW-1:0]     q_x, q2_x, q3_x, q4_x;
 always @(posedge clk) begin
     q_en <= rd_en;
     q2_en <= rd2_en;
     q3_en <= rd3_en;
     q4_en <= rd4_en;
     q_s2 <= rd_s2;
+    q34_s2 <= rd34_s2;
     q_row <= rd_row;
     q2_row <= rd2_row;
-    q3_row <= g_row_y;
-    q4_row <= g_row_a;
+    q3_row <= rd3_row;
+    q4_row <= rd4_row;
     q_x <= rd_x;
     q2_x <= rd2_x;
-    q34_x <= rd34_x;
+    q3_x <= rd3_x;
+    q4_x <= rd4_x;
     if (rst) begin
         q_en <= 1'b0;
         q2_en <= 1'b0;
@@ -224,8 +247,8 @@ end
 assign m_fma_req = {q_en, q_s2, q_row, q_x};
 // the second port reads at stride 2 exactly when port A does (MP_FWD)
 assign m_fma2_req = {q2_en, q_s2, q2_row, q2_x};
-assign m_fma34_req = {q4_en, 1'b0, q4_row, q34_x,
-                      q3_en, 1'b0, q3_row, q34_x};
+assign m_fma34_req = {q4_en, q34_s2, q4_row, q4_x,
+                      q3_en, q34_s2, q3_row, q3_x};
 
 // ----------------------------------------------------------------------------- pipeline
 // slot copies: p0 (the read request registered), p1 (read in the RAM), p2 (read data valid),
@@ -244,6 +267,10 @@ reg [FM_AW-1:0] p0_ra, p1_ra, p2_ra, p3_ra;
 reg [LANES*16-1:0] best_reg;
 reg [LANES*2-1:0]  arg_reg;
 reg [LANES-1:0]    pos_reg;
+// the upper half's (RD_PORTS = 4: pooled columns x0 + LANES ..)
+reg [LANES*16-1:0] best_hi_reg;
+reg [LANES*2-1:0]  arg_hi_reg;
+reg [LANES-1:0]    pos_hi_reg;
 // MP_BWD: dY and argmax word bits 2:0 of the vector being written
 reg [LANES*16-1:0] dy_reg;
 reg [LANES*16-1:0] hold_dy;
@@ -261,20 +288,42 @@ wire [LANES*16-1:0] relu_dy = RD2 ? d0 : dy_reg;
 wire [LANES*16-1:0] d2 = fma34_rdata[0 +: LANES*16];
 wire [LANES*16-1:0] d3 = fma34_rdata[LANES*16 +: LANES*16];
 
-reg [LANES*16-1:0] best_next, relu_next, relu_hi_next;
-reg [LANES*2-1:0]  arg_next;
+reg [LANES*16-1:0] best_next, relu_next, relu_hi_next, best_hi_next;
+reg [LANES*2-1:0]  arg_next, arg_hi_next;
 reg [LANES*3-1:0]  arg_rd;
-reg [LANES-1:0]    pos_next;
-reg                gt10, gt0, gt1;
+reg [LANES-1:0]    pos_next, pos_hi_next;
+reg                gt10, gt0, gt1, gt10h, gt0h, gt1h;
 integer li;
 always @* begin
     best_next = best_reg;
     arg_next = arg_reg;
+    best_hi_next = best_hi_reg;
+    arg_hi_next = arg_hi_reg;
     relu_next = relu_reg;
     gt10 = 1'b0;
     gt0 = 1'b0;
     gt1 = 1'b0;
+    gt10h = 1'b0;
+    gt0h = 1'b0;
+    gt1h = 1'b0;
     for (li = 0; li < LANES; li = li + 1) begin
+        // RD_PORTS = 4: the upper half's window row, dx = 0 on copy 2 (d2), dx = 1 on copy 3
+        // (d3), as the lower half's below
+        pos_hi_next[li] = (p2_ph != 2'd0 && pos_hi_reg[li]) || $signed(d2[16*li +: 16]) > 0 ||
+                          $signed(d3[16*li +: 16]) > 0;
+        gt10h = $signed(d3[16*li +: 16]) > $signed(d2[16*li +: 16]);
+        gt0h = $signed(d2[16*li +: 16]) > $signed(best_hi_reg[16*li +: 16]);
+        gt1h = $signed(d3[16*li +: 16]) > $signed(best_hi_reg[16*li +: 16]);
+        if (p2_ph == 2'd0) begin
+            best_hi_next[16*li +: 16] = gt10h ? d3[16*li +: 16] : d2[16*li +: 16];
+            arg_hi_next[2*li +: 2] = {1'b0, gt10h};
+        end else if (gt10h && gt1h) begin
+            best_hi_next[16*li +: 16] = d3[16*li +: 16];
+            arg_hi_next[2*li +: 2] = 2'd3;
+        end else if (gt0h) begin
+            best_hi_next[16*li +: 16] = d2[16*li +: 16];
+            arg_hi_next[2*li +: 2] = 2'd2;
+        end
         arg_rd[3*li +: 3] = fma_rdata[16*li +: 3];
         // a window's first slot starts the flag; the second port's value counts with RD_PORTS = 2
         pos_next[li] = (p2_ph != 2'd0 && pos_reg[li]) || $signed(d0[16*li +: 16]) > 0 ||
@@ -323,14 +372,16 @@ wire [16:0]      wrow3 = {p3_y, p3_ph[0]};    // MP_BWD: input row 2y + dy, dy =
 // combinational block's loop variable is a latch to synthesis when a branch leaves it unassigned)
 wire [LANES-1:0]    mask_p2_wo, mask_p2_w;
 wire [LANES-1:0]    mask_p2_w1;                 // RELU_BWD, RD_PORTS = 4: the upper half's lanes
+wire [LANES-1:0]    mask_p2_wo1;                // MP_FWD, RD_PORTS = 4: the upper half's lanes
 wire [2*LANES-1:0]  mask_p3_bwd;
 reg  [LANES-1:0]    m3_wo_reg;                  // mask_p2_wo a stage later: MP_FWD's argmax write
+reg  [LANES-1:0]    m3_wo1_reg;                 // and mask_p2_wo1
 wire [2*LANES*16-1:0] bwd_wdata_next;
 // the argmax words (position 2 bits a lane, covered as arg_reg, and the "maximum > 0" bit,
 // covered as pos_reg): bits 15:3 of every lane are constant, so the word is left out of toggle
 // coverage
 /* verilator coverage_off */
-wire [LANES*16-1:0] arg_wdata_next;
+wire [LANES*16-1:0] arg_wdata_next, arg_hi_wdata_next;
 /* verilator coverage_on */
 // MP_BWD: the values hold_arg / hold_dy take at this edge (they are the write's operands at p4)
 wire                hold_take = p2_valid && p2_ph == 2'd1;
@@ -343,7 +394,9 @@ generate
         assign mask_p2_wo[gl] = ({16'd0, p2_x0} + gl) < {16'd0, wo_reg};
         assign mask_p2_w[gl] = ({16'd0, p2_x0} + gl) < {16'd0, cmd_w};
         assign mask_p2_w1[gl] = ({16'd0, p2_x0} + LANES + gl) < {16'd0, cmd_w};
+        assign mask_p2_wo1[gl] = ({16'd0, p2_x0} + LANES + gl) < {16'd0, wo_reg};
         assign arg_wdata_next[16*gl +: 16] = {13'd0, pos_reg[gl], arg_reg[2*gl +: 2]};
+        assign arg_hi_wdata_next[16*gl +: 16] = {13'd0, pos_hi_reg[gl], arg_hi_reg[2*gl +: 2]};
     end
     // MP_BWD writes a whole input row of its LANES windows at stride 1: 2*LANES lanes, lane j
     // the column 2*x0 + j of window j/2 at dx = j%2 (issue 14: two writes a vector, not four)
@@ -362,6 +415,7 @@ endgenerate
 
 always @(posedge clk) begin
     m3_wo_reg <= mask_p2_wo;
+    m3_wo1_reg <= mask_p2_wo1;
     wr_en <= 1'b0;
     wr_row <= p2_ry;
     wr_x <= p2_cy + {{(XW-16){1'b0}}, p2_x0};
@@ -370,16 +424,18 @@ always @(posedge clk) begin
     wr_mask <= {2*LANES{1'b0}};
     if (is_fwd) begin
         if (p2_valid && p2_ph == last_ph_reg) begin
-            // Y at p3: the running maximum after this edge
+            // Y at p3: the running maximum after this edge (RD_PORTS = 4: 2*LANES lanes at
+            // stride 1, the upper half's too)
             wr_en <= 1'b1;
-            wr_mask <= {{LANES{1'b0}}, mask_p2_wo};
+            wr_data <= {fwd4 ? best_hi_next : {LANES*16{1'b0}}, best_next};
+            wr_mask <= {fwd4 ? mask_p2_wo1 : {LANES{1'b0}}, mask_p2_wo};
         end else if (p3_valid && p3_ph == last_ph_reg) begin
             // argmax at p4: the argmax of the finished window (arg_reg, held since p3)
             wr_en <= 1'b1;
             wr_row <= p3_ra;
             wr_x <= p3_cy + {{(XW-16){1'b0}}, p3_x0};
-            wr_data <= {{LANES*16{1'b0}}, arg_wdata_next};
-            wr_mask <= {{LANES{1'b0}}, m3_wo_reg};
+            wr_data <= {fwd4 ? arg_hi_wdata_next : {LANES*16{1'b0}}, arg_wdata_next};
+            wr_mask <= {fwd4 ? m3_wo1_reg : {LANES{1'b0}}, m3_wo_reg};
         end
     end else if (is_bwd) begin
         // input row 2y + dy (dy = the phase), columns 2*x0 .. 2*x0 + 2*LANES - 1
@@ -444,6 +500,9 @@ always @(posedge clk) begin
         best_reg <= best_next;
         arg_reg <= arg_next;
         pos_reg <= pos_next;
+        best_hi_reg <= best_hi_next;
+        arg_hi_reg <= arg_hi_next;
+        pos_hi_reg <= pos_hi_next;
     end
     if (p2_valid && p2_ph == 2'd0) begin
         dy_reg <= fma_rdata;
@@ -500,7 +559,7 @@ always @(posedge clk) begin
                            {16'd0, ho_reg} * {16'd0, rw_y_reg};
             rs_y_reg <= cmd_flat_y ? {FM_AW{1'b0}} : fm_w16(rw_y_reg);
             size_x_reg <= {16'd0, plane_x_reg} * {32'd0, cmd_c};
-            xl0_reg <= relu4 ? (nx_reg - 16'd1) >> (LOG_L + 1) : (nx_reg - 16'd1) >> LOG_L;
+            xl0_reg <= wide4 ? (nx_reg - 16'd1) >> (LOG_L + 1) : (nx_reg - 16'd1) >> LOG_L;
             yl0_reg <= ny_reg - 16'd1;
         end
         3'd3: begin

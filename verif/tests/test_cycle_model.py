@@ -164,19 +164,21 @@ def test_ecp5_clock_of_one_engine_and_of_an_array():
 def test_pool_read_ports_only_shorten_read_bound_modes():
     """Two stack copies read a cycle (the MP unit's RD_PORTS = 2 on an array) halve MP_FWD and
     RELU_BWD down to their writes (MP_FWD: Y and argmax, 2 a vector); four (RD_PORTS = 4) halve
-    RELU_BWD again (2L pixels a write) on rows wider than L; more ports gain MP nothing else;
-    GAP_FWD's what-if divides its reads."""
+    RELU_BWD and MP_FWD again (2L pixels a write) on rows wider than L; more ports gain MP
+    nothing else; GAP_FWD's what-if divides its reads."""
     from bench.cycle_formulas import pool_cycles
     c, h, w, lanes = 8, 16, 16, 4
     for mode in ("MP_FWD", "MP_BWD", "RELU_BWD", "GAP_FWD", "GAP_BWD"):
         assert pool_cycles(mode, c, h, w, lanes, read_ports=1) == pool_cycles(mode, c, h, w, lanes)
     fx = pool_cycles("MP_FWD", 0, h, w, lanes)     # the MP unit's fixed cycles (no channel)
     for rp in (2, 4, 16):
-        assert pool_cycles("MP_FWD", c, h, w, lanes, read_ports=rp) - fx == (pool_cycles("MP_FWD", c, h, w, lanes) - fx) // 2
+        assert pool_cycles("MP_FWD", c, h, w, lanes, read_ports=rp) - fx == \
+            (pool_cycles("MP_FWD", c, h, w, lanes) - fx) // (2 if rp < 4 else 4)
         assert pool_cycles("RELU_BWD", c, h, w, lanes, read_ports=rp) - fx == \
             (pool_cycles("RELU_BWD", c, h, w, lanes) - fx) // (2 if rp < 4 else 4)
     # a row of at most L pixels gains nothing from the upper half
     assert pool_cycles("RELU_BWD", c, 4, 4, lanes, read_ports=4) == pool_cycles("RELU_BWD", c, 4, 4, lanes, read_ports=2)
+    assert pool_cycles("MP_FWD", c, 8, 8, lanes, read_ports=4) == pool_cycles("MP_FWD", c, 8, 8, lanes, read_ports=2)
     for mode in ("MP_BWD", "GAP_BWD"):   # write-bound: no change
         assert pool_cycles(mode, c, h, w, lanes, read_ports=16) == pool_cycles(mode, c, h, w, lanes)
 
