@@ -171,6 +171,9 @@ reg [33:0] x_end_reg, x_end_next, y_end_reg, y_end_next;
 reg [33:0] p_end_reg, p_end_next, b_end_reg, b_end_next;
 reg [33:0] m_end_reg, m_end_next;       // the mask map's end (BWD_DATA with relu: X's size)
 reg        buf_bad_reg, buf_bad_next;
+// the mask map's compares (BWD_DATA with relu) into a flag of their own (in buf_bad they made it 5
+// LUT levels, issue 16), OR-ed with buf_bad where the checks decide
+reg        m_bad_reg, m_bad_next;
 // field checks (CHK_FIELDS), decided a step later (CHK_PLANE_X): a register, not some twenty
 // compares, at the head of the state's and status's next-state logic (issue 16)
 reg        bad_mode_reg, bad_mode_next, bad_geom_reg, bad_geom_next;
@@ -255,11 +258,11 @@ wire [15:0] span_minus1 = mul_dil({8'd0, k_reg} - 16'd1, dil_reg[2:0]);
 // CHK_BUF_CMP: a map region beyond the stack (none apply to UPDATE's maps), FWD / BWD_DATA maps
 // read and written overlapping (32-bit ends, as the bases), the pointer table or the bias range
 // beyond its memory; the ends were registered in CHK_BUF_END
-// BWD_DATA with relu: the mask map too beyond the stack, or overlapping the dX written
+// BWD_DATA with relu: the mask map beyond the stack, or overlapping the dX written (m_bad)
+wire m_bad = rmask_reg && (m_end_reg > {2'd0, FM_DEPTH_32} ||
+                           !(x_end_reg[31:0] <= m_base_reg || m_end_reg[31:0] <= x_base_reg));
 wire buf_bad = (!is_update && (x_end_reg > {2'd0, FM_DEPTH_32} || y_end_reg > {2'd0, FM_DEPTH_32})) ||
                ((is_fwd || is_bwd) && !(x_end_reg[31:0] <= y_base_reg || y_end_reg[31:0] <= x_base_reg)) ||
-               (rmask_reg && (m_end_reg > {2'd0, FM_DEPTH_32} ||
-                              !(x_end_reg[31:0] <= m_base_reg || m_end_reg[31:0] <= x_base_reg))) ||
                (p_end_reg > {2'd0, PDEPTH_32}) ||
                ((is_fwd || is_update || (is_wgrad && bgrad_reg)) && b_end_reg > {2'd0, BDEPTH_32});
 
@@ -267,7 +270,7 @@ wire buf_bad = (!is_update && (x_end_reg > {2'd0, FM_DEPTH_32} || y_end_reg > {2
 // since the last list write (scan_skip, uc_lcache), the generator starts at once; the scan
 // passes: the generator starts. Outside the next-state block, so that no combinational path runs
 // through another module's block and back (uc_scan and uc_gen read them in theirs)
-wire checks_pass = (state_reg == S_CHECK) && (chk_step_reg == CHK_BUFFERS) && !buf_bad_reg;
+wire checks_pass = (state_reg == S_CHECK) && (chk_step_reg == CHK_BUFFERS) && !buf_bad_reg && !m_bad_reg;
 assign scan_start = checks_pass && !scan_skip;
 assign run_start = (scanning && scan_pass) || (checks_pass && scan_skip);
 // ceil(W / 2L), ceil(Wo / 2L), ceil(W / L), ceil(Wo / L)
@@ -349,6 +352,7 @@ always @* begin
     x_end_next = x_end_reg; y_end_next = y_end_reg;
     p_end_next = p_end_reg; b_end_next = b_end_reg;
     buf_bad_next = buf_bad_reg;
+    m_bad_next = m_bad_reg;
     bad_h_next = h_reg == 0 || {16'd0, h_reg} > HMAX_32;
     bad_w_next = w_reg == 0 || {16'd0, w_reg} > WMAX_32;
     bad_mode_next = bad_mode_reg; bad_geom_next = bad_geom_reg; bad_cn_next = bad_cn_reg;
@@ -482,10 +486,11 @@ always @* begin
         end
         CHK_BUF_CMP: begin
             buf_bad_next = buf_bad;
+            m_bad_next = m_bad;
         end
         default: begin
             // CHK_BUFFERS
-            if (buf_bad_reg) begin
+            if (buf_bad_reg || m_bad_reg) begin
                 status_next = ST_BAD_BUFFER;
                 state_next = S_RESP;
             end else if (scan_skip) begin
@@ -569,6 +574,7 @@ always @(posedge clk) begin
     x_end_reg <= x_end_next; y_end_reg <= y_end_next;
     p_end_reg <= p_end_next; b_end_reg <= b_end_next;
     buf_bad_reg <= buf_bad_next;
+    m_bad_reg <= m_bad_next;
     bad_mode_reg <= bad_mode_next; bad_geom_reg <= bad_geom_next; bad_cn_reg <= bad_cn_next;
     bad_h_reg <= bad_h_next;
     bad_w_reg <= bad_w_next;
