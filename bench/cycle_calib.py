@@ -19,7 +19,7 @@ from sparsetrain.sparse import split_dil
 
 from bench.cycle_formulas import (NETWORKS, UC_PIPE_EXTRA, conv, lc_cycles, loss_cycles,
                                   out_size, pool_cycles, relu_bwd_cmd, scan_extra, uc_formula,
-                                  with_rmask)
+                                  with_rmask, flat_layers)
 
 
 # ------------------------------------------------------------------------------ calibration
@@ -177,10 +177,11 @@ def top_check(cal: Calib, top: dict, lanes: int) -> list[dict]:
         train = rec["kind"].endswith("_train")
         B = rec["batch"]
         in_shape, layers = NETWORKS[name]
-        layers = with_rmask(layers)
+        p = UcParams.from_hdl(top["params"])
+        # as the driver runs them: small maps flat (its memory plan), the fused ReLU backwards
+        layers = with_rmask(flat_layers(in_shape, layers, lanes, p.hmax, p.wmax))
         # the top bench prunes by threshold on He-initialised weights: use its exact lists
         net, q = NETS[name]()
-        p = UcParams.from_hdl(top["params"])
         uc = pool = lc = 0.0
         c, h, w = in_shape
         for i, L in enumerate(layers):
@@ -209,9 +210,11 @@ def top_check(cal: Calib, top: dict, lanes: int) -> list[dict]:
                     pool += B * pool_cycles("MP_BWD", c, h, w, lanes)
                 h, w = h // 2, w // 2
             elif L["t"] == "gap":
-                pool += B * pool_cycles("GAP_FWD", c, h, w, lanes, p.hmax * p.wmax)
+                # a flat map below: the driver describes it to GAP as (C, 1, H*W)
+                gh, gw = (1, h * w) if i > 0 and layers[i - 1].get("flat") else (h, w)
+                pool += B * pool_cycles("GAP_FWD", c, gh, gw, lanes, p.hmax * p.wmax)
                 if train:
-                    pool += B * pool_cycles("GAP_BWD", c, h, w, lanes, p.hmax * p.wmax)
+                    pool += B * pool_cycles("GAP_BWD", c, gh, gw, lanes, p.hmax * p.wmax)
                 h = w = 1
             else:
                 k, m = L["k"], L["m"]
