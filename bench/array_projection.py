@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
 from sparsetrain import clocks  # noqa: E402
 from bench import array_model as am  # noqa: E402
 from bench.cycle_calib import Calib, calibrate_uc  # noqa: E402
-from bench.cycle_formulas import NETWORKS, counts, out_size, work_items  # noqa: E402
+from bench.cycle_formulas import NETWORKS, chip_order, counts, out_size, work_items  # noqa: E402
 
 OUT_DIR = ROOT / "build" / "bench"
 #: (engines, lanes per engine): one engine of 8 (today's bench set), 64 lanes two ways, 256, 1,024
@@ -125,9 +125,12 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
     uc_update = idle_cycles = wb_extra = alt = 0.0
     rng = np.random.default_rng(1)
     c, h, w = in_shape
+    prev = np.arange(c)
     for L in layers:
         if L["t"] == "conv":
             f, b = counts(L, sparsity, rule, rng)
+            # (as the cycle model: the driver's channel order on the array)
+            f, b, prev = chip_order(L, f, b, engines if getattr(cal, "balance", True) else 1, prev)
             ho, wo = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
             for mode in ("FWD", "BWD_DATA", "WGRAD", "UPDATE"):
                 rec = cal.log.get((id(L), mode))

@@ -135,6 +135,21 @@ def counts(layer, sparsity, rule, rng):
     return f, parity_split(layer, b)
 
 
+def chip_order(layer, f, b, engines: int, prev):
+    """``(f, b, order)`` of a conv layer as the driver holds it on ``engines`` engines
+    (:func:`sparsetrain.driver.channel_orders`): its input channels in ``prev`` (the order of the
+    map it reads), its filters in :func:`sparsetrain.uc.engine_balanced_order` of their non-zero
+    counts (a depth-wise conv: ``prev``, channel by channel); ``order`` = its output's order.
+    ``b`` is per input channel, or per channel and parity class (4C) at stride 2."""
+    from sparsetrain.uc import engine_balanced_order
+    f, b, prev = np.asarray(f), np.asarray(b), np.asarray(prev)
+    b = b.reshape(len(prev), -1)[prev].ravel()
+    if layer["dw"]:
+        return f[prev], b, prev
+    order = engine_balanced_order(f, engines) if engines > 1 else np.arange(len(f))
+    return f[order], b, order
+
+
 def _counts(layer, sparsity, rule, rng):
     c, n, kk = layer["c"], layer["n"], layer["k"] ** 2
     if layer["dw"]:

@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sparsetrain import clocks  # noqa: E402
-from bench.cycle_formulas import (FIRST_DENSE, NETWORKS, SHAPE_NOTES, counts, flat_layers, lc_cycles,  # noqa: E402
+from bench.cycle_formulas import (FIRST_DENSE, chip_order, NETWORKS, SHAPE_NOTES, counts, flat_layers, lc_cycles,  # noqa: E402
                                   loss_cycles, out_size, pool_cycles, relu_bwd_cmd, with_rmask,
                                   stack_words32)
 from bench.cycle_calib import (UC_LISTS, Calib, calibrate_top, calibrate_uc,  # noqa: E402
@@ -87,6 +87,9 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
     shapes = []
     # steady state: the lists were pre-scanned on the first image (loaded once per run)
     ck = uc_lists(layers) <= UC_LISTS
+    # the channel order the driver holds each map in on an array (cal.balance, default on)
+    bal = eng if getattr(cal, "balance", True) else 1
+    prev = np.arange(c)
     for i, L in enumerate(layers):
         shapes.append((c, h, w))
         r = {"layer": i, "type": L["t"], "in": [c, h, w], "FWD": 0, "BWD_DATA": 0, "WGRAD": 0,
@@ -94,6 +97,7 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
         if L["t"] == "conv":
             sp = sparsity if (i > 0 or prune_first or name not in FIRST_DENSE) else 0.0
             f, b = counts(L, sp, rule, rng)
+            f, b, prev = chip_order(L, f, b, bal, prev)
             ho, wo = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
             nnz = int(f.sum())
             dense = L["n"] * (1 if L["dw"] else L["c"]) * L["k"] ** 2

@@ -31,7 +31,8 @@ import numpy as np
 from sparsetrain.geometry import conv_out_size
 from sparsetrain.net import A_FRAC, DIL_MAX, G_FRAC, W_FRAC, Conv, Gap, Linear, MaxPool, Net, QParams, lr_factors
 from sparsetrain.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
-from sparsetrain.uc import Mode, UcCommand, UcParams, map_to_words, to_s, words_to_map
+from sparsetrain.uc import (Mode, UcCommand, UcParams, engine_balanced_order, map_to_words, to_s,
+                            words_to_map)
 
 MP_FWD, MP_BWD, RELU_BWD, MP_BWD_RELU = 0, 1, 2, 3
 GAP_FWD, GAP_BWD = 0, 1
@@ -204,9 +205,65 @@ def plan(net: Net, q: QParams, p: UcParams, flat: bool = True) -> Layout:
     return lay
 
 
+# ------------------------------------------------------------------ channel order on the chip
+def channel_orders(net: Net, q: QParams, engines: int) -> dict[int, np.ndarray]:
+    """``{map: order}`` for map -1 (the input) and every layer's output ``i``: the chip holds
+    channel ``order[j]`` of the map at position ``j``. A (not depth-wise) Conv's output takes
+    :func:`sparsetrain.uc.engine_balanced_order` of its filters' non-zero counts, so that the
+    engine array's static split gives every engine about the same work in FWD and WGRAD (issue
+    14); the input and a Linear's output keep their order; a depth-wise Conv, a MaxPool and GAP
+    keep the order of the map they read (channel by channel). One engine: every order the
+    identity. The network computes the same values: each map is a channel permutation of the
+    model's, the next layer's weights take their input channels in the same order
+    (:func:`permute_params`), and the driver puts the order back when it reads a tensor or the
+    parameters (:class:`AccelRun`)."""
+    orders = {-1: np.arange(net.in_shape[0])}
+    for i, layer in enumerate(net.layers):
+        if (isinstance(layer, Conv) and layer.depthwise) or isinstance(layer, (MaxPool, Gap)):
+            orders[i] = orders[i - 1]
+        elif isinstance(layer, Conv) and engines > 1:
+            orders[i] = engine_balanced_order(q.convs[i].fwd_count, engines)
+        else:
+            orders[i] = np.arange(net.shapes[i][0])
+    return orders
+
+
+def _lin_index(shape, order) -> np.ndarray:
+    """A Linear's input positions (C*H*W, channel-major) in the chip's channel ``order``."""
+    c, h, w = (int(v) for v in shape)
+    return np.arange(c * h * w).reshape(c, h * w)[np.asarray(order)].ravel()
+
+
+def permute_params(net: Net, q: QParams, orders: dict, back: bool = False) -> QParams:
+    """``q`` as the chip holds it with the channel ``orders`` (:func:`channel_orders`): each
+    Conv's filters and bias in its output's order and its input channels in its input's, each
+    Linear's inputs in its input's order. ``back``: the inverse (chip -> model order)."""
+    out = q.copy()
+    inv = {j: np.argsort(o) for j, o in orders.items()}
+    for i, layer in enumerate(net.layers):
+        o_out, o_in = orders[i], orders[i - 1]
+        if isinstance(layer, Conv):
+            out.convs[i] = (q.convs[i].permuted(inv[i], inv[i - 1]) if back
+                            else q.convs[i].permuted(o_out, o_in))
+        elif isinstance(layer, Linear):
+            idx = _lin_index(net.in_shape_of(i), o_in)
+            if back:
+                out.lin_w[i][:, idx] = q.lin_w[i]
+            else:
+                out.lin_w[i] = q.lin_w[i][:, idx]
+        if i in q.biases and isinstance(layer, Conv):
+            if back:
+                out.biases[i][o_out] = q.biases[i]
+            else:
+                out.biases[i] = q.biases[i][o_out]
+    return out
+
+
 @dataclass
 class AccelRun:
-    """One program and the host addresses it uses."""
+    """One program and the host addresses it uses. ``q`` holds the parameters as the chip does
+    (channels in the ``orders`` of :func:`channel_orders`); :meth:`read_tensor` and
+    :meth:`read_params` give them back in the model's order."""
 
     net: Net
     q: QParams
@@ -216,6 +273,7 @@ class AccelRun:
     batch: int
     debug: dict = field(default_factory=dict)    # (kind, layer) -> (host addr, bytes per image, shape, stored shape)
     params_out: dict = field(default_factory=dict)   # (mem, layer) -> (host addr, count)
+    orders: dict = field(default_factory=dict)   # map -> channel order on chip (empty: the model's)
 
     async def start(self, axil, write, heap: HostHeap) -> int:
         """Put the program in host memory and start it; returns the program's address."""
@@ -231,7 +289,14 @@ class AccelRun:
         addr, step, shape, stored = self.debug[(kind, layer)]
         sw = self.p.width(0)
         data = read(addr + image * step, step)
-        return words_to_map(bytes_to_words(data, sw), stored, self.p.lanes).reshape(shape)
+        t = words_to_map(bytes_to_words(data, sw), stored, self.p.lanes).reshape(shape)
+        # the chip's channel order back to the model's ("din": w.r.t. the layer's input map)
+        order = self.orders.get(layer - 1 if kind == "din" else layer) if kind != "dlogits" else None
+        if order is None:
+            return t
+        out = np.empty_like(t)
+        out[np.asarray(order)] = t
+        return out
 
     def read_params(self, read) -> QParams:
         """The updated weights and biases, from the final STOREs."""
@@ -245,7 +310,7 @@ class AccelRun:
                 out.lin_w[i] = np.array(vals, dtype=np.int16).reshape(out.lin_w[i].shape)
             else:
                 out.biases[i] = np.array(vals, dtype=np.int32)
-        return out
+        return permute_params(self.net, out, self.orders, back=True) if self.orders else out
 
 
 def _put(write, heap: HostHeap, data: bytes) -> int:
@@ -275,19 +340,24 @@ def check_labels(net: Net, labels) -> list[int]:
 
 
 def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap: HostHeap,
-                  lr: float = 0.05, train: bool = True, debug: bool = True, flat: bool = True) -> AccelRun:
+                  lr: float = 0.05, train: bool = True, debug: bool = True, flat: bool = True,
+                  balance: bool = True) -> AccelRun:
     """The whole mini-batch as one program (training step, or inference when ``train`` is False).
 
     ``flat``: store small maps flat where the convs allow it (:func:`flat_maps`; False: the row
     layout everywhere, the same results in more cycles).
+    ``balance``: on an engine array, hold each conv's output channels in the order that evens out
+    the engines' work (:func:`channel_orders`; False: the model's order; the same results).
 
     ``labels``: one per image, integers 0..classes-1; anything else raises ValueError (see
     :func:`check_labels`) before anything is written to host memory.
     """
     labels = check_labels(net, labels)
+    orders = channel_orders(net, q, p.engines if balance else 1)
+    q = permute_params(net, q, orders)          # the parameters as the chip holds them
     lay = plan(net, q, p, flat)
     prog = Program()
-    run = AccelRun(net, q, p, lay, prog, len(labels))
+    run = AccelRun(net, q, p, lay, prog, len(labels), orders=orders)
     sw_bits = p.width(0)
     fmt = p.fmt
 

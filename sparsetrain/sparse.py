@@ -169,6 +169,25 @@ class SparseWeights:
             raise ValueError(f"values must have shape {self.values.shape}, got {values.shape}")
         return replace(self, values=values.copy())
 
+    def permuted(self, n_order=None, c_order=None) -> "SparseWeights":
+        """The same kernel with its output and input channels reordered: new filter ``j`` is old
+        filter ``n_order[j]``, new input channel ``j`` old channel ``c_order[j]`` (None: unchanged).
+        Every entry stays an entry (a zero value too: the mask is kept), in the forward and
+        backward list orders of the new indices.
+
+        Raises:
+            ValueError: an order that is not a permutation of ``range(N)`` / ``range(C)``.
+        """
+        n_out, c_in = self.shape[0], self.shape[1]
+        inv = []
+        for order, size, what in ((n_order, n_out, "n_order"), (c_order, c_in, "c_order")):
+            o = np.arange(size) if order is None else np.asarray(order, dtype=np.int64)
+            if o.shape != (size,) or not np.array_equal(np.sort(o), np.arange(size)):
+                raise ValueError(f"{what} must be a permutation of range({size})")
+            inv.append(np.argsort(o))
+        return _from_entries(self.shape, inv[0][self.fwd_n], inv[1][self.fwd_c], self.fwd_ky,
+                             self.fwd_kx, self.values)
+
     def bwd_parity(self, dil: int) -> np.ndarray:
         """Parity class ``q = 2 * ((ky * dil) & 1) + ((kx * dil) & 1)`` of every backward entry
         (backward order, int64, values 0..3): the (row, column) parity of the input-gradient pixels
@@ -390,11 +409,21 @@ def encode_sparse(w, rho=None) -> SparseWeights:
     w = _check_kernel(w)
     if rho is not None:
         w = _prune_below(w, rho)
-    n_out, c_in, k, _ = w.shape
     # np.nonzero walks in C order: n, then c, ky, kx -- exactly the forward-list order.
     fn, fc, fky, fkx = (a.astype(np.int64) for a in np.nonzero(w))
     values = w[fn, fc, fky, fkx]
     values = values.astype(np.float64) if is_float(w) else values.astype(np.int16)
+    return _from_entries(w.shape, fn, fc, fky, fkx, values)
+
+
+def _from_entries(shape, fn, fc, fky, fkx, values) -> SparseWeights:
+    """SparseWeights of the entries ``(fn, fc, fky, fkx) = values`` (any order, no duplicates),
+    sorted into the forward order (n, c, ky, kx) with the backward lists beside."""
+    n_out, c_in, k, _ = shape
+    fn, fc, fky, fkx = (np.asarray(a, dtype=np.int64) for a in (fn, fc, fky, fkx))
+    order = np.lexsort((fkx, fky, fc, fn))
+    fn, fc, fky, fkx = fn[order], fc[order], fky[order], fkx[order]
+    values = np.asarray(values)[order]
     fwd_count = np.bincount(fn, minlength=n_out).astype(np.int64)
     fwd_start = np.concatenate([[0], np.cumsum(fwd_count)[:-1]]).astype(np.int64)
     # Backward order: c, then n, ky, kx.

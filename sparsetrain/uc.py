@@ -163,6 +163,34 @@ def engine_owner(ch: int, nch: int, engines: int) -> int:
     return int(ch) // engine_chunk(nch, engines)
 
 
+def engine_balanced_order(counts, engines: int) -> np.ndarray:
+    """An order of the channels (``order[j]`` = the channel placed at position ``j``) that evens
+    out the static split's work: the array gives engine ``e`` the contiguous positions of
+    :func:`engine_ranges`, so the channels are dealt, largest count first, to the engine with the
+    least work so far that still has a free position (longest-processing-time first with the
+    split's channel counts), and each engine's channels then fill its range (issue 14: filters of
+    different non-zero counts make the engines wait on the busiest). ``counts``: the work of each
+    channel (a filter's non-zeros). The identity when that deal does not lower the busiest
+    engine's work (equal counts, one engine).
+    Raises ValueError on ``engines < 1`` or no channel."""
+    counts = np.asarray(counts, dtype=np.int64)
+    n = counts.size
+    ranges = engine_ranges(n, engines)
+    if engines == 1:
+        return np.arange(n)
+    caps = [len(r) for r in ranges]
+    bins: list[list[int]] = [[] for _ in caps]
+    load = [0] * len(caps)
+    for ch in np.argsort(-counts, kind="stable"):
+        e = min((e for e in range(len(caps)) if len(bins[e]) < caps[e]), key=lambda e: (load[e], e))
+        bins[e].append(int(ch))
+        load[e] += int(counts[ch])
+    ident = max(int(counts[r.start:r.stop].sum()) for r in ranges)
+    if max(load) >= ident:
+        return np.arange(n)
+    return np.array([ch for b in bins for ch in sorted(b)], dtype=np.int64)
+
+
 # ------------------------------------------------------------------------------ stack maps
 def map_to_words(x, lanes: int) -> list[int]:
     """Map ``(C, H, W)`` int16 -> stack words (``C*H*RW`` ints, bank ``b`` at bits ``16b+15:16b``).

@@ -242,3 +242,44 @@ def test_converted_map_program():
     assert PARAMS.map_words(8, 1, 16) == 8 and PARAMS.map_words(8, 4, 4) == 32
     assert run.debug[("out", 1)][3] == (8, 4, 4) and run.debug[("din", 2)][3] == (8, 1, 16)
     assert run.debug[("drelu", 1)][3] == (8, 4, 4) and run.debug[("drelu", 2)][3] == (8, 1, 16)
+
+
+# ---- channel order on an engine array (issue 14: the static split's balance) ---------------------
+def test_engine_balanced_order_evens_the_split():
+    """Largest first to the least-loaded engine with a free position: a permutation, each engine
+    its split's number of channels, the busiest engine's load at most the identity order's (here
+    strictly less), ties in channel order; one engine: the identity."""
+    from sparsetrain.uc import engine_balanced_order, engine_ranges
+    counts = np.array([9, 8, 7, 6, 1, 1, 1, 1, 5, 5, 0])
+    for engines in (2, 3, 4, 16):
+        o = engine_balanced_order(counts, engines)
+        assert sorted(o) == list(range(counts.size))
+        busiest = max(int(counts[o[r.start:r.stop]].sum()) for r in engine_ranges(counts.size, engines))
+        before = max(int(counts[r.start:r.stop].sum()) for r in engine_ranges(counts.size, engines))
+        assert busiest <= before
+    o = engine_balanced_order(counts, 2)
+    assert [int(counts[o[r.start:r.stop]].sum()) for r in engine_ranges(11, 2)] == [22, 22]
+    assert list(engine_balanced_order(counts, 1)) == list(range(11))
+    assert list(engine_balanced_order([3, 3, 3, 3], 2)) == [0, 1, 2, 3]
+
+
+def test_permuted_params_compute_the_permuted_network():
+    """conv - conv/2 - MP - depth-wise conv - conv - GAP - Linear with the chip's channel orders
+    of a 4-engine array: every map of the model run on the permuted parameters is the model's map
+    in that channel order, the logits are the same, and ``back=True`` restores the parameters."""
+    from sparsetrain.driver import channel_orders, permute_params
+    from verif.models.network import forward_model
+    net = Net((2, 8, 8), [Conv(8), Conv(8, stride=2), MaxPool(), Conv(8, groups=8), Conv(12), Gap(),
+                          Linear(CLASSES)])
+    q = quantize_params(net, net.init_float(np.random.default_rng(3)), 0.6)
+    orders = channel_orders(net, q, 4)
+    assert any(list(o) != list(range(len(o))) for o in orders.values())
+    assert list(orders[2]) == list(orders[1]) and list(orders[3]) == list(orders[2])   # pool, dw
+    qc = permute_params(net, q, orders)
+    assert not permute_params(net, qc, orders, back=True).differences(q)
+    x = np.random.default_rng(4).integers(-200, 200, size=(2, 8, 8)).astype(np.int16)
+    acts, _ = forward_model(net, q, x)
+    acts_c, _ = forward_model(net, qc, x)
+    for i in range(len(net.layers)):
+        np.testing.assert_array_equal(acts_c[i], acts[i][np.asarray(orders[i])], err_msg=f"layer {i}")
+    assert list(channel_orders(net, q, 1)[4]) == list(range(12))
