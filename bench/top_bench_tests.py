@@ -13,7 +13,10 @@ CNT_DMA) of:
 Every record also carries the simulator's wall time of that program, for the simulator-speed
 table, and its CPU time (``time.process_time()``: cocotb's Python runs inside the simulator
 process, so this is the simulator's and the testbench's CPU time together), which a busy machine
-disturbs far less than the wall time.  Records go to ``TOP_BENCH_OUT`` (JSON).  Knob: ``TOP_BENCH_BATCH`` (default 8).
+disturbs far less than the wall time.  Records go to ``TOP_BENCH_OUT`` (JSON).  Knobs:
+``TOP_BENCH_BATCH`` (default 8), ``TOP_BENCH_DEMO`` / ``TOP_BENCH_DMA`` (0: leave the demo
+programs / the DMA programs out), ``TOP_BENCH_BALANCE`` (0: the driver keeps the model's channel
+order on an engine array, ``build_program(balance=False)``; bench/channel_order_top.py).
 
 It runs on either toplevel (verif.common.hdl_tb.make_tb): ``accel_top`` with cocotbext-axi's
 AxiRam as host memory (Python on every clock edge; the end of a program polled every 256 cycles)
@@ -115,7 +118,7 @@ async def top_bench(dut):
     recs = []
 
     # ---- DMA: one LOAD / STORE of n 32-bit words (GRAD memory: 32-bit words)
-    for n in (1, 16, 256, 1024):
+    for n in ((1, 16, 256, 1024) if os.environ.get("TOP_BENCH_DMA", "1") != "0" else ()):
         for op in ("load", "store"):
             prog = Program()
             host = tb.put(bytes(4 * n))
@@ -133,7 +136,8 @@ async def top_bench(dut):
     from sparsetrain.driver import build_program
     from verif.models.network import infer_model, train_step_model
     cifar_batch = int(os.environ.get("TOP_BENCH_CIFAR_BATCH", "2"))
-    runs = [("demo", batch, True), ("demo", batch, False)]
+    balance = os.environ.get("TOP_BENCH_BALANCE", "1") != "0"
+    runs = [("demo", batch, True), ("demo", batch, False)] if os.environ.get("TOP_BENCH_DEMO", "1") != "0" else []
     if cifar_batch:
         runs += [("cifar_mini", cifar_batch, True)]
     for net_name, nb, train in runs:
@@ -141,7 +145,7 @@ async def top_bench(dut):
         images, labels = digits(nb) if net_name == "demo" else random_images(nb, net.in_shape)
         tb.heap = HostHeap(base=0x1000, size=HOST_SIZE - 0x1000)
         run = build_program(net, q, tb.p, images, labels, tb.ram.write, tb.heap, lr=0.05, train=train,
-                            debug=False)
+                            debug=False, balance=balance)
         t0, cpu0 = time.time(), time.process_time()
         sim0 = get_sim_time("ns")
         prog_addr = await run.start(tb.axil, tb.ram.write, tb.heap)
@@ -158,6 +162,7 @@ async def top_bench(dut):
         assert await tb.rd(Reg.N_CORRECT) == correct
         c = await counters(tb)
         recs.append({"kind": f"{net_name}_{'train' if train else 'infer'}", "net": net_name, "batch": nb,
+                     "balance": balance,
                      "path": "hdlmem" if hdl else "axiram",
                      "sparsity": [round(float(sw.sparsity), 4) for sw in q.convs.values()],
                      "descriptors": len(run.prog), "executed": executed(run.prog, nb),
