@@ -292,59 +292,59 @@ reg [LANES*16-1:0] best_next, relu_next, relu_hi_next, best_hi_next;
 reg [LANES*2-1:0]  arg_next, arg_hi_next;
 reg [LANES*3-1:0]  arg_rd;
 reg [LANES-1:0]    pos_next, pos_hi_next;
-reg                gt10, gt0, gt1, gt10h, gt0h, gt1h;
 integer li;
+
+// one window row of a lane (RD_PORTS >= 2): the running maximum and its argmax {arg, best} after
+// the row's even (f_de) and odd (f_do) column: the three compares side by side, then one select
+// (f_do wins only over both, f_de over the running maximum; strictly greater replaces, so the
+// first maximum in raster order wins); f_first: the window's first row
+function [17:0] pool_row;
+    input [15:0] f_best;
+    input [1:0]  f_arg;
+    input [15:0] f_de;
+    input [15:0] f_do;
+    input        f_first;
+    reg g10, g0, g1;
+    begin
+        g10 = $signed(f_do) > $signed(f_de);
+        g0 = $signed(f_de) > $signed(f_best);
+        g1 = $signed(f_do) > $signed(f_best);
+        if (f_first) begin
+            pool_row = {1'b0, g10, g10 ? f_do : f_de};
+        end else if (g10 && g1) begin
+            pool_row = {2'd3, f_do};
+        end else if (g0) begin
+            pool_row = {2'd2, f_de};
+        end else begin
+            pool_row = {f_arg, f_best};
+        end
+    end
+endfunction
+
 always @* begin
     best_next = best_reg;
     arg_next = arg_reg;
     best_hi_next = best_hi_reg;
     arg_hi_next = arg_hi_reg;
     relu_next = relu_reg;
-    gt10 = 1'b0;
-    gt0 = 1'b0;
-    gt1 = 1'b0;
-    gt10h = 1'b0;
-    gt0h = 1'b0;
-    gt1h = 1'b0;
     for (li = 0; li < LANES; li = li + 1) begin
         // RD_PORTS = 4: the upper half's window row, dx = 0 on copy 2 (d2), dx = 1 on copy 3
         // (d3), as the lower half's below
         pos_hi_next[li] = (p2_ph != 2'd0 && pos_hi_reg[li]) || $signed(d2[16*li +: 16]) > 0 ||
                           $signed(d3[16*li +: 16]) > 0;
-        gt10h = $signed(d3[16*li +: 16]) > $signed(d2[16*li +: 16]);
-        gt0h = $signed(d2[16*li +: 16]) > $signed(best_hi_reg[16*li +: 16]);
-        gt1h = $signed(d3[16*li +: 16]) > $signed(best_hi_reg[16*li +: 16]);
-        if (p2_ph == 2'd0) begin
-            best_hi_next[16*li +: 16] = gt10h ? d3[16*li +: 16] : d2[16*li +: 16];
-            arg_hi_next[2*li +: 2] = {1'b0, gt10h};
-        end else if (gt10h && gt1h) begin
-            best_hi_next[16*li +: 16] = d3[16*li +: 16];
-            arg_hi_next[2*li +: 2] = 2'd3;
-        end else if (gt0h) begin
-            best_hi_next[16*li +: 16] = d2[16*li +: 16];
-            arg_hi_next[2*li +: 2] = 2'd2;
-        end
+        {arg_hi_next[2*li +: 2], best_hi_next[16*li +: 16]} =
+            pool_row(best_hi_reg[16*li +: 16], arg_hi_reg[2*li +: 2], d2[16*li +: 16], d3[16*li +: 16],
+                     p2_ph == 2'd0);
         arg_rd[3*li +: 3] = fma_rdata[16*li +: 3];
         // a window's first slot starts the flag; the second port's value counts with RD_PORTS = 2
         pos_next[li] = (p2_ph != 2'd0 && pos_reg[li]) || $signed(d0[16*li +: 16]) > 0 ||
                        (RD2 && $signed(d1[16*li +: 16]) > 0);
         // strictly greater replaces: the first maximum in raster order wins
         if (RD2) begin
-            // a window row a slot: the three compares side by side, then one select (d1 wins
-            // only over both, d0 over the running maximum; ties keep the earlier position)
-            gt10 = $signed(d1[16*li +: 16]) > $signed(d0[16*li +: 16]);
-            gt0 = $signed(d0[16*li +: 16]) > $signed(best_reg[16*li +: 16]);
-            gt1 = $signed(d1[16*li +: 16]) > $signed(best_reg[16*li +: 16]);
-            if (p2_ph == 2'd0) begin
-                best_next[16*li +: 16] = gt10 ? d1[16*li +: 16] : d0[16*li +: 16];
-                arg_next[2*li +: 2] = {1'b0, gt10};
-            end else if (gt10 && gt1) begin
-                best_next[16*li +: 16] = d1[16*li +: 16];
-                arg_next[2*li +: 2] = 2'd3;
-            end else if (gt0) begin
-                best_next[16*li +: 16] = d0[16*li +: 16];
-                arg_next[2*li +: 2] = 2'd2;
-            end
+            // a window row a slot (port A its even columns, the second port its odd ones)
+            {arg_next[2*li +: 2], best_next[16*li +: 16]} =
+                pool_row(best_reg[16*li +: 16], arg_reg[2*li +: 2], d0[16*li +: 16], d1[16*li +: 16],
+                         p2_ph == 2'd0);
         end else if (p2_ph == 2'd0 || $signed(fma_rdata[16*li +: 16]) > $signed(best_reg[16*li +: 16])) begin
             best_next[16*li +: 16] = fma_rdata[16*li +: 16];
             arg_next[2*li +: 2] = p2_ph;
