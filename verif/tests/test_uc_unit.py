@@ -327,7 +327,7 @@ async def relu_bwd_one_item_a_vector(dut):
     backward in BWD_DATA") at stride 1, stride 2 and on flat maps: bit-exact against the models
     (dX kept where the mask map at ``m_base`` is > 0), and exactly one cycle more a dX vector of a
     non-empty list than the same command without it (``UcLayer.est_cycles`` of both, checked
-    lists: no scan on either side)."""
+    lists: no scan on either side); at most that on an array or with a list of one entry."""
     p, rnd, bfm = await _bench(dut)
     kinds = [dict(stride=1), dict(stride=2), dict(stride=1, flat=True, k=3, dil=1)]
     for kw in kinds * 2:
@@ -354,7 +354,10 @@ async def relu_bwd_one_item_a_vector(dut):
         # at most the one-engine count more, none when the command is bound by its stack writes)
         want = lay.est_cycles(True) - plain.est_cycles(True)
         diff = r1.cycles - r2.cycles
-        ok = diff == want if p.engines == 1 else 0 <= diff <= want
+        # (a list of one entry gives its mask item the cycle in which the next list's pointer
+        # arrives, a bubble without it: then fewer than one a vector)
+        exact = p.engines == 1 and not any(int(k) == 1 for k in lay.bwd_counts())
+        ok = diff == want if exact else 0 <= diff <= want
         assert want > 0 and ok, (
             f"BWD_DATA relu {kw} C={lay.cmd.cin} H={lay.cmd.h} W={lay.cmd.w}: {r1.cycles} cycles, "
             f"{r2.cycles} without relu; expected {want} more, a cycle a vector (seed {seed()})")
