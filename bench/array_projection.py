@@ -130,7 +130,7 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
         if L["t"] == "conv":
             f, b = counts(L, sparsity, rule, rng)
             # (as the cycle model: the driver's channel order on the array)
-            f, b, prev = chip_order(L, f, b, engines if getattr(cal, "balance", True) else 1, prev)
+            f, b, prev = chip_order(L, f, b, engines if cal.balance else 1, prev)
             ho, wo = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
             for mode in ("FWD", "BWD_DATA", "WGRAD", "UPDATE"):
                 rec = cal.log.get((id(L), mode))

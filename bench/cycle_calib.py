@@ -19,7 +19,7 @@ from sparsetrain.sparse import split_dil
 
 from bench.cycle_formulas import (NETWORKS, UC_PIPE_EXTRA, conv, lc_cycles, loss_cycles,
                                   out_size, pool_cycles, relu_bwd_cmd, scan_extra, uc_formula,
-                                  with_rmask, flat_layers)
+                                  flat_layers, with_rmask)
 
 
 # ------------------------------------------------------------------------------ calibration
@@ -41,6 +41,10 @@ class Calib:
     #: bench.cycle_model.network); False: the row layout everywhere (the chip before issue 14's
     #: flat maps, and ``build_program(..., flat=False)``)
     flat_small: bool = True
+    #: the driver's engine-balanced channel order on an array (bench.cycle_formulas.chip_order,
+    #: applied by bench.cycle_model.network and bench.array_projection.network); False: the
+    #: model's order (``build_program(..., balance=False)``)
+    balance: bool = True
 
     def uc_cycles(self, mode, layer, h, w, fwd, bwd, lanes, checked=False):
         """One UC command; ``checked``: its list passed a scan since the last list write (the

@@ -88,7 +88,7 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
     # steady state: the lists were pre-scanned on the first image (loaded once per run)
     ck = uc_lists(layers) <= UC_LISTS
     # the channel order the driver holds each map in on an array (cal.balance, default on)
-    bal = eng if getattr(cal, "balance", True) else 1
+    bal = eng if cal.balance else 1
     prev = np.arange(c)
     for i, L in enumerate(layers):
         shapes.append((c, h, w))
