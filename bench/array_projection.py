@@ -5,9 +5,11 @@ UC_BENCH_SETS=bench_e16x4).
     python -m bench.array_projection     (writes build/bench/array_projection.{md,json})
 
 Per training image at batch 32, the cycle model's accounting (:func:`bench.cycle_model.network`):
-FWD (conv, MP, GAP, LC, loss), BWD_DATA (ReLU backward, conv input gradient, MP / GAP / LC
-backward), WGRAD (conv, LC), UPDATE / 32 (UC: engine 0 alone, one weight a cycle; LC), DMA of the
-image and label, sequencer time. The UC commands take :func:`bench.array_model.array_cycles`
+FWD (conv, MP, GAP, Linear, loss), BWD_DATA (ReLU backward, conv input gradient, MP / GAP /
+Linear backward), WGRAD (conv, Linear), UPDATE / 32 (UC: engine 0 alone, one weight a cycle), DMA
+of the image and label, sequencer time. On an array the Linear runs on the UC unit as a dense 1 x 1
+conv (:func:`sparsetrain.driver.linear_on_uc`; its cycles are in the UC columns), on one engine on
+the LC unit. The UC commands take :func:`bench.array_model.array_cycles`
 (steady state: the lists passed a scan on the first image, as in the one-engine tables); the
 MP / GAP units keep the engine's LANES lanes (the top's stack word is 2*LANES pixels), the LC and
 loss units their one MAC. Efficiency = non-zero MACs (FWD + BWD_DATA + WGRAD, conv and linear) /
@@ -39,7 +41,7 @@ if str(ROOT) not in sys.path:
 from sparsetrain import clocks  # noqa: E402
 from bench import array_model as am  # noqa: E402
 from bench.cycle_calib import Calib, calibrate_uc  # noqa: E402
-from bench.cycle_formulas import NETWORKS, chip_order, counts, out_size, work_items  # noqa: E402
+from bench.cycle_formulas import NETWORKS, chip_order, counts, loss_cycles, out_size, work_items  # noqa: E402
 
 OUT_DIR = ROOT / "build" / "bench"
 #: (engines, lanes per engine): one engine of 8 (today's bench set), 64 lanes two ways, 256, 1,024
@@ -126,8 +128,15 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
     rng = np.random.default_rng(1)
     c, h, w = in_shape
     prev = np.arange(c)
-    for L in layers:
-        if L["t"] == "conv":
+    for li, L in enumerate(layers):
+        if L["t"] == "lin" and engines > 1:
+            # the Linear on the UC unit (sparsetrain.driver.linear_on_uc): engine-bound, no map
+            row = res["layers"][li]
+            lin_uc = row["FWD"] - loss_cycles(L["m"]) + row["BWD_DATA"] + row["WGRAD"]
+            uc["engine"] += lin_uc
+            alt += lin_uc
+            uc_update += row["UPDATE"]
+        elif L["t"] == "conv":
             f, b = counts(L, sparsity, rule, rng)
             # (as the cycle model: the driver's channel order on the array)
             f, b, prev = chip_order(L, f, b, engines if cal.balance else 1, prev)

@@ -70,10 +70,13 @@ def uc_key(mode: str, checked: bool) -> str:
     return f"{mode}/checked" if checked else mode
 
 
-def uc_lists(layers) -> int:
-    """Distinct lists a network's training uses (forward per conv, backward per conv but the first)."""
+def uc_lists(layers, engines: int = 1) -> int:
+    """Distinct lists a network's training uses (forward per conv, backward per conv but the
+    first; on an engine array, ``engines`` > 1, three more a Linear: its forward, backward and
+    empty bias-gradient lists, :func:`sparsetrain.driver.linear_on_uc`)."""
     convs = sum(1 for L in layers if L["t"] == "conv")
-    return 2 * convs - 1 if convs else 0
+    lins = sum(1 for L in layers if L["t"] == "lin") if engines > 1 else 0
+    return (2 * convs - 1 if convs else 0) + 3 * lins
 
 
 def empty_filters(r: dict) -> int:

@@ -24,6 +24,15 @@ def lin(k, m):
     return {"t": "lin", "k": k, "m": m}
 
 
+def lin_conv(L: dict):
+    """A Linear ``k -> m`` as the UC unit runs it on an engine array
+    (:func:`sparsetrain.driver.linear_on_uc`): ``(conv dict, forward counts, backward counts)`` of
+    a dense 1 x 1 convolution ``k -> m`` (``m`` filters of ``k`` entries, ``k`` channels of
+    ``m``). The conv dict is kept in ``L`` (one object a layer: the array model logs by it)."""
+    Lc = L.setdefault("conv", conv(L["k"], L["m"], k=1, s=1, p=0, relu=False))
+    return Lc, np.full(L["m"], L["k"]), np.full(L["k"], L["m"])
+
+
 def _vgg16():
     cfg = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
     out, c = [], 3

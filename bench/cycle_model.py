@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sparsetrain import clocks  # noqa: E402
-from bench.cycle_formulas import (FIRST_DENSE, chip_order, NETWORKS, SHAPE_NOTES, counts, flat_layers, lc_cycles,  # noqa: E402
+from bench.cycle_formulas import (FIRST_DENSE, chip_order, NETWORKS, SHAPE_NOTES, counts, flat_layers, lc_cycles, lin_conv,  # noqa: E402
                                   loss_cycles, out_size, pool_cycles, relu_bwd_cmd, with_rmask,
                                   stack_words32)
 from bench.cycle_calib import (UC_LISTS, Calib, calibrate_top, calibrate_uc,  # noqa: E402
@@ -86,7 +86,7 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
     rows, descs_img, descs_batch = [], 0, 0
     shapes = []
     # steady state: the lists were pre-scanned on the first image (loaded once per run)
-    ck = uc_lists(layers) <= UC_LISTS
+    ck = uc_lists(layers, eng) <= UC_LISTS
     # the channel order the driver holds each map in on an array (cal.balance, default on)
     bal = eng if cal.balance else 1
     prev = np.arange(c)
@@ -143,10 +143,25 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
             r["BWD_DATA"] = pool_cycles("GAP_BWD", c, gh, gw, lanes, read_ports=pool_read_ports)
             descs_img += 2
             h = w = 1
+        elif eng > 1:
+            # on an engine array the driver runs the Linear on the UC unit, a dense 1 x 1 conv of
+            # the 1 x 1 map (sparsetrain.driver.linear_on_uc): FWD, WGRAD of the weights and of
+            # the biases (an empty list), BWD_DATA, UPDATE
+            k, m = L["k"], L["m"]
+            r.update(name=f"linear {k}->{m} (UC)", out=[m, 1, 1], nnz=k * m, params=k * m)
+            Lc, f, b = lin_conv(L)
+            r["FWD"] = cal.uc_cycles("FWD", Lc, 1, 1, f, b, lanes, ck) + loss_cycles(m)
+            r["BWD_DATA"] = cal.uc_cycles("BWD_DATA", Lc, 1, 1, f, b, lanes, ck)
+            r["WGRAD"] = (cal.uc_cycles("WGRAD", Lc, 1, 1, f, b, lanes, ck)
+                          + cal.uc_cycles("WGRAD", Lc, 1, 1, 0 * f, 0 * b, lanes, ck))
+            r["UPDATE"] = cal.uc_cycles("UPDATE", Lc, 1, 1, f, b, lanes, ck) / BATCH
+            r["macs_nnz"] = r["macs_dense"] = 3 * k * m
+            descs_img += 5        # FWD, LOSS, WGRAD x 2, BWD_DATA
+            descs_batch += 3
+            c = m
         else:
             k, m = L["k"], L["m"]
             r.update(name=f"linear {k}->{m}", out=[m, 1, 1], nnz=k * m, params=k * m)
-            # the LC unit reads two weight copies a cycle on an engine array (WPORTS = 2)
             r["FWD"] = lc_cycles("FWD", k, m, wports=lc_ports) + loss_cycles(m)
             r["BWD_DATA"] = lc_cycles("BWD_DATA", k, m, wports=lc_ports)
             r["WGRAD"] = lc_cycles("WGRAD", k, m)
@@ -171,7 +186,7 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
         r["efficiency"] = round(r["macs_nnz"] / lanes / r["cycles"], 4) if r["cycles"] and r["macs_nnz"] else None
     scan_saved = sum(r.get("scan_saved", 0.0) for r in rows) if ck else 0.0
     return {"network": name, "sparsity": sparsity, "rule": rule, "lanes": lanes,
-            "lists": uc_lists(layers), "lists_checked": ck,
+            "lists": uc_lists(layers, eng), "lists_checked": ck,
             "cycles_if_scanned": round(total + scan_saved),
             "efficiency_if_scanned": round(macs / lanes / (total + scan_saved), 4),
             "conv_sparsity": round(1 - nnz / params, 4) if params else 0.0,

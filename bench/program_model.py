@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sparsetrain.driver import linear_lists
 from sparsetrain.program import FIELDS, Mem, Op, beats_of
 from sparsetrain.sparse import split_dil
 from sparsetrain.uc import Sel
@@ -123,7 +124,13 @@ def predict(run, prog_addr: int = 0x1000, engines: int | None = None, uc_cal=Non
     p = run.p
     eng = int(engines or p.engines)
     lanes = p.lanes
-    by_fptr = {base: i for i, base in run.lay.fptr.items()}
+    # the list behind each forward-pointer table: a conv's, or a Linear's on the UC unit (its
+    # dense list, and the empty list of its bias-gradient WGRAD)
+    by_fptr = {}
+    for i, base in run.lay.fptr.items():
+        by_fptr[base] = run.q.convs[i] if i in run.q.convs else linear_lists(run.q, i)
+        if i in run.lay.bias_ptr:
+            by_fptr[run.lay.bias_ptr[i]] = linear_lists(run.q, i, empty=True)
     descs = run.prog.descs
     out = {"uc": 0, "pool": 0, "lc": 0, "dma": fetch_cycles(len(descs), prog_addr), "sequencer": 0.0}
     executed: dict[str, int] = {}
@@ -155,10 +162,9 @@ def predict(run, prog_addr: int = 0x1000, engines: int | None = None, uc_cal=Non
                 records.clear()
         elif op == Op.UC:
             mode = _UC_MODES[f["mode"]]
-            i = by_fptr.get(f["fptr_base"])
-            if i is None:
-                raise ValueError(f"UC command at {pc}: fptr_base {f['fptr_base']} is no conv layer of the run")
-            sw = run.q.convs[i]
+            sw = by_fptr.get(f["fptr_base"])
+            if sw is None:
+                raise ValueError(f"UC command at {pc}: fptr_base {f['fptr_base']} is no conv or Linear list of the run")
             fwd = np.asarray(sw.fwd_count)
             bwd = np.asarray(sw.bwd_lists(split_dil(f["stride"], f["dil"]))[2])
             L = _layer_dict(f)

@@ -83,9 +83,10 @@ def vgg16_net(sparsity: float = SPARSITY, seed: int = 5, gain: float = CONV_GAIN
 def params(engines: int = 64, lanes: int = 4) -> dict:
     """HDL parameters of the build: ENGINES x LANES MACs, memories sized for :func:`vgg16_net`
     at 92.5 % (the plan: stack 138,132 words at 4 lanes, 98,004 at 8; 1,110,008 weight words;
-    1,104,888 backward-index words; 7,939 pointers; 4,234 biases), with a little room."""
+    1,110,008 backward-index words, the Linear's dense list included; 8,461 pointers; 4,234
+    biases), with a little room."""
     return {"ENGINES": engines, "LANES": lanes, "KMAX": 3, "CMAX": 512, "NMAX": 512, "HMAX": 32, "WMAX": 32,
-            "FM_DEPTH": 139264 if lanes <= 4 else 98304, "WDEPTH": 1114112, "PDEPTH": 8192, "BDEPTH": 4352,
+            "FM_DEPTH": 139264 if lanes <= 4 else 98304, "WDEPTH": 1114112, "PDEPTH": 8704, "BDEPTH": 4352,
             "PROG_DEPTH": 512, "CLASSES_MAX": 16, "HOST_ADDR_W": HOST_ADDR_W}
 
 

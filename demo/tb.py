@@ -35,7 +35,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 
-from sparsetrain.driver import build_program
+from sparsetrain.driver import build_program, linear_on_uc
 from sparsetrain.net import Conv, Gap, Linear, MaxPool
 from sparsetrain.program import HostHeap, Op, Program, Reg
 from sparsetrain.uc import UcParams
@@ -102,15 +102,16 @@ class DemoTB:
         return await self.wait_done(what)
 
 
-def command_tags(net) -> list[tuple[int, str]]:
-    """(layer, phase) of every compute descriptor of a one-image training program, in the order
-    sparsetrain.driver.build_program emits them (phase: fwd, loss, bwd, wgrad, update)."""
+def command_tags(net, p: UcParams) -> list[tuple[int, str]]:
+    """(layer, phase) of every compute descriptor of a one-image training program on a chip of
+    parameters ``p``, in the order sparsetrain.driver.build_program emits them (phase: fwd, loss,
+    bwd, wgrad, update; a Linear on the UC unit has two wgrad commands, weights and biases)."""
     n = len(net.layers)
     tags = [(i, "fwd") for i in range(n)] + [(n - 1, "loss")]
     for i in range(n - 1, -1, -1):
         layer = net.layers[i]
         if isinstance(layer, Linear):
-            tags.append((i, "wgrad"))
+            tags += [(i, "wgrad")] * (2 if linear_on_uc(net, p, i) else 1)
             if i > 0:
                 tags.append((i, "bwd"))
         elif isinstance(layer, (Gap, MaxPool)):
@@ -137,7 +138,7 @@ async def time_commands(tb: DemoTB, net, q, image, label) -> list[dict]:
     pre = descs[:lo]
     loads = [d for d, o in zip(descs[lo + 1:hi], ops[lo + 1:hi]) if o == int(Op.LOAD)]
     compute = [d for d, o in zip(descs, ops) if o in (Op.UC, Op.MP, Op.GAP, Op.LC, Op.LOSS)]
-    tags = command_tags(net)
+    tags = command_tags(net, tb.p)
     if len(tags) != len(compute):
         raise AssertionError(f"{len(compute)} compute commands, {len(tags)} expected")
     out = []

@@ -175,12 +175,13 @@ BLOCKS: dict[str, Block] = {
                        "FM_DEPTH": 1024, "WDEPTH": 1024, "PDEPTH": 64, "BDEPTH": 64,
                        "PROG_DEPTH": 128, "CLASSES_MAX": 16},
                 # an engine array (issue 14): 4 engines of 4 lanes, each with its copy of the memories
+                # (128 pointers: the Linear runs on the UC unit there, with 2M + C pointers of its own)
                 "e4x4": {"ENGINES": 4, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
-                         "FM_DEPTH": 2048, "WDEPTH": 1024, "PDEPTH": 64, "BDEPTH": 64,
+                         "FM_DEPTH": 2048, "WDEPTH": 1024, "PDEPTH": 128, "BDEPTH": 64,
                          "PROG_DEPTH": 128, "CLASSES_MAX": 16},
                 # issue 14's size on the top: 16 engines of 4 lanes (64 MACs); Verilator, no coverage
                 "e16x4": {"ENGINES": 16, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
-                          "FM_DEPTH": 2048, "WDEPTH": 1024, "PDEPTH": 64, "BDEPTH": 64,
+                          "FM_DEPTH": 2048, "WDEPTH": 1024, "PDEPTH": 128, "BDEPTH": 64,
                           "PROG_DEPTH": 128, "CLASSES_MAX": 16},
             },
             no_cov_sets=("e16x4",),

@@ -31,6 +31,7 @@ import numpy as np
 from sparsetrain.geometry import conv_out_size
 from sparsetrain.net import A_FRAC, DIL_MAX, G_FRAC, W_FRAC, Conv, Gap, Linear, MaxPool, Net, QParams, lr_factors
 from sparsetrain.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
+from sparsetrain.sparse import SparseWeights, encode_dense, encode_sparse
 from sparsetrain.uc import (Mode, UcCommand, UcParams, engine_balanced_order, map_to_words, to_s,
                             words_to_map)
 
@@ -129,9 +130,11 @@ class Layout:
     arg: dict = field(default_factory=dict)      # MaxPool layer -> argmax map base
     drelu: dict = field(default_factory=dict)    # Conv+ReLU layer -> masked gradient base
     w_base: dict = field(default_factory=dict)   # Conv / Linear layer -> WGT/GRAD base
-    b_base: dict = field(default_factory=dict)   # Conv -> BIDX base
+    b_base: dict = field(default_factory=dict)   # Conv (Linear on the UC unit) -> BIDX base
     fptr: dict = field(default_factory=dict)
     bptr: dict = field(default_factory=dict)
+    #: Linear on the UC unit -> pointer table of its empty list (the bias-gradient WGRAD)
+    bias_ptr: dict = field(default_factory=dict)
     bias: dict = field(default_factory=dict)     # Conv / Linear -> BIAS/BGRAD base
     used: dict = field(default_factory=dict)     # memory -> words used
     #: map (-1 input, i layer i's output) -> (written flat, read flat), :func:`flat_maps`
@@ -160,14 +163,16 @@ class Layout:
         return self.x0 if j < 0 else self.cvt.get(j, self.out[j])
 
 
-def plan(net: Net, q: QParams, p: UcParams, flat: bool = True) -> Layout:
+def plan(net: Net, q: QParams, p: UcParams, flat: bool = True, lc: bool = False) -> Layout:
     """Place every tensor in the stack and every list in its memory.
 
     Maps are flat where :func:`flat_maps` says (``flat`` False: nowhere); a flat map of ``(C, H,
     W)`` takes the words of ``(C, 1, H*W)``, ``C * ceil(H*W / 2L)``.
 
     A conv takes ``nnz`` words of the weight (and gradient) memory and of the backward-index
-    memory, ``N + C`` pointers and ``N`` biases; a depth-wise conv's list is the block-diagonal
+    memory, ``N + C`` pointers and ``N`` biases (a Linear ``C -> M``: ``M*C`` weights and ``M``
+    biases; on the UC unit, :func:`linear_on_uc` unless ``lc``, also ``M*C`` backward-index words
+    and ``2M + C`` pointers); a depth-wise conv's list is the block-diagonal
     kernel's (:func:`sparsetrain.sparse.depthwise_dense`), so it takes its diagonal blocks'
     ``nnz <= C*K*K`` words, and still ``C`` forward and ``C`` backward pointers (one entry per
     channel, no more).
@@ -198,8 +203,14 @@ def plan(net: Net, q: QParams, p: UcParams, flat: bool = True) -> Layout:
             lay.bptr[i] = pt.take(sw.shape[1] * (1 if layer.bwd_split is None else 4))
             lay.bias[i] = bb.take(sw.shape[0])
         if isinstance(layer, Linear):
-            lay.w_base[i] = wg.take(q.lin_w[i].size)
-            lay.bias[i] = bb.take(q.lin_w[i].shape[0])
+            m, c = q.lin_w[i].shape
+            lay.w_base[i] = wg.take(m * c)
+            lay.bias[i] = bb.take(m)
+            if linear_on_uc(net, p, i) and not lc:
+                lay.b_base[i] = bi.take(m * c)
+                lay.fptr[i] = pt.take(m)
+                lay.bptr[i] = pt.take(c)
+                lay.bias_ptr[i] = pt.take(m)
     lay.used = {"stack": st.next, "weights": wg.next, "bwd index": bi.next, "pointers": pt.next,
                 "biases": bb.next}
     return lay
@@ -341,13 +352,15 @@ def check_labels(net: Net, labels) -> list[int]:
 
 def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap: HostHeap,
                   lr: float = 0.05, train: bool = True, debug: bool = True, flat: bool = True,
-                  balance: bool = True) -> AccelRun:
+                  balance: bool = True, lc: bool = False) -> AccelRun:
     """The whole mini-batch as one program (training step, or inference when ``train`` is False).
 
     ``flat``: store small maps flat where the convs allow it (:func:`flat_maps`; False: the row
     layout everywhere, the same results in more cycles).
     ``balance``: on an engine array, hold each conv's output channels in the order that evens out
     the engines' work (:func:`channel_orders`; False: the model's order; the same results).
+    ``lc``: run the Linear layers on the LC unit even where :func:`linear_on_uc` would put them on
+    the UC unit (the same results in more cycles; the array's LC unit stays tested).
 
     ``labels``: one per image, integers 0..classes-1; anything else raises ValueError (see
     :func:`check_labels`) before anything is written to host memory.
@@ -355,7 +368,7 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
     labels = check_labels(net, labels)
     orders = channel_orders(net, q, p.engines if balance else 1)
     q = permute_params(net, q, orders)          # the parameters as the chip holds them
-    lay = plan(net, q, p, flat)
+    lay = plan(net, q, p, flat, lc)
     prog = Program()
     run = AccelRun(net, q, p, lay, prog, len(labels), orders=orders)
     sw_bits = p.width(0)
@@ -373,7 +386,19 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
                                             (Mem.PTR, lay.bptr[i], pk.bwd_ptr, fmt.ptr_w)):
                 if words:
                     prog.load(mem, base, len(words), _put(write, heap, words_to_bytes(words, width)))
-        if isinstance(layer, Linear):
+        if isinstance(layer, Linear) and i in lay.fptr:
+            # the dense list of the 1 x 1 convolution (its weights in the same order), and an
+            # empty list whose WGRAD writes only the bias gradient
+            pk = linear_lists(q, i).pack(fmt, w_base=lay.w_base[i], b_base=lay.b_base[i])
+            pk0 = linear_lists(q, i, empty=True).pack(fmt, w_base=lay.w_base[i], b_base=lay.b_base[i])
+            for mem, base, words, width in ((Mem.WGT, lay.w_base[i], pk.wgt, 16),
+                                            (Mem.FIDX, lay.w_base[i], pk.fwd_idx, fmt.fwd_idx_w),
+                                            (Mem.BIDX, lay.b_base[i], pk.bwd_idx, fmt.bwd_idx_w),
+                                            (Mem.PTR, lay.fptr[i], pk.fwd_ptr, fmt.ptr_w),
+                                            (Mem.PTR, lay.bptr[i], pk.bwd_ptr, fmt.ptr_w),
+                                            (Mem.PTR, lay.bias_ptr[i], pk0.fwd_ptr, fmt.ptr_w)):
+                prog.load(mem, base, len(words), _put(write, heap, words_to_bytes(words, width)))
+        elif isinstance(layer, Linear):
             w = [int(v) & 0xFFFF for v in q.lin_w[i].ravel()]
             prog.load(Mem.WGT, lay.w_base[i], len(w), _put(write, heap, words_to_bytes(w, 16)))
         if i in q.biases:
@@ -419,6 +444,8 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
             prog.mp(MP_FWD, c, h, w, src, lay.out[i], lay.arg[i], flat_x=fx, flat_y=fy)
         elif isinstance(layer, Gap):
             prog.gap(GAP_FWD, *lay.store_shape(i - 1, (c, h, w), read=True), src, lay.out[i])
+        elif isinstance(layer, Linear) and i in lay.fptr:
+            prog.uc(_linear_cmd(Mode.FWD, net, lay, i, x_base=src, y_base=lay.out[i]))
         elif isinstance(layer, Linear):
             prog.lc(0, c, layer.cout, W_FRAC, src, lay.out[i], lay.w_base[i], lay.bias[i])
         dbg("out", i, lay.out[i], net.shapes[i], i)
@@ -433,7 +460,15 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
             dst = None if i == 0 else lay.dout[i - 1]
             c, h, w = net.in_shape_of(i)
             fx, fy = int(lay.is_flat(i - 1, read=True)), int(lay.is_flat(i))
-            if isinstance(layer, Linear):
+            if isinstance(layer, Linear) and i in lay.fptr:
+                # the weight gradient (its shift), then the bias gradient dY unshifted, as the LC
+                # unit's (the empty list: every filter only its bias item)
+                prog.uc(_linear_cmd(Mode.WGRAD, net, lay, i, x_base=src, y_base=lay.dout[i]), gacc_auto=True)
+                prog.uc(_linear_cmd(Mode.WGRAD, net, lay, i, x_base=src, y_base=lay.dout[i], bgrad=1,
+                                    shift=0, fptr_base=lay.bias_ptr[i]), gacc_auto=True)
+                if dst is not None:
+                    prog.uc(_linear_cmd(Mode.BWD_DATA, net, lay, i, x_base=dst, y_base=lay.dout[i]))
+            elif isinstance(layer, Linear):
                 prog.lc(2, c, layer.cout, layer.wgrad_shift, src, lay.dout[i], lay.w_base[i], lay.bias[i],
                         bgrad=1, gacc_auto=True)
                 if dst is not None:
@@ -473,11 +508,12 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
             if i not in q.biases:
                 continue
             (mw, shw), (mb, shb) = lr_factors(layer, lr, len(labels))
-            if isinstance(layer, Conv):
-                cmd = _conv_cmd(Mode.UPDATE, net, q, lay, i, x_base=0, y_base=0)
+            if isinstance(layer, Conv) or i in lay.fptr:
+                cmd = (_conv_cmd(Mode.UPDATE, net, q, lay, i, x_base=0, y_base=0) if isinstance(layer, Conv)
+                       else _linear_cmd(Mode.UPDATE, net, lay, i, x_base=0, y_base=0))
                 cmd.lr_mult, cmd.lr_shift, cmd.lr_mult_b, cmd.lr_shift_b = mw, shw, mb, shb
                 prog.uc(cmd)
-                count = q.convs[i].nnz
+                count = q.convs[i].nnz if isinstance(layer, Conv) else q.lin_w[i].size
             else:
                 c = net.in_shape_of(i)[0]
                 prog.lc(3, c, layer.cout, 0, 0, 0, lay.w_base[i], lay.bias[i],
@@ -502,6 +538,42 @@ def relu_bwd_cmd(net: Net, lay: Layout, i: int) -> bool:
     :class:`Layout` ``cvt``): then the RELU_BWD still converts the gradient back into this conv's
     layout (masking it again changes nothing)."""
     return net.relu_bwd_needed(i) or (net.conv_fuses_relu(i + 1) and i in lay.cvt)
+
+
+def linear_on_uc(net: Net, p: UcParams, i: int) -> bool:
+    """Whether the driver runs Linear ``i`` on the UC unit, as a 1 x 1 convolution of its
+    ``(C, 1, 1)`` input with a dense list (:func:`linear_lists`), instead of on the LC unit: on an
+    engine array (``p.engines`` > 1), where ``C`` and the output count fit CMAX and NMAX. The
+    array spreads the outputs (FWD, WGRAD, UPDATE) or the inputs (BWD_DATA) over its engines,
+    where the LC unit takes one or two products a cycle (issue 14). The results are the LC
+    unit's, bit for bit: ``requant(b + W x)``, ``requant(W^T dy)``, ``sat32(round_shift(dy x,
+    wgrad_shift))``, the bias gradient ``dy`` unshifted (a second WGRAD, shift 0, on an empty list
+    of the same filters), the same SGD step."""
+    layer = net.layers[i]
+    return (isinstance(layer, Linear) and p.engines > 1 and net.in_shape_of(i)[0] <= p.cmax
+            and layer.cout <= p.nmax)
+
+
+def linear_lists(q: QParams, i: int, empty: bool = False) -> SparseWeights:
+    """Linear ``i``'s weights ``(M, C)`` as the dense list of a 1 x 1 convolution (every entry
+    kept, zeros too; weight order = ``lin_w.ravel()``); ``empty``: the same ``(M, C, 1, 1)``
+    shape with no entry (its WGRAD with ``bgrad`` writes only the bias gradient)."""
+    w = q.lin_w[i][:, :, None, None]
+    return encode_sparse(np.zeros_like(w)) if empty else encode_dense(w)
+
+
+def _linear_cmd(mode, net: Net, lay: Layout, i: int, x_base: int, y_base: int, bgrad: int = 0,
+                shift: int | None = None, fptr_base: int | None = None) -> UcCommand:
+    """The UC command of Linear ``i`` (:func:`linear_on_uc`) in ``mode``: a 1 x 1 convolution on
+    a 1 x 1 map; ``shift`` None: the layer's (WGRAD: ``wgrad_shift``, else W_FRAC); ``fptr_base``
+    None: its dense list's pointers."""
+    layer = net.layers[i]
+    if shift is None:
+        shift = layer.wgrad_shift if mode == Mode.WGRAD else W_FRAC
+    return UcCommand(mode=int(mode), cin=net.in_shape_of(i)[0], cout=layer.cout, h=1, w=1, k=1, shift=shift,
+                     bgrad=bgrad, x_base=x_base, y_base=y_base,
+                     fptr_base=lay.fptr[i] if fptr_base is None else fptr_base, bptr_base=lay.bptr[i],
+                     bias_base=lay.bias[i])
 
 
 def _conv_cmd(mode, net: Net, q: QParams, lay: Layout, i: int, x_base: int, y_base: int,

@@ -416,6 +416,26 @@ def encode_sparse(w, rho=None) -> SparseWeights:
     return _from_entries(w.shape, fn, fc, fky, fkx, values)
 
 
+def encode_dense(w) -> SparseWeights:
+    """Encode a dense kernel with **every** entry kept, zeros too (a layer that is not pruned, such
+    as the Linear classifier run on the UC unit as a 1 x 1 convolution: an entry whose value
+    becomes 0 must still be trained, so it stays in the lists).
+
+    Args:
+        w: dense kernel ``(N, C, K, K)``, int16 or floating.
+    Returns:
+        SparseWeights with ``nnz = N*C*K*K``, values in C order (``w.ravel()``, the forward-list
+        order).
+    Raises:
+        ValueError: as :func:`encode_sparse`.
+    """
+    w = _check_kernel(w)
+    fn, fc, fky, fkx = (a.ravel().astype(np.int64) for a in np.indices(w.shape))
+    values = w.ravel()
+    values = values.astype(np.float64) if is_float(w) else values.astype(np.int16)
+    return _from_entries(w.shape, fn, fc, fky, fkx, values)
+
+
 def _from_entries(shape, fn, fc, fky, fkx, values) -> SparseWeights:
     """SparseWeights of the entries ``(fn, fc, fky, fkx) = values`` (any order, no duplicates),
     sorted into the forward order (n, c, ky, kx) with the backward lists beside."""

@@ -327,7 +327,7 @@ async def soft_reset_stops_a_running_program(dut):
 
 @cocotb.test(timeout_time=20, timeout_unit="sec")
 @cocotb.parametrize((("train", "stalls", "cnn"), [(True, False, "pool"), (False, False, "pool"), (False, True, "pool"),
-                                                  (True, False, "stride2")]))
+                                                  (True, False, "stride2"), (True, False, "pool_lc")]))
 async def minibatch_matches_model_layer_by_layer(dut, train, stalls, cnn):
     """conv(1->8)-ReLU-MP-conv(8->16, 85%)-MP-conv(16->8, 85%)-ReLU-GAP-LC(8->10)-loss on 4
     digits (verif.common.top_stimulus.pool_cnn: MP_BWD_RELU, MP_BWD and RELU_BWD in its
@@ -338,14 +338,19 @@ async def minibatch_matches_model_layer_by_layer(dut, train, stalls, cnn):
     stores the small maps flat (docs/uc_unit.md "The driver's memory plan": the 2 x 2 maps at 4
     lanes, the 4 x 4 ones too at 8). ``cnn`` "stride2" (top_stimulus.stride2_cnn, training): at
     8 lanes its last conv runs flat on the row-layout output of the stride-2 conv, through the
-    driver's converted copy (a RELU_BWD in forward; conv 1's own RELU_BWD reads flat, writes rows)."""
+    driver's converted copy (a RELU_BWD in forward; conv 1's own RELU_BWD reads flat, writes rows).
+    On an engine array the driver runs the Linear on the UC unit (sparsetrain.driver.linear_on_uc);
+    ``cnn`` "pool_lc" trains the pool CNN with it on the LC unit (``build_program(lc=True)``)."""
     from sparsetrain.driver import build_program
     from verif.models.network import infer_model, train_step_model
     tb = TB(dut, stalls=stalls)
+    if cnn == "pool_lc" and tb.p.engines == 1:
+        cocotb.pass_test("one engine: the LC unit runs the Linear anyway (cnn=pool)")
     await tb.reset()
-    net, q = pool_cnn() if cnn == "pool" else stride2_cnn()
+    net, q = stride2_cnn() if cnn == "stride2" else pool_cnn()
     images, labels = digits_batch(4, 11)
-    run = build_program(net, q, tb.p, images, labels, tb.ram.write, tb.heap, lr=0.05, train=train)
+    run = build_program(net, q, tb.p, images, labels, tb.ram.write, tb.heap, lr=0.05, train=train,
+                        lc=cnn == "pool_lc")
     await run.start(tb.axil, tb.ram.write, tb.heap)
     code, pc = await tb.wait_done(1_000_000, poll=100)
     tb.program_done(run.prog.descs, code, pc)

@@ -254,8 +254,10 @@ def test_command_tags_match_build_program():
     net = run.make_net((1, 8, 8), 10)
     q, _ = run.prune_quantize(net, net.init_float(np.random.default_rng(0)), 0.85, "threshold")
     mem = {}
-    prog_run = build_program(net, q, UcParams.from_hdl(knobs.DEMO_PARAMS), np.zeros((1, 1, 8, 8), np.int16), [3],
-                        lambda a, d: mem.update({a: d}), HostHeap(size=1 << 22), debug=False)
-    ops = [d[0] & 0xFF for d in prog_run.prog.descs]
-    compute = [o for o in ops if o in (Op.UC, Op.MP, Op.GAP, Op.LC, Op.LOSS)]
-    assert len(compute) == len(command_tags(net))
+    for params in (knobs.DEMO_PARAMS, {**knobs.DEMO_PARAMS, "ENGINES": 1}):
+        p = UcParams.from_hdl(params)
+        prog_run = build_program(net, q, p, np.zeros((1, 1, 8, 8), np.int16), [3],
+                                 lambda a, d: mem.update({a: d}), HostHeap(size=1 << 22), debug=False)
+        ops = [d[0] & 0xFF for d in prog_run.prog.descs]
+        compute = [o for o in ops if o in (Op.UC, Op.MP, Op.GAP, Op.LC, Op.LOSS)]
+        assert len(compute) == len(command_tags(net, p)), params

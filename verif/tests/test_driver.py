@@ -283,3 +283,77 @@ def test_permuted_params_compute_the_permuted_network():
     for i in range(len(net.layers)):
         np.testing.assert_array_equal(acts_c[i], acts[i][np.asarray(orders[i])], err_msg=f"layer {i}")
     assert list(channel_orders(net, q, 1)[4]) == list(range(12))
+
+
+def test_linear_runs_on_the_uc_unit_of_an_array():
+    """On an engine array the Linear classifier is a UC 1 x 1 convolution of its (C, 1, 1)
+    input: FWD, WGRAD (weights, then the bias gradient on the empty list at shift 0), BWD_DATA,
+    UPDATE, and no LC command; its dense list and the empty list's pointers are loaded. On one
+    engine, and where C or M exceed CMAX / NMAX, the LC unit runs it."""
+    from sparsetrain.driver import linear_lists, linear_on_uc
+    from sparsetrain.net import W_FRAC
+    from sparsetrain.program import Op
+    from sparsetrain.uc import Mode
+    net = Net((1, 8, 8), [Conv(8), MaxPool(), Conv(16), Gap(), Linear(CLASSES)])
+    q = quantize_params(net, net.init_float(np.random.default_rng(0)), 0.5)
+    for engines, on_uc in ((1, False), (4, True)):
+        p = UcParams.from_hdl({**PARAMS.to_hdl(), "ENGINES": engines})
+        assert linear_on_uc(net, p, 4) is on_uc
+        mem = {}
+        run = build_program(net, q, p, np.zeros((2, 1, 8, 8), np.int16), [1, 2],
+                            lambda a, d: mem.__setitem__(a, bytes(d)), HostHeap(size=1 << 22))
+        descs = [_fields(d) for d in run.prog.descs]
+        lc = [d["mode"] for d in descs if d["opcode"] == Op.LC]
+        lin = [(d["mode"], d["bgrad"], d["shift"], d["fptr_base"] == run.lay.bias_ptr.get(4))
+               for d in descs if d["opcode"] == Op.UC and d["fptr_base"] in (run.lay.fptr.get(4), run.lay.bias_ptr.get(4))
+               and 4 in run.lay.fptr]
+        if on_uc:
+            assert not lc
+            assert lin == [(Mode.FWD, 0, W_FRAC, False), (Mode.WGRAD, 0, net.layers[4].wgrad_shift, False),
+                           (Mode.WGRAD, 1, 0, True), (Mode.BWD_DATA, 0, W_FRAC, False),
+                           (Mode.UPDATE, 0, W_FRAC, False)]
+            assert linear_lists(q, 4).nnz == 16 * CLASSES and linear_lists(q, 4, empty=True).nnz == 0
+        else:
+            assert lc == [0, 2, 1, 3] and not lin
+    p = UcParams.from_hdl({**PARAMS.to_hdl(), "ENGINES": 4, "CMAX": 8})
+    assert not linear_on_uc(net, p, 4)
+
+
+def test_linear_on_the_uc_model_is_the_lc_model():
+    """The UC unit's model of the driver's Linear commands (dense 1 x 1 list, one pixel) gives the
+    LC unit's results bit for bit: the output, the input gradient, the weight gradient, the bias
+    gradient (the empty list's WGRAD at shift 0: dY unshifted) and the SGD step, on random int16
+    data over the whole range. At the weight gradient's shift the bias gradient would differ (why
+    the driver sends the second WGRAD)."""
+    from sparsetrain.driver import linear_lists
+    from sparsetrain.net import QParams
+    from sparsetrain.uc import Mode, UcCommand
+    from verif.models import uc_expected
+    from verif.models.layers import linear_backward, linear_forward, sgd_update
+    rng = np.random.default_rng(7)
+    m, c, shift, wsh = 10, 24, 8, 4
+    w = rng.integers(-32768, 32768, size=(m, c)).astype(np.int16)
+    w[0, :3] = 0                                    # zero weights stay entries
+    q = QParams(convs={}, lin_w={0: w}, biases={0: rng.integers(-2**20, 2**20, size=m).astype(np.int32)})
+    x = rng.integers(-300, 300, size=c).astype(np.int16)
+    dy = rng.integers(-32768, 32768, size=m).astype(np.int16)
+    sw, sw0 = linear_lists(q, 0), linear_lists(q, 0, empty=True)
+    np.testing.assert_array_equal(sw.values, w.ravel())
+    geo = dict(cin=c, cout=m, h=1, w=1, k=1)
+    y = uc_expected(UcCommand(mode=Mode.FWD, shift=shift, **geo), sw, x=x[:, None, None], bias=q.biases[0])["y"]
+    np.testing.assert_array_equal(y[:, 0, 0], linear_forward(x, w, q.biases[0], shift))
+    dx_ref, dw_ref, db_ref = linear_backward(dy, x, w, shift, wsh)
+    dx = uc_expected(UcCommand(mode=Mode.BWD_DATA, shift=shift, **geo), sw, dy=dy[:, None, None])["dx"]
+    np.testing.assert_array_equal(dx[:, 0, 0], dx_ref)
+    g = uc_expected(UcCommand(mode=Mode.WGRAD, shift=wsh, **geo), sw, x=x[:, None, None], dy=dy[:, None, None])
+    np.testing.assert_array_equal(g["grad"], dw_ref.ravel())
+    gb = uc_expected(UcCommand(mode=Mode.WGRAD, shift=0, bgrad=1, **geo), sw0, x=x[:, None, None],
+                     dy=dy[:, None, None])
+    np.testing.assert_array_equal(gb["bgrad"], db_ref)
+    gb_w = uc_expected(UcCommand(mode=Mode.WGRAD, shift=wsh, bgrad=1, **geo), sw0, x=x[:, None, None],
+                       dy=dy[:, None, None])
+    assert not np.array_equal(gb_w["bgrad"], db_ref)
+    u = uc_expected(UcCommand(mode=Mode.UPDATE, lr_mult=40000, lr_shift=20, lr_mult_b=30000, lr_shift_b=12, **geo),
+                    sw, bias=q.biases[0], grad=dw_ref.ravel(), bgrad=db_ref)
+    np.testing.assert_array_equal(u["wgt"], sgd_update(w, dw_ref, 40000, 20).ravel())
+    np.testing.assert_array_equal(u["bias"], sgd_update(q.biases[0], db_ref, 30000, 12, bits=32))

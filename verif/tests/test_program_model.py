@@ -23,7 +23,7 @@ FPTR = 40
 def _run(prog: Program, engines: int = 1, lanes: int = 4):
     sw = make_weights(np.random.default_rng(1), 8, 6, 3, 0.7)
     p = UcParams(lanes=lanes, engines=engines)
-    return SimpleNamespace(p=p, prog=prog, lay=SimpleNamespace(fptr={3: FPTR}), q=SimpleNamespace(convs={3: sw})), sw
+    return SimpleNamespace(p=p, prog=prog, lay=SimpleNamespace(fptr={3: FPTR}, bias_ptr={}), q=SimpleNamespace(convs={3: sw})), sw
 
 
 def _fwd(mode=Mode.FWD, **kw) -> UcCommand:
