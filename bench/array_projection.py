@@ -41,7 +41,8 @@ if str(ROOT) not in sys.path:
 from sparsetrain import clocks  # noqa: E402
 from bench import array_model as am  # noqa: E402
 from bench.cycle_calib import Calib, calibrate_uc  # noqa: E402
-from bench.cycle_formulas import NETWORKS, chip_order, counts, loss_cycles, out_size, work_items  # noqa: E402
+from bench.cycle_formulas import (FIRST_DENSE, NETWORKS, chip_order, chip_work, counts, layer_inputs,  # noqa: E402
+                                  loss_cycles, out_size, work_items)  # noqa: E402
 
 OUT_DIR = ROOT / "build" / "bench"
 #: (engines, lanes per engine): one engine of 8 (today's bench set), 64 lanes two ways, 256, 1,024
@@ -128,6 +129,10 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
     rng = np.random.default_rng(1)
     c, h, w = in_shape
     prev = np.arange(c)
+    # the cycle model's counts (drawn in layer order, the first conv dense where it keeps it)
+    ins = layer_inputs(in_shape, layers)
+    cnts = {i: counts(L, sparsity if (i > 0 or name not in FIRST_DENSE) else 0.0, rule, rng)
+            for i, L in enumerate(layers) if L["t"] == "conv"}
     for li, L in enumerate(layers):
         if L["t"] == "lin" and engines > 1:
             # the Linear on the UC unit (sparsetrain.driver.linear_on_uc): engine-bound, no map
@@ -137,9 +142,9 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
             alt += lin_uc
             uc_update += row["UPDATE"]
         elif L["t"] == "conv":
-            f, b = counts(L, sparsity, rule, rng)
+            f, b = cnts[li]
             # (as the cycle model: the driver's channel order on the array)
-            f, b, prev = chip_order(L, f, b, engines if cal.balance else 1, prev)
+            f, b, prev = chip_order(L, f, b, engines if cal.balance else 1, prev, chip_work(layers, ins, cnts, li))
             ho, wo = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
             for mode in ("FWD", "BWD_DATA", "WGRAD", "UPDATE"):
                 rec = cal.log.get((id(L), mode))

@@ -144,19 +144,53 @@ def counts(layer, sparsity, rule, rng):
     return f, parity_split(layer, b)
 
 
-def chip_order(layer, f, b, engines: int, prev):
+def chip_order(layer, f, b, engines: int, prev, work=None):
     """``(f, b, order)`` of a conv layer as the driver holds it on ``engines`` engines
     (:func:`sparsetrain.driver.channel_orders`): its input channels in ``prev`` (the order of the
-    map it reads), its filters in :func:`sparsetrain.uc.engine_balanced_order` of their non-zero
-    counts (a depth-wise conv: ``prev``, channel by channel); ``order`` = its output's order.
-    ``b`` is per input channel, or per channel and parity class (4C) at stride 2."""
+    map it reads), its filters in :func:`sparsetrain.uc.engine_balanced_order` of ``work``
+    (:func:`chip_work`; None: the filters' non-zero counts) (a depth-wise conv: ``prev``,
+    channel by channel); ``order`` = its output's order. ``b`` is per input channel, or per
+    channel and parity class (4C) at stride 2."""
     from sparsetrain.uc import engine_balanced_order
     f, b, prev = np.asarray(f), np.asarray(b), np.asarray(prev)
     b = b.reshape(len(prev), -1)[prev].ravel()
     if layer["dw"]:
         return f[prev], b, prev
-    order = engine_balanced_order(f, engines) if engines > 1 else np.arange(len(f))
+    order = engine_balanced_order(f if work is None else work, engines) if engines > 1 else np.arange(len(f))
     return f[order], b, order
+
+
+def layer_inputs(in_shape, layers) -> list[tuple[int, int, int]]:
+    """The input shape ``(C, H, W)`` of every layer of ``layers``."""
+    out, (c, h, w) = [], in_shape
+    for L in layers:
+        out.append((c, h, w))
+        if L["t"] == "conv":
+            c, h, w = L["n"], out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
+        elif L["t"] == "mp":
+            h, w = h // 2, w // 2
+        elif L["t"] == "gap":
+            h = w = 1
+        else:
+            c = L["m"]
+    return out
+
+
+def chip_work(layers, ins, cnts: dict, i: int):
+    """:func:`sparsetrain.uc.order_work` of conv ``i`` as the driver computes it
+    (:func:`sparsetrain.driver.channel_orders`): its FWD + WGRAD work and the BWD_DATA work of the
+    conv that reads its output (:func:`sparsetrain.driver.bwd_reader`: the next layer, or the one
+    after a max pool, not depth-wise). ``ins``: :func:`layer_inputs`; ``cnts``: ``{layer: (f, b)}``
+    of every conv (:func:`counts`, in the model's channel order)."""
+    from sparsetrain.uc import order_work
+    n = len(layers)
+    _, ho, wo = ins[i + 1] if i + 1 < n else (0, 1, 1)
+    j = i + 2 if i + 1 < n and layers[i + 1]["t"] == "mp" else i + 1
+    if j < n and layers[j]["t"] == "conv" and not layers[j]["dw"]:
+        cj, hj, wj = ins[j]
+        bj = np.asarray(cnts[j][1]).reshape(cj, -1).sum(axis=1)
+        return order_work(cnts[i][0], ho * wo, bj, hj * wj)
+    return order_work(cnts[i][0], ho * wo)
 
 
 def _counts(layer, sparsity, rule, rng):

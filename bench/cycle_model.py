@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sparsetrain import clocks  # noqa: E402
-from bench.cycle_formulas import (FIRST_DENSE, chip_order, NETWORKS, SHAPE_NOTES, counts, flat_layers, lc_cycles, lin_conv,  # noqa: E402
+from bench.cycle_formulas import (FIRST_DENSE, chip_order, chip_work, layer_inputs, NETWORKS, SHAPE_NOTES, counts, flat_layers, lc_cycles, lin_conv,  # noqa: E402
                                   loss_cycles, out_size, pool_cycles, relu_bwd_cmd, with_rmask,
                                   stack_words32)
 from bench.cycle_calib import (UC_LISTS, Calib, calibrate_top, calibrate_uc,  # noqa: E402
@@ -90,14 +90,17 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
     # the channel order the driver holds each map in on an array (cal.balance, default on)
     bal = eng if cal.balance else 1
     prev = np.arange(c)
+    # every conv's counts first (drawn in layer order): a conv's channel order looks at the next
+    ins = layer_inputs(in_shape, layers)
+    cnts = {i: counts(L, sparsity if (i > 0 or prune_first or name not in FIRST_DENSE) else 0.0, rule, rng)
+            for i, L in enumerate(layers) if L["t"] == "conv"}
     for i, L in enumerate(layers):
         shapes.append((c, h, w))
         r = {"layer": i, "type": L["t"], "in": [c, h, w], "FWD": 0, "BWD_DATA": 0, "WGRAD": 0,
              "UPDATE": 0, "macs_nnz": 0, "macs_dense": 0, "nnz": 0, "params": 0}
         if L["t"] == "conv":
-            sp = sparsity if (i > 0 or prune_first or name not in FIRST_DENSE) else 0.0
-            f, b = counts(L, sp, rule, rng)
-            f, b, prev = chip_order(L, f, b, bal, prev)
+            f, b = cnts[i]
+            f, b, prev = chip_order(L, f, b, bal, prev, chip_work(layers, ins, cnts, i))
             ho, wo = out_size(h, L["k"], L["s"], L["p"]), out_size(w, L["k"], L["s"], L["p"])
             nnz = int(f.sum())
             dense = L["n"] * (1 if L["dw"] else L["c"]) * L["k"] ** 2

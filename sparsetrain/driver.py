@@ -32,8 +32,8 @@ from sparsetrain.geometry import conv_out_size
 from sparsetrain.net import A_FRAC, DIL_MAX, G_FRAC, W_FRAC, Conv, Gap, Linear, MaxPool, Net, QParams, lr_factors
 from sparsetrain.program import HostHeap, Mem, Program, Reg, bytes_to_words, words_to_bytes
 from sparsetrain.sparse import SparseWeights, encode_dense, encode_sparse
-from sparsetrain.uc import (Mode, UcCommand, UcParams, engine_balanced_order, map_to_words, to_s,
-                            words_to_map)
+from sparsetrain.uc import (Mode, UcCommand, UcParams, engine_balanced_order, map_to_words, order_work,
+                            to_s, words_to_map)
 
 MP_FWD, MP_BWD, RELU_BWD, MP_BWD_RELU = 0, 1, 2, 3
 GAP_FWD, GAP_BWD = 0, 1
@@ -217,12 +217,26 @@ def plan(net: Net, q: QParams, p: UcParams, flat: bool = True, lc: bool = False)
 
 
 # ------------------------------------------------------------------ channel order on the chip
+def bwd_reader(net: Net, i: int) -> int | None:
+    """The Conv whose BWD_DATA is split over the channels of layer ``i``'s output map, in the
+    map's order: the next layer, or the one after a MaxPool (which keeps the order), when it is a
+    Conv that is not depth-wise; else None."""
+    j = i + 1
+    if j < len(net.layers) and isinstance(net.layers[j], MaxPool):
+        j += 1
+    if j < len(net.layers) and isinstance(net.layers[j], Conv) and not net.layers[j].depthwise:
+        return j
+    return None
+
+
 def channel_orders(net: Net, q: QParams, engines: int) -> dict[int, np.ndarray]:
     """``{map: order}`` for map -1 (the input) and every layer's output ``i``: the chip holds
     channel ``order[j]`` of the map at position ``j``. A (not depth-wise) Conv's output takes
-    :func:`sparsetrain.uc.engine_balanced_order` of its filters' non-zero counts, so that the
-    engine array's static split gives every engine about the same work in FWD and WGRAD (issue
-    14); the input and a Linear's output keep their order; a depth-wise Conv, a MaxPool and GAP
+    :func:`sparsetrain.uc.engine_balanced_order` of :func:`sparsetrain.uc.order_work`: its
+    filters' FWD and WGRAD work (non-zeros times output pixels) and the BWD_DATA work of the conv
+    that reads the map (:func:`bwd_reader`: its non-zeros per input channel times its input
+    pixels), so that the engine array's static split gives every engine about the same work in
+    all three (issue 14); the input and a Linear's output keep their order; a depth-wise Conv, a MaxPool and GAP
     keep the order of the map they read (channel by channel). One engine: every order the
     identity. The network computes the same values: each map is a channel permutation of the
     model's, the next layer's weights take their input channels in the same order
@@ -233,7 +247,11 @@ def channel_orders(net: Net, q: QParams, engines: int) -> dict[int, np.ndarray]:
         if (isinstance(layer, Conv) and layer.depthwise) or isinstance(layer, (MaxPool, Gap)):
             orders[i] = orders[i - 1]
         elif isinstance(layer, Conv) and engines > 1:
-            orders[i] = engine_balanced_order(q.convs[i].fwd_count, engines)
+            _, h, w = net.shapes[i]
+            j = bwd_reader(net, i)
+            nxt = {} if j is None else {"next_bwd": q.convs[j].bwd_count,
+                                        "next_in_pixels": int(np.prod(net.in_shape_of(j)[1:]))}
+            orders[i] = engine_balanced_order(order_work(q.convs[i].fwd_count, h * w, **nxt), engines)
         else:
             orders[i] = np.arange(net.shapes[i][0])
     return orders

@@ -166,29 +166,58 @@ def engine_owner(ch: int, nch: int, engines: int) -> int:
 def engine_balanced_order(counts, engines: int) -> np.ndarray:
     """An order of the channels (``order[j]`` = the channel placed at position ``j``) that evens
     out the static split's work: the array gives engine ``e`` the contiguous positions of
-    :func:`engine_ranges`, so the channels are dealt, largest count first, to the engine with the
-    least work so far that still has a free position (longest-processing-time first with the
-    split's channel counts), and each engine's channels then fill its range (issue 14: filters of
-    different non-zero counts make the engines wait on the busiest). ``counts``: the work of each
-    channel (a filter's non-zeros). The identity when that deal does not lower the busiest
-    engine's work (equal counts, one engine).
-    Raises ValueError on ``engines < 1`` or no channel."""
+    :func:`engine_ranges`, so the channels are dealt, largest first, to the engine whose taking it
+    raises the busiest engine's work least (the least loaded one on a tie) that still has a free
+    position (longest-processing-time first with the split's channel counts), and each engine's
+    channels then fill its range (issue 14: filters of different non-zero counts make the engines
+    wait on the busiest).
+
+    ``counts``: the work of each channel, ``(C,)`` (a filter's non-zeros), or ``(C, P)`` for ``P``
+    commands split over the same channels in the same order (:func:`order_work`: a conv's FWD and
+    WGRAD, and the BWD_DATA of the conv that reads its output); then the sum over the commands of
+    each one's busiest engine is what is evened out. The identity when that deal does not lower
+    it (equal counts, one engine). Raises ValueError on ``engines < 1`` or no channel."""
     counts = np.asarray(counts, dtype=np.int64)
-    n = counts.size
+    if counts.ndim == 1:
+        counts = counts[:, None]
+    n = counts.shape[0]
     ranges = engine_ranges(n, engines)
     if engines == 1:
         return np.arange(n)
-    caps = [len(r) for r in ranges]
+    caps = np.array([len(r) for r in ranges])
     bins: list[list[int]] = [[] for _ in caps]
-    load = [0] * len(caps)
-    for ch in np.argsort(-counts, kind="stable"):
-        e = min((e for e in range(len(caps)) if len(bins[e]) < caps[e]), key=lambda e: (load[e], e))
+    load = np.zeros((len(caps), counts.shape[1]), dtype=np.int64)
+    taken = np.zeros(len(caps), dtype=np.int64)
+    for ch in np.argsort(-counts.sum(axis=1), kind="stable"):
+        peak = load.max(axis=0)
+        cost = np.maximum(peak, load + counts[ch]).sum(axis=1)
+        free = np.flatnonzero(taken < caps)
+        # (the raised peak, then the engine's own load, then the lowest index)
+        e = int(free[np.lexsort((free, load[free].sum(axis=1), cost[free]))[0]])
         bins[e].append(int(ch))
-        load[e] += int(counts[ch])
-    ident = max(int(counts[r.start:r.stop].sum()) for r in ranges)
-    if max(load) >= ident:
+        load[e] += counts[ch]
+        taken[e] += 1
+    ident = sum(max(int(counts[r.start:r.stop, k].sum()) for r in ranges) for k in range(counts.shape[1]))
+    if int(load.max(axis=0).sum()) >= ident:
         return np.arange(n)
     return np.array([ch for b in bins for ch in sorted(b)], dtype=np.int64)
+
+
+def order_work(fwd_count, out_pixels: int, next_bwd=None, next_in_pixels: int = 0) -> np.ndarray:
+    """What each output channel of a conv costs the engine array, for
+    :func:`engine_balanced_order`: its filter's FWD and WGRAD, ``2 * fwd_count * out_pixels``
+    (``(N, 1)``), and where a conv reads the map in BWD_DATA (directly or through a max pool),
+    that BWD_DATA, split by the same channels: ``next_bwd * next_in_pixels`` (``(N, 2)``).
+    ``fwd_count``: the conv's non-zeros per filter; ``out_pixels``: its output's H*W;
+    ``next_bwd``: the reading conv's non-zeros per input channel; ``next_in_pixels``: its input's
+    H*W (items are non-zeros times vectors, vectors about pixels / LANES on both sides)."""
+    a = 2 * np.asarray(fwd_count, dtype=np.int64) * int(out_pixels)
+    if next_bwd is None:
+        return a[:, None]
+    b = np.asarray(next_bwd, dtype=np.int64) * int(next_in_pixels)
+    if b.shape != a.shape:
+        raise ValueError(f"{a.size} filters, {b.size} input channels of the reading conv")
+    return np.stack([a, b], axis=1)
 
 
 # ------------------------------------------------------------------------------ stack maps

@@ -357,3 +357,47 @@ def test_linear_on_the_uc_model_is_the_lc_model():
                     sw, bias=q.biases[0], grad=dw_ref.ravel(), bgrad=db_ref)
     np.testing.assert_array_equal(u["wgt"], sgd_update(w, dw_ref, 40000, 20).ravel())
     np.testing.assert_array_equal(u["bias"], sgd_update(q.biases[0], db_ref, 30000, 12, bits=32))
+
+
+def test_joint_order_evens_both_commands():
+    """Two commands split by the same channels (a conv's FWD / WGRAD by its filters, the next
+    conv's BWD_DATA by the same channels as its inputs): the order of ``(C, 2)`` work lowers the
+    sum of the two busiest engines' loads below both the identity's and the order that looks at the
+    first command alone; a column of equal work leaves the second to decide; 1-D work is dealt as
+    before; order_work refuses counts of different lengths."""
+    from sparsetrain.uc import engine_balanced_order, engine_ranges, order_work
+
+    def peaks(work, order, engines):
+        return sum(max(int(work[order[r.start:r.stop], k].sum()) for r in engine_ranges(len(order), engines))
+                   for k in range(work.shape[1]))
+    rng = np.random.default_rng(5)
+    f = rng.integers(20, 40, size=32)
+    b = rng.integers(5, 60, size=32)
+    work = order_work(f, 16, b, 64)
+    assert work.shape == (32, 2) and list(work[0]) == [2 * f[0] * 16, b[0] * 64]
+    joint, alone = engine_balanced_order(work, 8), engine_balanced_order(f, 8)
+    assert sorted(joint) == list(range(32))
+    assert peaks(work, joint, 8) < min(peaks(work, alone, 8), peaks(work, np.arange(32), 8))
+    flat = order_work(np.full(32, 30), 16, b, 64)
+    assert peaks(flat, engine_balanced_order(flat, 8), 8) < peaks(flat, np.arange(32), 8)
+    assert list(engine_balanced_order(f[:, None], 8)) == list(alone)
+    with pytest.raises(ValueError):
+        order_work(f, 16, b[:-1], 64)
+
+
+def test_channel_order_follows_the_reading_conv():
+    """A conv's output order also evens the BWD_DATA of the conv that reads the map (through a
+    max pool too): with filters of equal non-zero counts (balanced pruning) the order is still
+    not the identity when the reader's per-channel counts differ, and its BWD_DATA busiest engine
+    is lighter than the identity's; bwd_reader finds the reader past a MaxPool, none past GAP."""
+    from sparsetrain.driver import bwd_reader, channel_orders
+    from sparsetrain.uc import engine_ranges
+    net = Net((2, 8, 8), [Conv(16), MaxPool(), Conv(16), Gap(), Linear(CLASSES)])
+    assert bwd_reader(net, 0) == 2 and bwd_reader(net, 2) is None
+    q = quantize_params(net, net.init_float(np.random.default_rng(3)), 0.7, rule="balanced")
+    assert len(set(q.convs[0].fwd_count.tolist())) == 1            # the filters alone: nothing to even
+    o = channel_orders(net, q, 4)[0]
+    b = np.asarray(q.convs[2].bwd_count)
+    busiest = [max(int(b[order[r.start:r.stop]].sum()) for r in engine_ranges(16, 4))
+               for order in (o, np.arange(16))]
+    assert busiest[0] < busiest[1], busiest
