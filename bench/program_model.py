@@ -11,7 +11,8 @@ formulas the network tables use:
   lists": a FWD / WGRAD / BWD_DATA scan records its list's identity, first in first out, LISTS
   records; UPDATE uses the forward list's record and makes none; a LOAD of PTR / FIDX / BIDX drops
   every record). The lists come from the run (:class:`sparsetrain.driver.AccelRun`): the UC
-  command's ``fptr_base`` names its layer.
+  command's ``fptr_base`` names its list (a conv's, or that of a Linear the driver runs on the
+  UC unit: its dense list or the empty list of its bias-gradient WGRAD).
 * MP / GAP: :func:`bench.cycle_formulas.pool_cycles` at the top's LANES (the MP unit with two
   read ports on an engine array); LC and loss:
   :func:`~bench.cycle_formulas.lc_cycles`, :func:`~bench.cycle_formulas.loss_cycles`.

@@ -17,6 +17,10 @@ unpacks them the same way (:meth:`Layout.store_shape`). Where two convs that sha
 (a stride-2 conv writing what a flat conv reads), a ReLU output is copied into the other layout
 by one MP-unit command (:attr:`Layout.cvt`).
 
+On an engine array the Linear classifier runs on the UC unit as a dense 1 x 1 conv
+(:func:`linear_on_uc`), and each conv's output channels are held in the order that evens the
+engines' work (:func:`channel_orders`); the read-back puts the model's order back.
+
 It needs no simulator itself: ``write(addr, bytes)`` / ``read(addr, n)`` reach host memory (the
 cocotbext-axi AXI RAM in a testbench) and :meth:`AccelRun.start` drives the registers through an
 AXI-Lite master.
