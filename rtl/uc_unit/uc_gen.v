@@ -100,7 +100,9 @@ localparam [CNT_W-1:0] CNT_2 = 2;
 // per-channel phases
 localparam [1:0] G_FETCH = 2'd0,    // pointer (and bias) read issued
                  G_LOAD = 2'd1,     // pointer data arrives: load the channel
-                 G_EMIT = 2'd2;     // one item a cycle
+                 G_EMIT = 2'd2,     // one item a cycle
+                 G_DONE = 2'd3;     // the last item has left: nothing more until run_start (an
+                                    // engine array clears its run flag a cycle late, issue 16)
 
 // ------------------------------------------------------------------------------ registers
 reg [1:0]       phase_reg, phase_next;
@@ -419,6 +421,7 @@ always @* begin
                 // nothing to produce for this filter
                 if (last_og) begin
                     done_int = 1'b1;
+                    phase_next = G_DONE;
                 end else begin
                     og_next = og_reg + 1'b1;
                     og_inc = 1'b1;
@@ -431,8 +434,8 @@ always @* begin
                 phase_next = G_EMIT;
             end
         end
-        default: if (!hold) begin
-            // G_EMIT (held: nothing moves; a prefetched pointer still lands above)
+        G_EMIT: if (!hold) begin
+            // (held: nothing moves; a prefetched pointer still lands above)
             first_next = 1'b0;
             if (pref_issue) begin
                 pref_pend_next = 1'b1;
@@ -550,6 +553,7 @@ always @* begin
                 jc_next = cz_reg;
                 if (last_og) begin
                     done_int = 1'b1;
+                    phase_next = G_DONE;
                 end else begin
                     og_next = og_reg + 1'b1;
                     og_inc = 1'b1;
@@ -573,6 +577,9 @@ always @* begin
                     end
                 end
             end
+        end
+        default: begin
+            // G_DONE: wait for the next run_start
         end
         endcase
         // the next list's addresses (and whether it is the last)

@@ -134,6 +134,9 @@ localparam K_W = (KMAX > 1) ? $clog2(KMAX) : 1;
 localparam KD_W = $clog2(4 * (KMAX - 1) + 1) > 0 ? $clog2(4 * (KMAX - 1) + 1) : 1;
 // WGRAD partial sums: lanes 2p and 2p+1 into accumulator p
 localparam PART = (LANES > 1) ? LANES / 2 : 1;
+// bits of lw that can be set: uc_ctrl sets lw <= log2(LANES) (a flat W = 2^lw <= LANES), so the
+// flat shifts select among log2(LANES) + 1 amounts, not 16 (issue 16: 5 LUT levels at P3)
+localparam LW_W = (LANES > 2) ? $clog2($clog2(LANES) + 1) : 1;
 
 `include "accel_defs.vh"
 
@@ -157,6 +160,10 @@ wire [SB_W-1:0] sb_in = {i_first, i_last, i_zero, i_ones, i_bsum, i_a, i_og, i_x
                          i_bias, i_omask};
 // not every field is used at every stage
 /* verilator lint_off UNUSEDSIGNAL */
+/* verilator lint_off UNUSEDSIGNAL */
+wire [3:0] lw_all = lw;             // (its bits above LW_W are always 0)
+/* verilator lint_on UNUSEDSIGNAL */
+wire [LW_W-1:0] lw_n = lw_all[LW_W-1:0];
 wire [SB_DEPTH*SB_W-1:0] sb;        // stage Pk at [(k-1)*SB_W +: SB_W]
 wire [SB_DEPTH-1:0] sb_valid;       // valid of stage Pk at [k-1]
 wire [SB_W-1:0] p7_sb;              // the last stage
@@ -446,7 +453,7 @@ always @* begin
     end
     p3_r_next = fm_w16(p2_rch_reg) * fm_w16(rd_rows) + (flat ? {FM_AW{1'b0}} : ry_ext[FM_AW-1:0]);
     p3_rx_next = p2_rx_reg;
-    p3_fx_next = flat ? (p2_ry_reg <<< lw) + p2_rx_reg : p2_rx_reg;
+    p3_fx_next = flat ? (p2_ry_reg <<< lw_n) + p2_rx_reg : p2_rx_reg;
     p3_mrow_next = p2_orow + m_delta;
     p3_mitem_next = p2_mitem;
 
@@ -455,7 +462,7 @@ always @* begin
     for (l = 0; l < LANES; l = l + 1) begin
         /* verilator lint_off WIDTH */
         xl = flat ? (l & fw_m1) : (rd_s2 ? 2 * l : l);
-        xh = flat ? (l >> lw) : 0;
+        xh = flat ? (l >> lw_n) : 0;
         lane_lo_next[XW*l +: XW] = -xl;
         lane_hi_next[XW*l +: XW] = $signed({4'd0, chk_w}) - xl;
         lane_ylo_next[XW*l +: XW] = -xh;

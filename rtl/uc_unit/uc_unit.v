@@ -208,7 +208,6 @@ wire [FM_AW-1:0] wq_nx_row;
 wire [15:0]      wq_nx_x;
 /* verilator coverage_on */
 
-assign pipe_busy = (|e_busy) || wq_busy;
 
 // engines other than 0 never write the weights or biases (UPDATE runs on engine 0) and feed no
 // pre-scan; one engine needs no share, the array not uc_ctrl's running
@@ -363,6 +362,7 @@ generate
         assign e_start = run_start;
         assign e_running = running;
         assign gen_done = e_done[0];
+        assign pipe_busy = e_busy[0] || wq_busy;     // (wq_busy: 0, no queue)
         assign e_hold = 1'b0;
         assign e_n_ptrs = n_ptrs;
         assign e_ptr_base = ptr_base;
@@ -378,24 +378,64 @@ generate
         assign {wq_nx_valid, wq_nx_row, wq_nx_x} = {1'b0, {FM_AW{1'b0}}, 16'd0};
     end else begin : g_array
         // the engines start START_LAT cycles after run_start; each runs until its last item
-        // (an engine without a list does not start); gen_done when every one has finished
-        reg [START_LAT-1:0] st_reg;
-        reg [ENGINES-1:0]   run_reg;
+        // (an engine without a list does not start); gen_done when every one has finished.
+        // Every signal that crosses the engines' boundary here is a register (issue 16: the OR of
+        // 64 engines' combinational done into uc_ctrl's state was 7 LUT levels with the engine
+        // synthesised on its own): the start (st_reg's next-to-last stage and e_act, uc_split's
+        // fourth stage, are both registers by then), each engine's done (its generator waits in
+        // G_DONE while its run flag clears a cycle late), the OR of the run flags, and the
+        // engines' busy (registered in the engine, BUSY_REG) in groups of BUSY_G. gen_done comes
+        // three cycles after the last item and pipe_busy two cycles late: the drain after the
+        // last item hides the first, the second is two cycles more a command
+        // (bench/array_model.py FIXED).
+        localparam BUSY_G = 8;
+        localparam NBG = (ENGINES + BUSY_G - 1) / BUSY_G;
+        reg [START_LAT:0]   st_reg;         // one stage more than the start: any_run_reg's lag
+        reg [ENGINES-1:0]   start_reg, done_reg, run_reg;
+        reg                 any_run_reg;
         reg                 wait_reg;       // between run_start and the last engine's end
-        wire [ENGINES-1:0]  run_next = (run_reg & ~e_done) | (st_reg[START_LAT-1] ? e_act : {ENGINES{1'b0}});
-        assign e_start = st_reg[START_LAT-1] ? e_act : {ENGINES{1'b0}};
+        reg [NBG-1:0]       busy_g_reg;
+        reg                 wq_busy_reg;
+        wire [ENGINES+BUSY_G*NBG-1:0] busy_ext = {{(BUSY_G*NBG){1'b0}}, e_busy};
+        integer bg;
+        assign e_start = start_reg;
         assign e_running = run_reg;
-        assign gen_done = wait_reg && !(|st_reg) && !(|run_next);
+        assign gen_done = wait_reg && !(|st_reg) && !any_run_reg;
         always @(posedge clk) begin
-            st_reg <= {st_reg[START_LAT-2:0], run_start};
-            run_reg <= run_next;
+            st_reg <= {st_reg[START_LAT-1:0], run_start};
+            start_reg <= st_reg[START_LAT-2] ? e_act : {ENGINES{1'b0}};
+            done_reg <= e_done & run_reg;
+            run_reg <= (run_reg & ~done_reg) | start_reg;
+            any_run_reg <= |run_reg;
             wait_reg <= (wait_reg && !gen_done) || run_start;
+            for (bg = 0; bg < NBG; bg = bg + 1) begin
+                busy_g_reg[bg] <= |busy_ext[bg*BUSY_G +: BUSY_G];
+            end
+            wq_busy_reg <= wq_busy;
             if (rst) begin
-                st_reg <= {START_LAT{1'b0}};
+                st_reg <= {(START_LAT+1){1'b0}};
+                start_reg <= {ENGINES{1'b0}};
+                done_reg <= {ENGINES{1'b0}};
                 run_reg <= {ENGINES{1'b0}};
+                any_run_reg <= 1'b0;
                 wait_reg <= 1'b0;
+                busy_g_reg <= {NBG{1'b0}};
+                wq_busy_reg <= 1'b0;
             end
         end
+        // late (the engines' busy two cycles, the queues' one: a write that leaves an engine is
+        // in its queue the next cycle, so no cycle is missed): during S_DRAIN nothing enters the
+        // engines, so busy only falls
+        assign pipe_busy = (|busy_g_reg) || wq_busy_reg;
+`ifdef ACCEL_ASSERTS
+        // the registered start is the start it replaces: e_act holds over the stage it skips
+        always @(posedge clk) begin
+            if (!rst) begin
+                assert (start_reg == (st_reg[START_LAT-1] ? e_act : {ENGINES{1'b0}}))
+                    else $error("uc_unit: the registered engine start differs from st_reg and e_act");
+            end
+        end
+`endif
 
         uc_split #(
             .ENGINES(ENGINES), .FM_AW(FM_AW), .PAW(PAW), .BAW(BAW)
@@ -426,7 +466,7 @@ endgenerate
 generate
     for (g = 0; g < ENGINES; g = g + 1) begin : g_eng
         uc_engine #(
-            .K_W(K_W), .C_W(C_W), .N_W(N_W),
+            .K_W(K_W), .C_W(C_W), .N_W(N_W), .BUSY_REG(ENGINES > 1 ? 1 : 0),
             .LANES(LANES), .KMAX(KMAX), .FM_AW(FM_AW), .WAW(WAW), .PAW(PAW), .BAW(BAW)
         ) u_eng (
             .clk(clk), .rst(rst),
