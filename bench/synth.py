@@ -84,9 +84,9 @@ def script(files: list[Path], top: str, params: dict, includes: list[Path], unti
     # synth_copy rewrote lives under LOG_DIR/src, away from them
     incs = "".join(f" -I{d}" for d in includes)
     reads = "\n".join(f"read_verilog{incs} {f}" for f in files)
-    # (parameterised modules are renamed $paramod...<name>: match the name at its end)
-    mark = "".join(f"setattr -mod -set keep_hierarchy 1 $paramod*{m} {m}\n" for m in keep)
-    unmark = "".join(f"setattr -mod -unset keep_hierarchy $paramod*{m} {m}\n" for m in keep)
+    # (a module derived with parameters is $paramod...; Yosys keeps its name in hdlname)
+    mark = "".join(f"setattr -mod -set keep_hierarchy 1 A:hdlname=\\{m} {m}\n" for m in keep)
+    unmark = "".join(f"setattr -mod -unset keep_hierarchy A:hdlname=\\{m} {m}\n" for m in keep)
     return (f"{reads}\nhierarchy -check -top {top} {chp}\n{mark}"
             f"synth_xilinx -family xcup -top {top} -flatten -noiopad -noclkbuf"
             + (f" -run :{until}" if until else "") + "\n"

@@ -199,3 +199,33 @@ def test_inferred_logic_through_the_make_synth_script(tmp_path, top, lut, carry,
     else:
         assert d["start"] is None      # no register-to-register logic at all
 
+
+
+KEPT = """
+module andm #(parameter W = 1) (input wire [W-1:0] a, input wire [W-1:0] b, output wire [W-1:0] y);
+  assign y = a & b;
+endmodule
+module two(input wire clk, input wire [1:0] a, input wire [1:0] b, input wire [1:0] c, output reg [1:0] y);
+  reg [1:0] ar, br, cr;
+  wire [1:0] t;
+  andm #(.W(1)) u0 (.a(ar[0]), .b(br[0]), .y(t[0]));
+  andm #(.W(1)) u1 (.a(ar[1]), .b(br[1]), .y(t[1]));
+  always @(posedge clk) begin ar <= a; br <= b; cr <= c; y <= t ^ cr; end
+endmodule
+"""
+
+
+@needs_yosys
+@pytest.mark.parametrize("keep,lut", [((), 1), (("andm",), 2)])
+def test_kept_module_is_mapped_alone_and_its_boundary_counted_whole(tmp_path, keep, lut):
+    """SYNTH_KEEP (bench/synth.py ``script(keep=...)``): a kept module (here parameterised, so
+    Yosys names it $paramod...andm, and instantiated twice) is mapped on its own and the netlist
+    flattened after mapping: (a & b) ^ c is one LUT flattened, two through the kept boundary."""
+    src = tmp_path / "kept.v"
+    src.write_text(KEPT)
+    out = tmp_path / "two.json"
+    ys = script([src], "two", {}, [], keep=keep).replace("{stat}", str(tmp_path / "stat.txt")) \
+        .replace("{json}", str(out))
+    d = logic_depth(_run(tmp_path, ys, out), "two")
+    assert d["lut"] == lut, d
+    assert d["endpoints_over_4"] == 0 and d["end"].endswith("(FDRE)")
