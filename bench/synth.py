@@ -133,7 +133,8 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int, engines: int
         params["KMAX"] = LOSS_KMAX
     params = {k: v for k, v in params.items() if k in have}
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    tag = f"{block}_L{lanes}" + (f"_E{engines}" if engines > 1 else "") + (f"_to_{until}" if until else "") + "".join(f"_k{m}" for m in keep)
+    tag = (f"{block}_L{lanes}" + (f"_E{engines}" if engines > 1 else "")
+           + (f"_to_{until}" if until else "") + "".join(f"_k{m}" for m in keep))
     stat_path = LOG_DIR / f"{tag}.stat.txt"
     ys = LOG_DIR / f"{tag}.ys"
     json_path = LOG_DIR / f"{tag}.json"

@@ -158,14 +158,15 @@ localparam SB_DEPTH = 7;
 
 wire [SB_W-1:0] sb_in = {i_first, i_last, i_zero, i_ones, i_bsum, i_a, i_og, i_x0, i_orow,
                          i_bias, i_omask};
-// not every field is used at every stage
-/* verilator lint_off UNUSEDSIGNAL */
+// lw's bits that can be set (the others are always 0)
 /* verilator lint_off UNUSEDSIGNAL */
 /* verilator coverage_off */
-wire [3:0] lw_all = lw;             // (wiring; its bits above LW_W are always 0)
+wire [3:0] lw_all = lw;             // (wiring)
 /* verilator coverage_on */
 /* verilator lint_on UNUSEDSIGNAL */
 wire [LW_W-1:0] lw_n = lw_all[LW_W-1:0];
+// not every field is used at every stage
+/* verilator lint_off UNUSEDSIGNAL */
 wire [SB_DEPTH*SB_W-1:0] sb;        // stage Pk at [(k-1)*SB_W +: SB_W]
 wire [SB_DEPTH-1:0] sb_valid;       // valid of stage Pk at [k-1]
 wire [SB_W-1:0] p7_sb;              // the last stage

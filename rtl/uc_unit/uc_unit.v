@@ -208,7 +208,6 @@ wire [FM_AW-1:0] wq_nx_row;
 wire [15:0]      wq_nx_x;
 /* verilator coverage_on */
 
-
 // engines other than 0 never write the weights or biases (UPDATE runs on engine 0) and feed no
 // pre-scan; one engine needs no share, the array not uc_ctrl's running
 /* verilator coverage_off */
