@@ -128,6 +128,9 @@ FIXED = {"FWD": 26, "BWD_DATA": 26, "WGRAD": 22, "UPDATE": 22}   # FWD / BWD_DAT
 # mode + 1 (FWD / BWD_DATA, where the queues drain last) or + 2 (WGRAD / UPDATE, where the
 # engines do) since the engines' busy is registered at the array's boundary (issue 16,
 # twenty-fifth session: all 264 QUICK bench_e16x4 commands measured before and after)
+#: engine count above which UPDATE selects the owner's gradient over two registered stages: one
+#: cycle more an UPDATE (rtl/uc_unit/uc_unit.v ``OWN_SEL2``; issue 16, twenty-sixth session)
+OWN_SEL2 = 64
 #: cycles from the arbiter's first write to the response beyond the writes themselves
 WRITE_TAIL = 3
 
@@ -175,7 +178,8 @@ def array_cycles(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1, checked=F
     """Cycles of one UC command on ``engines`` engines of ``lanes`` lanes (module docstring):
     ``scan + START_LAT + max(busiest engine, writes) + FIXED[mode]`` (FWD / BWD_DATA: + one a
     write-queue tree level past the first, :func:`wq_levels`); UPDATE: engine 0 over
-    every filter, ``nnz + N`` steps plus one a filter with no weight. ``engines == 1``:
+    every filter, ``nnz + N`` steps plus one a filter with no weight (+ 1 above ``OWN_SEL2``
+    engines). ``engines == 1``:
     :func:`bench.cycle_formulas.uc_formula` unchanged (the one-engine calibration,
     bench/cycle_calib.py, adds its own terms). ``write_bound=False`` leaves the write term out
     (what the engines alone would take)."""
@@ -185,7 +189,8 @@ def array_cycles(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1, checked=F
     pre = scan_term(mode, layer, fwd, bwd, checked)
     if mode == "UPDATE":
         empty = int(np.count_nonzero(fwd == 0))
-        return pre + START_LAT + int(fwd.sum()) + len(fwd) + empty + FIXED[mode]
+        return (pre + START_LAT + int(fwd.sum()) + len(fwd) + empty + FIXED[mode]
+                + int(engines > OWN_SEL2))
     cost = engine_cost(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad)
     if mode == "WGRAD":
         run = max(cost)         # no stack write: each engine's GRAD copy

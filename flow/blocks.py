@@ -127,8 +127,9 @@ BLOCKS: dict[str, Block] = {
                 "l64": {"LANES": 64, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 256,
                         "FM_DEPTH": 256, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
                 # an engine array (issue 14) small enough for Icarus and the coverage build: 4 engines
-                # of 2 lanes
-                "e4x2": {"ENGINES": 4, "LANES": 2, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32,
+                # of 2 lanes; UPDATE's two-stage owner select (OWN_SEL2, above 64 engines by
+                # default) from 2 engines, so it runs in every test (e16x4 keeps the one-stage one)
+                "e4x2": {"ENGINES": 4, "OWN_SEL2": 2, "LANES": 2, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32,
                          "WMAX": 32, "FM_DEPTH": 1024, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
                 # an engine array of issue 14's size: 16 engines of 4 lanes (64 MACs); Verilator only,
                 # no coverage build (Icarus ~850 ns/s, coverage 6.5 min: by hand)

@@ -31,6 +31,9 @@ module uc_engine #
     // 1: busy is registered (one cycle late; an engine array's boundary, issue 16), 0: the OR
     // of the pipeline's valid flags as they are (one engine: uc_ctrl's drain as before)
     parameter BUSY_REG = 0,
+    // 1: UPDATE's gradient read data arrive a cycle after P1 (uc_unit's two-stage owner select;
+    // uc_wb holds the item's U1 fields a cycle), 0: at P1
+    parameter OWN_SEL = 0,
 `include "uc_pipe_params.vh"
 )
 (
@@ -224,6 +227,7 @@ uc_mac #(
 );
 
 uc_wb #(
+    .OWN_SEL(OWN_SEL),
     .LANES(LANES), .KMAX(KMAX), .FM_AW(FM_AW), .WAW(WAW), .PAW(PAW), .BAW(BAW)
 ) u_wb (
     .clk(clk), .rst(rst),

@@ -36,6 +36,7 @@
  *   BDEPTH    bias / bias-gradient memory depth
  *   LISTS     checked-list records (uc_lcache)
  *   ENGINES   engines (1, or a power of two)
+ *   OWN_SEL2  engine count above which UPDATE's owner select takes two stages
  *
  * Latency: a command is checked (6 cycles), its lists pre-scanned (pointers + non-zeros cycles;
  * none when the list passed a scan since the last write to the PTR / FIDX / BIDX memories),
@@ -55,6 +56,9 @@ module uc_unit #
     parameter LISTS = 64,
     // engines (1, or a power of two): each a generator, LANES MACs and a write-back
     parameter ENGINES = 1,
+    // above this many engines UPDATE selects the owner's gradient over two registered stages
+    // (one cycle more an UPDATE): a one-cycle select of 256 copies is 5 LUT levels (issue 16)
+    parameter OWN_SEL2 = 64,
 `include "uc_params.vh"
 )
 (
@@ -130,6 +134,10 @@ localparam NB_W = $clog2(NMAX + 1);
 localparam KEY_W = 3 + PAW + CB_W + NB_W + KB_W;
 // engines' start after run_start (uc_split's 4 stages, then 3 for the generators' registered inputs)
 localparam START_LAT = 7;
+// UPDATE's owner select in two stages (above OWN_SEL2 engines, from 4), the first over groups of
+// 2^OG_B copies (half the owner's bits, rounded up)
+localparam OWN_SEL = (ENGINES >= 4 && ENGINES > OWN_SEL2) ? 1 : 0;
+localparam OG_B = (LOG_E + 1) / 2;
 
 `include "accel_defs.vh"
 
@@ -306,7 +314,26 @@ generate
         // UPDATE: the gradients of engine 0's item come from the copy of the filter's owner (a
         // port of their own: WGRAD's read-modify-write reads the engine's copy with no mux,
         // issue 16); the other engines run no UPDATE item
-        if (g == 0) begin : g_own
+        if (g == 0 && OWN_SEL) begin : g_own2
+            // two stages: each group of 2^OG_B copies selects by the owner's low bits into a
+            // register, then the groups by its high bits (registered with them); uc_wb's U1
+            // fields wait the cycle (OWN_SEL). Two 16:1 selects in place of one 256:1
+            localparam NOG = (ENGINES + (1 << OG_B) - 1) >> OG_B;
+            wire [NOG*32*(1 << OG_B)-1:0] g_pad = {{(NOG*32*(1 << OG_B)-ENGINES*32){1'b0}}, grad_rd_data};
+            wire [NOG*32*(1 << OG_B)-1:0] b_pad = {{(NOG*32*(1 << OG_B)-ENGINES*32){1'b0}}, bgrad_rd_data};
+            reg [NOG*32-1:0]    og_g_reg, og_b_reg;
+            reg [LOG_E-OG_B-1:0] own_hi_reg;
+            integer og;
+            always @(posedge clk) begin
+                for (og = 0; og < NOG; og = og + 1) begin
+                    og_g_reg[32*og +: 32] <= g_pad[32*((og << OG_B) + owner[OG_B-1:0]) +: 32];
+                    og_b_reg[32*og +: 32] <= b_pad[32*((og << OG_B) + owner[OG_B-1:0]) +: 32];
+                end
+                own_hi_reg <= owner[LOG_E-1:OG_B];
+            end
+            assign e_upd_grad_rd_data[0 +: 32] = og_g_reg[32*own_hi_reg +: 32];
+            assign e_upd_bgrad_rd_data[0 +: 32] = og_b_reg[32*own_hi_reg +: 32];
+        end else if (g == 0) begin : g_own
             assign e_upd_grad_rd_data[0 +: 32] = grad_rd_data[32*owner +: 32];
             assign e_upd_bgrad_rd_data[0 +: 32] = bgrad_rd_data[32*owner +: 32];
         end else begin : g_mine
@@ -465,7 +492,7 @@ endgenerate
 generate
     for (g = 0; g < ENGINES; g = g + 1) begin : g_eng
         uc_engine #(
-            .K_W(K_W), .C_W(C_W), .N_W(N_W), .BUSY_REG(ENGINES > 1 ? 1 : 0),
+            .K_W(K_W), .C_W(C_W), .N_W(N_W), .BUSY_REG(ENGINES > 1 ? 1 : 0), .OWN_SEL(OWN_SEL),
             .LANES(LANES), .KMAX(KMAX), .FM_AW(FM_AW), .WAW(WAW), .PAW(PAW), .BAW(BAW)
         ) u_eng (
             .clk(clk), .rst(rst),

@@ -14,11 +14,12 @@
  *       >> (lr_shift & ~3); U5: w - (that >> (lr_shift & 3)) (step = round_shift(g * lr,
  *       lr_shift)); U6: saturated; U7: w <- sat(w - step), g <- 0
  *
- * Parameters: rtl/common/uc_pipe_params.vh (LANES, KMAX, FM_AW, WAW, PAW, BAW; KMAX, PAW
- * not used here).
+ * Parameters: OWN_SEL (below) and rtl/common/uc_pipe_params.vh (LANES, KMAX, FM_AW, WAW, PAW,
+ * BAW; KMAX, PAW not used here).
  *
  * Latency: P8 writes the stack three cycles after a result arrives (R3); WGRAD writes the gradients
- * three cycles after it (P9 = R3); UPDATE writes seven cycles after its item (U7). No stall.
+ * three cycles after it (P9 = R3); UPDATE writes seven cycles after its item (U7; eight with
+ * OWN_SEL). No stall.
  */
 
 `resetall
@@ -27,6 +28,9 @@
 
 module uc_wb #
 (
+// 1: UPDATE's gradient read data (upd_*grad_rd_data) arrive a cycle after P1 (U1b: uc_unit's
+// two-stage owner select), so the item's other U1 fields are held a cycle; 0: at P1
+parameter OWN_SEL = 0,
 // the pipeline's parameters; KMAX, PAW unused here
 /* verilator lint_off UNUSEDPARAM */
 `include "uc_pipe_params.vh"
@@ -120,6 +124,11 @@ localparam PART = (LANES > 1) ? LANES / 2 : 1;
 // ------------------------------------------------------------------------------ registers
 // U1 (= P1): UPDATE data arrive
 reg             u1_valid_reg, u1_valid_next;
+// U1 fields as U2 takes them (P1's, or held a cycle: OWN_SEL, below)
+wire             u1_ones, u1b_valid;
+wire [WAW-1:0]   u1_a;
+wire [15:0]      u1_og, u1_wgt;
+wire [31:0]      u1_bias;
 // U2 .. U7: UPDATE product, rounding add, shift, difference, saturation, write back (an
 // item's flags and addresses at stage Uk, k = 3 .. 7, in bit / field k-3)
 reg             u2_valid_reg, u2_valid_next, u2_ones_reg, u2_ones_next;
@@ -176,7 +185,34 @@ reg [ACC_W:0]   m16_reg, m32_reg;
 reg [LANES-1:0] r2_one, r2_zero;
 reg             g2_one_reg, g2_zero_reg, b2_one_reg, b2_zero_reg;
 
-assign busy = u1_valid_reg || u2_valid_reg || (|uv_reg) || (|wv_reg) || q_valid_reg || (|rv_reg);
+assign busy = u1_valid_reg || u1b_valid || u2_valid_reg || (|uv_reg) || (|wv_reg) || q_valid_reg || (|rv_reg);
+
+// U1 fields as U2 takes them: P1's, or (OWN_SEL) held a cycle with the read data (U1b), so they
+// meet the owner's gradient from uc_unit's second select stage
+generate
+    if (OWN_SEL) begin : g_u1b
+        reg             u1b_valid_reg, u1b_ones_reg;
+        reg [WAW-1:0]   u1b_a_reg;
+        reg [15:0]      u1b_og_reg, u1b_wgt_reg;
+        reg [31:0]      u1b_bias_reg;
+        always @(posedge clk) begin
+            u1b_valid_reg <= u1_valid_reg;
+            u1b_ones_reg <= p1_ones;
+            u1b_a_reg <= p1_a;
+            u1b_og_reg <= p1_og;
+            u1b_wgt_reg <= wgt_rd_data;
+            u1b_bias_reg <= bias_rd_data;
+            if (rst) begin
+                u1b_valid_reg <= 1'b0;
+            end
+        end
+        assign {u1b_valid, u1_ones, u1_a, u1_og, u1_wgt, u1_bias} =
+            {u1b_valid_reg, u1b_ones_reg, u1b_a_reg, u1b_og_reg, u1b_wgt_reg, u1b_bias_reg};
+    end else begin : g_u1
+        assign {u1b_valid, u1_ones, u1_a, u1_og, u1_wgt, u1_bias} =
+            {1'b0, p1_ones, p1_a, p1_og, wgt_rd_data, bias_rd_data};
+    end
+endgenerate
 
 // ------------------------------------------------------------------------ memory addresses
 /* verilator lint_off UNUSEDSIGNAL */
@@ -313,8 +349,8 @@ wire signed [65:0] rnd_s66 = rnd66({1'b0, shift});
 // U1: the gradient, rate and shift of a weight or bias item registered; U2: |g * lr| < 2^31 *
 // 2^16: the product is exact in 49 bits (2 DSPs, not 4 for a 66-bit one); muxed at 32 bits, so
 // the sign extension stays visible to synthesis
-wire [31:0] u1_g = p1_ones ? upd_bgrad_rd_data : upd_grad_rd_data;
-wire [15:0] u1_lr = p1_ones ? lr_mult_b : lr_mult;
+wire [31:0] u1_g = u1_ones ? upd_bgrad_rd_data : upd_grad_rd_data;
+wire [15:0] u1_lr = u1_ones ? lr_mult_b : lr_mult;
 wire signed [48:0] u2_prod = $signed({{17{u2_g_reg[31]}}, u2_g_reg}) * $signed({33'd0, u2_lr_reg});
 // R2: WGRAD's gradient is the rounded, shifted total of the partial sums (acc + 2^(shift-1) does
 // not overflow ACC_W+1 bits, so it equals numerics.round_shift)
@@ -340,11 +376,11 @@ always @* begin
 
     // U1 -> U2: step = round_shift(g * lr, lr_shift); the weight (or bias) read with it
     u1_valid_next = i_valid && is_update;
-    u2_valid_next = u1_valid_reg;
-    u2_ones_next = p1_ones;
-    u2_a_next = p1_a;
-    u2_og_next = p1_og;
-    u2_w_next = p1_ones ? {{34{bias_rd_data[31]}}, bias_rd_data} : {{50{wgt_rd_data[15]}}, wgt_rd_data};
+    u2_valid_next = OWN_SEL ? u1b_valid : u1_valid_reg;
+    u2_ones_next = u1_ones;
+    u2_a_next = u1_a;
+    u2_og_next = u1_og;
+    u2_w_next = u1_ones ? {{34{u1_bias[31]}}, u1_bias} : {{50{u1_wgt[15]}}, u1_wgt};
 end
 
 // ------------------------------------------------------------------------------ registers
@@ -357,7 +393,7 @@ always @(posedge clk) begin
     u2_w_reg <= u2_w_next;
     u2_g_reg <= u1_g;
     u2_lr_reg <= u1_lr;
-    u2_sh_reg <= p1_ones ? lr_shift_b : lr_shift;
+    u2_sh_reg <= u1_ones ? lr_shift_b : lr_shift;
     // U2 .. U7
     uv_reg <= {uv_reg[3:0], u2_valid_reg};
     uo_reg <= {uo_reg[3:0], u2_ones_reg};

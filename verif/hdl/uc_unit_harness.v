@@ -3,8 +3,8 @@
  * every RAM the unit uses, as in the top's mem_subsys), whose host port a testbench uses to load
  * and read the memories while the unit is idle.
  *
- * Parameters: as uc_unit (ENGINES, LANES, KMAX, CMAX, NMAX, HMAX, WMAX, FM_DEPTH, WDEPTH, PDEPTH,
- * BDEPTH). ENGINES copies of the memories (one an engine, docs/uc_unit.md "Engine array").
+ * Parameters: as uc_unit (ENGINES, OWN_SEL2, LANES, KMAX, CMAX, NMAX, HMAX, WMAX, FM_DEPTH, WDEPTH,
+ * PDEPTH, BDEPTH). ENGINES copies of the memories (one an engine, docs/uc_unit.md "Engine array").
  *
  * Host port: hst_sel 0 stack, 1 WGT, 2 FIDX, 3 BIDX, 4 PTR, 5 GRAD, 6 BIAS, 7 BGRAD; hst_rdata is
  * the word at the address presented (hst_sel, hst_addr, hst_copy) one cycle before. A write goes
@@ -21,6 +21,8 @@ module uc_unit_harness #
 (
     // engines (uc_unit): copies of the memories
     parameter ENGINES = 1,
+    // engine count above which UPDATE's owner select takes two stages (uc_unit)
+    parameter OWN_SEL2 = 64,
 `include "uc_params.vh"
 )
 (
@@ -74,7 +76,7 @@ always @(posedge clk) begin
 end
 
 uc_unit #(
-    .ENGINES(ENGINES),
+    .ENGINES(ENGINES), .OWN_SEL2(OWN_SEL2),
 `include "uc_param_conns.vh"
 ) u_uc (
 `include "uc_cmd_conns.vh"
