@@ -20,7 +20,7 @@ import pickle
 import random
 from pathlib import Path
 
-from sparsetrain.uc import Mode, Sel, Status, UcParams, to_s
+from sparsetrain.uc import Mode, Sel, Status, UcParams, engine_owner, to_s
 from sparsetrain.unit_cmds import UNIT_CMDS
 from verif.common import backdoor
 from verif.common.checks import dut_params
@@ -32,6 +32,12 @@ from verif.common.units import uc_cov
 from verif.common.units.common import CmdItem, Unit, cycles_error, status_name
 
 HDL_DEFAULTS = UcParams().to_hdl()
+
+
+def far32(word: int) -> int:
+    """The int32 extreme of the other sign than the 32-bit word ``word`` (as an unsigned word):
+    the value farthest from it, so a step computed from it differs at any learning rate > 0."""
+    return 0x80000000 if word < 0x80000000 else 0x7FFFFFFF
 #: the memories a UC command writes, read back from every copy of an engine array
 COPY_SELS = (Sel.STACK, Sel.WGT, Sel.GRAD, Sel.BIAS, Sel.BGRAD)
 #: read-back key of the other copies' words ({copy: {Sel: {addr: word}}})
@@ -155,8 +161,29 @@ class UcUnit(Unit):
         return {e: {sel: await bfm.read(sel, addrs, copy=e) for sel, addrs in plan.items() if sel in COPY_SELS}
                 for e in range(1, self.p.engines)}
 
+    def _other_copies_differ(self, bfm, layer: UcLayer, images) -> None:
+        """UPDATE on an engine array reads a filter's gradients from its owner's copy only (where
+        WGRAD wrote them): the host loads every copy alike, so here every other copy's GRAD and
+        BGRAD words of the filter get the int32 extreme of the other sign (backdoor, no cycle
+        spent). A select of the
+        wrong copy then changes the updated weights; UPDATE zeroes every copy's words anyway."""
+        rams, n_all = self._rams(bfm), layer.sw.shape[0]
+        a = layer.w_base
+        for f, cnt in enumerate(int(c) for c in layer.sw.fwd_count):
+            own = engine_owner(f, n_all, self.p.engines)
+            words = [(Sel.GRAD, "GRAD", a + i) for i in range(cnt)]
+            words.append((Sel.BGRAD, "BGRAD", layer.cmd.bias_base + f))
+            for e in range(self.p.engines):
+                if e != own:
+                    for sel, name, addr in words:
+                        backdoor.poke(rams, f"e{e}.{name}", addr, far32(images[sel].get(addr, 0)))
+            a += cnt
+
     async def load(self, bfm, item: UcItem):
-        await self._load(bfm, item.images())
+        images = item.images()
+        await self._load(bfm, images)
+        if self.p.engines > 1 and item.layer.mode == Mode.UPDATE and item.expect == Status.OK:
+            self._other_copies_differ(bfm, item.layer, images)
         if item.snapshot:
             # a bad input: every RAM word of every copy, through the backdoor (no cycle spent)
             item.before = await backdoor.snapshot(self._rams(bfm), bfm.clk)
