@@ -173,13 +173,29 @@ def scan_term(mode, layer, fwd, bwd, checked) -> int:
     return scan_cycles(mode == "UPDATE", bwd if mode == "BWD_DATA" else fwd)
 
 
+def update_run(fwd, banks: int = 1, w_base: int = 0) -> int:
+    """Cycles of the busiest UPDATE engine's walk (rtl/uc_unit/uc_gen.v): ``banks`` engines
+    (``UPD_BANKS``) each walk every filter, engine k over the filter's weights of bank k (address
+    mod ``banks``; the filters' weights lie one after another from ``w_base``) and the filter's
+    bias item, one cycle more for a filter where it has no weight. ``banks = 1``: ``nnz + N``
+    plus one a filter with no weight (engine 0 alone, as before issue 14's banks)."""
+    fwd = np.asarray(fwd, dtype=np.int64)
+    starts = w_base + np.concatenate([[0], np.cumsum(fwd)[:-1]])
+    best = 0
+    for k in range(banks):
+        off = (k - starts) % banks
+        c = (fwd - off + banks - 1) // banks        # ceil((count - off) / B), 0 when count <= off
+        best = max(best, int(c.sum()) + len(fwd) + int(np.count_nonzero(c == 0)))
+    return best
+
+
 def array_cycles(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1, checked=False,
-                 write_bound=True) -> int:
+                 write_bound=True, upd_banks=1, w_base=0) -> int:
     """Cycles of one UC command on ``engines`` engines of ``lanes`` lanes (module docstring):
     ``scan + START_LAT + max(busiest engine, writes) + FIXED[mode]`` (FWD / BWD_DATA: + one a
-    write-queue tree level past the first, :func:`wq_levels`); UPDATE: engine 0 over
-    every filter, ``nnz + N`` steps plus one a filter with no weight (+ 1 above ``OWN_SEL2``
-    engines). ``engines == 1``:
+    write-queue tree level past the first, :func:`wq_levels`); UPDATE: the busiest of its
+    ``upd_banks`` engines (:func:`update_run`, the layer's weights from ``w_base``; + 1 above
+    ``OWN_SEL2`` engines). ``engines == 1``:
     :func:`bench.cycle_formulas.uc_formula` unchanged (the one-engine calibration,
     bench/cycle_calib.py, adds its own terms). ``write_bound=False`` leaves the write term out
     (what the engines alone would take)."""
@@ -188,8 +204,7 @@ def array_cycles(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1, checked=F
         return uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=bgrad, checked=checked)
     pre = scan_term(mode, layer, fwd, bwd, checked)
     if mode == "UPDATE":
-        empty = int(np.count_nonzero(fwd == 0))
-        return (pre + START_LAT + int(fwd.sum()) + len(fwd) + empty + FIXED[mode]
+        return (pre + START_LAT + update_run(fwd, upd_banks, w_base) + FIXED[mode]
                 + int(engines > OWN_SEL2))
     cost = engine_cost(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad)
     if mode == "WGRAD":
@@ -207,15 +222,19 @@ def array_cycles(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1, checked=F
 TOP_OTHER_DSP = 30
 
 
-def uc_dsp48e2(engines: int, lanes: int) -> int:
+def uc_dsp48e2(engines: int, lanes: int, upd_banks: int = 1) -> int:
     """DSP48E2 of uc_unit with ``engines`` x ``lanes`` MACs (Yosys 0.23 ``synth_xilinx -family
     xcup`` up to its DSP mapping, docs/performance.md 8d): per engine its ``lanes`` MAC products
-    and two address products (the P2 row index, the P3 read address); shared, UPDATE's step
-    product (2) and the checks' multiplier (1); with engines, uc_split's ``chunk * plane`` (2).
-    Counted at 1 x 4, 1 x 8, 4 x 4, 8 x 8, 16 x 4 and 64 x 4 (9, 13, 29, 85, 101, 389)."""
+    and two address products (the P2 row index, the P3 read address); UPDATE's step product (2)
+    in each of its ``upd_banks`` engines; shared, the checks' multiplier (1); with engines,
+    uc_split's ``chunk * plane`` (2). Counted at 1 x 4, 1 x 8, 4 x 4, 8 x 8, 16 x 4 and 64 x 4
+    (9, 13, 29, 85, 101, 389, one UPDATE engine). Raises ValueError below 1 engine or lane, or
+    ``upd_banks`` outside 1 .. engines."""
     if engines < 1 or lanes < 1:
         raise ValueError(f"engines and lanes must be >= 1, got {engines} x {lanes}")
-    return engines * (lanes + 2) + 3 + (2 if engines > 1 else 0)
+    if not 1 <= upd_banks <= engines:
+        raise ValueError(f"upd_banks must be 1 .. {engines}, got {upd_banks}")
+    return engines * (lanes + 2) + 2 * upd_banks + 1 + (2 if engines > 1 else 0)
 
 
 def last_writes(cost) -> int:
@@ -317,15 +336,16 @@ def row_formula(r: dict, engines: int, lanes: int, write_bound: bool = True) -> 
                         bgrad=1, checked=bool(r.get("checked", False)), write_bound=write_bound)
 
 
-def check_rows(rows: list[dict], engines: int, lanes: int) -> list[dict]:
-    """Formula vs measured for every bench row: adds ``formula``, ``err_pct`` (signed, of the
-    measured cycles) and ``bound`` ('write' / 'engine' / 'update')."""
+def check_rows(rows: list[dict], engines: int, lanes: int, upd_banks: int = 1) -> list[dict]:
+    """Formula vs measured for every bench row (the bench's weights from address 0): adds
+    ``formula``, ``err_pct`` (signed, of the measured cycles) and ``bound`` ('write' / 'engine' /
+    'update')."""
     out = []
     for r in rows:
         f, b = row_counts(r)
         L = row_layer(r)
         pred = array_cycles(r["mode"], L, r["size"], r["size"], f, b, lanes, engines,
-                            checked=bool(r.get("checked", False)))
+                            checked=bool(r.get("checked", False)), upd_banks=upd_banks)
         out.append(dict(r, formula=int(pred), err_pct=round(100 * (pred - r["cycles"]) / r["cycles"], 3),
                         err_cycles=int(pred - r["cycles"]),
                         bound=bound(r["mode"], L, r["size"], r["size"], f, b, lanes, engines)))
@@ -362,7 +382,7 @@ def main() -> int:
         e, lanes = int(p.get("ENGINES", 1)), int(p["LANES"])
         if e == 1:
             continue
-        rows = check_rows(data["rows"], e, lanes)
+        rows = check_rows(data["rows"], e, lanes, int(p.get("UPD_BANKS", 1)))
         summ = summary(rows)
         res[path.stem] = {"engines": e, "lanes": lanes, "summary": summ, "rows": rows}
         lines += [f"## {path.stem}: {e} engines x {lanes} lanes ({len(rows)} commands)", "",

@@ -28,6 +28,7 @@ figures of docs/performance.md section 2 (LOAD 2.4 + 1.12 cycles a word, 3.7 cyc
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,8 @@ class ArrayCalib(Calib):
     (:func:`bench.array_model.array_cycles`; one engine: the calibrated one-engine formula). Every
     steady-state command is logged in ``log`` (layer key, mode) -> (cycles, bound, idle engines)."""
     engines: int = 1
+    #: UPDATE engines (UPD_BANKS: banks of the weight and gradient memories)
+    upd_banks: int = 1
     log: dict = field(default_factory=dict)
 
     def uc_cycles(self, mode, layer, h, w, fwd, bwd, lanes, checked=False):
@@ -82,7 +85,8 @@ class ArrayCalib(Calib):
             cyc = super().uc_cycles(mode, layer, h, w, fwd, bwd, lanes, checked)
             bnd = "update" if mode == "UPDATE" else "engine"
         else:
-            cyc = am.array_cycles(mode, layer, h, w, fwd, bwd, lanes, self.engines, checked=checked)
+            cyc = am.array_cycles(mode, layer, h, w, fwd, bwd, lanes, self.engines, checked=checked,
+                                  upd_banks=self.upd_banks)
             bnd = am.bound(mode, layer, h, w, fwd, bwd, lanes, self.engines)
         if checked:
             idle = sum(1 for r in am.engine_channels(mode, layer, self.engines) if not len(r))
@@ -93,7 +97,18 @@ class ArrayCalib(Calib):
         return cyc
 
 
-def default_calib(engines: int) -> ArrayCalib:
+#: the projections' UPDATE engines (UPD_BANKS) at most: 16 banks take VGG16's UPDATE / 32 at 64 x 4
+#: from 34,815 to 2,314 cycles an image (64 banks: 691) for 2 DSP48E2 each (env ``UPD_BANKS``)
+UPD_BANKS_MAX = 16
+
+
+def upd_banks_for(engines: int) -> int:
+    """The projections' UPD_BANKS for an array of ``engines``: ``min(engines, UPD_BANKS_MAX)``
+    (env ``UPD_BANKS`` instead of the maximum)."""
+    return min(engines, int(os.environ.get("UPD_BANKS", UPD_BANKS_MAX)))
+
+
+def default_calib(engines: int, upd_banks: int | None = None) -> ArrayCalib:
     """The one-engine UC calibration from build/bench/uc_unit.json when present (else the
     docs' section 2 coefficients), DMA / sequencer figures of docs/performance.md section 2."""
     uc = {"FWD": (1.0, 0.0, 0.0, 13.0), "BWD_DATA": (0.0, 1.0, 0.0, 13.0), "WGRAD": (1.0, 0.0, 0.0, 14.0),
@@ -104,7 +119,8 @@ def default_calib(engines: int) -> ArrayCalib:
     if path.exists():
         uc, err = calibrate_uc(json.loads(path.read_text())["rows"])
     return ArrayCalib(uc=uc, uc_err=err, dma_o=2.4, dma_beta=1.12, seq=3.7,
-                      source="docs/performance.md section 2", engines=engines)
+                      source="docs/performance.md section 2", engines=engines,
+                      upd_banks=upd_banks_for(engines) if upd_banks is None else upd_banks)
 
 
 def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SPARSITY) -> dict:
@@ -175,7 +191,9 @@ def network(name: str, engines: int, lanes: int, rule: str, sparsity: float = SP
     # the one stack write a cycle bounds every image (issue 14's targets against it)
     sw = am.stack_writes(layers, in_shape, lanes, mp_wide=engines > 3)
     return {"network": name, "engines": engines, "lanes": lanes, "macs_per_cycle": lanes_all, "rule": rule,
-            "dsp48e2_uc": am.uc_dsp48e2(engines, lanes), "dsp48e2_top": am.uc_dsp48e2(engines, lanes) + am.TOP_OTHER_DSP,
+            "upd_banks": cal.upd_banks,
+            "dsp48e2_uc": am.uc_dsp48e2(engines, lanes, cal.upd_banks),
+            "dsp48e2_top": am.uc_dsp48e2(engines, lanes, cal.upd_banks) + am.TOP_OTHER_DSP,
             "sparsity": sparsity, "cycles_per_image": total, "nnz_macs": macs,
             "efficiency": round(macs / lanes_all / total, 4),
             "uc_conv_cycles": round(uc_conv), "uc_write_bound_cycles": round(uc["write"]),

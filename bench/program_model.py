@@ -127,11 +127,14 @@ def predict(run, prog_addr: int = 0x1000, engines: int | None = None, uc_cal=Non
     lanes = p.lanes
     # the list behind each forward-pointer table: a conv's, or a Linear's on the UC unit (its
     # dense list, and the empty list of its bias-gradient WGRAD)
-    by_fptr = {}
+    by_fptr, wb_fptr = {}, {}
+    w_bases = getattr(run.lay, "w_base", {})    # (each list's first weight: UPDATE's banks)
     for i, base in run.lay.fptr.items():
         by_fptr[base] = run.q.convs[i] if i in run.q.convs else linear_lists(run.q, i)
+        wb_fptr[base] = w_bases.get(i, 0)
         if i in run.lay.bias_ptr:
             by_fptr[run.lay.bias_ptr[i]] = linear_lists(run.q, i, empty=True)
+            wb_fptr[run.lay.bias_ptr[i]] = w_bases.get(i, 0)
     descs = run.prog.descs
     out = {"uc": 0, "pool": 0, "lc": 0, "dma": fetch_cycles(len(descs), prog_addr), "sequencer": 0.0}
     executed: dict[str, int] = {}
@@ -173,7 +176,8 @@ def predict(run, prog_addr: int = 0x1000, engines: int | None = None, uc_cal=Non
             ident = (True, f["bptr_base"], f["cin"], f["cout"], f["k"]) if mode == "BWD_DATA" else fid
             checked = (fid if mode == "UPDATE" else ident) in records
             if eng > 1:
-                cyc = array_cycles(mode, L, f["h"], f["w"], fwd, bwd, lanes, eng, bgrad=f["bgrad"], checked=checked)
+                cyc = array_cycles(mode, L, f["h"], f["w"], fwd, bwd, lanes, eng, bgrad=f["bgrad"], checked=checked,
+                                   upd_banks=getattr(p, "upd_banks", 1), w_base=wb_fptr[f["fptr_base"]])
             elif uc_cal is not None:
                 cyc = uc_cal.uc_cycles(mode, L, f["h"], f["w"], fwd, bwd, lanes, checked=checked)
             else:

@@ -20,7 +20,8 @@ are not re-run are kept) and keeps each run's log under ``build/bench/synth/``.
 
 Knobs (environment): ``SYNTH_BLOCKS`` (comma list), ``SYNTH_LANES`` (comma list),
 ``SYNTH_ENGINES`` (comma list of uc_unit / accel_top ENGINES, default 1; the LANES column then
-reads ENGINES x LANES and DSP/lane counts per MAC lane of the array), ``SYNTH_UNTIL`` (a synth_xilinx label to stop before, e.g. ``coarse``: DSP counts only, no LUTs /
+reads ENGINES x LANES and DSP/lane counts per MAC lane of the array), ``SYNTH_UPD_BANKS`` (the
+arrays' UPD_BANKS, at most ENGINES; default 1), ``SYNTH_UNTIL`` (a synth_xilinx label to stop before, e.g. ``coarse``: DSP counts only, no LUTs /
 FFs / depth), ``SYNTH_TIMEOUT``, ``SYNTH_KEEP`` (comma list of modules synthesised on their own and flattened
 after mapping, e.g. ``uc_engine``: the 64-engine UC unit in minutes instead of hours; rows say
 "kept"), ``QUICK=1``, ``YOSYS`` (the yosys executable; default ``yosys`` on PATH, else
@@ -129,11 +130,15 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int, engines: int
     params = {"LANES": lanes, **PARAMS}
     if engines > 1:
         params["ENGINES"] = engines   # uc_unit / accel_top engine array (issue 14)
+        ub = min(engines, int(os.environ.get("SYNTH_UPD_BANKS", "1")))
+        if ub > 1:
+            params["UPD_BANKS"] = ub  # UPDATE on ub engines (banked weight / gradient memories)
     if block == "loss_unit":
         params["KMAX"] = LOSS_KMAX
     params = {k: v for k, v in params.items() if k in have}
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     tag = (f"{block}_L{lanes}" + (f"_E{engines}" if engines > 1 else "")
+           + (f"_U{params['UPD_BANKS']}" if "UPD_BANKS" in params else "")
            + (f"_to_{until}" if until else "") + "".join(f"_k{m}" for m in keep))
     stat_path = LOG_DIR / f"{tag}.stat.txt"
     ys = LOG_DIR / f"{tag}.ys"
@@ -146,6 +151,8 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int, engines: int
     row = {"block": block, "lanes": lanes, "engines": engines, "params": params}
     if keep:
         row["keep"] = list(keep)
+    if "UPD_BANKS" in params:
+        row["upd_banks"] = params["UPD_BANKS"]
     if until:
         row["until"] = until
     t0 = time.time()
@@ -220,7 +227,8 @@ def dsp_sources(json_path: Path, top: str) -> dict:
 def lanes_label(r: dict) -> str:
     """A row's MAC shape: LANES, or ENGINES x LANES for an engine array."""
     e = r.get("engines", 1)
-    return (f"{e} x {r['lanes']}" if e > 1 else str(r["lanes"])) + "".join(f" ({m} kept)" for m in r.get("keep", ()))
+    return ((f"{e} x {r['lanes']}" if e > 1 else str(r["lanes"])) + "".join(f" ({m} kept)" for m in r.get("keep", ()))
+            + (f" (UPD_BANKS {r['upd_banks']})" if r.get("upd_banks", 1) > 1 else ""))
 
 
 def markdown(rows: list[dict], yosys_version: str) -> str:
@@ -309,9 +317,12 @@ def main() -> int:
         try:
             prev = json.loads(old.read_text())
             if prev.get("params") == PARAMS:
+                ub = int(os.environ.get("SYNTH_UPD_BANKS", "1"))
                 kept = [r for r in prev.get("rows", [])
-                        if (r["block"], r["lanes"], r.get("engines", 1), tuple(r.get("keep", ()))) not in
-                        {(b, n, e, keep) for b in blocks for n in lanes for e in engines}]
+                        if (r["block"], r["lanes"], r.get("engines", 1), tuple(r.get("keep", ())),
+                            r.get("upd_banks", 1)) not in
+                        {(b, n, e, keep, min(e, ub) if e > 1 and ub > 1 else 1)
+                         for b in blocks for n in lanes for e in engines}]
         except (ValueError, KeyError):
             kept = []
     rows: list[dict] = []

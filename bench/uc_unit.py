@@ -47,6 +47,8 @@ OUT_DIR = ROOT / "build" / "bench"
 ARRAY_SETS = {
     "bench_e16x4": {"ENGINES": 16, "LANES": 4, "FM_DEPTH": 16384},
     "bench_e64x4": {"ENGINES": 64, "LANES": 4, "FM_DEPTH": 16384},
+    # UPDATE on every engine (UPD_BANKS: the weight and gradient memories in 16 banks)
+    "bench_e16x4u": {"ENGINES": 16, "UPD_BANKS": 16, "LANES": 4, "FM_DEPTH": 16384},
 }
 
 

@@ -22,7 +22,7 @@ input gradient against verif.models.network.train_step_model.
 
 Writes build/bench/vgg16_top.{json,md}: the cycle counters (total, UC, pool, LC, DMA), the wall
 time of the build and of the run, simulated cycles per second, the peak memory of the simulator,
-the memory plan against the parameters. Knobs: VGG16_ENGINES / VGG16_LANES (default 64 x 4),
+the memory plan against the parameters. Knobs: VGG16_ENGINES / VGG16_LANES (default 64 x 4), VGG16_UPD_BANKS (default 16),
 VGG16_DEBUG (1; 0: the program without debug STOREs, the one a user runs, into
 vgg16_top_nodebug.{json,md}, checked on the updated parameters only), VGG16_JOBS (C++ compile jobs, default 1).
 """
@@ -80,14 +80,17 @@ def vgg16_net(sparsity: float = SPARSITY, seed: int = 5, gain: float = CONV_GAIN
     return net, q
 
 
-def params(engines: int = 64, lanes: int = 4) -> dict:
-    """HDL parameters of the build: ENGINES x LANES MACs, memories sized for :func:`vgg16_net`
-    at 92.5 % (the plan: stack 138,132 words at 4 lanes, 98,004 at 8; 1,110,008 weight words;
-    1,110,008 backward-index words, the Linear's dense list included; 8,461 pointers; 4,234
-    biases), with a little room."""
-    return {"ENGINES": engines, "LANES": lanes, "KMAX": 3, "CMAX": 512, "NMAX": 512, "HMAX": 32, "WMAX": 32,
-            "FM_DEPTH": 139264 if lanes <= 4 else 98304, "WDEPTH": 1114112, "PDEPTH": 8704, "BDEPTH": 4352,
-            "PROG_DEPTH": 512, "CLASSES_MAX": 16, "HOST_ADDR_W": HOST_ADDR_W}
+def params(engines: int = 64, lanes: int = 4, upd_banks: int = 1) -> dict:
+    """HDL parameters of the build: ENGINES x LANES MACs (UPDATE on ``upd_banks`` of them: a
+    divisor of WDEPTH), memories sized for :func:`vgg16_net` at 92.5 % (the plan: stack 138,132
+    words at 4 lanes, 98,004 at 8; 1,110,008 weight words; 1,110,008 backward-index words, the
+    Linear's dense list included; 8,461 pointers; 4,234 biases), with a little room."""
+    p = {"ENGINES": engines, "LANES": lanes, "KMAX": 3, "CMAX": 512, "NMAX": 512, "HMAX": 32, "WMAX": 32,
+         "FM_DEPTH": 139264 if lanes <= 4 else 98304, "WDEPTH": 1114112, "PDEPTH": 8704, "BDEPTH": 4352,
+         "PROG_DEPTH": 512, "CLASSES_MAX": 16, "HOST_ADDR_W": HOST_ADDR_W}
+    if upd_banks > 1:
+        p["UPD_BANKS"] = upd_banks
+    return p
 
 
 def memory_bytes(p: dict) -> dict:
@@ -167,7 +170,8 @@ def main() -> int:
     ctr.MAX_PARALLEL_BUILD_JOBS = int(os.environ.get("VGG16_JOBS", "1"))
     engines, lanes = int(os.environ.get("VGG16_ENGINES", "64")), int(os.environ.get("VGG16_LANES", "4"))
     debug = os.environ.get("VGG16_DEBUG", "1") not in ("", "0")
-    hp = params(engines, lanes)
+    # UPDATE on 16 engines by default (bench.array_projection.UPD_BANKS_MAX; VGG16_UPD_BANKS)
+    hp = params(engines, lanes, min(engines, int(os.environ.get("VGG16_UPD_BANKS", "16"))))
     up = UcParams.from_hdl(hp)
     suffix = "" if debug else "_nodebug"          # VGG16_DEBUG=0 writes vgg16_top_nodebug.*
     work = OUT_DIR / f"vgg16_top{suffix}"

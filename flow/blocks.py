@@ -111,10 +111,10 @@ BLOCKS: dict[str, Block] = {
         # contents)
         harness_block("stream_assert", ("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
                                         "rtl/common/fm_stack.v", "rtl/common/sdp_ram.v",
-                                        "rtl/common/mem_core.v", "rtl/top/mem_subsys.v"),
+                                        "rtl/common/bank_ram.v", "rtl/common/mem_core.v", "rtl/top/mem_subsys.v"),
                       {"default": {"WIDTH": 8}}, no_cov_sets=("default",)),
         harness_block(
-            "uc_unit", ("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v", *UC_SOURCES),
+            "uc_unit", ("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/bank_ram.v", "rtl/common/mem_core.v", *UC_SOURCES),
             no_cov_sets=("l64", "e16x4"),
             paramsets={
                 # small memories: whole-memory snapshots (no-write checks) stay cheap
@@ -129,11 +129,11 @@ BLOCKS: dict[str, Block] = {
                 # an engine array (issue 14) small enough for Icarus and the coverage build: 4 engines
                 # of 2 lanes; UPDATE's two-stage owner select (OWN_SEL2, above 64 engines by
                 # default) from 2 engines, so it runs in every test (e16x4 keeps the one-stage one)
-                "e4x2": {"ENGINES": 4, "OWN_SEL2": 2, "LANES": 2, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32,
+                "e4x2": {"ENGINES": 4, "OWN_SEL2": 2, "UPD_BANKS": 4, "LANES": 2, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32,
                          "WMAX": 32, "FM_DEPTH": 1024, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
                 # an engine array of issue 14's size: 16 engines of 4 lanes (64 MACs); Verilator only,
                 # no coverage build (Icarus ~850 ns/s, coverage 6.5 min: by hand)
-                "e16x4": {"ENGINES": 16, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32,
+                "e16x4": {"ENGINES": 16, "UPD_BANKS": 2, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32,
                           "WMAX": 32, "FM_DEPTH": 512, "WDEPTH": 512, "PDEPTH": 32, "BDEPTH": 32},
                 # bench (bench/uc_unit.py): 64->64 3x3 on 16x16 maps and 7x7 kernels fit; PDEPTH 512:
                 # the stride-2 depth-wise layer's 4C = 256 backward pointers after its 64 forward ones
@@ -159,7 +159,7 @@ BLOCKS: dict[str, Block] = {
         Block(
             name="accel_top",
             sources=("rtl/common/stream_assert.v", "rtl/common/cmd_rsp_assert.v",
-                     "rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
+                     "rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/bank_ram.v", "rtl/common/mem_core.v",
                      "rtl/common/serial_div.v", "rtl/common/unit_ctl.v", *UC_SOURCES, "rtl/mp_unit/mp_unit.v",
                      "rtl/gap_unit/gap_fwd_path.v", "rtl/gap_unit/gap_unit.v", "rtl/lc_unit/lc_unit.v",
                      "rtl/loss_unit/loss_luts.v", "rtl/loss_unit/loss_unit.v", "rtl/top/axil_regs.v", "rtl/top/dma.v",
@@ -176,12 +176,13 @@ BLOCKS: dict[str, Block] = {
                        "FM_DEPTH": 1024, "WDEPTH": 1024, "PDEPTH": 64, "BDEPTH": 64,
                        "PROG_DEPTH": 128, "CLASSES_MAX": 16},
                 # an engine array (issue 14): 4 engines of 4 lanes, each with its copy of the memories
-                # (128 pointers: the Linear runs on the UC unit there, with 2M + C pointers of its own)
-                "e4x4": {"ENGINES": 4, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
+                # (128 pointers: the Linear runs on the UC unit there, with 2M + C pointers of its own);
+                # UPDATE on every engine (UPD_BANKS: banked weight and gradient memories)
+                "e4x4": {"ENGINES": 4, "UPD_BANKS": 4, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
                          "FM_DEPTH": 2048, "WDEPTH": 1024, "PDEPTH": 128, "BDEPTH": 64,
                          "PROG_DEPTH": 128, "CLASSES_MAX": 16},
                 # issue 14's size on the top: 16 engines of 4 lanes (64 MACs); Verilator, no coverage
-                "e16x4": {"ENGINES": 16, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
+                "e16x4": {"ENGINES": 16, "UPD_BANKS": 16, "LANES": 4, "KMAX": 7, "CMAX": 16, "NMAX": 16, "HMAX": 32, "WMAX": 32,
                           "FM_DEPTH": 2048, "WDEPTH": 1024, "PDEPTH": 128, "BDEPTH": 64,
                           "PROG_DEPTH": 128, "CLASSES_MAX": 16},
             },
@@ -196,7 +197,7 @@ BLOCKS: dict[str, Block] = {
         harness_block("gap_unit", ("rtl/common/serial_div.v", "rtl/common/unit_ctl.v", "rtl/common/fm_stack.v",
                                    "rtl/gap_unit/gap_fwd_path.v", "rtl/gap_unit/gap_unit.v"), POOL_PARAMSETS),
         harness_block(
-            "lc_unit", ("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/mem_core.v",
+            "lc_unit", ("rtl/common/sdp_ram.v", "rtl/common/fm_stack.v", "rtl/common/bank_ram.v", "rtl/common/mem_core.v",
                         "rtl/common/unit_ctl.v", "rtl/lc_unit/lc_unit.v"),
             paramsets={
                 # small memories: every word is read back after every command

@@ -94,7 +94,7 @@ def assert_build_args(sim: str) -> list[str]:
 #: reads and writes (verif/common/backdoor.py: ``sdp_ram`` and the stack banks' ``mem``) and the
 #: register block's view of the sequencer's end (verif/common/fuzz_probes.py: ``u_regs.done``,
 #: ``u_regs.err_code``). Every other signal below the toplevel stays private to Verilator.
-PUBLIC_BELOW_TOP: tuple[tuple[str, str], ...] = (("sdp_ram", "mem"), ("fm_stack", "mem"),
+PUBLIC_BELOW_TOP: tuple[tuple[str, str], ...] = (("sdp_ram", "mem"), ("bank_ram", "mem"), ("fm_stack", "mem"),
                                                  ("axil_regs", "done"), ("axil_regs", "err_code"))
 
 

@@ -26,7 +26,7 @@ def find_yosys() -> list[str] | None:
     return None
 
 
-ZERO_INIT = re.compile(r"for\s*\(\s*i\s*=\s*0;\s*i\s*<\s*DEPTH;\s*i\s*=\s*i\s*\+\s*1\s*\)\s*begin\s*"
+ZERO_INIT = re.compile(r"for\s*\(\s*i\s*=\s*0;\s*i\s*<\s*B?DEPTH;\s*i\s*=\s*i\s*\+\s*1\s*\)\s*begin\s*"
                        r"mem\[i\]\s*=\s*[^;]+;\s*end")
 
 

@@ -75,10 +75,12 @@ class UcParams:
     pdepth: int = 1024
     bdepth: int = 1024
     engines: int = 1
+    #: UPDATE engines: banks of the weight and gradient memories (engine k updates bank k)
+    upd_banks: int = 1
 
     _HDL = {"LANES": "lanes", "KMAX": "kmax", "CMAX": "cmax", "NMAX": "nmax", "HMAX": "hmax",
             "WMAX": "wmax", "FM_DEPTH": "fm_depth", "WDEPTH": "wdepth", "PDEPTH": "pdepth",
-            "BDEPTH": "bdepth", "ENGINES": "engines"}
+            "BDEPTH": "bdepth", "ENGINES": "engines", "UPD_BANKS": "upd_banks"}
 
     @classmethod
     def from_hdl(cls, params: dict) -> "UcParams":
@@ -87,9 +89,10 @@ class UcParams:
         return cls(**kw)
 
     def to_hdl(self) -> dict[str, int]:
-        """HDL parameter names and values (``ENGINES`` only when above 1: the top and the other
-        units' harnesses have no such parameter)."""
-        return {k: getattr(self, v) for k, v in self._HDL.items() if k != "ENGINES" or self.engines > 1}
+        """HDL parameter names and values (``ENGINES`` and ``UPD_BANKS`` only when above 1: the
+        other units' harnesses have no such parameters)."""
+        return {k: getattr(self, v) for k, v in self._HDL.items()
+                if (k != "ENGINES" or self.engines > 1) and (k != "UPD_BANKS" or self.upd_banks > 1)}
 
     @property
     def fmt(self) -> SparseFormat:

@@ -17,8 +17,8 @@
  * selectors). A stack word is 2*LANES pixels, bank b at bits [16b+15:16b]. list_wr is high while
  * a FIDX, BIDX or PTR word is written (the UC unit's checked-list records are then dropped).
  *
- * Parameters: as uc_unit (LANES, KMAX, CMAX, NMAX: word widths; FM_DEPTH, WDEPTH, PDEPTH,
- * BDEPTH: depths), each commented below.
+ * Parameters: UPD_BANKS (the weight and gradient memories' banks, below) and as uc_unit (LANES,
+ * KMAX, CMAX, NMAX: word widths; FM_DEPTH, WDEPTH, PDEPTH, BDEPTH: depths), each commented below.
  *
  * Latency: unit RAM ports and host reads 1 cycle; stack ports A and B 2 cycles (fm_stack).
  */
@@ -29,6 +29,9 @@
 
 module mem_core #
 (
+// weight and gradient memory banks (bank_ram): UPDATE on UPD_BANKS engines, engine k on bank k
+// through the x ports below (1: one RAM each, the x ports unused)
+parameter UPD_BANKS = 1,
 // the UC unit's parameters (as mem_subsys); HMAX, WMAX unused here (no map shapes)
 /* verilator lint_off UNUSEDPARAM */
 `include "uc_params.vh"
@@ -90,8 +93,25 @@ module mem_core #
     output wire [31:0]              bgrad_rd_data,
     input  wire                     bgrad_wr_en,
     input  wire [BAW-1:0]           bgrad_wr_addr,
-    input  wire [31:0]              bgrad_wr_data
+    input  wire [31:0]              bgrad_wr_data,
+
+    // banks 1 .. UPD_BANKS-1 of the weight and gradient memories (bank_ram's x ports, field
+    // k-1 bank k; one unused field when UPD_BANKS = 1): UPDATE's weight writes, gradient reads
+    // and gradient writes of engines 1 .. UPD_BANKS-1
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [XB-1:0]            wgt_xwr_en,
+    input  wire [XB*WAW-1:0]        wgt_xwr_addr,
+    input  wire [XB*16-1:0]         wgt_xwr_data,
+    input  wire [XB-1:0]            grad_xrd_en,
+    input  wire [XB*WAW-1:0]        grad_xrd_addr,
+    output wire [XB*32-1:0]         grad_xrd_data,
+    input  wire [XB-1:0]            grad_xwr_en,
+    input  wire [XB*WAW-1:0]        grad_xwr_addr,
+    input  wire [XB*32-1:0]         grad_xwr_data
+    /* verilator lint_on UNUSEDSIGNAL */
 );
+
+localparam XB = (UPD_BANKS > 1) ? UPD_BANKS - 1 : 1;
 
 // memory word and address widths
 `include "mem_defs.vh"
@@ -120,22 +140,31 @@ fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack (
 );
 
 // RAMs the units write: the host port takes both ports while no unit is busy
-sdp_ram #(.DATA_W(16), .DEPTH(WDEPTH)) u_wgt (
+/* verilator lint_off UNUSEDSIGNAL */
+wire [XB*16-1:0] wgt_xrd_unused;    // (UPDATE reads weights through port 0 of the engine's copy)
+/* verilator lint_on UNUSEDSIGNAL */
+// (the weight and gradient memories are banked: port 0 is the units' and the host's, the x ports
+// UPDATE's banks 1 .. UPD_BANKS-1, idle while the host owns the memories)
+bank_ram #(.DATA_W(16), .DEPTH(WDEPTH), .BANKS(UPD_BANKS)) u_wgt (
     .clk(clk),
     .wr_en(host ? (hw && hp_sel == SEL_WGT) : wgt_wr_en),
     .wr_addr(host ? hp_addr[WAW-1:0] : wgt_wr_addr),
     .wr_data(host ? hp_wdata[15:0] : wgt_wr_data),
     .rd_en(host ? 1'b1 : wgt_rd_en), .rd_addr(host ? hp_addr[WAW-1:0] : wgt_rd_addr),
-    .rd_data(wgt_rd_data)
+    .rd_data(wgt_rd_data),
+    .x_wr_en(host ? {XB{1'b0}} : wgt_xwr_en), .x_wr_addr(wgt_xwr_addr), .x_wr_data(wgt_xwr_data),
+    .x_rd_en({XB{1'b0}}), .x_rd_addr({XB*WAW{1'b0}}), .x_rd_data(wgt_xrd_unused)
 );
 
-sdp_ram #(.DATA_W(32), .DEPTH(WDEPTH)) u_grad (
+bank_ram #(.DATA_W(32), .DEPTH(WDEPTH), .BANKS(UPD_BANKS)) u_grad (
     .clk(clk),
     .wr_en(host ? (hw && hp_sel == SEL_GRAD) : grad_wr_en),
     .wr_addr(host ? hp_addr[WAW-1:0] : grad_wr_addr),
     .wr_data(host ? hp_wdata[31:0] : grad_wr_data),
     .rd_en(host ? 1'b1 : grad_rd_en), .rd_addr(host ? hp_addr[WAW-1:0] : grad_rd_addr),
-    .rd_data(grad_rd_data)
+    .rd_data(grad_rd_data),
+    .x_wr_en(host ? {XB{1'b0}} : grad_xwr_en), .x_wr_addr(grad_xwr_addr), .x_wr_data(grad_xwr_data),
+    .x_rd_en(host ? {XB{1'b0}} : grad_xrd_en), .x_rd_addr(grad_xrd_addr), .x_rd_data(grad_xrd_data)
 );
 
 sdp_ram #(.DATA_W(32), .DEPTH(BDEPTH)) u_bias (

@@ -6,6 +6,9 @@
  */
     // UC unit engines (1, or a power of two), each with its copy of the memories
     parameter ENGINES = 1,
+    // UPDATE engines (1, or a power of two up to ENGINES): banks of the weight and gradient
+    // memories, one weight a cycle each (uc_unit, mem_core)
+    parameter UPD_BANKS = 1,
     // descriptors the program memory holds
     parameter PROG_DEPTH = 256,
     // largest class count of the loss unit

@@ -140,6 +140,12 @@ wire [ENGINES*WAW-1:0] uc_wgt_rd_addr, uc_wgt_wr_addr, uc_grad_rd_addr, uc_grad_
 wire [ENGINES*BAW-1:0] uc_bias_rd_addr, uc_bias_wr_addr, uc_bgrad_rd_addr, uc_bgrad_wr_addr;
 wire [ENGINES*16-1:0]  uc_wgt_wr_data, uc_wgt_rd_data;
 wire [ENGINES*32-1:0]  uc_grad_wr_data, uc_bias_wr_data, uc_bgrad_wr_data;
+// UPDATE's banks 1 .. UPD_BANKS-1 of every copy's weight and gradient memories (uc_xbank_conns.vh)
+localparam XB = (UPD_BANKS > 1) ? UPD_BANKS - 1 : 1;
+wire [ENGINES*XB-1:0]     wgt_xwr_en, grad_xrd_en, grad_xwr_en;
+wire [ENGINES*XB*WAW-1:0] wgt_xwr_addr, grad_xrd_addr, grad_xwr_addr;
+wire [ENGINES*XB*16-1:0]  wgt_xwr_data;
+wire [ENGINES*XB*32-1:0]  grad_xrd_data, grad_xwr_data;
 wire [ENGINES*32-1:0]  uc_grad_rd_data, uc_bias_rd_data, uc_bgrad_rd_data;
 wire [ENGINES*RAM_REQ_W-1:0] uc_ram_req;
 /* verilator coverage_on */
@@ -225,7 +231,7 @@ dma #(.AXI_ID_W(AXI_ID_W)) u_dma (
 
 // ---------------------------------------------------------------------------- memories
 mem_subsys #(
-    .ENGINES(ENGINES),
+    .ENGINES(ENGINES), .UPD_BANKS(UPD_BANKS),
 `include "uc_param_conns.vh"
 ) u_mem (
     .clk(clk), .rst(core_rst),
@@ -249,12 +255,13 @@ mem_subsys #(
 `include "uc_list_conns.vh"
     .wgt_rd_data(wgt_rd_data), .grad_rd_data(grad_rd_data), .bias_rd_data(bias_rd_data),
     .bgrad_rd_data(bgrad_rd_data), .uc_wgt_rd_data(uc_wgt_rd_data), .uc_grad_rd_data(uc_grad_rd_data),
-    .uc_bias_rd_data(uc_bias_rd_data), .uc_bgrad_rd_data(uc_bgrad_rd_data)
+    .uc_bias_rd_data(uc_bias_rd_data), .uc_bgrad_rd_data(uc_bgrad_rd_data),
+`include "uc_xbank_conns.vh"
 );
 
 // ------------------------------------------------------------------------------- units
 uc_unit #(
-    .ENGINES(ENGINES),
+    .ENGINES(ENGINES), .UPD_BANKS(UPD_BANKS),
 `include "uc_param_conns.vh"
 ) u_uc (
     .clk(clk), .rst(core_rst),
@@ -270,7 +277,8 @@ uc_unit #(
     .bias_rd_en(uc_bias_rd_en), .bias_rd_addr(uc_bias_rd_addr), .bias_rd_data(uc_bias_rd_data),
     .bias_wr_en(uc_bias_wr_en), .bias_wr_addr(uc_bias_wr_addr), .bias_wr_data(uc_bias_wr_data),
     .bgrad_rd_en(uc_bgrad_rd_en), .bgrad_rd_addr(uc_bgrad_rd_addr), .bgrad_rd_data(uc_bgrad_rd_data),
-    .bgrad_wr_en(uc_bgrad_wr_en), .bgrad_wr_addr(uc_bgrad_wr_addr), .bgrad_wr_data(uc_bgrad_wr_data)
+    .bgrad_wr_en(uc_bgrad_wr_en), .bgrad_wr_addr(uc_bgrad_wr_addr), .bgrad_wr_data(uc_bgrad_wr_data),
+`include "uc_xbank_conns.vh"
 );
 
 // MP reads two copies of the stack a cycle on an engine array, four from 4 engines (issue 14)

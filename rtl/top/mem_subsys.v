@@ -24,9 +24,10 @@
  *
  * Contracts (immediate assertions when ACCEL_ASSERTS is defined, as rtl/common/stream_assert.v):
  * at most one unit busy; a unit drives its memory enables only while it is busy (the muxes
- * select by busy); the host port writes only while no unit is busy.
+ * select by busy) and while the registered host flag is low; the host port writes only while no
+ * unit is busy and the registered host flag is high.
  *
- * Parameters: ENGINES (copies) and as uc_unit (rtl/common/uc_params.vh: LANES, KMAX, CMAX, NMAX,
+ * Parameters: ENGINES (copies), UPD_BANKS (banks of the weight and gradient memories) and as uc_unit (rtl/common/uc_params.vh: LANES, KMAX, CMAX, NMAX,
  * FM_DEPTH, WDEPTH, PDEPTH, BDEPTH; HMAX and WMAX are not used here).
  *
  * Latency: the muxes are combinational; memories as mem_core (RAM and host reads 1 cycle, stack
@@ -41,6 +42,9 @@ module mem_subsys #
 (
     // copies of the memories: the UC unit's engines
     parameter ENGINES = 1,
+    // UPDATE engines: banks of the weight and gradient memories (mem_core's x ports, the UC
+    // unit's alone)
+    parameter UPD_BANKS = 1,
 // the UC unit's parameters; HMAX, WMAX unused here (no map shapes)
 /* verilator lint_off UNUSEDPARAM */
 `include "uc_params.vh"
@@ -112,8 +116,24 @@ module mem_subsys #
     output wire [ENGINES*BIDX_W-1:0]    bidx_rd_data,
     input  wire [ENGINES-1:0]           ptr_rd_en,
     input  wire [ENGINES*PAW-1:0]       ptr_rd_addr,
-    output wire [ENGINES*PTR_W-1:0]     ptr_rd_data
+    output wire [ENGINES*PTR_W-1:0]     ptr_rd_data,
+
+    // UC unit: banks 1 .. UPD_BANKS-1 of every copy's weight and gradient memories (XB fields a
+    // copy; uc_unit's x ports, only UPDATE uses them)
+    /* verilator coverage_off */
+    input  wire [ENGINES*XB-1:0]        wgt_xwr_en,
+    input  wire [ENGINES*XB*WAW-1:0]    wgt_xwr_addr,
+    input  wire [ENGINES*XB*16-1:0]     wgt_xwr_data,
+    input  wire [ENGINES*XB-1:0]        grad_xrd_en,
+    input  wire [ENGINES*XB*WAW-1:0]    grad_xrd_addr,
+    output wire [ENGINES*XB*32-1:0]     grad_xrd_data,
+    input  wire [ENGINES*XB-1:0]        grad_xwr_en,
+    input  wire [ENGINES*XB*WAW-1:0]    grad_xwr_addr,
+    input  wire [ENGINES*XB*32-1:0]     grad_xwr_data
+    /* verilator coverage_on */
 );
+
+localparam XB = (UPD_BANKS > 1) ? UPD_BANKS - 1 : 1;
 
 // memory word and address widths
 `include "mem_defs.vh"
@@ -121,7 +141,18 @@ module mem_subsys #
 // the stack request widths
 `include "accel_defs.vh"
 
-wire host = !(uc_busy || mp_busy || gap_busy || lc_busy || loss_busy);
+// the host port owns the memories while no unit is busy: registered, a cycle behind busy like
+// the owner flags below, so that the memories' port muxes (every RAM of every copy) select by a
+// flip-flop, not by the five units' states (issue 16: the 2 x 4 top's critical path ran from the
+// loss unit's state through this OR to a weight RAM copy, 14.4 of its 16.2 ns routing). No unit
+// touches a memory in its first busy cycle, and the host port waits at least two cycles after a
+// unit's response (the sequencer's next descriptor); the assertions below check both
+wire any_busy = uc_busy || mp_busy || gap_busy || lc_busy || loss_busy;
+reg  host_reg;
+always @(posedge clk) begin
+    host_reg <= !any_busy;
+end
+wire host = host_reg;
 
 /*
  * The weight, gradient, bias and bias-gradient RAM ports of a unit as one bus, MSB first
@@ -215,6 +246,7 @@ generate
         wire [BAW-1:0]  c_bias_rd_addr = lc2 ? lc_rd2_req[0 +: BAW] : bias_rd_addr;
 
         mem_core #(
+            .UPD_BANKS(UPD_BANKS),
             .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
             .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
         ) u_mem (
@@ -237,7 +269,13 @@ generate
             .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
             .bgrad_rd_en(bgrad_rd_en), .bgrad_rd_addr(bgrad_rd_addr),
             .bgrad_rd_data(uc_bgrad_rd_data[32*g +: 32]),
-            .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
+            .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data),
+            .wgt_xwr_en(wgt_xwr_en[XB*g +: XB]), .wgt_xwr_addr(wgt_xwr_addr[XB*WAW*g +: XB*WAW]),
+            .wgt_xwr_data(wgt_xwr_data[XB*16*g +: XB*16]),
+            .grad_xrd_en(grad_xrd_en[XB*g +: XB]), .grad_xrd_addr(grad_xrd_addr[XB*WAW*g +: XB*WAW]),
+            .grad_xrd_data(grad_xrd_data[XB*32*g +: XB*32]),
+            .grad_xwr_en(grad_xwr_en[XB*g +: XB]), .grad_xwr_addr(grad_xwr_addr[XB*WAW*g +: XB*WAW]),
+            .grad_xwr_data(grad_xwr_data[XB*32*g +: XB*32])
         );
     end
 endgenerate
@@ -257,7 +295,8 @@ always @* begin
                    uc_fmb_req[FMB_REQ_W*ge + FMB_REQ_W-1] || (|uc_ram_req[RAM_REQ_W*ge + RAM_REQ_W-1 -: 8]);
     end
 end
-wire uc_mem = uc_muxed || (|fidx_rd_en) || (|bidx_rd_en) || (|ptr_rd_en);
+wire uc_mem = uc_muxed || (|fidx_rd_en) || (|bidx_rd_en) || (|ptr_rd_en) || (|wgt_xwr_en) ||
+              (|grad_xrd_en) || (|grad_xwr_en);
 wire mp_fm = mp_fma_req[FMA_REQ_W-1] || mp_fma2_req[FMA_REQ_W-1] || mp_fma34_req[FMA_REQ_W-1] ||
              mp_fma34_req[2*FMA_REQ_W-1] || mp_fmb_req[FMB_REQ_W-1];
 wire gap_fm = gap_fma_req[FMA_REQ_W-1] || gap_fmb_req[FMB_REQ_W-1];
@@ -273,13 +312,16 @@ always @(posedge clk) begin
         assert (!gap_fm || gap_busy) else $error("mem_subsys: gap_ports: GAP stack access while not busy");
         assert (!lc_mem || lc_busy) else $error("mem_subsys: lc_ports: LC memory access while not busy");
         assert (!loss_fm || loss_busy) else $error("mem_subsys: loss_ports: loss stack access while not busy");
-        assert (!hp_we || host) else $error("mem_subsys: host_we: host port write while a unit is busy");
+        assert (!hp_we || !any_busy) else $error("mem_subsys: host_we: host port write while a unit is busy");
+        assert (!hp_we || host) else $error("mem_subsys: host_own: host port write while the memories are the units' (host_reg)");
         // the registered owner: a unit's muxed ports only while the muxes select it
         assert (!uc_muxed || own_uc) else $error("mem_subsys: uc_owner: UC stack / RAM access while another unit owns the ports");
         assert (!mp_fm || own_mp) else $error("mem_subsys: mp_owner: MP stack access while another unit owns the ports");
         assert (!gap_fm || own_gap) else $error("mem_subsys: gap_owner: GAP stack access while another unit owns the ports");
         assert (!lc_mem || own_lc) else $error("mem_subsys: lc_owner: LC memory access while another unit owns the ports");
         assert (!loss_fm || own_loss) else $error("mem_subsys: loss_owner: loss stack access while another unit owns the ports");
+        // the registered host flag: no unit access while the host port owns the memories
+        assert (!host || !(uc_mem || mp_fm || gap_fm || lc_mem || loss_fm)) else $error("mem_subsys: unit_own: unit memory access while the host port owns the memories (host_reg)");
     end
 end
 // verilator coverage_on

@@ -34,6 +34,10 @@ module uc_engine #
     // 1: UPDATE's gradient read data arrive a cycle after P1 (uc_unit's two-stage owner select;
     // uc_wb holds the item's U1 fields a cycle), 0: at P1
     parameter OWN_SEL = 0,
+    // UPDATE on 2^UPD_LB engines (banks of the weight memory): this engine's index UPD_K takes
+    // the weights of bank UPD_K (uc_gen); UPD_LB = 0: every weight
+    parameter UPD_K = 0,
+    parameter UPD_LB = 0,
 `include "uc_pipe_params.vh"
 )
 (
@@ -187,6 +191,7 @@ assign bias_rd_addr = is_update ? upd_bias_rd_addr : gen_bias_addr;
 assign fma_req = {fma_en, fma_s2, fma_row, fma_x};
 
 uc_gen #(
+    .UPD_K(UPD_K), .UPD_LB(UPD_LB),
     .LANES(LANES), .KMAX(KMAX), .FM_AW(FM_AW), .WAW(WAW), .PAW(PAW), .BAW(BAW)
 ) u_gen (
     .clk(clk), .rst(rst),

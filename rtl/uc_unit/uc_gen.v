@@ -12,12 +12,13 @@
  *                   entries reach a pixel
  *   WGRAD           for every non-zero, every output row and lane vector (a pseudo item for an
  *                   empty filter when the bias gradient is on)
- *   UPDATE          every weight of the channel, then the channel's bias
+ *   UPDATE          every weight of the channel, then the channel's bias (UPD_LB > 0: the weights
+ *                   of bank UPD_K only, every 2^UPD_LB-th address)
  * While a channel's first item leaves, the next channel's pointer (and bias) is read, so channels
  * follow without a bubble.
  *
- * Parameters: rtl/common/uc_pipe_params.vh (LANES, KMAX, FM_AW, WAW, PAW, BAW; KMAX
- * not used here).
+ * Parameters: UPD_K, UPD_LB (below) and rtl/common/uc_pipe_params.vh (LANES, KMAX, FM_AW, WAW,
+ * PAW, BAW; KMAX not used here).
  *
  * Latency: run_start loads the first channel's pointer read (G_FETCH), one cycle later its data
  * (G_LOAD), then one item a cycle; done is high while the last item of the command is emitted.
@@ -29,6 +30,10 @@
 
 module uc_gen #
 (
+// UPDATE on 2^UPD_LB engines: this one (index UPD_K) emits the weights of bank UPD_K only (address
+// mod 2^UPD_LB) and every bias item; UPD_LB = 0: every weight
+parameter UPD_K = 0,
+parameter UPD_LB = 0,
 // the pipeline's parameters; KMAX unused here
 /* verilator lint_off UNUSEDPARAM */
 `include "uc_pipe_params.vh"
@@ -210,8 +215,29 @@ assign i_bias = i_bias_reg;
 assign i_omask = i_omask_reg;
 assign done = done_int;
 
-wire [WAW-1:0]   ptr_start = ptr_rd_data[WAW-1:0];
-wire [CNT_W-1:0] ptr_count = ptr_rd_data[PTR_W-1:WAW];
+wire [WAW-1:0]   ptr_start_w = ptr_rd_data[WAW-1:0];
+wire [CNT_W-1:0] ptr_count_w = ptr_rd_data[PTR_W-1:WAW];
+// UPDATE on banks (UPD_LB > 0): this engine's share of the list's weights a..a+count-1, those of
+// bank UPD_K: from a + off (off = (UPD_K - a) mod B), every B-th, ceil((count - off) / B) of them
+// = (count + B-1-off) >> UPD_LB (0 when count <= off); its items step j by B (i_a below)
+wire [WAW-1:0]   ptr_start;
+wire [CNT_W-1:0] ptr_count;
+generate
+    if (UPD_LB > 0) begin : g_ubank
+        localparam integer KI = UPD_K % (1 << UPD_LB);    // (engines >= B: never run UPDATE)
+        localparam [UPD_LB-1:0] KB = KI[UPD_LB-1:0];
+        wire [UPD_LB-1:0] off = KB - ptr_start_w[UPD_LB-1:0];
+        wire [UPD_LB-1:0] rnd = ~off;       // B-1-off
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire [CNT_W-1:0] cnt_r = ptr_count_w + {{(CNT_W-UPD_LB){1'b0}}, rnd};
+        /* verilator lint_on UNUSEDSIGNAL */
+        assign ptr_start = is_update ? ptr_start_w + {{(WAW-UPD_LB){1'b0}}, off} : ptr_start_w;
+        assign ptr_count = is_update ? {{UPD_LB{1'b0}}, cnt_r[CNT_W-1:UPD_LB]} : ptr_count_w;
+    end else begin : g_uall
+        assign ptr_start = ptr_start_w;
+        assign ptr_count = ptr_count_w;
+    end
+endgenerate
 
 wire [15:0] ny = is_bwd ? h : ho;
 // BWD_DATA at stride 2: the backward list is split by parity, list og = 4c + q
@@ -275,6 +301,12 @@ assign ptr_rd_en = (running && phase_reg == G_FETCH) || pref_issue;
 assign ptr_rd_addr = pref_issue ? pa1_reg : pa_reg;
 assign bias_rd_en = is_fwd && ((running && phase_reg == G_FETCH) || pref_issue);
 assign bias_rd_addr = pref_issue ? ba1_reg : ba_reg;
+
+// the item's offset in the list: j, or in UPDATE on banks j * B (every B-th weight)
+/* verilator lint_off UNUSEDSIGNAL */
+wire [CNT_W+UPD_LB-1:0] j_sh = {{UPD_LB{1'b0}}, j_reg} << UPD_LB;
+/* verilator lint_on UNUSEDSIGNAL */
+wire [WAW-1:0] j_step = (UPD_LB > 0 && is_update) ? j_sh[WAW-1:0] : j_reg[WAW-1:0];
 
 // ------------------------------------------------------------------------ next state
 integer l;
@@ -441,7 +473,7 @@ always @* begin
                 pref_pend_next = 1'b1;
             end
             i_valid_next = 1'b1;
-            i_a_next = start_reg + j_reg[WAW-1:0];
+            i_a_next = start_reg + j_step;
             i_og_next = (split ? {2'd0, og_reg[15:2]} : og_reg) + og_base;
             // (a flat command walks one row, y = 0: its item row is the vector's map row; a
             // row-layout command's fr0 stays 0)

@@ -3,9 +3,9 @@
  * command's channels (docs/uc_unit.md "Engine array"): output channels n in FWD and WGRAD, input
  * channels c in BWD_DATA (at stride 2 all four parity lists of a channel). Engine e takes the
  * chunk = ceil(nch / ENGINES) channels from ch0 = e * chunk (fewer or none at the end). UPDATE
- * runs on engine 0 over every filter (the weight memory has one write port); the ranges are
- * still those of the forward channels, so that the update finds each filter's gradient in the
- * copy its WGRAD engine wrote (owner, below).
+ * runs on engines 0 .. UPD_BANKS-1, each over every filter (on its bank of the weight memory:
+ * uc_gen); the ranges are still those of the forward channels, so that the update finds each
+ * filter's gradient in the copy its WGRAD engine wrote (owner, below, one an UPDATE engine).
  *
  * For engine e it gives the generator's share: pointer count and base, bias base, the output-side
  * map bases (the plane of its first channel), the first channel; and it finds the owner of a
@@ -17,6 +17,7 @@
  *
  * Parameters:
  *   ENGINES  engines (power of two, >= 2)
+ *   UPD_BANKS  UPDATE engines (power of two, <= ENGINES)
  *   FM_AW    stack word address width
  *   PAW      pointer memory address width
  *   BAW      bias memory address width
@@ -35,6 +36,9 @@ module uc_split #
 (
     // engines (power of two, >= 2)
     parameter ENGINES = 4,
+    // UPDATE engines (1, or a power of two up to ENGINES): engines 0 .. UPD_BANKS-1 each walk
+    // every filter (uc_gen takes the weights of its bank), each with its owner below
+    parameter UPD_BANKS = 1,
     // stack word address width
     parameter FM_AW = 12,
     // pointer memory address width
@@ -72,10 +76,10 @@ module uc_split #
     output wire [ENGINES*16-1:0]    e_og_base,
     /* verilator coverage_on */
 
-    // owner of a channel (engine 0's item at stage I in UPDATE), registered
-    input  wire [15:0]              own_ch,
-    input  wire                     own_start,      // engine 0 starts (its item channel restarts at 0)
-    output wire [$clog2(ENGINES)-1:0] owner
+    // owner of a channel (engine k's item at stage I in UPDATE, k < UPD_BANKS: field k), registered
+    input  wire [UPD_BANKS*16-1:0]  own_ch,
+    input  wire [UPD_BANKS-1:0]     own_start,      // engine k starts (its item channel restarts at 0)
+    output wire [UPD_BANKS*$clog2(ENGINES)-1:0] owner
 );
 
 localparam LOG_E = $clog2(ENGINES);
@@ -93,8 +97,6 @@ reg [FM_AW-1:0] cpx_reg, cpx_next, cpy_reg, cpy_next;
 wire [ENGINES*16-1:0] ch0;              // each engine's first channel (S2; wiring)
 /* verilator coverage_on */
 
-reg [LOG_E-1:0] owner_reg, owner_next;
-assign owner = owner_reg;
 // the chunk as FM_AW bits (zero-extended above 2^16 stack words)
 /* verilator lint_off UNUSEDSIGNAL */
 /* verilator coverage_off */
@@ -110,10 +112,6 @@ wire [FM_AW+15:0] chunk_x = {{FM_AW{1'b0}}, chunk_reg};
 // The first channel after it is kept in a register too (nnx_reg, ch0 of engine owner + 2), so that a
 // step selects between registers and one table lookup (ch0x by ic) that runs beside the
 // equality, not after it (issue 16: 5 levels at 16 x 4)
-reg [LOG_E:0]   ic_reg, ic_next;                    // owner + 3 (held at the table's last index)
-reg [16:0]      nxt_reg, nxt_next;                  // ch0 of engine owner + 1 (bit 16: none)
-reg [16:0]      nnx_reg, nnx_next;                  // ch0 of engine owner + 2
-reg             inc;
 /* verilator lint_off UNUSEDSIGNAL */
 reg [16:0] nch_p;           // channels + ENGINES - 1: its low LOG_E bits are dropped
 /* verilator lint_on UNUSEDSIGNAL */
@@ -137,18 +135,6 @@ always @* begin
     chunk_next = run_start ? {{(LOG_E-1){1'b0}}, nch_p[16:LOG_E]} : chunk_reg;
     cpx_next = chunk_x[FM_AW-1:0] * plane_x[FM_AW-1:0];
     cpy_next = chunk_x[FM_AW-1:0] * plane_y[FM_AW-1:0];
-    inc = ({1'b0, own_ch} == nxt_reg);
-    owner_next = inc ? owner_reg + 1'b1 : owner_reg;
-    ic_next = (inc && ic_reg != IC_LAST) ? ic_reg + 1'b1 : ic_reg;
-    // (held between steps: own_start loads them, after the shares are registered)
-    nxt_next = inc ? nnx_reg : nxt_reg;
-    nnx_next = inc ? ch0x[17*ic_reg +: 17] : nnx_reg;
-    if (own_start) begin
-        owner_next = {LOG_E{1'b0}};
-        ic_next = 3;
-        nxt_next = ch0x[17 +: 17];
-        nnx_next = ch0x[34 +: 17];
-    end
 end
 
 always @(posedge clk) begin
@@ -156,37 +142,70 @@ always @(posedge clk) begin
     chunk_reg <= chunk_next;
     cpx_reg <= cpx_next;
     cpy_reg <= cpy_next;
-    owner_reg <= owner_next;
-    ic_reg <= ic_next;
-    nxt_reg <= nxt_next;
-    nnx_reg <= nnx_next;
 end
 
-`ifdef ACCEL_ASSERTS
-// verilator coverage_off
-// in UPDATE (from two cycles after own_start: own_ch restarted at 0) the stepped owner equals
-// the last engine whose first channel is not above own_ch
-integer e;
-reg [LOG_E-1:0] ref_owner, ref_reg;
-reg [1:0]       arm_reg;
-initial arm_reg = 2'd0;
-always @* begin
-    ref_owner = {LOG_E{1'b0}};
-    for (e = 1; e < ENGINES; e = e + 1) begin
-        if (own_ch >= ch0[16*e +: 16]) begin
-            ref_owner = e[LOG_E-1:0];
+// one owner tracker an UPDATE engine (each walks every filter in order)
+genvar gk;
+generate
+    for (gk = 0; gk < UPD_BANKS; gk = gk + 1) begin : g_own
+        wire [15:0]     o_ch = own_ch[16*gk +: 16];
+        wire            o_start = own_start[gk];
+        reg [LOG_E-1:0] owner_reg, owner_next;
+        reg [LOG_E:0]   ic_reg, ic_next;                // owner + 3 (held at the table's last index)
+        reg [16:0]      nxt_reg, nxt_next;              // ch0 of engine owner + 1 (bit 16: none)
+        reg [16:0]      nnx_reg, nnx_next;              // ch0 of engine owner + 2
+        reg             inc;
+        assign owner[LOG_E*gk +: LOG_E] = owner_reg;
+        always @* begin
+            inc = ({1'b0, o_ch} == nxt_reg);
+            owner_next = inc ? owner_reg + 1'b1 : owner_reg;
+            ic_next = (inc && ic_reg != IC_LAST) ? ic_reg + 1'b1 : ic_reg;
+            // (held between steps: own_start loads them, after the shares are registered)
+            nxt_next = inc ? nnx_reg : nxt_reg;
+            nnx_next = inc ? ch0x[17*ic_reg +: 17] : nnx_reg;
+            if (o_start) begin
+                owner_next = {LOG_E{1'b0}};
+                ic_next = 3;
+                nxt_next = ch0x[17 +: 17];
+                nnx_next = ch0x[34 +: 17];
+            end
         end
-    end
-end
-always @(posedge clk) begin
-    ref_reg <= ref_owner;
-    arm_reg <= run_start ? 2'd0 : own_start ? 2'd1 : (arm_reg == 2'd0) ? 2'd0 : 2'd2;
-    if (is_update && arm_reg == 2'd2) begin
-        assert (owner_reg == ref_reg) else $error("uc_split: the stepped owner differs from its compare");
-    end
-end
-// verilator coverage_on
+        always @(posedge clk) begin
+            owner_reg <= owner_next;
+            ic_reg <= ic_next;
+            nxt_reg <= nxt_next;
+            nnx_reg <= nnx_next;
+        end
+`ifdef ACCEL_ASSERTS
+        // verilator coverage_off
+        // in UPDATE (from two cycles after own_start: own_ch restarted at 0) the stepped owner
+        // equals the last engine whose first channel is not above own_ch
+        integer e;
+        reg [LOG_E-1:0] ref_owner, ref_reg;
+        reg [1:0]       arm_reg;
+        initial arm_reg = 2'd0;
+        always @* begin
+            ref_owner = {LOG_E{1'b0}};
+            for (e = 1; e < ENGINES; e = e + 1) begin
+                if (o_ch >= ch0[16*e +: 16]) begin
+                    ref_owner = e[LOG_E-1:0];
+                end
+            end
+        end
+        always @(posedge clk) begin
+            ref_reg <= ref_owner;
+            // (disarmed outside UPDATE: between an UPDATE's accept and its run_start the engine's
+            // item channel is still the previous command's)
+            arm_reg <= (run_start || !is_update) ? 2'd0 : o_start ? 2'd1 : (arm_reg == 2'd0) ? 2'd0 : 2'd2;
+            if (is_update && arm_reg == 2'd2) begin
+                assert (owner_reg == ref_reg) else $error("uc_split: the stepped owner differs from its compare");
+            end
+        end
+        // verilator coverage_on
 `endif
+    end
+endgenerate
+
 
 // x * k for an engine's index k (a constant in each g_e) as shifts and adds: no multiplier
 // (DSP) for a constant; at most LOG_E terms, summed once a command as a balanced tree (terms in
@@ -242,6 +261,7 @@ generate
         reg             gt_reg, gt_next;
         reg             act_reg, act_next;
         reg [15:0]      nptrs_reg, nptrs_next;
+        reg [15:0]      ogb_reg, ogb_next;  // the first item channel (0 in UPDATE)
         reg [PAW-1:0]   pbase_reg, pbase_next;
         reg [BAW-1:0]   bbase_reg, bbase_next;
         reg [FM_AW-1:0] xbase_reg, xbase_next, ybase_reg, ybase_next;
@@ -270,7 +290,7 @@ generate
         assign e_bias_base[32*g +: 32] = {{(32-BAW){1'b0}}, bbase_reg};
         assign e_x_base[32*g +: 32] = {{(32-FM_AW){1'b0}}, xbase_reg};
         assign e_y_base[32*g +: 32] = {{(32-FM_AW){1'b0}}, ybase_reg};
-        assign e_og_base[16*g +: 16] = ch0_reg;
+        assign e_og_base[16*g +: 16] = ogb_reg;
 
         always @* begin
             ch0_prod = times_index({16'd0, chunk_reg}, EN);
@@ -285,16 +305,18 @@ generate
             gt_next = (g < ENGINES - 1) ? (nch_reg > ch0[16*((g < ENGINES - 1) ? g + 1 : g) +: 16]) : 1'b0;
             // channels of this engine: what is left, at most a chunk; UPDATE: engine 0 walks all
             cnt = rem_reg[16] ? 17'd0 : gt_reg ? {1'b0, chunk_reg} : rem_reg;
+            // (UPDATE: engines 0 .. UPD_BANKS-1 walk every filter from the first, each on its bank)
             if (is_update) begin
-                cnt = (g == 0) ? {1'b0, nch_reg} : 17'd0;
+                cnt = (g < UPD_BANKS) ? {1'b0, nch_reg} : 17'd0;
             end
             // cnt != 0 without its compare (issue 16: the 4 x 2 array's e_act at 5 LUT levels):
             // a chunk is never more than a non-negative rem that is not zero, else rem itself
-            act_next = is_update ? ((g == 0) && (nch_reg != 16'd0))
+            act_next = is_update ? ((g < UPD_BANKS) && (nch_reg != 16'd0))
                                  : (!rem_reg[16] && (|rem_reg[15:0]) && (|chunk_reg));
             nptrs_next = split ? {cnt[13:0], 2'b00} : cnt[15:0];
-            pbase_next = ptr_base + (split ? {ch0_p[PAW-3:0], 2'b00} : ch0_p[PAW-1:0]);
-            bbase_next = bias_base[BAW-1:0] + ch0_b[BAW-1:0];
+            pbase_next = ptr_base + (is_update ? {PAW{1'b0}} : split ? {ch0_p[PAW-3:0], 2'b00} : ch0_p[PAW-1:0]);
+            bbase_next = bias_base[BAW-1:0] + (is_update ? {BAW{1'b0}} : ch0_b[BAW-1:0]);
+            ogb_next = is_update ? 16'd0 : ch0_reg;
             xbase_next = x_base[FM_AW-1:0] + offx_reg;
             ybase_next = y_base[FM_AW-1:0] + offy_reg;
         end
@@ -320,6 +342,7 @@ generate
             gt_reg <= gt_next;
             act_reg <= act_next;
             nptrs_reg <= nptrs_next;
+            ogb_reg <= ogb_next;
             pbase_reg <= pbase_next;
             bbase_reg <= bbase_next;
             xbase_reg <= xbase_next;

@@ -37,6 +37,7 @@
  *   LISTS     checked-list records (uc_lcache)
  *   ENGINES   engines (1, or a power of two)
  *   OWN_SEL2  engine count above which UPDATE's owner select takes two stages
+ *   UPD_BANKS UPDATE engines, one a bank of the weight and gradient memories
  *
  * Latency: a command is checked (6 cycles), its lists pre-scanned (pointers + non-zeros cycles;
  * none when the list passed a scan since the last write to the PTR / FIDX / BIDX memories),
@@ -59,6 +60,9 @@ module uc_unit #
     // above this many engines UPDATE selects the owner's gradient over two registered stages
     // (one cycle more an UPDATE): a one-cycle select of 256 copies is 5 LUT levels (issue 16)
     parameter OWN_SEL2 = 64,
+    // UPDATE engines (1, or a power of two up to ENGINES): engine k updates the weights of bank
+    // k (address mod UPD_BANKS) of the banked weight and gradient memories, UPD_BANKS a cycle
+    parameter UPD_BANKS = 1,
 `include "uc_params.vh"
 )
 (
@@ -120,7 +124,23 @@ module uc_unit #
     input  wire [ENGINES*32-1:0]        bgrad_rd_data,
     output wire [ENGINES-1:0]           bgrad_wr_en,
     output wire [ENGINES*BAW-1:0]       bgrad_wr_addr,
-    output wire [ENGINES*32-1:0]        bgrad_wr_data
+    output wire [ENGINES*32-1:0]        bgrad_wr_data,
+
+    // banks 1 .. UPD_BANKS-1 of every copy's weight and gradient memories (mem_core's x ports;
+    // copy g's bank k at field XB*g + k-1, one unused field a copy when UPD_BANKS = 1): UPDATE
+    // engine k's weight writes and gradient zero writes (alike on every copy) and gradient reads
+    // (every copy read, the filter's owner's data taken)
+    output wire [ENGINES*XB-1:0]        wgt_xwr_en,
+    output wire [ENGINES*XB*WAW-1:0]    wgt_xwr_addr,
+    output wire [ENGINES*XB*16-1:0]     wgt_xwr_data,
+    output wire [ENGINES*XB-1:0]        grad_xrd_en,
+    output wire [ENGINES*XB*WAW-1:0]    grad_xrd_addr,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [ENGINES*XB*32-1:0]     grad_xrd_data,
+    /* verilator lint_on UNUSEDSIGNAL */
+    output wire [ENGINES*XB-1:0]        grad_xwr_en,
+    output wire [ENGINES*XB*WAW-1:0]    grad_xwr_addr,
+    output wire [ENGINES*XB*32-1:0]     grad_xwr_data
 );
 
 // ------------------------------------------------------------------------ derived widths
@@ -137,6 +157,18 @@ localparam START_LAT = 7;
 // UPDATE's owner select in two stages (above OWN_SEL2 engines, from 4), the first over groups of
 // 2^OG_B copies (half the owner's bits, rounded up)
 localparam OWN_SEL = (ENGINES >= 4 && ENGINES > OWN_SEL2) ? 1 : 0;
+// UPDATE engines (UPD_BANKS) and the x-port fields a copy
+localparam UB = UPD_BANKS;
+localparam XB = (UPD_BANKS > 1) ? UPD_BANKS - 1 : 1;
+`ifndef SYNTHESIS
+// a parameter set the RTL does not support stops the simulation at once
+initial begin
+    if (UPD_BANKS < 1 || UPD_BANKS > ENGINES || (UPD_BANKS & (UPD_BANKS - 1)) != 0) begin
+        $display("uc_unit: UPD_BANKS = %0d must be a power of two up to ENGINES = %0d", UPD_BANKS, ENGINES);
+        $finish;
+    end
+end
+`endif
 localparam OG_B = (LOG_E + 1) / 2;
 
 `include "accel_defs.vh"
@@ -174,7 +206,7 @@ wire [ENGINES-1:0]       e_act, e_start, e_running, e_hold, e_done, e_busy;
 wire [ENGINES*16-1:0]    e_n_ptrs, e_og_base, e_i_og;
 wire [ENGINES*PAW-1:0]   e_ptr_base;
 wire [ENGINES*32-1:0]    e_bias_base, e_x_base, e_y_base;
-wire [LOG_E-1:0]         owner;         // UPDATE: the copy holding the gradient of engine 0's item at P1
+wire [UB*LOG_E-1:0]      owner;         // UPDATE: the copy holding the gradient of engine k's item at P1
 wire [ENGINES-1:0]       e_ptr_en, e_fidx_en, e_bidx_en;
 wire [ENGINES*PAW-1:0]   e_ptr_addr;
 wire [ENGINES*WAW-1:0]   e_idx_addr;
@@ -311,34 +343,75 @@ generate
         assign bgrad_wr_en[g] = is_update ? e_bgrad_wr_en[0] : e_bgrad_wr_en[g];
         assign bgrad_wr_addr[BAW*g +: BAW] = is_update ? e_bgrad_wr_addr[0 +: BAW] : e_bgrad_wr_addr[BAW*g +: BAW];
         assign bgrad_wr_data[32*g +: 32] = e_bgrad_wr_data[32*g +: 32];
-        // UPDATE: the gradients of engine 0's item come from the copy of the filter's owner (a
-        // port of their own: WGRAD's read-modify-write reads the engine's copy with no mux,
-        // issue 16); the other engines run no UPDATE item
-        if (g == 0 && OWN_SEL) begin : g_own2
-            // two stages: each group of 2^OG_B copies selects by the owner's low bits into a
-            // register, then the groups by its high bits (registered with them); uc_wb's U1
-            // fields wait the cycle (OWN_SEL). Two 16:1 selects in place of one 256:1
-            localparam NOG = (ENGINES + (1 << OG_B) - 1) >> OG_B;
-            wire [NOG*32*(1 << OG_B)-1:0] g_pad = {{(NOG*32*(1 << OG_B)-ENGINES*32){1'b0}}, grad_rd_data};
-            wire [NOG*32*(1 << OG_B)-1:0] b_pad = {{(NOG*32*(1 << OG_B)-ENGINES*32){1'b0}}, bgrad_rd_data};
-            reg [NOG*32-1:0]    og_g_reg, og_b_reg;
-            reg [LOG_E-OG_B-1:0] own_hi_reg;
-            integer og;
-            always @(posedge clk) begin
-                for (og = 0; og < NOG; og = og + 1) begin
-                    og_g_reg[32*og +: 32] <= g_pad[32*((og << OG_B) + owner[OG_B-1:0]) +: 32];
-                    og_b_reg[32*og +: 32] <= b_pad[32*((og << OG_B) + owner[OG_B-1:0]) +: 32];
+        // UPDATE: the gradients of an updating engine's item (engine k < UPD_BANKS, bank k)
+        // come from the copy of the filter's owner (a port of their own: WGRAD's
+        // read-modify-write reads the engine's copy with no mux, issue 16): engine 0's from
+        // every copy's port 0, engine k's from every copy's bank-k port (grad_xrd_data); only
+        // engine 0 has bias items that write (the bias memories have one port a copy)
+        if (g < UB) begin : g_upd
+            wire [ENGINES*32-1:0] src_g;    // this engine's gradient read data of every copy
+            wire [LOG_E-1:0]      own = owner[LOG_E*g +: LOG_E];
+            genvar gc;
+            for (gc = 0; gc < ENGINES; gc = gc + 1) begin : g_src
+                if (g == 0) begin : g_p0
+                    assign src_g[32*gc +: 32] = grad_rd_data[32*gc +: 32];
+                end else begin : g_px
+                    assign src_g[32*gc +: 32] = grad_xrd_data[32*(XB*gc + ((g > 0) ? g - 1 : 0)) +: 32];
                 end
-                own_hi_reg <= owner[LOG_E-1:OG_B];
             end
-            assign e_upd_grad_rd_data[0 +: 32] = og_g_reg[32*own_hi_reg +: 32];
-            assign e_upd_bgrad_rd_data[0 +: 32] = og_b_reg[32*own_hi_reg +: 32];
-        end else if (g == 0) begin : g_own
-            assign e_upd_grad_rd_data[0 +: 32] = grad_rd_data[32*owner +: 32];
-            assign e_upd_bgrad_rd_data[0 +: 32] = bgrad_rd_data[32*owner +: 32];
+            if (OWN_SEL) begin : g_own2
+                // two stages: each group of 2^OG_B copies selects by the owner's low bits into a
+                // register, then the groups by its high bits (registered with them); uc_wb's U1
+                // fields wait the cycle (OWN_SEL). Two 16:1 selects in place of one 256:1
+                localparam NOG = (ENGINES + (1 << OG_B) - 1) >> OG_B;
+                wire [NOG*32*(1 << OG_B)-1:0] g_pad = {{(NOG*32*(1 << OG_B)-ENGINES*32){1'b0}}, src_g};
+                wire [NOG*32*(1 << OG_B)-1:0] b_pad = {{(NOG*32*(1 << OG_B)-ENGINES*32){1'b0}}, bgrad_rd_data};
+                reg [NOG*32-1:0]    og_g_reg, og_b_reg;
+                reg [LOG_E-OG_B-1:0] own_hi_reg;
+                integer og;
+                always @(posedge clk) begin
+                    for (og = 0; og < NOG; og = og + 1) begin
+                        og_g_reg[32*og +: 32] <= g_pad[32*((og << OG_B) + own[OG_B-1:0]) +: 32];
+                        og_b_reg[32*og +: 32] <= b_pad[32*((og << OG_B) + own[OG_B-1:0]) +: 32];
+                    end
+                    own_hi_reg <= own[LOG_E-1:OG_B];
+                end
+                assign e_upd_grad_rd_data[32*g +: 32] = og_g_reg[32*own_hi_reg +: 32];
+                // (engines k > 0: their bias items write nothing, the own copy's word will do)
+                assign e_upd_bgrad_rd_data[32*g +: 32] = (g == 0) ? og_b_reg[32*own_hi_reg +: 32]
+                                                                  : bgrad_rd_data[32*g +: 32];
+            end else begin : g_own
+                assign e_upd_grad_rd_data[32*g +: 32] = src_g[32*own +: 32];
+                assign e_upd_bgrad_rd_data[32*g +: 32] = (g == 0) ? bgrad_rd_data[32*own +: 32]
+                                                                  : bgrad_rd_data[32*g +: 32];
+            end
         end else begin : g_mine
             assign e_upd_grad_rd_data[32*g +: 32] = grad_rd_data[32*g +: 32];
             assign e_upd_bgrad_rd_data[32*g +: 32] = bgrad_rd_data[32*g +: 32];
+        end
+        // banks 1 .. UPD_BANKS-1 of this copy: UPDATE engine k's weight write, gradient read and
+        // gradient (zero) write, the same on every copy
+        if (UB > 1) begin : g_xb
+            genvar gk;
+            for (gk = 1; gk < UB; gk = gk + 1) begin : g_k
+                assign wgt_xwr_en[XB*g + gk-1] = e_wgt_wr_en[gk];
+                assign wgt_xwr_addr[WAW*(XB*g + gk-1) +: WAW] = e_wgt_wr_addr[WAW*gk +: WAW];
+                assign wgt_xwr_data[16*(XB*g + gk-1) +: 16] = e_wgt_wr_data[16*gk +: 16];
+                assign grad_xrd_en[XB*g + gk-1] = is_update && e_grad_rd_en[gk];
+                assign grad_xrd_addr[WAW*(XB*g + gk-1) +: WAW] = e_grad_rd_addr[WAW*gk +: WAW];
+                assign grad_xwr_en[XB*g + gk-1] = is_update && e_grad_wr_en[gk];
+                assign grad_xwr_addr[WAW*(XB*g + gk-1) +: WAW] = e_grad_wr_addr[WAW*gk +: WAW];
+                assign grad_xwr_data[32*(XB*g + gk-1) +: 32] = e_grad_wr_data[32*gk +: 32];
+            end
+        end else begin : g_nxb
+            assign wgt_xwr_en[g] = 1'b0;
+            assign wgt_xwr_addr[WAW*g +: WAW] = {WAW{1'b0}};
+            assign wgt_xwr_data[16*g +: 16] = 16'd0;
+            assign grad_xrd_en[g] = 1'b0;
+            assign grad_xrd_addr[WAW*g +: WAW] = {WAW{1'b0}};
+            assign grad_xwr_en[g] = 1'b0;
+            assign grad_xwr_addr[WAW*g +: WAW] = {WAW{1'b0}};
+            assign grad_xwr_data[32*g +: 32] = 32'd0;
         end
     end
 endgenerate
@@ -396,7 +469,7 @@ generate
         assign e_x_base = x_base;
         assign e_y_base = y_base;
         assign e_og_base = 16'd0;
-        assign owner = 1'b0;
+        assign owner = {UB*LOG_E{1'b0}};
         assign {wr_en, wr_we, wr_row, wr_x} = {e_fmb_wr_en[0], e_fmb_we[0], e_fmb_wr_row, e_fmb_wr_x};
         assign wr_data2 = {{LANES*16{1'b0}}, e_fmb_wdata};
         assign wr_mask2 = {{LANES{1'b0}}, e_fmb_wmask};
@@ -464,14 +537,14 @@ generate
 `endif
 
         uc_split #(
-            .ENGINES(ENGINES), .FM_AW(FM_AW), .PAW(PAW), .BAW(BAW)
+            .ENGINES(ENGINES), .UPD_BANKS(UB), .FM_AW(FM_AW), .PAW(PAW), .BAW(BAW)
         ) u_split (
             .clk(clk), .run_start(run_start), .is_bwd(is_bwd), .is_update(is_update),
             .split(is_bwd && s2), .c(c), .n(n), .ptr_base(ptr_base), .bias_base(bias_base),
             .x_base(x_base), .y_base(y_base), .plane_x(plane_x), .plane_y(plane_y),
             .e_act(e_act), .e_n_ptrs(e_n_ptrs), .e_ptr_base(e_ptr_base), .e_bias_base(e_bias_base),
             .e_x_base(e_x_base), .e_y_base(e_y_base), .e_og_base(e_og_base),
-            .own_ch(e_i_og[0 +: 16]), .own_start(e_start[0]), .owner(owner)
+            .own_ch(e_i_og[0 +: 16*UB]), .own_start(e_start[0 +: UB]), .owner(owner)
         );
 
         // the engines' stack writes, queued; one a cycle to every copy, two adjacent writes of an
@@ -493,6 +566,7 @@ generate
     for (g = 0; g < ENGINES; g = g + 1) begin : g_eng
         uc_engine #(
             .K_W(K_W), .C_W(C_W), .N_W(N_W), .BUSY_REG(ENGINES > 1 ? 1 : 0), .OWN_SEL(OWN_SEL),
+            .UPD_K(g), .UPD_LB((UB > 1) ? $clog2(UB) : 0),
             .LANES(LANES), .KMAX(KMAX), .FM_AW(FM_AW), .WAW(WAW), .PAW(PAW), .BAW(BAW)
         ) u_eng (
             .clk(clk), .rst(rst),

@@ -27,9 +27,14 @@ SDP_RAMS: dict[str, str] = {"WGT": "u_wgt", "GRAD": "u_grad", "BIAS": "u_bias", 
 SETTLE_CYCLES = 64
 
 
-def ram_arrays(dut, engines: int, lanes: int) -> dict[str, object]:
+#: mem_core's banked RAMs (bank_ram: ``g_bank[k].mem``, ``UPD_BANKS`` banks by the address's low bits)
+BANKED = ("WGT", "GRAD")
+
+
+def ram_arrays(dut, engines: int, lanes: int, upd_banks: int = 1) -> dict[str, object]:
     """``{name: array handle}`` of every RAM in the harness's ``engines`` memory copies;
-    names read ``e<e>.WGT`` or ``e<e>.STACK.bank<b>`` (``2 * lanes`` stack banks a copy).
+    names read ``e<e>.WGT`` or ``e<e>.STACK.bank<b>`` (``2 * lanes`` stack banks a copy), and
+    with ``upd_banks > 1`` ``e<e>.WGT.bank<k>`` / ``e<e>.GRAD.bank<k>`` (:func:`word`).
     Raises AttributeError when the harness has no such hierarchy."""
     out: dict[str, object] = {}
     for e in range(engines):
@@ -37,8 +42,24 @@ def ram_arrays(dut, engines: int, lanes: int) -> dict[str, object]:
         for b in range(2 * lanes):
             out[f"e{e}.STACK.bank{b}"] = core.u_stack.g_bank[b].mem
         for sel, inst in SDP_RAMS.items():
-            out[f"e{e}.{sel}"] = getattr(core, inst).mem
+            ram = getattr(core, inst)
+            if sel not in BANKED:
+                out[f"e{e}.{sel}"] = ram.mem
+            elif upd_banks == 1:
+                out[f"e{e}.{sel}"] = ram.g_bank[0].mem
+            else:
+                for k in range(upd_banks):
+                    out[f"e{e}.{sel}.bank{k}"] = ram.g_bank[k].mem
     return out
+
+
+def word(name: str, addr: int, upd_banks: int = 1) -> tuple[str, int]:
+    """The array name and index of word ``addr`` of memory ``name`` (``e<e>.<SEL>``) in
+    :func:`ram_arrays`: a banked memory's word ``addr`` is word ``addr // upd_banks`` of bank
+    ``addr % upd_banks``."""
+    if upd_banks > 1 and name.split(".")[-1] in BANKED:
+        return f"{name}.bank{addr % upd_banks}", addr // upd_banks
+    return name, addr
 
 
 #: the simulator objects of each array's words, by array path (made once: a word's handle costs

@@ -125,7 +125,7 @@ always @(posedge core_clk) begin
 end
 
 accel_top #(
-    .ENGINES(ENGINES), .PROG_DEPTH(PROG_DEPTH), .CLASSES_MAX(CLASSES_MAX), .AXI_ID_W(AXI_ID_W),
+    .ENGINES(ENGINES), .UPD_BANKS(UPD_BANKS), .PROG_DEPTH(PROG_DEPTH), .CLASSES_MAX(CLASSES_MAX), .AXI_ID_W(AXI_ID_W),
 `include "uc_param_conns.vh"
 ) u_top (
     .clk(core_clk), .rst(rst),

@@ -98,6 +98,7 @@ wire [2:0] fidx_rd_data;        // the UC unit's index and pointer RAMs (KMAX = 
 wire [WAW+2:0] bidx_rd_data;    // unused here
 wire [2*WAW:0] ptr_rd_data;
 wire list_wr;
+wire [31:0] xrd_unused;     // mem_core's bank ports (UPDATE's, not the LC unit's)
 /* verilator lint_on UNUSEDSIGNAL */
 
 mem_core #(
@@ -114,6 +115,9 @@ mem_core #(
     .ptr_rd_en(1'b0), .ptr_rd_addr(1'b0), .ptr_rd_data(ptr_rd_data),
     // weight, weight-gradient, bias and bias-gradient memories
 `include "unit_ram_conns.vh"
+    ,
+`include "mem_core_nox_conns.vh"
+    .grad_xrd_data(xrd_unused)
 );
 
 assign hst_rdata = core_rdata[HST_W-1:0];
@@ -129,7 +133,7 @@ generate
         wire [WAW+2:0] c1_bidx_rd_data;
         wire [2*WAW:0] c1_ptr_rd_data;
         wire c1_list_wr;
-        wire [31:0] c1_grad_rd_data, c1_bgrad_rd_data;
+        wire [31:0] c1_grad_rd_data, c1_bgrad_rd_data, c1_xrd_unused;
         /* verilator lint_on UNUSEDSIGNAL */
         mem_core #(
             .LANES(LANES), .KMAX(2), .CMAX(2), .NMAX(2), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
@@ -151,7 +155,9 @@ generate
             .bias_rd_en(bias2_rd_en), .bias_rd_addr(bias2_rd_addr), .bias_rd_data(bias2_rd_data),
             .bias_wr_en(bias_wr_en), .bias_wr_addr(bias_wr_addr), .bias_wr_data(bias_wr_data),
             .bgrad_rd_en(1'b0), .bgrad_rd_addr({BAW{1'b0}}), .bgrad_rd_data(c1_bgrad_rd_data),
-            .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data)
+            .bgrad_wr_en(bgrad_wr_en), .bgrad_wr_addr(bgrad_wr_addr), .bgrad_wr_data(bgrad_wr_data),
+`include "mem_core_nox_conns.vh"
+            .grad_xrd_data(c1_xrd_unused)
         );
     end else begin : g_one
         // one copy: the second ports stay idle (assertion lc_unit: port2_idle)

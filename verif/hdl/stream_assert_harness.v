@@ -1,9 +1,10 @@
 /*
  * Test harness of the contract checkers: one stream_assert with the ordinary stream rule, one
  * with PULSE = 1, one cmd_rsp_assert, a small fm_stack (its port-B write rule: no port-B read
- * or host access in the cycle after a port-B write) and a small mem_subsys (its port-mux rules:
+ * or host access in the cycle after a port-B write), a small mem_subsys (its port-mux rules:
  * one unit busy, a unit's memory access only while it is busy and owns the muxes, host writes
- * only while no unit is busy), each driven straight from the testbench, so a test can offer them
+ * only while no unit is busy and the registered host flag is set) and a two-bank bank_ram (port
+ * 1 reaches bank 1 only and meets no port-0 access there), each driven straight from the testbench, so a test can offer them
  * legal traffic (no report) and each kind of violation (the assertion must fire).
  *
  * Parameters:
@@ -55,6 +56,17 @@ module stream_assert_harness #
     input  wire [4:0]       ms_fm_en,
     input  wire             ms_hp_we,
 
+    // bank_ram of 2 banks (8 words): port 0's and port 1's (bank 1 only) write and read enables
+    // and whether each address is odd (bank 1)
+    input  wire             br_w0,
+    input  wire             br_w0_odd,
+    input  wire             br_wx,
+    input  wire             br_wx_odd,
+    input  wire             br_r0,
+    input  wire             br_r0_odd,
+    input  wire             br_rx,
+    input  wire             br_rx_odd,
+
     output wire             asserts_on
 );
 
@@ -103,6 +115,7 @@ wire [31:0] ms_grad, ms_bias, ms_bgrad, ms_uc_grad, ms_uc_bias, ms_uc_bgrad, ms_
 wire [FIDX_W-1:0] ms_fidx;
 wire [BIDX_W-1:0] ms_bidx;
 wire [PTR_W-1:0] ms_ptr;
+wire [31:0] ms_xrd;
 /* verilator lint_on UNUSEDSIGNAL */
 mem_subsys #(
     .ENGINES(1), .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH),
@@ -127,7 +140,22 @@ mem_subsys #(
     .uc_bgrad_rd_data(ms_uc_bgrad),
     .fidx_rd_en(1'b0), .fidx_rd_addr({WAW{1'b0}}), .fidx_rd_data(ms_fidx),
     .bidx_rd_en(1'b0), .bidx_rd_addr({WAW{1'b0}}), .bidx_rd_data(ms_bidx),
-    .ptr_rd_en(1'b0), .ptr_rd_addr({PAW{1'b0}}), .ptr_rd_data(ms_ptr));
+    .ptr_rd_en(1'b0), .ptr_rd_addr({PAW{1'b0}}), .ptr_rd_data(ms_ptr),
+    .wgt_xwr_en(1'b0), .wgt_xwr_addr({WAW{1'b0}}), .wgt_xwr_data(16'd0),
+    .grad_xrd_en(1'b0), .grad_xrd_addr({WAW{1'b0}}), .grad_xrd_data(ms_xrd),
+    .grad_xwr_en(1'b0), .grad_xwr_addr({WAW{1'b0}}), .grad_xwr_data(32'd0));
+
+// two banks of 4-bit words (its port rules: port 1 reaches bank 1 only, and meets no port-0
+// access of that bank)
+/* verilator lint_off UNUSEDSIGNAL */
+wire [3:0] br_q0, br_q1;
+/* verilator lint_on UNUSEDSIGNAL */
+bank_ram #(.DATA_W(4), .DEPTH(8), .BANKS(2)) u_br (
+    .clk(clk),
+    .wr_en(br_w0), .wr_addr({2'b01, br_w0_odd}), .wr_data(4'h3),
+    .rd_en(br_r0), .rd_addr({2'b10, br_r0_odd}), .rd_data(br_q0),
+    .x_wr_en(br_wx), .x_wr_addr({2'b10, br_wx_odd}), .x_wr_data(4'h5),
+    .x_rd_en(br_rx), .x_rd_addr({2'b01, br_rx_odd}), .x_rd_data(br_q1));
 
 `undef ACCEL_DEFS_VH
 `undef MEM_DEFS_VH

@@ -3,7 +3,7 @@
  * every RAM the unit uses, as in the top's mem_subsys), whose host port a testbench uses to load
  * and read the memories while the unit is idle.
  *
- * Parameters: as uc_unit (ENGINES, OWN_SEL2, LANES, KMAX, CMAX, NMAX, HMAX, WMAX, FM_DEPTH, WDEPTH,
+ * Parameters: as uc_unit (ENGINES, OWN_SEL2, UPD_BANKS, LANES, KMAX, CMAX, NMAX, HMAX, WMAX, FM_DEPTH, WDEPTH,
  * PDEPTH, BDEPTH). ENGINES copies of the memories (one an engine, docs/uc_unit.md "Engine array").
  *
  * Host port: hst_sel 0 stack, 1 WGT, 2 FIDX, 3 BIDX, 4 PTR, 5 GRAD, 6 BIAS, 7 BGRAD; hst_rdata is
@@ -23,6 +23,8 @@ module uc_unit_harness #
     parameter ENGINES = 1,
     // engine count above which UPDATE's owner select takes two stages (uc_unit)
     parameter OWN_SEL2 = 64,
+    // UPDATE engines: banks of the weight and gradient memories (uc_unit, mem_core)
+    parameter UPD_BANKS = 1,
 `include "uc_params.vh"
 )
 (
@@ -64,6 +66,12 @@ wire [E*FIDX_W-1:0] fidx_rd_data;
 wire [E*BIDX_W-1:0] bidx_rd_data;
 wire [E*PTR_W-1:0] ptr_rd_data;
 wire [E*32-1:0] grad_rd_data, grad_wr_data, bias_rd_data, bias_wr_data, bgrad_rd_data, bgrad_wr_data;
+// banks 1 .. UPD_BANKS-1 of every copy's weight and gradient memories (XB fields a copy)
+localparam XB = (UPD_BANKS > 1) ? UPD_BANKS - 1 : 1;
+wire [E*XB-1:0] wgt_xwr_en, grad_xrd_en, grad_xwr_en;
+wire [E*XB*WAW-1:0] wgt_xwr_addr, grad_xrd_addr, grad_xwr_addr;
+wire [E*XB*16-1:0] wgt_xwr_data;
+wire [E*XB*32-1:0] grad_xrd_data, grad_xwr_data;
 wire [E-1:0] list_wr;   // a host write to FIDX, BIDX or PTR: the unit's checked-list records are dropped
 wire [E*HST_W-1:0] rdata;
 reg  [CP_W-1:0] copy_reg;  // the copy of the read presented the cycle before
@@ -76,7 +84,7 @@ always @(posedge clk) begin
 end
 
 uc_unit #(
-    .ENGINES(ENGINES), .OWN_SEL2(OWN_SEL2),
+    .ENGINES(ENGINES), .OWN_SEL2(OWN_SEL2), .UPD_BANKS(UPD_BANKS),
 `include "uc_param_conns.vh"
 ) u_uc (
 `include "uc_cmd_conns.vh"
@@ -85,6 +93,10 @@ uc_unit #(
 `include "uc_list_conns.vh"
     // weight, weight-gradient, bias and bias-gradient memories
 `include "unit_ram_conns.vh"
+    ,
+    .wgt_xwr_en(wgt_xwr_en), .wgt_xwr_addr(wgt_xwr_addr), .wgt_xwr_data(wgt_xwr_data),
+    .grad_xrd_en(grad_xrd_en), .grad_xrd_addr(grad_xrd_addr), .grad_xrd_data(grad_xrd_data),
+    .grad_xwr_en(grad_xwr_en), .grad_xwr_addr(grad_xwr_addr), .grad_xwr_data(grad_xwr_data)
 );
 
 // the host port owns the memories while the unit is idle (selectors as the top's LOAD / STORE)
@@ -92,6 +104,7 @@ genvar g;
 generate
     for (g = 0; g < E; g = g + 1) begin : g_mem
         mem_core #(
+            .UPD_BANKS(UPD_BANKS),
             .LANES(LANES), .KMAX(KMAX), .CMAX(CMAX), .NMAX(NMAX), .FM_DEPTH(FM_DEPTH), .WDEPTH(WDEPTH),
             .PDEPTH(PDEPTH), .BDEPTH(BDEPTH)
         ) u_mem (
@@ -115,7 +128,13 @@ generate
             .bgrad_rd_en(bgrad_rd_en[g]), .bgrad_rd_addr(bgrad_rd_addr[BAW*g +: BAW]),
             .bgrad_rd_data(bgrad_rd_data[32*g +: 32]),
             .bgrad_wr_en(bgrad_wr_en[g]), .bgrad_wr_addr(bgrad_wr_addr[BAW*g +: BAW]),
-            .bgrad_wr_data(bgrad_wr_data[32*g +: 32])
+            .bgrad_wr_data(bgrad_wr_data[32*g +: 32]),
+            .wgt_xwr_en(wgt_xwr_en[XB*g +: XB]), .wgt_xwr_addr(wgt_xwr_addr[XB*WAW*g +: XB*WAW]),
+            .wgt_xwr_data(wgt_xwr_data[XB*16*g +: XB*16]),
+            .grad_xrd_en(grad_xrd_en[XB*g +: XB]), .grad_xrd_addr(grad_xrd_addr[XB*WAW*g +: XB*WAW]),
+            .grad_xrd_data(grad_xrd_data[XB*32*g +: XB*32]),
+            .grad_xwr_en(grad_xwr_en[XB*g +: XB]), .grad_xwr_addr(grad_xwr_addr[XB*WAW*g +: XB*WAW]),
+            .grad_xwr_data(grad_xwr_data[XB*32*g +: XB*32])
         );
     end
 endgenerate

@@ -143,15 +143,19 @@ def test_array_network_rows(name):
 
 
 # Yosys synth_xilinx DSP48E2 counts of uc_unit (SYNTH_UNTIL=coarse, docs/performance.md 8d)
-@pytest.mark.parametrize("engines,lanes,dsp", [(1, 4, 9), (1, 8, 13), (4, 4, 29), (8, 8, 85),
-                                               (16, 4, 101), (64, 4, 389)])
-def test_uc_dsp_rule_matches_the_synthesis_counts(engines, lanes, dsp):
-    assert am.uc_dsp48e2(engines, lanes) == dsp
+@pytest.mark.parametrize("engines,lanes,upd_banks,dsp", [(1, 4, 1, 9), (1, 8, 1, 13), (4, 4, 1, 29), (8, 8, 1, 85),
+                                                         (16, 4, 1, 101), (64, 4, 1, 389),
+                                                         # UPDATE on 4 engines: their step products
+                                                         (4, 4, 4, 35), (16, 4, 4, 107)])
+def test_uc_dsp_rule_matches_the_synthesis_counts(engines, lanes, upd_banks, dsp):
+    assert am.uc_dsp48e2(engines, lanes, upd_banks) == dsp
 
 
 def test_uc_dsp_rule_refuses_an_empty_array():
     with pytest.raises(ValueError, match="engines and lanes"):
         am.uc_dsp48e2(0, 4)
+    with pytest.raises(ValueError, match="upd_banks"):
+        am.uc_dsp48e2(4, 4, 8)
 
 
 def test_ecp5_clock_of_one_engine_and_of_an_array():
@@ -261,3 +265,27 @@ def test_wq_levels_follow_the_rtl(monkeypatch):
     monkeypatch.setattr(am, "wq_levels", lambda e: 1)
     one = {m: am.array_cycles(m, L, 8, 8, f, b, 4, 64, checked=True) for m in cyc}
     assert {m: cyc[m] - one[m] for m in cyc} == {"FWD": 1, "BWD_DATA": 1, "WGRAD": 0}
+
+
+def test_update_run_on_banks():
+    """UPDATE on UPD_BANKS engines (bench.array_model.update_run, rtl/uc_unit/uc_gen.v): engine k
+    walks each filter's weights of bank k (address mod B) and its bias item, one cycle more for a
+    filter where it has none. One bank is the one-engine walk, nnz + N + empty filters; the
+    filters' addresses decide each engine's share."""
+    fwd = np.array([5, 0, 3, 8])
+    assert am.update_run(fwd) == 16 + 4 + 1
+    # B = 4 from address 0: filter starts 0, 5, 5, 8; per engine [2,0,0,2], [1,0,1,2], [1,0,1,2],
+    # [1,0,1,2] weights, + 4 bias items, + the filters with none (2, 1, 1, 1)
+    assert am.update_run(fwd, 4) == max(4 + 4 + 2, 4 + 4 + 1, 4 + 4 + 1, 4 + 4 + 1) == 10
+    # from address 3: filter starts 3, 8, 8, 11; engine 3 takes weights 3 and 7 of filter 0 and
+    # 11, 15 of filter 3: [2,0,1,2] + 4 + 1
+    assert am.update_run(fwd, 4, w_base=3) == 10
+    # every weight is walked by exactly one engine, whatever the base
+    for base in range(4):
+        starts = base + np.concatenate([[0], np.cumsum(fwd)[:-1]])
+        total = sum(int(((fwd - (k - starts) % 4 + 3) // 4).sum()) for k in range(4))
+        assert total == fwd.sum()
+    # on an array, UPDATE is its busiest engine's walk plus the fixed terms
+    L = conv(4, 4, 3, 1, 1)
+    assert (am.array_cycles("UPDATE", L, 8, 8, fwd, fwd, 4, 4, checked=True, upd_banks=4)
+            - am.array_cycles("UPDATE", L, 8, 8, fwd, fwd, 4, 4, checked=True)) == am.update_run(fwd, 4) - am.update_run(fwd)

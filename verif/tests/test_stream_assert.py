@@ -68,6 +68,22 @@ VIOLATIONS = {
     **{f"{u}_owner": ("u_ms", f"mem_subsys: {u}_owner: {name} {what} access while another unit owns the ports",
                       [dict(ms_busy=0x10 >> i, ms_fm_en=0x10 >> i), dict(ms_busy=0, ms_fm_en=0)])
        for i, (u, name, what) in enumerate(MS_UNITS) if u != "uc"},
+    # a host write in the cycle after a unit's busy falls (the registered host flag is still low)
+    "host_own": ("u_ms", "mem_subsys: host_own: host port write while the memories are the units' (host_reg)",
+                 [dict(ms_busy=0x10), dict(ms_busy=0, ms_hp_we=1), dict(ms_hp_we=0)]),
+    # the UC unit's access in its first busy cycle after idle (its owner flag is already set, the
+    # registered host flag still high)
+    "unit_own": ("u_ms", "mem_subsys: unit_own: unit memory access while the host port owns the memories (host_reg)",
+                 [dict(ms_busy=0x10, ms_fm_en=0x10), dict(ms_busy=0, ms_fm_en=0)]),
+    # bank_ram: port 1 writes (reads) a word of bank 0; port 0 and port 1 write (read) bank 1 at once
+    "x_bank_wr": ("u_br.g_bank[1]", "bank_ram: x_bank: a port-k write outside bank k",
+                  [dict(br_wx=1, br_wx_odd=0), dict(br_wx=0)]),
+    "x_bank_rd": ("u_br.g_bank[1]", "bank_ram: x_bank: a port-k read outside bank k",
+                  [dict(br_rx=1, br_rx_odd=0), dict(br_rx=0)]),
+    "x_meet_wr": ("u_br.g_bank[1]", "bank_ram: x_meet: port 0 and port k write bank k at once",
+                  [dict(br_w0=1, br_w0_odd=1, br_wx=1, br_wx_odd=1), dict(br_w0=0, br_wx=0)]),
+    "x_meet_rd": ("u_br.g_bank[1]", "bank_ram: x_meet: port 0 and port k read bank k at once",
+                  [dict(br_r0=1, br_r0_odd=1, br_rx=1, br_rx_odd=1), dict(br_r0=0, br_rx=0)]),
 }
 
 
@@ -75,7 +91,8 @@ class TB:
     def __init__(self, dut):
         self.dut = dut
         for n in ("s_valid", "s_ready", "s_data", "p_valid", "p_ready", "p_data", "cmd_fire",
-                  "rsp_fire", "fb_en", "fb_we", "fb_s2", "fb_hi", "fh_en", "ms_busy", "ms_fm_en", "ms_hp_we"):
+                  "rsp_fire", "fb_en", "fb_we", "fb_s2", "fb_hi", "fh_en", "ms_busy", "ms_fm_en", "ms_hp_we",
+                  "br_w0", "br_w0_odd", "br_wx", "br_wx_odd", "br_r0", "br_r0_odd", "br_rx", "br_rx_odd"):
             getattr(dut, n).value = 0
         dut.rst.value = 1
         Clock(dut.clk, 10, unit="ns").start()
@@ -106,7 +123,8 @@ async def legal_traffic(dut):
     w = len(dut.s_data.value)
     s_wait, s_data, busy = False, 0, False
     counts = {"held": 0, "pulses": 0, "txns": 0, "resets": 0, "stack_writes": 0, "stack_reads": 0,
-              "unit_runs": 0, "unit_switches": 0, "unit_accesses": 0, "host_writes": 0, "wide_writes": 0, "s2_writes": 0}
+              "unit_runs": 0, "unit_switches": 0, "unit_accesses": 0, "host_writes": 0, "wide_writes": 0, "s2_writes": 0,
+              "bank_ram_both": 0}
     wrote = False                           # the stack's port B wrote last cycle
     ms_unit, ms_prev = None, None           # mem_subsys: the busy unit now and in the last cycle
     for _ in range(N_CYCLES):
@@ -148,7 +166,8 @@ async def legal_traffic(dut):
         counts["s2_writes"] += wrote and s2
         # mem_subsys: one unit busy at a time (runs of a few cycles, another unit straight after
         # or idle between), its memory access only from its second busy cycle (the owner is
-        # registered) and while it is busy; host writes only while no unit is busy
+        # registered) and while it is busy; host writes only while no unit is busy, nor was in
+        # the cycle before (the host flag is registered)
         if ms_unit is not None and rnd.random() < 0.2:
             nxt = rnd.choice((None, None, *range(len(MS_UNITS))))
             counts["unit_switches"] += nxt is not None and nxt != ms_unit
@@ -158,15 +177,22 @@ async def legal_traffic(dut):
         counts["unit_runs"] += ms_unit is not None and ms_unit != ms_prev
         access = ms_unit is not None and ms_unit == ms_prev and rnd.random() < 0.7
         counts["unit_accesses"] += access
-        hp_we = ms_unit is None and rnd.random() < 0.3
+        hp_we = ms_unit is None and ms_prev is None and rnd.random() < 0.3
         counts["host_writes"] += hp_we
         ms_bit = 0 if ms_unit is None else 0x10 >> ms_unit
         ms_prev = ms_unit
+        # bank_ram: port 1 always in bank 1; port 0 anywhere, but in bank 0 while port 1 is busy
+        br = {"br_wx": rnd.random() < 0.5, "br_rx": rnd.random() < 0.5, "br_wx_odd": 1, "br_rx_odd": 1}
+        br["br_w0"], br["br_r0"] = rnd.random() < 0.5, rnd.random() < 0.5
+        br["br_w0_odd"] = int(not br["br_wx"] and rnd.random() < 0.5)
+        br["br_r0_odd"] = int(not br["br_rx"] and rnd.random() < 0.5)
+        counts["bank_ram_both"] += br["br_w0"] and br["br_wx"]
+        br = {k: int(v) for k, v in br.items()}
         await tb.cycle(rst=int(rst), s_valid=valid, s_ready=int(ready), s_data=s_data,
                        p_valid=p_valid, p_ready=int(p_ready), p_data=rnd.getrandbits(w),
                        cmd_fire=cmd, rsp_fire=rsp, fb_en=int(op in ("write", "read")),
                        fb_we=int(op == "write"), fb_s2=int(s2), fb_hi=int(hi), fh_en=int(op == "host"),
-                       ms_busy=ms_bit, ms_fm_en=ms_bit if access else 0, ms_hp_we=int(hp_we))
+                       ms_busy=ms_bit, ms_fm_en=ms_bit if access else 0, ms_hp_we=int(hp_we), **br)
         s_wait = bool(valid and not ready) and not rst
     # end the pending offer by a reset (withdrawing it would break the rule)
     await tb.cycle(rst=1, s_valid=0, p_valid=0, cmd_fire=0, rsp_fire=0, ms_busy=0, ms_fm_en=0,
@@ -184,7 +210,10 @@ async def violation_fires(dut, rule):
     no_orphan: a response with no command in flight; one_deep: a second command before the
     first one's response; wq_port: a stack port-B read right after a port-B write; mem_subsys:
     one_unit: two units busy, <unit>_ports: a unit's access while not busy, host_we: a host write
-    while a unit is busy, <unit>_owner: a unit's access while the registered owner is another):
+    while a unit is busy, <unit>_owner: a unit's access while the registered owner is another,
+    host_own: a host write the cycle after a unit's busy falls, unit_own: a unit's access in its
+    first busy cycle after idle; bank_ram: x_bank_*: port 1 outside bank 1, x_meet_*: port 0 in
+    bank 1 beside port 1):
     its assertion must fire and stop the simulation."""
     tb = TB(dut)
     await tb.reset()

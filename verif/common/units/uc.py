@@ -152,7 +152,7 @@ class UcUnit(Unit):
     def _rams(self, bfm) -> dict[str, object]:
         """The harness's RAM arrays (every engine's copy), for the backdoor no-write check."""
         if self.rams is None:
-            self.rams = backdoor.ram_arrays(bfm.dut, self.p.engines, self.p.lanes)
+            self.rams = backdoor.ram_arrays(bfm.dut, self.p.engines, self.p.lanes, self.p.upd_banks)
         return self.rams
 
     async def _copies(self, bfm, plan: dict[Sel, list[int]]) -> dict[int, dict[Sel, dict[int, int]]]:
@@ -176,7 +176,8 @@ class UcUnit(Unit):
             for e in range(self.p.engines):
                 if e != own:
                     for sel, name, addr in words:
-                        backdoor.poke(rams, f"e{e}.{name}", addr, far32(images[sel].get(addr, 0)))
+                        arr, i = backdoor.word(f"e{e}.{name}", addr, self.p.upd_banks)
+                        backdoor.poke(rams, arr, i, far32(images[sel].get(addr, 0)))
             a += cnt
 
     async def load(self, bfm, item: UcItem):
