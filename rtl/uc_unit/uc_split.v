@@ -77,7 +77,10 @@ module uc_split #
     /* verilator coverage_on */
 
     // owner of a channel (engine k's item at stage I in UPDATE, k < UPD_BANKS: field k), registered
+    // (wiring: each field's toggles are counted as g_own[k].o_ch)
+    /* verilator coverage_off */
     input  wire [UPD_BANKS*16-1:0]  own_ch,
+    /* verilator coverage_on */
     input  wire [UPD_BANKS-1:0]     own_start,      // engine k starts (its item channel restarts at 0)
     output wire [UPD_BANKS*$clog2(ENGINES)-1:0] owner
 );
