@@ -411,20 +411,21 @@ always @* begin
         i_og_next = og_base;
         pref_pend_next = 1'b0;
         pref_valid_next = 1'b0;
+        // UPDATE has no map: its x_base / y_base fields are not checked, so nothing takes them
         if (!is_update) begin
             orow_next = is_bwd ? x_base : y_base;
             obase_next = y_base;
             obase_pl_next = y_base + plane_y;
+            cb0_next = x_base;
+            cb1_next = xb1_reg;
+            nb0_next = xbp_reg;
+            nb1_next = xbp1_reg;
         end
         pa_next = ptr_base;
         pa1_next = pbase1_reg;
         ba_next = bias_base[BAW-1:0];
         ba1_next = bbase1_reg;
         last_og_next = (nptrs_m1_reg == 16'd0);
-        cb0_next = x_base;
-        cb1_next = xb1_reg;
-        nb0_next = xbp_reg;
-        nb1_next = xbp1_reg;
     end
 
     if (running) begin
