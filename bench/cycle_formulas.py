@@ -319,13 +319,15 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
     return (0 if checked else pre) + items + PIPE_DEPTH + UC_PIPE_EXTRA.get(mode, 0)
 
 
-def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
+def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1, xarg=False):
     """Cycles of an MP / GAP unit command (docs/units.md). ``read_ports``: copies of the stack the
     unit reads a cycle (an engine array has one copy an engine), the unit still writing one vector
     a cycle. The MP unit's RD_PORTS: on an engine array's top it reads 2 (rtl/mp_unit: MP_FWD a
     window row a cycle, 2 cycles a vector, which its two writes, Y and argmax, fill; RELU_BWD dY
     and Y at once, 1 cycle a vector); from 4 engines on 4 (RELU_BWD and MP_FWD 2L pixels a
-    vector, written 2L lanes wide); MP_BWD is write-bound at any port count.
+    vector, written 2L lanes wide); from 8 engines on 8 (MP_FWD with ``xarg``, no argmax map: 2L
+    pooled pixels a cycle); MP_BWD is write-bound at any port count (with ``xarg`` it reads X
+    instead of the argmax words, the same cycles).
     GAP_FWD with ``read_ports`` > 1 is a what-if, not the RTL (the GAP unit reads one copy):
     ``read_ports`` vectors a cycle (a wider adder tree); GAP_BWD is write-bound."""
     n_w = 17 + math.ceil(math.log2(hw_max + 1))
@@ -335,6 +337,10 @@ def pool_cycles(mode, c, h, w, lanes, hw_max=32 * 32, read_ports=1):
     # requests leave the unit from registers)
     mp_fixed = 14
     if mode == "MP_FWD":
+        # eight read ports and no argmax map (xarg, RD_PORTS = 8): both window rows of 2L pooled
+        # pixels in one cycle, Y its only write (with fewer ports xarg drops the argmax write only)
+        if rp >= 8 and xarg:
+            return c * (h // 2) * cdiv(w // 2, 2 * lanes) + mp_fixed
         # four read ports (RD_PORTS = 4): a vector of 2L pooled pixels in the same 2 cycles, its
         # Y and argmax written 2L lanes wide (twenty-third session)
         if rp >= 4:

@@ -44,6 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sparsetrain import clocks  # noqa: E402
+from sparsetrain.driver import XARG_ENGINES  # noqa: E402
 from bench.cycle_formulas import (FIRST_DENSE, chip_order, chip_work, layer_inputs, NETWORKS, SHAPE_NOTES, counts, flat_layers, lc_cycles, lin_conv,  # noqa: E402
                                   loss_cycles, out_size, pool_cycles, relu_bwd_cmd, with_rmask,
                                   stack_words32)
@@ -73,7 +74,9 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
     :func:`bench.cycle_formulas.pool_cycles` (GAP_FWD reading that many copies; 1: the RTL). The
     LC unit reads two weight copies a cycle on an array (WPORTS = 2: FWD / BWD_DATA pairs)."""
     eng = getattr(cal, "engines", 1)
-    mp_ports = max(pool_read_ports, 4 if eng > 3 else 2 if eng > 1 else 1)
+    mp_ports = max(pool_read_ports, 8 if eng > 7 else 4 if eng > 3 else 2 if eng > 1 else 1)
+    # the driver's pools without the argmax map from 8 engines (sparsetrain.driver.pool_xarg)
+    mp_xarg = eng >= XARG_ENGINES
     lc_ports = 2 if getattr(cal, "engines", 1) > 1 else 1
     in_shape, layers = NETWORKS[name]
     # small maps flat where the driver stores them (its rule; cal.flat_small False: row layout)
@@ -133,7 +136,7 @@ def network(name, sparsity, rule, lanes, cal: Calib, seed=1, prune_first=False, 
             c, h, w = L["n"], ho, wo
         elif L["t"] == "mp":
             r.update(name=f"maxpool {c}x{h}x{w}", out=[c, h // 2, w // 2])
-            r["FWD"] = pool_cycles("MP_FWD", c, h, w, lanes, read_ports=mp_ports)
+            r["FWD"] = pool_cycles("MP_FWD", c, h, w, lanes, read_ports=mp_ports, xarg=mp_xarg)
             # MP_BWD, or MP_BWD_RELU (the Conv + ReLU below's ReLU backward too): same cycles
             r["BWD_DATA"] = pool_cycles("MP_BWD", c, h, w, lanes, read_ports=mp_ports)
             descs_img += 2

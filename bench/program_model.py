@@ -187,9 +187,11 @@ def predict(run, prog_addr: int = 0x1000, engines: int | None = None, uc_cal=Non
                 records.append(ident)
                 del records[:-LISTS]
         elif op == Op.MP:
-            # the MP unit reads two stack copies a cycle on an engine array (RD_PORTS = 2)
+            # the MP unit reads several stack copies a cycle on an engine array (accel_top's
+            # RD_PORTS: 2, from 4 engines 4, from 8 engines 8)
             out["pool"] += pool_cycles(_MP_MODES[f["mode"]], f["c"], f["h"], f["w"], lanes,
-                                       read_ports=4 if eng > 3 else 2 if eng > 1 else 1)
+                                       read_ports=8 if eng > 7 else 4 if eng > 3 else 2 if eng > 1 else 1,
+                                       xarg=bool(f.get("xarg", 0)))
         elif op == Op.GAP:
             out["pool"] += pool_cycles(_GAP_MODES[f["mode"]], f["c"], f["h"], f["w"], lanes, p.hmax * p.wmax)
         elif op == Op.LC:

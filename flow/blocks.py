@@ -193,7 +193,9 @@ BLOCKS: dict[str, Block] = {
                        # two stack copies read a cycle, as on an engine array's top (issue 14): 4 lanes
                        "r2": {"LANES": 4, "CMAX": 16, "HMAX": 32, "WMAX": 32, "FM_DEPTH": 512, "RD_PORTS": 2},
                        # four (from 4 engines on): RELU_BWD 2*LANES pixels a cycle
-                       "r4": {"LANES": 4, "CMAX": 16, "HMAX": 32, "WMAX": 32, "FM_DEPTH": 512, "RD_PORTS": 4}}),
+                       "r4": {"LANES": 4, "CMAX": 16, "HMAX": 32, "WMAX": 32, "FM_DEPTH": 512, "RD_PORTS": 4},
+                       # eight (from 8 engines on): MP_FWD without the argmax map a vector a cycle
+                       "r8": {"LANES": 4, "CMAX": 16, "HMAX": 32, "WMAX": 32, "FM_DEPTH": 512, "RD_PORTS": 8}}),
         harness_block("gap_unit", ("rtl/common/serial_div.v", "rtl/common/unit_ctl.v", "rtl/common/fm_stack.v",
                                    "rtl/gap_unit/gap_fwd_path.v", "rtl/gap_unit/gap_unit.v"), POOL_PARAMSETS),
         harness_block(

@@ -60,6 +60,7 @@ CI_SKIP: dict[str, str] = {
     "verif/tests/test_mp_unit.py::test_mp_unit[icarus-l1]": "l1 on Verilator; Icarus runs l8",
     "verif/tests/test_mp_unit.py::test_mp_unit[icarus-r2]": "r2 on Verilator; Icarus runs l8",
     "verif/tests/test_mp_unit.py::test_mp_unit[icarus-r4]": "r4 on Verilator; Icarus runs l8",
+    "verif/tests/test_mp_unit.py::test_mp_unit[icarus-r8]": "r8 on Verilator; Icarus runs l8",
     "verif/tests/test_gap_unit.py::test_gap_unit[icarus-l1]": "l1 on Verilator; Icarus runs l8",
     "verif/tests/test_lc_unit.py::test_lc_unit[icarus-l1]": "l1 on Verilator; Icarus runs l8",
     "verif/tests/test_lc_unit.py::test_lc_unit[icarus-w2]": "w2 on Verilator; Icarus runs l8",

@@ -195,7 +195,7 @@ def plan(net: Net, q: QParams, p: UcParams, flat: bool = True, lc: bool = False)
         if lay.is_flat(i) != lay.is_flat(i, read=True):
             lay.cvt[i] = st.take(rwords)
         lay.dout.append(st.take(rwords))
-        if isinstance(layer, MaxPool):
+        if isinstance(layer, MaxPool) and not pool_xarg(p):
             lay.arg[i] = st.take(words)
         if isinstance(layer, Conv):
             if relu_bwd_cmd(net, lay, i):
@@ -463,7 +463,10 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
                 prog.mp(RELU_BWD, co, ho, wo, lay.cvt[i], lay.out[i], lay.out[i],
                         flat_x=int(lay.is_flat(i, read=True)), flat_y=fy)
         elif isinstance(layer, MaxPool):
-            prog.mp(MP_FWD, c, h, w, src, lay.out[i], lay.arg[i], flat_x=fx, flat_y=fy)
+            # (no argmax map on a large array: a_base unused, MP_BWD reads X at src)
+            xarg = pool_xarg(p)
+            prog.mp(MP_FWD, c, h, w, src, lay.out[i], 0 if xarg else lay.arg[i], flat_x=fx, flat_y=fy,
+                    xarg=int(xarg))
         elif isinstance(layer, Gap):
             prog.gap(GAP_FWD, *lay.store_shape(i - 1, (c, h, w), read=True), src, lay.out[i])
         elif isinstance(layer, Linear) and i in lay.fptr:
@@ -499,8 +502,11 @@ def build_program(net: Net, q: QParams, p: UcParams, images, labels, write, heap
                 prog.gap(GAP_BWD, *lay.store_shape(i - 1, (c, h, w), read=True), dst, lay.dout[i])
             elif isinstance(layer, MaxPool):
                 # with a Conv + ReLU below: its ReLU backward in the same pass (MP_BWD_RELU)
+                # (no argmax map on a large array: the argmax found again from the pool's input
+                # X, at src in dX's layout)
+                xarg = pool_xarg(p)
                 prog.mp(MP_BWD_RELU if net.pool_fuses_relu(i) else MP_BWD, c, h, w, dst, lay.dout[i],
-                        lay.arg[i], flat_x=fx, flat_y=fy)
+                        src if xarg else lay.arg[i], flat_x=fx, flat_y=fy, xarg=int(xarg))
             elif isinstance(layer, Conv):
                 dy = lay.dout[i]
                 if relu_bwd_cmd(net, lay, i):
@@ -560,6 +566,22 @@ def relu_bwd_cmd(net: Net, lay: Layout, i: int) -> bool:
     :class:`Layout` ``cvt``): then the RELU_BWD still converts the gradient back into this conv's
     layout (masking it again changes nothing)."""
     return net.relu_bwd_needed(i) or (net.conv_fuses_relu(i + 1) and i in lay.cvt)
+
+
+#: From this many engines the top's MP unit reads 8 stack copies a cycle (rtl/top/accel_top.v,
+#: RD_PORTS = 8), and the driver runs the pools without the argmax map (:func:`pool_xarg`)
+XARG_ENGINES = 8
+
+
+def pool_xarg(p: UcParams) -> bool:
+    """Whether the driver's max pools run without the argmax map (the MP command's ``xarg``,
+    docs/units.md "No argmax map"): on an array of :data:`XARG_ENGINES` engines or more, where
+    MP_FWD then reads both window rows of 2L pooled pixels a cycle and writes Y only (one cycle a
+    vector, not two: Y and the argmax words were two writes), and MP_BWD / MP_BWD_RELU find each
+    window's argmax again from the pool's input X, which the plan keeps in the stack anyway
+    (the same cycles as reading the argmax words). The results are the same bit for bit: the
+    same first-maximum rule and "maximum > 0" bit, from the same X (issue 14)."""
+    return p.engines >= XARG_ENGINES
 
 
 def linear_on_uc(net: Net, p: UcParams, i: int) -> bool:

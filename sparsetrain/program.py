@@ -99,7 +99,7 @@ FIELDS: dict[int, tuple[Field, ...]] = {
            _f("k", 3, 0, 8), _f("stride", 3, 8, 8), _f("dil", 3, 16, 8), _f("pad", 3, 24, 8),
            *_LR, _f("x_base", 5, 0, 32), _f("y_base", 6, 0, 32), _f("fptr_base", 7, 0, 32),
            _f("bptr_base", 8, 0, 32), _f("bias_base", 9, 0, 32), _f("m_base", 11, 0, 32)),
-    0x11: (_OPC, _MODE, _f("flat_x", 0, 16, 1), _f("flat_y", 0, 17, 1),          # MP
+    0x11: (_OPC, _MODE, _f("flat_x", 0, 16, 1), _f("flat_y", 0, 17, 1), _f("xarg", 0, 18, 1),  # MP
            _f("c", 1, 0, 16), _f("h", 2, 0, 16), _f("w", 2, 16, 16),
            _f("x_base", 5, 0, 32), _f("y_base", 6, 0, 32), _f("a_base", 7, 0, 32)),
     0x12: (_OPC, _MODE, _f("c", 1, 0, 16), _f("h", 2, 0, 16), _f("w", 2, 16, 16),   # GAP
@@ -241,12 +241,14 @@ class Program:
         return self._add(Op.UC, gacc_auto=int(gacc_auto), **{n: getattr(cmd, n) for n in names})
 
     def mp(self, mode: int, c: int, h: int, w: int, x_base: int, y_base: int, a_base: int,
-           flat_x: int = 0, flat_y: int = 0) -> int:
+           flat_x: int = 0, flat_y: int = 0, xarg: int = 0) -> int:
         """MP unit: 0 MP_FWD, 1 MP_BWD, 2 RELU_BWD, 3 MP_BWD_RELU (docs/units.md); ``flat_x`` /
         ``flat_y``: the full-size (X, dX) / pooled (Y, argmax, dY) maps stored flat
-        (docs/uc_unit.md "Flat small maps")."""
+        (docs/uc_unit.md "Flat small maps"); ``xarg``: no argmax map (MP_FWD writes Y only;
+        MP_BWD / MP_BWD_RELU find each window's argmax again from the forward input X at
+        ``a_base``, laid out as X: docs/units.md "No argmax map")."""
         return self._add(Op.MP, mode=mode, c=c, h=h, w=w, x_base=x_base, y_base=y_base, a_base=a_base,
-                         flat_x=flat_x, flat_y=flat_y)
+                         flat_x=flat_x, flat_y=flat_y, xarg=xarg)
 
     def gap(self, mode: int, c: int, h: int, w: int, x_base: int, y_base: int) -> int:
         """GAP unit: 0 FWD, 1 BWD."""

@@ -77,7 +77,8 @@ UNIT_CMDS: dict[str, CmdLayout] = {
         ("stride", 8), ("dil", 8), ("pad", 8), ("shift", 8), ("relu", 1), ("bgrad", 1), ("gacc", 1),
         ("x_base", 32), ("y_base", 32), ("fptr_base", 32), ("bptr_base", 32), ("bias_base", 32), *_LR, ("flat", 1),
         ("m_base", 32))),
-    "mp": CmdLayout("mp", (("mode", 3), *_MAP, ("a_base", 32), ("flat_x", 1), ("flat_y", 1))),
+    "mp": CmdLayout("mp", (("mode", 3), *_MAP, ("a_base", 32), ("flat_x", 1), ("flat_y", 1),
+                                ("xarg", 1))),
     "gap": CmdLayout("gap", (("mode", 3), *_MAP)),
     "lc": CmdLayout("lc", (
         ("mode", 3), ("cin", 16), ("cout", 16), ("shift", 8), ("relu", 1), ("bgrad", 1), ("gacc", 1),

@@ -48,6 +48,9 @@ localparam ACC_W = 48;
  * The widths use the including module's FM_AW (stack word address width) and LANES.
  */
 localparam FMA_REQ_W = 2 + FM_AW + XW;
+// the map units' further read ports (m_fmx_req / fmx_rdata): port A of stack copies 2 .. 7 of an
+// engine array (the MP unit's RD_PORTS = 4 reads copies 2, 3; RD_PORTS = 8 all six)
+localparam RDX_PORTS = 6;
 localparam FMB_REQ_W = 3 + FM_AW + XW + 2 * LANES * 16 + 2 * LANES;
 
 // unit status codes (m_rsp_status; docs/uc_unit.md, docs/units.md)

@@ -19,12 +19,13 @@
     input  wire [LANES*16-1:0]      fma2_rdata,
     /* verilator lint_on UNUSEDSIGNAL */
 
-    // third and fourth read ports (RD_PORTS = 4): port A of copies 2 (low half) and 3 (high half)
+    // further read ports (RD_PORTS = 4, 8): port A of copies 2 .. 7 (RDX_PORTS, accel_defs.vh),
+    // copy k at slot k - 2 (FMA_REQ_W bits of m_fmx_req, LANES*16 of fmx_rdata each)
     /* verilator coverage_off */
-    output wire [2*FMA_REQ_W-1:0]   m_fma34_req,
+    output wire [RDX_PORTS*FMA_REQ_W-1:0] m_fmx_req,
     /* verilator coverage_on */
     /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [2*LANES*16-1:0]    fma34_rdata,
+    input  wire [RDX_PORTS*LANES*16-1:0]  fmx_rdata,
     /* verilator lint_on UNUSEDSIGNAL */
 
     // response

@@ -14,3 +14,4 @@ wire [MP_CMD_Y_BASE_W-1:0] cmd_y_base = cmd[MP_CMD_Y_BASE_LSB +: MP_CMD_Y_BASE_W
 wire [MP_CMD_A_BASE_W-1:0] cmd_a_base = cmd[MP_CMD_A_BASE_LSB +: MP_CMD_A_BASE_W];
 wire cmd_flat_x = cmd[MP_CMD_FLAT_X_LSB];
 wire cmd_flat_y = cmd[MP_CMD_FLAT_Y_LSB];
+wire cmd_xarg = cmd[MP_CMD_XARG_LSB];

@@ -13,6 +13,7 @@ wire        d_bgrad = desc[17];
 wire        d_flat = desc[20];          // UC: flat maps (docs/uc_unit.md "Flat small maps")
 wire        d_flat_x = desc[16];        // MP: the full-size maps flat (the bit of LC's relu)
 wire        d_flat_y = desc[17];        // MP: the pooled maps flat (the bit of LC's bgrad)
+wire        d_xarg = desc[18];          // MP: no argmax map, MP_BWD's argmax from X (the bit of gacc)
 wire [31:0] d_w1 = desc[63:32];
 wire [31:0] d_w2 = desc[95:64];
 wire [31:0] d_w3 = desc[127:96];

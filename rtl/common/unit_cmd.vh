@@ -38,7 +38,7 @@ localparam UC_CMD_FLAT_LSB = 314, UC_CMD_FLAT_W = 1;
 localparam UC_CMD_M_BASE_LSB = 315, UC_CMD_M_BASE_W = 32;
 
 // mp_unit
-localparam MP_CMD_W = 149;
+localparam MP_CMD_W = 150;
 localparam MP_CMD_MODE_LSB = 0, MP_CMD_MODE_W = 3;
 localparam MP_CMD_C_LSB = 3, MP_CMD_C_W = 16;
 localparam MP_CMD_H_LSB = 19, MP_CMD_H_W = 16;
@@ -48,6 +48,7 @@ localparam MP_CMD_Y_BASE_LSB = 83, MP_CMD_Y_BASE_W = 32;
 localparam MP_CMD_A_BASE_LSB = 115, MP_CMD_A_BASE_W = 32;
 localparam MP_CMD_FLAT_X_LSB = 147, MP_CMD_FLAT_X_W = 1;
 localparam MP_CMD_FLAT_Y_LSB = 148, MP_CMD_FLAT_Y_W = 1;
+localparam MP_CMD_XARG_LSB = 149, MP_CMD_XARG_W = 1;
 
 // gap_unit
 localparam GAP_CMD_W = 115;

@@ -180,7 +180,7 @@ wire [15:0] fma_x0 = (state_reg == S_BWD) ? 16'd0 : g_x0;
 assign m_fma_req = {fma_en, 1'b0, fma_row, {(XW-16){1'b0}}, fma_x0};   // stride 1
 // one copy read a cycle (RD_PORTS unused): no second read port
 assign m_fma2_req = {FMA_REQ_W{1'b0}};
-assign m_fma34_req = {2*FMA_REQ_W{1'b0}};
+assign m_fmx_req = {RDX_PORTS*FMA_REQ_W{1'b0}};
 
 // rounding constant 2^(R-1), registered (R is fixed long before the first item)
 reg signed [PROD_W-1:0] half_reg;

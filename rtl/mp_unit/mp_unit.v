@@ -25,9 +25,17 @@
  *   HMAX      largest map height
  *   WMAX      largest map width
  *   FM_DEPTH  stack words per bank
- *   RD_PORTS  stack copies read a cycle: 1, 2 or 4 (an engine array: the second read port,
+ *   RD_PORTS  stack copies read a cycle: 1, 2, 4 or 8 (an engine array: the second read port,
  *             m_fma2_req / fma2_rdata, is port A of a copy that every port-B write reaches too;
- *             with 4, m_fma34_req / fma34_rdata are copies 2 and 3)
+ *             with 4 and 8, m_fmx_req / fmx_rdata slots 0, 1 (and 2 .. 5) are copies 2, 3 (.. 7))
+ *
+ * No argmax map (cmd xarg, issue 14): MP_FWD writes Y only; with RD_PORTS = 8 it reads both window
+ * rows of 2*LANES pooled pixels in one cycle (rows 2y on copies 0 .. 3, 2y+1 on copies 4 .. 7), one
+ * cycle a vector. MP_BWD / MP_BWD_RELU take a_base as the forward input X (C, H, W; laid out as
+ * dX, flat_x) and find each window's argmax word again from it (the same first-maximum rule and
+ * "maximum > 0" bit as MP_FWD's): phase 0 reads the window rows of X (row 2y on ports A and 2,
+ * row 2y+1 on copies 2 and 3: RD_PORTS >= 4), phase 1 reads dY; the same 2 cycles a vector.
+ * BAD_MODE: xarg with RELU_BWD, or with MP_BWD / MP_BWD_RELU below 4 read ports.
  *
  * Latency: 7 check cycles (the buffer check: region ends, then compares, then the decision), then
  * one slot per cycle: MP_FWD 4 reads per output vector of LANES pooled pixels (RD_PORTS = 2: 2
@@ -64,6 +72,7 @@ localparam [31:0] BANKS_M1_32 = BANKS - 1;
 // two stack copies read a cycle (issue 14: the pool units on an engine array)
 localparam RD2 = (RD_PORTS > 1);
 localparam RD4 = (RD_PORTS > 3);
+localparam RD8 = (RD_PORTS > 7);
 // the generator's column steps: LANES, or 2*LANES (RELU_BWD and MP_FWD with RD_PORTS = 4)
 localparam [31:0] LANES2_32 = 2 * LANES;
 
@@ -109,20 +118,28 @@ wire is_relu = (cmd_mode == MODE_RELU_BWD);
 // the upper LANES from copies 2 and 3)
 wire relu4 = RD4 && is_relu;
 wire fwd4 = RD4 && is_fwd;
+// no argmax map (cmd_xarg): MP_FWD writes Y only (RD_PORTS = 8: both window rows a cycle, fwd8);
+// MP_BWD reads X at a_base and finds the argmax again (bwdx)
+wire fwd8 = RD8 && is_fwd && cmd_xarg;
+wire fwd_noarg = is_fwd && cmd_xarg;
+wire bwdx = is_bwd && cmd_xarg;
 wire wide4 = relu4 || fwd4;
 
 // map regions [base, base + size)
 wire [47:0] x_end = {16'd0, cmd_x_base} + size_x_reg;
 wire [47:0] y_end = {16'd0, cmd_y_base} + size_y_reg;
-wire [47:0] a_end = {16'd0, cmd_a_base} + size_y_reg;
+// (MP_BWD with xarg: the A region is the forward input X, dX's size)
+wire [47:0] a_end = {16'd0, cmd_a_base} + (bwdx ? size_x_reg : size_y_reg);
 wire [47:0] x_b48 = {16'd0, cmd_x_base};
 wire [47:0] y_b48 = {16'd0, cmd_y_base};
 wire [47:0] a_b48 = {16'd0, cmd_a_base};
 wire ovl_xy = !(x_end_reg <= y_b48 || y_end_reg <= x_b48);
 wire ovl_xa = !(x_end_reg <= a_b48 || a_end_reg <= x_b48);
 wire ovl_ya = !(y_end_reg <= a_b48 || a_end_reg <= y_b48);
+// MP_FWD with xarg has no A region (a_base is not used)
 wire bad_buf = x_end_reg > {16'd0, FM_DEPTH_32} || y_end_reg > {16'd0, FM_DEPTH_32} ||
-               a_end_reg > {16'd0, FM_DEPTH_32} || ovl_xy || ovl_xa || (is_fwd && ovl_ya);
+               (!fwd_noarg && (a_end_reg > {16'd0, FM_DEPTH_32} || ovl_xa)) || ovl_xy ||
+               (is_fwd && !fwd_noarg && ovl_ya);
 
 // ---------------------------------------------------------------------- item generator
 // One slot per cycle: (channel, loop row, vector start column, phase) plus the row pointers of
@@ -164,7 +181,17 @@ reg              rd3_en, rd4_en;
 reg [FM_AW-1:0]  rd3_row, rd4_row;
 reg [XW-1:0]     rd3_x, rd4_x;
 reg              rd34_s2;
+// the fifth to eighth (RD_PORTS = 8, MP_FWD with xarg): window row 2y+1 of the lower and upper half
+reg              rd5_en;
+reg [FM_AW-1:0]  rd5_row;
+reg [XW-1:0]     rd5_x, rd6_x, rd7_x, rd8_x;
 always @* begin
+    rd5_en = 1'b0;
+    rd5_row = g_row_x + rdy_x_reg;
+    rd5_x = g_cx1 + {{(XW-17){1'b0}}, g_x0, 1'b0};
+    rd6_x = g_cx1 + {{(XW-17){1'b0}}, g_x0, 1'b1};
+    rd7_x = g_cx1 + {{(XW-17){1'b0}}, g_x1, 1'b0};
+    rd8_x = g_cx1 + {{(XW-17){1'b0}}, g_x1, 1'b1};
     rd3_en = 1'b0;
     rd4_en = 1'b0;
     // (RELU_BWD: dY and Y of the upper half at stride 1)
@@ -199,6 +226,29 @@ always @* begin
             rd3_x = (g_dy ? g_cx1 : g_cx) + {{(XW-17){1'b0}}, g_x1, 1'b0};
             rd4_x = (g_dy ? g_cx1 : g_cx) + {{(XW-17){1'b0}}, g_x1, 1'b1};
             rd34_s2 = 1'b1;
+            // RD_PORTS = 8 without the argmax map: row 2y+1 as well, on copies 4 .. 7
+            rd5_en = fwd8;
+        end else if (bwdx) begin
+            // phase 0: window rows 2y (port A dx = 0, the second port dx = 1) and 2y+1 (copies 2
+            // and 3) of X at a_base (its rows: dX's moved by a_base - x_base); phase 1: dY
+            rd_en = g_yv;
+            rd2_en = g_yv && !g_ph[0];
+            rd3_en = g_yv && !g_ph[0];
+            rd4_en = g_yv && !g_ph[0];
+            if (!g_ph[0]) begin
+                rd_row = g_row_x + xd_reg;
+                rd_x = g_cx + {{(XW-17){1'b0}}, g_x0, 1'b0};
+                rd_s2 = 1'b1;
+                rd2_row = rd_row;
+                rd2_x = g_cx + {{(XW-17){1'b0}}, g_x0, 1'b1};
+                rd3_row = g_row_x + xd1_reg;
+                rd4_row = rd3_row;
+                rd3_x = g_cx1 + {{(XW-17){1'b0}}, g_x0, 1'b0};
+                rd4_x = g_cx1 + {{(XW-17){1'b0}}, g_x0, 1'b1};
+                rd34_s2 = 1'b1;
+            end else begin
+                rd_row = g_row_y;
+            end
         end else if (is_bwd) begin
             // phase 0: dY row, phase 1: argmax row (real window rows only)
             rd_en = g_yv && !g_ph[1];
@@ -219,10 +269,16 @@ end
 // end in registers, so that the stack's request mux and bank addresses follow flip-flops only
 // (issue 16, twenty-first session: the ECP5's critical path ran from the generator's row
 // through these adds into the stack's bank addresses); one cycle more a command
-reg              q_en, q2_en, q3_en, q4_en, q_s2, q34_s2;
-reg [FM_AW-1:0]  q_row, q2_row, q3_row, q4_row;
-reg [XW-1:0]     q_x, q2_x, q3_x, q4_x;
+reg              q_en, q2_en, q3_en, q4_en, q_s2, q34_s2, q5_en;
+reg [FM_AW-1:0]  q_row, q2_row, q3_row, q4_row, q5_row;
+reg [XW-1:0]     q_x, q2_x, q3_x, q4_x, q5_x, q6_x, q7_x, q8_x;
 always @(posedge clk) begin
+    q5_en <= rd5_en;
+    q5_row <= rd5_row;
+    q5_x <= rd5_x;
+    q6_x <= rd6_x;
+    q7_x <= rd7_x;
+    q8_x <= rd8_x;
     q_en <= rd_en;
     q2_en <= rd2_en;
     q3_en <= rd3_en;
@@ -242,13 +298,16 @@ always @(posedge clk) begin
         q2_en <= 1'b0;
         q3_en <= 1'b0;
         q4_en <= 1'b0;
+        q5_en <= 1'b0;
     end
 end
 assign m_fma_req = {q_en, q_s2, q_row, q_x};
 // the second port reads at stride 2 exactly when port A does (MP_FWD)
 assign m_fma2_req = {q2_en, q_s2, q2_row, q2_x};
-assign m_fma34_req = {q4_en, q34_s2, q4_row, q4_x,
-                      q3_en, q34_s2, q3_row, q3_x};
+// copies 2 .. 7 (slot k - 2); copies 4 .. 7 read window row 2y+1 at stride 2 (MP_FWD, fwd8)
+assign m_fmx_req = {q5_en, 1'b1, q5_row, q8_x, q5_en, 1'b1, q5_row, q7_x,
+                    q5_en, 1'b1, q5_row, q6_x, q5_en, 1'b1, q5_row, q5_x,
+                    q4_en, q34_s2, q4_row, q4_x, q3_en, q34_s2, q3_row, q3_x};
 
 // ----------------------------------------------------------------------------- pipeline
 // slot copies: p0 (the read request registered), p1 (read in the RAM), p2 (read data valid),
@@ -259,7 +318,7 @@ reg [15:0] p0_x0, p1_x0, p2_x0, p3_x0;
 reg [XW-1:0] p0_cx, p1_cx, p2_cx, p3_cx, p0_cx1, p1_cx1, p2_cx1, p3_cx1, p0_cy, p1_cy, p2_cy, p3_cy;
 reg [15:0] p0_y, p1_y, p2_y, p3_y;
 reg [FM_AW-1:0] p0_rx, p1_rx, p2_rx, p3_rx;
-reg [FM_AW-1:0] p0_ry, p1_ry, p2_ry;
+reg [FM_AW-1:0] p0_ry, p1_ry, p2_ry, p3_ry;
 reg [FM_AW-1:0] p0_ra, p1_ra, p2_ra, p3_ra;
 
 // MP_FWD running maximum and argmax, and whether a value of the window so far is > 0 (the
@@ -285,10 +344,26 @@ wire [LANES*16-1:0] d1 = fma2_rdata;
 wire [LANES*16-1:0] relu_y = RD2 ? d1 : d0;
 wire [LANES*16-1:0] relu_dy = RD2 ? d0 : dy_reg;
 // RD_PORTS = 4: the upper half's dY (copy 2) and Y (copy 3)
-wire [LANES*16-1:0] d2 = fma34_rdata[0 +: LANES*16];
-wire [LANES*16-1:0] d3 = fma34_rdata[LANES*16 +: LANES*16];
+wire [LANES*16-1:0] d2 = fmx_rdata[0 +: LANES*16];
+wire [LANES*16-1:0] d3 = fmx_rdata[LANES*16 +: LANES*16];
+// RD_PORTS = 8 (MP_FWD with xarg): window row 2y+1, lower half even / odd (copies 4, 5), upper
+// half even / odd (copies 6, 7)
+wire [LANES*16-1:0] d4 = fmx_rdata[2*LANES*16 +: LANES*16];
+wire [LANES*16-1:0] d5 = fmx_rdata[3*LANES*16 +: LANES*16];
+wire [LANES*16-1:0] d6 = fmx_rdata[4*LANES*16 +: LANES*16];
+wire [LANES*16-1:0] d7 = fmx_rdata[5*LANES*16 +: LANES*16];
+// fwd8: the maximum of row 2y+1 of each window (lower, upper half), beside row 2y's in best_reg /
+// best_hi_reg; their maximum is Y, written at p4
+reg  [LANES*16-1:0] mx1_reg, mx1_hi_reg;
+reg  [LANES*16-1:0] mx1_next, mx1_hi_next, y8_next, y8_hi_next;
+// bwdx: the argmax word bits 2:0 found from X (phase 0's reads), held for phase 1
+reg  [LANES*3-1:0]  xarg_reg;
+reg  [LANES*3-1:0]  xarg_next;
+reg  [17:0]         xr0, xr1;
 
 reg [LANES*16-1:0] best_next, relu_next, relu_hi_next, best_hi_next;
+// (X's row deltas for bwdx: a_base - x_base, and + the second window row's step)
+reg [FM_AW-1:0]    xd_reg, xd1_reg;
 reg [LANES*2-1:0]  arg_next, arg_hi_next;
 reg [LANES*3-1:0]  arg_rd;
 reg [LANES-1:0]    pos_next, pos_hi_next;
@@ -351,6 +426,20 @@ always @* begin
         end
         relu_next[16*li +: 16] = ($signed(relu_y[16*li +: 16]) > 0) ? relu_dy[16*li +: 16] : 16'd0;
         relu_hi_next[16*li +: 16] = ($signed(d3[16*li +: 16]) > 0) ? d2[16*li +: 16] : 16'd0;
+        // fwd8: row 2y+1's maximum (p2), then Y = the larger of the two rows' (p3)
+        mx1_next[16*li +: 16] = ($signed(d5[16*li +: 16]) > $signed(d4[16*li +: 16])) ? d5[16*li +: 16]
+                                                                                       : d4[16*li +: 16];
+        mx1_hi_next[16*li +: 16] = ($signed(d7[16*li +: 16]) > $signed(d6[16*li +: 16])) ? d7[16*li +: 16]
+                                                                                          : d6[16*li +: 16];
+        y8_next[16*li +: 16] = ($signed(mx1_reg[16*li +: 16]) > $signed(best_reg[16*li +: 16])) ?
+                               mx1_reg[16*li +: 16] : best_reg[16*li +: 16];
+        y8_hi_next[16*li +: 16] = ($signed(mx1_hi_reg[16*li +: 16]) > $signed(best_hi_reg[16*li +: 16])) ?
+                                  mx1_hi_reg[16*li +: 16] : best_hi_reg[16*li +: 16];
+        // bwdx: the window's argmax from X, as MP_FWD finds it: row 2y (d0 even, d1 odd column),
+        // then row 2y+1 (d2, d3) against its maximum; bit 2 "maximum > 0"
+        xr0 = pool_row(16'd0, 2'd0, d0[16*li +: 16], d1[16*li +: 16], 1'b1);
+        xr1 = pool_row(xr0[15:0], xr0[17:16], d2[16*li +: 16], d3[16*li +: 16], 1'b0);
+        xarg_next[3*li +: 3] = {$signed(xr1[15:0]) > 0, xr1[17:16]};
     end
 end
 
@@ -385,8 +474,9 @@ wire [LANES*16-1:0] arg_wdata_next, arg_hi_wdata_next;
 /* verilator coverage_on */
 // MP_BWD: the values hold_arg / hold_dy take at this edge (they are the write's operands at p4)
 wire                hold_take = p2_valid && p2_ph == 2'd1;
-wire [LANES*3-1:0]  hold_arg_next = hold_take ? arg_rd : hold_arg;
-wire [LANES*16-1:0] hold_dy_next = hold_take ? dy_reg : hold_dy;
+// (bwdx: the argmax from X, found in phase 0; dY read in phase 1, its data now)
+wire [LANES*3-1:0]  hold_arg_next = hold_take ? (bwdx ? xarg_reg : arg_rd) : hold_arg;
+wire [LANES*16-1:0] hold_dy_next = hold_take ? (bwdx ? fma_rdata : dy_reg) : hold_dy;
 wire                p3_yok = p3_y < ho_reg;     // MP_BWD: a pooled row
 genvar gl;
 generate
@@ -423,13 +513,20 @@ always @(posedge clk) begin
     wr_data <= {{LANES*16{1'b0}}, best_next};
     wr_mask <= {2*LANES{1'b0}};
     if (is_fwd) begin
-        if (p2_valid && p2_ph == last_ph_reg) begin
+        if (fwd8) begin
+            // RD_PORTS = 8, no argmax map: Y at p4, the larger of the two window rows' maxima
+            wr_en <= p3_valid;
+            wr_row <= p3_ry;
+            wr_x <= p3_cy + {{(XW-16){1'b0}}, p3_x0};
+            wr_data <= {y8_hi_next, y8_next};
+            wr_mask <= {m3_wo1_reg, m3_wo_reg};
+        end else if (p2_valid && p2_ph == last_ph_reg) begin
             // Y at p3: the running maximum after this edge (RD_PORTS = 4: 2*LANES lanes at
             // stride 1, the upper half's too)
             wr_en <= 1'b1;
             wr_data <= {fwd4 ? best_hi_next : {LANES*16{1'b0}}, best_next};
             wr_mask <= {fwd4 ? mask_p2_wo1 : {LANES{1'b0}}, mask_p2_wo};
-        end else if (p3_valid && p3_ph == last_ph_reg) begin
+        end else if (p3_valid && p3_ph == last_ph_reg && !fwd_noarg) begin
             // argmax at p4: the argmax of the finished window (arg_reg, held since p3)
             wr_en <= 1'b1;
             wr_row <= p3_ra;
@@ -465,7 +562,8 @@ wire pipe_busy = g_valid | p0_valid | p1_valid | p2_valid | p3_valid | p4_valid;
 // done: a rejected command at check step 1 (mode, shape: compared at step 0, registered, so that
 // the decision reads two flags; issue 16) or 6 (buffers), or the pipeline drained
 reg  bad_mode_reg, bad_ch_reg, bad_w_reg;
-wire bad_mode = (cmd_mode > MODE_MP_BWD_RELU);
+// (xarg: not with RELU_BWD; MP_BWD's X reads need 4 read ports)
+wire bad_mode = (cmd_mode > MODE_MP_BWD_RELU) || (cmd_xarg && is_relu) || (cmd_xarg && is_bwd && !RD4);
 // the shape checks in two flags (fewer compares into each register)
 wire bad_ch = cmd_c == 16'd0 || {16'd0, cmd_c} > CMAX_32 ||
               cmd_h == 16'd0 || {16'd0, cmd_h} > HMAX_32;
@@ -492,7 +590,7 @@ always @(posedge clk) begin
     p0_cy <= g_cy; p1_cy <= p0_cy; p2_cy <= p1_cy; p3_cy <= p2_cy;
     p0_y <= g_y; p1_y <= p0_y; p2_y <= p1_y; p3_y <= p2_y;
     p0_rx <= g_row_x; p1_rx <= p0_rx; p2_rx <= p1_rx; p3_rx <= p2_rx;
-    p0_ry <= g_row_y; p1_ry <= p0_ry; p2_ry <= p1_ry;
+    p0_ry <= g_row_y; p1_ry <= p0_ry; p2_ry <= p1_ry; p3_ry <= p2_ry;
     p0_ra <= g_row_a; p1_ra <= p0_ra; p2_ra <= p1_ra; p3_ra <= p2_ra;
 
     // -------- data path
@@ -506,10 +604,15 @@ always @(posedge clk) begin
     end
     if (p2_valid && p2_ph == 2'd0) begin
         dy_reg <= fma_rdata;
+        xarg_reg <= xarg_next;
+    end
+    if (p2_valid) begin
+        mx1_reg <= mx1_next;
+        mx1_hi_reg <= mx1_hi_next;
     end
     if (p2_valid && p2_ph == 2'd1) begin
-        hold_dy <= dy_reg;
-        hold_arg <= arg_rd;
+        hold_dy <= hold_dy_next;
+        hold_arg <= hold_arg_next;
         relu_reg <= relu_next;
     end
 
@@ -550,7 +653,8 @@ always @(posedge clk) begin
                 // phases a vector: RD_PORTS = 1 MP_FWD 4, RELU_BWD 2; RD_PORTS = 2 MP_FWD 2 (a
                 // window row each), RELU_BWD 1; MP_BWD 2 (dY and argmax read, an input row of
                 // 2*LANES pixels written, in each)
-                last_ph_reg <= is_relu ? (RD2 ? 2'd0 : 2'd1) :
+                // fwd8 (RD_PORTS = 8, no argmax map): 1, both window rows at once
+                last_ph_reg <= (is_relu || fwd8) ? ((RD2 || fwd8) ? 2'd0 : 2'd1) :
                                ((is_fwd && RD2) || is_bwd) ? 2'd1 : 2'd3;
             end
         end
@@ -559,11 +663,13 @@ always @(posedge clk) begin
                            {16'd0, ho_reg} * {16'd0, rw_y_reg};
             rs_y_reg <= cmd_flat_y ? {FM_AW{1'b0}} : fm_w16(rw_y_reg);
             size_x_reg <= {16'd0, plane_x_reg} * {32'd0, cmd_c};
+            xd_reg <= cmd_a_base[FM_AW-1:0] - cmd_x_base[FM_AW-1:0];
             xl0_reg <= wide4 ? (nx_reg - 16'd1) >> (LOG_L + 1) : (nx_reg - 16'd1) >> LOG_L;
             yl0_reg <= ny_reg - 16'd1;
         end
         3'd3: begin
             size_y_reg <= {16'd0, plane_y_reg} * {32'd0, cmd_c};
+            xd1_reg <= xd_reg + rdy_x_reg;
             lx0_reg <= (xl0_reg == 16'd0);
             ly0_reg <= (yl0_reg == 16'd0);
         end

@@ -75,8 +75,8 @@ wire [15:0] label;
 wire [UC_CMD_W-1:0]   uc_cmd_data = {d_w11, d_flat, d_w4[21:16], d_w10[31:16], d_w4[13:8], d_w10[15:0], d_w9, d_w8,
                                      d_w7, d_w6, d_w5, cmd_gacc, d_bgrad, d_relu, d_w4[7:0], d_w3,
                                      d_w2, d_w1, d_mode};
-// MP: flat_y, flat_x, a_base, y_base, x_base, {w, h}, c, mode
-wire [MP_CMD_W-1:0]   mp_cmd_data = {d_flat_y, d_flat_x, d_w7, d_w6, d_w5, d_w2, d_w1[15:0], d_mode};
+// MP: xarg, flat_y, flat_x, a_base, y_base, x_base, {w, h}, c, mode
+wire [MP_CMD_W-1:0]   mp_cmd_data = {d_xarg, d_flat_y, d_flat_x, d_w7, d_w6, d_w5, d_w2, d_w1[15:0], d_mode};
 // GAP: y_base, x_base, {w, h}, c, mode
 wire [GAP_CMD_W-1:0]  gap_cmd_data = {d_w6, d_w5, d_w2, d_w1[15:0], d_mode};
 // LC: lr_shift_b, lr_mult_b, lr_shift, lr_mult, bias_base, w_base, y_base, x_base, gacc, bgrad,
@@ -118,17 +118,17 @@ wire        uc_busy, mp_busy, gap_busy, lc_busy, loss_busy;
 /* verilator coverage_off */
 wire [FMA_REQ_W-1:0] mp_fma_req, gap_fma_req, lc_fma_req, loss_fma_req;
 wire [FMA_REQ_W-1:0] mp_fma2_req;     // MP's second read port (ENGINES > 1: copy 1's port A)
-wire [2*FMA_REQ_W-1:0] mp_fma34_req;  // its third and fourth (ENGINES > 3: copies 2 and 3)
+wire [RDX_PORTS*FMA_REQ_W-1:0] mp_fmx_req;  // its further ones (copies 2 .. 7, ENGINES > 3 / > 7)
 /* verilator lint_off UNUSEDSIGNAL */
 wire [FMA_REQ_W-1:0] gap_fma2_req;    // zero: GAP reads one copy
-wire [2*FMA_REQ_W-1:0] gap_fma34_req;
+wire [RDX_PORTS*FMA_REQ_W-1:0] gap_fmx_req;
 /* verilator lint_on UNUSEDSIGNAL */
 wire [FMB_REQ_W-1:0] mp_fmb_req, gap_fmb_req, lc_fmb_req, loss_fmb_req;
 wire [ENGINES*FMA_REQ_W-1:0] uc_fma_req;
 wire [ENGINES*FMB_REQ_W-1:0] uc_fmb_req;
 /* verilator coverage_on */
 wire [LANES*16-1:0]  fma_rdata, fmb_rdata, fma2_rdata;
-wire [2*LANES*16-1:0] fma34_rdata;
+wire [RDX_PORTS*LANES*16-1:0] fmx_rdata;
 wire [ENGINES*LANES*16-1:0] uc_fma_rdata, uc_fmb_rdata;
 
 // UC and LC: weight, gradient and bias RAM ports (muxed in mem_subsys); UC: index and pointers
@@ -239,11 +239,11 @@ mem_subsys #(
     .loss_busy(loss_busy),
     .hp_sel(hp_sel), .hp_addr(hp_addr), .hp_we(hp_we), .hp_wdata(hp_wdata), .hp_rdata(hp_rdata),
     .list_wr(list_wr),
-    .uc_fma_req(uc_fma_req), .uc_fmb_req(uc_fmb_req), .mp_fma_req(mp_fma_req), .mp_fma2_req(mp_fma2_req), .mp_fma34_req(mp_fma34_req),
+    .uc_fma_req(uc_fma_req), .uc_fmb_req(uc_fmb_req), .mp_fma_req(mp_fma_req), .mp_fma2_req(mp_fma2_req), .mp_fmx_req(mp_fmx_req),
     .mp_fmb_req(mp_fmb_req), .gap_fma_req(gap_fma_req), .gap_fmb_req(gap_fmb_req),
     .lc_fma_req(lc_fma_req), .lc_fmb_req(lc_fmb_req), .loss_fma_req(loss_fma_req),
     .loss_fmb_req(loss_fmb_req),
-    .fma_rdata(fma_rdata), .fmb_rdata(fmb_rdata), .fma2_rdata(fma2_rdata), .fma34_rdata(fma34_rdata), .uc_fma_rdata(uc_fma_rdata), .uc_fmb_rdata(uc_fmb_rdata),
+    .fma_rdata(fma_rdata), .fmb_rdata(fmb_rdata), .fma2_rdata(fma2_rdata), .fmx_rdata(fmx_rdata), .uc_fma_rdata(uc_fma_rdata), .uc_fmb_rdata(uc_fmb_rdata),
     .uc_ram_req(uc_ram_req),
     .lc_ram_req({lc_wgt_rd_en, lc_wgt_wr_en, lc_grad_rd_en, lc_grad_wr_en, lc_bias_rd_en,
         lc_bias_wr_en, lc_bgrad_rd_en, lc_bgrad_wr_en, lc_wgt_rd_addr, lc_wgt_wr_addr,
@@ -281,16 +281,17 @@ uc_unit #(
 `include "uc_xbank_conns.vh"
 );
 
-// MP reads two copies of the stack a cycle on an engine array, four from 4 engines (issue 14)
+// MP reads two copies of the stack a cycle on an engine array, four from 4 engines, eight from 8
+// (issue 14)
 mp_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH),
-          .RD_PORTS((ENGINES > 3) ? 4 : (ENGINES > 1) ? 2 : 1)) u_mp (
+          .RD_PORTS((ENGINES > 7) ? 8 : (ENGINES > 3) ? 4 : (ENGINES > 1) ? 2 : 1)) u_mp (
     .clk(clk), .rst(core_rst),
     .s_cmd_valid(mp_cmd_valid), .s_cmd_ready(mp_cmd_ready), .s_cmd_data(mp_cmd_data),
     .m_rsp_valid(mp_rsp_valid), .m_rsp_ready(1'b1), .m_rsp_status(mp_rsp_status),
     .m_rsp_cycles(mp_rsp_cycles), .busy(mp_busy),
     .m_fma_req(mp_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(mp_fmb_req), .fmb_rdata(fmb_rdata),
     .m_fma2_req(mp_fma2_req), .fma2_rdata(fma2_rdata),
-    .m_fma34_req(mp_fma34_req), .fma34_rdata(fma34_rdata)
+    .m_fmx_req(mp_fmx_req), .fmx_rdata(fmx_rdata)
 );
 
 gap_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH)) u_gap (
@@ -300,7 +301,7 @@ gap_unit #(.LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DE
     .m_rsp_cycles(gap_rsp_cycles), .busy(gap_busy),
     .m_fma_req(gap_fma_req), .fma_rdata(fma_rdata), .m_fmb_req(gap_fmb_req), .fmb_rdata(fmb_rdata),
     .m_fma2_req(gap_fma2_req), .fma2_rdata(fma2_rdata),
-    .m_fma34_req(gap_fma34_req), .fma34_rdata(fma34_rdata)
+    .m_fmx_req(gap_fmx_req), .fmx_rdata(fmx_rdata)
 );
 
 // LC reads two weight copies a cycle on an engine array (issue 14: FWD / BWD_DATA pairs)

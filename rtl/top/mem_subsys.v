@@ -13,8 +13,8 @@
  * to every copy); the other units and the host read copy 0. The GRAD and BGRAD copies differ
  * (each engine writes its filters' gradients in its own; the UC unit's UPDATE reads them
  * there): the host reads copy 0's. The MP unit reads two copies a cycle (its second read port,
- * mp_fma2_req, is copy 1's port A; fma2_rdata its data; with ENGINES > 3 four: mp_fma34_req,
- * copies 2 and 3), and so does the LC unit's weight and
+ * mp_fma2_req, is copy 1's port A; fma2_rdata its data; with ENGINES > 3 four and with ENGINES > 7
+ * eight: mp_fmx_req, copies 2 .. 7's port A, copy k at slot k - 2), and so does the LC unit's weight and
  * bias RAMs (copy 1's weight and bias reads are the LC unit's second read ports, lc_rd2_req;
  * wgt2_rd_data, bias2_rd_data their data). A unit's ports arrive as request buses: its stack ports as
  * FMA_REQ / FMB_REQ (accel_defs.vh), muxed as arrays indexed by the busy unit; the UC and LC
@@ -71,7 +71,7 @@ module mem_subsys #
     input  wire [ENGINES*FMB_REQ_W-1:0] uc_fmb_req,
     input  wire [FMA_REQ_W-1:0]     mp_fma_req,
     input  wire [FMA_REQ_W-1:0]     mp_fma2_req,    // the MP unit's second read port: copy 1's port A
-    input  wire [2*FMA_REQ_W-1:0]   mp_fma34_req,   // its third and fourth: copies 2 and 3's (ENGINES > 3)
+    input  wire [RDX_PORTS*FMA_REQ_W-1:0] mp_fmx_req, // its further ones: copies 2 .. 7's (ENGINES > k)
     input  wire [FMB_REQ_W-1:0]     mp_fmb_req,
     input  wire [FMA_REQ_W-1:0]     gap_fma_req,
     input  wire [FMB_REQ_W-1:0]     gap_fmb_req,
@@ -83,7 +83,7 @@ module mem_subsys #
     output wire [LANES*16-1:0]      fma_rdata,      // copy 0 (the units but UC)
     output wire [LANES*16-1:0]      fmb_rdata,
     output wire [LANES*16-1:0]      fma2_rdata,     // copy 1's port A (copy 0's with one copy)
-    output wire [2*LANES*16-1:0]    fma34_rdata,    // copies 2 and 3's (copy 0's with fewer than 4)
+    output wire [RDX_PORTS*LANES*16-1:0] fmx_rdata, // copies 2 .. 7's (copy 0's where there is none)
     output wire [ENGINES*LANES*16-1:0] uc_fma_rdata,  // every copy (UC)
     output wire [ENGINES*LANES*16-1:0] uc_fmb_rdata,
 
@@ -188,9 +188,12 @@ end
 wire [FMA_REQ_W-1:0] nmp_fma_req = ({FMA_REQ_W{own_gap}} & gap_fma_req) |
                                    ({FMA_REQ_W{own_lc}} & lc_fma_req) | ({FMA_REQ_W{own_loss}} & loss_fma_req);
 wire [FMA_REQ_W-1:0] oth_fma_req = ({FMA_REQ_W{own_mp}} & mp_fma_req) | nmp_fma_req;
-wire [FMA_REQ_W-1:0] oth_fma2_req = ({FMA_REQ_W{own_mp}} & mp_fma2_req) | nmp_fma_req;
-wire [FMA_REQ_W-1:0] oth_fma3_req = ({FMA_REQ_W{own_mp}} & mp_fma34_req[0 +: FMA_REQ_W]) | nmp_fma_req;
-wire [FMA_REQ_W-1:0] oth_fma4_req = ({FMA_REQ_W{own_mp}} & mp_fma34_req[FMA_REQ_W +: FMA_REQ_W]) | nmp_fma_req;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [FMA_REQ_W-1:0] oth_fma2_req = ({FMA_REQ_W{own_mp}} & mp_fma2_req) | nmp_fma_req;  // (one copy: unused)
+/* verilator coverage_on */
+wire [RDX_PORTS-1:0] mp_fmx_en;       // the enables of the MP unit's further read ports (assertions)
+/* verilator lint_on UNUSEDSIGNAL */
+/* verilator coverage_off */
 wire [FMB_REQ_W-1:0] oth_fmb_req = ({FMB_REQ_W{own_mp}} & mp_fmb_req) | ({FMB_REQ_W{own_gap}} & gap_fmb_req) |
                                    ({FMB_REQ_W{own_lc}} & lc_fmb_req) | ({FMB_REQ_W{own_loss}} & loss_fmb_req);
 /* verilator coverage_on */
@@ -209,8 +212,13 @@ assign hp_rdata = hp_rdata_c[0 +: HST_W];
 assign fma_rdata = uc_fma_rdata[0 +: LANES*16];
 assign fmb_rdata = uc_fmb_rdata[0 +: LANES*16];
 assign fma2_rdata = uc_fma_rdata[((ENGINES > 1) ? LANES*16 : 0) +: LANES*16];
-assign fma34_rdata = {uc_fma_rdata[((ENGINES > 3) ? 3*LANES*16 : 0) +: LANES*16],
-                      uc_fma_rdata[((ENGINES > 3) ? 2*LANES*16 : 0) +: LANES*16]};
+genvar gx;
+generate
+    for (gx = 0; gx < RDX_PORTS; gx = gx + 1) begin : g_fmx
+        assign fmx_rdata[LANES*16*gx +: LANES*16] = uc_fma_rdata[((ENGINES > gx + 2) ? (gx+2)*LANES*16 : 0) +: LANES*16];
+        assign mp_fmx_en[gx] = mp_fmx_req[FMA_REQ_W*(gx+1)-1];
+    end
+endgenerate
 assign wgt_rd_data = uc_wgt_rd_data[0 +: 16];
 assign grad_rd_data = uc_grad_rd_data[0 +: 32];
 assign bias_rd_data = uc_bias_rd_data[0 +: 32];
@@ -228,9 +236,17 @@ generate
         wire [15:0]     wgt_wr_data;
         wire [31:0]     grad_wr_data, bias_wr_data, bgrad_wr_data;
         /* verilator coverage_off */
+        // the other units' port-A request of this copy: the MP unit's port of this copy, if any
+        wire [FMA_REQ_W-1:0] oth_k_req;
+        if (g == 1) begin : g_oth1
+            assign oth_k_req = oth_fma2_req;
+        end else if (g >= 2 && g < 2 + RDX_PORTS) begin : g_othx
+            assign oth_k_req = ({FMA_REQ_W{own_mp}} & mp_fmx_req[FMA_REQ_W*(g-2) +: FMA_REQ_W]) | nmp_fma_req;
+        end else begin : g_oth0
+            assign oth_k_req = oth_fma_req;
+        end
         wire [FMA_REQ_W-1:0] fma_req = ({FMA_REQ_W{own_uc}} & uc_fma_req[FMA_REQ_W*g +: FMA_REQ_W]) |
-                                       ((g == 1) ? oth_fma2_req : (g == 2) ? oth_fma3_req :
-                                        (g == 3) ? oth_fma4_req : oth_fma_req);
+                                       oth_k_req;
         wire [FMB_REQ_W-1:0] fmb_req = ({FMB_REQ_W{own_uc}} & uc_fmb_req[FMB_REQ_W*g +: FMB_REQ_W]) |
                                        oth_fmb_req;
         /* verilator coverage_on */
@@ -297,8 +313,8 @@ always @* begin
 end
 wire uc_mem = uc_muxed || (|fidx_rd_en) || (|bidx_rd_en) || (|ptr_rd_en) || (|wgt_xwr_en) ||
               (|grad_xrd_en) || (|grad_xwr_en);
-wire mp_fm = mp_fma_req[FMA_REQ_W-1] || mp_fma2_req[FMA_REQ_W-1] || mp_fma34_req[FMA_REQ_W-1] ||
-             mp_fma34_req[2*FMA_REQ_W-1] || mp_fmb_req[FMB_REQ_W-1];
+wire mp_fm = mp_fma_req[FMA_REQ_W-1] || mp_fma2_req[FMA_REQ_W-1] || (|mp_fmx_en) ||
+             mp_fmb_req[FMB_REQ_W-1];
 wire gap_fm = gap_fma_req[FMA_REQ_W-1] || gap_fmb_req[FMB_REQ_W-1];
 wire lc_fm = lc_fma_req[FMA_REQ_W-1] || lc_fmb_req[FMB_REQ_W-1];
 wire loss_fm = loss_fma_req[FMA_REQ_W-1] || loss_fmb_req[FMB_REQ_W-1];

@@ -13,8 +13,8 @@
  *
  * The macros are undefined at the end.
  *
- * Parameters: as the unit (LANES, CMAX, HMAX, WMAX, FM_DEPTH, RD_PORTS: with 2, a second copy of
- * the stack, with 4 three more, stack_host.vh).
+ * Parameters: as the unit (LANES, CMAX, HMAX, WMAX, FM_DEPTH, RD_PORTS: that many copies of the
+ * stack, stack_host.vh).
  *
  * Host port: hst_sel 0 stack (the only memory; with RD_PORTS = 2 writes reach both copies and
  * hst_copy 1 reads copy 1); hst_rdata is the word at the address presented
@@ -32,8 +32,7 @@
 `include "unit_rsp_ports.vh"
     output wire                     busy,
 
-    // host port, and the copy a read comes from (RD_PORTS = 2: low bit, 4: low two bits; unused
-    // with one copy)
+    // host port, and the copy a read comes from (its low log2(RD_PORTS) bits; unused with one copy)
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [7:0]               hst_copy,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -54,13 +53,13 @@ wire [FMA_REQ_W-1:0] fma2_req;
 /* verilator lint_on UNUSEDSIGNAL */
 /* verilator coverage_on */
 wire [LANES*16-1:0] fma2_rdata;
-// the third and fourth (RD_PORTS = 4): port A of copies 2 and 3
+// the further ones (RD_PORTS = 4, 8): port A of copies 2 .. 7
 /* verilator coverage_off */
 /* verilator lint_off UNUSEDSIGNAL */
-wire [2*FMA_REQ_W-1:0] fma34_req;
+wire [RDX_PORTS*FMA_REQ_W-1:0] fmx_req;
 /* verilator lint_on UNUSEDSIGNAL */
 /* verilator coverage_on */
-wire [2*LANES*16-1:0] fma34_rdata;
+wire [RDX_PORTS*LANES*16-1:0] fmx_rdata;
 
 `MAP_UNIT #(
     .LANES(LANES), .CMAX(CMAX), .HMAX(HMAX), .WMAX(WMAX), .FM_DEPTH(FM_DEPTH), .RD_PORTS(RD_PORTS)
@@ -68,7 +67,7 @@ wire [2*LANES*16-1:0] fma34_rdata;
 `include "unit_shell_conns.vh"
     .m_fma_req(fma_req), .fma_rdata(fma_rdata), .m_fmb_req(fmb_req), .fmb_rdata(fmb_rdata),
     .m_fma2_req(fma2_req), .fma2_rdata(fma2_rdata),
-    .m_fma34_req(fma34_req), .fma34_rdata(fma34_rdata)
+    .m_fmx_req(fmx_req), .fmx_rdata(fmx_rdata)
 );
 
 // the stack (RD_PORTS copies) and its host port

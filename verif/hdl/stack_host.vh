@@ -4,13 +4,12 @@
  * and the host port (stack_host_ports.vh), which owns the stack while the unit is not busy.
  * The harness includes stack_host_nets.vh before the unit (FM_AW, XW, the stack nets).
  *
- * With STACK_HOST_COPY1 defined (the map units' harness), and its parameter RD_PORTS > 1, a
- * second copy of the stack as on an engine array: its port A is the unit's second read port
- * (nets fma2_req, fma2_rdata, declared by the harness), its port B takes the same requests as
- * the first copy's (every unit write reaches both), the host writes both and reads copy 1 with
- * hst_copy = 1 (a harness port; copy 0 otherwise), so that a testbench can check the copies stay equal.
- * RD_PORTS > 3: copies 2 and 3 as well (port A the unit's fma34_req / fma34_rdata, read by the host
- * with hst_copy = 2, 3).
+ * With STACK_HOST_COPY1 defined (the map units' harness), and its parameter RD_PORTS > 1,
+ * RD_PORTS copies of the stack as on an engine array: copy 1's port A is the unit's second read
+ * port (nets fma2_req, fma2_rdata, declared by the harness), copies 2 .. RD_PORTS-1 its further
+ * ones (fmx_req / fmx_rdata, copy k at slot k - 2); every copy's port B takes the same requests
+ * as the first copy's (every unit write reaches them all), the host writes all and reads copy
+ * hst_copy (a harness port), so that a testbench can check the copies stay equal.
  */
 wire host = !busy;
 wire [BANKS*16-1:0] hst_rdata0;
@@ -23,58 +22,38 @@ fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack (
 );
 
 `ifdef STACK_HOST_COPY1
+localparam SH_COPIES = (RD_PORTS > 1) ? RD_PORTS : 1;
+localparam SH_CW = (SH_COPIES > 1) ? $clog2(SH_COPIES) : 1;
+wire [SH_COPIES*BANKS*16-1:0] hst_rdata_c;
+wire [(RDX_PORTS+1)*LANES*16-1:0] a_rdata_c;    // port A data of copies 1 .. (copy k at slot k - 1)
+reg  [SH_CW-1:0] sel_reg;                          // hst_copy of the read one cycle before
+always @(posedge clk) begin
+    sel_reg <= hst_copy[SH_CW-1:0];
+end
+assign hst_rdata_c[0 +: BANKS*16] = hst_rdata0;
+assign hst_rdata = hst_rdata_c[BANKS*16*sel_reg +: BANKS*16];
+genvar shk;
 generate
-    if (RD_PORTS > 1) begin : g_copy1
-        wire [BANKS*16-1:0] hst_rdata1;
-        /* verilator lint_off UNUSEDSIGNAL */
-        wire [LANES*16-1:0] b_rdata1;       // the unit reads port B of copy 0 only
-        /* verilator lint_on UNUSEDSIGNAL */
-        reg sel1_reg;                       // hst_copy of the read one cycle before
-        always @(posedge clk) begin
-            sel1_reg <= hst_copy[0];
-        end
-        fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack1 (
-            .clk(clk),
-            .a_req(fma2_req), .a_rdata(fma2_rdata), .b_req(fmb_req), .b_rdata(b_rdata1),
-            .h_en(host), .h_we(host && hst_we), .h_addr(hst_addr[FM_AW-1:0]),
-            .h_wdata(hst_wdata), .h_rdata(hst_rdata1)
-        );
-        if (RD_PORTS > 3) begin : g_copy23
-            // copies 2 and 3 (RD_PORTS = 4): port A the unit's third and fourth read ports
-            wire [BANKS*16-1:0] hst_rdata2, hst_rdata3;
+    for (shk = 1; shk < RDX_PORTS + 2; shk = shk + 1) begin : g_copy
+        if (shk < SH_COPIES) begin : g_on
             /* verilator lint_off UNUSEDSIGNAL */
-            wire [LANES*16-1:0] b_rdata2, b_rdata3;
+            wire [LANES*16-1:0] b_rdata_k;      // the unit reads port B of copy 0 only
             /* verilator lint_on UNUSEDSIGNAL */
-            reg sel2_reg;
-            always @(posedge clk) begin
-                sel2_reg <= hst_copy[1];
-            end
-            fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack2 (
+            fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack_k (
                 .clk(clk),
-                .a_req(fma34_req[0 +: FMA_REQ_W]), .a_rdata(fma34_rdata[0 +: LANES*16]),
-                .b_req(fmb_req), .b_rdata(b_rdata2),
+                .a_req((shk == 1) ? fma2_req : fmx_req[FMA_REQ_W*(shk-2) +: FMA_REQ_W]),
+                .a_rdata(a_rdata_c[LANES*16*(shk-1) +: LANES*16]),
+                .b_req(fmb_req), .b_rdata(b_rdata_k),
                 .h_en(host), .h_we(host && hst_we), .h_addr(hst_addr[FM_AW-1:0]),
-                .h_wdata(hst_wdata), .h_rdata(hst_rdata2)
+                .h_wdata(hst_wdata), .h_rdata(hst_rdata_c[BANKS*16*shk +: BANKS*16])
             );
-            fm_stack #(.LANES(LANES), .DEPTH(FM_DEPTH), .XW(XW)) u_stack3 (
-                .clk(clk),
-                .a_req(fma34_req[FMA_REQ_W +: FMA_REQ_W]), .a_rdata(fma34_rdata[LANES*16 +: LANES*16]),
-                .b_req(fmb_req), .b_rdata(b_rdata3),
-                .h_en(host), .h_we(host && hst_we), .h_addr(hst_addr[FM_AW-1:0]),
-                .h_wdata(hst_wdata), .h_rdata(hst_rdata3)
-            );
-            assign hst_rdata = sel2_reg ? (sel1_reg ? hst_rdata3 : hst_rdata2) :
-                                          (sel1_reg ? hst_rdata1 : hst_rdata0);
-        end else begin : g_two
-            assign fma34_rdata = {(2*LANES*16){1'b0}};
-            assign hst_rdata = sel1_reg ? hst_rdata1 : hst_rdata0;
+        end else begin : g_off
+            assign a_rdata_c[LANES*16*(shk-1) +: LANES*16] = {(LANES*16){1'b0}};
         end
-    end else begin : g_one
-        assign fma2_rdata = {(LANES*16){1'b0}};
-        assign fma34_rdata = {(2*LANES*16){1'b0}};
-        assign hst_rdata = hst_rdata0;
     end
 endgenerate
+assign fma2_rdata = a_rdata_c[0 +: LANES*16];
+assign fmx_rdata = a_rdata_c[LANES*16 +: RDX_PORTS*LANES*16];
 `else
 assign hst_rdata = hst_rdata0;
 `endif

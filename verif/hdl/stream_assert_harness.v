@@ -109,7 +109,7 @@ localparam FMA_PAD = FMA_REQ_W - 1;
 wire [HST_W-1:0] ms_hp_rdata;
 wire ms_list_wr;
 wire [LANES*16-1:0] ms_fma_rdata, ms_fmb_rdata, ms_fma2_rdata, ms_uc_fma_rdata, ms_uc_fmb_rdata;
-wire [2*LANES*16-1:0] ms_fma34_rdata;
+wire [RDX_PORTS*LANES*16-1:0] ms_fmx_rdata;
 wire [15:0] ms_wgt, ms_uc_wgt, ms_wgt2;
 wire [31:0] ms_grad, ms_bias, ms_bgrad, ms_uc_grad, ms_uc_bias, ms_uc_bgrad, ms_bias2;
 wire [FIDX_W-1:0] ms_fidx;
@@ -127,11 +127,11 @@ mem_subsys #(
     .hp_sel(4'd0), .hp_addr(32'd0), .hp_we(ms_hp_we), .hp_wdata({HST_W{1'b0}}), .hp_rdata(ms_hp_rdata),
     .list_wr(ms_list_wr),
     .uc_fma_req({ms_fm_en[4], {FMA_PAD{1'b0}}}), .uc_fmb_req({FMB_REQ_W{1'b0}}),
-    .mp_fma_req({ms_fm_en[3], {FMA_PAD{1'b0}}}), .mp_fma2_req({FMA_REQ_W{1'b0}}), .mp_fma34_req({2*FMA_REQ_W{1'b0}}), .mp_fmb_req({FMB_REQ_W{1'b0}}),
+    .mp_fma_req({ms_fm_en[3], {FMA_PAD{1'b0}}}), .mp_fma2_req({FMA_REQ_W{1'b0}}), .mp_fmx_req({RDX_PORTS*FMA_REQ_W{1'b0}}), .mp_fmb_req({FMB_REQ_W{1'b0}}),
     .gap_fma_req({ms_fm_en[2], {FMA_PAD{1'b0}}}), .gap_fmb_req({FMB_REQ_W{1'b0}}),
     .lc_fma_req({ms_fm_en[1], {FMA_PAD{1'b0}}}), .lc_fmb_req({FMB_REQ_W{1'b0}}),
     .loss_fma_req({ms_fm_en[0], {FMA_PAD{1'b0}}}), .loss_fmb_req({FMB_REQ_W{1'b0}}),
-    .fma_rdata(ms_fma_rdata), .fmb_rdata(ms_fmb_rdata), .fma2_rdata(ms_fma2_rdata), .fma34_rdata(ms_fma34_rdata),
+    .fma_rdata(ms_fma_rdata), .fmb_rdata(ms_fmb_rdata), .fma2_rdata(ms_fma2_rdata), .fmx_rdata(ms_fmx_rdata),
     .uc_fma_rdata(ms_uc_fma_rdata), .uc_fmb_rdata(ms_uc_fmb_rdata),
     .uc_ram_req({RAM_REQ_W{1'b0}}), .lc_ram_req({RAM_REQ_W{1'b0}}), .lc_rd2_req({(2+WAW+BAW){1'b0}}),
     .wgt2_rd_data(ms_wgt2), .bias2_rd_data(ms_bias2),

@@ -319,6 +319,28 @@ def test_linear_runs_on_the_uc_unit_of_an_array():
     assert not linear_on_uc(net, p, 4)
 
 
+def test_pools_run_without_the_argmax_map_from_8_engines():
+    """From 8 engines (the top's MP unit reads 8 stack copies) every MP_FWD and MP_BWD /
+    MP_BWD_RELU carries ``xarg``: no argmax map is planned, MP_BWD reads the pool's input X at
+    the base MP_FWD read it from (in dX's layout); below 8 engines the argmax map as before."""
+    from sparsetrain.driver import pool_xarg
+    from sparsetrain.program import Op
+    net = Net((1, 8, 8), [Conv(8), MaxPool(), Conv(16), Gap(), Linear(CLASSES)])
+    q = quantize_params(net, net.init_float(np.random.default_rng(0)), 0.5)
+    for engines, xarg in ((4, False), (8, True), (16, True)):
+        p = UcParams.from_hdl({**PARAMS.to_hdl(), "ENGINES": engines})
+        assert pool_xarg(p) is xarg
+        run = build_program(net, q, p, np.zeros((2, 1, 8, 8), np.int16), [1, 2],
+                            lambda a, d: None, HostHeap(size=1 << 22))
+        mp = [_fields(d) for d in run.prog.descs if _fields(d)["opcode"] == Op.MP]
+        fwd = [d for d in mp if d["mode"] == 0]
+        bwd = [d for d in mp if d["mode"] in (1, 3)]
+        assert fwd and bwd and all(d["xarg"] == int(xarg) for d in fwd + bwd)
+        assert (1 in run.lay.arg) is not xarg
+        # MP_BWD's A: the argmax map, or X where MP_FWD read it
+        assert {d["a_base"] for d in bwd} == ({fwd[0]["x_base"]} if xarg else {run.lay.arg[1]})
+
+
 def test_linear_on_the_uc_model_is_the_lc_model():
     """The UC unit's model of the driver's Linear commands (dense 1 x 1 list, one pixel) gives the
     LC unit's results bit for bit: the output, the input gradient, the weight gradient, the bias

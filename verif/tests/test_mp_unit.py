@@ -22,7 +22,7 @@ import numpy as np
 from bench.cycle_formulas import pool_cycles
 from verif.common.fm_layout import Region, map_words, place
 from verif.common.unit_cases import BadItems, coverage_test, unit_tests
-from verif.common.units.common import BAD_BUFFER, BAD_SHAPE
+from verif.common.units.common import BAD_BUFFER, BAD_MODE, BAD_SHAPE
 from verif.common.units.table import UnitItem
 from verif.common.units.mp import MODES, MP_FWD, MP_BWD, MP_BWD_RELU, RELU_BWD, FIELDS, P, spec
 from verif.models.layers import (argmax_words, maxpool_backward, maxpool_forward, maxpool_relu_backward,
@@ -40,13 +40,24 @@ def gen_data(rng, shape, data: str):
     return rng.integers(-32768, 32768, size=shape).astype(np.int16)
 
 
+def xarg_modes(rd_ports: int) -> list[int]:
+    """The modes that take the ``xarg`` flag (no argmax map, docs/units.md) at ``rd_ports``:
+    MP_FWD always, MP_BWD / MP_BWD_RELU from 4 read ports (their X reads)."""
+    return [MP_FWD] + ([MP_BWD, MP_BWD_RELU] if rd_ports >= 4 else [])
+
+
 def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=None,
-              kind="random", flat=None) -> UnitItem:
-    """``flat``: (flat_x, flat_y), or None for each at random (30 %)."""
+              kind="random", flat=None, xarg=None) -> UnitItem:
+    """``flat``: (flat_x, flat_y), or None for each at random (30 %); ``xarg``: no argmax map
+    (MP_FWD writes Y only, MP_BWD finds the argmax from X at a_base), None: at random (30 %)
+    where the set allows it (:func:`xarg_modes`)."""
     p = P()
     L, fm = p["LANES"], p["FM_DEPTH"]
     rng = np.random.default_rng(rnd.getrandbits(32))
     mode = rnd.choice(list(MODES)) if mode is None else mode
+    if xarg is None:
+        xarg = mode in xarg_modes(p["RD_PORTS"]) and rnd.random() < 0.3
+    bwdx = bool(xarg) and mode in (MP_BWD, MP_BWD_RELU)
     lo = 1 if mode == RELU_BWD else 2
     c0, h0, w0 = c, h, w
     while True:   # random sizes that fit the stack
@@ -59,18 +70,20 @@ def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=
         fx, fy = (rnd.random() < 0.3, rnd.random() < 0.3) if flat is None else flat
         nx = map_words((c, 1, h * w) if fx else xs, L)
         ny = map_words((c, 1, ho * wo) if fy else ys, L)
-        if nx + 2 * ny <= fm:
+        na = nx if bwdx else ny     # (MP_BWD with xarg: the A region is the forward input X)
+        if nx + ny + na <= fm:
             break
         if c0 and h0 and w0:    # a fixed shape that does not fit: the parameter set is wrong
             raise ValueError(f"{name}: C={c} H={h} W={w} ({nx} + 2 x {ny} words) does not fit FM_DEPTH={fm}")
     data = data or rnd.choice(["random", "random", "small", "equal", "extreme"])
-    xb, yb, ab = place(rnd, [nx, ny, ny], fm)
+    xb, yb, ab = place(rnd, [nx, ny, na], fm)
     rx, ry, ra = (Region(n, 0, b, s, flat=f) for n, b, s, f in
                   (("dX" if mode else "X", xb, xs, fx), ("dY" if mode else "Y", yb, ys, fy),
-                   ("Yfwd" if mode == RELU_BWD else "ARG", ab, ys, fy)))
+                   ("Xfwd", ab, xs, fx) if bwdx else ("Yfwd" if mode == RELU_BWD else "ARG", ab, ys, fy)))
     tags = dict(mode=MODES[mode], odd_h=bool(h % 2), odd_w=bool(w % 2), data=data,
                 ragged=bool((wo if mode == MP_FWD else w) % L), tie=False, argvals=False,
                 extreme=False, posbit=False, flat=(MODES[mode] if fx or fy else None),
+                xarg=(MODES[mode] if xarg else None),
                 size="min" if (h, w) == (lo, lo) else "max" if (h, w) == (p["HMAX"], p["WMAX"]) else "mid")
     if mode == MP_FWD:
         x = gen_data(rng, xs, data)
@@ -81,7 +94,22 @@ def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=
         tags["extreme"] = bool(np.isin(x, [-32768, 32767]).any())
         words = argmax_words(y, arg)
         tags["posbit"] = set(np.unique(words >> 2).tolist()) == {0, 1}
-        inputs, outputs = [(rx, x)], [(ry, y), (ra, words)]
+        # (xarg: Y only; the whole-stack check holds the A region unchanged)
+        inputs, outputs = [(rx, x)], [(ry, y)] + ([] if xarg else [(ra, words)])
+    elif bwdx:
+        # the argmax words found again from the forward input X
+        dy = gen_data(rng, ys, data)
+        xf = gen_data(rng, xs, rnd.choice(["random", "small", "extreme"]))
+        yf, argf = maxpool_forward(xf)
+        arg = argmax_words(yf, argf)
+        if mode == MP_BWD:
+            dx = maxpool_backward(dy, argf, xs)
+        else:
+            dx = maxpool_relu_backward(dy, arg, xs)
+        tags["argvals"] = set(np.unique(argf).tolist()) == {0, 1, 2, 3}
+        tags["posbit"] = set(np.unique(arg >> 2).tolist()) == {0, 1}
+        tags["extreme"] = bool(np.isin(dy, [-32768, 32767]).any())
+        inputs, outputs = [(ry, dy), (ra, xf)], [(rx, dx)]
     elif mode in (MP_BWD, MP_BWD_RELU):
         # argmax words with the "maximum > 0" bit at random (MP_BWD must ignore it)
         dy = gen_data(rng, ys, data)
@@ -100,17 +128,18 @@ def make_item(name, rnd: random.Random, mode=None, c=None, h=None, w=None, data=
         dx = relu_backward(dy, yf)
         tags["extreme"] = bool(np.isin(dy, [-32768, 32767]).any())
         inputs, outputs = [(ry, dy), (ra, yf)], [(rx, dx)]
-    cmd = dict(mode=mode, c=c, h=h, w=w, x_base=xb, y_base=yb, a_base=ab, flat_x=int(fx), flat_y=int(fy))
+    cmd = dict(mode=mode, c=c, h=h, w=w, x_base=xb, y_base=yb, a_base=ab, flat_x=int(fx), flat_y=int(fy),
+               xarg=int(bool(xarg)))
     vec = -(-max(wo, 1) // L)
     est = 4 * c * (h // 2 + 1) * (-(-((w + 1) // 2) // L) + 1) + 2 * c * h * vec + 50
     # the cycle formula of the model (bench.cycle_formulas.pool_cycles) is the RTL's on every OK
     # command: the scoreboard compares m_rsp_cycles with it (MP_BWD_RELU costs what MP_BWD does;
     # flat maps what the row layout does)
     name_f = "MP_BWD" if mode == MP_BWD_RELU else MODES[mode]
-    rsp = {"cycles": pool_cycles(name_f, c, h, w, L, read_ports=p["RD_PORTS"])}
+    rsp = {"cycles": pool_cycles(name_f, c, h, w, L, read_ports=p["RD_PORTS"], xarg=bool(xarg))}
     return UnitItem(name, cmd, inputs, outputs, kind=kind, budget=4 * est + 500, tags=tags, rsp=rsp,
                     desc=f"{MODES[mode]} C={c} H={h} W={w} data={data} x@{xb} y@{yb} a@{ab}"
-                         + (f" flat x={int(fx)} y={int(fy)}" if fx or fy else ""))
+                         + (f" flat x={int(fx)} y={int(fy)}" if fx or fy else "") + (" xarg" if xarg else ""))
 
 
 def directed_items(rnd: random.Random) -> list[UnitItem]:
@@ -126,6 +155,17 @@ def directed_items(rnd: random.Random) -> list[UnitItem]:
         for data in ("equal", "small", "extreme"):
             items.append(make_item(f"{MODES[m]}_{data}", rnd, m, 2, rnd.choice([4, 5]), rnd.choice([6, 7]),
                                    data=data, kind=data))
+    # no argmax map: odd sizes, the largest map, ties, both layouts
+    for m in xarg_modes(p["RD_PORTS"]):
+        for tag, c, h, w, data, flat in (("xarg_odd", 2, 5, 2 * L + 3, "small", (False, False)),
+                                         ("xarg_largest", 1, hm, wm, "random", (False, False)),
+                                         ("xarg_flat", 2, 4, 6, "equal", (True, True))):
+            items.append(make_item(f"{MODES[m]}_{tag}", rnd, m, c, h, w, data=data, kind=tag, flat=flat,
+                                   xarg=True))
+    # MP_FWD with xarg has no A region: any a_base is legal (nothing written there)
+    it = make_item("MP_FWD_xarg_a_ignored", rnd, MP_FWD, 2, 4, 6, kind="xarg_a_ignored", xarg=True)
+    it.cmd["a_base"] = 0xFFFFFFF0
+    items.append(it)
     return items
 
 
@@ -136,7 +176,7 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     # (the row layout: each case's sizes and bases are those of row-layout maps)
     items = BadItems(rnd, make_item,
                      lambda name, kind, umode=MP_FWD: make_item(name, rnd, umode, 2, 4, 6, kind=kind,
-                                                                flat=(False, False)))
+                                                                flat=(False, False), xarg=False))
     bad = items.add
 
     items.map_shapes(p, (4, 5, 7), MP_FWD, (None, MP_BWD, RELU_BWD, MP_BWD_RELU, None, RELU_BWD))
@@ -152,14 +192,27 @@ def bad_items(rnd: random.Random) -> list[UnitItem]:
     # high bits: every command field, all bits above its largest legal value set on a legal
     # command of a random mode (every mode checks every field)
     items.map_high_bits(p, FIELDS, MP_BWD_RELU, ("x_base", "y_base", "a_base"), list(MODES),
-                        exempt=("flat_x", "flat_y"))
+                        exempt=("flat_x", "flat_y", "xarg"))
+    # no argmax map: not with RELU_BWD; MP_BWD's X reads need 4 read ports
+    bad("xarg_relu", BAD_MODE, RELU_BWD, xarg=1)
+    if p["RD_PORTS"] < 4:
+        bad("xarg_bwd_ports", BAD_MODE, MP_BWD, xarg=1)
+        bad("xarg_bwd_relu_ports", BAD_MODE, MP_BWD_RELU, xarg=1)
     # flat maps: a region is ceil(H*W / 2L) words a channel; beyond the stack by one word
     flat = BadItems(rnd, make_item,
                     lambda name, kind, umode=MP_FWD: make_item(name, rnd, umode, 2, 4, 6, kind=kind,
-                                                               flat=(True, True)))
+                                                               flat=(True, True), xarg=False))
     flat.add("flat_x_beyond", BAD_BUFFER, MP_BWD, x_base=fm - 2 * -(-24 // (2 * p["LANES"])) + 1)
     flat.add("flat_a_beyond", BAD_BUFFER, MP_FWD, a_base=fm - 2 * -(-6 // (2 * p["LANES"])) + 1)
-    return items + flat
+    # xarg: MP_BWD's A region is X, dX's size (MP_FWD's a_base: directed_items)
+    xa = BadItems(rnd, make_item,
+                  lambda name, kind, umode=MP_FWD: make_item(name, rnd, umode, 2, 4, 6, kind=kind,
+                                                             flat=(False, False), xarg=True))
+    if p["RD_PORTS"] >= 4:
+        xw = 2 * map_words((1, 4, 6), p["LANES"])
+        xa.add("xarg_x_beyond", BAD_BUFFER, MP_BWD, a_base=fm - xw + 1)
+        xa.add("xarg_x_dx_overlap", BAD_BUFFER, MP_BWD_RELU, x_base=30, a_base=30 + xw - 1)
+    return items + flat + xa
 
 
 # ====================================================================================== tests

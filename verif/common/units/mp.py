@@ -37,6 +37,9 @@ def P() -> dict:
 @CoverPoint("mp.saturation_value", xf=lambda f: f["extreme"], bins=[True])
 # flat maps (docs/uc_unit.md "Flat small maps"; flat_x / flat_y) in every mode
 @CoverPoint("mp.flat", xf=lambda f: f.get("flat"), bins=list(MODES.values()))
+# no argmax map (xarg): MP_FWD, and MP_BWD / MP_BWD_RELU from X where the set has 4 read ports
+@CoverPoint("mp.xarg", xf=lambda f: f.get("xarg"),
+            bins=["MP_FWD"] + (["MP_BWD", "MP_BWD_RELU"] if P()["RD_PORTS"] >= 4 else []))
 def _sample_ok(f):
     pass
 
