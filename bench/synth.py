@@ -21,7 +21,7 @@ are not re-run are kept) and keeps each run's log under ``build/bench/synth/``.
 Knobs (environment): ``SYNTH_BLOCKS`` (comma list), ``SYNTH_LANES`` (comma list),
 ``SYNTH_ENGINES`` (comma list of uc_unit / accel_top ENGINES, default 1; the LANES column then
 reads ENGINES x LANES and DSP/lane counts per MAC lane of the array), ``SYNTH_UPD_BANKS`` (the
-arrays' UPD_BANKS, at most ENGINES; default 1), ``SYNTH_UNTIL`` (a synth_xilinx label to stop before, e.g. ``coarse``: DSP counts only, no LUTs /
+arrays' UPD_BANKS, at most ENGINES; default 1), ``SYNTH_RD_PORTS`` (the mp_unit's RD_PORTS, default 1), ``SYNTH_UNTIL`` (a synth_xilinx label to stop before, e.g. ``coarse``: DSP counts only, no LUTs /
 FFs / depth), ``SYNTH_TIMEOUT``, ``SYNTH_KEEP`` (comma list of modules synthesised on their own and flattened
 after mapping, e.g. ``uc_engine``: the 64-engine UC unit in minutes instead of hours; rows say
 "kept"), ``QUICK=1``, ``YOSYS`` (the yosys executable; default ``yosys`` on PATH, else
@@ -135,9 +135,12 @@ def run_one(yosys: list[str], block: str, lanes: int, timeout: int, engines: int
             params["UPD_BANKS"] = ub  # UPDATE on ub engines (banked weight / gradient memories)
     if block == "loss_unit":
         params["KMAX"] = LOSS_KMAX
+    if block == "mp_unit" and os.environ.get("SYNTH_RD_PORTS"):
+        params["RD_PORTS"] = int(os.environ["SYNTH_RD_PORTS"])   # the stack copies it reads a cycle
     params = {k: v for k, v in params.items() if k in have}
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     tag = (f"{block}_L{lanes}" + (f"_E{engines}" if engines > 1 else "")
+           + (f"_R{params['RD_PORTS']}" if params.get("RD_PORTS", 1) > 1 else "")
            + (f"_U{params['UPD_BANKS']}" if "UPD_BANKS" in params else "")
            + (f"_to_{until}" if until else "") + "".join(f"_k{m}" for m in keep))
     stat_path = LOG_DIR / f"{tag}.stat.txt"
