@@ -178,14 +178,20 @@ def update_run(fwd, banks: int = 1, w_base: int = 0) -> int:
     (``UPD_BANKS``) each walk every filter, engine k over the filter's weights of bank k (address
     mod ``banks``; the filters' weights lie one after another from ``w_base``) and the filter's
     bias item, one cycle more for a filter where it has no weight. ``banks = 1``: ``nnz + N``
-    plus one a filter with no weight (engine 0 alone, as before issue 14's banks)."""
+    plus one a filter with no weight (engine 0 alone, as before issue 14's banks). With banks the
+    pointers go through the prefetch registers (issue 16, twenty-seventh session): one cycle more
+    at the start, and one more for a filter (the last one aside) whose share has no weight or one."""
     fwd = np.asarray(fwd, dtype=np.int64)
     starts = w_base + np.concatenate([[0], np.cumsum(fwd)[:-1]])
     best = 0
     for k in range(banks):
         off = (k - starts) % banks
         c = (fwd - off + banks - 1) // banks        # ceil((count - off) / B), 0 when count <= off
-        best = max(best, int(c.sum()) + len(fwd) + int(np.count_nonzero(c == 0)))
+        run = int(c.sum()) + len(fwd) + int(np.count_nonzero(c == 0))
+        if banks > 1:
+            # (after the last filter no pointer is loaded)
+            run += 1 + int(np.count_nonzero(c[:-1] <= 1))
+        best = max(best, run)
     return best
 
 

@@ -219,9 +219,15 @@ wire [WAW-1:0]   ptr_start_w = ptr_rd_data[WAW-1:0];
 wire [CNT_W-1:0] ptr_count_w = ptr_rd_data[PTR_W-1:WAW];
 // UPDATE on banks (UPD_LB > 0): this engine's share of the list's weights a..a+count-1, those of
 // bank UPD_K: from a + off (off = (UPD_K - a) mod B), every B-th, ceil((count - off) / B) of them
-// = (count + B-1-off) >> UPD_LB (0 when count <= off); its items step j by B (i_a below)
-wire [WAW-1:0]   ptr_start;
-wire [CNT_W-1:0] ptr_count;
+// = (count + B-1-off) >> UPD_LB (0 when count <= off); its items step j by B (i_a below). The
+// share's adds stay off the pointer's direct path into the load decision (issue 16: they made
+// uc_gen 7 LUT levels deep at 8 x 4 with 8 banks): with banks an UPDATE's pointer is always
+// loaded from the prefetch registers, taken a cycle after the read data lands (upd_q, uw_reg:
+// a cycle more at the command's start and for a list of one or two items)
+wire [WAW-1:0]   ptr_start = ptr_start_w;
+wire [CNT_W-1:0] ptr_count = ptr_count_w;
+wire [WAW-1:0]   u_start;
+wire [CNT_W-1:0] u_count;
 generate
     if (UPD_LB > 0) begin : g_ubank
         localparam integer KI = UPD_K % (1 << UPD_LB);    // (engines >= B: never run UPDATE)
@@ -231,13 +237,18 @@ generate
         /* verilator lint_off UNUSEDSIGNAL */
         wire [CNT_W-1:0] cnt_r = ptr_count_w + {{(CNT_W-UPD_LB){1'b0}}, rnd};
         /* verilator lint_on UNUSEDSIGNAL */
-        assign ptr_start = is_update ? ptr_start_w + {{(WAW-UPD_LB){1'b0}}, off} : ptr_start_w;
-        assign ptr_count = is_update ? {{UPD_LB{1'b0}}, cnt_r[CNT_W-1:UPD_LB]} : ptr_count_w;
+        assign u_start = is_update ? ptr_start_w + {{(WAW-UPD_LB){1'b0}}, off} : ptr_start_w;
+        assign u_count = is_update ? {{UPD_LB{1'b0}}, cnt_r[CNT_W-1:UPD_LB]} : ptr_count_w;
     end else begin : g_uall
-        assign ptr_start = ptr_start_w;
-        assign ptr_count = ptr_count_w;
+        assign u_start = ptr_start_w;
+        assign u_count = ptr_count_w;
     end
 endgenerate
+// an UPDATE on banks: its pointers only through the prefetch registers
+localparam [0:0] UPD_REG = (UPD_LB > 0);
+wire upd_q = UPD_REG && is_update;
+wire u_cz = (u_count == {CNT_W{1'b0}});
+reg  uw_reg, uw_next;       // upd_q: G_LOAD waits a cycle for the pointer landing in it
 
 wire [15:0] ny = is_bwd ? h : ho;
 // BWD_DATA at stride 2: the backward list is split by parity, list og = 4c + q
@@ -261,18 +272,16 @@ wire end_og = is_update ? jc_reg : (last_xg && last_y && (last_j || bitem_reg));
 // prefetch the next channel's pointer (and bias) while this channel's first item goes out
 wire pref_issue = running && phase_reg == G_EMIT && first_reg && !last_og && !hold;
 // next channel's pointer and bias: held, or arriving this cycle
-wire [WAW-1:0]   nstart = pref_valid_reg ? nstart_reg : ptr_start;
-wire [CNT_W-1:0] ncount = pref_valid_reg ? ncount_reg : ptr_count;
 wire [31:0]      nbias = pref_valid_reg ? nbias_reg : bias_rd_data;
 // the channel to load: the pointer just read (G_LOAD) or the prefetched one (from G_EMIT, so
-// channels follow without a bubble)
-wire [WAW-1:0]   ld_start = (phase_reg == G_LOAD) ? ptr_start : nstart;
-wire [CNT_W-1:0] ld_count = (phase_reg == G_LOAD) ? ptr_count : ncount;
+// channels follow without a bubble); an UPDATE on banks: always the prefetched one (upd_q)
+wire ld_from_ptr = !upd_q && ((phase_reg == G_LOAD) || !pref_valid_reg);
+wire [WAW-1:0]   ld_start = ld_from_ptr ? ptr_start : nstart_reg;
+wire [CNT_W-1:0] ld_count = ld_from_ptr ? ptr_count : ncount_reg;
 // its flags: the pointer's compared at once, the prefetched one's kept beside it
 wire ptr_cz = (ptr_count == {CNT_W{1'b0}});
 wire ptr_cle1 = rmask ? ptr_cz : (ptr_count[CNT_W-1:1] == {(CNT_W-1){1'b0}});
 wire [CNT_W-1:0] ptr_cm2 = ptr_count - CNT_2;
-wire ld_from_ptr = (phase_reg == G_LOAD) || !pref_valid_reg;
 wire ld_cz = ld_from_ptr ? ptr_cz : ncz_reg;
 wire ld_cle1 = ld_from_ptr ? ptr_cle1 : ncle1_reg;
 wire [31:0]      ld_bias = (phase_reg == G_LOAD) ? bias_rd_data : nbias;
@@ -322,6 +331,7 @@ always @* begin
     first_next = first_reg;
     pref_pend_next = pref_pend_reg;
     pref_valid_next = pref_valid_reg;
+    uw_next = uw_reg;
     nstart_next = nstart_reg;
     ncount_next = ncount_reg;
     ny_m1_next = ny - 1'b1;
@@ -411,6 +421,7 @@ always @* begin
         i_og_next = og_base;
         pref_pend_next = 1'b0;
         pref_valid_next = 1'b0;
+        uw_next = 1'b0;
         // UPDATE has no map: its x_base / y_base fields are not checked, so nothing takes them
         if (!is_update) begin
             orow_next = is_bwd ? x_base : y_base;
@@ -433,18 +444,32 @@ always @* begin
         if (pref_pend_reg) begin
             pref_pend_next = 1'b0;
             pref_valid_next = 1'b1;
-            nstart_next = ptr_start;
-            ncount_next = ptr_count;
-            ncz_next = ptr_cz;
+            // (an UPDATE on banks: this engine's share; rmask is never set in UPDATE)
+            nstart_next = u_start;
+            ncount_next = u_count;
+            ncz_next = upd_q ? u_cz : ptr_cz;
             nemp_next = wnob_reg && ptr_cz;
-            ncle1_next = ptr_cle1;
-            ncm2_next = ptr_cm2;
+            ncle1_next = upd_q ? (u_count[CNT_W-1:1] == {(CNT_W-1){1'b0}}) : ptr_cle1;
+            ncm2_next = upd_q ? u_count - CNT_2 : ptr_cm2;
             nbias_next = bias_rd_data;
         end
         case (phase_reg)
-        G_FETCH: phase_next = G_LOAD;
-        G_LOAD: begin
+        G_FETCH: begin
+            phase_next = G_LOAD;
+            if (upd_q) begin
+                // the pointer lands in the next cycle: into the prefetch registers, loaded after
+                pref_pend_next = 1'b1;
+                uw_next = 1'b1;
+            end
+        end
+        G_LOAD: if (uw_reg) begin
+            uw_next = 1'b0;
+        end else begin
             load_ch = 1'b1;
+            // (an UPDATE on banks loads the prefetch registers: taken)
+            if (upd_q) begin
+                pref_valid_next = 1'b0;
+            end
             // (j restarts here and at a channel's end in G_EMIT, not under load_ch: issue 16,
             // the load decision in front of j_reg was a fifth LUT level at 16 engines)
             j_next = j0_reg;
@@ -600,10 +625,19 @@ always @* begin
                     end
                     if (pref_issue) begin
                         // the next pointer was asked for this very cycle: take it next cycle
+                        // (an UPDATE on banks: into the prefetch registers, loaded a cycle later)
                         phase_next = G_LOAD;
+                        if (upd_q) begin
+                            pref_pend_next = 1'b1;
+                            uw_next = 1'b1;
+                        end
                     end else if (ld_empty_emit) begin
                         // an empty filter produces nothing: G_FETCH / G_LOAD skip it
                         phase_next = G_FETCH;
+                    end else if (upd_q && !pref_valid_reg) begin
+                        // an UPDATE on banks whose prefetched pointer lands now: loaded next cycle
+                        phase_next = G_LOAD;
+                        pref_valid_next = 1'b1;
                     end else begin
                         // go straight on with the prefetched pointer: no bubble between filters
                         load_ch = 1'b1;
@@ -679,6 +713,7 @@ always @(posedge clk) begin
     first_reg <= first_next;
     pref_pend_reg <= pref_pend_next;
     pref_valid_reg <= pref_valid_next;
+    uw_reg <= uw_next;
     nstart_reg <= nstart_next;
     ncount_reg <= ncount_next;
     nbias_reg <= nbias_next;

@@ -271,15 +271,18 @@ def test_update_run_on_banks():
     """UPDATE on UPD_BANKS engines (bench.array_model.update_run, rtl/uc_unit/uc_gen.v): engine k
     walks each filter's weights of bank k (address mod B) and its bias item, one cycle more for a
     filter where it has none. One bank is the one-engine walk, nnz + N + empty filters; the
-    filters' addresses decide each engine's share."""
+    filters' addresses decide each engine's share; with banks the pointers pass the prefetch
+    registers: one cycle at the start and one for each filter but the last whose share has at
+    most one weight."""
     fwd = np.array([5, 0, 3, 8])
     assert am.update_run(fwd) == 16 + 4 + 1
     # B = 4 from address 0: filter starts 0, 5, 5, 8; per engine [2,0,0,2], [1,0,1,2], [1,0,1,2],
-    # [1,0,1,2] weights, + 4 bias items, + the filters with none (2, 1, 1, 1)
-    assert am.update_run(fwd, 4) == max(4 + 4 + 2, 4 + 4 + 1, 4 + 4 + 1, 4 + 4 + 1) == 10
+    # [1,0,1,2] weights, + 4 bias items, + the filters with none (2, 1, 1, 1), + 1 at the start,
+    # + the filters but the last with at most one weight (2, 3, 3, 3)
+    assert am.update_run(fwd, 4) == max(4 + 4 + 2 + 1 + 2, 4 + 4 + 1 + 1 + 3) == 13
     # from address 3: filter starts 3, 8, 8, 11; engine 3 takes weights 3 and 7 of filter 0 and
-    # 11, 15 of filter 3: [2,0,1,2] + 4 + 1
-    assert am.update_run(fwd, 4, w_base=3) == 10
+    # 11, 15 of filter 3: [2,0,0,2]; engines 0-2 [1,0,1,2]: 4 + 4 + 1 + 1 + 3
+    assert am.update_run(fwd, 4, w_base=3) == 13
     # every weight is walked by exactly one engine, whatever the base
     for base in range(4):
         starts = base + np.concatenate([[0], np.cumsum(fwd)[:-1]])
