@@ -228,6 +228,7 @@ wire [WAW-1:0]   ptr_start = ptr_start_w;
 wire [CNT_W-1:0] ptr_count = ptr_count_w;
 wire [WAW-1:0]   u_start;
 wire [CNT_W-1:0] u_count;
+wire             u_cz, u_cle1;      // UPDATE's share is 0, is at most 1
 generate
     if (UPD_LB > 0) begin : g_ubank
         localparam integer KI = UPD_K % (1 << UPD_LB);    // (engines >= B: never run UPDATE)
@@ -239,15 +240,22 @@ generate
         /* verilator lint_on UNUSEDSIGNAL */
         assign u_start = is_update ? ptr_start_w + {{(WAW-UPD_LB){1'b0}}, off} : ptr_start_w;
         assign u_count = is_update ? {{UPD_LB{1'b0}}, cnt_r[CNT_W-1:UPD_LB]} : ptr_count_w;
+        // its flags as compares of the count, not after the add: share 0 <=> count <= off,
+        // share <= 1 <=> count <= off + B
+        assign u_cz = (ptr_count_w[CNT_W-1:UPD_LB] == {(CNT_W-UPD_LB){1'b0}}) &&
+                      (ptr_count_w[UPD_LB-1:0] <= off);
+        assign u_cle1 = (ptr_count_w[CNT_W-1:UPD_LB+1] == {(CNT_W-UPD_LB-1){1'b0}}) &&
+                        (ptr_count_w[UPD_LB:0] <= {1'b1, off});
     end else begin : g_uall
         assign u_start = ptr_start_w;
         assign u_count = ptr_count_w;
+        assign u_cz = (ptr_count_w == {CNT_W{1'b0}});
+        assign u_cle1 = (ptr_count_w[CNT_W-1:1] == {(CNT_W-1){1'b0}});
     end
 endgenerate
 // an UPDATE on banks: its pointers only through the prefetch registers
 localparam [0:0] UPD_REG = (UPD_LB > 0);
 wire upd_q = UPD_REG && is_update;
-wire u_cz = (u_count == {CNT_W{1'b0}});
 reg  uw_reg, uw_next;       // upd_q: G_LOAD waits a cycle for the pointer landing in it
 
 wire [15:0] ny = is_bwd ? h : ho;
@@ -449,7 +457,7 @@ always @* begin
             ncount_next = u_count;
             ncz_next = upd_q ? u_cz : ptr_cz;
             nemp_next = wnob_reg && ptr_cz;
-            ncle1_next = upd_q ? (u_count[CNT_W-1:1] == {(CNT_W-1){1'b0}}) : ptr_cle1;
+            ncle1_next = upd_q ? u_cle1 : ptr_cle1;
             ncm2_next = upd_q ? u_count - CNT_2 : ptr_cm2;
             nbias_next = bias_rd_data;
         end
@@ -795,6 +803,11 @@ wire [15:0] og_plus1 = og_reg + 1'b1;
 /* verilator lint_on UNUSEDSIGNAL */
 // every flag equals the compare it replaces while items are emitted
 always @(posedge clk) begin
+    // an UPDATE on banks: the share's flags from the count alone equal those of the share
+    if (!rst && running && pref_pend_reg && upd_q) begin
+        assert (u_cz == (u_count == {CNT_W{1'b0}}) && u_cle1 == (u_count[CNT_W-1:1] == {(CNT_W-1){1'b0}}))
+            else $error("uc_gen: u_flags: an UPDATE share's flag differs from its compare");
+    end
     if (!rst && running && phase_reg == G_EMIT) begin
         assert (lj_reg == ((count_reg == {CNT_W{1'b0}}) || (j_reg == count_reg - 1'b1)))
             else $error("uc_gen: last_j flag differs from its compare");
