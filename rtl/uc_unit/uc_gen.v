@@ -256,6 +256,14 @@ endgenerate
 // an UPDATE on banks: its pointers only through the prefetch registers
 localparam [0:0] UPD_REG = (UPD_LB > 0);
 wire upd_q = UPD_REG && is_update;
+// (wnob_reg, sh1_reg: flags of the command, below)
+reg  wnob_reg, sh1_reg;
+// pointers only through the prefetch registers: an UPDATE on banks (its share's adds) and a
+// WGRAD without the bias gradient (its empty-filter skip would decide on the pointer's read data:
+// issue 16, the ECP5's critical path ran from the pointer RAM through that decision into the
+// generator's enables); a cycle more at the start, after a list of one or two items and for
+// each skipped filter
+wire reg_q = upd_q || wnob_reg;
 reg  uw_reg, uw_next;       // upd_q: G_LOAD waits a cycle for the pointer landing in it
 
 wire [15:0] ny = is_bwd ? h : ho;
@@ -283,7 +291,7 @@ wire pref_issue = running && phase_reg == G_EMIT && first_reg && !last_og && !ho
 wire [31:0]      nbias = pref_valid_reg ? nbias_reg : bias_rd_data;
 // the channel to load: the pointer just read (G_LOAD) or the prefetched one (from G_EMIT, so
 // channels follow without a bubble); an UPDATE on banks: always the prefetched one (upd_q)
-wire ld_from_ptr = !upd_q && ((phase_reg == G_LOAD) || !pref_valid_reg);
+wire ld_from_ptr = !reg_q && ((phase_reg == G_LOAD) || !pref_valid_reg);
 wire [WAW-1:0]   ld_start = ld_from_ptr ? ptr_start : nstart_reg;
 wire [CNT_W-1:0] ld_count = ld_from_ptr ? ptr_count : ncount_reg;
 // its flags: the pointer's compared at once, the prefetched one's kept beside it
@@ -302,13 +310,13 @@ wire ld_px = ld_q[0] ^ pad_odd;
 // (from registers of the command: wnob_reg = WGRAD without the bias gradient, sh1_reg = a split
 // list of one row; in G_LOAD the list og, from G_EMIT og + 1, whose row parity is og[1] ^ og[0]:
 // issue 16, the select of ld_q and ld_cz in front of it were a LUT level more before load_ch)
-reg  wnob_reg, sh1_reg;
+
 // from G_EMIT, flags kept in registers (issue 16: og_reg and ncz_reg were 5-6 LUT levels from
 // j_reg at 16 engines): nemp_reg = wnob && the prefetched count is 0 (set as it lands, beside
 // ncz_reg); q1_reg = bit 1 of og + 1, stepped with og (og + 2 flips bit 1 of og + 1)
 reg  nemp_reg, nemp_next, q1_reg, q1_next;
-wire ld_empty_load = (wnob_reg && ptr_cz) || (sh1_reg && (og_reg[1] ^ pad_odd));
-wire ld_empty_emit = (pref_valid_reg ? nemp_reg : (wnob_reg && ptr_cz)) ||
+wire ld_empty_load = (wnob_reg && ncz_reg) || (sh1_reg && (og_reg[1] ^ pad_odd));
+wire ld_empty_emit = (pref_valid_reg && nemp_reg) ||
                      (sh1_reg && (q1_reg ^ pad_odd));
 // first output column of the lane vector (BWD_DATA stride 2: every other pixel, by parity)
 wire [15:0] x0 = (is_bwd && s2) ? (((xg_reg >> 1) << (LOG_L + 1)) | {15'd0, xg_reg[0]})
@@ -464,7 +472,7 @@ always @* begin
         case (phase_reg)
         G_FETCH: begin
             phase_next = G_LOAD;
-            if (upd_q) begin
+            if (reg_q) begin
                 // the pointer lands in the next cycle: into the prefetch registers, loaded after
                 pref_pend_next = 1'b1;
                 uw_next = 1'b1;
@@ -474,8 +482,8 @@ always @* begin
             uw_next = 1'b0;
         end else begin
             load_ch = 1'b1;
-            // (an UPDATE on banks loads the prefetch registers: taken)
-            if (upd_q) begin
+            // (reg_q loads the prefetch registers: taken)
+            if (reg_q) begin
                 pref_valid_next = 1'b0;
             end
             // (j restarts here and at a channel's end in G_EMIT, not under load_ch: issue 16,
@@ -633,19 +641,19 @@ always @* begin
                     end
                     if (pref_issue) begin
                         // the next pointer was asked for this very cycle: take it next cycle
-                        // (an UPDATE on banks: into the prefetch registers, loaded a cycle later)
+                        // (reg_q: into the prefetch registers, loaded a cycle later)
                         phase_next = G_LOAD;
-                        if (upd_q) begin
+                        if (reg_q) begin
                             pref_pend_next = 1'b1;
                             uw_next = 1'b1;
                         end
+                    end else if (reg_q && !pref_valid_reg) begin
+                        // reg_q and the prefetched pointer lands now: loaded (or skipped) next cycle
+                        phase_next = G_LOAD;
+                        pref_valid_next = 1'b1;
                     end else if (ld_empty_emit) begin
                         // an empty filter produces nothing: G_FETCH / G_LOAD skip it
                         phase_next = G_FETCH;
-                    end else if (upd_q && !pref_valid_reg) begin
-                        // an UPDATE on banks whose prefetched pointer lands now: loaded next cycle
-                        phase_next = G_LOAD;
-                        pref_valid_next = 1'b1;
                     end else begin
                         // go straight on with the prefetched pointer: no bubble between filters
                         load_ch = 1'b1;
@@ -819,7 +827,7 @@ always @(posedge clk) begin
             else $error("uc_gen: last_xg flag differs from its compare");
         assert (is_update || ly_reg == ((y_reg == ny_m1_reg) || (split && y_reg == ny_m2_reg)))
             else $error("uc_gen: last_y flag differs from its compare");
-        assert (ld_empty_emit == ((is_wgrad && !bgrad && (pref_valid_reg ? ncz_reg : ptr_cz)) ||
+        assert (ld_empty_emit == ((is_wgrad && !bgrad && pref_valid_reg && ncz_reg) ||
                                   (split && h_one_reg && (ld_q[1] ^ pad_odd))))
             else $error("uc_gen: the next list's empty flag differs from its definition");
         assert (q1_reg == og_plus1[1] && (!pref_valid_reg || nemp_reg == (wnob_reg && ncz_reg)))
