@@ -148,11 +148,25 @@ def wq_levels(engines: int) -> int:
 
 def engine_cost(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad=1) -> list[int]:
     """Each engine's cycles of a FWD / BWD_DATA / WGRAD command without stalls: its items plus
-    PTR_CYCLES a pointer it walks."""
+    PTR_CYCLES a pointer it walks. WGRAD without the bias gradient (``bgrad`` 0) loads its
+    pointers through the prefetch registers (rtl/uc_unit/uc_gen.v ``reg_q``, issue 16): one cycle
+    more at the start and for each filter (the last aside) of at most two items, empty ones
+    included (:func:`wnob_extra`)."""
     q = 4 if (mode == "BWD_DATA" and layer["s"] == 2) else 1
-    return [i + PTR_CYCLES * q * len(r) for i, r in
-            zip(engine_items(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad),
-                engine_channels(mode, layer, engines))]
+    ranges = engine_channels(mode, layer, engines)
+    extra = [0] * len(ranges)
+    if mode == "WGRAD" and not bgrad:
+        extra = wnob_extra(work_items(mode, layer, h, w, fwd, bwd, lanes, bgrad), ranges)
+    return [i + PTR_CYCLES * q * len(r) + x for i, r, x in
+            zip(engine_items(mode, layer, h, w, fwd, bwd, lanes, engines, bgrad), ranges, extra)]
+
+
+def wnob_extra(per, ranges) -> list[int]:
+    """The cycles a WGRAD without the bias gradient adds to each engine's walk of ``ranges``
+    (filter items ``per``): one at the start, one for each of its filters but the last with at
+    most two items (its next pointer has not landed in the prefetch registers yet; an empty
+    filter's skip waits for it too)."""
+    return [(1 + sum(1 for f in list(r)[:-1] if per[f] <= 2)) if len(r) else 0 for r in ranges]
 
 
 def write_term(mode, layer, h, w, fwd, bwd, lanes, engines) -> int:

@@ -316,6 +316,11 @@ def uc_formula(mode, layer, h, w, fwd, bwd, lanes, bgrad=1, checked=False):
     # takes 2 more steps (region ends, then the compares, registered)
     if not checked:
         pre += scan_extra(mode, bwd[-1] if mode == "BWD_DATA" else fwd[-1])
+    if mode == "WGRAD" and not bgrad:
+        # its pointers through the prefetch registers (uc_gen reg_q, issue 16): a cycle at the
+        # start and for each filter but the last of at most two items
+        per = work_items(mode, layer, h, w, fwd, bwd, lanes, bgrad)
+        items += 1 + sum(1 for v in per[:-1] if v <= 2)
     return (0 if checked else pre) + items + PIPE_DEPTH + UC_PIPE_EXTRA.get(mode, 0)
 
 
