@@ -215,17 +215,14 @@ assign i_bias = i_bias_reg;
 assign i_omask = i_omask_reg;
 assign done = done_int;
 
-wire [WAW-1:0]   ptr_start_w = ptr_rd_data[WAW-1:0];
-wire [CNT_W-1:0] ptr_count_w = ptr_rd_data[PTR_W-1:WAW];
+wire [WAW-1:0]   ptr_start = ptr_rd_data[WAW-1:0];
+wire [CNT_W-1:0] ptr_count = ptr_rd_data[PTR_W-1:WAW];
 // UPDATE on banks (UPD_LB > 0): this engine's share of the list's weights a..a+count-1, those of
 // bank UPD_K: from a + off (off = (UPD_K - a) mod B), every B-th, ceil((count - off) / B) of them
 // = (count + B-1-off) >> UPD_LB (0 when count <= off); its items step j by B (i_a below). The
 // share's adds stay off the pointer's direct path into the load decision (issue 16: they made
 // uc_gen 7 LUT levels deep at 8 x 4 with 8 banks): with banks an UPDATE's pointer is always
-// loaded from the prefetch registers, taken a cycle after the read data lands (upd_q, uw_reg:
-// a cycle more at the command's start and for a list of one or two items)
-wire [WAW-1:0]   ptr_start = ptr_start_w;
-wire [CNT_W-1:0] ptr_count = ptr_count_w;
+// loaded from the prefetch registers (reg_q below)
 wire [WAW-1:0]   u_start;
 wire [CNT_W-1:0] u_count;
 wire             u_cz, u_cle1;      // UPDATE's share is 0, is at most 1
@@ -233,30 +230,30 @@ generate
     if (UPD_LB > 0) begin : g_ubank
         localparam integer KI = UPD_K % (1 << UPD_LB);    // (engines >= B: never run UPDATE)
         localparam [UPD_LB-1:0] KB = KI[UPD_LB-1:0];
-        wire [UPD_LB-1:0] off = KB - ptr_start_w[UPD_LB-1:0];
+        wire [UPD_LB-1:0] off = KB - ptr_start[UPD_LB-1:0];
         wire [UPD_LB-1:0] rnd = ~off;       // B-1-off
         /* verilator lint_off UNUSEDSIGNAL */
-        wire [CNT_W-1:0] cnt_r = ptr_count_w + {{(CNT_W-UPD_LB){1'b0}}, rnd};
+        wire [CNT_W-1:0] cnt_r = ptr_count + {{(CNT_W-UPD_LB){1'b0}}, rnd};
         /* verilator lint_on UNUSEDSIGNAL */
-        assign u_start = is_update ? ptr_start_w + {{(WAW-UPD_LB){1'b0}}, off} : ptr_start_w;
-        assign u_count = is_update ? {{UPD_LB{1'b0}}, cnt_r[CNT_W-1:UPD_LB]} : ptr_count_w;
+        assign u_start = is_update ? ptr_start + {{(WAW-UPD_LB){1'b0}}, off} : ptr_start;
+        assign u_count = is_update ? {{UPD_LB{1'b0}}, cnt_r[CNT_W-1:UPD_LB]} : ptr_count;
         // its flags as compares of the count, not after the add: share 0 <=> count <= off,
         // share <= 1 <=> count <= off + B
-        assign u_cz = (ptr_count_w[CNT_W-1:UPD_LB] == {(CNT_W-UPD_LB){1'b0}}) &&
-                      (ptr_count_w[UPD_LB-1:0] <= off);
-        assign u_cle1 = (ptr_count_w[CNT_W-1:UPD_LB+1] == {(CNT_W-UPD_LB-1){1'b0}}) &&
-                        (ptr_count_w[UPD_LB:0] <= {1'b1, off});
+        assign u_cz = (ptr_count[CNT_W-1:UPD_LB] == {(CNT_W-UPD_LB){1'b0}}) &&
+                      (ptr_count[UPD_LB-1:0] <= off);
+        assign u_cle1 = (ptr_count[CNT_W-1:UPD_LB+1] == {(CNT_W-UPD_LB-1){1'b0}}) &&
+                        (ptr_count[UPD_LB:0] <= {1'b1, off});
     end else begin : g_uall
-        assign u_start = ptr_start_w;
-        assign u_count = ptr_count_w;
-        assign u_cz = (ptr_count_w == {CNT_W{1'b0}});
-        assign u_cle1 = (ptr_count_w[CNT_W-1:1] == {(CNT_W-1){1'b0}});
+        assign u_start = ptr_start;
+        assign u_count = ptr_count;
+        assign u_cz = (ptr_count == {CNT_W{1'b0}});
+        assign u_cle1 = (ptr_count[CNT_W-1:1] == {(CNT_W-1){1'b0}});
     end
 endgenerate
-// an UPDATE on banks: its pointers only through the prefetch registers
+// an UPDATE on banks
 localparam [0:0] UPD_REG = (UPD_LB > 0);
 wire upd_q = UPD_REG && is_update;
-// (wnob_reg, sh1_reg: flags of the command, below)
+// flags of the command: wnob_reg = WGRAD without the bias gradient, sh1_reg = a split list of one row
 reg  wnob_reg, sh1_reg;
 // pointers only through the prefetch registers: an UPDATE on banks (its share's adds) and a
 // WGRAD without the bias gradient (its empty-filter skip would decide on the pointer's read data:
@@ -264,7 +261,7 @@ reg  wnob_reg, sh1_reg;
 // generator's enables); a cycle more at the start, after a list of one or two items and for
 // each skipped filter
 wire reg_q = upd_q || wnob_reg;
-reg  uw_reg, uw_next;       // upd_q: G_LOAD waits a cycle for the pointer landing in it
+reg  uw_reg, uw_next;       // reg_q: G_LOAD waits a cycle for the pointer landing in it
 
 wire [15:0] ny = is_bwd ? h : ho;
 // BWD_DATA at stride 2: the backward list is split by parity, list og = 4c + q
@@ -290,7 +287,7 @@ wire pref_issue = running && phase_reg == G_EMIT && first_reg && !last_og && !ho
 // next channel's pointer and bias: held, or arriving this cycle
 wire [31:0]      nbias = pref_valid_reg ? nbias_reg : bias_rd_data;
 // the channel to load: the pointer just read (G_LOAD) or the prefetched one (from G_EMIT, so
-// channels follow without a bubble); an UPDATE on banks: always the prefetched one (upd_q)
+// channels follow without a bubble); reg_q: always the prefetched one
 wire ld_from_ptr = !reg_q && ((phase_reg == G_LOAD) || !pref_valid_reg);
 wire [WAW-1:0]   ld_start = ld_from_ptr ? ptr_start : nstart_reg;
 wire [CNT_W-1:0] ld_count = ld_from_ptr ? ptr_count : ncount_reg;
@@ -307,10 +304,10 @@ wire ld_y0 = ld_q[1] ^ pad_odd;
 wire ld_px = ld_q[0] ^ pad_odd;
 // WGRAD without the bias gradient: an empty filter produces nothing (skipped); split: a list of
 // odd rows when there is only one row has no pixel (skipped)
-// (from registers of the command: wnob_reg = WGRAD without the bias gradient, sh1_reg = a split
-// list of one row; in G_LOAD the list og, from G_EMIT og + 1, whose row parity is og[1] ^ og[0]:
-// issue 16, the select of ld_q and ld_cz in front of it were a LUT level more before load_ch)
-
+// (from registers: wnob_reg, sh1_reg, and the prefetched count's flags ncz_reg / nemp_reg, reg_q
+// never loading from the read data; in G_LOAD the list og, from G_EMIT og + 1, whose row parity
+// is og[1] ^ og[0]: issue 16, the select of ld_q and ld_cz in front of it were a LUT level more
+// before load_ch)
 // from G_EMIT, flags kept in registers (issue 16: og_reg and ncz_reg were 5-6 LUT levels from
 // j_reg at 16 engines): nemp_reg = wnob && the prefetched count is 0 (set as it lands, beside
 // ncz_reg); q1_reg = bit 1 of og + 1, stepped with og (og + 2 flips bit 1 of og + 1)
